@@ -1,0 +1,68 @@
+# tradeledger: `make run` serves the platform on the embedded dev chain; `make test` runs the test suite.
+# Both set up what is missing first (Python venv, npm toolchain), and go straight to the job when it is there.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SLITHER_VENV := .venv-slither
+SLITHER_VERSION := 0.11.6
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint contracts bench chain-start chain-stop clean
+
+help:
+	@echo "make run        start the dev chain, deploy the contracts and serve the API"
+	@echo "make test       run the whole test suite (contracts, service, reconciliation)"
+	@echo "make lint       ruff and mypy"
+	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
+	@echo "make bench      full-size benchmarks (write path, reconciliation, statements)"
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 18+ with npm is required for the dev chain and the compiler: install it first"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Slither pins web3 < 8, so it lives in its own virtual environment.
+$(SLITHER_VENV)/.installed:
+	test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet slither-analyzer==$(SLITHER_VERSION)
+	touch $@
+
+setup: $(BIN)/.installed node_modules/.installed $(SLITHER_VENV)/.installed
+
+run: $(BIN)/.installed node_modules/.installed
+	$(BIN)/tradeledger serve
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Full-size benchmarks, one after the other (they share the machine); results also land in out/bench/.
+bench: $(BIN)/.installed node_modules/.installed
+	mkdir -p out/bench
+	$(BIN)/python scripts/bench_write_path.py --json out/bench/write_path.json
+	$(BIN)/python scripts/bench_reconcile.py | tee out/bench/reconcile.txt
+	$(BIN)/python scripts/bench_statements.py | tee out/bench/statements.txt
+
+contracts: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python scripts/compile_contracts.py
+
+chain-start: $(BIN)/.installed node_modules/.installed
+	$(BIN)/tradeledger chain start
+
+chain-stop: $(BIN)/.installed
+	$(BIN)/tradeledger chain stop
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""How off-chain values become on-chain fields: ISO 4217 codes as bytes3, business references as bytes32."""
+
+from __future__ import annotations
+
+from reconciliation.currency import UnknownCurrencyError, exponent
+from tradeledger.errors import TradeLedgerError
+
+REFERENCE_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/-?:().,'+ ")
+
+
+class InvalidValueError(TradeLedgerError):
+    code = "invalid_value"
+    http_status = 422
+    title = "Invalid value"
+
+
+def currency_bytes(code: str) -> bytes:
+    """An active ISO 4217 alphabetic code as the contracts' bytes3."""
+    try:
+        exponent(code)
+    except UnknownCurrencyError as error:
+        raise InvalidValueError(str(error)) from None
+    return code.encode("ascii")
+
+
+def currency_text(raw: bytes | str) -> str:
+    data = bytes.fromhex(raw[2:]) if isinstance(raw, str) else raw
+    return data.decode("ascii")
+
+
+def reference_bytes(reference: str) -> bytes:
+    """A business reference (SWIFT X character set, at most 32 characters) left-aligned in bytes32.
+
+    References are identifiers (invoice or LC numbers), not commercial data; they stay readable on chain so
+    statements and auditors can show them without the service's database.
+    """
+    if not 1 <= len(reference) <= 32 or not set(reference) <= REFERENCE_ALPHABET:
+        raise InvalidValueError(f"reference {reference!r} must be 1-32 characters of the SWIFT X set")
+    return reference.encode("ascii").ljust(32, b"\0")
+
+
+def reference_text(raw: bytes | str) -> str:
+    data = bytes.fromhex(raw[2:]) if isinstance(raw, str) else raw
+    trimmed = data.rstrip(b"\0")
+    try:
+        text = trimmed.decode("ascii")
+    except UnicodeDecodeError:
+        return "0x" + data.hex()
+    return text if text and set(text) <= REFERENCE_ALPHABET else "0x" + data.hex()

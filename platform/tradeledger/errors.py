@@ -1,0 +1,128 @@
+"""The one exception root of the service: every error carries a stable machine-readable `code`.
+
+The API maps `http_status` and `code` into RFC 9457 problem+json; the CLI prints the message on one line and
+exits non-zero. Subclasses name the category; the message names what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TradeLedgerError(Exception):
+    """Root of all expected errors; anything else is a bug."""
+
+    code: ClassVar[str] = "internal_error"
+    http_status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        self.details = details
+
+
+class NotFoundError(TradeLedgerError):
+    """No such object, or none the caller may see: both answer alike, so existence is never betrayed."""
+
+    code = "not_found"
+    http_status = 404
+    title = "Not found"
+
+
+class ForbiddenError(TradeLedgerError):
+    """The caller's role may not do this at all (mirrors the contracts' role checks, before any call)."""
+
+    code = "forbidden"
+    http_status = 403
+    title = "Forbidden"
+
+
+class ConfigurationError(TradeLedgerError):
+    """A setting is missing or wrong; the message names the setting and the fix."""
+
+    code = "configuration_error"
+    http_status = 500
+    title = "Configuration error"
+
+
+class ChainUnavailableError(TradeLedgerError):
+    """The chain node cannot be reached; retrying later is safe."""
+
+    code = "chain_unavailable"
+    http_status = 503
+    title = "Chain node unavailable"
+
+
+class ChainMismatchError(TradeLedgerError):
+    """The node is not the chain, or does not hold the contracts, that the deployment manifest describes."""
+
+    code = "chain_mismatch"
+    http_status = 503
+    title = "Chain does not match the deployment"
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+class ContractRevertError(TradeLedgerError):
+    """A contract refused the call: a decoded custom error, found by the pre-flight before any nonce is spent.
+
+    The code is the custom error's name in snake case (`LetterOfCreditInvalidState` ->
+    `letter_of_credit_invalid_state`); the HTTP status follows what the error means.
+    """
+
+    title = "Refused by the contract"
+
+    def __init__(self, contract: str, error: str, arguments: dict[str, Any]) -> None:
+        rendered = ", ".join(f"{k}={v}" for k, v in arguments.items())
+        super().__init__(f"{contract} refused: {error}({rendered})", code=_snake(error))
+        self.contract = contract
+        self.error = error
+        self.arguments = arguments
+        self.http_status = _status_for(error)  # type: ignore[misc]
+
+
+_FORBIDDEN = ("Unauthorized", "NotMember", "NotActiveMember", "NotSponsor", "NotParty", "NotAParty", "NotPayee",
+              "NotOwner", "NotFinancier")  # fmt: skip
+_CONFLICT = ("State", "Status", "Transition", "Already", "NotOperative", "NotExpired", "OpenPresentations",
+             "LastActiveBank", "FoundingClosed", "NotDue", "Late", "Insufficient", "Duplicate")  # fmt: skip
+
+
+def _status_for(error: str) -> int:
+    """What a contract's custom error means over HTTP: unknown object 404, wrong role or party 403, wrong
+    state 409, anything else about the values sent 422."""
+    if "Unknown" in error:
+        return 404
+    if any(word in error for word in _FORBIDDEN):
+        return 403
+    if any(word in error for word in _CONFLICT):
+        return 409
+    return 422
+
+
+class TransactionRevertedError(TradeLedgerError):
+    """The transaction was mined but reverted (receipt status 0): a failed operation, never a success."""
+
+    code = "transaction_reverted"
+    http_status = 409
+    title = "Transaction reverted"
+
+
+class TransactionRejectedError(TradeLedgerError):
+    """The node rejected the transaction for good; its nonce was gap-filled."""
+
+    code = "transaction_rejected"
+    http_status = 502
+    title = "Transaction rejected by the node"
+
+
+class ContractRefusedError(TradeLedgerError):
+    """The contract refused the call without one of our custom errors (a plain revert or a panic)."""
+
+    code = "contract_revert"
+    http_status = 422
+    title = "Refused by the contract"

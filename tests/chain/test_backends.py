@@ -1,0 +1,155 @@
+"""The three chain backends, and start-up failing fast with a message that says what to do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from tradeledger.chain.backends import (
+    ANVIL_BINARY,
+    DEV_CHAIN_ID,
+    DevChain,
+    MemoryChain,
+    UrlChain,
+    open_backend,
+)
+from tradeledger.errors import ChainUnavailableError, ConfigurationError
+
+SENDER = Account.from_key(Web3.keccak(text="tradeledger-test:backends"))
+BURN = "0x000000000000000000000000000000000000dEaD"
+
+
+def _send_free_transfer(w3: Web3, nonce: int) -> None:
+    """A zero-value, zero-gas-price transaction from an account holding no ether: only a gas-free chain mines it."""
+    signed = SENDER.sign_transaction(
+        {"nonce": nonce, "to": BURN, "value": 0, "gas": 21000, "gasPrice": 0, "chainId": DEV_CHAIN_ID}
+    )
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=10)
+    assert receipt["status"] == 1
+
+
+class TestDevChain:
+    def test_start_serves_loopback_with_dev_chain_id(self, tmp_path: Path) -> None:
+        with DevChain(tmp_path) as chain:
+            assert chain.rpc_url is not None and chain.rpc_url.startswith("http://127.0.0.1:")
+            assert chain.web3().eth.chain_id == DEV_CHAIN_ID
+
+    def test_gas_is_free(self, tmp_path: Path) -> None:
+        with DevChain(tmp_path) as chain:
+            w3 = chain.web3()
+            assert w3.eth.get_balance(SENDER.address) == 0
+            _send_free_transfer(w3, 0)
+
+    def test_state_survives_a_restart(self, tmp_path: Path) -> None:
+        with DevChain(tmp_path) as chain:
+            w3 = chain.web3()
+            _send_free_transfer(w3, 0)
+            _send_free_transfer(w3, 1)
+            head = w3.eth.get_block("latest")
+        with DevChain(tmp_path) as chain:
+            w3 = chain.web3()
+            assert w3.eth.get_transaction_count(SENDER.address) == 2
+            assert w3.eth.get_block(head["number"])["hash"] == head["hash"]
+            _send_free_transfer(w3, 2)
+
+    def test_detached_chain_is_attached_to_and_stopped(self, tmp_path: Path) -> None:
+        detached = DevChain(tmp_path, detach=True)
+        detached.start()
+        try:
+            record = detached.running()
+            assert record is not None
+            with DevChain(tmp_path) as attached:
+                assert attached.rpc_url == record.url
+            assert detached.running() is not None, "stopping an attached chain must leave it running"
+        finally:
+            assert detached.stop_detached()
+        assert detached.running() is None
+
+    def test_missing_anvil_says_to_run_npm_ci(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigurationError, match="npm ci"):
+            DevChain(tmp_path, anvil=tmp_path / "no-anvil").start()
+
+    def test_missing_node_says_to_install_it(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PATH", str(tmp_path))
+        with pytest.raises(ConfigurationError, match=r"Node\.js/npm is not installed.*TRADELEDGER_CHAIN=memory"):
+            DevChain(tmp_path, anvil=tmp_path / "no-anvil").start()
+
+    def test_corrupt_state_fails_with_the_log_location(self, tmp_path: Path) -> None:
+        (tmp_path / "chain").mkdir()
+        (tmp_path / "chain" / "anvil-state.json").write_text("{not json")
+        with pytest.raises(ChainUnavailableError, match="did not start"):
+            DevChain(tmp_path).start()
+
+
+class TestMemoryChain:
+    def test_runs_in_process_and_funds_gas(self) -> None:
+        with MemoryChain() as chain:
+            w3 = chain.web3()
+            assert chain.rpc_url is None
+            chain.fund_gas([SENDER.address])
+            assert w3.eth.get_balance(SENDER.address) >= MemoryChain.GAS_ALLOWANCE_WEI // 2
+            block = w3.eth.block_number
+            fee = w3.eth.gas_price
+            signed = SENDER.sign_transaction(
+                {
+                    "nonce": 0,
+                    "to": BURN,
+                    "value": 0,
+                    "gas": 21000,
+                    "gasPrice": fee,
+                    "chainId": w3.eth.chain_id,
+                }
+            )
+            assert (
+                w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))["status"] == 1
+            )
+            assert w3.eth.block_number > block
+
+
+@pytest.fixture
+def external_anvil(tmp_path: Path) -> str:
+    """An anvil started outside the service, known to it only by URL."""
+    with DevChain(tmp_path) as chain:
+        assert chain.rpc_url is not None
+        yield chain.rpc_url
+
+
+class TestUrlChain:
+    def test_reaches_an_external_node(self, external_anvil: str) -> None:
+        with UrlChain(external_anvil) as chain:
+            assert chain.web3().eth.chain_id == DEV_CHAIN_ID
+
+    def test_unreachable_url_says_so(self) -> None:
+        with pytest.raises(
+            ChainUnavailableError, match=r"TRADELEDGER_CHAIN=http://127\.0\.0\.1:9: no chain node answers"
+        ):
+            UrlChain("http://127.0.0.1:9").start()
+
+
+class TestOpenBackend:
+    @pytest.mark.parametrize(
+        ("setting", "backend"),
+        [
+            ("dev", DevChain),
+            ("memory", MemoryChain),
+            ("http://127.0.0.1:8545", UrlChain),
+            ("https://node.example", UrlChain),
+        ],
+    )
+    def test_setting_selects_backend(self, setting: str, backend: type, tmp_path: Path) -> None:
+        assert isinstance(open_backend(setting, tmp_path), backend)
+
+    @pytest.mark.parametrize("setting", ["besu", "ftp://127.0.0.1", "", "ws://127.0.0.1:8546"])
+    def test_bad_setting_names_the_variable(self, setting: str, tmp_path: Path) -> None:
+        with pytest.raises(ConfigurationError, match="TRADELEDGER_CHAIN="):
+            open_backend(setting, tmp_path)
+
+
+def test_anvil_binary_comes_from_node_modules() -> None:
+    assert ANVIL_BINARY.is_file() and os.access(ANVIL_BINARY, os.X_OK)
+    assert subprocess.run([str(ANVIL_BINARY), "--version"], capture_output=True, check=True, timeout=30).returncode == 0

@@ -1,0 +1,79 @@
+"""The layout rules of DESIGN.md §2 that keep the project importable and its layers apart."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+CHECK_PLATFORM = (
+    "import platform, sys, sysconfig, pathlib; "
+    "stdlib = pathlib.Path(sysconfig.get_paths()['stdlib']).resolve(); "
+    "sys.exit(0 if pathlib.Path(platform.__file__).resolve().parent == stdlib and hasattr(platform, 'system') else 1)"
+)
+
+
+class TestPlatformIsTheStandardLibrary:
+    def test_import_platform_under_pytest(self) -> None:
+        import platform
+
+        assert Path(platform.__file__).resolve().parent == STDLIB
+        assert platform.system()
+
+    def test_platform_folder_is_not_a_package(self) -> None:
+        assert not (ROOT / "platform" / "__init__.py").exists()
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            [sys.executable, "-c", CHECK_PLATFORM],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", "tests/test_layout.py"],
+        ],
+        ids=["python-from-repo-root", "python-m-pytest-from-repo-root"],
+    )
+    def test_import_platform_from_repo_root(self, command: list[str]) -> None:
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_ruff_keeps_a005_on(self) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--show-settings", "."],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert "stdlib-module-shadowing (A005)" in result.stdout
+
+
+WEB3_MODULES = ("web3", "eth_abi", "eth_account", "eth_tester", "eth_utils", "eth_typing", "eth_keys")
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+class TestDependencyRules:
+    """`reconciliation`'s purity is tested in tests/reconciliation/test_purity.py."""
+
+    def test_only_tradeledger_chain_imports_web3(self) -> None:
+        package = ROOT / "platform" / "tradeledger"
+        offenders = [
+            str(path.relative_to(ROOT))
+            for path in package.rglob("*.py")
+            if "chain" not in path.relative_to(package).parts[:1] and _imported_roots(path) & set(WEB3_MODULES)
+        ]
+        assert offenders == []
+
+    def test_every_test_folder_is_a_package(self) -> None:
+        folders = {path.parent for path in (ROOT / "tests").rglob("test_*.py")}
+        assert [str(f) for f in folders if not (f / "__init__.py").exists()] == []
