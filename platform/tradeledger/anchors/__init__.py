@@ -1,0 +1,1 @@
+"""Anchors: read model and service logic of the domain."""

@@ -1,0 +1,187 @@
+"""ABI encoding and strict decoding straight through eth_abi, from the committed artifacts.
+
+The hot write path encodes calls here (no web3 contract objects, no per-call RPC), the pre-flight turns revert
+data into named custom errors, and the indexer decodes logs strictly: a log it cannot decode stops it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError, EncodingError
+from eth_abi.grammar import parse
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from tradeledger.chain.compiler import ARTIFACTS_DIR
+from tradeledger.codec import InvalidValueError
+from tradeledger.errors import TradeLedgerError
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+class UndecodableLogError(TradeLedgerError):
+    """A log of a platform contract does not match its ABI: the indexer must stop, not guess."""
+
+    code = "undecodable_log"
+
+
+def _type_string(parameter: dict[str, Any]) -> str:
+    kind: str = parameter["type"]
+    if kind.startswith("tuple"):
+        return f"({','.join(_type_string(c) for c in parameter['components'])}){kind[5:]}"
+    return kind
+
+
+def _normalise(kind: str, value: Any) -> Any:
+    """JSON-friendly values: checksummed addresses (inside structs and arrays too), 0x-hex bytes, lists."""
+    if kind == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        parsed = parse(kind)
+        if parsed.is_array:
+            item = parsed.item_type.to_type_str()
+            return [_normalise(item, element) for element in value]
+        components = [component.to_type_str() for component in parsed.components]
+        return [_normalise(component, element) for component, element in zip(components, value, strict=True)]
+    return value
+
+
+@dataclass(frozen=True)
+class AbiFunction:
+    name: str
+    selector: bytes
+    input_types: tuple[str, ...]
+    output_types: tuple[str, ...]
+    mutates: bool
+
+    def encode_call(self, args: tuple[Any, ...] | list[Any]) -> bytes:
+        """The calldata; a value outside its ABI type (a negative date, an amount above uint256) is a 422."""
+        try:
+            return self.selector + encode(self.input_types, list(args))
+        except EncodingError as error:
+            raise InvalidValueError(f"{self.name}: {' '.join(str(error).split())}") from None
+
+    def decode_result(self, data: bytes) -> tuple[Any, ...]:
+        return tuple(decode(self.output_types, data))
+
+
+@dataclass(frozen=True)
+class AbiError:
+    name: str
+    selector: bytes
+    input_names: tuple[str, ...]
+    input_types: tuple[str, ...]
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        values = decode(self.input_types, data)
+        return {n: _normalise(t, v) for n, t, v in zip(self.input_names, self.input_types, values, strict=True)}
+
+
+@dataclass(frozen=True)
+class AbiEvent:
+    name: str
+    topic: bytes
+    inputs: tuple[tuple[str, str, bool], ...]  # (name, type, indexed)
+
+    def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
+        indexed = [(n, t) for n, t, is_indexed in self.inputs if is_indexed]
+        plain = [(n, t) for n, t, is_indexed in self.inputs if not is_indexed]
+        if len(topics) != len(indexed) + 1:
+            raise UndecodableLogError(f"{self.name}: expected {len(indexed) + 1} topics, got {len(topics)}")
+        try:
+            values: dict[str, Any] = {}
+            for (name, kind), topic in zip(indexed, topics[1:], strict=True):
+                values[name] = _normalise(kind, decode([kind], topic, strict=True)[0])
+            for (name, kind), value in zip(plain, decode([t for _, t in plain], data, strict=True), strict=True):
+                values[name] = _normalise(kind, value)
+        except DecodingError as error:
+            raise UndecodableLogError(f"{self.name}: {error}") from None
+        return {name: values[name] for name, _, _ in self.inputs}
+
+
+class ContractAbi:
+    """One contract's functions, errors and events, indexed for encoding and decoding."""
+
+    def __init__(self, name: str, abi: list[dict[str, Any]]) -> None:
+        self.name = name
+        self.abi = abi
+        self.functions: dict[str, AbiFunction] = {}
+        self.errors: dict[bytes, AbiError] = {}
+        self.events: dict[bytes, AbiEvent] = {}
+        for item in abi:
+            if item["type"] == "function":
+                types = tuple(_type_string(p) for p in item["inputs"])
+                signature = f"{item['name']}({','.join(types)})"
+                self.functions[item["name"]] = AbiFunction(
+                    name=item["name"],
+                    selector=keccak(text=signature)[:4],
+                    input_types=types,
+                    output_types=tuple(_type_string(p) for p in item["outputs"]),
+                    mutates=item["stateMutability"] not in {"view", "pure"},
+                )
+            elif item["type"] == "error":
+                types = tuple(_type_string(p) for p in item["inputs"])
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                names = tuple(p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"]))
+                self.errors[selector] = AbiError(item["name"], selector, names, types)
+            elif item["type"] == "event" and not item.get("anonymous"):
+                types = tuple(_type_string(p) for p in item["inputs"])
+                topic = keccak(text=f"{item['name']}({','.join(types)})")
+                inputs = tuple((p["name"], _type_string(p), bool(p["indexed"])) for p in item["inputs"])
+                self.events[topic] = AbiEvent(item["name"], topic, inputs)
+
+    def function(self, name: str) -> AbiFunction:
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise TradeLedgerError(f"{self.name} has no function {name!r}", code="unknown_function") from None
+
+    def decode_error(self, data: bytes) -> tuple[str, dict[str, Any]] | None:
+        """The custom error (name, arguments) behind revert data, or None if it is not one of ours."""
+        error = self.errors.get(data[:4])
+        if error is None:
+            return None
+        try:
+            return error.name, error.decode(data[4:])
+        except DecodingError:
+            return None
+
+    def decode_log(self, topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]]:
+        if not topics or topics[0] not in self.events:
+            raise UndecodableLogError(
+                f"{self.name} emitted a log with unknown topic {topics[0].hex() if topics else '-'}"
+            )
+        event = self.events[topics[0]]
+        return event.name, event.decode(topics, data)
+
+
+@cache
+def load_abi(contract: str) -> ContractAbi:
+    """The ABI of a contract from its committed artifact."""
+    path = ARTIFACTS_DIR / f"{contract}.json"
+    try:
+        artifact = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise TradeLedgerError(f"no artifact for contract {contract!r} at {path}", code="unknown_contract") from None
+    return ContractAbi(contract, artifact["abi"])
+
+
+def standard_revert_reason(data: bytes) -> str | None:
+    """Solidity's Error(string) and Panic(uint256) reverts, which carry no custom error."""
+    if data[:4] == keccak(text="Error(string)")[:4]:
+        return str(decode(["string"], data[4:])[0])
+    if data[:4] == keccak(text="Panic(uint256)")[:4]:
+        return f"panic 0x{decode(['uint256'], data[4:])[0]:02x}"
+    return None
+
+
+def checksum(address: str) -> str:
+    """EIP-55 form of an address (raises ValueError on a malformed one)."""
+    return str(to_checksum_address(address))

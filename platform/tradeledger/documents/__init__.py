@@ -1,0 +1,1 @@
+"""Documents: read model and service logic of the domain."""

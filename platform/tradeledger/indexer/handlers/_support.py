@@ -1,0 +1,83 @@
+"""Helpers shared by the projection handlers: value conversion, row lookup, evidence stamping."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from tradeledger.indexer.projections import EventRecord, ProjectionError
+from tradeledger.store.base import Base
+from tradeledger.store.columns import ChainEvidence
+
+PLATFORM_CONTRACTS = (
+    "Membership",
+    "Settlement",
+    "DocumentRegistry",
+    "TradeOrders",
+    "ReconciliationAnchor",
+    "LetterOfCredit",
+)
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def optional_address(value: str) -> str | None:
+    """A checksummed address, or None for the zero address."""
+    return None if int(value, 16) == 0 else value
+
+
+def currency(value: str) -> str:
+    """bytes3 '0x555344' -> 'USD'."""
+    return bytes.fromhex(value[2:]).decode("ascii")
+
+
+def hex32(value: str) -> str:
+    """A bytes32 as lower-case 0x-hex (as the decoder gives it)."""
+    return value.lower()
+
+
+def seconds(record: EventRecord) -> int:
+    """The block's timestamp in unix seconds (what `block.timestamp` was for the emitting call)."""
+    return int(record.block_timestamp.timestamp())
+
+
+def stamp(row: ChainEvidence, record: EventRecord) -> None:
+    """Record `record` as the event that last changed `row`."""
+    row.block_number = record.block_number
+    row.tx_hash = record.tx_hash
+    row.log_index = record.log_index
+    row.block_timestamp = record.block_timestamp
+
+
+def evidence(record: EventRecord) -> dict[str, Any]:
+    """The evidence columns as constructor keyword arguments."""
+    return {
+        "block_number": record.block_number,
+        "tx_hash": record.tx_hash,
+        "log_index": record.log_index,
+        "block_timestamp": record.block_timestamp,
+    }
+
+
+def existing(db: Session, model: type[ModelT], key: Any, record: EventRecord) -> ModelT:
+    """The row `model[key]`, which earlier events must have created."""
+    row = db.get(model, key)
+    if row is None:
+        raise ProjectionError(
+            f"{record.contract}.{record.event} at block {record.block_number} log {record.log_index} refers to "
+            f"{model.__tablename__} {key!r}, which no earlier event created",
+            block_number=record.block_number,
+            log_index=record.log_index,
+        )
+    return row
+
+
+def require(condition: bool, record: EventRecord, message: str) -> None:
+    """Stop the indexer when an event contradicts the read model."""
+    if not condition:
+        raise ProjectionError(
+            f"{record.contract}.{record.event} at block {record.block_number} log {record.log_index}: {message}",
+            block_number=record.block_number,
+            log_index=record.log_index,
+        )

@@ -1,0 +1,396 @@
+"""Projections of LetterOfCredit: credits, amendments, presentations, reimbursement claims, cancellation consents
+and bank holidays.
+
+The credit's state follows `LetterOfCreditStateChanged` (emitted by the contract's one `_transition`), except the
+first edge NONE -> APPLIED, which comes just before `LetterOfCreditApplied` creates the row. Utilisation
+(reserved, drawn, counters) is replayed exactly as the contract keeps it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tradeledger.chain.abi import checksum
+from tradeledger.indexer.handlers._support import (
+    currency,
+    evidence,
+    existing,
+    hex32,
+    optional_address,
+    require,
+    seconds,
+    stamp,
+)
+from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.lcs.models import (
+    CONSENT_FLAGS,
+    AmendmentState,
+    BankHoliday,
+    ClaimState,
+    Disposition,
+    LcAmendment,
+    LcCancellationConsent,
+    LcDiscrepancy,
+    LcPresentation,
+    LcPresentationDocument,
+    LcReimbursementClaim,
+    LcState,
+    LetterOfCredit,
+    Party,
+    PresentationState,
+)
+
+LC = "LetterOfCredit"
+DEFAULT_PRESENTATION_PERIOD_DAYS = 21
+AMEND_AMOUNT, AMEND_EXPIRY, AMEND_LATEST_SHIPMENT = 1, 2, 4
+AMEND_TOLERANCE, AMEND_PRESENTATION_PERIOD, AMEND_PARTIAL_DRAWINGS = 8, 16, 32
+
+projector.owns(
+    LetterOfCredit,
+    LcAmendment,
+    LcPresentation,
+    LcPresentationDocument,
+    LcDiscrepancy,
+    LcReimbursementClaim,
+    LcCancellationConsent,
+    BankHoliday,
+)
+
+
+def _credit(db: Session, record: EventRecord) -> LetterOfCredit:
+    credit = existing(db, LetterOfCredit, record.args["lcId"], record)
+    stamp(credit, record)
+    return credit
+
+
+def _presentation(db: Session, record: EventRecord, *expected: PresentationState) -> LcPresentation:
+    key = (record.args["lcId"], record.args["presentationId"])
+    presentation = existing(db, LcPresentation, key, record)
+    require(presentation.state in expected, record, f"presentation {key} is {presentation.state.name}")
+    stamp(presentation, record)
+    return presentation
+
+
+def _amendment(db: Session, record: EventRecord) -> LcAmendment:
+    key = (record.args["lcId"], record.args["amendmentId"])
+    amendment = existing(db, LcAmendment, key, record)
+    require(amendment.state is AmendmentState.ISSUED, record, f"amendment {key} is {amendment.state.name}")
+    stamp(amendment, record)
+    return amendment
+
+
+# ------------------------------------------------------------------------------------------------ credit
+
+
+@projector.on(LC, "LetterOfCreditStateChanged")
+def state_changed(db: Session, record: EventRecord) -> None:
+    before, after = LcState(record.args["from"]), LcState(record.args["to"])
+    if before is LcState.NONE:
+        return  # the application: LetterOfCreditApplied follows in the same call and creates the row
+    credit = _credit(db, record)
+    require(credit.state is before, record, f"credit {credit.lc_id} is {credit.state.name}, not {before.name}")
+    credit.state = after
+
+
+@projector.on(LC, "LetterOfCreditApplied")
+def applied(db: Session, record: EventRecord) -> None:
+    args = record.args
+    (
+        terms_hash,
+        beneficiary,
+        issuing_bank,
+        advising_bank,
+        confirming_bank,
+        available_with_bank,
+        code,
+        amount,
+        tolerance_plus_bps,
+        tolerance_minus_bps,
+        presentation_period_days,
+        partial_drawings_allowed,
+        expiry,
+        latest_shipment,
+    ) = args["terms"]
+    require(issuing_bank.lower() == args["issuingBank"].lower(), record, "terms name another issuing bank")
+    db.add(
+        LetterOfCredit(
+            lc_id=args["lcId"],
+            applicant=args["applicant"],
+            beneficiary=checksum(beneficiary),
+            issuing_bank=args["issuingBank"],
+            advising_bank=checksum(advising_bank),
+            confirming_bank=optional_address(checksum(confirming_bank)),
+            available_with_bank=checksum(available_with_bank),
+            terms_hash=hex32(terms_hash),
+            currency=currency(code),
+            amount=amount,
+            tolerance_plus_bps=tolerance_plus_bps,
+            tolerance_minus_bps=tolerance_minus_bps,
+            presentation_period_days=presentation_period_days,
+            partial_drawings_allowed=bool(partial_drawings_allowed),
+            expiry=expiry,
+            latest_shipment=latest_shipment or None,
+            state=LcState.APPLIED,
+            cancellation_consents=0,
+            presentation_count=0,
+            amendment_count=0,
+            open_presentation_count=0,
+            honoured_count=0,
+            drawn=0,
+            reserved=0,
+            applied_at=seconds(record),
+            **evidence(record),
+        )
+    )
+
+
+@projector.on(LC, "LetterOfCreditIssued")
+@projector.on(LC, "LetterOfCreditApplicationDeclined")
+@projector.on(LC, "LetterOfCreditApplicationWithdrawn")
+@projector.on(LC, "LetterOfCreditCancelled")
+@projector.on(LC, "LetterOfCreditFullyDrawn")
+@projector.on(LC, "LetterOfCreditClosed")
+def credit_event(db: Session, record: EventRecord) -> None:
+    """Events whose state change came with LetterOfCreditStateChanged: keep them as the row's evidence."""
+    _credit(db, record)
+
+
+@projector.on(LC, "LetterOfCreditAdvised")
+def advised(db: Session, record: EventRecord) -> None:
+    credit = _credit(db, record)
+    require(credit.advising_bank == record.args["advisingBank"], record, "advised by another bank than named")
+
+
+@projector.on(LC, "LetterOfCreditConfirmed")
+def confirmed(db: Session, record: EventRecord) -> None:
+    credit = _credit(db, record)
+    require(credit.confirming_bank == record.args["confirmingBank"], record, "confirmed by another bank than named")
+
+
+@projector.on(LC, "LetterOfCreditExpired")
+def expired(db: Session, record: EventRecord) -> None:
+    _credit(db, record).last_presentation_day = record.args["lastDay"]
+
+
+@projector.on(LC, "LetterOfCreditCancellationConsented")
+def cancellation_consented(db: Session, record: EventRecord) -> None:
+    args = record.args
+    credit = _credit(db, record)
+    role = Party(args["role"])
+    require(role in CONSENT_FLAGS, record, f"{role.name} cannot consent to cancellation")
+    credit.cancellation_consents |= CONSENT_FLAGS[role]
+    db.add(LcCancellationConsent(lc_id=credit.lc_id, role=role, party=args["party"], **evidence(record)))
+
+
+# ------------------------------------------------------------------------------------------------ amendments
+
+
+@projector.on(LC, "AmendmentIssued")
+def amendment_issued(db: Session, record: EventRecord) -> None:
+    args = record.args
+    credit = _credit(db, record)
+    fields, plus, minus, period, partial, expiry, latest_shipment, amount = args["changes"]
+    db.add(
+        LcAmendment(
+            lc_id=credit.lc_id,
+            amendment_id=args["amendmentId"],
+            issuing_bank=args["issuingBank"],
+            amendment_hash=hex32(args["amendmentHash"]),
+            fields=fields,
+            tolerance_plus_bps=plus,
+            tolerance_minus_bps=minus,
+            presentation_period_days=period,
+            partial_drawings_allowed=partial,
+            expiry=expiry,
+            latest_shipment=latest_shipment,
+            amount=amount,
+            state=AmendmentState.ISSUED,
+            partial_acceptance=None,
+            issued_at=seconds(record),
+            decided_at=None,
+            **evidence(record),
+        )
+    )
+    credit.amendment_count = args["amendmentId"]
+
+
+@projector.on(LC, "AmendmentAccepted")
+def amendment_accepted(db: Session, record: EventRecord) -> None:
+    amendment = _amendment(db, record)
+    amendment.state = AmendmentState.ACCEPTED
+    amendment.decided_at = seconds(record)
+    credit = _credit(db, record)
+    fields = amendment.fields
+    if fields & AMEND_AMOUNT:
+        credit.amount = amendment.amount
+    if fields & AMEND_EXPIRY:
+        credit.expiry = amendment.expiry
+    if fields & AMEND_LATEST_SHIPMENT:
+        credit.latest_shipment = amendment.latest_shipment or None
+    if fields & AMEND_TOLERANCE:
+        credit.tolerance_plus_bps = amendment.tolerance_plus_bps
+        credit.tolerance_minus_bps = amendment.tolerance_minus_bps
+    if fields & AMEND_PRESENTATION_PERIOD:
+        credit.presentation_period_days = amendment.presentation_period_days or DEFAULT_PRESENTATION_PERIOD_DAYS
+    if fields & AMEND_PARTIAL_DRAWINGS:
+        credit.partial_drawings_allowed = amendment.partial_drawings_allowed
+
+
+@projector.on(LC, "AmendmentRejected")
+def amendment_rejected(db: Session, record: EventRecord) -> None:
+    amendment = _amendment(db, record)
+    amendment.state = AmendmentState.REJECTED
+    amendment.partial_acceptance = bool(record.args["partialAcceptance"])
+    amendment.decided_at = seconds(record)
+
+
+# ------------------------------------------------------------------------------------------------ presentations
+
+
+@projector.on(LC, "DocumentsPresented")
+def documents_presented(db: Session, record: EventRecord) -> None:
+    args = record.args
+    credit = _credit(db, record)
+    presentation_id, amount, documents = args["presentationId"], args["amount"], args["documentHashes"]
+    db.add(
+        LcPresentation(
+            lc_id=credit.lc_id,
+            presentation_id=presentation_id,
+            beneficiary=args["beneficiary"],
+            amount=amount,
+            shipment_date=args["shipmentDate"],
+            presented_at=seconds(record),
+            presentation_day=args["presentationDay"],
+            deadline=args["deadline"],
+            document_count=len(documents),
+            reused_document_count=args["reusedDocumentCount"],
+            discrepancy_count=0,
+            state=PresentationState.PRESENTED,
+            disposition=Disposition.NONE,
+            precluded=False,
+            honour_entry_id=None,
+            reimbursement_entry_id=None,
+            claim_id=None,
+            **evidence(record),
+        )
+    )
+    for position, document_hash in enumerate(documents):
+        db.add(
+            LcPresentationDocument(
+                lc_id=credit.lc_id,
+                presentation_id=presentation_id,
+                position=position,
+                document_hash=hex32(document_hash),
+                **evidence(record),
+            )
+        )
+    credit.reserved += amount
+    credit.open_presentation_count += 1
+    credit.presentation_count = presentation_id
+
+
+@projector.on(LC, "PresentationRefused")
+def presentation_refused(db: Session, record: EventRecord) -> None:
+    args = record.args
+    presentation = _presentation(db, record, PresentationState.PRESENTED)
+    presentation.state = PresentationState.REFUSED
+    presentation.disposition = Disposition(args["disposition"])
+    presentation.discrepancy_count = len(args["discrepancies"])
+    for position, code in enumerate(args["discrepancies"]):
+        db.add(
+            LcDiscrepancy(
+                lc_id=presentation.lc_id,
+                presentation_id=presentation.presentation_id,
+                position=position,
+                code=hex32(code),
+                **evidence(record),
+            )
+        )
+
+
+@projector.on(LC, "DiscrepanciesWaived")
+def discrepancies_waived(db: Session, record: EventRecord) -> None:
+    _presentation(db, record, PresentationState.REFUSED).state = PresentationState.WAIVED
+
+
+@projector.on(LC, "PresentationHonoured")
+def presentation_honoured(db: Session, record: EventRecord) -> None:
+    args = record.args
+    presentation = _presentation(db, record, PresentationState.PRESENTED, PresentationState.WAIVED)
+    require(presentation.amount == args["amount"], record, "honoured amount differs from the presentation's")
+    presentation.state = PresentationState.HONOURED
+    presentation.precluded = bool(args["precluded"])
+    presentation.honour_entry_id = args["entryId"]
+    credit = _credit(db, record)
+    credit.reserved -= presentation.amount
+    credit.drawn += presentation.amount
+    credit.open_presentation_count -= 1
+    credit.honoured_count += 1
+
+
+@projector.on(LC, "DocumentsReturned")
+def documents_returned(db: Session, record: EventRecord) -> None:
+    presentation = _presentation(db, record, PresentationState.REFUSED, PresentationState.WAIVED)
+    presentation.state = PresentationState.RETURNED
+    credit = _credit(db, record)
+    credit.reserved -= presentation.amount
+    credit.open_presentation_count -= 1
+
+
+# ------------------------------------------------------------------------------------------------ reimbursement
+
+
+@projector.on(LC, "ReimbursementSettled")
+def reimbursement_settled(db: Session, record: EventRecord) -> None:
+    presentation = _presentation(db, record, PresentationState.HONOURED)
+    presentation.reimbursement_entry_id = record.args["entryId"]
+
+
+@projector.on(LC, "ReimbursementClaimOpened")
+def reimbursement_claim_opened(db: Session, record: EventRecord) -> None:
+    args = record.args
+    key = (args["lcId"], args["presentationId"])
+    presentation = existing(db, LcPresentation, key, record)
+    require(presentation.state is PresentationState.HONOURED, record, f"presentation {key} is not honoured")
+    presentation.claim_id = args["claimId"]
+    stamp(presentation, record)
+    db.add(
+        LcReimbursementClaim(
+            claim_id=args["claimId"],
+            lc_id=args["lcId"],
+            presentation_id=args["presentationId"],
+            issuing_bank=args["issuingBank"],
+            applicant=args["applicant"],
+            currency=currency(args["currency"]),
+            amount=args["amount"],
+            state=ClaimState.OPEN,
+            settlement_entry_id=None,
+            opened_at=seconds(record),
+            settled_at=None,
+            **evidence(record),
+        )
+    )
+
+
+@projector.on(LC, "ReimbursementClaimSettled")
+def reimbursement_claim_settled(db: Session, record: EventRecord) -> None:
+    claim = existing(db, LcReimbursementClaim, record.args["claimId"], record)
+    require(claim.state is ClaimState.OPEN, record, f"claim {claim.claim_id} is {claim.state.name}")
+    claim.state = ClaimState.SETTLED
+    claim.settlement_entry_id = record.args["entryId"]
+    claim.settled_at = seconds(record)
+    stamp(claim, record)
+
+
+# ------------------------------------------------------------------------------------------------ calendars
+
+
+@projector.on(LC, "HolidayUpdated")
+def holiday_updated(db: Session, record: EventRecord) -> None:
+    args = record.args
+    holiday = db.get(BankHoliday, (args["bank"], args["day"]))
+    if holiday is None:
+        db.add(BankHoliday(bank=args["bank"], day=args["day"], closed=bool(args["closed"]), **evidence(record)))
+    else:
+        holiday.closed = bool(args["closed"])
+        stamp(holiday, record)

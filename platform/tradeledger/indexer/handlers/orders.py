@@ -1,0 +1,91 @@
+"""Projections of TradeOrders: the purchase order's life cycle, cancellation consents and open-account payment."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
+from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.orders.models import OrderState, PaymentTerms, PurchaseOrder
+
+TRADE_ORDERS = "TradeOrders"
+
+projector.owns(PurchaseOrder)
+
+
+def _order(db: Session, record: EventRecord, *expected: OrderState) -> PurchaseOrder:
+    order = existing(db, PurchaseOrder, record.args["orderId"], record)
+    require(order.state in expected, record, f"order {order.order_id} is {order.state.name}")
+    stamp(order, record)
+    return order
+
+
+@projector.on(TRADE_ORDERS, "OrderCreated")
+def order_created(db: Session, record: EventRecord) -> None:
+    args = record.args
+    db.add(
+        PurchaseOrder(
+            order_id=args["orderId"],
+            buyer=args["buyer"],
+            seller=args["seller"],
+            amount=args["amount"],
+            currency=currency(args["currency"]),
+            terms_hash=hex32(args["termsHash"]),
+            payment_terms=PaymentTerms(args["paymentTerms"]),
+            state=OrderState.CREATED,
+            latest_shipment=args["latestShipment"],
+            due_date=args["dueDate"],
+            buyer_consents_to_cancel=False,
+            seller_consents_to_cancel=False,
+            created_at=record.block_timestamp,
+            **evidence(record),
+        )
+    )
+
+
+@projector.on(TRADE_ORDERS, "OrderAccepted")
+def order_accepted(db: Session, record: EventRecord) -> None:
+    _order(db, record, OrderState.CREATED).state = OrderState.ACCEPTED
+
+
+@projector.on(TRADE_ORDERS, "OrderRejected")
+def order_rejected(db: Session, record: EventRecord) -> None:
+    _order(db, record, OrderState.CREATED).state = OrderState.REJECTED
+
+
+@projector.on(TRADE_ORDERS, "OrderShipped")
+def order_shipped(db: Session, record: EventRecord) -> None:
+    order = _order(db, record, OrderState.ACCEPTED)
+    order.state = OrderState.SHIPPED
+    order.transport_document_hash = hex32(record.args["transportDocumentHash"])
+    order.shipped_at = record.args["shippedAt"]
+
+
+@projector.on(TRADE_ORDERS, "OrderDelivered")
+def order_delivered(db: Session, record: EventRecord) -> None:
+    order = _order(db, record, OrderState.SHIPPED)
+    order.state = OrderState.DELIVERED
+    order.delivered_at = record.args["deliveredAt"]
+
+
+@projector.on(TRADE_ORDERS, "OrderPaid")
+def order_paid(db: Session, record: EventRecord) -> None:
+    order = _order(db, record, OrderState.DELIVERED)
+    order.state = OrderState.PAID
+    order.payment_entry_id = record.args["entryId"]
+
+
+@projector.on(TRADE_ORDERS, "OrderCancellationRequested")
+def order_cancellation_requested(db: Session, record: EventRecord) -> None:
+    order = _order(db, record, OrderState.CREATED, OrderState.ACCEPTED)
+    party = record.args["party"]
+    if party == order.buyer:
+        order.buyer_consents_to_cancel = True
+    else:
+        require(party == order.seller, record, f"{party} is not a party of order {order.order_id}")
+        order.seller_consents_to_cancel = True
+
+
+@projector.on(TRADE_ORDERS, "OrderCancelled")
+def order_cancelled(db: Session, record: EventRecord) -> None:
+    _order(db, record, OrderState.CREATED, OrderState.ACCEPTED).state = OrderState.CANCELLED

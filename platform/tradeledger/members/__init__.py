@@ -1,0 +1,1 @@
+"""Members: read model and service logic of the domain."""

@@ -1,0 +1,1 @@
+"""Orders: read model and service logic of the domain."""

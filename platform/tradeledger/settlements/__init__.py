@@ -1,0 +1,1 @@
+"""Settlements: read model and service logic of the domain."""

@@ -1,0 +1,106 @@
+"""Read model of the on-chain cash ledger (Settlement): postings, balances, supplies, external payments.
+
+`LedgerPosting` holds exactly one row per `Posted` event (the ledger statements are built from);
+`AccountBalance` and `CurrencySupply` are maintained incrementally from the postings, so per currency
+Σ balances = total issued - total redeemed holds in the read model as it does on chain.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tradeledger.store.base import Base, Uint256, UtcDateTime
+from tradeledger.store.columns import ADDRESS, CURRENCY, HASH, ChainEvidence, enum_column
+
+
+class PostingKind(enum.IntEnum):
+    """ISettlement.PostingKind."""
+
+    ISSUE = 0
+    REDEEM = 1
+    TRANSFER = 2
+    LC_HONOUR = 3
+    LC_REIMBURSEMENT = 4
+    FINANCING_DISBURSEMENT = 5
+    FINANCING_REPAYMENT = 6
+    OPEN_ACCOUNT_PAYMENT = 7
+    EXTERNAL_PAYMENT = 8
+
+
+class ExternalRail(enum.IntEnum):
+    """ISettlement.ExternalRail."""
+
+    SWIFT = 0
+    CIPS = 1
+    RTGS = 2
+    OTHER = 3
+
+
+class ExternalPaymentState(enum.IntEnum):
+    """ISettlement.ExternalPaymentState."""
+
+    NONE = 0
+    RECORDED = 1
+    CONFIRMED = 2
+    REJECTED = 3
+
+
+class LedgerPosting(ChainEvidence, Base):
+    """One ledger entry (`Posted`). ISSUE has no debit account, REDEEM no credit account (NULL, not zero)."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+
+    entry_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    debit_account: Mapped[str | None] = mapped_column(String(ADDRESS), index=True)
+    credit_account: Mapped[str | None] = mapped_column(String(ADDRESS), index=True)
+    currency: Mapped[str] = mapped_column(String(CURRENCY), index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    kind: Mapped[PostingKind] = mapped_column(enum_column(PostingKind))
+    reference: Mapped[str] = mapped_column(String(HASH), index=True)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    tx_index: Mapped[int] = mapped_column(Integer)
+
+
+class AccountBalance(ChainEvidence, Base):
+    """Balance of one account in one currency after the last posting that touched it."""
+
+    __tablename__ = "account_balances"
+
+    account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(CURRENCY), primary_key=True)
+    balance: Mapped[int] = mapped_column(Uint256)
+    last_entry_id: Mapped[int] = mapped_column(Uint256)
+
+
+class CurrencySupply(ChainEvidence, Base):
+    """Totals ever issued and redeemed in one currency (Settlement.totalIssued / totalRedeemed)."""
+
+    __tablename__ = "currency_supplies"
+
+    currency: Mapped[str] = mapped_column(String(CURRENCY), primary_key=True)
+    total_issued: Mapped[int] = mapped_column(Uint256)
+    total_redeemed: Mapped[int] = mapped_column(Uint256)
+    last_entry_id: Mapped[int] = mapped_column(Uint256)
+
+
+class ExternalPayment(ChainEvidence, Base):
+    """A payment made outside the chain, recorded by the payer and confirmed or rejected by the payee."""
+
+    __tablename__ = "external_payments"
+
+    payment_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    payer: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    payee: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    currency: Mapped[str] = mapped_column(String(CURRENCY))
+    amount: Mapped[int] = mapped_column(Uint256)
+    rail: Mapped[ExternalRail] = mapped_column(enum_column(ExternalRail))
+    rail_reference: Mapped[str] = mapped_column(String(HASH))
+    reference: Mapped[str] = mapped_column(String(HASH))
+    state: Mapped[ExternalPaymentState] = mapped_column(enum_column(ExternalPaymentState), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

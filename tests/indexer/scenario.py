@@ -1,0 +1,269 @@
+"""A scripted scenario that drives every platform contract through its main paths, on top of the contract tests'
+world (tests.contracts.helpers.build_world: banks, traders, an auditor, funded accounts).
+
+It emits every event of every artifact except those listed in `NOT_EMITTED`; the indexer tests then check that
+the read model built from these events equals the contracts' getters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_utils import keccak
+
+from tests.contracts.helpers import ADMIT_BANK, EUR, REINSTATE_BANK, USD, World, account, fresh_address
+from tests.contracts.lc_support import (
+    ADVISER,
+    AMEND_AMOUNT,
+    AMEND_EXPIRY,
+    AMEND_LATEST_SHIPMENT,
+    AMEND_PARTIAL_DRAWINGS,
+    AMEND_PRESENTATION_PERIOD,
+    AMEND_TOLERANCE,
+    AMOUNT,
+    APPLICANT,
+    BENEFICIARY,
+    CONFIRMER,
+    DAY,
+    HOLD_PENDING_WAIVER,
+    ISSUER,
+    LC,
+    RETURNING,
+    amendment,
+    balance,
+    open_credit,
+    present,
+    start_on_monday,
+    warp,
+)
+
+ZERO_ADDRESS = "0x" + "00" * 20
+SETTLEMENT_AGENT_ROLE = keccak(text="SETTLEMENT_AGENT_ROLE")
+TEMPORARY_ROLE = keccak(text="TEMPORARY_ROLE")
+DISCREPANCIES = [b"LATE_SHIPMENT".ljust(32, b"\0"), b"INVOICE_AMOUNT".ljust(32, b"\0")]
+INVOICE, BILL_OF_LADING, WAREHOUSE_RECEIPT, OTHER = 0, 1, 3, 4
+SWIFT, CIPS, RTGS = 0, 1, 2
+LETTER_OF_CREDIT, OPEN_ACCOUNT = 0, 1
+
+NOT_EMITTED = frozenset({
+    # OpenZeppelin's AccessControl emits it only from _setRoleAdmin, which no platform contract calls
+    ("DocumentRegistry", "RoleAdminChanged"),
+    ("Membership", "RoleAdminChanged"),
+    ("Settlement", "RoleAdminChanged"),
+})  # fmt: skip
+
+
+@dataclass
+class ScenarioFacts:
+    """What the scenario did that the tests check beyond the getters."""
+
+    duplicate_financing_error: str = ""
+    stale_proposal_id: int = 0
+    lc_ids: dict[str, int] = field(default_factory=dict)
+
+
+def _statement(world: World, actor: str, counterparty: str, root: bytes, currency: bytes = USD) -> dict[str, object]:
+    return {
+        "periodStart": 1_767_225_600,  # 2026-01-01
+        "periodEnd": 1_769_904_000,  # 2026-02-01
+        "account": world.address(actor),
+        "counterparty": world.address(counterparty) if counterparty else ZERO_ADDRESS,
+        "currency": currency,
+        "merkleRoot": root,
+        "entryCount": 3,
+        "totalDebits": 1_500,
+        "totalCredits": 2**200,  # far beyond int64: exact amounts end to end
+        "manifestHash": world.unique("manifest"),
+    }
+
+
+def run_membership(world: World, facts: ScenarioFacts) -> None:
+    a = world.address
+    # an admission proposal that stays open, then goes STALE when the bank set changes
+    created = world.tx("sponsor_bank", "Membership", "propose", ADMIT_BANK, fresh_address("never-admitted"))
+    facts.stale_proposal_id = created.event("ProposalCreated")["proposalId"]
+    reinstate = world.tx("sponsor_bank", "Membership", "propose", REINSTATE_BANK, a("suspended_bank"))
+    world.tx("bank", "Membership", "vote", reinstate.event("ProposalCreated")["proposalId"])  # 2 of 3: executed
+    # a trader's whole life: onboard, suspend, reinstate, offboard
+    late = account("late_trader").address
+    world.tx("bank", "Membership", "onboardTrader", late)
+    world.tx("bank", "Membership", "suspendTrader", late)
+    world.tx("bank", "Membership", "reinstateTrader", late)
+    world.tx("bank", "Membership", "offboardTrader", late)
+    world.tx("sponsor_bank", "Membership", "reinstateTrader", a("suspended_trader"))
+    # access control: two-step admin transfer and delay change, both cancelled; a role granted and revoked
+    world.tx("operator", "Membership", "beginDefaultAdminTransfer", fresh_address("next-admin"))
+    world.tx("operator", "Membership", "cancelDefaultAdminTransfer")
+    world.tx("operator", "Membership", "changeDefaultAdminDelay", 3 * DAY)
+    world.tx("operator", "Membership", "rollbackDefaultAdminDelay")
+    for contract in ("Settlement", "DocumentRegistry"):
+        world.tx("operator", contract, "beginDefaultAdminTransfer", fresh_address("next-admin"))
+        world.tx("operator", contract, "cancelDefaultAdminTransfer")
+        world.tx("operator", contract, "changeDefaultAdminDelay", 4 * DAY)
+        world.tx("operator", contract, "rollbackDefaultAdminDelay")
+    for contract, role in (("Settlement", SETTLEMENT_AGENT_ROLE), ("Membership", TEMPORARY_ROLE),
+                           ("DocumentRegistry", TEMPORARY_ROLE)):  # fmt: skip
+        world.tx("operator", contract, "grantRole", role, fresh_address("temporary"))
+        world.tx("operator", contract, "revokeRole", role, fresh_address("temporary"))
+    world.tx("operator", "Membership", "grantRole", TEMPORARY_ROLE, fresh_address("kept"))
+
+
+def run_settlement(world: World) -> None:
+    a, ref = world.address, world.unique
+    world.tx("bank", "Settlement", "transfer", a("another_bank"), USD, 1_000, ref("transfer"))
+    world.tx("trader", "Settlement", "transfer", a("another_trader"), USD, 500, ref("transfer"))
+    world.tx("agent", "Settlement", "redeem", a("bank"), USD, 300, ref("redeem"))
+    world.tx("sponsor_bank", "Settlement", "redeem", a("trader"), EUR, 100, ref("redeem"))
+    world.tx("agent", "Settlement", "issue", a("another_bank"), b"JPY", 2**128, ref("issue"))  # beyond int64
+    confirmed = world.tx("bank", "Settlement", "recordExternalPayment", a("another_bank"), USD, 7_000, SWIFT,
+                         ref("swift"), ref("ext"))  # fmt: skip
+    world.tx(
+        "another_bank", "Settlement", "confirmExternalPayment", confirmed.event("ExternalPaymentRecorded")["paymentId"]
+    )
+    rejected = world.tx("trader", "Settlement", "recordExternalPayment", a("another_trader"), EUR, 80, CIPS,
+                        ref("cips"), ref("ext"))  # fmt: skip
+    world.tx(
+        "another_trader", "Settlement", "rejectExternalPayment", rejected.event("ExternalPaymentRecorded")["paymentId"]
+    )
+    world.tx("sponsor_bank", "Settlement", "recordExternalPayment", a("bank"), USD, 90, RTGS, ref("rtgs"), ref("ext"))
+
+
+def run_orders(world: World) -> None:
+    a, now = world.address, world.chain.timestamp()
+    seller = a("another_trader")
+
+    def create(terms: int, due: int) -> int:
+        receipt = world.tx("trader", "TradeOrders", "createOrder", seller, 10_000, USD, world.unique("po"),
+                           now + 30 * DAY, terms, due)  # fmt: skip
+        order_id: int = receipt.event("OrderCreated")["orderId"]
+        return order_id
+
+    paid = create(OPEN_ACCOUNT, now + 40 * DAY)
+    world.tx("another_trader", "TradeOrders", "acceptOrder", paid)
+    world.tx("another_trader", "TradeOrders", "recordShipment", paid, world.unique("bl"))
+    world.tx("trader", "TradeOrders", "confirmDelivery", paid)
+    world.tx("trader", "TradeOrders", "payOrder", paid)
+    rejected = create(LETTER_OF_CREDIT, 0)
+    world.tx("another_trader", "TradeOrders", "rejectOrder", rejected)
+    cancelled = create(OPEN_ACCOUNT, now + 40 * DAY)
+    world.tx("trader", "TradeOrders", "requestCancellation", cancelled)
+    world.tx("another_trader", "TradeOrders", "requestCancellation", cancelled)
+    # the largest dates a uint64 holds: beyond signed BIGINT, stored exactly
+    world.tx("trader", "TradeOrders", "createOrder", seller, 1, EUR, world.unique("po"), 2**64 - 1, OPEN_ACCOUNT,
+             2**64 - 1)  # fmt: skip
+    pending = create(LETTER_OF_CREDIT, 0)
+    world.tx("another_trader", "TradeOrders", "acceptOrder", pending)
+    world.tx("another_trader", "TradeOrders", "requestCancellation", pending)  # one consent only
+
+
+def run_documents(world: World, facts: ScenarioFacts) -> None:
+    a, ref = world.address, world.unique
+    f1, f2, f3, f4, f5 = (ref("fingerprint") for _ in range(5))
+    d1 = world.tx("sponsor_bank", "DocumentRegistry", "registerDocument", a("trader"), INVOICE, USD, 50_000, [f1, f2])
+    doc1 = d1.event("DocumentRegistered")["documentId"]
+    d2 = world.tx("trader", "DocumentRegistry", "registerDocument", a("trader"), BILL_OF_LADING, USD, 40_000,
+                  [f2, f3, f3])  # fmt: skip
+    doc2 = d2.event("DocumentRegistered")["documentId"]
+    world.tx("sponsor_bank", "DocumentRegistry", "finance", doc1, 30_000, ref("fin"))
+    error = world.error("bank", "DocumentRegistry", "finance", doc2, 20_000, ref("fin"))
+    facts.duplicate_financing_error = error.name if error else ""
+    world.tx("trader", "DocumentRegistry", "repay", doc1, 10_000, ref("repay"))
+    world.tx("trader", "DocumentRegistry", "repay", doc1, 20_000, ref("repay"))
+    world.tx("bank", "DocumentRegistry", "finance", doc2, 20_000, ref("fin"))  # unlocked by the full repayment
+    world.tx("bank", "DocumentRegistry", "release", doc2)
+    d3 = world.tx(
+        "another_trader", "DocumentRegistry", "registerDocument", a("another_trader"), OTHER, EUR, 1_000, [f4]
+    )
+    world.tx("another_trader", "DocumentRegistry", "release", d3.event("DocumentRegistered")["documentId"])
+    world.tx("bank", "DocumentRegistry", "registerDocument", a("another_trader"), WAREHOUSE_RECEIPT, EUR, 9_000, [f5])
+
+
+def run_anchors(world: World) -> None:
+    agreed = world.unique("root")
+    world.tx("trader", "ReconciliationAnchor", "anchor", _statement(world, "trader", "sponsor_bank", agreed))
+    world.tx("sponsor_bank", "ReconciliationAnchor", "anchor", _statement(world, "sponsor_bank", "trader", agreed))
+    world.tx("bank", "ReconciliationAnchor", "anchor", _statement(world, "bank", "another_bank", world.unique("root")))
+    world.tx("another_bank", "ReconciliationAnchor", "anchor",
+             _statement(world, "another_bank", "bank", world.unique("root")))  # fmt: skip
+    world.tx(
+        "another_trader", "ReconciliationAnchor", "anchor", _statement(world, "another_trader", "", world.unique("r"))
+    )
+    world.tx("bank", "ReconciliationAnchor", "anchor", _statement(world, "bank", "sponsor_bank", world.unique("root")))
+
+
+def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
+    monday = start_on_monday(world)
+    # the issuing bank is closed today (presentations count from tomorrow) and registers, then removes, another day
+    world.tx(ISSUER, LC, "setHolidays", [monday, monday + 2 * DAY], True)
+    world.tx(ISSUER, LC, "setHolidays", [monday + 2 * DAY], False)
+
+    lc1 = open_credit(world, "CONFIRMED")
+    facts.lc_ids["main"] = lc1
+    world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), amendment(AMEND_AMOUNT, amount=2 * AMOUNT))
+    world.tx(BENEFICIARY, LC, "acceptAmendment", lc1, 1, AMEND_AMOUNT)
+    partial = amendment(AMEND_EXPIRY | AMEND_TOLERANCE, expiry=monday + 70 * DAY, tolerancePlusBps=500,
+                        toleranceMinusBps=500)  # fmt: skip
+    world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), partial)
+    world.tx(BENEFICIARY, LC, "acceptAmendment", lc1, 2, AMEND_EXPIRY)  # partial acceptance is a rejection
+    fields = AMEND_PRESENTATION_PERIOD | AMEND_PARTIAL_DRAWINGS | AMEND_LATEST_SHIPMENT | AMEND_TOLERANCE
+    full = amendment(fields, presentationPeriodDays=0, partialDrawingsAllowed=True, latestShipment=monday + 40 * DAY,
+                     tolerancePlusBps=1_000, toleranceMinusBps=1_000)  # fmt: skip
+    world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), full)
+    world.tx(BENEFICIARY, LC, "acceptAmendment", lc1, 3, fields)
+    world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), amendment(AMEND_AMOUNT, amount=3 * AMOUNT))
+    world.tx(BENEFICIARY, LC, "rejectAmendment", lc1, 4)
+
+    # presentation 1: refused, waived, honoured; the applicant reimburses in the same transaction
+    documents = [world.unique("doc"), world.unique("doc")]
+    p1 = present(world, lc1, 500_000, documents=documents)
+    world.tx(ISSUER, LC, "refuse", lc1, p1, DISCREPANCIES, HOLD_PENDING_WAIVER)
+    world.tx(APPLICANT, LC, "waiveDiscrepancies", lc1, p1)
+    world.tx(ISSUER, LC, "honour", lc1, p1)
+    # presentation 2: honoured while the applicant is short of funds: a reimbursement claim, settled later
+    world.tx("sponsor_bank", "Settlement", "redeem", world.address(APPLICANT), USD, balance(world, APPLICANT) - 1_000,
+             world.unique("redeem"))  # fmt: skip
+    p2 = present(world, lc1, 600_000)
+    world.tx(ISSUER, LC, "honour", lc1, p2)
+    world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 1_000_000, world.unique("fund"))
+    world.tx(APPLICANT, LC, "settleReimbursementClaim", 1)
+    # presentation 3: refused, documents returned
+    p3 = present(world, lc1, 100_000)
+    world.tx(ISSUER, LC, "refuse", lc1, p3, DISCREPANCIES[:1], RETURNING)
+    world.tx(ISSUER, LC, "returnDocuments", lc1, p3)
+
+    # a second credit: a document of the first presented again (re-use flagged), then cancelled by consent
+    lc2 = open_credit(world, "CONFIRMED")
+    reused = present(world, lc2, 100_000, documents=[documents[0], world.unique("doc")])
+    world.tx(ISSUER, LC, "refuse", lc2, reused, DISCREPANCIES, RETURNING)
+    world.tx(ISSUER, LC, "returnDocuments", lc2, reused)
+    for party in (ISSUER, CONFIRMER, BENEFICIARY):
+        world.tx(party, LC, "consentToCancellation", lc2)
+    # applications declined and withdrawn
+    world.tx(ISSUER, LC, "declineApplication", open_credit(world, "APPLIED"))
+    world.tx(APPLICANT, LC, "withdrawApplication", open_credit(world, "APPLIED"))
+    # no partial drawings: one drawing draws it fully (claim left open), then closed
+    lc5 = open_credit(world, "ADVISED", partialDrawingsAllowed=False)
+    world.tx(ISSUER, LC, "honour", lc5, present(world, lc5, AMOUNT))
+    world.tx(ISSUER, LC, "close", lc5)
+    # preclusion (Art 16f) and expiry
+    lc6 = open_credit(world, "ISSUED")
+    p6 = present(world, lc6, 200_000)
+    now = world.chain.timestamp()
+    lc7 = open_credit(world, "ISSUED", expiry=now + 2 * DAY, latestShipment=now + DAY)
+    warp(world, now + 9 * DAY)
+    world.tx(BENEFICIARY, LC, "enforcePreclusion", lc6, p6)
+    world.tx(ADVISER, LC, "expire", lc7)
+    world.tx(ISSUER, LC, "close", lc7)
+    facts.lc_ids.update(cancelled=lc2, fully_drawn=lc5, precluded=lc6, expired=lc7)
+
+
+def run_scenario(world: World) -> ScenarioFacts:
+    """Drive every contract; returns facts the tests check."""
+    facts = ScenarioFacts()
+    run_membership(world, facts)
+    run_settlement(world)
+    run_orders(world)
+    run_documents(world, facts)
+    run_anchors(world)
+    run_letters_of_credit(world, facts)
+    return facts
