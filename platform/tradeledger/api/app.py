@@ -1,0 +1,50 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from tradeledger import __version__
+from tradeledger.api.idempotency import IdempotencyMiddleware
+from tradeledger.api.problems import install_problem_handlers, problem_openapi
+from tradeledger.api.routers import documents, events, health, lcs, members, orders, settlements, transactions
+from tradeledger.runtime import Platform
+
+API_PREFIX = "/v1"
+
+
+def create_app(platform: Platform) -> FastAPI:
+    """The API bound to an open platform; the caller owns the platform's lifetime."""
+
+    app = FastAPI(
+        title="tradeledger",
+        version=__version__,
+        summary="Consortium trade-finance ledger: orders, UCP 600 letters of credit, financings, settlements "
+        "and reconciliation files.",
+    )
+    app.state.platform = platform
+    install_problem_handlers(app)
+    for router in (
+        health.router,
+        lcs.router,
+        documents.router,
+        events.router,
+        members.router,
+        members.governance,
+        orders.router,
+        settlements.router,
+        transactions.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_openapi(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,20 @@
+"""Cursor pagination and on-chain id parameters shared by every resource."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Path, Query
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+MAX_PAGE = 200
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
+Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,76}$", description="`next_cursor` of the previous page")]
+ObjectId = Annotated[int, Path(ge=0, lt=2**256, description="an on-chain id (uint256)")]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as `cursor` to get the next page; null on the last page")

@@ -1,0 +1,94 @@
+"""RFC 9457 problem+json for every error the API returns, with the stable `code` of TradeLedgerError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tradeledger.errors import TradeLedgerError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field("about:blank", description="URI identifying the problem type")
+    title: str = Field(description="short summary of the problem type")
+    status: int = Field(description="HTTP status code")
+    detail: str = Field(description="what went wrong in this occurrence")
+    code: str = Field(description="stable machine-readable error code")
+    errors: list[dict[str, Any]] | None = Field(None, description="per-field validation errors")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "malformed request (e.g. no Idempotency-Key on a write)"},
+    401: {"model": Problem, "description": "no or unknown API key"},
+    403: {"model": Problem, "description": "the caller's role may not do this"},
+    409: {"model": Problem, "description": "conflicts with the object's state, or a duplicate in flight"},
+    422: {"model": Problem, "description": "invalid field values; `errors` names each field"},
+    503: {"model": Problem, "description": "chain node unreachable; retry later"},
+}
+ASYNC_RESPONSE: dict[int | str, dict[str, Any]] = {
+    202: {"description": "accepted (`Prefer: respond-async`): poll the operation URL in Location"}
+}
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such object, or not one the caller may see"}
+}
+
+
+def problem_body(status: int, title: str, detail: str, code: str, errors: list[dict[str, Any]] | None = None) -> bytes:
+    """The serialized problem document."""
+    problem = Problem(type="about:blank", title=title, status=status, detail=detail, code=code, errors=errors)
+    return problem.model_dump_json(exclude_none=True).encode()
+
+
+def problem_response(
+    status: int, title: str, detail: str, code: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    return Response(
+        problem_body(status, title, detail, code, errors), status_code=status, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors."""
+
+    @app.exception_handler(TradeLedgerError)
+    async def _domain_error(_: Request, error: TradeLedgerError) -> Response:
+        return problem_response(error.http_status, error.title, error.message, error.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, error: RequestValidationError) -> Response:
+        fields = [
+            {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]} for item in error.errors()
+        ]
+        detail = "; ".join(f"{field['field']}: {field['message']}" for field in fields)
+        return problem_response(422, "Invalid request", detail, "validation_error", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> Response:
+        return problem_response(error.status_code, str(error.detail), str(error.detail), f"http_{error.status_code}")
+
+
+def problem_openapi(spec: dict[str, Any]) -> dict[str, Any]:
+    """Document every error response as what it is: application/problem+json with the Problem schema.
+
+    FastAPI documents `model=` responses as application/json, and 422 with its own validation schema; ours
+    are all RFC 9457 problems.
+    """
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: problem}
+    schemas = spec.get("components", {}).get("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    return spec

@@ -1,0 +1,252 @@
+"""Letters of credit under UCP 600: application, issue, advice, confirmation, amendments, presentations,
+examination (honour, refusal, waiver, preclusion), reimbursement claims, cancellation, expiry and closure."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+
+from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.api.schemas import TransactionView
+from tradeledger.api.writes import PreferHeader, write_then_view
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.indexer.queries import event_argument
+from tradeledger.lcs import service
+from tradeledger.lcs.schemas import (
+    AcceptAmendmentRequest,
+    AmendmentRequest,
+    ApplyRequest,
+    HolidaysRequest,
+    LcView,
+    PresentationRequest,
+    RefusalRequest,
+)
+from tradeledger.members.models import MemberKind
+from tradeledger.members.service import require_kind
+from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
+
+router = APIRouter(tags=["letters of credit"], route_class=IdempotentRoute)
+WRITE_RESPONSES = {**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
+LcResult = LcView | TransactionView
+
+
+def _view(platform: PlatformDep, principal: PrincipalDep, lc_id: ObjectId) -> LcView:
+    with platform.sessions() as db:
+        return service.view(db, service.visible_credit(db, principal.member, principal.kind, lc_id))
+
+
+async def _write_on_credit(
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    lc_id: ObjectId,
+    call: ContractCall,
+    prefer: str | None,
+    response: Response,
+) -> LcResult:
+    """A step on a credit the caller may see (a hidden one answers 404 before anything is sent)."""
+    await run_in_threadpool(_view, platform, principal, lc_id)
+    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
+
+
+@router.post("/lcs", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
+async def apply_for_credit(
+    body: ApplyRequest, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
+) -> LcResult:
+    """The applicant (importer) applies for a credit; the MT700-like terms stay off chain, hashed on chain."""
+    with transaction(platform.sessions) as db:
+        call = service.apply_call(db, platform.address(service.CONTRACT), principal.member, body)
+
+    def created(row: ChainTransaction) -> LcView:
+        with platform.sessions() as db:
+            lc_id = int(event_argument(db, row.tx_hash, service.CONTRACT, "LetterOfCreditApplied", "lcId"))
+        response.headers["Location"] = f"/v1/lcs/{lc_id}"
+        return _view(platform, principal, lc_id)
+
+    return await write_then_view(platform, call, prefer, response, created)
+
+
+@router.get("/lcs", responses=ERROR_RESPONSES)
+def list_credits(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[LcView]:
+    """Credits the caller is a party to (a bank: also its clients'; an auditor: all)."""
+    with platform.sessions() as db:
+        found = service.list_credits(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
+        items = [service.view(db, lc) for lc in found]
+    return Page(items=items, next_cursor=items[-1].lc_id if len(items) == limit else None)
+
+
+@router.get("/lcs/{lc_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_credit(lc_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> LcView:
+    """One credit with its amendments, presentations and verified off-chain terms."""
+    return _view(platform, principal, lc_id)
+
+
+LC_STEP_DOCS = {
+    "issue": "The issuing bank issues the credit (MT700); it is irrevocable from now on (Art 3, 7).",
+    "decline": "The issuing bank declines the application.",
+    "withdraw": "The applicant withdraws its application before issue.",
+    "advise": "The advising bank advises the credit to the beneficiary (MT710/730).",
+    "confirm": "The confirming bank adds its confirmation (Art 8).",
+    "cancel": "Issuer, confirmer and beneficiary each consent; the credit is cancelled when all have (Art 10a).",
+    "expire": "Mark a credit expired once its last presentation day has passed (Art 6, 29).",
+    "close": "The issuing bank closes a fully drawn or expired credit with nothing open.",
+}
+
+
+BANK_ONLY = frozenset({"issue", "decline", "advise", "confirm", "close", "honour", "return-documents"})
+
+
+def _lc_step(step: str) -> Callable[..., Awaitable[LcResult]]:
+    async def endpoint(
+        lc_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
+    ) -> LcResult:
+        if step in BANK_ONLY:
+            require_kind(principal.kind, MemberKind.BANK, action=f"{step} a credit")
+        call = service.step_call(platform.address(service.CONTRACT), principal.member, lc_id, step)
+        return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+    return endpoint
+
+
+for _step, _doc in LC_STEP_DOCS.items():
+    router.add_api_route(
+        f"/lcs/{{lc_id}}/{_step}",
+        _lc_step(_step),
+        methods=["POST"],
+        name=f"{_step}_credit",
+        summary=_doc.split(";")[0],
+        description=_doc,
+        responses=WRITE_RESPONSES,
+        response_model=LcResult,
+    )
+
+
+@router.post("/lcs/{lc_id}/amendments", responses=WRITE_RESPONSES)
+async def issue_amendment(
+    lc_id: ObjectId, body: AmendmentRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The issuing bank issues an amendment (MT707); it binds the bank now and the credit only once accepted."""
+    require_kind(principal.kind, MemberKind.BANK, action="issue amendments")
+    await run_in_threadpool(_view, platform, principal, lc_id)
+    with transaction(platform.sessions) as db:
+        call = service.amendment_call(db, platform.address(service.CONTRACT), principal.member, lc_id, body)
+    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
+
+
+@router.post("/lcs/{lc_id}/amendments/{amendment_id}/accept", responses=WRITE_RESPONSES)
+async def accept_amendment(
+    lc_id: ObjectId,
+    amendment_id: ObjectId,
+    body: AcceptAmendmentRequest,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:
+    """The beneficiary accepts an amendment: all of it, or it is a rejection (Art 10e)."""
+    view = await run_in_threadpool(_view, platform, principal, lc_id)
+    amendment = next((a for a in view.amendments if a.amendment_id == str(amendment_id)), None)
+    fields = body.accepted_fields if body.accepted_fields is not None else (amendment.fields if amendment else 0)
+    call = service.accept_amendment_call(
+        platform.address(service.CONTRACT), principal.member, lc_id, amendment_id, fields
+    )
+    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
+
+
+@router.post("/lcs/{lc_id}/amendments/{amendment_id}/reject", responses=WRITE_RESPONSES)
+async def reject_amendment(
+    lc_id: ObjectId, amendment_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The beneficiary rejects an amendment; the credit keeps its terms."""
+    call = service.reject_amendment_call(platform.address(service.CONTRACT), principal.member, lc_id, amendment_id)
+    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+
+@router.post("/lcs/{lc_id}/presentations", responses=WRITE_RESPONSES)
+async def present_documents(
+    lc_id: ObjectId, body: PresentationRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The beneficiary presents documents (fingerprinted; re-use under another credit is flagged) for a drawing."""
+    call = service.present_call(
+        platform.address(service.CONTRACT), principal.member, lc_id, body, platform.settings.fingerprint_secret()
+    )
+    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+
+@router.post("/lcs/{lc_id}/presentations/{presentation_id}/refuse", responses=WRITE_RESPONSES)
+async def refuse_presentation(
+    lc_id: ObjectId, presentation_id: ObjectId, body: RefusalRequest, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The issuing bank refuses a discrepant presentation: one notice, every discrepancy, the disposition (Art 16)."""
+    require_kind(principal.kind, MemberKind.BANK, action="refuse presentations")
+    call = service.refuse_call(platform.address(service.CONTRACT), principal.member, lc_id, presentation_id, body)
+    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+
+PRESENTATION_STEP_DOCS = {
+    "honour": "The issuing bank honours a presentation; the beneficiary is paid and the applicant debited at once.",
+    "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
+    "return-documents": "The issuing bank returns the documents of a refused presentation.",
+    "enforce-preclusion": "After the examination deadline the bank can no longer refuse: force honour (Art 16f).",
+}
+
+
+def _presentation_step(step: str) -> Callable[..., Awaitable[LcResult]]:
+    async def endpoint(
+        lc_id: ObjectId, presentation_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
+        prefer: PreferHeader = None,
+    ) -> LcResult:  # fmt: skip
+        if step in BANK_ONLY:
+            require_kind(principal.kind, MemberKind.BANK, action=f"{step} presentations")
+        call = service.presentation_step_call(
+            platform.address(service.CONTRACT), principal.member, lc_id, presentation_id, step
+        )
+        return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+    return endpoint
+
+
+for _step, _doc in PRESENTATION_STEP_DOCS.items():
+    router.add_api_route(
+        f"/lcs/{{lc_id}}/presentations/{{presentation_id}}/{_step}", _presentation_step(_step), methods=["POST"],
+        name=f"{_step.replace('-', '_')}_presentation", summary=_doc.split(";")[0].split(":")[0], description=_doc,
+        responses=WRITE_RESPONSES, response_model=LcResult,
+    )  # fmt: skip
+
+
+@router.post("/lcs/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
+async def settle_reimbursement_claim(
+    claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
+) -> LcResult:
+    """The applicant pays the issuing bank's open reimbursement claim."""
+    with platform.sessions() as db:
+        lc_id = service.claim_credit(db, claim_id)
+    if lc_id is None:
+        raise service.LetterOfCreditNotFoundError(f"no reimbursement claim {claim_id}")
+    call = service.settle_claim_call(platform.address(service.CONTRACT), principal.member, claim_id)
+    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+
+
+@router.post("/lcs/holidays", responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
+async def set_holidays(
+    body: HolidaysRequest,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    response: Response,
+    prefer: PreferHeader = None,
+) -> TransactionView:
+    """A bank registers the days it is closed; its examination deadlines skip them (Art 14b, 29a)."""
+    require_kind(principal.kind, MemberKind.BANK, action="register holidays")
+    call = service.holidays_call(platform.address(service.CONTRACT), principal.member, body.dates, body.closed)
+    return await write_then_view(platform, call, prefer, response, TransactionView.of)

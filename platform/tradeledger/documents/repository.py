@@ -1,0 +1,51 @@
+"""Queries of the document-registry read model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tradeledger.documents.models import Document, DocumentFingerprint, PresentedFingerprint
+
+
+def get(db: Session, document_id: int) -> Document | None:
+    return db.get(Document, document_id)
+
+
+def fingerprints_of(db: Session, document_id: int) -> list[str]:
+    rows = db.scalars(
+        select(DocumentFingerprint.fingerprint)
+        .where(DocumentFingerprint.document_id == document_id)
+        .order_by(DocumentFingerprint.position)
+    )
+    return list(rows)
+
+
+def holders(db: Session, fingerprints: Sequence[str]) -> list[tuple[str, Document]]:
+    """Registered documents carrying any of these fingerprints."""
+    rows = db.execute(
+        select(DocumentFingerprint.fingerprint, Document)
+        .join(Document, Document.document_id == DocumentFingerprint.document_id)
+        .where(DocumentFingerprint.fingerprint.in_(fingerprints))
+        .order_by(Document.document_id)
+    )
+    return [(fingerprint, document) for fingerprint, document in rows]
+
+
+def presented(db: Session, fingerprints: Sequence[str]) -> list[str]:
+    return list(
+        db.scalars(select(PresentedFingerprint.fingerprint).where(PresentedFingerprint.fingerprint.in_(fingerprints)))
+    )
+
+
+def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) -> list[Document]:
+    query = select(Document).order_by(Document.document_id).limit(limit)
+    if accounts is not None:
+        query = query.where(
+            or_(Document.owner.in_(accounts), Document.registrar.in_(accounts), Document.financier.in_(accounts))
+        )
+    if after is not None:
+        query = query.where(Document.document_id > after)
+    return list(db.scalars(query))

@@ -1,0 +1,95 @@
+"""Documents and financings: fingerprints computed here, uniqueness and caps enforced by the contract."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tradeledger.chain.abi import checksum
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.codec import currency_bytes, reference_bytes
+from tradeledger.documents import repository
+from tradeledger.documents.fingerprints import FIELD_MODELS, fingerprints
+from tradeledger.documents.models import Document, DocumentKind
+from tradeledger.documents.schemas import (
+    DocumentFieldsRequest,
+    FinancingRequest,
+    FingerprintCheck,
+    FingerprintMatch,
+    RegisterDocumentRequest,
+)
+from tradeledger.errors import NotFoundError
+from tradeledger.members.access import can_see, visible_accounts
+from tradeledger.members.models import MemberKind
+from tradeledger.terms.service import store_terms
+
+CONTRACT = "DocumentRegistry"
+
+
+class DocumentNotFoundError(NotFoundError):
+    code = "document_not_found"
+
+
+def document_fingerprints(request: DocumentFieldsRequest, key: bytes) -> list[bytes]:
+    return fingerprints(request.kind, FIELD_MODELS[request.kind].model_validate(request.fields), key)
+
+
+def register_call(db: Session, address: str, caller: str, request: RegisterDocumentRequest, key: bytes) -> ContractCall:
+    """Keep the fields off chain (the caller's records) and register only the fingerprints."""
+    store_terms(db, request.kind, request.fields, caller)
+    args = (
+        checksum(request.owner),
+        int(DocumentKind[request.kind.upper()]),
+        currency_bytes(request.currency),
+        request.face_value,
+        document_fingerprints(request, key),
+    )
+    return ContractCall(CONTRACT, address, "registerDocument", args, caller)
+
+
+STEP_FUNCTIONS = {"financings": "finance", "repayments": "repay", "release": "release"}
+
+
+def step_call(address: str, caller: str, document_id: int, step: str, body: FinancingRequest | None) -> ContractCall:
+    """finance (a bank disburses), repay (the owner repays), release (ends the registration)."""
+    args: tuple[object, ...] = (document_id,)
+    if body is not None:
+        args += (body.amount, reference_bytes(body.reference))
+    return ContractCall(CONTRACT, address, STEP_FUNCTIONS[step], args, caller)
+
+
+def visible_document(db: Session, viewer: str, viewer_kind: MemberKind | None, document_id: int) -> Document:
+    document = repository.get(db, document_id)
+    if document is None or not can_see(
+        db, viewer, viewer_kind, [document.owner, document.registrar, document.financier]
+    ):
+        raise DocumentNotFoundError(f"no document {document_id}")
+    return document
+
+
+def check(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, request: DocumentFieldsRequest, key: bytes
+) -> FingerprintCheck:
+    """Would financing this document collide with one already registered or presented? (nothing is written)
+
+    Collisions are reported to any bank, which is what stops double financing; who financed the other
+    document is shown only to those who may see that document.
+    """
+    digests = ["0x" + digest.hex() for digest in document_fingerprints(request, key)]
+    matches = [
+        FingerprintMatch(
+            fingerprint=fingerprint,
+            document_id=str(document.document_id),
+            state=document.state.name,
+            financier=document.financier
+            if can_see(db, viewer, viewer_kind, [document.owner, document.registrar, document.financier])
+            else None,
+        )
+        for fingerprint, document in repository.holders(db, digests)
+    ]
+    return FingerprintCheck(fingerprints=digests, matches=matches, presented_under_lc=repository.presented(db, digests))
+
+
+def list_documents(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[Document]:
+    return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)

@@ -1,0 +1,95 @@
+"""Which events a member may see: those of objects it may see, resolved through the read model.
+
+An event names addresses directly (a posting's accounts) or an object by id (an order, a credit, a document,
+a payment, an anchor); either way its parties decide visibility, exactly as for the object itself. Events
+with no party at all (role grants, holidays, presentation registrations) are the institutions' business:
+banks and auditors see them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tradeledger.anchors.models import StatementAnchor
+from tradeledger.documents.models import Document
+from tradeledger.lcs.models import LetterOfCredit
+from tradeledger.members.access import visible_accounts
+from tradeledger.members.models import MemberKind
+from tradeledger.orders.models import PurchaseOrder
+from tradeledger.settlements.models import ExternalPayment
+from tradeledger.store.models import ChainEvent
+
+SCAN_FACTOR = 10  # rows read per item returned at most, so a sparse feed still answers quickly
+
+PartyLookup = Callable[[Session, int], list[str | None]]
+
+
+def _order(db: Session, order_id: int) -> list[str | None]:
+    order = db.get(PurchaseOrder, order_id)
+    return [] if order is None else [order.buyer, order.seller]
+
+
+def _credit(db: Session, lc_id: int) -> list[str | None]:
+    lc = db.get(LetterOfCredit, lc_id)
+    return [] if lc is None else [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank]
+
+
+def _document(db: Session, document_id: int) -> list[str | None]:
+    document = db.get(Document, document_id)
+    return [] if document is None else [document.owner, document.registrar, document.financier]
+
+
+def _payment(db: Session, payment_id: int) -> list[str | None]:
+    payment = db.get(ExternalPayment, payment_id)
+    return [] if payment is None else [payment.payer, payment.payee]
+
+
+def _anchor(db: Session, anchor_id: int) -> list[str | None]:
+    anchor = db.get(StatementAnchor, anchor_id)
+    return [] if anchor is None else [anchor.account, anchor.counterparty]
+
+
+OBJECT_IDS: dict[str, PartyLookup] = {
+    "orderId": _order,
+    "lcId": _credit,
+    "documentId": _document,
+    "paymentId": _payment,
+    "anchorId": _anchor,
+}
+
+
+def parties(db: Session, args: dict[str, Any]) -> set[str]:
+    """Every address the event names, plus the parties of the object it is about."""
+    found = {value for value in args.values() if isinstance(value, str) and len(value) == 42 and value.startswith("0x")}
+    for argument, lookup in OBJECT_IDS.items():
+        if isinstance(args.get(argument), int):
+            found.update(party for party in lookup(db, args[argument]) if party)
+    found.discard("0x0000000000000000000000000000000000000000")
+    return found
+
+
+def page(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> tuple[list[ChainEvent], int | None]:
+    """Visible events after the cursor, and the position to poll from next (the cursor itself when caught up)."""
+    accounts = visible_accounts(db, viewer, viewer_kind)
+    query = select(ChainEvent).order_by(ChainEvent.id).limit(limit * SCAN_FACTOR)
+    if after is not None:
+        query = query.where(ChainEvent.id > after)
+    rows = list(db.scalars(query))
+    visible: list[ChainEvent] = []
+    last_scanned = after
+    for row in rows:
+        last_scanned = row.id
+        named = parties(db, json.loads(row.args))
+        institutional = not named and viewer_kind in (MemberKind.BANK, MemberKind.AUDITOR)
+        if accounts is None or institutional or named & accounts:
+            visible.append(row)
+            if len(visible) == limit:
+                break
+    return visible, last_scanned

@@ -1,0 +1,53 @@
+"""API keys (stored hashed) and hosted member keys (encrypted keystores)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tradeledger.store.base import Base, UtcDateTime, utcnow
+
+
+class ApiKey(Base):
+    """A bearer token bound to one member; only its SHA-256 is stored (tokens carry 256 random bits)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member: Mapped[str] = mapped_column(String(42), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HostedAccount(Base):
+    """A member key this instance signs with: an eth-account V3 keystore, encrypted at rest."""
+
+    __tablename__ = "hosted_accounts"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    keystore: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The outcome of one mutating request per (API key, Idempotency-Key): replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,38 @@
+"""Queries of the letter-of-credit read model."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tradeledger.lcs.models import LcAmendment, LcPresentation, LcReimbursementClaim, LetterOfCredit
+
+
+def get(db: Session, lc_id: int) -> LetterOfCredit | None:
+    return db.get(LetterOfCredit, lc_id)
+
+
+def amendments(db: Session, lc_id: int) -> list[LcAmendment]:
+    return list(db.scalars(select(LcAmendment).where(LcAmendment.lc_id == lc_id).order_by(LcAmendment.amendment_id)))
+
+
+def presentations(db: Session, lc_id: int) -> list[LcPresentation]:
+    query = select(LcPresentation).where(LcPresentation.lc_id == lc_id).order_by(LcPresentation.presentation_id)
+    return list(db.scalars(query))
+
+
+def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:
+    return db.get(LcReimbursementClaim, claim_id)
+
+
+def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) -> list[LetterOfCredit]:
+    query = select(LetterOfCredit).order_by(LetterOfCredit.lc_id).limit(limit)
+    if accounts is not None:
+        parties = (
+            LetterOfCredit.applicant, LetterOfCredit.beneficiary, LetterOfCredit.issuing_bank,
+            LetterOfCredit.advising_bank, LetterOfCredit.confirming_bank,
+        )  # fmt: skip
+        query = query.where(or_(*(column.in_(accounts) for column in parties)))
+    if after is not None:
+        query = query.where(LetterOfCredit.lc_id > after)
+    return list(db.scalars(query))

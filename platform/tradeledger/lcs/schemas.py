@@ -1,0 +1,178 @@
+"""Request and response bodies of the letter-of-credit resources."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeledger.documents.schemas import DocumentFieldsRequest
+from tradeledger.lcs.models import LcAmendment, LcPresentation, LetterOfCredit
+from tradeledger.lcs.terms import LetterOfCreditTerms
+from tradeledger.settlements.schemas import Address, MinorUnits
+
+
+class ApplyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: LetterOfCreditTerms = Field(description="the full MT700-like terms: kept off chain, hashed on chain")
+    beneficiary: Address
+    issuing_bank: Address
+    advising_bank: Address
+    confirming_bank: Address | None = None
+    available_with_bank: Address
+
+
+class AmendmentChanges(BaseModel):
+    """Only the fields given change (MT707); the narrative stays off chain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MinorUnits | None = None
+    expiry_date: date | None = None
+    latest_shipment_date: date | None = None
+    tolerance_plus_bps: int | None = Field(None, ge=0, le=10_000)
+    tolerance_minus_bps: int | None = Field(None, ge=0, le=10_000)
+    presentation_period_days: int | None = Field(None, ge=1, le=365)
+    partial_drawings_allowed: bool | None = None
+
+
+class AmendmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: AmendmentChanges
+    narrative: dict[str, Any] = Field(default_factory=dict, description="the MT707 narrative fields, off chain")
+
+
+class AcceptAmendmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted_fields: int | None = Field(
+        None,
+        ge=0,
+        le=255,
+        description="bit flags of the changes accepted; anything short of all is a rejection (Art 10e)",
+    )
+
+
+class PresentationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentFieldsRequest] = Field(
+        min_length=1, max_length=8, description="fingerprinted, never sent on chain"
+    )
+    amount: MinorUnits
+    shipment_date: date
+
+
+class RefusalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    discrepancies: list[str] = Field(
+        min_length=1,
+        max_length=32,
+        description="every discrepancy, as codes (Art 16c ii)",
+        examples=[["LATE_SHIPMENT"]],
+    )
+    disposition: Literal["hold_pending_instructions", "hold_pending_waiver", "returning", "per_previous_instructions"]
+
+
+class HolidaysRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dates: list[date] = Field(min_length=1, max_length=64)
+    closed: bool = True
+
+
+class PresentationView(BaseModel):
+    presentation_id: str
+    amount: str
+    shipment_date: int
+    presented_at: int
+    deadline: int = Field(description="examination deadline, unix seconds (Art 14b)")
+    state: str
+    disposition: str
+    precluded: bool
+    reused_document_count: int
+    claim_id: str | None
+
+    @classmethod
+    def of(cls, presentation: LcPresentation) -> PresentationView:
+        return cls(
+            presentation_id=str(presentation.presentation_id),
+            amount=str(presentation.amount),
+            shipment_date=presentation.shipment_date,
+            presented_at=presentation.presented_at,
+            deadline=presentation.deadline,
+            state=presentation.state.name,
+            disposition=presentation.disposition.name,
+            precluded=presentation.precluded,
+            reused_document_count=presentation.reused_document_count,
+            claim_id=None if presentation.claim_id is None else str(presentation.claim_id),
+        )
+
+
+class AmendmentView(BaseModel):
+    amendment_id: str
+    fields: int
+    state: str
+
+    @classmethod
+    def of(cls, amendment: LcAmendment) -> AmendmentView:
+        return cls(amendment_id=str(amendment.amendment_id), fields=amendment.fields, state=amendment.state.name)
+
+
+class LcView(BaseModel):
+    lc_id: str
+    state: str
+    applicant: str
+    beneficiary: str
+    issuing_bank: str
+    advising_bank: str
+    confirming_bank: str | None
+    currency: str
+    amount: str
+    drawn: str
+    tolerance_plus_bps: int
+    tolerance_minus_bps: int
+    expiry: int
+    terms_hash: str
+    terms_verified: bool | None = Field(description="the off-chain terms held here hash to the on-chain hash")
+    terms: dict[str, Any] | None
+    amendments: list[AmendmentView]
+    presentations: list[PresentationView]
+    tx_hash: str
+    block_number: int
+
+    @classmethod
+    def of(
+        cls,
+        lc: LetterOfCredit,
+        terms: dict[str, Any] | None,
+        verified: bool | None,
+        amendments: list[LcAmendment],
+        presentations: list[LcPresentation],
+    ) -> LcView:
+        return cls(
+            lc_id=str(lc.lc_id),
+            state=lc.state.name,
+            applicant=lc.applicant,
+            beneficiary=lc.beneficiary,
+            issuing_bank=lc.issuing_bank,
+            advising_bank=lc.advising_bank,
+            confirming_bank=lc.confirming_bank,
+            currency=lc.currency,
+            amount=str(lc.amount),
+            drawn=str(lc.drawn),
+            tolerance_plus_bps=lc.tolerance_plus_bps,
+            tolerance_minus_bps=lc.tolerance_minus_bps,
+            expiry=lc.expiry,
+            terms_hash=lc.terms_hash,
+            terms_verified=verified,
+            terms=terms,
+            amendments=[AmendmentView.of(a) for a in amendments],
+            presentations=[PresentationView.of(p) for p in presentations],
+            tx_hash=lc.tx_hash,
+            block_number=lc.block_number,
+        )

@@ -1,0 +1,33 @@
+"""Queries of the membership read model."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tradeledger.members.models import GovernanceProposal, Member, MemberKind
+
+
+def get(db: Session, address: str) -> Member | None:
+    return db.get(Member, address)
+
+
+def page(db: Session, accounts: set[str] | None, after: str | None, limit: int) -> list[Member]:
+    """Institutions (banks, auditors) are a public directory; traders only where `accounts` allows."""
+    query = select(Member).order_by(Member.address).limit(limit)
+    if accounts is not None:
+        query = query.where(or_(Member.kind.in_([MemberKind.BANK, MemberKind.AUDITOR]), Member.address.in_(accounts)))
+    if after is not None:
+        query = query.where(Member.address > after)
+    return list(db.scalars(query))
+
+
+def proposal(db: Session, proposal_id: int) -> GovernanceProposal | None:
+    return db.get(GovernanceProposal, proposal_id)
+
+
+def proposals(db: Session, after: int | None, limit: int) -> list[GovernanceProposal]:
+    query = select(GovernanceProposal).order_by(GovernanceProposal.proposal_id).limit(limit)
+    if after is not None:
+        query = query.where(GovernanceProposal.proposal_id > after)
+    return list(db.scalars(query))

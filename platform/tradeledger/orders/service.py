@@ -1,0 +1,81 @@
+"""Purchase orders: the contract calls of each step and the views their parties may see."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tradeledger.chain.abi import checksum
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.codec import currency_bytes
+from tradeledger.errors import NotFoundError
+from tradeledger.members.access import can_see, visible_accounts
+from tradeledger.members.models import MemberKind
+from tradeledger.orders import repository
+from tradeledger.orders.models import PurchaseOrder
+from tradeledger.orders.schemas import PAYMENT_TERMS, CreateOrderRequest, ShipmentRequest
+from tradeledger.terms.service import load_terms, store_terms
+
+CONTRACT = "TradeOrders"
+
+
+class OrderNotFoundError(NotFoundError):
+    code = "order_not_found"
+
+
+def end_of_day(day: date) -> int:
+    """The last second of a UTC calendar day: a deadline 'on D' includes all of D."""
+    return int(datetime.combine(day, time(23, 59, 59), UTC).timestamp())
+
+
+def create_call(db: Session, address: str, buyer: str, request: CreateOrderRequest) -> ContractCall:
+    """Store the terms off chain and build the createOrder call carrying their hash."""
+    digest = store_terms(db, "purchase_order", request.terms, buyer)
+    args = (
+        checksum(request.seller),
+        request.amount,
+        currency_bytes(request.currency),
+        bytes.fromhex(digest[2:]),
+        end_of_day(request.latest_shipment),
+        int(PAYMENT_TERMS[request.payment_terms]),
+        end_of_day(request.due_date) if request.due_date else 0,
+    )
+    return ContractCall(CONTRACT, address, "createOrder", args, buyer)
+
+
+STEP_FUNCTIONS = {
+    "accept": "acceptOrder",
+    "reject": "rejectOrder",
+    "ship": "recordShipment",
+    "deliver": "confirmDelivery",
+    "pay": "payOrder",
+    "cancel": "requestCancellation",
+}
+
+
+def step_call(address: str, caller: str, order_id: int, step: str, body: ShipmentRequest | None) -> ContractCall:
+    """The call of one lifecycle step; the contract checks the caller's role and the order's state."""
+    args: tuple[Any, ...] = (order_id,)
+    if body is not None:
+        args += (bytes.fromhex(body.transport_document_hash[2:]),)
+    return ContractCall(CONTRACT, address, STEP_FUNCTIONS[step], args, caller)
+
+
+def visible_order(db: Session, viewer: str, viewer_kind: MemberKind | None, order_id: int) -> PurchaseOrder:
+    order = repository.get(db, order_id)
+    if order is None or not can_see(db, viewer, viewer_kind, [order.buyer, order.seller]):
+        raise OrderNotFoundError(f"no order {order_id}")
+    return order
+
+
+def terms_of(db: Session, order: PurchaseOrder) -> dict[str, Any] | None:
+    terms = load_terms(db, order.terms_hash)
+    return terms if isinstance(terms, dict) else None
+
+
+def list_orders(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[PurchaseOrder]:
+    return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)

@@ -1,0 +1,148 @@
+"""The running platform: chain session, database, transaction manager and indexer, built from settings.
+
+`serve` and `indexer run` start one of these; tests build them on temporary data directories.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradeledger.chain.keys import dev_account, keystore_resolver
+from tradeledger.chain.session import ChainSession, open_chain_session
+from tradeledger.chain.txmanager import ContractCall, KeyRing, TransactionManager
+from tradeledger.config import Settings
+from tradeledger.errors import ChainUnavailableError, ConfigurationError
+from tradeledger.identity.models import HostedAccount
+from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer
+from tradeledger.loops import PollingLoop
+from tradeledger.store.db import database_url, make_engine, migrate, session_factory
+from tradeledger.store.models import ChainTransaction
+
+log = logging.getLogger(__name__)
+DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
+
+
+@dataclass
+class Platform:
+    """Everything a service process runs; `start` launches the background loops, `close` stops them all."""
+
+    settings: Settings
+    chain: ChainSession
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keys: KeyRing
+    transactions: TransactionManager
+    indexer: Indexer
+    _loops: list[PollingLoop] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Recover what a crash left behind, then run the confirmer and the indexer in the background."""
+        self.transactions.recover()
+        self._loops = [
+            PollingLoop("tx-confirmer", self.transactions.confirm_pending),
+            self.indexer_loop(),
+        ]
+        for loop in self._loops:
+            loop.start()
+
+    def address(self, contract: str) -> str:
+        """The deployed address of a platform contract."""
+        assert self.chain.manifest is not None
+        return self.chain.manifest.address(contract)
+
+    def execute(
+        self, call: ContractCall, *, respond_async: bool = False, business: Callable[[Session], None] | None = None
+    ) -> ChainTransaction:
+        """Submit a call (with the request's own rows, if any, in the outbox transaction); unless asked to
+        answer at once, return once its block is in the read model."""
+        submitted = self.transactions.submit(call, business)
+        if respond_async:
+            return submitted
+        mined = self.transactions.wait(submitted.id)
+        assert mined.block_number is not None
+        self.wait_indexed(mined.block_number)
+        return mined
+
+    def wait_indexed(self, block_number: int, timeout: float = 30.0) -> None:
+        """Read-your-writes: block until the indexer has applied `block_number`."""
+        if not self._loops:  # no background indexer (a test or a one-shot command): index right here
+            self.indexer.catch_up()
+        deadline = time.monotonic() + timeout
+        poll = 0.005
+        while self.indexer.indexed_through() < block_number:
+            if time.monotonic() > deadline:
+                raise ChainUnavailableError(
+                    f"the read model has not reached block {block_number} after {timeout:.0f} s"
+                )
+            time.sleep(poll)
+            poll = min(poll * 1.5, 0.1)
+
+    def indexer_loop(self) -> PollingLoop:
+        return PollingLoop("indexer", self.indexer.run_once, fatal=FATAL_INDEXER_ERRORS)
+
+    def indexer_error(self) -> str | None:
+        """Why the background indexer stopped, if it did."""
+        for loop in self._loops:
+            if loop.name == "indexer" and loop.error is not None:
+                return loop.error.message
+        return None
+
+    def close(self) -> None:
+        for loop in self._loops:
+            loop.stop()
+        self._loops = []
+        self.transactions.rpc.close()
+        self.engine.dispose()
+        self.chain.close()
+
+
+def _hosted_keystore(sessions: sessionmaker[Session]) -> Callable[[str], str | None]:
+    def lookup(address: str) -> str | None:
+        with sessions() as db:
+            hosted = db.get(HostedAccount, address)
+        return None if hosted is None else hosted.keystore
+
+    return lookup
+
+
+def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Platform:
+    """Open the chain (deploying on a dev chain when needed), migrate the database, wire the services."""
+    import tradeledger.indexer.handlers  # noqa: F401 - registers every projection
+
+    chain = open_chain_session(settings, deploy_if_missing=deploy_if_missing)
+    try:
+        if chain.manifest is None:
+            raise ConfigurationError(f"no deployment manifest at {settings.deployment_file}: run `tradeledger deploy`")
+        engine = make_engine(database_url(settings.database_url, settings.data_dir))
+        migrate(engine)
+        sessions = session_factory(engine)
+        keys = KeyRing(
+            [chain.operator()], resolver=keystore_resolver(_hosted_keystore(sessions), settings.custodial_passphrase)
+        )
+        if settings.is_dev_chain:
+            log.warning("DEV KEYS: hosting the first %d keys of the PUBLIC dev mnemonic", DEV_HOSTED_KEYS)
+            for index in range(DEV_HOSTED_KEYS):
+                keys.add(dev_account(index))
+        chain.backend.fund_gas(keys.addresses())
+        rpc = chain.backend.rpc()
+        chain_id = chain.chain_id()
+        transactions = TransactionManager(
+            sessions, rpc, keys, chain_id=chain_id, gas_price=int(rpc.call("eth_gasPrice", []), 16)
+        )
+        indexer = Indexer(
+            sessions,
+            rpc,
+            chain_id=chain_id,
+            contracts={name: c.address for name, c in chain.manifest.contracts.items()},
+            start_block=chain.manifest.deploy_block,
+        )
+    except BaseException:
+        chain.close()
+        raise
+    return Platform(settings, chain, engine, sessions, keys, transactions, indexer)

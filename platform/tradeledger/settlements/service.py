@@ -1,0 +1,103 @@
+"""Settlement operations: owner transfers between accounts, and balances from the read model."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tradeledger.chain.abi import checksum
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.codec import currency_bytes, reference_bytes, reference_text
+from tradeledger.errors import NotFoundError
+from tradeledger.members.access import can_see, can_see_account, visible_accounts
+from tradeledger.members.models import MemberKind
+from tradeledger.settlements import repository
+from tradeledger.settlements.models import AccountBalance, ExternalPayment, ExternalRail
+from tradeledger.settlements.schemas import ExternalPaymentRequest, ExternalPaymentView, TransferRequest
+
+
+class AccountNotFoundError(NotFoundError):
+    code = "account_not_found"
+
+
+class ExternalPaymentNotFoundError(NotFoundError):
+    code = "external_payment_not_found"
+
+
+def transfer_call(settlement: str, sender: str, request: TransferRequest) -> ContractCall:
+    """The Settlement.transfer call moving the sender's own money."""
+    return ContractCall(
+        "Settlement",
+        settlement,
+        "transfer",
+        (checksum(request.to), currency_bytes(request.currency), request.amount, reference_bytes(request.reference)),
+        sender,
+    )
+
+
+def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> list[AccountBalance]:
+    """The balances of an account the viewer may see; others answer exactly like unknown accounts."""
+    try:
+        address = checksum(account)
+    except ValueError:
+        raise AccountNotFoundError(f"no account {account}") from None
+    if not can_see_account(db, viewer, viewer_kind, address):
+        raise AccountNotFoundError(f"no account {account}")
+    return repository.balances_of(db, address)
+
+
+def rail_reference_bytes(reference: str) -> bytes:
+    """A UETR (UUID) fits bytes32 as its 32 hex digits; other rail references as text."""
+    compact = reference.replace("-", "")
+    if len(reference) == 36 and len(compact) == 32 and all(c in "0123456789abcdefABCDEF" for c in compact):
+        return compact.lower().encode("ascii")
+    return reference_bytes(reference)
+
+
+def external_payment_call(settlement: str, payer: str, request: ExternalPaymentRequest) -> ContractCall:
+    args = (
+        checksum(request.payee),
+        currency_bytes(request.currency),
+        request.amount,
+        int(ExternalRail[request.rail.upper()]),
+        rail_reference_bytes(request.rail_reference),
+        reference_bytes(request.reference),
+    )
+    return ContractCall("Settlement", settlement, "recordExternalPayment", args, payer)
+
+
+EXTERNAL_PAYMENT_STEPS = {"confirm": "confirmExternalPayment", "reject": "rejectExternalPayment"}
+
+
+def external_payment_step_call(settlement: str, payee: str, payment_id: int, step: str) -> ContractCall:
+    return ContractCall("Settlement", settlement, EXTERNAL_PAYMENT_STEPS[step], (payment_id,), payee)
+
+
+def visible_external_payment(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, payment_id: int
+) -> ExternalPayment:
+    payment = repository.external_payment(db, payment_id)
+    if payment is None or not can_see(db, viewer, viewer_kind, [payment.payer, payment.payee]):
+        raise ExternalPaymentNotFoundError(f"no external payment {payment_id}")
+    return payment
+
+
+def external_payment_view(payment: ExternalPayment) -> ExternalPaymentView:
+    return ExternalPaymentView(
+        payment_id=str(payment.payment_id),
+        payer=payment.payer,
+        payee=payment.payee,
+        currency=payment.currency,
+        amount=str(payment.amount),
+        rail=payment.rail.name.lower(),
+        rail_reference=reference_text(payment.rail_reference),
+        reference=reference_text(payment.reference),
+        state=payment.state.name,
+        tx_hash=payment.tx_hash,
+        block_number=payment.block_number,
+    )
+
+
+def list_external_payments(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[ExternalPayment]:
+    return repository.external_payments(db, visible_accounts(db, viewer, viewer_kind), after, limit)

@@ -1,0 +1,184 @@
+"""Object- and function-level authorization over every route (OWASP API1 BOLA, API5 BFLA).
+
+Every route that takes an object id is called by each kind of principal, for an object the trader is party
+to: parties, the sponsor bank and the auditor see it; another trader and an unrelated bank get a 404 whose
+body is byte-identical (id aside) to the one for an id that does not exist. Every bank-only action answers 403
+to a trader, and every write answers 403 to the auditor. New routes fail here until they are classified.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import OTHER_TRADER, TRADER, Consortium, without_id
+from tests.api.test_lcs import INVOICE, application
+from tradeledger.api.app import create_app
+
+MISSING_ID = "987654321"
+SEES = ("trader", "bank", "auditor")
+HIDDEN_FROM = ("outsider", "other_bank")
+
+
+@pytest.fixture(scope="module")
+def objects(consortium: Consortium) -> dict[str, str]:
+    """One object of each kind with the trader as a party (and the founding bank as its sponsor or bank)."""
+    trader, bank = consortium.client("trader"), consortium.client("bank")
+    soon = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    order = trader.post(
+        "/v1/orders",
+        json={"seller": OTHER_TRADER.address, "amount": 100, "currency": "USD", "terms": {"goods": "tea"},
+              "latest_shipment": soon, "payment_terms": "open_account", "due_date": soon},
+        headers={"Idempotency-Key": "bola-order"},
+    ).json()  # fmt: skip
+    lc = trader.post("/v1/lcs", json=application(lc_number="LC-BOLA"), headers={"Idempotency-Key": "bola-lc"}).json()
+    document = bank.post(
+        "/v1/documents",
+        json={**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": "BOLA-1"}, "owner": TRADER.address,
+              "currency": "USD", "face_value": 10_500},
+        headers={"Idempotency-Key": "bola-doc"},
+    ).json()  # fmt: skip
+    payment = trader.post(
+        "/v1/settlements/external-payments",
+        json={"payee": OTHER_TRADER.address, "currency": "USD", "amount": 5, "rail": "rtgs",
+              "rail_reference": "RTGS-BOLA", "reference": "BOLA-PAY"},
+        headers={"Idempotency-Key": "bola-pay"},
+    ).json()  # fmt: skip
+    transfer = trader.post(
+        "/v1/settlements/transfers",
+        json={"to": OTHER_TRADER.address, "currency": "USD", "amount": 1, "reference": "BOLA-TX"},
+        headers={"Idempotency-Key": "bola-tx"},
+    ).json()
+    return {
+        "order_id": order["order_id"],
+        "lc_id": lc["lc_id"],
+        "document_id": document["document_id"],
+        "payment_id": payment["payment_id"],
+        "transaction_id": transfer["id"],
+        "address": TRADER.address,
+        "presentation_id": "1",
+        "amendment_id": "1",
+        "claim_id": MISSING_ID,
+        "proposal_id": "1",
+    }
+
+
+def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
+    """Every operation of the API, from its OpenAPI document (the published inventory)."""
+    paths = create_app(consortium.platform).openapi()["paths"]
+    return sorted(
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith("/v1/") and ("{" in path or not with_ids)
+        for method in operations
+    )
+
+
+# Sample bodies so that the access check, not body validation, decides the answer of POST routes.
+SOON = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+BODIES: dict[str, dict[str, Any]] = {
+    "/v1/orders/{order_id}/ship": {"transport_document_hash": "0x" + "22" * 32},
+    "/v1/documents/{document_id}/financings": {"amount": 1, "reference": "X"},
+    "/v1/documents/{document_id}/repayments": {"amount": 1, "reference": "X"},
+    "/v1/lcs/{lc_id}/amendments": {"changes": {"amount": 12_000}},
+    "/v1/lcs/{lc_id}/amendments/{amendment_id}/accept": {},
+    "/v1/lcs/{lc_id}/presentations": {"documents": [INVOICE], "amount": 100, "shipment_date": SOON},
+    "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse": {"discrepancies": ["X"], "disposition": "returning"},
+}
+
+# Objects whose visibility is not by party: governance is for institutions (banks and auditors).
+INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
+# Routes whose id names no party-owned object (a claim is found through its credit; none exists here).
+NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
+
+
+MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address")
+MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
+
+
+def _fill(path: str, ids: dict[str, str]) -> tuple[str, str]:
+    """The path with ids filled in, and the main object's id (the one a hidden object must not betray)."""
+    main = next(name for name in re.findall(r"\{(\w+)\}", path) if name in MAIN_IDS)
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path), ids[main]
+
+
+def _call(consortium: Consortium, who: str, method: str, template: str, path: str, key: str) -> Any:
+    client = consortium.client(who)
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, json=BODIES.get(template), headers={"Idempotency-Key": key})
+
+
+def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
+    problems: list[str] = []
+    checked = 0
+    for index, (method, template) in enumerate(_routes(consortium)):
+        if template in INSTITUTIONAL or template in NOT_PARTY_OBJECTS:
+            continue
+        checked += 1
+        path, object_id = _fill(template, objects)
+        missing_path, missing_id = _fill(template, {**objects, **MISSING})
+        if method == "GET":
+            for who in SEES:
+                if (status := _call(consortium, who, method, template, path, "").status_code) != 200:
+                    problems.append(f"{who} {method} {template}: {status}, expected 200")
+        for who in HIDDEN_FROM:
+            hidden = _call(consortium, who, method, template, path, f"bola-{index}-{who}-h")
+            absent = _call(consortium, who, method, template, missing_path, f"bola-{index}-{who}-m")
+            same = without_id(hidden.text, object_id) == without_id(absent.text, missing_id)
+            # 404 for both; or, for an action the caller's role may not take at all, the same 403 for both
+            denied_by_role = hidden.status_code == 403 and "only a bank may" in hidden.text
+            status_ok = hidden.status_code == absent.status_code and (hidden.status_code == 404 or denied_by_role)
+            if not status_ok or not same:
+                problems.append(
+                    f"{who} {method} {template}: {hidden.status_code} {hidden.text[:160]} | {absent.text[:160]}"
+                )
+    assert checked >= 30
+    assert problems == [], "\n".join(problems)
+
+
+def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
+    lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
+             "/v1/settlements/external-payments": "payment_id"}  # fmt: skip
+    for who in HIDDEN_FROM:
+        client = consortium.client(who)
+        for path, key in lists.items():
+            ids = {item[key] for item in client.get(path, params={"limit": 200}).json()["items"]}
+            assert objects[key] not in ids, f"{who} sees {path} {objects[key]}"
+
+
+BANK_ONLY = [
+    ("/v1/members/traders", {"label": "x"}),
+    ("/v1/members/{address}/suspend", None),
+    ("/v1/governance/proposals", {"action": "admit_bank", "subject": OTHER_TRADER.address}),
+    ("/v1/governance/proposals/1/votes", None),
+    ("/v1/lcs/{lc_id}/issue", None),
+    ("/v1/lcs/{lc_id}/advise", None),
+    ("/v1/lcs/{lc_id}/confirm", None),
+    ("/v1/lcs/{lc_id}/amendments", {"changes": {"amount": 12_000}}),
+    ("/v1/lcs/{lc_id}/presentations/1/honour", None),
+    ("/v1/lcs/{lc_id}/presentations/1/refuse", {"discrepancies": ["X"], "disposition": "returning"}),
+    ("/v1/lcs/holidays", {"dates": [SOON]}),
+    ("/v1/documents/{document_id}/financings", {"amount": 1, "reference": "X"}),
+]
+
+
+def test_bfla_bank_only_actions_refuse_traders(consortium: Consortium, objects: dict[str, str]) -> None:
+    client = consortium.client("trader")
+    for index, (template, body) in enumerate(BANK_ONLY):
+        path = template.format(**objects)
+        response = client.post(path, json=body, headers={"Idempotency-Key": f"bfla-{index}"})
+        assert response.status_code == 403, (path, response.status_code, response.text)
+
+
+def test_auditor_writes_nothing(consortium: Consortium, objects: dict[str, str]) -> None:
+    client = consortium.client("auditor")
+    for index, (method, template) in enumerate(_routes(consortium, with_ids=False)):
+        if method != "POST" or template.endswith("/fingerprint-check"):
+            continue
+        path = re.sub(r"\{(\w+)\}", lambda m: objects[m.group(1)], template)
+        response = client.post(path, json={}, headers={"Idempotency-Key": f"aud-{index}"})
+        assert response.status_code == 403, (template, response.status_code, response.text)

@@ -1,0 +1,129 @@
+"""A letter of credit over HTTP: apply, issue, advise, amend, present with a discrepancy, waive, honour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+
+TODAY = datetime.now(UTC).date()
+
+
+def terms(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "form_of_credit": "IRREVOCABLE",
+        "lc_number": "LC-API-0001",
+        "expiry_date": (TODAY + timedelta(days=60)).isoformat(),
+        "expiry_place": "SHANGHAI",
+        "applicant": {"name": "Acme Imports GmbH", "party_id": "529900T8BM49AURSDO55"},
+        "beneficiary": {"name": "青岛海运贸易有限公司", "party_id": "300300S39XTBSNH66F17"},
+        "currency": "USD",
+        "amount": "100.00",
+        "tolerance_plus_pct": 10,
+        "available_with": "BKCHCNBJ",
+        "available_by": "BY PAYMENT",
+        "latest_shipment_date": (TODAY + timedelta(days=30)).isoformat(),
+        "description_of_goods": "500 CARTONS GREEN TEA, CIF HAMBURG",
+        "documents_required": [{"document_type": "COMMERCIAL INVOICE", "originals": 3}],
+        "confirmation_instructions": "WITHOUT",
+    }
+    data.update(overrides)
+    return data
+
+
+def application(**overrides: Any) -> dict[str, Any]:
+    return {
+        "terms": terms(**overrides),
+        "beneficiary": OTHER_TRADER.address,
+        "issuing_bank": BANK.address,
+        "advising_bank": BANK.address,
+        "available_with_bank": BANK.address,
+    }
+
+
+INVOICE = {
+    "kind": "invoice",
+    "fields": {"seller_id": "300300S39XTBSNH66F17", "buyer_id": "529900T8BM49AURSDO55", "invoice_number": "CI-77",
+               "issue_date": TODAY.isoformat(), "amount": 10_500, "currency": "USD"},
+}  # fmt: skip
+
+
+def test_credit_from_application_to_honour(consortium: Consortium) -> None:
+    applicant, bank, beneficiary = (
+        consortium.client("trader"),
+        consortium.client("bank"),
+        consortium.client("other_trader"),
+    )
+    applied = applicant.post("/v1/lcs", json=application(), headers={"Idempotency-Key": "lc-1"})
+    assert applied.status_code == 201, applied.text
+    lc = applied.json()
+    assert lc["state"] == "APPLIED" and lc["terms_verified"] is True and lc["amount"] == "10000"
+    path = f"/v1/lcs/{lc['lc_id']}"
+    assert bank.post(f"{path}/issue", headers={"Idempotency-Key": "lc-1-i"}).json()["state"] == "ISSUED"
+    assert bank.post(f"{path}/advise", headers={"Idempotency-Key": "lc-1-a"}).json()["state"] == "ADVISED"
+
+    amended = bank.post(
+        f"{path}/amendments", json={"changes": {"amount": 11_000}}, headers={"Idempotency-Key": "lc-1-m"}
+    )
+    assert amended.status_code == 200, amended.text
+    amendment_id = amended.json()["amendments"][0]["amendment_id"]
+    accepted = beneficiary.post(
+        f"{path}/amendments/{amendment_id}/accept", json={}, headers={"Idempotency-Key": "lc-1-ma"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["amount"] == "11000"
+
+    presented = beneficiary.post(
+        f"{path}/presentations",
+        json={"documents": [INVOICE], "amount": 10_500, "shipment_date": TODAY.isoformat()},
+        headers={"Idempotency-Key": "lc-1-p"},
+    )
+    assert presented.status_code == 200, presented.text
+    presentation = presented.json()["presentations"][0]
+    assert presentation["state"] == "PRESENTED"
+    p_path = f"{path}/presentations/{presentation['presentation_id']}"
+
+    refused = bank.post(
+        f"{p_path}/refuse",
+        json={"discrepancies": ["INVOICE_NOT_SIGNED"], "disposition": "hold_pending_waiver"},
+        headers={"Idempotency-Key": "lc-1-r"},
+    )
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["presentations"][0]["state"] == "REFUSED"
+    second = bank.post(
+        f"{p_path}/refuse",
+        json={"discrepancies": ["LATE"], "disposition": "returning"},
+        headers={"Idempotency-Key": "lc-1-r2"},
+    )
+    assert second.status_code in (409, 422) and str(problem(second)["code"]).startswith("letter_of_credit_")
+
+    before = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    waived = applicant.post(f"{p_path}/waive", headers={"Idempotency-Key": "lc-1-w"})
+    assert waived.status_code == 200, waived.text
+    honoured = bank.post(f"{p_path}/honour", headers={"Idempotency-Key": "lc-1-h"})
+    assert honoured.status_code == 200, honoured.text
+    assert honoured.json()["presentations"][0]["state"] == "HONOURED"
+    assert honoured.json()["drawn"] == "10500"
+    after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    paid = sum(int(b["amount"]) for b in after) - sum(int(b["amount"]) for b in before)
+    assert paid == 10_500
+    assert consortium.client("outsider").get(path).status_code == 404
+    assert TRADER.address == lc["applicant"]
+
+
+def test_trader_cannot_issue(consortium: Consortium) -> None:
+    lc = (
+        consortium.client("trader")
+        .post("/v1/lcs", json=application(lc_number="LC-API-2"), headers={"Idempotency-Key": "lc-2"})
+        .json()
+    )
+    response = consortium.client("trader").post(f"/v1/lcs/{lc['lc_id']}/issue", headers={"Idempotency-Key": "lc-2-i"})
+    assert response.status_code == 403 and problem(response)["code"] == "forbidden"
+
+
+def test_bad_terms_name_the_field(consortium: Consortium) -> None:
+    response = consortium.client("trader").post(
+        "/v1/lcs", json=application(currency="ZZZ"), headers={"Idempotency-Key": "lc-3"}
+    )
+    assert response.status_code == 422 and "currency" in str(problem(response)["detail"])

@@ -1,0 +1,82 @@
+"""Members over HTTP: onboarding with a custodial key and an API key, the directory, governance, role checks."""
+
+from __future__ import annotations
+
+from tests.api.conftest import BANK, TRADER, Consortium, problem
+from tradeledger.chain.keys import dev_account
+
+
+class TestOnboarding:
+    def test_bank_onboards_a_trader_who_can_then_act(self, consortium: Consortium) -> None:
+        bank = consortium.client("bank")
+        response = bank.post(
+            "/v1/members/traders", json={"label": "Jade Tea Co."}, headers={"Idempotency-Key": "onb-1"}
+        )
+        assert response.status_code == 201, response.text
+        onboarded = response.json()
+        assert onboarded["member"]["kind"] == "TRADER" and onboarded["member"]["sponsor"] == BANK.address
+        trader = consortium.client("bank")
+        trader.headers["Authorization"] = f"Bearer {onboarded['api_key']}"
+        me = trader.get(f"/v1/members/{onboarded['member']['address']}")
+        assert me.status_code == 200 and me.json()["status"] == "ACTIVE"
+        # the custodial key signs for the new trader: a (refused, unfunded) transfer is pre-flighted as theirs
+        transfer = trader.post(
+            "/v1/settlements/transfers",
+            json={"to": TRADER.address, "currency": "USD", "amount": 1, "reference": "NEW-1"},
+            headers={"Idempotency-Key": "onb-1-t"},
+        )
+        assert transfer.status_code in (409, 422) and str(problem(transfer)["code"]).startswith("settlement_")
+
+    def test_trader_may_not_onboard(self, consortium: Consortium) -> None:
+        response = consortium.client("trader").post(
+            "/v1/members/traders", json={"label": "x"}, headers={"Idempotency-Key": "onb-2"}
+        )
+        assert response.status_code == 403 and problem(response)["code"] == "forbidden"
+
+    def test_sponsor_suspends_and_reinstates_its_trader(self, consortium: Consortium) -> None:
+        bank = consortium.client("bank")
+        onboarded = bank.post("/v1/members/traders", json={"label": "Tmp"}, headers={"Idempotency-Key": "onb-3"}).json()
+        path = f"/v1/members/{onboarded['member']['address']}"
+        assert bank.post(f"{path}/suspend", headers={"Idempotency-Key": "onb-3-s"}).json()["status"] == "SUSPENDED"
+        assert bank.post(f"{path}/reinstate", headers={"Idempotency-Key": "onb-3-r"}).json()["status"] == "ACTIVE"
+
+
+class TestDirectory:
+    def test_trader_sees_itself_and_institutions_not_other_traders(self, consortium: Consortium) -> None:
+        members = consortium.client("trader").get("/v1/members?limit=200").json()["items"]
+        kinds = {(m["address"], m["kind"]) for m in members}
+        assert (TRADER.address, "TRADER") in kinds and (BANK.address, "BANK") in kinds
+        assert all(m["kind"] != "TRADER" or m["address"] == TRADER.address for m in members)
+
+    def test_hidden_trader_is_404(self, consortium: Consortium) -> None:
+        response = consortium.client("other_trader").get(f"/v1/members/{TRADER.address}")
+        assert response.status_code == 404 and problem(response)["code"] == "member_not_found"
+
+
+class TestGovernance:
+    def test_majority_of_two_banks_admits_an_auditor(self, consortium: Consortium) -> None:
+        auditor = dev_account(9).address
+        bank = consortium.client("bank")
+        created = bank.post(
+            "/v1/governance/proposals",
+            json={"action": "admit_auditor", "subject": auditor},
+            headers={"Idempotency-Key": "gov-1"},
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["state"] == "OPEN" and created.json()["votes"] == 1
+        assert bank.get(f"/v1/members/{auditor}").status_code == 404  # one vote of two banks: not yet
+        voted = consortium.client("other_bank").post(
+            f"{created.headers['Location']}/votes", headers={"Idempotency-Key": "gov-1-v"}
+        )
+        assert voted.status_code == 200, voted.text
+        assert voted.json()["state"] == "EXECUTED"
+        assert bank.get(f"/v1/members/{auditor}").json()["kind"] == "AUDITOR"
+        assert consortium.client("trader").get(created.headers["Location"]).status_code == 404
+
+    def test_trader_may_not_propose(self, consortium: Consortium) -> None:
+        response = consortium.client("trader").post(
+            "/v1/governance/proposals",
+            json={"action": "admit_bank", "subject": TRADER.address},
+            headers={"Idempotency-Key": "g"},
+        )
+        assert response.status_code == 403

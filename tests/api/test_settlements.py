@@ -1,0 +1,180 @@
+"""Transfers and balances over HTTP: auth, object-level access, idempotency, read-your-writes, errors."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+from tradeledger.store.models import ChainTransaction
+
+
+def _transfer(amount: int = 100, reference: str = "PAY-1") -> dict[str, object]:
+    return {"to": OTHER_TRADER.address, "currency": "USD", "amount": amount, "reference": reference}
+
+
+def _tx_count(consortium: Consortium) -> int:
+    with consortium.platform.sessions() as db:
+        return db.query(ChainTransaction).count()
+
+
+class TestTransfer:
+    def test_transfer_answers_after_indexing(self, consortium: Consortium) -> None:
+        """Read-your-writes: the balance read right after the write shows it."""
+        client = consortium.client("trader")
+        before = client.get(f"/v1/accounts/{TRADER.address}/balances").json()["balances"][0]["amount"]
+        response = client.post("/v1/settlements/transfers", json=_transfer(250), headers={"Idempotency-Key": "t-1"})
+        assert response.status_code == 200, response.text
+        assert response.json()["state"] == "mined"
+        after = client.get(f"/v1/accounts/{TRADER.address}/balances").json()["balances"][0]["amount"]
+        assert int(before) - int(after) == 250
+
+    def test_respond_async_answers_202_with_operation_url(self, consortium: Consortium) -> None:
+        client = consortium.client("trader")
+        response = client.post(
+            "/v1/settlements/transfers",
+            json=_transfer(1, "PAY-ASYNC"),
+            headers={"Idempotency-Key": "t-async", "Prefer": "respond-async"},
+        )
+        assert response.status_code == 202
+        operation = client.get(response.headers["Location"])
+        assert operation.status_code == 200 and operation.json()["id"] == response.json()["id"]
+
+    def test_transfer_without_funds_is_a_named_contract_error(self, consortium: Consortium) -> None:
+        client = consortium.client("other_trader")
+        response = client.post(
+            "/v1/settlements/transfers", json=_transfer(10**12), headers={"Idempotency-Key": "t-poor"}
+        )
+        body = problem(response)
+        assert response.status_code in (409, 422)
+        assert str(body["code"]).startswith("settlement_")
+
+
+class TestBadInput:
+    def test_bad_fields_are_named(self, consortium: Consortium) -> None:
+        client = consortium.client("trader")
+        cases = [
+            ({**_transfer(), "amount": -5}, "amount"),
+            ({**_transfer(), "amount": 1.5}, "amount"),
+            ({**_transfer(), "amount": "100"}, "amount"),
+            ({**_transfer(), "currency": "usd"}, "currency"),
+            ({**_transfer(), "to": "0x123"}, "to"),
+            ({**_transfer(), "reference": "x" * 33}, "reference"),
+            ({**_transfer(), "surprise": True}, "surprise"),
+        ]
+        for index, (body, field) in enumerate(cases):
+            response = client.post("/v1/settlements/transfers", json=body, headers={"Idempotency-Key": f"bad-{index}"})
+            assert response.status_code == 422, (body, response.text)
+            assert field in str(problem(response)["detail"])
+
+    def test_unknown_currency_is_422(self, consortium: Consortium) -> None:
+        response = consortium.client("trader").post(
+            "/v1/settlements/transfers", json={**_transfer(), "currency": "XYZ"}, headers={"Idempotency-Key": "bad-ccy"}
+        )
+        assert response.status_code == 422
+        assert "XYZ" in str(problem(response)["detail"])
+
+    def test_no_api_key_is_401(self, consortium: Consortium) -> None:
+        client = consortium.client("trader")
+        client.headers.pop("Authorization")
+        response = client.get(f"/v1/accounts/{TRADER.address}/balances")
+        assert response.status_code == 401 and problem(response)["code"] == "unauthenticated"
+
+
+class TestObjectLevelAccess:
+    def test_hidden_account_is_byte_identical_to_unknown_one(self, consortium: Consortium) -> None:
+        client = consortium.client("other_trader")
+        hidden = client.get(f"/v1/accounts/{TRADER.address}/balances")
+        unknown = client.get("/v1/accounts/0x000000000000000000000000000000000000dEaD/balances")
+        assert hidden.status_code == unknown.status_code == 404
+        assert hidden.content.replace(TRADER.address.encode(), b"X") == unknown.content.replace(
+            b"0x000000000000000000000000000000000000dEaD", b"X"
+        )
+
+    def test_sponsor_bank_sees_its_trader(self, consortium: Consortium) -> None:
+        assert consortium.client("bank").get(f"/v1/accounts/{TRADER.address}/balances").status_code == 200
+        assert consortium.client("trader").get(f"/v1/accounts/{BANK.address}/balances").status_code == 404
+
+
+class TestIdempotency:
+    def test_sequential_retry_returns_stored_response_one_transaction(self, consortium: Consortium) -> None:
+        client = consortium.client("trader")
+        before = _tx_count(consortium)
+        first = client.post(
+            "/v1/settlements/transfers", json=_transfer(3, "IDEM-1"), headers={"Idempotency-Key": "idem-1"}
+        )
+        second = client.post(
+            "/v1/settlements/transfers", json=_transfer(3, "IDEM-1"), headers={"Idempotency-Key": "idem-1"}
+        )
+        assert first.status_code == second.status_code == 200
+        assert first.content == second.content
+        assert _tx_count(consortium) == before + 1
+
+    def test_same_key_different_body_is_422(self, consortium: Consortium) -> None:
+        client = consortium.client("trader")
+        client.post("/v1/settlements/transfers", json=_transfer(4, "IDEM-2"), headers={"Idempotency-Key": "idem-2"})
+        again = client.post(
+            "/v1/settlements/transfers", json=_transfer(5, "IDEM-2"), headers={"Idempotency-Key": "idem-2"}
+        )
+        assert again.status_code == 422 and problem(again)["code"] == "idempotency_key_reused"
+
+    def test_missing_key_is_400(self, consortium: Consortium) -> None:
+        response = consortium.client("trader").post("/v1/settlements/transfers", json=_transfer())
+        assert response.status_code == 400 and problem(response)["code"] == "idempotency_key_missing"
+
+    def test_keys_are_scoped_per_api_key(self, consortium: Consortium) -> None:
+        before = _tx_count(consortium)
+        mine = consortium.client("trader").post(
+            "/v1/settlements/transfers", json=_transfer(6, "IDEM-3"), headers={"Idempotency-Key": "shared"}
+        )
+        theirs = consortium.client("bank").post(
+            "/v1/settlements/transfers", json=_transfer(6, "IDEM-3"), headers={"Idempotency-Key": "shared"}
+        )
+        assert mine.status_code == theirs.status_code == 200
+        assert mine.json()["signer"] == TRADER.address and theirs.json()["signer"] == BANK.address
+        assert _tx_count(consortium) == before + 2
+
+    def test_20_concurrent_duplicates_make_one_transaction(self, consortium: Consortium) -> None:
+        before = _tx_count(consortium)
+
+        def send(_: int) -> tuple[int, bytes]:
+            response = consortium.client("trader").post(
+                "/v1/settlements/transfers", json=_transfer(7, "IDEM-C"), headers={"Idempotency-Key": "concurrent"}
+            )
+            return response.status_code, response.content
+
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(send, range(20)))
+        statuses = [status for status, _ in results]
+        assert statuses.count(200) >= 1 and set(statuses) <= {200, 409}
+        assert _tx_count(consortium) == before + 1
+        retry = consortium.client("trader").post(
+            "/v1/settlements/transfers", json=_transfer(7, "IDEM-C"), headers={"Idempotency-Key": "concurrent"}
+        )
+        stored = next(content for status, content in results if status == 200)
+        assert retry.status_code == 200 and retry.content == stored
+
+
+class TestExternalPayments:
+    def test_recorded_then_confirmed_by_payee(self, consortium: Consortium) -> None:
+        body = {
+            "payee": OTHER_TRADER.address,
+            "currency": "EUR",
+            "amount": 99_00,
+            "rail": "swift",
+            "rail_reference": "eb6305c9-1f7f-49de-aed0-16487c27b42d",
+            "reference": "INV-EXT-1",
+        }
+        recorded = consortium.client("trader").post(
+            "/v1/settlements/external-payments", json=body, headers={"Idempotency-Key": "ext-1"}
+        )
+        assert recorded.status_code == 201, recorded.text
+        payment = recorded.json()
+        assert payment["state"] == "RECORDED" and payment["reference"] == "INV-EXT-1"
+        assert payment["rail_reference"] == "eb6305c91f7f49deaed016487c27b42d"
+        path = f"/v1/settlements/external-payments/{payment['payment_id']}"
+        assert consortium.client("trader").post(
+            f"{path}/confirm", headers={"Idempotency-Key": "ext-1-c"}
+        ).status_code in (403, 422)
+        confirmed = consortium.client("other_trader").post(f"{path}/confirm", headers={"Idempotency-Key": "ext-1-c2"})
+        assert confirmed.status_code == 200 and confirmed.json()["state"] == "CONFIRMED"
+        assert consortium.client("outsider").get(path).status_code == 404
