@@ -1,0 +1,169 @@
+"""Benchmark: a camt.053 statement of N synthetic ledger entries written streaming.
+
+Measures wall and CPU time (pass one: header and totals; pass two: numbered lines written as camt.053,
+with the Merkle root of the entries computed on the fly unless `--no-merkle`) and peak memory
+(ru_maxrss of a fresh worker process, next to the ru_maxrss of a worker that only imports the library:
+the difference is what streaming costs). tracemalloc would slow the run down several times, so it is
+not used. CPU seconds are reported next to wall seconds because on a shared machine the wall clock also
+measures the neighbours (the load average is printed too).
+
+    .venv/bin/python scripts/bench_statements.py            # 1,000,000 entries
+    .venv/bin/python scripts/bench_statements.py --quick    # 20,000 entries (CI)
+
+Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCOUNT = "0x1111111111111111111111111111111111111111"
+COUNTERPARTIES = [f"0x{i:040x}" for i in range(2, 10)]
+KINDS = ["LC_HONOUR", "FINANCING_DISBURSE", "FINANCING_REPAY", "FEE", "SETTLEMENT"]
+DAY = date(2026, 3, 2)
+ENTRIES_PER_BLOCK = 8
+
+
+def synthetic_entries(count: int) -> Iterator[object]:
+    """`count` deterministic entries of ACCOUNT in USD over DAY, sorted by (block, log index)."""
+    from reconciliation.entries import ChainEvidence, Direction, LedgerEntry
+
+    start = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC)
+    step = timedelta(microseconds=86_400_000_000 // max(1, count // ENTRIES_PER_BLOCK + 1))
+    block_hash = tx_hash = ""
+    booked_at = start
+    counterparties = len(COUNTERPARTIES)
+    kinds = len(KINDS)
+    for i in range(count):
+        block, log = divmod(i, ENTRIES_PER_BLOCK)
+        if log == 0:  # one transaction per block emitting ENTRIES_PER_BLOCK `Posted` logs
+            block_hash = "0x" + hashlib.sha256(b"b%d" % block).hexdigest()
+            tx_hash = "0x" + hashlib.sha256(b"t%d" % block).hexdigest()
+            booked_at = start + step * block
+        yield LedgerEntry(
+            entry_id=i + 1,
+            account=ACCOUNT,
+            counterparty=COUNTERPARTIES[i % counterparties],
+            currency="USD",
+            amount=1 + (i * 7919) % 10_000_000,
+            direction=Direction.CREDIT if i % 3 else Direction.DEBIT,
+            kind=KINDS[i % kinds],
+            reference=f"LC-2026-{i % 100_000:06d}",
+            booked_at=booked_at,
+            evidence=ChainEvidence(31337, block + 1, block_hash, tx_hash, log),
+        )
+
+
+def worker(count: int, out_path: str, baseline: bool, merkle: bool) -> dict[str, object]:
+    """Run in a fresh process: build and write the statement, report times and ru_maxrss."""
+    from reconciliation.canonical import RootingLines
+    from reconciliation.formats import write_camt053
+    from reconciliation.statements import Period, Statement
+
+    result: dict[str, object] = {"entries": count}
+    if not baseline:
+        t0 = time.perf_counter()
+        statement = Statement.build(
+            lambda: synthetic_entries(count),  # type: ignore[arg-type, return-value]
+            account=ACCOUNT,
+            currency="USD",
+            period=Period.business_day(DAY),
+            opening=0,
+        )
+        t1 = time.perf_counter()
+        lines = RootingLines(statement.lines()) if merkle else statement.lines()
+        with open(out_path, "wb") as out:
+            write_camt053(out, statement.header, lines)
+        t2 = time.perf_counter()
+        result.update(
+            pass1_s=round(t1 - t0, 3),
+            pass2_write_s=round(t2 - t1, 3),
+            total_s=round(t2 - t0, 3),
+            file_bytes=os.path.getsize(out_path),
+            merkle_root="0x" + lines.root.hex() if isinstance(lines, RootingLines) else None,
+            closing_minor=statement.header.closing,
+        )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU seconds next to wall seconds: on a shared machine the wall clock also measures the neighbours
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 3)
+    result["maxrss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    return result
+
+
+def run_worker(count: int, out_path: str, baseline: bool, merkle: bool) -> dict[str, object]:
+    """Run `worker` in a fresh interpreter so ru_maxrss is this run's peak only."""
+    args = [sys.executable, __file__, "--worker", str(count), "--out", out_path]
+    if baseline:
+        args.append("--baseline")
+    if not merkle:
+        args.append("--no-merkle")
+    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    """Parse arguments, run the baseline and the measured worker, print a table and JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 entries")
+    parser.add_argument("--validate", action="store_true", help="validate the output against the XSD")
+    parser.add_argument("--keep", type=Path, help="keep the camt.053 file at this path")
+    parser.add_argument(
+        "--no-merkle", action="store_true", help="skip the Merkle root computed while writing (write only)"
+    )
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.out, args.baseline, not args.no_merkle)))
+        return
+
+    count = 20_000 if args.quick else args.entries
+    with tempfile.TemporaryDirectory() as tmp:
+        out_path = str(args.keep or Path(tmp) / "statement.camt053.xml")
+        base = run_worker(count, out_path, baseline=True, merkle=False)
+        result = run_worker(count, out_path, baseline=False, merkle=not args.no_merkle)
+        if args.validate:
+            from reconciliation.validation import camt_errors
+
+            t0 = time.perf_counter()
+            errors = camt_errors(out_path, "camt.053.001.08")
+            result["xsd_valid"] = not errors
+            result["validate_s"] = round(time.perf_counter() - t0, 3)
+    result["baseline_maxrss_mib"] = base["maxrss_mib"]
+    result["baseline_cpu_s"] = base["cpu_s"]
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    result["cpus"] = os.cpu_count()
+    result["entries_per_s"] = round(count / float(str(result["total_s"])))
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"camt.053 streaming write, {count:,} entries")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+    Console(stderr=True).print(table)
+    print(json.dumps({"benchmark": "statements_camt053", **result}, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
