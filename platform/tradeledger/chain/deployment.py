@@ -1,0 +1,136 @@
+"""Deploy the platform's contracts from the committed artifacts and wire their roles.
+
+Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
+TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit]; then Settlement
+grants SETTLER_ROLE to TradeOrders and DocumentRegistry. The operator is the default admin of every
+contract with admin rules; it designates the settlement agent afterwards with
+`Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
+
+Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
+chain's base fee (0 on the consortium's free-gas chains and the dev chain).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from tradeledger.chain.compiler import ARTIFACTS_DIR
+from tradeledger.errors import TradeLedgerError
+
+ADMIN_DELAY_S = 2 * 24 * 3600
+"""Delay of a two-step default-admin transfer (OpenZeppelin AccessControlDefaultAdminRules)."""
+
+SETTLER_ROLE = Web3.keccak(text="SETTLER_ROLE")
+SETTLEMENT_AGENT_ROLE = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
+PRESENTER_ROLE = Web3.keccak(text="PRESENTER_ROLE")
+
+RECEIPT_TIMEOUT_S = 120.0
+
+
+class DeploymentError(TradeLedgerError):
+    """A deployment transaction failed; the message names the step."""
+
+    code = "deployment_failed"
+    http_status = 500
+    title = "Deployment failed"
+
+
+@cache
+def load_artifact(name: str) -> dict[str, Any]:
+    """The committed artifact of one contract (abi, bytecode, ...)."""
+    path = ARTIFACTS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise DeploymentError(f"artifact {path} is missing: run `make contracts`")
+    artifact: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return artifact
+
+
+class _Deployer:
+    """Signs and sends the operator's transactions one after the other with locally counted nonces."""
+
+    def __init__(self, w3: Web3, operator: LocalAccount) -> None:
+        self.w3 = w3
+        self.operator = operator
+        self.chain_id = int(w3.eth.chain_id)
+        self.nonce = int(w3.eth.get_transaction_count(operator.address, "pending"))
+        base_fee = int(w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
+        self.gas_price = 0 if base_fee == 0 else 2 * base_fee
+
+    def send(self, step: str, transaction: dict[str, Any]) -> dict[str, Any]:
+        transaction = {
+            **transaction,
+            "from": self.operator.address,
+            "nonce": self.nonce,
+            "gasPrice": self.gas_price,
+            "chainId": self.chain_id,
+            "value": 0,
+        }
+        transaction["gas"] = int(self.w3.eth.estimate_gas(transaction)) * 5 // 4 + 50_000  # type: ignore[arg-type]
+        del transaction["from"]
+        signed = self.operator.sign_transaction(transaction)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        self.nonce += 1
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S, poll_latency=0.05)
+        if receipt["status"] != 1:
+            raise DeploymentError(f"deployment step {step!r} reverted (tx {tx_hash.hex()})")
+        return dict(receipt)
+
+    def deploy(self, name: str, *args: Any) -> str:
+        artifact = load_artifact(name)
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        data = factory.constructor(*args).data_in_transaction
+        receipt = self.send(f"deploy {name}", {"data": data})
+        return Web3.to_checksum_address(receipt["contractAddress"])
+
+    def call(self, name: str, address: str, function: str, *args: Any) -> None:
+        contract = self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact(name)["abi"])
+        data = contract.encode_abi(function, args=list(args))
+        self.send(f"{name}.{function}", {"to": contract.address, "data": data})
+
+
+def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str | None = None) -> dict[str, str]:
+    """Deploy every platform contract with `operator` as deployer and admin, and grant the roles.
+
+    Args:
+        w3: a client on the target chain.
+        operator: the consortium operator's key; it must be able to pay the chain's gas (free on our chains).
+        settlement_agent: optionally designate the settlement agent (SETTLEMENT_AGENT_ROLE on Settlement).
+
+    Returns:
+        Contract name -> checksummed address.
+
+    Raises:
+        DeploymentError: a transaction reverted or an artifact is missing.
+    """
+    deployer = _Deployer(w3, operator)
+    membership = deployer.deploy("Membership", ADMIN_DELAY_S)
+    settlement = deployer.deploy("Settlement", membership, ADMIN_DELAY_S)
+    documents = deployer.deploy("DocumentRegistry", membership, settlement, ADMIN_DELAY_S)
+    orders = deployer.deploy("TradeOrders", membership, settlement)
+    anchors = deployer.deploy("ReconciliationAnchor", membership)
+    addresses = {
+        "Membership": membership,
+        "Settlement": settlement,
+        "DocumentRegistry": documents,
+        "TradeOrders": orders,
+        "ReconciliationAnchor": anchors,
+    }
+
+    # ---- LetterOfCredit: deployed with (membership, settlement, documents); it needs SETTLER_ROLE on
+    # ---- Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry (presentations).
+    letters = deployer.deploy("LetterOfCredit", membership, settlement, documents)
+    addresses["LetterOfCredit"] = letters
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
+    deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
+    # ---- end LetterOfCredit
+
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, documents)
+    if settlement_agent is not None:
+        deployer.call("Settlement", settlement, "grantRole", SETTLEMENT_AGENT_ROLE, settlement_agent)
+    return addresses
