@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/**
+ * @title ILetterOfCredit
+ * @notice Documentary credits under UCP 600 (ICC Publication No. 600) on the consortium ledger.
+ *
+ * The chain holds only ids, parties' addresses, amounts (uint256 minor units), ISO 4217 currency codes
+ * (bytes3), dates (uint64 unix seconds, UTC), states and bytes32 hashes. The full MT700-like terms live off
+ * chain; `termsHash` is their canonical hash (see `tradeledger.lcs.terms`).
+ *
+ * Four state machines, each changed only through its own internal `_transition`:
+ *
+ * LC:           NONE -applyForCredit(APP)-> APPLIED -issue(IB)-> ISSUED -advise(AB)-> ADVISED -confirm(CB)-> CONFIRMED
+ *               APPLIED -declineApplication(IB)-> DECLINED;  APPLIED -withdrawApplication(APP)-> WITHDRAWN
+ *               {ISSUED|ADVISED|CONFIRMED} (= operative) -honour / enforcePreclusion-> FULLY_DRAWN
+ *               operative -expire(any party, after the Art 29a-extended expiry day)-> EXPIRED
+ *               operative -consentToCancellation(IB + CB if confirmed + BEN, Art 10a)-> CANCELLED
+ *               {FULLY_DRAWN|EXPIRED} -close(IB, no open presentation)-> CLOSED
+ *               Terminal: DECLINED, WITHDRAWN, CANCELLED, CLOSED. Open presentations stay examinable and
+ *               honourable in FULLY_DRAWN and EXPIRED (Art 14b, 15, 16f); cancel and close require none open.
+ * Amendment:    NONE -issueAmendment(IB)-> ISSUED -acceptAmendment(BEN, every change)-> ACCEPTED
+ *               ISSUED -rejectAmendment(BEN) or partial acceptance (Art 10e)-> REJECTED. Several may be in flight.
+ * Presentation: NONE -present(BEN)-> PRESENTED -honour(IB) or enforcePreclusion(BEN, after deadline)-> HONOURED
+ *               PRESENTED -refuse(IB, once, by the deadline, Art 16)-> REFUSED -waiveDiscrepancies(APP)-> WAIVED
+ *               WAIVED -honour(IB)-> HONOURED;  {REFUSED|WAIVED} -returnDocuments(IB)-> RETURNED
+ * Claim:        NONE -(honour while the applicant's balance is short)-> OPEN -settleReimbursementClaim(APP)-> SETTLED
+ *
+ * Abbreviations: APP applicant, BEN beneficiary, IB issuing bank, AB advising bank, CB confirming bank.
+ */
+interface ILetterOfCredit {
+    // ------------------------------------------------------------------ types
+
+    /// @notice Life-cycle state of a credit.
+    enum LcState {
+        NONE,
+        APPLIED,
+        ISSUED,
+        ADVISED,
+        CONFIRMED,
+        FULLY_DRAWN,
+        EXPIRED,
+        CANCELLED,
+        DECLINED,
+        WITHDRAWN,
+        CLOSED
+    }
+
+    /// @notice State of an amendment (MT707).
+    enum AmendmentState {
+        NONE,
+        ISSUED,
+        ACCEPTED,
+        REJECTED
+    }
+
+    /// @notice State of a presentation of documents.
+    enum PresentationState {
+        NONE,
+        PRESENTED,
+        REFUSED,
+        WAIVED,
+        HONOURED,
+        RETURNED
+    }
+
+    /// @notice Disposition of refused documents stated in the refusal notice (Art 16c iii, MT734 77B).
+    enum Disposition {
+        NONE,
+        HOLD_PENDING_INSTRUCTIONS,
+        HOLD_PENDING_WAIVER,
+        RETURNING,
+        PER_PREVIOUS_INSTRUCTIONS
+    }
+
+    /// @notice State of the issuing bank's reimbursement claim on the applicant (Art 7: independent of honour).
+    enum ClaimState {
+        NONE,
+        OPEN,
+        SETTLED
+    }
+
+    /// @notice Role a party plays in one credit (object-level authorization).
+    enum Party {
+        APPLICANT,
+        BENEFICIARY,
+        ISSUING_BANK,
+        ADVISING_BANK,
+        CONFIRMING_BANK,
+        AVAILABLE_WITH_BANK
+    }
+
+    /**
+     * @notice The on-chain part of a credit's terms; the rest is off chain behind `termsHash`.
+     * @dev `tolerancePlusBps` / `toleranceMinusBps` mirror MT700 39A in basis points (1000 = 10 %). A
+     * `presentationPeriodDays` of 0 means the Art 14c default of 21. `latestShipment` 0 means none stated.
+     * `confirmingBank` is address(0) when no confirmation is requested.
+     */
+    struct CreditTerms {
+        bytes32 termsHash;
+        address beneficiary;
+        address issuingBank;
+        address advisingBank;
+        address confirmingBank;
+        address availableWithBank;
+        bytes3 currency;
+        uint256 amount;
+        uint16 tolerancePlusBps;
+        uint16 toleranceMinusBps;
+        uint16 presentationPeriodDays;
+        bool partialDrawingsAllowed;
+        uint64 expiry;
+        uint64 latestShipment;
+    }
+
+    /// @notice A credit as stored: its current terms (amended ones applied) and its utilisation.
+    struct Credit {
+        CreditTerms terms;
+        address applicant;
+        LcState state;
+        uint8 cancellationConsents;
+        uint32 presentationCount;
+        uint32 amendmentCount;
+        uint32 openPresentationCount;
+        uint32 honouredCount;
+        uint64 appliedAt;
+        uint256 drawn;
+        uint256 reserved;
+    }
+
+    /**
+     * @notice New values carried by an amendment; only the fields flagged in `fields` change.
+     * @dev Flags: AMEND_AMOUNT 1, AMEND_EXPIRY 2, AMEND_LATEST_SHIPMENT 4, AMEND_TOLERANCE 8 (both plus and
+     * minus), AMEND_PRESENTATION_PERIOD 16, AMEND_PARTIAL_DRAWINGS 32. `fields` 0 is a narrative-only amendment.
+     */
+    struct AmendmentTerms {
+        uint8 fields;
+        uint16 tolerancePlusBps;
+        uint16 toleranceMinusBps;
+        uint16 presentationPeriodDays;
+        bool partialDrawingsAllowed;
+        uint64 expiry;
+        uint64 latestShipment;
+        uint256 amount;
+    }
+
+    /// @notice An amendment as stored.
+    struct Amendment {
+        AmendmentTerms changes;
+        bytes32 amendmentHash;
+        AmendmentState state;
+        uint64 issuedAt;
+        uint64 decidedAt;
+    }
+
+    /// @notice A presentation as stored; document hashes, their re-use count and discrepancy codes are in its
+    /// events.
+    struct Presentation {
+        PresentationState state;
+        Disposition disposition;
+        bool precluded;
+        uint16 documentCount;
+        uint16 discrepancyCount;
+        uint64 presentedAt;
+        uint64 presentationDay;
+        uint64 shipmentDate;
+        uint64 deadline;
+        uint256 amount;
+        bytes32 documentsHash;
+        bytes32 discrepanciesHash;
+        uint256 claimId;
+    }
+
+    /// @notice The issuing bank's claim on the applicant for a drawing it honoured.
+    struct ReimbursementClaim {
+        uint256 lcId;
+        uint256 presentationId;
+        address issuingBank;
+        address applicant;
+        bytes3 currency;
+        ClaimState state;
+        uint256 amount;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Every LC state change, emitted by the one `_transition`.
+    event LetterOfCreditStateChanged(uint256 indexed lcId, LcState from, LcState to);
+
+    /// @notice The applicant applied for a credit; `terms` as stored (a presentation period of 0 became 21).
+    event LetterOfCreditApplied(
+        uint256 indexed lcId,
+        address indexed applicant,
+        address indexed issuingBank,
+        CreditTerms terms
+    );
+
+    /// @notice The issuing bank issued the credit (Art 7d: bound from issuance).
+    event LetterOfCreditIssued(uint256 indexed lcId, address indexed issuingBank, address indexed beneficiary);
+
+    /// @notice The issuing bank declined the application.
+    event LetterOfCreditApplicationDeclined(uint256 indexed lcId, address indexed issuingBank);
+
+    /// @notice The applicant withdrew its application before issuance.
+    event LetterOfCreditApplicationWithdrawn(uint256 indexed lcId, address indexed applicant);
+
+    /// @notice The advising bank advised the credit to the beneficiary (Art 9).
+    event LetterOfCreditAdvised(uint256 indexed lcId, address indexed advisingBank, address indexed beneficiary);
+
+    /// @notice The confirming bank added its confirmation (Art 8d: bound from then).
+    event LetterOfCreditConfirmed(uint256 indexed lcId, address indexed confirmingBank, address indexed beneficiary);
+
+    /// @notice A party whose consent Art 10a requires agreed to cancel.
+    event LetterOfCreditCancellationConsented(uint256 indexed lcId, address indexed party, Party role);
+
+    /// @notice Every required party consented; the credit is cancelled.
+    event LetterOfCreditCancelled(uint256 indexed lcId);
+
+    /// @notice The credit expired; `lastDay` is the last presentation day (UTC day number, Art 29a applied).
+    event LetterOfCreditExpired(uint256 indexed lcId, uint64 lastDay);
+
+    /// @notice The credit is fully utilised.
+    event LetterOfCreditFullyDrawn(uint256 indexed lcId, uint256 drawn);
+
+    /// @notice The issuing bank closed the credit; nothing more can happen to it.
+    event LetterOfCreditClosed(uint256 indexed lcId, address indexed issuingBank, uint256 drawn);
+
+    /// @notice The issuing bank issued an amendment (Art 10b: irrevocably bound by it from now).
+    event AmendmentIssued(
+        uint256 indexed lcId,
+        uint256 indexed amendmentId,
+        address indexed issuingBank,
+        bytes32 amendmentHash,
+        AmendmentTerms changes
+    );
+
+    /// @notice The beneficiary accepted every change of the amendment; the credit's terms changed now.
+    event AmendmentAccepted(uint256 indexed lcId, uint256 indexed amendmentId, address indexed beneficiary);
+
+    /// @notice The beneficiary rejected the amendment, or accepted only part of it (`partialAcceptance`, Art 10e).
+    event AmendmentRejected(
+        uint256 indexed lcId,
+        uint256 indexed amendmentId,
+        address indexed beneficiary,
+        bool partialAcceptance
+    );
+
+    /// @notice The beneficiary presented documents; `presentationDay` (UTC day number, Art 33) starts and
+    /// `deadline` closes the examination (Art 14b).
+    event DocumentsPresented(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed beneficiary,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint64 presentationDay,
+        uint64 deadline,
+        bytes32[] documentHashes,
+        uint256 reusedDocumentCount
+    );
+
+    /// @notice The single refusal notice (Art 16c, MT734): every discrepancy and the documents' disposition.
+    event PresentationRefused(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed issuingBank,
+        bytes32[] discrepancies,
+        Disposition disposition
+    );
+
+    /// @notice The applicant waived the discrepancies of a refused presentation (Art 16b).
+    event DiscrepanciesWaived(uint256 indexed lcId, uint256 indexed presentationId, address indexed applicant);
+
+    /// @notice The issuing bank paid the beneficiary (Art 7a / 15a); `precluded` when forced by Art 16f.
+    event PresentationHonoured(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed beneficiary,
+        uint256 amount,
+        uint256 entryId,
+        bool precluded
+    );
+
+    /// @notice The issuing bank returned refused documents; the drawing is released.
+    event DocumentsReturned(uint256 indexed lcId, uint256 indexed presentationId, address indexed issuingBank);
+
+    /// @notice The applicant reimbursed the issuing bank in the honour transaction.
+    event ReimbursementSettled(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed applicant,
+        address issuingBank,
+        uint256 amount,
+        uint256 entryId
+    );
+
+    /// @notice The applicant's funds did not cover the drawing: the issuing bank holds an open claim on it.
+    event ReimbursementClaimOpened(
+        uint256 indexed claimId,
+        uint256 indexed lcId,
+        address indexed applicant,
+        uint256 presentationId,
+        address issuingBank,
+        bytes3 currency,
+        uint256 amount
+    );
+
+    /// @notice The applicant paid an open reimbursement claim.
+    event ReimbursementClaimSettled(
+        uint256 indexed claimId,
+        uint256 indexed lcId,
+        address indexed applicant,
+        address issuingBank,
+        uint256 amount,
+        uint256 entryId
+    );
+
+    /// @notice A bank registered (`closed` true) or removed one of its own holidays (UTC day number).
+    event HolidayUpdated(address indexed bank, uint64 indexed day, bool closed);
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice `account` is not an active member of `kind` (see IMembership.MemberKind).
+    error LetterOfCreditNotActiveMember(address account, uint8 kind);
+
+    /// @notice No credit with this id.
+    error LetterOfCreditUnknown(uint256 lcId);
+
+    /// @notice The credit is in `current`; the call needs `expected`.
+    error LetterOfCreditInvalidState(uint256 lcId, LcState current, LcState expected);
+
+    /// @notice The call needs an operative credit (ISSUED, ADVISED or CONFIRMED).
+    error LetterOfCreditNotOperative(uint256 lcId, LcState current);
+
+    /// @notice The edge `from` -> `to` is not in the LC graph.
+    error LetterOfCreditInvalidTransition(uint256 lcId, LcState from, LcState to);
+
+    /// @notice `caller` is not the credit's `party`.
+    error LetterOfCreditUnauthorizedParty(uint256 lcId, address caller, Party party);
+
+    /// @notice `caller` is not a party of the credit.
+    error LetterOfCreditNotAParty(uint256 lcId, address caller);
+
+    /// @notice `account` cannot play `party` in this credit (e.g. beneficiary = applicant, confirmer = issuer).
+    error LetterOfCreditInvalidParty(Party party, address account);
+
+    /// @notice The terms hash is zero.
+    error LetterOfCreditEmptyTermsHash();
+
+    /// @notice The amount is zero.
+    error LetterOfCreditInvalidAmount(uint256 amount);
+
+    /// @notice The currency is not three upper-case ASCII letters.
+    error LetterOfCreditInvalidCurrency(bytes3 currency);
+
+    /// @notice A tolerance is above 100 % (10,000 bps).
+    error LetterOfCreditInvalidTolerance(uint16 plusBps, uint16 minusBps);
+
+    /// @notice The expiry is not after the current time (Art 6d: a credit must state an expiry).
+    error LetterOfCreditInvalidExpiry(uint64 expiry, uint64 nowTs);
+
+    /// @notice The latest shipment date is after the expiry.
+    error LetterOfCreditInvalidLatestShipment(uint64 latestShipment, uint64 expiry);
+
+    /// @notice The presentation period is above the maximum.
+    error LetterOfCreditInvalidPresentationPeriod(uint16 presentationPeriodDays, uint16 maximum);
+
+    /// @notice This party already consented to cancellation.
+    error LetterOfCreditConsentAlreadyGiven(uint256 lcId, Party party);
+
+    /// @notice The credit still has `count` presentations that are neither honoured nor returned.
+    error LetterOfCreditOpenPresentations(uint256 lcId, uint256 count);
+
+    /// @notice The credit's last presentation day (`lastDay`) has not passed yet (`today`), so it cannot expire.
+    error LetterOfCreditNotExpired(uint256 lcId, uint64 lastDay, uint64 today);
+
+    /// @notice No amendment with this id on this credit.
+    error LetterOfCreditUnknownAmendment(uint256 lcId, uint256 amendmentId);
+
+    /// @notice The amendment is in `current`; the call needs `expected`.
+    error LetterOfCreditInvalidAmendmentState(
+        uint256 lcId,
+        uint256 amendmentId,
+        AmendmentState current,
+        AmendmentState expected
+    );
+
+    /// @notice The amendment's field flags are not a subset of the known flags.
+    error LetterOfCreditInvalidAmendmentFields(uint8 fields);
+
+    /// @notice The amended maximum (`newMaximum`) is below what is already drawn or reserved (`utilised`).
+    error LetterOfCreditAmendmentBelowUtilisation(uint256 lcId, uint256 newMaximum, uint256 utilised);
+
+    /// @notice No presentation with this id on this credit.
+    error LetterOfCreditUnknownPresentation(uint256 lcId, uint256 presentationId);
+
+    /// @notice The presentation is in `current`; the call needs `expected`.
+    error LetterOfCreditInvalidPresentationState(
+        uint256 lcId,
+        uint256 presentationId,
+        PresentationState current,
+        PresentationState expected
+    );
+
+    /// @notice A presentation needs between 1 and `maximum` document hashes, none zero.
+    error LetterOfCreditInvalidDocumentCount(uint256 count, uint256 maximum);
+
+    /// @notice A document hash or discrepancy code is zero.
+    error LetterOfCreditZeroHash(uint256 index);
+
+    /// @notice Presented after the credit's last presentation day (Art 6d/e, extended per Art 29a).
+    error LetterOfCreditPresentationAfterExpiry(uint256 lcId, uint64 presentationDay, uint64 lastDay);
+
+    /// @notice Presented after shipment + presentation period (Art 14c, extended per Art 29a).
+    error LetterOfCreditPresentationPeriodElapsed(
+        uint256 lcId,
+        uint64 shipmentDate,
+        uint64 presentationDay,
+        uint64 lastDay
+    );
+
+    /// @notice The shipment date is in the future.
+    error LetterOfCreditShipmentDateInFuture(uint256 lcId, uint64 shipmentDate, uint64 nowTs);
+
+    /// @notice The drawing exceeds what is left of amount x (1 + plus tolerance) (Art 30).
+    error LetterOfCreditDrawingExceedsAvailable(uint256 lcId, uint256 amount, uint256 available);
+
+    /// @notice Partial drawings are prohibited (Art 31a): a second drawing, or one below
+    /// amount x (1 - minus tolerance).
+    error LetterOfCreditPartialDrawingProhibited(uint256 lcId, uint256 amount, uint256 minimum);
+
+    /// @notice A refusal needs between 1 and `maximum` discrepancy codes (Art 16c ii).
+    error LetterOfCreditInvalidDiscrepancyCount(uint256 count, uint256 maximum);
+
+    /// @notice A refusal must state a disposition of the documents (Art 16c iii).
+    error LetterOfCreditInvalidDisposition(Disposition disposition);
+
+    /// @notice The examination deadline passed: the bank is precluded from refusing (Art 16f).
+    error LetterOfCreditPrecluded(uint256 lcId, uint256 presentationId, uint64 deadline, uint64 nowTs);
+
+    /// @notice The examination deadline has not passed, so preclusion cannot be invoked yet.
+    error LetterOfCreditDeadlineNotPassed(uint256 lcId, uint256 presentationId, uint64 deadline, uint64 nowTs);
+
+    /// @notice The documents are not held pending a waiver or instructions, so they cannot be waived.
+    error LetterOfCreditWaiverNotPossible(uint256 lcId, uint256 presentationId, Disposition disposition);
+
+    /// @notice No reimbursement claim with this id.
+    error LetterOfCreditUnknownClaim(uint256 claimId);
+
+    /// @notice The claim is in `current`; the call needs `expected`.
+    error LetterOfCreditInvalidClaimState(uint256 claimId, ClaimState current, ClaimState expected);
+
+    /// @notice `caller` is not the claim's applicant.
+    error LetterOfCreditNotClaimDebtor(uint256 claimId, address caller);
+
+    /// @notice A holiday update lists between 1 and `maximum` dates.
+    error LetterOfCreditInvalidHolidayCount(uint256 count, uint256 maximum);
+
+    /// @notice A holiday can only be registered or removed for today or a later day.
+    error LetterOfCreditHolidayInPast(uint64 day, uint64 today);
+
+    // ------------------------------------------------------------------ mutators
+
+    /**
+     * @notice Apply for a credit as its applicant (an active TRADER); the credit starts APPLIED.
+     * @param terms The on-chain terms; `termsHash` is the canonical hash of the full off-chain terms.
+     * @return lcId The new credit's id (1-based).
+     */
+    function applyForCredit(CreditTerms calldata terms) external returns (uint256 lcId);
+
+    /// @notice Issue an APPLIED credit (issuing bank). Art 7d: the bank is irrevocably bound from now.
+    function issue(uint256 lcId) external;
+
+    /// @notice Decline an APPLIED credit (issuing bank); terminal.
+    function declineApplication(uint256 lcId) external;
+
+    /// @notice Withdraw an APPLIED credit before issuance (applicant); terminal.
+    function withdrawApplication(uint256 lcId) external;
+
+    /// @notice Advise an ISSUED credit to the beneficiary (advising bank, Art 9).
+    function advise(uint256 lcId) external;
+
+    /// @notice Add confirmation to an ADVISED credit (the named confirming bank, Art 8).
+    function confirm(uint256 lcId) external;
+
+    /**
+     * @notice Issue an amendment to an operative credit (issuing bank). The credit's terms do not change
+     * until the beneficiary accepts (Art 10c); several amendments may be in flight.
+     * @param amendmentHash Canonical hash of the off-chain amendment (MT707-like) document.
+     * @return amendmentId The amendment's id within the credit (1-based).
+     */
+    function issueAmendment(uint256 lcId, bytes32 amendmentHash, AmendmentTerms calldata changes)
+        external
+        returns (uint256 amendmentId);
+
+    /**
+     * @notice Respond to an amendment as beneficiary, accepting the changes flagged in `acceptedFields`.
+     * @dev Accepting every change applies them; accepting only some is a rejection (Art 10e) and leaves the
+     * terms as they were. There is no "deemed acceptance" (Art 10f).
+     */
+    function acceptAmendment(uint256 lcId, uint256 amendmentId, uint8 acceptedFields) external;
+
+    /// @notice Reject an amendment (beneficiary); the credit keeps its terms (Art 10c).
+    function rejectAmendment(uint256 lcId, uint256 amendmentId) external;
+
+    /**
+     * @notice Present documents under an operative credit (beneficiary). Registers the document hashes in the
+     * DocumentRegistry (re-use across credits is flagged) and starts the 5-banking-day examination (Art 14b).
+     * @param documentHashes Fingerprints of the presented documents, 1 to MAX_DOCUMENTS.
+     * @param amount Drawing amount in minor units.
+     * @param shipmentDate Date of shipment on the transport document (drives Art 14c).
+     * @return presentationId The presentation's id within the credit (1-based).
+     */
+    function present(uint256 lcId, bytes32[] calldata documentHashes, uint256 amount, uint64 shipmentDate)
+        external
+        returns (uint256 presentationId);
+
+    /**
+     * @notice Honour a complying presentation, or a waived one (issuing bank). Pays the beneficiary from the
+     * issuing bank's account (LC_HONOUR; reverts if that leg fails) and then seeks reimbursement from the
+     * applicant (LC_REIMBURSEMENT), opening a claim instead when its funds fall short (Art 7).
+     */
+    function honour(uint256 lcId, uint256 presentationId) external;
+
+    /**
+     * @notice Refuse a discrepant presentation with the single notice Art 16 requires (issuing bank), no later
+     * than the close of the 5th banking day following presentation.
+     * @param discrepancies Every discrepancy code, 1 to MAX_DISCREPANCIES, none zero.
+     * @param disposition What the bank does with the documents (Art 16c iii).
+     */
+    function refuse(uint256 lcId, uint256 presentationId, bytes32[] calldata discrepancies, Disposition disposition)
+        external;
+
+    /// @notice Waive the discrepancies of a presentation held pending waiver or instructions (applicant).
+    function waiveDiscrepancies(uint256 lcId, uint256 presentationId) external;
+
+    /// @notice Return the documents of a refused or waived presentation (issuing bank); releases the drawing.
+    function returnDocuments(uint256 lcId, uint256 presentationId) external;
+
+    /**
+     * @notice Invoke preclusion (beneficiary): the issuing bank neither honoured nor refused by the deadline,
+     * so it can no longer claim non-compliance and must honour (Art 16f). Settles like `honour`.
+     */
+    function enforcePreclusion(uint256 lcId, uint256 presentationId) external;
+
+    /// @notice Pay an open reimbursement claim in full (the claim's applicant).
+    function settleReimbursementClaim(uint256 claimId) external;
+
+    /**
+     * @notice Consent to cancel an operative credit (issuing bank, confirming bank if confirmed, beneficiary).
+     * The credit is cancelled when the last required consent arrives (Art 10a).
+     */
+    function consentToCancellation(uint256 lcId) external;
+
+    /// @notice Mark an operative credit EXPIRED once its last presentation day has passed (any party).
+    function expire(uint256 lcId) external;
+
+    /// @notice Close a FULLY_DRAWN or EXPIRED credit with no open presentation (issuing bank); terminal.
+    function close(uint256 lcId) external;
+
+    /**
+     * @notice Register (`closed` true) or remove the caller's own holidays (an active BANK). Dates are unix
+     * seconds; only their UTC day counts. Affects deadlines computed from now on.
+     */
+    function setHolidays(uint64[] calldata dates, bool closed) external;
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice A credit by id; reverts if unknown.
+    function getCredit(uint256 lcId) external view returns (Credit memory);
+
+    /// @notice An amendment by credit and id; reverts if unknown.
+    function getAmendment(uint256 lcId, uint256 amendmentId) external view returns (Amendment memory);
+
+    /// @notice A presentation by credit and id; reverts if unknown.
+    function getPresentation(uint256 lcId, uint256 presentationId) external view returns (Presentation memory);
+
+    /// @notice A reimbursement claim by id; reverts if unknown.
+    function getReimbursementClaim(uint256 claimId) external view returns (ReimbursementClaim memory);
+
+    /// @notice Number of credits applied for so far (ids run 1..creditCount).
+    function creditCount() external view returns (uint256);
+
+    /// @notice Number of reimbursement claims opened so far (ids run 1..claimCount).
+    function claimCount() external view returns (uint256);
+
+    /// @notice amount x (1 + plus tolerance), the most that may ever be drawn (Art 30, MT700 39A).
+    function maximumDrawable(uint256 lcId) external view returns (uint256);
+
+    /// @notice What can still be presented: maximum minus drawn minus reserved by open presentations.
+    function availableAmount(uint256 lcId) external view returns (uint256);
+
+    /// @notice Last day (UTC day number) on which the credit accepts a presentation (expiry, Art 29a).
+    function lastPresentationDay(uint256 lcId) external view returns (uint64);
+
+    /// @notice Whether `bank` registered `day` (UTC day number) as a holiday.
+    function isHoliday(address bank, uint64 day) external view returns (bool);
+
+    /// @notice Whether `day` is a banking day of `bank`: not Saturday, not Sunday, not a registered holiday.
+    function isBankingDay(address bank, uint64 day) external view returns (bool);
+
+    /// @notice The end (last second, UTC) of the 5th banking day of `bank` following `presentationDay` (Art 14b).
+    function examinationDeadline(address bank, uint64 presentationDay) external view returns (uint64);
+
+    /// @notice The Settlement reference of a drawing's honour and reimbursement legs: (lcId << 128) | presentationId.
+    function paymentReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32);
+}

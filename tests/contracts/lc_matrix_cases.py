@@ -1,0 +1,141 @@
+"""Role x function matrix rows (checklist A3) for LetterOfCredit, consumed by test_role_matrix.CASES.
+
+Authorization is membership (active member of the right kind) plus the caller's role in the credit, so most
+rows allow exactly one party of a credit built by the row's builder and deny everyone else with
+`LetterOfCreditUnauthorizedParty`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.contracts.helpers import BANKS, TRADERS, USD, Case, World
+from tests.contracts.lc_support import (
+    ADVISER,
+    AMEND_AMOUNT,
+    AMOUNT,
+    APPLICANT,
+    BENEFICIARY,
+    CONFIRMER,
+    DAY,
+    HOLD_PENDING_WAIVER,
+    ISSUER,
+    LC,
+    amendment,
+    balance,
+    open_credit,
+    present,
+    presentation,
+    terms,
+    warp,
+)
+
+NOT_PARTY = "LetterOfCreditUnauthorizedParty"
+NOT_MEMBER = "LetterOfCreditNotActiveMember"
+CODES = [b"DISCREPANCY".ljust(32, b"\0")]
+
+
+def _apply_args(world: World, actor: str) -> tuple[object, ...]:
+    beneficiary = BENEFICIARY if actor != BENEFICIARY else APPLICANT
+    return (terms(world, beneficiary=world.address(beneficiary)),)
+
+
+def _lc(state: str) -> Callable[[World, str], tuple[int]]:
+    return lambda world, actor: (open_credit(world, state),)
+
+
+def _amended(world: World) -> int:
+    lc_id = open_credit(world)
+    world.tx(ISSUER, LC, "issueAmendment", lc_id, world.unique("am"), amendment(AMEND_AMOUNT, amount=2 * AMOUNT))
+    return lc_id
+
+
+def _presented(world: World) -> tuple[int, int]:
+    lc_id = open_credit(world)
+    return lc_id, present(world, lc_id, 1_000)
+
+
+def _refused(world: World) -> tuple[int, int]:
+    lc_id, presentation_id = _presented(world)
+    world.tx(ISSUER, LC, "refuse", lc_id, presentation_id, CODES, HOLD_PENDING_WAIVER)
+    return lc_id, presentation_id
+
+
+def _precluded(world: World) -> tuple[int, int]:
+    lc_id, presentation_id = _presented(world)
+    warp(world, presentation(world, lc_id, presentation_id)["deadline"] + 1)
+    return lc_id, presentation_id
+
+
+def _claim(world: World) -> tuple[int]:
+    short = 2 * balance(world, APPLICANT)
+    lc_id = open_credit(world, amount=short, tolerancePlusBps=0)
+    receipt = world.tx(ISSUER, LC, "honour", lc_id, present(world, lc_id, short))
+    claim_id: int = receipt.event("ReimbursementClaimOpened")["claimId"]
+    world.tx(ISSUER, "Settlement", "issue", world.address(APPLICANT), USD, short, world.unique("fund"))
+    return (claim_id,)
+
+
+def _expired(world: World) -> int:
+    now = world.chain.timestamp()
+    lc_id = open_credit(world, expiry=now + DAY, latestShipment=now)
+    warp(world, now + 6 * DAY)
+    return lc_id
+
+
+def _closable(world: World) -> tuple[int]:
+    lc_id = _expired(world)
+    world.tx(APPLICANT, LC, "expire", lc_id)
+    return (lc_id,)
+
+
+PARTIES_OF_STANDARD_CREDIT = frozenset({APPLICANT, BENEFICIARY, ISSUER, ADVISER, CONFIRMER})
+
+LETTER_OF_CREDIT = [
+    Case(LC, "applyForCredit", frozenset(TRADERS), _apply_args, NOT_MEMBER),
+    Case(LC, "issue", frozenset({ISSUER}), _lc("APPLIED"), NOT_PARTY),
+    Case(LC, "declineApplication", frozenset({ISSUER}), _lc("APPLIED"), NOT_PARTY),
+    Case(LC, "withdrawApplication", frozenset({APPLICANT}), _lc("APPLIED"), NOT_PARTY),
+    Case(LC, "advise", frozenset({ADVISER}), _lc("ISSUED"), NOT_PARTY),
+    Case(LC, "confirm", frozenset({CONFIRMER}), _lc("ADVISED"), NOT_PARTY),
+    Case(
+        LC,
+        "issueAmendment",
+        frozenset({ISSUER}),
+        lambda w, a: (open_credit(w), w.unique("am"), amendment(AMEND_AMOUNT, amount=2 * AMOUNT)),
+        NOT_PARTY,
+    ),
+    Case(LC, "acceptAmendment", frozenset({BENEFICIARY}), lambda w, a: (_amended(w), 1, AMEND_AMOUNT), NOT_PARTY),
+    Case(LC, "rejectAmendment", frozenset({BENEFICIARY}), lambda w, a: (_amended(w), 1), NOT_PARTY),
+    Case(
+        LC,
+        "present",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (open_credit(w), [w.unique("doc")], 1_000, w.chain.timestamp() - DAY),
+        NOT_PARTY,
+    ),
+    Case(
+        LC,
+        "refuse",
+        frozenset({ISSUER}),
+        lambda w, a: (*_presented(w), CODES, HOLD_PENDING_WAIVER),
+        NOT_PARTY,
+    ),
+    Case(LC, "waiveDiscrepancies", frozenset({APPLICANT}), lambda w, a: _refused(w), NOT_PARTY),
+    Case(LC, "honour", frozenset({ISSUER}), lambda w, a: _presented(w), NOT_PARTY),
+    Case(LC, "enforcePreclusion", frozenset({BENEFICIARY}), lambda w, a: _precluded(w), NOT_PARTY),
+    Case(LC, "returnDocuments", frozenset({ISSUER}), lambda w, a: _refused(w), NOT_PARTY),
+    Case(
+        LC, "settleReimbursementClaim", frozenset({APPLICANT}), lambda w, a: _claim(w), "LetterOfCreditNotClaimDebtor"
+    ),
+    Case(
+        LC,
+        "consentToCancellation",
+        frozenset({ISSUER, CONFIRMER, BENEFICIARY}),
+        _lc("CONFIRMED"),
+        "LetterOfCreditNotAParty",
+    ),
+    Case(LC, "expire", PARTIES_OF_STANDARD_CREDIT, lambda w, a: (_expired(w),), "LetterOfCreditNotAParty"),
+    Case(LC, "close", frozenset({ISSUER}), lambda w, a: _closable(w), NOT_PARTY),
+    Case(LC, "setHolidays", frozenset(BANKS), lambda w, a: ([w.chain.timestamp() + 3 * DAY], True), NOT_MEMBER),
+]

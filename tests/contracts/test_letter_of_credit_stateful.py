@@ -1,0 +1,746 @@
+"""Hypothesis stateful test of LetterOfCredit (checklist A7, A8, A9, A10): random calls by random actors.
+
+A pure Python model predicts, for every call, whether it must succeed (right function, right party, right
+state, right dates and amounts) and what it changes. Calls the model rejects are checked to revert (by
+`eth_call`, which costs no block); calls it accepts are sent and must succeed. After every step:
+
+- the chain's credits (state, drawn, reserved, open presentations) equal the model's;
+- every `LetterOfCreditStateChanged` is an edge of the graph, emitted by that edge's function;
+- Σ drawn + reserved ≤ amount x (1 + plus tolerance), and every presentation is honoured at most once
+  (the beneficiaries' balances rise by exactly the honoured amounts);
+- terminal states never change;
+- Settlement conserves money: Σ balances of every account = Σ issued - Σ redeemed, and each balance equals
+  the model's.
+
+Cast: banks `sponsor_bank`, `bank`, `another_bank`; traders `trader`, `another_trader`; the `auditor` calls
+too (and must always fail). Times move in whole hours from a Monday 10:00 UTC, and dates the contract
+compares sit at 12:30 or at the end of a day, so the few seconds blocks drift cannot cross a boundary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.contracts.helpers import USD, Receipt, World
+from tests.contracts.lc_support import (
+    DAY,
+    LC,
+    LC_STATES,
+    TERMINAL_LC_STATES,
+    start_on_monday,
+    warp,
+)
+
+BANKS = ("sponsor_bank", "bank", "another_bank")
+TRADERS = ("trader", "another_trader")
+CALLERS = (*BANKS, *TRADERS, "auditor")
+ACCOUNTS = (*BANKS, *TRADERS, "suspended_bank", "suspended_trader")
+OPERATIVE = frozenset({"ISSUED", "ADVISED", "CONFIRMED"})
+BPS = 10_000
+WHO = st.integers(0, 12)  # 0-6: the party the step belongs to; 7-12: any caller of CALLERS
+EXAMPLES = int(os.environ.get("TRADELEDGER_LC_STATEFUL_EXAMPLES", "200"))
+
+EDGES: dict[tuple[str, str], frozenset[str]] = {
+    ("NONE", "APPLIED"): frozenset({"applyForCredit"}),
+    ("APPLIED", "ISSUED"): frozenset({"issue"}),
+    ("APPLIED", "DECLINED"): frozenset({"declineApplication"}),
+    ("APPLIED", "WITHDRAWN"): frozenset({"withdrawApplication"}),
+    ("ISSUED", "ADVISED"): frozenset({"advise"}),
+    ("ADVISED", "CONFIRMED"): frozenset({"confirm"}),
+    **{(s, "FULLY_DRAWN"): frozenset({"honour", "enforcePreclusion"}) for s in OPERATIVE},
+    **{(s, "EXPIRED"): frozenset({"expire"}) for s in OPERATIVE},
+    **{(s, "CANCELLED"): frozenset({"consentToCancellation"}) for s in OPERATIVE},
+    ("FULLY_DRAWN", "CLOSED"): frozenset({"close"}),
+    ("EXPIRED", "CLOSED"): frozenset({"close"}),
+}
+
+
+FUNCTIONS = sorted(
+    {f for functions in EDGES.values() for f in functions}
+    | {
+        "issueAmendment",
+        "acceptAmendment",
+        "rejectAmendment",
+        "present",
+        "refuse",
+        "waiveDiscrepancies",
+        "returnDocuments",
+        "settleReimbursementClaim",
+    }
+)
+
+
+def _weekday(day: int) -> int:
+    return (day + 4) % 7  # 0 Sunday ... 6 Saturday
+
+
+def _roll(day: int) -> int:
+    while _weekday(day) in (0, 6):
+        day += 1
+    return day
+
+
+def _deadline(day: int) -> int:
+    counted = 0
+    while counted < 5:
+        day += 1
+        if _weekday(day) not in (0, 6):
+            counted += 1
+    return (day + 1) * DAY - 1
+
+
+@dataclass
+class Pres:
+    amount: int
+    deadline: int
+    state: str = "PRESENTED"
+    disposition: int = 0
+
+
+@dataclass
+class Amend:
+    fields: int
+    values: dict[str, int | bool]
+    state: str = "ISSUED"
+
+
+@dataclass
+class Credit:
+    lc_id: int
+    applicant: str
+    beneficiary: str
+    issuer: str
+    adviser: str
+    confirmer: str | None
+    available_with: str
+    amount: int
+    plus: int
+    minus: int
+    partial: bool
+    expiry: int
+    latest_shipment: int
+    period: int
+    state: str = "APPLIED"
+    drawn: int = 0
+    consents: set[str] = field(default_factory=set)
+    presentations: dict[int, Pres] = field(default_factory=dict)
+    amendments: dict[int, Amend] = field(default_factory=dict)
+
+    @property
+    def maximum(self) -> int:
+        return self.amount * (BPS + self.plus) // BPS
+
+    @property
+    def reserved(self) -> int:
+        return sum(p.amount for p in self.presentations.values() if p.state in ("PRESENTED", "REFUSED", "WAIVED"))
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for p in self.presentations.values() if p.state in ("PRESENTED", "REFUSED", "WAIVED"))
+
+    def parties(self) -> set[str]:
+        parties = {self.applicant, self.beneficiary, self.issuer, self.adviser, self.available_with}
+        return parties | ({self.confirmer} if self.confirmer else set())
+
+
+@dataclass
+class Claim:
+    applicant: str
+    issuer: str
+    amount: int
+    state: str = "OPEN"
+
+
+class LetterOfCreditMachine(RuleBasedStateMachine):
+    world: World
+    edges_seen: ClassVar[set[tuple[str, str]]] = set()
+    calls_ok: ClassVar[Counter[str]] = Counter()
+    calls_refused: ClassVar[Counter[str]] = Counter()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.world.reset()
+        start_on_monday(self.world)
+        self.credits: list[Credit] = []
+        self.claims: dict[int, Claim] = {}
+        self.balances = {a: self._balance(a) for a in ACCOUNTS}
+        self.terminal_seen: dict[int, str] = {}
+        self.honoured: set[tuple[int, int]] = set()
+
+    # ------------------------------------------------------------------------------------------ plumbing
+
+    @property
+    def now(self) -> int:
+        return self.world.chain.timestamp()
+
+    def _balance(self, actor: str) -> int:
+        value: int = self.world.call("Settlement", "balanceOf", self.world.address(actor), USD)
+        return value
+
+    def _call(self, ok: bool, actor: str, function: str, *args: Any) -> Receipt | None:
+        """Send the call if the model says it succeeds, otherwise check that it would revert."""
+        if not ok:
+            error = self.world.error(actor, LC, function, *args)
+            assert error is not None, f"{function} by {actor} succeeded; the model says it must fail"
+            self.calls_refused[function] += 1
+            return None
+        receipt = self.world.tx(actor, LC, function, *args)
+        self.calls_ok[function] += 1
+        for event in receipt.events:
+            if event.name == "LetterOfCreditStateChanged":
+                edge = (LC_STATES[event.args["from"]], LC_STATES[event.args["to"]])
+                assert edge in EDGES, f"{function} made the edge {edge}, which is not in the graph"
+                assert function in EDGES[edge], f"{edge} happened through {function}"
+                self.edges_seen.add(edge)
+        return receipt
+
+    @staticmethod
+    def _who(who: int, party: str | None) -> str:
+        return party if who < 7 and party is not None else CALLERS[who % len(CALLERS)]
+
+    def _pick(self, index: int, *states: str) -> Credit | None:
+        """A credit in one of `states` (any credit when index is 3, to try wrong states too)."""
+        candidates = [lc for lc in self.credits if lc.state in states] if states and index != 3 else []
+        candidates = candidates or self.credits
+        return candidates[index % len(candidates)] if candidates else None
+
+    def _has(self, *states: str) -> bool:
+        return any(lc.state in states for lc in self.credits)
+
+    def _has_open_presentation(self) -> bool:
+        return any(lc.open_count for lc in self.credits)
+
+    def _code_day(self) -> int:
+        return self.now // DAY
+
+    # ------------------------------------------------------------------------------------------ rules
+
+    @initialize(
+        stage=st.integers(0, 3),
+        applicant=st.integers(0, 1),
+        issuer=st.integers(0, 2),
+        confirmer=st.integers(0, 3),
+        partial=st.booleans(),
+        amount=st.sampled_from([400_000, 300_000_000, 1_500_000_000]),
+    )
+    def operative_credits(
+        self, *, stage: int, applicant: int, issuer: int, confirmer: int, partial: bool, amount: int
+    ) -> None:
+        """Two credits to start from, the first advanced `stage` edges along APPLIED -> ... -> CONFIRMED."""
+        for k in range(2):
+            self.apply_for_credit(
+                applicant=(applicant + k) % 2,
+                issuer=(issuer + k) % 3,
+                adviser=(issuer + 1) % 3,
+                confirmer=confirmer,
+                available=issuer,
+                caller=7,
+                amount=amount,
+                plus=1_000,
+                minus=500,
+                partial=partial != (k == 1),
+                expiry_days=20,
+                period=0,
+            )
+            lc = self.credits[-1]
+            steps = [("issue", lc.issuer, "ISSUED"), ("advise", lc.adviser, "ADVISED")]
+            if lc.confirmer:
+                steps.append(("confirm", lc.confirmer, "CONFIRMED"))
+            for function, actor, state in steps[: 3 if k == 1 else stage]:
+                self._call(True, actor, function, lc.lc_id)
+                lc.state = state
+
+    @precondition(lambda self: len(self.credits) < 3)
+    @rule(
+        applicant=st.integers(0, 1),
+        issuer=st.integers(0, 2),
+        adviser=st.integers(0, 2),
+        confirmer=st.integers(0, 3),
+        available=st.integers(0, 2),
+        caller=st.integers(0, 7),
+        amount=st.integers(1, 600_000_000),
+        plus=st.sampled_from([0, 500, 1_000]),
+        minus=st.sampled_from([0, 500, 1_000]),
+        partial=st.booleans(),
+        expiry_days=st.integers(1, 40),
+        period=st.sampled_from([0, 5, 21]),
+    )
+    def apply_for_credit(
+        self,
+        *,
+        applicant: int,
+        issuer: int,
+        adviser: int,
+        confirmer: int,
+        available: int,
+        caller: int,
+        amount: int,
+        plus: int,
+        minus: int,
+        partial: bool,
+        expiry_days: int,
+        period: int,
+    ) -> None:
+        applicant_name, beneficiary_name = TRADERS[applicant], TRADERS[1 - applicant]
+        confirmer_name = None if confirmer == 3 or BANKS[confirmer] == BANKS[issuer] else BANKS[confirmer]
+        caller_name = {3: beneficiary_name, 4: "auditor"}.get(
+            caller, applicant_name if caller >= 5 else BANKS[caller % 3]
+        )
+        expiry = (self._code_day() + expiry_days) * DAY + 12 * 3600 + 1800
+        terms = {
+            "termsHash": self.world.unique("terms"),
+            "beneficiary": self.world.address(beneficiary_name),
+            "issuingBank": self.world.address(BANKS[issuer]),
+            "advisingBank": self.world.address(BANKS[adviser]),
+            "confirmingBank": self.world.address(confirmer_name) if confirmer_name else "0x" + "00" * 20,
+            "availableWithBank": self.world.address(BANKS[available]),
+            "currency": USD,
+            "amount": amount,
+            "tolerancePlusBps": plus,
+            "toleranceMinusBps": minus,
+            "presentationPeriodDays": period,
+            "partialDrawingsAllowed": partial,
+            "expiry": expiry,
+            "latestShipment": expiry - DAY,
+        }
+        ok = caller_name in TRADERS and caller_name != beneficiary_name
+        receipt = self._call(ok, caller_name, "applyForCredit", terms)
+        if receipt is not None:
+            lc_id = receipt.event("LetterOfCreditApplied")["lcId"]
+            self.credits.append(
+                Credit(
+                    lc_id,
+                    applicant_name,
+                    beneficiary_name,
+                    BANKS[issuer],
+                    BANKS[adviser],
+                    confirmer_name,
+                    BANKS[available],
+                    amount,
+                    plus,
+                    minus,
+                    partial,
+                    expiry,
+                    expiry - DAY,
+                    period or 21,
+                )
+            )
+
+    @precondition(lambda self: self._has("APPLIED"))
+    @rule(index=st.integers(0, 3), who=WHO, step=st.sampled_from(["issue", "issue", "issue", "decline", "withdraw"]))
+    def decide_application(self, index: int, who: int, step: str) -> None:
+        lc = self._pick(index, "APPLIED")
+        if lc is None:
+            return
+        caller = self._who(who, lc.applicant if step == "withdraw" else lc.issuer)
+        applied = lc.state == "APPLIED"
+        if step == "issue":
+            ok = caller == lc.issuer and applied and lc.expiry > self.now + 60
+            if self._call(ok, caller, "issue", lc.lc_id):
+                lc.state = "ISSUED"
+        elif step == "decline":
+            if self._call(caller == lc.issuer and applied, caller, "declineApplication", lc.lc_id):
+                lc.state = "DECLINED"
+        elif self._call(caller == lc.applicant and applied, caller, "withdrawApplication", lc.lc_id):
+            lc.state = "WITHDRAWN"
+
+    @precondition(lambda self: self._has("ISSUED"))
+    @rule(index=st.integers(0, 3), who=WHO)
+    def advise(self, index: int, who: int) -> None:
+        lc = self._pick(index, "ISSUED")
+        caller = self._who(who, lc.adviser if lc else None)
+        if lc is not None and self._call(caller == lc.adviser and lc.state == "ISSUED", caller, "advise", lc.lc_id):
+            lc.state = "ADVISED"
+
+    @precondition(lambda self: self._has("ADVISED"))
+    @rule(index=st.integers(0, 3), who=WHO)
+    def confirm(self, index: int, who: int) -> None:
+        lc = self._pick(index, "ADVISED")
+        if lc is None:
+            return
+        caller = self._who(who, lc.confirmer)
+        ok = lc.confirmer is not None and caller == lc.confirmer and lc.state == "ADVISED"
+        if self._call(ok, caller, "confirm", lc.lc_id):
+            lc.state = "CONFIRMED"
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(
+        index=st.integers(0, 3),
+        who=WHO,
+        fields=st.integers(0, 63),
+        amount=st.integers(1, 600_000_000),
+        expiry_days=st.integers(-1, 40),
+        tolerance=st.sampled_from([0, 500, 1_000]),
+        period=st.sampled_from([0, 3, 21]),
+        partial=st.booleans(),
+    )
+    def issue_amendment(
+        self,
+        *,
+        index: int,
+        who: int,
+        fields: int,
+        amount: int,
+        expiry_days: int,
+        tolerance: int,
+        period: int,
+        partial: bool,
+    ) -> None:
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None:
+            return
+        caller = self._who(who, lc.issuer)
+        expiry = (self._code_day() + expiry_days) * DAY + 12 * 3600 + 1800
+        values: dict[str, int | bool] = {
+            "amount": amount,
+            "expiry": expiry,
+            "latestShipment": expiry - 2 * DAY,
+            "tolerancePlusBps": tolerance,
+            "toleranceMinusBps": tolerance,
+            "presentationPeriodDays": period,
+            "partialDrawingsAllowed": partial,
+        }
+        ok = caller == lc.issuer and lc.state in OPERATIVE and self._amendment_valid(lc, fields, values)
+        receipt = self._call(
+            ok, caller, "issueAmendment", lc.lc_id, self.world.unique("am"), {"fields": fields, **values}
+        )
+        if receipt is not None:
+            lc.amendments[receipt.event("AmendmentIssued")["amendmentId"]] = Amend(fields, values)
+
+    def _amended(self, lc: Credit, fields: int, values: dict[str, int | bool]) -> dict[str, int | bool]:
+        current: dict[str, int | bool] = {
+            "amount": lc.amount,
+            "expiry": lc.expiry,
+            "latestShipment": lc.latest_shipment,
+            "tolerancePlusBps": lc.plus,
+            "toleranceMinusBps": lc.minus,
+            "presentationPeriodDays": lc.period,
+            "partialDrawingsAllowed": lc.partial,
+        }
+        for flag, keys in (
+            (1, ("amount",)),
+            (2, ("expiry",)),
+            (4, ("latestShipment",)),
+            (8, ("tolerancePlusBps", "toleranceMinusBps")),
+            (16, ("presentationPeriodDays",)),
+            (32, ("partialDrawingsAllowed",)),
+        ):
+            if fields & flag:
+                for key in keys:
+                    current[key] = values[key]
+        return current
+
+    def _amendment_valid(self, lc: Credit, fields: int, values: dict[str, int | bool]) -> bool:
+        new = self._amended(lc, fields, values)
+        maximum = int(new["amount"]) * (BPS + int(new["tolerancePlusBps"])) // BPS
+        return (
+            int(new["expiry"]) > self.now + 60
+            and int(new["latestShipment"]) <= int(new["expiry"])
+            and maximum >= lc.drawn + lc.reserved
+        )
+
+    @precondition(lambda self: any(a.state == "ISSUED" for lc in self.credits for a in lc.amendments.values()))
+    @rule(index=st.integers(0, 3), who=WHO, which=st.integers(0, 4), mode=st.integers(0, 2))
+    def respond_to_amendment(self, index: int, who: int, which: int, mode: int) -> None:
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None:
+            return
+        caller = self._who(who, lc.beneficiary)
+        which = len(lc.amendments) - which % max(1, len(lc.amendments))
+        am = lc.amendments.get(which)
+        allowed = caller == lc.beneficiary and lc.state in OPERATIVE and am is not None and am.state == "ISSUED"
+        if mode == 2:  # reject
+            if self._call(allowed, caller, "rejectAmendment", lc.lc_id, which):
+                assert am is not None
+                am.state = "REJECTED"
+            return
+        fields = am.fields if am is not None else 0
+        accepted = fields if mode == 0 else fields ^ 1  # mode 1: accept all but the amount flag (partial)
+        if am is not None and accepted != am.fields:
+            if self._call(allowed, caller, "acceptAmendment", lc.lc_id, which, accepted):
+                am.state = "REJECTED"
+            return
+        ok = allowed and am is not None and self._amendment_valid(lc, am.fields, am.values)
+        if self._call(ok, caller, "acceptAmendment", lc.lc_id, which, accepted):
+            assert am is not None
+            new = self._amended(lc, am.fields, am.values)
+            lc.amount, lc.expiry, lc.latest_shipment = (
+                int(new["amount"]),
+                int(new["expiry"]),
+                int(new["latestShipment"]),
+            )
+            lc.plus, lc.minus = int(new["tolerancePlusBps"]), int(new["toleranceMinusBps"])
+            lc.period = int(new["presentationPeriodDays"]) or 21
+            lc.partial = bool(new["partialDrawingsAllowed"])
+            am.state = "ACCEPTED"
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(
+        index=st.integers(0, 3),
+        who=WHO,
+        share=st.sampled_from([10, 25, 50, 96, 100, 105, 110, 120]),
+        shipped_days_ago=st.integers(0, 25),
+        documents=st.integers(1, 3),
+    )
+    def present(self, index: int, who: int, share: int, shipped_days_ago: int, documents: int) -> None:
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None:
+            return
+        caller = self._who(who, lc.beneficiary)
+        amount = max(1, lc.amount * share // 100)
+        shipped = self.now - shipped_days_ago * DAY - 3600
+        today = self._code_day()
+        ok = (
+            caller == lc.beneficiary
+            and lc.state in OPERATIVE
+            and today <= _roll(lc.expiry // DAY)
+            and today <= _roll(shipped // DAY + lc.period)
+            and amount <= lc.maximum - lc.drawn - lc.reserved
+            and (lc.partial or (lc.drawn == 0 and lc.open_count == 0 and amount >= lc.amount * (BPS - lc.minus) // BPS))
+        )
+        docs = [self.world.unique("doc") for _ in range(documents)]
+        receipt = self._call(ok, caller, "present", lc.lc_id, docs, amount, shipped)
+        if receipt is not None:
+            event = receipt.event("DocumentsPresented")
+            assert event["deadline"] == _deadline(_roll(today)), "Art 14b deadline"
+            lc.presentations[event["presentationId"]] = Pres(amount, event["deadline"])
+
+    def _presentation(self, index: int, which: int) -> tuple[Credit, int, Pres | None] | None:
+        """An open presentation (any presentation of any credit when `which` is 4)."""
+        open_ones = [
+            (lc, pid, p)
+            for lc in self.credits
+            for pid, p in lc.presentations.items()
+            if p.state in ("PRESENTED", "REFUSED", "WAIVED")
+        ]
+        if which < 4 and open_ones:
+            return open_ones[(index + which) % len(open_ones)]
+        lc = self._pick(index)
+        if lc is None:
+            return None
+        which = len(lc.presentations) - which % max(1, len(lc.presentations))
+        return lc, which, lc.presentations.get(which)
+
+    @precondition(lambda self: self._has_open_presentation())
+    @rule(
+        index=st.integers(0, 3),
+        which=st.integers(0, 4),
+        who=WHO,
+        codes=st.integers(1, 3),
+        disposition=st.integers(1, 4),
+    )
+    def refuse(self, index: int, which: int, who: int, codes: int, disposition: int) -> None:
+        found = self._presentation(index, which)
+        if found is None:
+            return
+        lc, pid, p = found
+        caller = self._who(who, lc.issuer)
+        ok = caller == lc.issuer and p is not None and p.state == "PRESENTED" and self.now + 60 < p.deadline
+        discrepancies = [self.world.unique("discrepancy") for _ in range(codes)]
+        if self._call(ok, caller, "refuse", lc.lc_id, pid, discrepancies, disposition):
+            assert p is not None
+            p.state, p.disposition = "REFUSED", disposition
+
+    @precondition(lambda self: self._has_open_presentation())
+    @rule(index=st.integers(0, 3), which=st.integers(0, 4), who=WHO)
+    def waive(self, index: int, which: int, who: int) -> None:
+        found = self._presentation(index, which)
+        if found is None:
+            return
+        lc, pid, p = found
+        caller = self._who(who, lc.applicant)
+        ok = caller == lc.applicant and p is not None and p.state == "REFUSED" and p.disposition in (1, 2)
+        if self._call(ok, caller, "waiveDiscrepancies", lc.lc_id, pid):
+            assert p is not None
+            p.state = "WAIVED"
+
+    @precondition(lambda self: self._has_open_presentation())
+    @rule(
+        index=st.integers(0, 3),
+        which=st.integers(0, 4),
+        who=WHO,
+        step=st.sampled_from(["honour", "honour", "honour", "enforcePreclusion", "returnDocuments"]),
+    )
+    def settle_presentation(self, index: int, which: int, who: int, step: str) -> None:
+        found = self._presentation(index, which)
+        if found is None:
+            return
+        lc, pid, p = found
+        caller = self._who(who, lc.beneficiary if step == "enforcePreclusion" else lc.issuer)
+        state = p.state if p is not None else "NONE"
+        if step == "returnDocuments":
+            if self._call(caller == lc.issuer and state in ("REFUSED", "WAIVED"), caller, step, lc.lc_id, pid):
+                assert p is not None
+                p.state = "RETURNED"
+            return
+        if step == "honour":
+            ok = caller == lc.issuer and state in ("PRESENTED", "WAIVED")
+        else:
+            ok = caller == lc.beneficiary and state == "PRESENTED" and p is not None and self.now > p.deadline
+        receipt = self._call(ok, caller, step, lc.lc_id, pid)
+        if receipt is None:
+            return
+        assert p is not None
+        assert (lc.lc_id, pid) not in self.honoured, "a presentation was honoured twice"
+        self.honoured.add((lc.lc_id, pid))
+        p.state = "HONOURED"
+        lc.drawn += p.amount
+        self.balances[lc.issuer] -= p.amount
+        self.balances[lc.beneficiary] += p.amount
+        if self.balances[lc.applicant] >= p.amount:
+            receipt.event("ReimbursementSettled")
+            self.balances[lc.applicant] -= p.amount
+            self.balances[lc.issuer] += p.amount
+        else:
+            claim_id = receipt.event("ReimbursementClaimOpened")["claimId"]
+            self.claims[claim_id] = Claim(lc.applicant, lc.issuer, p.amount)
+        if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
+            lc.state = "FULLY_DRAWN"
+
+    @precondition(lambda self: any(c.state == "OPEN" for c in self.claims.values()))
+    @rule(claim=st.integers(0, 4), who=WHO, fund=st.booleans())
+    def settle_claim(self, claim: int, who: int, fund: bool) -> None:
+        claim = len(self.claims) - claim % max(1, len(self.claims))
+        found = self.claims.get(claim)
+        if found is None:
+            return
+        caller = self._who(who, found.applicant)
+        if fund and found.state == "OPEN":
+            sponsor = "sponsor_bank" if found.applicant == "trader" else "bank"
+            self.world.tx(
+                sponsor,
+                "Settlement",
+                "issue",
+                self.world.address(found.applicant),
+                USD,
+                found.amount,
+                self.world.unique(),
+            )
+            self.balances[found.applicant] += found.amount
+        ok = caller == found.applicant and found.state == "OPEN" and self.balances[found.applicant] >= found.amount
+        if self._call(ok, caller, "settleReimbursementClaim", claim):
+            found.state = "SETTLED"
+            self.balances[found.applicant] -= found.amount
+            self.balances[found.issuer] += found.amount
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(index=st.integers(0, 3), who=WHO, party=st.integers(0, 2), go=st.integers(0, 1))
+    def consent_to_cancellation(self, index: int, who: int, party: int, go: int) -> None:
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None or go:  # fires half the times it is drawn, so that credits live long enough
+            return
+        caller = self._who(who, (lc.issuer, lc.beneficiary, lc.confirmer)[party])
+        role = None
+        if caller == lc.issuer:
+            role = "issuer"
+        elif caller == lc.confirmer and lc.state == "CONFIRMED":
+            role = "confirmer"
+        elif caller == lc.beneficiary:
+            role = "beneficiary"
+        required = {"issuer", "beneficiary"} | ({"confirmer"} if lc.state == "CONFIRMED" else set())
+        ok = lc.state in OPERATIVE and role is not None and role not in lc.consents
+        completes = ok and required <= (lc.consents | {role})
+        ok = ok and not (completes and lc.open_count > 0)
+        if self._call(ok, caller, "consentToCancellation", lc.lc_id):
+            lc.consents.add(str(role))
+            if completes:
+                lc.state = "CANCELLED"
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(index=st.integers(0, 3), who=WHO, party=st.integers(0, 5))
+    def expire(self, index: int, who: int, party: int) -> None:
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None:
+            return
+        caller = self._who(who, sorted(lc.parties())[party % len(lc.parties())])
+        ok = caller in lc.parties() and lc.state in OPERATIVE and self._code_day() > _roll(lc.expiry // DAY)
+        if self._call(ok, caller, "expire", lc.lc_id):
+            lc.state = "EXPIRED"
+
+    @precondition(lambda self: self._has("EXPIRED", "FULLY_DRAWN"))
+    @rule(index=st.integers(0, 3), who=WHO)
+    def close(self, index: int, who: int) -> None:
+        lc = self._pick(index, "EXPIRED", "FULLY_DRAWN")
+        if lc is None:
+            return
+        caller = self._who(who, lc.issuer)
+        ok = caller == lc.issuer and lc.state in ("EXPIRED", "FULLY_DRAWN") and lc.open_count == 0
+        if self._call(ok, caller, "close", lc.lc_id):
+            lc.state = "CLOSED"
+
+    @rule(hours=st.sampled_from([1, 24, 72, 24 * 8, 24 * 8, 24 * 21]))
+    def advance_time(self, hours: int) -> None:
+        warp(self.world, self.now + hours * 3600)
+
+    # ------------------------------------------------------------------------------------------ invariants
+
+    def _read_all(self) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+        """Every credit, every balance and the Settlement totals in one JSON-RPC batch."""
+        letters, cash = self.world[LC], self.world["Settlement"]
+        calls: list[tuple[Any, str, tuple[Any, ...]]] = [(letters, "getCredit", (lc.lc_id,)) for lc in self.credits]
+        calls += [(cash, "balanceOf", (self.world.address(a), USD)) for a in ACCOUNTS]
+        calls += [(cash, "totalIssued", (USD,)), (cash, "totalRedeemed", (USD,))]
+        replies = self.world.chain.batch([("eth_call", (c.call_params(f, a), "latest")) for c, f, a in calls])
+        values = []
+        for (contract, function, _), reply in zip(calls, replies, strict=True):
+            assert isinstance(reply, str), f"{function} failed: {reply}"
+            values.append(contract.codec.decode_output(function, bytes.fromhex(reply[2:])))
+        n = len(self.credits)
+        balances = dict(zip(ACCOUNTS, values[n : n + len(ACCOUNTS)], strict=True))
+        return values[:n], balances, values[-2] - values[-1]
+
+    @invariant()
+    def chain_matches_model(self) -> None:
+        letters, balances, outstanding = self._read_all()
+        for lc, onchain in zip(self.credits, letters, strict=True):
+            state = LC_STATES[onchain["state"]]
+            assert state == lc.state, f"credit {lc.lc_id}: chain {state}, model {lc.state}"
+            assert (onchain["drawn"], onchain["reserved"]) == (lc.drawn, lc.reserved)
+            assert onchain["openPresentationCount"] == lc.open_count
+            assert onchain["terms"]["amount"] == lc.amount
+            # Art 30: never more than amount x (1 + plus tolerance), reserved drawings included
+            assert lc.drawn + lc.reserved <= lc.maximum
+            if lc.lc_id in self.terminal_seen:
+                assert state == self.terminal_seen[lc.lc_id], "a terminal state changed"
+            if state in TERMINAL_LC_STATES:
+                self.terminal_seen[lc.lc_id] = state
+        # Settlement conservation, and every movement is one the model expects (no double honour)
+        assert balances == self.balances
+        assert sum(balances.values()) == outstanding
+
+
+def test_letter_of_credit_state_machine(world: World) -> None:
+    """A7/A8/A9/A10: random sequences by 3 banks and 2 traders keep every invariant of the credit."""
+    LetterOfCreditMachine.world = world
+    LetterOfCreditMachine.edges_seen.clear()
+    run_state_machine_as_test(
+        LetterOfCreditMachine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            derandomize=True,
+            database=None,
+        ),
+    )
+    summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in FUNCTIONS}
+    print("calls (succeeded, refused):", summary)
+    print("edges exercised:", sorted(LetterOfCreditMachine.edges_seen))
+    if EXAMPLES >= 200:  # the budget explores most of the graph; the named tests walk every edge explicitly
+        assert len(LetterOfCreditMachine.edges_seen) >= 12, LetterOfCreditMachine.edges_seen
+        assert sum(1 for ok, _ in summary.values() if ok) >= 15, summary
