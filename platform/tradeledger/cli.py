@@ -17,9 +17,10 @@ from tradeledger.chain.abi import checksum
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.session import open_chain_session
 from tradeledger.config import Settings, load_settings
+from tradeledger.demo.consortium import bootstrap_demo
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
-from tradeledger.runtime import open_platform
+from tradeledger.runtime import Platform, open_platform
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 
 app = typer.Typer(
@@ -134,6 +135,8 @@ def serve() -> None:
     platform = open_platform(settings)
     try:
         platform.start()
+        if settings.is_dev_chain:
+            _print_demo_consortium(platform, settings)
         base = f"http://{settings.host}:{settings.port}"
         console.print(
             f"tradeledger API on {base}/v1  (OpenAPI docs: {base}/docs)  chain id {platform.chain.chain_id()}"
@@ -141,6 +144,18 @@ def serve() -> None:
         uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
     finally:
         platform.close()
+
+
+def _print_demo_consortium(platform: Platform, settings: Settings) -> None:
+    with console.status("bootstrapping the demo consortium on the dev chain..."):
+        members = bootstrap_demo(platform)
+    table = Table(title="demo consortium (PUBLIC dev keys: never on a real chain)")
+    for column in ("member", "role", "address", "API key"):
+        table.add_column(column, overflow="fold")
+    for member in members:
+        table.add_row(member.name, member.role, member.address, member.api_key)
+    console.print(table)
+    console.print(f"the demo API keys are also in {settings.data_dir / 'demo-keys.json'}")
 
 
 keys_app = typer.Typer(help="API keys: each is bound to one member.", no_args_is_help=True)

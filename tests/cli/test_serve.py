@@ -44,6 +44,19 @@ def _serve_until_healthy(tmp_path: Path, port: int) -> tuple[subprocess.Popen[st
         raise
 
 
+def _members(port: int, api_key: str) -> list[dict[str, str]]:
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/v1/members", headers={"Authorization": f"Bearer {api_key}"}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, str]] = response.json()["items"]
+    return items
+
+
+def _address(members: list[dict[str, str]], kind: str) -> str:
+    return next(m["address"] for m in members if m["kind"] == kind)
+
+
 def _interrupt(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
@@ -56,6 +69,16 @@ def test_serve_deploys_then_restart_finds_everything(tmp_path: Path) -> None:
         assert first["chain_id"] == 1337
         assert isinstance(first["block_number"], int) and first["block_number"] > 0
         manifest = json.loads((tmp_path / "data" / "deployment.json").read_text())
+        keys = {
+            member["name"]: member["api_key"]
+            for member in json.loads((tmp_path / "data" / "demo-keys.json").read_text())
+        }
+        members = _members(port, keys["Auditor"])
+        assert sorted(m["kind"] for m in members) == ["AUDITOR", "BANK", "BANK", "BANK", "OPERATOR", "TRADER", "TRADER"]
+        balances = httpx.get(
+            f"http://127.0.0.1:{port}/v1/accounts/{_address(members, 'TRADER')}/balances",
+            headers={"Authorization": f"Bearer {keys['Auditor']}"}, timeout=10,
+        ).json()["balances"]  # fmt: skip
     finally:
         _interrupt(process)
     assert not (tmp_path / "data" / "chain" / "anvil.json").exists(), "serve must stop the chain it started"
@@ -64,6 +87,13 @@ def test_serve_deploys_then_restart_finds_everything(tmp_path: Path) -> None:
     try:
         assert json.loads((tmp_path / "data" / "deployment.json").read_text()) == manifest
         assert isinstance(second["block_number"], int) and second["block_number"] >= first["block_number"]
+        members_again = _members(port, keys["Auditor"])  # the same keys still work: nothing was lost
+        assert members_again == members
+        again = httpx.get(
+            f"http://127.0.0.1:{port}/v1/accounts/{_address(members, 'TRADER')}/balances",
+            headers={"Authorization": f"Bearer {keys['Auditor']}"}, timeout=10,
+        ).json()["balances"]  # fmt: skip
+        assert again == balances
     finally:
         _interrupt(process)
 

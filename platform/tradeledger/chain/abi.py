@@ -185,3 +185,8 @@ def standard_revert_reason(data: bytes) -> str | None:
 def checksum(address: str) -> str:
     """EIP-55 form of an address (raises ValueError on a malformed one)."""
     return str(to_checksum_address(address))
+
+
+def role_id(name: str) -> bytes:
+    """An OpenZeppelin AccessControl role id: keccak256 of its name."""
+    return bytes(keccak(text=name))

@@ -1,0 +1,42 @@
+"""Every benchmark runs at its --quick size and reports a correct result (speed is judged by `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(script: str, tmp_path: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / script), "--quick"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines, result.stdout[-2000:]
+    document: dict[str, object] = json.loads(lines[-1])
+    return document
+
+
+@pytest.mark.slow
+def test_write_path_quick(tmp_path: Path) -> None:
+    figures = _run("bench_write_path.py", tmp_path)
+    assert all(float(figures[key]) > 0 for key in ("raw_ceiling_tx_s", "transaction_manager_tx_s", "naive_web3_tx_s"))  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_reconcile_quick(tmp_path: Path) -> None:
+    figures = _run("bench_reconcile.py", tmp_path)
+    assert figures.get("precision") == 1.0 and figures.get("recall") == 1.0, figures
+
+
+@pytest.mark.slow
+def test_statements_quick(tmp_path: Path) -> None:
+    figures = _run("bench_statements.py", tmp_path)
+    assert figures["entries"] == 20_000 and str(figures["merkle_root"]).startswith("0x"), figures
