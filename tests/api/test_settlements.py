@@ -178,3 +178,13 @@ class TestExternalPayments:
         confirmed = consortium.client("other_trader").post(f"{path}/confirm", headers={"Idempotency-Key": "ext-1-c2"})
         assert confirmed.status_code == 200 and confirmed.json()["state"] == "CONFIRMED"
         assert consortium.client("outsider").get(path).status_code == 404
+
+
+def test_oversized_payload_is_413_and_writes_nothing(consortium: Consortium) -> None:
+    before = _tx_count(consortium)
+    body = {**_transfer(), "reference": "x" * 400_000}
+    response = consortium.client("trader").post(
+        "/v1/settlements/transfers", json=body, headers={"Idempotency-Key": "big"}
+    )
+    assert response.status_code == 413 and problem(response)["code"] == "payload_too_large"
+    assert _tx_count(consortium) == before

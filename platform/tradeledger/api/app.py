@@ -8,11 +8,12 @@ from fastapi import FastAPI
 
 from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
-from tradeledger.api.problems import install_problem_handlers, problem_openapi
+from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handlers, problem_openapi
 from tradeledger.api.routers import documents, events, health, lcs, members, orders, settlements, transactions
 from tradeledger.runtime import Platform
 
 API_PREFIX = "/v1"
+MAX_BODY_BYTES = 256 * 1024  # the largest legitimate body (LC terms with documents) is a few KiB
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -39,6 +40,7 @@ def create_app(platform: Platform) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)  # outermost: before anything reads the body
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.errors import TradeLedgerError
 
@@ -29,6 +30,7 @@ class Problem(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "malformed request (e.g. no Idempotency-Key on a write)"},
     401: {"model": Problem, "description": "no or unknown API key"},
+    413: {"model": Problem, "description": "request body too large"},
     403: {"model": Problem, "description": "the caller's role may not do this"},
     409: {"model": Problem, "description": "conflicts with the object's state, or a duplicate in flight"},
     422: {"model": Problem, "description": "invalid field values; `errors` names each field"},
@@ -92,3 +94,46 @@ def problem_openapi(spec: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return spec
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies above `limit` bytes with 413 problem+json, before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = problem_body(
+            413, "Payload too large", f"request bodies are limited to {self.limit} bytes", "payload_too_large"
+        )
+        headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
