@@ -153,3 +153,9 @@ class TestOpenBackend:
 def test_anvil_binary_comes_from_node_modules() -> None:
     assert ANVIL_BINARY.is_file() and os.access(ANVIL_BINARY, os.X_OK)
     assert subprocess.run([str(ANVIL_BINARY), "--version"], capture_output=True, check=True, timeout=30).returncode == 0
+
+
+def test_dev_chain_quotes_zero_gas_price(tmp_path: Path) -> None:
+    """Hosted members hold no ether: the dev chain must quote a gas price of 0, as a free-gas Besu does."""
+    with DevChain(tmp_path) as chain:
+        assert chain.web3().eth.gas_price == 0

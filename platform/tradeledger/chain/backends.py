@@ -34,6 +34,9 @@ DEV_CHAIN_ID = 1337
 # block sweeps up whatever automine left pending under load (measured: 2,171 tx/s for 2,000 batched
 # transfers and 7 ms for a single one, vs 379 tx/s automine-only and 0.98 s interval-only).
 DEV_MINING_FLAGS = ("--mixed-mining", "--block-time", "1")
+# anvil writes its whole state (blocks included) on exit and every STATE_INTERVAL_S; a shorter interval makes a
+# busy chain stall on the dump, a SIGKILL loses at most this much of a dev chain's latest blocks.
+STATE_INTERVAL_S = 5
 STARTUP_TIMEOUT_S = 20.0
 RPC_TIMEOUT_S = 10.0
 
@@ -119,7 +122,7 @@ class DevChain(ChainBackend):
 
     `start` attaches to a dev chain already running for the same data directory (started by
     `tradeledger chain start`), or starts one as a child process that `stop` shuts down; anvil writes its
-    state on SIGTERM and every second, and loads it again on the next start.
+    state on SIGTERM and every STATE_INTERVAL_S seconds, and loads it again on the next start.
     """
 
     name = "dev"
@@ -170,8 +173,9 @@ class DevChain(ChainBackend):
             "--chain-id", str(DEV_CHAIN_ID),
             "--gas-price", "0",
             "--base-fee", "0",
+            "--disable-min-priority-fee",  # else eth_gasPrice still answers 1 gwei: gas must be free, as on Besu
             "--state", str(self.state_file),
-            "--state-interval", "1",
+            "--state-interval", str(STATE_INTERVAL_S),
             *DEV_MINING_FLAGS,
         ]  # fmt: skip
         with self.log_file.open("ab") as log:

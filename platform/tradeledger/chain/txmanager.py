@@ -299,6 +299,8 @@ class TransactionManager:
 
         If any pre-flight fails, nothing is stored and its named error is raised.
         """
+        for call in calls:  # load hosted keys before any database lock is taken (and refuse unknown signers early)
+            self.keys.get(call.signer)
         requests = [
             ("eth_estimateGas", [{"from": c.signer, "to": c.address, "data": "0x" + c.calldata().hex()}]) for c in calls
         ]
@@ -397,11 +399,16 @@ class TransactionManager:
     def wait(self, tx_id: str, timeout: float = 60.0) -> ChainTransaction:
         """Block until the transaction is final; raises if it reverted or was rejected.
 
-        Polls the receipt with a backoff from 10 ms (a dev-chain block) to 250 ms (a QBFT block period).
+        Polls the receipt with a backoff from 10 ms (a dev-chain block) to 250 ms (a QBFT block period), and
+        runs a confirmer pass (re-sending what the node dropped) whenever it has waited a re-send interval.
         """
         deadline = time.monotonic() + timeout
+        next_recovery = time.monotonic() + self.resend_after.total_seconds()
         poll = 0.01
         while True:
+            if time.monotonic() >= next_recovery:  # no receipt for long: re-send it if the node dropped it
+                self.confirm_pending()
+                next_recovery = time.monotonic() + self.resend_after.total_seconds()
             row = self.get(tx_id)
             if row.state not in FINAL_TX_STATES:
                 receipt = self.rpc.call("eth_getTransactionReceipt", [row.tx_hash])

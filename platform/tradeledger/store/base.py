@@ -25,7 +25,8 @@ class Base(DeclarativeBase):
 class Uint256(TypeDecorator[int]):
     """An exact unsigned integer up to 2**256 - 1 (amounts in minor units, on-chain ids).
 
-    NUMERIC(78, 0) on PostgreSQL; a decimal string on SQLite, whose NUMERIC affinity would round through float.
+    NUMERIC(78, 0) on PostgreSQL; on SQLite, whose NUMERIC affinity would round through float, a zero-padded
+    78-digit string: exact, and ordered like the numbers (ORDER BY and range filters, e.g. cursors, stay right).
     """
 
     impl = String(78)
@@ -41,7 +42,7 @@ class Uint256(TypeDecorator[int]):
             return None
         if value < 0 or value >= 2**256:
             raise ValueError(f"{value} is outside the uint256 range")
-        return value if dialect.name == "postgresql" else str(value)
+        return value if dialect.name == "postgresql" else str(value).zfill(78)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
         return None if value is None else int(value)
