@@ -19,13 +19,23 @@ class TestOnboarding:
         trader.headers["Authorization"] = f"Bearer {onboarded['api_key']}"
         me = trader.get(f"/v1/members/{onboarded['member']['address']}")
         assert me.status_code == 200 and me.json()["status"] == "ACTIVE"
-        # the custodial key signs for the new trader: a (refused, unfunded) transfer is pre-flighted as theirs
+        # the sponsor bank credits a deposit; the custodial key (no ether: gas is free) then signs the trader's transfer
+        address = onboarded["member"]["address"]
+        deposit = bank.post(
+            f"/v1/accounts/{address}/deposits",
+            json={"currency": "USD", "amount": 700, "reference": "DEP-NEW-1"},
+            headers={"Idempotency-Key": "onb-1-d"},
+        )
+        assert deposit.status_code == 200, deposit.text
         transfer = trader.post(
             "/v1/settlements/transfers",
-            json={"to": TRADER.address, "currency": "USD", "amount": 1, "reference": "NEW-1"},
+            json={"to": TRADER.address, "currency": "USD", "amount": 250, "reference": "NEW-1"},
             headers={"Idempotency-Key": "onb-1-t"},
         )
-        assert transfer.status_code in (409, 422) and str(problem(transfer)["code"]).startswith("settlement_")
+        assert transfer.status_code == 200, transfer.text
+        assert transfer.json()["signer"] == address
+        balances = trader.get(f"/v1/accounts/{address}/balances").json()["balances"]
+        assert balances == [{"currency": "USD", "amount": "450", "last_entry_id": balances[0]["last_entry_id"]}]
 
     def test_trader_may_not_onboard(self, consortium: Consortium) -> None:
         response = consortium.client("trader").post(

@@ -31,6 +31,16 @@ class TransferRequest(BaseModel):
     reference: Reference
 
 
+class CashMovementRequest(BaseModel):
+    """Fiat deposited or withdrawn off chain, credited or debited on chain by the account's issuer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: CurrencyCode
+    amount: MinorUnits
+    reference: Reference
+
+
 class Balance(BaseModel):
     currency: str = Field(examples=["USD"])
     amount: str = Field(description="balance in minor units, as a decimal string (exact)", examples=["125000"])

@@ -12,7 +12,12 @@ from tradeledger.members.access import can_see, can_see_account, visible_account
 from tradeledger.members.models import MemberKind
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import AccountBalance, ExternalPayment, ExternalRail
-from tradeledger.settlements.schemas import ExternalPaymentRequest, ExternalPaymentView, TransferRequest
+from tradeledger.settlements.schemas import (
+    CashMovementRequest,
+    ExternalPaymentRequest,
+    ExternalPaymentView,
+    TransferRequest,
+)
 
 
 class AccountNotFoundError(NotFoundError):
@@ -34,15 +39,19 @@ def transfer_call(settlement: str, sender: str, request: TransferRequest) -> Con
     )
 
 
-def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> list[AccountBalance]:
-    """The balances of an account the viewer may see; others answer exactly like unknown accounts."""
+def visible_account(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> str:
+    """The checksummed account if the viewer may see it; others answer exactly like unknown accounts."""
     try:
         address = checksum(account)
     except ValueError:
         raise AccountNotFoundError(f"no account {account}") from None
     if not can_see_account(db, viewer, viewer_kind, address):
         raise AccountNotFoundError(f"no account {account}")
-    return repository.balances_of(db, address)
+    return address
+
+
+def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> list[AccountBalance]:
+    return repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
 
 
 def rail_reference_bytes(reference: str) -> bytes:
@@ -101,3 +110,12 @@ def list_external_payments(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[ExternalPayment]:
     return repository.external_payments(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+
+
+CASH_FUNCTIONS = {"deposits": "issue", "withdrawals": "redeem"}
+
+
+def cash_call(settlement: str, issuer: str, account: str, movement: str, request: CashMovementRequest) -> ContractCall:
+    """Settlement.issue / redeem: the settlement agent for banks, the sponsor bank for its traders."""
+    args = (checksum(account), currency_bytes(request.currency), request.amount, reference_bytes(request.reference))
+    return ContractCall("Settlement", settlement, CASH_FUNCTIONS[movement], args, issuer)

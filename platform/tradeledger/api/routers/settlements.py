@@ -18,6 +18,7 @@ from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
     Balance,
+    CashMovementRequest,
     ExternalPaymentRequest,
     ExternalPaymentView,
     TransferRequest,
@@ -38,6 +39,41 @@ async def create_transfer(
     """Move money from the caller's own account to another member's account."""
     call = service.transfer_call(platform.address("Settlement"), principal.member, body)
     return TransactionView.of(await submit_write(platform, call, prefer, response))
+
+
+def _cash_endpoint(movement: str) -> Callable[..., Awaitable[TransactionView]]:
+    async def endpoint(
+        address: str,
+        body: CashMovementRequest,
+        platform: PlatformDep,
+        principal: PrincipalDep,
+        response: Response,
+        prefer: PreferHeader = None,
+    ) -> TransactionView:
+        with platform.sessions() as db:
+            account = service.visible_account(db, principal.member, principal.kind, address)
+        call = service.cash_call(platform.address("Settlement"), principal.member, account, movement, body)
+        return TransactionView.of(await submit_write(platform, call, prefer, response))
+
+    return endpoint
+
+
+CASH_DOCS = {
+    "deposits": "Credit an account with fiat received off chain: the settlement agent credits banks, a sponsor "
+    "bank its traders.",
+    "withdrawals": "Debit an account for fiat paid out off chain (the same issuers).",
+}
+for _movement, _doc in CASH_DOCS.items():
+    router.add_api_route(
+        f"/accounts/{{address}}/{_movement}",
+        _cash_endpoint(_movement),
+        methods=["POST"],
+        name=f"account_{_movement}",
+        summary=_doc.split(":")[0].split(" (")[0],
+        description=_doc,
+        responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
+        response_model=TransactionView,
+    )
 
 
 @router.get("/accounts/{address}/balances", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
