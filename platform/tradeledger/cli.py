@@ -7,7 +7,8 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -217,3 +218,180 @@ def indexer_run(once: bool = typer.Option(False, "--once", help="catch up to hea
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+statements_app = typer.Typer(help="Statements from the ledger: generate, list, show.", no_args_is_help=True)
+app.add_typer(statements_app, name="statements")
+
+
+@statements_app.command("generate")
+@reports_errors
+def statements_generate(
+    account: str = typer.Option(..., "--account", help="the statement account (a member address)"),
+    currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
+    date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
+    date_to: str | None = typer.Option(None, "--to", help="last UTC day (inclusive); defaults to --from"),
+    fmt: str = typer.Option("camt.053.001.08", "--format", help="camt.053.001.08, mt940, csv or json"),
+    counterparty: str | None = typer.Option(None, "--counterparty", help="restrict to one counterparty"),
+    requester: str | None = typer.Option(None, "--as", help="requesting member (default: the account)"),
+) -> None:
+    """Generate a statement file from the indexed ledger and sign its manifest with the member's key."""
+    from pydantic import ValidationError
+
+    from tradeledger.members.models import Member
+    from tradeledger.statements import service
+    from tradeledger.statements.schemas import StatementRequest
+
+    try:
+        request = StatementRequest.model_validate(
+            {
+                "account": account,
+                "currency": currency,
+                "date_from": date_from,
+                "date_to": date_to or date_from,
+                "format": fmt,
+                "counterparty": counterparty,
+            }
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise TradeLedgerError(f"--{first['loc'][0]}: {first['msg']}", code="invalid_value") from None
+    spec = service.spec_of(request)
+    settings = _settings()
+    platform = open_platform(settings, deploy_if_missing=False)
+    try:
+        platform.indexer.catch_up()
+        viewer = checksum(requester) if requester else spec.account
+        with transaction(platform.sessions) as db:
+            member = db.get(Member, viewer)
+            row = service.generate(
+                db,
+                keys=platform.keys,
+                chain_id=platform.transactions.chain_id,
+                directory=settings.data_dir / "statements",
+                spec=spec,
+                viewer=viewer,
+                viewer_kind=None if member is None else member.kind,
+            )
+            view = service.view(db, row)
+    finally:
+        platform.close()
+    console.print(f"statement {view.id}: {settings.data_dir / 'statements' / row.file_name}")
+    console.print(f"  entries {view.entry_count}, opening {view.opening}, closing {view.closing}")
+    console.print(f"  merkle root {view.merkle_root}\n  manifest hash {view.manifest_hash}", highlight=False)
+
+
+@statements_app.command("list")
+@reports_errors
+def statements_list(account: str | None = typer.Option(None, "--account", help="only this account")) -> None:
+    """List generated statements."""
+    from tradeledger.statements import repository, service
+
+    settings = _settings()
+    engine = make_engine(database_url(settings.database_url, settings.data_dir))
+    try:
+        migrate(engine)
+        with session_factory(engine)() as db:
+            rows = repository.statements(db, None if account is None else {checksum(account)}, None, 10_000)
+            views = [service.view(db, row) for row in rows]
+    finally:
+        engine.dispose()
+    table = Table(title="statements")
+    for column in ("id", "account", "currency", "period", "format", "entries", "closing", "anchor"):
+        table.add_column(column, overflow="fold")
+    for v in views:
+        table.add_row(
+            v.id,
+            v.account,
+            v.currency,
+            f"{v.period_start:%Y-%m-%d}..{v.period_end:%Y-%m-%d}",
+            v.format,
+            str(v.entry_count),
+            v.closing,
+            v.anchor_status or "-",
+        )
+    console.print(table)
+
+
+@statements_app.command("show")
+@reports_errors
+def statements_show(statement_id: int = typer.Argument(..., help="the statement id")) -> None:
+    """Show one statement and its signed manifest (JSON)."""
+    import json
+
+    from tradeledger.statements import repository, service
+
+    settings = _settings()
+    engine = make_engine(database_url(settings.database_url, settings.data_dir))
+    try:
+        migrate(engine)
+        with session_factory(engine)() as db:
+            row = repository.statement(db, statement_id)
+            if row is None:
+                raise TradeLedgerError(f"no statement {statement_id}", code="statement_not_found")
+            document = {
+                "statement": service.view(db, row).model_dump(mode="json"),
+                "file": str(settings.data_dir / "statements" / row.file_name),
+                "signed_manifest": service.signed_manifest(row).model_dump(mode="json"),
+            }
+    finally:
+        engine.dispose()
+    console.print_json(json.dumps(document))
+
+
+audit_app = typer.Typer(help="Independent verification against the chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+@reports_errors
+def audit_verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the statement file")],
+    manifest: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="its signed manifest (JSON)")],
+    rpc: str = typer.Option(..., "--rpc", help="JSON-RPC URL of any consortium node"),
+    deployment: Annotated[
+        Path | None,
+        typer.Option("--deployment", help="deployment manifest with the contract addresses (default: the data dir's)"),
+    ] = None,
+    anchor_contract: str | None = typer.Option(None, "--anchor-contract", help="ReconciliationAnchor address"),
+    settlement_contract: str | None = typer.Option(None, "--settlement-contract", help="Settlement address"),
+    signature: str | None = typer.Option(None, "--signature", help="hex signature, if not in the manifest file"),
+) -> None:
+    """Check a statement file and its manifest against the chain alone: signature, anchor, root, every entry."""
+    from reconciliation.manifest import ManifestError
+    from tradeledger.chain.ledger import ChainLedgerReader
+    from tradeledger.chain.manifest import DeploymentManifest
+    from tradeledger.chain.rpc import HttpJsonRpc
+    from tradeledger.statements.audit import load_signed_manifest, verify_statement
+
+    if anchor_contract is None or settlement_contract is None:
+        path = deployment or load_settings().deployment_file
+        deployed = DeploymentManifest.load(path)
+        if deployed is None:
+            raise TradeLedgerError(
+                f"no deployment manifest at {path}: pass --deployment or --anchor-contract and --settlement-contract",
+                code="configuration_error",
+            )
+        anchor_contract = anchor_contract or deployed.contracts["ReconciliationAnchor"].address
+        settlement_contract = settlement_contract or deployed.contracts["Settlement"].address
+    try:
+        parsed, raw_signature = load_signed_manifest(manifest.read_bytes(), signature)
+    except ManifestError as error:
+        errors.print(f"FAILED manifest: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    client = HttpJsonRpc(rpc)
+    try:
+        reader = ChainLedgerReader(client, settlement=settlement_contract, anchor=anchor_contract)
+        problems = verify_statement(file, parsed, raw_signature, reader)
+    finally:
+        client.close()
+    if problems:
+        for problem in problems:
+            errors.print(f"FAILED {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(
+        f"verified: {file.name} ({parsed.entry_count} entries, root {parsed.merkle_root}) signed by "
+        f"{parsed.issuer} and anchored on chain {reader.chain_id}",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -8,6 +8,7 @@ to a trader, and every write answers 403 to the auditor. New routes fail here un
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,7 +53,19 @@ def objects(consortium: Consortium) -> dict[str, str]:
         json={"to": OTHER_TRADER.address, "currency": "USD", "amount": 1, "reference": "BOLA-TX"},
         headers={"Idempotency-Key": "bola-tx"},
     ).json()
+    today = datetime.now(UTC).date()
+    statement = bank.post(
+        "/v1/statements",
+        json={"account": TRADER.address, "currency": "USD", "date_from": (today - timedelta(days=1)).isoformat(),
+              "date_to": (today + timedelta(days=1)).isoformat(), "format": "json"},
+        headers={"Idempotency-Key": "bola-statement"},
+    ).json()  # fmt: skip
+    entries = json.loads(trader.get(f"/v1/statements/{statement['id']}/file").content)["entries"]
+    anchored = trader.post(f"/v1/statements/{statement['id']}/anchor", headers={"Idempotency-Key": "bola-anchor"})
     return {
+        "statement_id": statement["id"],
+        "entry_id": entries[0]["entry_id"],
+        "anchor_id": anchored.json()["anchor_id"],
         "order_id": order["order_id"],
         "lc_id": lc["lc_id"],
         "document_id": document["document_id"],
@@ -80,6 +93,8 @@ def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, st
 # Sample bodies so that the access check, not body validation, decides the answer of POST routes.
 SOON = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
 BODIES: dict[str, dict[str, Any]] = {
+    "/v1/accounts/{address}/deposits": {"currency": "USD", "amount": 1, "reference": "X"},
+    "/v1/accounts/{address}/withdrawals": {"currency": "USD", "amount": 1, "reference": "X"},
     "/v1/orders/{order_id}/ship": {"transport_document_hash": "0x" + "22" * 32},
     "/v1/documents/{document_id}/financings": {"amount": 1, "reference": "X"},
     "/v1/documents/{document_id}/repayments": {"amount": 1, "reference": "X"},
@@ -95,7 +110,7 @@ INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/propo
 NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
 
 
-MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address")
+MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id")
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -142,7 +157,8 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
 
 def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
     lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
-             "/v1/settlements/external-payments": "payment_id"}  # fmt: skip
+             "/v1/settlements/external-payments": "payment_id", "/v1/statements": "statement_id",
+             "/v1/anchors": "anchor_id"}  # fmt: skip
     for who in HIDDEN_FROM:
         client = consortium.client(who)
         for path, key in lists.items():

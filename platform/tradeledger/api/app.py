@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
 from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handlers, problem_openapi
-from tradeledger.api.routers import documents, events, health, lcs, members, orders, settlements, transactions
+from tradeledger.api.routers import (
+    documents,
+    events,
+    health,
+    lcs,
+    members,
+    orders,
+    settlements,
+    statements,
+    transactions,
+)
 from tradeledger.runtime import Platform
 
 API_PREFIX = "/v1"
@@ -36,6 +46,7 @@ def create_app(platform: Platform) -> FastAPI:
         members.governance,
         orders.router,
         settlements.router,
+        statements.router,
         transactions.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from tradeledger.identity import models as identity  # noqa: F401 - API keys, hosted keys, idempotency
+from tradeledger.statements import models as statements  # noqa: F401 - generated statement files
 from tradeledger.store import (
     models,  # noqa: F401 - registers every table on the metadata
     read_model,  # noqa: F401 - and every read-model (projection) table

@@ -1,0 +1,150 @@
+"""Statements from the ledger (camt.053, MT940, CSV, JSON), signed manifests, Merkle proofs and anchors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.api.schemas import TransactionView
+from tradeledger.api.writes import PreferHeader, write_then_view
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.members.models import MemberKind
+from tradeledger.runtime import Platform
+from tradeledger.statements import service
+from tradeledger.statements.schemas import AnchorView, InclusionProof, SignedManifest, StatementRequest, StatementView
+from tradeledger.store.db import transaction
+
+router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
+StatementCursor = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")
+]
+StatementId = Annotated[int, Path(ge=1, lt=2**63, description="a statement id")]
+STATEMENTS_DIR = "statements"
+
+
+def _view(platform: Platform, member: str, kind: MemberKind | None, statement_id: int) -> StatementView:
+    with platform.sessions() as db:
+        return service.view(db, service.visible_statement(db, member, kind, statement_id))
+
+
+@router.post("/statements", status_code=201, responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def create_statement(
+    body: StatementRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
+) -> StatementView:
+    """Generate a statement file of an account (the caller's own or a sponsored client's), sign its manifest."""
+    spec = service.spec_of(body)
+    with transaction(platform.sessions) as db:
+        row = service.generate(
+            db,
+            keys=platform.keys,
+            chain_id=platform.transactions.chain_id,
+            directory=platform.settings.data_dir / STATEMENTS_DIR,
+            spec=spec,
+            viewer=principal.member,
+            viewer_kind=principal.kind,
+        )
+        view = service.view(db, row)
+    response.headers["Location"] = f"/v1/statements/{view.id}"
+    return view
+
+
+@router.get("/statements", responses=ERROR_RESPONSES)
+def list_statements(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: StatementCursor = None
+) -> Page[StatementView]:
+    """Statements of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
+    with platform.sessions() as db:
+        rows = service.list_statements(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
+        items = [service.view(db, row) for row in rows]
+    return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
+
+
+@router.get("/statements/{statement_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_statement(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> StatementView:
+    """One statement: period, totals, Merkle root, manifest hash, signature and anchor status."""
+    return _view(platform, principal.member, principal.kind, statement_id)
+
+
+@router.get(
+    "/statements/{statement_id}/file",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "the statement file",
+            "content": {"application/xml": {}, "text/plain": {}, "text/csv": {}, "application/json": {}},
+        },
+        **NOT_FOUND_RESPONSE,
+        **ERROR_RESPONSES,
+    },
+)
+def get_statement_file(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> FileResponse:
+    """Download the statement file exactly as its manifest describes it."""
+    with platform.sessions() as db:
+        row = service.visible_statement(db, principal.member, principal.kind, statement_id)
+        path = service.file_path(platform.settings.data_dir / STATEMENTS_DIR, row)
+        media_type = service.media_type(row)
+        name = f"{row.statement_id}.{path.suffix.lstrip('.')}"
+    return FileResponse(path, media_type=media_type, filename=name)
+
+
+@router.get("/statements/{statement_id}/manifest", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_statement_manifest(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> SignedManifest:
+    """The signed manifest: what `tradeledger audit verify FILE MANIFEST` checks against the chain."""
+    with platform.sessions() as db:
+        return service.signed_manifest(service.visible_statement(db, principal.member, principal.kind, statement_id))
+
+
+@router.get("/statements/{statement_id}/entries/{entry_id}/proof", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_entry_proof(
+    statement_id: StatementId, entry_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
+) -> InclusionProof:
+    """RFC 6962 inclusion proof of one ledger entry in the statement's Merkle root."""
+    with platform.sessions() as db:
+        row = service.visible_statement(db, principal.member, principal.kind, statement_id)
+        return service.inclusion_proof(db, row, entry_id, platform.transactions.chain_id)
+
+
+@router.post("/statements/{statement_id}/anchor", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+async def anchor_statement(
+    statement_id: StatementId,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    response: Response,
+    prefer: PreferHeader = None,
+) -> StatementView | TransactionView:
+    """Anchor the statement's Merkle root, totals and manifest hash on ReconciliationAnchor (the account owner)."""
+
+    def prepare() -> ContractCall:
+        with platform.sessions() as db:
+            row = service.visible_statement(db, principal.member, principal.kind, statement_id)
+            return service.anchor_call(db, platform.address(service.CONTRACT), row, principal.member)
+
+    call = await run_in_threadpool(prepare)
+    return await write_then_view(
+        platform, call, prefer, response, lambda _: _view(platform, principal.member, principal.kind, statement_id)
+    )
+
+
+@router.get("/anchors", responses=ERROR_RESPONSES)
+def list_anchors(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AnchorView]:
+    """Anchored statements the caller is a party to (a bank: also its clients'; an auditor: all)."""
+    with platform.sessions() as db:
+        anchors = service.list_anchors(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
+        items = [service.anchor_view(anchor) for anchor in anchors]
+    return Page(items=items, next_cursor=items[-1].anchor_id if len(items) == limit else None)
+
+
+@router.get("/anchors/{anchor_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_anchor(anchor_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> AnchorView:
+    """One anchor and its bilateral status (PENDING until the counterparty anchors its mirror)."""
+    with platform.sessions() as db:
+        return service.anchor_view(service.visible_anchor(db, principal.member, principal.kind, anchor_id))

@@ -1,0 +1,1 @@
+"""Statements from the ledger: files, signed manifests, Merkle proofs, anchors and chain-only audits."""

@@ -1,0 +1,374 @@
+"""Statements from the ledger: build, write, sign, store, prove and anchor.
+
+Files are deterministic: the same ledger, account, currency, period, counterparty and format always give the
+same bytes (the header's creation time is the period end, the sequence number follows from the closing
+date), so regenerating a statement reproduces the file, its manifest and its Merkle root exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from reconciliation.canonical import RootingLines, encode_entry
+from reconciliation.currency import UnknownCurrencyError, exponent
+from reconciliation.entries import LedgerEntry
+from reconciliation.formats import StatementFormat, write_statement
+from reconciliation.manifest import Manifest, build_manifest
+from reconciliation.merkle import MerkleTree, leaf_hash
+from reconciliation.statements import Period, Statement
+from tradeledger.anchors.models import StatementAnchor
+from tradeledger.chain.abi import ZERO_ADDRESS, checksum
+from tradeledger.chain.manifests import sign_manifest_as
+from tradeledger.chain.txmanager import ContractCall, KeyRing, SignerNotHostedError
+from tradeledger.codec import InvalidValueError, currency_bytes
+from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
+from tradeledger.members.access import can_see, visible_accounts
+from tradeledger.members.models import MemberKind
+from tradeledger.statements import repository
+from tradeledger.statements.models import GeneratedStatement
+from tradeledger.statements.schemas import AnchorView, InclusionProof, SignedManifest, StatementRequest, StatementView
+
+EPOCH = date(1970, 1, 1)
+MAX_PERIOD_DAYS = 366
+CONTRACT = "ReconciliationAnchor"
+MEDIA_TYPES = {"xml": "application/xml", "sta": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
+class StatementNotFoundError(NotFoundError):
+    code = "statement_not_found"
+
+
+class AnchorNotFoundError(NotFoundError):
+    code = "anchor_not_found"
+
+
+class EntryNotInStatementError(NotFoundError):
+    code = "entry_not_in_statement"
+
+
+class LedgerChangedError(TradeLedgerError):
+    """The read model no longer gives the statement's root (a reorg rolled postings back): regenerate it."""
+
+    code = "ledger_changed"
+    http_status = 409
+    title = "Ledger changed since the statement was generated"
+
+
+class StatementAlreadyAnchoredError(TradeLedgerError):
+    code = "statement_already_anchored"
+    http_status = 409
+    title = "Already anchored"
+
+
+@dataclass(frozen=True)
+class StatementSpec:
+    """What a statement covers (validated)."""
+
+    account: str
+    currency: str
+    period: Period
+    format: StatementFormat
+    counterparty: str | None
+
+    @property
+    def sequence(self) -> int:
+        """Days from 1970-01-01 to the closing date: consecutive daily statements get consecutive numbers."""
+        return (self.period.closing_date - EPOCH).days
+
+
+def _address(value: str, field: str) -> str:
+    try:
+        return checksum(value)
+    except ValueError:
+        raise InvalidValueError(f"{field} {value!r} is not an address") from None
+
+
+def spec_of(request: StatementRequest) -> StatementSpec:
+    """Validate a request: addresses, ISO 4217 currency, a period of whole UTC days."""
+    account = _address(request.account, "account")
+    counterparty = None if request.counterparty is None else _address(request.counterparty, "counterparty")
+    if counterparty == account:
+        raise InvalidValueError("counterparty must differ from the account")
+    try:
+        exponent(request.currency)
+    except UnknownCurrencyError as error:
+        raise InvalidValueError(str(error)) from None
+    if request.date_to < request.date_from:
+        raise InvalidValueError(f"date_to {request.date_to} is before date_from {request.date_from}")
+    if (request.date_to - request.date_from).days >= MAX_PERIOD_DAYS:
+        raise InvalidValueError(f"a statement covers at most {MAX_PERIOD_DAYS} days")
+    start = datetime(request.date_from.year, request.date_from.month, request.date_from.day, tzinfo=UTC)
+    end = datetime(request.date_to.year, request.date_to.month, request.date_to.day, tzinfo=UTC) + timedelta(days=1)
+    return StatementSpec(account, request.currency, Period(start, end), request.format, counterparty)
+
+
+def _source(db: Session, spec: StatementSpec, chain_id: int) -> Iterator[LedgerEntry]:
+    return repository.entries(
+        db,
+        account=spec.account,
+        currency=spec.currency,
+        start=spec.period.start,
+        end=spec.period.end,
+        counterparty=spec.counterparty,
+        chain_id=chain_id,
+    )
+
+
+def build(db: Session, spec: StatementSpec, chain_id: int) -> Statement:
+    """Pass one over the read model: the header (opening = Σ earlier postings, totals, closing)."""
+    opening = repository.balance_before(
+        db, account=spec.account, currency=spec.currency, before=spec.period.start, counterparty=spec.counterparty
+    )
+    return Statement.build(
+        lambda: _source(db, spec, chain_id),
+        account=spec.account,
+        currency=spec.currency,
+        period=spec.period,
+        opening=opening,
+        sequence=spec.sequence,
+        counterparty=spec.counterparty,
+    )
+
+
+def _issuer(keys: KeyRing, account: str, requester: str) -> str:
+    """The account's own key signs when this instance hosts it, else the requesting member's (its sponsor)."""
+    for candidate in (account, requester):
+        try:
+            keys.get(candidate)
+        except SignerNotHostedError:
+            continue
+        return candidate
+    raise SignerNotHostedError(f"this instance holds no key for {account} nor {requester} to sign the manifest")
+
+
+def generate(
+    db: Session,
+    *,
+    keys: KeyRing,
+    chain_id: int,
+    directory: Path,
+    spec: StatementSpec,
+    viewer: str,
+    viewer_kind: MemberKind | None,
+) -> GeneratedStatement:
+    """Write the statement file, build and sign its manifest, and record it (the caller commits).
+
+    Args:
+        db: the request's session.
+        keys: the hosted signing keys.
+        chain_id: the chain the postings come from.
+        directory: where statement files are stored (content-addressed by SHA-256).
+        spec: what the statement covers.
+        viewer: the requesting member; must see the account (owner or sponsor bank).
+        viewer_kind: the requesting member's kind.
+    """
+    if not can_see(db, viewer, viewer_kind, [spec.account]):
+        raise ForbiddenError(f"{viewer} may not request statements of {spec.account}")
+    issuer = _issuer(keys, spec.account, viewer)
+    statement = build(db, spec, chain_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = RootingLines(statement.lines())
+    handle, scratch = tempfile.mkstemp(dir=directory, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_statement(out, spec.format, statement.header, lines)
+        manifest = build_manifest(
+            statement.header,
+            fmt=spec.format.value,
+            file=scratch,
+            merkle_root=lines.root,
+            tree_size=lines.size,
+            issuer=issuer,
+            chain_id=chain_id,
+        )
+        name = f"{manifest.file_sha256[2:]}.{spec.format.extension}"
+        os.replace(scratch, directory / name)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    signature = sign_manifest_as(keys, issuer, manifest.signing_bytes())
+    row = GeneratedStatement(
+        account=spec.account,
+        counterparty=spec.counterparty,
+        currency=spec.currency,
+        period_start=spec.period.start,
+        period_end=spec.period.end,
+        format=spec.format.value,
+        sequence=statement.header.sequence,
+        statement_id=statement.header.statement_id,
+        issuer=issuer,
+        requested_by=viewer,
+        file_name=name,
+        file_sha256=manifest.file_sha256,
+        file_size=manifest.file_size,
+        entry_count=manifest.entry_count,
+        merkle_root=manifest.merkle_root,
+        manifest=manifest.to_bytes().decode("ascii"),
+        manifest_hash="0x" + manifest.manifest_hash().hex(),
+        signature="0x" + signature.hex(),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def visible_statement(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, statement_id: int
+) -> GeneratedStatement:
+    """A statement the viewer may see (the account's owner, its sponsor bank, auditors); else 404."""
+    row = repository.statement(db, statement_id)
+    if row is None or not can_see(db, viewer, viewer_kind, [row.account]):
+        raise StatementNotFoundError(f"no statement {statement_id}")
+    return row
+
+
+def list_statements(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[GeneratedStatement]:
+    return repository.statements(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+
+
+def manifest_of(row: GeneratedStatement) -> Manifest:
+    return Manifest.from_bytes(row.manifest.encode("ascii"))
+
+
+def file_path(directory: Path, row: GeneratedStatement) -> Path:
+    path = directory / row.file_name
+    if not path.is_file():
+        raise StatementNotFoundError(f"the file of statement {row.id} is missing from the data directory")
+    return path
+
+
+def media_type(row: GeneratedStatement) -> str:
+    return MEDIA_TYPES.get(StatementFormat(row.format).extension, "application/json")
+
+
+def view(db: Session, row: GeneratedStatement) -> StatementView:
+    manifest = manifest_of(row)
+    anchor = repository.anchor_by_manifest(db, row.manifest_hash)
+    return StatementView(
+        id=str(row.id),
+        account=row.account,
+        counterparty=row.counterparty,
+        currency=row.currency,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        format=row.format,
+        sequence=row.sequence,
+        statement_id=row.statement_id,
+        issuer=row.issuer,
+        file_sha256=row.file_sha256,
+        file_size=row.file_size,
+        entry_count=row.entry_count,
+        opening=manifest.opening,
+        closing=manifest.closing,
+        merkle_root=row.merkle_root,
+        manifest_hash=row.manifest_hash,
+        signature=row.signature,
+        created_at=row.created_at,
+        anchor_id=None if anchor is None else str(anchor.anchor_id),
+        anchor_status=None if anchor is None else anchor.status.name,
+    )
+
+
+def signed_manifest(row: GeneratedStatement) -> SignedManifest:
+    return SignedManifest(manifest=manifest_of(row).to_dict(), manifest_hash=row.manifest_hash, signature=row.signature)
+
+
+def _spec_of_row(row: GeneratedStatement) -> StatementSpec:
+    period = Period(row.period_start, row.period_end)
+    return StatementSpec(row.account, row.currency, period, StatementFormat(row.format), row.counterparty)
+
+
+def inclusion_proof(db: Session, row: GeneratedStatement, entry_id: int, chain_id: int) -> InclusionProof:
+    """The RFC 6962 audit path of one entry, from the statement's entries rebuilt from the read model."""
+    index = None
+    leaf = b""
+    tree = MerkleTree()
+    for position, entry in enumerate(_source(db, _spec_of_row(row), chain_id)):
+        encoded = encode_entry(entry)
+        tree.append_hash(leaf_hash(encoded))
+        if entry.entry_id == entry_id:
+            index, leaf = position, encoded
+    if "0x" + tree.root().hex() != row.merkle_root or tree.size != row.entry_count:
+        raise LedgerChangedError(f"the ledger no longer gives statement {row.id}'s root {row.merkle_root}")
+    if index is None:
+        raise EntryNotInStatementError(f"entry {entry_id} is not in statement {row.id}")
+    return InclusionProof(
+        statement=str(row.id),
+        entry_id=str(entry_id),
+        leaf_index=index,
+        tree_size=tree.size,
+        leaf="0x" + leaf.hex(),
+        leaf_hash="0x" + tree.leaf_hash(index).hex(),
+        merkle_root=row.merkle_root,
+        audit_path=["0x" + node.hex() for node in tree.inclusion_proof(index)],
+    )
+
+
+def _seconds(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+def anchor_call(db: Session, anchor_address: str, row: GeneratedStatement, caller: str) -> ContractCall:
+    """ReconciliationAnchor.anchor of the statement, signed by the account itself (the contract requires it)."""
+    anchored = repository.anchor_by_manifest(db, row.manifest_hash)
+    if anchored is not None:
+        raise StatementAlreadyAnchoredError(f"statement {row.id} is anchored as {anchored.anchor_id}")
+    if caller != row.account:
+        raise ForbiddenError(f"only {row.account} anchors its own statements")
+    m = manifest_of(row)
+    statement = (
+        _seconds(m.period_start),
+        _seconds(m.period_end),
+        m.account,
+        m.counterparty or ZERO_ADDRESS,
+        currency_bytes(m.currency),
+        bytes.fromhex(m.merkle_root[2:]),
+        m.entry_count,
+        int(m.debit_total),
+        int(m.credit_total),
+        m.manifest_hash(),
+    )
+    return ContractCall(CONTRACT, anchor_address, "anchor", (statement,), row.account)
+
+
+def anchor_view(anchor: StatementAnchor) -> AnchorView:
+    return AnchorView(
+        anchor_id=str(anchor.anchor_id),
+        account=anchor.account,
+        counterparty=anchor.counterparty,
+        currency=anchor.currency,
+        period_start=anchor.period_start,
+        period_end=anchor.period_end,
+        merkle_root=anchor.merkle_root,
+        entry_count=anchor.entry_count,
+        total_debits=str(anchor.total_debits),
+        total_credits=str(anchor.total_credits),
+        manifest_hash=anchor.manifest_hash,
+        anchored_at=anchor.anchored_at,
+        mirror_anchor_id=None if anchor.mirror_anchor_id is None else str(anchor.mirror_anchor_id),
+        status=anchor.status.name,
+        tx_hash=anchor.tx_hash,
+        block_number=anchor.block_number,
+    )
+
+
+def visible_anchor(db: Session, viewer: str, viewer_kind: MemberKind | None, anchor_id: int) -> StatementAnchor:
+    anchor = repository.anchor(db, anchor_id)
+    if anchor is None or not can_see(db, viewer, viewer_kind, [anchor.account, anchor.counterparty]):
+        raise AnchorNotFoundError(f"no anchor {anchor_id}")
+    return anchor
+
+
+def list_anchors(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[StatementAnchor]:
+    return repository.anchors(db, visible_accounts(db, viewer, viewer_kind), after, limit)
