@@ -66,6 +66,7 @@ class TestFinancing:
         body = problem(duplicate)
         assert body["code"] == "document_registry_already_financed"
         assert f"priorDocumentId={document['document_id']}" in str(body["detail"])
+        assert "already financed as FIN-1" in str(body["detail"])
 
         check = bank.post("/v1/documents/fingerprint-check", json={"kind": "invoice", "fields": INVOICE}).json()
         assert {m["document_id"] for m in check["matches"]} >= {document["document_id"]}

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tradeledger.documents.models import Document, DocumentFingerprint, PresentedFingerprint
+from tradeledger.documents.models import Document, DocumentFinancing, DocumentFingerprint, PresentedFingerprint
+from tradeledger.settlements.models import LedgerPosting
 
 
 def get(db: Session, document_id: int) -> Document | None:
@@ -49,3 +50,12 @@ def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) 
     if after is not None:
         query = query.where(Document.document_id > after)
     return list(db.scalars(query))
+
+
+def financing_reference(db: Session, document_id: int) -> str | None:
+    """The business reference of a document's financing (its disbursement's ledger reference), if any."""
+    return db.scalar(
+        select(LedgerPosting.reference)
+        .join(DocumentFinancing, DocumentFinancing.disbursement_entry_id == LedgerPosting.entry_id)
+        .where(DocumentFinancing.document_id == document_id)
+    )

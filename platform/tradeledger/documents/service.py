@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.txmanager import ContractCall
-from tradeledger.codec import currency_bytes, reference_bytes
+from tradeledger.codec import currency_bytes, reference_bytes, reference_text
 from tradeledger.documents import repository
 from tradeledger.documents.fingerprints import FIELD_MODELS, fingerprints
 from tradeledger.documents.models import Document, DocumentKind
@@ -17,7 +17,7 @@ from tradeledger.documents.schemas import (
     FingerprintMatch,
     RegisterDocumentRequest,
 )
-from tradeledger.errors import NotFoundError
+from tradeledger.errors import ContractRevertError, NotFoundError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.terms.service import store_terms
@@ -93,3 +93,14 @@ def list_documents(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[Document]:
     return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+
+
+def name_prior_financing(db: Session, error: ContractRevertError) -> ContractRevertError:
+    """A refused duplicate financing names the prior financing's own reference, not just the document id."""
+    if error.error != "DocumentRegistryAlreadyFinanced":
+        return error
+    prior = int(error.arguments["priorDocumentId"])
+    reference = repository.financing_reference(db, prior)
+    if reference is not None:
+        error.message += f"; already financed as {reference_text(reference)} (document {prior})"
+    return error

@@ -21,6 +21,7 @@ from tradeledger.documents.schemas import (
     FingerprintCheck,
     RegisterDocumentRequest,
 )
+from tradeledger.errors import ContractRevertError
 from tradeledger.indexer.queries import event_argument
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
@@ -92,9 +93,13 @@ def _document_step(step: str, with_body: bool) -> Callable[..., Awaitable[Docume
             require_kind(principal.kind, MemberKind.BANK, action="finance documents")
         await run_in_threadpool(_view, platform, principal, document_id)
         call = service.step_call(platform.address(service.CONTRACT), principal.member, document_id, step, body)
-        return await write_then_view(
-            platform, call, prefer, response, lambda _: _view(platform, principal, document_id)
-        )
+        try:
+            return await write_then_view(
+                platform, call, prefer, response, lambda _: _view(platform, principal, document_id)
+            )
+        except ContractRevertError as error:
+            with platform.sessions() as db:
+                raise service.name_prior_financing(db, error) from None
 
     async def with_amount(
         document_id: ObjectId, body: FinancingRequest, platform: PlatformDep, principal: PrincipalDep,
