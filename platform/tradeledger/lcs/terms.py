@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -45,6 +44,7 @@ from pydantic import (
 
 from reconciliation.currency import UnknownCurrencyError, exponent
 from tradeledger.errors import TradeLedgerError
+from tradeledger.terms.service import canonical_json
 
 CANONICAL_VERSION = "tradeledger.lc-terms/1"
 DEFAULT_PRESENTATION_PERIOD_DAYS = 21
@@ -378,7 +378,7 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
 def canonical_bytes(terms: LetterOfCreditTerms) -> bytes:
     """The canonical UTF-8 JSON of `terms` (see the module docstring for the rules)."""
     document = {"schema": CANONICAL_VERSION, "terms": terms.model_dump(mode="json", exclude_none=True)}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return canonical_json(document).encode("utf-8")  # one canonical JSON for every off-chain document
 
 
 def terms_hash(terms: LetterOfCreditTerms) -> bytes:
