@@ -8,10 +8,11 @@ SLITHER_VENV := .venv-slither
 SLITHER_VERSION := 0.11.6
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint contracts bench chain-start chain-stop clean
+.PHONY: help setup run demo test lint contracts bench chain-start chain-stop clean
 
 help:
 	@echo "make run        start the dev chain, deploy the contracts and serve the API"
+	@echo "make demo       walk a complete trade through the API (of \`make run\`, or of its own platform)"
 	@echo "make test       run the whole test suite (contracts, service, reconciliation)"
 	@echo "make lint       ruff and mypy"
 	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
@@ -39,6 +40,9 @@ setup: $(BIN)/.installed node_modules/.installed $(SLITHER_VENV)/.installed
 
 run: $(BIN)/.installed node_modules/.installed
 	$(BIN)/tradeledger serve
+
+demo: $(BIN)/.installed node_modules/.installed
+	$(BIN)/tradeledger demo
 
 test: setup
 	$(BIN)/python -m pytest

@@ -12,13 +12,14 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.session import open_chain_session
 from tradeledger.config import Settings, load_settings
-from tradeledger.demo.consortium import bootstrap_demo
+from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.runtime import Platform, open_platform
@@ -44,14 +45,16 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except TradeLedgerError as error:
-            errors.print(f"[bold red]error[/] [{error.code}]: {error.message}", highlight=False, soft_wrap=True)
+            line = escape(f"[{error.code}]: {error.message}")
+            errors.print(f"[bold red]error[/] {line}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
 
 
-def _settings() -> Settings:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+def _settings(level: int = logging.INFO) -> Settings:
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JSON-RPC call drowns everything else
     return load_settings()
 
 
@@ -124,6 +127,54 @@ def deploy() -> None:
     console.print(f"manifest: {settings.deployment_file}")
 
 
+consortium_app = typer.Typer(help="The consortium operator's commands.", no_args_is_help=True)
+app.add_typer(consortium_app, name="consortium")
+
+
+@consortium_app.command("bootstrap")
+@reports_errors
+def consortium_bootstrap(
+    founding_bank: str = typer.Option(
+        ..., "--founding-bank", envvar="TRADELEDGER_FOUNDING_BANK", help="address of the bank that founds it"
+    ),
+    settlement_agent: str | None = typer.Option(
+        None,
+        "--settlement-agent",
+        envvar="TRADELEDGER_SETTLEMENT_AGENT",
+        help="address that funds the banks' accounts (default: the founding bank)",
+    ),
+) -> None:
+    """After `deploy`, as the operator: admit the founding bank and designate the settlement agent (idempotent)."""
+    from tradeledger.chain.deployment import bootstrap_consortium
+
+    for name, value in (("--founding-bank", founding_bank), ("--settlement-agent", settlement_agent)):
+        if value is not None:
+            try:
+                checksum(value)
+            except ValueError:
+                raise TradeLedgerError(f"{name} {value!r} is not an address", code="invalid_value") from None
+    settings = _settings()
+    session = open_chain_session(settings)
+    try:
+        if session.manifest is None:
+            raise TradeLedgerError(
+                f"no deployment manifest at {settings.deployment_file}: run `tradeledger deploy` first",
+                code="configuration_error",
+            )
+        addresses = {name: contract.address for name, contract in session.manifest.contracts.items()}
+        done = bootstrap_consortium(
+            session.w3,
+            session.operator(),
+            addresses,
+            founding_bank=founding_bank,
+            settlement_agent=settlement_agent or founding_bank,
+        )
+    finally:
+        session.close()
+    for line in done or ["the consortium was already bootstrapped: nothing to do"]:
+        console.print(line)
+
+
 @app.command()
 @reports_errors
 def serve() -> None:
@@ -136,27 +187,62 @@ def serve() -> None:
     platform = open_platform(settings)
     try:
         platform.start()
-        if settings.is_dev_chain:
-            _print_demo_consortium(platform, settings)
         base = f"http://{settings.host}:{settings.port}"
+        if settings.is_dev_chain:
+            _print_demo_consortium(platform, settings, base)
         console.print(
-            f"tradeledger API on {base}/v1  (OpenAPI docs: {base}/docs)  chain id {platform.chain.chain_id()}"
+            f"tradeledger API on {base}/v1  (OpenAPI docs: {base}/docs)  chain id {platform.chain.chain_id()}",
+            soft_wrap=True,
         )
         uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
     finally:
         platform.close()
 
 
-def _print_demo_consortium(platform: Platform, settings: Settings) -> None:
+def _print_demo_consortium(platform: Platform, settings: Settings, base_url: str) -> None:
     with console.status("bootstrapping the demo consortium on the dev chain..."):
         members = bootstrap_demo(platform)
-    table = Table(title="demo consortium (PUBLIC dev keys: never on a real chain)")
-    for column in ("member", "role", "address", "API key"):
+    env_file = settings.data_dir / "demo.env"
+    write_demo_env(env_file, members, api_url=base_url, rpc_url=platform.chain.backend.rpc_url or "")
+    # plain aligned lines rather than a table: keys must stay whole and copyable at any terminal width
+    console.print("[bold]demo consortium[/] (PUBLIC dev keys: never on a real chain)")
+    width = max(len(member.name) for member in members)
+    for m in members:
+        line = f"  {m.name:<{width}}  {'$' + m.handle:<10} {m.address}  API key {m.api_key}"
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+    console.print(f"the same in {settings.data_dir / 'demo-keys.json'}; for the shell: source {env_file}")
+
+
+@app.command()
+@reports_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="where the statements and reports are written")] = Path("out"),
+) -> None:
+    """Walk a complete trade through the API of the running platform (or of one started here) and report."""
+    import json
+    from contextlib import nullcontext
+
+    from tradeledger.demo.runner import embedded_target, running_target, walk
+
+    settings = _settings(logging.WARNING)
+    running = running_target(settings)
+    if running is None:
+        console.print(f"no platform answers on http://{settings.host}:{settings.port}: starting one here")
+    with nullcontext(running) if running is not None else embedded_target(settings) as target:
+        console.print(f"demo trade through {target.base_url}")
+        checks = walk(target, out, console)
+    table = Table(title="tradeledger demo")
+    for column in ("check", "result", "detail"):
         table.add_column(column, overflow="fold")
-    for member in members:
-        table.add_row(member.name, member.role, member.address, member.api_key)
+    for check in checks:
+        table.add_row(check.name, "[green]passed[/]" if check.passed else "[red]FAILED[/]", check.detail)
     console.print(table)
-    console.print(f"the demo API keys are also in {settings.data_dir / 'demo-keys.json'}")
+    out.mkdir(parents=True, exist_ok=True)
+    summary = [{"check": c.name, "passed": c.passed, "detail": c.detail} for c in checks]
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"files and summary under {out}/")
+    if not all(check.passed for check in checks):
+        raise typer.Exit(1)
 
 
 keys_app = typer.Typer(help="API keys: each is bound to one member.", no_args_is_help=True)
@@ -377,7 +463,7 @@ def audit_verify(
     try:
         parsed, raw_signature = load_signed_manifest(manifest.read_bytes(), signature)
     except ManifestError as error:
-        errors.print(f"FAILED manifest: {error}", highlight=False, soft_wrap=True)
+        errors.print(escape(f"FAILED manifest: {error}"), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     client = HttpJsonRpc(rpc)
     try:
@@ -387,7 +473,7 @@ def audit_verify(
         client.close()
     if problems:
         for problem in problems:
-            errors.print(f"FAILED {problem}", highlight=False, soft_wrap=True)
+            errors.print(escape(f"FAILED {problem}"), highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(
         f"verified: {file.name} ({parsed.entry_count} entries, root {parsed.merkle_root}) signed by "

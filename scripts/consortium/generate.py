@@ -367,8 +367,11 @@ def generate(options: Options) -> dict[str, Any]:
             **common,
             "TRADELEDGER_DATA_DIR": DEPLOYMENT_DIR,
             "TRADELEDGER_OPERATOR_KEYSTORE": f"{SERVICE_SECRETS_DIR}/operator.keystore.json",
+            # `tradeledger consortium bootstrap`: bank 1 founds the consortium and is its settlement agent
+            "TRADELEDGER_FOUNDING_BANK": banks[0].address,
         },
-        "The contract-deploy job: deploys with the consortium operator's key and writes the shared manifest.",
+        "The contract-deploy job: deploys with the consortium operator's key, writes the shared manifest, and "
+        "admits the founding bank.",
     )
     init_sql = ["-- One role and one database per bank's service (run once by the postgres image)."]
     for bank in banks:

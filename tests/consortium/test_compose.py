@@ -62,6 +62,7 @@ class TestServices:
         deploy = compose["services"]["deploy"]
         assert deploy["depends_on"] == {name: {"condition": "service_healthy"} for name in VALIDATORS}
         assert "tradeledger deploy" in " ".join(deploy["command"])
+        assert "tradeledger consortium bootstrap" in " ".join(deploy["command"])
         assert deploy["restart"] == "no"
 
     def test_bank_services(self, compose: dict[str, Any]) -> None:

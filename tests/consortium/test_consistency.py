@@ -132,6 +132,7 @@ class TestBanks:
             assert f"CREATE ROLE {url.username} LOGIN PASSWORD '{url.password}';" in init_sql
             assert f"CREATE DATABASE {name} OWNER {url.username};" in init_sql
         assert len({b["address"] for b in network["banks"]} | {network["operator"]}) == len(envs) + 1
+        assert _env(generated / "deploy" / "deploy.env")["TRADELEDGER_FOUNDING_BANK"] == network["banks"][0]["address"]
 
     def test_settings_load_as_the_service_would(self, generated: Path) -> None:
         from tradeledger.config import load_settings

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -81,35 +82,56 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         log.close()
 
 
+@dataclass
+class Service:
+    """A bank's service home: its environment (as its .env gives it) and the `tradeledger` CLI run in it."""
+
+    home: Path
+    environment: dict[str, str]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("TRADELEDGER_")} | self.environment
+        return subprocess.run(
+            [str(TRADELEDGER), *args], cwd=self.home, env=child_env, capture_output=True, text=True, timeout=60
+        )
+
+
 @pytest.fixture(scope="module")
-def settings(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings as a bank's .env would give them: a URL chain, its id, an operator keystore and a passphrase."""
+def service(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Service:
+    """A URL chain, its id, an operator keystore and a passphrase; the contracts deployed with the CLI."""
     home = tmp_path_factory.mktemp("service")
     operator = Account.create()
     keystore = home / "operator.keystore.json"
     keystore.write_text(json.dumps(Account.encrypt(operator.key, PASSPHRASE, kdf="pbkdf2", iterations=2)))
-    environment = {
-        "TRADELEDGER_CHAIN": node.url,
-        "TRADELEDGER_CHAIN_ID": str(CHAIN_ID),
-        "TRADELEDGER_DATA_DIR": str(home / "data"),
-        "TRADELEDGER_OPERATOR_KEYSTORE": str(keystore),
-        "TRADELEDGER_KEYSTORE_PASSPHRASE": PASSPHRASE,
-        "TRADELEDGER_FINGERPRINT_KEY": "external-node-test-fingerprint-key",
-    }
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("TRADELEDGER_")} | environment
-    deployed = subprocess.run(
-        [str(TRADELEDGER), "deploy"], cwd=home, env=child_env, capture_output=True, text=True, timeout=60
+    service = Service(
+        home,
+        {
+            "TRADELEDGER_CHAIN": node.url,
+            "TRADELEDGER_CHAIN_ID": str(CHAIN_ID),
+            "TRADELEDGER_DATA_DIR": str(home / "data"),
+            "TRADELEDGER_OPERATOR_KEYSTORE": str(keystore),
+            "TRADELEDGER_KEYSTORE_PASSPHRASE": PASSPHRASE,
+            "TRADELEDGER_FINGERPRINT_KEY": "external-node-test-fingerprint-key",
+        },
     )
+    deployed = service.cli("deploy")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert (home / "data" / "deployment.json").is_file()
+    return service
+
+
+@pytest.fixture(scope="module")
+def settings(service: Service) -> Settings:
+    """The same settings, for a platform opened in this process."""
+    env = service.environment
     return load_settings(
         _env_file=None,
-        chain=node.url,
-        chain_id=CHAIN_ID,
-        data_dir=home / "data",
-        operator_keystore=keystore,
+        chain=env["TRADELEDGER_CHAIN"],
+        chain_id=int(env["TRADELEDGER_CHAIN_ID"]),
+        data_dir=Path(env["TRADELEDGER_DATA_DIR"]),
+        operator_keystore=Path(env["TRADELEDGER_OPERATOR_KEYSTORE"]),
         keystore_passphrase=PASSPHRASE,
-        fingerprint_key="external-node-test-fingerprint-key",
+        fingerprint_key=env["TRADELEDGER_FINGERPRINT_KEY"],
     )
 
 
@@ -127,19 +149,7 @@ def _host(platform: Platform, label: str) -> str:
     account, keystore = new_custodial_key(platform.settings.custodial_passphrase())
     with transaction(platform.sessions) as db:
         db.add(HostedAccount(address=account.address, label=label, keystore=keystore))
-    _warm(platform, account.address)
     return str(account.address)
-
-
-def _warm(platform: Platform, address: str) -> None:
-    """Decrypt a hosted key before its first transaction.
-
-    Work-around for a platform issue: the KeyRing resolves a hosted key on first use *inside* the outbox write
-    transaction (TransactionManager.prepare -> _sign -> KeyRing.get -> resolver), and the resolver opens a second
-    session; on SQLite every session starts with BEGIN IMMEDIATE, so it waits for the outer write lock until the
-    30 s busy timeout and fails with "database is locked". PostgreSQL is not affected.
-    """
-    assert platform.keys.get(address).address == address
 
 
 def _call(platform: Platform, contract: str, function: str, args: tuple[object, ...], signer: str) -> None:
@@ -156,13 +166,23 @@ def test_a_url_chain_needs_the_pinned_chain_id_and_an_operator_keystore(settings
         open_platform(settings.model_copy(update={"operator_keystore": None}))
 
 
-def test_core_trade_flow_over_http(platform: Platform) -> None:
+def test_bootstrap_refuses_a_non_address(service: Service) -> None:
+    refused = service.cli("consortium", "bootstrap", "--founding-bank", "bank-one")
+    assert refused.returncode == 1
+    assert "--founding-bank 'bank-one' is not an address" in refused.stderr
+
+
+def test_core_trade_flow_over_http(platform: Platform, service: Service) -> None:
     operator = platform.chain.operator().address
     assert platform.chain.manifest is not None and platform.chain.manifest.deployer == operator
     bank, agent = _host(platform, "founding bank"), _host(platform, "settlement agent")
-    # the consortium's bootstrap, as the operator does it once after `tradeledger deploy`
-    _call(platform, "Membership", "admitFoundingBank", (bank,), operator)
-    _call(platform, "Settlement", "grantRole", (Web3.keccak(text="SETTLEMENT_AGENT_ROLE"), agent), operator)
+    # the consortium's bootstrap, as the operator does it once after `tradeledger deploy`; again, it does nothing
+    bootstrap = ("consortium", "bootstrap", "--founding-bank", bank, "--settlement-agent", agent)
+    first, second = service.cli(*bootstrap), service.cli(*bootstrap)
+    assert first.returncode == 0 and "admitted the founding bank" in first.stdout, first.stdout + first.stderr
+    assert second.returncode == 0 and "nothing to do" in second.stdout, second.stdout + second.stderr
+    other = service.cli("consortium", "bootstrap", "--founding-bank", operator)
+    assert other.returncode == 1 and f"founded by {bank}" in other.stderr
     _call(platform, "Settlement", "issue", (bank, currency_bytes("USD"), 100_000, reference_bytes("FUND-1")), agent)
     with transaction(platform.sessions) as db:
         bank_token = create_api_key(db, bank, "bank")[1]
@@ -179,7 +199,6 @@ def test_core_trade_flow_over_http(platform: Platform) -> None:
     assert onboarded.status_code == 201, onboarded.text
     trader = onboarded.json()["member"]["address"]
     as_trader = {"Authorization": f"Bearer {onboarded.json()['api_key']}"}
-    _warm(platform, trader)
     assert client.get(f"/v1/members/{trader}", headers=as_trader).json()["status"] == "ACTIVE"
 
     paid = client.post(

@@ -19,6 +19,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from tradeledger.chain.abi import ZERO_ADDRESS
 from tradeledger.chain.compiler import ARTIFACTS_DIR
 from tradeledger.errors import TradeLedgerError
 
@@ -134,3 +135,34 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     if settlement_agent is not None:
         deployer.call("Settlement", settlement, "grantRole", SETTLEMENT_AGENT_ROLE, settlement_agent)
     return addresses
+
+
+def bootstrap_consortium(
+    w3: Web3, operator: LocalAccount, addresses: dict[str, str], *, founding_bank: str, settlement_agent: str
+) -> list[str]:
+    """The operator's one-time steps after deployment: admit the founding bank and designate the settlement
+    agent. Steps already on chain are skipped, so running it again changes nothing.
+
+    Returns:
+        What was done, one line per step (empty when everything was in place).
+
+    Raises:
+        DeploymentError: another bank already founded the consortium, or a transaction reverted.
+    """
+    bank, agent = Web3.to_checksum_address(founding_bank), Web3.to_checksum_address(settlement_agent)
+    membership, settlement = (
+        w3.eth.contract(address=Web3.to_checksum_address(addresses[name]), abi=load_artifact(name)["abi"])
+        for name in ("Membership", "Settlement")
+    )
+    deployer = _Deployer(w3, operator)
+    done = []
+    current = membership.functions.foundingBank().call()
+    if current == ZERO_ADDRESS:
+        deployer.call("Membership", membership.address, "admitFoundingBank", bank)
+        done.append(f"admitted the founding bank {bank}")
+    elif current != bank:
+        raise DeploymentError(f"the consortium was founded by {current}, not {bank}")
+    if not settlement.functions.hasRole(SETTLEMENT_AGENT_ROLE, agent).call():
+        deployer.call("Settlement", settlement.address, "grantRole", SETTLEMENT_AGENT_ROLE, agent)
+        done.append(f"granted SETTLEMENT_AGENT_ROLE to {agent}")
+    return done

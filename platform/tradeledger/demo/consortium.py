@@ -26,21 +26,22 @@ from tradeledger.store.db import transaction
 
 @dataclass(frozen=True)
 class DemoMember:
+    handle: str  # the shell variable of `demo.env`: $BANK_A is the address, $BANK_A_KEY the API key
     name: str
     role: str
     address: str
     api_key: str
 
 
-# (name, role, dev-mnemonic index)
+# (handle, name, role, dev-mnemonic index)
 ROSTER = (
-    ("Settlement agent", "settlement agent", 1),
-    ("Bank A (founding)", "bank", 2),
-    ("Bank B", "bank", 3),
-    ("Bank C", "bank", 4),
-    ("Auditor", "auditor", 5),
-    ("Trader 1 - importer, client of Bank A", "trader", 6),
-    ("Trader 2 - exporter, client of Bank B", "trader", 7),
+    ("AGENT", "Settlement agent", "settlement agent", 1),
+    ("BANK_A", "Bank A (founding)", "bank", 2),
+    ("BANK_B", "Bank B", "bank", 3),
+    ("BANK_C", "Bank C", "bank", 4),
+    ("AUDITOR", "Auditor", "auditor", 5),
+    ("IMPORTER", "Trader 1 - importer, client of Bank A", "trader", 6),
+    ("EXPORTER", "Trader 2 - exporter, client of Bank B", "trader", 7),
 )
 
 
@@ -115,10 +116,24 @@ def bootstrap_demo(platform: Platform) -> list[DemoMember]:
         return stored
     with transaction(platform.sessions) as db:
         members = [
-            DemoMember(name, role, _address(index), create_api_key(db, _address(index), f"demo: {name}")[1])
-            for name, role, index in ROSTER
+            DemoMember(handle, name, role, _address(index), create_api_key(db, _address(index), f"demo: {name}")[1])
+            for handle, name, role, index in ROSTER
         ]
     path = _keys_file(platform)
     path.write_text(json.dumps([asdict(member) for member in members], indent=2) + "\n", encoding="utf-8")
     path.chmod(0o600)
     return members
+
+
+def write_demo_env(path: Path, members: list[DemoMember], *, api_url: str, rpc_url: str) -> None:
+    """A shell file of the demo's addresses, API keys and URLs: `source data/demo.env` before the README's walk."""
+    lines = [
+        "# The demo consortium of `tradeledger serve` on the dev chain (PUBLIC dev keys: never on a real chain).",
+        "# Rewritten at every start: the dev chain's port changes.",
+        f"TL_API={api_url}",
+        f"TL_RPC={rpc_url}",
+    ]
+    for member in members:
+        lines += [f"# {member.name}", f"{member.handle}={member.address}", f"{member.handle}_KEY={member.api_key}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)

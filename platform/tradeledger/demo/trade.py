@@ -1,0 +1,311 @@
+"""The trade of DESIGN.md §7, walked through the HTTP API with one API key per party.
+
+Every step is a real request to a running platform (or to a `TestClient` of one: both are `httpx.Client`s); a
+step that does not answer as the rules say stops the walk with `DemoStepError` naming the step and the answer.
+Each run uses its own references (order terms, LC number, invoice numbers, idempotency keys), so the walk can
+run again on the same ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tradeledger.demo.consortium import DemoMember
+from tradeledger.errors import TradeLedgerError
+
+JsonObject = dict[str, Any]
+
+
+class DemoStepError(TradeLedgerError):
+    """A step of the demo trade did not answer as expected."""
+
+    code = "demo_step_failed"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A demo member and its HTTP client (its own API key)."""
+
+    member: DemoMember
+    client: httpx.Client
+
+    @property
+    def address(self) -> str:
+        return self.member.address
+
+
+@dataclass
+class Check:
+    """One line of the final summary."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class TradeOutcome:
+    """What the trade left behind, for the later steps (statements, reconciliation, audit) and the summary."""
+
+    run: str
+    checks: list[Check] = field(default_factory=list)
+    lc_id: str = ""
+    order_id: str = ""
+    drawn: int = 0
+
+    def check(self, name: str, passed: bool, detail: str) -> None:
+        self.checks.append(Check(name, passed, detail))
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who plays which part: the roster of `tradeledger.demo.consortium`."""
+
+    agent: Party
+    issuing_bank: Party  # Bank A: the importer's bank
+    advising_bank: Party  # Bank B: the exporter's bank, also confirms and finances
+    other_bank: Party  # Bank C: tries to finance the same invoice again
+    auditor: Party
+    importer: Party  # Trader 1, client of Bank A
+    exporter: Party  # Trader 2, client of Bank B
+
+    @classmethod
+    def of(cls, members: list[DemoMember], client: Callable[[str], httpx.Client]) -> Cast:
+        party = {member.handle: Party(member, client(member.api_key)) for member in members}
+        try:
+            return cls(
+                agent=party["AGENT"],
+                issuing_bank=party["BANK_A"],
+                advising_bank=party["BANK_B"],
+                other_bank=party["BANK_C"],
+                auditor=party["AUDITOR"],
+                importer=party["IMPORTER"],
+                exporter=party["EXPORTER"],
+            )
+        except KeyError as missing:
+            raise DemoStepError(f"the demo consortium has no member {missing}: restart `make run`") from None
+
+    def account_holders(self) -> list[Party]:
+        """Every member with an account on the Settlement ledger (auditors hold none and write nothing)."""
+        return [self.agent, self.issuing_bank, self.advising_bank, self.other_bank, self.importer, self.exporter]
+
+
+class Api:
+    """Requests with a fresh Idempotency-Key each, checked against the status the step expects."""
+
+    def __init__(self, run: str) -> None:
+        self.run = run
+        self._count = 0
+        self.step = "start"
+
+    def _key(self) -> str:
+        self._count += 1
+        return f"demo-{self.run}-{self._count}"
+
+    def post(self, party: Party, path: str, body: JsonObject | None = None, *, expect: int = 200) -> JsonObject:
+        response = party.client.post(path, json=body, headers={"Idempotency-Key": self._key()})
+        return self._checked(response, expect, f"POST {path}")
+
+    def post_file(
+        self, party: Party, path: str, files: dict[str, tuple[str, bytes, str]], data: dict[str, str]
+    ) -> JsonObject:
+        response = party.client.post(path, files=files, data=data, headers={"Idempotency-Key": self._key()})
+        return self._checked(response, 201, f"POST {path}")
+
+    def get(self, party: Party, path: str, params: dict[str, str] | None = None) -> JsonObject:
+        return self._checked(party.client.get(path, params=params), 200, f"GET {path}")
+
+    def download(self, party: Party, path: str) -> bytes:
+        response = party.client.get(path)
+        self._checked(response, 200, f"GET {path}", body=False)
+        return response.content
+
+    def _checked(self, response: httpx.Response, expect: int, what: str, *, body: bool = True) -> JsonObject:
+        if response.status_code != expect and not (expect == 200 and response.status_code == 201):
+            raise DemoStepError(f"{self.step}: {what} answered {response.status_code}: {response.text[:500]}")
+        return response.json() if body else {}
+
+
+def _usd_balance(api: Api, party: Party) -> int:
+    balances = api.get(party, f"/v1/accounts/{party.address}/balances")["balances"]
+    return sum(int(b["amount"]) for b in balances if b["currency"] == "USD")
+
+
+def _lc_terms(run: str, today: date, amount: str) -> JsonObject:
+    """MT700-like terms of the demo credit: they stay off chain, their hash goes on chain."""
+    return {
+        "form_of_credit": "IRREVOCABLE",
+        "lc_number": f"LC-DEMO-{run}",
+        "expiry_date": (today + timedelta(days=60)).isoformat(),
+        "expiry_place": "HAMBURG",
+        "applicant": {"name": "Acme Imports GmbH", "party_id": "529900T8BM49AURSDO55"},
+        "beneficiary": {"name": "青岛海运贸易有限公司", "party_id": "300300S39XTBSNH66F17"},
+        "currency": "USD",
+        "amount": amount,
+        "tolerance_plus_pct": 5,
+        "available_with": "BKAADEFF",  # Bank A, the issuing bank
+        "available_by": "BY PAYMENT",
+        "latest_shipment_date": (today + timedelta(days=30)).isoformat(),
+        "description_of_goods": "1,000 CARTONS GREEN TEA, CIF HAMBURG",
+        "documents_required": [
+            {"document_type": "COMMERCIAL INVOICE", "originals": 3},
+            {"document_type": "BILL OF LADING", "originals": 3},
+        ],
+        "confirmation_instructions": "CONFIRM",
+        "requested_confirmation_party": "BKBBCNSH",  # Bank B, the advising bank
+    }
+
+
+def _invoice(run: str, number: str, today: date, amount: int) -> JsonObject:
+    return {
+        "seller_id": "300300S39XTBSNH66F17",
+        "buyer_id": "529900T8BM49AURSDO55",
+        "invoice_number": f"CI-{run}-{number}",
+        "issue_date": today.isoformat(),
+        "amount": amount,
+        "currency": "USD",
+    }
+
+
+class Trade:
+    """Purchase order → LC (issue, advise, confirm, amendment) → discrepant presentation → waiver → honour →
+    invoice financing with a duplicate refused."""
+
+    LC_AMOUNT = 25_000_00  # USD 25,000.00 in minor units
+    AMENDED_AMOUNT = 27_500_00
+    DRAWING = 26_000_00
+    COMMISSION = 137_50  # advising and confirmation commission, USD 137.50
+
+    def __init__(self, cast: Cast, *, run: str | None = None, today: date | None = None) -> None:
+        self.cast = cast
+        self.run = run or uuid.uuid4().hex[:8].upper()
+        self.today = today or datetime.now(UTC).date()
+        self.api = Api(self.run)
+        self.outcome = TradeOutcome(self.run)
+        # every run finances another invoice: the same parties, day and amount would be caught as a duplicate
+        self.invoice_face_value = 18_000_00 + int(hashlib.sha256(self.run.encode()).hexdigest(), 16) % 10_000 * 100
+        self.financed = self.invoice_face_value * 8 // 10
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.api.step = name
+        yield
+
+    def purchase_order(self) -> None:
+        c = self.cast
+        with self.step("purchase order"):
+            order = self.api.post(c.importer, "/v1/orders", {
+                "seller": c.exporter.address, "amount": self.LC_AMOUNT, "currency": "USD",
+                "terms": {"goods": "1,000 cartons of green tea", "incoterms": "CIF Hamburg", "run": self.run},
+                "latest_shipment": (self.today + timedelta(days=30)).isoformat(), "payment_terms": "letter_of_credit",
+            }, expect=201)  # fmt: skip
+            self.outcome.order_id = order["order_id"]
+            self.api.post(c.exporter, f"/v1/orders/{order['order_id']}/accept")
+
+    def letter_of_credit(self) -> None:
+        c = self.cast
+        with self.step("LC application"):
+            lc = self.api.post(c.importer, "/v1/lcs", {
+                "terms": _lc_terms(self.run, self.today, f"{self.LC_AMOUNT // 100}.00"),
+                "beneficiary": c.exporter.address, "issuing_bank": c.issuing_bank.address,
+                "advising_bank": c.advising_bank.address, "confirming_bank": c.advising_bank.address,
+                "available_with_bank": c.issuing_bank.address,
+            }, expect=201)  # fmt: skip
+            self.outcome.lc_id = lc["lc_id"]
+        path = self.lc_path
+        for name, party, action, state in (
+            ("issue", c.issuing_bank, "issue", "ISSUED"),
+            ("advise", c.advising_bank, "advise", "ADVISED"),
+            ("confirm", c.advising_bank, "confirm", "CONFIRMED"),
+        ):
+            with self.step(name):
+                answered = self.api.post(party, f"{path}/{action}")["state"]
+                if answered != state:
+                    raise DemoStepError(f"{name}: the credit is {answered}, expected {state}")
+        with self.step("amendment"):
+            amended = self.api.post(c.issuing_bank, f"{path}/amendments", {"changes": {"amount": self.AMENDED_AMOUNT}})
+            amendment = amended["amendments"][-1]["amendment_id"]
+            accepted = self.api.post(c.exporter, f"{path}/amendments/{amendment}/accept", {})
+            if int(accepted["amount"]) != self.AMENDED_AMOUNT:
+                raise DemoStepError(f"amendment: the amount is {accepted['amount']} after acceptance")
+        with self.step("commission"):  # the advising and confirming bank's charges, paid by the issuer (Art 37)
+            self.api.post(c.issuing_bank, "/v1/settlements/transfers", {
+                "to": c.advising_bank.address, "currency": "USD", "amount": self.COMMISSION,
+                "reference": f"COMM-LC-DEMO-{self.run}",
+            })  # fmt: skip
+
+    @property
+    def lc_path(self) -> str:
+        return f"/v1/lcs/{self.outcome.lc_id}"
+
+    def presentation(self) -> None:
+        c = self.cast
+        with self.step("presentation"):
+            documents = [{"kind": "invoice", "fields": _invoice(self.run, "LC", self.today, self.DRAWING)}]
+            presented = self.api.post(c.exporter, f"{self.lc_path}/presentations", {
+                "documents": documents, "amount": self.DRAWING, "shipment_date": self.today.isoformat(),
+            })  # fmt: skip
+            presentation = f"{self.lc_path}/presentations/{presented['presentations'][-1]['presentation_id']}"
+        with self.step("refusal with a discrepancy"):
+            self.api.post(c.issuing_bank, f"{presentation}/refuse", {
+                "discrepancies": ["INVOICE_DESCRIPTION_DIFFERS"], "disposition": "hold_pending_waiver",
+            })  # fmt: skip
+        with self.step("waiver"):
+            self.api.post(c.importer, f"{presentation}/waive")
+        with self.step("honour"):
+            before = _usd_balance(self.api, c.exporter)
+            honoured = self.api.post(c.issuing_bank, f"{presentation}/honour")
+            paid = _usd_balance(self.api, c.exporter) - before
+        state = honoured["presentations"][-1]["state"]
+        self.outcome.drawn = int(honoured["drawn"])
+        self.outcome.check(
+            "LC honoured and settled",
+            state == "HONOURED" and paid == self.DRAWING,
+            f"LC {self.outcome.lc_id}: presentation {state}, beneficiary paid USD {paid / 100:,.2f} on chain",
+        )
+
+    def financing(self) -> None:
+        c = self.cast
+        invoice = _invoice(self.run, "FIN", self.today, self.invoice_face_value)
+        with self.step("invoice financing"):
+            document = self.api.post(c.advising_bank, "/v1/documents", {
+                "kind": "invoice", "fields": invoice, "owner": c.exporter.address, "currency": "USD",
+                "face_value": self.invoice_face_value,
+            }, expect=201)  # fmt: skip
+            financed = self.api.post(c.advising_bank, f"/v1/documents/{document['document_id']}/financings", {
+                "amount": self.financed, "reference": f"FIN-{self.run}-1",
+            })  # fmt: skip
+            if financed["state"] != "FINANCED":
+                raise DemoStepError(f"invoice financing: the document is {financed['state']}")
+        with self.step("duplicate financing"):
+            altered = {**invoice, "invoice_number": invoice["invoice_number"].lower().replace("-", " ")}
+            copy = self.api.post(c.other_bank, "/v1/documents", {
+                "kind": "invoice", "fields": altered, "owner": c.exporter.address, "currency": "USD",
+                "face_value": self.invoice_face_value,
+            }, expect=201)  # fmt: skip
+            refusal = self.api.post(
+                c.other_bank,
+                f"/v1/documents/{copy['document_id']}/financings",
+                {"amount": self.financed, "reference": f"FIN-{self.run}-2"},
+                expect=409,
+            )
+        self.outcome.check(
+            "duplicate financing refused",
+            refusal.get("code") == "document_registry_already_financed",
+            f"Bank C's financing of an altered copy of invoice {invoice['invoice_number']}: {refusal.get('code')}",
+        )
+
+    def walk(self) -> TradeOutcome:
+        self.purchase_order()
+        self.letter_of_credit()
+        self.presentation()
+        self.financing()
+        return self.outcome
