@@ -14,6 +14,24 @@ from tradeledger.codec import reference_text
 from tradeledger.settlements.models import PostingKind
 
 
+LC_PAYMENT_KINDS = (PostingKind.LC_HONOUR, PostingKind.LC_REIMBURSEMENT)
+PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
+
+
+def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
+    """The business reference of a posting; the ones the contracts make from ids read as the ids they name
+    (LC 3, presentation 1: `LC3-P1`; order 7: `ORDER-7`) so that statements and books can match on them."""
+    text = reference_text(raw)
+    if not text.startswith("0x"):
+        return text
+    value = int(text, 16)
+    if kind in LC_PAYMENT_KINDS:
+        return f"LC{value >> PRESENTATION_BITS}-P{value & ((1 << PRESENTATION_BITS) - 1)}"
+    if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
+        return f"ORDER-{value}"
+    return text
+
+
 def ledger_entry(
     account: str,
     *,
@@ -44,7 +62,7 @@ def ledger_entry(
         amount=amount,
         direction=direction,
         kind=PostingKind(kind).name,
-        reference=reference_text(reference),
+        reference=posting_reference(PostingKind(kind), reference),
         booked_at=booked_at,
         evidence=evidence,
     )
