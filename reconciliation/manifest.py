@@ -65,7 +65,7 @@ class Manifest:
         issuer: the signer's address.
         chain_id: the chain the entries come from (None if not stated).
         history_size: leaves in the account's history tree: every entry of the same account, currency
-            (and counterparty) from its first statement through this one (None if not kept).
+            (and counterparty) from the first one through this statement's last (None if not kept).
         history_root: `0x` + hex root of that history tree. Consecutive manifests' history roots are
             linked by RFC 6962 consistency proofs, which show that no earlier statement was rewritten.
         leaf_encoding: name of the canonical leaf encoding.

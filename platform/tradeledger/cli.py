@@ -350,12 +350,14 @@ def statements_generate(
         viewer = checksum(requester) if requester else spec.account
         with transaction(platform.sessions) as db:
             member = db.get(Member, viewer)
+            chain_id = platform.transactions.chain_id
             row = service.generate(
                 db,
                 keys=platform.keys,
-                chain_id=platform.transactions.chain_id,
+                chain_id=chain_id,
                 directory=settings.data_dir / "statements",
                 spec=spec,
+                closed_before=service.indexed_until(db, platform.transactions.rpc, chain_id),
                 viewer=viewer,
                 viewer_kind=None if member is None else member.kind,
             )

@@ -1,4 +1,4 @@
-"""Requests shared by the statement tests."""
+"""Requests and read-model alterations shared by the statement tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from tradeledger.runtime import Platform
+from tradeledger.settlements.models import LedgerPosting
+from tradeledger.store.db import transaction
 
 
 def generate(
@@ -37,3 +42,14 @@ def anchor(client: TestClient, statement_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     anchored: dict[str, Any] = response.json()
     return anchored
+
+
+def alter_amount(platform: Platform, debit: str, credit: str, amount: int, new_amount: int) -> LedgerPosting:
+    """An UPDATE of one posting's amount in the platform's read model, as a tampering insider would make it;
+    returns the posting as it was (as the chain holds it)."""
+    with transaction(platform.sessions) as db:
+        sides = LedgerPosting.debit_account == debit, LedgerPosting.credit_account == credit
+        posting = db.scalars(select(LedgerPosting).where(*sides, LedgerPosting.amount == amount)).one()
+        db.expunge(posting)
+        db.execute(update(LedgerPosting).where(LedgerPosting.entry_id == posting.entry_id).values(amount=new_amount))
+    return posting

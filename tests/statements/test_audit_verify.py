@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
 from reconciliation.manifest import Manifest
@@ -14,6 +15,8 @@ from tests.statements.conftest import BANK, DAY_1, OTHER_BANK, OUTSIDER, TRADER,
 from tests.statements.helpers import anchor, generate
 from tradeledger.chain.manifests import sign_manifest
 from tradeledger.cli import app
+
+FORGED = "0x" + "ab" * 32
 
 
 @dataclass
@@ -48,6 +51,19 @@ def anchored(ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         "camt_unanchored": _download(ledger, camt["id"], folder, "trader.xml"),
         "bank_camt": _download(ledger, bank["id"], folder, "bank.xml"),
     }
+
+
+def _resigned(evidence: Evidence, signer: LocalAccount, folder: Path, **changes: object) -> Path:
+    """The evidence's manifest with `changes`, signed by `signer`, as a signed-manifest file."""
+    manifest = Manifest(**dict(evidence.signed["manifest"], **changes))  # type: ignore[call-overload]
+    signed = {
+        "manifest": manifest.to_dict(),
+        "manifest_hash": "0x" + manifest.manifest_hash().hex(),
+        "signature": "0x" + sign_manifest(signer, manifest.signing_bytes()).hex(),
+    }
+    path = folder / "resigned.json"
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    return path
 
 
 def _verify(
@@ -117,19 +133,19 @@ class TestTampering:
         self, ledger: Ledger, anchored: dict[str, Evidence], tmp_path: Path
     ) -> None:
         original = anchored["json"]
-        fields = dict(original.signed["manifest"], issuer=OUTSIDER.address)  # type: ignore[call-overload]
-        manifest = Manifest(**fields)
-        signed = {
-            "manifest": manifest.to_dict(),
-            "manifest_hash": "0x" + manifest.manifest_hash().hex(),
-            "signature": "0x" + sign_manifest(OUTSIDER, manifest.signing_bytes()).hex(),
-        }
-        path = tmp_path / "resigned.json"
-        path.write_text(json.dumps(signed), encoding="utf-8")
+        path = _resigned(original, OUTSIDER, tmp_path, issuer=OUTSIDER.address)
         code, output = _verify(ledger, original, manifest=path)
         assert code == 1
         assert "is neither the account" in output
         assert "anchor: manifest hash differs" in output
+
+    def test_a_rewritten_history_root(self, ledger: Ledger, anchored: dict[str, Evidence], tmp_path: Path) -> None:
+        original = anchored["json"]
+        code, output = _verify(ledger, original, manifest=_resigned(original, TRADER, tmp_path, history_root=FORGED))
+        assert code == 1
+        size = original.signed["manifest"]["history_size"]  # type: ignore[index]
+        assert f"entries: history tree of {size} entries with root {FORGED} in the manifest" in output
+        assert "signature" not in output  # the account's own key signed it: only the chain can tell
 
     def test_anchor_differs(self, ledger: Ledger, anchored: dict[str, Evidence]) -> None:
         code, output = _verify(ledger, anchored["camt_unanchored"])

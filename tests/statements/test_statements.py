@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from reconciliation.manifest import Manifest
-from reconciliation.merkle import verify_inclusion
+from reconciliation.canonical import entry_leaf_hash
+from reconciliation.manifest import Manifest, verify_history
+from reconciliation.merkle import MerkleTree, verify_consistency, verify_inclusion
 from reconciliation.validation import validate_camt
-from tests.statements.conftest import BANK, DAY_1, DAY_2, OTHER_BANK, TRADER, Ledger
-from tests.statements.helpers import anchor, generate
+from tests.statements.conftest import (
+    BANK,
+    DAY_1,
+    DAY_2,
+    DAY_3,
+    EAST_BANK,
+    OTHER_BANK,
+    TRADER,
+    WEST_BANK,
+    Ledger,
+    attach_instance,
+)
+from tests.statements.helpers import alter_amount, anchor, generate
 from tradeledger.chain.manifests import recover_manifest_signer
+from tradeledger.statements import repository, service
 
 
 class TestIntegrity:
@@ -170,3 +185,118 @@ class TestBilateralAnchors:
             f"/v1/statements/{statement['id']}/anchor", headers={"Idempotency-Key": str(uuid.uuid4())}
         )
         assert again.status_code == 409
+
+
+class TestClosedPeriods:
+    """A period is closed once the read model holds a block stamped at or after its end (the chain's clock: the
+    ledger's days are in 2031, long after the wall clock's today)."""
+
+    @pytest.mark.parametrize("fmt", ["camt.053.001.08", "mt940", "csv", "json"])
+    def test_a_statement_of_a_period_still_open_is_refused(self, ledger: Ledger, fmt: str) -> None:
+        body = {"account": BANK.address, "currency": "USD", "date_from": DAY_2.isoformat(), "format": fmt}
+        response = ledger.client("bank").post(
+            "/v1/statements",
+            json=body | {"date_to": DAY_3.isoformat()},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "period_not_closed"
+
+    @pytest.mark.parametrize("fmt", ["camt.052.001.08", "camt.054.001.08"])
+    def test_an_intraday_report_runs_to_the_last_indexed_block(self, ledger: Ledger, fmt: str) -> None:
+        client = ledger.client("bank")
+        with ledger.platform.sessions() as db:
+            chain = ledger.platform.transactions
+            indexed = service.indexed_until(db, chain.rpc, chain.chain_id)
+        report = generate(client, BANK.address, DAY_2, fmt, last_day=DAY_3)
+        assert indexed is not None and indexed.date() == DAY_3
+        assert (report["period_start"], report["period_end"]) == ("2031-03-04T00:00:00Z", _iso(indexed))
+        whole_day = generate(client, BANK.address, DAY_2, fmt)
+        assert (report["entry_count"], report["closing"]) == (whole_day["entry_count"], whole_day["closing"])
+
+    def test_an_intraday_report_of_a_day_not_begun_is_refused(self, ledger: Ledger) -> None:
+        body = {"account": BANK.address, "currency": "USD", "date_from": "2031-03-06", "date_to": "2031-03-06"}
+        response = ledger.client("bank").post(
+            "/v1/statements",
+            json=body | {"format": "camt.052.001.08"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert response.status_code == 409
+        assert response.json()["code"] == "period_not_closed"
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+class TestHistory:
+    def test_the_history_tree_holds_every_entry_up_to_the_period_end(self, ledger: Ledger) -> None:
+        client = ledger.client("bank")
+        first, second = (generate(client, BANK.address, day) for day in (DAY_1, DAY_2))
+        assert first["history_size"] == 1 + first["entry_count"]  # the funding before DAY_1, then DAY_1
+        assert second["history_size"] == first["history_size"] + second["entry_count"]
+
+    def test_the_consistency_proof_links_consecutive_statements(self, ledger: Ledger) -> None:
+        client = ledger.client("auditor")
+        first, second = (
+            generate(ledger.client("bank"), BANK.address, day, "camt.053.001.08") for day in (DAY_1, DAY_2)
+        )
+        response = client.get(f"/v1/statements/{second['id']}/consistency", params={"from": first["id"]})
+        assert response.status_code == 200, response.text
+        proof = response.json()
+        assert (proof["old_size"], proof["old_root"]) == (first["history_size"], first["history_root"])
+        assert (proof["new_size"], proof["new_root"]) == (second["history_size"], second["history_root"])
+        nodes = [bytes.fromhex(node[2:]) for node in proof["proof"]]
+        old_root, new_root = (bytes.fromhex(proof[key][2:]) for key in ("old_root", "new_root"))
+        assert verify_consistency(proof["old_size"], proof["new_size"], old_root, new_root, nodes)
+        manifests = [
+            Manifest(**client.get(f"/v1/statements/{s['id']}/manifest").json()["manifest"]) for s in (first, second)
+        ]
+        assert verify_history(manifests[0], manifests[1], nodes) == []
+        assert not verify_consistency(proof["old_size"], proof["new_size"], new_root, new_root, nodes)
+
+    def test_mirror_statements_share_their_history(self, ledger: Ledger) -> None:
+        mine = generate(ledger.client("bank"), BANK.address, DAY_1, counterparty=OTHER_BANK.address)
+        theirs = generate(ledger.client("other_bank"), OTHER_BANK.address, DAY_1, counterparty=BANK.address)
+        assert (mine["history_size"], mine["history_root"]) == (theirs["history_size"], theirs["history_root"])
+
+    @pytest.mark.parametrize(("earlier", "later"), [((BANK, DAY_2), (BANK, DAY_1)), ((TRADER, DAY_1), (BANK, DAY_2))])
+    def test_statements_that_do_not_extend_each_other_are_422(
+        self, ledger: Ledger, earlier: tuple[Any, date], later: tuple[Any, date]
+    ) -> None:
+        client = ledger.client("bank")
+        before, after = (generate(client, account.address, day) for account, day in (earlier, later))
+        response = client.get(f"/v1/statements/{after['id']}/consistency", params={"from": before["id"]})
+        assert response.status_code == 422
+        assert response.json()["code"] == "statements_not_comparable"
+
+    def test_an_earlier_entry_changed_breaks_the_proof(self, ledger: Ledger, tmp_path: Path) -> None:
+        """On an instance of WEST_BANK's own (it signs nothing on chain), one DAY_1 posting altered afterwards."""
+        instance = attach_instance(ledger, tmp_path, WEST_BANK)
+        try:
+            client = instance.client("bank")
+            first, second = (generate(client, WEST_BANK.address, day) for day in (DAY_1, DAY_2))
+            path = f"/v1/statements/{second['id']}/consistency"
+            assert client.get(path, params={"from": first["id"]}).status_code == 200
+            alter_amount(instance.platform, EAST_BANK.address, WEST_BANK.address, 5_000, 5_001)  # DAY_1
+            response = client.get(path, params={"from": first["id"]})
+            assert response.status_code == 409
+            assert response.json()["code"] == "ledger_changed"
+            assert f"statement {first['id']}'s history root" in response.json()["detail"]
+            with instance.platform.sessions() as db:  # the history leaves the altered read model gives
+                leaves = repository.entries(
+                    db,
+                    account=WEST_BANK.address,
+                    currency="USD",
+                    start=None,
+                    end=datetime(DAY_3.year, DAY_3.month, DAY_3.day, tzinfo=UTC),
+                    counterparty=None,
+                    chain_id=instance.platform.transactions.chain_id,
+                )
+                altered = MerkleTree(entry_leaf_hash(entry) for entry in leaves)
+        finally:
+            instance.platform.close()
+        assert altered.size == second["history_size"]
+        proof = altered.consistency_proof(first["history_size"])
+        old_root, new_root = (bytes.fromhex(s["history_root"][2:]) for s in (first, second))
+        assert not verify_consistency(first["history_size"], second["history_size"], old_root, new_root, proof)

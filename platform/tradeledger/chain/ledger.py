@@ -102,8 +102,10 @@ class ChainLedgerReader:
             currency.encode("ascii"),
         )
         anchor_id = int(self._call("ReconciliationAnchor", self.anchor, "anchorIdOf", key)[0])
-        if anchor_id == 0:
-            return None
+        return None if anchor_id == 0 else self.anchor_of(anchor_id)
+
+    def anchor_of(self, anchor_id: int) -> ChainAnchor:
+        """An existing anchor by id, with its mirror and bilateral status as the contract holds them now."""
         statement, anchored_at, mirror = self._call("ReconciliationAnchor", self.anchor, "anchorOf", (anchor_id,))[0]
         status = int(self._call("ReconciliationAnchor", self.anchor, "reconciliationStatus", (anchor_id,))[0])
         start, end, acct, cpty, code, root, count, debit_total, credit_total, manifest_hash = statement
@@ -124,9 +126,13 @@ class ChainLedgerReader:
             status=status,
         )
 
+    def head(self) -> int:
+        """The node's latest block number."""
+        return int(self.rpc.call("eth_blockNumber", []), 16)
+
     def postings_of(self, account: str, to_block: int | None = None) -> list[ChainPosting]:
         """Every `Posted` log debiting or crediting `account`, in (block, log index) order."""
-        head = int(self.rpc.call("eth_blockNumber", []), 16) if to_block is None else to_block
+        head = self.head() if to_block is None else to_block
         event = next(e for e in load_abi("Settlement").events.values() if e.name == "Posted")
         topic0 = "0x" + event.topic.hex()
         logs: dict[tuple[int, int], dict[str, Any]] = {}
@@ -190,3 +196,9 @@ class ChainLedgerReader:
                 )
             )
         return postings
+
+
+def block_time(rpc: JsonRpc, block_hash: str) -> datetime | None:
+    """The timestamp of a block by hash, or None if the node does not hold that block (reorged away)."""
+    block = rpc.call("eth_getBlockByHash", [block_hash, False])
+    return None if not isinstance(block, dict) else datetime.fromtimestamp(int(block["timestamp"], 16), UTC)

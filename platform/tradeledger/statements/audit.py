@@ -8,7 +8,7 @@
 3. ReconciliationAnchor holds an anchor for the statement whose manifest hash, Merkle root, count and totals
    are the manifest's;
 4. the statement rebuilt from the `Posted` logs (opening = Σ earlier postings, entries of the period) has the
-   manifest's root, counts, totals and balances, every entry in the file matches the log it came from (no
+   manifest's root, counts, totals, balances and history tree, every entry in the file matches the log it came from (no
    entry added, dropped or changed), and rewriting it gives the file byte for byte.
 """
 
@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reconciliation.canonical import entries_root
 from reconciliation.entries import ChainEvidence, Direction, LedgerEntry
 from reconciliation.formats import StatementFormat, write_statement
 from reconciliation.manifest import Manifest, ManifestError, canonical_json, verify_entries, verify_file
@@ -75,20 +76,24 @@ def _seconds(iso: str) -> int:
     return int(datetime.fromisoformat(iso).timestamp())
 
 
-def chain_entries(postings: Iterable[ChainPosting], manifest: Manifest) -> tuple[int, list[LedgerEntry]]:
-    """(opening, entries of the period) of the manifest's account, currency and counterparty, from chain logs."""
-    period = Period(datetime.fromisoformat(manifest.period_start), datetime.fromisoformat(manifest.period_end))
-    counterparty = None if manifest.counterparty is None else manifest.counterparty.lower()
-    opening = 0
-    entries = []
+def _period(manifest: Manifest) -> Period:
+    return Period(datetime.fromisoformat(manifest.period_start), datetime.fromisoformat(manifest.period_end))
+
+
+def chain_entries(
+    postings: Iterable[ChainPosting], *, account: str, currency: str, counterparty: str | None, period: Period
+) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
+    """(entries before the period, entries of the period) of the account in the currency (with the counterparty
+    only, if given), from chain logs that include every posting of the account."""
+    pair = None if counterparty is None else counterparty.lower()
+    earlier, entries = [], []
     for posting in postings:
-        if posting.currency != manifest.currency:
+        if posting.currency != currency:
             continue
-        sides = (posting.debit_account.lower(), posting.credit_account.lower())
-        if counterparty is not None and counterparty not in sides:
+        if pair is not None and pair not in (posting.debit_account.lower(), posting.credit_account.lower()):
             continue
         entry = ledger_entry(
-            manifest.account,
+            account,
             entry_id=posting.entry_id,
             debit=posting.debit_account,
             credit=posting.credit_account,
@@ -102,10 +107,10 @@ def chain_entries(postings: Iterable[ChainPosting], manifest: Manifest) -> tuple
             ),
         )
         if posting.block_timestamp < period.start:
-            opening += entry.signed_amount
+            earlier.append(entry)
         elif period.contains(posting.block_timestamp):
             entries.append(entry)
-    return opening, entries
+    return earlier, entries
 
 
 def file_entries(path: Path, fmt: StatementFormat) -> list[FileEntry] | None:
@@ -171,10 +176,18 @@ def verify_statement(file: Path, manifest: Manifest, signature: bytes | None, re
         problems.append(f"chain: manifest is for chain {manifest.chain_id}, the node is chain {reader.chain_id}")
     problems.extend(_signature_problems(manifest, signature, reader))
     problems.extend(_anchor_problems(manifest, reader))
-    opening, entries = chain_entries(reader.postings_of(manifest.account), manifest)
+    earlier, entries = chain_entries(
+        reader.postings_of(manifest.account),
+        account=manifest.account,
+        currency=manifest.currency,
+        counterparty=manifest.counterparty,
+        period=_period(manifest),
+    )
     problems.extend(f"entries: {p} (entries rebuilt from chain)" for p in verify_entries(entries, manifest))
+    opening = sum(entry.signed_amount for entry in earlier)
     if str(opening) != manifest.opening:
         problems.append(f"entries: opening balance {manifest.opening} in the manifest, {opening} on chain")
+    problems.extend(_history_problems(manifest, [*earlier, *entries]))
     fmt = StatementFormat(manifest.format)
     try:
         listed = file_entries(file, fmt)
@@ -189,14 +202,25 @@ def verify_statement(file: Path, manifest: Manifest, signature: bytes | None, re
     return problems
 
 
+def _history_problems(manifest: Manifest, history: list[LedgerEntry]) -> list[str]:
+    if manifest.history_root is None:
+        return []
+    root, size = entries_root(history)
+    if ("0x" + root.hex(), size) == (manifest.history_root, manifest.history_size):
+        return []
+    return [
+        f"entries: history tree of {manifest.history_size} entries with root {manifest.history_root} in the "
+        f"manifest, {size} entries with root 0x{root.hex()} on chain"
+    ]
+
+
 def _rewrite(manifest: Manifest, fmt: StatementFormat, opening: int, entries: list[LedgerEntry]) -> bytes | None:
-    period = Period(datetime.fromisoformat(manifest.period_start), datetime.fromisoformat(manifest.period_end))
     try:
         statement = Statement.build(
             lambda: entries,
             account=manifest.account,
             currency=manifest.currency,
-            period=period,
+            period=_period(manifest),
             opening=opening,
             sequence=manifest.sequence,
             counterparty=manifest.counterparty,

@@ -1,8 +1,8 @@
-"""Queries for statements: the postings of an account, its opening balance, generated statements, anchors."""
+"""Queries for statements: the postings of an account, generated statements, anchors, the indexed head."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -13,6 +13,7 @@ from tradeledger.anchors.models import StatementAnchor
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.statements.entries import ledger_entry
 from tradeledger.statements.models import GeneratedStatement
+from tradeledger.store.models import IndexerCheckpoint
 
 
 def _touches(account: str, counterparty: str | None) -> ColumnElement[bool]:
@@ -24,29 +25,38 @@ def _touches(account: str, counterparty: str | None) -> ColumnElement[bool]:
     )
 
 
+def _postings(
+    db: Session,
+    *,
+    account: str,
+    currency: str,
+    start: datetime | None,
+    end: datetime,
+    counterparty: str | None,
+) -> Iterator[LedgerPosting]:
+    """The account's postings booked in `[start, end)` (from the first one if `start` is None), in
+    (block number, log index) order, streamed."""
+    query = select(LedgerPosting).where(
+        _touches(account, counterparty), LedgerPosting.currency == currency, LedgerPosting.block_timestamp < end
+    )
+    if start is not None:
+        query = query.where(LedgerPosting.block_timestamp >= start)
+    query = query.order_by(LedgerPosting.block_number, LedgerPosting.log_index).execution_options(yield_per=1000)
+    return iter(db.scalars(query))
+
+
 def entries(
     db: Session,
     *,
     account: str,
     currency: str,
-    start: datetime,
+    start: datetime | None,
     end: datetime,
     counterparty: str | None,
     chain_id: int,
 ) -> Iterator[LedgerEntry]:
-    """The account's entries booked in `[start, end)`, in (block number, log index) order."""
-    query = (
-        select(LedgerPosting)
-        .where(
-            _touches(account, counterparty),
-            LedgerPosting.currency == currency,
-            LedgerPosting.block_timestamp >= start,
-            LedgerPosting.block_timestamp < end,
-        )
-        .order_by(LedgerPosting.block_number, LedgerPosting.log_index)
-        .execution_options(yield_per=1000)
-    )
-    for posting in db.scalars(query):
+    """The account's entries booked in `[start, end)` (see `_postings`), as statements show them."""
+    for posting in _postings(db, account=account, currency=currency, start=start, end=end, counterparty=counterparty):
         yield ledger_entry(
             account,
             entry_id=posting.entry_id,
@@ -67,15 +77,19 @@ def entries(
         )
 
 
-def balance_before(db: Session, *, account: str, currency: str, before: datetime, counterparty: str | None) -> int:
-    """Credits minus debits of the account booked before `before` (with one counterparty, if given)."""
-    query = select(LedgerPosting.credit_account, LedgerPosting.amount).where(
-        _touches(account, counterparty), LedgerPosting.currency == currency, LedgerPosting.block_timestamp < before
-    )
-    balance = 0
-    for credit, amount in db.execute(query.execution_options(yield_per=5000)):
-        balance += amount if credit == account else -amount
-    return balance
+def postings_by_id(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerPosting]:
+    """The postings with these entry ids, wherever they are booked."""
+    found: dict[int, LedgerPosting] = {}
+    ids = sorted(entry_ids)
+    for first in range(0, len(ids), 500):
+        query = select(LedgerPosting).where(LedgerPosting.entry_id.in_(ids[first : first + 500]))
+        found.update((posting.entry_id, posting) for posting in db.scalars(query))
+    return found
+
+
+def indexed_head(db: Session, chain_id: int) -> IndexerCheckpoint | None:
+    """The last block the indexer applied to the read model (None before its first batch)."""
+    return db.get(IndexerCheckpoint, chain_id)
 
 
 def statement(db: Session, statement_id: int) -> GeneratedStatement | None:
@@ -93,6 +107,12 @@ def statements(db: Session, accounts: set[str] | None, after: int | None, limit:
 
 def anchor(db: Session, anchor_id: int) -> StatementAnchor | None:
     return db.get(StatementAnchor, anchor_id)
+
+
+def statement_by_manifest(db: Session, manifest_hash: str) -> GeneratedStatement | None:
+    """The first statement generated here with this manifest (the one behind an anchor), if any."""
+    query = select(GeneratedStatement).where(GeneratedStatement.manifest_hash == manifest_hash)
+    return db.scalar(query.order_by(GeneratedStatement.id).limit(1))
 
 
 def anchor_by_manifest(db: Session, manifest_hash: str) -> StatementAnchor | None:

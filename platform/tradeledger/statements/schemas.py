@@ -40,6 +40,10 @@ class StatementView(BaseModel):
     opening: str
     closing: str
     merkle_root: str
+    history_size: int | None = Field(
+        None, description="entries of the account (and counterparty) in the currency booked before the period end"
+    )
+    history_root: str | None = Field(None, description="RFC 6962 root over those entries (see `/consistency`)")
     manifest_hash: str
     signature: str
     created_at: datetime
@@ -69,6 +73,25 @@ class InclusionProof(BaseModel):
     algorithm: str = "rfc6962-sha256"
 
 
+class ConsistencyProof(BaseModel):
+    """RFC 6962 consistency proof: the later statement's history tree extends the earlier one's.
+
+    A history tree holds every entry of the account, currency (and counterparty) booked before the statement's
+    period end; both roots are in the statements' signed manifests. Check it with
+    `reconciliation.merkle.verify_consistency(old_size, new_size, old_root, new_root, proof)` or
+    `reconciliation.manifest.verify_history(earlier_manifest, later_manifest, proof)`.
+    """
+
+    statement: str
+    from_statement: str
+    old_size: int
+    old_root: str
+    new_size: int
+    new_root: str
+    proof: list[str] = Field(description="RFC 6962 / RFC 9162 consistency proof nodes")
+    algorithm: str = "rfc6962-sha256"
+
+
 class AnchorView(BaseModel):
     """A statement anchored on ReconciliationAnchor and its bilateral status."""
 
@@ -88,3 +111,71 @@ class AnchorView(BaseModel):
     status: str
     tx_hash: str
     block_number: int
+
+
+class FigureDifference(BaseModel):
+    """A figure an anchor holds that the statement rebuilt from the chain does not have."""
+
+    field: str = Field(description="merkle_root, entry_count, total_debits or total_credits")
+    anchored: str
+    chain: str
+
+
+class AnchorCheck(BaseModel):
+    """One anchor of the pair against the statement rebuilt from the chain's `Posted` logs."""
+
+    anchor_id: str
+    account: str
+    merkle_root: str
+    entry_count: int
+    total_debits: str
+    total_credits: str
+    matches_chain: bool
+    differences: list[FigureDifference]
+    statement: str | None = Field(description="the statement generated on this instance that was anchored, if any")
+
+
+class EntryDifference(BaseModel):
+    """One field of one ledger entry on which this instance's read model and the chain disagree."""
+
+    entry_id: str
+    field: str = Field(
+        description="the posting field (amount, debit_account, block_timestamp...), or `entry` when the entry is "
+        "missing on one side"
+    )
+    read_model: str | None = Field(description="the read model's value (null: no such entry in the read model)")
+    chain: str | None = Field(description="the `Posted` log's value (null: no such log for the account)")
+    tx_hash: str | None = Field(description="where the log is on chain, if it is")
+    log_index: int | None = None
+
+
+class ReadModelCheck(BaseModel):
+    """This instance's entries of the pair and period (what its statements are built from) against the chain."""
+
+    merkle_root: str
+    entry_count: int
+    matches_chain: bool
+    differences: list[EntryDifference]
+
+
+class AnchorReconciliationView(BaseModel):
+    """An anchor, its mirror and this instance's read model, each compared with the chain's `Posted` logs.
+
+    The counterparty's entries are not on chain, only its root, count and totals; the chain's logs are, so the
+    side whose anchor differs from them is the side in error, and an altered read model is named entry by entry.
+    """
+
+    anchor_id: str
+    mirror_anchor_id: str | None
+    status: str = Field(description="UNILATERAL, PENDING, AGREED or DISPUTED, as the contract holds it")
+    account: str
+    counterparty: str | None
+    currency: str
+    period_start: datetime
+    period_end: datetime
+    chain_block: int = Field(description="the block through which the chain's logs were read")
+    chain_merkle_root: str
+    chain_entry_count: int
+    anchors: list[AnchorCheck]
+    read_model: ReadModelCheck
+    findings: list[str] = Field(description="what the comparison shows, in words")

@@ -2,7 +2,15 @@
 
 Files are deterministic: the same ledger, account, currency, period, counterparty and format always give the
 same bytes (the header's creation time is the period end, the sequence number follows from the closing
-date), so regenerating a statement reproduces the file, its manifest and its Merkle root exactly.
+date), so regenerating a statement reproduces the file, its manifest and its Merkle root exactly. That holds
+only for a closed period: one that ended before the last block in the read model. A statement of a period
+still open is refused (`period_not_closed`), except the intraday formats (camt.052 reports, camt.054
+notifications), which are cut at that block's time and so are final for the shorter period they state.
+
+Each manifest also carries the statement's history tree: the RFC 6962 tree over every entry of the account,
+currency (and counterparty) booked before the period end, the statement's own entries last. It depends on
+the ledger alone, not on which statements were generated before, and a later statement's history tree extends
+an earlier one's: the consistency proof between them shows that no earlier entry was rewritten.
 """
 
 from __future__ import annotations
@@ -10,34 +18,44 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from reconciliation.canonical import RootingLines, encode_entry
+from reconciliation.canonical import RootingLines, encode_entry, entry_leaf_hash
 from reconciliation.currency import UnknownCurrencyError, exponent
 from reconciliation.entries import LedgerEntry
 from reconciliation.formats import StatementFormat, write_statement
 from reconciliation.manifest import Manifest, build_manifest
-from reconciliation.merkle import MerkleTree, leaf_hash
+from reconciliation.merkle import MerkleTree, StreamingRoot, leaf_hash
 from reconciliation.statements import Period, Statement
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.chain.abi import ZERO_ADDRESS, checksum
+from tradeledger.chain.ledger import block_time
 from tradeledger.chain.manifests import sign_manifest_as
+from tradeledger.chain.rpc import JsonRpc
 from tradeledger.chain.txmanager import ContractCall, KeyRing, SignerNotHostedError
 from tradeledger.codec import InvalidValueError, currency_bytes
-from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
+from tradeledger.errors import ChainUnavailableError, ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.statements import repository
 from tradeledger.statements.models import GeneratedStatement
-from tradeledger.statements.schemas import AnchorView, InclusionProof, SignedManifest, StatementRequest, StatementView
+from tradeledger.statements.schemas import (
+    AnchorView,
+    ConsistencyProof,
+    InclusionProof,
+    SignedManifest,
+    StatementRequest,
+    StatementView,
+)
 
 EPOCH = date(1970, 1, 1)
 MAX_PERIOD_DAYS = 366
 CONTRACT = "ReconciliationAnchor"
+INTRADAY_FORMATS = frozenset({StatementFormat.CAMT052, StatementFormat.CAMT054})
 MEDIA_TYPES = {"xml": "application/xml", "sta": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
@@ -59,6 +77,20 @@ class LedgerChangedError(TradeLedgerError):
     code = "ledger_changed"
     http_status = 409
     title = "Ledger changed since the statement was generated"
+
+
+class PeriodNotClosedError(TradeLedgerError):
+    """The read model cannot hold every entry of the period yet, so the statement would not be final."""
+
+    code = "period_not_closed"
+    http_status = 409
+    title = "Period not closed"
+
+
+class StatementsNotComparableError(TradeLedgerError):
+    code = "statements_not_comparable"
+    http_status = 422
+    title = "Statements not comparable"
 
 
 class StatementAlreadyAnchoredError(TradeLedgerError):
@@ -109,25 +141,67 @@ def spec_of(request: StatementRequest) -> StatementSpec:
     return StatementSpec(account, request.currency, Period(start, end), request.format, counterparty)
 
 
-def _source(db: Session, spec: StatementSpec, chain_id: int) -> Iterator[LedgerEntry]:
+def indexed_until(db: Session, rpc: JsonRpc, chain_id: int) -> datetime | None:
+    """The time of the last block in the read model (None before the first): every entry booked earlier is in it.
+
+    Why the chain's clock and not the wall clock: block timestamps never decrease, so no block still to come
+    can book an entry before this instant, whatever the clocks of the machines say.
+
+    Raises:
+        ChainUnavailableError: the node no longer holds that block (a reorg the indexer has yet to roll back).
+    """
+    head = repository.indexed_head(db, chain_id)
+    if head is None:
+        return None
+    at = block_time(rpc, head.block_hash)
+    if at is None:
+        raise ChainUnavailableError(
+            f"the last indexed block {head.block_number} is no longer on the node (a reorg): retry once re-indexed"
+        )
+    return at
+
+
+def final_spec(spec: StatementSpec, closed_before: datetime | None) -> StatementSpec:
+    """The spec of a final statement: a period closed before `closed_before` (see `indexed_until`), or an
+    intraday report's period cut there.
+
+    Raises:
+        PeriodNotClosedError: the period has not closed yet (or, for an intraday report, not begun).
+    """
+    if closed_before is not None and spec.period.end <= closed_before:
+        return spec
+    if spec.format in INTRADAY_FORMATS and closed_before is not None and closed_before > spec.period.start:
+        return replace(spec, period=Period(spec.period.start, closed_before))
+    indexed = "no block yet" if closed_before is None else f"the block of {closed_before.isoformat()}"
+    raise PeriodNotClosedError(
+        f"the period ends {spec.period.end.isoformat()} but the ledger is indexed through {indexed}: a statement "
+        f"is generated once its period has closed on chain (camt.052 and camt.054 report intraday up to that block)"
+    )
+
+
+def _entries(
+    db: Session, spec: StatementSpec, chain_id: int, start: datetime | None, end: datetime
+) -> Iterator[LedgerEntry]:
     return repository.entries(
         db,
         account=spec.account,
         currency=spec.currency,
-        start=spec.period.start,
-        end=spec.period.end,
+        start=start,
+        end=end,
         counterparty=spec.counterparty,
         chain_id=chain_id,
     )
 
 
-def build(db: Session, spec: StatementSpec, chain_id: int) -> Statement:
-    """Pass one over the read model: the header (opening = Σ earlier postings, totals, closing)."""
-    opening = repository.balance_before(
-        db, account=spec.account, currency=spec.currency, before=spec.period.start, counterparty=spec.counterparty
-    )
-    return Statement.build(
-        lambda: _source(db, spec, chain_id),
+def build(db: Session, spec: StatementSpec, chain_id: int) -> tuple[Statement, StreamingRoot]:
+    """Pass one over the read model: the entries before the period (opening balance and history tree so far),
+    then the header of the period (totals, closing). Pass two (`Statement.lines`) extends the history."""
+    opening, history = 0, StreamingRoot()
+    for entry in _entries(db, spec, chain_id, None, spec.period.start):
+        opening += entry.signed_amount
+        history.add_leaf(encode_entry(entry))
+    statement = Statement.build(
+        lambda: _entries(db, spec, chain_id, spec.period.start, spec.period.end),
         account=spec.account,
         currency=spec.currency,
         period=spec.period,
@@ -135,6 +209,7 @@ def build(db: Session, spec: StatementSpec, chain_id: int) -> Statement:
         sequence=spec.sequence,
         counterparty=spec.counterparty,
     )
+    return statement, history
 
 
 def _issuer(keys: KeyRing, account: str, requester: str) -> str:
@@ -155,6 +230,7 @@ def generate(
     chain_id: int,
     directory: Path,
     spec: StatementSpec,
+    closed_before: datetime | None,
     viewer: str,
     viewer_kind: MemberKind | None,
 ) -> GeneratedStatement:
@@ -166,15 +242,20 @@ def generate(
         chain_id: the chain the postings come from.
         directory: where statement files are stored (content-addressed by SHA-256).
         spec: what the statement covers.
+        closed_before: `indexed_until`: periods ending by then are closed (see `final_spec`).
         viewer: the requesting member; must see the account (owner or sponsor bank).
         viewer_kind: the requesting member's kind.
+
+    Raises:
+        PeriodNotClosedError: the period is still open.
     """
     if not can_see(db, viewer, viewer_kind, [spec.account]):
         raise ForbiddenError(f"{viewer} may not request statements of {spec.account}")
+    spec = final_spec(spec, closed_before)
     issuer = _issuer(keys, spec.account, viewer)
-    statement = build(db, spec, chain_id)
+    statement, history = build(db, spec, chain_id)
     directory.mkdir(parents=True, exist_ok=True)
-    lines = RootingLines(statement.lines())
+    lines = RootingLines(statement.lines(), history)
     handle, scratch = tempfile.mkstemp(dir=directory, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -187,6 +268,7 @@ def generate(
             tree_size=lines.size,
             issuer=issuer,
             chain_id=chain_id,
+            history=history,
         )
         name = f"{manifest.file_sha256[2:]}.{spec.format.extension}"
         os.replace(scratch, directory / name)
@@ -270,6 +352,8 @@ def view(db: Session, row: GeneratedStatement) -> StatementView:
         opening=manifest.opening,
         closing=manifest.closing,
         merkle_root=row.merkle_root,
+        history_size=manifest.history_size,
+        history_root=manifest.history_root,
         manifest_hash=row.manifest_hash,
         signature=row.signature,
         created_at=row.created_at,
@@ -292,7 +376,8 @@ def inclusion_proof(db: Session, row: GeneratedStatement, entry_id: int, chain_i
     index = None
     leaf = b""
     tree = MerkleTree()
-    for position, entry in enumerate(_source(db, _spec_of_row(row), chain_id)):
+    spec = _spec_of_row(row)
+    for position, entry in enumerate(_entries(db, spec, chain_id, spec.period.start, spec.period.end)):
         encoded = encode_entry(entry)
         tree.append_hash(leaf_hash(encoded))
         if entry.entry_id == entry_id:
@@ -310,6 +395,55 @@ def inclusion_proof(db: Session, row: GeneratedStatement, entry_id: int, chain_i
         leaf_hash="0x" + tree.leaf_hash(index).hex(),
         merkle_root=row.merkle_root,
         audit_path=["0x" + node.hex() for node in tree.inclusion_proof(index)],
+    )
+
+
+def _history(row: GeneratedStatement) -> tuple[int, str]:
+    manifest = manifest_of(row)
+    if manifest.history_size is None or manifest.history_root is None:
+        raise StatementsNotComparableError(f"statement {row.id} has no history tree: regenerate it")
+    return manifest.history_size, manifest.history_root
+
+
+def consistency_proof(
+    db: Session, earlier: GeneratedStatement, later: GeneratedStatement, chain_id: int
+) -> ConsistencyProof:
+    """The RFC 6962 proof that `later`'s history tree extends `earlier`'s, from the read model.
+
+    Both history roots are in signed (and, once anchored, anchored) manifests, so the proof shows that the
+    ledger of the account up to `earlier`'s period end is exactly what it was when `earlier` was issued.
+
+    Raises:
+        StatementsNotComparableError: another account, currency or counterparty; `earlier` ends after
+            `later`; or a manifest without a history tree.
+        LedgerChangedError: the read model no longer gives both signed history roots (an entry changed).
+    """
+    if (earlier.account, earlier.currency, earlier.counterparty) != (later.account, later.currency, later.counterparty):
+        raise StatementsNotComparableError(
+            f"statements {earlier.id} and {later.id} differ in account, currency or counterparty"
+        )
+    if earlier.period_end > later.period_end:
+        raise StatementsNotComparableError(f"statement {earlier.id} ends after statement {later.id}")
+    old_size, old_root = _history(earlier)
+    new_size, new_root = _history(later)
+    spec = _spec_of_row(later)
+    tree = MerkleTree(entry_leaf_hash(entry) for entry in _entries(db, spec, chain_id, None, spec.period.end))
+    earlier_holds = old_size <= tree.size and "0x" + tree.root(old_size).hex() == old_root
+    later_holds = tree.size == new_size and "0x" + tree.root().hex() == new_root
+    for row, root, holds in ((earlier, old_root, earlier_holds), (later, new_root, later_holds)):
+        if not holds:
+            raise LedgerChangedError(
+                f"the read model no longer gives statement {row.id}'s history root {root}: an entry booked "
+                f"before {row.period_end.isoformat()} changed"
+            )
+    return ConsistencyProof(
+        statement=str(later.id),
+        from_statement=str(earlier.id),
+        old_size=old_size,
+        old_root=old_root,
+        new_size=new_size,
+        new_root=new_root,
+        proof=["0x" + node.hex() for node in tree.consistency_proof(old_size, new_size)],
     )
 
 

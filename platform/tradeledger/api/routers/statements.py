@@ -14,11 +14,20 @@ from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, write_then_view
+from tradeledger.chain.ledger import ChainLedgerReader
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
-from tradeledger.statements import service
-from tradeledger.statements.schemas import AnchorView, InclusionProof, SignedManifest, StatementRequest, StatementView
+from tradeledger.statements import bilateral, service
+from tradeledger.statements.schemas import (
+    AnchorReconciliationView,
+    AnchorView,
+    ConsistencyProof,
+    InclusionProof,
+    SignedManifest,
+    StatementRequest,
+    StatementView,
+)
 from tradeledger.store.db import transaction
 
 router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
@@ -26,6 +35,9 @@ StatementCursor = Annotated[
     str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")
 ]
 StatementId = Annotated[int, Path(ge=1, lt=2**63, description="a statement id")]
+EarlierStatementId = Annotated[
+    int, Query(alias="from", ge=1, lt=2**63, description="an earlier statement of the same account and currency")
+]
 STATEMENTS_DIR = "statements"
 
 
@@ -38,15 +50,17 @@ def _view(platform: Platform, member: str, kind: MemberKind | None, statement_id
 def create_statement(
     body: StatementRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
 ) -> StatementView:
-    """Generate a statement file of an account (the caller's own or a sponsored client's), sign its manifest."""
+    """Generate and sign a statement of an account for a closed period (camt.052/054: intraday, to the indexed head)."""
     spec = service.spec_of(body)
+    chain_id = platform.transactions.chain_id
     with transaction(platform.sessions) as db:
         row = service.generate(
             db,
             keys=platform.keys,
-            chain_id=platform.transactions.chain_id,
+            chain_id=chain_id,
             directory=platform.settings.data_dir / STATEMENTS_DIR,
             spec=spec,
+            closed_before=service.indexed_until(db, platform.transactions.rpc, chain_id),
             viewer=principal.member,
             viewer_kind=principal.kind,
         )
@@ -111,6 +125,17 @@ def get_entry_proof(
         return service.inclusion_proof(db, row, entry_id, platform.transactions.chain_id)
 
 
+@router.get("/statements/{statement_id}/consistency", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_consistency_proof(
+    statement_id: StatementId, earlier: EarlierStatementId, platform: PlatformDep, principal: PrincipalDep
+) -> ConsistencyProof:
+    """RFC 6962 consistency proof that this statement's history tree extends an earlier statement's."""
+    with platform.sessions() as db:
+        later = service.visible_statement(db, principal.member, principal.kind, statement_id)
+        before = service.visible_statement(db, principal.member, principal.kind, earlier)
+        return service.consistency_proof(db, before, later, platform.transactions.chain_id)
+
+
 @router.post("/statements/{statement_id}/anchor", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 async def anchor_statement(
     statement_id: StatementId,
@@ -148,3 +173,21 @@ def get_anchor(anchor_id: ObjectId, platform: PlatformDep, principal: PrincipalD
     """One anchor and its bilateral status (PENDING until the counterparty anchors its mirror)."""
     with platform.sessions() as db:
         return service.anchor_view(service.visible_anchor(db, principal.member, principal.kind, anchor_id))
+
+
+@router.get("/anchors/{anchor_id}/reconciliation", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_anchor_reconciliation(
+    anchor_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
+) -> AnchorReconciliationView:
+    """The anchor and its mirror against the chain's ledger, and this instance's read model entry by entry."""
+    reader = ChainLedgerReader(
+        platform.transactions.rpc,
+        settlement=platform.address("Settlement"),
+        anchor=platform.address(service.CONTRACT),
+        membership=platform.address("Membership"),
+    )
+    chain_id = platform.transactions.chain_id
+    with platform.sessions() as db:
+        service.visible_anchor(db, principal.member, principal.kind, anchor_id)
+        closed_before = service.indexed_until(db, platform.transactions.rpc, chain_id)
+        return bilateral.reconcile(db, anchor_id, reader, chain_id, closed_before)
