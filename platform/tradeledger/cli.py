@@ -316,7 +316,12 @@ def statements_generate(
     account: str = typer.Option(..., "--account", help="the statement account (a member address)"),
     currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
     date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
-    date_to: str | None = typer.Option(None, "--to", help="last UTC day (inclusive); defaults to --from"),
+    date_to: str | None = typer.Option(
+        None, "--to", help="last UTC day (inclusive); without it and --cut-off: up to the last indexed block"
+    ),
+    cut_off: str | None = typer.Option(
+        None, "--cut-off", help="end of the period (exclusive), e.g. 2026-11-26T14:05:00Z"
+    ),
     fmt: str = typer.Option("camt.053.001.08", "--format", help="camt.053.001.08, mt940, csv or json"),
     counterparty: str | None = typer.Option(None, "--counterparty", help="restrict to one counterparty"),
     requester: str | None = typer.Option(None, "--as", help="requesting member (default: the account)"),
@@ -334,14 +339,16 @@ def statements_generate(
                 "account": account,
                 "currency": currency,
                 "date_from": date_from,
-                "date_to": date_to or date_from,
+                "date_to": date_to,
+                "cut_off": cut_off,
                 "format": fmt,
                 "counterparty": counterparty,
             }
         )
     except ValidationError as error:
         first = error.errors()[0]
-        raise TradeLedgerError(f"--{first['loc'][0]}: {first['msg']}", code="invalid_value") from None
+        option = {"date_from": "from", "date_to": "to", "cut_off": "cut-off"}.get(str(first["loc"][0]), first["loc"][0])
+        raise TradeLedgerError(f"--{option}: {first['msg']}", code="invalid_value") from None
     spec = service.spec_of(request)
     settings = _settings()
     platform = open_platform(settings, deploy_if_missing=False)

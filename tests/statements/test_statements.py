@@ -225,6 +225,70 @@ class TestClosedPeriods:
         assert response.json()["code"] == "period_not_closed"
 
 
+class TestCutOff:
+    """A statement without an end runs up to the last indexed block; the end it states, given back as `cut_off`,
+    gives the same file again (and lets the counterparty mirror it)."""
+
+    def _post(self, ledger: Ledger, body: dict[str, Any], who: str = "bank") -> Any:
+        base = {"account": BANK.address, "currency": "USD", "date_from": DAY_2.isoformat(), "format": "json"}
+        return ledger.client(who).post(
+            "/v1/statements", json=base | body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+
+    def test_without_an_end_it_runs_to_the_last_indexed_block_and_regenerates_by_its_cut_off(
+        self, ledger: Ledger
+    ) -> None:
+        with ledger.platform.sessions() as db:
+            chain = ledger.platform.transactions
+            indexed = service.indexed_until(db, chain.rpc, chain.chain_id)
+        so_far = self._post(ledger, {})
+        assert so_far.status_code == 201, so_far.text
+        assert indexed is not None and so_far.json()["period_end"] == _iso(indexed)
+        again = self._post(ledger, {"cut_off": so_far.json()["period_end"]})
+        assert again.status_code == 201, again.text
+        assert again.json()["file_sha256"] == so_far.json()["file_sha256"]
+        whole_day = generate(ledger.client("bank"), BANK.address, DAY_2)  # DAY_2 is closed: DAY_3 has begun
+        assert (so_far.json()["entry_count"], so_far.json()["closing"]) == (
+            whole_day["entry_count"],
+            whole_day["closing"],
+        )
+
+    def test_a_cut_off_within_the_day_leaves_out_what_came_after(self, ledger: Ledger) -> None:
+        whole_day = generate(ledger.client("bank"), BANK.address, DAY_2)
+        morning = self._post(ledger, {"date_to": DAY_2.isoformat(), "cut_off": f"{DAY_2.isoformat()}T06:00:00Z"})
+        assert morning.status_code == 201, morning.text
+        assert morning.json()["period_end"] == f"{DAY_2.isoformat()}T06:00:00Z"
+        assert morning.json()["entry_count"] == 0 < whole_day["entry_count"]  # the day's postings are at 09:00
+        assert morning.json()["closing"] == whole_day["opening"]
+
+    def test_the_counterparty_mirrors_a_statement_to_its_cut_off(self, ledger: Ledger) -> None:
+        mine = self._post(ledger, {"counterparty": OTHER_BANK.address})
+        assert mine.status_code == 201, mine.text
+        mirror = {"account": OTHER_BANK.address, "counterparty": BANK.address, "cut_off": mine.json()["period_end"]}
+        theirs = self._post(ledger, mirror, who="other_bank")
+        assert theirs.status_code == 201, theirs.text
+        assert theirs.json()["merkle_root"] == mine.json()["merkle_root"]
+
+    @pytest.mark.parametrize(
+        ("change", "named"),
+        [
+            ({"cut_off": "2031-03-04T06:00:00"}, "time zone"),
+            ({"cut_off": "2031-03-04T06:00:00.5Z"}, "whole seconds"),
+            ({"cut_off": "2031-03-03T23:00:00Z"}, "not after the period's start"),
+            ({"date_to": "2031-03-04", "cut_off": "2031-03-05T01:00:00Z"}, "after the end of date_to"),
+        ],
+    )
+    def test_bad_cut_offs_are_422_naming_the_problem(self, ledger: Ledger, change: dict[str, str], named: str) -> None:
+        response = self._post(ledger, change)
+        assert response.status_code == 422, response.text
+        assert named in response.json()["detail"]
+
+    def test_a_cut_off_after_the_last_indexed_block_is_refused(self, ledger: Ledger) -> None:
+        response = self._post(ledger, {"cut_off": "2031-03-09T00:00:00Z"})
+        assert response.status_code == 409
+        assert response.json()["code"] == "period_not_closed"
+
+
 def _iso(instant: datetime) -> str:
     return instant.isoformat().replace("+00:00", "Z")
 

@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,21 +59,29 @@ def file_problems(saved: SavedStatement) -> list[str]:
 class Reports:
     """Statements, anchors, reconciliation and audit over the ledger the trade left behind."""
 
-    def __init__(self, api: Api, cast: Cast, outcome: TradeOutcome, out: Path, period: Callable[[], JsonObject]):
+    def __init__(self, api: Api, cast: Cast, outcome: TradeOutcome, out: Path, today: date) -> None:
         self.api = api
         self.cast = cast
         self.outcome = outcome
         self.out = out
-        self.period = period  # the statement period every statement of this run covers
+        self.today = today
 
-    def statement(self, party: Party, fmt: StatementFormat, *, counterparty: Party | None = None) -> SavedStatement:
-        body: dict[str, Any] = {"account": party.address, "currency": "USD", "format": fmt.value, **self.period()}
-        if counterparty is not None:
-            body["counterparty"] = counterparty.address
+    def statement(
+        self, party: Party, fmt: StatementFormat, *, counterparty: Party | None = None, cut_off: str | None = None
+    ) -> SavedStatement:
+        """Today's statement so far (up to the last indexed block), or up to `cut_off`."""
+        body: dict[str, Any] = {
+            "account": party.address,
+            "currency": "USD",
+            "format": fmt.value,
+            "date_from": self.today.isoformat(),
+            "counterparty": None if counterparty is None else counterparty.address,
+            "cut_off": cut_off,
+        }
         view = self.api.post(party, "/v1/statements", body, expect=201)
         folder = self.out / "statements" / _slug(party.member.name)
         folder.mkdir(parents=True, exist_ok=True)
-        stem = view["statement_id"] if counterparty is None else f"{view['statement_id']}-pair"
+        stem = f"{view['statement_id']}-{_slug(view['period_end'])}" + ("" if counterparty is None else "-pair")
         file = folder / f"{stem}.{fmt.extension}"
         file.write_bytes(self.api.download(party, f"/v1/statements/{view['id']}/file"))
         manifest = folder / f"{stem}.{fmt.extension}.manifest.json"
@@ -106,7 +115,7 @@ class Reports:
         statuses, anchored_files = [], []
         for first, second in pairs:
             one = self.statement(first, StatementFormat.CAMT053, counterparty=second)
-            two = self.statement(second, StatementFormat.CAMT053, counterparty=first)
+            two = self.statement(second, StatementFormat.CAMT053, counterparty=first, cut_off=one.view["period_end"])
             if one.view["merkle_root"] != two.view["merkle_root"]:
                 raise DemoStepError(f"bilateral anchors: {first.member.name} and {second.member.name} differ")
             self.api.post(first, f"/v1/statements/{one.view['id']}/anchor")

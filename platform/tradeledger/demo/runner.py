@@ -26,7 +26,7 @@ from tradeledger.chain.manifest import DeploymentManifest
 from tradeledger.config import Settings
 from tradeledger.demo.consortium import DemoMember, bootstrap_demo
 from tradeledger.demo.reports import STATEMENT_FORMATS, Reports
-from tradeledger.demo.trade import Cast, Check, JsonObject, Trade
+from tradeledger.demo.trade import Cast, Check, Trade
 from tradeledger.errors import ConfigurationError
 
 HTTP_TIMEOUT_S = 120.0  # a write answers once its block is indexed; a busy machine needs more than the default
@@ -139,7 +139,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
     """The whole trade and its reconciliation, with a progress bar; returns the summary's checks."""
     cast = Cast.of(target.members, target.client)
     trade = Trade(cast)
-    reports = Reports(trade.api, cast, trade.outcome, out, lambda: _today(trade))
+    reports = Reports(trade.api, cast, trade.outcome, out, trade.today)
     steps = (
         ("purchase order", trade.purchase_order),
         ("letter of credit: issue, advise, confirm, amend", trade.letter_of_credit),
@@ -172,7 +172,3 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
         )
         advance("done")
     return trade.outcome.checks
-
-
-def _today(trade: Trade) -> JsonObject:
-    return {"date_from": trade.today.isoformat(), "date_to": trade.today.isoformat()}

@@ -13,7 +13,6 @@ from tradeledger.chain.abi import ZERO_ADDRESS
 from tradeledger.codec import reference_text
 from tradeledger.settlements.models import PostingKind
 
-
 LC_PAYMENT_KINDS = (PostingKind.LC_HONOUR, PostingKind.LC_REIMBURSEMENT)
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
 

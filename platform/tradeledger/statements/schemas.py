@@ -11,12 +11,22 @@ from reconciliation.formats import StatementFormat
 
 
 class StatementRequest(BaseModel):
-    """Generate a statement of one account and currency over whole UTC days."""
+    """Generate a statement of one account and currency: whole UTC days, or up to a cut-off."""
 
     account: str = Field(description="the statement account (a member address)", examples=["0x..."])
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
     date_from: date = Field(description="first business day (UTC) of the period")
-    date_to: date = Field(description="last business day (UTC) of the period, inclusive")
+    date_to: date | None = Field(
+        None,
+        description="last business day (UTC) of the period, inclusive; without it and without `cut_off`, the "
+        "statement runs up to the last block in the read model (its `period_end` says where)",
+    )
+    cut_off: datetime | None = Field(
+        None,
+        description="end of the period (exclusive; whole seconds, with a time zone) for a statement of part of a "
+        "day: pass an earlier statement's `period_end` to regenerate it, or the counterparty's to mirror it",
+        examples=["2026-11-26T14:05:00Z"],
+    )
     format: StatementFormat = Field(StatementFormat.CAMT053, description="file format")
     counterparty: str | None = Field(None, description="restrict to movements with this member (bilateral)")
 

@@ -4,8 +4,9 @@ Files are deterministic: the same ledger, account, currency, period, counterpart
 same bytes (the header's creation time is the period end, the sequence number follows from the closing
 date), so regenerating a statement reproduces the file, its manifest and its Merkle root exactly. That holds
 only for a closed period: one that ended before the last block in the read model. A statement of a period
-still open is refused (`period_not_closed`), except the intraday formats (camt.052 reports, camt.054
-notifications), which are cut at that block's time and so are final for the shorter period they state.
+still open is refused (`period_not_closed`). A request without an end (no `date_to`, no `cut_off`), and the
+intraday formats (camt.052 reports, camt.054 notifications), are cut at that block's time instead, and so are
+final for the shorter period they state: asking again with that end as `cut_off` gives the same file.
 
 Each manifest also carries the statement's history tree: the RFC 6962 tree over every entry of the account,
 currency (and counterparty) booked before the period end, the statement's own entries last. It depends on
@@ -108,6 +109,7 @@ class StatementSpec:
     period: Period
     format: StatementFormat
     counterparty: str | None
+    to_head: bool = False  # no end was asked for: the period runs up to the last indexed block
 
     @property
     def sequence(self) -> int:
@@ -132,13 +134,35 @@ def spec_of(request: StatementRequest) -> StatementSpec:
         exponent(request.currency)
     except UnknownCurrencyError as error:
         raise InvalidValueError(str(error)) from None
-    if request.date_to < request.date_from:
+    start = _midnight(request.date_from)
+    if request.date_to is not None and request.date_to < request.date_from:
         raise InvalidValueError(f"date_to {request.date_to} is before date_from {request.date_from}")
-    if (request.date_to - request.date_from).days >= MAX_PERIOD_DAYS:
+    last_day_end = None if request.date_to is None else _midnight(request.date_to) + timedelta(days=1)
+    end = last_day_end or start + timedelta(days=MAX_PERIOD_DAYS)
+    if request.cut_off is not None:
+        end = _cut_off(request.cut_off, start, last_day_end)
+    if end - start > timedelta(days=MAX_PERIOD_DAYS):
         raise InvalidValueError(f"a statement covers at most {MAX_PERIOD_DAYS} days")
-    start = datetime(request.date_from.year, request.date_from.month, request.date_from.day, tzinfo=UTC)
-    end = datetime(request.date_to.year, request.date_to.month, request.date_to.day, tzinfo=UTC) + timedelta(days=1)
-    return StatementSpec(account, request.currency, Period(start, end), request.format, counterparty)
+    to_head = request.date_to is None and request.cut_off is None
+    return StatementSpec(account, request.currency, Period(start, end), request.format, counterparty, to_head)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _cut_off(cut_off: datetime, start: datetime, last_day_end: datetime | None) -> datetime:
+    """A cut-off as the end of a period: an instant in whole seconds (as anchors record it) after its start."""
+    if cut_off.tzinfo is None:
+        raise InvalidValueError(f"cut_off {cut_off.isoformat()} needs a time zone (e.g. Z for UTC)")
+    if cut_off.microsecond:
+        raise InvalidValueError(f"cut_off {cut_off.isoformat()} must be in whole seconds")
+    cut_off = cut_off.astimezone(UTC)
+    if cut_off <= start:
+        raise InvalidValueError(f"cut_off {cut_off.isoformat()} is not after the period's start {start.isoformat()}")
+    if last_day_end is not None and cut_off > last_day_end:
+        raise InvalidValueError(f"cut_off {cut_off.isoformat()} is after the end of date_to")
+    return cut_off
 
 
 def indexed_until(db: Session, rpc: JsonRpc, chain_id: int) -> datetime | None:
@@ -162,20 +186,22 @@ def indexed_until(db: Session, rpc: JsonRpc, chain_id: int) -> datetime | None:
 
 
 def final_spec(spec: StatementSpec, closed_before: datetime | None) -> StatementSpec:
-    """The spec of a final statement: a period closed before `closed_before` (see `indexed_until`), or an
-    intraday report's period cut there.
+    """The spec of a final statement: a period closed before `closed_before` (see `indexed_until`), or, for a
+    request without an end or an intraday report, the period cut there.
 
     Raises:
-        PeriodNotClosedError: the period has not closed yet (or, for an intraday report, not begun).
+        PeriodNotClosedError: the period has not closed yet (or, when it is to be cut, not begun).
     """
     if closed_before is not None and spec.period.end <= closed_before:
         return spec
-    if spec.format in INTRADAY_FORMATS and closed_before is not None and closed_before > spec.period.start:
+    cut = spec.to_head or spec.format in INTRADAY_FORMATS
+    if cut and closed_before is not None and closed_before > spec.period.start:
         return replace(spec, period=Period(spec.period.start, closed_before))
     indexed = "no block yet" if closed_before is None else f"the block of {closed_before.isoformat()}"
     raise PeriodNotClosedError(
         f"the period ends {spec.period.end.isoformat()} but the ledger is indexed through {indexed}: a statement "
-        f"is generated once its period has closed on chain (camt.052 and camt.054 report intraday up to that block)"
+        "is generated once its period has closed on chain (without date_to and cut_off a statement runs up to "
+        "that block, as camt.052 and camt.054 reports always do)"
     )
 
 
