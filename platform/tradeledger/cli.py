@@ -6,14 +6,19 @@ import functools
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, BinaryIO, ParamSpec, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.backends import DevChain
@@ -22,6 +27,7 @@ from tradeledger.config import Settings, load_settings
 from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
+from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 
@@ -45,8 +51,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except TradeLedgerError as error:
-            line = escape(f"[{error.code}]: {error.message}")
-            errors.print(f"[bold red]error[/] {line}", highlight=False, soft_wrap=True)
+            text = escape(f"[{error.code}]: {error.message}")  # a code in brackets is no markup tag
+            errors.print(f"[bold red]error[/] {text}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -490,3 +496,345 @@ def audit_verify(
         highlight=False,
         soft_wrap=True,
     )
+
+
+reconcile_app = typer.Typer(
+    help="Books-vs-ledger reconciliation: run, list, breaks, export, assign, resolve, reopen.", no_args_is_help=True
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+RECONCILE_OPTIONS = {
+    "account": "--account",
+    "currency": "--currency",
+    "date_from": "--from",
+    "date_to": "--to",
+    "format": "--format",
+    "mapping": "--mapping",
+    "amount_tolerance_minor": "--amount-tolerance",
+    "amount_tolerance_bps": "--amount-tolerance-bps",
+    "date_window_days": "--date-window",
+    "assignee": "--to",
+    "note": "--note",
+}
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _validated(model: type[ModelT], values: dict[str, object]) -> ModelT:
+    """The model, or one line naming the option at fault."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "input"
+        raise TradeLedgerError(f"{RECONCILE_OPTIONS.get(name, name)}: {first['msg']}", code="invalid_value") from None
+
+
+@contextmanager
+def _local_database() -> Iterator[sessionmaker[Session]]:
+    """Sessions on the data directory's database (migrated), for commands that need no chain."""
+    settings = _settings()
+    engine = make_engine(database_url(settings.database_url, settings.data_dir))
+    try:
+        migrate(engine)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def _member_address(value: str, option: str) -> str:
+    try:
+        return checksum(value)
+    except ValueError:
+        raise TradeLedgerError(f"{option} {value!r} is not an address", code="invalid_value") from None
+
+
+def _kind(db: Session, member: str) -> MemberKind | None:
+    from tradeledger.members.models import Member
+
+    row = db.get(Member, member)
+    return None if row is None else row.kind
+
+
+class _ProgressBars:
+    """The reconciliation service's progress reports as one rich progress bar per stage."""
+
+    def __init__(self, bars: Progress) -> None:
+        self._bars = bars
+        self._task: TaskID | None = None
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.finish()
+        self._task = self._bars.add_task(stage, total=total)
+
+    def advance(self, amount: int) -> None:
+        if self._task is not None:
+            self._bars.advance(self._task, amount)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            task = next(task for task in self._bars.tasks if task.id == self._task)
+            total = task.total if task.total is not None else 1
+            self._bars.update(self._task, total=total, completed=total)
+        self._task = None
+
+
+@contextmanager
+def _readable(path: Path, option: str) -> Iterator[BinaryIO]:
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise TradeLedgerError(f"{option}: cannot read {path} ({error.strerror})", code="invalid_value") from None
+    with stream:
+        yield stream
+
+
+def _days(start: datetime, end: datetime) -> str:
+    last = (end - timedelta(microseconds=1)).date()
+    return f"{start.date()}..{last}"
+
+
+@reconcile_app.command("run")
+@reports_errors
+def reconcile_run(
+    books: Annotated[Path, typer.Option("--books", help="the books file")],
+    account: str = typer.Option(..., "--account", help="the reconciled account (a member address)"),
+    currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
+    date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
+    date_to: str | None = typer.Option(None, "--to", help="last UTC day (inclusive); defaults to --from"),
+    fmt: str = typer.Option(..., "--format", help="csv, camt.053 or mt940"),
+    mapping: str | None = typer.Option(
+        None, "--mapping", help="CSV column mapping: a JSON object, or @FILE holding one (default: our CSV statement)"
+    ),
+    amount_tolerance: int | None = typer.Option(None, "--amount-tolerance", help="minor units (default 1)"),
+    amount_tolerance_bps: int | None = typer.Option(None, "--amount-tolerance-bps", help="basis points (default 1)"),
+    date_window: int | None = typer.Option(None, "--date-window", help="days either way (default 2)"),
+    requester: str | None = typer.Option(None, "--as", help="the member running it (default: the account)"),
+) -> None:
+    """Reconcile an account's indexed ledger of a period against a books file; print the summary."""
+    from tradeledger.reconciliations import service
+    from tradeledger.reconciliations.schemas import RunRequest
+
+    if mapping is not None and mapping.startswith("@"):
+        try:
+            mapping = Path(mapping[1:]).read_text(encoding="utf-8")
+        except OSError as error:
+            raise TradeLedgerError(
+                f"--mapping: cannot read {mapping[1:]} ({error.strerror})", code="invalid_value"
+            ) from None
+    values: dict[str, object] = {
+        "account": account,
+        "currency": currency,
+        "date_from": date_from,
+        "date_to": date_to or date_from,
+        "format": fmt,
+        "mapping": mapping,
+        "amount_tolerance_minor": amount_tolerance,
+        "amount_tolerance_bps": amount_tolerance_bps,
+        "date_window_days": date_window,
+    }
+    request = _validated(RunRequest, {name: value for name, value in values.items() if value is not None})
+    spec = service.spec_of(request)
+    viewer = _member_address(requester, "--as") if requester else spec.ledger.account
+    platform = open_platform(_settings(), deploy_if_missing=False)
+    try:
+        platform.indexer.catch_up()
+        with _readable(books, "--books") as stream, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+            console=console,
+        ) as display:  # fmt: skip
+            bars = _ProgressBars(display)
+            imported = service.import_books(spec, stream, books.name, bars)
+            with transaction(platform.sessions) as db:
+                run = service.create_run(
+                    db,
+                    spec=spec,
+                    books=imported,
+                    chain_id=platform.transactions.chain_id,
+                    actor=viewer,
+                    actor_kind=_kind(db, viewer),
+                    progress=bars,
+                )
+                view = service.run_view(db, run)
+            bars.finish()
+    finally:
+        platform.close()
+    summary = Table(title=f"reconciliation run {view.id}", show_header=False)
+    for key, value in (
+        ("account", f"{view.account} {view.currency} {_days(view.period_start, view.period_end)}"),
+        ("books file", f"{view.books_file.name} ({view.books_file.format}) sha256 {view.books_file.sha256}"),
+        ("ledger entries", f"{view.ledger_entries.total}: {view.ledger_entries.matched} matched, "
+                           f"{view.ledger_entries.unmatched} unmatched"),
+        ("book lines", f"{view.book_lines.total}: {view.book_lines.matched} matched, {view.book_lines.unmatched} "
+                       f"unmatched, {view.books_file.lines_out_of_scope} in other currencies left out"),
+    ):  # fmt: skip
+        summary.add_row(key, value)
+    breaks = [(category, count) for category, count in view.breaks_by_category.items() if count]
+    for category, count in breaks or [("breaks", 0)]:
+        summary.add_row(category, str(count))
+    console.print(summary)
+
+
+@reconcile_app.command("list")
+@reports_errors
+def reconcile_list(account: str | None = typer.Option(None, "--account", help="only this account")) -> None:
+    """List reconciliation runs."""
+    from tradeledger.reconciliations import repository, service
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    with _local_database() as sessions, sessions() as db:
+        views = [service.run_view(db, row) for row in repository.runs(db, accounts, None, 10_000)]
+    table = Table(title="reconciliation runs")
+    for column in ("id", "account", "currency", "period", "books file", "ledger", "books", "breaks", "open"):
+        table.add_column(column, overflow="fold")
+    for v in views:
+        table.add_row(
+            v.id,
+            v.account,
+            v.currency,
+            _days(v.period_start, v.period_end),
+            f"{v.books_file.name} ({v.books_file.format})",
+            f"{v.ledger_entries.matched}/{v.ledger_entries.total}",
+            f"{v.book_lines.matched}/{v.book_lines.total}",
+            str(sum(v.breaks_by_category.values())),
+            str(v.breaks_by_status["open"]),
+        )
+    console.print(table)
+
+
+@reconcile_app.command("breaks")
+@reports_errors
+def reconcile_breaks(
+    run_id: int = typer.Argument(..., help="the run id"),
+    category: str | None = typer.Option(None, "--category", help="only this category (e.g. AMOUNT_MISMATCH)"),
+    status: str | None = typer.Option(None, "--status", help="open, assigned or resolved"),
+    limit: int = typer.Option(500, "--limit", min=1, help="show at most this many"),
+) -> None:
+    """List a run's breaks."""
+    from reconciliation.matching import BreakCategory, BreakStatus
+    from tradeledger.reconciliations import repository, service
+    from tradeledger.reconciliations.export import decimal_text
+
+    try:
+        wanted_category = None if category is None else BreakCategory(category.upper())
+        wanted_status = None if status is None else BreakStatus(status.lower())
+    except ValueError as error:
+        raise TradeLedgerError(f"{error}", code="invalid_value") from None
+    with _local_database() as sessions, sessions() as db:
+        run = repository.run(db, run_id)
+        if run is None:
+            raise service.RunNotFoundError(f"no reconciliation run {run_id}")
+        rows = service.list_breaks(db, run, wanted_category, wanted_status, None, limit)
+        total = repository.count_breaks(
+            db, run_id, category=None if wanted_category is None else wanted_category.value, status=wanted_status
+        )
+    table = Table(title=f"breaks of run {run_id} ({len(rows)} of {total})")
+    for column in ("id", "category", "status", "currency", "ledger", "books", "difference", "references", "detail"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.category + (f" {row.subtype}" if row.subtype else ""),
+            row.status.value + (f" ({row.assignee})" if row.assignee else ""),
+            row.currency or "-",
+            decimal_text(row.ledger_amount, row.currency) or "-",
+            decimal_text(row.book_amount, row.book_currency or row.currency) or "-",
+            decimal_text(row.difference, row.currency) or "-",
+            " ".join(dict.fromkeys([*row.ledger_references, *row.book_references])) or "-",
+            row.detail,
+        )
+    console.print(table)
+    if total > len(rows):
+        console.print(f"{total - len(rows)} more: `tradeledger reconcile export {run_id}` writes them all")
+
+
+@reconcile_app.command("export")
+@reports_errors
+def reconcile_export(
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    run_id: int = typer.Argument(..., help="the run id"),
+    fmt: str = typer.Option("csv", "--format", help="csv or json"),
+) -> None:
+    """Write every break of a run, with its status, as CSV (Excel-friendly) or JSON."""
+    from tradeledger.reconciliations import repository, service
+    from tradeledger.reconciliations.export import export
+    from tradeledger.reconciliations.schemas import ExportFormat
+
+    try:
+        export_format = ExportFormat(fmt.lower())
+    except ValueError:
+        raise TradeLedgerError(f"--format: {fmt!r} is not csv or json", code="invalid_value") from None
+    scratch = out.with_name(out.name + ".part")
+    with _local_database() as sessions, sessions() as db:
+        run = repository.run(db, run_id)
+        if run is None:
+            raise service.RunNotFoundError(f"no reconciliation run {run_id}")
+        try:
+            with scratch.open("wb") as handle:
+                for chunk in export(db, run, export_format):
+                    handle.write(chunk)
+            scratch.replace(out)
+        except OSError as error:
+            scratch.unlink(missing_ok=True)
+            raise TradeLedgerError(f"--out: cannot write {out} ({error.strerror})", code="invalid_value") from None
+        count = repository.count_breaks(db, run_id)
+    console.print(f"wrote {count} breaks of run {run_id} to {out}")
+
+
+def _change_break(
+    break_id: int, action: str, note: str | None, requester: str | None, assignee: str | None = None
+) -> None:
+    from tradeledger.reconciliations import repository, service
+
+    with _local_database() as sessions, transaction(sessions) as db:
+        found = repository.break_row(db, break_id)
+        run = None if found is None else repository.run(db, found.run_id)
+        if found is None or run is None:
+            raise service.BreakNotFoundError(f"no break {break_id}")
+        actor = _member_address(requester, "--as") if requester else run.account
+        row = service.change_status(
+            db, run_id=run.id, break_id=break_id, action=action, actor=actor, actor_kind=_kind(db, actor), note=note,
+            assignee=assignee,
+        )  # fmt: skip
+        status, who = row.status.value, row.assignee
+    console.print(f"break {break_id} is {status}" + (f" (assigned to {who})" if who else ""))
+
+
+@reconcile_app.command("assign")
+@reports_errors
+def reconcile_assign(
+    break_id: int = typer.Argument(..., help="the break id"),
+    assignee: str = typer.Option(..., "--to", help="who works on it"),
+    note: str | None = typer.Option(None, "--note", help="why, or what to do"),
+    requester: str | None = typer.Option(None, "--as", help="the member making the change (default: the account)"),
+) -> None:
+    """Assign an open break (or reassign an assigned one) to someone."""
+    from tradeledger.reconciliations.schemas import AssignRequest
+
+    body = _validated(AssignRequest, {"assignee": assignee, "note": note})
+    _change_break(break_id, "assign", body.note, requester, body.assignee)
+
+
+@reconcile_app.command("resolve")
+@reports_errors
+def reconcile_resolve(
+    break_id: int = typer.Argument(..., help="the break id"),
+    note: str = typer.Option(..., "--note", help="how it was resolved (required)"),
+    requester: str | None = typer.Option(None, "--as", help="the member making the change (default: the account)"),
+) -> None:
+    """Resolve an open or assigned break."""
+    from tradeledger.reconciliations.schemas import ResolveRequest
+
+    _change_break(break_id, "resolve", _validated(ResolveRequest, {"note": note}).note, requester)
+
+
+@reconcile_app.command("reopen")
+@reports_errors
+def reconcile_reopen(
+    break_id: int = typer.Argument(..., help="the break id"),
+    note: str | None = typer.Option(None, "--note", help="why"),
+    requester: str | None = typer.Option(None, "--as", help="the member making the change (default: the account)"),
+) -> None:
+    """Reopen a resolved break."""
+    from tradeledger.reconciliations.schemas import ReopenRequest
+
+    _change_break(break_id, "reopen", _validated(ReopenRequest, {"note": note}).note, requester)

@@ -69,7 +69,18 @@ def objects(consortium: Consortium) -> dict[str, str]:
     )
     assert first_entry is not None, statement
     anchored = trader.post(f"/v1/statements/{statement['id']}/anchor", headers={"Idempotency-Key": "bola-anchor"})
+    run = trader.post(
+        "/v1/reconciliations",
+        data={"account": TRADER.address, "currency": "USD", "date_from": (today - timedelta(days=1)).isoformat(),
+              "date_to": (today + timedelta(days=1)).isoformat(), "format": "csv",
+              "mapping": '{"booking_date": "Date", "amount": "Amount", "fixed_currency": "USD"}'},
+        files={"books": ("books.csv", b"Date,Amount\n2031-01-01,1.00\n")},
+        headers={"Idempotency-Key": "bola-reconciliation"},
+    ).json()  # fmt: skip
+    first_break = trader.get(f"/v1/reconciliations/{run['id']}/breaks").json()["items"][0]
     return {
+        "run_id": run["id"],
+        "break_id": first_break["id"],
         "statement_id": statement["id"],
         "entry_id": first_entry.group(1),
         "anchor_id": anchored.json()["anchor_id"],
@@ -109,6 +120,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/lcs/{lc_id}/amendments/{amendment_id}/accept": {},
     "/v1/lcs/{lc_id}/presentations": {"documents": [INVOICE], "amount": 100, "shipment_date": SOON},
     "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse": {"discrepancies": ["X"], "disposition": "returning"},
+    "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
+    "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
 }
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
@@ -117,7 +130,8 @@ INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/propo
 NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
 
 
-MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id")
+MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
+            "run_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 

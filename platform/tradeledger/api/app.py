@@ -16,6 +16,7 @@ from tradeledger.api.routers import (
     lcs,
     members,
     orders,
+    reconciliations,
     settlements,
     statements,
     transactions,
@@ -45,13 +46,18 @@ def create_app(platform: Platform) -> FastAPI:
         members.router,
         members.governance,
         orders.router,
+        reconciliations.router,
         settlements.router,
         statements.router,
         transactions.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions)
-    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)  # outermost: before anything reads the body
+    app.add_middleware(  # outermost: before anything reads the body
+        BodyLimitMiddleware,
+        limit=MAX_BODY_BYTES,
+        larger={f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES},
+    )
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import Depends, Header
 from fastapi.routing import APIRoute
+from python_multipart.multipart import parse_options_header
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,7 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that need a body; they change nothing
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an in-flight record older than this belonged to a crashed process
+CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
 
 
 class _Outcome:
@@ -89,7 +91,14 @@ class IdempotencyMiddleware:
             )
             return
         fingerprint = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    _canonical_body(headers.get("content-type", ""), body),
+                ]
+            )
         ).hexdigest()
         outcome = await to_thread.run_sync(self._begin, token, key, fingerprint)
         if outcome.reply is not None:
@@ -169,6 +178,19 @@ class IdempotencyMiddleware:
             record.body = captured["body"]
             record.content_type = headers.get("content-type")
             record.location = headers.get("location")
+
+
+def _canonical_body(content_type: str, body: bytes) -> bytes:
+    """The body with a multipart form's boundary replaced by a fixed one.
+
+    Clients draw a random boundary for every request (curl does), so the retry of an upload would otherwise
+    fingerprint as a different request and be refused as a reused key.
+    """
+    media_type, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if media_type != b"multipart/form-data" or not boundary:
+        return body
+    return body.replace(b"--" + boundary, b"--" + CANONICAL_BOUNDARY)
 
 
 async def _read_body(receive: Receive) -> bytes:

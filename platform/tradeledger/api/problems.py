@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -97,19 +98,24 @@ def problem_openapi(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies above `limit` bytes with 413 problem+json, before anything reads them whole."""
+    """Refuse request bodies above `limit` bytes with 413 problem+json, before anything reads them whole.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    `larger` raises the limit for the few paths that take files (path → limit).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -117,18 +123,18 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
+            if received > limit:
                 raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = problem_body(
-            413, "Payload too large", f"request bodies are limited to {self.limit} bytes", "payload_too_large"
+            413, "Payload too large", f"request bodies are limited to {limit} bytes", "payload_too_large"
         )
         headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})

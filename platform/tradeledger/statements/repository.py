@@ -77,6 +77,17 @@ def entries(
         )
 
 
+def balance_before(db: Session, *, account: str, currency: str, before: datetime, counterparty: str | None) -> int:
+    """Credits minus debits of the account booked before `before` (with one counterparty, if given)."""
+    query = select(LedgerPosting.credit_account, LedgerPosting.amount).where(
+        _touches(account, counterparty), LedgerPosting.currency == currency, LedgerPosting.block_timestamp < before
+    )
+    balance = 0
+    for credit, amount in db.execute(query.execution_options(yield_per=5000)):
+        balance += amount if credit == account else -amount
+    return balance
+
+
 def postings_by_id(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerPosting]:
     """The postings with these entry ids, wherever they are booked."""
     found: dict[int, LedgerPosting] = {}

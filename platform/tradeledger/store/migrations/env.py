@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from tradeledger.identity import models as identity  # noqa: F401 - API keys, hosted keys, idempotency
+from tradeledger.reconciliations import models as reconciliations  # noqa: F401 - runs, breaks, status history
 from tradeledger.statements import models as statements  # noqa: F401 - generated statement files
 from tradeledger.store import (
     models,  # noqa: F401 - registers every table on the metadata

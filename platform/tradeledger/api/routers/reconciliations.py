@@ -1,0 +1,214 @@
+"""Books-vs-ledger reconciliation: runs over an uploaded books file, their breaks, status changes and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from reconciliation.matching import BreakCategory, BreakStatus
+from tradeledger.api.auth import PlatformDep, Principal, PrincipalDep
+from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.pagination import Limit, Page
+from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.chain.abi import checksum
+from tradeledger.codec import InvalidValueError
+from tradeledger.reconciliations import export, service
+from tradeledger.reconciliations.schemas import (
+    AssignRequest,
+    BreakDetail,
+    BreakView,
+    ExportFormat,
+    ReopenRequest,
+    ResolveRequest,
+    RunRequest,
+    RunView,
+)
+from tradeledger.runtime import Platform
+from tradeledger.store.db import transaction
+
+MAX_BOOKS_BYTES = 128 * 1024 * 1024
+"""The largest books upload (about a million CSV lines); the API's general body limit is far smaller."""
+
+router = APIRouter(tags=["reconciliations"], route_class=IdempotentRoute)
+RowCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")]
+RunId = Annotated[int, Path(ge=1, lt=2**63, description="a reconciliation run id")]
+BreakId = Annotated[int, Path(ge=1, lt=2**63, description="a break id")]
+BooksUpload = Annotated[
+    UploadFile,
+    File(
+        description=f"the books file (csv, camt.053 or mt940, as `format` says), at most {MAX_BOOKS_BYTES} bytes",
+    ),
+]
+
+
+def _next_cursor(items: list[RunView] | list[BreakView], limit: int) -> str | None:
+    return items[-1].id if len(items) == limit else None
+
+
+@router.post("/reconciliations", status_code=201, responses=ERROR_RESPONSES)
+def create_reconciliation(
+    request: Annotated[RunRequest, Form()],
+    books: BooksUpload,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> RunView:
+    """Reconcile an account's ledger (its own, or a sponsored client's) against an uploaded books file."""
+    spec = service.spec_of(request)
+    imported = service.import_books(spec, books.file, service.file_name(books.filename))
+    with transaction(platform.sessions) as db:
+        run = service.create_run(
+            db,
+            spec=spec,
+            books=imported,
+            chain_id=platform.transactions.chain_id,
+            actor=principal.member,
+            actor_kind=principal.kind,
+        )
+        view = service.run_view(db, run)
+    response.headers["Location"] = f"/v1/reconciliations/{view.id}"
+    return view
+
+
+@router.get("/reconciliations", responses=ERROR_RESPONSES)
+def list_reconciliations(
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    account: Annotated[str | None, Query(description="only runs of this account")] = None,
+    limit: Limit = 50,
+    cursor: RowCursor = None,
+) -> Page[RunView]:
+    """Runs of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
+    if account is not None:
+        try:
+            account = checksum(account)
+        except ValueError:
+            raise InvalidValueError(f"account {account!r} is not an address") from None
+    with platform.sessions() as db:
+        rows = service.list_runs(db, principal.member, principal.kind, account, int(cursor) if cursor else None, limit)
+        items = [service.run_view(db, row) for row in rows]
+    return Page(items=items, next_cursor=_next_cursor(items, limit))
+
+
+@router.get("/reconciliations/{run_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_reconciliation(run_id: RunId, platform: PlatformDep, principal: PrincipalDep) -> RunView:
+    """One run: what it compared, the rules applied, matched and unmatched counts, breaks by category and status."""
+    with platform.sessions() as db:
+        return service.run_view(db, service.visible_run(db, principal.member, principal.kind, run_id))
+
+
+@router.get("/reconciliations/{run_id}/breaks", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def list_breaks(
+    run_id: RunId,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    category: Annotated[BreakCategory | None, Query(description="only this category")] = None,
+    status: Annotated[BreakStatus | None, Query(description="only breaks in this status")] = None,
+    limit: Limit = 50,
+    cursor: RowCursor = None,
+) -> Page[BreakView]:
+    """The run's breaks in id order, optionally of one category and one status."""
+    with platform.sessions() as db:
+        run = service.visible_run(db, principal.member, principal.kind, run_id)
+        rows = service.list_breaks(db, run, category, status, int(cursor) if cursor else None, limit)
+        items = [service.break_view(row) for row in rows]
+    return Page(items=items, next_cursor=_next_cursor(items, limit))
+
+
+@router.get("/reconciliations/{run_id}/breaks/{break_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_break(run_id: RunId, break_id: BreakId, platform: PlatformDep, principal: PrincipalDep) -> BreakDetail:
+    """One break and its status history."""
+    with platform.sessions() as db:
+        row = service.visible_break(db, principal.member, principal.kind, run_id, break_id)
+        return service.break_detail(db, row)
+
+
+def _change(
+    platform: Platform,
+    principal: Principal,
+    run_id: int,
+    break_id: int,
+    action: str,
+    note: str | None,
+    assignee: str | None = None,
+) -> BreakDetail:
+    with transaction(platform.sessions) as db:
+        row = service.change_status(
+            db,
+            run_id=run_id,
+            break_id=break_id,
+            action=action,
+            actor=principal.member,
+            actor_kind=principal.kind,
+            note=note,
+            assignee=assignee,
+        )
+        return service.break_detail(db, row)
+
+
+TRANSITION_RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
+
+
+@router.post("/reconciliations/{run_id}/breaks/{break_id}/assign", responses=TRANSITION_RESPONSES)
+def assign_break(
+    run_id: RunId, break_id: BreakId, body: AssignRequest, platform: PlatformDep, principal: PrincipalDep
+) -> BreakDetail:
+    """Assign an open break (or reassign an assigned one) to someone; 409 `break_transition_invalid` otherwise."""
+    return _change(platform, principal, run_id, break_id, "assign", body.note, body.assignee)
+
+
+@router.post("/reconciliations/{run_id}/breaks/{break_id}/resolve", responses=TRANSITION_RESPONSES)
+def resolve_break(
+    run_id: RunId, break_id: BreakId, body: ResolveRequest, platform: PlatformDep, principal: PrincipalDep
+) -> BreakDetail:
+    """Resolve an open or assigned break with a note saying how; 409 `break_transition_invalid` otherwise."""
+    return _change(platform, principal, run_id, break_id, "resolve", body.note)
+
+
+@router.post("/reconciliations/{run_id}/breaks/{break_id}/reopen", responses=TRANSITION_RESPONSES)
+def reopen_break(
+    run_id: RunId,
+    break_id: BreakId,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    body: Annotated[ReopenRequest | None, Body()] = None,
+) -> BreakDetail:
+    """Reopen a resolved break (the body, with a note, is optional); 409 `break_transition_invalid` otherwise."""
+    return _change(platform, principal, run_id, break_id, "reopen", None if body is None else body.note)
+
+
+@router.get(
+    "/reconciliations/{run_id}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "every break of the run: CSV (UTF-8 with BOM, bilingual headers, Excel-friendly) or JSON "
+            "(`run` and `breaks`)",
+            "content": {"text/csv": {}, "application/json": {}},
+        },
+        **NOT_FOUND_RESPONSE,
+        **ERROR_RESPONSES,
+    },
+)
+def export_breaks(
+    run_id: RunId,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    format: Annotated[ExportFormat, Query(description="csv or json")] = ExportFormat.CSV,  # noqa: A002
+) -> StreamingResponse:
+    """Download every break of the run with its current status, as CSV or JSON."""
+    with platform.sessions() as db:
+        run = service.visible_run(db, principal.member, principal.kind, run_id)
+
+    def chunks() -> Iterator[bytes]:
+        with platform.sessions() as db:
+            yield from export.export(db, run, format)
+
+    return StreamingResponse(
+        chunks(),
+        media_type=export.MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{export.export_name(run, format)}"'},
+    )
