@@ -333,28 +333,20 @@ def statements_generate(
     requester: str | None = typer.Option(None, "--as", help="requesting member (default: the account)"),
 ) -> None:
     """Generate a statement file from the indexed ledger and sign its manifest with the member's key."""
-    from pydantic import ValidationError
-
     from tradeledger.members.models import Member
     from tradeledger.statements import service
     from tradeledger.statements.schemas import StatementRequest
 
-    try:
-        request = StatementRequest.model_validate(
-            {
-                "account": account,
-                "currency": currency,
-                "date_from": date_from,
-                "date_to": date_to,
-                "cut_off": cut_off,
-                "format": fmt,
-                "counterparty": counterparty,
-            }
-        )
-    except ValidationError as error:
-        first = error.errors()[0]
-        option = {"date_from": "from", "date_to": "to", "cut_off": "cut-off"}.get(str(first["loc"][0]), first["loc"][0])
-        raise TradeLedgerError(f"--{option}: {first['msg']}", code="invalid_value") from None
+    values = {
+        "account": account,
+        "currency": currency,
+        "date_from": date_from,
+        "date_to": date_to,
+        "cut_off": cut_off,
+        "format": fmt,
+        "counterparty": counterparty,
+    }
+    request = _validated(StatementRequest, {name: value for name, value in values.items() if value is not None})
     spec = service.spec_of(request)
     settings = _settings()
     platform = open_platform(settings, deploy_if_missing=False)
@@ -503,11 +495,13 @@ reconcile_app = typer.Typer(
 )
 app.add_typer(reconcile_app, name="reconcile")
 
-RECONCILE_OPTIONS = {
+OPTION_NAMES = {
     "account": "--account",
+    "counterparty": "--counterparty",
     "currency": "--currency",
     "date_from": "--from",
     "date_to": "--to",
+    "cut_off": "--cut-off",
     "format": "--format",
     "mapping": "--mapping",
     "amount_tolerance_minor": "--amount-tolerance",
@@ -526,7 +520,7 @@ def _validated(model: type[ModelT], values: dict[str, object]) -> ModelT:
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "input"
-        raise TradeLedgerError(f"{RECONCILE_OPTIONS.get(name, name)}: {first['msg']}", code="invalid_value") from None
+        raise TradeLedgerError(f"{OPTION_NAMES.get(name, name)}: {first['msg']}", code="invalid_value") from None
 
 
 @contextmanager
@@ -600,7 +594,12 @@ def reconcile_run(
     account: str = typer.Option(..., "--account", help="the reconciled account (a member address)"),
     currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
     date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
-    date_to: str | None = typer.Option(None, "--to", help="last UTC day (inclusive); defaults to --from"),
+    date_to: str | None = typer.Option(
+        None, "--to", help="last UTC day (inclusive); without it and --cut-off: up to the last indexed block"
+    ),
+    cut_off: str | None = typer.Option(
+        None, "--cut-off", help="end of the period (exclusive), e.g. 2026-11-26T14:05:00Z"
+    ),
     fmt: str = typer.Option(..., "--format", help="csv, camt.053 or mt940"),
     mapping: str | None = typer.Option(
         None, "--mapping", help="CSV column mapping: a JSON object, or @FILE holding one (default: our CSV statement)"
@@ -613,6 +612,7 @@ def reconcile_run(
     """Reconcile an account's indexed ledger of a period against a books file; print the summary."""
     from tradeledger.reconciliations import service
     from tradeledger.reconciliations.schemas import RunRequest
+    from tradeledger.statements.service import indexed_until
 
     if mapping is not None and mapping.startswith("@"):
         try:
@@ -625,7 +625,8 @@ def reconcile_run(
         "account": account,
         "currency": currency,
         "date_from": date_from,
-        "date_to": date_to or date_from,
+        "date_to": date_to,
+        "cut_off": cut_off,
         "format": fmt,
         "mapping": mapping,
         "amount_tolerance_minor": amount_tolerance,
@@ -644,12 +645,14 @@ def reconcile_run(
         ) as display:  # fmt: skip
             bars = _ProgressBars(display)
             imported = service.import_books(spec, stream, books.name, bars)
+            chain = platform.transactions
             with transaction(platform.sessions) as db:
                 run = service.create_run(
                     db,
                     spec=spec,
                     books=imported,
-                    chain_id=platform.transactions.chain_id,
+                    chain_id=chain.chain_id,
+                    closed_before=indexed_until(db, chain.rpc, chain.chain_id),
                     actor=viewer,
                     actor_kind=_kind(db, viewer),
                     progress=bars,

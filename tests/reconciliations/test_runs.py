@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from tests.reconciliations.helpers import MAPPING, books_csv, breaks, created, u
 from tests.statements.helpers import generate
 from tradeledger.reconciliations.schemas import Tolerances
 from tradeledger.reconciliations.service import rules_of
+from tradeledger.statements.service import indexed_until
 
 
 def statement_file(ledger: Ledger, account: str, fmt: str) -> bytes:
@@ -176,3 +180,34 @@ class TestTolerances:
 
     def test_the_default_tolerances_are_the_library_default_rules(self) -> None:
         assert rules_of(Tolerances()) == DEFAULT_RULES
+
+
+class TestPeriod:
+    """A run covers a closed period, or one cut at the last indexed block when it has no end (as statements)."""
+
+    def test_a_period_still_open_is_refused_and_nothing_is_stored(self, ledger: Ledger) -> None:
+        client = ledger.client("bank")
+        before = client.get("/v1/reconciliations", params={"limit": 200}).json()["items"]
+        response = upload(
+            client, BANK.address, books_csv(), mapping=MAPPING, first=DAY_2, last=DAY_2 + timedelta(days=2)
+        )
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "period_not_closed"
+        assert client.get("/v1/reconciliations", params={"limit": 200}).json()["items"] == before
+
+    def test_without_an_end_the_run_covers_the_ledger_up_to_the_last_indexed_block(self, ledger: Ledger) -> None:
+        client = ledger.client("bank")
+        whole_days = created(upload(client, BANK.address, books_csv(), mapping=MAPPING))
+        response = client.post(
+            "/v1/reconciliations",
+            data={"account": BANK.address, "currency": "USD", "date_from": DAY_1.isoformat(), "format": "csv",
+                  "mapping": json.dumps(MAPPING)},
+            files={"books": ("books.csv", books_csv(), "text/csv")},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )  # fmt: skip
+        so_far = created(response)
+        with ledger.platform.sessions() as db:
+            chain = ledger.platform.transactions
+            indexed = indexed_until(db, chain.rpc, chain.chain_id)
+        assert indexed is not None and datetime.fromisoformat(so_far["period_end"]) == indexed
+        assert so_far["ledger_entries"]["total"] == whole_days["ledger_entries"]["total"]  # DAY_3 has none

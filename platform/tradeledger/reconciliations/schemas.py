@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, Json, StringConstraints
@@ -18,6 +18,7 @@ from reconciliation.matching import (
     CsvMapping,
     Side,
 )
+from tradeledger.statements.schemas import PeriodRequest
 
 
 class BooksFormat(enum.StrEnum):
@@ -88,8 +89,8 @@ class Tolerances(BaseModel):
     )
 
 
-class RunRequest(Tolerances):
-    """Reconcile an account's ledger entries of one currency over whole UTC days against a books file.
+class RunRequest(Tolerances, PeriodRequest):
+    """Reconcile an account's ledger entries of one currency over a period against a books file.
 
     Book lines in other currencies are left out of the run (and counted), unless their business reference
     names a ledger entry of the run: those are currency mismatches.
@@ -97,8 +98,6 @@ class RunRequest(Tolerances):
 
     account: str = Field(description="the reconciled account (a member address)", examples=["0x..."])
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
-    date_from: date = Field(description="first UTC day of the period")
-    date_to: date = Field(description="last UTC day of the period, inclusive")
     format: BooksFormat = Field(description="format of the books file")
     mapping: Json[BooksMapping] | None = Field(
         None,

@@ -58,8 +58,8 @@ from tradeledger.reconciliations.schemas import (
     Tolerances,
 )
 from tradeledger.statements import repository as ledger
-from tradeledger.statements.schemas import StatementRequest
-from tradeledger.statements.service import StatementSpec
+from tradeledger.statements.schemas import PeriodRequest, StatementRequest
+from tradeledger.statements.service import StatementSpec, final_spec
 from tradeledger.statements.service import spec_of as statement_spec_of
 from tradeledger.store.base import utcnow
 
@@ -168,7 +168,7 @@ def rules_of(tolerances: Tolerances) -> tuple[MatchRule, ...]:
 
 def spec_of(request: RunRequest) -> RunSpec:
     """Validate a request: address, ISO 4217 currency and whole UTC days as for statements; a mapping only for CSV."""
-    period = request.model_dump(include={"account", "currency", "date_from", "date_to"})
+    period = request.model_dump(include={"account", "currency", *PeriodRequest.model_fields})
     statement = statement_spec_of(StatementRequest.model_validate(period))
     if request.mapping is not None and request.format is not BooksFormat.CSV:
         raise InvalidValueError(f"a column mapping applies to csv books, not {request.format}")
@@ -261,6 +261,7 @@ def create_run(
     spec: RunSpec,
     books: Books,
     chain_id: int,
+    closed_before: datetime | None,
     actor: str,
     actor_kind: MemberKind | None,
     progress: Progress = NO_PROGRESS,
@@ -272,13 +273,16 @@ def create_run(
         spec: what the run covers.
         books: the imported books file.
         chain_id: the chain the ledger entries come from.
+        closed_before: the time of the last indexed block: the period must have closed by then, or is cut
+            there when it has no end (as for statements, `final_spec`).
         actor: the member running it: the account itself, or its sponsor bank.
         actor_kind: the member's kind.
         progress: where to report matching and storing.
     """
+    if not can_see(db, actor, actor_kind, [spec.ledger.account]):
+        raise ForbiddenError(f"{actor} may not reconcile the account {spec.ledger.account}")
+    spec = replace(spec, ledger=final_spec(spec.ledger, closed_before))
     account, currency, period = spec.ledger.account, spec.ledger.currency, spec.ledger.period
-    if not can_see(db, actor, actor_kind, [account]):
-        raise ForbiddenError(f"{actor} may not reconcile the account {account}")
     entries = list(
         ledger.entries(
             db,

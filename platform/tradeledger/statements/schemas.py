@@ -10,11 +10,9 @@ from pydantic import BaseModel, Field
 from reconciliation.formats import StatementFormat
 
 
-class StatementRequest(BaseModel):
-    """Generate a statement of one account and currency: whole UTC days, or up to a cut-off."""
+class PeriodRequest(BaseModel):
+    """A period of the ledger: whole UTC days, or from a day up to a cut-off (the last indexed block if none)."""
 
-    account: str = Field(description="the statement account (a member address)", examples=["0x..."])
-    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
     date_from: date = Field(description="first business day (UTC) of the period")
     date_to: date | None = Field(
         None,
@@ -27,6 +25,13 @@ class StatementRequest(BaseModel):
         "day: pass an earlier statement's `period_end` to regenerate it, or the counterparty's to mirror it",
         examples=["2026-11-26T14:05:00Z"],
     )
+
+
+class StatementRequest(PeriodRequest):
+    """Generate a statement of one account and currency: whole UTC days, or up to a cut-off."""
+
+    account: str = Field(description="the statement account (a member address)", examples=["0x..."])
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
     format: StatementFormat = Field(StatementFormat.CAMT053, description="file format")
     counterparty: str | None = Field(None, description="restrict to movements with this member (bilateral)")
 

@@ -199,9 +199,9 @@ def final_spec(spec: StatementSpec, closed_before: datetime | None) -> Statement
         return replace(spec, period=Period(spec.period.start, closed_before))
     indexed = "no block yet" if closed_before is None else f"the block of {closed_before.isoformat()}"
     raise PeriodNotClosedError(
-        f"the period ends {spec.period.end.isoformat()} but the ledger is indexed through {indexed}: a statement "
-        "is generated once its period has closed on chain (without date_to and cut_off a statement runs up to "
-        "that block, as camt.052 and camt.054 reports always do)"
+        f"the period ends {spec.period.end.isoformat()} but the ledger is indexed through {indexed}: only a period "
+        "closed on chain is final (without date_to and cut_off the period runs up to that block, as camt.052 and "
+        "camt.054 reports always do)"
     )
 
 

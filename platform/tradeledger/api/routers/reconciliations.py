@@ -27,6 +27,7 @@ from tradeledger.reconciliations.schemas import (
     RunView,
 )
 from tradeledger.runtime import Platform
+from tradeledger.statements.service import indexed_until
 from tradeledger.store.db import transaction
 
 MAX_BOOKS_BYTES = 128 * 1024 * 1024
@@ -59,12 +60,14 @@ def create_reconciliation(
     """Reconcile an account's ledger (its own, or a sponsored client's) against an uploaded books file."""
     spec = service.spec_of(request)
     imported = service.import_books(spec, books.file, service.file_name(books.filename))
+    chain = platform.transactions
     with transaction(platform.sessions) as db:
         run = service.create_run(
             db,
             spec=spec,
             books=imported,
-            chain_id=platform.transactions.chain_id,
+            chain_id=chain.chain_id,
+            closed_before=indexed_until(db, chain.rpc, chain.chain_id),
             actor=principal.member,
             actor_kind=principal.kind,
         )
