@@ -312,6 +312,17 @@ def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 
 
+# the period options of `statements generate` and `reconcile run` (one PeriodRequest behind both)
+CurrencyOption = Annotated[str, typer.Option("--currency", help="ISO 4217 code")]
+DateFromOption = Annotated[str, typer.Option("--from", help="first UTC day, YYYY-MM-DD")]
+DateToOption = Annotated[
+    str | None,
+    typer.Option("--to", help="last UTC day (inclusive); without it and --cut-off: up to the last indexed block"),
+]
+CutOffOption = Annotated[
+    str | None, typer.Option("--cut-off", help="end of the period (exclusive), e.g. 2026-11-26T14:05:00Z")
+]
+
 statements_app = typer.Typer(help="Statements from the ledger: generate, list, show.", no_args_is_help=True)
 app.add_typer(statements_app, name="statements")
 
@@ -319,15 +330,11 @@ app.add_typer(statements_app, name="statements")
 @statements_app.command("generate")
 @reports_errors
 def statements_generate(
-    account: str = typer.Option(..., "--account", help="the statement account (a member address)"),
-    currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
-    date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
-    date_to: str | None = typer.Option(
-        None, "--to", help="last UTC day (inclusive); without it and --cut-off: up to the last indexed block"
-    ),
-    cut_off: str | None = typer.Option(
-        None, "--cut-off", help="end of the period (exclusive), e.g. 2026-11-26T14:05:00Z"
-    ),
+    account: Annotated[str, typer.Option("--account", help="the statement account (a member address)")],
+    currency: CurrencyOption,
+    date_from: DateFromOption,
+    date_to: DateToOption = None,
+    cut_off: CutOffOption = None,
     fmt: str = typer.Option("camt.053.001.08", "--format", help="camt.053.001.08, mt940, csv or json"),
     counterparty: str | None = typer.Option(None, "--counterparty", help="restrict to one counterparty"),
     requester: str | None = typer.Option(None, "--as", help="requesting member (default: the account)"),
@@ -591,15 +598,11 @@ def _days(start: datetime, end: datetime) -> str:
 @reports_errors
 def reconcile_run(
     books: Annotated[Path, typer.Option("--books", help="the books file")],
-    account: str = typer.Option(..., "--account", help="the reconciled account (a member address)"),
-    currency: str = typer.Option(..., "--currency", help="ISO 4217 code"),
-    date_from: str = typer.Option(..., "--from", help="first UTC day, YYYY-MM-DD"),
-    date_to: str | None = typer.Option(
-        None, "--to", help="last UTC day (inclusive); without it and --cut-off: up to the last indexed block"
-    ),
-    cut_off: str | None = typer.Option(
-        None, "--cut-off", help="end of the period (exclusive), e.g. 2026-11-26T14:05:00Z"
-    ),
+    account: Annotated[str, typer.Option("--account", help="the reconciled account (a member address)")],
+    currency: CurrencyOption,
+    date_from: DateFromOption,
+    date_to: DateToOption = None,
+    cut_off: CutOffOption = None,
     fmt: str = typer.Option(..., "--format", help="csv, camt.053 or mt940"),
     mapping: str | None = typer.Option(
         None, "--mapping", help="CSV column mapping: a JSON object, or @FILE holding one (default: our CSV statement)"
