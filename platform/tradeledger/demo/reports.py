@@ -3,7 +3,9 @@ books-vs-ledger run with injected breaks, and an auditor's verification of a fil
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,3 +153,73 @@ class Reports:
             or f"{saved.file.name}: {manifest.entry_count} entries, signature, anchor and "
             "every entry checked against the chain",
         )
+
+    def reconciliation(self, books_statement: SavedStatement) -> None:
+        """A bank's books are its own CSV statement with four breaks injected; the run must find exactly them."""
+        self.api.step = "books-vs-ledger reconciliation"
+        party = books_statement.party
+        books, injected = inject_breaks(books_statement.file.read_bytes())
+        folder = self.out / "reconciliation"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "books.csv").write_bytes(books)
+        run = self.api.post_file(
+            party,
+            "/v1/reconciliations",
+            files={"books": ("books.csv", books, "text/csv")},
+            data={
+                "account": party.address,
+                "currency": "USD",
+                "date_from": self.today.isoformat(),
+                "cut_off": books_statement.view["period_end"],  # the books' own cut-off
+                "format": "csv",
+            },
+        )
+        (folder / "breaks.csv").write_bytes(
+            self.api.download(party, f"/v1/reconciliations/{run['id']}/export?format=csv")
+        )
+        found = {category: count for category, count in run["breaks_by_category"].items() if count}
+        self.outcome.check(
+            "injected reconciliation breaks found",
+            found == injected,
+            f"{party.member.name}: run {run['id']} found {_counts(found)}; injected {_counts(injected)}; "
+            f"breaks in {folder / 'breaks.csv'}",
+        )
+
+
+def _counts(categories: dict[str, int]) -> str:
+    """`1 missing in books, 1 duplicate`: in a books-vs-ledger run the books are the counterparty side."""
+    names = {category: category.lower().replace("_", " ") for category in categories}
+    names["MISSING_IN_COUNTERPARTY"] = "missing in books"
+    return ", ".join(f"{count} {names[category]}" for category, count in sorted(categories.items()))
+
+
+def inject_breaks(statement_csv: bytes) -> tuple[bytes, dict[str, int]]:
+    """Books made from a CSV statement (UTF-8 with BOM, detail rows then summary rows): one entry left out, one
+    amount changed, one line booked twice, one line the ledger never had. Returns the books and the breaks of each
+    category a reconciliation must find."""
+    rows = list(csv.reader(io.StringIO(statement_csv.decode("utf-8-sig"))))
+    header, details = rows[0], []
+    for row in rows[1:]:
+        if row and row[0].endswith("(statement_id)"):
+            break
+        details.append(row)
+    if len(details) < 3:
+        raise DemoStepError(f"books-vs-ledger reconciliation: {len(details)} entries are too few to inject breaks into")
+    column = {cell[cell.rfind("(") + 1 : -1]: index for index, cell in enumerate(header)}
+
+    def with_amount(row: list[str], minor: int) -> list[str]:
+        changed = list(row)
+        changed[column["amount_minor"]] = str(minor)
+        changed[column["amount"]] = f"{minor // 100}.{minor % 100:02d}"
+        return changed
+
+    dropped, altered, doubled = details[0], details[1], details[2]
+    unknown = with_amount(doubled, 123_45)
+    unknown[column["entry_id"]], unknown[column["reference"]] = "900000001", "NOT-IN-LEDGER-1"
+    books = [row for row in details if row is not dropped]
+    books[books.index(altered)] = with_amount(altered, int(altered[column["amount_minor"]]) + 50_00)
+    books += [doubled, unknown]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header, *books])
+    injected = {"MISSING_IN_COUNTERPARTY": 1, "AMOUNT_MISMATCH": 1, "DUPLICATE": 1, "MISSING_IN_LEDGER": 1}
+    return ("\ufeff" + out.getvalue()).encode("utf-8"), injected

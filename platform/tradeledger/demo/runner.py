@@ -21,12 +21,13 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from reconciliation.formats import StatementFormat
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.manifest import DeploymentManifest
 from tradeledger.config import Settings
 from tradeledger.demo.consortium import DemoMember, bootstrap_demo
-from tradeledger.demo.reports import STATEMENT_FORMATS, Reports
-from tradeledger.demo.trade import Cast, Check, Trade
+from tradeledger.demo.reports import STATEMENT_FORMATS, Reports, SavedStatement
+from tradeledger.demo.trade import Cast, Check, Party, Trade
 from tradeledger.errors import ConfigurationError
 
 HTTP_TIMEOUT_S = 120.0  # a write answers once its block is indexed; a busy machine needs more than the default
@@ -149,7 +150,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
     statements = len(cast.account_holders()) * len(STATEMENT_FORMATS)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("trade", total=len(steps) + statements + 2)
+        task = progress.add_task("trade", total=len(steps) + statements + 3)
 
         def advance(description: str) -> None:
             progress.update(task, advance=1, description=description)
@@ -159,10 +160,13 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
             step()
             advance(description)
         progress.update(task, description="statements")
-        reports.statements(lambda: advance("statements"))
+        saved = reports.statements(lambda: advance("statements"))
         progress.update(task, description="bilateral anchors")
         anchored = reports.bilateral()
         advance("bilateral anchors")
+        progress.update(task, description="books-vs-ledger reconciliation")
+        reports.reconciliation(_csv_of(saved, cast.issuing_bank))
+        advance("books-vs-ledger reconciliation")
         progress.update(task, description="audit verify")
         reports.audit(
             max(anchored, key=lambda saved: int(saved.view["entry_count"])),
@@ -172,3 +176,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
         )
         advance("done")
     return trade.outcome.checks
+
+
+def _csv_of(saved: list[SavedStatement], party: Party) -> SavedStatement:
+    return next(s for s in saved if s.party is party and s.view["format"] == StatementFormat.CSV.value)

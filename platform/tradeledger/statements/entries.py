@@ -13,19 +13,24 @@ from tradeledger.chain.abi import ZERO_ADDRESS
 from tradeledger.codec import reference_text
 from tradeledger.settlements.models import PostingKind
 
-LC_PAYMENT_KINDS = (PostingKind.LC_HONOUR, PostingKind.LC_REIMBURSEMENT)
+LC_PAYMENT_LEGS = {PostingKind.LC_HONOUR: "HONOUR", PostingKind.LC_REIMBURSEMENT: "REIMB"}
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
 
 
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
-    """The business reference of a posting; the ones the contracts make from ids read as the ids they name
-    (LC 3, presentation 1: `LC3-P1`; order 7: `ORDER-7`) so that statements and books can match on them."""
+    """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
+    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`) so that books can match on them.
+
+    Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
+    and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
+    payment and its reversal."""
     text = reference_text(raw)
     if not text.startswith("0x"):
         return text
     value = int(text, 16)
-    if kind in LC_PAYMENT_KINDS:
-        return f"LC{value >> PRESENTATION_BITS}-P{value & ((1 << PRESENTATION_BITS) - 1)}"
+    if kind in LC_PAYMENT_LEGS:
+        lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
+        return f"LC{lc}-P{presentation}-{LC_PAYMENT_LEGS[kind]}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
         return f"ORDER-{value}"
     return text
