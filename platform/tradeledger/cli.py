@@ -464,6 +464,7 @@ def audit_verify(
     from tradeledger.chain.rpc import HttpJsonRpc
     from tradeledger.statements.audit import load_signed_manifest, verify_statement
 
+    from_block = 0
     if anchor_contract is None or settlement_contract is None:
         path = deployment or load_settings().deployment_file
         deployed = DeploymentManifest.load(path)
@@ -474,6 +475,7 @@ def audit_verify(
             )
         anchor_contract = anchor_contract or deployed.contracts["ReconciliationAnchor"].address
         settlement_contract = settlement_contract or deployed.contracts["Settlement"].address
+        from_block = deployed.deploy_block
     try:
         parsed, raw_signature = load_signed_manifest(manifest.read_bytes(), signature)
     except ManifestError as error:
@@ -481,7 +483,9 @@ def audit_verify(
         raise typer.Exit(1) from None
     client = HttpJsonRpc(rpc)
     try:
-        reader = ChainLedgerReader(client, settlement=settlement_contract, anchor=anchor_contract)
+        reader = ChainLedgerReader(
+            client, settlement=settlement_contract, anchor=anchor_contract, from_block=from_block
+        )
         problems = verify_statement(file, parsed, raw_signature, reader)
     finally:
         client.close()

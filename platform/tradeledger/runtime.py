@@ -56,6 +56,11 @@ class Platform:
         assert self.chain.manifest is not None
         return self.chain.manifest.address(contract)
 
+    def deploy_block(self) -> int:
+        """The block the platform's contracts were deployed from: no platform event is older."""
+        assert self.chain.manifest is not None
+        return self.chain.manifest.deploy_block
+
     def execute(
         self, call: ContractCall, *, respond_async: bool = False, business: Callable[[Session], None] | None = None
     ) -> ChainTransaction:

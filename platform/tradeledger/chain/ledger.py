@@ -18,6 +18,7 @@ from tradeledger.chain.rpc import JsonRpc, RpcError
 from tradeledger.errors import ChainUnavailableError
 
 LOG_RANGE = 5_000  # blocks per eth_getLogs (Besu's default --rpc-max-logs-range)
+LOG_QUERIES_PER_BATCH = 50  # eth_getLogs per JSON-RPC batch: one round trip per 125,000 blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,11 @@ def _topic(address: str) -> str:
 class ChainLedgerReader:
     """eth_call and eth_getLogs against the platform's contracts on one node."""
 
-    def __init__(self, rpc: JsonRpc, *, settlement: str, anchor: str, membership: str | None = None) -> None:
+    def __init__(
+        self, rpc: JsonRpc, *, settlement: str, anchor: str, membership: str | None = None, from_block: int = 0
+    ) -> None:
         self.rpc = rpc
+        self.from_block = from_block  # the deployment's first block: no platform log comes earlier
         self.settlement = to_checksum_address(settlement)
         self.anchor = to_checksum_address(anchor)
         self.membership = to_checksum_address(membership) if membership else self._anchor_membership()
@@ -135,14 +139,17 @@ class ChainLedgerReader:
         head = self.head() if to_block is None else to_block
         event = next(e for e in load_abi("Settlement").events.values() if e.name == "Posted")
         topic0 = "0x" + event.topic.hex()
+        requests = [
+            ("eth_getLogs", [{"address": self.settlement, "fromBlock": hex(first),
+                              "toBlock": hex(min(head, first + LOG_RANGE - 1)), "topics": topics}])
+            for first in range(self.from_block, head + 1, LOG_RANGE)
+            for topics in ([topic0, None, _topic(account)], [topic0, None, None, _topic(account)])  # debit, credit
+        ]  # fmt: skip
         logs: dict[tuple[int, int], dict[str, Any]] = {}
-        for first in range(0, head + 1, LOG_RANGE):
-            last = min(head, first + LOG_RANGE - 1)
-            for topics in ([topic0, None, _topic(account)], [topic0, None, None, _topic(account)]):  # debit, credit
-                found = self.rpc.call(
-                    "eth_getLogs",
-                    [{"address": self.settlement, "fromBlock": hex(first), "toBlock": hex(last), "topics": topics}],
-                )
+        for offset in range(0, len(requests), LOG_QUERIES_PER_BATCH):
+            for found in self.rpc.batch(requests[offset : offset + LOG_QUERIES_PER_BATCH]):
+                if isinstance(found, RpcError):
+                    raise ChainUnavailableError(f"the node refused eth_getLogs: {found.message}")
                 for log in found:
                     if not log.get("removed"):
                         logs[(int(log["blockNumber"], 16), int(log["logIndex"], 16))] = log

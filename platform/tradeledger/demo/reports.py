@@ -16,6 +16,7 @@ from typing import Any
 from reconciliation.entries import Direction
 from reconciliation.formats import StatementFormat
 from reconciliation.validation import camt_errors
+from tradeledger.chain.manifest import DeploymentManifest
 from tradeledger.demo.trade import Api, Cast, DemoStepError, JsonObject, Party, TradeOutcome
 from tradeledger.statements.audit import file_entries
 
@@ -131,7 +132,7 @@ class Reports:
         )
         return anchored_files
 
-    def audit(self, saved: SavedStatement, rpc_url: str, settlement: str, anchor: str) -> None:
+    def audit(self, saved: SavedStatement, rpc_url: str, deployment: DeploymentManifest) -> None:
         """What `tradeledger audit verify FILE MANIFEST --rpc URL` does: the file against the chain alone."""
         from tradeledger.chain.ledger import ChainLedgerReader
         from tradeledger.chain.rpc import HttpJsonRpc
@@ -141,9 +142,13 @@ class Reports:
         manifest, signature = load_signed_manifest(saved.manifest.read_bytes())
         client = HttpJsonRpc(rpc_url)
         try:
-            problems = verify_statement(
-                saved.file, manifest, signature, ChainLedgerReader(client, settlement=settlement, anchor=anchor)
+            reader = ChainLedgerReader(
+                client,
+                settlement=deployment.address("Settlement"),
+                anchor=deployment.address("ReconciliationAnchor"),
+                from_block=deployment.deploy_block,
             )
+            problems = verify_statement(saved.file, manifest, signature, reader)
         finally:
             client.close()
         self.outcome.check(

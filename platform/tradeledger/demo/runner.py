@@ -171,8 +171,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
         reports.audit(
             max(anchored, key=lambda saved: int(saved.view["entry_count"])),
             target.rpc_url,
-            settlement=target.deployment.address("Settlement"),
-            anchor=target.deployment.address("ReconciliationAnchor"),
+            target.deployment,
         )
         advance("done")
     return trade.outcome.checks

@@ -185,6 +185,7 @@ def get_anchor_reconciliation(
         settlement=platform.address("Settlement"),
         anchor=platform.address(service.CONTRACT),
         membership=platform.address("Membership"),
+        from_block=platform.deploy_block(),
     )
     chain_id = platform.transactions.chain_id
     with platform.sessions() as db:
