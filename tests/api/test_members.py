@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.api.conftest import BANK, TRADER, Consortium, problem
 from tradeledger.chain.keys import dev_account
+from tradeledger.identity.models import IdempotencyRecord
 
 
 class TestOnboarding:
@@ -36,6 +39,21 @@ class TestOnboarding:
         assert transfer.json()["signer"] == address
         balances = trader.get(f"/v1/accounts/{address}/balances").json()["balances"]
         assert balances == [{"currency": "USD", "amount": "450", "last_entry_id": balances[0]["last_entry_id"]}]
+
+    def test_the_new_api_key_is_replayed_to_the_bank_but_not_readable_from_the_database(
+        self, consortium: Consortium
+    ) -> None:
+        bank = consortium.client("bank")
+        first = bank.post("/v1/members/traders", json={"label": "Jade"}, headers={"Idempotency-Key": "onb-sealed"})
+        assert first.status_code == 201, first.text
+        again = bank.post("/v1/members/traders", json={"label": "Jade"}, headers={"Idempotency-Key": "onb-sealed"})
+        assert again.content == first.content  # the retry gets the key it lost
+        token = first.json()["api_key"].encode()
+        with consortium.platform.sessions() as db:
+            stored = db.scalars(select(IdempotencyRecord.body).where(IdempotencyRecord.key == "onb-sealed")).one()
+        assert stored is not None and token not in stored and b"api_key" not in stored
+        other = consortium.client("other_bank")  # another API key with the same Idempotency-Key: its own record
+        assert other.post("/v1/members/traders", json={"label": "Jade"}, headers={"Idempotency-Key": "onb-sealed"})
 
     def test_trader_may_not_onboard(self, consortium: Consortium) -> None:
         response = consortium.client("trader").post(

@@ -16,8 +16,8 @@ def _word(value: int) -> bytes:
 @pytest.mark.parametrize(
     ("kind", "raw", "shown"),
     [
-        (PostingKind.LC_HONOUR, _word(3 << 128 | 1), "LC3-P1"),
-        (PostingKind.LC_REIMBURSEMENT, _word(12 << 128 | 2), "LC12-P2"),
+        (PostingKind.LC_HONOUR, _word(3 << 128 | 1), "LC3-P1-HONOUR"),
+        (PostingKind.LC_REIMBURSEMENT, _word(12 << 128 | 2), "LC12-P2-REIMB"),
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
         (PostingKind.TRANSFER, reference_bytes("INV-2031-001"), "INV-2031-001"),
         (PostingKind.LC_HONOUR, reference_bytes("LC-REF-TEXT"), "LC-REF-TEXT"),  # text stays text

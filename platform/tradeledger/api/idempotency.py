@@ -4,16 +4,22 @@ A first request runs and its response is stored; a retry with the same key and t
 stored response byte for byte; a concurrent duplicate gets 409 while the first is in flight; the same key
 with a different request gets 422; a mutating request without a key gets 400. A 5xx is not stored, so the
 client can retry it. Pure ASGI so it sees the exact body bytes and the final response.
+
+Stored responses are sealed (AES-256-GCM) under a key derived from the caller's API key and the
+Idempotency-Key: only a retry that presents the same API key can read them back. The database holds API keys
+hashed only, so a response carrying a secret (the API key of a newly onboarded trader) is not readable from it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
 from anyio import to_thread
+from Crypto.Cipher import AES
 from fastapi import Depends, Header
 from fastapi.routing import APIRoute
 from python_multipart.multipart import parse_options_header
@@ -35,6 +41,26 @@ READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that ne
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an in-flight record older than this belonged to a crashed process
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
+NONCE_BYTES, TAG_BYTES = 12, 16
+
+
+def _sealing_key(token: str, key: str) -> bytes:
+    """Why a plain hash suffices as the KDF: API keys are 256-bit random tokens, not passwords."""
+    return hashlib.sha256(b"tradeledger-idempotency-seal-v1\0" + token.encode() + b"\0" + key.encode()).digest()
+
+
+def seal(token: str, key: str, body: bytes) -> bytes:
+    """`nonce || tag || ciphertext` of a response body, readable only with the same API key token."""
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext, tag = AES.new(_sealing_key(token, key), AES.MODE_GCM, nonce=nonce).encrypt_and_digest(body)
+    return nonce + tag + ciphertext
+
+
+def unseal(token: str, key: str, sealed: bytes) -> bytes:
+    """The body `seal` sealed; raises ValueError if it was sealed under another token or altered."""
+    tag_end = NONCE_BYTES + TAG_BYTES
+    nonce, tag, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:tag_end], sealed[tag_end:]
+    return bytes(AES.new(_sealing_key(token, key), AES.MODE_GCM, nonce=nonce).decrypt_and_verify(ciphertext, tag))
 
 
 class _Outcome:
@@ -117,7 +143,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay, capture)
         finally:
-            await to_thread.run_sync(self._finish, outcome.record_id, captured)
+            await to_thread.run_sync(self._finish, outcome.record_id, captured, token, key)
 
     def _begin(self, token: str, key: str, fingerprint: str) -> _Outcome:
         try:
@@ -150,9 +176,8 @@ class IdempotencyMiddleware:
                             "a request with this Idempotency-Key is still in progress",
                         )
                     )
-                return _Outcome(
-                    reply=(existing.status or 200, existing.body or b"", existing.content_type, existing.location)
-                )
+                body = unseal(token, key, existing.body) if existing.body else b""
+                return _Outcome(reply=(existing.status or 200, body, existing.content_type, existing.location))
         except IntegrityError:  # a concurrent duplicate inserted first
             return _Outcome(
                 reply=_problem(
@@ -162,7 +187,7 @@ class IdempotencyMiddleware:
         except TradeLedgerError:
             return _Outcome()  # not authenticated: let the route answer 401, store nothing
 
-    def _finish(self, record_id: int | None, captured: dict[str, Any]) -> None:
+    def _finish(self, record_id: int | None, captured: dict[str, Any], token: str, key: str) -> None:
         if record_id is None:
             return
         with transaction(self.sessions()) as db:
@@ -175,7 +200,7 @@ class IdempotencyMiddleware:
             headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in captured["headers"]}
             record.completed = True
             record.status = captured["status"]
-            record.body = captured["body"]
+            record.body = seal(token, key, captured["body"])
             record.content_type = headers.get("content-type")
             record.location = headers.get("location")
 

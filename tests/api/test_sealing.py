@@ -1,0 +1,29 @@
+"""Stored idempotent responses open only with the API key that stored them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradeledger.api.idempotency import seal, unseal
+
+TOKEN, KEY = "tl_" + "a" * 43, "order-1"
+
+
+def test_a_sealed_body_opens_with_the_same_token_and_key() -> None:
+    sealed = seal(TOKEN, KEY, b'{"api_key": "tl_secret"}')
+    assert b"tl_secret" not in sealed
+    assert unseal(TOKEN, KEY, sealed) == b'{"api_key": "tl_secret"}'
+    assert seal(TOKEN, KEY, b"x") != seal(TOKEN, KEY, b"x")  # a fresh nonce each time
+
+
+@pytest.mark.parametrize(("token", "key"), [("tl_" + "b" * 43, KEY), (TOKEN, "order-2")])
+def test_another_token_or_key_cannot_open_it(token: str, key: str) -> None:
+    with pytest.raises(ValueError):
+        unseal(token, key, seal(TOKEN, KEY, b"body"))
+
+
+def test_an_altered_body_is_refused() -> None:
+    sealed = bytearray(seal(TOKEN, KEY, b"body"))
+    sealed[-1] ^= 1
+    with pytest.raises(ValueError):
+        unseal(TOKEN, KEY, bytes(sealed))
