@@ -29,6 +29,7 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform, open_platform
+from tradeledger.store.base import utcnow
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 
 app = typer.Typer(
@@ -358,18 +359,17 @@ def statements_generate(
     settings = _settings()
     platform = open_platform(settings, deploy_if_missing=False)
     try:
-        platform.indexer.catch_up()
         viewer = checksum(requester) if requester else spec.account
+        closed_before = platform.closed_until(service.settle_target(spec, utcnow()))
         with transaction(platform.sessions) as db:
             member = db.get(Member, viewer)
-            chain_id = platform.transactions.chain_id
             row = service.generate(
                 db,
                 keys=platform.keys,
-                chain_id=chain_id,
+                chain_id=platform.transactions.chain_id,
                 directory=settings.data_dir / "statements",
                 spec=spec,
-                closed_before=service.indexed_until(db, platform.transactions.rpc, chain_id),
+                closed_before=closed_before,
                 viewer=viewer,
                 viewer_kind=None if member is None else member.kind,
             )
@@ -619,7 +619,7 @@ def reconcile_run(
     """Reconcile an account's indexed ledger of a period against a books file; print the summary."""
     from tradeledger.reconciliations import service
     from tradeledger.reconciliations.schemas import RunRequest
-    from tradeledger.statements.service import indexed_until
+    from tradeledger.statements.service import settle_target
 
     if mapping is not None and mapping.startswith("@"):
         try:
@@ -652,14 +652,14 @@ def reconcile_run(
         ) as display:  # fmt: skip
             bars = _ProgressBars(display)
             imported = service.import_books(spec, stream, books.name, bars)
-            chain = platform.transactions
+            closed_before = platform.closed_until(settle_target(spec.ledger, utcnow()))
             with transaction(platform.sessions) as db:
                 run = service.create_run(
                     db,
                     spec=spec,
                     books=imported,
-                    chain_id=chain.chain_id,
-                    closed_before=indexed_until(db, chain.rpc, chain.chain_id),
+                    chain_id=platform.transactions.chain_id,
+                    closed_before=closed_before,
                     actor=viewer,
                     actor_kind=_kind(db, viewer),
                     progress=bars,

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,6 +88,24 @@ class Platform:
                 )
             time.sleep(poll)
             poll = min(poll * 1.5, 0.1)
+
+    def closed_until(self, at_least: datetime | None = None, timeout: float = 5.0) -> datetime | None:
+        """The time of the last block in the read model: every entry booked before it is there. With
+        `at_least`, wait up to `timeout` seconds for the chain to close that instant first (a new block a
+        second, on the dev chain and QBFT alike); then answer what has closed, whether or not it got there."""
+        from tradeledger.statements.service import indexed_until
+
+        deadline = time.monotonic() + timeout
+        poll = 0.02
+        while True:
+            if not self._loops:  # no background indexer: index right here
+                self.indexer.catch_up()
+            with self.sessions() as db:
+                closed = indexed_until(db, self.transactions.rpc, self.transactions.chain_id)
+            if at_least is None or (closed is not None and closed >= at_least) or time.monotonic() > deadline:
+                return closed
+            time.sleep(poll)
+            poll = min(poll * 1.5, 0.2)
 
     def indexer_loop(self) -> PollingLoop:
         return PollingLoop("indexer", self.indexer.run_once, fatal=FATAL_INDEXER_ERRORS)

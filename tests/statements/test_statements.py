@@ -205,10 +205,10 @@ class TestClosedPeriods:
     @pytest.mark.parametrize("fmt", ["camt.052.001.08", "camt.054.001.08"])
     def test_an_intraday_report_runs_to_the_last_indexed_block(self, ledger: Ledger, fmt: str) -> None:
         client = ledger.client("bank")
-        with ledger.platform.sessions() as db:
+        report = generate(client, BANK.address, DAY_2, fmt, last_day=DAY_3)
+        with ledger.platform.sessions() as db:  # what the report was cut at (nothing indexed since)
             chain = ledger.platform.transactions
             indexed = service.indexed_until(db, chain.rpc, chain.chain_id)
-        report = generate(client, BANK.address, DAY_2, fmt, last_day=DAY_3)
         assert indexed is not None and indexed.date() == DAY_3
         assert (report["period_start"], report["period_end"]) == ("2031-03-04T00:00:00Z", _iso(indexed))
         whole_day = generate(client, BANK.address, DAY_2, fmt)
@@ -238,11 +238,11 @@ class TestCutOff:
     def test_without_an_end_it_runs_to_the_last_indexed_block_and_regenerates_by_its_cut_off(
         self, ledger: Ledger
     ) -> None:
-        with ledger.platform.sessions() as db:
-            chain = ledger.platform.transactions
-            indexed = service.indexed_until(db, chain.rpc, chain.chain_id)
         so_far = self._post(ledger, {})
         assert so_far.status_code == 201, so_far.text
+        with ledger.platform.sessions() as db:  # what it was cut at (nothing indexed since)
+            chain = ledger.platform.transactions
+            indexed = service.indexed_until(db, chain.rpc, chain.chain_id)
         assert indexed is not None and so_far.json()["period_end"] == _iso(indexed)
         again = self._post(ledger, {"cut_off": so_far.json()["period_end"]})
         assert again.status_code == 201, again.text

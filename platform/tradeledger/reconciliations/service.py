@@ -1,6 +1,6 @@
 """Books-vs-ledger reconciliation runs: import a member's books, match them to its ledger, store every break.
 
-A run reads the account's ledger entries of one currency over whole UTC days from the read model (the same
+A run reads the account's ledger entries of one currency over a closed period from the read model (the same
 queries statements use), imports the books file strictly with the library's importers, runs the matching
 engine, and stores the run and all of its breaks in the caller's one transaction: a books file with a bad line
 is refused before anything is written. Breaks then move open → assigned → resolved (and back to open), one

@@ -185,6 +185,16 @@ def indexed_until(db: Session, rpc: JsonRpc, chain_id: int) -> datetime | None:
     return at
 
 
+def settle_target(spec: StatementSpec, arrived: datetime) -> datetime | None:
+    """How far the chain should have closed before a period is cut at the last indexed block: the second after
+    the request arrived, so that "up to now" includes everything booked before the request, even in the
+    request's own second (a block can share its timestamp with the next). None for a period with a fixed end.
+    """
+    if not (spec.to_head or spec.format in INTRADAY_FORMATS):
+        return None
+    return min(arrived.replace(microsecond=0) + timedelta(seconds=1), spec.period.end)
+
+
 def final_spec(spec: StatementSpec, closed_before: datetime | None) -> StatementSpec:
     """The spec of a final statement: a period closed before `closed_before` (see `indexed_until`), or, for a
     request without an end or an intraday report, the period cut there.

@@ -27,7 +27,8 @@ from tradeledger.reconciliations.schemas import (
     RunView,
 )
 from tradeledger.runtime import Platform
-from tradeledger.statements.service import indexed_until
+from tradeledger.statements.service import settle_target
+from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 
 MAX_BOOKS_BYTES = 128 * 1024 * 1024
@@ -60,14 +61,14 @@ def create_reconciliation(
     """Reconcile an account's ledger (its own, or a sponsored client's) against an uploaded books file."""
     spec = service.spec_of(request)
     imported = service.import_books(spec, books.file, service.file_name(books.filename))
-    chain = platform.transactions
+    closed_before = platform.closed_until(settle_target(spec.ledger, utcnow()))
     with transaction(platform.sessions) as db:
         run = service.create_run(
             db,
             spec=spec,
             books=imported,
-            chain_id=chain.chain_id,
-            closed_before=indexed_until(db, chain.rpc, chain.chain_id),
+            chain_id=platform.transactions.chain_id,
+            closed_before=closed_before,
             actor=principal.member,
             actor_kind=principal.kind,
         )

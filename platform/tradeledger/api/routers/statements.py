@@ -28,6 +28,7 @@ from tradeledger.statements.schemas import (
     StatementRequest,
     StatementView,
 )
+from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 
 router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
@@ -50,17 +51,17 @@ def _view(platform: Platform, member: str, kind: MemberKind | None, statement_id
 def create_statement(
     body: StatementRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
 ) -> StatementView:
-    """Generate and sign a statement of an account for a closed period (camt.052/054: intraday, to the indexed head)."""
+    """Generate and sign a statement of an account for a closed period, or up to now without an end."""
     spec = service.spec_of(body)
-    chain_id = platform.transactions.chain_id
+    closed_before = platform.closed_until(service.settle_target(spec, utcnow()))
     with transaction(platform.sessions) as db:
         row = service.generate(
             db,
             keys=platform.keys,
-            chain_id=chain_id,
+            chain_id=platform.transactions.chain_id,
             directory=platform.settings.data_dir / STATEMENTS_DIR,
             spec=spec,
-            closed_before=service.indexed_until(db, platform.transactions.rpc, chain_id),
+            closed_before=closed_before,
             viewer=principal.member,
             viewer_kind=principal.kind,
         )
