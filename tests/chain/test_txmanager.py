@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 import subprocess
 import sys
 import textwrap
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from tests.chain.conftest import AGENT, BANK, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.abi import load_abi
 from tradeledger.chain.backends import DevChain
+from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.rpc import SendFailure, classify_send_error
-from tradeledger.chain.txmanager import ContractCall
+from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.errors import ChainUnavailableError, ContractRevertError
+from tradeledger.identity.models import HostedAccount
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
 POSTED_TOPIC = next(t for t, e in load_abi("Settlement").events.items() if e.name == "Posted")
@@ -63,11 +69,99 @@ class TestConcurrentSubmissions:
         assert posted_count(chain_snapshot, start_block) == 1000
 
 
+NON_MEMBER = "0x" + "11" * 20
+
+
+def hosted_row(index: int) -> HostedAccount:
+    """A business row of request `index` (any table would do: this one has a natural unique key)."""
+    return HostedAccount(address=f"0x{index:040x}", label=f"request {index}", keystore="{}")
+
+
+def hosted_indexes(manager: TransactionManager) -> set[int]:
+    with manager.sessions() as db:
+        return {int(address, 16) for address in db.scalars(select(HostedAccount.address))}
+
+
+def posted_amounts(deployed: DeployedChain, from_block: int) -> list[int]:
+    logs = deployed.w3.eth.get_logs(
+        {"address": deployed.addresses["Settlement"], "fromBlock": from_block, "toBlock": "latest",
+         "topics": [POSTED_TOPIC]}
+    )  # fmt: skip
+    settlement = load_abi("Settlement")
+    return [
+        int(settlement.decode_log([bytes(t) for t in log["topics"]], bytes(log["data"]))[1]["amount"]) for log in logs
+    ]
+
+
+class TestGroupCommit:
+    """Concurrent submissions of one signer are stored and sent as groups; each request keeps its own outcome."""
+
+    def test_each_request_commits_or_fails_alone(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        manager = make_manager(database_url, chain_snapshot.url)
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        raises, reverts, duplicate = set(range(5, 240, 10)), set(range(3, 240, 7)) - set(range(5, 240, 10)), (8, 9)
+        start = threading.Barrier(24)
+
+        def request(index: int) -> str | BaseException:
+            def business(db: Session) -> None:
+                if index in raises:
+                    raise ValueError(f"request {index} refuses")
+                db.add(hosted_row(duplicate[0] if index in duplicate else index))
+
+            account = NON_MEMBER if index in reverts else BANK.address
+            try:
+                return manager.submit(chain_snapshot.issue(index + 1, account=account), business).id
+            except (ValueError, ContractRevertError, IntegrityError) as error:
+                return error
+
+        def client(first: int) -> list[tuple[int, str | BaseException]]:
+            start.wait()
+            return [(index, request(index)) for index in range(first, 240, 24)]
+
+        with ThreadPoolExecutor(24) as pool:
+            outcomes = dict(pair for column in pool.map(client, range(24)) for pair in column)
+        for index in raises:
+            assert isinstance(outcomes[index], ValueError)
+        for index in reverts:
+            refusal = outcomes[index]
+            assert isinstance(refusal, ContractRevertError) and refusal.error == "SettlementInvalidAccount"
+        assert sorted(type(outcomes[index]).__name__ for index in duplicate) == ["IntegrityError", "str"]
+        accepted = {index for index, outcome in outcomes.items() if isinstance(outcome, str)}
+        assert len(accepted) == 240 - len(raises) - len(reverts) - 1
+        for index in accepted:
+            manager.wait(str(outcomes[index]), timeout=120)
+
+        rows = all_rows(manager)
+        assert [row.nonce for row in rows] == list(range(first_nonce, first_nonce + len(accepted)))
+        assert {row.state for row in rows} == {TxState.MINED}
+        assert len({row.created_at for row in rows}) < len(rows)  # stored in groups, not one by one
+        assert hosted_indexes(manager) == (accepted - set(duplicate)) | {duplicate[0]}
+        assert sorted(posted_amounts(chain_snapshot, start_block)) == sorted(index + 1 for index in accepted)
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(accepted)
+
+    def test_a_call_needing_more_gas_than_its_shape_learned_gets_its_own_estimate(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """The pre-flight learns one estimate per call shape; a call of that shape that needs more (first writes
+        of a new currency's balance and supply) is estimated on its own instead of running out of gas."""
+        manager = make_manager(database_url, chain_snapshot.url)
+        usual = manager.wait(manager.submit(chain_snapshot.issue(1)).id)
+        currency = "".join(secrets.choice(string.ascii_uppercase[:20]) for _ in range(3)).encode()  # not USD
+        call = chain_snapshot.issue(2)
+        heavier = ContractCall(
+            call.contract, call.address, call.function, (BANK.address, currency, 2, bytes(32)), call.signer
+        )
+        first_of_its_kind = manager.wait(manager.submit(heavier).id)
+        assert first_of_its_kind.state is TxState.MINED
+        assert first_of_its_kind.gas_limit > usual.gas_limit
+
+
 PROCESS_CHILD = textwrap.dedent(
     """
     import sys
     from concurrent.futures import ThreadPoolExecutor
-    from tests.chain.conftest import make_manager
+    from tradeledger.chain.devnet import make_manager
     from tradeledger.chain.txmanager import ContractCall
 
     database_url, rpc_url, settlement, bank, agent, offset, count = sys.argv[1:8]
@@ -180,14 +274,32 @@ class TestDroppedTransaction:
         assert manager.wait(later.id).nonce == dropped.nonce + 1
 
 
+def killed_then_recovered(
+    program: str, options: list[str], deployed: DeployedChain, database_url: str
+) -> tuple[TransactionManager, list[ChainTransaction]]:
+    """Run `program` until it SIGKILLs itself, then restart: recover, and wait for every stored transaction."""
+    child = subprocess.run(
+        [sys.executable, "-c", program, database_url, deployed.url, deployed.addresses["Settlement"], BANK.address,
+         AGENT.address, *options],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == -9, child.stderr
+    manager = make_manager(database_url, deployed.url)
+    manager.recover()
+    accepted = all_rows(manager)
+    for row in accepted:
+        manager.wait(row.id)
+    return manager, accepted
+
+
 CRASH_CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from tests.chain.conftest import DeployedChain, make_manager
+    from tradeledger.chain.devnet import make_manager
     from tradeledger.chain import txmanager
     from tradeledger.chain.txmanager import ContractCall, TransactionManager
 
-    database_url, rpc_url, window, settlement = sys.argv[1:5]
+    database_url, rpc_url, settlement, bank, agent, window = sys.argv[1:7]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     def after(original):
@@ -201,12 +313,11 @@ CRASH_CHILD = textwrap.dedent(
     elif window == "after-sign-and-store":
         TransactionManager.broadcast = die
     elif window == "after-send":
-        TransactionManager._record_send = die
+        TransactionManager._record_sends = die
     elif window == "after-receipt":
         TransactionManager._record_receipts = die
     manager = make_manager(database_url, rpc_url)
-    call = ContractCall("Settlement", settlement, "issue",
-                        (sys.argv[5], b"USD", 5, bytes(32)), sys.argv[6])
+    call = ContractCall("Settlement", settlement, "issue", (bank, b"USD", 5, bytes(32)), agent)
     row = manager.submit(call)
     manager.wait(row.id)
     sys.exit(3)  # not reached: every window kills the process first
@@ -224,18 +335,7 @@ class TestCrashWindows:
         """B4: after a SIGKILL in each window and a restart, one mined transaction per accepted request, no gap."""
         first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
         start_block = chain_snapshot.w3.eth.block_number + 1
-        child = subprocess.run(
-            [sys.executable, "-c", CRASH_CHILD, database_url, chain_snapshot.url, window,
-             chain_snapshot.addresses["Settlement"], BANK.address, AGENT.address],
-            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert child.returncode == -9, child.stderr
-
-        manager = make_manager(database_url, chain_snapshot.url)
-        manager.recover()
-        accepted = all_rows(manager)
-        for row in accepted:
-            manager.wait(row.id)
+        manager, accepted = killed_then_recovered(CRASH_CHILD, [window], chain_snapshot, database_url)
         follow_up = manager.wait(manager.submit(chain_snapshot.issue(9)).id)
 
         expected_accepted = 0 if window == "after-nonce-allocation" else 1
@@ -246,6 +346,50 @@ class TestCrashWindows:
         with manager.sessions() as db:
             assert db.scalar(select(func.count()).select_from(ChainTransaction)) == expected_accepted + 1
             assert db.get(SignerNonce, AGENT.address).next_nonce == first_nonce + expected_accepted + 1  # type: ignore[union-attr]
+
+
+GROUP_CRASH_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, threading
+    from concurrent.futures import ThreadPoolExecutor
+    from tradeledger.chain.devnet import make_manager
+    from tradeledger.chain.txmanager import ContractCall, TransactionManager
+    from tradeledger.identity.models import HostedAccount
+
+    database_url, rpc_url, settlement, bank, agent = sys.argv[1:6]
+    send = TransactionManager.broadcast
+    def broadcast(self, rows):
+        if len(rows) > 1:  # a group is committed: die before any of it reaches the node
+            os.kill(os.getpid(), signal.SIGKILL)
+        send(self, rows)
+    TransactionManager.broadcast = broadcast
+    manager = make_manager(database_url, rpc_url)
+    start = threading.Barrier(16)
+    def client(first):
+        start.wait()
+        for index in range(first, 48, 16):
+            call = ContractCall("Settlement", settlement, "issue", (bank, b"USD", index + 1, bytes(32)), agent)
+            row = HostedAccount(address=f"0x{index:040x}", label=f"request {index}", keystore="{}")
+            manager.submit(call, lambda db, row=row: db.add(row))
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(client, range(16)))
+    sys.exit(3)  # not reached: the first group of two or more kills the process
+    """
+)
+
+
+class TestGroupCrash:
+    def test_sigkill_between_group_commit_and_broadcast(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        """B4/F4 for a group: every stored request is sent after the restart, with exactly its business rows."""
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        manager, accepted = killed_then_recovered(GROUP_CRASH_CHILD, [], chain_snapshot, database_url)
+        amounts = posted_amounts(chain_snapshot, start_block)
+        assert len(accepted) >= 2
+        assert [row.nonce for row in accepted] == list(range(first_nonce, first_nonce + len(accepted)))
+        assert len(amounts) == len(set(amounts)) == len(accepted)  # each stored request mined once
+        assert hosted_indexes(manager) == {amount - 1 for amount in amounts}  # with exactly its business rows
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(accepted)
 
 
 class TestSendErrorClassification:
