@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from benchkit import arguments, figures_table, machine, report
+from benchkit import arguments, figures_table, machine, process_cpu_s, report
 
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.txmanager import ContractCall
@@ -57,20 +57,12 @@ class Member:
 
 @dataclass
 class Phase:
-    """Operations per second and latency percentiles of one kind of operation."""
+    """Operations per second, latency percentiles, and the service's CPU time per operation."""
 
     ops_s: float
     p50_ms: float
     p99_ms: float
-
-    @classmethod
-    def of(cls, count: int, elapsed: float, latencies: list[float]) -> Phase:
-        ordered = sorted(latencies)
-        return cls(
-            count / elapsed,
-            1000 * ordered[len(ordered) // 2],
-            1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-        )
+    service_cpu_ms: float = 0.0
 
 
 def _free_port() -> int:
@@ -82,8 +74,9 @@ def _free_port() -> int:
 class Service:
     """`tradeledger serve` in a child process on `data_dir`; its output goes to a log file there."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "serve.log"
@@ -96,6 +89,7 @@ class Service:
             "TRADELEDGER_DATA_DIR": str(self.data_dir),
             "TRADELEDGER_HOST": "127.0.0.1",
             "TRADELEDGER_PORT": str(self.port),
+            **({"TRADELEDGER_DATABASE_URL": self.database_url} if self.database_url else {}),
         }
         with self.log.open("wb") as log:
             self._process = subprocess.Popen(
@@ -119,6 +113,10 @@ class Service:
         rows = json.loads((self.data_dir / "demo-keys.json").read_text(encoding="utf-8"))
         return {row["name"]: Member(row["name"], row["address"], row["api_key"]) for row in rows}
 
+    def cpu_s(self) -> float:
+        assert self._process is not None
+        return process_cpu_s(self._process.pid)
+
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else "no log"
 
@@ -134,10 +132,11 @@ class Service:
 
 
 async def _drive(
-    clients: int, count: int, operation: Callable[[httpx.AsyncClient, int], Awaitable[None]], url: str
+    service: Service, clients: int, count: int, operation: Callable[[httpx.AsyncClient, int], Awaitable[None]]
 ) -> Phase:
     """`count` operations by `clients` concurrent clients, each one after the other on its own connection."""
     latencies: list[float] = []
+    url = service.url
     next_index = iter(range(count))
 
     async def client() -> None:
@@ -147,9 +146,16 @@ async def _drive(
                 await operation(http, index)
                 latencies.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    cpu, started = service.cpu_s(), time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return Phase.of(count, time.perf_counter() - started, latencies)
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return Phase(
+        count / elapsed,
+        1000 * ordered[len(ordered) // 2],
+        1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        1000 * (service.cpu_s() - cpu) / count,
+    )
 
 
 def _sender(index: int) -> tuple[int, int]:
@@ -161,7 +167,7 @@ def _amount(index: int) -> int:
     return 1 + index % 7
 
 
-async def writes(url: str, banks: list[Member], clients: int, count: int) -> Phase:
+async def writes(service: Service, banks: list[Member], clients: int, count: int) -> Phase:
     async def transfer(http: httpx.AsyncClient, index: int) -> None:
         payer, payee = _sender(index)
         response = await http.post(
@@ -172,10 +178,10 @@ async def writes(url: str, banks: list[Member], clients: int, count: int) -> Pha
         if response.status_code != 200 or response.json().get("state") != TxState.MINED.value:
             raise RuntimeError(f"transfer {index}: {response.status_code} {response.text[:500]}")
 
-    return await _drive(clients, count, transfer, url)
+    return await _drive(service, clients, count, transfer)
 
 
-async def reads(url: str, banks: list[Member], clients: int, count: int) -> Phase:
+async def reads(service: Service, banks: list[Member], clients: int, count: int) -> Phase:
     async def read(http: httpx.AsyncClient, index: int) -> None:
         bank = banks[index % len(banks)]
         path = f"/v1/accounts/{bank.address}/balances" if index % 2 == 0 else "/v1/events?limit=50"
@@ -183,7 +189,7 @@ async def reads(url: str, banks: list[Member], clients: int, count: int) -> Phas
         if response.status_code != 200:
             raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:500]}")
 
-    return await _drive(clients, count, read, url)
+    return await _drive(service, clients, count, read)
 
 
 def balances(url: str, banks: list[Member]) -> list[int]:
@@ -206,9 +212,11 @@ def expected_moves(count: int, offset: int = 0) -> list[int]:
     return moves
 
 
-def through_manager(data_dir: Path, banks: list[Member], clients: int, count: int, offset: int) -> float:
+def through_manager(
+    data_dir: Path, database_url: str | None, banks: list[Member], clients: int, count: int, offset: int
+) -> float:
     """The same transfers straight through the service's transaction manager; transfers per second until mined."""
-    platform = open_platform(load_settings(data_dir=data_dir, _env_file=None))
+    platform = open_platform(load_settings(data_dir=data_dir, database_url=database_url, _env_file=None))
     try:
         manager = platform.transactions
         manager.start()
@@ -253,6 +261,9 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (and manager threads)")
+    parser.add_argument(
+        "--database-url", help="an empty database for the service (default: SQLite under a fresh data directory)"
+    )
     options = parser.parse_args()
     write_count, read_count, clients = (
         (60, 120, 8) if options.quick else (options.writes, options.reads, options.clients)
@@ -261,15 +272,15 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     with DevChain(data_dir):  # the service attaches to it, and so does the manager run after the service stops
-        service = Service(data_dir)
+        service = Service(data_dir, options.database_url)
         service.start()
         try:
             members = service.members()
             banks = [members[name] for name in BANKS]
             before = balances(service.url, banks)
-            write = asyncio.run(writes(service.url, banks, clients, write_count))
+            write = asyncio.run(writes(service, banks, clients, write_count))
             after = balances(service.url, banks)  # read-your-writes: every answered transfer is in the read model
-            read = asyncio.run(reads(service.url, banks, clients, read_count))
+            read = asyncio.run(reads(service, banks, clients, read_count))
         except Exception:
             print(service.tail(), file=sys.stderr)
             raise
@@ -278,7 +289,7 @@ def main() -> None:
         moved = [b - a for a, b in zip(before, after, strict=True)]
         if moved != expected_moves(write_count):
             raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(write_count)}")
-        manager_tx_s = through_manager(data_dir, banks, clients, write_count, offset=write_count)
+        manager_tx_s = through_manager(data_dir, options.database_url, banks, clients, write_count, write_count)
 
     results: dict[str, object] = {
         "write_ops_s": write.ops_s,
@@ -287,27 +298,32 @@ def main() -> None:
         "read_ops_s": read.ops_s,
         "read_p50_ms": read.p50_ms,
         "read_p99_ms": read.p99_ms,
+        "service_cpu_ms_per_write": write.service_cpu_ms,
+        "service_cpu_ms_per_read": read.service_cpu_ms,
         "transaction_manager_tx_s": manager_tx_s,
         "api_writes_vs_manager": write.ops_s / manager_tx_s,
         "writes": write_count,
         "reads": read_count,
         "clients": clients,
         "balances_checked": True,
+        "database": "postgresql" if options.database_url and "postgresql" in options.database_url else "sqlite",
         **ran_on,
     }
     table = figures_table(
-        f"API on the dev chain: {clients} concurrent clients, {write_count} writes, {read_count} reads",
+        f"API on the dev chain and {results['database']}: {clients} concurrent clients, {write_count} writes, "
+        f"{read_count} reads",
         "operation",
         "ops/s",
         "p50 ms",
         "p99 ms",
+        "service CPU ms/op",
     )
-    table.add_row(
-        "write: POST /settlements/transfers", f"{write.ops_s:,.0f}", f"{write.p50_ms:,.0f}", f"{write.p99_ms:,.0f}"
-    )
-    table.add_row("read: GET balances / events", f"{read.ops_s:,.0f}", f"{read.p50_ms:,.1f}", f"{read.p99_ms:,.1f}")
-    table.add_row("transaction manager alone (same transfers)", f"{manager_tx_s:,.0f}", "", "")
-    table.add_row("API writes / manager (target ≥ 50%)", f"{write.ops_s / manager_tx_s:.0%}", "", "")
+    for name, phase in (("write: POST /settlements/transfers", write), ("read: GET balances / events", read)):
+        table.add_row(
+            name, f"{phase.ops_s:,.0f}", f"{phase.p50_ms:,.1f}", f"{phase.p99_ms:,.1f}", f"{phase.service_cpu_ms:,.1f}"
+        )
+    table.add_row("transaction manager alone (same transfers)", f"{manager_tx_s:,.0f}", "", "", "")
+    table.add_row("API writes / manager (target ≥ 50%)", f"{write.ops_s / manager_tx_s:.0%}", "", "", "")
     report("api", table, results, options.json)
 
 

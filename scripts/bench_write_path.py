@@ -18,7 +18,6 @@ it to prove it works, not to judge speed).
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchkit import arguments, figures_table, machine, report
+from benchkit import arguments, figures_table, machine, process_cpu_s, report
 from web3 import Web3
 
 from tradeledger.chain.abi import load_abi
@@ -56,17 +55,13 @@ class Meter:
     def __init__(self, chain: DevChain) -> None:
         record = chain.running()
         assert record is not None
-        self._stat = Path(f"/proc/{record.pid}/stat")
-
-    def _node_cpu(self) -> float:
-        fields = self._stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        self._node = record.pid
 
     def measure(self, count: int, work: Callable[[], None]) -> Run:
-        node, own, started = self._node_cpu(), time.process_time(), time.perf_counter()
+        node, own, started = process_cpu_s(self._node), time.process_time(), time.perf_counter()
         work()
         elapsed = time.perf_counter() - started
-        return Run(count / elapsed, self._node_cpu() - node, time.process_time() - own)
+        return Run(count / elapsed, process_cpu_s(self._node) - node, time.process_time() - own)
 
 
 def _issue_args(index: int) -> tuple[object, ...]:

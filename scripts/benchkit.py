@@ -19,6 +19,12 @@ def arguments(doc: str) -> argparse.ArgumentParser:
     return parser
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) that process `pid` has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict[str, object]:
     """The load average when the run starts, and the CPUs: figures of a shared machine mean little without them."""
     return {"load_average": [round(load, 2) for load in os.getloadavg()], "cpus": os.cpu_count()}
