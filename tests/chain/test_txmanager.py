@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -250,28 +251,50 @@ class TestUnreachableNode:
             restarted.stop()
 
 
+@pytest.fixture
+def manual_chain(tmp_path: Path) -> Iterator[DeployedChain]:
+    """A chain of its own that mines only on evm_mine, so that a test can take transactions out of its pool."""
+    with DevChain(tmp_path / "manual-chain") as chain:
+        deployed = deploy_scenario(chain)
+        deployed.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+        yield deployed
+
+
+def mine(deployed: DeployedChain) -> None:
+    deployed.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
 class TestDroppedTransaction:
     def test_dropped_transaction_is_rebroadcast_and_later_nonces_proceed(
-        self, chain_snapshot: DeployedChain, database_url: str
+        self, manual_chain: DeployedChain, database_url: str
     ) -> None:
         """B6: the pool loses a sent transaction; the confirmer re-sends the stored bytes."""
-        rpc = chain_snapshot.w3.provider
-        manager = make_manager(database_url, chain_snapshot.url, resend_after=timedelta(0))
-        rpc.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
-        rpc.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-        try:
-            dropped = manager.submit(chain_snapshot.issue(7))
-            assert dropped.state is TxState.SENT
-            rpc.make_request("anvil_dropTransaction", [dropped.tx_hash])  # type: ignore[arg-type]
-            assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address, "pending") == dropped.nonce
-            manager.confirm_pending()  # sees no receipt and no pooled transaction: sends the bytes again
-            later = manager.submit(chain_snapshot.issue(8))
-        finally:
-            rpc.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
-            rpc.make_request("evm_mine", [])  # type: ignore[arg-type]
-            rpc.make_request("evm_setIntervalMining", [1])  # type: ignore[arg-type]
+        manager = make_manager(database_url, manual_chain.url, resend_after=timedelta(0))
+        dropped = manager.submit(manual_chain.issue(7))
+        assert dropped.state is TxState.SENT
+        manual_chain.w3.provider.make_request("anvil_dropTransaction", [dropped.tx_hash])  # type: ignore[arg-type]
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == dropped.nonce
+        manager.confirm_pending()  # sees no receipt and no pooled transaction: sends the bytes again
+        later = manager.submit(manual_chain.issue(8))
+        mine(manual_chain)
         assert manager.wait(dropped.id).state is TxState.MINED
         assert manager.wait(later.id).nonce == dropped.nonce + 1
+
+    def test_next_transaction_the_node_does_not_count_is_sent_again_at_once(
+        self, manual_chain: DeployedChain, database_url: str
+    ) -> None:
+        """The signer's next transaction, which the node no longer counts as pending (its pool lost it, or holds
+        it back behind a nonce already mined), is evicted and sent again without waiting a re-send interval."""
+        manager = make_manager(database_url, manual_chain.url, held_after=timedelta(0))
+        held = manager.submit(manual_chain.issue(9))
+        later = manager.submit(manual_chain.issue(10))
+        manual_chain.w3.provider.make_request("anvil_removePoolTransactions", [AGENT.address])  # type: ignore[arg-type]
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == held.nonce
+        manager.confirm_pending()  # the re-send interval (15 s) has not passed: only the held-back check acts
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == held.nonce + 2
+        mine(manual_chain)
+        assert manager.wait(held.id).state is TxState.MINED
+        assert manager.wait(later.id).nonce == held.nonce + 1
 
 
 def killed_then_recovered(

@@ -70,7 +70,11 @@ def deploy_scenario(chain: DevChain) -> DeployedChain:
 
 
 def make_manager(
-    database_url: str, rpc_url: str, *, resend_after: timedelta = timedelta(seconds=15)
+    database_url: str,
+    rpc_url: str,
+    *,
+    resend_after: timedelta = timedelta(seconds=15),
+    held_after: timedelta = timedelta(seconds=3),
 ) -> TransactionManager:
     """A transaction manager on its own migrated database, hosting OPERATOR, AGENT and BANK."""
     engine = make_engine(database_url)
@@ -84,5 +88,6 @@ def make_manager(
         chain_id=chain_id,
         gas_price=0,
         resend_after=resend_after,
+        held_after=held_after,
         evict_from_pool=anvil_eviction(rpc),
     )
