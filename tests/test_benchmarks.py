@@ -26,8 +26,19 @@ def _run(script: str, tmp_path: Path) -> dict[str, object]:
 
 @pytest.mark.slow
 def test_write_path_quick(tmp_path: Path) -> None:
+    """Every path ran to the end; the script itself fails unless every managed transaction is recorded mined."""
     figures = _run("bench_write_path.py", tmp_path)
     assert all(float(figures[key]) > 0 for key in ("raw_ceiling_tx_s", "transaction_manager_tx_s", "naive_web3_tx_s"))  # type: ignore[arg-type]
+    assert figures["count"] == 200, figures
+
+
+@pytest.mark.slow
+def test_api_quick(tmp_path: Path) -> None:
+    """Every write answered with a mined transaction and the banks' balances moved by exactly the transfers
+    (the script fails otherwise); reads answered too."""
+    figures = _run("bench_api.py", tmp_path)
+    assert figures["balances_checked"] is True and figures["writes"] == 60, figures
+    assert all(float(figures[key]) > 0 for key in ("write_ops_s", "read_ops_s", "transaction_manager_tx_s"))  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

@@ -15,8 +15,8 @@ class PollingLoop:
     """Runs `step` in a daemon thread until stopped.
 
     `step` returns something truthy when it did work, and then runs again at once; otherwise the loop waits
-    `interval`. An unreachable node is retried; a `fatal` error stops the loop and stays in `error`, because
-    retrying cannot help (a deep reorg, a log the ABI cannot decode).
+    `interval` (or less, when someone `wake`s it). An unreachable node is retried; a `fatal` error stops the
+    loop and stays in `error`, because retrying cannot help (a deep reorg, a log the ABI cannot decode).
     """
 
     def __init__(
@@ -32,6 +32,7 @@ class PollingLoop:
         self.fatal = fatal
         self.error: TradeLedgerError | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
@@ -39,7 +40,12 @@ class PollingLoop:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        """Run the next step now instead of at the end of the interval (there is work for it)."""
+        self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -56,4 +62,5 @@ class PollingLoop:
                 log.exception("%s pass failed", self.name)
             except Exception:
                 log.exception("%s pass failed", self.name)
-            self._stop.wait(self.interval)
+            self._wake.wait(self.interval)
+            self._wake.clear()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,16 +42,27 @@ class Platform:
     transactions: TransactionManager
     indexer: Indexer
     _loops: list[PollingLoop] = field(default_factory=list)
+    _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
+    _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
 
     def start(self) -> None:
-        """Recover what a crash left behind, then run the confirmer and the indexer in the background."""
+        """Recover what a crash left behind, then confirm, re-send and index in the background."""
         self.transactions.recover()
-        self._loops = [
-            PollingLoop("tx-confirmer", self.transactions.confirm_pending),
-            self.indexer_loop(),
-        ]
+        self.transactions.start()
+        self._indexed_through = self.indexer.indexed_through()
+        self._loops = [PollingLoop("indexer", self._index_step, fatal=FATAL_INDEXER_ERRORS)]
         for loop in self._loops:
             loop.start()
+
+    def _index_step(self) -> int:
+        """One indexer pass, then wake the requests waiting for the blocks it applied."""
+        applied = self.indexer.run_once()
+        indexed_through = self.indexer.indexed_through()
+        if indexed_through != self._indexed_through:
+            with self._indexed:
+                self._indexed_through = indexed_through
+                self._indexed.notify_all()
+        return applied
 
     def address(self, contract: str) -> str:
         """The deployed address of a platform contract."""
@@ -77,17 +89,25 @@ class Platform:
 
     def wait_indexed(self, block_number: int, timeout: float = 30.0) -> None:
         """Read-your-writes: block until the indexer has applied `block_number`."""
-        if not self._loops:  # no background indexer (a test or a one-shot command): index right here
-            self.indexer.catch_up()
         deadline = time.monotonic() + timeout
-        poll = 0.005
-        while self.indexer.indexed_through() < block_number:
-            if time.monotonic() > deadline:
-                raise ChainUnavailableError(
-                    f"the read model has not reached block {block_number} after {timeout:.0f} s"
-                )
-            time.sleep(poll)
-            poll = min(poll * 1.5, 0.1)
+        indexer = next((loop for loop in self._loops if loop.name == "indexer"), None)
+        if indexer is None:  # no background indexer (a test or a one-shot command): index right here
+            self.indexer.catch_up()
+            while self.indexer.indexed_through() < block_number:
+                self._check_deadline(block_number, deadline, timeout)
+                time.sleep(0.05)
+                self.indexer.catch_up()
+            return
+        with self._indexed:
+            while self._indexed_through < block_number:
+                self._check_deadline(block_number, deadline, timeout)
+                indexer.wake()  # it may be sleeping out its interval while the block waits to be indexed
+                self._indexed.wait(min(deadline - time.monotonic(), 0.1))
+
+    @staticmethod
+    def _check_deadline(block_number: int, deadline: float, timeout: float) -> None:
+        if time.monotonic() > deadline:
+            raise ChainUnavailableError(f"the read model has not reached block {block_number} after {timeout:.0f} s")
 
     def closed_until(self, at_least: datetime | None = None, timeout: float = 5.0) -> datetime | None:
         """The time of the last block in the read model: every entry booked before it is there. With
@@ -121,6 +141,7 @@ class Platform:
         for loop in self._loops:
             loop.stop()
         self._loops = []
+        self.transactions.stop()
         self.transactions.rpc.close()
         self.engine.dispose()
         self.chain.close()
@@ -157,7 +178,12 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Plat
         rpc = chain.backend.rpc()
         chain_id = chain.chain_id()
         transactions = TransactionManager(
-            sessions, rpc, keys, chain_id=chain_id, gas_price=int(rpc.call("eth_gasPrice", []), 16)
+            sessions,
+            rpc,
+            keys,
+            chain_id=chain_id,
+            gas_price=int(rpc.call("eth_gasPrice", []), 16),
+            evict_from_pool=chain.backend.pool_eviction(rpc),
         )
         indexer = Indexer(
             sessions,

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from tests.chain.conftest import AGENT, BANK, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.abi import load_abi
 from tradeledger.chain.backends import DevChain
+from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.rpc import SendFailure, classify_send_error
-from tradeledger.chain.txmanager import ContractCall
+from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.errors import ChainUnavailableError, ContractRevertError
+from tradeledger.identity.models import HostedAccount
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
 POSTED_TOPIC = next(t for t, e in load_abi("Settlement").events.items() if e.name == "Posted")
@@ -63,11 +70,99 @@ class TestConcurrentSubmissions:
         assert posted_count(chain_snapshot, start_block) == 1000
 
 
+NON_MEMBER = "0x" + "11" * 20
+
+
+def hosted_row(index: int) -> HostedAccount:
+    """A business row of request `index` (any table would do: this one has a natural unique key)."""
+    return HostedAccount(address=f"0x{index:040x}", label=f"request {index}", keystore="{}")
+
+
+def hosted_indexes(manager: TransactionManager) -> set[int]:
+    with manager.sessions() as db:
+        return {int(address, 16) for address in db.scalars(select(HostedAccount.address))}
+
+
+def posted_amounts(deployed: DeployedChain, from_block: int) -> list[int]:
+    logs = deployed.w3.eth.get_logs(
+        {"address": deployed.addresses["Settlement"], "fromBlock": from_block, "toBlock": "latest",
+         "topics": [POSTED_TOPIC]}
+    )  # fmt: skip
+    settlement = load_abi("Settlement")
+    return [
+        int(settlement.decode_log([bytes(t) for t in log["topics"]], bytes(log["data"]))[1]["amount"]) for log in logs
+    ]
+
+
+class TestGroupCommit:
+    """Concurrent submissions of one signer are stored and sent as groups; each request keeps its own outcome."""
+
+    def test_each_request_commits_or_fails_alone(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        manager = make_manager(database_url, chain_snapshot.url)
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        raises, reverts, duplicate = set(range(5, 240, 10)), set(range(3, 240, 7)) - set(range(5, 240, 10)), (8, 9)
+        start = threading.Barrier(24)
+
+        def request(index: int) -> str | BaseException:
+            def business(db: Session) -> None:
+                if index in raises:
+                    raise ValueError(f"request {index} refuses")
+                db.add(hosted_row(duplicate[0] if index in duplicate else index))
+
+            account = NON_MEMBER if index in reverts else BANK.address
+            try:
+                return manager.submit(chain_snapshot.issue(index + 1, account=account), business).id
+            except (ValueError, ContractRevertError, IntegrityError) as error:
+                return error
+
+        def client(first: int) -> list[tuple[int, str | BaseException]]:
+            start.wait()
+            return [(index, request(index)) for index in range(first, 240, 24)]
+
+        with ThreadPoolExecutor(24) as pool:
+            outcomes = dict(pair for column in pool.map(client, range(24)) for pair in column)
+        for index in raises:
+            assert isinstance(outcomes[index], ValueError)
+        for index in reverts:
+            refusal = outcomes[index]
+            assert isinstance(refusal, ContractRevertError) and refusal.error == "SettlementInvalidAccount"
+        assert sorted(type(outcomes[index]).__name__ for index in duplicate) == ["IntegrityError", "str"]
+        accepted = {index for index, outcome in outcomes.items() if isinstance(outcome, str)}
+        assert len(accepted) == 240 - len(raises) - len(reverts) - 1
+        for index in accepted:
+            manager.wait(str(outcomes[index]), timeout=120)
+
+        rows = all_rows(manager)
+        assert [row.nonce for row in rows] == list(range(first_nonce, first_nonce + len(accepted)))
+        assert {row.state for row in rows} == {TxState.MINED}
+        assert len({row.created_at for row in rows}) < len(rows)  # stored in groups, not one by one
+        assert hosted_indexes(manager) == (accepted - set(duplicate)) | {duplicate[0]}
+        assert sorted(posted_amounts(chain_snapshot, start_block)) == sorted(index + 1 for index in accepted)
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(accepted)
+
+    def test_a_call_needing_more_gas_than_its_shape_learned_gets_its_own_estimate(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """The pre-flight learns one estimate per call shape; a call of that shape that needs more (first writes
+        of a new currency's balance and supply) is estimated on its own instead of running out of gas."""
+        manager = make_manager(database_url, chain_snapshot.url)
+        usual = manager.wait(manager.submit(chain_snapshot.issue(1)).id)
+        currency = "".join(secrets.choice(string.ascii_uppercase[:20]) for _ in range(3)).encode()  # not USD
+        call = chain_snapshot.issue(2)
+        heavier = ContractCall(
+            call.contract, call.address, call.function, (BANK.address, currency, 2, bytes(32)), call.signer
+        )
+        first_of_its_kind = manager.wait(manager.submit(heavier).id)
+        assert first_of_its_kind.state is TxState.MINED
+        assert first_of_its_kind.gas_limit > usual.gas_limit
+
+
 PROCESS_CHILD = textwrap.dedent(
     """
     import sys
     from concurrent.futures import ThreadPoolExecutor
-    from tests.chain.conftest import make_manager
+    from tradeledger.chain.devnet import make_manager
     from tradeledger.chain.txmanager import ContractCall
 
     database_url, rpc_url, settlement, bank, agent, offset, count = sys.argv[1:8]
@@ -156,38 +251,78 @@ class TestUnreachableNode:
             restarted.stop()
 
 
+@pytest.fixture
+def manual_chain(tmp_path: Path) -> Iterator[DeployedChain]:
+    """A chain of its own that mines only on evm_mine, so that a test can take transactions out of its pool."""
+    with DevChain(tmp_path / "manual-chain") as chain:
+        deployed = deploy_scenario(chain)
+        deployed.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+        yield deployed
+
+
+def mine(deployed: DeployedChain) -> None:
+    deployed.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
 class TestDroppedTransaction:
     def test_dropped_transaction_is_rebroadcast_and_later_nonces_proceed(
-        self, chain_snapshot: DeployedChain, database_url: str
+        self, manual_chain: DeployedChain, database_url: str
     ) -> None:
         """B6: the pool loses a sent transaction; the confirmer re-sends the stored bytes."""
-        rpc = chain_snapshot.w3.provider
-        manager = make_manager(database_url, chain_snapshot.url, resend_after=timedelta(0))
-        rpc.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
-        rpc.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-        try:
-            dropped = manager.submit(chain_snapshot.issue(7))
-            assert dropped.state is TxState.SENT
-            rpc.make_request("anvil_dropTransaction", [dropped.tx_hash])  # type: ignore[arg-type]
-            assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address, "pending") == dropped.nonce
-            manager.confirm_pending()  # sees no receipt and no pooled transaction: sends the bytes again
-            later = manager.submit(chain_snapshot.issue(8))
-        finally:
-            rpc.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
-            rpc.make_request("evm_mine", [])  # type: ignore[arg-type]
-            rpc.make_request("evm_setIntervalMining", [1])  # type: ignore[arg-type]
+        manager = make_manager(database_url, manual_chain.url, resend_after=timedelta(0))
+        dropped = manager.submit(manual_chain.issue(7))
+        assert dropped.state is TxState.SENT
+        manual_chain.w3.provider.make_request("anvil_dropTransaction", [dropped.tx_hash])  # type: ignore[arg-type]
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == dropped.nonce
+        manager.confirm_pending()  # sees no receipt and no pooled transaction: sends the bytes again
+        later = manager.submit(manual_chain.issue(8))
+        mine(manual_chain)
         assert manager.wait(dropped.id).state is TxState.MINED
         assert manager.wait(later.id).nonce == dropped.nonce + 1
+
+    def test_next_transaction_the_node_does_not_count_is_sent_again_at_once(
+        self, manual_chain: DeployedChain, database_url: str
+    ) -> None:
+        """The signer's next transaction, which the node no longer counts as pending (its pool lost it, or holds
+        it back behind a nonce already mined), is evicted and sent again without waiting a re-send interval."""
+        manager = make_manager(database_url, manual_chain.url, held_after=timedelta(0))
+        held = manager.submit(manual_chain.issue(9))
+        later = manager.submit(manual_chain.issue(10))
+        manual_chain.w3.provider.make_request("anvil_removePoolTransactions", [AGENT.address])  # type: ignore[arg-type]
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == held.nonce
+        manager.confirm_pending()  # the re-send interval (15 s) has not passed: only the held-back check acts
+        assert manual_chain.w3.eth.get_transaction_count(AGENT.address, "pending") == held.nonce + 2
+        mine(manual_chain)
+        assert manager.wait(held.id).state is TxState.MINED
+        assert manager.wait(later.id).nonce == held.nonce + 1
+
+
+def killed_then_recovered(
+    program: str, options: list[str], deployed: DeployedChain, database_url: str
+) -> tuple[TransactionManager, list[ChainTransaction]]:
+    """Run `program` until it SIGKILLs itself, then restart: recover, and wait for every stored transaction."""
+    child = subprocess.run(
+        [sys.executable, "-c", program, database_url, deployed.url, deployed.addresses["Settlement"], BANK.address,
+         AGENT.address, *options],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == -9, child.stderr
+    manager = make_manager(database_url, deployed.url)
+    manager.recover()
+    accepted = all_rows(manager)
+    for row in accepted:
+        manager.wait(row.id)
+    return manager, accepted
 
 
 CRASH_CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from tests.chain.conftest import DeployedChain, make_manager
+    from tradeledger.chain.devnet import make_manager
     from tradeledger.chain import txmanager
     from tradeledger.chain.txmanager import ContractCall, TransactionManager
 
-    database_url, rpc_url, window, settlement = sys.argv[1:5]
+    database_url, rpc_url, settlement, bank, agent, window = sys.argv[1:7]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     def after(original):
@@ -201,12 +336,11 @@ CRASH_CHILD = textwrap.dedent(
     elif window == "after-sign-and-store":
         TransactionManager.broadcast = die
     elif window == "after-send":
-        TransactionManager._record_send = die
+        TransactionManager._record_sends = die
     elif window == "after-receipt":
         TransactionManager._record_receipts = die
     manager = make_manager(database_url, rpc_url)
-    call = ContractCall("Settlement", settlement, "issue",
-                        (sys.argv[5], b"USD", 5, bytes(32)), sys.argv[6])
+    call = ContractCall("Settlement", settlement, "issue", (bank, b"USD", 5, bytes(32)), agent)
     row = manager.submit(call)
     manager.wait(row.id)
     sys.exit(3)  # not reached: every window kills the process first
@@ -224,18 +358,7 @@ class TestCrashWindows:
         """B4: after a SIGKILL in each window and a restart, one mined transaction per accepted request, no gap."""
         first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
         start_block = chain_snapshot.w3.eth.block_number + 1
-        child = subprocess.run(
-            [sys.executable, "-c", CRASH_CHILD, database_url, chain_snapshot.url, window,
-             chain_snapshot.addresses["Settlement"], BANK.address, AGENT.address],
-            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert child.returncode == -9, child.stderr
-
-        manager = make_manager(database_url, chain_snapshot.url)
-        manager.recover()
-        accepted = all_rows(manager)
-        for row in accepted:
-            manager.wait(row.id)
+        manager, accepted = killed_then_recovered(CRASH_CHILD, [window], chain_snapshot, database_url)
         follow_up = manager.wait(manager.submit(chain_snapshot.issue(9)).id)
 
         expected_accepted = 0 if window == "after-nonce-allocation" else 1
@@ -246,6 +369,50 @@ class TestCrashWindows:
         with manager.sessions() as db:
             assert db.scalar(select(func.count()).select_from(ChainTransaction)) == expected_accepted + 1
             assert db.get(SignerNonce, AGENT.address).next_nonce == first_nonce + expected_accepted + 1  # type: ignore[union-attr]
+
+
+GROUP_CRASH_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, threading
+    from concurrent.futures import ThreadPoolExecutor
+    from tradeledger.chain.devnet import make_manager
+    from tradeledger.chain.txmanager import ContractCall, TransactionManager
+    from tradeledger.identity.models import HostedAccount
+
+    database_url, rpc_url, settlement, bank, agent = sys.argv[1:6]
+    send = TransactionManager.broadcast
+    def broadcast(self, rows):
+        if len(rows) > 1:  # a group is committed: die before any of it reaches the node
+            os.kill(os.getpid(), signal.SIGKILL)
+        send(self, rows)
+    TransactionManager.broadcast = broadcast
+    manager = make_manager(database_url, rpc_url)
+    start = threading.Barrier(16)
+    def client(first):
+        start.wait()
+        for index in range(first, 48, 16):
+            call = ContractCall("Settlement", settlement, "issue", (bank, b"USD", index + 1, bytes(32)), agent)
+            row = HostedAccount(address=f"0x{index:040x}", label=f"request {index}", keystore="{}")
+            manager.submit(call, lambda db, row=row: db.add(row))
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(client, range(16)))
+    sys.exit(3)  # not reached: the first group of two or more kills the process
+    """
+)
+
+
+class TestGroupCrash:
+    def test_sigkill_between_group_commit_and_broadcast(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        """B4/F4 for a group: every stored request is sent after the restart, with exactly its business rows."""
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        manager, accepted = killed_then_recovered(GROUP_CRASH_CHILD, [], chain_snapshot, database_url)
+        amounts = posted_amounts(chain_snapshot, start_block)
+        assert len(accepted) >= 2
+        assert [row.nonce for row in accepted] == list(range(first_nonce, first_nonce + len(accepted)))
+        assert len(amounts) == len(set(amounts)) == len(accepted)  # each stored request mined once
+        assert hosted_indexes(manager) == {amount - 1 for amount in amounts}  # with exactly its business rows
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(accepted)
 
 
 class TestSendErrorClassification:

@@ -2,12 +2,15 @@
 
 Every request follows one path (the Chainlink / FireFly pattern, reliability checklist B):
 
-1. pre-flight `eth_estimateGas`: a revert becomes a named custom error and no nonce is spent;
-2. in one database transaction (the caller's, so the outbox row commits with the business row): allocate the
-   signer's next nonce under a per-signer lock, sign locally, store the raw bytes and the hash;
+1. pre-flight (`preflight.py`): a revert becomes a named custom error and no nonce is spent;
+2. in one database transaction, the request's business rows and its outbox rows: the signer's next nonces are
+   allocated under a per-signer lock, the calls signed locally, the raw bytes and hashes stored;
 3. broadcast the stored bytes; "already known" / "nonce too low" are resolved by looking the stored hash up;
-4. the confirmer records receipts (status 0 is a failed operation), re-sends stored bytes that were never
-   accepted or were dropped from the pool, and gap-fills the nonce of a transaction rejected for good.
+4. receipts are recorded as blocks mine them (`receipts.py`); the confirmer re-sends stored bytes that were
+   never accepted or were dropped from the pool, and gap-fills the nonce of a transaction rejected for good.
+
+Concurrent requests of one signer go through these steps together (group commit): one pre-flight batch, one
+database transaction and nonce range, one broadcast batch per group, while each request keeps its own outcome.
 
 A crash anywhere leaves either nothing (before the commit of step 2) or a stored signed transaction that the
 next `recover()` sends again, byte for byte: one request never becomes two transactions.
@@ -16,41 +19,63 @@ next `recover()` sends again, byte for byte: one request never becomes two trans
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradeledger.chain.abi import load_abi, standard_revert_reason
+from tradeledger.chain.abi import load_abi
+from tradeledger.chain.preflight import Preflight
+from tradeledger.chain.receipts import ReceiptWatch
 from tradeledger.chain.rpc import JsonRpc, RpcError, SendFailure, classify_send_error
 from tradeledger.chain.signing import LegacySigner
 from tradeledger.errors import (
     ChainUnavailableError,
-    ContractRefusedError,
-    ContractRevertError,
     TradeLedgerError,
     TransactionRejectedError,
     TransactionRevertedError,
 )
+from tradeledger.loops import PollingLoop
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
 
 log = logging.getLogger(__name__)
 
-GAS_HEADROOM_PERCENT = 25
-GAS_HEADROOM_FIXED = 20_000
 MAX_SEND_ATTEMPTS = 5  # an unknown send error is retried this often, then the nonce is gap-filled
 SELF_TRANSFER_GAS = 21_000
+GROUP_MAX_CALLS = 200  # per group commit: one JSON-RPC batch below Besu's limits, one bounded transaction
+WRITER_LINGER_S = 5.0  # a signer's writer thread ends after this long without requests
+PIPELINE_DEPTH = 2  # stored groups waiting for the sender: stored and signed, not yet sent
+# The confirmer's pass re-sends what was never accepted, was dropped or is held back; receipts are recorded as
+# blocks mine them (the receipt watch), so it need not run often.
+CONFIRMER_INTERVAL_S = 1.0
+UNSENT_GRACE = timedelta(seconds=2)  # a writer sends what it stored within milliseconds; older, it was left behind
+IN_CLAUSE_LIMIT = 500
+OPEN_TX_STATES = (TxState.SIGNED, TxState.SENT)
+OUTBOX: Table = ChainTransaction.__table__  # type: ignore[assignment]  # executemany updates, past the ORM
+OUTBOX_ROW_OPEN = or_(*(OUTBOX.c.state == state for state in OPEN_TX_STATES))  # executemany takes no IN lists
+
+_checksum = lru_cache(maxsize=4096)(to_checksum_address)  # a keccak per call otherwise, on the hot path
+
+
+def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class SignerNotHostedError(TradeLedgerError):
@@ -94,7 +119,7 @@ class KeyRing:
         self._accounts[to_checksum_address(account.address)] = account
 
     def get(self, address: str) -> LocalAccount:
-        checksummed = to_checksum_address(address)
+        checksummed = _checksum(address)
         account = self._accounts.get(checksummed)
         if account is None and self._resolver is not None:
             with self._lock:
@@ -109,6 +134,80 @@ class KeyRing:
         return list(self._accounts)
 
 
+@dataclass(eq=False)
+class _Request:
+    """One caller's submission: its calls and its business rows commit in one database transaction."""
+
+    calls: Sequence[ContractCall]
+    calldata: list[bytes]
+    business: Callable[[Session], None] | None
+    gas_limits: list[int] = field(default_factory=list)
+    rows: list[ChainTransaction] = field(default_factory=list)
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class _Lane:
+    """The writer of one signer (or one set of signers): commits whatever is queued as one group.
+
+    Callers queue their request and sleep until it is done. The writer thread takes everything queued (up to
+    GROUP_MAX_CALLS calls), pre-flights and stores it (nonces, signatures, outbox rows, one commit), hands it to
+    the sender thread and starts over with whatever arrived meanwhile; the sender broadcasts the stored groups
+    in order. So the node checks one group while the previous one is being sent, and under load the groups
+    grow by themselves; a lone request is a group of one. Both threads end after a while idle.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        store: Callable[[list[_Request]], list[ChainTransaction]],
+        send: Callable[[list[_Request], list[ChainTransaction]], None],
+    ) -> None:
+        self._name = name
+        self._store = store
+        self._send = send
+        self._queue: deque[_Request] = deque()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def run(self, request: _Request) -> None:
+        """Queue `request` and return once it is stored and sent, or has failed."""
+        with self._ready:
+            self._queue.append(request)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write, name=f"{self._name} writer", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+        request.done.wait()
+
+    def _write(self) -> None:
+        stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None] = queue.Queue(PIPELINE_DEPTH)
+        sender = threading.Thread(target=self._send_stored, args=(stored,), name=f"{self._name} sender", daemon=True)
+        sender.start()
+        try:
+            while True:
+                with self._ready:
+                    if not self._queue and not self._ready.wait_for(lambda: bool(self._queue), WRITER_LINGER_S):
+                        self._thread = None
+                        return
+                    group = self._take()
+                stored.put((group, self._store(group)))
+        finally:
+            stored.put(None)
+
+    def _send_stored(self, stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None]) -> None:
+        while (item := stored.get()) is not None:
+            self._send(*item)
+
+    def _take(self) -> list[_Request]:
+        group = [self._queue.popleft()]
+        calls = len(group[0].calls)
+        while self._queue and calls + len(self._queue[0].calls) <= GROUP_MAX_CALLS:
+            group.append(self._queue.popleft())
+            calls += len(group[-1].calls)
+        return group
+
+
 class TransactionManager:
     """Submits contract calls exactly once and tracks them to a final state."""
 
@@ -121,6 +220,8 @@ class TransactionManager:
         chain_id: int,
         gas_price: int,
         resend_after: timedelta = timedelta(seconds=15),
+        held_after: timedelta = timedelta(seconds=3),
+        evict_from_pool: Callable[[str], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.rpc = rpc
@@ -128,20 +229,132 @@ class TransactionManager:
         self.chain_id = chain_id
         self.gas_price = gas_price
         self.resend_after = resend_after
+        self.held_after = held_after
+        self.evict_from_pool = evict_from_pool
+        self.preflight = Preflight(rpc)
+        self.receipts = ReceiptWatch(rpc, self._open_rows, self._record_receipts)
         self._signers: dict[str, LegacySigner] = {}
+        self._lanes: dict[frozenset[str], _Lane] = {}
+        self._lanes_lock = threading.Lock()
+        self._confirmer: PollingLoop | None = None
+
+    # -- the whole path --------------------------------------------------------------------------------------
+
+    def submit(self, call: ContractCall, business: Callable[[Session], None] | None = None) -> ChainTransaction:
+        """Pre-flight, store and broadcast one call.
+
+        `business` writes the request's own rows in the same database transaction as the outbox row: either
+        both commit or neither does, and nothing is sent for an uncommitted request.
+        """
+        return self.submit_many([call], business)[0]
+
+    def submit_many(
+        self, calls: Sequence[ContractCall], business: Callable[[Session], None] | None = None
+    ) -> list[ChainTransaction]:
+        """Several calls as one request: all of them are stored (with `business`'s rows) or none is.
+
+        Concurrent requests of the same signer are committed together: one pre-flight batch, one database
+        transaction with one nonce range, one broadcast batch. Each request still succeeds or fails alone: a
+        pre-flight revert or a raising `business` fails only its own request, with its own error.
+        """
+        signers = frozenset(_checksum(call.signer) for call in calls)
+        for signer in signers:  # load hosted keys before any lock is taken (and refuse unknown signers early)
+            self.keys.get(signer)
+        if not calls:
+            return []
+        request = _Request(calls, [call.calldata() for call in calls], business)
+        self._lane(signers).run(request)
+        if request.error is not None:
+            raise request.error
+        return request.rows
+
+    def _lane(self, signers: frozenset[str]) -> _Lane:
+        with self._lanes_lock:
+            lane = self._lanes.get(signers)
+            if lane is None:
+                lane = self._lanes[signers] = _Lane(
+                    f"tx {','.join(sorted(signers))}", self._store_group, self._send_group
+                )
+            return lane
+
+    def _store_group(self, group: list[_Request]) -> list[ChainTransaction]:
+        """Steps 1 and 2 for a group: what passed pre-flight, stored; the rest get their own error."""
+        try:
+            return self._store(self._preflight(group))
+        except Exception as error:  # the database or the node failed the group as a whole
+            for request in group:
+                if request.error is None:
+                    request.error = error
+            return []
+
+    def _send_group(self, group: list[_Request], rows: list[ChainTransaction]) -> None:
+        """Step 3 for a group, then its callers are released."""
+        try:
+            if rows:
+                self.broadcast(rows)
+        except Exception as error:
+            for request in group:
+                if request.error is None:
+                    request.error = error
+        finally:
+            for request in group:
+                if request.error is None and not request.rows:
+                    request.error = TradeLedgerError("the submission was interrupted", code="submission_interrupted")
+                request.done.set()
 
     # -- step 1: pre-flight --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _revert_error(contract: str, error: RpcError) -> TradeLedgerError:
-        data = error.revert_data or b""
-        decoded = load_abi(contract).decode_error(data)
-        if decoded is not None:
-            return ContractRevertError(contract, decoded[0], decoded[1])
-        reason = standard_revert_reason(data) or error.message
-        return ContractRefusedError(f"{contract} refused the call: {reason}")
+    def _preflight(self, group: list[_Request]) -> list[_Request]:
+        """The requests every call of which passed pre-flight, each with its gas limits; the rest get their error."""
+        checked = self.preflight.gas_limits(
+            [
+                (call, calldata)
+                for request in group
+                for call, calldata in zip(request.calls, request.calldata, strict=True)
+            ]
+        )
+        live: list[_Request] = []
+        position = 0
+        for request in group:
+            outcome = checked[position : position + len(request.calls)]
+            position += len(request.calls)
+            gas_limits = [result for result in outcome if not isinstance(result, TradeLedgerError)]
+            if len(gas_limits) < len(outcome):
+                request.error = next(result for result in outcome if isinstance(result, TradeLedgerError))
+                continue
+            request.gas_limits = gas_limits
+            live.append(request)
+        return live
 
     # -- step 2: nonce, sign, store ------------------------------------------------------------------------
+
+    def _store(self, group: list[_Request]) -> list[ChainTransaction]:
+        """One database transaction: each request's business rows, then one nonce range and the signed rows."""
+        if not group:
+            return []
+        with transaction(self.sessions) as db:
+            stored: list[_Request] = []
+            for request in group:
+                if request.business is not None:
+                    try:
+                        with db.begin_nested():  # a savepoint: a failing request leaves the others' rows alone
+                            request.business(db)
+                            db.flush()
+                    except Exception as error:
+                        request.error = error
+                        continue
+                stored.append(request)
+            rows = self.prepare(
+                db,
+                [call for request in stored for call in request.calls],
+                [calldata for request in stored for calldata in request.calldata],
+                [gas for request in stored for gas in request.gas_limits],
+            )
+        position = 0
+        for request in stored:
+            request.rows = rows[position : position + len(request.calls)]
+            position += len(request.calls)
+        return rows
 
     def _lock_signer(self, db: Session, signer: str) -> None:
         if db.get_bind().dialect.name == "postgresql":
@@ -167,52 +380,60 @@ class TransactionManager:
         raw, tx_hash = legacy.sign(nonce, self.gas_price, gas, bytes.fromhex(to[2:]), 0, data)
         return "0x" + raw.hex(), "0x" + tx_hash.hex()
 
-    def prepare(self, db: Session, calls: Sequence[ContractCall], gas_limits: Sequence[int]) -> list[ChainTransaction]:
+    def prepare(
+        self, db: Session, calls: Sequence[ContractCall], calldata: Sequence[bytes], gas_limits: Sequence[int]
+    ) -> list[ChainTransaction]:
         """Allocate, sign and store transactions in the caller's database transaction (not yet sent).
 
         Calls of one signer get consecutive nonces under one lock, in the order given.
         """
-        rows: list[ChainTransaction] = []
         by_signer: dict[str, list[int]] = {}
         for index, call in enumerate(calls):
-            by_signer.setdefault(to_checksum_address(call.signer), []).append(index)
-        nonces: dict[int, int] = {}
+            by_signer.setdefault(_checksum(call.signer), []).append(index)
+        nonces: dict[int, tuple[str, int]] = {}
         for signer, indexes in sorted(by_signer.items()):  # a fixed lock order: no deadlock between requests
-            nonces.update(zip(indexes, self.allocate_nonces(db, signer, len(indexes)), strict=True))
-        for index, (call, gas_limit) in enumerate(zip(calls, gas_limits, strict=True)):
-            signer = to_checksum_address(call.signer)
-            raw, tx_hash = self._sign(signer, nonces[index], call.address, call.calldata(), gas_limit)
-            rows.append(
-                ChainTransaction(
-                    id=str(uuid.uuid4()),
-                    chain_id=self.chain_id,
-                    signer=signer,
-                    to_address=to_checksum_address(call.address),
-                    contract=call.contract,
-                    function=call.function,
-                    nonce=nonces[index],
-                    gas_limit=gas_limit,
-                    raw_tx=raw,
-                    tx_hash=tx_hash,
-                    state=TxState.SIGNED,
-                    attempts=0,
-                )
+            nonces.update(
+                (index, (signer, nonce))
+                for index, nonce in zip(indexes, self.allocate_nonces(db, signer, len(indexes)), strict=True)
             )
-        db.add_all(rows)
-        db.flush()
-        return rows
+        now = utcnow()
+        values: list[dict[str, Any]] = []
+        for index, (call, data, gas_limit) in enumerate(zip(calls, calldata, gas_limits, strict=True)):
+            signer, nonce = nonces[index]
+            to_address = _checksum(call.address)
+            raw, tx_hash = self._sign(signer, nonce, to_address, data, gas_limit)
+            values.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "chain_id": self.chain_id,
+                    "signer": signer,
+                    "to_address": to_address,
+                    "contract": call.contract,
+                    "function": call.function,
+                    "nonce": nonce,
+                    "gas_limit": gas_limit,
+                    "raw_tx": raw,
+                    "tx_hash": tx_hash,
+                    "state": TxState.SIGNED,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if values:
+            db.connection().execute(insert(OUTBOX), values)  # one executemany, past the unit of work's bookkeeping
+        return [ChainTransaction(**row) for row in values]
 
     # -- step 3: broadcast ---------------------------------------------------------------------------------
 
-    def broadcast(self, tx_ids: Sequence[str]) -> None:
-        """Send the stored bytes of these transactions in one JSON-RPC batch and record what the node said.
+    def broadcast(self, rows: Sequence[ChainTransaction]) -> None:
+        """Send the stored bytes of these transactions in one JSON-RPC batch and record what the node said,
+        in the database and on `rows`.
 
         No database lock is held while the node answers. A node that cannot be reached leaves them SIGNED:
         `recover()` or the confirmer sends them later.
         """
-        with self.sessions() as db:
-            rows = list(db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(tx_ids))))
-        pending = [row for row in rows if row.state in (TxState.SIGNED, TxState.SENT)]
+        pending = [row for row in rows if row.state in OPEN_TX_STATES]
         if not pending:
             return
         try:
@@ -226,25 +447,53 @@ class TransactionManager:
         except ChainUnavailableError as error:
             log.warning("broadcast deferred, node unreachable: %s", error)
             return
-        known = {row.id: isinstance(result, dict) for row, result in zip(too_low, found, strict=True)}
-        outcome = {row.id: result for row, result in zip(pending, results, strict=True)}
-        with transaction(self.sessions) as db:
-            for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(list(outcome)))):
-                if row.state not in FINAL_TX_STATES:
-                    self._record_send(db, row, outcome[row.id], known.get(row.id, False))
+        known = {row.id for row, result in zip(too_low, found, strict=True) if isinstance(result, dict)}
+        self._record_sends(list(zip(pending, results, strict=True)), known)
 
-    def _record_send(self, db: Session, row: ChainTransaction, result: Any, hash_known: bool) -> None:
-        row.attempts += 1
+    @staticmethod
+    def _accepted(result: Any, hash_known: bool) -> bool:
+        """Accepted now, or earlier (a re-send after a crash or a timeout): it is ours and it is out there."""
         failure = classify_send_error(result.message) if isinstance(result, RpcError) else None
-        if (
+        return (
             failure is None
             or failure is SendFailure.ALREADY_KNOWN
             or (failure is SendFailure.NONCE_TOO_LOW and hash_known)
-        ):
-            # accepted now, or earlier (a re-send after a crash or a timeout): it is ours and it is out there
-            row.state = TxState.SENT
+        )
+
+    def _record_sends(self, outcomes: Sequence[tuple[ChainTransaction, Any]], known: set[str]) -> None:
+        accepted = [row for row, result in outcomes if self._accepted(result, row.id in known)]
+        refused = [(row, result) for row, result in outcomes if not self._accepted(result, row.id in known)]
+        with transaction(self.sessions) as db:
+            if accepted:  # one executemany for the common case; a row final meanwhile (mined!) stays final
+                db.connection().execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX_ROW_OPEN)
+                    .values(state=TxState.SENT, attempts=OUTBOX.c.attempts + 1, error_code=None, error_detail=None),
+                    [{"row_id": row.id} for row in accepted],
+                )
+            settled: list[ChainTransaction] = []
+            for row, result in refused:
+                stored = db.get(ChainTransaction, row.id, with_for_update=True)
+                if stored is not None and stored.state not in FINAL_TX_STATES:
+                    self._record_send(db, stored, result)
+                    settled.append(stored)
+        for row in accepted:
+            if row.state is TxState.SIGNED:
+                row.state = TxState.SENT
+            row.attempts += 1
             row.error_code = row.error_detail = None
-            return
+        by_id = {row.id: row for row in settled}
+        for row, _ in refused:
+            if row.id in by_id:
+                stored = by_id[row.id]
+                row.state, row.attempts = stored.state, stored.attempts
+                row.error_code, row.error_detail = stored.error_code, stored.error_detail
+        self.receipts.notify(row.tx_hash for row in settled if row.state is TxState.FAILED)
+
+    def _record_send(self, db: Session, row: ChainTransaction, result: RpcError) -> None:
+        """A refused send: retried a few times if the reason is unknown, else failed and its nonce gap-filled."""
+        row.attempts += 1
+        failure = classify_send_error(result.message)
         row.error_code, row.error_detail = failure.value, result.message
         if failure is SendFailure.NONCE_TOO_LOW:
             row.state = TxState.FAILED
@@ -282,51 +531,6 @@ class TransactionManager:
             "transaction %s rejected (%s); nonce %d gap-filled by %s", row.tx_hash, row.error_code, row.nonce, tx_hash
         )
 
-    # -- the whole path --------------------------------------------------------------------------------------
-
-    def submit(self, call: ContractCall, business: Callable[[Session], None] | None = None) -> ChainTransaction:
-        """Pre-flight, store and broadcast one call.
-
-        `business` writes the request's own rows in the same database transaction as the outbox row: either
-        both commit or neither does, and nothing is sent for an uncommitted request.
-        """
-        return self.submit_many([call], business)[0]
-
-    def submit_many(
-        self, calls: Sequence[ContractCall], business: Callable[[Session], None] | None = None
-    ) -> list[ChainTransaction]:
-        """Many calls: pre-flights in one RPC batch, one database transaction, one broadcast batch.
-
-        If any pre-flight fails, nothing is stored and its named error is raised.
-        """
-        for call in calls:  # load hosted keys before any database lock is taken (and refuse unknown signers early)
-            self.keys.get(call.signer)
-        requests = [
-            ("eth_estimateGas", [{"from": c.signer, "to": c.address, "data": "0x" + c.calldata().hex()}]) for c in calls
-        ]
-        results = self.rpc.batch(requests) if len(calls) > 1 else [self._estimate(requests[0])]
-        gases: list[int] = []
-        for call, result in zip(calls, results, strict=True):
-            if isinstance(result, RpcError):
-                raise self._revert_error(call.contract, result)
-            estimate = int(result, 16)
-            gases.append(estimate + estimate * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FIXED)
-        with transaction(self.sessions) as db:
-            if business is not None:
-                business(db)
-            rows = self.prepare(db, calls, gases)
-        ids = [row.id for row in rows]
-        self.broadcast(ids)
-        with self.sessions() as db:
-            by_id = {row.id: row for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(ids)))}
-        return [by_id[tx_id] for tx_id in ids]
-
-    def _estimate(self, request: tuple[str, list[Any]]) -> Any:
-        try:
-            return self.rpc.call(*request)
-        except RpcError as error:
-            return error
-
     def get(self, tx_id: str) -> ChainTransaction:
         with self.sessions() as db:
             row = db.get(ChainTransaction, tx_id)
@@ -336,12 +540,59 @@ class TransactionManager:
 
     # -- step 4: confirmation and recovery ----------------------------------------------------------------
 
+    def start(self) -> None:
+        """The service's background work: follow new blocks (receipts are recorded whether or not anyone waits)
+        and run the confirmer (re-sends)."""
+        self.receipts.start()
+        if self._confirmer is None:
+            self._confirmer = PollingLoop("tx-confirmer", self.confirm_pending, interval=CONFIRMER_INTERVAL_S)
+            self._confirmer.start()
+
+    def stop(self) -> None:
+        if self._confirmer is not None:
+            self._confirmer.stop()
+            self._confirmer = None
+        self.receipts.stop()
+
+    def wait(self, tx_id: str, timeout: float = 60.0) -> ChainTransaction:
+        """Block until the transaction is final; raises if it reverted or was rejected.
+
+        The receipt watch wakes this thread when a block mines the transaction. Whenever it has waited a
+        re-send interval, it runs a confirmer pass (re-sending what the node dropped).
+        """
+        row = self.get(tx_id)
+        if row.state in FINAL_TX_STATES:
+            return self._outcome(row)
+        deadline = time.monotonic() + timeout
+        next_recovery = time.monotonic() + self.resend_after.total_seconds()
+        with self.receipts.waiting(row.tx_hash, row.id) as recorded:
+            while True:
+                row = self.get(tx_id)  # read after registering: a receipt recorded from now on wakes us
+                if row.state in FINAL_TX_STATES:
+                    return self._outcome(row)
+                now = time.monotonic()
+                if now > deadline:
+                    raise ChainUnavailableError(
+                        f"transaction {row.tx_hash} is not mined after {timeout:.0f} s; it stays pending"
+                    )
+                if now >= next_recovery:  # no receipt for long: re-send it if the node dropped it
+                    self.confirm_pending()
+                    next_recovery = now + self.resend_after.total_seconds()
+                recorded.wait(max(0.0, min(deadline, next_recovery) - now))
+                recorded.clear()
+
+    @staticmethod
+    def _outcome(row: ChainTransaction) -> ChainTransaction:
+        if row.state is TxState.REVERTED:
+            raise TransactionRevertedError(f"transaction {row.tx_hash} ({row.contract}.{row.function}) reverted")
+        if row.state is TxState.FAILED:
+            raise TransactionRejectedError(f"transaction {row.tx_hash} was rejected: {row.error_detail}")
+        return row
+
     def confirm_pending(self) -> int:
         """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final."""
         with self.sessions() as db:
-            open_rows = list(
-                db.scalars(select(ChainTransaction).where(ChainTransaction.state.in_([TxState.SIGNED, TxState.SENT])))
-            )
+            open_rows = list(db.scalars(select(ChainTransaction).where(ChainTransaction.state.in_(OPEN_TX_STATES))))
         if not open_rows:
             return 0
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [row.tx_hash]) for row in open_rows])
@@ -349,92 +600,124 @@ class TransactionManager:
             [(row.id, receipt) for row, receipt in zip(open_rows, receipts, strict=True) if isinstance(receipt, dict)]
         )
         now = utcnow()
+        unmined = [row for row, receipt in zip(open_rows, receipts, strict=True) if receipt is None]
         resend = [
-            row.id
-            for row, receipt in zip(open_rows, receipts, strict=True)
-            if receipt is None and (row.state is TxState.SIGNED or now - row.updated_at >= self.resend_after)
+            row
+            for row in unmined
+            if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
         if resend:
             self._resend_dropped(resend)
+        self._release_held(unmined)
         return finalised
+
+    def _open_rows(self, tx_hashes: Collection[str]) -> dict[str, str]:
+        """tx hash -> row id of the open outbox rows among `tx_hashes`."""
+        found: dict[str, str] = {}
+        with self.sessions() as db:
+            for chunk in batched(tx_hashes, IN_CLAUSE_LIMIT):
+                query = select(ChainTransaction.tx_hash, ChainTransaction.id).where(
+                    ChainTransaction.tx_hash.in_(chunk), ChainTransaction.state.in_(OPEN_TX_STATES)
+                )
+                found.update((tx_hash, row_id) for tx_hash, row_id in db.execute(query))
+        return found
 
     def _record_receipts(self, receipts: Sequence[tuple[str, dict[str, Any]]]) -> int:
+        """Store receipts, given as (row id, receipt), in one executemany; returns how many rows became final."""
         if not receipts:
             return 0
-        finalised = 0
-        by_id = dict(receipts)
+        now = utcnow()
         with transaction(self.sessions) as db:
-            for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(list(by_id)))):
-                receipt = by_id[row.id]
-                if row.state in FINAL_TX_STATES:
-                    continue
-                row.state = TxState.MINED if int(receipt["status"], 16) == 1 else TxState.REVERTED
-                row.block_number = int(receipt["blockNumber"], 16)
-                row.block_hash = receipt["blockHash"]
-                finalised += 1
-        return finalised
+            result = db.connection().execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX_ROW_OPEN)
+                .values(
+                    state=bindparam("outcome"),
+                    block_number=bindparam("number"),
+                    block_hash=bindparam("hash"),
+                    updated_at=now,
+                ),
+                [
+                    {
+                        "row_id": row_id,
+                        "outcome": TxState.MINED if int(receipt["status"], 16) == 1 else TxState.REVERTED,
+                        "number": int(receipt["blockNumber"], 16),
+                        "hash": receipt["blockHash"],
+                    }
+                    for row_id, receipt in receipts
+                ],
+            )
+        self.receipts.notify(str(receipt["transactionHash"]) for _, receipt in receipts)
+        return max(result.rowcount, 0)
 
-    def _resend_dropped(self, tx_ids: list[str]) -> None:
+    def _resend_dropped(self, rows: list[ChainTransaction]) -> None:
         """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped)."""
-        with self.sessions() as db:
-            rows = list(db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(tx_ids))))
         known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in rows])
-        missing = [row.id for row, found in zip(rows, known, strict=True) if not isinstance(found, dict)]
+        missing = [row for row, found in zip(rows, known, strict=True) if not isinstance(found, dict)]
         if missing:
             log.warning("re-broadcasting %d transactions the node does not hold", len(missing))
             self.broadcast(missing)
         with transaction(self.sessions) as db:  # touch the rest so the next check waits a full interval
-            for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(tx_ids))):
-                row.updated_at = utcnow()
+            for chunk in batched((row.id for row in rows), IN_CLAUSE_LIMIT):
+                for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(chunk))):
+                    row.updated_at = utcnow()
+
+    def _release_held(self, unmined: Sequence[ChainTransaction]) -> None:
+        """A signer's next transaction, sent a while ago and executable (every earlier nonce is mined), that the node
+        does not count as pending will never be mined: its pool lost it or holds it back (see `anvil_eviction`).
+        Where the node has a way, evict the signer's pooled transactions and send the stored bytes again in nonce
+        order; otherwise say so loudly."""
+        lowest: dict[str, ChainTransaction] = {}
+        for row in unmined:
+            if row.signer not in lowest or row.nonce < lowest[row.signer].nonce:
+                lowest[row.signer] = row
+        now = utcnow()
+        suspects = [
+            row for row in lowest.values() if row.state is TxState.SENT and now - row.updated_at >= self.held_after
+        ]
+        if not suspects:
+            return
+        counts = self.rpc.batch(
+            [("eth_getTransactionCount", [row.signer, tag]) for row in suspects for tag in ("latest", "pending")]
+        )
+        for row, mined, pending in zip(suspects, counts[::2], counts[1::2], strict=True):
+            if [mined, pending] != [hex(row.nonce)] * 2:
+                continue  # not next yet, or the node counts it as pending: it will mine it
+            if self.evict_from_pool is None or not self.evict_from_pool(row.signer):
+                log.error(
+                    "ALERT: the node holds %s's executable transaction %s back (nonce %d)",
+                    row.signer,
+                    row.tx_hash,
+                    row.nonce,
+                )
+                continue
+            with self.sessions() as db:
+                held = list(
+                    db.scalars(
+                        select(ChainTransaction)
+                        .where(ChainTransaction.signer == row.signer, ChainTransaction.state.in_(OPEN_TX_STATES))
+                        .order_by(ChainTransaction.nonce)
+                    )
+                )
+            log.warning(
+                "the node held back %s's transactions from nonce %d: sending %d again", row.signer, row.nonce, len(held)
+            )
+            self.broadcast(held)
 
     def recover(self) -> None:
         """At start-up: send whatever a crash left signed but unsent, and confirm the rest."""
         with self.sessions() as db:
-            unsent = list(db.scalars(select(ChainTransaction.id).where(ChainTransaction.state == TxState.SIGNED)))
+            unsent = list(db.scalars(select(ChainTransaction).where(ChainTransaction.state == TxState.SIGNED)))
         if unsent:
             log.info("recovering %d stored transactions", len(unsent))
             self.broadcast(unsent)
         self.confirm_pending()
 
-    def wait(self, tx_id: str, timeout: float = 60.0) -> ChainTransaction:
-        """Block until the transaction is final; raises if it reverted or was rejected.
-
-        Polls the receipt with a backoff from 10 ms (a dev-chain block) to 250 ms (a QBFT block period), and
-        runs a confirmer pass (re-sending what the node dropped) whenever it has waited a re-send interval.
-        """
-        deadline = time.monotonic() + timeout
-        next_recovery = time.monotonic() + self.resend_after.total_seconds()
-        poll = 0.01
-        while True:
-            if time.monotonic() >= next_recovery:  # no receipt for long: re-send it if the node dropped it
-                self.confirm_pending()
-                next_recovery = time.monotonic() + self.resend_after.total_seconds()
-            row = self.get(tx_id)
-            if row.state not in FINAL_TX_STATES:
-                receipt = self.rpc.call("eth_getTransactionReceipt", [row.tx_hash])
-                if receipt is not None:
-                    self._record_receipts([(tx_id, receipt)])
-                    row = self.get(tx_id)
-            if row.state is TxState.MINED:
-                return row
-            if row.state is TxState.REVERTED:
-                raise TransactionRevertedError(f"transaction {row.tx_hash} ({row.contract}.{row.function}) reverted")
-            if row.state is TxState.FAILED:
-                raise TransactionRejectedError(f"transaction {row.tx_hash} was rejected: {row.error_detail}")
-            if time.monotonic() > deadline:
-                raise ChainUnavailableError(
-                    f"transaction {row.tx_hash} is not mined after {timeout:.0f} s; it stays pending"
-                )
-            time.sleep(poll)
-            poll = min(poll * 1.5, 0.25)
-
     def pending_count(self) -> int:
         with self.sessions() as db:
             return int(
                 db.scalar(
-                    select(func.count())
-                    .select_from(ChainTransaction)
-                    .where(ChainTransaction.state.in_([TxState.SIGNED, TxState.SENT]))
+                    select(func.count()).select_from(ChainTransaction).where(ChainTransaction.state.in_(OPEN_TX_STATES))
                 )
                 or 0
             )

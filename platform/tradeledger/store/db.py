@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -39,19 +41,35 @@ def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# SQLite has one writer at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms)
+# before it tries again: under concurrent requests most of a write's time went to those sleeps. Writers of one
+# process therefore queue on a lock of their own first and try BEGIN IMMEDIATE one at a time; other processes
+# sharing the file still meet the busy timeout.
+_SQLITE_WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+
+# The execution option that marks a connection's transaction as a unit of work that writes (see `transaction`).
+WRITES = {"tradeledger_writes": True}
+
+
 def _begin_sqlite(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so read-then-write sequences (nonce allocation,
-    # checkpoints) are serialized across processes exactly as PostgreSQL's row and advisory locks do.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A unit of work that writes begins with BEGIN IMMEDIATE: it takes the write lock up front, so read-then-write
+    # sequences (nonce allocation, checkpoints) are serialized across processes exactly as PostgreSQL's row and
+    # advisory locks do. Reads begin deferred: in WAL mode they neither wait for the writer nor hold it up
+    # (every read taking the write lock serialized the whole API behind it).
+    writes = connection.get_execution_options().get("tradeledger_writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`, tuned for concurrent service processes."""
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
+            # a connection per concurrent request thread and background loop: waiting for a pooled
+            # connection was a tenth of an API request's time under load
+            engine = create_engine(url, connect_args={"timeout": 30}, pool_size=16, max_overflow=48)
             event.listen(engine, "connect", _tune_sqlite)
             event.listen(engine, "begin", _begin_sqlite)
+            _SQLITE_WRITERS[engine] = threading.RLock()
             return engine
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     except (ArgumentError, ImportError) as error:
@@ -63,7 +81,7 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection, connection.execution_options(**WRITES).begin():
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as error:
@@ -76,6 +94,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+    """One unit of work that writes: commit on success, roll back on any error."""
+    bind = factory.kw.get("bind")
+    writers = _SQLITE_WRITERS.get(bind) if isinstance(bind, Engine) else None
+    with writers or nullcontext(), factory() as session, session.begin():
+        session.connection(execution_options=WRITES)  # begins the database transaction as one that writes
         yield session

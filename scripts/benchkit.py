@@ -1,0 +1,50 @@
+"""What the service benchmarks share: the machine's load next to the figures, one JSON line, an optional file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every benchmark has: `--quick` (the test suite's small size) and `--json PATH`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for the test suite")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    return parser
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) that process `pid` has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> dict[str, object]:
+    """The load average when the run starts, and the CPUs: figures of a shared machine mean little without them."""
+    return {"load_average": [round(load, 2) for load in os.getloadavg()], "cpus": os.cpu_count()}
+
+
+def figures_table(title: str, *columns: str) -> Table:
+    """A table whose first column names the row and whose other columns are right-aligned figures."""
+    table = Table(title=title)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index else "left")
+    return table
+
+
+def report(benchmark: str, table: Table, results: dict[str, object], json_path: Path | None) -> None:
+    """Print the table, the machine it ran on and one JSON line; write that line to `json_path` too."""
+    console = Console()
+    console.print(table)
+    load = results.get("load_average")
+    console.print(f"load average at the start {load} on {results.get('cpus')} CPUs")
+    line = json.dumps({"benchmark": benchmark, **results})
+    print(line)
+    if json_path is not None:
+        json_path.write_text(line + "\n")
