@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,35 @@ class TestDevChain:
             w3 = chain.web3()
             assert w3.eth.get_balance(SENDER.address) == 0
             _send_free_transfer(w3, 0)
+
+    def test_a_burst_from_one_signer_is_mined_whole(self, tmp_path: Path) -> None:
+        """The mining mode's reason to be: 1,000 transactions sent in JSON-RPC batches of 200 are all mined (on
+        arrival, anvil 1.7.1 left such bursts in its pool and stopped answering)."""
+        with DevChain(tmp_path) as chain:
+            rpc = chain.rpc()
+            raws = [
+                SENDER.sign_transaction(
+                    {"nonce": n, "to": BURN, "value": 0, "gas": 21000, "gasPrice": 0, "chainId": DEV_CHAIN_ID}
+                ).raw_transaction.to_0x_hex()
+                for n in range(1000)
+            ]
+            for offset in range(0, len(raws), 200):
+                answers = rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raws[offset : offset + 200]])
+                assert all(isinstance(answer, str) for answer in answers)
+            deadline = time.monotonic() + 60
+            while int(rpc.call("eth_getTransactionCount", [SENDER.address, "latest"]), 16) < len(raws):
+                assert time.monotonic() < deadline, "the burst was not mined"
+                time.sleep(0.05)
+
+    def test_an_idle_chain_keeps_its_clock_going(self, tmp_path: Path) -> None:
+        """Blocks come without transactions, so "up to now" statements close without waiting for business."""
+        with DevChain(tmp_path) as chain:
+            w3 = chain.web3()
+            first = w3.eth.get_block("latest")
+            deadline = time.monotonic() + 10
+            while w3.eth.get_block("latest")["timestamp"] <= first["timestamp"]:
+                assert time.monotonic() < deadline, "no new block on an idle dev chain"
+                time.sleep(0.05)
 
     def test_state_survives_a_restart(self, tmp_path: Path) -> None:
         with DevChain(tmp_path) as chain:
