@@ -1,13 +1,17 @@
 """Projections: read-model rows derived from raw chain events, applied in chain order.
 
 A projection is a function of the ordered event log and nothing else, so the indexer can roll back a reorg by
-deleting the orphaned raw events and replaying: `Projector.rebuild` clears every projected table and applies
-the remaining events again.
+deleting the orphaned raw events and replaying: `Projector.clear` empties every projected table and the indexer
+applies the remaining events again.
+
+Most handlers take one event at a time. A handler may instead take every event of its kind in a batch at once
+(`Projector.on_batch`), to write them with a few bulk statements: the ledger's `Posted` events, the bulk of
+the chain, are projected that way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +49,7 @@ class EventRecord:
 
 
 Handler = Callable[[Session, EventRecord], None]
+BatchHandler = Callable[[Session, Sequence[EventRecord]], None]
 
 
 class Projector:
@@ -52,6 +57,7 @@ class Projector:
 
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, str], list[Handler]] = {}
+        self._batch_handlers: dict[tuple[str, str], list[BatchHandler]] = {}
         self._tables: list[type[Base]] = []
 
     def on(self, contract: str, event: str) -> Callable[[Handler], Handler]:
@@ -63,16 +69,44 @@ class Projector:
 
         return register
 
+    def on_batch(self, contract: str, event: str) -> Callable[[BatchHandler], BatchHandler]:
+        """Register a handler that takes every event of one kind in a batch at once, in chain order.
+
+        `apply_all` runs it after the one-at-a-time handlers of the batch, so it must be independent of every
+        other handler: the rows it reads and writes are read and written by no other handler. Then applying
+        the batch gives the read model that applying its events one by one gives.
+        """
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            self._batch_handlers.setdefault((contract, event), []).append(handler)
+            return handler
+
+        return register
+
     def owns(self, *tables: type[Base]) -> None:
         """Declare tables written only by projections (cleared by `rebuild`)."""
         self._tables.extend(tables)
 
     def handled(self) -> set[tuple[str, str]]:
-        return set(self._handlers)
+        return set(self._handlers) | set(self._batch_handlers)
 
     def apply(self, db: Session, record: EventRecord) -> None:
-        for handler in self._handlers.get((record.contract, record.event), ()):
-            handler(db, record)
+        """Project one event."""
+        self.apply_all(db, [record])
+
+    def apply_all(self, db: Session, records: Sequence[EventRecord]) -> None:
+        """Project events given in chain order: one-at-a-time handlers in that order, then each batch handler
+        with all of its events."""
+        batches: dict[tuple[str, str], list[EventRecord]] = {}
+        for record in records:
+            kind = (record.contract, record.event)
+            if kind in self._batch_handlers:
+                batches.setdefault(kind, []).append(record)
+            for handler in self._handlers.get(kind, ()):
+                handler(db, record)
+        for kind, batch in batches.items():
+            for batch_handler in self._batch_handlers[kind]:
+                batch_handler(db, batch)
 
     def clear(self, db: Session) -> None:
         """Delete every projected row, children before parents."""
