@@ -4,7 +4,7 @@ and external payments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -20,7 +20,7 @@ from tradeledger.indexer.handlers._support import (
     require,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import EventRecord, Row, projector
 from tradeledger.settlements.models import (
     AccountBalance,
     CurrencySupply,
@@ -145,24 +145,25 @@ def posted(db: Session, records: Sequence[EventRecord]) -> None:
     supplies.write()
 
 
-@projector.on(SETTLEMENT, "ExternalPaymentRecorded")
-def external_payment_recorded(db: Session, record: EventRecord) -> None:
+@projector.inserts(SETTLEMENT, "ExternalPaymentRecorded")
+def external_payment_recorded(record: EventRecord) -> Iterator[Row]:
     args = record.args
-    db.add(
-        ExternalPayment(
-            payment_id=args["paymentId"],
-            payer=args["payer"],
-            payee=args["payee"],
-            currency=currency(args["currency"]),
-            amount=args["amount"],
-            rail=ExternalRail(args["rail"]),
-            rail_reference=hex32(args["railReference"]),
-            reference=hex32(args["ref"]),
-            state=ExternalPaymentState.RECORDED,
-            recorded_at=record.block_timestamp,
-            decided_at=None,
+    yield (
+        ExternalPayment,
+        {
+            "payment_id": args["paymentId"],
+            "payer": args["payer"],
+            "payee": args["payee"],
+            "currency": currency(args["currency"]),
+            "amount": args["amount"],
+            "rail": ExternalRail(args["rail"]),
+            "rail_reference": hex32(args["railReference"]),
+            "reference": hex32(args["ref"]),
+            "state": ExternalPaymentState.RECORDED,
+            "recorded_at": record.block_timestamp,
+            "decided_at": None,
             **evidence(record),
-        )
+        },
     )
 
 
