@@ -1,10 +1,11 @@
-"""The ledger's batch projection: `Posted` events applied a batch at a time give the read model that applying
-them one by one gives, and both equal a plain model of the ledger; an overdraft stops both at the same event.
+"""The bulk projection paths: events applied a batch at a time give the read model that applying them one by one
+gives, and the balances equal a plain model of the ledger; an overdraft stops both at the same event.
 
-Hypothesis draws postings among a few accounts and currencies (several per batch touching the same balance,
-amounts beyond int64, now and then one that overdraws), interleaved with external payments (a one-at-a-time
-handler of the same module), and cuts them into batches of random sizes, each its own transaction as the
-indexer commits them.
+Hypothesis draws postings among a few accounts and currencies (`Posted`, a batch handler: several per batch
+touching the same balance, amounts beyond int64, now and then one that overdraws), interleaved with external
+payments recorded (an insert handler) and later confirmed or rejected (one-at-a-time handlers that read the
+recorded row, sometimes in the same batch), and cuts them into batches of random sizes, each its own
+transaction as the indexer commits them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def ledger_events(draw: st.DrawFn) -> list[EventRecord]:
     records: list[EventRecord] = []
     entry_id = payment_id = 0
     held: dict[tuple[str, str], int] = defaultdict(int)  # what the accounts hold so far, to draw mostly valid debits
+    recorded: list[tuple[int, str]] = []  # external payments not decided yet: (id, payee)
     for index in range(count):
         common = {
             "chain_id": 1337,
@@ -55,9 +57,15 @@ def ledger_events(draw: st.DrawFn) -> list[EventRecord]:
         name = draw(st.sampled_from(sorted(CURRENCIES)))
         code = CURRENCIES[name]
         amount = draw(st.integers(1, 500) | st.just(2**200))
+        if recorded and draw(st.integers(0, 9)) == 0:  # decided later, in the same batch or another one
+            payment, payee = recorded.pop(draw(st.integers(0, len(recorded) - 1)))
+            event = draw(st.sampled_from(["ExternalPaymentConfirmed", "ExternalPaymentRejected"]))
+            records.append(EventRecord(**common, event=event, args={"paymentId": payment, "payee": payee}))
+            continue
         if draw(st.integers(0, 9)) == 0:
             payment_id += 1
             payer, payee = draw(st.permutations(ACCOUNTS))[:2]
+            recorded.append((payment_id, payee))
             args = {"paymentId": payment_id, "payer": payer, "payee": payee, "currency": code, "amount": amount,
                     "rail": 0, "railReference": "0x" + "ab" * 32, "ref": "0x" + "cd" * 32}  # fmt: skip
             records.append(EventRecord(**common, event="ExternalPaymentRecorded", args=args))
