@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import ContractAbi, UndecodableLogError, load_abi
@@ -28,7 +28,7 @@ from tradeledger.chain.rpc import JsonRpc, RpcError
 from tradeledger.errors import ChainUnavailableError, TradeLedgerError
 from tradeledger.indexer.projections import EventRecord, ProjectionError, Projector
 from tradeledger.indexer.projections import projector as default_projector
-from tradeledger.store.base import table_of
+from tradeledger.store.bulk import insert_rows
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainEvent, IndexedBlock, IndexerCheckpoint
 
@@ -122,8 +122,11 @@ class _Prefetch:
         return self._batch
 
 
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _canonical_json(args: Mapping[str, Any]) -> str:
-    return json.dumps(args, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL_JSON.encode(args)
 
 
 class Indexer:
@@ -236,13 +239,10 @@ class Indexer:
             kept_from = min(batch.hashes)
             stale = (IndexedBlock.number >= kept_from) | (IndexedBlock.number < last - self.config.reorg_threshold - 1)
             db.execute(delete(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id, stale))
-            db.execute(
-                insert(table_of(IndexedBlock)),
-                [
-                    {"chain_id": self.chain_id, "number": number, "hash": hash_}
-                    for number, hash_ in batch.hashes.items()
-                ],
-            )
+            kept = [
+                {"chain_id": self.chain_id, "number": number, "hash": hash_} for number, hash_ in batch.hashes.items()
+            ]
+            insert_rows(db, IndexedBlock, kept)
             db.merge(IndexerCheckpoint(chain_id=self.chain_id, block_number=last, block_hash=batch.hashes[last]))
         if applied:
             log.info("indexed %d events in blocks %d..%d", applied, first, last)
@@ -259,7 +259,7 @@ class Indexer:
         )
         fresh = [record for record in records if (record.block_hash, record.log_index) not in known]  # no replays
         if fresh:
-            db.execute(insert(table_of(ChainEvent)), [self._raw_row(record) for record in fresh])
+            insert_rows(db, ChainEvent, [self._raw_row(record) for record in fresh])
             self.projector.apply_all(db, fresh)
         return len(fresh)
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tradeledger.errors import TradeLedgerError
 from tradeledger.store.base import Base, table_of
+from tradeledger.store.bulk import insert_rows
 
 
 class ProjectionError(TradeLedgerError):
@@ -146,7 +147,7 @@ def _insert(db: Session, rows: dict[type[Base], list[dict[str, Any]]]) -> None:
     db.flush()
     order = {table: rank for rank, table in enumerate(Base.metadata.sorted_tables)}
     for model in sorted(rows, key=lambda model: order[table_of(model)]):
-        db.execute(insert(table_of(model)), rows[model])
+        insert_rows(db, model, rows[model])
     rows.clear()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, class_mapper
 
 from tradeledger.indexer.handlers._support import (
@@ -31,6 +31,7 @@ from tradeledger.settlements.models import (
     PostingKind,
 )
 from tradeledger.store.base import table_of
+from tradeledger.store.bulk import insert_rows
 
 SETTLEMENT = "Settlement"
 
@@ -106,8 +107,7 @@ class _Totals:
         """Insert the new rows, update the others by primary key (one executemany each)."""
         table = table_of(self.model)
         inserts = [row for key, row in self.rows.items() if key in self.new]
-        if inserts:
-            self.db.execute(insert(table), inserts)
+        insert_rows(self.db, self.model, inserts)
         updates = [
             {f"b_{name}": value for name, value in row.items()} for key, row in self.rows.items() if key not in self.new
         ]
@@ -140,7 +140,7 @@ def posted(db: Session, records: Sequence[EventRecord]) -> None:
         if kind in _SUPPLY_KINDS:
             supply = supplies.get(record, (code,), {"total_issued": 0, "total_redeemed": 0})
             supply["total_issued" if kind is PostingKind.ISSUE else "total_redeemed"] += amount
-    db.execute(insert(table_of(LedgerPosting)), postings)
+    insert_rows(db, LedgerPosting, postings)
     balances.write()
     supplies.write()
 
