@@ -25,6 +25,17 @@ EVENTS = sorted(
 )
 
 
+DYNAMIC = [(contract, event) for contract, event in EVENTS if any(kind.endswith("[]") for _, kind, _ in event.inputs)]
+
+
+def _zero(kind: str) -> Any:
+    """The zero value of a one-word type or a tuple of them."""
+    parsed = parse(kind)
+    if not isinstance(parsed, BasicType):
+        return tuple(_zero(component.to_type_str()) for component in parsed.components)
+    return {"address": "0x" + "00" * 20, "bool": False, "bytes": bytes(parsed.sub or 0)}.get(parsed.base, 0)
+
+
 def reference(event: AbiEvent, topics: list[bytes], data: bytes) -> dict[str, Any]:
     indexed = [(name, kind) for name, kind, is_indexed in event.inputs if is_indexed]
     plain = [(name, kind) for name, kind, is_indexed in event.inputs if not is_indexed]
@@ -60,6 +71,14 @@ def out_of_range(kind: str) -> list[bytes]:
 
 
 def values_of(kind: str) -> st.SearchStrategy[Any]:
+    """Valid values of `kind`: one-word types, tuples and arrays of them."""
+    parsed = parse(kind)
+    if parsed.is_array:
+        item = values_of(parsed.item_type.to_type_str())
+        size = parsed.arrlist[-1][0] if parsed.arrlist[-1] else None
+        return st.lists(item, min_size=size or 0, max_size=size or 4)
+    if not isinstance(parsed, BasicType):
+        return st.tuples(*(values_of(component.to_type_str()) for component in parsed.components))
     base, size = word_type(kind) or ("", 0)
     if base == "address":
         return st.binary(min_size=20, max_size=20).map(lambda raw: "0x" + raw.hex())
@@ -85,13 +104,44 @@ def word(draw: st.DrawFn, kind: str) -> bytes:
     return valid
 
 
+def offsets_in_head(kinds: list[str]) -> list[int]:
+    """Byte positions of the dynamic fields' offsets in the head of an encoding of `kinds`."""
+    positions, at = [], 0
+    for kind in kinds:
+        parsed = parse(kind)
+        if parsed.is_array and not parsed.arrlist[-1]:
+            positions.append(at)
+        at += 32 * (len(parsed.components) if not parsed.is_array and not isinstance(parsed, BasicType) else 1)
+    return positions
+
+
 @st.composite
 def encoding(draw: st.DrawFn, kinds: list[str]) -> bytes:
-    """An encoding of `kinds` word by word (random bytes for other types), sometimes cut short or extended."""
+    """An encoding of `kinds`: word by word, or for tuples and arrays a valid encoding with one byte changed or
+    one word replaced (by a small number, as a bent offset or array length, or a random word); sometimes cut
+    short or extended."""
     if all(word_type(kind) for kind in kinds):
         data = b"".join(draw(word(kind)) for kind in kinds)
     else:
-        data = draw(st.binary(max_size=32 * (len(kinds) + 4)))
+        data = encode(kinds, [draw(values_of(kind)) for kind in kinds])
+        pointers = offsets_in_head(kinds)
+        change = draw(st.sampled_from(["none", "byte", "small", "random"] + ["offset"] * 3 * bool(pointers)))
+        if change == "offset" and pointers:  # an offset just inside or outside what eth_abi accepts
+            at = draw(st.sampled_from(pointers))
+            head = 32 * len(kinds)
+            bent = draw(st.sampled_from([head - 32, head, len(data) - 32, len(data)]))
+            data = data[:at] + max(bent, 0).to_bytes(32, "big") + data[at + 32 :]
+        elif change == "byte":
+            position = draw(st.integers(0, len(data) - 1))
+            data = data[:position] + bytes([draw(st.integers(0, 255))]) + data[position + 1 :]
+        elif change != "none":
+            at = 32 * draw(st.integers(0, len(data) // 32 - 1))
+            small = draw(st.integers(0, len(data) + 64)).to_bytes(32, "big")
+            data = (
+                data[:at]
+                + (small if change == "small" else draw(st.binary(min_size=32, max_size=32)))
+                + data[at + 32 :]
+            )
     damage = draw(st.sampled_from(["none", "none", "none", "cut", "extend"]))
     if damage == "cut" and data:
         data = data[: draw(st.integers(0, len(data) - 1))]
@@ -123,6 +173,27 @@ class TestStrictLogDecoding:
                 event.decode(topics, payload)
             return
         assert event.decode(topics, payload) == expected
+
+    @pytest.mark.parametrize(("contract", "event"), DYNAMIC, ids=[f"{c}.{e.name}" for c, e in DYNAMIC])
+    def test_offsets_at_the_bounds_eth_abi_checks(self, contract: str, event: AbiEvent) -> None:
+        """An array's offset must point past the head and inside the data: each bound, zeroed fields (an
+        array length of 0 wherever the offset lands)."""
+        plain = [kind for _, kind, is_indexed in event.inputs if not is_indexed]
+        topics = [event.topic] + [bytes(32)] * (len(event.inputs) - len(plain))
+        valid = encode(plain, [[] if kind.endswith("[]") else _zero(kind) for kind in plain]) + bytes(64)
+        head = 32 * len(plain)
+        for at in offsets_in_head(plain):
+            for offset in (head - 32, head - 1, head, len(valid) - 32, len(valid) - 1, len(valid)):
+                data = valid[:at] + offset.to_bytes(32, "big") + valid[at + 32 :]
+                try:
+                    expected: Any = reference(event, topics, data)
+                except DecodingError:
+                    expected = UndecodableLogError
+                try:
+                    actual: Any = event.decode(topics, data)
+                except UndecodableLogError:
+                    actual = UndecodableLogError
+                assert actual == expected, (at, offset)
 
     def test_rejects_dirty_padding(self) -> None:
         posted = next(e for c, e in EVENTS if (c, e.name) == ("Settlement", "Posted"))

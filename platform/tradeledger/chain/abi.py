@@ -13,7 +13,13 @@ from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
-from eth_abi.exceptions import DecodingError, EncodingError, InsufficientDataBytes, NonEmptyPaddingBytes
+from eth_abi.exceptions import (
+    DecodingError,
+    EncodingError,
+    InsufficientDataBytes,
+    InvalidPointer,
+    NonEmptyPaddingBytes,
+)
 from eth_abi.grammar import BasicType, parse
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -135,22 +141,78 @@ def _single_decoder(kind: str) -> WordDecoder:
     return first_word
 
 
+FieldReader = Callable[[bytes, int], Any]
+"""Reads one field of a tuple's head (and its tail, if dynamic) at a byte position of the data."""
+
+
+def _words(data: bytes, position: int, count: int) -> None:
+    if position + 32 * count > len(data):
+        raise InsufficientDataBytes(f"Tried to read {32 * count} bytes at {position}, only got {len(data)} in all.")
+
+
+def _field_reader(kind: str, head: int) -> tuple[int, FieldReader] | None:
+    """(head words, reader) for a field of one word, a static tuple of such fields or a dynamic array of one-word
+    items; None for any other type. `head` is where eth_abi lets a dynamic field's offset point from: after one
+    word per field of the tuple (it counts a static tuple as one word too)."""
+    word = _word_decoder(kind)
+    if word is not None:
+
+        def one_word(data: bytes, position: int) -> Any:
+            _words(data, position, 1)
+            return word(data[position : position + 32])
+
+        return 1, one_word
+    parsed = _parsed(kind)
+    if parsed.is_array and len(parsed.arrlist) == 1 and not parsed.arrlist[0]:
+        item = _word_decoder(parsed.item_type.to_type_str())
+        if item is None:
+            return None
+
+        def dynamic_array(data: bytes, position: int) -> list[Any]:
+            _words(data, position, 1)
+            offset = int.from_bytes(data[position : position + 32], "big")
+            if offset < head or offset >= len(data):
+                raise InvalidPointer(f"Invalid pointer in tuple at location {position} in payload")
+            _words(data, offset, 1)
+            count = int.from_bytes(data[offset : offset + 32], "big")
+            _words(data, offset + 32, count)
+            return [item(data[start : start + 32]) for start in range(offset + 32, offset + 32 + 32 * count, 32)]
+
+        return 1, dynamic_array
+    if not parsed.is_array and not isinstance(parsed, BasicType):  # a tuple: static if every component is a word
+        components = [_word_decoder(component.to_type_str()) for component in parsed.components]
+        if any(component is None for component in components):
+            return None
+        readers = [component for component in components if component is not None]
+
+        def static_tuple(data: bytes, position: int) -> list[Any]:
+            _words(data, position, len(readers))
+            return [read(data[position + 32 * i : position + 32 * i + 32]) for i, read in enumerate(readers)]
+
+        return len(readers), static_tuple
+    return None
+
+
 def _tuple_decoder(kinds: tuple[str, ...]) -> Callable[[bytes], tuple[Any, ...]]:
-    """The values of a head-tail encoded tuple: word by word when every type fills one word, else eth_abi."""
-    words = [_word_decoder(kind) for kind in kinds]
-    if any(word is None for word in words):
+    """The values of a head-tail encoded tuple, read field by field here when every field is of a kind
+    `_field_reader` knows (the platform's events), else through eth_abi; bytes after the last field are not
+    read, as eth_abi does not read them."""
+    fields = [_field_reader(kind, 32 * len(kinds)) for kind in kinds]
+    if any(field is None for field in fields):
         return lambda data: tuple(
             _normalise(k, v) for k, v in zip(kinds, decode(kinds, data, strict=True), strict=True)
         )
-    fields = [(word, 32 * index) for index, word in enumerate(words) if word is not None]
-    size = 32 * len(fields)
+    readers: list[tuple[int, FieldReader]] = []
+    position = 0
+    for field in fields:
+        assert field is not None
+        readers.append((position, field[1]))
+        position += 32 * field[0]
 
-    def decode_words(data: bytes) -> tuple[Any, ...]:
-        if len(data) < size:  # like eth_abi, bytes after the last field are not read
-            raise InsufficientDataBytes(f"Tried to read {size} bytes, only got {len(data)} bytes.")
-        return tuple(word(data[offset : offset + 32]) for word, offset in fields)
+    def decode_fields(data: bytes) -> tuple[Any, ...]:
+        return tuple(read(data, at) for at, read in readers)
 
-    return decode_words
+    return decode_fields
 
 
 @dataclass(frozen=True)
