@@ -173,6 +173,10 @@ class Indexer:
 
     def run_once(self) -> int:
         """Check for a reorg, then ingest one batch; returns the number of new events applied."""
+        return self._step()[0]
+
+    def _step(self) -> tuple[int, bool]:
+        """run_once's work; also whether the checkpoint moved (a batch was written or a reorg rolled back)."""
         with self.timings.timed("node_s"):
             head = int(self.rpc.call("eth_blockNumber", []), 16)
         target = head - self.config.confirmations
@@ -181,16 +185,16 @@ class Indexer:
         if checkpoint is not None and self._reorged(checkpoint):
             self._prefetch = None
             self._roll_back(checkpoint)
-            return 0
+            return 0, True
         first = (checkpoint.block_number if checkpoint else self.start_block - 1) + 1
         if first > target:
-            return 0
+            return 0, False
         batch = self._prefetched(first) or self._fetch(first, min(target, first + self._span - 1), head)
         self._adapt_span(batch.last - batch.first + 1, len(batch.records))
         if batch.last < target:  # catching up: fetch the next range while this one is written
             following = (batch.last + 1, min(target, batch.last + self._span))
             self._prefetch = _Prefetch(following[0], lambda: self._fetch(*following, head))
-        return self._write(batch)
+        return self._write(batch), True
 
     def _prefetched(self, first: int) -> _Batch | None:
         """The prefetched batch if it starts at `first` (it does unless a batch failed or the chain reorged)."""
@@ -204,12 +208,11 @@ class Indexer:
 
     def catch_up(self) -> int:
         """Run until the checkpoint reaches head - confirmations; returns the events applied."""
-        applied = 0
-        while True:
-            before = self.indexed_through()
-            applied += self.run_once()
-            if self.indexed_through() == before:
-                return applied
+        applied, moved = 0, True
+        while moved:
+            step, moved = self._step()
+            applied += step
+        return applied
 
     # -- ingestion -----------------------------------------------------------------------------------------
 

@@ -42,20 +42,19 @@ def insert_rows(db: Session, model: type[Base], rows: Sequence[Mapping[str, Any]
     connection = db.connection()
     dialect = connection.dialect
     sql, order, positional = _statement(table, tuple(rows[0]), dialect)
-    converters: list[tuple[str, Processor, dict[Any, Any] | None]] = []
-    for name in order:
-        processor = _processor(table, name, dialect)
-        converters.append((name, processor, {} if processor else None))
-    values: list[Any] = []
-    for row in rows:
-        converted = []
-        for name, processor, seen in converters:
-            value = row[name]
-            if seen is not None and processor is not None:
-                try:
-                    value = seen[value]
-                except KeyError:
-                    value = seen[value] = processor(value)
-            converted.append(value)
-        values.append(tuple(converted) if positional else dict(zip(order, converted, strict=True)))
+    columns = [_converted([row[name] for row in rows], _processor(table, name, dialect)) for name in order]
+    values: list[Any] = list(zip(*columns, strict=True))
+    if not positional:
+        values = [dict(zip(order, row, strict=True)) for row in values]
     connection.exec_driver_sql(sql, values)
+
+
+def _converted(values: list[Any], processor: Processor) -> list[Any]:
+    """One column's values as the driver takes them, each distinct value converted once."""
+    if processor is None:
+        return values
+    seen: dict[Any, Any] = {}
+    for value in values:
+        if value not in seen:
+            seen[value] = processor(value)
+    return [seen[value] for value in values]
