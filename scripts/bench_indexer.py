@@ -1,12 +1,14 @@
 """Indexer: events/s ingested from one dev chain into SQLite and PostgreSQL, with where the time goes.
 
-A fresh dev chain (anvil, as `make run` starts it) gets a large event history fast: transactions pre-signed up
-front and sent as eth_sendRawTransaction JSON-RPC batches, a mix dominated by the ledger (Settlement.Posted from
-transfers, issues and redemptions) with purchase orders, documents, external payments and statement anchors in
-between. Then a fresh indexer catches up from the deploy block into a SQLite file, and into a fresh database on
-the local PostgreSQL server (skipped with a note when it is unreachable). Each run reports events/s and the
-indexer's own time split (node: eth_getLogs and blocks; decoding; database), and is checked: the raw events are
-exactly eth_getLogs, and the balances projection equals Settlement.balanceOf.
+A fresh dev chain (anvil, not persisted) gets a large event history fast: transactions pre-signed up front,
+sent as eth_sendRawTransaction JSON-RPC batches and mined with evm_mine into blocks of random sizes
+(`--per-block` on average), a mix dominated by the ledger (Settlement.Posted from transfers, issues and
+redemptions) with purchase orders, documents, external payments and statement anchors in between. Then a fresh
+indexer catches up from the deploy block into a SQLite file, and into a fresh database on the local PostgreSQL
+server (skipped with a note when it is unreachable). Each run reports events/s and the indexer's own time split
+(node: eth_getLogs and blocks; decoding; database), then the time to rebuild every projection from the raw
+events (what a reorg rollback does), and is checked after each: the raw events are exactly eth_getLogs, and the
+balances projection equals Settlement.balanceOf.
 
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
@@ -34,6 +36,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,7 +50,7 @@ from tradeledger.indexer import handlers  # noqa: F401 - registers every project
 from tradeledger.indexer.indexer import Indexer
 from tradeledger.runtime import freeze_long_lived
 from tradeledger.settlements.models import AccountBalance, LedgerPosting
-from tradeledger.store.db import make_engine, migrate, session_factory
+from tradeledger.store.db import make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainEvent
 
 SEND_BATCH = 200
@@ -212,17 +215,42 @@ class Run:
     events: int
     seconds: float
     timings: dict[str, float]
+    rebuild_s: float
 
     @property
     def events_per_s(self) -> float:
         return self.events / self.seconds
 
 
+def check_against_chain(
+    sessions: sessionmaker[Session], rpc: HttpJsonRpc, addresses: dict[str, str], logs: Counter[tuple[str, str, int]]
+) -> str | None:
+    """What differs between the read model and the chain, or None: raw events = eth_getLogs, balances =
+    Settlement.balanceOf, one posting per ledger entry."""
+    with sessions() as db:
+        rows = db.execute(select(ChainEvent.block_hash, ChainEvent.tx_hash, ChainEvent.log_index)).all()
+        balances = list(db.scalars(select(AccountBalance)))
+        postings = db.scalar(select(func.count()).select_from(LedgerPosting))
+    if Counter(tuple(row) for row in rows) != logs:
+        return f"the raw events are not eth_getLogs ({len(rows)} rows, {sum(logs.values())} logs)"
+    onchain = eth_call(
+        rpc, addresses, [("Settlement", "balanceOf", (b.account, b.currency.encode())) for b in balances]
+    )
+    wrong = [(b.account, b.currency) for b, value in zip(balances, onchain, strict=True) if b.balance != value]
+    if wrong or len(balances) != (1 + TRADERS) * len(CURRENCIES):
+        return f"balances differ from Settlement.balanceOf: {wrong[:3]} ({len(balances)} rows)"
+    last_entry = eth_call(rpc, addresses, [("Settlement", "lastEntryId", ())])[0]
+    if postings != last_entry:
+        return f"{postings} ledger postings, Settlement.lastEntryId is {last_entry}"
+    return None
+
+
 def index_into(
     database_url: str, backend: str, rpc_url: str, addresses: dict[str, str], deploy_block: int, head: int,
     logs: Counter[tuple[str, str, int]],
 ) -> Run:  # fmt: skip
-    """A fresh indexer catches up into `database_url`; the result is checked against the chain."""
+    """A fresh indexer catches up into `database_url`, then rebuilds every projection from the raw events (what a
+    reorg costs); each result is checked against the chain."""
     engine = make_engine(database_url)
     try:
         migrate(engine)
@@ -231,37 +259,29 @@ def index_into(
         rpc = HttpJsonRpc(rpc_url, timeout=120)
         chain_id = int(rpc.call("eth_chainId", []), 16)
         indexer = Indexer(sessions, rpc, chain_id=chain_id, contracts=addresses, start_block=deploy_block)
-        applied = 0
+        applied, through = 0, deploy_block - 1
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
             started = time.perf_counter()
             while True:
-                before = indexer.indexed_through()
                 applied += indexer.run_once()
-                through = indexer.indexed_through()
+                through, before = indexer.indexed_through(), through
                 progress.update(task, completed=through - deploy_block + 1)
                 if through == before:
                     break
             elapsed = time.perf_counter() - started
-        with sessions() as db:
-            rows = db.execute(select(ChainEvent.block_hash, ChainEvent.tx_hash, ChainEvent.log_index)).all()
-            balances = list(db.scalars(select(AccountBalance)))
-            postings = db.scalar(select(func.count()).select_from(LedgerPosting))
-        if applied != len(rows) or Counter(tuple(row) for row in rows) != logs:
-            raise RuntimeError(f"{backend}: the raw events are not eth_getLogs ({applied} applied, {len(rows)} rows)")
-        onchain = eth_call(
-            rpc, addresses, [("Settlement", "balanceOf", (b.account, b.currency.encode())) for b in balances]
-        )
-        wrong = [(b.account, b.currency) for b, value in zip(balances, onchain, strict=True) if b.balance != value]
-        if wrong or len(balances) != (1 + TRADERS) * len(CURRENCIES):
-            raise RuntimeError(
-                f"{backend}: balances differ from Settlement.balanceOf: {wrong[:3]} ({len(balances)} rows)"
-            )
-        last_entry = eth_call(rpc, addresses, [("Settlement", "lastEntryId", ())])[0]
-        if postings != last_entry:
-            raise RuntimeError(f"{backend}: {postings} ledger postings, Settlement.lastEntryId is {last_entry}")
+        problem = check_against_chain(sessions, rpc, addresses, logs)
+        if problem or applied != sum(logs.values()):
+            raise RuntimeError(f"{backend} after catching up: {problem or f'{applied} events applied'}")
+        started = time.perf_counter()
+        with transaction(sessions) as db:
+            indexer.rebuild_projections(db)
+        rebuild_s = time.perf_counter() - started
+        problem = check_against_chain(sessions, rpc, addresses, logs)
+        if problem:
+            raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
-        return Run(backend, applied, elapsed, indexer.timings.as_dict())
+        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s)
     finally:
         engine.dispose()
 
@@ -305,9 +325,12 @@ def main() -> None:
     options = parser.parse_args()
     events = 5_000 if options.quick else options.events
     console = Console()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-indexer-"))
-
-    with DevChain(workdir) as chain:
+    # not persisted: a persisted dev chain rewrites its whole state every 5 s, 660 MB at the full size
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-indexer-") as directory,
+        DevChain(Path(directory), persist=False) as chain,
+    ):
+        workdir = Path(directory)
         deployed = deploy_scenario(chain)
         rpc = HttpJsonRpc(deployed.url, timeout=120)
         deploy_block = 1  # deploy_scenario starts on a fresh chain: the platform's first block
@@ -335,14 +358,16 @@ def main() -> None:
         "postgresql_skipped": postgres_note,
     }
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
-    for column in ("database", "events/s", "seconds", "node s", "decoding s", "database s"):
+    for column in ("database", "events/s", "seconds", "node s", "decoding s", "database s", "rebuild s"):
         table.add_column(column, justify="left" if column == "database" else "right")
     for run in runs:
-        results[run.backend] = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings}
-        phases = (run.timings[phase] for phase in ("node_s", "decode_s", "database_s"))
+        results[run.backend] = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings,
+                                "rebuild_s": run.rebuild_s}  # fmt: skip
+        phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
         table.add_row(run.backend, f"{run.events_per_s:,.0f}", f"{run.seconds:.1f}", *(f"{t:.1f}" for t in phases))
     console.print(table)
-    console.print("phases overlap: the next range is fetched and decoded while a batch is written")
+    console.print("phases overlap: the next range is fetched and decoded while a batch is written; rebuild: every")
+    console.print("projection cleared and replayed from the raw events in one transaction (what a reorg rollback does)")
     if postgres_note:
         console.print(f"PostgreSQL skipped: {postgres_note}")
     line = json.dumps({"benchmark": "indexer", **results})
