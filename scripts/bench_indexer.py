@@ -358,16 +358,17 @@ def main() -> None:
         "postgresql_skipped": postgres_note,
     }
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
-    for column in ("database", "events/s", "seconds", "node s", "decoding s", "database s", "rebuild s"):
-        table.add_column(column, justify="left" if column == "database" else "right")
+    for column in ("into", "events/s", "seconds", "node s", "decode s", "db s", "rebuild s"):
+        table.add_column(column, justify="left" if column == "into" else "right")
     for run in runs:
         results[run.backend] = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings,
                                 "rebuild_s": run.rebuild_s}  # fmt: skip
         phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
         table.add_row(run.backend, f"{run.events_per_s:,.0f}", f"{run.seconds:.1f}", *(f"{t:.1f}" for t in phases))
     console.print(table)
-    console.print("phases overlap: the next range is fetched and decoded while a batch is written; rebuild: every")
-    console.print("projection cleared and replayed from the raw events in one transaction (what a reorg rollback does)")
+    console.print("node, decode, db s: time in each phase; they overlap (the next range is")
+    console.print("fetched and decoded while a batch is written). rebuild s: every projection")
+    console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
     if postgres_note:
         console.print(f"PostgreSQL skipped: {postgres_note}")
     line = json.dumps({"benchmark": "indexer", **results})
