@@ -6,6 +6,9 @@ of the batch, so the next run redoes it; events are keyed by (chain id, block ha
 is a no-op. Before each batch the checkpoint's block hash is compared with the node's: on a mismatch the
 indexer finds the common ancestor among the hashes it kept, deletes what came after, and rebuilds the
 projections; a reorg deeper than the threshold halts it with an error instead.
+
+A batch is written in bulk (raw events with one executemany, projections through the projector's bulk forms);
+while catching up, the next range is fetched and decoded in a thread as the current batch is written.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ class _Prefetch:
         try:
             self._batch = fetch()
         except Exception:  # the indexer fetches the range again itself and meets the error there
-            log.debug("prefetch of block %d on failed", self.first, exc_info=True)
+            log.debug("prefetch from block %d failed", self.first, exc_info=True)
 
     def batch(self) -> _Batch | None:
         self._thread.join()
