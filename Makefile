@@ -57,6 +57,7 @@ bench: $(BIN)/.installed node_modules/.installed
 	mkdir -p out/bench
 	$(BIN)/python scripts/bench_write_path.py --json out/bench/write_path.json
 	$(BIN)/python scripts/bench_api.py --json out/bench/api.json
+	$(BIN)/python scripts/bench_indexer.py --json out/bench/indexer.json
 	$(BIN)/python scripts/bench_reconcile.py | tee out/bench/reconcile.txt
 	$(BIN)/python scripts/bench_statements.py | tee out/bench/statements.txt
 

@@ -51,3 +51,13 @@ def test_reconcile_quick(tmp_path: Path) -> None:
 def test_statements_quick(tmp_path: Path) -> None:
     figures = _run("bench_statements.py", tmp_path)
     assert figures["entries"] == 20_000 and str(figures["merkle_root"]).startswith("0x"), figures
+
+
+@pytest.mark.slow
+def test_indexer_quick(tmp_path: Path) -> None:
+    """The script itself checks each run against the chain (raw events = eth_getLogs, balances = balanceOf)."""
+    figures = _run("bench_indexer.py", tmp_path)
+    sqlite = figures["sqlite"]
+    assert isinstance(sqlite, dict) and sqlite["events_s"] > 0 and sqlite["rebuild_s"] > 0, figures
+    assert isinstance(figures["events"], int) and figures["events"] > 5_000, figures
+    assert figures.get("postgresql") or figures["postgresql_skipped"], figures

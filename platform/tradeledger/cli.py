@@ -28,7 +28,7 @@ from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
-from tradeledger.runtime import Platform, open_platform
+from tradeledger.runtime import Platform, freeze_long_lived, open_platform
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 
@@ -192,6 +192,7 @@ def serve() -> None:
 
     settings = _settings()
     platform = open_platform(settings)
+    freeze_long_lived()
     try:
         platform.start()
         base = f"http://{settings.host}:{settings.port}"
@@ -288,6 +289,7 @@ app.add_typer(indexer_app, name="indexer")
 def indexer_run(once: bool = typer.Option(False, "--once", help="catch up to head, then exit")) -> None:
     """Index the platform's events into the read model (standalone; `serve` runs it too)."""
     platform = open_platform(_settings(), deploy_if_missing=False)
+    freeze_long_lived()
     try:
         if once:
             applied = platform.indexer.catch_up()

@@ -87,6 +87,13 @@ class TestDevChain:
             assert w3.eth.get_block(head["number"])["hash"] == head["hash"]
             _send_free_transfer(w3, 2)
 
+    def test_a_chain_that_does_not_persist_starts_afresh(self, tmp_path: Path) -> None:
+        with DevChain(tmp_path, persist=False) as chain:
+            _send_free_transfer(chain.web3(), 0)
+        assert not (tmp_path / "chain" / "anvil-state.json").exists()
+        with DevChain(tmp_path, persist=False) as chain:
+            assert chain.web3().eth.get_transaction_count(SENDER.address) == 0
+
     def test_detached_chain_is_attached_to_and_stopped(self, tmp_path: Path) -> None:
         detached = DevChain(tmp_path, detach=True)
         detached.start()

@@ -1,8 +1,9 @@
 """The indexer killed with SIGKILL in the middle of a batch, then restarted.
 
-A child process runs the indexer with `Projector.apply` patched to SIGKILL the process after N events (inside an
-open database transaction); after each kill the database must hold a consistent prefix (raw events = eth_getLogs
-up to the checkpoint); after the restart, raw events equal eth_getLogs and the projections equal the getters.
+A child process runs the indexer with `Projector.apply_all` patched to SIGKILL the process in the batch that
+reaches N events, after its raw events are inserted (inside the open database transaction); after each kill the
+database must hold a consistent prefix (raw events = eth_getLogs up to the checkpoint); after the restart, raw
+events equal eth_getLogs and the projections equal the getters.
 """
 
 from __future__ import annotations
@@ -29,18 +30,18 @@ from tradeledger.store.db import make_engine, session_factory
 
 options = json.loads(sys.argv[1])
 applied = 0
-original = Projector.apply
+original = Projector.apply_all
 
 
-def apply(self, db, record):
+def apply_all(self, db, records):
     global applied
-    applied += 1
-    if applied == options["kill_after"]:
+    applied += len(records)
+    if applied >= options["kill_after"]:
         os.kill(os.getpid(), signal.SIGKILL)
-    original(self, db, record)
+    original(self, db, records)
 
 
-Projector.apply = apply
+Projector.apply_all = apply_all
 indexer = Indexer(
     session_factory(make_engine(options["database_url"])),
     HttpJsonRpc(options["rpc_url"]),

@@ -7,13 +7,20 @@ data into named custom errors, and the indexer decodes logs strictly: a log it c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
-from eth_abi.exceptions import DecodingError, EncodingError
-from eth_abi.grammar import parse
+from eth_abi.exceptions import (
+    DecodingError,
+    EncodingError,
+    InsufficientDataBytes,
+    InvalidPointer,
+    NonEmptyPaddingBytes,
+)
+from eth_abi.grammar import BasicType, parse
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -37,20 +44,175 @@ def _type_string(parameter: dict[str, Any]) -> str:
     return kind
 
 
+@lru_cache(maxsize=65_536)
+def _checksummed(address: str | bytes) -> str:
+    # EIP-55 hashes the address: the same few accounts recur in almost every log, so remember them
+    return str(to_checksum_address(address))
+
+
+@lru_cache(maxsize=1_024)
+def _parsed(kind: str) -> Any:  # eth_abi's grammar is untyped
+    return parse(kind)
+
+
 def _normalise(kind: str, value: Any) -> Any:
     """JSON-friendly values: checksummed addresses (inside structs and arrays too), 0x-hex bytes, lists."""
     if kind == "address":
-        return to_checksum_address(value)
+        return _checksummed(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, (list, tuple)):
-        parsed = parse(kind)
+        parsed = _parsed(kind)
         if parsed.is_array:
             item = parsed.item_type.to_type_str()
             return [_normalise(item, element) for element in value]
         components = [component.to_type_str() for component in parsed.components]
         return [_normalise(component, element) for component, element in zip(components, value, strict=True)]
     return value
+
+
+WordDecoder = Callable[[bytes], Any]
+"""Decodes one 32-byte ABI word into its normalised value, as strictly as eth_abi does."""
+
+_ZERO_WORD = bytes(32)
+
+
+def _padding_error(kind: str, word: bytes) -> NonEmptyPaddingBytes:
+    return NonEmptyPaddingBytes(f"{kind} word 0x{word.hex()} has non-zero padding or is out of range")
+
+
+def _word_decoder(kind: str) -> WordDecoder | None:
+    """A decoder for the types the platform's events carry in one word (uintN, address, bool, bytesN), or None.
+
+    eth_abi decodes these through streams and several layers, twice per static field; the indexer decodes
+    every log, so these few types are read straight from the word with the same checks: the padding must be
+    zero (and a bool 0 or 1), else the word is rejected.
+    """
+    if kind == "address":
+
+        def address(word: bytes) -> str:
+            if word[:12] != _ZERO_WORD[:12]:
+                raise _padding_error(kind, word)
+            return _checksummed(word[12:])
+
+        return address
+    if kind == "bool":
+
+        def boolean(word: bytes) -> bool:
+            if word[:31] != _ZERO_WORD[:31] or word[31] > 1:
+                raise _padding_error(kind, word)
+            return word[31] == 1
+
+        return boolean
+    parsed = _parsed(kind)
+    if not isinstance(parsed, BasicType) or parsed.is_array or parsed.base not in ("uint", "bytes") or not parsed.sub:
+        return None
+    if parsed.base == "uint":
+        limit = 1 << int(parsed.sub)
+
+        def unsigned(word: bytes) -> int:
+            value = int.from_bytes(word, "big")
+            if value >= limit:
+                raise _padding_error(kind, word)
+            return value
+
+        return unsigned
+    size = int(parsed.sub)  # bytesN: N bytes, left-aligned
+
+    def fixed_bytes(word: bytes) -> str:
+        if word[size:] != _ZERO_WORD[size:]:
+            raise _padding_error(kind, word)
+        return "0x" + word[:size].hex()
+
+    return fixed_bytes
+
+
+def _single_decoder(kind: str) -> WordDecoder:
+    """Any one value, through eth_abi (strict) for the types `_word_decoder` does not read itself."""
+    word = _word_decoder(kind)
+    if word is None:
+        return lambda data: _normalise(kind, decode([kind], data, strict=True)[0])
+
+    def first_word(data: bytes) -> Any:
+        if len(data) < 32:
+            raise InsufficientDataBytes(f"Tried to read 32 bytes, only got {len(data)} bytes.")
+        return word(data[:32])
+
+    return first_word
+
+
+FieldReader = Callable[[bytes, int], Any]
+"""Reads one field of a tuple's head (and its tail, if dynamic) at a byte position of the data."""
+
+
+def _words(data: bytes, position: int, count: int) -> None:
+    if position + 32 * count > len(data):
+        raise InsufficientDataBytes(f"Tried to read {32 * count} bytes at {position}, only got {len(data)} in all.")
+
+
+def _field_reader(kind: str, head: int) -> tuple[int, FieldReader] | None:
+    """(head words, reader) for a field of one word, a static tuple of such fields or a dynamic array of one-word
+    items; None for any other type. `head` is where eth_abi lets a dynamic field's offset point from: after one
+    word per field of the tuple (it counts a static tuple as one word too)."""
+    word = _word_decoder(kind)
+    if word is not None:
+
+        def one_word(data: bytes, position: int) -> Any:
+            _words(data, position, 1)
+            return word(data[position : position + 32])
+
+        return 1, one_word
+    parsed = _parsed(kind)
+    if parsed.is_array and len(parsed.arrlist) == 1 and not parsed.arrlist[0]:
+        item = _word_decoder(parsed.item_type.to_type_str())
+        if item is None:
+            return None
+
+        def dynamic_array(data: bytes, position: int) -> list[Any]:
+            _words(data, position, 1)
+            offset = int.from_bytes(data[position : position + 32], "big")
+            if offset < head or offset >= len(data):
+                raise InvalidPointer(f"Invalid pointer in tuple at location {position} in payload")
+            _words(data, offset, 1)
+            count = int.from_bytes(data[offset : offset + 32], "big")
+            _words(data, offset + 32, count)
+            return [item(data[start : start + 32]) for start in range(offset + 32, offset + 32 + 32 * count, 32)]
+
+        return 1, dynamic_array
+    if not parsed.is_array and not isinstance(parsed, BasicType):  # a tuple: static if every component is a word
+        components = [_word_decoder(component.to_type_str()) for component in parsed.components]
+        if any(component is None for component in components):
+            return None
+        readers = [component for component in components if component is not None]
+
+        def static_tuple(data: bytes, position: int) -> list[Any]:
+            _words(data, position, len(readers))
+            return [read(data[position + 32 * i : position + 32 * i + 32]) for i, read in enumerate(readers)]
+
+        return len(readers), static_tuple
+    return None
+
+
+def _tuple_decoder(kinds: tuple[str, ...]) -> Callable[[bytes], tuple[Any, ...]]:
+    """The values of a head-tail encoded tuple, read field by field here when every field is of a kind
+    `_field_reader` knows (the platform's events), else through eth_abi; bytes after the last field are not
+    read, as eth_abi does not read them."""
+    fields = [_field_reader(kind, 32 * len(kinds)) for kind in kinds]
+    if any(field is None for field in fields):
+        return lambda data: tuple(
+            _normalise(k, v) for k, v in zip(kinds, decode(kinds, data, strict=True), strict=True)
+        )
+    readers: list[tuple[int, FieldReader]] = []
+    position = 0
+    for field in fields:
+        assert field is not None
+        readers.append((position, field[1]))
+        position += 32 * field[0]
+
+    def decode_fields(data: bytes) -> tuple[Any, ...]:
+        return tuple(read(data, at) for at, read in readers)
+
+    return decode_fields
 
 
 @dataclass(frozen=True)
@@ -90,17 +252,27 @@ class AbiEvent:
     topic: bytes
     inputs: tuple[tuple[str, str, bool], ...]  # (name, type, indexed)
 
+    @cached_property
+    def _topic_decoders(self) -> tuple[tuple[str, WordDecoder], ...]:
+        return tuple((name, _single_decoder(kind)) for name, kind, indexed in self.inputs if indexed)
+
+    @cached_property
+    def _data_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _, indexed in self.inputs if not indexed)
+
+    @cached_property
+    def _data_decoder(self) -> Callable[[bytes], tuple[Any, ...]]:
+        return _tuple_decoder(tuple(kind for _, kind, indexed in self.inputs if not indexed))
+
     def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
-        indexed = [(n, t) for n, t, is_indexed in self.inputs if is_indexed]
-        plain = [(n, t) for n, t, is_indexed in self.inputs if not is_indexed]
-        if len(topics) != len(indexed) + 1:
-            raise UndecodableLogError(f"{self.name}: expected {len(indexed) + 1} topics, got {len(topics)}")
+        """The arguments by name in ABI order; a log that does not match the ABI raises UndecodableLogError."""
+        expected = len(self._topic_decoders) + 1
+        if len(topics) != expected:
+            raise UndecodableLogError(f"{self.name}: expected {expected} topics, got {len(topics)}")
         try:
-            values: dict[str, Any] = {}
-            for (name, kind), topic in zip(indexed, topics[1:], strict=True):
-                values[name] = _normalise(kind, decode([kind], topic, strict=True)[0])
-            for (name, kind), value in zip(plain, decode([t for _, t in plain], data, strict=True), strict=True):
-                values[name] = _normalise(kind, value)
+            indexed = zip(self._topic_decoders, topics[1:], strict=True)
+            values = {name: decoder(topic) for (name, decoder), topic in indexed}
+            values.update(zip(self._data_names, self._data_decoder(data), strict=True))
         except DecodingError as error:
             raise UndecodableLogError(f"{self.name}: {error}") from None
         return {name: values[name] for name, _, _ in self.inputs}

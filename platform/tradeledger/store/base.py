@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, Numeric, String
+from sqlalchemy import DateTime, Dialect, MetaData, Numeric, String, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table: bulk statements on it skip the ORM's per-object work (the indexer's hot path)."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 class Uint256(TypeDecorator[int]):

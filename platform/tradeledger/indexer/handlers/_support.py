@@ -73,11 +73,16 @@ def existing(db: Session, model: type[ModelT], key: Any, record: EventRecord) ->
     return row
 
 
+def inconsistent(record: EventRecord, message: str) -> ProjectionError:
+    """The error that stops the indexer because `record` contradicts the read model."""
+    return ProjectionError(
+        f"{record.contract}.{record.event} at block {record.block_number} log {record.log_index}: {message}",
+        block_number=record.block_number,
+        log_index=record.log_index,
+    )
+
+
 def require(condition: bool, record: EventRecord, message: str) -> None:
     """Stop the indexer when an event contradicts the read model."""
     if not condition:
-        raise ProjectionError(
-            f"{record.contract}.{record.event} at block {record.block_number} log {record.log_index}: {message}",
-            block_number=record.block_number,
-            log_index=record.log_index,
-        )
+        raise inconsistent(record, message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import AnchorReconciliation, ReconciliationStatus, StatementAnchor
@@ -16,15 +18,15 @@ from tradeledger.indexer.handlers._support import (
     seconds,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import EventRecord, Row, projector
 
 RECONCILIATION_ANCHOR = "ReconciliationAnchor"
 
 projector.owns(StatementAnchor, AnchorReconciliation)
 
 
-@projector.on(RECONCILIATION_ANCHOR, "StatementAnchored")
-def statement_anchored(db: Session, record: EventRecord) -> None:
+@projector.inserts(RECONCILIATION_ANCHOR, "StatementAnchored")
+def statement_anchored(record: EventRecord) -> Iterator[Row]:
     args = record.args
     (
         period_start,
@@ -42,24 +44,25 @@ def statement_anchored(db: Session, record: EventRecord) -> None:
     account, counterparty = checksum(account), optional_address(checksum(counterparty))
     require(account == args["account"], record, "statement account differs from the indexed one")
     require((counterparty or ZERO_ADDRESS) == args["counterparty"], record, "statement counterparty differs")
-    db.add(
-        StatementAnchor(
-            anchor_id=args["anchorId"],
-            account=account,
-            counterparty=counterparty,
-            currency=currency(code),
-            period_start=period_start,
-            period_end=period_end,
-            merkle_root=hex32(merkle_root),
-            entry_count=entry_count,
-            total_debits=total_debits,
-            total_credits=total_credits,
-            manifest_hash=hex32(manifest_hash),
-            anchored_at=seconds(record),
-            mirror_anchor_id=None,
-            status=ReconciliationStatus.PENDING if counterparty else ReconciliationStatus.UNILATERAL,
+    yield (
+        StatementAnchor,
+        {
+            "anchor_id": args["anchorId"],
+            "account": account,
+            "counterparty": counterparty,
+            "currency": currency(code),
+            "period_start": period_start,
+            "period_end": period_end,
+            "merkle_root": hex32(merkle_root),
+            "entry_count": entry_count,
+            "total_debits": total_debits,
+            "total_credits": total_credits,
+            "manifest_hash": hex32(manifest_hash),
+            "anchored_at": seconds(record),
+            "mirror_anchor_id": None,
+            "status": ReconciliationStatus.PENDING if counterparty else ReconciliationStatus.UNILATERAL,
             **evidence(record),
-        )
+        },
     )
 
 

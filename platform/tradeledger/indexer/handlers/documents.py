@@ -4,6 +4,8 @@ fingerprints under LCs and flagged re-use.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from tradeledger.documents.models import (
     PresentedFingerprint,
 )
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import EventRecord, Row, projector
 
 DOCUMENT_REGISTRY = "DocumentRegistry"
 
@@ -34,35 +36,37 @@ def _document(db: Session, record: EventRecord, *expected: DocumentState) -> Doc
     return document
 
 
-@projector.on(DOCUMENT_REGISTRY, "DocumentRegistered")
-def document_registered(db: Session, record: EventRecord) -> None:
+@projector.inserts(DOCUMENT_REGISTRY, "DocumentRegistered")
+def document_registered(record: EventRecord) -> Iterator[Row]:
     args = record.args
     document_id = args["documentId"]
-    db.add(
-        Document(
-            document_id=document_id,
-            owner=args["owner"],
-            registrar=args["registrar"],
-            kind=DocumentKind(args["kind"]),
-            state=DocumentState.REGISTERED,
-            currency=currency(args["currency"]),
-            face_value=args["faceValue"],
-            financier=None,
-            financed_amount=0,
-            outstanding=0,
-            registered_at=record.block_timestamp,
+    yield (
+        Document,
+        {
+            "document_id": document_id,
+            "owner": args["owner"],
+            "registrar": args["registrar"],
+            "kind": DocumentKind(args["kind"]),
+            "state": DocumentState.REGISTERED,
+            "currency": currency(args["currency"]),
+            "face_value": args["faceValue"],
+            "financier": None,
+            "financed_amount": 0,
+            "outstanding": 0,
+            "registered_at": record.block_timestamp,
             **evidence(record),
-        )
+        },
     )
     for position, fingerprint in enumerate(args["fingerprints"]):
-        db.add(
-            DocumentFingerprint(
-                document_id=document_id,
-                position=position,
-                fingerprint=hex32(fingerprint),
-                reuses_document_id=None,
+        yield (
+            DocumentFingerprint,
+            {
+                "document_id": document_id,
+                "position": position,
+                "fingerprint": hex32(fingerprint),
+                "reuses_document_id": None,
                 **evidence(record),
-            )
+            },
         )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy.orm import Session
 
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import EventRecord, Row, projector
 from tradeledger.orders.models import OrderState, PaymentTerms, PurchaseOrder
 
 TRADE_ORDERS = "TradeOrders"
@@ -20,26 +22,27 @@ def _order(db: Session, record: EventRecord, *expected: OrderState) -> PurchaseO
     return order
 
 
-@projector.on(TRADE_ORDERS, "OrderCreated")
-def order_created(db: Session, record: EventRecord) -> None:
+@projector.inserts(TRADE_ORDERS, "OrderCreated")
+def order_created(record: EventRecord) -> Iterator[Row]:
     args = record.args
-    db.add(
-        PurchaseOrder(
-            order_id=args["orderId"],
-            buyer=args["buyer"],
-            seller=args["seller"],
-            amount=args["amount"],
-            currency=currency(args["currency"]),
-            terms_hash=hex32(args["termsHash"]),
-            payment_terms=PaymentTerms(args["paymentTerms"]),
-            state=OrderState.CREATED,
-            latest_shipment=args["latestShipment"],
-            due_date=args["dueDate"],
-            buyer_consents_to_cancel=False,
-            seller_consents_to_cancel=False,
-            created_at=record.block_timestamp,
+    yield (
+        PurchaseOrder,
+        {
+            "order_id": args["orderId"],
+            "buyer": args["buyer"],
+            "seller": args["seller"],
+            "amount": args["amount"],
+            "currency": currency(args["currency"]),
+            "terms_hash": hex32(args["termsHash"]),
+            "payment_terms": PaymentTerms(args["paymentTerms"]),
+            "state": OrderState.CREATED,
+            "latest_shipment": args["latestShipment"],
+            "due_date": args["dueDate"],
+            "buyer_consents_to_cancel": False,
+            "seller_consents_to_cancel": False,
+            "created_at": record.block_timestamp,
             **evidence(record),
-        )
+        },
     )
 
 
