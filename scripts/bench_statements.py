@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
     if args.worker is not None:
@@ -162,7 +163,10 @@ def main() -> None:
     for key, value in result.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
     Console(stderr=True).print(table)
-    print(json.dumps({"benchmark": "statements_camt053", **result}, sort_keys=True))
+    line = json.dumps({"benchmark": "statements_camt053", **result}, sort_keys=True)
+    print(line)
+    if args.json:
+        args.json.write_text(line + "\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Every benchmark runs at its --quick size and reports a correct result (speed is judged by `make bench`)."""
+"""Every benchmark runs at its --quick size and reports a correct result (speed is judged by `make bench`), and
+the report reads them all against their targets."""
 
 from __future__ import annotations
 
@@ -12,52 +13,80 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(script: str, tmp_path: Path) -> dict[str, object]:
+BENCHMARKS = {  # script -> the JSON file `make bench` has it write
+    "bench_write_path.py": "write_path",
+    "bench_api.py": "api",
+    "bench_reconcile.py": "reconcile",
+    "bench_statements.py": "statements",
+    "bench_indexer.py": "indexer",
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the quick runs write their JSON into, as `make bench` does into out/bench."""
+    return tmp_path_factory.mktemp("bench")
+
+
+def _run(script: str, results: Path) -> dict[str, object]:
+    json_path = results / f"{BENCHMARKS[script]}.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / script), "--quick"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [sys.executable, str(ROOT / "scripts" / script), "--quick", "--json", str(json_path)],
+        cwd=results, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines, result.stdout[-2000:]
     document: dict[str, object] = json.loads(lines[-1])
+    assert json.loads(json_path.read_text()) == document
     return document
 
 
 @pytest.mark.slow
-def test_write_path_quick(tmp_path: Path) -> None:
+def test_write_path_quick(results: Path) -> None:
     """Every path ran to the end; the script itself fails unless every managed transaction is recorded mined."""
-    figures = _run("bench_write_path.py", tmp_path)
+    figures = _run("bench_write_path.py", results)
     assert all(float(figures[key]) > 0 for key in ("raw_ceiling_tx_s", "transaction_manager_tx_s", "naive_web3_tx_s"))  # type: ignore[arg-type]
     assert figures["count"] == 200, figures
 
 
 @pytest.mark.slow
-def test_api_quick(tmp_path: Path) -> None:
+def test_api_quick(results: Path) -> None:
     """Every write answered with a mined transaction and the banks' balances moved by exactly the transfers
     (the script fails otherwise); reads answered too."""
-    figures = _run("bench_api.py", tmp_path)
+    figures = _run("bench_api.py", results)
     assert figures["balances_checked"] is True and figures["writes"] == 60, figures
     assert all(float(figures[key]) > 0 for key in ("write_ops_s", "read_ops_s", "transaction_manager_tx_s"))  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
-def test_reconcile_quick(tmp_path: Path) -> None:
-    figures = _run("bench_reconcile.py", tmp_path)
+def test_reconcile_quick(results: Path) -> None:
+    figures = _run("bench_reconcile.py", results)
     assert figures.get("precision") == 1.0 and figures.get("recall") == 1.0, figures
 
 
 @pytest.mark.slow
-def test_statements_quick(tmp_path: Path) -> None:
-    figures = _run("bench_statements.py", tmp_path)
+def test_statements_quick(results: Path) -> None:
+    figures = _run("bench_statements.py", results)
     assert figures["entries"] == 20_000 and str(figures["merkle_root"]).startswith("0x"), figures
 
 
 @pytest.mark.slow
-def test_indexer_quick(tmp_path: Path) -> None:
+def test_indexer_quick(results: Path) -> None:
     """The script itself checks each run against the chain (raw events = eth_getLogs, balances = balanceOf)."""
-    figures = _run("bench_indexer.py", tmp_path)
+    figures = _run("bench_indexer.py", results)
     sqlite = figures["sqlite"]
     assert isinstance(sqlite, dict) and sqlite["events_s"] > 0 and sqlite["rebuild_s"] > 0, figures
     assert isinstance(figures["events"], int) and figures["events"] > 5_000, figures
     assert figures.get("postgresql") or figures["postgresql_skipped"], figures
+
+
+def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> None:
+    report = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_report.py"), str(results), "--markdown"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    targets = json.loads((results / "results.json").read_text())["targets"]
+    assert len(targets) == 10 and all(row["measured"] is not None for row in targets), targets
+    assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows
