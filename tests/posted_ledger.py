@@ -16,57 +16,40 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from fastapi.testclient import TestClient
 
-from tradeledger.api.app import create_app
+from tests.members import AGENT, AUDITOR, BANK, OTHER_BANK, Consortium, api_keys, call, found, issue
 from tradeledger.chain.keys import dev_account
-from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes, reference_bytes
 from tradeledger.config import load_settings
 from tradeledger.identity.service import create_api_key
 from tradeledger.indexer.queries import event_argument
+from tradeledger.members.models import ProposalAction
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.store.db import transaction
 
-OPERATOR, AGENT, BANK, TRADER, OUTSIDER = (dev_account(i) for i in range(5))
-EAST_BANK, WEST_BANK, AUDITOR, OTHER_BANK = (dev_account(i) for i in (5, 6, 7, 8))
+TRADER, OUTSIDER, EAST_BANK, WEST_BANK = (dev_account(i) for i in (3, 4, 5, 6))
 DAY_1, DAY_2, DAY_3 = date(2031, 3, 3), date(2031, 3, 4), date(2031, 3, 5)
 PASSPHRASE = "attached-instance-test-passphrase"  # the tests' own keystores: not a secret
-
-
-@dataclass
-class Ledger:
-    platform: Platform
-    tokens: dict[str, str]
-
-    def client(self, who: str) -> TestClient:
-        client = TestClient(create_app(self.platform))
-        client.headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        return client
-
-
-def _call(platform: Platform, contract: str, function: str, args: tuple[object, ...], signer: str) -> str:
-    return platform.execute(ContractCall(contract, platform.address(contract), function, args, signer)).tx_hash
+Ledger = Consortium  # the consortium, with its postings
 
 
 def _admit_bank(platform: Platform, bank: LocalAccount, voters: tuple[LocalAccount, ...]) -> None:
     """BANK proposes, `voters` make the majority."""
-    tx_hash = _call(platform, "Membership", "propose", (0, bank.address), BANK.address)  # ADMIT_BANK
+    tx_hash = call(platform, "Membership", "propose", (int(ProposalAction.ADMIT_BANK), bank.address), BANK.address)
     with platform.sessions() as db:
         proposal_id = int(event_argument(db, tx_hash, "Membership", "ProposalCreated", "proposalId"))
     for voter in voters:
-        _call(platform, "Membership", "vote", (proposal_id,), voter.address)
+        call(platform, "Membership", "vote", (proposal_id,), voter.address)
 
 
-def _transfer(platform: Platform, sender: str, to: str, amount: int, reference: str) -> None:
-    args = (to, currency_bytes("USD"), amount, reference_bytes(reference))
-    _call(platform, "Settlement", "transfer", args, sender)
+def _transfer(platform: Platform, sender: LocalAccount, to: LocalAccount, amount: int, reference: str) -> None:
+    args = (to.address, currency_bytes("USD"), amount, reference_bytes(reference))
+    call(platform, "Settlement", "transfer", args, sender.address)
 
 
 def _move_clock(platform: Platform, day: date) -> None:
@@ -78,51 +61,32 @@ def _move_clock(platform: Platform, day: date) -> None:
 def posted_ledger(folder: Path) -> Iterator[Ledger]:
     """Operator, agent, auditor, four banks and two traders of the first bank (one funded); transfers on DAY_1
     and DAY_2, then the clock on DAY_3; an API key per member."""
-    from web3 import Web3
-
     settings = load_settings(data_dir=folder / "data", _env_file=None)
     platform = open_platform(settings)
     try:
-        agent_role = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
-        _call(platform, "Settlement", "grantRole", (agent_role, AGENT.address), OPERATOR.address)
-        _call(platform, "Membership", "admitFoundingBank", (BANK.address,), OPERATOR.address)
-        for action, subject in ((4, AUDITOR), (0, OTHER_BANK)):  # ADMIT_AUDITOR, ADMIT_BANK
-            _call(platform, "Membership", "propose", (action, subject.address), BANK.address)
+        found(platform, traders=(TRADER, OUTSIDER))
         for bank in (EAST_BANK, WEST_BANK):
             _admit_bank(platform, bank, voters=(OTHER_BANK,))
-        for trader in (TRADER, OUTSIDER):
-            _call(platform, "Membership", "onboardTrader", (trader.address,), BANK.address)
-        usd = currency_bytes("USD")
         for account, amount in ((BANK, 1_000_000), (OTHER_BANK, 500_000), (EAST_BANK, 300_000), (WEST_BANK, 200_000)):
-            args = (account.address, usd, amount, reference_bytes(f"FUND-{amount}"))
-            _call(platform, "Settlement", "issue", args, AGENT.address)
-        _call(platform, "Settlement", "issue", (TRADER.address, usd, 50_000, reference_bytes("FUND-T1")), BANK.address)
+            issue(platform, account, amount, f"FUND-{amount}", issuer=AGENT)
+        issue(platform, TRADER, 50_000, "FUND-T1", issuer=BANK)
         _move_clock(platform, DAY_1)
-        _transfer(platform, BANK.address, TRADER.address, 10_000, "INV-2031-001")
-        _transfer(platform, TRADER.address, BANK.address, 2_500, "FEE-001")
-        _transfer(platform, BANK.address, OTHER_BANK.address, 70_000, "LC-2031-0001")
-        _transfer(platform, OTHER_BANK.address, BANK.address, 12_345, "LC-2031-0002")
-        _transfer(platform, EAST_BANK.address, WEST_BANK.address, 5_000, "EW-2031-001")
-        _transfer(platform, WEST_BANK.address, EAST_BANK.address, 1_250, "EW-2031-002")
+        _transfer(platform, BANK, TRADER, 10_000, "INV-2031-001")
+        _transfer(platform, TRADER, BANK, 2_500, "FEE-001")
+        _transfer(platform, BANK, OTHER_BANK, 70_000, "LC-2031-0001")
+        _transfer(platform, OTHER_BANK, BANK, 12_345, "LC-2031-0002")
+        _transfer(platform, EAST_BANK, WEST_BANK, 5_000, "EW-2031-001")
+        _transfer(platform, WEST_BANK, EAST_BANK, 1_250, "EW-2031-002")
         _move_clock(platform, DAY_2)
-        _transfer(platform, OTHER_BANK.address, BANK.address, 30_000, "LC-2031-0003")
-        _transfer(platform, BANK.address, TRADER.address, 4_000, "INV-2031-002")
-        _transfer(platform, EAST_BANK.address, WEST_BANK.address, 8_000, "EW-2031-003")
-        _transfer(platform, WEST_BANK.address, EAST_BANK.address, 2_000, "EW-2031-004")
+        _transfer(platform, OTHER_BANK, BANK, 30_000, "LC-2031-0003")
+        _transfer(platform, BANK, TRADER, 4_000, "INV-2031-002")
+        _transfer(platform, EAST_BANK, WEST_BANK, 8_000, "EW-2031-003")
+        _transfer(platform, WEST_BANK, EAST_BANK, 2_000, "EW-2031-004")
         _move_clock(platform, DAY_3)  # DAY_1 and DAY_2 close once a block of DAY_3 is indexed
         platform.transactions.rpc.call("evm_mine", [])
         platform.indexer.catch_up()
-        tokens = {}
-        with transaction(platform.sessions) as db:
-            for name, account in (
-                ("bank", BANK),
-                ("trader", TRADER),
-                ("outsider", OUTSIDER),
-                ("auditor", AUDITOR),
-                ("other_bank", OTHER_BANK),
-            ):
-                tokens[name] = create_api_key(db, account.address, name)[1]
-        yield Ledger(platform, tokens)
+        members = {"bank": BANK, "trader": TRADER, "outsider": OUTSIDER, "auditor": AUDITOR, "other_bank": OTHER_BANK}
+        yield Ledger(platform, api_keys(platform, members))
     finally:
         platform.close()
 
