@@ -12,6 +12,9 @@ MAX_PAGE = 200
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
 Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,76}$", description="`next_cursor` of the previous page")]
+"""After an on-chain id (uint256: up to 78 digits)."""
+RowCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")]
+"""After a row of this instance's database (a 64-bit integer)."""
 ObjectId = Annotated[int, Path(ge=0, lt=2**256, description="an on-chain id (uint256)")]
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
-from tradeledger.api.pagination import Cursor, Limit, Page
+from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES
 from tradeledger.events import service
 
@@ -32,7 +32,7 @@ class EventView(BaseModel):
 
 @router.get("/events", responses=ERROR_RESPONSES)
 def list_events(
-    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 100, cursor: Cursor = None
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 100, cursor: RowCursor = None
 ) -> Page[EventView]:
     """Platform events the caller may see, oldest first. `next_cursor` is always the position to poll from
     next (the same cursor when nothing new has arrived); it is null only before the first event."""

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from reconciliation.matching import BreakCategory, BreakStatus
 from tradeledger.api.auth import PlatformDep, Principal, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
-from tradeledger.api.pagination import Limit, Page
+from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.chain.abi import checksum
 from tradeledger.codec import InvalidValueError
@@ -35,7 +35,6 @@ MAX_BOOKS_BYTES = 128 * 1024 * 1024
 """The largest books upload (about a million CSV lines); the API's general body limit is far smaller."""
 
 router = APIRouter(tags=["reconciliations"], route_class=IdempotentRoute)
-RowCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")]
 RunId = Annotated[int, Path(ge=1, lt=2**63, description="a reconciliation run id")]
 BreakId = Annotated[int, Path(ge=1, lt=2**63, description="a break id")]
 BooksUpload = Annotated[

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
-from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page, RowCursor
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, write_then_view
@@ -32,9 +32,6 @@ from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 
 router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
-StatementCursor = Annotated[
-    str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")
-]
 StatementId = Annotated[int, Path(ge=1, lt=2**63, description="a statement id")]
 EarlierStatementId = Annotated[
     int, Query(alias="from", ge=1, lt=2**63, description="an earlier statement of the same account and currency")
@@ -72,7 +69,7 @@ def create_statement(
 
 @router.get("/statements", responses=ERROR_RESPONSES)
 def list_statements(
-    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: StatementCursor = None
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: RowCursor = None
 ) -> Page[StatementView]:
     """Statements of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
     with platform.sessions() as db:
