@@ -201,6 +201,7 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Plat
             chain_id=chain_id,
             contracts={name: c.address for name, c in chain.manifest.contracts.items()},
             start_block=chain.manifest.deploy_block,
+            on_rollback=transactions.reopen_lost,
         )
     except BaseException:
         chain.close()

@@ -142,6 +142,8 @@ class ReceiptWatch:
                 self._scanned = head
             waited = set(self._waiters)
             row_ids = dict(self._row_ids)
+        if self._scanned is not None and head < self._scanned:  # the node went back (restarted from older state)
+            self._scanned = head - 1
         first = head + 1 if self._scanned is None else self._scanned + 1
         if first <= head:
             blocks = self.rpc.batch(

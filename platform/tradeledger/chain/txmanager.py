@@ -65,6 +65,10 @@ PIPELINE_DEPTH = 2  # stored groups waiting for the sender: stored and signed, n
 CONFIRMER_INTERVAL_S = 1.0
 UNSENT_GRACE = timedelta(seconds=2)  # a writer sends what it stored within milliseconds; older, it was left behind
 IN_CLAUSE_LIMIT = 500
+# At start, our transactions mined this close to the node's head have their blocks checked against the node:
+# the dev chain loses at most its last few seconds of blocks on a crash, a QBFT chain none.
+RECENT_BLOCKS = 1024
+SEND_ORDER = (ChainTransaction.created_at, ChainTransaction.nonce)  # re-sends keep the order of first submission
 OPEN_TX_STATES = (TxState.SIGNED, TxState.SENT)
 OUTBOX: Table = ChainTransaction.__table__  # type: ignore[assignment]  # executemany updates, past the ORM
 OUTBOX_ROW_OPEN = or_(*(OUTBOX.c.state == state for state in OPEN_TX_STATES))  # executemany takes no IN lists
@@ -509,27 +513,33 @@ class TransactionManager:
         """Mark a transaction rejected for good and fill its nonce with a no-op so later nonces proceed."""
         row.state = TxState.FAILED
         db.flush()  # the live (signer, nonce) slot is free before the filler takes it
-        raw, tx_hash = self._sign(row.signer, row.nonce, row.signer, b"", SELF_TRANSFER_GAS)
-        filler = ChainTransaction(
-            id=str(uuid.uuid4()),
-            chain_id=self.chain_id,
-            signer=row.signer,
-            to_address=row.signer,
-            contract="",
-            function="gap-fill",
-            nonce=row.nonce,
-            gas_limit=SELF_TRANSFER_GAS,
-            raw_tx=raw,
-            tx_hash=tx_hash,
-            state=TxState.SIGNED,
-            attempts=0,
-            gap_fill_of=row.id,
-        )
-        db.add(filler)
-        db.flush()
+        tx_hash = self._gap_fill(db, row.signer, row.nonce, row.id)
         log.error(
             "transaction %s rejected (%s); nonce %d gap-filled by %s", row.tx_hash, row.error_code, row.nonce, tx_hash
         )
+
+    def _gap_fill(self, db: Session, signer: str, nonce: int, of: str | None) -> str:
+        """Store a signed no-op (a self-transfer of nothing) for `nonce`; returns its hash."""
+        raw, tx_hash = self._sign(signer, nonce, signer, b"", SELF_TRANSFER_GAS)
+        db.add(
+            ChainTransaction(
+                id=str(uuid.uuid4()),
+                chain_id=self.chain_id,
+                signer=signer,
+                to_address=signer,
+                contract="",
+                function="gap-fill",
+                nonce=nonce,
+                gas_limit=SELF_TRANSFER_GAS,
+                raw_tx=raw,
+                tx_hash=tx_hash,
+                state=TxState.SIGNED,
+                attempts=0,
+                gap_fill_of=of,
+            )
+        )
+        db.flush()
+        return tx_hash
 
     def get(self, tx_id: str) -> ChainTransaction:
         with self.sessions() as db:
@@ -592,7 +602,11 @@ class TransactionManager:
     def confirm_pending(self) -> int:
         """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final."""
         with self.sessions() as db:
-            open_rows = list(db.scalars(select(ChainTransaction).where(ChainTransaction.state.in_(OPEN_TX_STATES))))
+            open_rows = list(
+                db.scalars(
+                    select(ChainTransaction).where(ChainTransaction.state.in_(OPEN_TX_STATES)).order_by(*SEND_ORDER)
+                )
+            )
         if not open_rows:
             return 0
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [row.tx_hash]) for row in open_rows])
@@ -680,7 +694,11 @@ class TransactionManager:
         counts = self.rpc.batch(
             [("eth_getTransactionCount", [row.signer, tag]) for row in suspects for tag in ("latest", "pending")]
         )
+        gaps: list[str] = []
         for row, mined, pending in zip(suspects, counts[::2], counts[1::2], strict=True):
+            if int(pending, 16) < row.nonce:
+                gaps.append(row.signer)  # nothing the node holds leads up to it: an earlier nonce went missing
+                continue
             if [mined, pending] != [hex(row.nonce)] * 2:
                 continue  # not next yet, or the node counts it as pending: it will mine it
             if self.evict_from_pool is None or not self.evict_from_pool(row.signer):
@@ -703,15 +721,149 @@ class TransactionManager:
                 "the node held back %s's transactions from nonce %d: sending %d again", row.signer, row.nonce, len(held)
             )
             self.broadcast(held)
+        if gaps:
+            self.reconcile_nonces(gaps)
 
     def recover(self) -> None:
-        """At start-up: send whatever a crash left signed but unsent, and confirm the rest."""
+        """At start-up: put back what the node lost, reconcile nonces with it, send whatever a crash left signed
+        but unsent, and confirm the rest."""
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        with transaction(self.sessions) as db:
+            self.reopen_lost(db, max(0, head - RECENT_BLOCKS))
+        self.reconcile_nonces()
         with self.sessions() as db:
-            unsent = list(db.scalars(select(ChainTransaction).where(ChainTransaction.state == TxState.SIGNED)))
+            unsent = list(
+                db.scalars(
+                    select(ChainTransaction).where(ChainTransaction.state == TxState.SIGNED).order_by(*SEND_ORDER)
+                )
+            )
         if unsent:
             log.info("recovering %d stored transactions", len(unsent))
             self.broadcast(unsent)
         self.confirm_pending()
+
+    # -- following the chain -------------------------------------------------------------------------------
+
+    def reopen_lost(self, db: Session, after_block: int) -> int:
+        """Reopen our transactions recorded as mined above `after_block` in blocks the chain no longer has.
+
+        The chain, not the outbox, says what is final: after a reorg, or a node restarted from an older state
+        (the dev chain saves its state every few seconds), a transaction whose block is gone goes back to SIGNED
+        with its stored bytes, which the confirmer sends again: same hash, same nonce, same request. A reverted
+        one is not sent again (its caller was told it failed): its nonce is filled with a no-op instead.
+        Runs in the caller's transaction, so the indexer's roll-back and this decision commit together.
+        Returns how many were reopened.
+        """
+        mined_after = (ChainTransaction.state.in_((TxState.MINED, TxState.REVERTED)),
+                       ChainTransaction.block_number > after_block)  # fmt: skip
+        recorded = {
+            number: block_hash
+            for number, block_hash in db.execute(
+                select(ChainTransaction.block_number, ChainTransaction.block_hash).where(*mined_after).distinct()
+            )
+            if number is not None
+        }
+        if not recorded:
+            return 0
+        canonical = self._block_hashes(sorted(recorded))
+        lost = [number for number, block_hash in recorded.items() if canonical.get(number) != block_hash]
+        if not lost:
+            return 0
+        # a block's hash commits to its parent's: from the first block that differs, every later one is gone too
+        rows = list(
+            db.scalars(
+                select(ChainTransaction)
+                .where(*mined_after[:1], ChainTransaction.block_number >= min(lost))
+                .with_for_update()
+            )
+        )
+        self._reopen(db, rows)
+        log.warning(
+            "the chain no longer has blocks %d..%d that mined %d of our transactions (a reorg, or a node restarted "
+            "from an older state): sending them again from the outbox",
+            min(lost), max(recorded), len(rows),
+        )  # fmt: skip
+        return len(rows)
+
+    def _block_hashes(self, numbers: Sequence[int]) -> dict[int, str]:
+        """The node's hash of each of these blocks it has."""
+        found: dict[int, str] = {}
+        for chunk in batched((hex(number) for number in numbers), IN_CLAUSE_LIMIT):
+            for block in self.rpc.batch([("eth_getBlockByNumber", [number, False]) for number in chunk]):
+                if isinstance(block, dict):
+                    found[int(block["number"], 16)] = str(block["hash"])
+        return found
+
+    def _reopen(self, db: Session, rows: Iterable[ChainTransaction]) -> None:
+        stale = utcnow() - UNSENT_GRACE  # the confirmer's next pass sends them
+        for row in rows:
+            if row.state is TxState.REVERTED:
+                row.state = TxState.FAILED
+                row.error_code = "reverted_block_lost"
+                row.error_detail = f"reverted in block {row.block_number}, which the chain lost; nonce gap-filled"
+                db.flush()
+                self._gap_fill(db, row.signer, row.nonce, row.id)
+                continue
+            row.state, row.block_number, row.block_hash, row.updated_at = TxState.SIGNED, None, None, stale
+
+    def reconcile_nonces(self, signers: Collection[str] | None = None) -> None:
+        """Make each signer's nonces agree with the node: at start, and whenever a gap is seen.
+
+        Every nonce from the node's mined count up to the database's next nonce must belong to a transaction the
+        node will mine: one recorded as mined that the node has not mined is reopened (its block was lost), a
+        nonce without a live transaction is filled with a no-op. A node ahead of the database (nonces used
+        elsewhere) moves the database on, loudly. No request is signed a second time.
+        """
+        with self.sessions() as db:
+            query = select(SignerNonce.signer)
+            if signers is not None:
+                query = query.where(SignerNonce.signer.in_(list(signers)))
+            known = list(db.scalars(query))
+        if not known:
+            return
+        counts = self.rpc.batch(
+            [("eth_getTransactionCount", [signer, tag]) for signer in known for tag in ("latest", "pending")]
+        )
+        for signer, latest, pending in zip(known, counts[::2], counts[1::2], strict=True):
+            if isinstance(latest, RpcError) or isinstance(pending, RpcError):
+                continue
+            with transaction(self.sessions) as db:
+                self._reconcile_signer(db, signer, int(latest, 16), int(pending, 16))
+
+    def _reconcile_signer(self, db: Session, signer: str, mined: int, pending: int) -> None:
+        self._lock_signer(db, signer)
+        nonces = db.get(SignerNonce, signer, with_for_update=True)
+        if nonces is None:
+            return
+        if pending > nonces.next_nonce:
+            log.error(
+                "ALERT: the node counts %d transactions of %s, the database %d: nonces used outside this service",
+                pending, signer, nonces.next_nonce,
+            )  # fmt: skip
+            nonces.next_nonce = pending
+            return
+        live = {
+            row.nonce: row
+            for row in db.scalars(
+                select(ChainTransaction)
+                .where(
+                    ChainTransaction.signer == signer,
+                    ChainTransaction.nonce >= mined,
+                    ChainTransaction.state != TxState.FAILED,
+                )
+                .with_for_update()
+            )
+        }
+        lost = [row for row in live.values() if row.state in (TxState.MINED, TxState.REVERTED)]
+        self._reopen(db, lost)
+        missing = [nonce for nonce in range(mined, nonces.next_nonce) if nonce not in live]
+        for nonce in missing:
+            self._gap_fill(db, signer, nonce, None)
+        if lost or missing:
+            log.warning(
+                "nonces of %s reconciled with the node (mined %d, next %d): %d reopened, %d gap-filled",
+                signer, mined, nonces.next_nonce, len(lost), len(missing),
+            )  # fmt: skip
 
     def pending_count(self) -> int:
         with self.sessions() as db:

@@ -5,7 +5,9 @@ projections, recent block hashes and the checkpoint. A crash anywhere leaves the
 of the batch, so the next run redoes it; events are keyed by (chain id, block hash, log index), so replaying
 is a no-op. Before each batch the checkpoint's block hash is compared with the node's: on a mismatch the
 indexer finds the common ancestor among the hashes it kept, deletes what came after, and rebuilds the
-projections; a reorg deeper than the threshold halts it with an error instead.
+projections; in the same transaction, `on_rollback` (the transaction manager's `reopen_lost`) reopens the
+transactions that were mined in the lost blocks, so the read model and the outbox never disagree about which
+blocks count. A reorg deeper than the threshold halts it with an error instead.
 
 A batch is written in bulk (raw events with one executemany, projections through the projector's bulk forms);
 while catching up, the next range is fetched and decoded in a thread as the current batch is written.
@@ -145,8 +147,10 @@ class Indexer:
         start_block: int,
         config: IndexerConfig | None = None,
         projector: Projector = default_projector,
+        on_rollback: Callable[[Session, int], object] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_rollback = on_rollback
         self.rpc = rpc
         self.chain_id = chain_id
         self.start_block = start_block
@@ -371,6 +375,8 @@ class Indexer:
                 )
             )
             db.merge(IndexerCheckpoint(chain_id=self.chain_id, block_number=ancestor.number, block_hash=ancestor.hash))
+            if self.on_rollback is not None:  # the transaction manager reopens what it sent into the lost blocks
+                self.on_rollback(db, ancestor.number)
             self.rebuild_projections(db)
 
     def rebuild_projections(self, db: Session) -> None:

@@ -16,7 +16,9 @@ from tradeledger.store.base import Base, UtcDateTime, utcnow
 
 
 class TxState(enum.StrEnum):
-    """Life of an outbox transaction. MINED and REVERTED and FAILED are final."""
+    """Life of an outbox transaction. MINED, REVERTED and FAILED are final, until the chain loses the block of a
+    MINED or REVERTED one (a reorg, a node restarted from older state): then it is open again (see
+    TransactionManager.reopen_lost)."""
 
     SIGNED = "signed"  # nonce allocated, raw bytes and hash stored, not yet accepted by a node
     SENT = "sent"  # a node accepted it (or already knew it)

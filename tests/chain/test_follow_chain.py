@@ -1,0 +1,157 @@
+"""The transaction manager follows the chain, not its own memory (issue #15).
+
+A node that loses blocks (a dev chain killed between two state saves, a reorg) must not lose what the service
+acknowledged, nor wedge the signer: every transaction recorded as mined in a lost block is sent again from the
+outbox, byte for byte, and the signer's later nonces proceed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import tradeledger.indexer.handlers  # noqa: F401 - registers the projections
+from tests.chain.test_txmanager import posted_amounts
+from tradeledger.chain.backends import DevChain
+from tradeledger.chain.devnet import AGENT, DeployedChain, deploy_scenario, make_manager
+from tradeledger.chain.txmanager import TransactionManager
+from tradeledger.indexer.indexer import Indexer
+from tradeledger.settlements.models import AccountBalance
+from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
+
+SAVE_WAIT_S = 15.0
+
+
+def _wait_for_state_save(chain: DevChain) -> None:
+    """Return right after anvil rewrote its state file: the next save is a whole interval away."""
+
+    def stamp() -> int:
+        return chain.state_file.stat().st_mtime_ns if chain.state_file.exists() else 0
+
+    before = stamp()
+    deadline = time.monotonic() + SAVE_WAIT_S
+    while stamp() == before:
+        assert time.monotonic() < deadline, "anvil did not save its state"
+        time.sleep(0.01)
+
+
+def _posted(deployed: DeployedChain, *amounts: int) -> list[int]:
+    """Which of these (unique) amounts the chain has posted, once per posting."""
+    return sorted(amount for amount in posted_amounts(deployed, 0) if amount in amounts)
+
+
+def _node_nonce(deployed: DeployedChain) -> int:
+    return int(deployed.w3.eth.get_transaction_count(AGENT.address, "latest"))
+
+
+def _database_nonce(manager: TransactionManager) -> int:
+    with manager.sessions() as db:
+        row = db.get(SignerNonce, AGENT.address)
+        assert row is not None
+        return row.next_nonce
+
+
+def _states(manager: TransactionManager, ids: list[str]) -> list[TxState]:
+    with manager.sessions() as db:
+        return [row.state for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(ids)))]
+
+
+@pytest.fixture
+def interval_chain(tmp_path: Path) -> Iterator[DeployedChain]:
+    """A dev chain of the test's own, mining every 250 ms and saving its state every few seconds, as `make run`."""
+    with DevChain(tmp_path / "chain") as chain:
+        yield deploy_scenario(chain)
+
+
+class TestNodeRestartedFromOlderState:
+    def test_blocks_lost_in_a_sigkill_are_sent_again_at_restart(self, tmp_path: Path, database_url: str) -> None:
+        """The dev chain and the service die together after three acknowledged writes; at restart the manager
+        finds their blocks gone, sends the stored bytes again (same hashes), and the signer's next write goes
+        through: the 'power loss' case of the issue, which lost 3 of 3 writes and wedged the signer."""
+        chain = DevChain(tmp_path / "chain")
+        chain.start()
+        deployed = deploy_scenario(chain)
+        manager = make_manager(database_url, deployed.url)
+        _wait_for_state_save(chain)
+        acknowledged = [manager.wait(manager.submit(deployed.issue(amount)).id) for amount in (1101, 1102, 1103)]
+        assert chain._process is not None
+        os.kill(chain._process.pid, signal.SIGKILL)  # the node dies before its next save
+        chain._process.wait()
+        manager.rpc.close()
+
+        with DevChain(tmp_path / "chain") as again:
+            restarted_chain = DeployedChain(again, again.web3(), deployed.addresses)
+            assert _node_nonce(restarted_chain) == acknowledged[0].nonce, "the node kept blocks past its last save"
+            restarted = make_manager(database_url, restarted_chain.url)
+            restarted.recover()
+            for row in acknowledged:
+                assert restarted.wait(row.id, timeout=30).tx_hash == row.tx_hash
+            after = restarted.wait(restarted.submit(restarted_chain.issue(1104)).id, timeout=30)
+            assert after.nonce == acknowledged[-1].nonce + 1
+            assert _posted(restarted_chain, 1101, 1102, 1103, 1104) == [1101, 1102, 1103, 1104]
+            assert _database_nonce(restarted) == _node_nonce(restarted_chain)
+
+
+class TestBlocksLostUnderARunningService:
+    def test_indexer_roll_back_reopens_what_the_lost_blocks_mined(
+        self, interval_chain: DeployedChain, database_url: str
+    ) -> None:
+        """The node goes back to an older state while the service runs: the indexer's roll-back and the
+        manager's view are one decision, so the read model and the outbox agree again once the bytes are re-sent."""
+        manager = make_manager(database_url, interval_chain.url)
+        indexer = Indexer(
+            manager.sessions,
+            manager.rpc,
+            chain_id=manager.chain_id,
+            contracts=interval_chain.addresses,
+            start_block=0,
+            on_rollback=manager.reopen_lost,
+        )
+        indexer.catch_up()
+        snapshot = interval_chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        acknowledged = [manager.wait(manager.submit(interval_chain.issue(amount)).id) for amount in (2201, 2202)]
+        indexer.catch_up()
+        credited = _balance(manager)
+        interval_chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+        indexer.run_once()  # sees its checkpoint's block gone: rolls back, and the manager reopens
+        assert _states(manager, [row.id for row in acknowledged]) == [TxState.SIGNED] * 2
+        time.sleep(2.1)  # reopened rows are sent by the confirmer's next pass (UNSENT_GRACE)
+        manager.confirm_pending()
+        for row in acknowledged:
+            assert manager.wait(row.id, timeout=30).state is TxState.MINED
+        indexer.catch_up()
+        assert _posted(interval_chain, 2201, 2202) == [2201, 2202]
+        assert _balance(manager) == credited
+
+    def test_a_gap_below_the_next_write_is_reconciled_with_the_node(
+        self, interval_chain: DeployedChain, database_url: str
+    ) -> None:
+        """Without an indexer to notice: the next write's nonce is above anything the node holds; the confirmer
+        sees the gap, reopens the lost transactions, and everything is mined (it hung 60 s, then 503, before)."""
+        manager = make_manager(database_url, interval_chain.url, held_after=timedelta(0))
+        snapshot = interval_chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        acknowledged = [manager.wait(manager.submit(interval_chain.issue(amount)).id) for amount in (3301, 3302)]
+        interval_chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+        stuck = manager.submit(interval_chain.issue(3303))
+        assert stuck.nonce == acknowledged[-1].nonce + 1
+        manager.confirm_pending()  # the held-back check sees the gap: reconcile reopens the two
+        time.sleep(2.1)
+        manager.confirm_pending()  # and this pass sends them
+        for row in [*acknowledged, stuck]:
+            assert manager.wait(row.id, timeout=30).state is TxState.MINED
+        assert _posted(interval_chain, 3301, 3302, 3303) == [3301, 3302, 3303]
+        assert _database_nonce(manager) == _node_nonce(interval_chain)
+
+
+def _balance(manager: TransactionManager) -> list[tuple[str, str, int]]:
+    with manager.sessions() as db:
+        return sorted((row.account, row.currency, row.balance) for row in db.scalars(select(AccountBalance)))
