@@ -29,6 +29,7 @@ from tradeledger.store.models import ChainTransaction
 
 log = logging.getLogger(__name__)
 DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
+CHAIN_WATCH_INTERVAL_S = 1.0  # how soon a managed dev chain that died is started again
 
 
 @dataclass
@@ -51,7 +52,10 @@ class Platform:
         self.transactions.recover()
         self.transactions.start()
         self._indexed_through = self.indexer.indexed_through()
-        self._loops = [PollingLoop("indexer", self._index_step, fatal=FATAL_INDEXER_ERRORS)]
+        self._loops = [
+            PollingLoop("indexer", self._index_step, fatal=FATAL_INDEXER_ERRORS),
+            PollingLoop("chain-watch", self.chain.backend.revive, interval=CHAIN_WATCH_INTERVAL_S),
+        ]
         for loop in self._loops:
             loop.start()
 

@@ -19,10 +19,15 @@ from sqlalchemy import select
 
 import tradeledger.indexer.handlers  # noqa: F401 - registers the projections
 from tests.chain.test_txmanager import posted_amounts
+from tests.members import AGENT as SETTLEMENT_AGENT
+from tests.members import BANK, found, issue
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.devnet import AGENT, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.txmanager import TransactionManager
+from tradeledger.config import Settings
+from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
+from tradeledger.runtime import open_platform
 from tradeledger.settlements.models import AccountBalance
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
@@ -155,3 +160,39 @@ class TestBlocksLostUnderARunningService:
 def _balance(manager: TransactionManager) -> list[tuple[str, str, int]]:
     with manager.sessions() as db:
         return sorted((row.account, row.currency, row.balance) for row in db.scalars(select(AccountBalance)))
+
+
+class TestManagedDevChainDies:
+    def test_the_service_starts_its_dev_chain_again_and_puts_back_what_it_lost(self, settings: Settings) -> None:
+        """Only the node dies (an OOM kill): the running service starts it again on the same port from its last
+        saved state, re-sends what the node lost, and takes writes again without a restart of its own."""
+        platform = open_platform(settings)
+        platform.start()
+        try:
+            found(platform, traders=())
+            backend = platform.chain.backend
+            assert isinstance(backend, DevChain)
+            _wait_for_state_save(backend)
+            issue(platform, BANK, 4401, "BEFORE-KILL", issuer=SETTLEMENT_AGENT)
+            assert backend._process is not None
+            killed = backend._process.pid
+            os.kill(killed, signal.SIGKILL)
+
+            deadline = time.monotonic() + 30
+            while True:  # a client retrying: 503 (nothing written) while the node is down
+                try:
+                    issue(platform, BANK, 4402, "AFTER-KILL", issuer=SETTLEMENT_AGENT)
+                    break
+                except ChainUnavailableError:
+                    assert time.monotonic() < deadline, "the dev chain did not come back"
+                    time.sleep(0.2)
+            assert backend._process is not None and backend._process.pid != killed
+            for _ in range(300):  # the indexer notices the lost blocks and catches up with the re-sent write
+                with platform.sessions() as db:
+                    balance = db.get(AccountBalance, (BANK.address, "USD"))
+                if balance is not None and balance.balance == 4401 + 4402:
+                    break
+                time.sleep(0.1)
+            assert balance is not None and balance.balance == 4401 + 4402
+        finally:
+            platform.close()

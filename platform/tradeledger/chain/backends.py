@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ from web3.providers.base import BaseProvider
 from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 
+log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ANVIL_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 DEV_CHAIN_ID = 1337
@@ -80,6 +82,11 @@ class ChainBackend(ABC):
     def pool_eviction(self, rpc: JsonRpc) -> Callable[[str], bool] | None:
         """How to make the node forget a signer's pooled transactions, where it has a way (see anvil_eviction)."""
         return None
+
+    def revive(self) -> bool:
+        """Start the node again if this process started it and it died; True if it did. Nodes it does not
+        manage are somebody else's to restart."""
+        return False
 
     def __enter__(self) -> ChainBackend:
         self.start()
@@ -233,6 +240,19 @@ class DevChain(ChainBackend):
         self._url = url
         self.record_file.write_text(json.dumps({"pid": process.pid, "port": port}))
         self._process = None if self.detach else process
+
+    def revive(self) -> bool:
+        """A managed anvil that died (killed, out of memory) is started again on the same port from its last saved
+        state; what it lost since, the transaction manager sends again from its outbox."""
+        if self._process is None or self._process.poll() is None:
+            return False
+        code = self._process.returncode
+        port = int(urlparse(self._url or "").port or 0)
+        log.error("the dev chain (anvil) exited with code %s: starting it again from its last saved state", code)
+        self._process = None
+        self.port = port
+        self.start()
+        return True
 
     def stop(self) -> None:
         """Stop the anvil this object started (it dumps its state on SIGTERM); leave an attached one alone."""
