@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,6 +74,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{field['field']}: {field['message']}" for field in fields)
         return problem_response(422, "Invalid request", detail, "validation_error", fields)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_: Request, error: OperationalError) -> Response:
+        # the database restarting or unreachable: a retry with the same key either finds the request done or runs it
+        return problem_response(
+            503,
+            "Database unavailable",
+            f"the database did not answer ({type(error.orig).__name__}): retry with the same Idempotency-Key",
+            "database_unavailable",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, error: StarletteHTTPException) -> Response:
