@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from reconciliation.currency import UnknownCurrencyError, exponent
+from reconciliation.currency import UnknownCurrencyError, exponent, money_exponent
 from tradeledger.errors import TradeLedgerError
 from tradeledger.terms.service import canonical_json
 
@@ -249,7 +249,7 @@ class LetterOfCreditTerms(_Strict):
         code = value.upper()
         if len(code) != 3:
             raise ValueError("must be a three-letter ISO 4217 code")
-        exponent(code)  # raises UnknownCurrencyError (a ValueError) for unknown codes
+        money_exponent(code)  # a ValueError for unknown codes and for units that are not money (XXX, XAU...)
         return code
 
     @field_validator("latest_shipment_date")
