@@ -37,14 +37,14 @@ def currency_text(raw: bytes | str) -> str:
     return data.decode("ascii")
 
 
-def reference_bytes(reference: str) -> bytes:
+def reference_bytes(reference: str, field: str = "reference") -> bytes:
     """A business reference (SWIFT X character set, at most 32 characters) left-aligned in bytes32.
 
     References are identifiers (invoice or LC numbers), not commercial data; they stay readable on chain so
     statements and auditors can show them without the service's database.
     """
     if not 1 <= len(reference) <= 32 or not set(reference) <= REFERENCE_ALPHABET:
-        raise InvalidValueError(f"reference {reference!r} must be 1-32 characters of the SWIFT X set")
+        raise InvalidValueError(f"{field} {reference!r} must be 1-32 characters of the SWIFT X set", field=field)
     return reference.encode("ascii").ljust(32, b"\0")
 
 

@@ -72,7 +72,7 @@ def rail_reference_bytes(reference: str) -> bytes:
     compact = reference.replace("-", "")
     if len(reference) == 36 and len(compact) == 32 and all(c in "0123456789abcdefABCDEF" for c in compact):
         return compact.lower().encode("ascii")
-    return reference_bytes(reference)
+    return reference_bytes(reference, "rail_reference")
 
 
 def external_payment_call(settlement: str, payer: str, request: ExternalPaymentRequest) -> ContractCall:
