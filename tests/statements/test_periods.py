@@ -4,15 +4,13 @@ outside them, a statement (or a 409 for a period not closed yet) inside; on SQLi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.api.conftest import problem
-from tests.statements.conftest import WEST_BANK, Ledger, attach_instance
+from tests.statements.conftest import WEST_BANK, Ledger
 from tradeledger.cli import app
 
 RANGE = "1970-01-02 to 9999-12-30"
@@ -43,16 +41,6 @@ CASES: list[tuple[dict[str, Any], int, str | None, str]] = [
     ({"format": "mt940", "date_from": "2079-12-31", "date_to": "2080-01-01"}, 422, "date_to", MT940_RANGE),
     ({"format": "mt940", "date_from": "2080-01-01"}, 422, "date_from", MT940_RANGE),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def instance(ledger: Ledger, tmp_path: Path, database_url: str) -> Iterator[Ledger]:
-    """WEST_BANK's own instance on the ledger's chain, on a fresh SQLite or PostgreSQL database."""
-    west = attach_instance(ledger, tmp_path, WEST_BANK, database_url)
-    try:
-        yield west
-    finally:
-        west.platform.close()
 
 
 def test_statement_periods_at_the_edges(instance: Ledger) -> None:
