@@ -131,3 +131,19 @@ def test_a_well_formed_unknown_address_stays_404(consortium: Consortium, path: s
 def test_a_lower_case_address_is_well_formed(consortium: Consortium) -> None:
     response = consortium.client("bank").get(f"/v1/accounts/{TRADER.address.lower()}/balances")
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "1970-01-01"])
+@pytest.mark.parametrize(("who", "path", "body", "field"), [
+    ("bank", "/v1/lcs/holidays", lambda day: {"dates": [day]}, "dates.0"),
+    ("trader", "/v1/lcs/1/amendments", lambda day: {"changes": {"expiry_date": day}}, "changes.expiry_date"),
+    ("trader", "/v1/lcs/1/presentations",
+     lambda day: {"documents": [{"kind": "invoice", "fields": {}}], "amount": 1, "shipment_date": day},
+     "shipment_date"),
+    ("trader", "/v1/lcs", lambda day: {"terms": {**TERMS, "expiry_date": day}}, "terms.expiry_date"),
+])  # fmt: skip
+def test_a_day_the_chain_cannot_hold_is_named(
+    consortium: Consortium, day: str, who: str, path: str, body: Any, field: str
+) -> None:
+    """The contracts hold days as uint64 seconds since 1970-01-01, 0 meaning none: earlier days are a 422."""
+    _named(_post(consortium, who, path, body(day)), field)
