@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.session import open_chain_session
+from tradeledger.codec import InvalidValueError
 from tradeledger.config import Settings, load_settings
 from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
@@ -357,7 +358,7 @@ def statements_generate(
         "counterparty": counterparty,
     }
     request = _validated(StatementRequest, {name: value for name, value in values.items() if value is not None})
-    spec = service.spec_of(request)
+    spec = _as_options(service.spec_of, request)
     settings = _settings()
     platform = open_platform(settings, deploy_if_missing=False)
     try:
@@ -536,6 +537,18 @@ def _validated(model: type[ModelT], values: dict[str, object]) -> ModelT:
         raise TradeLedgerError(f"{OPTION_NAMES.get(name, name)}: {first['msg']}", code="invalid_value") from None
 
 
+def _as_options(validate: Callable[[ModelT], R], request: ModelT) -> R:
+    """A service's validation of a request, a field it refuses named as the command's option."""
+    try:
+        return validate(request)
+    except InvalidValueError as error:
+        field = error.details.get("field")
+        if field is None:
+            raise
+        reason = error.message.removeprefix(f"{field}: ")
+        raise TradeLedgerError(f"{OPTION_NAMES.get(field, field)}: {reason}", code=error.code) from None
+
+
 @contextmanager
 def _local_database() -> Iterator[sessionmaker[Session]]:
     """Sessions on the data directory's database (migrated), for commands that need no chain."""
@@ -643,7 +656,7 @@ def reconcile_run(
         "date_window_days": date_window,
     }
     request = _validated(RunRequest, {name: value for name, value in values.items() if value is not None})
-    spec = service.spec_of(request)
+    spec = _as_options(service.spec_of, request)
     viewer = _member_address(requester, "--as") if requester else spec.ledger.account
     platform = open_platform(_settings(), deploy_if_missing=False)
     try:

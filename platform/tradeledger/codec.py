@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from reconciliation.currency import UnknownCurrencyError, exponent
+from reconciliation.currency import money_exponent
 from tradeledger.errors import TradeLedgerError
 
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+"""An account address as the API takes it: `0x` and 40 hex digits (the case of an EIP-55 checksum is not checked)."""
 REFERENCE_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/-?:().,'+ ")
 
 
@@ -14,11 +16,18 @@ class InvalidValueError(TradeLedgerError):
     title = "Invalid value"
 
 
+def money_code(code: str) -> str:
+    """An active ISO 4217 code that is money (see `reconciliation.currency.money_exponent`); a ValueError
+    otherwise, so request schemas can use it as a validator and name the field."""
+    money_exponent(code)
+    return code
+
+
 def currency_bytes(code: str) -> bytes:
-    """An active ISO 4217 alphabetic code as the contracts' bytes3."""
+    """An active ISO 4217 alphabetic code that is money, as the contracts' bytes3."""
     try:
-        exponent(code)
-    except UnknownCurrencyError as error:
+        money_code(code)
+    except ValueError as error:
         raise InvalidValueError(str(error)) from None
     return code.encode("ascii")
 
@@ -28,14 +37,14 @@ def currency_text(raw: bytes | str) -> str:
     return data.decode("ascii")
 
 
-def reference_bytes(reference: str) -> bytes:
+def reference_bytes(reference: str, field: str = "reference") -> bytes:
     """A business reference (SWIFT X character set, at most 32 characters) left-aligned in bytes32.
 
     References are identifiers (invoice or LC numbers), not commercial data; they stay readable on chain so
     statements and auditors can show them without the service's database.
     """
     if not 1 <= len(reference) <= 32 or not set(reference) <= REFERENCE_ALPHABET:
-        raise InvalidValueError(f"reference {reference!r} must be 1-32 characters of the SWIFT X set")
+        raise InvalidValueError(f"{field} {reference!r} must be 1-32 characters of the SWIFT X set", field=field)
     return reference.encode("ascii").ljust(32, b"\0")
 
 

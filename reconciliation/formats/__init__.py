@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
+from datetime import date
 
+from reconciliation.formats import swift
 from reconciliation.formats.camt import write_camt052, write_camt053, write_camt054
 from reconciliation.formats.common import BinaryOutput, FormatError, format_minor
 from reconciliation.formats.csvfile import write_csv
@@ -12,6 +14,7 @@ from reconciliation.formats.jsonfile import write_json
 from reconciliation.formats.swift import write_mt940
 from reconciliation.statements.model import StatementHeader, StatementLine
 
+LAST_DAY = date(9999, 12, 30)
 Writer = Callable[[BinaryOutput, StatementHeader, Iterable[StatementLine]], None]
 
 
@@ -29,6 +32,13 @@ class StatementFormat(enum.StrEnum):
     def extension(self) -> str:
         """Conventional file extension."""
         return {"mt940": "sta", "csv": "csv", "json": "json"}.get(self.value, "xml")
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The first and last business day a statement in the format can state: MT940's two-digit years cover
+        a hundred years; the others' four-digit years end with 9999-12-30, the last day whose end (the next
+        midnight) is an instant."""
+        return (swift.FIRST_DAY, swift.LAST_DAY) if self is StatementFormat.MT940 else (date.min, LAST_DAY)
 
     @property
     def writer(self) -> Writer:

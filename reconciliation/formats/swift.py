@@ -28,6 +28,13 @@ from reconciliation.statements.model import StatementHeader, StatementLine
 LINE_LENGTH = 65
 MAX_NARRATIVE_LINES = 6
 CRLF = "\r\n"
+FIRST_DAY, LAST_DAY = date(1980, 1, 1), date(2079, 12, 31)
+"""The days a YYMMDD date states unambiguously, read as `mt_year` reads the two-digit year."""
+
+
+def mt_year(yy: int) -> int:
+    """The year of a YYMMDD date's two digits: 80-99 are 1980-1999, 00-79 are 2000-2079 (the usual pivot)."""
+    return 2000 + yy if yy < 80 else 1900 + yy
 
 
 def mt_amount(amount: int, currency: str) -> str:

@@ -9,6 +9,7 @@ so that every break can point a person at the exact line of the exact file.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +22,7 @@ __all__ = [
     "EntryStatus",
     "ImportedBooks",
     "SourceLocation",
+    "refuse_repeated_ids",
 ]
 
 
@@ -145,3 +147,30 @@ class BookImportError(ValueError):
         self.field = field
         self.reason = reason
         super().__init__(f"{file}, line {line}, field {field!r}: {reason}")
+
+
+def refuse_repeated_ids(lines: Sequence[BookLine], key: Callable[[BookLine], str], file: str, field: str) -> None:
+    """Refuse a file in which two lines carry the same id (`key` of a line; empty ids are not checked).
+
+    Why refuse rather than match: an id names one line; the same id twice is a doubled or corrupt export, and a
+    run over it would report whatever the doubling happens to look like. The error names the file, the second
+    line, the id and the line that had it first.
+
+    Raises:
+        BookImportError: naming the repeated id and both lines.
+    """
+    seen: set[str] = set()
+    for line in lines:
+        value = key(line)
+        if not value:
+            continue
+        if value in seen:
+            first = next(other for other in lines if key(other) == value)
+            raise BookImportError(
+                file, _line_no(line), field, f"duplicate id {value!r}: line {_line_no(first)} has it already"
+            )
+        seen.add(value)
+
+
+def _line_no(line: BookLine) -> int:
+    return 0 if line.source is None else line.source.line

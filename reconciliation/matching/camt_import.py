@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import xml.parsers.expat
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element
@@ -25,6 +26,7 @@ from reconciliation.matching.books import (
     EntryStatus,
     ImportedBooks,
     SourceLocation,
+    refuse_repeated_ids,
 )
 
 __all__ = ["import_camt053"]
@@ -88,6 +90,8 @@ class _Reader:
             ) from None
         if self.statement is not None or not self.result.statements:
             raise BookImportError(self.label, self.parser.CurrentLineNumber, "Stmt", "no complete Stmt in the file")
+        refuse_repeated_ids(self.result.lines, attrgetter("line_id"), self.label, "Stmt/Id")  # a statement twice
+        refuse_repeated_ids(self.result.lines, attrgetter("reference"), self.label, "Ntry/AcctSvcrRef")
         return self.result
 
     # -- expat callbacks ---------------------------------------------------------------------------

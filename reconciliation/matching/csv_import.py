@@ -13,6 +13,7 @@ import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO
@@ -25,6 +26,7 @@ from reconciliation.matching.books import (
     EntryStatus,
     ImportedBooks,
     SourceLocation,
+    refuse_repeated_ids,
 )
 
 __all__ = ["DEFAULT_DIRECTION_VALUES", "CsvMapping", "import_csv"]
@@ -200,6 +202,8 @@ def _read(stream: IO[bytes], mapping: CsvMapping, label: str) -> ImportedBooks:
         result.lines.append(_line(cleaned, header, mapping, label, line_no))
     if header is None:
         raise BookImportError(label, 0, "header", "file has no header row")
+    if mapping.line_id is not None:
+        refuse_repeated_ids(result.lines, attrgetter("line_id"), label, mapping.line_id)
     return result
 
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
 from reconciliation.entries import Direction
+from reconciliation.formats.swift import mt_year
 from reconciliation.matching._amounts import check_currency, decoded_lines, parse_minor
 from reconciliation.matching.books import (
     BookImportError,
@@ -29,6 +31,7 @@ from reconciliation.matching.books import (
     EntryStatus,
     ImportedBooks,
     SourceLocation,
+    refuse_repeated_ids,
 )
 
 __all__ = ["import_mt940"]
@@ -129,18 +132,21 @@ def _parse(stream: IO[bytes], label: str, encoding: str) -> ImportedBooks:
     messages = _messages(stream, label, encoding)
     if not messages:
         raise BookImportError(label, 0, ":20:", "no MT940 message in the file")
+    bank_references: dict[str, int] = {}
     for message in messages:
-        _Statement(label, message, result).read()
+        _Statement(label, message, result, bank_references).read()
+    refuse_repeated_ids(result.lines, attrgetter("line_id"), label, ":20:/:28C:")  # a statement page twice
     return result
 
 
 class _Statement:
     """One message: header tags, balances, and the :61:/:86: pairs."""
 
-    def __init__(self, label: str, message: _Message, result: ImportedBooks) -> None:
+    def __init__(self, label: str, message: _Message, result: ImportedBooks, bank_references: dict[str, int]) -> None:
         self.label = label
         self.message = message
         self.result = result
+        self.bank_references = bank_references  # of the whole file: a `//` reference names one entry
         self.reference = ""
         self.account = ""
         self.number: int | None = None
@@ -228,6 +234,12 @@ class _Statement:
         direction, reversal, status = _MARKS[match["mark"]]
         customer, _, bank = match["rest"].partition("//")
         customer = customer.strip()
+        if bank.strip():
+            seen_on = self.bank_references.setdefault(bank.strip(), item.line)
+            if seen_on != item.line:
+                raise self.error(
+                    item, "bank reference", f"duplicate id {bank.strip()!r}: line {seen_on} has it already"
+                )
         # :86: lines are a 65-character wrap, not separators: join them before looking for EREF
         eref = _EREF.search("".join(details.splitlines()))
         business = (eref.group(1) or eref.group(2)).strip() if eref else customer
@@ -255,7 +267,7 @@ class _Statement:
     def _date(self, item: _Field, text: str) -> date:
         year, month, day = int(text[:2]), int(text[2:4]), int(text[4:6])
         try:
-            return date(2000 + year if year < 80 else 1900 + year, month, day)
+            return date(mt_year(year), month, day)
         except ValueError:
             raise self.error(item, "value date", f"{text!r} is not a YYMMDD date") from None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.members import AGENT, AUDITOR, BANK, OTHER_BANK, Consortium, api_keys, found, issue
+from tests.members import AGENT, AUDITOR, BANK, OPERATOR, OTHER_BANK, Consortium, api_keys, found, issue
 from tradeledger.chain.keys import dev_account
 from tradeledger.config import load_settings
 from tradeledger.runtime import open_platform
@@ -19,7 +19,8 @@ TRADER, OTHER_TRADER, OUTSIDER = (dev_account(i) for i in (3, 4, 5))
 
 @pytest.fixture(scope="session")
 def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
-    """Operator, settlement agent, an auditor, two banks; the founding bank sponsors three traders, one funded."""
+    """Operator, settlement agent, an auditor, two banks; the founding bank sponsors three traders, one funded.
+    Every one has an API key, the operator and the agent too (they are not members)."""
     settings = load_settings(data_dir=Path(tmp_path_factory.mktemp("api")) / "data", _env_file=None)
     platform = open_platform(settings)
     try:
@@ -27,7 +28,7 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
         issue(platform, BANK, 1_000_000, "FUND-BANK", issuer=AGENT)
         issue(platform, TRADER, 50_000, "FUND-T1", issuer=BANK)
         members = {"bank": BANK, "trader": TRADER, "other_trader": OTHER_TRADER, "outsider": OUTSIDER,
-                   "auditor": AUDITOR, "other_bank": OTHER_BANK}  # fmt: skip
+                   "auditor": AUDITOR, "other_bank": OTHER_BANK, "agent": AGENT, "operator": OPERATOR}  # fmt: skip
         yield Consortium(platform, api_keys(platform, members))
     finally:
         platform.close()

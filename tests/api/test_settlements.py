@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import pytest
+from eth_account.signers.local import LocalAccount
+
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+from tests.members import AGENT, OPERATOR, OTHER_BANK, call
+from tradeledger.chain.abi import role_id
 from tradeledger.store.models import ChainTransaction
 
 
@@ -188,3 +195,55 @@ def test_oversized_payload_is_413_and_writes_nothing(consortium: Consortium) -> 
     )
     assert response.status_code == 413 and problem(response)["code"] == "payload_too_large"
     assert _tx_count(consortium) == before
+
+
+class TestSettlementAgent:
+    """The agent funds the banks (Settlement lets it issue to and redeem from banks' accounts, and no others)."""
+
+    def _cash(self, consortium: Consortium, who: str, account: str, movement: str, amount: int) -> httpx.Response:
+        body = {"currency": "USD", "amount": amount, "reference": f"AGENT-{movement[:3].upper()}"}
+        return consortium.client(who).post(
+            f"/v1/accounts/{account}/{movement}", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+
+    def _balance(self, consortium: Consortium, who: str, account: str) -> int:
+        response = consortium.client(who).get(f"/v1/accounts/{account}/balances")
+        assert response.status_code == 200, response.text
+        return int(response.json()["balances"][0]["amount"])
+
+    @pytest.mark.parametrize("bank", [BANK, OTHER_BANK])
+    def test_the_agent_deposits_to_and_withdraws_from_a_bank(self, consortium: Consortium, bank: LocalAccount) -> None:
+        deposit = self._cash(consortium, "agent", bank.address, "deposits", 7_000)
+        assert deposit.status_code == 200 and deposit.json()["state"] == "mined", deposit.text
+        before = self._balance(consortium, "agent", bank.address)
+        withdrawal = self._cash(consortium, "agent", bank.address, "withdrawals", 3_000)
+        assert withdrawal.status_code == 200, withdrawal.text
+        assert before - self._balance(consortium, "agent", bank.address) == 3_000
+
+    def test_the_agent_sees_no_trader_and_moves_no_trader_cash(self, consortium: Consortium) -> None:
+        """A trader's issuer is its sponsor bank: to the agent its account answers like an unknown one."""
+        unknown = "0x" + "ab" * 20
+        for movement in ("deposits", "withdrawals"):
+            hidden = self._cash(consortium, "agent", TRADER.address, movement, 1)
+            assert hidden.status_code == 404 and problem(hidden)["code"] == "account_not_found"
+            assert self._cash(consortium, "agent", unknown, movement, 1).status_code == 404
+        assert consortium.client("agent").get(f"/v1/accounts/{TRADER.address}/balances").status_code == 404
+
+    def test_the_agent_sees_nothing_else_of_a_bank(self, consortium: Consortium) -> None:
+        client = consortium.client("agent")
+        assert client.get("/v1/settlements/external-payments").json()["items"] == []
+        assert client.get("/v1/statements").json()["items"] == []
+
+    def test_a_bank_may_not_fund_another_bank(self, consortium: Consortium) -> None:
+        """Only the agent holds the role: the other bank's account is not one the bank serves."""
+        response = self._cash(consortium, "bank", OTHER_BANK.address, "deposits", 1)
+        assert response.status_code == 404
+
+    def test_a_revoked_agent_sees_the_banks_no_more(self, consortium: Consortium) -> None:
+        role = (role_id("SETTLEMENT_AGENT_ROLE"), AGENT.address)
+        call(consortium.platform, "Settlement", "revokeRole", role, OPERATOR.address)
+        try:
+            assert self._cash(consortium, "agent", BANK.address, "deposits", 1).status_code == 404
+        finally:
+            call(consortium.platform, "Settlement", "grantRole", role, OPERATOR.address)
+        assert self._cash(consortium, "agent", BANK.address, "deposits", 1).status_code == 200

@@ -86,10 +86,57 @@ class TestMalformedBooks:
         assert response.json()["detail"].startswith("gl.csv, line 1, column 'xml': ")
 
 
+def _doubled(books: bytes, start: str, end: str) -> tuple[bytes, int, int, str]:
+    """The file with its first block repeated right after it: from a line starting `start` to the next starting
+    `end` (a closing tag included, the next field not); the block's first line, its copy's, and its text."""
+    lines = books.decode().splitlines(keepends=True)
+    first = next(n for n, line in enumerate(lines) if line.lstrip().startswith(start))
+    last = next(n for n in range(first + 1, len(lines)) if lines[n].lstrip().startswith(end))
+    last += end.startswith("</")
+    block = lines[first:last]
+    return "".join([*lines[:last], *block, *lines[last:]]).encode(), first + 1, last + 1, "".join(block)
+
+
+@pytest.mark.usefixtures("nothing_stored")
+class TestDuplicateIds:
+    """An id given to two lines of one file is a doubled or corrupt export: refused whole, naming both lines."""
+
+    def test_csv_line_id_column(self, ledger: Ledger) -> None:
+        books = books_csv(GOOD, "V2,03.03.2031,25.00,USD,FEE-001", GOOD.replace("-100.00", "-7.00"))
+        response = upload(ledger.client("bank"), BANK.address, books, mapping=MAPPING, name="gl.csv")
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "books_file_invalid"
+        assert response.json()["detail"] == (
+            "gl.csv, line 4, column 'Voucher': duplicate id 'V1': line 2 has it already; nothing was imported"
+        )
+
+    def test_camt053_entry_reference(self, ledger: Ledger) -> None:
+        statement = statement_file(ledger, BANK.address, "camt.053.001.08")
+        books, first, second, block = _doubled(statement, "<Ntry>", "</Ntry>")
+        reference = block.split("<AcctSvcrRef>")[1].split("</AcctSvcrRef>")[0]
+        response = upload(ledger.client("bank"), BANK.address, books, "camt.053", name="day.xml")
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == (
+            f"day.xml, line {second}, column 'Ntry/AcctSvcrRef': duplicate id {reference!r}: line {first} has it "
+            "already; nothing was imported"
+        )
+
+    def test_mt940_bank_reference(self, ledger: Ledger) -> None:
+        statement = statement_file(ledger, BANK.address, "mt940")
+        books, first, second, block = _doubled(statement, ":61:", ":61:")
+        reference = block.split("//")[1].split()[0]
+        response = upload(ledger.client("bank"), BANK.address, books, "mt940", name="day.sta")
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == (
+            f"day.sta, line {second}, column ':61: bank reference': duplicate id {reference!r}: line {first} has it "
+            "already; nothing was imported"
+        )
+
+
 @pytest.mark.usefixtures("nothing_stored")
 class TestInvalidRequests:
     @pytest.mark.parametrize(("fields", "mapping", "fmt", "code", "detail"), [
-        ({"account": "0x123"}, None, "csv", "invalid_value", "account '0x123' is not an address"),
+        ({"account": "0x123"}, None, "csv", "validation_error", "body.account: String should match pattern"),
         ({"currency": "ABC"}, None, "csv", "invalid_value", "ABC"),
         ({"date_to": "2031-03-01"}, None, "csv", "invalid_value", "is before date_from"),
         ({}, {"booking_date": "Date"}, "csv", "validation_error", "mapping"),
@@ -131,3 +178,10 @@ def test_a_good_file_after_a_refused_one_is_stored_whole(ledger: Ledger) -> None
     run = created(upload(ledger.client("bank"), BANK.address, books_csv(GOOD), mapping=MAPPING))
     assert _stored(ledger)[0] == before[0] + 1
     assert _stored(ledger)[1] == before[1] + sum(run["breaks_by_category"].values())
+
+
+def test_csv_without_a_line_id_column_is_not_checked_for_them(ledger: Ledger) -> None:
+    """Each line's id is then its file and line: a line booked twice is a DUPLICATE break of the run."""
+    mapping = {key: value for key, value in MAPPING.items() if key != "line_id"}
+    run = created(upload(ledger.client("bank"), BANK.address, books_csv(GOOD, GOOD), mapping=mapping))
+    assert run["breaks_by_category"].get("DUPLICATE") == 1

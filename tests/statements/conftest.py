@@ -43,3 +43,13 @@ __all__ = [
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     with posted_ledger(Path(tmp_path_factory.mktemp("statements"))) as built:
         yield built
+
+
+@pytest.fixture
+def instance(ledger: Ledger, tmp_path: Path, database_url: str) -> Iterator[Ledger]:
+    """WEST_BANK's own instance on the ledger's chain, on a fresh SQLite or PostgreSQL database."""
+    west = attach_instance(ledger, tmp_path, WEST_BANK, database_url)
+    try:
+        yield west
+    finally:
+        west.platform.close()

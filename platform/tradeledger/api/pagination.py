@@ -1,4 +1,4 @@
-"""Cursor pagination and on-chain id parameters shared by every resource."""
+"""Cursor pagination, on-chain id and address parameters shared by every resource."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
+
+from tradeledger.codec import ADDRESS_PATTERN
 
 T = TypeVar("T")
 MAX_PAGE = 200
@@ -16,6 +18,8 @@ Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,76}$", description="`nex
 RowCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the previous page")]
 """After a row of this instance's database (a 64-bit integer)."""
 ObjectId = Annotated[int, Path(ge=0, lt=2**256, description="an on-chain id (uint256)")]
+AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description="a member's address: 0x and 40 hex digits")]
+"""A malformed address is a 422 naming the parameter; a well-formed one nobody (visible) holds stays a 404."""
 
 
 class Page(BaseModel, Generic[T]):

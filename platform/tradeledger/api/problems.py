@@ -65,7 +65,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TradeLedgerError)
     async def _domain_error(_: Request, error: TradeLedgerError) -> Response:
-        return problem_response(error.http_status, error.title, error.message, error.code)
+        field = error.details.get("field")  # a request field the service found wrong, named as validation does
+        errors = None if field is None else [{"field": f"body.{field}", "message": error.message}]
+        return problem_response(error.http_status, error.title, error.message, error.code, errors)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, error: RequestValidationError) -> Response:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.lcs.models import LcAmendment, LcPresentation, LetterOfCredit
-from tradeledger.lcs.terms import LetterOfCreditTerms
+from tradeledger.lcs.terms import ChainDate, LetterOfCreditTerms
 from tradeledger.settlements.schemas import Address, MinorUnits
 
 
@@ -30,8 +29,8 @@ class AmendmentChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: MinorUnits | None = None
-    expiry_date: date | None = None
-    latest_shipment_date: date | None = None
+    expiry_date: ChainDate | None = None
+    latest_shipment_date: ChainDate | None = None
     tolerance_plus_bps: int | None = Field(None, ge=0, le=10_000)
     tolerance_minus_bps: int | None = Field(None, ge=0, le=10_000)
     presentation_period_days: int | None = Field(None, ge=1, le=365)
@@ -63,7 +62,7 @@ class PresentationRequest(BaseModel):
         min_length=1, max_length=8, description="fingerprinted, never sent on chain"
     )
     amount: MinorUnits
-    shipment_date: date
+    shipment_date: ChainDate
 
 
 class RefusalRequest(BaseModel):
@@ -81,7 +80,7 @@ class RefusalRequest(BaseModel):
 class HolidaysRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dates: list[date] = Field(min_length=1, max_length=64)
+    dates: list[ChainDate] = Field(min_length=1, max_length=64)
     closed: bool = True
 
 

@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from reconciliation.currency import UnknownCurrencyError, exponent
+from reconciliation.currency import UnknownCurrencyError, exponent, money_exponent
 from tradeledger.errors import TradeLedgerError
 from tradeledger.terms.service import canonical_json
 
@@ -50,6 +50,9 @@ CANONICAL_VERSION = "tradeledger.lc-terms/1"
 DEFAULT_PRESENTATION_PERIOD_DAYS = 21
 MAX_PRESENTATION_PERIOD_DAYS = 366  # LetterOfCredit.MAX_PRESENTATION_PERIOD_DAYS
 MAX_UINT256 = 2**256 - 1
+
+ChainDate = Annotated[date, Field(ge=date(1970, 1, 2))]
+"""A day the contracts hold: uint64 seconds since 1970-01-01, where 0 means "no date"."""
 
 _SWIFT_X = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]+$")
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
@@ -178,7 +181,7 @@ class LetterOfCreditTerms(_Strict):
     date_of_issue: date | None = Field(default=None, description="31C")
     applicable_rules: ApplicableRules = Field(default=ApplicableRules.UCP, description="40E")
     applicable_rules_narrative: Text | None = Field(default=None, max_length=35, description="40E narrative (OTHR)")
-    expiry_date: date = Field(description="31D date")
+    expiry_date: ChainDate = Field(description="31D date")
     expiry_place: Text = Field(max_length=29, description="31D place (= place for presentation, Art 6d)")
     applicant_bank: BankId | None = Field(default=None, description="51a")
     applicant: Party = Field(description="50")
@@ -200,7 +203,7 @@ class LetterOfCreditTerms(_Strict):
     port_of_loading: Text | None = Field(default=None, max_length=140, description="44E")
     port_of_discharge: Text | None = Field(default=None, max_length=140, description="44F")
     final_destination: Text | None = Field(default=None, max_length=140, description="44B")
-    latest_shipment_date: date | None = Field(default=None, description="44C")
+    latest_shipment_date: ChainDate | None = Field(default=None, description="44C")
     shipment_period: Text | None = Field(default=None, max_length=390, description="44D")
     description_of_goods: Text = Field(max_length=6500, description="45A")
     documents_required: list[RequiredDocument] = Field(min_length=1, max_length=32, description="46A")
@@ -249,7 +252,7 @@ class LetterOfCreditTerms(_Strict):
         code = value.upper()
         if len(code) != 3:
             raise ValueError("must be a three-letter ISO 4217 code")
-        exponent(code)  # raises UnknownCurrencyError (a ValueError) for unknown codes
+        money_exponent(code)  # a ValueError for unknown codes and for units that are not money (XXX, XAU...)
         return code
 
     @field_validator("latest_shipment_date")

@@ -5,11 +5,19 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tradeledger.members.models import GovernanceProposal, Member, MemberKind
+from tradeledger.members.models import ContractRoleGrant, GovernanceProposal, Member, MemberKind
 
 
 def get(db: Session, address: str) -> Member | None:
     return db.get(Member, address)
+
+
+def holds_role(db: Session, contract: str, role: str, account: str) -> bool:
+    """Whether `account` holds `role` (0x-hex role id) on the platform contract named `contract`, as indexed."""
+    query = select(ContractRoleGrant.granted).where(
+        ContractRoleGrant.contract == contract, ContractRoleGrant.role == role, ContractRoleGrant.account == account
+    )
+    return any(db.scalars(query))
 
 
 def page(db: Session, accounts: set[str] | None, after: str | None, limit: int) -> list[Member]:

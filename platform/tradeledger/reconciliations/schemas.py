@@ -18,6 +18,7 @@ from reconciliation.matching import (
     CsvMapping,
     Side,
 )
+from tradeledger.settlements.schemas import Address
 from tradeledger.statements.schemas import PeriodRequest
 
 
@@ -96,7 +97,7 @@ class RunRequest(Tolerances, PeriodRequest):
     names a ledger entry of the run: those are currency mismatches.
     """
 
-    account: str = Field(description="the reconciled account (a member address)", examples=["0x..."])
+    account: Address = Field(description="the reconciled account (a member address)")
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
     format: BooksFormat = Field(description="format of the books file")
     mapping: Json[BooksMapping] | None = Field(

@@ -37,6 +37,7 @@ from reconciliation.matching import (
     import_mt940,
     reconcile,
 )
+from tradeledger.chain.abi import checksum
 from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.members.access import can_see, visible_accounts
@@ -414,6 +415,7 @@ def list_runs(
     """Runs of the accounts the viewer sees, optionally of one account only."""
     accounts = visible_accounts(db, viewer, viewer_kind)
     if account is not None:
+        account = checksum(account)  # the query took 0x and 40 hex digits, in any case
         accounts = {account} if accounts is None or account in accounts else set()
     return repository.runs(db, accounts, after, limit)
 

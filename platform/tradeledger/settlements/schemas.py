@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tradeledger.codec import ADDRESS_PATTERN, money_code
 
 Address = Annotated[
     str,
-    StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$"),
+    StringConstraints(pattern=ADDRESS_PATTERN),
     Field(examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]),
 ]
 CurrencyCode = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code", examples=["USD"])
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    AfterValidator(money_code),
+    Field(description="ISO 4217 code of a currency (not XXX, XTS, metals, SDR or bond units)", examples=["USD"]),
 ]
 MinorUnits = Annotated[int, Field(strict=True, gt=0, lt=10**30, description="amount in minor units (cents for USD)")]
 Reference = Annotated[

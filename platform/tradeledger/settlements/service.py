@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from tradeledger.chain.abi import checksum
+from tradeledger.chain.abi import checksum, role_id
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes, reference_bytes, reference_text
 from tradeledger.errors import NotFoundError
+from tradeledger.members import repository as members_repository
 from tradeledger.members.access import can_see, can_see_account, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.settlements import repository
@@ -18,6 +19,8 @@ from tradeledger.settlements.schemas import (
     ExternalPaymentView,
     TransferRequest,
 )
+
+SETTLEMENT_AGENT_ROLE = "0x" + role_id("SETTLEMENT_AGENT_ROLE").hex()
 
 
 class AccountNotFoundError(NotFoundError):
@@ -40,14 +43,24 @@ def transfer_call(settlement: str, sender: str, request: TransferRequest) -> Con
 
 
 def visible_account(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> str:
-    """The checksummed account if the viewer may see it; others answer exactly like unknown accounts."""
-    try:
-        address = checksum(account)
-    except ValueError:
-        raise AccountNotFoundError(f"no account {account}") from None
-    if not can_see_account(db, viewer, viewer_kind, address):
+    """The checksummed account (0x and 40 hex digits) if the viewer may see it; others answer exactly like
+    unknown accounts."""
+    address = checksum(account)
+    if not (can_see_account(db, viewer, viewer_kind, address) or _serves_bank(db, viewer, address)):
         raise AccountNotFoundError(f"no account {account}")
     return address
+
+
+def _serves_bank(db: Session, viewer: str, account: str) -> bool:
+    """Whether the viewer is the settlement agent and the account a bank's: Settlement lets the agent issue to
+    and redeem from banks' accounts (and no other), so it sees their balances and moves their cash, nothing more
+    of theirs. Suspended banks included: the contract refuses an issue to them, not a redemption."""
+    member = members_repository.get(db, account)
+    return (
+        member is not None
+        and member.kind is MemberKind.BANK
+        and members_repository.holds_role(db, "Settlement", SETTLEMENT_AGENT_ROLE, viewer)
+    )
 
 
 def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> list[AccountBalance]:
@@ -59,7 +72,7 @@ def rail_reference_bytes(reference: str) -> bytes:
     compact = reference.replace("-", "")
     if len(reference) == 36 and len(compact) == 32 and all(c in "0123456789abcdefABCDEF" for c in compact):
         return compact.lower().encode("ascii")
-    return reference_bytes(reference)
+    return reference_bytes(reference, "rail_reference")
 
 
 def external_payment_call(settlement: str, payer: str, request: ExternalPaymentRequest) -> ContractCall:

@@ -8,10 +8,16 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from reconciliation.formats import StatementFormat
+from tradeledger.settlements.schemas import Address
 
 
 class PeriodRequest(BaseModel):
-    """A period of the ledger: whole UTC days, or from a day up to a cut-off (the last indexed block if none)."""
+    """A period of the ledger: whole UTC days, or from a day up to a cut-off (the last indexed block if none).
+
+    The days must be ones the format can state: from 1970-01-02 (sequence numbers count days since 1970-01-01)
+    to 9999-12-30, and for MT940 (two-digit years) 1980-01-01 to 2079-12-31; anything else is a 422 naming the
+    field and the range.
+    """
 
     date_from: date = Field(description="first business day (UTC) of the period")
     date_to: date | None = Field(
@@ -30,10 +36,10 @@ class PeriodRequest(BaseModel):
 class StatementRequest(PeriodRequest):
     """Generate a statement of one account and currency: whole UTC days, or up to a cut-off."""
 
-    account: str = Field(description="the statement account (a member address)", examples=["0x..."])
+    account: Address = Field(description="the statement account (a member address)")
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["USD"])
     format: StatementFormat = Field(StatementFormat.CAMT053, description="file format")
-    counterparty: str | None = Field(None, description="restrict to movements with this member (bilateral)")
+    counterparty: Address | None = Field(None, description="restrict to movements with this member (bilateral)")
 
 
 class StatementView(BaseModel):

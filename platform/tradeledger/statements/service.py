@@ -117,51 +117,71 @@ class StatementSpec:
         return (self.period.closing_date - EPOCH).days
 
 
-def _address(value: str, field: str) -> str:
-    try:
-        return checksum(value)
-    except ValueError:
-        raise InvalidValueError(f"{field} {value!r} is not an address") from None
+def _invalid(field: str, reason: str) -> InvalidValueError:
+    return InvalidValueError(f"{field}: {reason}", field=field)
 
 
 def spec_of(request: StatementRequest) -> StatementSpec:
-    """Validate a request: addresses, ISO 4217 currency, a period of whole UTC days."""
-    account = _address(request.account, "account")
-    counterparty = None if request.counterparty is None else _address(request.counterparty, "counterparty")
+    """Validate a request: addresses, ISO 4217 currency, a period of whole UTC days that the format can state."""
+    account = checksum(request.account)  # the schema took 0x and 40 hex digits: only the case changes
+    counterparty = None if request.counterparty is None else checksum(request.counterparty)
     if counterparty == account:
-        raise InvalidValueError("counterparty must differ from the account")
+        raise _invalid("counterparty", "must differ from the account")
     try:
         exponent(request.currency)
     except UnknownCurrencyError as error:
-        raise InvalidValueError(str(error)) from None
-    start = _midnight(request.date_from)
+        raise _invalid("currency", str(error)) from None
+    first, last = _days(request.format)
+    for field, day in (("date_from", request.date_from), ("date_to", request.date_to)):
+        if day is not None and not first <= day <= last:
+            raise _invalid(
+                field, f"{day} is outside the days a {request.format} statement can state: {first} to {last}"
+            )
     if request.date_to is not None and request.date_to < request.date_from:
-        raise InvalidValueError(f"date_to {request.date_to} is before date_from {request.date_from}")
+        raise _invalid("date_to", f"{request.date_to} is before date_from {request.date_from}")
+    start = _midnight(request.date_from)
     last_day_end = None if request.date_to is None else _midnight(request.date_to) + timedelta(days=1)
-    end = last_day_end or start + timedelta(days=MAX_PERIOD_DAYS)
+    longest = min(MAX_PERIOD_DAYS, (last - request.date_from).days + 1)  # never past the last day: no overflow
+    end = last_day_end or start + timedelta(days=longest)
     if request.cut_off is not None:
-        end = _cut_off(request.cut_off, start, last_day_end)
+        end = _cut_off(request.cut_off, start, last_day_end, last)
     if end - start > timedelta(days=MAX_PERIOD_DAYS):
-        raise InvalidValueError(f"a statement covers at most {MAX_PERIOD_DAYS} days")
+        raise _invalid(
+            "date_to" if request.cut_off is None else "cut_off", f"a statement covers at most {MAX_PERIOD_DAYS} days"
+        )
     to_head = request.date_to is None and request.cut_off is None
     return StatementSpec(account, request.currency, Period(start, end), request.format, counterparty, to_head)
+
+
+def _days(fmt: StatementFormat) -> tuple[date, date]:
+    """The business days a statement may cover: those the format can state, from the first day whose sequence
+    number (days since 1970-01-01) is positive; anchors hold the period as uint64 seconds since then too."""
+    first, last = fmt.days
+    return max(first, EPOCH + timedelta(days=1)), last
 
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _cut_off(cut_off: datetime, start: datetime, last_day_end: datetime | None) -> datetime:
-    """A cut-off as the end of a period: an instant in whole seconds (as anchors record it) after its start."""
+def _cut_off(cut_off: datetime, start: datetime, last_day_end: datetime | None, last: date) -> datetime:
+    """A cut-off as the end of a period: an instant in whole seconds (as anchors record it) after its start,
+    on or before the end of the last day the format can state."""
     if cut_off.tzinfo is None:
-        raise InvalidValueError(f"cut_off {cut_off.isoformat()} needs a time zone (e.g. Z for UTC)")
+        raise _invalid("cut_off", f"{cut_off.isoformat()} needs a time zone (e.g. Z for UTC)")
     if cut_off.microsecond:
-        raise InvalidValueError(f"cut_off {cut_off.isoformat()} must be in whole seconds")
+        raise _invalid("cut_off", f"{cut_off.isoformat()} must be in whole seconds")
+    latest = _midnight(last) + timedelta(days=1)
+    if cut_off <= start:  # aware instants compare whatever their offsets, before a conversion could overflow
+        raise _invalid("cut_off", f"{cut_off.isoformat()} is not after the period's start {start.isoformat()}")
+    if cut_off > latest:
+        raise _invalid(
+            "cut_off",
+            f"{cut_off.isoformat()} is after {latest.isoformat()}, the end of the last day the format can state",
+        )
     cut_off = cut_off.astimezone(UTC)
-    if cut_off <= start:
-        raise InvalidValueError(f"cut_off {cut_off.isoformat()} is not after the period's start {start.isoformat()}")
     if last_day_end is not None and cut_off > last_day_end:
-        raise InvalidValueError(f"cut_off {cut_off.isoformat()} is after the end of date_to")
+        raise _invalid("cut_off", f"{cut_off.isoformat()} is after the end of date_to")
     return cut_off
 
 

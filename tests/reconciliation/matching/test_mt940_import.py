@@ -69,7 +69,7 @@ class TestMapping:
         assert (statement.currency, statement.opening_balance, statement.closing_balance) == ("EUR", 100_000, 221_956)
 
     def test_swift_envelope_and_several_messages(self) -> None:
-        second = STATEMENT.replace("STMT-0302", "STMT-0303").replace("00042/001", "00043/001")
+        second = STATEMENT.replace("STMT-0302", "STMT-0303").replace("00042/001", "00043/001").replace("//", "//B")
         wrapped = "{1:F01BANKDEFFAXXX0000000000}{2:O9401200260302BANKDEFFXXXX00000000002603021200N}{4:\n"
         text = wrapped + STATEMENT.replace("\n-\n", "\n-}\n") + second
         books = read(text)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
-from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, submit_write, write_then_view
@@ -40,7 +40,7 @@ def list_members(
 
 
 @router.get("/members/{address}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
-def get_member(address: str, platform: PlatformDep, principal: PrincipalDep) -> MemberView:
+def get_member(address: AddressPath, platform: PlatformDep, principal: PrincipalDep) -> MemberView:
     """One member."""
     return _member(platform, principal, address)
 
@@ -69,7 +69,11 @@ async def onboard_trader(
 
 def _trader_step(step: str) -> Callable[..., Awaitable[MemberView | TransactionView]]:
     async def endpoint(
-        address: str, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
+        address: AddressPath,
+        platform: PlatformDep,
+        principal: PrincipalDep,
+        response: Response,
+        prefer: PreferHeader = None,
     ) -> MemberView | TransactionView:
         service.require_kind(principal.kind, MemberKind.BANK, action=f"{step} traders")
         await run_in_threadpool(_member, platform, principal, address)

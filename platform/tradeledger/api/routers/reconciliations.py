@@ -13,8 +13,7 @@ from tradeledger.api.auth import PlatformDep, Principal, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
-from tradeledger.chain.abi import checksum
-from tradeledger.codec import InvalidValueError
+from tradeledger.codec import ADDRESS_PATTERN
 from tradeledger.reconciliations import export, service
 from tradeledger.reconciliations.schemas import (
     AssignRequest,
@@ -80,16 +79,11 @@ def create_reconciliation(
 def list_reconciliations(
     platform: PlatformDep,
     principal: PrincipalDep,
-    account: Annotated[str | None, Query(description="only runs of this account")] = None,
+    account: Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="only runs of this account")] = None,
     limit: Limit = 50,
     cursor: RowCursor = None,
 ) -> Page[RunView]:
     """Runs of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
-    if account is not None:
-        try:
-            account = checksum(account)
-        except ValueError:
-            raise InvalidValueError(f"account {account!r} is not an address") from None
     with platform.sessions() as db:
         rows = service.list_runs(db, principal.member, principal.kind, account, int(cursor) if cursor else None, limit)
         items = [service.run_view(db, row) for row in rows]

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
-from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, submit_write, write_then_view
@@ -43,7 +43,7 @@ async def create_transfer(
 
 def _cash_endpoint(movement: str) -> Callable[..., Awaitable[TransactionView]]:
     async def endpoint(
-        address: str,
+        address: AddressPath,
         body: CashMovementRequest,
         platform: PlatformDep,
         principal: PrincipalDep,
@@ -77,7 +77,7 @@ for _movement, _doc in CASH_DOCS.items():
 
 
 @router.get("/accounts/{address}/balances", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
-def get_balances(address: str, platform: PlatformDep, principal: PrincipalDep) -> AccountBalances:
+def get_balances(address: AddressPath, platform: PlatformDep, principal: PrincipalDep) -> AccountBalances:
     """Balances of an account, per currency, in exact minor units."""
     with platform.sessions() as db:
         rows = service.balances(db, principal.member, principal.kind, address)
