@@ -6,7 +6,7 @@ Queries only; `Platform.problems` adds the indexer's side and `/v1/health` and `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,48 +29,43 @@ class HealthProblem:
 def stuck_signers(sessions: sessionmaker[Session], rpc: JsonRpc, open_for: timedelta) -> list[HealthProblem]:
     """Signers whose writes do not get through: an outbox transaction open longer than `open_for`, or a
     database next nonce above the node's pending count with no stored transaction to fill the gap (every
-    later transaction of that signer waits for a nonce nobody will send)."""
+    later transaction of that signer waits for a nonce nobody will send).
+
+    The database is read before the node: a transaction that is open when read and mined by the time the node
+    answers has moved the node's count past its nonce, so a write in progress never looks like a gap.
+    """
     now = utcnow()
     with sessions() as db:
-        oldest = db.execute(
-            select(ChainTransaction.signer, func.min(ChainTransaction.created_at), func.count())
-            .where(ChainTransaction.state.in_(OPEN_STATES))
-            .group_by(ChainTransaction.signer)
-        ).all()
         allocated = db.execute(select(SignerNonce.signer, SignerNonce.next_nonce)).all()
+        open_rows = db.execute(
+            select(ChainTransaction.signer, ChainTransaction.nonce, ChainTransaction.created_at).where(
+                ChainTransaction.state.in_(OPEN_STATES)
+            )
+        ).all()
+    oldest: dict[str, tuple[datetime, int]] = {}
+    for signer, _, created_at in open_rows:
+        since, count = oldest.get(signer, (created_at, 0))
+        oldest[signer] = (min(since, created_at), count + 1)
     problems = [
         HealthProblem(
             "signer_stuck",
             f"{signer} has {count} open transactions, the oldest stored {int((now - since).total_seconds())} s ago",
         )
-        for signer, since, count in oldest
+        for signer, (since, count) in oldest.items()
         if now - since > open_for
     ]
+    filled = {(signer, nonce) for signer, nonce, _ in open_rows}
     counts = rpc.batch([("eth_getTransactionCount", [signer, "pending"]) for signer, _ in allocated])
-    gaps = {
-        signer: (int(count, 16), next_nonce)
-        for (signer, next_nonce), count in zip(allocated, counts, strict=True)
-        if isinstance(count, str) and next_nonce > int(count, 16)
-    }
-    if gaps:
-        with sessions() as db:
-            filled = {
-                (signer, nonce)
-                for signer, nonce in db.execute(
-                    select(ChainTransaction.signer, ChainTransaction.nonce).where(
-                        ChainTransaction.signer.in_(gaps), ChainTransaction.state.in_(OPEN_STATES)
-                    )
+    for (signer, next_nonce), count in zip(allocated, counts, strict=True):
+        node = int(count, 16) if isinstance(count, str) else None
+        if node is not None and next_nonce > node and (signer, node) not in filled:
+            problems.append(
+                HealthProblem(
+                    "signer_stuck",
+                    f"{signer}: the database's next nonce is {next_nonce} but the node counts {node}, "
+                    f"and no stored transaction holds nonce {node}",
                 )
-            }
-        problems += [
-            HealthProblem(
-                "signer_stuck",
-                f"{signer}: the database's next nonce is {next_nonce} but the node counts {node}, "
-                f"and no stored transaction holds nonce {node}",
             )
-            for signer, (node, next_nonce) in gaps.items()
-            if (signer, node) not in filled
-        ]
     return problems
 
 
