@@ -10,21 +10,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select
 
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
+from tests.idempotency import age_incomplete_records, refused_completion
 from tests.members import BANK, Consortium, api_keys, found
 from tradeledger.api.app import create_app
 from tradeledger.chain.keys import dev_account
 from tradeledger.codec import reference_bytes
 from tradeledger.config import load_settings
-from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
@@ -80,50 +79,11 @@ def _outbox_rows(platform: Platform) -> int:
         return int(db.scalar(select(func.count()).select_from(ChainTransaction)) or 0)
 
 
-def _age_records(platform: Platform) -> None:
-    """Make every incomplete record look as old as one a crashed process left behind."""
-    with transaction(platform.sessions) as db:
-        db.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.completed.is_(False))
-            .values(created_at=utcnow() - timedelta(hours=1))
-        )
-
-
 def _mined(world: Consortium, client: TestClient, location: str) -> dict[str, Any]:
     """The operation at `location` once final (this platform runs no confirmer of its own: wait for it here)."""
     world.platform.transactions.wait(location.rsplit("/", 1)[1], timeout=60)
     operation: dict[str, Any] = client.get(location).json()
     return operation
-
-
-@contextmanager
-def refused_completion(platform: Platform) -> Iterator[None]:
-    """The database refuses to complete any idempotency record (a real failure of the completion step, raised by
-    the database itself), while the link written with the outbox row still goes through."""
-    if platform.engine.dialect.name == "postgresql":
-        create = [
-            "CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'completion refused'; END $$",
-            "CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_records FOR EACH ROW "
-            "WHEN (NEW.completed) EXECUTE FUNCTION refuse_completion()",
-        ]
-        drop = ["DROP TRIGGER refuse_completion ON idempotency_records", "DROP FUNCTION refuse_completion()"]
-    else:
-        create = [
-            "CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_records "
-            "WHEN NEW.completed = 1 BEGIN SELECT RAISE(ABORT, 'completion refused'); END"
-        ]
-        drop = ["DROP TRIGGER refuse_completion"]
-    with platform.engine.begin() as connection:
-        for statement in create:
-            connection.execute(text(statement))
-    try:
-        yield
-    finally:
-        with platform.engine.begin() as connection:
-            for statement in drop:
-                connection.execute(text(statement))
 
 
 def _client(world: Consortium, who: str) -> TestClient:
@@ -141,7 +101,9 @@ class TestCrashBetweenEffectAndAnswer:
         assert first.status_code == 503, first.text  # the effect committed, the answer could not be recorded
         assert first.json()["code"] == "idempotency_record_unavailable"
         rows = _outbox_rows(world.platform)
-        _age_records(world.platform)  # as after a crash, long ago: the record is still never run again
+        age_incomplete_records(
+            world.platform.sessions
+        )  # as after a crash, long ago: the record is still never run again
 
         retry = bank.post(DEPOSITS, json=_deposit("LOST-ANSWER-1"), headers=headers)
         assert retry.status_code == 202, retry.text
@@ -176,7 +138,7 @@ class TestCrashBetweenEffectAndAnswer:
         with refused_completion(world.platform):
             first = bank.post("/v1/statements", json=body, headers=headers)
         assert first.status_code == 503, first.text
-        _age_records(world.platform)
+        age_incomplete_records(world.platform.sessions)
         retry = bank.post("/v1/statements", json=body, headers=headers)
         assert retry.status_code == 201, retry.text
         assert retry.headers["location"] == f"/v1/statements/{retry.json()['id']}"

@@ -7,19 +7,17 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from tests.cli.test_configuration_errors import run_cli
 from tests.cli.test_serve import _free_port, _interrupt, _serve_until_healthy
+from tests.idempotency import age_incomplete_records
 from tradeledger.codec import reference_bytes
-from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.settlements.models import LedgerPosting
-from tradeledger.store.base import utcnow
-from tradeledger.store.db import make_engine, session_factory, transaction
+from tradeledger.store.db import make_engine, session_factory
 
 BURST = 40
 CLIENTS = 8
@@ -79,12 +77,7 @@ def test_a_crash_between_answer_and_record_never_pays_twice(tmp_path: Path, data
         assert KILL_AFTER_ANSWERS <= len(answered) < BURST, "the kill came in the middle of the burst"
 
         engine = make_engine(database_url)
-        with transaction(session_factory(engine)) as db:  # as if the retries came long after the crash
-            db.execute(
-                update(IdempotencyRecord)
-                .where(IdempotencyRecord.completed.is_(False))
-                .values(created_at=utcnow() - timedelta(hours=1))
-            )
+        age_incomplete_records(session_factory(engine))  # as if the retries came long after the crash
 
         process, _ = _serve_until_healthy(tmp_path, port, extra)
         retried = {index: _deposit(url, headers, index) for index in range(BURST)}
