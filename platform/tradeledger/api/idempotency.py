@@ -393,8 +393,9 @@ def idempotency_key(
             alias="Idempotency-Key",
             min_length=1,
             max_length=MAX_KEY_LENGTH,
-            description="unique per intended operation (e.g. a UUID); a retry with the same key and body returns "
-            "the stored response, the same key with another body answers 422, a duplicate in flight 409",
+            description="unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON "
+            "compared by meaning) returns the stored response, or the 202 of its operation while that is pending; "
+            "the same key with another body answers 422, a duplicate in flight before anything is stored 409",
         ),
     ],
 ) -> str:
