@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     keystore_passphrase: str | None = Field(None, description="passphrase of the keystore files")
     keystore_passphrase_file: Path | None = Field(None, description="file holding the keystore passphrase")
     fingerprint_key: str | None = Field(None, description="the consortium's shared secret for document fingerprints")
+    write_timeout_s: float = Field(
+        10.0, gt=0, description="how long a write waits for its block to be indexed before answering 202"
+    )
+    stuck_signer_after_s: float = Field(
+        60.0, gt=0, description="an outbox transaction open longer than this marks its signer stuck in /v1/health"
+    )
+    indexer_lag_blocks: int = Field(
+        20, ge=0, description="an indexer more blocks than this behind the node is reported by /v1/health"
+    )
 
     @property
     def deployment_file(self) -> Path:

@@ -56,6 +56,15 @@ class ChainUnavailableError(TradeLedgerError):
     title = "Chain node unavailable"
 
 
+class NotReadyError(TradeLedgerError):
+    """The service is up but degraded (stuck signer, indexer behind or halted, node behind the database);
+    `details["errors"]` names each problem."""
+
+    code = "not_ready"
+    http_status = 503
+    title = "Not ready"
+
+
 class ChainMismatchError(TradeLedgerError):
     """The node is not the chain, or does not hold the contracts, that the deployment manifest describes."""
 

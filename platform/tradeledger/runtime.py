@@ -11,14 +11,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tradeledger.chain.health import HealthProblem, highest_mined_block, stuck_signers
 from tradeledger.chain.keys import dev_account, keystore_resolver
 from tradeledger.chain.session import ChainSession, open_chain_session
-from tradeledger.chain.txmanager import ContractCall, KeyRing, TransactionManager
+from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 from tradeledger.identity.models import HostedAccount
@@ -30,6 +31,18 @@ from tradeledger.store.models import ChainTransaction
 log = logging.getLogger(__name__)
 DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
 CHAIN_WATCH_INTERVAL_S = 1.0  # how soon a managed dev chain that died is started again
+
+
+class WritePendingError(ChainUnavailableError):
+    """A write was stored and sent but is not in the read model within the bound: it stays pending (its outbox
+    row is committed) and confirms later. The API answers it 202 with the operation URL."""
+
+    code = "write_pending"
+    title = "Write still pending"
+
+    def __init__(self, message: str, row: ChainTransaction) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 @dataclass
@@ -80,16 +93,29 @@ class Platform:
         return self.chain.manifest.deploy_block
 
     def execute(
-        self, call: ContractCall, *, respond_async: bool = False, business: Callable[[Session], None] | None = None
+        self,
+        call: ContractCall,
+        *,
+        respond_async: bool = False,
+        business: Callable[[Session], None] | None = None,
+        on_stored: StoredHook | None = None,
     ) -> ChainTransaction:
-        """Submit a call (with the request's own rows, if any, in the outbox transaction); unless asked to
-        answer at once, return once its block is in the read model."""
-        submitted = self.transactions.submit(call, business)
+        """Submit a call (with the request's own rows and `on_stored`, if any, in the outbox transaction); unless
+        asked to answer at once, return once its block is in the read model.
+
+        Raises WritePendingError when that takes longer than `write_timeout_s`, or the node stops answering
+        meanwhile: the write is stored, and confirms later.
+        """
+        submitted = self.transactions.submit(call, business, on_stored)
         if respond_async:
             return submitted
-        mined = self.transactions.wait(submitted.id)
-        assert mined.block_number is not None
-        self.wait_indexed(mined.block_number)
+        deadline = time.monotonic() + self.settings.write_timeout_s
+        try:
+            mined = self.transactions.wait(submitted.id, timeout=self.settings.write_timeout_s)
+            assert mined.block_number is not None
+            self.wait_indexed(mined.block_number, timeout=max(deadline - time.monotonic(), 0.0))
+        except ChainUnavailableError as error:
+            raise WritePendingError(f"{error.message}; it stays pending", submitted) from error
         return mined
 
     def wait_indexed(self, block_number: int, timeout: float = 30.0) -> None:
@@ -141,6 +167,30 @@ class Platform:
             if loop.name == "indexer" and loop.error is not None:
                 return loop.error.message
         return None
+
+    def problems(self, head: int) -> list[HealthProblem]:
+        """Why the service is degraded, given the node's head block: stuck signers, an indexer that halted or
+        is behind the node, a node behind the database (it lost blocks the read model or the outbox hold)."""
+        problems = stuck_signers(
+            self.sessions, self.transactions.rpc, timedelta(seconds=self.settings.stuck_signer_after_s)
+        )
+        indexed = self.indexer.indexed_through()
+        halted = self.indexer_error()
+        if halted is not None:
+            problems.append(HealthProblem("indexer_halted", halted))
+        if head - indexed > self.settings.indexer_lag_blocks:
+            behind = f"the read model is at block {indexed}, {head - indexed} blocks behind the node"
+            problems.append(HealthProblem("indexer_behind", behind))
+        mined = highest_mined_block(self.sessions)
+        if indexed > head or (mined is not None and mined > head):
+            problems.append(
+                HealthProblem(
+                    "node_behind_database",
+                    f"the node's head is block {head} but the read model holds block {indexed} and the outbox "
+                    f"block {mined}: the node lost blocks (restarted from an older state?)",
+                )
+            )
+        return problems
 
     def close(self) -> None:
         for loop in self._loops:

@@ -30,6 +30,7 @@ def test_health_reports_chain_and_indexer(platform: Platform) -> None:
         "block_number": platform.chain.block_number(),
         "indexed_block": platform.chain.block_number(),
         "pending_transactions": 0,
+        "problems": [],
     }
 
 

@@ -94,6 +94,38 @@ def posted_amounts(deployed: DeployedChain, from_block: int) -> list[int]:
     ]
 
 
+class TestOnStored:
+    """The hook a caller links its own records with runs in the transaction that stores the outbox row."""
+
+    def test_it_sees_the_stored_row_and_commits_with_it(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        manager = make_manager(database_url, chain_snapshot.url)
+        seen: list[str] = []
+
+        def link(db: Session, rows: list[ChainTransaction]) -> None:
+            seen.extend(row.id for row in rows)
+            db.add(hosted_row(7_001))
+
+        row = manager.submit(chain_snapshot.issue(1), on_stored=link)
+        assert seen == [row.id]
+        assert hosted_indexes(manager) == {7_001}
+        assert manager.wait(row.id, timeout=60).state is TxState.MINED
+
+    def test_when_it_fails_nothing_is_stored_or_sent(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        manager = make_manager(database_url, chain_snapshot.url)
+        nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+
+        def refuse(db: Session, rows: list[ChainTransaction]) -> None:
+            db.add(hosted_row(7_002))
+            raise ValueError("the caller's record is gone")
+
+        with pytest.raises(ValueError, match="record is gone"):
+            manager.submit(chain_snapshot.issue(2), on_stored=refuse)
+        assert all_rows(manager) == [] and hosted_indexes(manager) == set()
+        with manager.sessions() as db:
+            assert db.get(SignerNonce, AGENT.address) is None  # the nonce it would have taken is still free
+        assert manager.wait(manager.submit(chain_snapshot.issue(3)).id, timeout=60).nonce == nonce
+
+
 class TestGroupCommit:
     """Concurrent submissions of one signer are stored and sent as groups; each request keeps its own outcome."""
 

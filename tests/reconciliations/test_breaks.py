@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.idempotency import age_incomplete_records, refused_completion
 from tests.posted_ledger import BANK, Ledger
 from tests.reconciliations.helpers import MAPPING, breaks, created, post, upload
 from tests.reconciliations.test_runs import EXPECTED, INJECTED
@@ -55,6 +56,23 @@ class TestLifecycle:
         summary = client.get(f"/v1/reconciliations/{run['id']}").json()
         assert summary["breaks_by_status"] == {"open": len(EXPECTED) - 1, "assigned": 0, "resolved": 1}
         assert len(breaks(client, run["id"], status="resolved")) == 1
+
+    def test_a_transition_whose_answer_was_not_recorded_is_not_made_twice(
+        self, ledger: Ledger, run: dict[str, Any]
+    ) -> None:
+        """The answer commits with the status change: a retry long after gets it, and the history one entry."""
+        client = ledger.client("bank")
+        target = breaks(client, run["id"])[0]["id"]
+        headers = {"Idempotency-Key": f"resolve-once-{run['id']}"}
+        with refused_completion(ledger.platform):
+            first = client.post(_path(run, target, "resolve"), json={"note": "once"}, headers=headers)
+        assert first.status_code == 503, first.text
+        age_incomplete_records(ledger.platform.sessions)
+        retry = client.post(_path(run, target, "resolve"), json={"note": "once"}, headers=headers)
+        assert retry.status_code == 200, retry.text
+        assert retry.json()["status"] == "resolved"
+        history = client.get(_path(run, target)).json()["history"]
+        assert [(h["from_status"], h["to_status"]) for h in history] == [("open", "resolved")]
 
     @pytest.mark.parametrize(("setup", "action", "body"), [
         ([], "reopen", {}),

@@ -2,8 +2,17 @@
 
 A first request runs and its response is stored; a retry with the same key and the same request gets the
 stored response byte for byte; a concurrent duplicate gets 409 while the first is in flight; the same key
-with a different request gets 422; a mutating request without a key gets 400. A 5xx is not stored, so the
-client can retry it. Pure ASGI so it sees the exact body bytes and the final response.
+with a different request gets 422; a mutating request without a key gets 400. Requests compare by meaning: a
+JSON body is fingerprinted as canonical JSON, a multipart body with a fixed boundary. A 5xx of a request that
+changed nothing is not stored, so the client can retry it. Pure ASGI so it sees the exact body bytes and the
+final response.
+
+Exactly once across crashes: the response is buffered and the record completed (committed) before the client
+hears a byte of it. And the request's effect stores an answer in the record in its own database transaction
+(`InFlight.store_answer`): a chain write its provisional 202 (the operation URL) with the outbox row, a
+database-only write its answer with its rows. A record holding an answer is never run again, however old:
+a retry gets that answer. Only a record without one (the process died before anything committed) is run again
+once older than ABANDONED_AFTER.
 
 Stored responses are sealed (AES-256-GCM) under a key derived from the caller's API key and the
 Idempotency-Key: only a retry that presents the same API key can read them back. The database holds API keys
@@ -13,8 +22,12 @@ hashed only, so a response carrying a secret (the API key of a newly onboarded t
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -22,24 +35,27 @@ from anyio import to_thread
 from Crypto.Cipher import AES
 from fastapi import Depends, Header
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.api.auth import writing_principal
-from tradeledger.api.problems import problem_body
+from tradeledger.api.problems import PROBLEM_MEDIA_TYPE, problem_body
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import authenticate
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 
+log = logging.getLogger(__name__)
+
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that need a body; they change nothing
 MAX_KEY_LENGTH = 255
-ABANDONED_AFTER = timedelta(minutes=5)  # an in-flight record older than this belonged to a crashed process
+ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record older than this belonged to a crashed process
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
 NONCE_BYTES, TAG_BYTES = 12, 16
 
@@ -63,16 +79,101 @@ def unseal(token: str, key: str, sealed: bytes) -> bytes:
     return bytes(AES.new(_sealing_key(token, key), AES.MODE_GCM, nonce=nonce).decrypt_and_verify(ciphertext, tag))
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A response as the record stores it and a retry gets it back."""
+
+    status: int
+    body: bytes
+    content_type: str | None = "application/json"
+    location: str | None = None
+
+
+class IdempotencyRecordLostError(TradeLedgerError):
+    """The request's record went away while it ran (a retry took it for abandoned): its effect must not commit."""
+
+    code = "idempotency_record_lost"
+    http_status = 409
+    title = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """The record of the request being served, as its effect's transaction needs it."""
+
+    record_id: int
+    token: str
+    key: str
+
+    def store_answer(self, db: Session, answer: Answer, transaction_id: str | None = None) -> None:
+        """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed."""
+        stored = db.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == self.record_id, IdempotencyRecord.completed.is_(False))
+            .values(
+                status=answer.status,
+                body=seal(self.token, self.key, answer.body),
+                content_type=answer.content_type,
+                location=answer.location,
+                transaction_id=transaction_id,
+            )
+        )
+        if stored.rowcount != 1:  # type: ignore[attr-defined]
+            raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
+
+
+_in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)
+
+
+def in_flight() -> InFlight | None:
+    """The record of the request this code runs for (None outside a keyed request: the CLI, the demo, tests)."""
+    return _in_flight.get()
+
+
+def answer_with(db: Session, view: BaseModel, status: int = 200, location: str | None = None) -> None:
+    """A database-only write's answer, stored in its record inside the transaction of its rows (call it from
+    the request's own context): after a crash, a retry gets this answer and nothing is written twice."""
+    record = in_flight()
+    if record is not None:
+        record.store_answer(db, Answer(status, view.model_dump_json().encode(), location=location))
+
+
+@dataclass(frozen=True)
 class _Outcome:
-    """What to do with a request after looking its key up."""
+    """What to do with a request after looking its key up: run it under `record`, or answer `reply`."""
 
-    def __init__(self, record_id: int | None = None, reply: tuple[int, bytes, str | None, str | None] | None = None):
-        self.record_id = record_id
-        self.reply = reply
+    record: InFlight | None = None
+    reply: Answer | None = None
 
 
-def _problem(status: int, code: str, detail: str) -> tuple[int, bytes, str | None, str | None]:
-    return status, problem_body(status, "Idempotency-Key", detail, code), "application/problem+json", None
+@dataclass
+class _Captured:
+    """The route's response, held back until the record is completed."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def answer(self) -> Answer | None:
+        """The response as stored, or None if the route sent none."""
+        start = next((message for message in self.messages if message["type"] == "http.response.start"), None)
+        if start is None:
+            return None
+        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in start.get("headers", [])}
+        body = b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
+        return Answer(start["status"], body, headers.get("content-type"), headers.get("location"))
+
+
+def _problem(status: int, code: str, detail: str) -> Answer:
+    return Answer(status, problem_body(status, "Idempotency-Key", detail, code), PROBLEM_MEDIA_TYPE)
+
+
+UNRECORDED = _problem(
+    503,
+    "idempotency_record_unavailable",
+    "the answer could not be recorded; retry with the same Idempotency-Key to learn what became of the request",
+)
 
 
 class IdempotencyMiddleware:
@@ -127,23 +228,35 @@ class IdempotencyMiddleware:
             )
         ).hexdigest()
         outcome = await to_thread.run_sync(self._begin, token, key, fingerprint)
-        if outcome.reply is not None:
-            await _reply(send, outcome.reply)
+        if outcome.record is None:
+            if outcome.reply is not None:
+                await _reply(send, outcome.reply)
+            else:
+                await self.app(scope, replay, send)  # not authenticated: the route answers 401, nothing is stored
             return
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
+        captured = _Captured()
+        context = _in_flight.set(outcome.record)
         try:
-            await self.app(scope, replay, capture)
+            await self.app(scope, replay, captured)
+        except Exception:
+            reply = await to_thread.run_sync(self._finish, outcome.record, None)
+            if reply is None:
+                raise
+            log.exception("request with Idempotency-Key %r failed after its effect committed", key)
+            await _reply(send, reply)
+            return
         finally:
-            await to_thread.run_sync(self._finish, outcome.record_id, captured, token, key)
+            _in_flight.reset(context)
+        try:
+            reply = await to_thread.run_sync(self._finish, outcome.record, captured.answer())
+        except Exception:
+            log.exception("could not complete the record of Idempotency-Key %r", key)
+            reply = UNRECORDED
+        if reply is not None:
+            await _reply(send, reply)
+            return
+        for message in captured.messages:
+            await send(message)
 
     def _begin(self, token: str, key: str, fingerprint: str) -> _Outcome:
         try:
@@ -154,21 +267,26 @@ class IdempotencyMiddleware:
                         IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
                     )
                 )
-                if existing is None or (not existing.completed and utcnow() - existing.created_at > ABANDONED_AFTER):
+                abandoned = (
+                    existing is not None
+                    and existing.status is None
+                    and utcnow() - existing.created_at > ABANDONED_AFTER
+                )
+                if existing is None or abandoned:
                     if existing is not None:
                         db.delete(existing)
                         db.flush()
                     record = IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint)
                     db.add(record)
                     db.flush()
-                    return _Outcome(record_id=record.id)
+                    return _Outcome(record=InFlight(record.id, token, key))
                 if existing.fingerprint != fingerprint:
                     return _Outcome(
                         reply=_problem(
                             422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
                         )
                     )
-                if not existing.completed:
+                if existing.status is None:
                     return _Outcome(
                         reply=_problem(
                             409,
@@ -176,8 +294,7 @@ class IdempotencyMiddleware:
                             "a request with this Idempotency-Key is still in progress",
                         )
                     )
-                body = unseal(token, key, existing.body) if existing.body else b""
-                return _Outcome(reply=(existing.status or 200, body, existing.content_type, existing.location))
+                return _Outcome(reply=_stored(existing, token, key))
         except IntegrityError:  # a concurrent duplicate inserted first
             return _Outcome(
                 reply=_problem(
@@ -187,31 +304,50 @@ class IdempotencyMiddleware:
         except TradeLedgerError:
             return _Outcome()  # not authenticated: let the route answer 401, store nothing
 
-    def _finish(self, record_id: int | None, captured: dict[str, Any], token: str, key: str) -> None:
-        if record_id is None:
-            return
+    def _finish(self, record: InFlight, answer: Answer | None) -> Answer | None:
+        """Complete the record with the route's answer, committed before the client hears it; returns what to
+        answer instead, if not the route's own response.
+
+        A request that failed (5xx, or no response) after its effect committed answers what its effect stored
+        (a chain write: 202 and the operation URL): the effect happened, and a retry would answer the same.
+        One that failed without an effect leaves no record, so that the client can retry it.
+        """
         with transaction(self.sessions()) as db:
-            if captured["status"] >= 500:
-                db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-                return
-            record = db.get(IdempotencyRecord, record_id)
-            if record is None:
-                return
-            headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in captured["headers"]}
-            record.completed = True
-            record.status = captured["status"]
-            record.body = seal(token, key, captured["body"])
-            record.content_type = headers.get("content-type")
-            record.location = headers.get("location")
+            stored = db.get(IdempotencyRecord, record.record_id)
+            if stored is None:
+                return None if answer is not None else UNRECORDED
+            if answer is None or answer.status >= 500:
+                if stored.status is None:
+                    db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.record_id))
+                    return None
+                return _stored(stored, record.token, record.key)
+            stored.completed = True
+            stored.status = answer.status
+            stored.body = seal(record.token, record.key, answer.body)
+            stored.content_type = answer.content_type
+            stored.location = answer.location
+            return None
+
+
+def _stored(record: IdempotencyRecord, token: str, key: str) -> Answer:
+    body = unseal(token, key, record.body) if record.body else b""
+    return Answer(record.status or 200, body, record.content_type, record.location)
 
 
 def _canonical_body(content_type: str, body: bytes) -> bytes:
-    """The body with a multipart form's boundary replaced by a fixed one.
+    """The body as its meaning: JSON as canonical JSON (sorted keys, no insignificant whitespace), a multipart
+    form with its boundary replaced by a fixed one.
 
-    Clients draw a random boundary for every request (curl does), so the retry of an upload would otherwise
-    fingerprint as a different request and be refused as a reused key.
+    A retry may serialize its JSON differently, and clients draw a random boundary for every upload (curl
+    does): either would otherwise fingerprint as a different request and be refused as a reused key.
     """
     media_type, options = parse_options_header(content_type)
+    if media_type == b"application/json" or media_type.endswith(b"+json"):
+        try:
+            value = json.loads(body)
+        except ValueError:
+            return body  # not JSON at all: the route refuses it, compared byte for byte
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
         return body
@@ -240,15 +376,14 @@ def _replaying(body: bytes) -> Receive:
     return receive
 
 
-async def _reply(send: Send, reply: tuple[int, bytes, str | None, str | None]) -> None:
-    status, body, content_type, location = reply
-    headers = [(b"content-length", str(len(body)).encode())]
-    if content_type:
-        headers.append((b"content-type", content_type.encode("latin-1")))
-    if location:
-        headers.append((b"location", location.encode("latin-1")))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _reply(send: Send, reply: Answer) -> None:
+    headers = [(b"content-length", str(len(reply.body)).encode())]
+    if reply.content_type:
+        headers.append((b"content-type", reply.content_type.encode("latin-1")))
+    if reply.location:
+        headers.append((b"location", reply.location.encode("latin-1")))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 def idempotency_key(
@@ -258,8 +393,9 @@ def idempotency_key(
             alias="Idempotency-Key",
             min_length=1,
             max_length=MAX_KEY_LENGTH,
-            description="unique per intended operation (e.g. a UUID); a retry with the same key and body returns "
-            "the stored response, the same key with another body answers 422, a duplicate in flight 409",
+            description="unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON "
+            "compared by meaning) returns the stored response, or the 202 of its operation while that is pending; "
+            "the same key with another body answers 422, a duplicate in flight before anything is stored 409",
         ),
     ],
 ) -> str:

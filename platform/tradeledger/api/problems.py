@@ -26,7 +26,9 @@ class Problem(BaseModel):
     status: int = Field(description="HTTP status code")
     detail: str = Field(description="what went wrong in this occurrence")
     code: str = Field(description="stable machine-readable error code")
-    errors: list[dict[str, Any]] | None = Field(None, description="per-field validation errors")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="per-field validation errors; for /v1/ready, each problem's name and reason"
+    )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -39,7 +41,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": Problem, "description": "chain node unreachable; retry later"},
 }
 ASYNC_RESPONSE: dict[int | str, dict[str, Any]] = {
-    202: {"description": "accepted (`Prefer: respond-async`): poll the operation URL in Location"}
+    202: {
+        "description": "accepted, not yet confirmed: asked for with `Prefer: respond-async`, or the block was not "
+        "indexed within TRADELEDGER_WRITE_TIMEOUT_S; poll the operation URL in Location. A retry with the same "
+        "Idempotency-Key answers the same until the final answer is recorded."
+    }
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such object, or not one the caller may see"}
@@ -65,8 +71,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TradeLedgerError)
     async def _domain_error(_: Request, error: TradeLedgerError) -> Response:
+        errors = error.details.get("errors")
         field = error.details.get("field")  # a request field the service found wrong, named as validation does
-        errors = None if field is None else [{"field": f"body.{field}", "message": error.message}]
+        if errors is None and field is not None:
+            errors = [{"field": f"body.{field}", "message": error.message}]
         return problem_response(error.http_status, error.title, error.message, error.code, errors)
 
     @app.exception_handler(RequestValidationError)

@@ -1,20 +1,26 @@
 """The one write path of every resource: submit through the transaction manager, answer after indexing.
 
-`Prefer: respond-async` answers 202 at once with the operation URL in `Location`.
+A write answers 202 with the operation URL in `Location` when the client sends `Prefer: respond-async`, and
+when its block is not in the read model within the bound (`TRADELEDGER_WRITE_TIMEOUT_S`): never a silent
+minute. That 202 answer is also what the request's idempotency record stores in the transaction that stores
+the outbox row, so a retry after any crash gets it instead of running the request again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Header, Response, status
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from tradeledger.api import idempotency
 from tradeledger.api.schemas import TransactionView
-from tradeledger.chain.txmanager import ContractCall
-from tradeledger.runtime import Platform
+from tradeledger.chain.txmanager import ContractCall, StoredHook
+from tradeledger.runtime import Platform, WritePendingError
 from tradeledger.store.models import ChainTransaction
 
 ViewT = TypeVar("ViewT")
@@ -23,18 +29,55 @@ PreferHeader = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """What a chain write answers before its block is in the read model: 202, a body and where to look."""
+
+    body: BaseModel
+    location: str
+
+    def answer(self) -> idempotency.Answer:
+        body = self.body.model_dump_json().encode()
+        return idempotency.Answer(status.HTTP_202_ACCEPTED, body, location=self.location)
+
+
+def operation(row: ChainTransaction) -> Accepted:
+    """The usual 202: the transaction itself, polled at /v1/transactions/{id}."""
+    return Accepted(TransactionView.of(row), f"/v1/transactions/{row.id}")
+
+
+def _link_record(accepted: Callable[[ChainTransaction], Accepted]) -> StoredHook | None:
+    """The outbox transaction's hook that stores the request's 202 in its idempotency record."""
+    record = idempotency.in_flight()  # read here, in the request's context: the hook runs on the writer thread
+    if record is None:
+        return None
+
+    def link(db: Session, rows: list[ChainTransaction]) -> None:
+        record.store_answer(db, accepted(rows[0]).answer(), transaction_id=rows[0].id)
+
+    return link
+
+
 async def submit_write(
     platform: Platform,
     call: ContractCall,
     prefer: str | None,
     response: Response,
     business: Callable[[Session], None] | None = None,
+    accepted: Callable[[ChainTransaction], Accepted] = operation,
 ) -> ChainTransaction:
+    """Submit and wait for the read model; on 202 (asked for, or not in time) `response` says so, with
+    `accepted(row)`'s Location, and the caller answers `accepted(row)`'s body."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
-    row = await run_in_threadpool(platform.execute, call, respond_async=respond_async, business=business)
+    try:
+        row = await run_in_threadpool(
+            platform.execute, call, respond_async=respond_async, business=business, on_stored=_link_record(accepted)
+        )
+    except WritePendingError as pending:
+        row, respond_async = pending.row, True
     if respond_async:
         response.status_code = status.HTTP_202_ACCEPTED
-        response.headers["Location"] = f"/v1/transactions/{row.id}"
+        response.headers["Location"] = accepted(row).location
     return row
 
 

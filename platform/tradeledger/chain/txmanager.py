@@ -138,13 +138,18 @@ class KeyRing:
         return list(self._accounts)
 
 
+StoredHook = Callable[[Session, list[ChainTransaction]], None]
+"""Run in the transaction that stores a request's outbox rows, after them: what else must commit with them."""
+
+
 @dataclass(eq=False)
 class _Request:
-    """One caller's submission: its calls and its business rows commit in one database transaction."""
+    """One caller's submission: its calls, its business rows and its `on_stored` commit in one transaction."""
 
     calls: Sequence[ContractCall]
     calldata: list[bytes]
     business: Callable[[Session], None] | None
+    on_stored: StoredHook | None = None
     gas_limits: list[int] = field(default_factory=list)
     rows: list[ChainTransaction] = field(default_factory=list)
     error: BaseException | None = None
@@ -244,16 +249,25 @@ class TransactionManager:
 
     # -- the whole path --------------------------------------------------------------------------------------
 
-    def submit(self, call: ContractCall, business: Callable[[Session], None] | None = None) -> ChainTransaction:
+    def submit(
+        self,
+        call: ContractCall,
+        business: Callable[[Session], None] | None = None,
+        on_stored: StoredHook | None = None,
+    ) -> ChainTransaction:
         """Pre-flight, store and broadcast one call.
 
         `business` writes the request's own rows in the same database transaction as the outbox row: either
-        both commit or neither does, and nothing is sent for an uncommitted request.
+        both commit or neither does, and nothing is sent for an uncommitted request. `on_stored` runs in that
+        transaction too, after the outbox row is written, and is given it (the caller links its records to it).
         """
-        return self.submit_many([call], business)[0]
+        return self.submit_many([call], business, on_stored)[0]
 
     def submit_many(
-        self, calls: Sequence[ContractCall], business: Callable[[Session], None] | None = None
+        self,
+        calls: Sequence[ContractCall],
+        business: Callable[[Session], None] | None = None,
+        on_stored: StoredHook | None = None,
     ) -> list[ChainTransaction]:
         """Several calls as one request: all of them are stored (with `business`'s rows) or none is.
 
@@ -266,7 +280,7 @@ class TransactionManager:
             self.keys.get(signer)
         if not calls:
             return []
-        request = _Request(calls, [call.calldata() for call in calls], business)
+        request = _Request(calls, [call.calldata() for call in calls], business, on_stored)
         self._lane(signers).run(request)
         if request.error is not None:
             raise request.error
@@ -354,10 +368,12 @@ class TransactionManager:
                 [calldata for request in stored for calldata in request.calldata],
                 [gas for request in stored for gas in request.gas_limits],
             )
-        position = 0
-        for request in stored:
-            request.rows = rows[position : position + len(request.calls)]
-            position += len(request.calls)
+            position = 0
+            for request in stored:
+                request.rows = rows[position : position + len(request.calls)]
+                position += len(request.calls)
+                if request.on_stored is not None:  # a failure fails the group: its rows are already written
+                    request.on_stored(db, request.rows)
         return rows
 
     def _lock_signer(self, db: Session, signer: str) -> None:

@@ -36,7 +36,12 @@ class HostedAccount(Base):
 
 
 class IdempotencyRecord(Base):
-    """The outcome of one mutating request per (API key, Idempotency-Key): replayed on retries."""
+    """The outcome of one mutating request per (API key, Idempotency-Key): replayed on retries.
+
+    The stored answer (status, body, ...) is written in the same database transaction as the request's effect
+    (its outbox row, or its own rows), so a record that holds an answer is never run again: `completed` only
+    says whether that answer is the final one or the provisional 202 of a chain write still in progress.
+    """
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("api_key_id", "key"),)
@@ -50,4 +55,5 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str | None] = mapped_column(String(120))
     location: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    transaction_id: Mapped[str | None] = mapped_column(ForeignKey("chain_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness and readiness, with the reasons the service is degraded."""
 
 from __future__ import annotations
 
@@ -6,18 +6,26 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from tradeledger.api.problems import Problem
-from tradeledger.errors import ChainUnavailableError
+from tradeledger.errors import ChainUnavailableError, NotReadyError
 from tradeledger.runtime import Platform
 
 router = APIRouter(tags=["health"])
 
 
+class HealthProblemView(BaseModel):
+    name: str = Field(
+        description="signer_stuck, indexer_behind, indexer_halted or node_behind_database", examples=["signer_stuck"]
+    )
+    reason: str = Field(description="what was seen")
+
+
 class Health(BaseModel):
-    status: str = Field(examples=["ok"])
+    status: str = Field(description="ok, or degraded when `problems` lists anything", examples=["ok"])
     chain_id: int = Field(description="chain id the node reports")
     block_number: int = Field(description="latest block number of the node")
     indexed_block: int = Field(description="last block whose events are in the read model")
     pending_transactions: int = Field(description="submitted transactions not yet final")
+    problems: list[HealthProblemView] = Field(description="why the service is degraded, if it is")
 
 
 def _platform(request: Request) -> Platform:
@@ -27,26 +35,31 @@ def _platform(request: Request) -> Platform:
 
 @router.get("/health", responses={503: {"model": Problem, "description": "chain node unreachable"}})
 def health(request: Request) -> Health:
-    """The service is up; reports the chain it is connected to and how far the read model has caught up."""
+    """The service is up; reports the chain it is connected to, how far the read model has caught up, and
+    what degrades it (a stuck signer, an indexer behind the node, a node behind the database)."""
     platform = _platform(request)
     try:
         chain_id, block_number = platform.chain.chain_id(), platform.chain.block_number()
     except Exception as error:
         raise ChainUnavailableError(f"the chain node does not answer ({type(error).__name__})") from None
+    problems = [HealthProblemView(name=p.name, reason=p.reason) for p in platform.problems(block_number)]
     return Health(
-        status="ok",
+        status="degraded" if problems else "ok",
         chain_id=chain_id,
         block_number=block_number,
         indexed_block=platform.indexer.indexed_through(),
         pending_transactions=platform.transactions.pending_count(),
+        problems=problems,
     )
 
 
-@router.get("/ready", responses={503: {"model": Problem, "description": "not ready to serve requests"}})
+@router.get("/ready", responses={503: {"model": Problem, "description": "not ready: `errors` names each problem"}})
 def ready(request: Request) -> Health:
-    """The service can take requests: chain reachable and the indexer running."""
+    """The service can take requests: chain reachable, and nothing that `/v1/health` reports as degraded."""
     status = health(request)
-    indexer_error = _platform(request).indexer_error()
-    if indexer_error is not None:
-        raise ChainUnavailableError(f"the indexer halted: {indexer_error}")
+    if status.problems:
+        raise NotReadyError(
+            "; ".join(f"{problem.name}: {problem.reason}" for problem in status.problems),
+            errors=[problem.model_dump() for problem in status.problems],
+        )
     return status

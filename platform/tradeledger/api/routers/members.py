@@ -12,7 +12,7 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, submit_write, write_then_view
+from tradeledger.api.writes import Accepted, PreferHeader, submit_write, write_then_view
 from tradeledger.indexer.queries import event_argument
 from tradeledger.members import service
 from tradeledger.members.models import MemberKind
@@ -58,13 +58,22 @@ async def onboard_trader(
     call, business, issued = service.onboard_trader(
         platform.address(service.CONTRACT), principal.member, body.label, platform.settings.custodial_passphrase()
     )
-    await submit_write(platform, call, prefer, response, business)
+
+    def onboarded(member: MemberView | None = None) -> OnboardedTrader:
+        """The answer (`issued` is filled once the outbox transaction has run); without `member`, the one given
+        before the block is indexed, which a retry after a crash gets back with its one-time API key."""
+        if member is None:
+            member = MemberView(address=issued["address"], kind="TRADER", status="PENDING", sponsor=principal.member)
+        return OnboardedTrader(member=member, api_key=issued["api_key"], api_key_id=issued["api_key_id"])
+
+    def location() -> str:
+        return f"/v1/members/{issued['address']}"
+
+    await submit_write(platform, call, prefer, response, business, lambda _: Accepted(onboarded(), location()))
+    response.headers["Location"] = location()
     if response.status_code == 202:
-        member = MemberView(address=issued["address"], kind="TRADER", status="PENDING", sponsor=principal.member)
-    else:
-        member = await run_in_threadpool(_member, platform, principal, issued["address"])
-    response.headers["Location"] = f"/v1/members/{issued['address']}"
-    return OnboardedTrader(member=member, api_key=issued["api_key"], api_key_id=issued["api_key_id"])
+        return onboarded()
+    return onboarded(await run_in_threadpool(_member, platform, principal, issued["address"]))
 
 
 def _trader_step(step: str) -> Callable[..., Awaitable[MemberView | TransactionView]]:

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from reconciliation.matching import BreakCategory, BreakStatus
 from tradeledger.api.auth import PlatformDep, Principal, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.codec import ADDRESS_PATTERN
@@ -71,7 +71,9 @@ def create_reconciliation(
             actor_kind=principal.kind,
         )
         view = service.run_view(db, run)
-    response.headers["Location"] = f"/v1/reconciliations/{view.id}"
+        location = f"/v1/reconciliations/{view.id}"
+        answer_with(db, view, 201, location)
+    response.headers["Location"] = location
     return view
 
 
@@ -143,7 +145,9 @@ def _change(
             note=note,
             assignee=assignee,
         )
-        return service.break_detail(db, row)
+        detail = service.break_detail(db, row)
+        answer_with(db, detail)
+        return detail
 
 
 TRANSITION_RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page, RowCursor
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
@@ -63,7 +63,9 @@ def create_statement(
             viewer_kind=principal.kind,
         )
         view = service.view(db, row)
-    response.headers["Location"] = f"/v1/statements/{view.id}"
+        location = f"/v1/statements/{view.id}"
+        answer_with(db, view, 201, location)
+    response.headers["Location"] = location
     return view
 
 

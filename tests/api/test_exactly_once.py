@@ -1,0 +1,277 @@
+"""Exactly once over HTTP, on a dev chain of this module's own, on SQLite and PostgreSQL: the idempotency record
+commits with the request's effect, retries compare the request's meaning, a write that cannot be confirmed in
+time answers 202, and /v1/health and /v1/ready say why the service is degraded.
+
+The tests run in file order on one chain; the last one rewinds the node and leaves it behind the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.conftest import POSTGRES_URL, _fresh_postgres_database
+from tests.idempotency import age_incomplete_records, refused_completion
+from tests.members import BANK, Consortium, api_keys, found
+from tradeledger.api.app import create_app
+from tradeledger.chain.keys import dev_account
+from tradeledger.codec import reference_bytes
+from tradeledger.config import load_settings
+from tradeledger.runtime import Platform, open_platform
+from tradeledger.settlements.models import LedgerPosting
+from tradeledger.store.base import utcnow
+from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction, SignerNonce
+
+TRADER = dev_account(3)
+WRITE_TIMEOUT_S = 5.0
+DEPOSITS = f"/v1/accounts/{TRADER.address}/deposits"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
+    """BANK sponsors TRADER; API keys for both. Writes answer 202 after WRITE_TIMEOUT_S."""
+    drop = None
+    url = None
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("TRADELEDGER_TEST_DATABASE_URL is not set")
+        url, drop = _fresh_postgres_database(POSTGRES_URL)
+    data = Path(tmp_path_factory.mktemp("exactly-once")) / "data"
+    settings = load_settings(data_dir=data, database_url=url, write_timeout_s=WRITE_TIMEOUT_S, _env_file=None)
+    platform = open_platform(settings)
+    try:
+        found(platform, traders=(TRADER,))
+        yield Consortium(platform, api_keys(platform, {"bank": BANK, "trader": TRADER}))
+    finally:
+        platform.close()
+        if drop is not None:
+            drop()
+
+
+def _deposit(reference: str, amount: int = 100) -> dict[str, Any]:
+    return {"currency": "USD", "amount": amount, "reference": reference}
+
+
+def _postings(platform: Platform, reference: str) -> int:
+    """Ledger entries on chain (as indexed) that carry `reference`."""
+    platform.indexer.catch_up()
+    with platform.sessions() as db:
+        return int(
+            db.scalar(
+                select(func.count())
+                .select_from(LedgerPosting)
+                .where(LedgerPosting.reference == "0x" + reference_bytes(reference).hex())
+            )
+            or 0
+        )
+
+
+def _outbox_rows(platform: Platform) -> int:
+    with platform.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(ChainTransaction)) or 0)
+
+
+def _mined(world: Consortium, client: TestClient, location: str) -> dict[str, Any]:
+    """The operation at `location` once final (this platform runs no confirmer of its own: wait for it here)."""
+    world.platform.transactions.wait(location.rsplit("/", 1)[1], timeout=60)
+    operation: dict[str, Any] = client.get(location).json()
+    return operation
+
+
+def _client(world: Consortium, who: str) -> TestClient:
+    client = TestClient(create_app(world.platform), raise_server_exceptions=False)
+    client.headers["Authorization"] = f"Bearer {world.tokens[who]}"
+    return client
+
+
+class TestCrashBetweenEffectAndAnswer:
+    def test_a_retry_after_a_failed_completion_gets_the_202_not_a_second_payment(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "lost-answer-1"}
+        with refused_completion(world.platform):
+            first = bank.post(DEPOSITS, json=_deposit("LOST-ANSWER-1"), headers=headers)
+        assert first.status_code == 503, first.text  # the effect committed, the answer could not be recorded
+        assert first.json()["code"] == "idempotency_record_unavailable"
+        rows = _outbox_rows(world.platform)
+        age_incomplete_records(
+            world.platform.sessions
+        )  # as after a crash, long ago: the record is still never run again
+
+        retry = bank.post(DEPOSITS, json=_deposit("LOST-ANSWER-1"), headers=headers)
+        assert retry.status_code == 202, retry.text
+        operation = retry.json()
+        assert retry.headers["location"] == f"/v1/transactions/{operation['id']}"
+        assert operation["function"] == "issue" and operation["signer"] == BANK.address
+        assert _mined(world, bank, retry.headers["location"])["state"] == "mined"
+        assert _outbox_rows(world.platform) == rows
+        assert _postings(world.platform, "LOST-ANSWER-1") == 1
+
+    def test_the_onboarded_traders_api_key_survives_a_failed_completion(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "lost-onboarding-1"}
+        with refused_completion(world.platform):
+            first = bank.post("/v1/members/traders", json={"label": "Lost Tea Co."}, headers=headers)
+        assert first.status_code == 503, first.text
+        retry = bank.post("/v1/members/traders", json={"label": "Lost Tea Co."}, headers=headers)
+        assert retry.status_code == 202, retry.text
+        onboarded = retry.json()
+        assert retry.headers["location"] == f"/v1/members/{onboarded['member']['address']}"
+        trader = _client(world, "bank")
+        trader.headers["Authorization"] = f"Bearer {onboarded['api_key']}"
+        assert trader.get(f"/v1/members/{onboarded['member']['address']}").status_code == 200
+
+    def test_a_database_only_write_commits_its_answer_with_its_rows(self, world: Consortium) -> None:
+        """A statement is written once: its answer is in the record before the record is completed."""
+        world.platform.closed_until()
+        bank = _client(world, "bank")
+        today = utcnow().date().isoformat()
+        body = {"account": BANK.address, "currency": "USD", "format": "json", "date_from": today}
+        headers = {"Idempotency-Key": "lost-statement-1"}
+        with refused_completion(world.platform):
+            first = bank.post("/v1/statements", json=body, headers=headers)
+        assert first.status_code == 503, first.text
+        age_incomplete_records(world.platform.sessions)
+        retry = bank.post("/v1/statements", json=body, headers=headers)
+        assert retry.status_code == 201, retry.text
+        assert retry.headers["location"] == f"/v1/statements/{retry.json()['id']}"
+        assert len(bank.get("/v1/statements").json()["items"]) == 1
+
+
+class TestMeaningNotBytes:
+    def test_reordered_keys_and_spacing_are_the_same_request(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "canonical-1", "Content-Type": "application/json"}
+        compact = json.dumps(_deposit("CANONICAL-1"), separators=(",", ":")).encode()
+        spaced = json.dumps(dict(reversed(list(_deposit("CANONICAL-1").items()))), indent=4).encode()
+        first = bank.post(DEPOSITS, content=compact, headers=headers)
+        again = bank.post(DEPOSITS, content=spaced, headers=headers)
+        assert first.status_code == again.status_code == 200, again.text
+        assert again.content == first.content
+        other = bank.post(DEPOSITS, content=json.dumps(_deposit("CANONICAL-1", 101)).encode(), headers=headers)
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+        assert _postings(world.platform, "CANONICAL-1") == 1
+
+
+def _rpc(platform: Platform, method: str, *params: object) -> Any:
+    return platform.transactions.rpc.call(method, list(params))
+
+
+@contextmanager
+def mining_stopped(platform: Platform) -> Iterator[None]:
+    _rpc(platform, "evm_setAutomine", False)
+    _rpc(platform, "evm_setIntervalMining", 0)
+    try:
+        yield
+    finally:
+        _rpc(platform, "evm_setIntervalMining", 1)
+
+
+@contextmanager
+def stuck_after(platform: Platform, seconds: float) -> Iterator[None]:
+    settings = platform.settings
+    platform.settings = settings.model_copy(update={"stuck_signer_after_s": seconds})
+    try:
+        yield
+    finally:
+        platform.settings = settings
+
+
+def _problems(client: TestClient) -> dict[str, list[str]]:
+    health = client.get("/v1/health")
+    assert health.status_code == 200, health.text
+    found: dict[str, list[str]] = {}
+    for problem in health.json()["problems"]:
+        found.setdefault(problem["name"], []).append(problem["reason"])
+    assert health.json()["status"] == ("degraded" if found else "ok")
+    return found
+
+
+class TestNoRequestHangs:
+    def test_a_write_the_chain_does_not_mine_answers_202_with_the_operation_url(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "unmined-1"}
+        with mining_stopped(world.platform):
+            response = bank.post(DEPOSITS, json=_deposit("UNMINED-1"), headers=headers)
+            assert response.status_code == 202, response.text
+            operation = response.json()
+            assert response.headers["location"] == f"/v1/transactions/{operation['id']}"
+            assert operation["state"] == "sent" and operation["block_number"] is None
+            retry = bank.post(DEPOSITS, json=_deposit("UNMINED-1"), headers=headers)
+            assert (retry.status_code, retry.content) == (202, response.content)
+            with stuck_after(world.platform, 0.001):
+                problems = _problems(bank)
+                assert any(BANK.address in reason for reason in problems["signer_stuck"]), problems
+                ready = bank.get("/v1/ready")
+                assert ready.status_code == 503 and ready.headers["content-type"] == "application/problem+json"
+                assert "signer_stuck" in {error["name"] for error in ready.json()["errors"]}
+        assert _mined(world, bank, response.headers["location"])["state"] == "mined"
+        assert _postings(world.platform, "UNMINED-1") == 1
+
+    def test_every_write_documents_its_202(self, world: Consortium) -> None:
+        spec = create_app(world.platform).openapi()
+        database_only = {"/v1/statements", "/v1/reconciliations"}
+        for path, operations in spec["paths"].items():
+            post = operations.get("post")
+            if post is None or "fingerprint-check" in path or path in database_only or "/breaks/" in path:
+                continue
+            assert "202" in post["responses"], path
+            assert "TRADELEDGER_WRITE_TIMEOUT_S" in post["responses"]["202"]["description"], path
+
+
+def _shift_next_nonce(platform: Platform, by: int) -> None:
+    with transaction(platform.sessions) as db:
+        row = db.get(SignerNonce, BANK.address)
+        assert row is not None
+        row.next_nonce += by
+
+
+class TestHealth:
+    def test_healthy_when_caught_up(self, world: Consortium) -> None:
+        world.platform.indexer.catch_up()
+        bank = _client(world, "bank")
+        assert _problems(bank) == {}
+        assert bank.get("/v1/ready").status_code == 200
+
+    def test_an_indexer_behind_the_node(self, world: Consortium) -> None:
+        _rpc(world.platform, "anvil_mine", hex(world.platform.settings.indexer_lag_blocks + 10))
+        bank = _client(world, "bank")
+        assert "indexer_behind" in _problems(bank)
+        assert bank.get("/v1/ready").json()["code"] == "not_ready"
+        world.platform.indexer.catch_up()
+        assert "indexer_behind" not in _problems(bank)
+
+    def test_a_nonce_gap_nothing_will_fill(self, world: Consortium) -> None:
+        """The database's next nonce above the node's count, no stored transaction for the gap (issue #15)."""
+        bank = _client(world, "bank")
+        world.platform.indexer.catch_up()
+        _shift_next_nonce(world.platform, 3)
+        try:
+            reasons = _problems(bank)["signer_stuck"]
+            assert any(BANK.address in reason and "no stored transaction" in reason for reason in reasons), reasons
+        finally:
+            _shift_next_nonce(world.platform, -3)
+        assert _problems(bank) == {}
+
+    def test_a_node_behind_the_database(self, world: Consortium) -> None:
+        """Last: the node is rewound below blocks the read model and the outbox hold (a node restarted from an
+        older state)."""
+        bank = _client(world, "bank")
+        snapshot = _rpc(world.platform, "evm_snapshot")
+        assert (
+            bank.post(DEPOSITS, json=_deposit("REWOUND-1"), headers={"Idempotency-Key": "rewound-1"}).status_code == 200
+        )
+        _rpc(world.platform, "anvil_mine", hex(10))
+        world.platform.indexer.catch_up()
+        with mining_stopped(world.platform):
+            assert _rpc(world.platform, "evm_revert", snapshot) is True
+            reasons = _problems(bank)["node_behind_database"]
+            assert "node's head" in reasons[0]
+            assert "node_behind_database" in {e["name"] for e in bank.get("/v1/ready").json()["errors"]}

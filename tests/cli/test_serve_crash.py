@@ -1,0 +1,102 @@
+"""Issue #15's regression: `tradeledger serve` killed (SIGKILL) in the middle of a burst of deposits, restarted,
+and every request retried with its Idempotency-Key long after (its record looks abandoned): each deposit is
+on chain exactly once, whether its client heard an answer or not. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from tests.cli.test_configuration_errors import run_cli
+from tests.cli.test_serve import _free_port, _interrupt, _serve_until_healthy
+from tests.idempotency import age_incomplete_records
+from tradeledger.codec import reference_bytes
+from tradeledger.settlements.models import LedgerPosting
+from tradeledger.store.db import make_engine, session_factory
+
+BURST = 40
+CLIENTS = 8
+KILL_AFTER_ANSWERS = BURST // 4
+
+
+def _reference(index: int) -> str:
+    return f"BURST-{index}"
+
+
+def _deposit(url: str, headers: dict[str, str], index: int) -> int | None:
+    """Deposit request `index` with its own Idempotency-Key; its status, or None if the service died first."""
+    body = {"currency": "USD", "amount": 1, "reference": _reference(index)}
+    try:
+        response = httpx.post(url, json=body, headers={**headers, "Idempotency-Key": f"burst-{index}"}, timeout=60)
+    except httpx.TransportError:
+        return None
+    return response.status_code
+
+
+def _wait_settled(base: str, deadline_s: float = 120) -> None:
+    """Until nothing is pending and the read model has caught up with the node (bounded)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        health = httpx.get(f"{base}/v1/health", timeout=10).json()
+        if health["pending_transactions"] == 0 and health["indexed_block"] >= health["block_number"] - 1:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not settled after {deadline_s} s: {health}")
+
+
+def test_a_crash_between_answer_and_record_never_pays_twice(tmp_path: Path, database_url: str) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    extra = {"TRADELEDGER_DATABASE_URL": database_url}
+    process, _ = _serve_until_healthy(tmp_path, port, extra)
+    try:
+        members = {m["handle"]: m for m in json.loads((tmp_path / "data" / "demo-keys.json").read_text())}
+        headers = {"Authorization": f"Bearer {members['BANK_A']['api_key']}"}
+        url = f"{base}/v1/accounts/{members['IMPORTER']['address']}/deposits"
+        answered: dict[int, int] = {}
+
+        def deposit(index: int) -> None:
+            status = _deposit(url, headers, index)
+            if status is not None:
+                answered[index] = status
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for index in range(BURST):
+                pool.submit(deposit, index)
+            deadline = time.monotonic() + 120
+            while len(answered) < KILL_AFTER_ANSWERS and time.monotonic() < deadline:
+                time.sleep(0.005)
+            process.kill()  # SIGKILL: no shutdown, whatever is in flight stays as it is
+            process.wait(timeout=30)
+        assert set(answered.values()) == {200}, answered
+        assert KILL_AFTER_ANSWERS <= len(answered) < BURST, "the kill came in the middle of the burst"
+
+        engine = make_engine(database_url)
+        age_incomplete_records(session_factory(engine))  # as if the retries came long after the crash
+
+        process, _ = _serve_until_healthy(tmp_path, port, extra)
+        retried = {index: _deposit(url, headers, index) for index in range(BURST)}
+        assert set(retried.values()) <= {200, 202}, retried
+        assert all(retried[index] == 200 for index in answered), "an answered request is answered the same"
+
+        _wait_settled(base)
+        with session_factory(engine)() as db:
+            counts = dict(
+                db.execute(
+                    select(LedgerPosting.reference, func.count())
+                    .where(LedgerPosting.credit_account == members["IMPORTER"]["address"])
+                    .group_by(LedgerPosting.reference)
+                ).all()
+            )
+        engine.dispose()
+        on_chain = {index: counts.get("0x" + reference_bytes(_reference(index)).hex(), 0) for index in range(BURST)}
+        assert on_chain == dict.fromkeys(range(BURST), 1), {i: n for i, n in on_chain.items() if n != 1}
+    finally:
+        if process.poll() is None:
+            _interrupt(process)
+        run_cli(["chain", "stop"], {}, tmp_path)
