@@ -50,11 +50,12 @@ test: setup
 
 # The chaos drill's long form (a few rounds of it run in `make test`): kill -9 of the node, the service or both,
 # or a PostgreSQL crash (DATABASE=postgresql: a private cluster), during bursts of writes; then the checks.
+# The platforms of failed rounds stay under out/chaos for inspection.
 ROUNDS ?= 20
 SEED ?=
 DATABASE ?= sqlite
 chaos: $(BIN)/.installed node_modules/.installed
-	$(BIN)/python -m tests.chaos --rounds $(ROUNDS) --database $(DATABASE) $(if $(SEED),--seed $(SEED))
+	$(BIN)/python -m tests.chaos --rounds $(ROUNDS) --database $(DATABASE) --home out/chaos $(if $(SEED),--seed $(SEED))
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

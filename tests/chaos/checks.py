@@ -140,7 +140,8 @@ class Checks:
         applied = self._by("LetterOfCreditApplied", lambda log: log.args["lcId"])
         applied_terms = Counter(log.args["terms"]["termsHash"] for logs in applied.values() for log in logs)
         registered = self._by("DocumentRegistered", lambda log: log.args["documentId"])
-        reused = self._by("FingerprintReused", lambda log: log.args["documentId"])
+        reused = {*self._by("FingerprintReused", lambda log: log.args["documentId"]),
+                  *self._by("FingerprintReused", lambda log: log.args["priorDocumentId"])}  # fmt: skip
         financed = self._by("DocumentFinanced", lambda log: log.args["documentId"])
         steps = {kind: self._by(event, lambda log: log.args["lcId"]) for kind, event in LC_STEP_EVENTS.items()}
         for request in acknowledged:
@@ -178,7 +179,7 @@ class Checks:
 
     @staticmethod
     def _same_transaction(check: Check, request: Request, log: Log) -> None:
-        if request.tx_hash and request.status != 202 and log.tx_hash != request.tx_hash:
+        if request.tx_hash and log.tx_hash != request.tx_hash:
             check.fail(f"{request.describe()}: on chain in transaction {log.tx_hash}, not the one answered")
 
     # -- no request signed twice -----------------------------------------------------------------------------

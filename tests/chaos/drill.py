@@ -34,11 +34,11 @@ import httpx
 from tests.chaos.checks import Check, Checks, acknowledged, settle
 from tests.chaos.ledger import ChainView
 from tests.chaos.processes import Fault, ServedPlatform
-from tests.chaos.workload import HTTP_TIMEOUT_S, Outcome, Request, Workload
+from tests.chaos.workload import HTTP_TIMEOUT_S, REQUEST_DEADLINE_S, Outcome, Request, Workload
 from tests.pgcluster import PgCluster, private_cluster
 
 BURST_S = 6.0
-BUDGET = 40  # requests per round, at most
+BUDGET = 30  # flows begun per round, at most (one to four requests each)
 NEW_WRITE_DEADLINE_S = 30.0
 # The first rounds go through every fault once, in this order (the issue's power loss first); later rounds draw.
 SQLITE_FAULTS = (Fault.BOTH, Fault.SERVICE, Fault.NODE)
@@ -187,7 +187,11 @@ class Drill:
         restart_s = time.monotonic() - struck
         clients.join()
         requests = burst[0] if burst else []
-        checks = self.check(number, restart_error)
+        answered = Check("every_request_answered")
+        for request in requests:
+            if request.outcome is Outcome.UNRESOLVED:
+                answered.fail(f"{request.describe()}: no final answer after {REQUEST_DEADLINE_S:.0f} s of retries")
+        checks = [answered, *self.check(number, restart_error)]
         return RoundResult(number, self.config.database, fault, moment, requests, checks, restart_s)
 
     def check(self, number: int, restart_error: str | None) -> list[Check]:
@@ -241,11 +245,15 @@ def run_drill(config: DrillConfig) -> DrillReport:
     """Run `config.rounds` rounds and report each; platforms that survived leave nothing behind."""
     report = DrillReport()
     with ExitStack() as stack:
-        homes = config.home or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tradeledger-chaos-")))
+        if config.home is None:
+            homes = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tradeledger-chaos-")))
+        else:  # a folder of its own inside: an earlier drill's platforms there are not reused
+            config.home.mkdir(parents=True, exist_ok=True)
+            homes = Path(tempfile.mkdtemp(prefix="drill-", dir=config.home))
         cluster = stack.enter_context(_cluster(config))
         drill = Drill(config, homes, cluster)
         config.out(f"chaos drill: {config.rounds} rounds on {config.database}, seed {config.seed}, bursts of "
-                   f"{config.burst_s:.0f} s / at most {config.budget} requests")  # fmt: skip
+                   f"{config.burst_s:.0f} s / at most {config.budget} flows")  # fmt: skip
         try:
             for number in range(1, config.rounds + 1):
                 if drill.served is None:
@@ -272,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="default: a random one, printed")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--burst", type=float, default=BURST_S, help="seconds of writes per round")
-    parser.add_argument("--budget", type=int, default=BUDGET, help="requests per round, at most")
+    parser.add_argument("--budget", type=int, default=BUDGET, help="flows per round, at most")
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed round")
     parser.add_argument("--home", type=Path, default=None, help="keep the platforms here (failed ones stay)")
     options = parser.parse_args(argv)

@@ -39,14 +39,12 @@ class Fault(Enum):
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` runs: a killed anvil stays a zombie until its parent (a `serve`, not us) reaps it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    with contextlib.suppress(ChildProcessError):  # a child of ours that died is a zombie until reaped
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        return reaped == 0
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _kill(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
@@ -151,18 +149,6 @@ class ServedPlatform:
         if pid is not None:
             self.anvil_pids.add(pid)
 
-    def kill_node(self) -> None:
-        pid = self.anvil_pid()
-        if pid is None:
-            raise RuntimeError("no dev chain runs for this platform")
-        _kill(pid)
-        self._wait_gone(pid)
-
-    def kill_service(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=STOP_TIMEOUT_S)
-
     @staticmethod
     def _wait_gone(pid: int) -> None:
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -170,20 +156,28 @@ class ServedPlatform:
             time.sleep(0.02)
 
     def inject(self, fault: Fault) -> None:
-        """Do `fault` (SIGKILL, or PostgreSQL's immediate shutdown) and bring back what it took down."""
-        if fault is Fault.NODE:
-            self.kill_node()
-            self.start_chain()
-        elif fault is Fault.SERVICE:
-            self.kill_service()
-            self.serve()
-        elif fault is Fault.BOTH:
-            self.kill_node()
-            self.kill_service()
-            self.serve()
-        else:
+        """Do `fault` (SIGKILL, both at the same instant as in a power loss, or PostgreSQL's immediate shutdown)
+        and bring back what it took down: `serve` again (it starts the dev chain if none runs), or the chain alone
+        with `tradeledger chain start`."""
+        if fault is Fault.POSTGRES:
             assert self.cluster is not None, "a PostgreSQL fault needs the platform on the private cluster"
             self.cluster.restart(crash=True)
+            return
+        node = self.anvil_pid() if fault in (Fault.NODE, Fault.BOTH) else None
+        if fault in (Fault.NODE, Fault.BOTH):
+            if node is None:
+                raise RuntimeError("no dev chain runs for this platform: nothing to kill")
+            _kill(node)
+        if fault in (Fault.SERVICE, Fault.BOTH):
+            assert self.process is not None
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        if node is not None:
+            self._wait_gone(node)
+        if fault is Fault.NODE:
+            self.start_chain()
+        else:
+            self.serve()
 
     def stop(self) -> None:
         """SIGINT to `serve` (it stops the chain it started), then SIGTERM to any dev chain left (it saves its

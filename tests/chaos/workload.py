@@ -26,8 +26,8 @@ from tests.chaos.ledger import ChainView
 from tests.chaos.processes import Member
 from tradeledger.demo.trade import _invoice, _lc_terms
 
-REQUEST_DEADLINE_S = 120.0
-HTTP_TIMEOUT_S = 90.0  # a write may wait a minute for its block (today's bound) before it answers
+REQUEST_DEADLINE_S = 90.0
+HTTP_TIMEOUT_S = 75.0  # a write may wait a minute for its block (today's bound) before it answers
 RETRY_PAUSE_S = 0.3
 ASYNC_SHARE = 0.2  # of deposits, transfers and financings, sent with `Prefer: respond-async`
 FINAL_TX_STATES = {"mined", "reverted", "failed"}
@@ -190,8 +190,8 @@ class Workload:
     # -- the workers ------------------------------------------------------------------------------------------
 
     def burst(self, round_no: int, seed: int, until: float, budget: int) -> list[Request]:
-        """Run the workers until the monotonic time `until` (no new request after it) or `budget` requests, and
-        wait for every request to end; the requests of this round."""
+        """Run the workers until the monotonic time `until` or until they have begun `budget` flows (a flow: one
+        write, or the steps of an LC or a financing), and wait for every request to end; this round's requests."""
         first = len(self.requests)
         remaining = [budget]
         workers: list[Callable[[httpx.Client, random.Random], bool]] = [
