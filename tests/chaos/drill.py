@@ -3,9 +3,10 @@
 A round: the clients of `workload.py` send a burst of mixed writes for BURST_S seconds (at most `budget`
 requests); at a random moment inside it one fault strikes (SIGKILL of the node, of the service, of both, or an
 immediate restart of the private PostgreSQL) and what it took down is started again as `make run` would; the
-clients keep retrying with their keys until each request has a final answer. Then, with the service settled, a new
-write by every signer must succeed within 30 s, and `checks.py` checks everything acknowledged so far (this round
-and every earlier one on the same platform: a later crash must not lose an earlier acknowledgement).
+clients keep retrying with their keys until each request has a final answer. Then: every request got a final
+answer (no request hangs), what was killed came back, a new write by every signer succeeds within 30 s, and, with
+the service settled, `checks.py` checks everything acknowledged so far (this round and every earlier one on the
+same platform: a later crash must not lose an earlier acknowledgement).
 
 `make test` runs a few rounds (tests/chaos/test_drill.py); `make chaos ROUNDS=50 SEED=7` runs many
 (`python -m tests.chaos`), printing a line per round and "rounds run N, survived M". After a failed round the

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
+from itertools import groupby
 from typing import Any
 
 import httpx
@@ -73,7 +74,7 @@ class Request:
             details.append(f"answered {self.status}")
         if self.tx_hash:
             details.append(f"tx {self.tx_hash}")
-        return f"{what} [{'; '.join(details)}; seen: {' '.join(self.history[-8:]) or '-'}]"
+        return f"{what} [{'; '.join(details)}; seen: {_runs(self.history) or '-'}]"
 
 
 @dataclass
@@ -271,6 +272,12 @@ class Workload:
         financing.body = {"amount": financing.amount, "reference": financing.reference}
         financing.respond_async = rng.random() < ASYNC_SHARE
         return self.send(client, financing).outcome is Outcome.ACKNOWLEDGED
+
+
+def _runs(history: list[str]) -> str:
+    """What a client saw, repeats folded: `ReadTimeout 503:chain_unavailable x3 200`."""
+    runs = [(answer, len(list(group))) for answer, group in groupby(history)]
+    return " ".join(answer if count == 1 else f"{answer} x{count}" for answer, count in runs)
 
 
 def _today() -> date:
