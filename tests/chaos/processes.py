@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRADELEDGER = str(ROOT / ".venv" / "bin" / "tradeledger")
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 60.0
+REVIVE_WAIT_S = 10.0  # after a kill of the node alone, how long the service may take to start it again
 
 
 class Fault(Enum):
@@ -137,6 +138,21 @@ class ServedPlatform:
                 raise RuntimeError(f"tradeledger chain start failed: {result.stdout}{result.stderr}")
             time.sleep(0.5)
 
+    def _revived(self, killed: int) -> bool:
+        """Whether the service started its dev chain again by itself (it does for the chain it started; one it
+        attached to is the operator's to start) within REVIVE_WAIT_S."""
+        deadline = time.monotonic() + REVIVE_WAIT_S
+        while time.monotonic() < deadline:
+            pid = self.anvil_pid()
+            if pid is not None and pid != killed:
+                with contextlib.suppress(httpx.TransportError):
+                    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+                    if httpx.post(self.rpc_url, json=body, timeout=2).status_code == 200:
+                        self._note_anvil()
+                        return True
+            time.sleep(0.2)
+        return False
+
     def anvil_pid(self) -> int | None:
         try:
             pid = int(json.loads((self.data_dir / "chain" / "anvil.json").read_text())["pid"])
@@ -157,8 +173,8 @@ class ServedPlatform:
 
     def inject(self, fault: Fault) -> None:
         """Do `fault` (SIGKILL, both at the same instant as in a power loss, or PostgreSQL's immediate shutdown)
-        and bring back what it took down: `serve` again (it starts the dev chain if none runs), or the chain alone
-        with `tradeledger chain start`."""
+        and bring back what it took down: `serve` again (it starts the dev chain if none runs); a node killed under
+        a running service, the service itself if it manages that chain, else `tradeledger chain start`."""
         if fault is Fault.POSTGRES:
             assert self.cluster is not None, "a PostgreSQL fault needs the platform on the private cluster"
             self.cluster.restart(crash=True)
@@ -174,10 +190,10 @@ class ServedPlatform:
             self.process.wait(timeout=STOP_TIMEOUT_S)
         if node is not None:
             self._wait_gone(node)
-        if fault is Fault.NODE:
-            self.start_chain()
-        else:
+        if fault is not Fault.NODE:
             self.serve()
+        elif not self._revived(node):
+            self.start_chain()
 
     def stop(self) -> None:
         """SIGINT to `serve` (it stops the chain it started), then SIGTERM to any dev chain left (it saves its

@@ -15,6 +15,7 @@ SEED = 15  # the issue's number: the same faults at the same moments on every ru
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_chaos_rounds_on_sqlite(tmp_path: Path) -> None:
     """Kill -9 of node and service together, of the service, of the node: nothing acknowledged lost or doubled."""
     report = run_drill(DrillConfig(rounds=3, seed=SEED, database="sqlite", home=tmp_path, fail_fast=True))
@@ -22,6 +23,7 @@ def test_chaos_rounds_on_sqlite(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(not POSTGRES_URL, reason="TRADELEDGER_TEST_DATABASE_URL is not set")
 @pytest.mark.skipif(postgres_bin() is None, reason="no PostgreSQL server binaries for a private cluster")
 def test_chaos_rounds_on_postgresql(tmp_path: Path) -> None:
