@@ -3,6 +3,8 @@
 - settled: the service is ready, no transaction of its outbox is open, the indexer has reached the head;
 - acknowledged_on_chain_once: every write that got a 2xx is on chain exactly once (its Posted reference, its
   LC's or document's events), under the transaction the API answered when it answered one;
+- refused_left_no_trace: a write that got a 4xx did not happen (no Posted with its reference, no outbox row of
+  its LC step): a client told "refused" would send it again under a new key;
 - signed_once: no request was signed twice: at most one outbox row (gap-fills aside) per calldata, and exactly
   one for each acknowledged request;
 - nonces_contiguous: per signer, the live outbox rows' nonces are 0..n-1 (the deployer's from its first) with n
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,10 +116,13 @@ class Checks:
     def close(self) -> None:
         self.engine.dispose()
 
-    def run(self, acknowledged: list[Request], settled: Settled) -> list[Check]:
+    def run(self, requests: list[Request], settled: Settled) -> list[Check]:
+        acknowledged = [r for r in requests if r.outcome is Outcome.ACKNOWLEDGED]
+        refused = [r for r in requests if r.outcome is Outcome.REFUSED]
         checks = [Check("settled", [] if settled.ok else [settled.detail])]
         for name, check in (
             ("acknowledged_on_chain_once", lambda c: self.acknowledged_once(c, acknowledged)),
+            ("refused_left_no_trace", lambda c: self.refused_no_trace(c, refused)),
             ("signed_once", lambda c: self.signed_once(c, acknowledged)),
             ("nonces_contiguous", self.nonces_contiguous),
             ("read_model_equals_logs", lambda c: self.read_model(c, settled.indexed_block)),
@@ -176,6 +181,18 @@ class Checks:
                 if len(found) != 1:
                     check.fail(f"{what}: {len(found)} {LC_STEP_EVENTS[request.kind]} events on chain for LC "
                                f"{request.target_id}")  # fmt: skip
+
+    def refused_no_trace(self, check: Check, refused: list[Request]) -> None:
+        """A refused write must not have happened: a client told 4xx writes again under a new key."""
+        posted = Counter(log.args["ref"] for log in self.logs if log.name == "Posted")
+        for request in refused:
+            if request.reference is not None and posted[reference_bytes(request.reference)]:
+                check.fail(f"{request.describe()}: refused, yet {posted[reference_bytes(request.reference)]} Posted "
+                           "with its reference on chain")  # fmt: skip
+            rows = self._signed_for(request) if request.kind in LC_STEP_EVENTS else None
+            if rows:
+                check.fail(f"{request.describe()}: refused, yet signed in the outbox "
+                           f"{[(row.nonce, row.state.value, row.tx_hash) for row in rows]}")  # fmt: skip
 
     @staticmethod
     def _same_transaction(check: Check, request: Request, log: Log) -> None:
@@ -311,7 +328,3 @@ def _calldata(raw_tx: str) -> bytes:
     """The data field of a stored legacy transaction: RLP [nonce, gasPrice, gas, to, value, data, v, r, s]."""
     fields = rlp.decode(bytes.fromhex(raw_tx.removeprefix("0x")))
     return bytes(fields[5])
-
-
-def acknowledged(requests: Iterable[Request]) -> list[Request]:
-    return [request for request in requests if request.outcome is Outcome.ACKNOWLEDGED]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.chaos.checks import Check, Checks, acknowledged, settle
+from tests.chaos.checks import Check, Checks, settle
 from tests.chaos.ledger import ChainView
 from tests.chaos.processes import Fault, ServedPlatform
 from tests.chaos.workload import HTTP_TIMEOUT_S, REQUEST_DEADLINE_S, Outcome, Request, Workload
@@ -204,7 +204,7 @@ class Drill:
         settled = settle(self.served, chain) if first.ok else first
         checks = Checks(self.served, chain)
         try:
-            return [restarted, writes, *checks.run(acknowledged(self.workload.requests), settled)]
+            return [restarted, writes, *checks.run(self.workload.requests, settled)]
         finally:
             checks.close()
 
