@@ -192,7 +192,7 @@ class ServedPlatform:
             self._wait_gone(node)
         if fault is not Fault.NODE:
             self.serve()
-        elif not self._revived(node):
+        elif node is not None and not self._revived(node):
             self.start_chain()
 
     def stop(self) -> None:
