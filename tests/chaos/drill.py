@@ -1,7 +1,7 @@
 """The chaos drill of issue #15: rounds of concurrent writes with one fault each, then the checks.
 
 A round: the clients of `workload.py` send a burst of mixed writes for BURST_S seconds (at most `budget`
-requests); at a random moment inside it one fault strikes (SIGKILL of the node, of the service, of both, or an
+flows); at a random moment inside it one fault strikes (SIGKILL of the node, of the service, of both, or an
 immediate restart of the private PostgreSQL) and what it took down is started again as `make run` would; the
 clients keep retrying with their keys until each request has a final answer. Then: every request got a final
 answer (no request hangs), what was killed came back, a new write by every signer succeeds within 30 s, and, with
