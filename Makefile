@@ -8,12 +8,13 @@ SLITHER_VENV := .venv-slither
 SLITHER_VERSION := 0.11.6
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run demo test lint contracts bench chain-start chain-stop clean
+.PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean
 
 help:
 	@echo "make run        start the dev chain, deploy the contracts and serve the API"
 	@echo "make demo       walk a complete trade through the API (of \`make run\`, or of its own platform)"
 	@echo "make test       run the whole test suite (contracts, service, reconciliation)"
+	@echo "make chaos      the long chaos drill: ROUNDS=20 rounds of kill -9 during writes (SEED=..., DATABASE=postgresql)"
 	@echo "make lint       ruff and mypy"
 	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
 	@echo "make bench      full-size benchmarks (write path, API, indexer, reconciliation, statements) vs targets"
@@ -46,6 +47,15 @@ demo: $(BIN)/.installed node_modules/.installed
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The chaos drill's long form (a few rounds of it run in `make test`): kill -9 of the node, the service or both,
+# or a PostgreSQL crash (DATABASE=postgresql: a private cluster), during bursts of writes; then the checks.
+# The platforms of failed rounds stay under out/chaos for inspection.
+ROUNDS ?= 20
+SEED ?=
+DATABASE ?= sqlite
+chaos: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python -m tests.chaos --rounds $(ROUNDS) --database $(DATABASE) --home out/chaos $(if $(SEED),--seed $(SEED))
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
