@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     keystore_passphrase: str | None = Field(None, description="passphrase of the keystore files")
     keystore_passphrase_file: Path | None = Field(None, description="file holding the keystore passphrase")
     fingerprint_key: str | None = Field(None, description="the consortium's shared secret for document fingerprints")
+    log_range: int = Field(
+        2000, ge=1, description="widest eth_getLogs block range asked for (below the node's cap; Besu's is 5000)"
+    )
+    confirmations: int = Field(
+        0, ge=0, description="blocks behind head the indexer treats as final: 0 on QBFT and the dev chain"
+    )
 
     @property
     def deployment_file(self) -> Path:
