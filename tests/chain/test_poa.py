@@ -1,9 +1,11 @@
 """Every block reader of the chain layer over recorded proof-of-authority headers, and over the dev chain.
 
-The recorded blocks (tests/chain/fixtures) are a Clique block (Rinkeby, from Besu's Clique tests) and an IBFT 2.0
-block (a Besu private network, from the Besu documentation); each file says where it comes from, and the first
-test proves the fields were copied right: they hash to the block hash the client reported. A small JSON-RPC
-endpoint on loopback serves one of them as its chain; the dev chain (anvil) is the same readers' plain case.
+The recorded blocks (tests/chain/fixtures) are a Clique block (Rinkeby, from Besu's Clique tests), an IBFT 2.0 block
+(a Besu private network, from the Besu documentation) and a QBFT block (a Besu QBFT network, from a QBFT light
+client's tests); each file says where it comes from. The first tests prove the fields were copied right and were
+sealed by the chain: they hash to the block hash the client reported, and the seals recover to the validators.
+A small JSON-RPC endpoint on loopback serves one of them as its chain; the dev chain (anvil) is the same readers'
+plain case.
 
 Readers through web3's block formatters: the service's web3 clients (`ChainBackend.web3`, used by the chain
 session, the deployment and the dev-chain helpers). Readers through the lean JSON-RPC client: the indexer
@@ -22,6 +24,7 @@ from typing import Any
 
 import pytest
 import rlp
+from eth_keys.datatypes import Signature
 from eth_utils.crypto import keccak
 from sqlalchemy import select
 from web3 import HTTPProvider, Web3
@@ -33,7 +36,7 @@ from tradeledger.chain.deployment import _Deployer
 from tradeledger.chain.keys import dev_account
 from tradeledger.chain.ledger import ChainLedgerReader, block_time
 from tradeledger.chain.nodecheck import check_node
-from tradeledger.chain.poa import Consensus, consensus_of
+from tradeledger.chain.poa import CLIQUE_SEAL_BYTES, VANITY_BYTES, Consensus, consensus_of
 from tradeledger.chain.rpc import HttpJsonRpc, RpcError
 from tradeledger.config import Settings
 from tradeledger.indexer.indexer import Indexer
@@ -41,13 +44,18 @@ from tradeledger.store.db import make_engine, migrate, session_factory
 from tradeledger.store.models import IndexerCheckpoint
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RECORDED = {"clique": "clique-rinkeby-30000.json", "ibft2": "ibft2-besu-docs-100.json"}
+RECORDED = {
+    "clique": "clique-rinkeby-30000.json",
+    "ibft2": "ibft2-besu-docs-100.json",
+    "qbft": "qbft-besu-elc-7528.json",
+}
 SOME_CONTRACT = "0x00000000000000000000000000000000000000A1"  # no logs anywhere: the readers still walk the blocks
 HEADER_FIELDS = (  # the pre-London header, in RLP order
     "parentHash", "sha3Uncles", "miner", "stateRoot", "transactionsRoot", "receiptsRoot", "logsBloom",
     "difficulty", "number", "gasLimit", "gasUsed", "timestamp", "extraData", "mixHash", "nonce",
 )  # fmt: skip
 QUANTITIES = {"difficulty", "number", "gasLimit", "gasUsed", "timestamp"}
+TEST_CHAIN_ID = 2026  # what the endpoint answers for eth_chainId: a chain id is not part of a header
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -59,14 +67,37 @@ def _field(name: str, value: str) -> int | bytes:
     return int(value, 16) if name in QUANTITIES else bytes.fromhex(value[2:])
 
 
-def header_hash(block: dict[str, Any], consensus: str) -> str:
-    """The block hash by the client's rule: keccak of the RLP header; IBFT 2.0 hashes its header with extraData
-    re-encoded without the commit seals and the round (they are added after the block is proposed)."""
+def _hash(fields: list[int | bytes], extra: bytes) -> bytes:
+    return keccak(rlp.encode([*fields[:12], extra, *fields[13:]]))
+
+
+@dataclass(frozen=True)
+class Sealing:
+    """A header's hash and seals by its client's rules, from its fields alone."""
+
+    block_hash: str
+    signed: bytes  # what every seal signs
+    seals: list[bytes]
+    sealers: list[bytes]  # the addresses allowed to seal it, as the header lists them
+
+
+def sealing(block: dict[str, Any], consensus: str) -> Sealing:
+    """Clique: the hash covers the whole header, the signer's seal the header without it. IBFT 2.0: the hash
+    leaves the commit seals and the round out of extraData, the seals sign it with the round. QBFT: the hash
+    and the seals cover extraData with an empty seal list."""
     fields = [_field(name, block[name]) for name in HEADER_FIELDS]
+    extra = bytes.fromhex(block["extraData"][2:])
+    if consensus == "Clique":
+        body = extra[:-CLIQUE_SEAL_BYTES]
+        signers = [body[i : i + 20] for i in range(VANITY_BYTES, len(body), 20)]
+        return Sealing("0x" + _hash(fields, extra).hex(), _hash(fields, body), [extra[-CLIQUE_SEAL_BYTES:]], signers)
+    vanity, validators, vote, round_, seals = rlp.decode(extra)
     if consensus == "IBFT 2.0":
-        vanity, validators, vote, _round, _seals = rlp.decode(fields[12])
-        fields[12] = rlp.encode([vanity, validators, vote])
-    return "0x" + keccak(rlp.encode(fields)).hex()
+        block_hash = _hash(fields, rlp.encode([vanity, validators, vote]))
+        return Sealing("0x" + block_hash.hex(), _hash(fields, rlp.encode([vanity, validators, vote, round_])),
+                       seals, validators)  # fmt: skip
+    block_hash = _hash(fields, rlp.encode([vanity, validators, vote, round_, []]))
+    return Sealing("0x" + block_hash.hex(), block_hash, seals, validators)
 
 
 @dataclass
@@ -114,7 +145,7 @@ class Chain:
         return datetime.fromtimestamp(int(self.block["timestamp"], 16), UTC)
 
 
-@pytest.fixture(params=["clique", "ibft2", "dev"])
+@pytest.fixture(params=["clique", "ibft2", "qbft", "dev"])
 def chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
     if request.param == "dev":
         dev: DevChain = request.getfixturevalue("dev_chain")
@@ -123,7 +154,7 @@ def chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
         yield Chain(dev.rpc_url, rpc.call("eth_getBlockByNumber", ["latest", False]))
         rpc.close()
         return
-    node = RecordedChain(recorded(request.param)["block"], chain_id=4 if request.param == "clique" else 2018)
+    node = RecordedChain(recorded(request.param)["block"], chain_id=TEST_CHAIN_ID)
     with serving(node.answer) as url:
         yield Chain(url, node.block)
 
@@ -132,9 +163,21 @@ class TestRecordedHeaders:
     @pytest.mark.parametrize("name", sorted(RECORDED))
     def test_fields_hash_to_the_recorded_block_hash(self, name: str) -> None:
         document = recorded(name)
-        assert header_hash(document["block"], document["consensus"]) == document["block"]["hash"]
+        assert sealing(document["block"], document["consensus"]).block_hash == document["block"]["hash"]
 
-    @pytest.mark.parametrize(("name", "consensus"), [("clique", Consensus.CLIQUE), ("ibft2", Consensus.BFT)])
+    @pytest.mark.parametrize("name", sorted(RECORDED))
+    def test_seals_recover_to_distinct_sealers_the_header_lists(self, name: str) -> None:
+        """Only the chain's own validators could have sealed these headers: they are recorded, not made up."""
+        document = recorded(name)
+        sealed = sealing(document["block"], document["consensus"])
+        signers = [Signature(seal).recover_public_key_from_msg_hash(sealed.signed).to_canonical_address()
+                   for seal in sealed.seals]  # fmt: skip
+        assert signers and len(set(signers)) == len(signers)
+        assert set(signers) <= set(sealed.sealers)
+
+    @pytest.mark.parametrize(
+        ("name", "consensus"), [("clique", Consensus.CLIQUE), ("ibft2", Consensus.BFT), ("qbft", Consensus.BFT)]
+    )
     def test_consensus_is_told_from_the_header(self, name: str, consensus: Consensus) -> None:
         block = recorded(name)["block"]
         assert len(block["extraData"]) > 2 + 2 * 32  # longer than the yellow paper's 32 bytes
@@ -200,9 +243,9 @@ class TestLeanReaders:
 
 class TestNodeCheckOnRecordedHeaders:
     @pytest.mark.parametrize(("name", "confirmations", "passed"), [("clique", 0, False), ("clique", 1, True),
-                                                                    ("ibft2", 0, True)])  # fmt: skip
+                                                                    ("ibft2", 0, True), ("qbft", 0, True)])  # fmt: skip
     def test_finality_line(self, name: str, confirmations: int, passed: bool, settings: Settings) -> None:
-        node = RecordedChain(recorded(name)["block"], chain_id=1)
+        node = RecordedChain(recorded(name)["block"], chain_id=TEST_CHAIN_ID)
         with serving(node.answer) as url:
             report = check_node(url, settings.model_copy(update={"confirmations": confirmations}))
         findings = {finding.requirement: finding for finding in report.findings}
