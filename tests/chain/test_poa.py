@@ -9,14 +9,16 @@ plain case.
 
 Readers through web3's block formatters: the service's web3 clients (`ChainBackend.web3`, used by the chain
 session, the deployment and the dev-chain helpers). Readers through the lean JSON-RPC client: the indexer
-(blocks of its batches, checkpoints) and the chain ledger reader (the audit reader's `Posted` logs and block
-times, the statements' period-closing clock).
+(blocks of its batches, checkpoints), the chain ledger reader (the audit reader's `Posted` logs and block
+times, the statements' period-closing clock) and the confirmer's receipt watch (the transactions of new blocks).
+The transaction manager's lost-block check reads only `number` and `hash` the same lean way.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 
 import pytest
 import rlp
+from eth_account import Account
 from eth_keys.datatypes import Signature
 from eth_utils.crypto import keccak
 from sqlalchemy import select
@@ -37,6 +40,7 @@ from tradeledger.chain.keys import dev_account
 from tradeledger.chain.ledger import ChainLedgerReader, block_time
 from tradeledger.chain.nodecheck import check_node
 from tradeledger.chain.poa import CLIQUE_SEAL_BYTES, VANITY_BYTES, Consensus, consensus_of
+from tradeledger.chain.receipts import ReceiptWatch
 from tradeledger.chain.rpc import HttpJsonRpc, RpcError
 from tradeledger.config import Settings
 from tradeledger.indexer.indexer import Indexer
@@ -106,11 +110,14 @@ class RecordedChain:
 
     block: dict[str, Any]
     chain_id: int
-    calls: list[str] = field(default_factory=list)
+    calls: list[tuple[str, list[Any]]] = field(default_factory=list)
+    head: int | None = None  # what eth_blockNumber answers: the recorded block's number unless set
 
     def answer(self, method: str, params: Sequence[Any]) -> Any:
-        self.calls.append(method)
+        self.calls.append((method, list(params)))
         number = self.block["number"]
+        if method == "eth_blockNumber" and self.head is not None:
+            return hex(self.head)
         if method == "eth_getBlockByNumber":
             return self.block if params[0] in ("latest", number) else None
         if method == "eth_getBlockByHash":
@@ -239,6 +246,64 @@ class TestLeanReaders:
         assert reader.postings_of(SOME_CONTRACT, to_block=chain.number) == []
         assert block_time(rpc, chain.block["hash"]) == chain.time
         rpc.close()
+
+
+@pytest.fixture
+def dev_rpc(dev_chain: DevChain) -> Iterator[HttpJsonRpc]:
+    assert dev_chain.rpc_url is not None
+    rpc = HttpJsonRpc(dev_chain.rpc_url)
+    yield rpc
+    rpc.close()
+
+
+def _self_transfer(rpc: HttpJsonRpc) -> bytes:
+    """A legacy EIP-155 transaction at gas price 0 from a new, empty account: what free gas allows."""
+    account = Account.create()
+    chain_id = int(rpc.call("eth_chainId", []), 16)
+    transaction = {"nonce": 0, "to": account.address, "value": 0, "gas": 21_000, "gasPrice": 0, "chainId": chain_id}
+    return bytes(account.sign_transaction(transaction).raw_transaction)
+
+
+def _noting(looked_up: list[str]) -> Callable[[Collection[str]], dict[str, str]]:
+    """The watch's question "which of these transactions are ours?": noted, and none is (no outbox here)."""
+
+    def open_rows(hashes: Collection[str]) -> dict[str, str]:
+        looked_up.extend(hashes)
+        return {}
+
+    return open_rows
+
+
+class TestReceiptWatch:
+    @pytest.mark.parametrize("name", sorted(RECORDED))
+    def test_follows_a_new_recorded_block(self, name: str) -> None:
+        """The confirmer's block scan (the transactions of each new block) over a recorded header."""
+        node = RecordedChain(recorded(name)["block"], chain_id=TEST_CHAIN_ID)
+        number = int(node.block["number"], 16)
+        looked_up: list[str] = []
+        with serving(node.answer) as url:
+            rpc = HttpJsonRpc(url)
+            watch = ReceiptWatch(rpc, _noting(looked_up), lambda receipts: None)
+            node.head = number - 1
+            watch.poll()  # the first pass only notes the head
+            node.head = number
+            watch.poll()
+            rpc.close()
+        assert ("eth_getBlockByNumber", [hex(number), False]) in node.calls
+        assert looked_up == []  # the recorded block mined no transaction: nothing to look up
+
+    def test_follows_new_dev_chain_blocks(self, dev_rpc: HttpJsonRpc) -> None:
+        """The same scan on the dev chain, where a block carries a transaction the watch must look up."""
+        looked_up: list[str] = []
+        watch = ReceiptWatch(dev_rpc, _noting(looked_up), lambda receipts: None)
+        watch.poll()
+        sent = dev_rpc.call("eth_sendRawTransaction", ["0x" + _self_transfer(dev_rpc).hex()])
+        for _ in range(200):  # a block every 250 ms: bounded at 20 s
+            watch.poll()
+            if sent in looked_up:
+                break
+            time.sleep(0.1)
+        assert sent in looked_up
 
 
 class TestNodeCheckOnRecordedHeaders:
