@@ -27,7 +27,8 @@ node given by URL and refuses to start on one that fails. The requirements, and 
 - **block time and clock**: statements close their periods on the chain's clock (block timestamps), so the
   latest block must not be from the future of this host's clock (more than MAX_AHEAD_S) nor so old that
   periods stop closing (MAX_AGE_BLOCKS block times, at least MIN_STALL_S): the node's clock is right and the
-  chain is producing blocks.
+  chain is producing blocks. A chain that seals no empty blocks while idle (Besu's empty block period, an
+  automining anvil) fails this line until its next transaction: its clock stops for the statements too.
 - **peers and sync**: where the node reports them (`net_peerCount`, `eth_syncing`): it is in sync, and a PoA
   node has peers (a validator alone cannot extend a BFT chain with others).
 """
