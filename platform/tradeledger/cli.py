@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, BinaryIO, ParamSpec, TypeVar
+from urllib.parse import urlparse
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -36,7 +37,7 @@ from tradeledger.store.db import database_url, make_engine, migrate, session_fac
 app = typer.Typer(
     help="tradeledger: consortium trade-finance ledger and reconciliation platform.", no_args_is_help=True
 )
-chain_app = typer.Typer(help="Control the managed dev chain (anvil).", no_args_is_help=True)
+chain_app = typer.Typer(help="Check a chain node; control the managed dev chain (anvil).", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
 
 console = Console()
@@ -116,6 +117,20 @@ def chain_status() -> None:
     console.print(table)
 
 
+@chain_app.command("check")
+@reports_errors
+def chain_check(url: str = typer.Argument(..., help="the node's JSON-RPC URL, e.g. http://127.0.0.1:8545")) -> None:
+    """Check a node against everything the service needs from it: one line per requirement, exit 1 on a failure."""
+    from tradeledger.chain.nodecheck import check_node
+
+    report = check_node(url, _settings(logging.WARNING))
+    for finding in report.findings:
+        style = "green" if finding.passed else "bold red"
+        console.print(f"[{style}]{escape(finding.line)}[/]", highlight=False, soft_wrap=True)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
 @app.command()
 @reports_errors
 def deploy() -> None:
@@ -192,6 +207,10 @@ def serve() -> None:
     from tradeledger.api.app import create_app
 
     settings = _settings()
+    if urlparse(settings.chain).scheme in {"http", "https"}:  # a node by URL: refused before anything is built on it
+        from tradeledger.chain.nodecheck import require_fit_node
+
+        require_fit_node(settings.chain, settings)
     platform = open_platform(settings)
     freeze_long_lived()
     try:
@@ -467,9 +486,10 @@ def audit_verify(
     from tradeledger.chain.rpc import HttpJsonRpc
     from tradeledger.statements.audit import load_signed_manifest, verify_statement
 
+    settings = load_settings()
     from_block = 0
     if anchor_contract is None or settlement_contract is None:
-        path = deployment or load_settings().deployment_file
+        path = deployment or settings.deployment_file
         deployed = DeploymentManifest.load(path)
         if deployed is None:
             raise TradeLedgerError(
@@ -487,7 +507,11 @@ def audit_verify(
     client = HttpJsonRpc(rpc)
     try:
         reader = ChainLedgerReader(
-            client, settlement=settlement_contract, anchor=anchor_contract, from_block=from_block
+            client,
+            settlement=settlement_contract,
+            anchor=anchor_contract,
+            from_block=from_block,
+            log_range=settings.log_range,
         )
         problems = verify_statement(file, parsed, raw_signature, reader)
     finally:

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     indexer_lag_blocks: int = Field(
         20, ge=0, description="an indexer more blocks than this behind the node is reported by /v1/health"
     )
+    log_range: int = Field(
+        2000, ge=1, description="widest eth_getLogs block range asked for (below the node's cap; Besu's is 5000)"
+    )
+    confirmations: int = Field(
+        0, ge=0, description="blocks behind head the indexer treats as final: 0 on QBFT and the dev chain"
+    )
 
     @property
     def deployment_file(self) -> Path:

@@ -23,7 +23,7 @@ from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, Trans
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 from tradeledger.identity.models import HostedAccount
-from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer
+from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.loops import PollingLoop
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory
 from tradeledger.store.models import ChainTransaction
@@ -255,6 +255,7 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Plat
             chain_id=chain_id,
             contracts={name: c.address for name, c in chain.manifest.contracts.items()},
             start_block=chain.manifest.deploy_block,
+            config=IndexerConfig(confirmations=settings.confirmations, batch_blocks=settings.log_range),
             on_rollback=transactions.reopen_lost,
         )
     except BaseException:

@@ -57,6 +57,9 @@ VALIDATOR_IP_BASE = 11  # validator1 = 172.16.240.11, ...
 P2P_PORT = 30303
 RPC_PORT = 8545
 RPC_APIS = ("ETH", "NET", "WEB3", "QBFT")  # never ADMIN, DEBUG, PERM, TXPOOL on the service-facing endpoint
+RPC_MAX_LOGS_RANGE = 5000  # Besu's default, stated: the services ask for SERVICE_LOG_RANGE blocks per eth_getLogs
+SERVICE_LOG_RANGE = 2000
+SERVICE_CONFIRMATIONS = 0  # QBFT: a block is final once imported (`tradeledger chain check` checks both)
 POSTGRES_HOST = "postgres"
 POSTGRES_PORT = 5432
 
@@ -283,6 +286,7 @@ def node_config(options: Options, validator: Validator, validators: Sequence[Val
         "rpc-http-host": "0.0.0.0",
         "rpc-http-port": RPC_PORT,
         "rpc-http-api": list(RPC_APIS),
+        "rpc-max-logs-range": RPC_MAX_LOGS_RANGE,
         "host-allowlist": [validator.name, "localhost", "127.0.0.1"],
         "rpc-ws-enabled": False,
         "graphql-http-enabled": False,
@@ -360,6 +364,8 @@ def generate(options: Options) -> dict[str, Any]:
         "TRADELEDGER_CHAIN_ID": options.chain_id,
         "TRADELEDGER_KEYSTORE_PASSPHRASE_FILE": f"{SERVICE_SECRETS_DIR}/keystore-passphrase",
         "TRADELEDGER_FINGERPRINT_KEY": fingerprint_key,
+        "TRADELEDGER_LOG_RANGE": SERVICE_LOG_RANGE,
+        "TRADELEDGER_CONFIRMATIONS": SERVICE_CONFIRMATIONS,
     }
     files["deploy/deploy.env"] = env_file(
         {

@@ -61,7 +61,8 @@ class TestServices:
     def test_deploy_job_waits_for_healthy_validators(self, compose: dict[str, Any]) -> None:
         deploy = compose["services"]["deploy"]
         assert deploy["depends_on"] == {name: {"condition": "service_healthy"} for name in VALIDATORS}
-        assert "tradeledger deploy" in " ".join(deploy["command"])
+        script = " ".join(deploy["command"])
+        assert script.index('tradeledger chain check "$$TRADELEDGER_CHAIN" &&') < script.index("tradeledger deploy")
         assert "tradeledger consortium bootstrap" in " ".join(deploy["command"])
         assert deploy["restart"] == "no"
 

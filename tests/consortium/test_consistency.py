@@ -105,6 +105,19 @@ class TestRpc:
             assert not set(config["rpc-http-api"]) & FORBIDDEN_APIS
             assert config.get("rpc-ws-enabled") is False and config.get("graphql-http-enabled") is False
 
+    def test_services_page_logs_within_the_nodes_cap_and_need_no_confirmations_on_qbft(self, generated: Path) -> None:
+        """The node check's eth_getLogs range and finality lines hold by construction on the compose consortium."""
+        from tradeledger.config import load_settings
+
+        caps = {
+            v["name"]: _config(generated, v["name"])["rpc-max-logs-range"] for v in _network(generated)["validators"]
+        }
+        for path in [generated / "deploy" / "deploy.env", *sorted(generated.glob("bank*/bank.env"))]:
+            settings = load_settings(_env_file=str(path))
+            assert settings.log_range <= caps[str(urlparse(settings.chain).hostname)]
+            assert settings.confirmations == 0
+        assert "qbft" in json.loads((generated / "genesis.json").read_text())["config"]
+
     def test_each_service_reaches_its_node_by_an_allowlisted_host_and_port(self, generated: Path) -> None:
         network = _network(generated)
         by_name = {v["name"]: v for v in network["validators"]}

@@ -156,6 +156,15 @@ def _call(platform: Platform, contract: str, function: str, args: tuple[object, 
     platform.execute(ContractCall(contract, platform.address(contract), function, args, signer))
 
 
+def test_the_node_passes_the_node_check_with_its_deployment(node: Node, service: Service) -> None:
+    """What `serve` runs before it starts on a URL chain; first in this module, while the chain's latest block
+    (anvil mines only on transactions here) is still fresh by the clock line's measure."""
+    checked = service.cli("chain", "check", node.url)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"ok   chain id: {CHAIN_ID}" in checked.stdout
+    assert "ok   deployment: the code of 6 contracts matches" in checked.stdout
+
+
 def test_a_url_chain_needs_the_pinned_chain_id_and_an_operator_keystore(settings: Settings) -> None:
     from tradeledger.errors import TradeLedgerError
 

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.providers.base import BaseProvider
 
+from tradeledger.chain.poa import poa_web3
 from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 
@@ -69,8 +70,8 @@ class ChainBackend(ABC):
         return None
 
     def web3(self) -> Web3:
-        """A web3 client on this chain."""
-        return Web3(self.provider())
+        """A web3 client on this chain that reads proof-of-authority headers."""
+        return poa_web3(self.provider())
 
     def rpc(self) -> JsonRpc:
         """The lean JSON-RPC client the transaction manager and the indexer use."""

@@ -14,10 +14,10 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 from tradeledger.chain.abi import ZERO_ADDRESS, load_abi
-from tradeledger.chain.rpc import JsonRpc, RpcError
+from tradeledger.chain.rpc import JsonRpc, RpcError, log_filter, logs_in_range
 from tradeledger.errors import ChainUnavailableError
 
-LOG_RANGE = 5_000  # blocks per eth_getLogs (Besu's default --rpc-max-logs-range)
+LOG_RANGE = 2_000  # blocks per eth_getLogs by default (TRADELEDGER_LOG_RANGE; Besu's default cap is 5,000)
 LOG_QUERIES_PER_BATCH = 50  # eth_getLogs per JSON-RPC batch: one round trip per 125,000 blocks
 
 
@@ -68,10 +68,18 @@ class ChainLedgerReader:
     """eth_call and eth_getLogs against the platform's contracts on one node."""
 
     def __init__(
-        self, rpc: JsonRpc, *, settlement: str, anchor: str, membership: str | None = None, from_block: int = 0
+        self,
+        rpc: JsonRpc,
+        *,
+        settlement: str,
+        anchor: str,
+        membership: str | None = None,
+        from_block: int = 0,
+        log_range: int = LOG_RANGE,
     ) -> None:
         self.rpc = rpc
         self.from_block = from_block  # the deployment's first block: no platform log comes earlier
+        self.log_range = log_range  # blocks per eth_getLogs: within the node's cap
         self.settlement = to_checksum_address(settlement)
         self.anchor = to_checksum_address(anchor)
         self.membership = to_checksum_address(membership) if membership else self._anchor_membership()
@@ -139,17 +147,20 @@ class ChainLedgerReader:
         head = self.head() if to_block is None else to_block
         event = next(e for e in load_abi("Settlement").events.values() if e.name == "Posted")
         topic0 = "0x" + event.topic.hex()
-        requests = [
-            ("eth_getLogs", [{"address": self.settlement, "fromBlock": hex(first),
-                              "toBlock": hex(min(head, first + LOG_RANGE - 1)), "topics": topics}])
-            for first in range(self.from_block, head + 1, LOG_RANGE)
+        queries = [
+            ({"address": self.settlement, "topics": topics}, first, min(head, first + self.log_range - 1))
+            for first in range(self.from_block, head + 1, self.log_range)
             for topics in ([topic0, None, _topic(account)], [topic0, None, None, _topic(account)])  # debit, credit
-        ]  # fmt: skip
+        ]
         logs: dict[tuple[int, int], dict[str, Any]] = {}
-        for offset in range(0, len(requests), LOG_QUERIES_PER_BATCH):
-            for found in self.rpc.batch(requests[offset : offset + LOG_QUERIES_PER_BATCH]):
-                if isinstance(found, RpcError):
-                    raise ChainUnavailableError(f"the node refused eth_getLogs: {found.message}")
+        for offset in range(0, len(queries), LOG_QUERIES_PER_BATCH):
+            chunk = queries[offset : offset + LOG_QUERIES_PER_BATCH]
+            answers = self.rpc.batch([("eth_getLogs", [log_filter(*query)]) for query in chunk])
+            for query, answer in zip(chunk, answers, strict=True):
+                try:  # a range over the node's cap after all is asked again in halves
+                    found = logs_in_range(self.rpc, *query) if isinstance(answer, RpcError) else answer
+                except RpcError as error:
+                    raise ChainUnavailableError(f"the node refused eth_getLogs: {error.message}") from None
                 for log in found:
                     if not log.get("removed"):
                         logs[(int(log["blockNumber"], 16), int(log["logIndex"], 16))] = log

@@ -103,6 +103,28 @@ class JsonRpc(Protocol):
         """Release the connection."""
 
 
+def log_filter(query: Mapping[str, Any], first: int, last: int) -> dict[str, Any]:
+    """An `eth_getLogs` filter: `query` (address, topics) over blocks first..last."""
+    return {**query, "fromBlock": hex(first), "toBlock": hex(last)}
+
+
+def logs_in_range(rpc: JsonRpc, query: Mapping[str, Any], first: int, last: int) -> list[dict[str, Any]]:
+    """`eth_getLogs` of blocks first..last, in halves wherever the node refuses a range.
+
+    Nodes cap a query's block range (Besu: --rpc-max-logs-range) or its results (some providers: 10,000 logs),
+    each with its own wording. A refused range is asked again as two halves, down to single blocks: the
+    configured range (TRADELEDGER_LOG_RANGE) keeps this rare, and a too-wide setting still works, slower.
+    """
+    try:
+        logs: list[dict[str, Any]] = rpc.call("eth_getLogs", [log_filter(query, first, last)])
+    except RpcError:
+        if first >= last:
+            raise
+        middle = (first + last) // 2
+        return logs_in_range(rpc, query, first, middle) + logs_in_range(rpc, query, middle + 1, last)
+    return logs
+
+
 def _unwrap(response: dict[str, Any]) -> Any:
     if "error" in response and response["error"] is not None:
         error = response["error"]

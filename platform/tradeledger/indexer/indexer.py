@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import ContractAbi, UndecodableLogError, load_abi
-from tradeledger.chain.rpc import JsonRpc, RpcError
+from tradeledger.chain.rpc import JsonRpc, RpcError, logs_in_range
 from tradeledger.errors import ChainUnavailableError, TradeLedgerError
 from tradeledger.indexer.projections import EventRecord, ProjectionError, Projector
 from tradeledger.indexer.projections import projector as default_projector
@@ -53,8 +53,10 @@ class IndexerConfig:
     """How the indexer walks the chain.
 
     Attributes:
-        confirmations: blocks behind head that are considered final (0 on QBFT's immediate finality).
-        batch_blocks: the widest eth_getLogs range (below Besu's default --rpc-max-logs-range of 5000).
+        confirmations: blocks behind head that are considered final (0 on QBFT's immediate finality; Clique
+            needs more, see tradeledger.chain.nodecheck): TRADELEDGER_CONFIRMATIONS.
+        batch_blocks: the widest eth_getLogs range (below Besu's default --rpc-max-logs-range of 5000):
+            TRADELEDGER_LOG_RANGE. A range the node refuses anyway is fetched in halves.
         batch_events: the events per batch the range adapts to: enough for bulk writes to pay off, few enough
             that one transaction holds SQLite's write lock (which API writes wait for) a fraction of a second.
         reorg_threshold: the deepest reorg rolled back; deeper ones halt the indexer.
@@ -226,9 +228,7 @@ class Indexer:
     def _fetch(self, first: int, last: int, head: int) -> _Batch:
         """The logs of blocks first..last decoded, with the block hashes the batch keeps."""
         with self.timings.timed("node_s"):
-            logs = self.rpc.call(
-                "eth_getLogs", [{"address": self._addresses, "fromBlock": hex(first), "toBlock": hex(last)}]
-            )
+            logs = logs_in_range(self.rpc, {"address": self._addresses}, first, last)
             logs = [entry for entry in logs if not entry.get("removed")]
             # the hashes of the batch's last block and of every block recent enough to be reorged, so a later
             # reorg can be traced back to the common ancestor; and the blocks whose logs lack their time (nodes

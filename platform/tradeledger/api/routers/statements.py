@@ -186,6 +186,7 @@ def get_anchor_reconciliation(
         anchor=platform.address(service.CONTRACT),
         membership=platform.address("Membership"),
         from_block=platform.deploy_block(),
+        log_range=platform.settings.log_range,
     )
     chain_id = platform.transactions.chain_id
     with platform.sessions() as db:
