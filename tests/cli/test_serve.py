@@ -19,11 +19,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve_until_healthy(tmp_path: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, object]]:
+def _serve_until_healthy(
+    tmp_path: Path, port: int, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], dict[str, object]]:
     environment = {
         "TRADELEDGER_DATA_DIR": str(tmp_path / "data"),
         "TRADELEDGER_PORT": str(port),
         "PATH": "/usr/bin:/bin",
+        **(extra or {}),
     }
     process = subprocess.Popen([TRADELEDGER, "serve"], env=environment, cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
 from tests.members import AGENT, AUDITOR, BANK, OTHER_BANK, Consortium, api_keys, found, issue
+from tests.webhooks.receiver import Receiver
 from tradeledger.config import load_settings
 from tradeledger.runtime import open_platform
 
@@ -50,6 +51,22 @@ def started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         platform.close()
         if drop is not None:
             drop()
+
+
+@pytest.fixture
+def receiver(started: Consortium) -> Iterator[Receiver]:
+    """A receiver for one test; its subscriptions go with it, so that no later receiver on a reused port hears
+    from them."""
+    receiver = Receiver(hang_s=1.5).start()  # HANG outlasts the 1 s timeout of WEBHOOK_SETTINGS
+    yield receiver
+    receiver.stop()
+    for who in started.tokens:
+        client = started.client(who)
+        for subscription in client.get("/v1/webhooks/subscriptions", params={"limit": 200}).json()["items"]:
+            if subscription["url"] == receiver.url:
+                client.delete(
+                    f"/v1/webhooks/subscriptions/{subscription['id']}", headers={"Idempotency-Key": str(uuid.uuid4())}
+                )
 
 
 def transfer(consortium: Consortium, who: str, to: str, amount: int, reference: str) -> None:

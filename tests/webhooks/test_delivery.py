@@ -4,21 +4,13 @@ signed; nothing else ever does; through failures, timeouts, restarts, bursts, pa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-
-import pytest
+from pathlib import Path
 
 from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
+from tests.cli.test_configuration_errors import run_cli
 from tests.members import Consortium, feed
 from tests.webhooks.conftest import subscribe, transfer
 from tests.webhooks.receiver import FAIL, HANG, Receiver, wait_until
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver(hang_s=1.5).start()  # HANG outlasts the 1 s timeout of the tests' settings
-    yield receiver
-    receiver.stop()
 
 
 def _start(consortium: Consortium, receiver: Receiver, who: str = "trader", **fields: object) -> tuple[str, str | None]:
@@ -36,7 +28,7 @@ def _traffic(consortium: Consortium, count: int, tag: str) -> None:
             transfer(consortium, "other_trader", OUTSIDER.address, 1, f"{tag}-hidden-{n}")
 
 
-def _assert_exactly_thefeed(consortium: Consortium, receiver: Receiver, start: str | None, who: str = "trader") -> None:
+def _assert_exactly_the_feed(consortium: Consortium, receiver: Receiver, start: str | None) -> None:
     expected = [int(item["id"]) for item in feed(consortium, "trader", start)]
     wait_until(lambda: receiver.event_ids() == expected, what=f"the {len(expected)} events of the feed")
     assert receiver.bad_signatures == 0
@@ -48,7 +40,7 @@ class TestAtLeastOnceInOrder:
     def test_every_visible_event_in_feed_order_and_nothing_else(self, started: Consortium, receiver: Receiver) -> None:
         _, start = _start(started, receiver)
         _traffic(started, 4, "order")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
         assert all(TRADER.address in str(m.payload["data"]["args"]) for m in receiver.messages())
         assert {m.payload["type"] for m in receiver.messages()} == {"Settlement.Posted"}
 
@@ -56,7 +48,7 @@ class TestAtLeastOnceInOrder:
         subscription_id, start = _start(started, receiver)
         receiver.plan = [FAIL] * 4
         _traffic(started, 3, "fail")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
         deliveries = started.client("trader").get(f"/v1/webhooks/subscriptions/{subscription_id}/deliveries").json()
         first = deliveries["items"][0]
         assert first["state"] == "delivered" and first["attempts"] == 5 and first["last_status"] == 204
@@ -66,7 +58,7 @@ class TestAtLeastOnceInOrder:
         _, start = _start(started, receiver)
         receiver.plan = [HANG, HANG]
         _traffic(started, 2, "hang")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
         # the receiver processed the attempts the sender gave up on, and got them again: at least once
         wait_until(lambda: len(receiver.accepted) == len(receiver.messages()) + 2, what="the late duplicates")
 
@@ -78,13 +70,13 @@ class TestAtLeastOnceInOrder:
         _traffic(started, 2, "restart-down")
         receiver.start()
         _traffic(started, 1, "restart-after")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
 
     def test_events_faster_than_the_receiver_answers(self, started: Consortium, receiver: Receiver) -> None:
         _, start = _start(started, receiver)
         receiver.delay = 0.3
         _traffic(started, 8, "burst")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
 
     def test_filters(self, started: Consortium, receiver: Receiver) -> None:
         """The bank sees its clients' movements; a filter on one account keeps the others' out."""
@@ -104,12 +96,12 @@ class TestControl:
         _traffic(started, 2, "paused")
         assert receiver.requests == 0
         trader.post(f"{path}/resume", headers={"Idempotency-Key": str(uuid.uuid4())})
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
 
     def test_replay_from_a_cursor_sends_again_under_new_ids(self, started: Consortium, receiver: Receiver) -> None:
         subscription_id, start = _start(started, receiver)
         _traffic(started, 2, "replay")
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
         first = receiver.messages()
         response = started.client("trader").post(
             f"/v1/webhooks/subscriptions/{subscription_id}/replay",
@@ -140,4 +132,20 @@ class TestControl:
             deliverer.settings = platform.settings
         receiver.plan = []
         assert trader.post(f"{path}/resume", headers={"Idempotency-Key": str(uuid.uuid4())}).status_code == 200
-        _assert_exactly_thefeed(started, receiver, start)
+        _assert_exactly_the_feed(started, receiver, start)
+
+
+def test_cli_tail_shows_a_subscriptions_deliveries(started: Consortium, receiver: Receiver, tmp_path: Path) -> None:
+    subscription_id, start = _start(started, receiver)
+    _traffic(started, 1, "tail")
+    _assert_exactly_the_feed(started, receiver, start)
+    settings = started.platform.settings
+    env = {"TRADELEDGER_DATA_DIR": str(settings.data_dir), "TRADELEDGER_DATABASE_URL": settings.database_url or ""}
+    result = run_cli(["webhooks", "tail", subscription_id], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert receiver.url in result.stdout
+    for message in receiver.messages():
+        assert message.message_id in result.stdout
+    assert "delivered" in result.stdout and "Settlement.Posted" in result.stdout
+    missing = run_cli(["webhooks", "tail", str(uuid.uuid4())], env, tmp_path)
+    assert missing.returncode == 1 and "no webhook subscription" in missing.stderr

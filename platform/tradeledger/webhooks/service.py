@@ -230,6 +230,31 @@ def _matches_filters(db: Session, subscription: WebhookSubscription, args: dict[
     return not subscription.lc_ids or str(args.get("lcId")) in subscription.lc_ids
 
 
+def _notifications(
+    db: Session,
+    subscription: WebhookSubscription,
+    row: ChainEvent,
+    args: dict[str, Any],
+    closed_before: datetime | None,
+) -> list[StatementSpec] | None:
+    """The camt.054 notifications a movement calls for: one per account of the subscription it moves, covering
+    the movement's second on chain; None while that second has not closed."""
+    if "camt.054" not in subscription.statements or (row.contract, row.event) != POSTED:
+        return []
+    if not _matches_filters(db, subscription, {"currency": args["currency"]}):
+        return []
+    mine = set(subscription.accounts or [subscription.member])
+    moved = sorted({args["debitAccount"], args["creditAccount"]} & mine)
+    if not moved:
+        return []
+    start = row.block_timestamp.replace(microsecond=0)
+    if closed_before is None or closed_before < start + timedelta(seconds=1):
+        return None
+    period = Period(start, start + timedelta(seconds=1))
+    currency = currency_text(args["currency"])
+    return [StatementSpec(account, currency, period, StatementFormat.CAMT054, None) for account in moved]
+
+
 class Queue:
     """Turns the event feed into each subscription's delivery rows (the caller commits per subscription)."""
 
@@ -254,14 +279,15 @@ class Queue:
                 break  # the day's statement goes first, once the day has closed
             args = json.loads(row.args)
             if visible(db, accounts, kind, args):
-                notices = self._notifications(db, subscription, kind, row, args, closed_before)
+                notices = _notifications(db, subscription, row, args, closed_before)
                 if notices is None:
                     break  # the movement's second has not closed on chain yet: its notification must wait
                 if _wanted(db, subscription, row, args):
                     event_type = f"{row.contract}.{row.event}"
                     body = _body(event_type, row.block_timestamp, EventView.of(row).model_dump(mode="json"))
                     queued += self._add(db, subscription, DeliveryKind.EVENT, event_type, body, row.id, row.id)
-                queued += notices
+                for spec in notices:
+                    queued += self._statement(db, subscription, kind, spec, closed_before, row.id)
             subscription.cursor = row.id
         return queued
 
@@ -291,33 +317,6 @@ class Queue:
         )
         return 1
 
-    def _notifications(
-        self,
-        db: Session,
-        subscription: WebhookSubscription,
-        kind: MemberKind | None,
-        row: ChainEvent,
-        args: dict[str, Any],
-        closed_before: datetime | None,
-    ) -> int | None:
-        """camt.054 notifications of a movement (one per account of the subscription it moves, covering the
-        movement's second on chain); None while that second has not closed."""
-        if "camt.054" not in subscription.statements or (row.contract, row.event) != POSTED:
-            return 0
-        if not _matches_filters(db, subscription, {"currency": args["currency"]}):
-            return 0
-        mine = set(subscription.accounts or [subscription.member])
-        moved = sorted({args["debitAccount"], args["creditAccount"]} & mine)
-        if not moved:
-            return 0
-        start = row.block_timestamp.replace(microsecond=0)
-        if closed_before is None or closed_before < start + timedelta(seconds=1):
-            return None
-        currency = currency_text(args["currency"])
-        period = Period(start, start + timedelta(seconds=1))
-        specs = [StatementSpec(account, currency, period, StatementFormat.CAMT054, None) for account in moved]
-        return sum(self._statement(db, subscription, kind, spec, closed_before, row.id) for spec in specs)
-
     def _day_closes(
         self, db: Session, subscription: WebhookSubscription, kind: MemberKind | None, closed_before: datetime | None
     ) -> int:
@@ -340,7 +339,7 @@ class Queue:
         subscription: WebhookSubscription,
         kind: MemberKind | None,
         spec: StatementSpec,
-        closed_before: datetime,
+        closed_before: datetime | None,
         event_id: int | None,
     ) -> int:
         """One statement file and its signed manifest as a message; several movements of one second share it."""
