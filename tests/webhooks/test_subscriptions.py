@@ -99,7 +99,9 @@ class TestValidation:
             ({"url": "http://user:pw@127.0.0.1/hook"}, "invalid_value"),
             ({"url": HOOK, "event_types": ["Settlement.Nothing"]}, "invalid_value"),
             ({"url": HOOK, "currencies": ["XYZ"]}, "invalid_value"),
-            ({"url": HOOK, "lc_ids": ["-1"]}, "invalid_value"),
+            ({"url": HOOK, "lc_ids": ["-1"]}, "validation_error"),
+            ({"url": HOOK, "lc_ids": ["²"]}, "validation_error"),
+            ({"url": HOOK, "lc_ids": [str(2**256)]}, "invalid_value"),
             ({"url": HOOK, "accounts": ["0x1234"]}, "invalid_value"),
             ({"url": HOOK, "statements": ["camt.053"]}, "invalid_value"),  # needs currencies
             ({"url": HOOK, "statements": ["mt940"]}, "validation_error"),

@@ -23,13 +23,13 @@ from standardwebhooks import Webhook
 
 from tradeledger import __version__
 from tradeledger.config import Settings
-from tradeledger.errors import TradeLedgerError
+from tradeledger.errors import ChainUnavailableError, TradeLedgerError
 from tradeledger.loops import PollingLoop
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.webhooks import repository
 from tradeledger.webhooks.models import DeliveryState, SubscriptionStatus, WebhookDelivery
-from tradeledger.webhooks.service import Files, Queue
+from tradeledger.webhooks.service import Files, Queue, day_closed
 
 log = logging.getLogger(__name__)
 DISPATCH_INTERVAL_S = 0.25
@@ -105,11 +105,11 @@ class Deliverer:
         with self.sessions() as db:
             last = repository.last_event_id(db)
             subscriptions = repository.active_subscriptions(db)
-        closed = self.closed_until() if any(s.statements for s in subscriptions) else None
+        closed = self._closed() if any(s.statements for s in subscriptions) else None
         queued = 0
         for subscription in subscriptions:
-            day_closed = "camt.053" in subscription.statements and closed is not None
-            if not day_closed and (last is None or (subscription.cursor is not None and subscription.cursor >= last)):
+            new_events = last is not None and (subscription.cursor is None or subscription.cursor < last)
+            if not (new_events or day_closed(subscription, closed)):
                 continue  # nothing new: no write transaction (on SQLite it would queue behind the indexer's)
             try:
                 with transaction(self.sessions) as db:
@@ -119,6 +119,14 @@ class Deliverer:
             except TradeLedgerError as error:  # one subscription's trouble (a key not hosted) holds up no other
                 log.warning("webhook subscription %s: cannot queue: %s", subscription.id, error.message)
         return queued
+
+    def _closed(self) -> datetime | None:
+        """The time of the last indexed block; None while the node lacks it (a reorg): statements wait."""
+        try:
+            return self.closed_until()
+        except ChainUnavailableError as error:
+            log.warning("webhook statements wait: %s", error.message)
+            return None
 
     def dispatch(self) -> None:
         assert self._pool is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +34,7 @@ class SubscriptionRequest(BaseModel):
     currencies: list[str] = Field(
         default_factory=list, max_length=20, description="only events in one of these ISO 4217 currencies"
     )
-    lc_ids: list[str] = Field(
+    lc_ids: list[Annotated[str, Field(pattern=r"^[0-9]{1,78}$")]] = Field(
         default_factory=list, max_length=100, description="only events of these letters of credit (decimal ids)"
     )
     statements: list[StatementKind] = Field(

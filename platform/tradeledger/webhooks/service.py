@@ -121,10 +121,18 @@ def create(
     member: str,
     kind: MemberKind | None,
     request: SubscriptionRequest,
+    url: str,
     known_types: set[str],
-    allow_private: bool,
 ) -> tuple[WebhookSubscription, str]:
-    """A new active subscription and its secret; it starts at the feed's end (use replay for the past)."""
+    """A new active subscription and its secret; it starts at the feed's end (use replay for the past).
+
+    Args:
+        db: the request's session (the caller commits).
+        member: the subscribing member; kind: its kind (what it may see).
+        request: the subscription asked for.
+        url: `request.url` as `check_url` passed it (outside any transaction: it may resolve a name).
+        known_types: `event_types` of the deployed contracts.
+    """
     unknown = sorted(set(request.event_types) - known_types)
     if unknown:
         raise InvalidValueError(
@@ -133,7 +141,7 @@ def create(
     for code in request.currencies:
         currency_bytes(code)
     for lc_id in request.lc_ids:
-        if not lc_id.isdigit() or int(lc_id) >= 2**256:
+        if int(lc_id) >= 2**256:
             raise InvalidValueError(f"lc_ids: {lc_id!r} is not a uint256 in decimal")
     if "camt.053" in request.statements and not request.currencies:
         raise InvalidValueError("statements: camt.053 needs `currencies` (one statement per account and currency)")
@@ -142,7 +150,7 @@ def create(
     row = WebhookSubscription(
         id=str(uuid.uuid4()),
         member=member,
-        url=check_url(request.url, allow_private),
+        url=url,
         description=request.description,
         event_types=sorted(set(request.event_types)),
         accounts=_addresses(request.accounts, member, kind, db),
@@ -228,6 +236,17 @@ def _matches_filters(db: Session, subscription: WebhookSubscription, args: dict[
         if str(args.get("currency", "")).lower() not in wanted:
             return False
     return not subscription.lc_ids or str(args.get("lcId")) in subscription.lc_ids
+
+
+def day_closed(subscription: WebhookSubscription, closed_before: datetime | None) -> bool:
+    """Whether a UTC day whose camt.053 the subscription wants has closed on chain and is not queued yet."""
+    through = subscription.statements_through
+    return (
+        "camt.053" in subscription.statements
+        and through is not None
+        and closed_before is not None
+        and through + DAY <= closed_before
+    )
 
 
 def _notifications(
@@ -321,10 +340,9 @@ class Queue:
         self, db: Session, subscription: WebhookSubscription, kind: MemberKind | None, closed_before: datetime | None
     ) -> int:
         """camt.053 statements of every UTC day closed on chain since the last one queued."""
-        if "camt.053" not in subscription.statements or closed_before is None:
-            return 0
         queued = 0
-        while subscription.statements_through is not None and subscription.statements_through + DAY <= closed_before:
+        while day_closed(subscription, closed_before):
+            assert subscription.statements_through is not None
             period = Period(subscription.statements_through, subscription.statements_through + DAY)
             for account in subscription.accounts or [subscription.member]:
                 for currency in subscription.currencies:

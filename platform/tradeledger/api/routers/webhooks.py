@@ -36,10 +36,9 @@ def create_subscription(
     body: SubscriptionRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
 ) -> CreatedSubscription:
     """Subscribe a URL to the caller's events from now on; the signing secret is in this answer only."""
+    url = service.check_url(body.url, platform.settings.webhook_allow_loopback)  # may resolve: before the transaction
     with platform.transaction() as db:
-        row, secret = service.create(
-            db, principal.member, principal.kind, body, _known_types(platform), platform.settings.webhook_allow_loopback
-        )
+        row, secret = service.create(db, principal.member, principal.kind, body, url, _known_types(platform))
         view = SubscriptionView.of(row)
     response.headers["Location"] = f"/v1/webhooks/subscriptions/{view.id}"
     return CreatedSubscription(subscription=view, secret=secret)
