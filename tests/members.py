@@ -7,6 +7,7 @@ auditor, 8 a second bank; the rest are traders or further banks, as each test mo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
@@ -64,3 +65,16 @@ def api_keys(platform: Platform, members: dict[str, LocalAccount]) -> dict[str, 
     """An API key for each member, by name."""
     with transaction(platform.sessions) as db:
         return {name: create_api_key(db, account.address, name)[1] for name, account in members.items()}
+
+
+def feed(consortium: Consortium, who: str, after: str | None = None) -> list[dict[str, Any]]:
+    """`GET /v1/events` as `who` after a cursor (from the start without one), page by page to its current end."""
+    client = consortium.client(who)
+    events: list[dict[str, Any]] = []
+    cursor = after
+    while True:
+        page = client.get("/v1/events", params={"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
+        events += page["items"]
+        if page["next_cursor"] == cursor:
+            return events
+        cursor = page["next_cursor"]

@@ -887,3 +887,59 @@ def reconcile_reopen(
     from tradeledger.reconciliations.schemas import ReopenRequest
 
     _change_break(break_id, "reopen", _validated(ReopenRequest, {"note": note}).note, requester)
+
+
+webhooks_app = typer.Typer(help="Webhook subscriptions and their deliveries.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+def _deliveries_table(sessions: sessionmaker[Session], subscription_id: str, limit: int) -> Table:
+    from tradeledger.webhooks import repository
+
+    with sessions() as db:
+        subscription = repository.subscription(db, subscription_id)
+        if subscription is None:
+            raise TradeLedgerError(f"no webhook subscription {subscription_id}", code="webhook_subscription_not_found")
+        rows = repository.latest_deliveries(db, subscription_id, limit)
+    table = Table(title=f"{subscription.url}  ({subscription.status.value}, member {subscription.member})")
+    for column in ("#", "webhook-id", "type", "event", "state", "tries", "last answer", "when"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        answer = row.last_error or ("-" if row.last_status is None else str(row.last_status))
+        when = row.delivered_at if row.state.value == "delivered" else row.next_attempt_at
+        table.add_row(
+            str(row.id),
+            row.message_id,
+            row.event_type,
+            "-" if row.event_id is None else str(row.event_id),
+            row.state.value,
+            str(row.attempts),
+            answer,
+            f"{when:%Y-%m-%d %H:%M:%S}" if when else "-",
+        )
+    return table
+
+
+@webhooks_app.command("tail")
+@reports_errors
+def webhooks_tail(
+    subscription_id: Annotated[str, typer.Argument(help="the subscription id")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="how many of the latest deliveries")] = 20,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep the table up to date until Ctrl-C")] = False,
+    interval: Annotated[float, typer.Option("--interval", min=0.2, help="seconds between refreshes")] = 1.0,
+) -> None:
+    """A subscription's latest deliveries: state, attempts and the receiver's last answer, oldest first."""
+    from rich.live import Live
+
+    with _local_database() as sessions:
+        table = _deliveries_table(sessions, subscription_id, limit)
+        if not follow:
+            console.print(table)
+            return
+        with Live(table, console=console, auto_refresh=False) as live:
+            try:
+                while True:
+                    time.sleep(interval)
+                    live.update(_deliveries_table(sessions, subscription_id, limit), refresh=True)
+            except KeyboardInterrupt:
+                pass

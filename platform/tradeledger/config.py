@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     confirmations: int = Field(
         0, ge=0, description="blocks behind head the indexer treats as final: 0 on QBFT and the dev chain"
     )
+    webhook_timeout_s: float = Field(10.0, gt=0, le=60, description="how long a webhook receiver may take to answer")
+    webhook_concurrency: int = Field(8, ge=1, le=64, description="subscriptions delivered to at the same time")
+    webhook_retry_base_s: float = Field(5.0, gt=0, description="the first retry's delay; each next one doubles")
+    webhook_retry_max_s: float = Field(3600.0, gt=0, description="the longest delay between two attempts")
+    webhook_retry_for_s: float = Field(
+        86400.0, gt=0, description="how long a delivery is retried before it is dead-lettered (default 24 hours)"
+    )
+    webhook_allow_loopback: bool = Field(
+        False, description="accept webhook URLs on loopback and private networks (tests, single-host setups)"
+    )
 
     @property
     def deployment_file(self) -> Path:

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,8 +26,11 @@ from tradeledger.errors import ChainUnavailableError, ConfigurationError
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.loops import PollingLoop
-from tradeledger.store.db import database_url, make_engine, migrate, session_factory
+from tradeledger.statements.service import STATEMENTS_DIR
+from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainTransaction
+from tradeledger.webhooks.delivery import Deliverer
+from tradeledger.webhooks.service import Files
 
 log = logging.getLogger(__name__)
 DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
@@ -56,9 +60,14 @@ class Platform:
     keys: KeyRing
     transactions: TransactionManager
     indexer: Indexer
+    webhooks: Deliverer = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
+
+    def __post_init__(self) -> None:
+        files = Files(self.keys, self.transactions.chain_id, self.settings.data_dir / STATEMENTS_DIR)
+        self.webhooks = Deliverer(self.sessions, self.settings, files, self.closed_until)
 
     def start(self) -> None:
         """Recover what a crash left behind, then confirm, re-send and index in the background."""
@@ -71,6 +80,7 @@ class Platform:
         ]
         for loop in self._loops:
             loop.start()
+        self.webhooks.start()
 
     def _index_step(self) -> int:
         """One indexer pass, then wake the requests waiting for the blocks it applied."""
@@ -81,6 +91,10 @@ class Platform:
                 self._indexed_through = indexed_through
                 self._indexed.notify_all()
         return applied
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """One unit of work that writes, for callers that must not import the store (routers)."""
+        return transaction(self.sessions)
 
     def address(self, contract: str) -> str:
         """The deployed address of a platform contract."""
@@ -196,6 +210,7 @@ class Platform:
         for loop in self._loops:
             loop.stop()
         self._loops = []
+        self.webhooks.stop()
         self.transactions.stop()
         self.transactions.rpc.close()
         self.engine.dispose()

@@ -5,26 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER, Consortium
-
-
-def _feed(consortium: Consortium, who: str) -> list[dict[str, object]]:
-    client = consortium.client(who)
-    events: list[dict[str, object]] = []
-    cursor = None
-    while True:
-        page = client.get("/v1/events", params={"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
-        events += page["items"]
-        if page["next_cursor"] == cursor:
-            return events
-        cursor = page["next_cursor"]
+from tests.members import feed
 
 
 def test_feed_shows_own_events_and_never_others(consortium: Consortium) -> None:
     transfer = {"to": OTHER_TRADER.address, "currency": "USD", "amount": 11, "reference": "FEED-1"}
     consortium.client("trader").post("/v1/settlements/transfers", json=transfer, headers={"Idempotency-Key": "feed-1"})
-    mine = _feed(consortium, "trader")
+    mine = feed(consortium, "trader")
     assert any(e["event"] == "Posted" and e["args"]["ref"] != "" for e in mine)  # type: ignore[index]
-    outsider = _feed(consortium, "outsider")
+    outsider = feed(consortium, "outsider")
     for event in outsider:
         text = str(event["args"])
         assert TRADER.address not in text and OTHER_TRADER.address not in text, event

@@ -20,6 +20,7 @@ from tradeledger.api.routers import (
     settlements,
     statements,
     transactions,
+    webhooks,
 )
 from tradeledger.runtime import Platform
 
@@ -50,6 +51,7 @@ def create_app(platform: Platform) -> FastAPI:
         settlements.router,
         statements.router,
         transactions.router,
+        webhooks.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions)

@@ -73,6 +73,13 @@ def parties(db: Session, args: dict[str, Any]) -> set[str]:
     return found
 
 
+def visible(db: Session, accounts: set[str] | None, viewer_kind: MemberKind | None, args: dict[str, Any]) -> bool:
+    """Whether a viewer who sees `accounts` (`visible_accounts`) may see an event with these arguments."""
+    named = parties(db, args)
+    institutional = not named and viewer_kind in (MemberKind.BANK, MemberKind.AUDITOR)
+    return accounts is None or institutional or bool(named & accounts)
+
+
 def page(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> tuple[list[ChainEvent], int | None]:
@@ -82,14 +89,12 @@ def page(
     if after is not None:
         query = query.where(ChainEvent.id > after)
     rows = list(db.scalars(query))
-    visible: list[ChainEvent] = []
+    shown: list[ChainEvent] = []
     last_scanned = after
     for row in rows:
         last_scanned = row.id
-        named = parties(db, json.loads(row.args))
-        institutional = not named and viewer_kind in (MemberKind.BANK, MemberKind.AUDITOR)
-        if accounts is None or institutional or named & accounts:
-            visible.append(row)
-            if len(visible) == limit:
+        if visible(db, accounts, viewer_kind, json.loads(row.args)):
+            shown.append(row)
+            if len(shown) == limit:
                 break
-    return visible, last_scanned
+    return shown, last_scanned

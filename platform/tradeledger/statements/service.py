@@ -53,6 +53,7 @@ from tradeledger.statements.schemas import (
     StatementView,
 )
 
+STATEMENTS_DIR = "statements"  # under the data directory; files are named by their SHA-256
 EPOCH = date(1970, 1, 1)
 MAX_PERIOD_DAYS = 366
 CONTRACT = "ReconciliationAnchor"

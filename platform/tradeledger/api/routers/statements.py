@@ -36,7 +36,6 @@ StatementId = Annotated[int, Path(ge=1, lt=2**63, description="a statement id")]
 EarlierStatementId = Annotated[
     int, Query(alias="from", ge=1, lt=2**63, description="an earlier statement of the same account and currency")
 ]
-STATEMENTS_DIR = "statements"
 
 
 def _view(platform: Platform, member: str, kind: MemberKind | None, statement_id: int) -> StatementView:
@@ -56,7 +55,7 @@ def create_statement(
             db,
             keys=platform.keys,
             chain_id=platform.transactions.chain_id,
-            directory=platform.settings.data_dir / STATEMENTS_DIR,
+            directory=platform.settings.data_dir / service.STATEMENTS_DIR,
             spec=spec,
             closed_before=closed_before,
             viewer=principal.member,
@@ -102,7 +101,7 @@ def get_statement_file(statement_id: StatementId, platform: PlatformDep, princip
     """Download the statement file exactly as its manifest describes it."""
     with platform.sessions() as db:
         row = service.visible_statement(db, principal.member, principal.kind, statement_id)
-        path = service.file_path(platform.settings.data_dir / STATEMENTS_DIR, row)
+        path = service.file_path(platform.settings.data_dir / service.STATEMENTS_DIR, row)
         media_type = service.media_type(row)
         name = f"{row.statement_id}.{path.suffix.lstrip('.')}"
     return FileResponse(path, media_type=media_type, filename=name)

@@ -13,6 +13,7 @@ from tradeledger.store import (
 )
 from tradeledger.store.base import Base
 from tradeledger.terms import models as terms  # noqa: F401 - off-chain terms by hash
+from tradeledger.webhooks import models as webhooks  # noqa: F401 - subscriptions and their delivery queue
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True)

@@ -1,0 +1,1 @@
+"""Signed webhooks: subscriptions per member, delivered at least once and in order from the event feed."""

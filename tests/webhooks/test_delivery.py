@@ -1,0 +1,151 @@
+"""Delivery to a real HTTP receiver on loopback: every event the member may see reaches it at least once, in order,
+signed; nothing else ever does; through failures, timeouts, restarts, bursts, pauses, replays and dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
+from tests.cli.test_configuration_errors import run_cli
+from tests.members import Consortium, feed
+from tests.webhooks.conftest import subscribe, transfer
+from tests.webhooks.receiver import FAIL, HANG, Receiver, wait_until
+
+
+def _start(consortium: Consortium, receiver: Receiver, who: str = "trader", **fields: object) -> tuple[str, str | None]:
+    """Subscribe the receiver; the subscription id and its starting cursor."""
+    subscription_id, receiver.secret = subscribe(consortium, who, receiver.url, **fields)
+    shown = consortium.client(who).get(f"/v1/webhooks/subscriptions/{subscription_id}").json()
+    return subscription_id, shown["cursor"]
+
+
+def _traffic(consortium: Consortium, count: int, tag: str) -> None:
+    """Transfers the trader takes part in, interleaved with some it must never hear of."""
+    for n in range(count):
+        transfer(consortium, "trader", OTHER_TRADER.address, 1 + n, f"{tag}-{n}")
+        if n % 2 == 0:
+            transfer(consortium, "other_trader", OUTSIDER.address, 1, f"{tag}-hidden-{n}")
+
+
+def _assert_exactly_the_feed(consortium: Consortium, receiver: Receiver, start: str | None) -> None:
+    expected = [int(item["id"]) for item in feed(consortium, "trader", start)]
+    wait_until(lambda: receiver.event_ids() == expected, what=f"the {len(expected)} events of the feed")
+    assert receiver.bad_signatures == 0
+    for message in receiver.messages():
+        assert OUTSIDER.address not in str(message.payload), "an event the member may not see was sent"
+
+
+class TestAtLeastOnceInOrder:
+    def test_every_visible_event_in_feed_order_and_nothing_else(self, started: Consortium, receiver: Receiver) -> None:
+        _, start = _start(started, receiver)
+        _traffic(started, 4, "order")
+        _assert_exactly_the_feed(started, receiver, start)
+        assert all(TRADER.address in str(m.payload["data"]["args"]) for m in receiver.messages())
+        assert {m.payload["type"] for m in receiver.messages()} == {"Settlement.Posted"}
+
+    def test_a_receiver_answering_500_then_recovering(self, started: Consortium, receiver: Receiver) -> None:
+        subscription_id, start = _start(started, receiver)
+        receiver.plan = [FAIL] * 4
+        _traffic(started, 3, "fail")
+        _assert_exactly_the_feed(started, receiver, start)
+        deliveries = started.client("trader").get(f"/v1/webhooks/subscriptions/{subscription_id}/deliveries").json()
+        first = deliveries["items"][0]
+        assert first["state"] == "delivered" and first["attempts"] == 5 and first["last_status"] == 204
+        assert receiver.requests == len(receiver.event_ids()) + 4
+
+    def test_a_receiver_that_times_out(self, started: Consortium, receiver: Receiver) -> None:
+        _, start = _start(started, receiver)
+        receiver.plan = [HANG, HANG]
+        _traffic(started, 2, "hang")
+        _assert_exactly_the_feed(started, receiver, start)
+        # the receiver processed the attempts the sender gave up on, and got them again: at least once
+        wait_until(lambda: len(receiver.accepted) == len(receiver.messages()) + 2, what="the late duplicates")
+
+    def test_a_receiver_that_restarts(self, started: Consortium, receiver: Receiver) -> None:
+        _, start = _start(started, receiver)
+        transfer(started, "trader", OTHER_TRADER.address, 5, "restart-before")
+        wait_until(lambda: len(receiver.event_ids()) == 1)
+        receiver.stop()
+        _traffic(started, 2, "restart-down")
+        receiver.start()
+        _traffic(started, 1, "restart-after")
+        _assert_exactly_the_feed(started, receiver, start)
+
+    def test_events_faster_than_the_receiver_answers(self, started: Consortium, receiver: Receiver) -> None:
+        _, start = _start(started, receiver)
+        receiver.delay = 0.3
+        _traffic(started, 8, "burst")
+        _assert_exactly_the_feed(started, receiver, start)
+
+    def test_filters(self, started: Consortium, receiver: Receiver) -> None:
+        """The bank sees its clients' movements; a filter on one account keeps the others' out."""
+        _, start = _start(started, receiver, who="bank", event_types=["Settlement.Posted"], accounts=[OUTSIDER.address])
+        _traffic(started, 2, "filter")
+        expected = [int(item["id"]) for item in feed(started, "bank", start) if OUTSIDER.address in str(item["args"])]
+        wait_until(lambda: receiver.event_ids() == expected, what="the outsider's movements")
+        assert expected and receiver.bad_signatures == 0
+
+
+class TestControl:
+    def test_pause_holds_events_and_resume_sends_them_in_order(self, started: Consortium, receiver: Receiver) -> None:
+        subscription_id, start = _start(started, receiver)
+        trader = started.client("trader")
+        path = f"/v1/webhooks/subscriptions/{subscription_id}"
+        trader.post(f"{path}/pause", headers={"Idempotency-Key": str(uuid.uuid4())})
+        _traffic(started, 2, "paused")
+        assert receiver.requests == 0
+        trader.post(f"{path}/resume", headers={"Idempotency-Key": str(uuid.uuid4())})
+        _assert_exactly_the_feed(started, receiver, start)
+
+    def test_replay_from_a_cursor_sends_again_under_new_ids(self, started: Consortium, receiver: Receiver) -> None:
+        subscription_id, start = _start(started, receiver)
+        _traffic(started, 2, "replay")
+        _assert_exactly_the_feed(started, receiver, start)
+        first = receiver.messages()
+        response = started.client("trader").post(
+            f"/v1/webhooks/subscriptions/{subscription_id}/replay",
+            json={"cursor": start},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert response.status_code == 200, response.text
+        wait_until(lambda: len(receiver.messages()) == 2 * len(first), what="the replay")
+        again = receiver.messages()[len(first) :]
+        assert [m.payload for m in again] == [m.payload for m in first]
+        assert not {m.message_id for m in again} & {m.message_id for m in first}
+
+    def test_dead_letter_then_resume(self, started: Consortium, receiver: Receiver) -> None:
+        platform = started.platform
+        deliverer = platform.webhooks
+        deliverer.settings = platform.settings.model_copy(update={"webhook_retry_for_s": 0.5})
+        try:
+            subscription_id, start = _start(started, receiver)
+            receiver.plan = [FAIL] * 1000
+            transfer(started, "trader", OTHER_TRADER.address, 3, "dead-1")
+            trader = started.client("trader")
+            path = f"/v1/webhooks/subscriptions/{subscription_id}"
+            wait_until(lambda: trader.get(path).json()["status"] == "failed", what="the dead letter")
+            transfer(started, "trader", OTHER_TRADER.address, 4, "dead-2")
+            deliveries = trader.get(f"{path}/deliveries").json()["items"]
+            assert deliveries[0]["state"] == "dead" and deliveries[0]["attempts"] >= 2
+        finally:
+            deliverer.settings = platform.settings
+        receiver.plan = []
+        assert trader.post(f"{path}/resume", headers={"Idempotency-Key": str(uuid.uuid4())}).status_code == 200
+        _assert_exactly_the_feed(started, receiver, start)
+
+
+def test_cli_tail_shows_a_subscriptions_deliveries(started: Consortium, receiver: Receiver, tmp_path: Path) -> None:
+    subscription_id, start = _start(started, receiver)
+    _traffic(started, 1, "tail")
+    _assert_exactly_the_feed(started, receiver, start)
+    settings = started.platform.settings
+    env = {"TRADELEDGER_DATA_DIR": str(settings.data_dir), "TRADELEDGER_DATABASE_URL": settings.database_url or ""}
+    result = run_cli(["webhooks", "tail", subscription_id], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert receiver.url in result.stdout
+    for message in receiver.messages():
+        assert message.message_id in result.stdout
+    assert "delivered" in result.stdout and "Settlement.Posted" in result.stdout
+    missing = run_cli(["webhooks", "tail", str(uuid.uuid4())], env, tmp_path)
+    assert missing.returncode == 1 and "no webhook subscription" in missing.stderr
