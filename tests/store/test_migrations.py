@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import delete, func, inspect, select
 
-from tradeledger.store.base import Base
-from tradeledger.store.db import make_engine, migrate
+from tradeledger.store.base import Base, utcnow
+from tradeledger.store.db import make_engine, migrate, session_factory, transaction
+from tradeledger.store.models import ChainEvent
 
 
 def test_migrations_match_models(database_url: str) -> None:
@@ -38,3 +39,26 @@ def test_migrate_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
     migrate(engine)
+
+
+def test_event_ids_are_never_reused_after_a_roll_back(database_url: str) -> None:
+    """A cursor (event feed, webhooks) past events that a roll-back deleted must not skip their replacements."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+
+    def event(log_index: int) -> ChainEvent:
+        return ChainEvent(chain_id=1, block_number=1, block_hash=f"0x{log_index:064x}", block_timestamp=utcnow(),
+                          tx_hash="0x" + "ab" * 32, tx_index=0, log_index=log_index, address="0x" + "00" * 20,
+                          contract="Settlement", event="Posted", args="{}")  # fmt: skip
+
+    with transaction(sessions) as db:
+        db.add(event(1))
+        db.flush()
+        rolled_back = db.scalar(select(func.max(ChainEvent.id)))
+        db.execute(delete(ChainEvent))
+    with transaction(sessions) as db:
+        db.add(event(2))
+    with sessions() as db:
+        assert db.scalar(select(func.min(ChainEvent.id))) > rolled_back
+    engine.dispose()

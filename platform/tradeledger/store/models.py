@@ -84,6 +84,8 @@ class ChainEvent(Base):
     __table_args__ = (
         UniqueConstraint("chain_id", "block_hash", "log_index"),
         Index("ix_chain_events_order", "chain_id", "block_number", "log_index"),
+        # ids are the cursors of the event feed and of webhooks: never reused after a roll-back deletes the newest
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
