@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.providers.base import BaseProvider
 
+from tradeledger.chain.compiler import EVM_VERSION
 from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 
@@ -37,12 +39,26 @@ DEV_CHAIN_ID = 1337
 # left thousands of transactions in its pool unmined, and batches of 200 made it stop answering altogether.
 # Why not 100 ms: every block, empty ones too, stays in the state file anvil rewrites every few seconds, about
 # 1.5 KB each: 60 MB an hour of an idle `make run` at 100 ms, 24 MB at 250 ms.
-DEV_MINING_FLAGS = ("--block-time", "0.25", "--gas-limit", "300000000")
+DEV_BLOCK_TIME_S = 0.25
+DEV_MINING_FLAGS = ("--block-time", str(DEV_BLOCK_TIME_S), "--gas-limit", "300000000")
+# What keeps a long-running dev chain light (scripts/bench_devchain.py, BENCHMARKS.md). The hardfork the contracts
+# are compiled for and the consortium runs: under anvil's default (prague) every block writes its parent's hash
+# into the EIP-2935 history contract, whose 8,191 slots then sit in every per-block state snapshot (1.4 MB each):
+# 17 ms of CPU per empty block, and anvil_mine slowed down with every block. No historical states: nothing here
+# reads state at an old block (eth_call is always at `latest`; the indexer and the audit reader read blocks,
+# receipts and logs, which anvil keeps regardless), and without it anvil writes a snapshot per block into
+# ~/.foundry/anvil/tmp (up to 3,600 of them, 5 GB under prague) and never removes them.
+DEV_HISTORY_FLAGS = ("--hardfork", EVM_VERSION, "--prune-history")
 # anvil writes its whole state (blocks included) on exit and every STATE_INTERVAL_S; a shorter interval makes a
 # busy chain stall on the dump, a SIGKILL loses at most this much of a dev chain's latest blocks.
 STATE_INTERVAL_S = 5
 STARTUP_TIMEOUT_S = 20.0
+# anvil reads and writes its state file at some 10-20 MB/s on a busy 2-core machine (BENCHMARKS.md): starting and
+# stopping a long-lived dev chain are given this much time per MB of state on top of STARTUP_TIMEOUT_S.
+STATE_S_PER_MB = 0.5
 RPC_TIMEOUT_S = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class ChainBackend(ABC):
@@ -103,6 +119,13 @@ def _answers(url: str) -> int | None:
         return None
 
 
+def _complete_json(path: Path) -> bool:
+    """Whether a state file ends as anvil ends one: a save cut short stops in the middle of the JSON."""
+    with path.open("rb") as file:
+        file.seek(max(0, path.stat().st_size - 64))
+        return file.read().rstrip().endswith(b"}")
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -145,12 +168,25 @@ class DevChain(ChainBackend):
     """A managed anvil node on loopback, its state persisted under the data directory.
 
     `start` attaches to a dev chain already running for the same data directory (started by
-    `tradeledger chain start`), or starts one as a child process that `stop` shuts down; anvil writes its
-    state on SIGTERM and every STATE_INTERVAL_S seconds, and loads it again on the next start.
+    `tradeledger chain start`), or starts one as a child process that `stop` shuts down.
 
-    `persist=False` starts a chain that keeps nothing (benchmarks): anvil writes its whole state, every block
-    and receipt, as one JSON file; on a history of 100,000 transactions that is 660 MB every STATE_INTERVAL_S,
-    which takes a core for seconds and holds up the node's answers meanwhile (seen as eth_getLogs stalls).
+    Durability, measured by scripts/bench_devchain.py (figures in BENCHMARKS.md). anvil keeps the whole chain,
+    every block, transaction, receipt and log, and the accounts' state, in memory, and writes all of it as one
+    JSON file on SIGTERM and every STATE_INTERVAL_S: a SIGKILL (or a power loss) loses the blocks since the last
+    save, at most STATE_INTERVAL_S of them plus the save's own duration; the service puts back from its outbox
+    what the node lost. anvil rewrites that file in place, so a kill in the middle of a save leaves a file cut
+    short: the chain therefore starts from `previous_state_file` (the last complete save, moved aside at each
+    start) and anvil writes `state_file`; a save cut short is set aside and the chain starts from the state of
+    its previous start instead, which says so in the log.
+
+    The trade-off that remains: the file grows with every block, empty ones included (a block every 250 ms, see
+    DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it. anvil offers no way to keep
+    blocks, receipts and logs while bounding them: --transaction-block-keeper drops old transactions and
+    receipts (the audit reader needs them), --prune-history and --max-persisted-states only concern historical
+    states (dropped here, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to the file. A week of
+    `make run` left idle is some 2.4 million blocks: `rm -r data` starts afresh.
+
+    `persist=False` starts a chain that keeps nothing (benchmarks).
     """
 
     name = "dev"
@@ -162,6 +198,7 @@ class DevChain(ChainBackend):
         self.persist = persist
         self.chain_dir = data_dir / "chain"
         self.state_file = self.chain_dir / "anvil-state.json"
+        self.previous_state_file = self.chain_dir / "anvil-state.previous.json"
         self.record_file = self.chain_dir / "anvil.json"
         self.log_file = self.chain_dir / "anvil.log"
         self.port = port
@@ -208,7 +245,8 @@ class DevChain(ChainBackend):
             "--gas-price", "0",
             "--base-fee", "0",
             "--disable-min-priority-fee",  # else eth_gasPrice still answers 1 gwei: gas must be free, as on Besu
-            *(("--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)) if self.persist else ()),
+            *(self._persistence() if self.persist else ()),
+            *DEV_HISTORY_FLAGS,
             *DEV_MINING_FLAGS,
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
@@ -220,25 +258,41 @@ class DevChain(ChainBackend):
                 start_new_session=self.detach,
             )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + self._state_timeout(self.previous_state_file)
         while _answers(url) != DEV_CHAIN_ID:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 tail = self.log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
                 raise ChainUnavailableError(
                     f"the dev chain (anvil) did not start: {tail[0]} (log: {self.log_file}; "
-                    f"a corrupt {self.state_file.name} can be moved aside to start afresh)"
+                    f"a corrupt {self.previous_state_file.name} can be moved aside to start afresh)"
                 )
             time.sleep(0.05)
         self._url = url
         self.record_file.write_text(json.dumps({"pid": process.pid, "port": port}))
         self._process = None if self.detach else process
 
+    def _persistence(self) -> tuple[str, ...]:
+        """anvil's options to load the last complete save and to write the next ones beside it."""
+        if self.state_file.exists():
+            if _complete_json(self.state_file):
+                os.replace(self.state_file, self.previous_state_file)
+            else:
+                torn = self.state_file.with_suffix(".torn.json")
+                os.replace(self.state_file, torn)
+                log.warning(
+                    "the dev chain's last save was cut short (kept as %s): it restarts from the state of its "
+                    "previous start, the service puts back from its outbox what the chain lost",
+                    torn,
+                )
+        load = ("--load-state", str(self.previous_state_file)) if self.previous_state_file.exists() else ()
+        return *load, "--dump-state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)
+
     def stop(self) -> None:
         """Stop the anvil this object started (it dumps its state on SIGTERM); leave an attached one alone."""
         if self._process is not None:
             self._terminate(self._process.pid)
-            self._process.wait(timeout=STARTUP_TIMEOUT_S)
+            self._process.wait(timeout=self._state_timeout(self.state_file))
             self._process = None
             self.record_file.unlink(missing_ok=True)
         self._url = None
@@ -249,11 +303,16 @@ class DevChain(ChainBackend):
         if record is None:
             return False
         self._terminate(record.pid)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + self._state_timeout(self.state_file)
         while _pid_alive(record.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.record_file.unlink(missing_ok=True)
         return True
+
+    def _state_timeout(self, state_file: Path) -> float:
+        """How long anvil may take to start from, or to stop by saving, a state file of this size."""
+        size = state_file.stat().st_size if self.persist and state_file.exists() else 0
+        return STARTUP_TIMEOUT_S + STATE_S_PER_MB * size / 2**20
 
     @staticmethod
     def _terminate(pid: int) -> None:
