@@ -6,7 +6,8 @@ every STATE_INTERVAL_S and on SIGTERM. History is made quickly instead of waitin
 adds empty blocks (an idle chain mines one every 250 ms) and batches of Settlement.issue add transactions with
 logs. At each chain length:
 
-- the state file's size, and the save's duration: from SIGTERM to exit, anvil does one full save;
+- the state file's size, and the save's duration: from SIGTERM to exit, anvil does one full save (its CPU time
+  too: on a shared machine the wall time also says how busy the other processes kept the cores);
 - the load's duration: from starting anvil on that file to its first answer, and the history it kept (the
   head, the first block's hash, the first transaction's receipt and its logs by eth_getLogs);
 - how long RPC answers stall while anvil saves: eth_blockNumber polled through two periodic saves (max, p99);
@@ -21,6 +22,7 @@ modest load (one business transaction per second). Prints a table and one JSON l
 from __future__ import annotations
 
 import json
+import resource
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -49,6 +51,7 @@ class Point:
     transactions: int
     state_mb: float
     save_s: float
+    save_cpu_s: float
     load_s: float
     stall_max_ms: float
     stall_p99_ms: float
@@ -63,6 +66,12 @@ def _rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _reaped_cpu_s() -> float:
+    """CPU seconds of this process's children that have exited (anvil, once `stop` has waited for it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _head(rpc: HttpJsonRpc) -> int:
@@ -143,9 +152,11 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
         assert record is not None
         rss = _rss_mib(record.pid)
         head = _head(rpc)
+        cpu_before_save, reaped = process_cpu_s(record.pid), _reaped_cpu_s()
         started = time.perf_counter()
         chain.stop()
         save_s = time.perf_counter() - started
+        save_cpu_s = _reaped_cpu_s() - reaped - cpu_before_save
         state_mb = chain.state_file.stat().st_size / 2**20
         if not points:
             split = _split(chain.state_file)
@@ -160,6 +171,7 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
                 transactions=transactions,
                 state_mb=state_mb,
                 save_s=save_s,
+                save_cpu_s=save_cpu_s,
                 load_s=load_s,
                 stall_max_ms=max(latencies),
                 stall_p99_ms=quantiles(latencies, n=100)[98],
@@ -191,6 +203,7 @@ def extrapolate(points: list[Point], per_block: float, per_tx: float) -> dict[st
             "transactions": txs,
             "state_mb": state_mb,
             "save_s": at(state_mb, "save_s"),
+            "save_cpu_s": at(state_mb, "save_cpu_s"),
             "load_s": at(state_mb, "load_s"),
             "save_share_of_interval": at(state_mb, "save_s") / STATE_INTERVAL_S,
             "rss_mib": at(state_mb, "rss_mib"),
@@ -214,13 +227,13 @@ def main() -> None:
 
     table = figures_table(
         f"dev chain state file (anvil, save every {STATE_INTERVAL_S} s)",
-        "chain", "state MB", "save s", "load s", "RPC stall max / p99 ms", "anvil RSS MiB", "idle CPU",
+        "chain", "state MB", "save s (CPU s)", "load s", "RPC stall max / p99 ms", "anvil RSS MiB", "idle CPU",
     )  # fmt: skip
     for point in points:
         table.add_row(
             f"{point.blocks:,} blocks, {point.transactions:,} tx",
             f"{point.state_mb:,.1f}",
-            f"{point.save_s:.2f}",
+            f"{point.save_s:.2f} ({point.save_cpu_s:.2f})",
             f"{point.load_s:.2f}",
             f"{point.stall_max_ms:,.0f} / {point.stall_p99_ms:,.0f}",
             f"{point.rss_mib:,.0f}",
@@ -230,7 +243,7 @@ def main() -> None:
         table.add_row(
             f"a week {name.replace('_', ' ')} (extrapolated)",
             f"{figures['state_mb']:,.0f}",
-            f"{figures['save_s']:,.1f}",
+            f"{figures['save_s']:,.1f} ({figures['save_cpu_s']:,.1f})",
             f"{figures['load_s']:,.1f}",
             f"save = {figures['save_share_of_interval']:.0%} of the interval",
             f"{figures['rss_mib']:,.0f}",

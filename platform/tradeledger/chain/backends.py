@@ -43,12 +43,15 @@ DEV_BLOCK_TIME_S = 0.25
 DEV_MINING_FLAGS = ("--block-time", str(DEV_BLOCK_TIME_S), "--gas-limit", "300000000")
 # What keeps a long-running dev chain light (scripts/bench_devchain.py, BENCHMARKS.md). The hardfork the contracts
 # are compiled for and the consortium runs: under anvil's default (prague) every block writes its parent's hash
-# into the EIP-2935 history contract, whose 8,191 slots then sit in every per-block state snapshot (1.4 MB each):
-# 17 ms of CPU per empty block, and anvil_mine slowed down with every block. No historical states: nothing here
-# reads state at an old block (eth_call is always at `latest`; the indexer and the audit reader read blocks,
-# receipts and logs, which anvil keeps regardless), and without it anvil writes a snapshot per block into
-# ~/.foundry/anvil/tmp (up to 3,600 of them, 5 GB under prague) and never removes them.
-DEV_HISTORY_FLAGS = ("--hardfork", EVM_VERSION, "--prune-history")
+# into the EIP-2935 history contract, 8,191 more storage slots in every state. anvil keeps a copy of the state
+# per block for calls at old blocks, moves those past 500 to disk and keeps 3,600 of them there, and each copy
+# carries the hash of every block so far: under the defaults its cache in ~/.foundry/anvil/tmp (never removed)
+# held 2.2 GB after 10,000 blocks and 10.8 GB after 40,000 (11 hours idle), and each block took longer to mine.
+# At most 10 on disk, in the data directory (cleared at each start): 7 MB after 10,000 blocks, the same memory
+# (53 MiB), half the CPU. Fewer in memory is worse: --prune-history N and --max-persisted-states 0 grew anvil to
+# 1.8 GB after 10,000 blocks, and --prune-history without N failed one `eth_call` at `latest` in 360 when a new
+# block landed during the call ("block height is 10 but requested was 9").
+DEV_HISTORY_FLAGS = ("--hardfork", EVM_VERSION, "--max-persisted-states", "10")
 # anvil writes its whole state (blocks included) on exit and every STATE_INTERVAL_S; a shorter interval makes a
 # busy chain stall on the dump, a SIGKILL loses at most this much of a dev chain's latest blocks.
 STATE_INTERVAL_S = 5
@@ -56,6 +59,9 @@ STARTUP_TIMEOUT_S = 20.0
 # anvil reads and writes its state file at some 10-20 MB/s on a busy 2-core machine (BENCHMARKS.md): starting and
 # stopping a long-lived dev chain are given this much time per MB of state on top of STARTUP_TIMEOUT_S.
 STATE_S_PER_MB = 0.5
+# Past this size a save takes about as long as the interval between saves (measured: 238 MB, some 10 hours of an
+# idle chain, saved in 4.6 s, RPC answers stalling up to 3 s): the start says so.
+STATE_WARN_MB = 200
 RPC_TIMEOUT_S = 10.0
 
 log = logging.getLogger(__name__)
@@ -183,7 +189,7 @@ class DevChain(ChainBackend):
     DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it. anvil offers no way to keep
     blocks, receipts and logs while bounding them: --transaction-block-keeper drops old transactions and
     receipts (the audit reader needs them), --prune-history and --max-persisted-states only concern historical
-    states (dropped here, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to the file. A week of
+    states (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to the file. A week of
     `make run` left idle is some 2.4 million blocks: `rm -r data` starts afresh.
 
     `persist=False` starts a chain that keeps nothing (benchmarks).
@@ -199,6 +205,7 @@ class DevChain(ChainBackend):
         self.chain_dir = data_dir / "chain"
         self.state_file = self.chain_dir / "anvil-state.json"
         self.previous_state_file = self.chain_dir / "anvil-state.previous.json"
+        self.states_cache = self.chain_dir / "states"  # anvil's per-block states, only for calls at old blocks
         self.record_file = self.chain_dir / "anvil.json"
         self.log_file = self.chain_dir / "anvil.log"
         self.port = port
@@ -236,6 +243,7 @@ class DevChain(ChainBackend):
             return
         self._check_toolchain()
         self.chain_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.states_cache, ignore_errors=True)
         port = self.port or _free_loopback_port()
         command = [
             str(self.anvil),
@@ -247,6 +255,7 @@ class DevChain(ChainBackend):
             "--disable-min-priority-fee",  # else eth_gasPrice still answers 1 gwei: gas must be free, as on Besu
             *(self._persistence() if self.persist else ()),
             *DEV_HISTORY_FLAGS,
+            "--cache-path", str(self.states_cache),
             *DEV_MINING_FLAGS,
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
@@ -285,7 +294,16 @@ class DevChain(ChainBackend):
                     "previous start, the service puts back from its outbox what the chain lost",
                     torn,
                 )
-        load = ("--load-state", str(self.previous_state_file)) if self.previous_state_file.exists() else ()
+        size_mb = self.previous_state_file.stat().st_size / 2**20 if self.previous_state_file.exists() else 0
+        if size_mb > STATE_WARN_MB:
+            log.warning(
+                "the dev chain's state file is %.0f MB: anvil rewrites all of it every %d s and slows down as it "
+                "grows (about 21 MB an hour, idle); `rm -r %s` starts a fresh chain",
+                size_mb,
+                STATE_INTERVAL_S,
+                self.chain_dir.parent,
+            )
+        load = ("--load-state", str(self.previous_state_file)) if size_mb else ()
         return *load, "--dump-state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)
 
     def stop(self) -> None:
