@@ -177,7 +177,8 @@ class TestDevChain:
         """anvil rewrites its file in place: a kill in the middle of a save leaves the first part of the JSON."""
         with DevChain(tmp_path) as chain:
             _send_free_transfer(chain.web3(), 0)
-        with DevChain(tmp_path) as chain:
+        chain = DevChain(tmp_path)
+        with chain:
             _send_free_transfer(chain.web3(), 1)
         saved = chain.state_file.read_bytes()
         chain.state_file.write_bytes(saved[: len(saved) // 2])

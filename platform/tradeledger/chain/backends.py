@@ -59,8 +59,8 @@ STARTUP_TIMEOUT_S = 20.0
 # anvil reads and writes its state file at some 10-20 MB/s on a busy 2-core machine (BENCHMARKS.md): starting and
 # stopping a long-lived dev chain are given this much time per MB of state on top of STARTUP_TIMEOUT_S.
 STATE_S_PER_MB = 0.5
-# Past this size a save takes about as long as the interval between saves (measured: 238 MB, some 10 hours of an
-# idle chain, saved in 4.6 s, RPC answers stalling up to 3 s): the start says so.
+# Past this size (some 10 hours of an idle chain) a save on a busy machine takes about as long as the interval
+# between saves (measured: 238 MB saved in 4.6 s, RPC answers stalling up to 3 s): the start says so.
 STATE_WARN_MB = 200
 RPC_TIMEOUT_S = 10.0
 
@@ -186,11 +186,12 @@ class DevChain(ChainBackend):
     its previous start instead, which says so in the log.
 
     The trade-off that remains: the file grows with every block, empty ones included (a block every 250 ms, see
-    DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it. anvil offers no way to keep
-    blocks, receipts and logs while bounding them: --transaction-block-keeper drops old transactions and
-    receipts (the audit reader needs them), --prune-history and --max-persisted-states only concern historical
-    states (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to the file. A week of
-    `make run` left idle is some 2.4 million blocks: `rm -r data` starts afresh.
+    DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it, as does the CPU anvil spends per
+    block (each block's state copy carries every block hash so far: 16% of a core idle after 80,000 blocks).
+    anvil offers no way to keep blocks, receipts and logs while bounding them: --transaction-block-keeper drops
+    old transactions and receipts (the audit reader needs them), --prune-history and --max-persisted-states
+    only concern historical states (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to
+    the file. A week of `make run` left idle is some 2.4 million blocks, 3.5 GB: `rm -r data` starts afresh.
 
     `persist=False` starts a chain that keeps nothing (benchmarks).
     """
