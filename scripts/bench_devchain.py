@@ -224,9 +224,10 @@ def main() -> None:
     options = parser.parse_args()
     sizes, tx_per_point = ([2_000, 10_000], 500) if options.quick else (options.sizes, options.transactions)
     ran_on = machine()
-    chain = DevChain(Path(tempfile.mkdtemp()))
-    with chain:
-        points, (per_block, per_tx) = measure(chain, sizes, tx_per_point)
+    with tempfile.TemporaryDirectory() as data_dir:  # the state files run to hundreds of MB
+        chain = DevChain(Path(data_dir))
+        with chain:
+            points, (per_block, per_tx) = measure(chain, sizes, tx_per_point)
     week = extrapolate(points, per_block, per_tx)
     if not all(point.history_kept for point in points):
         raise RuntimeError(f"a restart lost history: {points}")
