@@ -17,7 +17,7 @@ help:
 	@echo "make chaos      the long chaos drill: ROUNDS=20 rounds of kill -9 during writes (SEED=..., DATABASE=postgresql)"
 	@echo "make lint       ruff and mypy"
 	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
-	@echo "make bench      full-size benchmarks (write path, API, indexer, reconciliation, statements) vs targets"
+	@echo "make bench      full-size benchmarks (write path, API, indexer, reconciliation, statements, dev chain) vs targets"
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -70,6 +70,7 @@ bench: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python scripts/bench_indexer.py --json out/bench/indexer.json
 	$(BIN)/python scripts/bench_reconcile.py --json out/bench/reconcile.json
 	$(BIN)/python scripts/bench_statements.py --json out/bench/statements.json
+	$(BIN)/python scripts/bench_devchain.py --json out/bench/devchain.json
 	$(BIN)/python scripts/bench_report.py out/bench
 
 contracts: $(BIN)/.installed node_modules/.installed

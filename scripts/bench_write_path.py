@@ -9,6 +9,8 @@ Settlement.issue by the settlement agent to a bank:
   signing, outbox row, broadcast: the manager groups concurrent submissions), with the receipt watch and the
   confirmer running as in the service; timed until the last one is mined (as the raw ceiling) and until every
   outbox row is recorded as mined;
+- the transaction manager again with SQLite at synchronous=NORMAL instead of the service's FULL: submissions per
+  second and the p50/p99 of one submission (its outbox row committed) side by side, what durability costs;
 - naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other.
 
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import quantiles
 
 from benchkit import arguments, figures_table, machine, process_cpu_s, report
 from web3 import Web3
@@ -34,10 +37,12 @@ from tradeledger.chain.devnet import AGENT, BANK, deploy_scenario, make_manager
 from tradeledger.chain.rpc import HttpJsonRpc
 from tradeledger.chain.signing import LegacySigner
 from tradeledger.chain.txmanager import ContractCall
+from tradeledger.store.db import SQLITE_SYNCHRONOUS, SqliteSynchronous
 from tradeledger.store.models import TxState
 
 RAW_BATCH = 200
 MINED_TIMEOUT_S = 300
+SYNCHRONOUS_LEVELS: tuple[SqliteSynchronous, ...] = ("FULL", "NORMAL")
 
 
 @dataclass
@@ -95,24 +100,45 @@ def raw_ceiling(meter: Meter, url: str, settlement: str, count: int) -> Run:
     return meter.measure(count, send)
 
 
-def through_manager(meter: Meter, url: str, settlement: str, count: int, clients: int) -> tuple[Run, float]:
-    """The manager's rate until the chain has mined every call, and until the outbox records them all."""
-    manager = make_manager(f"sqlite:///{tempfile.mkdtemp()}/bench.db", url)
+@dataclass
+class Managed:
+    """The transaction manager's figures at one SQLite synchronous level."""
+
+    mined: Run
+    recorded_tx_s: float
+    submit_s: float  # submissions (outbox rows committed) per second
+    submit_ms: tuple[float, float]  # p50, p99 of one submission, as a client waits for it
+
+
+def through_manager(
+    meter: Meter, url: str, settlement: str, count: int, clients: int, synchronous: SqliteSynchronous, offset: int
+) -> Managed:
+    """The manager's rate until the chain has mined every call and until the outbox records them all, and how
+    long each submission (its outbox row committed at `synchronous`) kept its client waiting."""
+    manager = make_manager(f"sqlite:///{tempfile.mkdtemp()}/bench.db", url, sqlite_synchronous=synchronous)
     manager.start()
     start_nonce = int(manager.rpc.call("eth_getTransactionCount", [AGENT.address, "pending"]), 16)
     ids: list[str] = []
+    waits: list[float] = []
+    submitted = 0.0
 
     def client(index: int) -> list[str]:
-        return [
-            manager.submit(
-                ContractCall("Settlement", settlement, "issue", _issue_args(2 * 10**6 + i), AGENT.address)
-            ).id
-            for i in range(index, count, clients)
-        ]
+        chunk = []
+        for i in range(index, count, clients):
+            sent = time.perf_counter()
+            chunk.append(
+                manager.submit(
+                    ContractCall("Settlement", settlement, "issue", _issue_args(offset + i), AGENT.address)
+                ).id
+            )
+            waits.append(time.perf_counter() - sent)
+        return chunk
 
     def submit_all() -> None:
+        nonlocal submitted
         with ThreadPoolExecutor(clients) as pool:
             ids.extend(tx_id for chunk in pool.map(client, range(clients)) for tx_id in chunk)
+        submitted = time.perf_counter()
         _wait_for_nonce(manager.rpc, AGENT.address, start_nonce + count)
 
     started = time.perf_counter()
@@ -127,7 +153,8 @@ def through_manager(meter: Meter, url: str, settlement: str, count: int, clients
     states = {manager.get(tx_id).state for tx_id in ids}
     if len(ids) != count or states != {TxState.MINED}:
         raise RuntimeError(f"transaction manager: {len(ids)} of {count} submitted, states {states}")
-    return mined, recorded_tx_s
+    cuts = quantiles(waits, n=100)
+    return Managed(mined, recorded_tx_s, count / (submitted - started), (1000 * cuts[49], 1000 * cuts[98]))
 
 
 def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
@@ -138,7 +165,7 @@ def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
 
     def one_by_one() -> None:
         for i in range(count):
-            tx_hash = contract.functions.issue(*_issue_args(3 * 10**6 + i)).transact(
+            tx_hash = contract.functions.issue(*_issue_args(4 * 10**6 + i)).transact(
                 {"from": AGENT.address, "gasPrice": 0}
             )
             if w3.eth.wait_for_transaction_receipt(tx_hash)["status"] != 1:
@@ -163,9 +190,13 @@ def main() -> None:
         settlement = deployed.addresses["Settlement"]
         meter = Meter(chain)
         raw = raw_ceiling(meter, deployed.url, settlement, count)
-        managed, recorded_tx_s = through_manager(meter, deployed.url, settlement, count, clients)
+        levels = {
+            level: through_manager(meter, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
+            for n, level in enumerate(SYNCHRONOUS_LEVELS)
+        }
         web3_naive = naive(meter, chain.web3(), settlement, naive_count)
 
+    managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
     results: dict[str, object] = {
         "raw_ceiling_tx_s": raw.tx_s,
         "transaction_manager_tx_s": managed.tx_s,
@@ -180,6 +211,15 @@ def main() -> None:
         "bench_cpu_us_per_tx": {
             "raw_ceiling": 1e6 * raw.bench_cpu_s / count,
             "transaction_manager": 1e6 * managed.bench_cpu_s / count,
+        },
+        "sqlite_synchronous": {
+            level: {
+                "submit_s": figures.submit_s,
+                "submit_p50_ms": figures.submit_ms[0],
+                "submit_p99_ms": figures.submit_ms[1],
+                "mined_tx_s": figures.mined.tx_s,
+            }
+            for level, figures in levels.items()
         },
         "count": count,
         "naive_count": naive_count,
@@ -207,6 +247,15 @@ def main() -> None:
         f"{1e6 * managed.bench_cpu_s / count:,.0f}",
     )
     table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
+    for level, figures in levels.items():
+        service = " (the service's)" if level == SQLITE_SYNCHRONOUS else ""
+        table.add_row(
+            f"manager submissions, SQLite synchronous={level}{service} "
+            f"(p50 {figures.submit_ms[0]:,.1f} ms, p99 {figures.submit_ms[1]:,.1f} ms)",
+            f"{figures.submit_s:,.0f}",
+            "",
+            "",
+        )
     table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
     table.add_row("manager / raw (target ≥ 80%)", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")

@@ -19,6 +19,7 @@ BENCHMARKS = {  # script -> the JSON file `make bench` has it write
     "bench_reconcile.py": "reconcile",
     "bench_statements.py": "statements",
     "bench_indexer.py": "indexer",
+    "bench_devchain.py": "devchain",
 }
 
 
@@ -48,6 +49,9 @@ def test_write_path_quick(results: Path) -> None:
     figures = _run("bench_write_path.py", results)
     assert all(float(figures[key]) > 0 for key in ("raw_ceiling_tx_s", "transaction_manager_tx_s", "naive_web3_tx_s"))  # type: ignore[arg-type]
     assert figures["count"] == 200, figures
+    levels = figures["sqlite_synchronous"]
+    assert isinstance(levels, dict) and set(levels) == {"FULL", "NORMAL"}, figures
+    assert all(level["submit_s"] > 0 and level["submit_p99_ms"] >= level["submit_p50_ms"] for level in levels.values())
 
 
 @pytest.mark.slow
@@ -81,6 +85,17 @@ def test_indexer_quick(results: Path) -> None:
     assert figures.get("postgresql") or figures["postgresql_skipped"], figures
 
 
+@pytest.mark.slow
+def test_devchain_quick(results: Path) -> None:
+    """The script itself fails unless every restart kept the head, block 1, the first receipt and its logs."""
+    figures = _run("bench_devchain.py", results)
+    points = figures["points"]
+    assert isinstance(points, list) and len(points) == 2 and all(point["history_kept"] for point in points), figures
+    assert points[1]["state_mb"] > points[0]["state_mb"] > 0, figures
+    week = figures["week"]
+    assert isinstance(week, dict) and week["modest_load"]["state_mb"] > week["idle"]["state_mb"] > 0, figures
+
+
 def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> None:
     report = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench_report.py"), str(results), "--markdown"],
@@ -88,5 +103,5 @@ def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> N
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
     targets = json.loads((results / "results.json").read_text())["targets"]
-    assert len(targets) == 10 and all(row["measured"] is not None for row in targets), targets
+    assert len(targets) == 12 and all(row["measured"] is not None for row in targets), targets
     assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -13,16 +17,31 @@ from web3 import Web3
 
 from tradeledger.chain.backends import (
     ANVIL_BINARY,
+    DEV_BLOCK_TIME_S,
     DEV_CHAIN_ID,
+    STATE_INTERVAL_S,
     DevChain,
     MemoryChain,
     UrlChain,
     open_backend,
 )
+from tradeledger.chain.devnet import deploy_scenario
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 
 SENDER = Account.from_key(Web3.keccak(text="tradeledger-test:backends"))
 BURN = "0x000000000000000000000000000000000000dEaD"
+
+
+def _saved_head(state_file: Path, at_least: int) -> int:
+    """The head of the first complete save that holds block `at_least` (a save in progress does not parse)."""
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            head = int(json.loads(state_file.read_bytes())["best_block_number"])
+            if head >= at_least:
+                return head
+        assert time.monotonic() < deadline, f"no save holds block {at_least}"
+        time.sleep(0.05)
 
 
 def _send_free_transfer(w3: Web3, nonce: int) -> None:
@@ -118,9 +137,56 @@ class TestDevChain:
 
     def test_corrupt_state_fails_with_the_log_location(self, tmp_path: Path) -> None:
         (tmp_path / "chain").mkdir()
-        (tmp_path / "chain" / "anvil-state.json").write_text("{not json")
+        (tmp_path / "chain" / "anvil-state.json").write_text("{not json}")
         with pytest.raises(ChainUnavailableError, match="did not start"):
             DevChain(tmp_path).start()
+
+    def test_a_chain_killed_with_sigkill_restarts_from_its_last_save(self, tmp_path: Path) -> None:
+        """The contracts, the transactions, their receipts and logs, and the blocks up to the last save come
+        back with the same hashes; what was lost is at most the blocks of one save interval."""
+        chain = DevChain(tmp_path)
+        chain.start()
+        try:
+            deployed = deploy_scenario(chain)
+            w3 = chain.web3()
+            _send_free_transfer(w3, 0)
+            saved = _saved_head(chain.state_file, at_least=w3.eth.block_number)
+            saved_hash = w3.eth.get_block(saved)["hash"]
+            head_at_kill = w3.eth.block_number
+            record = chain.running()
+            assert record is not None
+            os.kill(record.pid, signal.SIGKILL)
+        finally:
+            chain.stop()
+        assert head_at_kill - saved <= STATE_INTERVAL_S / DEV_BLOCK_TIME_S, "killed later than the save found"
+        with DevChain(tmp_path) as restarted:
+            w3 = restarted.web3()
+            assert w3.eth.block_number >= saved
+            assert w3.eth.get_block(saved)["hash"] == saved_hash
+            assert w3.eth.get_transaction_count(SENDER.address) == 1
+            settlement = Web3.to_checksum_address(deployed.addresses["Settlement"])
+            assert len(w3.eth.get_code(settlement)) > 0
+            membership = Web3.to_checksum_address(deployed.addresses["Membership"])
+            logs = w3.eth.get_logs({"fromBlock": 0, "toBlock": saved, "address": membership})
+            assert logs and all(w3.eth.get_transaction_receipt(log["transactionHash"])["status"] == 1 for log in logs)
+            _send_free_transfer(w3, 1)
+
+    def test_a_save_cut_short_restarts_from_the_previous_start(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """anvil rewrites its file in place: a kill in the middle of a save leaves the first part of the JSON."""
+        with DevChain(tmp_path) as chain:
+            _send_free_transfer(chain.web3(), 0)
+        chain = DevChain(tmp_path)
+        with chain:
+            _send_free_transfer(chain.web3(), 1)
+        saved = chain.state_file.read_bytes()
+        chain.state_file.write_bytes(saved[: len(saved) // 2])
+        with caplog.at_level(logging.WARNING), DevChain(tmp_path) as restarted:
+            assert restarted.web3().eth.get_transaction_count(SENDER.address) == 1
+            _send_free_transfer(restarted.web3(), 1)
+        assert "cut short" in caplog.text
+        assert (tmp_path / "chain" / "anvil-state.torn.json").stat().st_size == len(saved) // 2
 
 
 class TestMemoryChain:

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.providers.base import BaseProvider
 
+from tradeledger.chain.compiler import EVM_VERSION
 from tradeledger.chain.poa import poa_web3
 from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
@@ -40,11 +41,29 @@ DEV_CHAIN_ID = 1337
 # left thousands of transactions in its pool unmined, and batches of 200 made it stop answering altogether.
 # Why not 100 ms: every block, empty ones too, stays in the state file anvil rewrites every few seconds, about
 # 1.5 KB each: 60 MB an hour of an idle `make run` at 100 ms, 24 MB at 250 ms.
-DEV_MINING_FLAGS = ("--block-time", "0.25", "--gas-limit", "300000000")
+DEV_BLOCK_TIME_S = 0.25
+DEV_MINING_FLAGS = ("--block-time", str(DEV_BLOCK_TIME_S), "--gas-limit", "300000000")
+# What keeps a long-running dev chain light (scripts/bench_devchain.py, BENCHMARKS.md). The hardfork the contracts
+# are compiled for and the consortium runs: under anvil's default (prague) every block writes its parent's hash
+# into the EIP-2935 history contract, 8,191 more storage slots in every state. anvil keeps a copy of the state
+# per block for calls at old blocks, moves those past 500 to disk and keeps 3,600 of them there, and each copy
+# carries the hash of every block so far: under the defaults its cache in ~/.foundry/anvil/tmp (never removed)
+# held 2.2 GB after 10,000 blocks and 10.8 GB after 40,000 (11 hours idle), and each block took longer to mine.
+# At most 10 on disk, in the data directory (cleared at each start): 7 MB after 10,000 blocks, the same memory
+# (53 MiB), half the CPU. Fewer in memory is worse: --prune-history N and --max-persisted-states 0 grew anvil to
+# 1.8 GB after 10,000 blocks, and --prune-history without N failed one `eth_call` at `latest` in 360 when a new
+# block landed during the call ("block height is 10 but requested was 9").
+DEV_HISTORY_FLAGS = ("--hardfork", EVM_VERSION, "--max-persisted-states", "10")
 # anvil writes its whole state (blocks included) on exit and every STATE_INTERVAL_S; a shorter interval makes a
 # busy chain stall on the dump, a SIGKILL loses at most this much of a dev chain's latest blocks.
 STATE_INTERVAL_S = 5
 STARTUP_TIMEOUT_S = 20.0
+# anvil loaded 238 MB of state in 7.8 s and saved it in 4.6 s on a busy 2-core machine (BENCHMARKS.md): starting
+# and stopping a long-lived dev chain are given this much time per MB of state on top of STARTUP_TIMEOUT_S.
+STATE_S_PER_MB = 0.5
+# Past this size (some 10 hours of an idle chain) a save on a busy machine takes about as long as the interval
+# between saves (measured: 238 MB saved in 4.6 s, RPC answers stalling up to 3 s): the start says so.
+STATE_WARN_MB = 200
 RPC_TIMEOUT_S = 10.0
 
 
@@ -111,6 +130,13 @@ def _answers(url: str) -> int | None:
         return None
 
 
+def _complete_json(path: Path) -> bool:
+    """Whether a state file ends as anvil ends one: a save cut short stops in the middle of the JSON."""
+    with path.open("rb") as file:
+        file.seek(max(0, path.stat().st_size - 64))
+        return file.read().rstrip().endswith(b"}")
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -153,12 +179,26 @@ class DevChain(ChainBackend):
     """A managed anvil node on loopback, its state persisted under the data directory.
 
     `start` attaches to a dev chain already running for the same data directory (started by
-    `tradeledger chain start`), or starts one as a child process that `stop` shuts down; anvil writes its
-    state on SIGTERM and every STATE_INTERVAL_S seconds, and loads it again on the next start.
+    `tradeledger chain start`), or starts one as a child process that `stop` shuts down.
 
-    `persist=False` starts a chain that keeps nothing (benchmarks): anvil writes its whole state, every block
-    and receipt, as one JSON file; on a history of 100,000 transactions that is 660 MB every STATE_INTERVAL_S,
-    which takes a core for seconds and holds up the node's answers meanwhile (seen as eth_getLogs stalls).
+    Durability, measured by scripts/bench_devchain.py (figures in BENCHMARKS.md). anvil keeps the whole chain,
+    every block, transaction, receipt and log, and the accounts' state, in memory, and writes all of it as one
+    JSON file on SIGTERM and every STATE_INTERVAL_S: a SIGKILL (or a power loss) loses the blocks since the last
+    save, at most STATE_INTERVAL_S of them plus the save's own duration; the service puts back from its outbox
+    what the node lost. anvil rewrites that file in place, so a kill in the middle of a save leaves a file cut
+    short: the chain therefore starts from `previous_state_file` (the last complete save, moved aside at each
+    start) and anvil writes `state_file`; a save cut short is set aside and the chain starts from the state of
+    its previous start instead, which says so in the log.
+
+    The trade-off that remains: the file grows with every block, empty ones included (a block every 250 ms, see
+    DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it, as does the CPU anvil spends per
+    block (each block's state copy carries every block hash so far: 16% of a core idle after 80,000 blocks).
+    anvil offers no way to keep blocks, receipts and logs while bounding them: --transaction-block-keeper drops
+    old transactions and receipts (the audit reader needs them), --prune-history and --max-persisted-states
+    only concern historical states (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to
+    the file. A week of `make run` left idle is some 2.4 million blocks, 3.5 GB: `rm -r data` starts afresh.
+
+    `persist=False` starts a chain that keeps nothing (benchmarks).
     """
 
     name = "dev"
@@ -170,6 +210,8 @@ class DevChain(ChainBackend):
         self.persist = persist
         self.chain_dir = data_dir / "chain"
         self.state_file = self.chain_dir / "anvil-state.json"
+        self.previous_state_file = self.chain_dir / "anvil-state.previous.json"
+        self.states_cache = self.chain_dir / "states"  # anvil's per-block states, only for calls at old blocks
         self.record_file = self.chain_dir / "anvil.json"
         self.log_file = self.chain_dir / "anvil.log"
         self.port = port
@@ -207,6 +249,7 @@ class DevChain(ChainBackend):
             return
         self._check_toolchain()
         self.chain_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.states_cache, ignore_errors=True)
         port = self.port or _free_loopback_port()
         command = [
             str(self.anvil),
@@ -216,7 +259,9 @@ class DevChain(ChainBackend):
             "--gas-price", "0",
             "--base-fee", "0",
             "--disable-min-priority-fee",  # else eth_gasPrice still answers 1 gwei: gas must be free, as on Besu
-            *(("--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)) if self.persist else ()),
+            *(self._persistence() if self.persist else ()),
+            *DEV_HISTORY_FLAGS,
+            "--cache-path", str(self.states_cache),
             *DEV_MINING_FLAGS,
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
@@ -228,14 +273,14 @@ class DevChain(ChainBackend):
                 start_new_session=self.detach,
             )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + self._state_timeout(self.previous_state_file)
         while _answers(url) != DEV_CHAIN_ID:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 tail = self.log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
                 raise ChainUnavailableError(
                     f"the dev chain (anvil) did not start: {tail[0]} (log: {self.log_file}; "
-                    f"a corrupt {self.state_file.name} can be moved aside to start afresh)"
+                    f"a corrupt {self.previous_state_file.name} can be moved aside to start afresh)"
                 )
             time.sleep(0.05)
         self._url = url
@@ -255,11 +300,36 @@ class DevChain(ChainBackend):
         self.start()
         return True
 
+    def _persistence(self) -> tuple[str, ...]:
+        """anvil's options to load the last complete save and to write the next ones beside it."""
+        if self.state_file.exists():
+            if _complete_json(self.state_file):
+                os.replace(self.state_file, self.previous_state_file)
+            else:
+                torn = self.state_file.with_suffix(".torn.json")
+                os.replace(self.state_file, torn)
+                log.warning(
+                    "the dev chain's last save was cut short (kept as %s): it restarts from the state of its "
+                    "previous start, the service puts back from its outbox what the chain lost",
+                    torn,
+                )
+        size_mb = self.previous_state_file.stat().st_size / 2**20 if self.previous_state_file.exists() else 0
+        if size_mb > STATE_WARN_MB:
+            log.warning(
+                "the dev chain's state file is %.0f MB: anvil rewrites all of it every %d s and slows down as it "
+                "grows (about 21 MB an hour, idle); `rm -r %s` starts a fresh chain",
+                size_mb,
+                STATE_INTERVAL_S,
+                self.chain_dir.parent,
+            )
+        load = ("--load-state", str(self.previous_state_file)) if size_mb else ()
+        return *load, "--dump-state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)
+
     def stop(self) -> None:
         """Stop the anvil this object started (it dumps its state on SIGTERM); leave an attached one alone."""
         if self._process is not None:
             self._terminate(self._process.pid)
-            self._process.wait(timeout=STARTUP_TIMEOUT_S)
+            self._process.wait(timeout=self._state_timeout(self.state_file))
             self._process = None
             self.record_file.unlink(missing_ok=True)
         self._url = None
@@ -270,11 +340,16 @@ class DevChain(ChainBackend):
         if record is None:
             return False
         self._terminate(record.pid)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + self._state_timeout(self.state_file)
         while _pid_alive(record.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.record_file.unlink(missing_ok=True)
         return True
+
+    def _state_timeout(self, state_file: Path) -> float:
+        """How long anvil may take to start from, or to stop by saving, a state file of this size."""
+        size = state_file.stat().st_size if self.persist and state_file.exists() else 0
+        return STARTUP_TIMEOUT_S + STATE_S_PER_MB * size / 2**20
 
     @staticmethod
     def _terminate(pid: int) -> None:

@@ -19,7 +19,7 @@ from tradeledger.chain.deployment import deploy_platform
 from tradeledger.chain.keys import dev_account
 from tradeledger.chain.rpc import HttpJsonRpc
 from tradeledger.chain.txmanager import ContractCall, KeyRing, TransactionManager
-from tradeledger.store.db import make_engine, migrate, session_factory
+from tradeledger.store.db import SQLITE_SYNCHRONOUS, SqliteSynchronous, make_engine, migrate, session_factory
 
 OPERATOR, AGENT, BANK = dev_account(0), dev_account(1), dev_account(2)
 RECEIPT_TIMEOUT_S = 30
@@ -75,9 +75,10 @@ def make_manager(
     *,
     resend_after: timedelta = timedelta(seconds=15),
     held_after: timedelta = timedelta(seconds=3),
+    sqlite_synchronous: SqliteSynchronous = SQLITE_SYNCHRONOUS,
 ) -> TransactionManager:
     """A transaction manager on its own migrated database, hosting OPERATOR, AGENT and BANK."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, sqlite_synchronous=sqlite_synchronous)
     migrate(engine)
     rpc = HttpJsonRpc(rpc_url)
     chain_id = int(rpc.call("eth_chainId", []), 16)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from alembic import command
@@ -28,17 +28,30 @@ def database_url(configured: str | None, data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'tradeledger.db').resolve()}"
 
 
-def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
-    # WAL lets readers proceed while one writer commits; the busy timeout queues writers (several service
-    # processes may share the file) instead of failing them; foreign keys are off by default in SQLite.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-    # pysqlite's own transaction handling defers BEGIN; we issue it ourselves (see _begin_sqlite).
-    dbapi_connection.isolation_level = None
+SqliteSynchronous = Literal["FULL", "NORMAL"]
+
+# Durable before acknowledged: a 2xx means the outbox row is on disk. In WAL mode, synchronous=NORMAL fsyncs the
+# log only at checkpoints, so a commit survives a crash of the process but not a power loss or a kernel panic:
+# the last commits before one vanish although their requests were answered. FULL fsyncs the log at every commit.
+# (EXTRA adds an fsync of the directory after a rollback journal is deleted: nothing in WAL mode.) Its cost is
+# measured by `make bench` (scripts/bench_write_path.py, NORMAL and FULL side by side); NORMAL is only for that.
+SQLITE_SYNCHRONOUS: SqliteSynchronous = "FULL"
+
+
+def _tune_sqlite(synchronous: SqliteSynchronous) -> Callable[[Any, Any], None]:
+    def tune(dbapi_connection: Any, _: Any) -> None:
+        # WAL lets readers proceed while one writer commits; the busy timeout queues writers (several service
+        # processes may share the file) instead of failing them; foreign keys are off by default in SQLite.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        # pysqlite's own transaction handling defers BEGIN; we issue it ourselves (see _begin_sqlite).
+        dbapi_connection.isolation_level = None
+
+    return tune
 
 
 # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms)
@@ -60,14 +73,18 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, tuned for concurrent service processes."""
+def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNCHRONOUS) -> Engine:
+    """An engine for `url`, tuned for concurrent service processes.
+
+    PostgreSQL keeps its durable defaults: synchronous_commit stays on and every table is logged (a test checks
+    both), so a commit has reached the WAL on disk before the service answers.
+    """
     try:
         if url.startswith("sqlite"):
             # a connection per concurrent request thread and background loop: waiting for a pooled
             # connection was a tenth of an API request's time under load
             engine = create_engine(url, connect_args={"timeout": 30}, pool_size=16, max_overflow=48)
-            event.listen(engine, "connect", _tune_sqlite)
+            event.listen(engine, "connect", _tune_sqlite(sqlite_synchronous))
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
             return engine
