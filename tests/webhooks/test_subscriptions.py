@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.api.conftest import OUTSIDER, TRADER, problem
+from tests.idempotency import age_incomplete_records, refused_completion
 from tests.members import Consortium
 from tests.webhooks.conftest import subscribe
 from tradeledger.codec import InvalidValueError
@@ -89,6 +90,22 @@ class TestAccess:
         assert first.json() == again.json()  # one subscription, one secret
         changed = trader.post("/v1/webhooks/subscriptions", json={"url": HOOK + "2"}, headers=headers)
         assert changed.status_code == 422
+
+    def test_a_subscription_whose_answer_was_lost_is_made_once_and_keeps_its_secret(self, started: Consortium) -> None:
+        """The answer commits with the subscription: after a failed completion the retry gets the same secret."""
+        trader = started.client("trader")
+        before = len(trader.get("/v1/webhooks/subscriptions", params={"limit": 200}).json()["items"])
+        headers = _key()
+        with refused_completion(started.platform):
+            first = trader.post("/v1/webhooks/subscriptions", json={"url": HOOK + "lost"}, headers=headers)
+        assert first.status_code == 503, first.text
+        age_incomplete_records(started.platform.sessions)
+        retry = trader.post("/v1/webhooks/subscriptions", json={"url": HOOK + "lost"}, headers=headers)
+        assert retry.status_code == 201, retry.text
+        assert retry.json()["secret"].startswith("whsec_")
+        assert retry.headers["location"] == f"/v1/webhooks/subscriptions/{retry.json()['subscription']['id']}"
+        after = trader.get("/v1/webhooks/subscriptions", params={"limit": 200}).json()["items"]
+        assert len(after) == before + 1
 
 
 class TestValidation:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.runtime import Platform
@@ -39,9 +39,11 @@ def create_subscription(
     url = service.check_url(body.url, platform.settings.webhook_allow_loopback)  # may resolve: before the transaction
     with platform.transaction() as db:
         row, secret = service.create(db, principal.member, principal.kind, body, url, _known_types(platform))
-        view = SubscriptionView.of(row)
-    response.headers["Location"] = f"/v1/webhooks/subscriptions/{view.id}"
-    return CreatedSubscription(subscription=view, secret=secret)
+        created = CreatedSubscription(subscription=SubscriptionView.of(row), secret=secret)
+        location = f"/v1/webhooks/subscriptions/{created.subscription.id}"
+        answer_with(db, created, 201, location)  # the secret survives a crash before the answer: sealed in the record
+    response.headers["Location"] = location
+    return created
 
 
 @router.get("/subscriptions", responses=ERROR_RESPONSES)
@@ -69,7 +71,9 @@ def pause_subscription(
 ) -> SubscriptionView:
     """Stop queueing and sending until resumed; what was queued waits, in order."""
     with platform.transaction() as db:
-        return SubscriptionView.of(service.pause(db, principal.member, subscription_id))
+        view = SubscriptionView.of(service.pause(db, principal.member, subscription_id))
+        answer_with(db, view)
+    return view
 
 
 @router.post("/subscriptions/{subscription_id}/resume", responses=RESPONSES)
@@ -78,7 +82,9 @@ def resume_subscription(
 ) -> SubscriptionView:
     """Send again: events queued meanwhile follow in order; dead letters are retried first."""
     with platform.transaction() as db:
-        return SubscriptionView.of(service.resume(db, principal.member, subscription_id))
+        view = SubscriptionView.of(service.resume(db, principal.member, subscription_id))
+        answer_with(db, view)
+    return view
 
 
 @router.post("/subscriptions/{subscription_id}/replay", responses=RESPONSES)
@@ -88,7 +94,9 @@ def replay_subscription(
     """Deliver again every event after an event feed `cursor` (under new message ids), instead of what is queued."""
     cursor = None if body.cursor is None else int(body.cursor)
     with platform.transaction() as db:
-        return SubscriptionView.of(service.replay(db, principal.member, subscription_id, cursor))
+        view = SubscriptionView.of(service.replay(db, principal.member, subscription_id, cursor))
+        answer_with(db, view)
+    return view
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, responses=RESPONSES)
