@@ -100,8 +100,8 @@ def balance_before(db: Session, *, account: str, currency: str, before: datetime
 
 def frontiers(
     db: Session, *, chain_id: int, account: str, currency: str, counterparty: str, cut: datetime
-) -> Iterator[HistoryFrontier]:
-    """The account's saved history frontiers at or before `cut`, latest first."""
+) -> list[HistoryFrontier]:
+    """The account's last saved history frontiers at or before `cut`, latest first."""
     query = select(HistoryFrontier).where(
         HistoryFrontier.chain_id == chain_id,
         HistoryFrontier.account == account,
@@ -109,7 +109,7 @@ def frontiers(
         HistoryFrontier.currency == currency,
         HistoryFrontier.cut <= cut,
     )
-    return iter(db.scalars(query.order_by(HistoryFrontier.cut.desc()).limit(8)))
+    return list(db.scalars(query.order_by(HistoryFrontier.cut.desc()).limit(8)))
 
 
 def save_frontier(db: Session, frontier: HistoryFrontier) -> None:
