@@ -7,6 +7,11 @@ the difference is what streaming costs). tracemalloc would slow the run down sev
 not used. CPU seconds are reported next to wall seconds because on a shared machine the wall clock also
 measures the neighbours (the load average is printed too).
 
+Then "one day's statement of an account with N earlier postings", N growing by 10x (1,000 to 1,000,000;
+--quick: to 10,000), through the service on a fresh SQLite database: the first statement (the day before,
+with no frontier saved: it reads the whole history) and the next day's (resumed from the frontier the first
+one saved: it reads that day only).
+
     .venv/bin/python scripts/bench_statements.py            # 1,000,000 entries
     .venv/bin/python scripts/bench_statements.py --quick    # 20,000 entries (CI)
 
@@ -27,6 +32,10 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -37,6 +46,9 @@ COUNTERPARTIES = [f"0x{i:040x}" for i in range(2, 10)]
 KINDS = ["LC_HONOUR", "FINANCING_DISBURSE", "FINANCING_REPAY", "FEE", "SETTLEMENT"]
 DAY = date(2026, 3, 2)
 ENTRIES_PER_BLOCK = 8
+HISTORY_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+HISTORY_DAYS = 30  # the earlier postings are spread over the days before DAY
+DAY_POSTINGS = 200  # the postings of DAY itself
 
 
 def synthetic_entries(count: int) -> Iterator[object]:
@@ -105,6 +117,88 @@ def worker(count: int, out_path: str, baseline: bool, merkle: bool) -> dict[str,
     return result
 
 
+def history_run(earlier: int, folder: Path) -> dict[str, object]:
+    """`earlier` postings of ACCOUNT over the HISTORY_DAYS before DAY and DAY_POSTINGS on DAY in a fresh SQLite
+    read model; the seconds of the statement of the day before DAY (no frontier yet) and then of DAY's."""
+    from reconciliation.formats import StatementFormat
+    from reconciliation.statements import Period
+    from tradeledger.settlements.models import LedgerPosting, PostingKind
+    from tradeledger.statements.service import StatementSpec, write_file
+    from tradeledger.store.base import table_of
+    from tradeledger.store.db import make_engine, migrate, session_factory, transaction
+
+    engine = make_engine(f"sqlite:///{folder / 'history.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    day_start = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC)
+    first = day_start - timedelta(days=HISTORY_DAYS)
+    total = earlier + DAY_POSTINGS
+    blocks = total // ENTRIES_PER_BLOCK + 1
+    step = (day_start - first) / max(1, earlier // ENTRIES_PER_BLOCK + 1)
+    day_step = timedelta(days=1) / (DAY_POSTINGS // ENTRIES_PER_BLOCK + 1)
+    postings = table_of(LedgerPosting)
+    t0 = time.perf_counter()
+    for chunk in range(0, total, 20_000):
+        rows = []
+        for i in range(chunk, min(total, chunk + 20_000)):
+            block, log = divmod(i, ENTRIES_PER_BLOCK)
+            at = first + step * block if i < earlier else day_start + day_step * ((i - earlier) // ENTRIES_PER_BLOCK)
+            other = COUNTERPARTIES[i % len(COUNTERPARTIES)]
+            rows.append(
+                {
+                    "entry_id": i + 1,
+                    "debit_account": other if i % 3 else ACCOUNT,
+                    "credit_account": ACCOUNT if i % 3 else other,
+                    "currency": "USD",
+                    "amount": 1 + (i * 7919) % 10_000_000,
+                    "kind": PostingKind.TRANSFER,
+                    "reference": "0x" + hashlib.sha256(b"r%d" % i).hexdigest(),
+                    "block_hash": "0x" + hashlib.sha256(b"b%d" % block).hexdigest(),
+                    "tx_index": 0,
+                    "block_number": block + 1,
+                    "tx_hash": "0x" + hashlib.sha256(b"t%d" % block).hexdigest(),
+                    "log_index": log,
+                    "block_timestamp": at,
+                }
+            )
+        with transaction(sessions) as db:
+            db.execute(postings.insert(), rows)
+    loaded = time.perf_counter() - t0
+    seconds = []
+    for day in (DAY - timedelta(days=1), DAY):
+        spec = StatementSpec(ACCOUNT, "USD", Period.business_day(day), StatementFormat.CAMT053, None)
+        t0 = time.perf_counter()
+        with transaction(sessions) as db:
+            write_file(db, spec, 31337, folder / "files", ACCOUNT)
+        seconds.append(round(time.perf_counter() - t0, 3))
+    engine.dispose()
+    return {
+        "earlier_postings": earlier,
+        "day_postings": DAY_POSTINGS,
+        "blocks": blocks,
+        "load_s": round(loaded, 1),
+        "first_statement_s": seconds[0],
+        "next_day_s": seconds[1],
+    }
+
+
+def history_runs(sizes: tuple[int, ...], console: Console) -> list[dict[str, object]]:
+    """`history_run` for each size, each on its own database, printed as a table."""
+    from rich.table import Table
+
+    runs = []
+    for earlier in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(history_run(earlier, Path(tmp)))
+    table = Table(title="one day's statement (camt.053) of an account with N earlier postings, SQLite")
+    for column in ("N earlier postings", "first statement (reads them all)", "next day's (resumes)"):
+        table.add_column(column, justify="right")
+    for run in runs:
+        table.add_row(f"{run['earlier_postings']:,}", f"{run['first_statement_s']} s", f"{run['next_day_s']} s")
+    console.print(table)
+    return runs
+
+
 def run_worker(count: int, out_path: str, baseline: bool, merkle: bool) -> dict[str, object]:
     """Run `worker` in a fresh interpreter so ru_maxrss is this run's peak only."""
     args = [sys.executable, __file__, "--worker", str(count), "--out", out_path]
@@ -153,16 +247,20 @@ def main() -> None:
     result["load_avg_1m"] = round(os.getloadavg()[0], 2)
     result["cpus"] = os.cpu_count()
     result["entries_per_s"] = round(count / float(str(result["total_s"])))
-
     from rich.console import Console
     from rich.table import Table
+
+    console = Console(stderr=True)
+    result["history"] = history_runs(HISTORY_SIZES[:2] if args.quick else HISTORY_SIZES, console)
 
     table = Table(title=f"camt.053 streaming write, {count:,} entries")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.items():
+        if key == "history":
+            continue
         table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
-    Console(stderr=True).print(table)
+    console.print(table)
     line = json.dumps({"benchmark": "statements_camt053", **result}, sort_keys=True)
     print(line)
     if args.json:

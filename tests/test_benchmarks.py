@@ -73,6 +73,8 @@ def test_reconcile_quick(results: Path) -> None:
 def test_statements_quick(results: Path) -> None:
     figures = _run("bench_statements.py", results)
     assert figures["entries"] == 20_000 and str(figures["merkle_root"]).startswith("0x"), figures
+    history = figures["history"]
+    assert isinstance(history, list) and [run["earlier_postings"] for run in history] == [1_000, 10_000], figures
 
 
 @pytest.mark.slow
@@ -103,5 +105,5 @@ def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> N
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
     targets = json.loads((results / "results.json").read_text())["targets"]
-    assert len(targets) == 12 and all(row["measured"] is not None for row in targets), targets
+    assert len(targets) == 13 and all(row["measured"] is not None for row in targets), targets
     assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows

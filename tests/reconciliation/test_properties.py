@@ -14,10 +14,11 @@ import mt940
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciliation.canonical import RootingLines, entries_root, mirror
+from reconciliation.canonical import RootingLines, encode_entry, entries_root, entry_leaf_hash, mirror
 from reconciliation.entries import Direction, LedgerEntry
 from reconciliation.formats import StatementFormat
 from reconciliation.formats.csvfile import SUMMARY_COLUMNS
+from reconciliation.merkle import MerkleTree, StreamingRoot, verify_consistency
 from reconciliation.statements import daily_periods, iter_statements, plan_statements
 from reconciliation.validation import camt_errors
 from tests.reconciliation.data import BANK_A, BANK_B, DAY, TRADER, ZERO, entry, render
@@ -124,3 +125,29 @@ class TestBilateralRoots:
             rooting = RootingLines(lines)
             items = [line.entry for line in rooting]
             assert (rooting.root, rooting.size) == entries_root(items)
+
+
+class TestHistoryFrontier:
+    """A history root continued from saved frontiers, cut after cut, is the one recomputed from every entry."""
+
+    @settings(max_examples=150, deadline=None)
+    @given(ledgers(), st.data())
+    def test_resumed_roots_equal_the_full_recomputation(
+        self, ledger: tuple[str, int, list[LedgerEntry]], data: st.DataObject
+    ) -> None:
+        _, _, entries = ledger
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(entries)), max_size=6)))
+        full = MerkleTree(entry_leaf_hash(e) for e in entries)
+        history, done, saved = StreamingRoot(), 0, []
+        for cut in [*cuts, len(entries)]:
+            for e in entries[done:cut]:
+                history.add_leaf(encode_entry(e))
+            done = cut
+            size, stored = history.size, b"".join(history.frontier())  # what a frontier row holds
+            history = StreamingRoot.resume(size, [stored[i : i + 32] for i in range(0, len(stored), 32)])
+            assert (history.root(), history.size) == entries_root(entries[:cut])
+            assert history.root() == full.root(cut)
+            saved.append((cut, history.root()))
+        for (old_size, old_root), (new_size, new_root) in pairwise(saved):
+            proof = full.consistency_proof(old_size, new_size)
+            assert verify_consistency(old_size, new_size, old_root, new_root, proof)

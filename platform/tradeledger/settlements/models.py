@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeledger.store.base import Base, Uint256, UtcDateTime
@@ -53,11 +53,16 @@ class LedgerPosting(ChainEvidence, Base):
     """One ledger entry (`Posted`). ISSUE has no debit account, REDEEM no credit account (NULL, not zero)."""
 
     __tablename__ = "ledger_postings"
-    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index"),
+        # an account's postings in one currency over a time range (a statement's period) without reading its history
+        Index("ix_ledger_postings_debit_account_currency_time", "debit_account", "currency", "block_timestamp"),
+        Index("ix_ledger_postings_credit_account_currency_time", "credit_account", "currency", "block_timestamp"),
+    )
 
     entry_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
-    debit_account: Mapped[str | None] = mapped_column(String(ADDRESS), index=True)
-    credit_account: Mapped[str | None] = mapped_column(String(ADDRESS), index=True)
+    debit_account: Mapped[str | None] = mapped_column(String(ADDRESS))
+    credit_account: Mapped[str | None] = mapped_column(String(ADDRESS))
     currency: Mapped[str] = mapped_column(String(CURRENCY), index=True)
     amount: Mapped[int] = mapped_column(Uint256)
     kind: Mapped[PostingKind] = mapped_column(enum_column(PostingKind))

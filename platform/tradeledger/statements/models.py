@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tradeledger.store.base import Base, UtcDateTime, utcnow
+from tradeledger.store.base import Base, Uint256, UtcDateTime, utcnow
 from tradeledger.store.columns import ADDRESS, CURRENCY, HASH
 
 
@@ -40,3 +40,39 @@ class GeneratedStatement(Base):
     manifest_hash: Mapped[str] = mapped_column(String(HASH), index=True)
     signature: Mapped[str] = mapped_column(String(132))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+NO_COUNTERPARTY = ""
+"""`HistoryFrontier.counterparty` of an account's whole history (a key column: NULLs would never collide)."""
+
+
+class HistoryFrontier(Base):
+    """The state of an account's history tree at one cut: what the next statement needs instead of the past.
+
+    The RFC 6962 tree over every entry of the account, currency (and counterparty) booked before `cut` is
+    summed up by its frontier (the roots of its perfect subtrees, one per set bit of `size`, largest first,
+    `StreamingRoot.frontier`), and the balance by the credits and debits so far. The service writes one at
+    each statement's start and end (not a projection: it is a cache of what it computed, rebuilt from the
+    read model whenever missing). `last_*` name the last entry before the cut: a reorg always replaces a
+    suffix of the chain, so while that posting is still in the read model with the same block hash, every
+    entry before it is too, and only postings after it need reading.
+    """
+
+    __tablename__ = "statement_frontiers"
+    __table_args__ = (UniqueConstraint("chain_id", "account", "counterparty", "currency", "cut"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    counterparty: Mapped[str] = mapped_column(String(ADDRESS))
+    currency: Mapped[str] = mapped_column(String(CURRENCY))
+    cut: Mapped[datetime] = mapped_column(UtcDateTime)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+    credits: Mapped[int] = mapped_column(Uint256)
+    debits: Mapped[int] = mapped_column(Uint256)
+    last_entry_id: Mapped[int | None] = mapped_column(Uint256)
+    last_block_number: Mapped[int | None] = mapped_column(BigInteger)
+    last_log_index: Mapped[int | None] = mapped_column(Integer)
+    last_block_hash: Mapped[str | None] = mapped_column(String(HASH))
+    last_booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -6,13 +6,14 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconciliation.entries import ChainEvidence, LedgerEntry
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.statements.entries import ledger_entry
-from tradeledger.statements.models import GeneratedStatement
+from tradeledger.statements.models import GeneratedStatement, HistoryFrontier
 from tradeledger.store.models import IndexerCheckpoint
 
 
@@ -33,14 +34,19 @@ def _postings(
     start: datetime | None,
     end: datetime,
     counterparty: str | None,
+    after: tuple[int, int] | None,
 ) -> Iterator[LedgerPosting]:
-    """The account's postings booked in `[start, end)` (from the first one if `start` is None), in
-    (block number, log index) order, streamed."""
+    """The account's postings booked in `[start, end)` (from the first one if `start` is None), and after the
+    posting at (block number, log index) `after` if given, in (block number, log index) order, streamed."""
     query = select(LedgerPosting).where(
         _touches(account, counterparty), LedgerPosting.currency == currency, LedgerPosting.block_timestamp < end
     )
     if start is not None:
         query = query.where(LedgerPosting.block_timestamp >= start)
+    if after is not None:
+        block, log = after
+        later_log = and_(LedgerPosting.block_number == block, LedgerPosting.log_index > log)
+        query = query.where(or_(LedgerPosting.block_number > block, later_log))
     query = query.order_by(LedgerPosting.block_number, LedgerPosting.log_index).execution_options(yield_per=1000)
     return iter(db.scalars(query))
 
@@ -54,9 +60,13 @@ def entries(
     end: datetime,
     counterparty: str | None,
     chain_id: int,
+    after: tuple[int, int] | None = None,
 ) -> Iterator[LedgerEntry]:
     """The account's entries booked in `[start, end)` (see `_postings`), as statements show them."""
-    for posting in _postings(db, account=account, currency=currency, start=start, end=end, counterparty=counterparty):
+    postings = _postings(
+        db, account=account, currency=currency, start=start, end=end, counterparty=counterparty, after=after
+    )
+    for posting in postings:
         yield ledger_entry(
             account,
             entry_id=posting.entry_id,
@@ -86,6 +96,43 @@ def balance_before(db: Session, *, account: str, currency: str, before: datetime
     for credit, amount in db.execute(query.execution_options(yield_per=5000)):
         balance += amount if credit == account else -amount
     return balance
+
+
+def frontiers(
+    db: Session, *, chain_id: int, account: str, currency: str, counterparty: str, cut: datetime
+) -> list[HistoryFrontier]:
+    """The account's last saved history frontiers at or before `cut`, latest first."""
+    query = select(HistoryFrontier).where(
+        HistoryFrontier.chain_id == chain_id,
+        HistoryFrontier.account == account,
+        HistoryFrontier.counterparty == counterparty,
+        HistoryFrontier.currency == currency,
+        HistoryFrontier.cut <= cut,
+    )
+    return list(db.scalars(query.order_by(HistoryFrontier.cut.desc()).limit(8)))
+
+
+def save_frontier(db: Session, frontier: HistoryFrontier) -> None:
+    """Record a frontier, replacing the one saved at the same key and cut: the one just computed comes from the
+    read model as it is now (the same ledger gives the same frontier; a reorg since may not)."""
+    query = select(HistoryFrontier).where(
+        HistoryFrontier.chain_id == frontier.chain_id,
+        HistoryFrontier.account == frontier.account,
+        HistoryFrontier.counterparty == frontier.counterparty,
+        HistoryFrontier.currency == frontier.currency,
+        HistoryFrontier.cut == frontier.cut,
+    )
+    saved = db.scalar(query)
+    if saved is not None:
+        for column in HistoryFrontier.__table__.columns:
+            if column.key != "id":
+                setattr(saved, column.key, getattr(frontier, column.key))
+        return
+    try:
+        with db.begin_nested():
+            db.add(frontier)
+    except IntegrityError:  # a concurrent statement saved it first, from the same ledger
+        pass
 
 
 def postings_by_id(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerPosting]:

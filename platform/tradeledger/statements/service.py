@@ -12,13 +12,18 @@ Each manifest also carries the statement's history tree: the RFC 6962 tree over 
 currency (and counterparty) booked before the period end, the statement's own entries last. It depends on
 the ledger alone, not on which statements were generated before, and a later statement's history tree extends
 an earlier one's: the consistency proof between them shows that no earlier entry was rewritten.
+
+A statement costs what its own period holds, not the account's history: each one saves the history tree's
+frontier (and the balance) at its start and end (`HistoryFrontier`), and the next one resumes from the latest
+frontier before its start, reading only the entries after it. Consistency proofs still rebuild the whole
+history from the read model: that is what checks that the read model still gives both signed roots.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,11 +32,11 @@ from sqlalchemy.orm import Session
 
 from reconciliation.canonical import RootingLines, encode_entry, entry_leaf_hash
 from reconciliation.currency import UnknownCurrencyError, exponent
-from reconciliation.entries import LedgerEntry
+from reconciliation.entries import Direction, LedgerEntry
 from reconciliation.formats import StatementFormat, write_statement
 from reconciliation.manifest import Manifest, build_manifest
 from reconciliation.merkle import MerkleTree, StreamingRoot, leaf_hash
-from reconciliation.statements import Period, Statement
+from reconciliation.statements import Period, Statement, StatementLine
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.chain.abi import ZERO_ADDRESS, checksum
 from tradeledger.chain.ledger import block_time
@@ -43,7 +48,7 @@ from tradeledger.errors import ChainUnavailableError, ForbiddenError, NotFoundEr
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.statements import repository
-from tradeledger.statements.models import GeneratedStatement
+from tradeledger.statements.models import NO_COUNTERPARTY, GeneratedStatement, HistoryFrontier
 from tradeledger.statements.schemas import (
     AnchorView,
     ConsistencyProof,
@@ -237,7 +242,12 @@ def final_spec(spec: StatementSpec, closed_before: datetime | None) -> Statement
 
 
 def _entries(
-    db: Session, spec: StatementSpec, chain_id: int, start: datetime | None, end: datetime
+    db: Session,
+    spec: StatementSpec,
+    chain_id: int,
+    start: datetime | None,
+    end: datetime,
+    after: tuple[int, int] | None = None,
 ) -> Iterator[LedgerEntry]:
     return repository.entries(
         db,
@@ -247,26 +257,145 @@ def _entries(
         end=end,
         counterparty=spec.counterparty,
         chain_id=chain_id,
+        after=after,
     )
 
 
-def build(db: Session, spec: StatementSpec, chain_id: int) -> tuple[Statement, StreamingRoot]:
-    """Pass one over the read model: the entries before the period (opening balance and history tree so far),
-    then the header of the period (totals, closing). Pass two (`Statement.lines`) extends the history."""
-    opening, history = 0, StreamingRoot()
-    for entry in _entries(db, spec, chain_id, None, spec.period.start):
-        opening += entry.signed_amount
-        history.add_leaf(encode_entry(entry))
+@dataclass(frozen=True)
+class Mark:
+    """Where an entry is in the ledger: enough to resume after it and to see whether a reorg replaced it."""
+
+    entry_id: int
+    block_number: int
+    log_index: int
+    block_hash: str
+    booked_at: datetime
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> Mark:
+        e = entry.evidence
+        return cls(entry.entry_id, e.block_number, e.log_index, e.block_hash, entry.booked_at)
+
+
+@dataclass
+class History:
+    """The account's history tree and balance over its entries booked before a cut, and the last of them."""
+
+    tree: StreamingRoot
+    credits: int = 0
+    debits: int = 0
+    last: Mark | None = None
+
+    def add(self, entry: LedgerEntry) -> None:
+        """Book the next entry (hashing it into the tree)."""
+        self.tree.add_leaf(encode_entry(entry))
+        self.counted(entry)
+
+    def counted(self, entry: LedgerEntry) -> None:
+        """Book the next entry whose leaf the tree already holds."""
+        if entry.direction is Direction.CREDIT:
+            self.credits += entry.amount
+        else:
+            self.debits += entry.amount
+        self.last = Mark.of(entry)
+
+    @property
+    def balance(self) -> int:
+        return self.credits - self.debits
+
+    def row(self, spec: StatementSpec, chain_id: int, cut: datetime) -> HistoryFrontier:
+        """The row that lets a later statement resume at `cut` (see `HistoryFrontier`)."""
+        last = self.last
+        return HistoryFrontier(
+            chain_id=chain_id,
+            account=spec.account,
+            counterparty=spec.counterparty or NO_COUNTERPARTY,
+            currency=spec.currency,
+            cut=cut,
+            size=self.tree.size,
+            frontier=b"".join(self.tree.frontier()),
+            credits=self.credits,
+            debits=self.debits,
+            last_entry_id=None if last is None else last.entry_id,
+            last_block_number=None if last is None else last.block_number,
+            last_log_index=None if last is None else last.log_index,
+            last_block_hash=None if last is None else last.block_hash,
+            last_booked_at=None if last is None else last.booked_at,
+        )
+
+
+def _mark(row: HistoryFrontier) -> Mark | None:
+    """The last entry before the row's cut (None: no entry before it)."""
+    number, log, block, at = row.last_block_number, row.last_log_index, row.last_block_hash, row.last_booked_at
+    if row.last_entry_id is None or number is None or log is None or block is None or at is None:
+        return None
+    return Mark(row.last_entry_id, number, log, block, at)
+
+
+def _saved(db: Session, row: HistoryFrontier) -> History | None:
+    """The history saved in `row`, if the read model still holds its last entry where it was; else None (a reorg
+    replaced that block, and so perhaps any later one) and the row is deleted."""
+    last = _mark(row)
+    if last is not None:
+        posting = repository.postings_by_id(db, [last.entry_id]).get(last.entry_id)
+        where = (last.block_number, last.log_index, last.block_hash)
+        if posting is None or (posting.block_number, posting.log_index, posting.block_hash.lower()) != where:
+            db.delete(row)
+            return None
+    raw = row.frontier
+    tree = StreamingRoot.resume(row.size, [raw[i : i + 32] for i in range(0, len(raw), 32)])
+    return History(tree, row.credits, row.debits, last)
+
+
+def history_before(db: Session, spec: StatementSpec, chain_id: int, cut: datetime) -> tuple[History, bool]:
+    """The history of the entries booked before `cut`, resumed from the latest frontier saved at or before it
+    that still holds (reading only the entries after that frontier's last one), else from the first entry;
+    and whether a frontier was saved at `cut` itself."""
+    history, at_cut = History(StreamingRoot()), False
+    for row in repository.frontiers(
+        db,
+        chain_id=chain_id,
+        account=spec.account,
+        currency=spec.currency,
+        counterparty=spec.counterparty or NO_COUNTERPARTY,
+        cut=cut,
+    ):
+        saved = _saved(db, row)
+        if saved is not None:
+            history, at_cut = saved, row.cut == cut
+            break
+    last = history.last
+    after = None if last is None else (last.block_number, last.log_index)
+    for entry in _entries(db, spec, chain_id, None if last is None else last.booked_at, cut, after):
+        history.add(entry)
+        at_cut = False
+    return history, at_cut
+
+
+def build(db: Session, spec: StatementSpec, chain_id: int) -> tuple[Statement, History]:
+    """Pass one over the read model: the history before the period (opening balance and history tree so far,
+    see `history_before`), then the header of the period (totals, closing). Pass two (`Statement.lines`)
+    extends the history."""
+    history, at_start = history_before(db, spec, chain_id, spec.period.start)
+    if not at_start:
+        repository.save_frontier(db, history.row(spec, chain_id, spec.period.start))
     statement = Statement.build(
         lambda: _entries(db, spec, chain_id, spec.period.start, spec.period.end),
         account=spec.account,
         currency=spec.currency,
         period=spec.period,
-        opening=opening,
+        opening=history.balance,
         sequence=spec.sequence,
         counterparty=spec.counterparty,
     )
     return statement, history
+
+
+def _booked(lines: Iterable[StatementLine], history: History) -> Iterator[StatementLine]:
+    """The lines, counted into `history` as they pass (`RootingLines` adds their leaves to its tree)."""
+    for line in lines:
+        history.counted(line.entry)
+        yield line
 
 
 def _issuer(keys: KeyRing, account: str, requester: str) -> str:
@@ -278,6 +407,37 @@ def _issuer(keys: KeyRing, account: str, requester: str) -> str:
             continue
         return candidate
     raise SignerNotHostedError(f"this instance holds no key for {account} nor {requester} to sign the manifest")
+
+
+def write_file(
+    db: Session, spec: StatementSpec, chain_id: int, directory: Path, issuer: str
+) -> tuple[Statement, Manifest, str]:
+    """Write the file of a final statement under `directory` and build its (unsigned) manifest; save the history
+    frontiers at the period's start and end for the statements to come. Returns the file's name there."""
+    statement, history = build(db, spec, chain_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = RootingLines(_booked(statement.lines(), history), history.tree)
+    handle, scratch = tempfile.mkstemp(dir=directory, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_statement(out, spec.format, statement.header, lines)
+        manifest = build_manifest(
+            statement.header,
+            fmt=spec.format.value,
+            file=scratch,
+            merkle_root=lines.root,
+            tree_size=lines.size,
+            issuer=issuer,
+            chain_id=chain_id,
+            history=history.tree,
+        )
+        name = f"{manifest.file_sha256[2:]}.{spec.format.extension}"
+        os.replace(scratch, directory / name)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    repository.save_frontier(db, history.row(spec, chain_id, spec.period.end))
+    return statement, manifest, name
 
 
 def generate(
@@ -310,28 +470,7 @@ def generate(
         raise ForbiddenError(f"{viewer} may not request statements of {spec.account}")
     spec = final_spec(spec, closed_before)
     issuer = _issuer(keys, spec.account, viewer)
-    statement, history = build(db, spec, chain_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    lines = RootingLines(statement.lines(), history)
-    handle, scratch = tempfile.mkstemp(dir=directory, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write_statement(out, spec.format, statement.header, lines)
-        manifest = build_manifest(
-            statement.header,
-            fmt=spec.format.value,
-            file=scratch,
-            merkle_root=lines.root,
-            tree_size=lines.size,
-            issuer=issuer,
-            chain_id=chain_id,
-            history=history,
-        )
-        name = f"{manifest.file_sha256[2:]}.{spec.format.extension}"
-        os.replace(scratch, directory / name)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
+    statement, manifest, name = write_file(db, spec, chain_id, directory, issuer)
     signature = sign_manifest_as(keys, issuer, manifest.signing_bytes())
     row = GeneratedStatement(
         account=spec.account,
