@@ -127,6 +127,18 @@ def _split(state_file: Path) -> tuple[float, float]:
     return per_empty, tx_bytes / len(state["transactions"])
 
 
+def _first_log(rpc: HttpJsonRpc, from_block: int, address: str) -> dict[str, Any]:
+    """The first log of `address` from `from_block`: a busy node may answer the nonce before the logs' index."""
+    deadline = time.monotonic() + RPC_TIMEOUT_S
+    while not (
+        logs := rpc.call("eth_getLogs", [{"fromBlock": hex(from_block), "toBlock": "latest", "address": address}])
+    ):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no log of {address} from block {from_block} after the transactions were mined")
+        time.sleep(0.1)
+    return dict(logs[0])
+
+
 def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[Point], tuple[float, float]]:
     deployed = deploy_scenario(chain)
     settlement = deployed.addresses["Settlement"]
@@ -141,7 +153,7 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
         raw_ceiling(Meter(chain), chain.rpc_url, settlement, tx_per_point)
         transactions += tx_per_point
         if not first:
-            log = rpc.call("eth_getLogs", [{"fromBlock": hex(before), "toBlock": "latest", "address": settlement}])[0]
+            log = _first_log(rpc, before, settlement)
             receipt = rpc.call("eth_getTransactionReceipt", [log["transactionHash"]])
             first = {
                 "tx": log["transactionHash"],
@@ -188,11 +200,16 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
 
 
 def extrapolate(points: list[Point], per_block: float, per_tx: float) -> dict[str, dict[str, float]]:
-    """A week of `make run`, idle and under a modest load: the size from the bytes per block and per transaction,
-    the save, the load and anvil's memory along the line through the two largest chains."""
+    """A week of `make run`, idle and under a modest load: the size from the bytes per block and per transaction;
+    the save and the load in proportion to the size (anvil writes and parses the whole JSON file: at small sizes
+    fixed costs hide that, and a line through two small points can even slope down); anvil's memory and idle CPU
+    along the line through the two largest chains."""
     small, large = points[-2], points[-1]
+    proportional = {"save_s", "save_cpu_s", "load_s"}
 
     def at(state_mb: float, figure: str) -> float:
+        if figure in proportional:
+            return float(getattr(large, figure) * state_mb / large.state_mb)
         rise = (getattr(large, figure) - getattr(small, figure)) / (large.state_mb - small.state_mb)
         return float(getattr(large, figure) + max(rise, 0.0) * (state_mb - large.state_mb))
 

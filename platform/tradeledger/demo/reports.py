@@ -223,7 +223,9 @@ def inject_breaks(statement_csv: bytes) -> tuple[bytes, dict[str, int]]:
     unknown[column["entry_id"]], unknown[column["reference"]] = "900000001", "NOT-IN-LEDGER-1"
     books = [row for row in details if row is not dropped]
     books[books.index(altered)] = with_amount(altered, int(altered[column["amount_minor"]]) + 50_00)
-    books += [doubled, unknown]
+    booked_again = list(doubled)  # a second voucher for the same payment: its own line id, the same reference
+    booked_again[column["entry_id"]] = "900000002"
+    books += [booked_again, unknown]
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows([header, *books])
     injected = {"MISSING_IN_COUNTERPARTY": 1, "AMOUNT_MISMATCH": 1, "DUPLICATE": 1, "MISSING_IN_LEDGER": 1}
