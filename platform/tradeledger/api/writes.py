@@ -1,4 +1,4 @@
-"""The one write path of every resource: submit through the transaction manager, answer after indexing.
+"""How the API answers the one write path (tradeledger.operations): the domain command submits and reads back.
 
 A write answers 202 with the operation URL in `Location` when the client sends `Prefer: respond-async`, and
 when its block is not in the read model within the bound (`TRADELEDGER_WRITE_TIMEOUT_S`): never a silent
@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from tradeledger.api import idempotency
 from tradeledger.api.schemas import TransactionView
 from tradeledger.chain.txmanager import ContractCall, StoredHook
+from tradeledger.operations import Pending, Submission
 from tradeledger.runtime import Platform, WritePendingError
 from tradeledger.store.models import ChainTransaction
 
@@ -56,6 +57,39 @@ def _link_record(accepted: Callable[[ChainTransaction], Accepted]) -> StoredHook
         record.store_answer(db, accepted(rows[0]).answer(), transaction_id=rows[0].id)
 
     return link
+
+
+def submission(prefer: str | None, accepted: Callable[[ChainTransaction], Accepted] = operation) -> Submission:
+    """How this request submits its write (call it in the request's context): at once when it prefers
+    `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row."""
+    respond_async = prefer is not None and "respond-async" in prefer.lower()
+    return Submission(respond_async=respond_async, on_stored=_link_record(accepted))
+
+
+def accept(pending: Pending, response: Response, accepted: Callable[[ChainTransaction], Accepted] = operation) -> None:
+    """Make `response` the 202 of a pending write, with `accepted(row)`'s Location."""
+    response.status_code = status.HTTP_202_ACCEPTED
+    response.headers["Location"] = accepted(pending.row).location
+
+
+def answer(
+    outcome: ViewT | Pending, response: Response, location: Callable[[ViewT], str] | None = None
+) -> ViewT | TransactionView:
+    """The command's view (with `location(view)` as Location, for a created object), or the pending operation."""
+    if isinstance(outcome, Pending):
+        accept(outcome, response)
+        return TransactionView.of(outcome.row)
+    if location is not None:
+        response.headers["Location"] = location(outcome)
+    return outcome
+
+
+def operation_answer(outcome: ChainTransaction | Pending, response: Response) -> TransactionView:
+    """A write whose view is the operation itself: the same body whether it is mined or pending."""
+    if isinstance(outcome, Pending):
+        accept(outcome, response)
+        return TransactionView.of(outcome.row)
+    return TransactionView.of(outcome)
 
 
 async def submit_write(
