@@ -15,6 +15,7 @@ from tradeledger.indexer.queries import event_argument
 from tradeledger.members.access import can_see
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform, WritePendingError
+from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 
 ViewT = TypeVar("ViewT")
@@ -72,6 +73,18 @@ def write_then_view(
     """Submit, then read the written object back as the read model shows it (read-your-writes)."""
     outcome = submit(platform, call, submission, business)
     return outcome if isinstance(outcome, Pending) else view(outcome)
+
+
+def write_in_database(
+    platform: Platform, change: Callable[[Session], ViewT], record: Callable[[Session, ViewT], None] | None
+) -> ViewT:
+    """A database-only write and its view: `record` commits with its rows (the API stores the request's answer
+    there, so a retry after a crash gets it and nothing is written twice)."""
+    with transaction(platform.sessions) as db:
+        view = change(db)
+        if record is not None:
+            record(db, view)
+        return view
 
 
 def created_id(platform: Platform, row: ChainTransaction, contract: str, event: str, argument: str) -> int:
