@@ -52,14 +52,20 @@ class TestPlatformIsTheStandardLibrary:
 WEB3_MODULES = ("web3", "eth_abi", "eth_account", "eth_tester", "eth_utils", "eth_typing", "eth_keys")
 
 
-def _imported_roots(path: Path) -> set[str]:
-    roots = set()
+def _imported_modules(path: Path) -> set[str]:
+    """Every absolute module a file imports, and for `from M import N` also `M.N` (N may be a submodule)."""
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            modules.add(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def _imported_roots(path: Path) -> set[str]:
+    return {module.split(".")[0] for module in _imported_modules(path)}
 
 
 class TestDependencyRules:
@@ -71,6 +77,19 @@ class TestDependencyRules:
             str(path.relative_to(ROOT))
             for path in package.rglob("*.py")
             if "chain" not in path.relative_to(package).parts[:1] and _imported_roots(path) & set(WEB3_MODULES)
+        ]
+        assert offenders == []
+
+    def test_routers_import_nothing_from_chain_or_store(self) -> None:
+        """A router validates, authorizes and calls one domain command or query: the write path (contract calls,
+        sessions, outbox, read-your-writes) lives in the domain services and tradeledger.operations."""
+        routers = ROOT / "platform" / "tradeledger" / "api" / "routers"
+        layers = {"tradeledger.chain", "tradeledger.store"}
+        offenders = [
+            f"{path.relative_to(ROOT)}: {module}"
+            for path in sorted(routers.glob("*.py"))
+            for module in sorted(_imported_modules(path))
+            if any(module == layer or module.startswith(layer + ".") for layer in layers)
         ]
         assert offenders == []
 

@@ -31,7 +31,6 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform, freeze_long_lived, open_platform
-from tradeledger.store.base import utcnow
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 
 app = typer.Typer(
@@ -363,7 +362,6 @@ def statements_generate(
     requester: str | None = typer.Option(None, "--as", help="requesting member (default: the account)"),
 ) -> None:
     """Generate a statement file from the indexed ledger and sign its manifest with the member's key."""
-    from tradeledger.members.models import Member
     from tradeledger.statements import service
     from tradeledger.statements.schemas import StatementRequest
 
@@ -382,23 +380,12 @@ def statements_generate(
     platform = open_platform(settings, deploy_if_missing=False)
     try:
         viewer = checksum(requester) if requester else spec.account
-        closed_before = platform.closed_until(service.settle_target(spec, utcnow()))
-        with transaction(platform.sessions) as db:
-            member = db.get(Member, viewer)
-            row = service.generate(
-                db,
-                keys=platform.keys,
-                chain_id=platform.transactions.chain_id,
-                directory=settings.data_dir / "statements",
-                spec=spec,
-                closed_before=closed_before,
-                viewer=viewer,
-                viewer_kind=None if member is None else member.kind,
-            )
-            view = service.view(db, row)
+        with platform.sessions() as db:
+            viewer_kind = _kind(db, viewer)
+        view, path = service.create_statement(platform, spec, viewer, viewer_kind)
     finally:
         platform.close()
-    console.print(f"statement {view.id}: {settings.data_dir / 'statements' / row.file_name}")
+    console.print(f"statement {view.id}: {path}")
     console.print(f"  entries {view.entry_count}, opening {view.opening}, closing {view.closing}")
     console.print(f"  merkle root {view.merkle_root}\n  manifest hash {view.manifest_hash}", highlight=False)
 
@@ -658,7 +645,6 @@ def reconcile_run(
     """Reconcile an account's indexed ledger of a period against a books file; print the summary."""
     from tradeledger.reconciliations import service
     from tradeledger.reconciliations.schemas import RunRequest
-    from tradeledger.statements.service import settle_target
 
     if mapping is not None and mapping.startswith("@"):
         try:
@@ -691,19 +677,9 @@ def reconcile_run(
         ) as display:  # fmt: skip
             bars = _ProgressBars(display)
             imported = service.import_books(spec, stream, books.name, bars)
-            closed_before = platform.closed_until(settle_target(spec.ledger, utcnow()))
-            with transaction(platform.sessions) as db:
-                run = service.create_run(
-                    db,
-                    spec=spec,
-                    books=imported,
-                    chain_id=platform.transactions.chain_id,
-                    closed_before=closed_before,
-                    actor=viewer,
-                    actor_kind=_kind(db, viewer),
-                    progress=bars,
-                )
-                view = service.run_view(db, run)
+            with platform.sessions() as db:
+                viewer_kind = _kind(db, viewer)
+            view = service.start_run(platform, spec, imported, viewer, viewer_kind, progress=bars)
             bars.finish()
     finally:
         platform.close()

@@ -1,17 +1,96 @@
-"""Submitted chain transactions as operations their submitter (and its sponsor bank, and auditors) may follow."""
+"""Submitted chain transactions as operations: the one write path every domain command submits through, and
+the operations their submitter (and its sponsor bank, and auditors) may follow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
 from sqlalchemy.orm import Session
 
+from tradeledger.chain.txmanager import ContractCall, StoredHook
 from tradeledger.errors import NotFoundError
+from tradeledger.indexer.queries import event_argument
 from tradeledger.members.access import can_see
 from tradeledger.members.models import MemberKind
+from tradeledger.runtime import Platform, WritePendingError
+from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
+
+ViewT = TypeVar("ViewT")
 
 
 class TransactionNotFoundError(NotFoundError):
     code = "transaction_not_found"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """How a caller submits a write: answer at once (`respond_async`), and what must commit with its outbox row
+    (the API stores the request's provisional answer there, so a retry after any crash gets it)."""
+
+    respond_async: bool = False
+    on_stored: StoredHook | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A write stored (and sent) whose block is not in the read model yet, because the caller asked not to wait
+    or it took longer than the bound: it confirms later, followed as the operation `row`."""
+
+    row: ChainTransaction
+
+
+Written = ChainTransaction | Pending
+"""A write whose view is the operation itself: mined (its block indexed), or pending."""
+
+
+def submit(
+    platform: Platform,
+    call: ContractCall,
+    submission: Submission,
+    business: Callable[[Session], None] | None = None,
+) -> Written:
+    """Submit `call` (with `business`'s rows in its outbox transaction); the mined row once its block is in the
+    read model, else Pending."""
+    try:
+        row = platform.execute(
+            call, respond_async=submission.respond_async, business=business, on_stored=submission.on_stored
+        )
+    except WritePendingError as pending:
+        return Pending(pending.row)
+    return Pending(row) if submission.respond_async else row
+
+
+def write_then_view(
+    platform: Platform,
+    call: ContractCall,
+    submission: Submission,
+    view: Callable[[ChainTransaction], ViewT],
+    business: Callable[[Session], None] | None = None,
+) -> ViewT | Pending:
+    """Submit, then read the written object back as the read model shows it (read-your-writes)."""
+    outcome = submit(platform, call, submission, business)
+    return outcome if isinstance(outcome, Pending) else view(outcome)
+
+
+def write_in_database(
+    platform: Platform, change: Callable[[Session], ViewT], record: Callable[[Session, ViewT], None] | None
+) -> ViewT:
+    """A database-only write and its view: `record` commits with its rows (the API stores the request's answer
+    there, so a retry after a crash gets it and nothing is written twice)."""
+    with transaction(platform.sessions) as db:
+        view = change(db)
+        if record is not None:
+            record(db, view)
+        return view
+
+
+def created_id(platform: Platform, row: ChainTransaction, contract: str, event: str, argument: str) -> int:
+    """The id of the object a mined transaction created, as the event it emitted (now indexed) names it."""
+    with platform.sessions() as db:
+        return int(event_argument(db, row.tx_hash, contract, event, argument))
 
 
 def visible_transaction(

@@ -1,4 +1,4 @@
-"""The one write path of every resource: submit through the transaction manager, answer after indexing.
+"""How the API answers the one write path (tradeledger.operations): the domain command submits and reads back.
 
 A write answers 202 with the operation URL in `Location` when the client sends `Prefer: respond-async`, and
 when its block is not in the read model within the bound (`TRADELEDGER_WRITE_TIMEOUT_S`): never a silent
@@ -15,12 +15,11 @@ from typing import Annotated, TypeVar
 from fastapi import Header, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api import idempotency
 from tradeledger.api.schemas import TransactionView
-from tradeledger.chain.txmanager import ContractCall, StoredHook
-from tradeledger.runtime import Platform, WritePendingError
+from tradeledger.chain.txmanager import StoredHook
+from tradeledger.operations import Pending, Submission, Written
 from tradeledger.store.models import ChainTransaction
 
 ViewT = TypeVar("ViewT")
@@ -58,39 +57,28 @@ def _link_record(accepted: Callable[[ChainTransaction], Accepted]) -> StoredHook
     return link
 
 
-async def submit_write(
-    platform: Platform,
-    call: ContractCall,
-    prefer: str | None,
-    response: Response,
-    business: Callable[[Session], None] | None = None,
-    accepted: Callable[[ChainTransaction], Accepted] = operation,
-) -> ChainTransaction:
-    """Submit and wait for the read model; on 202 (asked for, or not in time) `response` says so, with
-    `accepted(row)`'s Location, and the caller answers `accepted(row)`'s body."""
+def submission(prefer: str | None, accepted: Callable[[ChainTransaction], Accepted] = operation) -> Submission:
+    """How this request submits its write (call it in the request's context): at once when it prefers
+    `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
-    try:
-        row = await run_in_threadpool(
-            platform.execute, call, respond_async=respond_async, business=business, on_stored=_link_record(accepted)
-        )
-    except WritePendingError as pending:
-        row, respond_async = pending.row, True
-    if respond_async:
-        response.status_code = status.HTTP_202_ACCEPTED
-        response.headers["Location"] = accepted(row).location
-    return row
+    return Submission(respond_async=respond_async, on_stored=_link_record(accepted))
 
 
-async def write_then_view(
-    platform: Platform,
-    call: ContractCall,
-    prefer: str | None,
-    response: Response,
-    view: Callable[[ChainTransaction], ViewT],
-    business: Callable[[Session], None] | None = None,
+def answer(
+    outcome: ViewT | Pending, response: Response, location: Callable[[ViewT], str] | None = None
 ) -> ViewT | TransactionView:
-    """Submit, then answer with the object as the read model shows it (or the operation when asynchronous)."""
-    row = await submit_write(platform, call, prefer, response, business)
-    if response.status_code == status.HTTP_202_ACCEPTED:
-        return TransactionView.of(row)
-    return await run_in_threadpool(view, row)
+    """The command's view (with `location(view)` as Location, for a created object), or the pending operation's
+    202 with its URL in Location."""
+    if isinstance(outcome, Pending):
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = operation(outcome.row).location
+        return TransactionView.of(outcome.row)
+    if location is not None:
+        response.headers["Location"] = location(outcome)
+    return outcome
+
+
+def operation_answer(outcome: Written, response: Response) -> TransactionView:
+    """A write whose view is the operation itself: the same body whether it is mined or pending."""
+    view = answer(outcome, response)
+    return view if isinstance(view, TransactionView) else TransactionView.of(view)

@@ -12,6 +12,7 @@ from tradeledger.documents.fingerprints import FIELD_MODELS, fingerprints
 from tradeledger.documents.models import Document, DocumentKind
 from tradeledger.documents.schemas import (
     DocumentFieldsRequest,
+    DocumentView,
     FinancingRequest,
     FingerprintCheck,
     FingerprintMatch,
@@ -20,6 +21,10 @@ from tradeledger.documents.schemas import (
 from tradeledger.errors import ContractRevertError, NotFoundError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, created_id, write_then_view
+from tradeledger.runtime import Platform
+from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import store_terms
 
 CONTRACT = "DocumentRegistry"
@@ -104,3 +109,41 @@ def name_prior_financing(db: Session, error: ContractRevertError) -> ContractRev
     if reference is not None:
         error.message += f"; already financed as {reference_text(reference)} (document {prior})"
     return error
+
+
+def document_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, document_id: int) -> DocumentView:
+    """One document the viewer may see, with its fingerprints and financing."""
+    with platform.sessions() as db:
+        document = visible_document(db, viewer, viewer_kind, document_id)
+        return DocumentView.of(document, repository.fingerprints_of(db, document_id))
+
+
+def register(
+    platform: Platform, caller: str, caller_kind: MemberKind | None, request: RegisterDocumentRequest,
+    submission: Submission,
+) -> DocumentView | Pending:  # fmt: skip
+    """Register a document's fingerprints (its fields kept off chain), read back once indexed."""
+    with transaction(platform.sessions) as db:
+        call = register_call(db, platform.address(CONTRACT), caller, request, platform.settings.fingerprint_secret())
+
+    def created(row: ChainTransaction) -> DocumentView:
+        document_id = created_id(platform, row, CONTRACT, "DocumentRegistered", "documentId")
+        return document_view(platform, caller, caller_kind, document_id)
+
+    return write_then_view(platform, call, submission, created)
+
+
+def run_step(
+    platform: Platform, caller: str, caller_kind: MemberKind | None, document_id: int, step: str,
+    body: FinancingRequest | None, submission: Submission,
+) -> DocumentView | Pending:  # fmt: skip
+    """Finance, repay or release a document the caller may see; a refused second financing names the prior one."""
+    document_view(platform, caller, caller_kind, document_id)
+    call = step_call(platform.address(CONTRACT), caller, document_id, step, body)
+    try:
+        return write_then_view(
+            platform, call, submission, lambda _: document_view(platform, caller, caller_kind, document_id)
+        )
+    except ContractRevertError as error:
+        with platform.sessions() as db:
+            raise name_prior_financing(db, error) from None

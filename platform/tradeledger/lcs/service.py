@@ -18,7 +18,14 @@ from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
 from tradeledger.lcs.models import Disposition, LetterOfCredit
-from tradeledger.lcs.schemas import AmendmentRequest, ApplyRequest, LcView, PresentationRequest, RefusalRequest
+from tradeledger.lcs.schemas import (
+    AcceptAmendmentRequest,
+    AmendmentRequest,
+    ApplyRequest,
+    LcView,
+    PresentationRequest,
+    RefusalRequest,
+)
 from tradeledger.lcs.terms import (
     LetterOfCreditTerms,
     canonical_bytes,
@@ -28,6 +35,10 @@ from tradeledger.lcs.terms import (
 )
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
+from tradeledger.runtime import Platform
+from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_canonical, store_terms
 
 CONTRACT = "LetterOfCredit"
@@ -193,3 +204,120 @@ def list_credits(
 def claim_credit(db: Session, claim_id: int) -> int | None:
     claim = repository.claim(db, claim_id)
     return None if claim is None else claim.lc_id
+
+
+def credit_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LcView:
+    """One credit the viewer may see, with its amendments, presentations and verified off-chain terms."""
+    with platform.sessions() as db:
+        return view(db, visible_credit(db, viewer, viewer_kind, lc_id))
+
+
+def _on_credit(
+    platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, call: ContractCall,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """A step on a credit the caller may see (a hidden one answers 404 before anything is sent)."""
+    credit_view(platform, caller, caller_kind, lc_id)
+    return write_then_view(platform, call, submission, lambda _: credit_view(platform, caller, caller_kind, lc_id))
+
+
+def apply(
+    platform: Platform, applicant: str, applicant_kind: MemberKind | None, request: ApplyRequest,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The applicant applies for a credit: the terms stored off chain, their hash on chain, the credit read back."""
+    with transaction(platform.sessions) as db:
+        call = apply_call(db, platform.address(CONTRACT), applicant, request)
+
+    def created(row: ChainTransaction) -> LcView:
+        lc_id = created_id(platform, row, CONTRACT, "LetterOfCreditApplied", "lcId")
+        return credit_view(platform, applicant, applicant_kind, lc_id)
+
+    return write_then_view(platform, call, submission, created)
+
+
+def run_step(
+    platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, step: str, submission: Submission
+) -> LcView | Pending:
+    """One lifecycle step of a credit (issue, advise, confirm, cancel, expire, ...)."""
+    call = step_call(platform.address(CONTRACT), caller, lc_id, step)
+    return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
+
+
+def issue_amendment(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, request: AmendmentRequest,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The issuing bank issues an amendment, its changed terms stored off chain."""
+    credit_view(platform, bank, bank_kind, lc_id)
+    with transaction(platform.sessions) as db:
+        call = amendment_call(db, platform.address(CONTRACT), bank, lc_id, request)
+    return write_then_view(platform, call, submission, lambda _: credit_view(platform, bank, bank_kind, lc_id))
+
+
+def accept_amendment(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int, amendment_id: int,
+    request: AcceptAmendmentRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The beneficiary accepts an amendment: by default all the fields it changes (partial is rejection)."""
+    credit = credit_view(platform, beneficiary, beneficiary_kind, lc_id)
+    amendment = next((a for a in credit.amendments if a.amendment_id == str(amendment_id)), None)
+    fields = request.accepted_fields if request.accepted_fields is not None else (amendment.fields if amendment else 0)
+    call = accept_amendment_call(platform.address(CONTRACT), beneficiary, lc_id, amendment_id, fields)
+    return write_then_view(
+        platform, call, submission, lambda _: credit_view(platform, beneficiary, beneficiary_kind, lc_id)
+    )
+
+
+def reject_amendment(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int, amendment_id: int,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The beneficiary rejects an amendment; the credit keeps its terms."""
+    call = reject_amendment_call(platform.address(CONTRACT), beneficiary, lc_id, amendment_id)
+    return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
+
+
+def present(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int,
+    request: PresentationRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The beneficiary presents documents, fingerprinted under the platform's secret."""
+    key = platform.settings.fingerprint_secret()
+    call = present_call(platform.address(CONTRACT), beneficiary, lc_id, request, key)
+    return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
+
+
+def refuse(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, presentation_id: int,
+    request: RefusalRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The issuing bank refuses a discrepant presentation with its one notice."""
+    call = refuse_call(platform.address(CONTRACT), bank, lc_id, presentation_id, request)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
+def presentation_step(
+    platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, presentation_id: int, step: str,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """Honour, waive, return documents or enforce preclusion on a presentation."""
+    call = presentation_step_call(platform.address(CONTRACT), caller, lc_id, presentation_id, step)
+    return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
+
+
+def settle_claim(
+    platform: Platform, applicant: str, applicant_kind: MemberKind | None, claim_id: int, submission: Submission
+) -> LcView | Pending:
+    """The applicant pays the issuing bank's open reimbursement claim; the answer is the claim's credit."""
+    with platform.sessions() as db:
+        lc_id = claim_credit(db, claim_id)
+    if lc_id is None:
+        raise LetterOfCreditNotFoundError(f"no reimbursement claim {claim_id}")
+    call = settle_claim_call(platform.address(CONTRACT), applicant, claim_id)
+    return _on_credit(platform, applicant, applicant_kind, lc_id, call, submission)
+
+
+def set_holidays(platform: Platform, bank: str, dates: list[date], closed: bool, submission: Submission) -> Written:
+    """A bank registers the days it is closed (or open again)."""
+    return submit(platform, holidays_call(platform.address(CONTRACT), bank, dates, closed), submission)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,10 @@ from tradeledger.identity.service import create_api_key
 from tradeledger.members import repository
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import GovernanceProposal, Member, MemberKind, ProposalAction
+from tradeledger.members.schemas import MemberView, OnboardedTrader, ProposalRequest, ProposalView
+from tradeledger.operations import Pending, Submission, created_id, submit, write_then_view
+from tradeledger.runtime import Platform
+from tradeledger.store.models import ChainTransaction
 
 CONTRACT = "Membership"
 
@@ -55,23 +60,95 @@ def list_members(
     return repository.page(db, accounts, after, limit)
 
 
-def onboard_trader(
-    membership: str, bank: str, label: str, passphrase: str
-) -> tuple[ContractCall, Callable[[Session], None], dict[str, str]]:
-    """A new custodial key for the trader, its onboarding call, and the rows to commit with the outbox row.
+@dataclass(frozen=True)
+class Onboarding:
+    """A trader being onboarded: its custodial address from the start, its one-time API key in `issued` once
+    the outbox transaction that stores it has run."""
 
-    Returns the call, the business writes (hosted keystore + the trader's API key) and, once those ran, the
-    key's id and token in `issued`.
-    """
-    account, keystore = new_custodial_key(passphrase)
-    issued: dict[str, str] = {}
+    sponsor: str
+    address: str
+    issued: dict[str, str]
+
+    def answer(self, member: MemberView | None = None) -> OnboardedTrader:
+        """The answer; without `member`, the one given before the block is indexed, which a retry after a crash
+        gets back with its one-time API key."""
+        if member is None:
+            member = MemberView(address=self.address, kind="TRADER", status="PENDING", sponsor=self.sponsor)
+        return OnboardedTrader(member=member, api_key=self.issued["api_key"], api_key_id=self.issued["api_key_id"])
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    """The onboarding's answer, and whether its block is still to be indexed."""
+
+    answer: OnboardedTrader
+    pending: bool
+
+
+def onboard_trader(
+    platform: Platform,
+    bank: str,
+    bank_kind: MemberKind | None,
+    label: str,
+    submission: Callable[[Onboarding], Submission],
+) -> Onboarded:
+    """A bank onboards an SME client: a new custodial key, its hosted keystore and API key committed with the
+    onboarding call's outbox row, the trader read back once indexed."""
+    account, keystore = new_custodial_key(platform.settings.custodial_passphrase())
+    onboarding = Onboarding(sponsor=bank, address=account.address, issued={})
 
     def business(db: Session) -> None:
         db.add(HostedAccount(address=account.address, label=label, keystore=keystore))
         key, token = create_api_key(db, account.address, f"{label} (onboarded by {bank})")
-        issued.update(api_key_id=key.id, api_key=token, address=account.address)
+        onboarding.issued.update(api_key_id=key.id, api_key=token)
 
-    return ContractCall(CONTRACT, membership, "onboardTrader", (account.address,), bank), business, issued
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "onboardTrader", (account.address,), bank)
+    outcome = submit(platform, call, submission(onboarding), business)
+    if isinstance(outcome, Pending):
+        return Onboarded(onboarding.answer(), pending=True)
+    return Onboarded(onboarding.answer(member_view(platform, bank, bank_kind, account.address)), pending=False)
+
+
+def member_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, address: str) -> MemberView:
+    """One member the viewer may see."""
+    with platform.sessions() as db:
+        return MemberView.of(visible_member(db, viewer, viewer_kind, address))
+
+
+def trader_step(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, trader: str, step: str, submission: Submission
+) -> MemberView | Pending:
+    """The sponsor bank suspends, reinstates or offboards one of its traders (one it may see)."""
+    member_view(platform, bank, bank_kind, trader)
+    call = trader_step_call(platform.address(CONTRACT), bank, trader, step)
+    return write_then_view(platform, call, submission, lambda _: member_view(platform, bank, bank_kind, trader))
+
+
+def proposal_view(platform: Platform, viewer_kind: MemberKind | None, proposal_id: int) -> ProposalView:
+    """One governance proposal with its vote count."""
+    with platform.sessions() as db:
+        return ProposalView.of(visible_proposal(db, viewer_kind, proposal_id))
+
+
+def propose(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, request: ProposalRequest, submission: Submission
+) -> ProposalView | Pending:
+    """A bank proposes a governance action (its own vote counts), read back once indexed."""
+    call = propose_call(platform.address(CONTRACT), bank, request.action, request.subject)
+
+    def created(row: ChainTransaction) -> ProposalView:
+        return proposal_view(platform, bank_kind, created_id(platform, row, CONTRACT, "ProposalCreated", "proposalId"))
+
+    return write_then_view(platform, call, submission, created)
+
+
+def vote(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, proposal_id: int, submission: Submission
+) -> ProposalView | Pending:
+    """An active bank votes for a proposal it may see."""
+    proposal_view(platform, bank_kind, proposal_id)
+    call = vote_call(platform.address(CONTRACT), bank, proposal_id)
+    return write_then_view(platform, call, submission, lambda _: proposal_view(platform, bank_kind, proposal_id))
 
 
 TRADER_STEPS = {"suspend": "suspendTrader", "reinstate": "reinstateTrader", "offboard": "offboardTrader"}

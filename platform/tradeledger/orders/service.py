@@ -13,9 +13,13 @@ from tradeledger.codec import currency_bytes
 from tradeledger.errors import NotFoundError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, created_id, write_then_view
 from tradeledger.orders import repository
 from tradeledger.orders.models import PurchaseOrder
-from tradeledger.orders.schemas import PAYMENT_TERMS, CreateOrderRequest, ShipmentRequest
+from tradeledger.orders.schemas import PAYMENT_TERMS, CreateOrderRequest, OrderView, ShipmentRequest
+from tradeledger.runtime import Platform
+from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_terms
 
 CONTRACT = "TradeOrders"
@@ -79,3 +83,38 @@ def list_orders(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[PurchaseOrder]:
     return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+
+
+def order_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, order_id: int) -> OrderView:
+    """One order the viewer may see, with its off-chain terms."""
+    with platform.sessions() as db:
+        order = visible_order(db, viewer, viewer_kind, order_id)
+        return OrderView.of(order, terms_of(db, order))
+
+
+def create_order(
+    platform: Platform, buyer: str, buyer_kind: MemberKind | None, request: CreateOrderRequest, submission: Submission
+) -> OrderView | Pending:
+    """The buyer places an order: its terms stored off chain, the call submitted, the order read back."""
+    with transaction(platform.sessions) as db:
+        call = create_call(db, platform.address(CONTRACT), buyer, request)
+
+    def created(row: ChainTransaction) -> OrderView:
+        return order_view(platform, buyer, buyer_kind, created_id(platform, row, CONTRACT, "OrderCreated", "orderId"))
+
+    return write_then_view(platform, call, submission, created)
+
+
+def run_step(
+    platform: Platform,
+    caller: str,
+    caller_kind: MemberKind | None,
+    order_id: int,
+    step: str,
+    body: ShipmentRequest | None,
+    submission: Submission,
+) -> OrderView | Pending:
+    """One lifecycle step on an order the caller may see (a hidden one is a 404 before anything is sent)."""
+    order_view(platform, caller, caller_kind, order_id)
+    call = step_call(platform.address(CONTRACT), caller, order_id, step, body)
+    return write_then_view(platform, call, submission, lambda _: order_view(platform, caller, caller_kind, order_id))

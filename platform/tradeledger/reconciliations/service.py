@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import IO, Any, Protocol
+from typing import IO, Any, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import write_in_database
 from tradeledger.reconciliations import repository
 from tradeledger.reconciliations.models import BreakStatusChange, ReconciliationBreak, ReconciliationRun
 from tradeledger.reconciliations.schemas import (
@@ -58,9 +59,10 @@ from tradeledger.reconciliations.schemas import (
     StatusChangeView,
     Tolerances,
 )
+from tradeledger.runtime import Platform
 from tradeledger.statements import repository as ledger
 from tradeledger.statements.schemas import PeriodRequest, StatementRequest
-from tradeledger.statements.service import StatementSpec, final_spec
+from tradeledger.statements.service import StatementSpec, final_spec, settle_target
 from tradeledger.statements.service import spec_of as statement_spec_of
 from tradeledger.store.base import utcnow
 
@@ -570,3 +572,46 @@ def change_status(
     row.updated_at = utcnow()
     db.flush()
     return row
+
+
+def start_run(
+    platform: Platform,
+    spec: RunSpec,
+    books: Books,
+    actor: str,
+    actor_kind: MemberKind | None,
+    record: Callable[[Session, RunView], None] | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> RunView:
+    """Reconcile imported books against the account's ledger once the chain has closed the period, and store the
+    run; `record` runs in the transaction that stores it (the API stores the request's answer there)."""
+    closed_before = platform.closed_until(settle_target(spec.ledger, utcnow()))
+    chain_id = platform.transactions.chain_id
+
+    def run(db: Session) -> RunView:
+        created = create_run(
+            db, spec=spec, books=books, chain_id=chain_id, closed_before=closed_before, actor=actor,
+            actor_kind=actor_kind, progress=progress,
+        )  # fmt: skip
+        return run_view(db, created)
+
+    return write_in_database(platform, run, record)
+
+
+class BreakChange(TypedDict):
+    """What `change_status` needs besides the session: which break, what to do, who does it, and why."""
+
+    run_id: int
+    break_id: int
+    action: str
+    actor: str
+    actor_kind: MemberKind | None
+    note: str | None
+    assignee: NotRequired[str | None]
+
+
+def change_break(
+    platform: Platform, record: Callable[[Session, BreakDetail], None] | None, **change: Unpack[BreakChange]
+) -> BreakDetail:
+    """Assign, resolve or reopen a break, and answer with its history; `record` runs in the change's transaction."""
+    return write_in_database(platform, lambda db: break_detail(db, change_status(db, **change)), record)

@@ -11,6 +11,8 @@ from tradeledger.errors import NotFoundError
 from tradeledger.members import repository as members_repository
 from tradeledger.members.access import can_see, can_see_account, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
+from tradeledger.runtime import Platform
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import AccountBalance, ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
@@ -19,6 +21,9 @@ from tradeledger.settlements.schemas import (
     ExternalPaymentView,
     TransferRequest,
 )
+from tradeledger.store.models import ChainTransaction
+
+CONTRACT = "Settlement"
 
 SETTLEMENT_AGENT_ROLE = "0x" + role_id("SETTLEMENT_AGENT_ROLE").hex()
 
@@ -34,7 +39,7 @@ class ExternalPaymentNotFoundError(NotFoundError):
 def transfer_call(settlement: str, sender: str, request: TransferRequest) -> ContractCall:
     """The Settlement.transfer call moving the sender's own money."""
     return ContractCall(
-        "Settlement",
+        CONTRACT,
         settlement,
         "transfer",
         (checksum(request.to), currency_bytes(request.currency), request.amount, reference_bytes(request.reference)),
@@ -84,14 +89,14 @@ def external_payment_call(settlement: str, payer: str, request: ExternalPaymentR
         rail_reference_bytes(request.rail_reference),
         reference_bytes(request.reference),
     )
-    return ContractCall("Settlement", settlement, "recordExternalPayment", args, payer)
+    return ContractCall(CONTRACT, settlement, "recordExternalPayment", args, payer)
 
 
 EXTERNAL_PAYMENT_STEPS = {"confirm": "confirmExternalPayment", "reject": "rejectExternalPayment"}
 
 
 def external_payment_step_call(settlement: str, payee: str, payment_id: int, step: str) -> ContractCall:
-    return ContractCall("Settlement", settlement, EXTERNAL_PAYMENT_STEPS[step], (payment_id,), payee)
+    return ContractCall(CONTRACT, settlement, EXTERNAL_PAYMENT_STEPS[step], (payment_id,), payee)
 
 
 def visible_external_payment(
@@ -131,4 +136,63 @@ CASH_FUNCTIONS = {"deposits": "issue", "withdrawals": "redeem"}
 def cash_call(settlement: str, issuer: str, account: str, movement: str, request: CashMovementRequest) -> ContractCall:
     """Settlement.issue / redeem: the settlement agent for banks, the sponsor bank for its traders."""
     args = (checksum(account), currency_bytes(request.currency), request.amount, reference_bytes(request.reference))
-    return ContractCall("Settlement", settlement, CASH_FUNCTIONS[movement], args, issuer)
+    return ContractCall(CONTRACT, settlement, CASH_FUNCTIONS[movement], args, issuer)
+
+
+def transfer(platform: Platform, sender: str, request: TransferRequest, submission: Submission) -> Written:
+    """The sender moves its own money to another member's account."""
+    return submit(platform, transfer_call(platform.address(CONTRACT), sender, request), submission)
+
+
+def move_cash(
+    platform: Platform,
+    issuer: str,
+    issuer_kind: MemberKind | None,
+    account: str,
+    movement: str,
+    request: CashMovementRequest,
+    submission: Submission,
+) -> Written:
+    """A deposit or withdrawal of fiat moved off chain, on an account the issuer may see."""
+    with platform.sessions() as db:
+        address = visible_account(db, issuer, issuer_kind, account)
+    return submit(platform, cash_call(platform.address(CONTRACT), issuer, address, movement, request), submission)
+
+
+def payment_view(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, payment_id: int
+) -> ExternalPaymentView:
+    """One external payment the viewer may see."""
+    with platform.sessions() as db:
+        return external_payment_view(visible_external_payment(db, viewer, viewer_kind, payment_id))
+
+
+def record_external_payment(
+    platform: Platform,
+    payer: str,
+    payer_kind: MemberKind | None,
+    request: ExternalPaymentRequest,
+    submission: Submission,
+) -> ExternalPaymentView | Pending:
+    """The payer records a payment made on an outside rail, read back once indexed."""
+    call = external_payment_call(platform.address(CONTRACT), payer, request)
+
+    def created(row: ChainTransaction) -> ExternalPaymentView:
+        payment_id = created_id(platform, row, CONTRACT, "ExternalPaymentRecorded", "paymentId")
+        return payment_view(platform, payer, payer_kind, payment_id)
+
+    return write_then_view(platform, call, submission, created)
+
+
+def external_payment_step(
+    platform: Platform,
+    payee: str,
+    payee_kind: MemberKind | None,
+    payment_id: int,
+    step: str,
+    submission: Submission,
+) -> ExternalPaymentView | Pending:
+    """The payee confirms or rejects an external payment it may see."""
+    payment_view(platform, payee, payee_kind, payment_id)
+    call = external_payment_step_call(platform.address(CONTRACT), payee, payment_id, step)
+    return write_then_view(platform, call, submission, lambda _: payment_view(platform, payee, payee_kind, payment_id))

@@ -27,6 +27,8 @@ from tradeledger.anchors.models import ReconciliationStatus
 from tradeledger.chain.abi import ZERO_ADDRESS, checksum
 from tradeledger.chain.ledger import ChainAnchor, ChainLedgerReader, ChainPosting
 from tradeledger.codec import reference_text
+from tradeledger.members.models import MemberKind
+from tradeledger.runtime import Platform
 from tradeledger.settlements.models import LedgerPosting, PostingKind
 from tradeledger.statements import repository
 from tradeledger.statements.audit import chain_entries
@@ -37,7 +39,7 @@ from tradeledger.statements.schemas import (
     FigureDifference,
     ReadModelCheck,
 )
-from tradeledger.statements.service import PeriodNotClosedError
+from tradeledger.statements.service import CONTRACT, PeriodNotClosedError, indexed_until, visible_anchor
 
 
 def _as_logged(row: LedgerPosting, chain_id: int) -> ChainPosting:
@@ -231,3 +233,21 @@ def reconcile(
         read_model=read_model,
         findings=_findings(checks, read_model, awaiting_mirror=counterparty is not None and len(pair) == 1),
     )
+
+
+def anchor_reconciliation(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, anchor_id: int
+) -> AnchorReconciliationView:
+    """An anchor the viewer may see and its mirror, against the chain's ledger and this instance's read model."""
+    reader = ChainLedgerReader(
+        platform.transactions.rpc,
+        settlement=platform.address("Settlement"),
+        anchor=platform.address(CONTRACT),
+        membership=platform.address("Membership"),
+        from_block=platform.deploy_block(),
+        log_range=platform.settings.log_range,
+    )
+    chain_id = platform.transactions.chain_id
+    with platform.sessions() as db:
+        visible_anchor(db, viewer, viewer_kind, anchor_id)
+        return reconcile(db, anchor_id, reader, chain_id, indexed_until(db, platform.transactions.rpc, chain_id))

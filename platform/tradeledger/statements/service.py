@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -47,6 +47,8 @@ from tradeledger.codec import InvalidValueError, currency_bytes
 from tradeledger.errors import ChainUnavailableError, ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, write_in_database, write_then_view
+from tradeledger.runtime import Platform
 from tradeledger.statements import repository
 from tradeledger.statements.models import NO_COUNTERPARTY, GeneratedStatement, HistoryFrontier
 from tradeledger.statements.schemas import (
@@ -57,6 +59,7 @@ from tradeledger.statements.schemas import (
     StatementRequest,
     StatementView,
 )
+from tradeledger.store.base import utcnow
 
 STATEMENTS_DIR = "statements"  # under the data directory; files are named by their SHA-256
 EPOCH = date(1970, 1, 1)
@@ -702,3 +705,46 @@ def list_anchors(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[StatementAnchor]:
     return repository.anchors(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+
+
+def statement_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int) -> StatementView:
+    """One statement the viewer may see."""
+    with platform.sessions() as db:
+        return view(db, visible_statement(db, viewer, viewer_kind, statement_id))
+
+
+def create_statement(
+    platform: Platform,
+    spec: StatementSpec,
+    viewer: str,
+    viewer_kind: MemberKind | None,
+    record: Callable[[Session, StatementView], None] | None = None,
+) -> tuple[StatementView, Path]:
+    """Generate and sign a statement once the chain has closed its period; `record` runs in the transaction that
+    stores it (the API stores the request's answer there). Returns the view and the file's path."""
+    closed_before = platform.closed_until(settle_target(spec, utcnow()))
+    directory = platform.settings.data_dir / STATEMENTS_DIR
+    chain_id = platform.transactions.chain_id
+    files: list[Path] = []
+
+    def create(db: Session) -> StatementView:
+        row = generate(
+            db, keys=platform.keys, chain_id=chain_id, directory=directory, spec=spec, closed_before=closed_before,
+            viewer=viewer, viewer_kind=viewer_kind,
+        )  # fmt: skip
+        files.append(directory / row.file_name)
+        return view(db, row)
+
+    return write_in_database(platform, create, record), files[0]
+
+
+def anchor(
+    platform: Platform, owner: str, owner_kind: MemberKind | None, statement_id: int, submission: Submission
+) -> StatementView | Pending:
+    """The account owner anchors the statement's root, totals and manifest hash on ReconciliationAnchor."""
+    with platform.sessions() as db:
+        row = visible_statement(db, owner, owner_kind, statement_id)
+        call = anchor_call(db, platform.address(CONTRACT), row, owner)
+    return write_then_view(
+        platform, call, submission, lambda _: statement_view(platform, owner, owner_kind, statement_id)
+    )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, write_then_view
+from tradeledger.api.writes import PreferHeader, answer, submission
 from tradeledger.documents import repository, service
 from tradeledger.documents.schemas import (
     DocumentFieldsRequest,
@@ -21,20 +20,10 @@ from tradeledger.documents.schemas import (
     FingerprintCheck,
     RegisterDocumentRequest,
 )
-from tradeledger.errors import ContractRevertError
-from tradeledger.indexer.queries import event_argument
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
-from tradeledger.store.db import transaction
-from tradeledger.store.models import ChainTransaction
 
 router = APIRouter(tags=["documents"], route_class=IdempotentRoute)
-
-
-def _view(platform: PlatformDep, principal: PrincipalDep, document_id: ObjectId) -> DocumentView:
-    with platform.sessions() as db:
-        document = service.visible_document(db, principal.member, principal.kind, document_id)
-        return DocumentView.of(document, repository.fingerprints_of(db, document_id))
 
 
 @router.post("/documents/fingerprint-check", responses=ERROR_RESPONSES)
@@ -45,7 +34,7 @@ def fingerprint_check(body: DocumentFieldsRequest, platform: PlatformDep, princi
 
 
 @router.post("/documents", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def register_document(
+def register_document(
     body: RegisterDocumentRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -53,18 +42,8 @@ async def register_document(
     prefer: PreferHeader = None,
 ) -> DocumentView | TransactionView:
     """Register a document's fingerprints (a bank for its client, or a trader for itself) before financing."""
-    with transaction(platform.sessions) as db:
-        call = service.register_call(
-            db, platform.address(service.CONTRACT), principal.member, body, platform.settings.fingerprint_secret()
-        )
-
-    def created(row: ChainTransaction) -> DocumentView:
-        with platform.sessions() as db:
-            document_id = int(event_argument(db, row.tx_hash, service.CONTRACT, "DocumentRegistered", "documentId"))
-        response.headers["Location"] = f"/v1/documents/{document_id}"
-        return _view(platform, principal, document_id)
-
-    return await write_then_view(platform, call, prefer, response, created)
+    registered = service.register(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(registered, response, lambda view: f"/v1/documents/{view.document_id}")
 
 
 @router.get("/documents", responses=ERROR_RESPONSES)
@@ -81,40 +60,35 @@ def list_documents(
 @router.get("/documents/{document_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_document(document_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> DocumentView:
     """One document with its fingerprints and financing."""
-    return _view(platform, principal, document_id)
+    return service.document_view(platform, principal.member, principal.kind, document_id)
 
 
-def _document_step(step: str, with_body: bool) -> Callable[..., Awaitable[DocumentView | TransactionView]]:
-    async def run(
+def _document_step(step: str, with_body: bool) -> Callable[..., DocumentView | TransactionView]:
+    def run(
         document_id: ObjectId, body: FinancingRequest | None, platform: PlatformDep, principal: PrincipalDep,
         response: Response, prefer: str | None,
     ) -> DocumentView | TransactionView:  # fmt: skip
         if step == "financings":
             require_kind(principal.kind, MemberKind.BANK, action="finance documents")
-        await run_in_threadpool(_view, platform, principal, document_id)
-        call = service.step_call(platform.address(service.CONTRACT), principal.member, document_id, step, body)
-        try:
-            return await write_then_view(
-                platform, call, prefer, response, lambda _: _view(platform, principal, document_id)
-            )
-        except ContractRevertError as error:
-            with platform.sessions() as db:
-                raise service.name_prior_financing(db, error) from None
+        stepped = service.run_step(
+            platform, principal.member, principal.kind, document_id, step, body, submission(prefer)
+        )
+        return answer(stepped, response)
 
-    async def with_amount(
+    def with_amount(
         document_id: ObjectId, body: FinancingRequest, platform: PlatformDep, principal: PrincipalDep,
         response: Response, prefer: PreferHeader = None,
     ) -> DocumentView | TransactionView:  # fmt: skip
-        return await run(document_id, body, platform, principal, response, prefer)
+        return run(document_id, body, platform, principal, response, prefer)
 
-    async def without_body(
+    def without_body(
         document_id: ObjectId,
         platform: PlatformDep,
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
     ) -> DocumentView | TransactionView:
-        return await run(document_id, None, platform, principal, response, prefer)
+        return run(document_id, None, platform, principal, response, prefer)
 
     return with_amount if with_body else without_body
 

@@ -3,19 +3,16 @@ examination (honour, refusal, waiver, preclusion), reimbursement claims, cancell
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, write_then_view
-from tradeledger.chain.txmanager import ContractCall
-from tradeledger.indexer.queries import event_argument
+from tradeledger.api.writes import PreferHeader, answer, operation_answer, submission
 from tradeledger.lcs import service
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
@@ -28,47 +25,19 @@ from tradeledger.lcs.schemas import (
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
-from tradeledger.store.db import transaction
-from tradeledger.store.models import ChainTransaction
 
 router = APIRouter(tags=["letters of credit"], route_class=IdempotentRoute)
 WRITE_RESPONSES = {**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 LcResult = LcView | TransactionView
 
 
-def _view(platform: PlatformDep, principal: PrincipalDep, lc_id: ObjectId) -> LcView:
-    with platform.sessions() as db:
-        return service.view(db, service.visible_credit(db, principal.member, principal.kind, lc_id))
-
-
-async def _write_on_credit(
-    platform: PlatformDep,
-    principal: PrincipalDep,
-    lc_id: ObjectId,
-    call: ContractCall,
-    prefer: str | None,
-    response: Response,
-) -> LcResult:
-    """A step on a credit the caller may see (a hidden one answers 404 before anything is sent)."""
-    await run_in_threadpool(_view, platform, principal, lc_id)
-    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
-
-
 @router.post("/lcs", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def apply_for_credit(
+def apply_for_credit(
     body: ApplyRequest, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
 ) -> LcResult:
     """The applicant (importer) applies for a credit; the MT700-like terms stay off chain, hashed on chain."""
-    with transaction(platform.sessions) as db:
-        call = service.apply_call(db, platform.address(service.CONTRACT), principal.member, body)
-
-    def created(row: ChainTransaction) -> LcView:
-        with platform.sessions() as db:
-            lc_id = int(event_argument(db, row.tx_hash, service.CONTRACT, "LetterOfCreditApplied", "lcId"))
-        response.headers["Location"] = f"/v1/lcs/{lc_id}"
-        return _view(platform, principal, lc_id)
-
-    return await write_then_view(platform, call, prefer, response, created)
+    applied = service.apply(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(applied, response, lambda view: f"/v1/lcs/{view.lc_id}")
 
 
 @router.get("/lcs", responses=ERROR_RESPONSES)
@@ -85,7 +54,7 @@ def list_credits(
 @router.get("/lcs/{lc_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_credit(lc_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> LcView:
     """One credit with its amendments, presentations and verified off-chain terms."""
-    return _view(platform, principal, lc_id)
+    return service.credit_view(platform, principal.member, principal.kind, lc_id)
 
 
 LC_STEP_DOCS = {
@@ -103,14 +72,14 @@ LC_STEP_DOCS = {
 BANK_ONLY = frozenset({"issue", "decline", "advise", "confirm", "close", "honour", "return-documents"})
 
 
-def _lc_step(step: str) -> Callable[..., Awaitable[LcResult]]:
-    async def endpoint(
+def _lc_step(step: str) -> Callable[..., LcResult]:
+    def endpoint(
         lc_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
     ) -> LcResult:
         if step in BANK_ONLY:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} a credit")
-        call = service.step_call(platform.address(service.CONTRACT), principal.member, lc_id, step)
-        return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+        stepped = service.run_step(platform, principal.member, principal.kind, lc_id, step, submission(prefer))
+        return answer(stepped, response)
 
     return endpoint
 
@@ -129,20 +98,18 @@ for _step, _doc in LC_STEP_DOCS.items():
 
 
 @router.post("/lcs/{lc_id}/amendments", responses=WRITE_RESPONSES)
-async def issue_amendment(
+def issue_amendment(
     lc_id: ObjectId, body: AmendmentRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
     prefer: PreferHeader = None,
 ) -> LcResult:  # fmt: skip
     """The issuing bank issues an amendment (MT707); it binds the bank now and the credit only once accepted."""
     require_kind(principal.kind, MemberKind.BANK, action="issue amendments")
-    await run_in_threadpool(_view, platform, principal, lc_id)
-    with transaction(platform.sessions) as db:
-        call = service.amendment_call(db, platform.address(service.CONTRACT), principal.member, lc_id, body)
-    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
+    amended = service.issue_amendment(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
+    return answer(amended, response)
 
 
 @router.post("/lcs/{lc_id}/amendments/{amendment_id}/accept", responses=WRITE_RESPONSES)
-async def accept_amendment(
+def accept_amendment(
     lc_id: ObjectId,
     amendment_id: ObjectId,
     body: AcceptAmendmentRequest,
@@ -152,46 +119,45 @@ async def accept_amendment(
     prefer: PreferHeader = None,
 ) -> LcResult:
     """The beneficiary accepts an amendment: all of it, or it is a rejection (Art 10e)."""
-    view = await run_in_threadpool(_view, platform, principal, lc_id)
-    amendment = next((a for a in view.amendments if a.amendment_id == str(amendment_id)), None)
-    fields = body.accepted_fields if body.accepted_fields is not None else (amendment.fields if amendment else 0)
-    call = service.accept_amendment_call(
-        platform.address(service.CONTRACT), principal.member, lc_id, amendment_id, fields
+    accepted = service.accept_amendment(
+        platform, principal.member, principal.kind, lc_id, amendment_id, body, submission(prefer)
     )
-    return await write_then_view(platform, call, prefer, response, lambda _: _view(platform, principal, lc_id))
+    return answer(accepted, response)
 
 
 @router.post("/lcs/{lc_id}/amendments/{amendment_id}/reject", responses=WRITE_RESPONSES)
-async def reject_amendment(
+def reject_amendment(
     lc_id: ObjectId, amendment_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
     prefer: PreferHeader = None,
 ) -> LcResult:  # fmt: skip
     """The beneficiary rejects an amendment; the credit keeps its terms."""
-    call = service.reject_amendment_call(platform.address(service.CONTRACT), principal.member, lc_id, amendment_id)
-    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+    rejected = service.reject_amendment(
+        platform, principal.member, principal.kind, lc_id, amendment_id, submission(prefer)
+    )
+    return answer(rejected, response)
 
 
 @router.post("/lcs/{lc_id}/presentations", responses=WRITE_RESPONSES)
-async def present_documents(
+def present_documents(
     lc_id: ObjectId, body: PresentationRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
     prefer: PreferHeader = None,
 ) -> LcResult:  # fmt: skip
     """The beneficiary presents documents (fingerprinted; re-use under another credit is flagged) for a drawing."""
-    call = service.present_call(
-        platform.address(service.CONTRACT), principal.member, lc_id, body, platform.settings.fingerprint_secret()
-    )
-    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+    presented = service.present(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
+    return answer(presented, response)
 
 
 @router.post("/lcs/{lc_id}/presentations/{presentation_id}/refuse", responses=WRITE_RESPONSES)
-async def refuse_presentation(
+def refuse_presentation(
     lc_id: ObjectId, presentation_id: ObjectId, body: RefusalRequest, platform: PlatformDep, principal: PrincipalDep,
     response: Response, prefer: PreferHeader = None,
 ) -> LcResult:  # fmt: skip
     """The issuing bank refuses a discrepant presentation: one notice, every discrepancy, the disposition (Art 16)."""
     require_kind(principal.kind, MemberKind.BANK, action="refuse presentations")
-    call = service.refuse_call(platform.address(service.CONTRACT), principal.member, lc_id, presentation_id, body)
-    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+    refused = service.refuse(
+        platform, principal.member, principal.kind, lc_id, presentation_id, body, submission(prefer)
+    )
+    return answer(refused, response)
 
 
 PRESENTATION_STEP_DOCS = {
@@ -202,17 +168,17 @@ PRESENTATION_STEP_DOCS = {
 }
 
 
-def _presentation_step(step: str) -> Callable[..., Awaitable[LcResult]]:
-    async def endpoint(
+def _presentation_step(step: str) -> Callable[..., LcResult]:
+    def endpoint(
         lc_id: ObjectId, presentation_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
         prefer: PreferHeader = None,
     ) -> LcResult:  # fmt: skip
         if step in BANK_ONLY:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} presentations")
-        call = service.presentation_step_call(
-            platform.address(service.CONTRACT), principal.member, lc_id, presentation_id, step
+        stepped = service.presentation_step(
+            platform, principal.member, principal.kind, lc_id, presentation_id, step, submission(prefer)
         )
-        return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+        return answer(stepped, response)
 
     return endpoint
 
@@ -226,20 +192,16 @@ for _step, _doc in PRESENTATION_STEP_DOCS.items():
 
 
 @router.post("/lcs/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
-async def settle_reimbursement_claim(
+def settle_reimbursement_claim(
     claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
 ) -> LcResult:
     """The applicant pays the issuing bank's open reimbursement claim."""
-    with platform.sessions() as db:
-        lc_id = service.claim_credit(db, claim_id)
-    if lc_id is None:
-        raise service.LetterOfCreditNotFoundError(f"no reimbursement claim {claim_id}")
-    call = service.settle_claim_call(platform.address(service.CONTRACT), principal.member, claim_id)
-    return await _write_on_credit(platform, principal, lc_id, call, prefer, response)
+    settled = service.settle_claim(platform, principal.member, principal.kind, claim_id, submission(prefer))
+    return answer(settled, response)
 
 
 @router.post("/lcs/holidays", responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def set_holidays(
+def set_holidays(
     body: HolidaysRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -248,5 +210,5 @@ async def set_holidays(
 ) -> TransactionView:
     """A bank registers the days it is closed; its examination deadlines skip them (Art 14b, 29a)."""
     require_kind(principal.kind, MemberKind.BANK, action="register holidays")
-    call = service.holidays_call(platform.address(service.CONTRACT), principal.member, body.dates, body.closed)
-    return await write_then_view(platform, call, prefer, response, TransactionView.of)
+    registered = service.set_holidays(platform, principal.member, body.dates, body.closed, submission(prefer))
+    return operation_answer(registered, response)

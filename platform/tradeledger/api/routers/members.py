@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Response, status
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import Accepted, PreferHeader, submit_write, write_then_view
-from tradeledger.indexer.queries import event_argument
+from tradeledger.api.writes import Accepted, PreferHeader, answer, submission
 from tradeledger.members import service
 from tradeledger.members.models import MemberKind
 from tradeledger.members.schemas import MemberView, OnboardedTrader, OnboardTraderRequest, ProposalRequest, ProposalView
-from tradeledger.store.models import ChainTransaction
+from tradeledger.operations import Submission
 
 router = APIRouter(tags=["members"], route_class=IdempotentRoute)
 governance = APIRouter(tags=["governance"], route_class=IdempotentRoute)
-
-
-def _member(platform: PlatformDep, principal: PrincipalDep, address: str) -> MemberView:
-    with platform.sessions() as db:
-        return MemberView.of(service.visible_member(db, principal.member, principal.kind, address))
 
 
 @router.get("/members", responses=ERROR_RESPONSES)
@@ -42,11 +35,11 @@ def list_members(
 @router.get("/members/{address}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_member(address: AddressPath, platform: PlatformDep, principal: PrincipalDep) -> MemberView:
     """One member."""
-    return _member(platform, principal, address)
+    return service.member_view(platform, principal.member, principal.kind, address)
 
 
 @router.post("/members/traders", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def onboard_trader(
+def onboard_trader(
     body: OnboardTraderRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -55,29 +48,19 @@ async def onboard_trader(
 ) -> OnboardedTrader:
     """A bank onboards an SME client: a custodial key is created for it, and an API key returned once."""
     service.require_kind(principal.kind, MemberKind.BANK, action="onboard traders")
-    call, business, issued = service.onboard_trader(
-        platform.address(service.CONTRACT), principal.member, body.label, platform.settings.custodial_passphrase()
-    )
 
-    def onboarded(member: MemberView | None = None) -> OnboardedTrader:
-        """The answer (`issued` is filled once the outbox transaction has run); without `member`, the one given
-        before the block is indexed, which a retry after a crash gets back with its one-time API key."""
-        if member is None:
-            member = MemberView(address=issued["address"], kind="TRADER", status="PENDING", sponsor=principal.member)
-        return OnboardedTrader(member=member, api_key=issued["api_key"], api_key_id=issued["api_key_id"])
+    def submit_as(onboarding: service.Onboarding) -> Submission:
+        return submission(prefer, lambda _: Accepted(onboarding.answer(), f"/v1/members/{onboarding.address}"))
 
-    def location() -> str:
-        return f"/v1/members/{issued['address']}"
-
-    await submit_write(platform, call, prefer, response, business, lambda _: Accepted(onboarded(), location()))
-    response.headers["Location"] = location()
-    if response.status_code == 202:
-        return onboarded()
-    return onboarded(await run_in_threadpool(_member, platform, principal, issued["address"]))
+    onboarded = service.onboard_trader(platform, principal.member, principal.kind, body.label, submit_as)
+    response.headers["Location"] = f"/v1/members/{onboarded.answer.member.address}"
+    if onboarded.pending:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return onboarded.answer
 
 
-def _trader_step(step: str) -> Callable[..., Awaitable[MemberView | TransactionView]]:
-    async def endpoint(
+def _trader_step(step: str) -> Callable[..., MemberView | TransactionView]:
+    def endpoint(
         address: AddressPath,
         platform: PlatformDep,
         principal: PrincipalDep,
@@ -85,9 +68,8 @@ def _trader_step(step: str) -> Callable[..., Awaitable[MemberView | TransactionV
         prefer: PreferHeader = None,
     ) -> MemberView | TransactionView:
         service.require_kind(principal.kind, MemberKind.BANK, action=f"{step} traders")
-        await run_in_threadpool(_member, platform, principal, address)
-        call = service.trader_step_call(platform.address(service.CONTRACT), principal.member, address, step)
-        return await write_then_view(platform, call, prefer, response, lambda _: _member(platform, principal, address))
+        stepped = service.trader_step(platform, principal.member, principal.kind, address, step, submission(prefer))
+        return answer(stepped, response)
 
     return endpoint
 
@@ -104,13 +86,8 @@ for _step in service.TRADER_STEPS:
     )
 
 
-def _proposal(platform: PlatformDep, principal: PrincipalDep, proposal_id: ObjectId) -> ProposalView:
-    with platform.sessions() as db:
-        return ProposalView.of(service.visible_proposal(db, principal.kind, proposal_id))
-
-
 @governance.post("/governance/proposals", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def create_proposal(
+def create_proposal(
     body: ProposalRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -119,21 +96,14 @@ async def create_proposal(
 ) -> ProposalView | TransactionView:
     """A bank proposes to admit, suspend, reinstate or remove a bank or an auditor (its own vote counts)."""
     service.require_kind(principal.kind, MemberKind.BANK, action="propose")
-    call = service.propose_call(platform.address(service.CONTRACT), principal.member, body.action, body.subject)
-
-    def created(row: ChainTransaction) -> ProposalView:
-        with platform.sessions() as db:
-            proposal_id = int(event_argument(db, row.tx_hash, service.CONTRACT, "ProposalCreated", "proposalId"))
-        response.headers["Location"] = f"/v1/governance/proposals/{proposal_id}"
-        return _proposal(platform, principal, proposal_id)
-
-    return await write_then_view(platform, call, prefer, response, created)
+    created = service.propose(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(created, response, lambda view: f"/v1/governance/proposals/{view.proposal_id}")
 
 
 @governance.post(
     "/governance/proposals/{proposal_id}/votes", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 )
-async def vote(
+def vote(
     proposal_id: ObjectId,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -142,11 +112,8 @@ async def vote(
 ) -> ProposalView | TransactionView:
     """An active bank votes for a proposal; a majority of active banks executes it."""
     service.require_kind(principal.kind, MemberKind.BANK, action="vote")
-    await run_in_threadpool(_proposal, platform, principal, proposal_id)
-    call = service.vote_call(platform.address(service.CONTRACT), principal.member, proposal_id)
-    return await write_then_view(
-        platform, call, prefer, response, lambda _: _proposal(platform, principal, proposal_id)
-    )
+    voted = service.vote(platform, principal.member, principal.kind, proposal_id, submission(prefer))
+    return answer(voted, response)
 
 
 @governance.get("/governance/proposals", responses=ERROR_RESPONSES)
@@ -163,4 +130,4 @@ def list_proposals(
 @governance.get("/governance/proposals/{proposal_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_proposal(proposal_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> ProposalView:
     """One governance proposal with its vote count."""
-    return _proposal(platform, principal, proposal_id)
+    return service.proposal_view(platform, principal.kind, proposal_id)

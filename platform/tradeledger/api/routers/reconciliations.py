@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from reconciliation.matching import BreakCategory, BreakStatus
-from tradeledger.api.auth import PlatformDep, Principal, PrincipalDep
+from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
@@ -25,10 +26,6 @@ from tradeledger.reconciliations.schemas import (
     RunRequest,
     RunView,
 )
-from tradeledger.runtime import Platform
-from tradeledger.statements.service import settle_target
-from tradeledger.store.base import utcnow
-from tradeledger.store.db import transaction
 
 MAX_BOOKS_BYTES = 128 * 1024 * 1024
 """The largest books upload (about a million CSV lines); the API's general body limit is far smaller."""
@@ -59,21 +56,12 @@ def create_reconciliation(
     """Reconcile an account's ledger (its own, or a sponsored client's) against an uploaded books file."""
     spec = service.spec_of(request)
     imported = service.import_books(spec, books.file, service.file_name(books.filename))
-    closed_before = platform.closed_until(settle_target(spec.ledger, utcnow()))
-    with transaction(platform.sessions) as db:
-        run = service.create_run(
-            db,
-            spec=spec,
-            books=imported,
-            chain_id=platform.transactions.chain_id,
-            closed_before=closed_before,
-            actor=principal.member,
-            actor_kind=principal.kind,
-        )
-        view = service.run_view(db, run)
-        location = f"/v1/reconciliations/{view.id}"
-        answer_with(db, view, 201, location)
-    response.headers["Location"] = location
+
+    def record(db: Session, view: RunView) -> None:
+        answer_with(db, view, 201, f"/v1/reconciliations/{view.id}")
+
+    view = service.start_run(platform, spec, imported, principal.member, principal.kind, record)
+    response.headers["Location"] = f"/v1/reconciliations/{view.id}"
     return view
 
 
@@ -125,29 +113,8 @@ def get_break(run_id: RunId, break_id: BreakId, platform: PlatformDep, principal
         return service.break_detail(db, row)
 
 
-def _change(
-    platform: Platform,
-    principal: Principal,
-    run_id: int,
-    break_id: int,
-    action: str,
-    note: str | None,
-    assignee: str | None = None,
-) -> BreakDetail:
-    with transaction(platform.sessions) as db:
-        row = service.change_status(
-            db,
-            run_id=run_id,
-            break_id=break_id,
-            action=action,
-            actor=principal.member,
-            actor_kind=principal.kind,
-            note=note,
-            assignee=assignee,
-        )
-        detail = service.break_detail(db, row)
-        answer_with(db, detail)
-        return detail
+def _answer(db: Session, detail: BreakDetail) -> None:
+    answer_with(db, detail)
 
 
 TRANSITION_RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
@@ -158,7 +125,10 @@ def assign_break(
     run_id: RunId, break_id: BreakId, body: AssignRequest, platform: PlatformDep, principal: PrincipalDep
 ) -> BreakDetail:
     """Assign an open break (or reassign an assigned one) to someone; 409 `break_transition_invalid` otherwise."""
-    return _change(platform, principal, run_id, break_id, "assign", body.note, body.assignee)
+    return service.change_break(
+        platform, _answer, run_id=run_id, break_id=break_id, action="assign", actor=principal.member,
+        actor_kind=principal.kind, note=body.note, assignee=body.assignee,
+    )  # fmt: skip
 
 
 @router.post("/reconciliations/{run_id}/breaks/{break_id}/resolve", responses=TRANSITION_RESPONSES)
@@ -166,7 +136,10 @@ def resolve_break(
     run_id: RunId, break_id: BreakId, body: ResolveRequest, platform: PlatformDep, principal: PrincipalDep
 ) -> BreakDetail:
     """Resolve an open or assigned break with a note saying how; 409 `break_transition_invalid` otherwise."""
-    return _change(platform, principal, run_id, break_id, "resolve", body.note)
+    return service.change_break(
+        platform, _answer, run_id=run_id, break_id=break_id, action="resolve", actor=principal.member,
+        actor_kind=principal.kind, note=body.note,
+    )  # fmt: skip
 
 
 @router.post("/reconciliations/{run_id}/breaks/{break_id}/reopen", responses=TRANSITION_RESPONSES)
@@ -178,7 +151,10 @@ def reopen_break(
     body: Annotated[ReopenRequest | None, Body()] = None,
 ) -> BreakDetail:
     """Reopen a resolved break (the body, with a note, is optional); 409 `break_transition_invalid` otherwise."""
-    return _change(platform, principal, run_id, break_id, "reopen", None if body is None else body.note)
+    return service.change_break(
+        platform, _answer, run_id=run_id, break_id=break_id, action="reopen", actor=principal.member,
+        actor_kind=principal.kind, note=None if body is None else body.note,
+    )  # fmt: skip
 
 
 @router.get(

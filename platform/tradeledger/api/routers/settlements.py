@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from fastapi import APIRouter, Response
-from starlette.concurrency import run_in_threadpool
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, submit_write, write_then_view
-from tradeledger.indexer.queries import event_argument
+from tradeledger.api.writes import PreferHeader, answer, operation_answer, submission
 from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
@@ -23,13 +21,12 @@ from tradeledger.settlements.schemas import (
     ExternalPaymentView,
     TransferRequest,
 )
-from tradeledger.store.models import ChainTransaction
 
 router = APIRouter(tags=["settlements"], route_class=IdempotentRoute)
 
 
 @router.post("/settlements/transfers", responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def create_transfer(
+def create_transfer(
     body: TransferRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -37,12 +34,11 @@ async def create_transfer(
     prefer: PreferHeader = None,
 ) -> TransactionView:
     """Move money from the caller's own account to another member's account."""
-    call = service.transfer_call(platform.address("Settlement"), principal.member, body)
-    return TransactionView.of(await submit_write(platform, call, prefer, response))
+    return operation_answer(service.transfer(platform, principal.member, body, submission(prefer)), response)
 
 
-def _cash_endpoint(movement: str) -> Callable[..., Awaitable[TransactionView]]:
-    async def endpoint(
+def _cash_endpoint(movement: str) -> Callable[..., TransactionView]:
+    def endpoint(
         address: AddressPath,
         body: CashMovementRequest,
         platform: PlatformDep,
@@ -50,10 +46,10 @@ def _cash_endpoint(movement: str) -> Callable[..., Awaitable[TransactionView]]:
         response: Response,
         prefer: PreferHeader = None,
     ) -> TransactionView:
-        with platform.sessions() as db:
-            account = service.visible_account(db, principal.member, principal.kind, address)
-        call = service.cash_call(platform.address("Settlement"), principal.member, account, movement, body)
-        return TransactionView.of(await submit_write(platform, call, prefer, response))
+        moved = service.move_cash(
+            platform, principal.member, principal.kind, address, movement, body, submission(prefer)
+        )
+        return operation_answer(moved, response)
 
     return endpoint
 
@@ -89,15 +85,8 @@ def get_balances(address: AddressPath, platform: PlatformDep, principal: Princip
     )
 
 
-def _payment(platform: PlatformDep, principal: PrincipalDep, payment_id: ObjectId) -> ExternalPaymentView:
-    with platform.sessions() as db:
-        return service.external_payment_view(
-            service.visible_external_payment(db, principal.member, principal.kind, payment_id)
-        )
-
-
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-async def record_external_payment(
+def record_external_payment(
     body: ExternalPaymentRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -105,15 +94,8 @@ async def record_external_payment(
     prefer: PreferHeader = None,
 ) -> ExternalPaymentView | TransactionView:
     """The payer records a payment made on an outside rail; it is a break until the payee confirms it."""
-    call = service.external_payment_call(platform.address("Settlement"), principal.member, body)
-
-    def created(row: ChainTransaction) -> ExternalPaymentView:
-        with platform.sessions() as db:
-            payment_id = int(event_argument(db, row.tx_hash, "Settlement", "ExternalPaymentRecorded", "paymentId"))
-        response.headers["Location"] = f"/v1/settlements/external-payments/{payment_id}"
-        return _payment(platform, principal, payment_id)
-
-    return await write_then_view(platform, call, prefer, response, created)
+    recorded = service.record_external_payment(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(recorded, response, lambda view: f"/v1/settlements/external-payments/{view.payment_id}")
 
 
 @router.get("/settlements/external-payments", responses=ERROR_RESPONSES)
@@ -132,22 +114,21 @@ def list_external_payments(
 @router.get("/settlements/external-payments/{payment_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_external_payment(payment_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> ExternalPaymentView:
     """One external payment."""
-    return _payment(platform, principal, payment_id)
+    return service.payment_view(platform, principal.member, principal.kind, payment_id)
 
 
-def _payment_step(step: str) -> Callable[..., Awaitable[ExternalPaymentView | TransactionView]]:
-    async def endpoint(
+def _payment_step(step: str) -> Callable[..., ExternalPaymentView | TransactionView]:
+    def endpoint(
         payment_id: ObjectId,
         platform: PlatformDep,
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
     ) -> ExternalPaymentView | TransactionView:
-        await run_in_threadpool(_payment, platform, principal, payment_id)
-        call = service.external_payment_step_call(platform.address("Settlement"), principal.member, payment_id, step)
-        return await write_then_view(
-            platform, call, prefer, response, lambda _: _payment(platform, principal, payment_id)
+        stepped = service.external_payment_step(
+            platform, principal.member, principal.kind, payment_id, step, submission(prefer)
         )
+        return answer(stepped, response)
 
     return endpoint
 

@@ -6,18 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page, RowCursor
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, write_then_view
-from tradeledger.chain.ledger import ChainLedgerReader
-from tradeledger.chain.txmanager import ContractCall
-from tradeledger.members.models import MemberKind
-from tradeledger.runtime import Platform
+from tradeledger.api.writes import PreferHeader, answer, submission
 from tradeledger.statements import bilateral, service
 from tradeledger.statements.schemas import (
     AnchorReconciliationView,
@@ -28,8 +24,6 @@ from tradeledger.statements.schemas import (
     StatementRequest,
     StatementView,
 )
-from tradeledger.store.base import utcnow
-from tradeledger.store.db import transaction
 
 router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
 StatementId = Annotated[int, Path(ge=1, lt=2**63, description="a statement id")]
@@ -38,33 +32,18 @@ EarlierStatementId = Annotated[
 ]
 
 
-def _view(platform: Platform, member: str, kind: MemberKind | None, statement_id: int) -> StatementView:
-    with platform.sessions() as db:
-        return service.view(db, service.visible_statement(db, member, kind, statement_id))
-
-
 @router.post("/statements", status_code=201, responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def create_statement(
     body: StatementRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
 ) -> StatementView:
     """Generate and sign a statement of an account for a closed period, or up to now without an end."""
     spec = service.spec_of(body)
-    closed_before = platform.closed_until(service.settle_target(spec, utcnow()))
-    with transaction(platform.sessions) as db:
-        row = service.generate(
-            db,
-            keys=platform.keys,
-            chain_id=platform.transactions.chain_id,
-            directory=platform.settings.data_dir / service.STATEMENTS_DIR,
-            spec=spec,
-            closed_before=closed_before,
-            viewer=principal.member,
-            viewer_kind=principal.kind,
-        )
-        view = service.view(db, row)
-        location = f"/v1/statements/{view.id}"
-        answer_with(db, view, 201, location)
-    response.headers["Location"] = location
+
+    def record(db: Session, view: StatementView) -> None:
+        answer_with(db, view, 201, f"/v1/statements/{view.id}")
+
+    view, _ = service.create_statement(platform, spec, principal.member, principal.kind, record)
+    response.headers["Location"] = f"/v1/statements/{view.id}"
     return view
 
 
@@ -82,7 +61,7 @@ def list_statements(
 @router.get("/statements/{statement_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_statement(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> StatementView:
     """One statement: period, totals, Merkle root, manifest hash, signature and anchor status."""
-    return _view(platform, principal.member, principal.kind, statement_id)
+    return service.statement_view(platform, principal.member, principal.kind, statement_id)
 
 
 @router.get(
@@ -136,7 +115,7 @@ def get_consistency_proof(
 
 
 @router.post("/statements/{statement_id}/anchor", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
-async def anchor_statement(
+def anchor_statement(
     statement_id: StatementId,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -144,16 +123,8 @@ async def anchor_statement(
     prefer: PreferHeader = None,
 ) -> StatementView | TransactionView:
     """Anchor the statement's Merkle root, totals and manifest hash on ReconciliationAnchor (the account owner)."""
-
-    def prepare() -> ContractCall:
-        with platform.sessions() as db:
-            row = service.visible_statement(db, principal.member, principal.kind, statement_id)
-            return service.anchor_call(db, platform.address(service.CONTRACT), row, principal.member)
-
-    call = await run_in_threadpool(prepare)
-    return await write_then_view(
-        platform, call, prefer, response, lambda _: _view(platform, principal.member, principal.kind, statement_id)
-    )
+    anchored = service.anchor(platform, principal.member, principal.kind, statement_id, submission(prefer))
+    return answer(anchored, response)
 
 
 @router.get("/anchors", responses=ERROR_RESPONSES)
@@ -179,16 +150,4 @@ def get_anchor_reconciliation(
     anchor_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
 ) -> AnchorReconciliationView:
     """The anchor and its mirror against the chain's ledger, and this instance's read model entry by entry."""
-    reader = ChainLedgerReader(
-        platform.transactions.rpc,
-        settlement=platform.address("Settlement"),
-        anchor=platform.address(service.CONTRACT),
-        membership=platform.address("Membership"),
-        from_block=platform.deploy_block(),
-        log_range=platform.settings.log_range,
-    )
-    chain_id = platform.transactions.chain_id
-    with platform.sessions() as db:
-        service.visible_anchor(db, principal.member, principal.kind, anchor_id)
-        closed_before = service.indexed_until(db, platform.transactions.rpc, chain_id)
-        return bilateral.reconcile(db, anchor_id, reader, chain_id, closed_before)
+    return bilateral.anchor_reconciliation(platform, principal.member, principal.kind, anchor_id)
