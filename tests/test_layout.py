@@ -96,3 +96,29 @@ class TestDependencyRules:
     def test_every_test_folder_is_a_package(self) -> None:
         folders = {path.parent for path in (ROOT / "tests").rglob("test_*.py")}
         assert [str(f) for f in folders if not (f / "__init__.py").exists()] == []
+
+
+SERVICE_PACKAGE = Path(__file__).resolve().parents[1] / "platform" / "tradeledger"
+
+
+def _entry_modules() -> list[str]:
+    """Where imports start: each domain's service, the write path, the runtime, the API, the CLI and the demo."""
+    services = (path.parent.name for path in SERVICE_PACKAGE.glob("*/service.py"))
+    return [*(f"tradeledger.{name}.service" for name in sorted(services)), "tradeledger.operations",
+            "tradeledger.runtime", "tradeledger.api.app", "tradeledger.cli", "tradeledger.demo.trade"]  # fmt: skip
+
+
+class TestNoImportCycles:
+    def test_every_entry_module_imports_first_in_a_fresh_interpreter(self) -> None:
+        """A cycle shows only when the import enters it at a particular module (the chaos drill entered one
+        through the demo): each entry module is imported first, in an interpreter of its own."""
+        script = (
+            "import subprocess, sys\n"
+            "failed = [m for m in sys.argv[1:] if subprocess.run([sys.executable, '-c', f'import {m}'],"
+            " capture_output=True).returncode]\n"
+            "print(' '.join(failed))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script, *_entry_modules()], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == "", f"modules that fail to import first: {result.stdout.strip()}"

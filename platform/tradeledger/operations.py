@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
-from tradeledger.chain.txmanager import ContractCall, StoredHook
+from tradeledger.chain.txmanager import ContractCall, StoredHook, WritePendingError
 from tradeledger.errors import NotFoundError
 from tradeledger.indexer.queries import event_argument
 from tradeledger.members.access import can_see
 from tradeledger.members.models import MemberKind
-from tradeledger.runtime import Platform, WritePendingError
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 ViewT = TypeVar("ViewT")
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeledger.chain.health import HealthProblem, highest_mined_block, stuck_signers
 from tradeledger.chain.keys import dev_account, keystore_resolver
 from tradeledger.chain.session import ChainSession, open_chain_session
-from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager
+from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 from tradeledger.identity.models import HostedAccount
@@ -35,18 +35,6 @@ from tradeledger.webhooks.service import Files
 log = logging.getLogger(__name__)
 DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
 CHAIN_WATCH_INTERVAL_S = 1.0  # how soon a managed dev chain that died is started again
-
-
-class WritePendingError(ChainUnavailableError):
-    """A write was stored and sent but is not in the read model within the bound: it stays pending (its outbox
-    row is committed) and confirms later. The API answers it 202 with the operation URL."""
-
-    code = "write_pending"
-    title = "Write still pending"
-
-    def __init__(self, message: str, row: ChainTransaction) -> None:
-        super().__init__(message)
-        self.row = row
 
 
 @dataclass

@@ -90,6 +90,18 @@ class SignerNotHostedError(TradeLedgerError):
     title = "Signer not hosted here"
 
 
+class WritePendingError(ChainUnavailableError):
+    """A write was stored and sent but is not in the read model within the bound: it stays pending (its outbox
+    row is committed) and confirms later. The API answers it 202 with the operation URL."""
+
+    code = "write_pending"
+    title = "Write still pending"
+
+    def __init__(self, message: str, row: ChainTransaction) -> None:
+        super().__init__(message)
+        self.row = row
+
+
 @dataclass(frozen=True)
 class ContractCall:
     """A state-changing call of a platform contract by one hosted signer."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum
@@ -22,10 +24,12 @@ from tradeledger.errors import ContractRevertError, NotFoundError
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, created_id, write_then_view
-from tradeledger.runtime import Platform
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import store_terms
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 CONTRACT = "DocumentRegistry"
 

@@ -7,7 +7,7 @@ MT700-like terms off chain under their hash, and fingerprints presented document
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -36,10 +36,12 @@ from tradeledger.lcs.terms import (
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
-from tradeledger.runtime import Platform
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_canonical, store_terms
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 CONTRACT = "LetterOfCredit"
 AMEND_FLAGS = {

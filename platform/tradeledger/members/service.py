@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,8 +19,10 @@ from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import GovernanceProposal, Member, MemberKind, ProposalAction
 from tradeledger.members.schemas import MemberView, OnboardedTrader, ProposalRequest, ProposalView
 from tradeledger.operations import Pending, Submission, created_id, submit, write_then_view
-from tradeledger.runtime import Platform
 from tradeledger.store.models import ChainTransaction
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 CONTRACT = "Membership"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,12 @@ from tradeledger.operations import Pending, Submission, created_id, write_then_v
 from tradeledger.orders import repository
 from tradeledger.orders.models import PurchaseOrder
 from tradeledger.orders.schemas import PAYMENT_TERMS, CreateOrderRequest, OrderView, ShipmentRequest
-from tradeledger.runtime import Platform
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_terms
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 CONTRACT = "TradeOrders"
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import IO, Any, NotRequired, Protocol, TypedDict, Unpack
+from typing import IO, TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -59,12 +59,14 @@ from tradeledger.reconciliations.schemas import (
     StatusChangeView,
     Tolerances,
 )
-from tradeledger.runtime import Platform
 from tradeledger.statements import repository as ledger
 from tradeledger.statements.schemas import PeriodRequest, StatementRequest
 from tradeledger.statements.service import StatementSpec, final_spec, settle_target
 from tradeledger.statements.service import spec_of as statement_spec_of
 from tradeledger.store.base import utcnow
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 BREAKS_PER_INSERT = 5_000
 MAX_FILE_NAME = 255

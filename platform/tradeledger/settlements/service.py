@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum, role_id
@@ -12,7 +14,6 @@ from tradeledger.members import repository as members_repository
 from tradeledger.members.access import can_see, can_see_account, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
-from tradeledger.runtime import Platform
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import AccountBalance, ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
@@ -22,6 +23,9 @@ from tradeledger.settlements.schemas import (
     TransferRequest,
 )
 from tradeledger.store.models import ChainTransaction
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 CONTRACT = "Settlement"
 

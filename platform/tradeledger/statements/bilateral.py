@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,6 @@ from tradeledger.chain.abi import ZERO_ADDRESS, checksum
 from tradeledger.chain.ledger import ChainAnchor, ChainLedgerReader, ChainPosting
 from tradeledger.codec import reference_text
 from tradeledger.members.models import MemberKind
-from tradeledger.runtime import Platform
 from tradeledger.settlements.models import LedgerPosting, PostingKind
 from tradeledger.statements import repository
 from tradeledger.statements.audit import chain_entries
@@ -40,6 +40,9 @@ from tradeledger.statements.schemas import (
     ReadModelCheck,
 )
 from tradeledger.statements.service import CONTRACT, PeriodNotClosedError, indexed_until, visible_anchor
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 
 def _as_logged(row: LedgerPosting, chain_id: int) -> ChainPosting:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,6 @@ from tradeledger.errors import ChainUnavailableError, ForbiddenError, NotFoundEr
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, write_in_database, write_then_view
-from tradeledger.runtime import Platform
 from tradeledger.statements import repository
 from tradeledger.statements.models import NO_COUNTERPARTY, GeneratedStatement, HistoryFrontier
 from tradeledger.statements.schemas import (
@@ -60,6 +60,9 @@ from tradeledger.statements.schemas import (
     StatementView,
 )
 from tradeledger.store.base import utcnow
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 STATEMENTS_DIR = "statements"  # under the data directory; files are named by their SHA-256
 EPOCH = date(1970, 1, 1)
