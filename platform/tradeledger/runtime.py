@@ -23,6 +23,7 @@ from tradeledger.chain.session import ChainSession, open_chain_session
 from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
+from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.loops import PollingLoop
@@ -49,6 +50,8 @@ class Platform:
     transactions: TransactionManager
     indexer: Indexer
     webhooks: Deliverer = field(init=False)
+    instance: str = field(init=False)  # this process, as idempotency records name their owner
+    _heartbeat: PollingLoop = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
@@ -56,6 +59,11 @@ class Platform:
     def __post_init__(self) -> None:
         files = Files(self.keys, self.transactions.chain_id, self.settings.data_dir / STATEMENTS_DIR)
         self.webhooks = Deliverer(self.sessions, self.settings, files, self.closed_until)
+        self.instance = instances.register(self.sessions)
+        self._heartbeat = PollingLoop(
+            "heartbeat", lambda: instances.heartbeat(self.sessions, self.instance), interval=instances.HEARTBEAT_S
+        )
+        self._heartbeat.start()
 
     def start(self) -> None:
         """Recover what a crash left behind, then confirm, re-send and index in the background."""
@@ -198,6 +206,8 @@ class Platform:
         for loop in self._loops:
             loop.stop()
         self._loops = []
+        self._heartbeat.stop()
+        instances.deregister(self.sessions, self.instance)
         self.webhooks.stop()
         self.transactions.stop()
         self.transactions.rpc.close()

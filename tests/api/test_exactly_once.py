@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,13 @@ from tests.conftest import POSTGRES_URL, _fresh_postgres_database
 from tests.idempotency import age_incomplete_records, refused_completion
 from tests.members import BANK, Consortium, api_keys, found
 from tradeledger.api.app import create_app
+from tradeledger.api.idempotency import request_fingerprint
 from tradeledger.chain.keys import dev_account
 from tradeledger.codec import reference_bytes
 from tradeledger.config import load_settings
+from tradeledger.identity import instances
+from tradeledger.identity.models import IdempotencyRecord, ServiceInstance
+from tradeledger.identity.service import authenticate
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
@@ -143,6 +148,36 @@ class TestCrashBetweenEffectAndAnswer:
         assert retry.status_code == 201, retry.text
         assert retry.headers["location"] == f"/v1/statements/{retry.json()['id']}"
         assert len(bank.get("/v1/statements").json()["items"]) == 1
+
+
+class TestCrashedProcess:
+    """An answerless record is a request whose process has not committed anything yet: run it again once that
+    process is dead (at once after a crash and restart), never while it lives (another API worker)."""
+
+    def _in_flight(self, world: Consortium, key: str, body: dict[str, Any], owner: str) -> None:
+        fingerprint = request_fingerprint("POST", DEPOSITS, b"", "application/json", json.dumps(body).encode())
+        with transaction(world.platform.sessions) as db:
+            api_key = authenticate(db, world.tokens["bank"])
+            db.add(IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=owner,
+                                     created_at=utcnow() - timedelta(minutes=1)))  # fmt: skip
+
+    def test_a_dead_process_request_runs_again_at_once(self, world: Consortium) -> None:
+        with transaction(world.platform.sessions) as db:
+            db.add(ServiceInstance(id="killed-process", seen_at=utcnow() - timedelta(minutes=1)))
+        body = _deposit("CRASHED-1")
+        self._in_flight(world, "crashed-1", body, owner="killed-process")
+        response = _client(world, "bank").post(DEPOSITS, json=body, headers={"Idempotency-Key": "crashed-1"})
+        assert response.status_code == 200, response.text
+        assert _postings(world.platform, "CRASHED-1") == 1
+
+    def test_a_live_process_request_stays_in_flight(self, world: Consortium) -> None:
+        other_worker = instances.register(world.platform.sessions)
+        body = _deposit("LIVE-1")
+        self._in_flight(world, "live-1", body, owner=other_worker)
+        response = _client(world, "bank").post(DEPOSITS, json=body, headers={"Idempotency-Key": "live-1"})
+        assert response.status_code == 409
+        assert response.json()["code"] == "idempotency_request_in_flight"
+        assert _postings(world.platform, "LIVE-1") == 0
 
 
 class TestMeaningNotBytes:

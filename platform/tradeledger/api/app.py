@@ -54,7 +54,7 @@ def create_app(platform: Platform) -> FastAPI:
         webhooks.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
-    app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions)
+    app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)
     app.add_middleware(  # outermost: before anything reads the body
         BodyLimitMiddleware,
         limit=MAX_BODY_BYTES,

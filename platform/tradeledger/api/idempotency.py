@@ -11,8 +11,8 @@ Exactly once across crashes: the response is buffered and the record completed (
 hears a byte of it. And the request's effect stores an answer in the record in its own database transaction
 (`InFlight.store_answer`): a chain write its provisional 202 (the operation URL) with the outbox row, a
 database-only write its answer with its rows. A record holding an answer is never run again, however old:
-a retry gets that answer. Only a record without one (the process died before anything committed) is run again
-once older than ABANDONED_AFTER.
+a retry gets that answer. Only a record without one is run again, and only once the process that ran it is
+known dead (its heartbeat stale, `tradeledger.identity.instances`): then nothing of the request committed.
 
 Stored responses are sealed (AES-256-GCM) under a key derived from the caller's API key and the
 Idempotency-Key: only a retry that presents the same API key can read them back. The database holds API keys
@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tradeledger.api.auth import writing_principal
 from tradeledger.api.problems import PROBLEM_MEDIA_TYPE, problem_body
 from tradeledger.errors import TradeLedgerError
+from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import authenticate
 from tradeledger.store.base import utcnow
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that need a body; they change nothing
 MAX_KEY_LENGTH = 255
-ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record older than this belonged to a crashed process
+ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record without an owner, older than this, was abandoned
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
 NONCE_BYTES, TAG_BYTES = 12, 16
 
@@ -181,10 +182,12 @@ class IdempotencyMiddleware:
         self,
         app: ASGIApp,
         sessions: Callable[[], sessionmaker[Session]],
+        instance: Callable[[], str],
         prefix: str = "/v1/",
     ) -> None:
         self.app = app
         self.sessions = sessions
+        self.instance = instance
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -217,16 +220,9 @@ class IdempotencyMiddleware:
                 ),
             )
             return
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [
-                    scope["method"].encode(),
-                    scope["path"].encode(),
-                    scope.get("query_string", b""),
-                    _canonical_body(headers.get("content-type", ""), body),
-                ]
-            )
-        ).hexdigest()
+        fingerprint = request_fingerprint(
+            scope["method"], scope["path"], scope.get("query_string", b""), headers.get("content-type", ""), body
+        )
         outcome = await to_thread.run_sync(self._begin, token, key, fingerprint)
         if outcome.record is None:
             if outcome.reply is not None:
@@ -267,16 +263,13 @@ class IdempotencyMiddleware:
                         IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
                     )
                 )
-                abandoned = (
-                    existing is not None
-                    and existing.status is None
-                    and utcnow() - existing.created_at > ABANDONED_AFTER
-                )
-                if existing is None or abandoned:
+                if existing is None or _abandoned(db, existing):
                     if existing is not None:
                         db.delete(existing)
                         db.flush()
-                    record = IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint)
+                    record = IdempotencyRecord(
+                        api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=self.instance()
+                    )
                     db.add(record)
                     db.flush()
                     return _Outcome(record=InFlight(record.id, token, key))
@@ -332,6 +325,26 @@ class IdempotencyMiddleware:
 def _stored(record: IdempotencyRecord, token: str, key: str) -> Answer:
     body = unseal(token, key, record.body) if record.body else b""
     return Answer(record.status or 200, body, record.content_type, record.location)
+
+
+def request_fingerprint(method: str, path: str, query: bytes, content_type: str, body: bytes) -> str:
+    """What a key's requests must agree on: method, path, query and the body's meaning."""
+    return hashlib.sha256(
+        b"\n".join([method.encode(), path.encode(), query, _canonical_body(content_type, body)])
+    ).hexdigest()
+
+
+def _abandoned(db: Session, record: IdempotencyRecord) -> bool:
+    """An answerless record whose process died: nothing of its request committed, so it may run again. Its
+    process is dead once its heartbeat is stale (a record older than that, so that a process that has just
+    stopped beating is not mistaken for one whose request is still running); records from before owners were
+    kept wait out ABANDONED_AFTER."""
+    if record.status is not None:
+        return False
+    age = utcnow() - record.created_at
+    if record.owner is None:
+        return age > ABANDONED_AFTER
+    return age > instances.STALE_AFTER and not instances.alive(db, record.owner)
 
 
 def _canonical_body(content_type: str, body: bytes) -> bytes:

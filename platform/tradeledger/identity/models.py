@@ -56,4 +56,16 @@ class IdempotencyRecord(Base):
     location: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     transaction_id: Mapped[str | None] = mapped_column(ForeignKey("chain_transactions.id"))
+    owner: Mapped[str | None] = mapped_column(String(36))  # the ServiceInstance running it
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ServiceInstance(Base):
+    """A running service process, alive while it keeps `seen_at` fresh: an answerless idempotency record whose
+    process has died is abandoned at once, while one of a live process (another API worker) never is."""
+
+    __tablename__ = "service_instances"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
