@@ -58,6 +58,7 @@ class DrillConfig:
     budget: int = BUDGET
     fail_fast: bool = False
     home: Path | None = None  # where the platforms' homes go; a temporary folder if None
+    faults: tuple[Fault, ...] | None = None  # the faults to draw from; None: every fault the database allows
     out: Callable[[str], None] = print
 
 
@@ -161,7 +162,7 @@ class Drill:
         self.served = self.workload = None
 
     def fault_of(self, number: int, rng: random.Random) -> Fault:
-        faults = POSTGRES_FAULTS if self.cluster is not None else SQLITE_FAULTS
+        faults = self.config.faults or (POSTGRES_FAULTS if self.cluster is not None else SQLITE_FAULTS)
         return faults[number - 1] if number <= len(faults) else rng.choice(faults)
 
     def round(self, number: int) -> RoundResult:
