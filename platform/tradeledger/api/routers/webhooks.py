@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
@@ -12,6 +14,7 @@ from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.runtime import Platform
 from tradeledger.webhooks import service
+from tradeledger.webhooks.models import WebhookSubscription
 from tradeledger.webhooks.schemas import (
     CreatedSubscription,
     DeliveryView,
@@ -65,15 +68,20 @@ def get_subscription(
         return SubscriptionView.of(service.owned(db, principal.member, subscription_id))
 
 
+def _changed(platform: Platform, change: Callable[[Session], WebhookSubscription]) -> SubscriptionView:
+    """One change to a subscription; its answer commits with it (a retry after a crash gets the same answer)."""
+    with platform.transaction() as db:
+        view = SubscriptionView.of(change(db))
+        answer_with(db, view)
+    return view
+
+
 @router.post("/subscriptions/{subscription_id}/pause", responses=RESPONSES)
 def pause_subscription(
     subscription_id: SubscriptionId, platform: PlatformDep, principal: PrincipalDep
 ) -> SubscriptionView:
     """Stop queueing and sending until resumed; what was queued waits, in order."""
-    with platform.transaction() as db:
-        view = SubscriptionView.of(service.pause(db, principal.member, subscription_id))
-        answer_with(db, view)
-    return view
+    return _changed(platform, lambda db: service.pause(db, principal.member, subscription_id))
 
 
 @router.post("/subscriptions/{subscription_id}/resume", responses=RESPONSES)
@@ -81,10 +89,7 @@ def resume_subscription(
     subscription_id: SubscriptionId, platform: PlatformDep, principal: PrincipalDep
 ) -> SubscriptionView:
     """Send again: events queued meanwhile follow in order; dead letters are retried first."""
-    with platform.transaction() as db:
-        view = SubscriptionView.of(service.resume(db, principal.member, subscription_id))
-        answer_with(db, view)
-    return view
+    return _changed(platform, lambda db: service.resume(db, principal.member, subscription_id))
 
 
 @router.post("/subscriptions/{subscription_id}/replay", responses=RESPONSES)
@@ -93,10 +98,7 @@ def replay_subscription(
 ) -> SubscriptionView:
     """Deliver again every event after an event feed `cursor` (under new message ids), instead of what is queued."""
     cursor = None if body.cursor is None else int(body.cursor)
-    with platform.transaction() as db:
-        view = SubscriptionView.of(service.replay(db, principal.member, subscription_id, cursor))
-        answer_with(db, view)
-    return view
+    return _changed(platform, lambda db: service.replay(db, principal.member, subscription_id, cursor))
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, responses=RESPONSES)
