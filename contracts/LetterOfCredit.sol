@@ -7,6 +7,7 @@ import {ILetterOfCredit} from "./interfaces/ILetterOfCredit.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {IDocumentRegistry} from "./interfaces/IDocumentRegistry.sol";
+import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
 import {CurrencyCode} from "./utils/CurrencyCode.sol";
 
 /**
@@ -18,39 +19,35 @@ import {CurrencyCode} from "./utils/CurrencyCode.sol";
  * Honour and reimbursement move money through Settlement, which must have granted this contract SETTLER_ROLE;
  * presentations register their documents in the DocumentRegistry, which must have granted PRESENTER_ROLE.
  *
- * Dates: `day = timestamp / 86400` (UTC); 1970-01-01 (day 0) was a Thursday, so `(day + 4) % 7` is 0 on
- * Sunday and 6 on Saturday. A banking day of a bank is a weekday that the bank has not registered as holiday.
+ * Dates: `day = timestamp / 86400` (UTC). Banking days, the Art 29a roll-forward and the Art 14b deadline come
+ * from the BankingCalendar.
  */
 contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     /// @notice Most document hashes in one presentation.
-    uint256 public constant MAX_DOCUMENTS = 32;
+    uint256 internal constant MAX_DOCUMENTS = 32;
     /// @notice Most discrepancy codes in one refusal notice.
-    uint256 public constant MAX_DISCREPANCIES = 32;
-    /// @notice Most dates in one holiday update.
-    uint256 public constant MAX_HOLIDAYS_PER_CALL = 64;
-    /// @notice Banking days following the day of presentation allowed for examination (Art 14b).
-    uint64 public constant EXAMINATION_BANKING_DAYS = 5;
+    uint256 internal constant MAX_DISCREPANCIES = 32;
     /// @notice Presentation period when the credit states none (Art 14c).
-    uint16 public constant DEFAULT_PRESENTATION_PERIOD_DAYS = 21;
+    uint16 internal constant DEFAULT_PRESENTATION_PERIOD_DAYS = 21;
     /// @notice Longest presentation period a credit may state.
-    uint16 public constant MAX_PRESENTATION_PERIOD_DAYS = 366;
-    /// @notice Calendar days scanned for banking days; past it every day counts as a banking day (bounds gas).
-    uint64 public constant MAX_CALENDAR_SCAN_DAYS = 60;
+    uint16 internal constant MAX_PRESENTATION_PERIOD_DAYS = 366;
     /// @notice 100 % in basis points.
-    uint256 public constant BPS = 10_000;
+    uint256 internal constant BPS = 10_000;
+    /// @notice The shortfall Art 30c allows when partial drawings are prohibited and no tolerance is stated.
+    uint256 internal constant ART_30C_ALLOWANCE_BPS = 500;
 
     /// @notice Amendment flag: the amount changes (MT707 32B/33B).
-    uint8 public constant AMEND_AMOUNT = 1;
+    uint8 internal constant AMEND_AMOUNT = 1;
     /// @notice Amendment flag: the expiry changes (MT707 31E).
-    uint8 public constant AMEND_EXPIRY = 2;
+    uint8 internal constant AMEND_EXPIRY = 2;
     /// @notice Amendment flag: the latest shipment date changes (MT707 44C).
-    uint8 public constant AMEND_LATEST_SHIPMENT = 4;
+    uint8 internal constant AMEND_LATEST_SHIPMENT = 4;
     /// @notice Amendment flag: both tolerances change (MT707 39A).
-    uint8 public constant AMEND_TOLERANCE = 8;
+    uint8 internal constant AMEND_TOLERANCE = 8;
     /// @notice Amendment flag: the presentation period changes (MT707 48).
-    uint8 public constant AMEND_PRESENTATION_PERIOD = 16;
+    uint8 internal constant AMEND_PRESENTATION_PERIOD = 16;
     /// @notice Amendment flag: whether partial drawings are allowed changes (MT707 43P).
-    uint8 public constant AMEND_PARTIAL_DRAWINGS = 32;
+    uint8 internal constant AMEND_PARTIAL_DRAWINGS = 32;
     uint8 private constant _AMEND_ALL = 63;
 
     uint8 private constant _CONSENT_ISSUER = 1;
@@ -62,6 +59,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     IMembership private immutable _membership;
     ISettlement private immutable _settlement;
     IDocumentRegistry private immutable _documents;
+    IBankingCalendar private immutable _calendar;
 
     uint256 private _creditCount;
     uint256 private _claimCount;
@@ -69,17 +67,25 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     mapping(uint256 lcId => mapping(uint256 amendmentId => Amendment)) private _amendments;
     mapping(uint256 lcId => mapping(uint256 presentationId => Presentation)) private _presentations;
     mapping(uint256 claimId => ReimbursementClaim) private _claims;
-    mapping(address bank => mapping(uint64 day => bool)) private _holidays;
+    mapping(uint256 lcId => mapping(uint256 presentationId => InterbankClaim)) private _interbank;
+    mapping(uint256 lcId => bool) private _confirmed;
 
     /**
      * @param membership_ The consortium registry.
      * @param settlement_ The cash ledger (must grant this contract SETTLER_ROLE).
      * @param documents_ The document registry (must grant this contract PRESENTER_ROLE).
+     * @param calendar_ The banks' banking days.
      */
-    constructor(IMembership membership_, ISettlement settlement_, IDocumentRegistry documents_) {
+    constructor(
+        IMembership membership_,
+        ISettlement settlement_,
+        IDocumentRegistry documents_,
+        IBankingCalendar calendar_
+    ) {
         _membership = membership_;
         _settlement = settlement_;
         _documents = documents_;
+        _calendar = calendar_;
     }
 
     // ================================================================== credit life cycle
@@ -148,6 +154,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         }
         _requireMember(msg.sender, IMembership.MemberKind.BANK);
         _requireState(lcId, lc, LcState.ADVISED);
+        _confirmed[lcId] = true;
         _transition(lcId, LcState.CONFIRMED);
         emit LetterOfCreditConfirmed(lcId, msg.sender, lc.terms.beneficiary);
     }
@@ -242,11 +249,30 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
             emit AmendmentRejected(lcId, amendmentId, msg.sender, true);
             return;
         }
-        AmendmentTerms memory changes = amendment.changes;
-        _checkAmended(lcId, lc, changes);
-        _applyAmendment(lc.terms, changes);
-        _transitionAmendment(lcId, amendmentId, AmendmentState.ACCEPTED);
-        emit AmendmentAccepted(lcId, amendmentId, msg.sender);
+        _acceptAmendment(lcId, lc, amendmentId, amendment);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function adviseAmendment(uint256 lcId, uint256 amendmentId) external {
+        Credit storage lc = _credit(lcId);
+        _requireParty(lcId, lc.terms.advisingBank, Party.ADVISING_BANK, IMembership.MemberKind.BANK);
+        Amendment storage amendment = _issuedAmendment(lcId, amendmentId);
+        if (amendment.advised) revert LetterOfCreditAmendmentAlreadyAdvised(lcId, amendmentId);
+        amendment.advised = true;
+        emit AmendmentAdvised(lcId, amendmentId, msg.sender);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function decideAmendmentConfirmation(uint256 lcId, uint256 amendmentId, bool extend) external {
+        Credit storage lc = _credit(lcId);
+        if (!_confirmed[lcId]) revert LetterOfCreditInvalidState(lcId, lc.state, LcState.CONFIRMED);
+        _requireParty(lcId, lc.terms.confirmingBank, Party.CONFIRMING_BANK, IMembership.MemberKind.BANK);
+        Amendment storage amendment = _issuedAmendment(lcId, amendmentId);
+        if (amendment.confirmation != AmendmentConfirmation.NONE) {
+            revert LetterOfCreditAmendmentConfirmationDecided(lcId, amendmentId, amendment.confirmation);
+        }
+        amendment.confirmation = extend ? AmendmentConfirmation.EXTENDED : AmendmentConfirmation.DECLINED;
+        emit AmendmentConfirmationDecided(lcId, amendmentId, msg.sender, extend);
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -268,6 +294,35 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         Credit storage lc = _credit(lcId);
         _requireParty(lcId, lc.terms.beneficiary, Party.BENEFICIARY, IMembership.MemberKind.TRADER);
         _requireOperative(lcId, lc);
+        return _present(lcId, lc, documentHashes, amount, shipmentDate);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function presentUnderAmendment(
+        uint256 lcId,
+        uint256 amendmentId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate
+    ) external nonReentrant returns (uint256 presentationId) {
+        Credit storage lc = _credit(lcId);
+        Amendment storage amendment = _pendingAmendment(lcId, lc, amendmentId);
+        // Art 10c: the presentation complies with the credit as it stands ...
+        _checkPresentationDates(lcId, lc, shipmentDate);
+        _checkDrawing(lcId, lc, amount);
+        // ... is the beneficiary's acceptance, which amends the credit at this moment ...
+        _acceptAmendment(lcId, lc, amendmentId, amendment);
+        // ... and complies with the amended credit (checked again by _present).
+        return _present(lcId, lc, documentHashes, amount, shipmentDate);
+    }
+
+    function _present(
+        uint256 lcId,
+        Credit storage lc,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate
+    ) private returns (uint256 presentationId) {
         _requireHashes(documentHashes, MAX_DOCUMENTS, true);
         uint64 presentationDay = _checkPresentationDates(lcId, lc, shipmentDate);
         _checkDrawing(lcId, lc, amount);
@@ -280,7 +335,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         p.shipmentDate = shipmentDate;
         p.presentedAt = uint64(block.timestamp);
         p.presentationDay = presentationDay;
-        p.deadline = _deadline(lc.terms.issuingBank, presentationDay);
+        p.deadline = _calendar.examinationDeadline(lc.terms.issuingBank, presentationDay);
         p.documentCount = uint16(documentHashes.length);
         p.documentsHash = keccak256(abi.encodePacked(documentHashes));
         _transitionPresentation(lcId, presentationId, PresentationState.PRESENTED);
@@ -345,12 +400,16 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     /// @inheritdoc ILetterOfCredit
     function honour(uint256 lcId, uint256 presentationId) external nonReentrant {
         Credit storage lc = _credit(lcId);
-        _requireParty(lcId, lc.terms.issuingBank, Party.ISSUING_BANK, IMembership.MemberKind.BANK);
+        address issuingBank = lc.terms.issuingBank;
+        address caller = msg.sender;
+        bool nominated = caller != issuingBank &&
+            (caller == lc.terms.availableWithBank || (caller == lc.terms.confirmingBank && _confirmed[lcId]));
+        _requireParty(lcId, nominated ? caller : issuingBank, Party.ISSUING_BANK, IMembership.MemberKind.BANK);
         Presentation storage p = _presentation(lcId, presentationId);
         if (p.state != PresentationState.PRESENTED && p.state != PresentationState.WAIVED) {
             revert LetterOfCreditInvalidPresentationState(lcId, presentationId, p.state, PresentationState.PRESENTED);
         }
-        _honour(lcId, lc, presentationId, p, false);
+        _honour(lcId, lc, presentationId, p, false, caller);
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -361,7 +420,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         if (block.timestamp <= p.deadline) {
             revert LetterOfCreditDeadlineNotPassed(lcId, presentationId, p.deadline, uint64(block.timestamp));
         }
-        _honour(lcId, lc, presentationId, p, true);
+        _honour(lcId, lc, presentationId, p, true, lc.terms.issuingBank);
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -401,22 +460,54 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         emit ReimbursementClaimSettled(claimId, claim.lcId, claim.applicant, claim.issuingBank, claim.amount, entryId);
     }
 
-    // ================================================================== calendars (Art 14b, 29a, 33)
+    /// @inheritdoc ILetterOfCredit
+    function reimburseNominatedBank(uint256 lcId, uint256 presentationId) external nonReentrant {
+        _credit(lcId);
+        InterbankClaim storage claim = _openInterbankClaim(lcId, presentationId);
+        bool precluded = msg.sender == claim.nominatedBank;
+        if (precluded) {
+            // Art 16f: the issuing bank neither reimbursed nor refused in time; the nominated bank collects.
+            _requireMember(msg.sender, IMembership.MemberKind.BANK);
+            if (block.timestamp <= claim.deadline) {
+                revert LetterOfCreditDeadlineNotPassed(lcId, presentationId, claim.deadline, uint64(block.timestamp));
+            }
+        } else {
+            _requireParty(lcId, claim.issuingBank, Party.ISSUING_BANK, IMembership.MemberKind.BANK);
+        }
+        _transitionInterbank(lcId, presentationId, InterbankClaimState.REIMBURSED);
+        uint256 amount = claim.amount;
+        uint256 entryId = _settlement.settleLeg(
+            claim.issuingBank,
+            claim.nominatedBank,
+            claim.currency,
+            amount,
+            ISettlement.PostingKind.LC_REIMBURSEMENT,
+            _interbankReference(lcId, presentationId)
+        );
+        claim.entryId = entryId;
+        emit NominatedBankReimbursed(
+            lcId,
+            presentationId,
+            claim.nominatedBank,
+            claim.issuingBank,
+            amount,
+            entryId,
+            precluded
+        );
+        _reimburse(lcId, presentationId, _presentations[lcId][presentationId]);
+    }
 
     /// @inheritdoc ILetterOfCredit
-    function setHolidays(uint64[] calldata dates, bool closed) external {
-        _requireMember(msg.sender, IMembership.MemberKind.BANK);
-        uint256 count = dates.length;
-        if (count == 0 || count > MAX_HOLIDAYS_PER_CALL) {
-            revert LetterOfCreditInvalidHolidayCount(count, MAX_HOLIDAYS_PER_CALL);
+    function refuseReimbursement(uint256 lcId, uint256 presentationId, bytes32[] calldata discrepancies) external {
+        Credit storage lc = _credit(lcId);
+        _requireParty(lcId, lc.terms.issuingBank, Party.ISSUING_BANK, IMembership.MemberKind.BANK);
+        InterbankClaim storage claim = _openInterbankClaim(lcId, presentationId);
+        if (block.timestamp > claim.deadline) {
+            revert LetterOfCreditPrecluded(lcId, presentationId, claim.deadline, uint64(block.timestamp));
         }
-        uint64 today = _today();
-        for (uint256 i = 0; i < count; ++i) {
-            uint64 day = dates[i] / _DAY;
-            if (day < today) revert LetterOfCreditHolidayInPast(day, today);
-            _holidays[msg.sender][day] = closed;
-            emit HolidayUpdated(msg.sender, day, closed);
-        }
+        _requireHashes(discrepancies, MAX_DISCREPANCIES, false);
+        _transitionInterbank(lcId, presentationId, InterbankClaimState.REFUSED);
+        emit InterbankReimbursementRefused(lcId, presentationId, msg.sender, discrepancies);
     }
 
     // ================================================================== views
@@ -446,6 +537,15 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     }
 
     /// @inheritdoc ILetterOfCredit
+    function getInterbankClaim(uint256 lcId, uint256 presentationId) external view returns (InterbankClaim memory) {
+        InterbankClaim storage claim = _interbank[lcId][presentationId];
+        if (claim.state == InterbankClaimState.NONE) {
+            revert LetterOfCreditInvalidInterbankClaimState(lcId, presentationId, claim.state, InterbankClaimState.OPEN);
+        }
+        return claim;
+    }
+
+    /// @inheritdoc ILetterOfCredit
     function creditCount() external view returns (uint256) {
         return _creditCount;
     }
@@ -455,19 +555,9 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         return _claimCount;
     }
 
-    /// @notice The Membership registry this contract asks.
-    function membership() external view returns (IMembership) {
-        return _membership;
-    }
-
-    /// @notice The Settlement ledger this contract moves money through.
-    function settlement() external view returns (ISettlement) {
-        return _settlement;
-    }
-
-    /// @notice The DocumentRegistry presentations are recorded in.
-    function documentRegistry() external view returns (IDocumentRegistry) {
-        return _documents;
+    /// @notice The BankingCalendar deadlines and last days are counted on.
+    function calendar() external view returns (IBankingCalendar) {
+        return _calendar;
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -487,39 +577,30 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     }
 
     /// @inheritdoc ILetterOfCredit
-    function isHoliday(address bank, uint64 day) external view returns (bool) {
-        return _holidays[bank][day];
-    }
-
-    /// @inheritdoc ILetterOfCredit
-    function isBankingDay(address bank, uint64 day) external view returns (bool) {
-        return _isBankingDay(bank, day);
-    }
-
-    /// @inheritdoc ILetterOfCredit
-    function examinationDeadline(address bank, uint64 presentationDay) external view returns (uint64) {
-        return _deadline(bank, presentationDay);
-    }
-
-    /// @inheritdoc ILetterOfCredit
     function paymentReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32) {
         return _paymentReference(lcId, presentationId);
     }
 
+    /// @inheritdoc ILetterOfCredit
+    function interbankReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32) {
+        return _interbankReference(lcId, presentationId);
+    }
+
     // ================================================================== internal: honour and settlement
 
-    function _honour(uint256 lcId, Credit storage lc, uint256 presentationId, Presentation storage p, bool precluded)
-        private
-    {
+    function _honour(
+        uint256 lcId,
+        Credit storage lc,
+        uint256 presentationId,
+        Presentation storage p,
+        bool precluded,
+        address payer
+    ) private {
         // No LC state check: only operative, FULLY_DRAWN and EXPIRED credits can hold open presentations
         // (cancel and close require none), and an open presentation must stay honourable (Art 15, 16f).
-        LcState lcState = lc.state;
         uint256 amount = p.amount;
         address issuingBank = lc.terms.issuingBank;
-        address beneficiary = lc.terms.beneficiary;
-        address applicant = lc.applicant;
         bytes3 currency = lc.terms.currency;
-        bytes32 ref = _paymentReference(lcId, presentationId);
 
         // Effects first: the drawing moves from reserved to drawn and the presentation is final.
         lc.reserved -= amount;
@@ -528,38 +609,84 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         ++lc.honouredCount;
         p.precluded = precluded;
         _transitionPresentation(lcId, presentationId, PresentationState.HONOURED);
-        bool fullyDrawn = _isOperative(lcState) &&
+        bool fullyDrawn = _isOperative(lc.state) &&
             (lc.drawn >= _maximumOf(lc) || !lc.terms.partialDrawingsAllowed);
         if (fullyDrawn) {
             _transition(lcId, LcState.FULLY_DRAWN);
             emit LetterOfCreditFullyDrawn(lcId, lc.drawn);
         }
 
-        // Art 7a: the issuing bank pays; if this leg fails the whole honour reverts.
+        if (payer != issuingBank) _openInterbankClaim(lcId, presentationId, payer, issuingBank, currency, amount);
+
+        // Art 7a / 8a / 12a: the honouring bank pays; if this leg fails the whole honour reverts.
+        _payBeneficiary(lcId, presentationId, payer, lc.terms.beneficiary, currency, amount, precluded);
+
+        if (payer != issuingBank) {
+            _emitForwarded(lcId, presentationId);
+        } else {
+            // Art 7: the applicant's reimbursement never blocks the honour.
+            _reimburse(lcId, presentationId, p);
+        }
+    }
+
+    function _payBeneficiary(
+        uint256 lcId,
+        uint256 presentationId,
+        address payer,
+        address beneficiary,
+        bytes3 currency,
+        uint256 amount,
+        bool precluded
+    ) private {
         uint256 entryId = _settlement.settleLeg(
-            issuingBank,
+            payer,
             beneficiary,
             currency,
             amount,
             ISettlement.PostingKind.LC_HONOUR,
-            ref
+            _paymentReference(lcId, presentationId)
         );
         emit PresentationHonoured(lcId, presentationId, beneficiary, amount, entryId, precluded);
-
-        // Art 7: the applicant's reimbursement never blocks the honour.
-        _reimburse(lcId, presentationId, p, issuingBank, applicant, currency, amount, ref);
     }
 
-    function _reimburse(
+    /// @dev Art 7c, 15c: the nominated bank pays and forwards; the issuing bank owes it reimbursement, which it may
+    /// refuse only within its own examination (Art 14b, 16d), counted from today.
+    function _openInterbankClaim(
         uint256 lcId,
         uint256 presentationId,
-        Presentation storage p,
+        address nominatedBank,
         address issuingBank,
-        address applicant,
         bytes3 currency,
-        uint256 amount,
-        bytes32 ref
+        uint256 amount
     ) private {
+        InterbankClaim storage claim = _interbank[lcId][presentationId];
+        claim.nominatedBank = nominatedBank;
+        claim.issuingBank = issuingBank;
+        claim.currency = currency;
+        claim.amount = amount;
+        claim.deadline = _calendar.examinationDeadline(issuingBank, _today());
+        _transitionInterbank(lcId, presentationId, InterbankClaimState.OPEN);
+    }
+
+    function _emitForwarded(uint256 lcId, uint256 presentationId) private {
+        InterbankClaim storage claim = _interbank[lcId][presentationId];
+        emit DocumentsForwarded(
+            lcId,
+            presentationId,
+            claim.nominatedBank,
+            claim.issuingBank,
+            claim.amount,
+            claim.deadline
+        );
+    }
+
+    function _reimburse(uint256 lcId, uint256 presentationId, Presentation storage p) private {
+        Credit storage lc = _credits[lcId];
+        address issuingBank = lc.terms.issuingBank;
+        address applicant = lc.applicant;
+        bytes3 currency = lc.terms.currency;
+        uint256 amount = p.amount;
+        bytes32 ref = _paymentReference(lcId, presentationId);
         if (_settlement.balanceOf(applicant, currency) >= amount) {
             try
                 _settlement.settleLeg(
@@ -654,6 +781,17 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         claim.state = to;
     }
 
+    /// @dev The one interbank-claim transition: NONE -> OPEN -> REIMBURSED | REFUSED.
+    function _transitionInterbank(uint256 lcId, uint256 presentationId, InterbankClaimState to) private {
+        InterbankClaim storage claim = _interbank[lcId][presentationId];
+        InterbankClaimState from = claim.state;
+        bool ok = (from == InterbankClaimState.NONE && to == InterbankClaimState.OPEN) ||
+            (from == InterbankClaimState.OPEN &&
+                (to == InterbankClaimState.REIMBURSED || to == InterbankClaimState.REFUSED));
+        if (!ok) revert LetterOfCreditInvalidInterbankClaimState(lcId, presentationId, from, to);
+        claim.state = to;
+    }
+
     // ================================================================== internal: checks
 
     function _validateApplication(CreditTerms calldata terms) private view {
@@ -707,6 +845,16 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     }
 
     /// @dev Writes the flagged fields of `changes` into the credit's terms (Art 10: only on acceptance).
+    function _acceptAmendment(uint256 lcId, Credit storage lc, uint256 amendmentId, Amendment storage amendment)
+        private
+    {
+        AmendmentTerms memory changes = amendment.changes;
+        _checkAmended(lcId, lc, changes);
+        _applyAmendment(lc.terms, changes);
+        _transitionAmendment(lcId, amendmentId, AmendmentState.ACCEPTED);
+        emit AmendmentAccepted(lcId, amendmentId, msg.sender);
+    }
+
     function _applyAmendment(CreditTerms storage t, AmendmentTerms memory changes) private {
         uint8 fields = changes.fields;
         if (fields & AMEND_AMOUNT != 0) t.amount = changes.amount;
@@ -735,19 +883,22 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         }
         uint64 lastDay = _lastPresentationDay(lc);
         if (today > lastDay) revert LetterOfCreditPresentationAfterExpiry(lcId, today, lastDay);
-        uint64 periodEnd = _rollForward(
+        uint64 periodEnd = _calendar.nextBankingDay(
             lc.terms.issuingBank,
             shipmentDate / _DAY + uint64(lc.terms.presentationPeriodDays)
         );
         if (today > periodEnd) revert LetterOfCreditPresentationPeriodElapsed(lcId, shipmentDate, today, periodEnd);
         // Art 33: a presentation on a day the bank is closed counts from the next banking day.
-        presentationDay = _rollForward(lc.terms.issuingBank, today);
+        presentationDay = _calendar.nextBankingDay(lc.terms.issuingBank, today);
     }
 
     function _checkDrawing(uint256 lcId, Credit storage lc, uint256 amount) private view {
         if (amount == 0) revert LetterOfCreditInvalidAmount(amount);
         if (!lc.terms.partialDrawingsAllowed) {
-            uint256 minimum = (lc.terms.amount * (BPS - lc.terms.toleranceMinusBps)) / BPS;
+            uint256 shortfallBps = lc.terms.toleranceMinusBps;
+            // Art 30c: with no tolerance stated (nor "about", Art 30a, which the terms state as 10 %), 5 % less.
+            if (shortfallBps == 0 && lc.terms.tolerancePlusBps == 0) shortfallBps = ART_30C_ALLOWANCE_BPS;
+            uint256 minimum = (lc.terms.amount * (BPS - shortfallBps)) / BPS;
             if (lc.drawn != 0 || lc.openPresentationCount != 0 || amount < minimum) {
                 revert LetterOfCreditPartialDrawingProhibited(lcId, amount, minimum);
             }
@@ -807,10 +958,21 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     {
         _requireParty(lcId, lc.terms.beneficiary, Party.BENEFICIARY, IMembership.MemberKind.TRADER);
         _requireOperative(lcId, lc);
+        amendment = _issuedAmendment(lcId, amendmentId);
+    }
+
+    function _issuedAmendment(uint256 lcId, uint256 amendmentId) private view returns (Amendment storage amendment) {
         amendment = _amendments[lcId][amendmentId];
         if (amendment.state == AmendmentState.NONE) revert LetterOfCreditUnknownAmendment(lcId, amendmentId);
         if (amendment.state != AmendmentState.ISSUED) {
             revert LetterOfCreditInvalidAmendmentState(lcId, amendmentId, amendment.state, AmendmentState.ISSUED);
+        }
+    }
+
+    function _openInterbankClaim(uint256 lcId, uint256 presentationId) private view returns (InterbankClaim storage c) {
+        c = _interbank[lcId][presentationId];
+        if (c.state != InterbankClaimState.OPEN) {
+            revert LetterOfCreditInvalidInterbankClaimState(lcId, presentationId, c.state, InterbankClaimState.OPEN);
         }
     }
 
@@ -853,38 +1015,15 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         return uint64(block.timestamp / _DAY);
     }
 
-    function _isBankingDay(address bank, uint64 day) private view returns (bool) {
-        // calendar arithmetic on a UTC day number (0 Sunday ... 6 Saturday), not a source of randomness
-        // slither-disable-next-line weak-prng
-        uint64 weekday = (day + 4) % 7;
-        return weekday != 0 && weekday != 6 && !_holidays[bank][day];
-    }
-
-    /// @dev Art 29a: a last day on which the bank is closed moves to its next banking day (bounded scan).
-    function _rollForward(address bank, uint64 day) private view returns (uint64) {
-        for (uint64 i = 0; i < MAX_CALENDAR_SCAN_DAYS; ++i) {
-            if (_isBankingDay(bank, day + i)) return day + i;
-        }
-        return day + MAX_CALENDAR_SCAN_DAYS;
-    }
-
-    /// @dev Art 14b: the last second of the 5th banking day following `presentationDay` (bounded scan).
-    function _deadline(address bank, uint64 presentationDay) private view returns (uint64) {
-        uint64 day = presentationDay;
-        uint64 counted = 0;
-        for (uint64 i = 0; i < MAX_CALENDAR_SCAN_DAYS && counted < EXAMINATION_BANKING_DAYS; ++i) {
-            ++day;
-            if (_isBankingDay(bank, day)) ++counted;
-        }
-        day += EXAMINATION_BANKING_DAYS - counted; // only if the scan ran out: remaining days count as banking days
-        return (day + 1) * _DAY - 1;
-    }
-
     function _lastPresentationDay(Credit storage lc) private view returns (uint64) {
-        return _rollForward(lc.terms.issuingBank, lc.terms.expiry / _DAY);
+        return _calendar.nextBankingDay(lc.terms.issuingBank, lc.terms.expiry / _DAY);
     }
 
     function _paymentReference(uint256 lcId, uint256 presentationId) private pure returns (bytes32) {
         return bytes32((lcId << 128) | presentationId);
+    }
+
+    function _interbankReference(uint256 lcId, uint256 presentationId) private pure returns (bytes32) {
+        return bytes32((uint256(1) << 248) | (lcId << 128) | presentationId);
     }
 }

@@ -25,8 +25,22 @@ pragma solidity ^0.8.28;
  *               PRESENTED -refuse(IB, once, by the deadline, Art 16)-> REFUSED -waiveDiscrepancies(APP)-> WAIVED
  *               WAIVED -honour(IB)-> HONOURED;  {REFUSED|WAIVED} -returnDocuments(IB)-> RETURNED
  * Claim:        NONE -(honour while the applicant's balance is short)-> OPEN -settleReimbursementClaim(APP)-> SETTLED
+ * Interbank:    NONE -honour(NB)-> OPEN -reimburseNominatedBank(IB; or NB once IB's deadline passed, Art 16f)-> REIMBURSED
+ *               OPEN -refuseReimbursement(IB, by its deadline, Art 16)-> REFUSED
  *
- * Abbreviations: APP applicant, BEN beneficiary, IB issuing bank, AB advising bank, CB confirming bank.
+ * Second banks (Art 7c, 8, 12, 15): a nominated bank (NB) is the available-with bank when it is not the issuing bank,
+ * or the confirming bank once it confirmed. It may honour a complying presentation from its own account and forwards
+ * the documents: the issuing bank then owes it reimbursement (Art 7c), examined within the issuing bank's own 5
+ * banking days from the forwarding (Art 14b, 16d). The applicant reimburses the issuing bank when the issuing bank
+ * reimburses the nominated bank. The interbank leg's Settlement reference is `interbankReference(lcId, presentationId)`.
+ *
+ * Amendments (Art 9d, 10b, 10c): the advising bank advises an amendment; the confirming bank extends its
+ * confirmation to it or declines and says so; a presentation under a pending amendment that complies with the credit
+ * and with the amendment is the beneficiary's acceptance (`presentUnderAmendment`).
+ *
+ * Banking days come from the BankingCalendar (IBankingCalendar) named at deployment.
+ *
+ * Abbreviations: APP applicant, BEN beneficiary, IB issuing bank, AB advising bank, CB confirming bank, NB nominated bank.
  */
 interface ILetterOfCredit {
     // ------------------------------------------------------------------ types
@@ -78,6 +92,21 @@ interface ILetterOfCredit {
         NONE,
         OPEN,
         SETTLED
+    }
+
+    /// @notice A confirming bank's answer to an amendment (Art 10b).
+    enum AmendmentConfirmation {
+        NONE,
+        EXTENDED,
+        DECLINED
+    }
+
+    /// @notice State of a nominated bank's reimbursement claim on the issuing bank (Art 7c, 8c).
+    enum InterbankClaimState {
+        NONE,
+        OPEN,
+        REIMBURSED,
+        REFUSED
     }
 
     /// @notice Role a party plays in one credit (object-level authorization).
@@ -151,6 +180,8 @@ interface ILetterOfCredit {
         AmendmentState state;
         uint64 issuedAt;
         uint64 decidedAt;
+        bool advised;
+        AmendmentConfirmation confirmation;
     }
 
     /// @notice A presentation as stored; document hashes, their re-use count and discrepancy codes are in its
@@ -180,6 +211,17 @@ interface ILetterOfCredit {
         bytes3 currency;
         ClaimState state;
         uint256 amount;
+    }
+
+    /// @notice A nominated bank's claim on the issuing bank for a drawing it honoured and forwarded (Art 7c).
+    struct InterbankClaim {
+        address nominatedBank;
+        address issuingBank;
+        bytes3 currency;
+        InterbankClaimState state;
+        uint64 deadline;
+        uint256 amount;
+        uint256 entryId;
     }
 
     // ------------------------------------------------------------------ events
@@ -315,8 +357,47 @@ interface ILetterOfCredit {
         uint256 entryId
     );
 
-    /// @notice A bank registered (`closed` true) or removed one of its own holidays (UTC day number).
-    event HolidayUpdated(address indexed bank, uint64 indexed day, bool closed);
+    /// @notice The advising bank advised the amendment to the beneficiary (Art 9d).
+    event AmendmentAdvised(uint256 indexed lcId, uint256 indexed amendmentId, address indexed advisingBank);
+
+    /// @notice The confirming bank extended its confirmation to the amendment, or declined to (Art 10b).
+    event AmendmentConfirmationDecided(
+        uint256 indexed lcId,
+        uint256 indexed amendmentId,
+        address indexed confirmingBank,
+        bool extended
+    );
+
+    /// @notice A nominated bank honoured and forwarded the documents; the issuing bank owes it `amount` and may
+    /// refuse only by `deadline` (Art 7c, 14b, 16).
+    event DocumentsForwarded(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed nominatedBank,
+        address issuingBank,
+        uint256 amount,
+        uint64 deadline
+    );
+
+    /// @notice The issuing bank reimbursed the nominated bank; `precluded` when the nominated bank claimed it after
+    /// the issuing bank's deadline (Art 16f).
+    event NominatedBankReimbursed(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed nominatedBank,
+        address issuingBank,
+        uint256 amount,
+        uint256 entryId,
+        bool precluded
+    );
+
+    /// @notice The issuing bank refused to reimburse the nominated bank, with its single notice (Art 16c, 16d).
+    event InterbankReimbursementRefused(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed issuingBank,
+        bytes32[] discrepancies
+    );
 
     // ------------------------------------------------------------------ errors
 
@@ -425,8 +506,8 @@ interface ILetterOfCredit {
     /// @notice The drawing exceeds what is left of amount x (1 + plus tolerance) (Art 30).
     error LetterOfCreditDrawingExceedsAvailable(uint256 lcId, uint256 amount, uint256 available);
 
-    /// @notice Partial drawings are prohibited (Art 31a): a second drawing, or one below
-    /// amount x (1 - minus tolerance).
+    /// @notice Partial drawings are prohibited (Art 31a): a second drawing, or one below amount x (1 - minus
+    /// tolerance), or below 95 % of the amount when the credit states no tolerance (Art 30c).
     error LetterOfCreditPartialDrawingProhibited(uint256 lcId, uint256 amount, uint256 minimum);
 
     /// @notice A refusal needs between 1 and `maximum` discrepancy codes (Art 16c ii).
@@ -453,11 +534,19 @@ interface ILetterOfCredit {
     /// @notice `caller` is not the claim's applicant.
     error LetterOfCreditNotClaimDebtor(uint256 claimId, address caller);
 
-    /// @notice A holiday update lists between 1 and `maximum` dates.
-    error LetterOfCreditInvalidHolidayCount(uint256 count, uint256 maximum);
+    /// @notice The amendment was already advised.
+    error LetterOfCreditAmendmentAlreadyAdvised(uint256 lcId, uint256 amendmentId);
 
-    /// @notice A holiday can only be registered or removed for today or a later day.
-    error LetterOfCreditHolidayInPast(uint64 day, uint64 today);
+    /// @notice The confirming bank already answered the amendment (`current`).
+    error LetterOfCreditAmendmentConfirmationDecided(uint256 lcId, uint256 amendmentId, AmendmentConfirmation current);
+
+    /// @notice The interbank claim of this presentation is in `current`; the call needs `expected`.
+    error LetterOfCreditInvalidInterbankClaimState(
+        uint256 lcId,
+        uint256 presentationId,
+        InterbankClaimState current,
+        InterbankClaimState expected
+    );
 
     // ------------------------------------------------------------------ mutators
 
@@ -516,9 +605,23 @@ interface ILetterOfCredit {
         returns (uint256 presentationId);
 
     /**
-     * @notice Honour a complying presentation, or a waived one (issuing bank). Pays the beneficiary from the
-     * issuing bank's account (LC_HONOUR; reverts if that leg fails) and then seeks reimbursement from the
-     * applicant (LC_REIMBURSEMENT), opening a claim instead when its funds fall short (Art 7).
+     * @notice Present documents that comply with the credit and with its pending amendment `amendmentId`
+     * (beneficiary): the presentation is the beneficiary's acceptance and amends the credit at that moment (Art 10c).
+     * Reverts unless the presentation complies both before and after the amendment.
+     */
+    function presentUnderAmendment(
+        uint256 lcId,
+        uint256 amendmentId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate
+    ) external returns (uint256 presentationId);
+
+    /**
+     * @notice Honour a complying presentation, or a waived one (issuing bank or a nominated bank). The issuing bank
+     * pays the beneficiary from its account (LC_HONOUR; reverts if that leg fails) and then seeks reimbursement from
+     * the applicant (LC_REIMBURSEMENT), opening a claim instead when its funds fall short (Art 7). A nominated bank
+     * pays from its own account and forwards the documents: the issuing bank owes it reimbursement (Art 7c, 12, 15c).
      */
     function honour(uint256 lcId, uint256 presentationId) external;
 
@@ -547,6 +650,24 @@ interface ILetterOfCredit {
     function settleReimbursementClaim(uint256 claimId) external;
 
     /**
+     * @notice Reimburse the nominated bank that honoured a presentation (issuing bank, Art 7c; or the nominated bank
+     * itself once the issuing bank's deadline passed, Art 16f). Pays it from the issuing bank's account
+     * (LC_REIMBURSEMENT under `interbankReference`), then seeks the applicant's reimbursement as `honour` does.
+     */
+    function reimburseNominatedBank(uint256 lcId, uint256 presentationId) external;
+
+    /// @notice Refuse the nominated bank's forwarded documents with the single notice of Art 16 (issuing bank, by
+    /// the deadline of its own examination).
+    function refuseReimbursement(uint256 lcId, uint256 presentationId, bytes32[] calldata discrepancies) external;
+
+    /// @notice Advise a pending amendment to the beneficiary (advising bank, Art 9d).
+    function adviseAmendment(uint256 lcId, uint256 amendmentId) external;
+
+    /// @notice Extend the confirmation to a pending amendment (`extend` true) or decline and say so (confirming
+    /// bank of a confirmed credit, Art 10b).
+    function decideAmendmentConfirmation(uint256 lcId, uint256 amendmentId, bool extend) external;
+
+    /**
      * @notice Consent to cancel an operative credit (issuing bank, confirming bank if confirmed, beneficiary).
      * The credit is cancelled when the last required consent arrives (Art 10a).
      */
@@ -557,12 +678,6 @@ interface ILetterOfCredit {
 
     /// @notice Close a FULLY_DRAWN or EXPIRED credit with no open presentation (issuing bank); terminal.
     function close(uint256 lcId) external;
-
-    /**
-     * @notice Register (`closed` true) or remove the caller's own holidays (an active BANK). Dates are unix
-     * seconds; only their UTC day counts. Affects deadlines computed from now on.
-     */
-    function setHolidays(uint64[] calldata dates, bool closed) external;
 
     // ------------------------------------------------------------------ views
 
@@ -577,6 +692,9 @@ interface ILetterOfCredit {
 
     /// @notice A reimbursement claim by id; reverts if unknown.
     function getReimbursementClaim(uint256 claimId) external view returns (ReimbursementClaim memory);
+
+    /// @notice A nominated bank's reimbursement claim for a presentation; reverts if there is none.
+    function getInterbankClaim(uint256 lcId, uint256 presentationId) external view returns (InterbankClaim memory);
 
     /// @notice Number of credits applied for so far (ids run 1..creditCount).
     function creditCount() external view returns (uint256);
@@ -593,15 +711,10 @@ interface ILetterOfCredit {
     /// @notice Last day (UTC day number) on which the credit accepts a presentation (expiry, Art 29a).
     function lastPresentationDay(uint256 lcId) external view returns (uint64);
 
-    /// @notice Whether `bank` registered `day` (UTC day number) as a holiday.
-    function isHoliday(address bank, uint64 day) external view returns (bool);
-
-    /// @notice Whether `day` is a banking day of `bank`: not Saturday, not Sunday, not a registered holiday.
-    function isBankingDay(address bank, uint64 day) external view returns (bool);
-
-    /// @notice The end (last second, UTC) of the 5th banking day of `bank` following `presentationDay` (Art 14b).
-    function examinationDeadline(address bank, uint64 presentationDay) external view returns (uint64);
-
     /// @notice The Settlement reference of a drawing's honour and reimbursement legs: (lcId << 128) | presentationId.
     function paymentReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32);
+
+    /// @notice The Settlement reference of the issuing bank's reimbursement of a nominated bank:
+    /// (1 << 248) | (lcId << 128) | presentationId.
+    function interbankReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32);
 }

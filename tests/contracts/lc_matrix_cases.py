@@ -16,6 +16,7 @@ from tests.contracts.lc_support import (
     AMOUNT,
     APPLICANT,
     BENEFICIARY,
+    CALENDAR,
     CONFIRMER,
     DAY,
     HOLD_PENDING_WAIVER,
@@ -58,6 +59,12 @@ def _presented(world: World) -> tuple[int, int]:
 def _refused(world: World) -> tuple[int, int]:
     lc_id, presentation_id = _presented(world)
     world.tx(ISSUER, LC, "refuse", lc_id, presentation_id, CODES, HOLD_PENDING_WAIVER)
+    return lc_id, presentation_id
+
+
+def _forwarded(world: World) -> tuple[int, int]:
+    lc_id, presentation_id = _presented(world)
+    world.tx(CONFIRMER, LC, "honour", lc_id, presentation_id)
     return lc_id, presentation_id
 
 
@@ -122,7 +129,26 @@ LETTER_OF_CREDIT = [
         NOT_PARTY,
     ),
     Case(LC, "waiveDiscrepancies", frozenset({APPLICANT}), lambda w, a: _refused(w), NOT_PARTY),
-    Case(LC, "honour", frozenset({ISSUER}), lambda w, a: _presented(w), NOT_PARTY),
+    # the standard credit is confirmed by CONFIRMER and available with ADVISER: both are nominated banks (Art 12, 8)
+    Case(LC, "honour", frozenset({ISSUER, ADVISER, CONFIRMER}), lambda w, a: _presented(w), NOT_PARTY),
+    Case(
+        LC,
+        "presentUnderAmendment",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (_amended(w), 1, [w.unique("doc")], 1_000, w.chain.timestamp() - DAY),
+        NOT_PARTY,
+    ),
+    Case(LC, "adviseAmendment", frozenset({ADVISER}), lambda w, a: (_amended(w), 1), NOT_PARTY),
+    Case(LC, "decideAmendmentConfirmation", frozenset({CONFIRMER}), lambda w, a: (_amended(w), 1, True), NOT_PARTY),
+    # the issuing bank reimburses; the nominated bank itself collects only once the issuer is precluded (Art 16f)
+    Case(
+        LC,
+        "reimburseNominatedBank",
+        frozenset({ISSUER}),
+        lambda w, a: _forwarded(w),
+        {"*": NOT_PARTY, CONFIRMER: "LetterOfCreditDeadlineNotPassed"},
+    ),
+    Case(LC, "refuseReimbursement", frozenset({ISSUER}), lambda w, a: (*_forwarded(w), CODES), NOT_PARTY),
     Case(LC, "enforcePreclusion", frozenset({BENEFICIARY}), lambda w, a: _precluded(w), NOT_PARTY),
     Case(LC, "returnDocuments", frozenset({ISSUER}), lambda w, a: _refused(w), NOT_PARTY),
     Case(
@@ -137,5 +163,11 @@ LETTER_OF_CREDIT = [
     ),
     Case(LC, "expire", PARTIES_OF_STANDARD_CREDIT, lambda w, a: (_expired(w),), "LetterOfCreditNotAParty"),
     Case(LC, "close", frozenset({ISSUER}), lambda w, a: _closable(w), NOT_PARTY),
-    Case(LC, "setHolidays", frozenset(BANKS), lambda w, a: ([w.chain.timestamp() + 3 * DAY], True), NOT_MEMBER),
+    Case(
+        CALENDAR,
+        "setHolidays",
+        frozenset(BANKS),
+        lambda w, a: ([w.chain.timestamp() + 3 * DAY], True),
+        "BankingCalendarNotActiveBank",
+    ),
 ]

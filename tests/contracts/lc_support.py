@@ -12,6 +12,7 @@ from tests.contracts.helpers import USD, World
 
 DAY = 86_400
 LC = "LetterOfCredit"
+CALENDAR = "BankingCalendar"
 
 LC_STATES = (
     "NONE",
@@ -113,6 +114,12 @@ def present(
     receipt = world.tx(BENEFICIARY, LC, "present", lc_id, docs, amount, shipped)
     presentation_id: int = receipt.event("DocumentsPresented")["presentationId"]
     return presentation_id
+
+
+def lc_error(world: World, actor: str, function: str, *args: object) -> str | None:
+    """The name of the custom error the LetterOfCredit call would revert with now, or None if it would succeed."""
+    error = world.error(actor, LC, function, *args)
+    return None if error is None else error.name
 
 
 def credit(world: World, lc_id: int) -> dict[str, Any]:

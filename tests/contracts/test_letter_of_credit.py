@@ -20,6 +20,7 @@ from tests.contracts.lc_support import (
     AMOUNT,
     APPLICANT,
     BENEFICIARY,
+    CALENDAR,
     CLAIM_STATES,
     CONFIRMER,
     DAY,
@@ -56,6 +57,11 @@ def lc_world(world: World) -> Iterator[World]:
 
 def _error(world: World, actor: str, function: str, *args: object) -> str | None:
     error = world.error(actor, LC, function, *args)
+    return None if error is None else error.name
+
+
+def _cal_error(world: World, actor: str, dates: list[int]) -> str | None:
+    error = world.error(actor, CALENDAR, "setHolidays", dates, True)
     return None if error is None else error.name
 
 
@@ -100,7 +106,7 @@ class TestArt6Expiry:
     def test_expiry_on_holiday_extends_to_next_banking_day_art29a(self, lc_world: World) -> None:
         """Art 29a: an expiry on a day the bank is closed moves to its next banking day (here Sat, Sun, holiday Mon)."""
         now = lc_world.chain.timestamp()  # Monday
-        lc_world.tx(ISSUER, LC, "setHolidays", [now + 7 * DAY], True)  # next Monday
+        lc_world.tx(ISSUER, CALENDAR, "setHolidays", [now + 7 * DAY], True)  # next Monday
         lc_id = open_credit(lc_world, expiry=now + 5 * DAY, latestShipment=now)  # Saturday
         assert lc_world.call(LC, "lastPresentationDay", lc_id) == (now + 8 * DAY) // DAY  # Tuesday
         warp(lc_world, now + 8 * DAY)
@@ -247,25 +253,25 @@ class TestArt14bExaminationDeadline:
     def test_deadline_skips_registered_holidays_art14b(self, lc_world: World) -> None:
         """Art 14b: a bank's registered holidays are not banking days; the deadline moves past them."""
         monday = lc_world.chain.timestamp()
-        lc_world.tx(ISSUER, LC, "setHolidays", [monday + 1 * DAY, monday + 7 * DAY], True)  # Tue, next Mon
+        lc_world.tx(ISSUER, CALENDAR, "setHolidays", [monday + 1 * DAY, monday + 7 * DAY], True)  # Tue, next Mon
         lc_id = open_credit(lc_world)
         presentation_id = present(lc_world, lc_id)  # Monday
         # Wed, Thu, Fri, Tue, Wed
         assert presentation(lc_world, lc_id, presentation_id)["deadline"] == (monday // DAY + 10) * DAY - 1
         # another bank's holidays do not matter
-        assert lc_world.call(LC, "examinationDeadline", lc_world.address(CONFIRMER), monday // DAY) == (
+        assert lc_world.call(CALENDAR, "examinationDeadline", lc_world.address(CONFIRMER), monday // DAY) == (
             (monday // DAY + 8) * DAY - 1
         )
 
     def test_only_banks_register_their_own_future_holidays_art14b(self, lc_world: World) -> None:
         """Art 14b: a bank registers its own holidays; traders cannot, and past days cannot change."""
         now = lc_world.chain.timestamp()
-        assert _error(lc_world, APPLICANT, "setHolidays", [now + DAY], True) == "LetterOfCreditNotActiveMember"
-        assert _error(lc_world, ISSUER, "setHolidays", [now - DAY], True) == "LetterOfCreditHolidayInPast"
-        lc_world.tx(CONFIRMER, LC, "setHolidays", [now + DAY], True)
-        assert lc_world.call(LC, "isHoliday", lc_world.address(CONFIRMER), (now + DAY) // DAY) is True
-        assert lc_world.call(LC, "isHoliday", lc_world.address(ISSUER), (now + DAY) // DAY) is False
-        assert lc_world.call(LC, "isBankingDay", lc_world.address(CONFIRMER), (now + DAY) // DAY) is False
+        assert _cal_error(lc_world, APPLICANT, [now + DAY]) == "BankingCalendarNotActiveBank"
+        assert _cal_error(lc_world, ISSUER, [now - DAY]) == "BankingCalendarHolidayInPast"
+        lc_world.tx(CONFIRMER, CALENDAR, "setHolidays", [now + DAY], True)
+        assert lc_world.call(CALENDAR, "isHoliday", lc_world.address(CONFIRMER), (now + DAY) // DAY) is True
+        assert lc_world.call(CALENDAR, "isHoliday", lc_world.address(ISSUER), (now + DAY) // DAY) is False
+        assert lc_world.call(CALENDAR, "isBankingDay", lc_world.address(CONFIRMER), (now + DAY) // DAY) is False
 
     def test_presentation_on_saturday_counts_from_monday_art14b_art33(self, lc_world: World) -> None:
         """Art 14b with Art 33: a presentation on a closed day counts as made on the next banking day."""
@@ -390,11 +396,12 @@ class TestArt15Honour:
         lc_world.tx(ISSUER, LC, "close", lc_id)
         assert lc_state(lc_world, lc_id) == "CLOSED"
 
-    def test_only_issuer_honours_art15(self, lc_world: World) -> None:
-        """Art 15a / 7: honour is the issuing bank's act; nobody else can make it pay."""
-        lc_id = open_credit(lc_world)
+    def test_only_issuer_or_nominated_bank_honours_art15(self, lc_world: World) -> None:
+        """Art 15, 8a, 12a: the issuing bank honours, or a nominated bank: the available-with bank, or the confirming
+        bank once it confirmed; nobody else can make the credit pay."""
+        lc_id = open_credit(lc_world, "ADVISED", availableWithBank=lc_world.address(ISSUER))
         presentation_id = present(lc_world, lc_id)
-        for actor in (APPLICANT, BENEFICIARY, CONFIRMER, "bank"):
+        for actor in (APPLICANT, BENEFICIARY, CONFIRMER, "bank"):  # CONFIRMER has not confirmed yet
             assert _error(lc_world, actor, "honour", lc_id, presentation_id) == "LetterOfCreditUnauthorizedParty"
 
 

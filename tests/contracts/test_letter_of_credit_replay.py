@@ -10,6 +10,7 @@ from eth_utils import keccak
 
 from tests.contracts.helpers import Event, World
 from tests.contracts.lc_support import (
+    ADVISER,
     AMEND_AMOUNT,
     AMEND_EXPIRY,
     AMEND_LATEST_SHIPMENT,
@@ -19,6 +20,7 @@ from tests.contracts.lc_support import (
     AMOUNT,
     APPLICANT,
     BENEFICIARY,
+    CALENDAR,
     CONFIRMER,
     DAY,
     HOLD_PENDING_WAIVER,
@@ -87,7 +89,7 @@ def _scenario(world: World) -> None:
     returned = present(world, main, 100_000)
     tx(ISSUER, LC, "refuse", main, returned, CODES[:1], RETURNING)
     tx(ISSUER, LC, "returnDocuments", main, returned)
-    tx(ISSUER, LC, "setHolidays", [monday + 3 * DAY], True)
+    tx(ISSUER, CALENDAR, "setHolidays", [monday + 3 * DAY], True)
     precluded = present(world, main, 100_000)
     # a credit the applicant cannot reimburse at once: an open claim, settled later
     funds = balance(world, APPLICANT)
@@ -98,10 +100,29 @@ def _scenario(world: World) -> None:
     tx(BENEFICIARY, LC, "enforcePreclusion", main, precluded)
     tx(ISSUER, "Settlement", "issue", world.address(APPLICANT), b"USD", funds, world.unique())
     tx(APPLICANT, LC, "settleReimbursementClaim", 1)
+    _second_banks(world, main)
     tx(ISSUER, LC, "close", unfunded)
     tx(BENEFICIARY, LC, "expire", short_lived)
     tx(ISSUER, LC, "close", short_lived)
     tx(ISSUER, LC, "consentToCancellation", main)  # a consent that does not (yet) cancel
+
+
+def _second_banks(world: World, main: int) -> None:
+    """Art 7c, 8, 9d, 10b, 10c: nominated and confirming banks, and an amendment through the banks."""
+    tx = world.tx
+    # second banks: confirmer honours, issuer reimburses; available-with bank honours, issuer refuses in time
+    forwarded = present(world, main, 1_000)
+    tx(CONFIRMER, LC, "honour", main, forwarded)
+    tx(ISSUER, LC, "reimburseNominatedBank", main, forwarded)
+    refused_claim = present(world, main, 1_000)
+    tx(ADVISER, LC, "honour", main, refused_claim)
+    tx(ISSUER, LC, "refuseReimbursement", main, refused_claim, CODES)
+    tx(ISSUER, LC, "issueAmendment", main, world.unique("am"), amendment(AMEND_AMOUNT, amount=2 * AMOUNT))
+    amended = world.call(LC, "getCredit", main)["amendmentCount"]
+    tx(ADVISER, LC, "adviseAmendment", main, amended)
+    tx(CONFIRMER, LC, "decideAmendmentConfirmation", main, amended, False)
+    tx(BENEFICIARY, LC, "presentUnderAmendment", main, amended, [world.unique("doc")], 1_000,
+       world.chain.timestamp() - DAY)  # fmt: skip
 
 
 class Model:
@@ -111,6 +132,7 @@ class Model:
         self.amendments: dict[tuple[int, int], dict[str, Any]] = {}
         self.presentations: dict[tuple[int, int], dict[str, Any]] = {}
         self.claims: dict[int, dict[str, Any]] = {}
+        self.interbank: dict[tuple[int, int], dict[str, Any]] = {}
 
     def apply(self, event: Event, timestamp: int) -> None:
         a = event.args
@@ -141,6 +163,8 @@ class Model:
                 "state": 1,
                 "issuedAt": timestamp,
                 "decidedAt": 0,
+                "advised": False,
+                "confirmation": 0,
             }
         elif name in ("AmendmentAccepted", "AmendmentRejected"):
             stored = self.amendments[(a["lcId"], a["amendmentId"])]
@@ -207,6 +231,28 @@ class Model:
             self.presentations[(a["lcId"], a["presentationId"])]["claimId"] = a["claimId"]
         elif name == "ReimbursementClaimSettled":
             self.claims[a["claimId"]]["state"] = 2
+        else:
+            self._apply_second_banks(name, a)
+
+    def _apply_second_banks(self, name: str, a: dict[str, Any]) -> None:
+        if name == "AmendmentAdvised":
+            self.amendments[(a["lcId"], a["amendmentId"])]["advised"] = True
+        elif name == "AmendmentConfirmationDecided":
+            self.amendments[(a["lcId"], a["amendmentId"])]["confirmation"] = 1 if a["extended"] else 2
+        elif name == "DocumentsForwarded":
+            self.interbank[(a["lcId"], a["presentationId"])] = {
+                "nominatedBank": a["nominatedBank"],
+                "issuingBank": a["issuingBank"],
+                "currency": self.credits[a["lcId"]]["terms"]["currency"],
+                "state": 1,
+                "deadline": a["deadline"],
+                "amount": a["amount"],
+                "entryId": 0,
+            }
+        elif name == "NominatedBankReimbursed":
+            self.interbank[(a["lcId"], a["presentationId"])].update(state=2, entryId=a["entryId"])
+        elif name == "InterbankReimbursementRefused":
+            self.interbank[(a["lcId"], a["presentationId"])]["state"] = 3
 
 
 class TestLetterOfCreditEventReplay:
@@ -238,3 +284,6 @@ class TestLetterOfCreditEventReplay:
             assert got == expected, (lc_id, presentation_id, PRESENTATION_STATES[expected["state"]])
         for claim_id, expected in model.claims.items():
             assert world.call(LC, "getReimbursementClaim", claim_id) == expected
+        assert {v["state"] for v in model.interbank.values()} == {2, 3}
+        for (lc_id, presentation_id), expected in model.interbank.items():
+            assert world.call(LC, "getInterbankClaim", lc_id, presentation_id) == expected

@@ -26,6 +26,7 @@ from tradeledger.lcs.models import (
     BankHoliday,
     LcAmendment,
     LcDiscrepancy,
+    LcInterbankClaim,
     LcPresentation,
     LcPresentationDocument,
     LcReimbursementClaim,
@@ -436,8 +437,20 @@ class GetterCheck:
                 onchain["state"],
                 onchain["amount"],
             ), claim.claim_id
+        interbank = list(self.db.scalars(select(LcInterbankClaim)))
+        assert {claim.state.name for claim in interbank} >= {"REIMBURSED", "REFUSED"}
+        for ib in interbank:
+            onchain = self.call("LetterOfCredit", "getInterbankClaim", ib.lc_id, ib.presentation_id)
+            assert (ib.nominated_bank, ib.issuing_bank, ib.state.value, ib.deadline, ib.amount) == (
+                onchain["nominatedBank"],
+                onchain["issuingBank"],
+                onchain["state"],
+                onchain["deadline"],
+                onchain["amount"],
+            ), (ib.lc_id, ib.presentation_id)
+            assert (ib.settlement_entry_id or 0) == onchain["entryId"]
         for holiday in self.db.scalars(select(BankHoliday)):
-            assert self.call(lc, "isHoliday", holiday.bank, holiday.day) is holiday.closed
+            assert self.call("BankingCalendar", "isHoliday", holiday.bank, holiday.day) is holiday.closed
 
     def _amendments(self) -> None:
         total = sum(c.amendment_count for c in self.db.scalars(select(LetterOfCredit)))
@@ -459,11 +472,15 @@ class GetterCheck:
                 amendment.state.value,
                 amendment.issued_at,
                 amendment.decided_at or 0,
+                amendment.advised,
+                amendment.confirmation.value,
             ) == (
                 _hex(onchain["amendmentHash"]),
                 onchain["state"],
                 onchain["issuedAt"],
                 onchain["decidedAt"],
+                onchain["advised"],
+                onchain["confirmation"],
             ), (amendment.lc_id, amendment.amendment_id)
 
     def _presentations(self) -> None:

@@ -23,6 +23,7 @@ from tests.contracts.lc_support import (
     AMOUNT,
     APPLICANT,
     BENEFICIARY,
+    CALENDAR,
     CONFIRMER,
     DAY,
     HOLD_PENDING_WAIVER,
@@ -191,11 +192,28 @@ def run_anchors(world: World) -> None:
     world.tx("bank", "ReconciliationAnchor", "anchor", _statement(world, "bank", "sponsor_bank", world.unique("root")))
 
 
+def _run_second_banks(world: World, lc1: int) -> None:
+    # second banks (Art 7c, 8, 12): the confirming bank honours and the issuer reimburses it; the available-with
+    # bank honours and the issuer refuses its forwarded documents in time (Art 16d)
+    p4 = present(world, lc1, 100_000)
+    world.tx(CONFIRMER, LC, "honour", lc1, p4)
+    world.tx(ISSUER, LC, "reimburseNominatedBank", lc1, p4)
+    p5 = present(world, lc1, 50_000)
+    world.tx(ADVISER, LC, "honour", lc1, p5)
+    world.tx(ISSUER, LC, "refuseReimbursement", lc1, p5, DISCREPANCIES)
+    # an amendment advised (Art 9d), its confirmation extended (Art 10b), accepted by a presentation (Art 10c)
+    world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), amendment(AMEND_AMOUNT, amount=3 * AMOUNT))
+    world.tx(ADVISER, LC, "adviseAmendment", lc1, 5)
+    world.tx(CONFIRMER, LC, "decideAmendmentConfirmation", lc1, 5, True)
+    world.tx(BENEFICIARY, LC, "presentUnderAmendment", lc1, 5, [world.unique("doc")], 10_000,
+             world.chain.timestamp() - DAY)  # fmt: skip
+
+
 def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     monday = start_on_monday(world)
     # the issuing bank is closed today (presentations count from tomorrow) and registers, then removes, another day
-    world.tx(ISSUER, LC, "setHolidays", [monday, monday + 2 * DAY], True)
-    world.tx(ISSUER, LC, "setHolidays", [monday + 2 * DAY], False)
+    world.tx(ISSUER, CALENDAR, "setHolidays", [monday, monday + 2 * DAY], True)
+    world.tx(ISSUER, CALENDAR, "setHolidays", [monday + 2 * DAY], False)
 
     lc1 = open_credit(world, "CONFIRMED")
     facts.lc_ids["main"] = lc1
@@ -230,6 +248,7 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     p3 = present(world, lc1, 100_000)
     world.tx(ISSUER, LC, "refuse", lc1, p3, DISCREPANCIES[:1], RETURNING)
     world.tx(ISSUER, LC, "returnDocuments", lc1, p3)
+    _run_second_banks(world, lc1)
 
     # a second credit: a document of the first presented again (re-use flagged), then cancelled by consent
     lc2 = open_credit(world, "CONFIRMED")

@@ -23,6 +23,8 @@ def _word(value: int) -> bytes:
     [
         (PostingKind.LC_HONOUR, _word(3 << 128 | 1), "LC3-P1-HONOUR"),
         (PostingKind.LC_REIMBURSEMENT, _word(12 << 128 | 2), "LC12-P2-REIMB"),
+        # Art 7c: the issuing bank reimbursing a nominated bank has its own reference (interbankReference)
+        (PostingKind.LC_REIMBURSEMENT, _word(1 << 248 | 12 << 128 | 2), "LC12-P2-IBREIMB"),
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
         (PostingKind.TRANSFER, reference_bytes("INV-2031-001"), "INV-2031-001"),
         (PostingKind.LC_HONOUR, reference_bytes("LC-REF-TEXT"), "LC-REF-TEXT"),  # text stays text

@@ -1,7 +1,8 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit]; then Settlement
+TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
+[LetterOfCredit]; then Settlement
 grants SETTLER_ROLE to TradeOrders and DocumentRegistry. The operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
@@ -122,9 +123,14 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
         "ReconciliationAnchor": anchors,
     }
 
-    # ---- LetterOfCredit: deployed with (membership, settlement, documents); it needs SETTLER_ROLE on
+    # ---- BankingCalendar(membership): the banks' banking days, shared by every undertaking.
+    calendar = deployer.deploy("BankingCalendar", membership)
+    addresses["BankingCalendar"] = calendar
+    # ---- end BankingCalendar
+
+    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar); it needs SETTLER_ROLE on
     # ---- Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry (presentations).
-    letters = deployer.deploy("LetterOfCredit", membership, settlement, documents)
+    letters = deployer.deploy("LetterOfCredit", membership, settlement, documents, calendar)
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)

@@ -71,6 +71,23 @@ class ClaimState(enum.IntEnum):
     SETTLED = 2
 
 
+class AmendmentConfirmation(enum.IntEnum):
+    """ILetterOfCredit.AmendmentConfirmation (Art 10b)."""
+
+    NONE = 0
+    EXTENDED = 1
+    DECLINED = 2
+
+
+class InterbankClaimState(enum.IntEnum):
+    """ILetterOfCredit.InterbankClaimState (Art 7c)."""
+
+    NONE = 0
+    OPEN = 1
+    REIMBURSED = 2
+    REFUSED = 3
+
+
 class Party(enum.IntEnum):
     """ILetterOfCredit.Party."""
 
@@ -140,6 +157,8 @@ class LcAmendment(ChainEvidence, Base):
     partial_acceptance: Mapped[bool | None] = mapped_column(Boolean)
     issued_at: Mapped[int] = mapped_column(Uint64)
     decided_at: Mapped[int | None] = mapped_column(Uint64)
+    advised: Mapped[bool] = mapped_column(Boolean)
+    confirmation: Mapped[AmendmentConfirmation] = mapped_column(enum_column(AmendmentConfirmation))
 
 
 class LcPresentation(ChainEvidence, Base):
@@ -219,6 +238,29 @@ class LcReimbursementClaim(ChainEvidence, Base):
     settlement_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
     opened_at: Mapped[int] = mapped_column(Uint64)
     settled_at: Mapped[int | None] = mapped_column(Uint64)
+
+
+class LcInterbankClaim(ChainEvidence, Base):
+    """A nominated (or confirming) bank's claim on the issuing bank for a drawing it honoured and forwarded (Art 7c);
+    `deadline` ends the issuing bank's own examination, after which it is precluded from refusing (Art 16f)."""
+
+    __tablename__ = "lc_interbank_claims"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["lc_id", "presentation_id"], ["lc_presentations.lc_id", "lc_presentations.presentation_id"]
+        ),
+    )
+
+    lc_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    presentation_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    nominated_bank: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    issuing_bank: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    deadline: Mapped[int] = mapped_column(Uint64)
+    state: Mapped[InterbankClaimState] = mapped_column(enum_column(InterbankClaimState), index=True)
+    precluded: Mapped[bool] = mapped_column(Boolean)
+    settlement_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
+    discrepancy_count: Mapped[int] = mapped_column(Integer)
 
 
 class LcCancellationConsent(ChainEvidence, Base):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the runtime composes the domains: importing it here would b
     from tradeledger.runtime import Platform
 
 CONTRACT = "LetterOfCredit"
+CALENDAR = "BankingCalendar"
 AMEND_FLAGS = {
     "amount": 1,
     "expiry_date": 2,
@@ -175,7 +176,7 @@ def settle_claim_call(address: str, applicant: str, claim_id: int) -> ContractCa
 
 
 def holidays_call(address: str, bank: str, dates: list[date], closed: bool) -> ContractCall:
-    return ContractCall(CONTRACT, address, "setHolidays", ([_day(d) for d in dates], closed), bank)
+    return ContractCall(CALENDAR, address, "setHolidays", ([_day(d) for d in dates], closed), bank)
 
 
 def _parties(lc: LetterOfCredit) -> list[str | None]:
@@ -322,4 +323,4 @@ def settle_claim(
 
 def set_holidays(platform: Platform, bank: str, dates: list[date], closed: bool, submission: Submission) -> Written:
     """A bank registers the days it is closed (or open again)."""
-    return submit(platform, holidays_call(platform.address(CONTRACT), bank, dates, closed), submission)
+    return submit(platform, holidays_call(platform.address(CALENDAR), bank, dates, closed), submission)

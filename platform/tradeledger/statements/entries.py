@@ -15,11 +15,13 @@ from tradeledger.settlements.models import PostingKind
 
 LC_PAYMENT_LEGS = {PostingKind.LC_HONOUR: "HONOUR", PostingKind.LC_REIMBURSEMENT: "REIMB"}
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
+INTERBANK_LEG = 1 << 248  # LetterOfCredit.interbankReference: the issuing bank reimbursing a nominated bank (Art 7c)
 
 
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
-    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`) so that books can match on them.
+    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`, and `LC3-P1-IBREIMB` for the issuing bank's reimbursement of
+    a nominated bank; order 7: `ORDER-7`) so that books can match on them.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -29,8 +31,11 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
         return text
     value = int(text, 16)
     if kind in LC_PAYMENT_LEGS:
+        leg = LC_PAYMENT_LEGS[kind]
+        if kind is PostingKind.LC_REIMBURSEMENT and value & INTERBANK_LEG:
+            value, leg = value ^ INTERBANK_LEG, "IBREIMB"
         lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
-        return f"LC{lc}-P{presentation}-{LC_PAYMENT_LEGS[kind]}"
+        return f"LC{lc}-P{presentation}-{leg}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
         return f"ORDER-{value}"
     return text

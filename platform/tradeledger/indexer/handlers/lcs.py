@@ -24,13 +24,16 @@ from tradeledger.indexer.handlers._support import (
 from tradeledger.indexer.projections import EventRecord, projector
 from tradeledger.lcs.models import (
     CONSENT_FLAGS,
+    AmendmentConfirmation,
     AmendmentState,
     BankHoliday,
     ClaimState,
     Disposition,
+    InterbankClaimState,
     LcAmendment,
     LcCancellationConsent,
     LcDiscrepancy,
+    LcInterbankClaim,
     LcPresentation,
     LcPresentationDocument,
     LcReimbursementClaim,
@@ -41,6 +44,7 @@ from tradeledger.lcs.models import (
 )
 
 LC = "LetterOfCredit"
+CALENDAR = "BankingCalendar"
 DEFAULT_PRESENTATION_PERIOD_DAYS = 21
 AMEND_AMOUNT, AMEND_EXPIRY, AMEND_LATEST_SHIPMENT = 1, 2, 4
 AMEND_TOLERANCE, AMEND_PRESENTATION_PERIOD, AMEND_PARTIAL_DRAWINGS = 8, 16, 32
@@ -52,6 +56,7 @@ projector.owns(
     LcPresentationDocument,
     LcDiscrepancy,
     LcReimbursementClaim,
+    LcInterbankClaim,
     LcCancellationConsent,
     BankHoliday,
 )
@@ -208,6 +213,8 @@ def amendment_issued(db: Session, record: EventRecord) -> None:
             partial_acceptance=None,
             issued_at=seconds(record),
             decided_at=None,
+            advised=False,
+            confirmation=AmendmentConfirmation.NONE,
             **evidence(record),
         )
     )
@@ -242,6 +249,21 @@ def amendment_rejected(db: Session, record: EventRecord) -> None:
     amendment.state = AmendmentState.REJECTED
     amendment.partial_acceptance = bool(record.args["partialAcceptance"])
     amendment.decided_at = seconds(record)
+
+
+@projector.on(LC, "AmendmentAdvised")
+def amendment_advised(db: Session, record: EventRecord) -> None:
+    amendment = _amendment(db, record)
+    require(not amendment.advised, record, "amendment advised twice")
+    amendment.advised = True
+
+
+@projector.on(LC, "AmendmentConfirmationDecided")
+def amendment_confirmation_decided(db: Session, record: EventRecord) -> None:
+    amendment = _amendment(db, record)
+    require(amendment.confirmation is AmendmentConfirmation.NONE, record, "confirmation decided twice")
+    extended = bool(record.args["extended"])
+    amendment.confirmation = AmendmentConfirmation.EXTENDED if extended else AmendmentConfirmation.DECLINED
 
 
 # ------------------------------------------------------------------------------------------------ presentations
@@ -382,10 +404,60 @@ def reimbursement_claim_settled(db: Session, record: EventRecord) -> None:
     stamp(claim, record)
 
 
+# ------------------------------------------------------------------------------------------------ second banks
+
+
+def _interbank(db: Session, record: EventRecord) -> LcInterbankClaim:
+    key = (record.args["lcId"], record.args["presentationId"])
+    claim = existing(db, LcInterbankClaim, key, record)
+    require(claim.state is InterbankClaimState.OPEN, record, f"interbank claim {key} is {claim.state.name}")
+    stamp(claim, record)
+    return claim
+
+
+@projector.on(LC, "DocumentsForwarded")
+def documents_forwarded(db: Session, record: EventRecord) -> None:
+    args = record.args
+    key = (args["lcId"], args["presentationId"])
+    presentation = existing(db, LcPresentation, key, record)
+    require(presentation.state is PresentationState.HONOURED, record, f"presentation {key} is not honoured")
+    db.add(
+        LcInterbankClaim(
+            lc_id=args["lcId"],
+            presentation_id=args["presentationId"],
+            nominated_bank=args["nominatedBank"],
+            issuing_bank=args["issuingBank"],
+            amount=args["amount"],
+            deadline=args["deadline"],
+            state=InterbankClaimState.OPEN,
+            precluded=False,
+            settlement_entry_id=None,
+            discrepancy_count=0,
+            **evidence(record),
+        )
+    )
+
+
+@projector.on(LC, "NominatedBankReimbursed")
+def nominated_bank_reimbursed(db: Session, record: EventRecord) -> None:
+    claim = _interbank(db, record)
+    require(claim.amount == record.args["amount"], record, "reimbursed amount differs from the claim's")
+    claim.state = InterbankClaimState.REIMBURSED
+    claim.precluded = bool(record.args["precluded"])
+    claim.settlement_entry_id = record.args["entryId"]
+
+
+@projector.on(LC, "InterbankReimbursementRefused")
+def interbank_reimbursement_refused(db: Session, record: EventRecord) -> None:
+    claim = _interbank(db, record)
+    claim.state = InterbankClaimState.REFUSED
+    claim.discrepancy_count = len(record.args["discrepancies"])
+
+
 # ------------------------------------------------------------------------------------------------ calendars
 
 
-@projector.on(LC, "HolidayUpdated")
+@projector.on(CALENDAR, "HolidayUpdated")
 def holiday_updated(db: Session, record: EventRecord) -> None:
     args = record.args
     holiday = db.get(BankHoliday, (args["bank"], args["day"]))
