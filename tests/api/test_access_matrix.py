@@ -134,6 +134,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/lcs/{lc_id}/amendments/{amendment_id}/accept": {},
     "/v1/lcs/{lc_id}/presentations": {"documents": [INVOICE], "amount": 100, "shipment_date": SOON},
     "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse": {"discrepancies": ["X"], "disposition": "returning"},
+    "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse-reimbursement": {"discrepancies": ["X"]},
+    "/v1/lcs/{lc_id}/amendments/{amendment_id}/confirmation": {"extend": True},
+    "/v1/lcs/{lc_id}/amendments/{amendment_id}/presentations": {
+        "documents": [INVOICE],
+        "amount": 100,
+        "shipment_date": SOON,
+    },
     "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
     "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
     "/v1/webhooks/subscriptions/{subscription_id}/replay": {},
@@ -227,6 +234,10 @@ BANK_ONLY = [
     ("/v1/lcs/{lc_id}/presentations/1/honour", None),
     ("/v1/lcs/{lc_id}/presentations/1/refuse", {"discrepancies": ["X"], "disposition": "returning"}),
     ("/v1/lcs/holidays", {"dates": [SOON]}),
+    ("/v1/lcs/{lc_id}/presentations/1/reimburse-nominated-bank", None),
+    ("/v1/lcs/{lc_id}/presentations/1/refuse-reimbursement", {"discrepancies": ["X"]}),
+    ("/v1/lcs/{lc_id}/amendments/1/advise", None),
+    ("/v1/lcs/{lc_id}/amendments/1/confirmation", {"extend": True}),
     ("/v1/documents/{document_id}/financings", {"amount": 1, "reference": "X"}),
 ]
 

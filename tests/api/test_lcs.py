@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+from tests.members import OTHER_BANK
 
 TODAY = datetime.now(UTC).date()
 
@@ -127,3 +128,66 @@ def test_bad_terms_name_the_field(consortium: Consortium) -> None:
         "/v1/lcs", json=application(currency="ZZZ"), headers={"Idempotency-Key": "lc-3"}
     )
     assert response.status_code == 422 and "currency" in str(problem(response)["detail"])
+
+
+def usd(client: Any, address: str) -> int:
+    balances = client.get(f"/v1/accounts/{address}/balances").json()["balances"]
+    return sum(int(b["amount"]) for b in balances if b["currency"] == "USD")
+
+
+def test_confirmed_credit_honoured_by_confirming_bank_and_reimbursed_by_issuer_art_8(consortium: Consortium) -> None:
+    """Art 8a, 7c over HTTP: the confirming (and available-with) bank honours and forwards; the issuing bank
+    reimburses it, and only then debits the applicant; an amendment is advised and its confirmation extended."""
+    applicant, issuer, confirmer = (consortium.client(who) for who in ("trader", "bank", "other_bank"))
+    beneficiary = consortium.client("other_trader")
+    funded = consortium.client("agent").post(
+        f"/v1/accounts/{OTHER_BANK.address}/deposits",
+        json={"currency": "USD", "amount": 5_000, "reference": "CONFIRMER-FUNDS"},
+        headers={"Idempotency-Key": "lc-8-fund"},
+    )
+    assert funded.status_code in (200, 201), funded.text
+    body = {
+        **application(
+            lc_number="LC-API-8",
+            confirmation_instructions="CONFIRM",
+            requested_confirmation_party="BKCHCNBJ",
+            quantity=500,
+        ),
+        "confirming_bank": OTHER_BANK.address,
+        "available_with_bank": OTHER_BANK.address,
+    }
+    lc = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-8"}).json()
+    path = f"/v1/lcs/{lc['lc_id']}"
+    for client, step in ((issuer, "issue"), (issuer, "advise"), (confirmer, "confirm")):
+        stepped = client.post(f"{path}/{step}", headers={"Idempotency-Key": f"lc-8-{step}"})
+        assert stepped.status_code == 200, stepped.text
+    assert stepped.json()["state"] == "CONFIRMED"
+
+    issuer.post(f"{path}/amendments", json={"changes": {"amount": 12_000}}, headers={"Idempotency-Key": "lc-8-m"})
+    assert issuer.post(f"{path}/amendments/1/advise", headers={"Idempotency-Key": "lc-8-ma"}).status_code == 200
+    extended = confirmer.post(
+        f"{path}/amendments/1/confirmation", json={"extend": True}, headers={"Idempotency-Key": "lc-8-mc"}
+    )
+    assert extended.json()["amendments"][0] | {"fields": 0} == {
+        "amendment_id": "1", "fields": 0, "state": "ISSUED", "advised": True, "confirmation": "EXTENDED"
+    }  # fmt: skip
+
+    drawing = {"documents": [INVOICE], "amount": 5_000, "shipment_date": TODAY.isoformat(), "quantity": 474}
+    short = beneficiary.post(f"{path}/presentations", json=drawing, headers={"Idempotency-Key": "lc-8-q"})
+    assert short.status_code == 422 and "Art 30" in problem(short)["detail"]  # 500 less 5 % is 475 (Art 30b)
+    drawing["quantity"] = 475
+    presented = beneficiary.post(f"{path}/presentations", json=drawing, headers={"Idempotency-Key": "lc-8-p"})
+    p_path = f"{path}/presentations/{presented.json()['presentations'][0]['presentation_id']}"
+    held = usd(confirmer, OTHER_BANK.address)
+    honoured = confirmer.post(f"{p_path}/honour", headers={"Idempotency-Key": "lc-8-h"})
+    assert honoured.status_code == 200, honoured.text
+    assert usd(confirmer, OTHER_BANK.address) == held - 5_000
+    claim = honoured.json()["presentations"][0]["interbank_claim"]
+    assert (claim["nominated_bank"], claim["amount"], claim["state"]) == (OTHER_BANK.address, "5000", "OPEN")
+    # nobody but the issuing bank pays it now; the confirmer must wait for the issuer's deadline (Art 16f)
+    early = confirmer.post(f"{p_path}/reimburse-nominated-bank", headers={"Idempotency-Key": "lc-8-early"})
+    assert early.status_code in (409, 422) and problem(early)["code"] == "letter_of_credit_deadline_not_passed"
+    reimbursed = issuer.post(f"{p_path}/reimburse-nominated-bank", headers={"Idempotency-Key": "lc-8-r"})
+    assert reimbursed.status_code == 200, reimbursed.text
+    assert reimbursed.json()["presentations"][0]["interbank_claim"]["state"] == "REIMBURSED"
+    assert usd(confirmer, OTHER_BANK.address) == held  # paid 5,000 at honour, reimbursed 5,000 now

@@ -80,6 +80,7 @@ FUNCTIONS = sorted(
         "waiveDiscrepancies",
         "returnDocuments",
         "settleReimbursementClaim",
+        "reimburseNominatedBank",
     }
 )
 
@@ -135,6 +136,7 @@ class Credit:
     latest_shipment: int
     period: int
     state: str = "APPLIED"
+    confirmed: bool = False  # the confirming bank confirmed (Art 8d): it may honour as a nominated bank
     drawn: int = 0
     consents: set[str] = field(default_factory=set)
     presentations: dict[int, Pres] = field(default_factory=dict)
@@ -155,6 +157,17 @@ class Credit:
     def parties(self) -> set[str]:
         parties = {self.applicant, self.beneficiary, self.issuer, self.adviser, self.available_with}
         return parties | ({self.confirmer} if self.confirmer else set())
+
+
+@dataclass
+class Interbank:
+    """A nominated bank's claim on the issuing bank (Art 7c)."""
+
+    lc: Credit
+    nominee: str
+    amount: int
+    deadline: int
+    state: str = "OPEN"
 
 
 @dataclass
@@ -180,6 +193,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         self.balances = {a: self._balance(a) for a in ACCOUNTS}
         self.terminal_seen: dict[int, str] = {}
         self.honoured: set[tuple[int, int]] = set()
+        self.interbank: dict[tuple[int, int], Interbank] = {}
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -263,6 +277,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             for function, actor, state in steps[: 3 if k == 1 else stage]:
                 self._call(True, actor, function, lc.lc_id)
                 lc.state = state
+                lc.confirmed = lc.confirmed or state == "CONFIRMED"
 
     @precondition(lambda self: len(self.credits) < 3)
     @rule(
@@ -376,6 +391,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         ok = lc.confirmer is not None and caller == lc.confirmer and lc.state == "ADVISED"
         if self._call(ok, caller, "confirm", lc.lc_id):
             lc.state = "CONFIRMED"
+            lc.confirmed = True
 
     @precondition(lambda self: self._has(*OPERATIVE))
     @rule(
@@ -573,22 +589,27 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         index=st.integers(0, 3),
         which=st.integers(0, 4),
         who=WHO,
-        step=st.sampled_from(["honour", "honour", "honour", "enforcePreclusion", "returnDocuments"]),
+        step=st.sampled_from(["honour", "honour", "nominated", "nominated", "enforcePreclusion", "returnDocuments"]),
     )
     def settle_presentation(self, index: int, which: int, who: int, step: str) -> None:
         found = self._presentation(index, which)
         if found is None:
             return
         lc, pid, p = found
-        caller = self._who(who, lc.beneficiary if step == "enforcePreclusion" else lc.issuer)
+        nominee = lc.available_with if lc.available_with != lc.issuer else lc.confirmer
+        party = {"enforcePreclusion": lc.beneficiary, "nominated": nominee}.get(step, lc.issuer)
+        caller = self._who(who, party)
+        step = "honour" if step == "nominated" else step  # a nominated bank honours with the same function
         state = p.state if p is not None else "NONE"
         if step == "returnDocuments":
             if self._call(caller == lc.issuer and state in ("REFUSED", "WAIVED"), caller, step, lc.lc_id, pid):
                 assert p is not None
                 p.state = "RETURNED"
             return
+        nominated = caller != lc.issuer and (caller == lc.available_with or (caller == lc.confirmer and lc.confirmed))
         if step == "honour":
-            ok = caller == lc.issuer and state in ("PRESENTED", "WAIVED")
+            # Art 7, 8, 12: the issuing bank, or a nominated bank (available-with, or the confirmer once confirmed)
+            ok = (caller == lc.issuer or nominated) and state in ("PRESENTED", "WAIVED")
         else:
             ok = caller == lc.beneficiary and state == "PRESENTED" and p is not None and self.now > p.deadline
         receipt = self._call(ok, caller, step, lc.lc_id, pid)
@@ -599,17 +620,45 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         self.honoured.add((lc.lc_id, pid))
         p.state = "HONOURED"
         lc.drawn += p.amount
-        self.balances[lc.issuer] -= p.amount
+        payer = caller if step == "honour" and nominated else lc.issuer
+        self.balances[payer] -= p.amount
         self.balances[lc.beneficiary] += p.amount
-        if self.balances[lc.applicant] >= p.amount:
-            receipt.event("ReimbursementSettled")
-            self.balances[lc.applicant] -= p.amount
-            self.balances[lc.issuer] += p.amount
+        if payer != lc.issuer:
+            forwarded = receipt.event("DocumentsForwarded")
+            assert forwarded["deadline"] == _deadline(self.now // DAY)  # the issuer's own 5 banking days
+            self.interbank[(lc.lc_id, pid)] = Interbank(lc, payer, p.amount, forwarded["deadline"])
         else:
-            claim_id = receipt.event("ReimbursementClaimOpened")["claimId"]
-            self.claims[claim_id] = Claim(lc.applicant, lc.issuer, p.amount)
+            self._reimburse_issuer(receipt, lc, p.amount)
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
             lc.state = "FULLY_DRAWN"
+
+    def _reimburse_issuer(self, receipt: Receipt, lc: Credit, amount: int) -> None:
+        """The applicant's leg: debited at once when its funds suffice, otherwise an open claim (Art 7)."""
+        if self.balances[lc.applicant] >= amount:
+            receipt.event("ReimbursementSettled")
+            self.balances[lc.applicant] -= amount
+            self.balances[lc.issuer] += amount
+        else:
+            claim_id = receipt.event("ReimbursementClaimOpened")["claimId"]
+            self.claims[claim_id] = Claim(lc.applicant, lc.issuer, amount)
+
+    @precondition(lambda self: any(c.state == "OPEN" for c in self.interbank.values()))
+    @rule(which=st.integers(0, 4), who=WHO, as_nominee=st.booleans())
+    def reimburse_nominated_bank(self, which: int, who: int, as_nominee: bool) -> None:
+        """Art 7c: the issuing bank reimburses the nominated bank; after its deadline the nominee collects (16f)."""
+        key = sorted(self.interbank)[which % len(self.interbank)]
+        claim = self.interbank[key]
+        caller = self._who(who, claim.nominee if as_nominee else claim.lc.issuer)
+        late = self.now > claim.deadline
+        ok = claim.state == "OPEN" and (caller == claim.lc.issuer or (caller == claim.nominee and late))
+        receipt = self._call(ok, caller, "reimburseNominatedBank", *key)
+        if receipt is None:
+            return
+        claim.state = "REIMBURSED"
+        assert receipt.event("NominatedBankReimbursed")["precluded"] is (caller == claim.nominee)
+        self.balances[claim.lc.issuer] -= claim.amount
+        self.balances[claim.nominee] += claim.amount
+        self._reimburse_issuer(receipt, claim.lc, claim.amount)
 
     @precondition(lambda self: any(c.state == "OPEN" for c in self.claims.values()))
     @rule(claim=st.integers(0, 4), who=WHO, fund=st.booleans())

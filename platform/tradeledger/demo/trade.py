@@ -177,12 +177,14 @@ def _invoice(run: str, number: str, today: date, amount: int) -> JsonObject:
 
 class Trade:
     """Purchase order → LC (issue, advise, confirm, amendment) → discrepant presentation → waiver → honour →
-    invoice financing with a duplicate refused."""
+    a second drawing honoured by the confirming bank and reimbursed by the issuer → invoice financing with a
+    duplicate refused."""
 
     LC_AMOUNT = 25_000_00  # USD 25,000.00 in minor units
     AMENDED_AMOUNT = 27_500_00
     DRAWING = 26_000_00
     COMMISSION = 137_50  # advising and confirmation commission, USD 137.50
+    CONFIRMED_DRAWING = 2_000_00  # a second drawing, honoured by the confirming bank (Art 8)
 
     def __init__(self, cast: Cast, *, run: str | None = None, today: date | None = None) -> None:
         self.cast = cast
@@ -272,6 +274,32 @@ class Trade:
             f"LC {self.outcome.lc_id}: presentation {state}, beneficiary paid USD {paid / 100:,.2f} on chain",
         )
 
+    def confirmed_honour(self) -> None:
+        """Art 8a, 7c: the confirming bank honours a second drawing from its own account and forwards the documents;
+        the issuing bank reimburses it (its own interbank statement reference) and then debits the applicant."""
+        c = self.cast
+        with self.step("presentation to the confirming bank"):
+            documents = [{"kind": "invoice", "fields": _invoice(self.run, "CB", self.today, self.CONFIRMED_DRAWING)}]
+            presented = self.api.post(c.exporter, f"{self.lc_path}/presentations", {
+                "documents": documents, "amount": self.CONFIRMED_DRAWING, "shipment_date": self.today.isoformat(),
+            })  # fmt: skip
+            presentation = f"{self.lc_path}/presentations/{presented['presentations'][-1]['presentation_id']}"
+        with self.step("honour by the confirming bank"):
+            confirmer_before = _usd_balance(self.api, c.advising_bank)
+            honoured = self.api.post(c.advising_bank, f"{presentation}/honour")
+            claim = honoured["presentations"][-1]["interbank_claim"] or {}
+        with self.step("reimbursement of the confirming bank"):
+            reimbursed = self.api.post(c.issuing_bank, f"{presentation}/reimburse-nominated-bank")
+            state = (reimbursed["presentations"][-1]["interbank_claim"] or {}).get("state")
+            confirmer_after = _usd_balance(self.api, c.advising_bank)
+        self.outcome.drawn = int(reimbursed["drawn"])
+        self.outcome.check(
+            "confirmed credit honoured by the confirming bank, reimbursed by the issuer",
+            claim.get("state") == "OPEN" and state == "REIMBURSED" and confirmer_after == confirmer_before,
+            f"LC {self.outcome.lc_id}: Bank B paid USD {self.CONFIRMED_DRAWING / 100:,.2f}, Bank A reimbursed it "
+            f"(claim {state})",
+        )
+
     def financing(self) -> None:
         c = self.cast
         invoice = _invoice(self.run, "FIN", self.today, self.invoice_face_value)
@@ -307,5 +335,6 @@ class Trade:
         self.purchase_order()
         self.letter_of_credit()
         self.presentation()
+        self.confirmed_honour()
         self.financing()
         return self.outcome

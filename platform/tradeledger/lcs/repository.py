@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tradeledger.lcs.models import LcAmendment, LcPresentation, LcReimbursementClaim, LetterOfCredit
+from tradeledger.lcs.models import LcAmendment, LcInterbankClaim, LcPresentation, LcReimbursementClaim, LetterOfCredit
 
 
 def get(db: Session, lc_id: int) -> LetterOfCredit | None:
@@ -19,6 +19,12 @@ def amendments(db: Session, lc_id: int) -> list[LcAmendment]:
 def presentations(db: Session, lc_id: int) -> list[LcPresentation]:
     query = select(LcPresentation).where(LcPresentation.lc_id == lc_id).order_by(LcPresentation.presentation_id)
     return list(db.scalars(query))
+
+
+def interbank_claims(db: Session, lc_id: int) -> dict[int, LcInterbankClaim]:
+    """The nominated banks' claims on the issuing bank under one credit, by presentation id."""
+    claims = db.scalars(select(LcInterbankClaim).where(LcInterbankClaim.lc_id == lc_id))
+    return {claim.presentation_id: claim for claim in claims}
 
 
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:

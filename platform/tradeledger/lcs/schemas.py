@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeledger.documents.schemas import DocumentFieldsRequest
-from tradeledger.lcs.models import LcAmendment, LcPresentation, LetterOfCredit
+from tradeledger.lcs.models import LcAmendment, LcInterbankClaim, LcPresentation, LetterOfCredit
 from tradeledger.lcs.terms import ChainDate, LetterOfCreditTerms
 from tradeledger.settlements.schemas import Address, MinorUnits
 
@@ -63,6 +63,9 @@ class PresentationRequest(BaseModel):
     )
     amount: MinorUnits
     shipment_date: ChainDate
+    quantity: int | None = Field(
+        None, gt=0, description="quantity of the goods the documents show; checked against the credit's (Art 30a, 30b)"
+    )
 
 
 class RefusalRequest(BaseModel):
@@ -77,11 +80,50 @@ class RefusalRequest(BaseModel):
     disposition: Literal["hold_pending_instructions", "hold_pending_waiver", "returning", "per_previous_instructions"]
 
 
+class ReimbursementRefusalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    discrepancies: list[str] = Field(
+        min_length=1,
+        max_length=32,
+        description="every discrepancy the issuing bank finds in the forwarded documents (Art 16c ii, 16d)",
+        examples=[["LATE_SHIPMENT"]],
+    )
+
+
+class AmendmentConfirmationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    extend: bool = Field(description="true: the confirmation covers the amendment; false: declined (Art 10b)")
+
+
 class HolidaysRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dates: list[ChainDate] = Field(min_length=1, max_length=64)
     closed: bool = True
+
+
+class InterbankClaimView(BaseModel):
+    """A nominated bank's claim on the issuing bank for a drawing it honoured and forwarded (Art 7c)."""
+
+    nominated_bank: str
+    amount: str
+    deadline: int = Field(description="end of the issuing bank's own examination, unix seconds (Art 14b, 16d)")
+    state: str
+    precluded: bool
+    settlement_entry_id: str | None
+
+    @classmethod
+    def of(cls, claim: LcInterbankClaim) -> InterbankClaimView:
+        return cls(
+            nominated_bank=claim.nominated_bank,
+            amount=str(claim.amount),
+            deadline=claim.deadline,
+            state=claim.state.name,
+            precluded=claim.precluded,
+            settlement_entry_id=None if claim.settlement_entry_id is None else str(claim.settlement_entry_id),
+        )
 
 
 class PresentationView(BaseModel):
@@ -95,9 +137,10 @@ class PresentationView(BaseModel):
     precluded: bool
     reused_document_count: int
     claim_id: str | None
+    interbank_claim: InterbankClaimView | None = None
 
     @classmethod
-    def of(cls, presentation: LcPresentation) -> PresentationView:
+    def of(cls, presentation: LcPresentation, interbank: LcInterbankClaim | None = None) -> PresentationView:
         return cls(
             presentation_id=str(presentation.presentation_id),
             amount=str(presentation.amount),
@@ -109,6 +152,7 @@ class PresentationView(BaseModel):
             precluded=presentation.precluded,
             reused_document_count=presentation.reused_document_count,
             claim_id=None if presentation.claim_id is None else str(presentation.claim_id),
+            interbank_claim=None if interbank is None else InterbankClaimView.of(interbank),
         )
 
 
@@ -116,10 +160,18 @@ class AmendmentView(BaseModel):
     amendment_id: str
     fields: int
     state: str
+    advised: bool = Field(description="the advising bank advised it (Art 9d)")
+    confirmation: str = Field(description="NONE, EXTENDED or DECLINED by the confirming bank (Art 10b)")
 
     @classmethod
     def of(cls, amendment: LcAmendment) -> AmendmentView:
-        return cls(amendment_id=str(amendment.amendment_id), fields=amendment.fields, state=amendment.state.name)
+        return cls(
+            amendment_id=str(amendment.amendment_id),
+            fields=amendment.fields,
+            state=amendment.state.name,
+            advised=amendment.advised,
+            confirmation=amendment.confirmation.name,
+        )
 
 
 class LcView(BaseModel):
@@ -152,6 +204,7 @@ class LcView(BaseModel):
         verified: bool | None,
         amendments: list[LcAmendment],
         presentations: list[LcPresentation],
+        interbank: dict[int, LcInterbankClaim] | None = None,
     ) -> LcView:
         return cls(
             lc_id=str(lc.lc_id),
@@ -171,7 +224,7 @@ class LcView(BaseModel):
             terms_verified=verified,
             terms=terms,
             amendments=[AmendmentView.of(a) for a in amendments],
-            presentations=[PresentationView.of(p) for p in presentations],
+            presentations=[PresentationView.of(p, (interbank or {}).get(p.presentation_id)) for p in presentations],
             tx_hash=lc.tx_hash,
             block_number=lc.block_number,
         )

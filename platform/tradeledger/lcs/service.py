@@ -20,11 +20,13 @@ from tradeledger.lcs import repository
 from tradeledger.lcs.models import Disposition, LetterOfCredit
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
+    AmendmentConfirmationRequest,
     AmendmentRequest,
     ApplyRequest,
     LcView,
     PresentationRequest,
     RefusalRequest,
+    ReimbursementRefusalRequest,
 )
 from tradeledger.lcs.terms import (
     LetterOfCreditTerms,
@@ -104,6 +106,7 @@ PRESENTATION_STEPS = {
     "waive": "waiveDiscrepancies",
     "return-documents": "returnDocuments",
     "enforce-preclusion": "enforcePreclusion",
+    "reimburse-nominated-bank": "reimburseNominatedBank",
 }
 
 
@@ -146,12 +149,21 @@ def reject_amendment_call(address: str, beneficiary: str, lc_id: int, amendment_
     return ContractCall(CONTRACT, address, "rejectAmendment", (lc_id, amendment_id), beneficiary)
 
 
-def present_call(address: str, beneficiary: str, lc_id: int, request: PresentationRequest, key: bytes) -> ContractCall:
-    """present() with every document's fingerprints, so re-use of a document across credits is flagged."""
+def present_call(
+    address: str,
+    beneficiary: str,
+    lc_id: int,
+    request: PresentationRequest,
+    key: bytes,
+    amendment_id: int | None = None,
+) -> ContractCall:
+    """present() with every document's fingerprints, so re-use of a document across credits is flagged; under a
+    pending amendment, presentUnderAmendment() (Art 10c: the presentation accepts it)."""
     hashes = [digest for document in request.documents for digest in document_fingerprints(document, key)]
-    return ContractCall(
-        CONTRACT, address, "present", (lc_id, hashes, request.amount, _day(request.shipment_date)), beneficiary
-    )
+    drawing = (hashes, request.amount, _day(request.shipment_date))
+    if amendment_id is None:
+        return ContractCall(CONTRACT, address, "present", (lc_id, *drawing), beneficiary)
+    return ContractCall(CONTRACT, address, "presentUnderAmendment", (lc_id, amendment_id, *drawing), beneficiary)
 
 
 def discrepancy_code(code: str) -> bytes:
@@ -171,6 +183,13 @@ def refuse_call(address: str, bank: str, lc_id: int, presentation_id: int, reque
     return ContractCall(CONTRACT, address, "refuse", (lc_id, presentation_id, codes, disposition), bank)
 
 
+def refuse_reimbursement_call(
+    address: str, bank: str, lc_id: int, presentation_id: int, request: ReimbursementRefusalRequest
+) -> ContractCall:
+    codes = [discrepancy_code(code) for code in request.discrepancies]
+    return ContractCall(CONTRACT, address, "refuseReimbursement", (lc_id, presentation_id, codes), bank)
+
+
 def settle_claim_call(address: str, applicant: str, claim_id: int) -> ContractCall:
     return ContractCall(CONTRACT, address, "settleReimbursementClaim", (claim_id,), applicant)
 
@@ -181,6 +200,18 @@ def holidays_call(address: str, bank: str, dates: list[date], closed: bool) -> C
 
 def _parties(lc: LetterOfCredit) -> list[str | None]:
     return [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank, lc.available_with_bank]
+
+
+def check_quantity(db: Session, lc: LetterOfCredit, shown: int) -> None:
+    """Art 30a/30b: the quantity the documents show must lie within the credit's quantity tolerance (commercial data
+    the chain never sees; checked here, before anything is sent)."""
+    stored = load_terms(db, lc.terms_hash)
+    terms = stored.get("terms") if isinstance(stored, dict) else None
+    bounds = None if terms is None else LetterOfCreditTerms.model_validate(terms).quantity_bounds()
+    if bounds is not None and not bounds[0] <= shown <= bounds[1]:
+        raise InvalidValueError(
+            f"quantity: {shown} is outside {bounds[0].normalize()}..{bounds[1].normalize()} (UCP 600 Art 30a/30b)"
+        )
 
 
 def visible_credit(db: Session, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LetterOfCredit:
@@ -195,7 +226,14 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
     stored = load_terms(db, lc.terms_hash)
     terms: dict[str, Any] | None = stored.get("terms") if isinstance(stored, dict) else None
     verified = None if terms is None else matches_onchain_hash(LetterOfCreditTerms.model_validate(terms), lc.terms_hash)
-    return LcView.of(lc, terms, verified, repository.amendments(db, lc.lc_id), repository.presentations(db, lc.lc_id))
+    return LcView.of(
+        lc,
+        terms,
+        verified,
+        repository.amendments(db, lc.lc_id),
+        repository.presentations(db, lc.lc_id),
+        repository.interbank_claims(db, lc.lc_id),
+    )
 
 
 def list_credits(
@@ -283,12 +321,43 @@ def reject_amendment(
 
 def present(
     platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int,
-    request: PresentationRequest, submission: Submission,
+    request: PresentationRequest, submission: Submission, amendment_id: int | None = None,
 ) -> LcView | Pending:  # fmt: skip
-    """The beneficiary presents documents, fingerprinted under the platform's secret."""
+    """The beneficiary presents documents, fingerprinted under the platform's secret; under a pending amendment the
+    presentation must comply with the credit and the amendment, and accepts the amendment (Art 10c)."""
+    if request.quantity is not None:
+        with platform.sessions() as db:
+            check_quantity(db, visible_credit(db, beneficiary, beneficiary_kind, lc_id), request.quantity)
     key = platform.settings.fingerprint_secret()
-    call = present_call(platform.address(CONTRACT), beneficiary, lc_id, request, key)
+    call = present_call(platform.address(CONTRACT), beneficiary, lc_id, request, key, amendment_id)
     return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
+
+
+def advise_amendment(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, amendment_id: int, submission: Submission
+) -> LcView | Pending:
+    """The advising bank advises an amendment to the beneficiary (Art 9d)."""
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "adviseAmendment", (lc_id, amendment_id), bank)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
+def decide_amendment_confirmation(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, amendment_id: int,
+    request: AmendmentConfirmationRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The confirming bank extends its confirmation to an amendment, or declines and says so (Art 10b)."""
+    arguments = (lc_id, amendment_id, request.extend)
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "decideAmendmentConfirmation", arguments, bank)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
+def refuse_reimbursement(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, presentation_id: int,
+    request: ReimbursementRefusalRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The issuing bank refuses a nominated bank's forwarded documents within its own examination (Art 16d)."""
+    call = refuse_reimbursement_call(platform.address(CONTRACT), bank, lc_id, presentation_id, request)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
 
 
 def refuse(
@@ -304,7 +373,8 @@ def presentation_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, presentation_id: int, step: str,
     submission: Submission,
 ) -> LcView | Pending:  # fmt: skip
-    """Honour, waive, return documents or enforce preclusion on a presentation."""
+    """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, or reimburse the nominated
+    bank that honoured (Art 7c) a presentation."""
     call = presentation_step_call(platform.address(CONTRACT), caller, lc_id, presentation_id, step)
     return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
 

@@ -36,6 +36,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     ValidationInfo,
     field_validator,
@@ -49,6 +50,8 @@ from tradeledger.terms.service import canonical_json
 CANONICAL_VERSION = "tradeledger.lc-terms/1"
 DEFAULT_PRESENTATION_PERIOD_DAYS = 21
 MAX_PRESENTATION_PERIOD_DAYS = 366  # LetterOfCredit.MAX_PRESENTATION_PERIOD_DAYS
+ABOUT_BPS = 1_000  # Art 30a: "about" or "approximately": a tolerance not to exceed 10 % more or 10 % less
+ART_30B_QUANTITY_BPS = 500  # Art 30b: 5 % more or less of the quantity of the goods
 MAX_UINT256 = 2**256 - 1
 
 ChainDate = Annotated[date, Field(ge=date(1970, 1, 2))]
@@ -190,6 +193,16 @@ class LetterOfCreditTerms(_Strict):
     amount_minor: StrictInt = Field(gt=0, le=MAX_UINT256, description="32B amount in minor units")
     tolerance_plus_pct: StrictInt = Field(default=0, ge=0, le=100, description="39A plus")
     tolerance_minus_pct: StrictInt = Field(default=0, ge=0, le=100, description="39A minus")
+    amount_about: StrictBool | None = Field(
+        default=None, description='"about"/"approximately" the amount (Art 30a): +/-10 %; not with a 39A tolerance'
+    )
+    quantity: StrictInt | None = Field(default=None, gt=0, description="45A quantity of the goods")
+    quantity_about: StrictBool | None = Field(
+        default=None, description='"about"/"approximately" the quantity (Art 30a): +/-10 %'
+    )
+    quantity_in_units: StrictBool | None = Field(
+        default=None, description="the quantity is stated in packing units or individual items (no Art 30b tolerance)"
+    )
     additional_amounts_covered: Text | None = Field(default=None, max_length=560, description="39C")
     available_with: BankId = Field(description="41a")
     available_by: AvailableBy = Field(description="41a")
@@ -325,6 +338,13 @@ class LetterOfCreditTerms(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _about_or_tolerance(self) -> LetterOfCreditTerms:
+        """Art 30a: "about" on the amount is itself a 10 % tolerance; stating 39A as well would be ambiguous."""
+        if self.amount_about and (self.tolerance_plus_pct or self.tolerance_minus_pct):
+            raise ValueError("amount_about: give either 'about' (Art 30a) or a 39A tolerance, not both")
+        return self
+
+    @model_validator(mode="after")
     def _drafts_not_on_applicant(self) -> LetterOfCreditTerms:
         """Art 6c: a credit must not be available by a draft drawn on the applicant."""
         if self.drafts_at is not None and self.drawee is None:
@@ -335,11 +355,31 @@ class LetterOfCreditTerms(_Strict):
 
     @property
     def tolerance_plus_bps(self) -> int:
-        return self.tolerance_plus_pct * 100
+        """39A plus, or 10 % when the amount is "about" (Art 30a); the contract enforces it on every drawing."""
+        return ABOUT_BPS if self.amount_about else self.tolerance_plus_pct * 100
 
     @property
     def tolerance_minus_bps(self) -> int:
-        return self.tolerance_minus_pct * 100
+        """39A minus, or 10 % when the amount is "about" (Art 30a). Zero for both, with partial drawings prohibited,
+        leaves the contract its Art 30c 5 % less allowance."""
+        return ABOUT_BPS if self.amount_about else self.tolerance_minus_pct * 100
+
+    def quantity_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """The least and most quantity a presentation may show (Art 30a, 30b), or None when the credit states none.
+
+        "About" the quantity: +/-10 %. Otherwise, unless the quantity is stated in packing units or individual items,
+        5 % more or less (30b; the drawings still may not exceed the credit's amount, which the contract enforces).
+        """
+        if self.quantity is None:
+            return None
+        quantity = Decimal(self.quantity)
+        if self.quantity_about:
+            share = Decimal(ABOUT_BPS) / 10_000
+        elif self.quantity_in_units:
+            share = Decimal(0)
+        else:
+            share = Decimal(ART_30B_QUANTITY_BPS) / 10_000
+        return quantity * (1 - share), quantity * (1 + share)
 
     @property
     def partial_drawings_allowed(self) -> bool:

@@ -1,5 +1,6 @@
-"""Letters of credit under UCP 600: application, issue, advice, confirmation, amendments, presentations,
-examination (honour, refusal, waiver, preclusion), reimbursement claims, cancellation, expiry and closure."""
+"""Letters of credit under UCP 600: application, issue, advice, confirmation, amendments (advised, confirmation
+extended or declined, accepted by presentation), presentations, examination (honour by the issuing or a nominated
+bank, refusal, waiver, preclusion), reimbursement claims (applicant and interbank), cancellation, expiry, closure."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from tradeledger.api.writes import PreferHeader, answer, operation_answer, submi
 from tradeledger.lcs import service
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
+    AmendmentConfirmationRequest,
     AmendmentRequest,
     ApplyRequest,
     HolidaysRequest,
     LcView,
     PresentationRequest,
     RefusalRequest,
+    ReimbursementRefusalRequest,
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
@@ -69,7 +72,9 @@ LC_STEP_DOCS = {
 }
 
 
-BANK_ONLY = frozenset({"issue", "decline", "advise", "confirm", "close", "honour", "return-documents"})
+BANK_ONLY = frozenset(
+    {"issue", "decline", "advise", "confirm", "close", "honour", "return-documents", "reimburse-nominated-bank"}
+)
 
 
 def _lc_step(step: str) -> Callable[..., LcResult]:
@@ -137,6 +142,45 @@ def reject_amendment(
     return answer(rejected, response)
 
 
+@router.post("/lcs/{lc_id}/amendments/{amendment_id}/advise", responses=WRITE_RESPONSES)
+def advise_amendment(
+    lc_id: ObjectId, amendment_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The advising bank advises an amendment to the beneficiary (Art 9d)."""
+    require_kind(principal.kind, MemberKind.BANK, action="advise amendments")
+    advised = service.advise_amendment(
+        platform, principal.member, principal.kind, lc_id, amendment_id, submission(prefer)
+    )
+    return answer(advised, response)
+
+
+@router.post("/lcs/{lc_id}/amendments/{amendment_id}/confirmation", responses=WRITE_RESPONSES)
+def decide_amendment_confirmation(
+    lc_id: ObjectId, amendment_id: ObjectId, body: AmendmentConfirmationRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The confirming bank extends its confirmation to an amendment, or declines and says so (Art 10b)."""
+    require_kind(principal.kind, MemberKind.BANK, action="decide on confirming amendments")
+    decided = service.decide_amendment_confirmation(
+        platform, principal.member, principal.kind, lc_id, amendment_id, body, submission(prefer)
+    )
+    return answer(decided, response)
+
+
+@router.post("/lcs/{lc_id}/amendments/{amendment_id}/presentations", responses=WRITE_RESPONSES)
+def present_under_amendment(
+    lc_id: ObjectId, amendment_id: ObjectId, body: PresentationRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The beneficiary presents documents complying with the credit and a pending amendment: the presentation
+    accepts the amendment, which amends the credit at that moment (Art 10c)."""
+    presented = service.present(
+        platform, principal.member, principal.kind, lc_id, body, submission(prefer), amendment_id=amendment_id
+    )
+    return answer(presented, response)
+
+
 @router.post("/lcs/{lc_id}/presentations", responses=WRITE_RESPONSES)
 def present_documents(
     lc_id: ObjectId, body: PresentationRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
@@ -161,7 +205,15 @@ def refuse_presentation(
 
 
 PRESENTATION_STEP_DOCS = {
-    "honour": "The issuing bank honours a presentation; the beneficiary is paid and the applicant debited at once.",
+    "honour": (
+        "The issuing bank honours a presentation; the beneficiary is paid and the applicant debited at once. A "
+        "nominated bank (the available-with or the confirming bank) may honour instead: it pays and forwards the "
+        "documents, and the issuing bank owes it reimbursement (Art 7c, 8, 12)."
+    ),
+    "reimburse-nominated-bank": (
+        "The issuing bank reimburses the nominated bank that honoured; the applicant is debited then (Art 7c). After "
+        "the issuing bank's own 5 banking days the nominated bank may collect it itself (Art 16f)."
+    ),
     "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
     "return-documents": "The issuing bank returns the documents of a refused presentation.",
     "enforce-preclusion": "After the examination deadline the bank can no longer refuse: force honour (Art 16f).",
@@ -189,6 +241,19 @@ for _step, _doc in PRESENTATION_STEP_DOCS.items():
         name=f"{_step.replace('-', '_')}_presentation", summary=_doc.split(";")[0].split(":")[0], description=_doc,
         responses=WRITE_RESPONSES, response_model=LcResult,
     )  # fmt: skip
+
+
+@router.post("/lcs/{lc_id}/presentations/{presentation_id}/refuse-reimbursement", responses=WRITE_RESPONSES)
+def refuse_reimbursement(
+    lc_id: ObjectId, presentation_id: ObjectId, body: ReimbursementRefusalRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The issuing bank refuses a nominated bank's forwarded documents, within its own 5 banking days (Art 16d)."""
+    require_kind(principal.kind, MemberKind.BANK, action="refuse reimbursements")
+    refused = service.refuse_reimbursement(
+        platform, principal.member, principal.kind, lc_id, presentation_id, body, submission(prefer)
+    )
+    return answer(refused, response)
 
 
 @router.post("/lcs/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
