@@ -589,13 +589,18 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         index=st.integers(0, 3),
         which=st.integers(0, 4),
         who=WHO,
-        step=st.sampled_from(["honour", "honour", "nominated", "nominated", "enforcePreclusion", "returnDocuments"]),
+        step=st.sampled_from(
+            ["honour", "honour", "nominated", "nominated", "reimburse", "enforcePreclusion", "returnDocuments"]
+        ),
     )
     def settle_presentation(self, index: int, which: int, who: int, step: str) -> None:
         found = self._presentation(index, which)
         if found is None:
             return
         lc, pid, p = found
+        if step == "reimburse":
+            self._reimburse_nominee(lc, pid, who, who % 2 == 0)
+            return
         nominee = lc.available_with if lc.available_with != lc.issuer else lc.confirmer
         party = {"enforcePreclusion": lc.beneficiary, "nominated": nominee}.get(step, lc.issuer)
         caller = self._who(who, party)
@@ -624,9 +629,12 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         self.balances[payer] -= p.amount
         self.balances[lc.beneficiary] += p.amount
         if payer != lc.issuer:
+            self.calls_ok["honour by a nominated bank"] += 1
             forwarded = receipt.event("DocumentsForwarded")
             assert forwarded["deadline"] == _deadline(self.now // DAY)  # the issuer's own 5 banking days
             self.interbank[(lc.lc_id, pid)] = Interbank(lc, payer, p.amount, forwarded["deadline"])
+            if who % 2:  # the issuing bank (or, refused before its deadline, the nominee) asks for it at once
+                self._reimburse_nominee(lc, pid, who, who % 4 == 1)
         else:
             self._reimburse_issuer(receipt, lc, p.amount)
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
@@ -645,14 +653,19 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state == "OPEN" for c in self.interbank.values()))
     @rule(which=st.integers(0, 4), who=WHO, as_nominee=st.booleans())
     def reimburse_nominated_bank(self, which: int, who: int, as_nominee: bool) -> None:
-        """Art 7c: the issuing bank reimburses the nominated bank; after its deadline the nominee collects (16f)."""
         key = sorted(self.interbank)[which % len(self.interbank)]
-        claim = self.interbank[key]
-        caller = self._who(who, claim.nominee if as_nominee else claim.lc.issuer)
-        late = self.now > claim.deadline
-        ok = claim.state == "OPEN" and (caller == claim.lc.issuer or (caller == claim.nominee and late))
-        receipt = self._call(ok, caller, "reimburseNominatedBank", *key)
-        if receipt is None:
+        self._reimburse_nominee(self.interbank[key].lc, key[1], who, as_nominee)
+
+    def _reimburse_nominee(self, lc: Credit, pid: int, who: int, as_nominee: bool) -> None:
+        """Art 7c: the issuing bank reimburses the nominated bank; after its deadline the nominee collects (16f).
+        A presentation without an open interbank claim (honoured by the issuer, or not honoured) cannot be."""
+        claim = self.interbank.get((lc.lc_id, pid))
+        caller = self._who(who, claim.nominee if claim is not None and as_nominee else lc.issuer)
+        late = claim is not None and self.now > claim.deadline
+        ok = claim is not None and claim.state == "OPEN"
+        ok = ok and claim is not None and (caller == lc.issuer or (caller == claim.nominee and late))
+        receipt = self._call(ok, caller, "reimburseNominatedBank", lc.lc_id, pid)
+        if receipt is None or claim is None:
             return
         claim.state = "REIMBURSED"
         assert receipt.event("NominatedBankReimbursed")["precluded"] is (caller == claim.nominee)
@@ -787,7 +800,8 @@ def test_letter_of_credit_state_machine(world: World) -> None:
             database=None,
         ),
     )
-    summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in FUNCTIONS}
+    names = (*FUNCTIONS, "honour by a nominated bank")
+    summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in names}
     print("calls (succeeded, refused):", summary)
     print("edges exercised:", sorted(LetterOfCreditMachine.edges_seen))
     if EXAMPLES >= 200:  # the budget explores most of the graph; the named tests walk every edge explicitly
