@@ -977,7 +977,11 @@ def _print_record(view: RecordView) -> None:
         soft_wrap=True,
     )
     for change in view.history:
-        console.print(f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.action:<22} -> {change.controller}", highlight=False)
+        console.print(
+            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.action:<22} -> {change.controller}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @records_app.command("issue")
@@ -1095,4 +1099,8 @@ def records_verify(
         soft_wrap=True,
     )
     for change in record.history:
-        console.print(f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.event:<24} -> {change.controller}", highlight=False)
+        console.print(
+            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.event:<24} -> {change.controller}",
+            highlight=False,
+            soft_wrap=True,
+        )
