@@ -35,8 +35,19 @@ def _issue(consortium: Consortium, key: str, document_hash: str, to_order: bool 
     return record
 
 
+@pytest.fixture(scope="module")
+def public_record(consortium: Consortium) -> dict[str, Any]:
+    """A bearer bill of lading the bank issued to the trader, who transferred it to the other trader."""
+    record = _issue(consortium, "rec-pub", "0x" + hashlib.sha256(BILL + b" v2").hexdigest(), to_order=False)
+    transferred = _post(consortium, "trader", f"/v1/records/{record['record_id']}/transfer", "rec-pub-t",
+                        {"to": OTHER_TRADER.address})  # fmt: skip
+    assert transferred.status_code == 200, transferred.text
+    view: dict[str, Any] = transferred.json()
+    return view
+
+
 class TestRecords:
-    def test_endorse_transfer_pledge_surrender_void_with_history(self, consortium: Consortium) -> None:
+    def test_endorse_surrender_void_with_history(self, consortium: Consortium) -> None:
         record = _issue(consortium, "rec-1", DIGEST)
         path = f"/v1/records/{record['record_id']}"
         assert (record["state"], record["holder"], record["controller"]) == ("HELD", TRADER.address, TRADER.address)
@@ -51,10 +62,6 @@ class TestRecords:
         endorsed = _post(consortium, "trader", f"{path}/endorse", "rec-1-e", {"endorsee": OTHER_TRADER.address})
         assert endorsed.status_code == 200, endorsed.text
         assert endorsed.json()["controller"] == OTHER_TRADER.address and endorsed.json()["endorsements"] == 1
-        pledged = _post(consortium, "other_trader", f"{path}/pledge", "rec-1-p", {"to": BANK.address})
-        assert (pledged.json()["state"], pledged.json()["controller"]) == ("PLEDGED", BANK.address)
-        released = _post(consortium, "bank", f"{path}/release-pledge", "rec-1-r")
-        assert released.json()["controller"] == OTHER_TRADER.address
         surrendered = _post(consortium, "other_trader", f"{path}/surrender", "rec-1-s")
         assert (surrendered.json()["state"], surrendered.json()["controller"]) == ("SURRENDERED", BANK.address)
         voided = _post(consortium, "bank", f"{path}/void", "rec-1-v")
@@ -66,18 +73,14 @@ class TestRecords:
         assert actions == [
             ("issued", TRADER.address),
             ("endorsed", OTHER_TRADER.address),
-            ("pledged", BANK.address),
-            ("pledge_released", OTHER_TRADER.address),
             ("surrendered", BANK.address),
             ("voided", BANK.address),
         ]
         # the first holder still sees the record it once held
         assert consortium.client("trader").get(path).status_code == 200
 
-    def test_second_record_of_one_document_refused(self, consortium: Consortium) -> None:
-        digest = "0x" + "5a" * 32
-        _issue(consortium, "rec-dup-1", digest)
-        body = {"document_hash": digest, "holder": TRADER.address}
+    def test_second_record_of_one_document_refused(self, consortium: Consortium, public_record: dict[str, Any]) -> None:
+        body = {"document_hash": public_record["document_hash"], "holder": TRADER.address}
         duplicate = _post(consortium, "bank", "/v1/records", "rec-dup-2", body)
         assert duplicate.status_code == 409 and "duplicate" in problem(duplicate)["code"]
 
@@ -86,17 +89,6 @@ class TestRecords:
         assert bad.status_code == 422 and "document_hash" in bad.text
         hidden = consortium.client("outsider").get("/v1/records/1")
         assert hidden.status_code == 404 and problem(hidden)["code"] == "record_not_found"
-
-
-@pytest.fixture(scope="module")
-def public_record(consortium: Consortium) -> dict[str, Any]:
-    """A bearer bill of lading the bank issued to the trader, who transferred it to the other trader."""
-    record = _issue(consortium, "rec-pub", "0x" + hashlib.sha256(BILL + b" v2").hexdigest(), to_order=False)
-    transferred = _post(consortium, "trader", f"/v1/records/{record['record_id']}/transfer", "rec-pub-t",
-                        {"to": OTHER_TRADER.address})  # fmt: skip
-    assert transferred.status_code == 200, transferred.text
-    view: dict[str, Any] = transferred.json()
-    return view
 
 
 class TestPublicVerification:
