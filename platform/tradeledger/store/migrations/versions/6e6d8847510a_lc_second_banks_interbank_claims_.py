@@ -1,7 +1,7 @@
 """lc second banks: interbank claims, amendment advice and confirmation
 
 Revision ID: 6e6d8847510a
-Revises: e4a7c19b2d50
+Revises: 5d205705c223
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = '6e6d8847510a'
-down_revision = 'e4a7c19b2d50'
+down_revision = '5d205705c223'
 branch_labels = None
 depends_on = None
 
