@@ -33,7 +33,7 @@ from typing import Any
 from bench_write_path import Meter, raw_ceiling
 from benchkit import arguments, figures_table, machine, process_cpu_s, report
 
-from tradeledger.chain.backends import DEV_BLOCK_TIME_S, STATE_INTERVAL_S, DevChain
+from tradeledger.chain.backends import DEV_BLOCK_TIME_S, STATE_INTERVAL_S, DevChain, state_inconsistency
 from tradeledger.chain.devnet import deploy_scenario
 from tradeledger.chain.rpc import HttpJsonRpc
 
@@ -53,6 +53,7 @@ class Point:
     save_s: float
     save_cpu_s: float
     load_s: float
+    check_s: float  # the start's consistency check of the save (state_inconsistency), part of load_s
     stall_max_ms: float
     stall_p99_ms: float
     rss_mib: float
@@ -175,6 +176,11 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
         if not points:
             split = _split(chain.state_file)
         started = time.perf_counter()
+        problem = state_inconsistency(chain.state_file)
+        check_s = time.perf_counter() - started
+        if problem is not None:
+            raise RuntimeError(f"anvil's save on exit is not consistent: {problem}")
+        started = time.perf_counter()
         chain.start()
         load_s = time.perf_counter() - started
         assert chain.rpc_url is not None
@@ -187,6 +193,7 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
                 save_s=save_s,
                 save_cpu_s=save_cpu_s,
                 load_s=load_s,
+                check_s=check_s,
                 stall_max_ms=max(latencies),
                 stall_p99_ms=quantiles(latencies, n=100)[98],
                 rss_mib=rss,
@@ -195,7 +202,10 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
                 history_kept=kept,
             )
         )
-        print(f"{head:,} blocks: {state_mb:,.1f} MB, save {save_s:.2f} s, load {load_s:.2f} s", flush=True)
+        print(
+            f"{head:,} blocks: {state_mb:,.1f} MB, save {save_s:.2f} s, load {load_s:.2f} s (check {check_s:.2f} s)",
+            flush=True,
+        )
     return points, split
 
 
@@ -251,14 +261,15 @@ def main() -> None:
 
     table = figures_table(
         f"dev chain state file (anvil, save every {STATE_INTERVAL_S} s)",
-        "chain", "state MB", "save s (CPU s)", "load s", "RPC stall max / p99 ms", "anvil RSS MiB", "idle CPU",
+        "chain", "state MB", "save s (CPU s)", "load s (check s)", "RPC stall max / p99 ms", "anvil RSS MiB",
+        "idle CPU",
     )  # fmt: skip
     for point in points:
         table.add_row(
             f"{point.blocks:,} blocks, {point.transactions:,} tx",
             f"{point.state_mb:,.1f}",
             f"{point.save_s:.2f} ({point.save_cpu_s:.2f})",
-            f"{point.load_s:.2f}",
+            f"{point.load_s:.2f} ({point.check_s:.2f})",
             f"{point.stall_max_ms:,.0f} / {point.stall_p99_ms:,.0f}",
             f"{point.rss_mib:,.0f}",
             f"{point.idle_cpu_share:.0%}",
