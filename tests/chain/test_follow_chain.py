@@ -11,7 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -195,6 +195,28 @@ class TestResentInTheChainsOrder:
         positions = [(row.block_number or 0, row.tx_index or 0) for row in resent]
         assert positions == sorted(positions)
         assert _posted(interval_chain, *self.AMOUNTS) == sorted(self.AMOUNTS * 2)  # credited, then paid on
+
+    def test_each_signers_nonces_keep_their_order_among_the_runs(self) -> None:
+        """A gap-filler stored later for an earlier nonce, or a row never mined, still goes out in nonce order:
+        each signer's rows take that signer's places in the chain's order, lowest nonce first."""
+
+        def row(signer: str, nonce: int, lost: tuple[int, int] | None) -> ChainTransaction:
+            block, index = lost or (None, None)
+            return ChainTransaction(signer=signer, nonce=nonce, lost_block=block, tx_index=index,
+                                    created_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+
+        rows = [row("A", 7, None), row("B", 3, (10, 1)), row("A", 5, (10, 0)), row("A", 6, (11, 0)),
+                row("B", 4, (12, 0))]  # fmt: skip
+        runs = TransactionManager._runs_in_chain_order(rows)
+        assert [[(r.signer, r.nonce) for r in run] for run in runs] == [
+            [("A", 5)],
+            [("B", 3)],
+            [("A", 6)],
+            [("B", 4)],
+            [("A", 7)],
+        ]
+        fresh = [row("A", 1, None), row("B", 1, None)]  # nothing lost: one batch, as submitted
+        assert TransactionManager._runs_in_chain_order(fresh) == [fresh]
 
 
 def _balance(manager: TransactionManager) -> list[tuple[str, str, int]]:

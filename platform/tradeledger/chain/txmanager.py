@@ -508,10 +508,11 @@ class TransactionManager:
             )  # fmt: skip
             for number, run in enumerate(runs):
                 self.broadcast(run)
-                if number + 1 < len(runs) and not self._mined(run[-1]):
+                live = [row for row in run if row.state in OPEN_TX_STATES]  # a refused one's filler comes later
+                if number + 1 < len(runs) and live and not self._mined(live[-1]):
                     log.warning(
                         "re-send in order paused: %s (nonce %d of %s) not mined after %.0f s; the confirmer resumes",
-                        run[-1].tx_hash, run[-1].nonce, run[-1].signer, BARRIER_TIMEOUT_S,
+                        live[-1].tx_hash, live[-1].nonce, live[-1].signer, BARRIER_TIMEOUT_S,
                     )  # fmt: skip
                     return
         finally:
