@@ -215,8 +215,8 @@ class TestResentInTheChainsOrder:
             [("B", 4)],
             [("A", 7)],
         ]
-        fresh = [row("A", 1, None), row("B", 1, None)]  # nothing lost: one batch, as submitted
-        assert TransactionManager._runs_in_chain_order(fresh) == [fresh]
+        dropped = [row("A", 1, None), row("A", 2, None)]  # one signer's: one batch
+        assert TransactionManager._runs_in_chain_order(dropped) == [dropped]
 
 
 def _balance(manager: TransactionManager) -> list[tuple[str, str, int]]:

@@ -263,6 +263,7 @@ class TransactionManager:
         self._lanes_lock = threading.Lock()
         self._confirmer: PollingLoop | None = None
         self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
+        self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
 
     # -- the whole path --------------------------------------------------------------------------------------
 
@@ -520,14 +521,13 @@ class TransactionManager:
 
     @staticmethod
     def _runs_in_chain_order(rows: Sequence[ChainTransaction]) -> list[list[ChainTransaction]]:
-        """`rows` in re-send order, cut where the signer changes; one run if none was lost from a mined block.
+        """`rows` in re-send order, cut where the signer changes.
 
         Lost rows come in the chain's original (block, index) order, the rest after them in their order of
-        submission; each signer's rows then take that signer's places in nonce order (a signer's nonces must go
-        out ascending whatever the positions say, e.g. a gap-filler stored later for an earlier nonce).
+        submission (a request is pre-flighted, so stored, only after what it depends on was mined); each signer's
+        rows then take that signer's places in nonce order (a signer's nonces must go out ascending whatever the
+        positions say, e.g. a gap-filler stored later for an earlier nonce).
         """
-        if all(row.lost_block is None for row in rows):
-            return [list(rows)]
 
         def place(row: ChainTransaction) -> tuple[int, int, int, float, int]:
             if row.lost_block is not None:
@@ -719,6 +719,8 @@ class TransactionManager:
 
     def confirm_pending(self) -> int:
         """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final."""
+        if self._tip_lost() and self._reopened_lost():
+            return 0  # the next pass sends what was reopened, in the chain's order
         with self.sessions() as db:
             open_rows = list(
                 db.scalars(
@@ -738,10 +740,35 @@ class TransactionManager:
             for row in unmined
             if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
-        if resend:
-            self._resend_dropped(resend)
-        self._release_held(unmined)
+        held = any(row.state is TxState.SENT and now - row.updated_at >= self.held_after for row in unmined)
+        if (resend or held) and self._reopened_lost():
+            return finalised  # the next pass sends the reopened rows and these together, in the chain's order
+        if not resend or not self._resend_dropped(resend, unmined):
+            self._release_held(unmined)
         return finalised
+
+    def _tip_lost(self) -> bool:
+        """Whether the node no longer has the block our latest recorded receipt came from: a node that restarted
+        from an older save under a running service (one RPC a pass; nothing else would notice if the indexer
+        had not reached that block yet and the signer wrote no more)."""
+        tip = self._tip
+        if tip is None:
+            return False
+        block = self.rpc.call("eth_getBlockByNumber", [hex(tip[0]), False])
+        if isinstance(block, dict) and block.get("hash") == tip[1]:
+            return False
+        self._tip = None
+        return True
+
+    def _reopened_lost(self) -> bool:
+        """Whether the node lost blocks that mined our transactions (which are reopened now).
+
+        Asked before anything is sent again: a transaction the node dropped may depend on another signer's that
+        a lost block had mined (a node restarted from an older state loses both); sent before that one is put
+        back, it reverts."""
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        with transaction(self.sessions) as db:
+            return self.reopen_lost(db, max(0, head - RECENT_BLOCKS)) > 0
 
     def _open_rows(self, tx_hashes: Collection[str]) -> dict[str, str]:
         """tx hash -> row id of the open outbox rows among `tx_hashes`."""
@@ -783,12 +810,23 @@ class TransactionManager:
                 ],
             )
         self.receipts.notify(str(receipt["transactionHash"]) for _, receipt in receipts)
+        highest = max(receipts, key=lambda item: int(item[1]["blockNumber"], 16))[1]
+        if self._tip is None or int(highest["blockNumber"], 16) >= self._tip[0]:
+            self._tip = (int(highest["blockNumber"], 16), str(highest["blockHash"]))
         return max(result.rowcount, 0)
 
-    def _resend_dropped(self, rows: list[ChainTransaction]) -> None:
-        """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped)."""
-        known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in rows])
-        missing = [row for row, found in zip(rows, known, strict=True) if not isinstance(found, dict)]
+    def _resend_dropped(self, rows: list[ChainTransaction], unmined: Sequence[ChainTransaction]) -> bool:
+        """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped); True if
+        there were any.
+
+        With them goes every other unmined transaction the node does not hold, whatever its age: a node that
+        restarted dropped all of them, and one signer's may depend on another's (an LC issued by the bank after
+        the trader's application was mined in a block the node lost before we saw its receipt). Sent in one
+        ordered pass (see `broadcast_in_chain_order`), not signer by signer as each comes of age."""
+        chosen = {row.id for row in rows}
+        candidates = [*rows, *(row for row in unmined if row.id not in chosen)]
+        known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in candidates])
+        missing = [row for row, found in zip(candidates, known, strict=True) if not isinstance(found, dict)]
         if missing:
             log.warning("re-broadcasting %d transactions the node does not hold", len(missing))
             self.broadcast_in_chain_order(missing)
@@ -796,6 +834,7 @@ class TransactionManager:
             for chunk in batched((row.id for row in rows), IN_CLAUSE_LIMIT):
                 for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(chunk))):
                     row.updated_at = utcnow()
+        return bool(missing)
 
     def _release_held(self, unmined: Sequence[ChainTransaction]) -> None:
         """A signer's next transaction, sent a while ago and executable (every earlier nonce is mined), that the node
