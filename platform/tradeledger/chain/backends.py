@@ -172,8 +172,8 @@ def state_inconsistency(path: Path) -> str | None:
             sender = str(saved["info"]["from"]).lower()
             implied[sender] = max(implied.get(sender, 0), int(saved["info"]["nonce"]) + 1)
         accounts = {str(address).lower(): account for address, account in state["accounts"].items()}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return f"unreadable ({type(error).__name__}: {error})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not a save this check can read: anvil's own load accepts it or fails the start with its log
     for number, count in sorted(receipts.items()):
         if mined.get(number) != count:
             return f"block {number} holds {mined.get(number, 0)} transactions, the save {count} of its receipts"
