@@ -1,7 +1,7 @@
 """outbox rows remember where the chain mined them: lost blocks are re-sent in their original order
 
 Revision ID: f3b81d6e0a47
-Revises: e4a7c19b2d50
+Revises: 5d205705c223
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f3b81d6e0a47'
-down_revision = 'e4a7c19b2d50'
+down_revision = '5d205705c223'
 branch_labels = None
 depends_on = None
 
