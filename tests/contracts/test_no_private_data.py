@@ -10,7 +10,16 @@ import pytest
 
 from tests.contracts.helpers import artifact
 
-CONTRACTS = ("Membership", "Settlement", "DocumentRegistry", "TradeOrders", "ReconciliationAnchor", "LetterOfCredit")
+CONTRACTS = (
+    "Membership",
+    "Settlement",
+    "DocumentRegistry",
+    "TradeOrders",
+    "ReconciliationAnchor",
+    "LetterOfCredit",
+    "Invoices",
+    "PaymentUndertakings",
+)
 
 ALLOWED_TYPES = {
     "address",  # parties

@@ -29,6 +29,7 @@ from tests.contracts.helpers import (
     run_cell,
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
+from tests.contracts.openaccount_matrix_cases import OPEN_ACCOUNT_CASES
 
 ANYONE = frozenset(ACTORS)
 ACTIVE_BANKS = frozenset(BANKS)
@@ -435,6 +436,7 @@ CASES: list[Case] = [
     *TRADE_ORDERS,
     *RECONCILIATION_ANCHOR,
     *LETTER_OF_CREDIT,
+    *OPEN_ACCOUNT_CASES,  # Invoices and PaymentUndertakings: tests/contracts/openaccount_matrix_cases.py
 ]
 
 

@@ -1,8 +1,9 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit]; then Settlement
-grants SETTLER_ROLE to TradeOrders and DocumentRegistry. The operator is the default admin of every
+TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit], Invoices(membership,
+orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then Settlement grants
+SETTLER_ROLE to TradeOrders, DocumentRegistry and PaymentUndertakings. The operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
@@ -129,6 +130,15 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
     # ---- end LetterOfCredit
+
+    # ---- open account: Invoices(membership, orders) and PaymentUndertakings(membership, settlement, orders,
+    # ---- invoices, documents); the undertakings settle through Settlement (SETTLER_ROLE).
+    invoices = deployer.deploy("Invoices", membership, orders)
+    undertakings = deployer.deploy("PaymentUndertakings", membership, settlement, orders, invoices, documents)
+    addresses["Invoices"] = invoices
+    addresses["PaymentUndertakings"] = undertakings
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, undertakings)
+    # ---- end open account
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, documents)

@@ -4,6 +4,26 @@
 
 from __future__ import annotations
 
-from tradeledger.indexer.handlers import access, anchors, documents, lcs, members, orders, settlements
+from tradeledger.indexer.handlers import (
+    access,
+    anchors,
+    documents,
+    invoices,
+    lcs,
+    members,
+    orders,
+    settlements,
+    undertakings,
+)
 
-__all__ = ["access", "anchors", "documents", "lcs", "members", "orders", "settlements"]
+__all__ = [
+    "access",
+    "anchors",
+    "documents",
+    "invoices",
+    "lcs",
+    "members",
+    "orders",
+    "settlements",
+    "undertakings",
+]

@@ -17,6 +17,8 @@ PLATFORM_CONTRACTS = (
     "TradeOrders",
     "ReconciliationAnchor",
     "LetterOfCredit",
+    "Invoices",
+    "PaymentUndertakings",
 )
 
 ModelT = TypeVar("ModelT", bound=Base)
