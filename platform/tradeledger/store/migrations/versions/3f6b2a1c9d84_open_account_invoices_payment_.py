@@ -1,4 +1,4 @@
-"""open account: invoices and payment undertakings
+"""open account: invoices, payment undertakings, scheduled runs
 
 Revision ID: 3f6b2a1c9d84
 Revises: e4a7c19b2d50
@@ -90,9 +90,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_undertakings_seller'), ['seller'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_undertakings_state'), ['state'], unique=False)
 
+    op.create_table('scheduled_runs',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('due_at', tradeledger.store.columns.Uint64(length=20), nullable=False),
+    sa.Column('chain_time', tradeledger.store.columns.Uint64(length=20), nullable=False),
+    sa.Column('transaction_id', sa.String(length=36), nullable=False),
+    sa.Column('submitted_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['transaction_id'], ['chain_transactions.id'], name=op.f('fk_scheduled_runs_transaction_id_chain_transactions')),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_scheduled_runs'))
+    )
+    with op.batch_alter_table('scheduled_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduled_runs_provider'), ['provider'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scheduled_runs_transaction_id'), ['transaction_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('scheduled_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduled_runs_transaction_id'))
+        batch_op.drop_index(batch_op.f('ix_scheduled_runs_provider'))
+
+    op.drop_table('scheduled_runs')
     with op.batch_alter_table('payment_undertakings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_undertakings_state'))
         batch_op.drop_index(batch_op.f('ix_payment_undertakings_seller'))
