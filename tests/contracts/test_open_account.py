@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contracts.helpers import LETTER_OF_CREDIT, POSTING_KINDS, USD, TransactionFailed, World
+from tests.contracts.lc_support import BENEFICIARY, ISSUER, LC, open_credit, present
 from tests.contracts.openaccount_support import (
     BUYER,
     DAY,
@@ -287,3 +288,58 @@ class TestDiscounting:
         error = world.error(RECIPIENT, "DocumentRegistry", "finance", ids[1], 90_000, world.unique())
         assert error is not None and error.name == "DocumentRegistryAlreadyFinanced"
         assert error.args[1:] == (ids[0], world.address(FINANCIER))
+
+
+class TestDuplicateFinancingAcrossPaths:
+    """One invoice (one set of fingerprints) financed once anywhere: invoice financing, open-account discounting,
+    or an LC bank financing the documents it was presented; the DocumentRegistry refuses every second financing."""
+
+    @staticmethod
+    def _register(world: World, financier: str, fingerprints: list[bytes]) -> int:
+        receipt = world.tx(
+            financier, "DocumentRegistry", "registerDocument", world.address(SELLER), 0, USD, ORDER_AMOUNT,
+            fingerprints,
+        )  # fmt: skip
+        document_id: int = receipt.event("DocumentRegistered")["documentId"]
+        return document_id
+
+    def test_discounting_refused_for_an_invoice_already_financed(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        fingerprints = [world.unique("fp"), world.unique("fp")]
+        first = self._register(world, RECIPIENT, fingerprints)  # invoice financing by the seller's bank
+        world.tx(RECIPIENT, "DocumentRegistry", "finance", first, 90_000, world.unique())
+        second = self._register(world, FINANCIER, fingerprints[1:])  # the same invoice, to discount the undertaking
+        error = world.error(FINANCIER, "DocumentRegistry", "finance", second, 90_000, world.unique())
+        assert error is not None and error.name == "DocumentRegistryAlreadyFinanced"
+        error = world.error(FINANCIER, UNDERTAKINGS, "assignProceeds", undertaking_id, second)
+        assert error is not None and error.name == "PaymentUndertakingsInvalidFinancing"
+
+    def test_invoice_financing_refused_after_discounting(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        fingerprints = [world.unique("fp"), world.unique("fp")]
+        discounted = self._register(world, FINANCIER, fingerprints)
+        world.tx(FINANCIER, "DocumentRegistry", "finance", discounted, 95_000, world.unique())
+        world.tx(FINANCIER, UNDERTAKINGS, "assignProceeds", undertaking_id, discounted)
+        again = self._register(world, RECIPIENT, fingerprints[:1])
+        error = world.error(RECIPIENT, "DocumentRegistry", "finance", again, 50_000, world.unique())
+        assert error is not None and error.name == "DocumentRegistryAlreadyFinanced"
+        assert error.args[1:] == (discounted, world.address(FINANCIER))
+
+    def test_documents_presented_under_an_lc_are_financed_once_too(self, world: World) -> None:
+        """The LC path: the presented invoice is flagged when presented again, and the registry refuses to
+        finance it a second time whichever path financed it first."""
+        lc_id = open_credit(world, "ISSUED")
+        fingerprints = [world.unique("fp"), world.unique("fp")]
+        present(world, lc_id, 1_000, documents=fingerprints)
+        lc_financing = self._register(world, ISSUER, fingerprints)
+        world.tx(ISSUER, "DocumentRegistry", "finance", lc_financing, 1_000, world.unique())
+        undertaking_id, _invoice = matched_undertaking(world)
+        discount = self._register(world, FINANCIER, fingerprints)
+        error = world.error(FINANCIER, "DocumentRegistry", "finance", discount, 1_000, world.unique())
+        assert error is not None and error.name == "DocumentRegistryAlreadyFinanced"
+        assert world.error(FINANCIER, UNDERTAKINGS, "assignProceeds", undertaking_id, discount) is not None
+        second_lc = open_credit(world, "ISSUED")
+        receipt = world.tx(BENEFICIARY, LC, "present", second_lc, fingerprints, 1_000, world.chain.timestamp() - DAY)
+        assert (
+            len([e for e in world.logs(int(receipt.raw["blockNumber"], 16)) if e.name == "DocumentReuseFlagged"]) == 2
+        )
