@@ -11,6 +11,15 @@ import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
 /// @title PaymentUndertakings: bank payment undertakings on open-account orders (see IPaymentUndertakings)
 /// @notice Holds SETTLER_ROLE on Settlement for the settlement legs.
 contract PaymentUndertakings is IPaymentUndertakings {
+    /// @notice Marks the ledger references of undertaking legs: bytes32(REFERENCE_FLAG | undertakingId << 8 | leg),
+    /// leg PAYMENT_LEG (obligor -> recipient) or CREDIT_LEG (recipient -> payee), so that statements tell the two
+    /// legs apart from each other and from an order paid through TradeOrders (bytes32(orderId)).
+    uint256 public constant REFERENCE_FLAG = 1 << 255;
+    /// @notice Leg number of obligor bank -> recipient bank.
+    uint256 public constant PAYMENT_LEG = 1;
+    /// @notice Leg number of recipient bank -> payee (the seller, or the financier).
+    uint256 public constant CREDIT_LEG = 2;
+
     IMembership private immutable _membership;
     ISettlement private immutable _settlement;
     ITradeOrders private immutable _orders;
@@ -194,7 +203,7 @@ contract PaymentUndertakings is IPaymentUndertakings {
         }
         _transition(undertakingId, UndertakingState.ESTABLISHED, UndertakingState.SETTLED);
         stored.settledAt = timestamp;
-        (uint256 paymentEntryId, uint256 creditEntryId) = _pay(stored);
+        (uint256 paymentEntryId, uint256 creditEntryId) = _pay(undertakingId, stored);
         // the event carries the entry ids Settlement returns; Settlement is our own contract and the state is
         // final before the calls (checks-effects-interactions), so a re-entered call finds the undertaking SETTLED
         // slither-disable-next-line reentrancy-events
@@ -229,23 +238,41 @@ contract PaymentUndertakings is IPaymentUndertakings {
     // ---------------------------------------------------------------- internals
 
     /// @dev The settlement legs: obligor -> recipient, then recipient -> payee unless the recipient is the payee.
-    function _pay(Undertaking storage stored) private returns (uint256 paymentEntryId, uint256 creditEntryId) {
-        (address recipient, address payee, bytes3 currency) = (stored.recipientBank, stored.payee, stored.currency);
-        (uint256 amount, bytes32 ref) = (stored.amount, bytes32(stored.orderId));
-        paymentEntryId = _settlement.settleLeg(
+    function _pay(
+        uint256 undertakingId,
+        Undertaking storage stored
+    ) private returns (uint256 paymentEntryId, uint256 creditEntryId) {
+        address recipient = stored.recipientBank;
+        paymentEntryId = _leg(
+            stored,
             stored.obligorBank,
             recipient,
-            currency,
-            amount,
             ISettlement.PostingKind.OPEN_ACCOUNT_PAYMENT,
-            ref
+            _legReference(undertakingId, PAYMENT_LEG)
         );
+        address payee = stored.payee;
         if (payee != recipient) {
             ISettlement.PostingKind kind = payee == stored.seller
                 ? ISettlement.PostingKind.OPEN_ACCOUNT_PAYMENT
                 : ISettlement.PostingKind.FINANCING_REPAYMENT;
-            creditEntryId = _settlement.settleLeg(recipient, payee, currency, amount, kind, ref);
+            creditEntryId = _leg(stored, recipient, payee, kind, _legReference(undertakingId, CREDIT_LEG));
         }
+    }
+
+    /// @dev One leg of the undertaking's amount and currency through Settlement.
+    function _leg(
+        Undertaking storage stored,
+        address debit,
+        address credit,
+        ISettlement.PostingKind kind,
+        bytes32 ref
+    ) private returns (uint256 entryId) {
+        entryId = _settlement.settleLeg(debit, credit, stored.currency, stored.amount, kind, ref);
+    }
+
+    /// @dev The ledger reference of a settlement leg (see REFERENCE_FLAG).
+    function _legReference(uint256 undertakingId, uint256 leg) private pure returns (bytes32) {
+        return bytes32(REFERENCE_FLAG | (undertakingId << 8) | leg);
     }
 
     function _isActiveBank(address account) private view returns (bool) {

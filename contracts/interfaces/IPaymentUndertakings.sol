@@ -16,7 +16,8 @@ pragma solidity ^0.8.28;
 ///
 /// Settlement moves, in one transaction: obligor bank -> recipient bank (OPEN_ACCOUNT_PAYMENT), then recipient
 /// bank -> payee (OPEN_ACCOUNT_PAYMENT to the seller, or FINANCING_REPAYMENT to the financier the proceeds were
-/// assigned to), unless the recipient bank is itself the payee. Receivables discounting: a bank finances the
+/// assigned to), unless the recipient bank is itself the payee. Their ledger references name the undertaking and
+/// the leg (PaymentUndertakings.REFERENCE_FLAG). Receivables discounting: a bank finances the
 /// invoice in the DocumentRegistry (the duplicate-financing guard; the advance settles there) and then takes
 /// the undertaking's proceeds with `assignProceeds`, once.
 interface IPaymentUndertakings {

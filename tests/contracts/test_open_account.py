@@ -29,6 +29,8 @@ from tests.contracts.openaccount_support import (
     mismatched_invoice,
     open_account_order,
 )
+from tradeledger.settlements.models import PostingKind
+from tradeledger.statements.entries import posting_reference
 
 
 def _invoice_state(world: World, invoice_id: int) -> str:
@@ -263,8 +265,11 @@ class TestDiscounting:
         assert _balance(world, FINANCIER) == financier_before + ORDER_AMOUNT
         assert _balance(world, SELLER) == seller_before + 98_500
         block = int(receipt.raw["blockNumber"], 16)
-        kinds = [POSTING_KINDS[e.args["kind"]] for e in world.logs(block) if e.name == "Posted"]
-        assert kinds == ["OPEN_ACCOUNT_PAYMENT", "FINANCING_REPAYMENT"]
+        posted = [e.args for e in world.logs(block) if e.name == "Posted"]
+        assert [POSTING_KINDS[a["kind"]] for a in posted] == ["OPEN_ACCOUNT_PAYMENT", "FINANCING_REPAYMENT"]
+        # the statements' references name the undertaking and the leg
+        references = [posting_reference(PostingKind(a["kind"]), a["ref"]) for a in posted]
+        assert references == [f"BPU{undertaking_id}-PAY", f"BPU{undertaking_id}-CREDIT"]
 
     def test_the_recipient_bank_as_financier_keeps_the_single_leg(self, world: World) -> None:
         undertaking_id, _invoice = matched_undertaking(world)
