@@ -19,6 +19,7 @@ CONTRACTS = (
     "LetterOfCredit",
     "Invoices",
     "PaymentUndertakings",
+    "TransferableRecords",
 )
 
 ALLOWED_TYPES = {

@@ -1,9 +1,10 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit], Invoices(membership,
-orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then Settlement grants
-SETTLER_ROLE to TradeOrders, DocumentRegistry and PaymentUndertakings. The operator is the default admin of every
+TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit],
+[TransferableRecords(membership)], Invoices(membership, orders), PaymentUndertakings(membership, settlement,
+orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
+PaymentUndertakings. The operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
@@ -130,6 +131,10 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
     # ---- end LetterOfCredit
+
+    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
+    addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
+    # ---- end TransferableRecords
 
     # ---- open account: Invoices(membership, orders) and PaymentUndertakings(membership, settlement, orders,
     # ---- invoices, documents); the undertakings settle through Settlement (SETTLER_ROLE).

@@ -12,6 +12,7 @@ from tradeledger.indexer.handlers import (
     lcs,
     members,
     orders,
+    records,
     settlements,
     undertakings,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "lcs",
     "members",
     "orders",
+    "records",
     "settlements",
     "undertakings",
 ]

@@ -19,6 +19,7 @@ PLATFORM_CONTRACTS = (
     "LetterOfCredit",
     "Invoices",
     "PaymentUndertakings",
+    "TransferableRecords",
 )
 
 ModelT = TypeVar("ModelT", bound=Base)
