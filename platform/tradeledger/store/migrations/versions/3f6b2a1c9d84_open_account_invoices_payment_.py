@@ -1,7 +1,7 @@
 """open account: invoices, payment undertakings, scheduled runs
 
 Revision ID: 3f6b2a1c9d84
-Revises: 5d205705c223
+Revises: f3b81d6e0a47
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = '3f6b2a1c9d84'
-down_revision = '5d205705c223'
+down_revision = 'f3b81d6e0a47'
 branch_labels = None
 depends_on = None
 
