@@ -155,3 +155,35 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     url, drop = _fresh_postgres_database(POSTGRES_URL)
     yield url
     drop()
+
+
+# Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), each worker builds its own session fixtures. A test
+# that uses a session- or package-scoped fixture of a folder's conftest (a deployed platform, a scenario chain, a
+# posted ledger) joins that folder's group, so the folder's shared world is still built once; every other test
+# file is a group of its own, free to run beside the rest. The heaviest groups are queued first, so that no worker
+# starts one of them while the other is about to run out of work.
+HEAVY_FIRST = ("tests/webhooks", "tests/chaos", "tests/api", "tests/contracts", "tests/cli", "tests/chain")
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()
+    fixtures = getattr(item, "_fixtureinfo", None)
+    for definitions in fixtures.name2fixturedefs.values() if fixtures is not None else ():
+        definition = definitions[-1]
+        if definition.scope in ("session", "package") and definition.baseid.startswith("tests/"):
+            return definition.baseid  # the folder whose conftest shares the fixture
+    return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not getattr(config.option, "numprocesses", None):
+        return  # not under xdist: collection order as always
+    groups = {item.nodeid: _xdist_group(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+
+    def weight(item: pytest.Item) -> int:
+        group = groups[item.nodeid]
+        return next((n for n, heavy in enumerate(HEAVY_FIRST) if group.startswith(heavy)), len(HEAVY_FIRST))
+
+    items.sort(key=weight)  # stable: the order within a group stays the collection order
