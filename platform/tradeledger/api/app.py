@@ -17,6 +17,7 @@ from tradeledger.api.routers import (
     members,
     orders,
     reconciliations,
+    records,
     settlements,
     statements,
     transactions,
@@ -52,13 +53,18 @@ def create_app(platform: Platform) -> FastAPI:
         statements.router,
         transactions.router,
         webhooks.router,
+        records.router,
+        records.public,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)
     app.add_middleware(  # outermost: before anything reads the body
         BodyLimitMiddleware,
         limit=MAX_BODY_BYTES,
-        larger={f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES},
+        larger={
+            f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES,
+            f"{API_PREFIX}/verify": records.MAX_DOCUMENT_BYTES,
+        },
     )
     default_openapi = app.openapi
 
