@@ -112,6 +112,8 @@ class Platform:
             with self._indexed:
                 self._indexed_through = indexed_through
                 self._indexed.notify_all()
+        if applied:
+            self.webhooks.wake()  # new events to queue: do not wait out the dispatch interval
         return applied
 
     def transaction(self) -> AbstractContextManager[Session]:
