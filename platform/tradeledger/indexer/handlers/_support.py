@@ -18,6 +18,8 @@ PLATFORM_CONTRACTS = (
     "ReconciliationAnchor",
     "LetterOfCredit",
     "BankingCalendar",
+    "Invoices",
+    "PaymentUndertakings",
     "TransferableRecords",
 )
 

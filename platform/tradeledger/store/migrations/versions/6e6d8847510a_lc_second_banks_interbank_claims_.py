@@ -1,7 +1,7 @@
 """lc second banks: interbank claims, amendment advice and confirmation
 
 Revision ID: 6e6d8847510a
-Revises: 5d205705c223
+Revises: 3f6b2a1c9d84
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = '6e6d8847510a'
-down_revision = '5d205705c223'
+down_revision = '3f6b2a1c9d84'
 branch_labels = None
 depends_on = None
 
