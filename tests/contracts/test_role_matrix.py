@@ -29,6 +29,7 @@ from tests.contracts.helpers import (
     run_cell,
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
+from tests.contracts.undertaking_matrix_cases import UNDERTAKINGS
 
 ANYONE = frozenset(ACTORS)
 ACTIVE_BANKS = frozenset(BANKS)
@@ -427,7 +428,7 @@ RECONCILIATION_ANCHOR = [
     ),
 ]
 
-# ---- LetterOfCredit rows live in tests/contracts/lc_matrix_cases.py.
+# ---- LetterOfCredit rows live in tests/contracts/lc_matrix_cases.py, Undertakings rows in undertaking_matrix_cases.py.
 CASES: list[Case] = [
     *MEMBERSHIP,
     *SETTLEMENT,
@@ -435,6 +436,7 @@ CASES: list[Case] = [
     *TRADE_ORDERS,
     *RECONCILIATION_ANCHOR,
     *LETTER_OF_CREDIT,
+    *UNDERTAKINGS,
 ]
 
 

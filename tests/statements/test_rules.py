@@ -24,6 +24,8 @@ def _word(value: int) -> bytes:
         (PostingKind.LC_HONOUR, _word(3 << 128 | 1), "LC3-P1-HONOUR"),
         (PostingKind.LC_REIMBURSEMENT, _word(12 << 128 | 2), "LC12-P2-REIMB"),
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
+        (PostingKind.UNDERTAKING_PAYMENT, _word(4 << 128 | 2), "UT4-D2-PAY"),
+        (PostingKind.UNDERTAKING_REIMBURSEMENT, _word(4 << 128 | 2), "UT4-D2-REIMB"),
         (PostingKind.TRANSFER, reference_bytes("INV-2031-001"), "INV-2031-001"),
         (PostingKind.LC_HONOUR, reference_bytes("LC-REF-TEXT"), "LC-REF-TEXT"),  # text stays text
         (PostingKind.TRANSFER, _word(5), "0x" + _word(5).hex()),  # an id we cannot name stays hex

@@ -14,12 +14,15 @@ from tradeledger.codec import reference_text
 from tradeledger.settlements.models import PostingKind
 
 LC_PAYMENT_LEGS = {PostingKind.LC_HONOUR: "HONOUR", PostingKind.LC_REIMBURSEMENT: "REIMB"}
+UNDERTAKING_PAYMENT_LEGS = {PostingKind.UNDERTAKING_PAYMENT: "PAY", PostingKind.UNDERTAKING_REIMBURSEMENT: "REIMB"}
+"""Undertakings' payment reference: bytes32(undertakingId << 128 | demandId), as the LC's."""
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
 
 
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
-    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`) so that books can match on them.
+    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`; undertaking 4, demand 2: `UT4-D2-PAY`
+    and `UT4-D2-REIMB`) so that books can match on them.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -28,9 +31,11 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     if not text.startswith("0x"):
         return text
     value = int(text, 16)
+    high, low = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
     if kind in LC_PAYMENT_LEGS:
-        lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
-        return f"LC{lc}-P{presentation}-{LC_PAYMENT_LEGS[kind]}"
+        return f"LC{high}-P{low}-{LC_PAYMENT_LEGS[kind]}"
+    if kind in UNDERTAKING_PAYMENT_LEGS:
+        return f"UT{high}-D{low}-{UNDERTAKING_PAYMENT_LEGS[kind]}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
         return f"ORDER-{value}"
     return text

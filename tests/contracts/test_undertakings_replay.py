@@ -1,0 +1,260 @@
+"""Event completeness for Undertakings (checklist A12): replaying its events through a pure model reproduces
+every getter (undertakings, amendments, demands, reimbursement claims) field for field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import keccak
+
+from tests.contracts.helpers import EUR, Event, World
+from tests.contracts.lc_support import balance, start_on_monday, warp
+from tests.contracts.undertaking_support import (
+    ADVISER,
+    AMEND_AMOUNT,
+    AMEND_EXPIRY,
+    AMOUNT,
+    APPLICANT,
+    BENEFICIARY,
+    COUNTER_GUARANTOR,
+    DAY,
+    DEMAND_STATES,
+    GUARANTOR,
+    ISP98,
+    STATES,
+    UT,
+    counter_guarantee,
+    get_demand,
+    make_demand,
+    open_undertaking,
+    undertaking,
+    ut_amendment,
+    ut_terms,
+)
+
+CODES = [keccak(text="NO_STATEMENT"), keccak(text="AMOUNT")]
+ZERO32 = b"\0" * 32
+NO_STATE = {"UndertakingDeclined", "UndertakingAdvised", "UndertakingReleased", "ReimbursementSettled"}
+"""Events whose state change is the `UndertakingStateChanged` next to them, or a Settlement leg."""
+DEMAND = {name: index for index, name in enumerate(DEMAND_STATES)}
+
+
+def _scenario(world: World) -> None:
+    """Every kind of event at least once."""
+    start_on_monday(world)
+    tx = world.tx
+    tx(GUARANTOR, UT, "declineApplication", open_undertaking(world, "APPLIED"))
+    tx(BENEFICIARY, UT, "release", open_undertaking(world, "ISSUED"))
+    tx(GUARANTOR, UT, "expireOnEvent", open_undertaking(world, expiryEvent=world.unique("ev")), world.unique("doc"))
+    direct = tx(GUARANTOR, UT, "issueUndertaking", ut_terms(world, expiry=0), world.address(APPLICANT))
+    direct_id = direct.event("UndertakingCreated")["undertakingId"]
+    standby = open_undertaking(world, rules=ISP98, examinationDays=5, statementExcluded=True)
+    # the main guarantee with a counter-guarantee: amendments, demands of every outcome, reductions
+    main = open_undertaking(world)
+    cg = counter_guarantee(world, main, expiry=0)
+    expiry = undertaking(world, main)["terms"]["expiry"]
+    both = ut_amendment(AMEND_AMOUNT | AMEND_EXPIRY, amount=2 * AMOUNT, expiry=expiry + 20 * DAY)
+    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), both)
+    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), ut_amendment(AMEND_AMOUNT, amount=AMOUNT))
+    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), ut_amendment(0))
+    tx(BENEFICIARY, UT, "acceptAmendment", main, 1, both["fields"])
+    tx(BENEFICIARY, UT, "acceptAmendment", main, 2, 0)  # partial acceptance: rejected
+    tx(BENEFICIARY, UT, "rejectAmendment", main, 3)
+    paid = make_demand(world, main, 100_000, documents=[world.unique("d"), world.unique("d")])
+    tx(GUARANTOR, UT, "pay", main, paid)
+    tx(GUARANTOR, UT, "reject", main, make_demand(world, main, 50_000), CODES)
+    new_expiry = undertaking(world, main)["terms"]["expiry"] + 60 * DAY
+    extended = make_demand(world, main, 70_000, extend_to=new_expiry)
+    tx(GUARANTOR, UT, "suspendForExtension", main, extended, world.chain.timestamp() + 10 * DAY)
+    tx(GUARANTOR, UT, "extendForDemand", main, extended)
+    tx(GUARANTOR, UT, "reduce", main, 25_000, world.unique("reduction"))
+    relayed = tx(GUARANTOR, UT, "demandUnderCounterGuarantee", cg, paid, [], world.unique("stmt"), 100_000)
+    tx(COUNTER_GUARANTOR, UT, "pay", cg, relayed.event("DemandPresented")["demandId"])
+    suspended = make_demand(world, main, 30_000, extend_to=new_expiry + DAY)
+    tx(GUARANTOR, UT, "suspendForExtension", main, suspended, world.chain.timestamp() + 2 * DAY)
+    precluded = make_demand(world, standby, 40_000, statement=ZERO32)
+    # an applicant that cannot reimburse at once: an open claim, settled later
+    short = balance(world, APPLICANT, EUR) + 1
+    unfunded = open_undertaking(world, "ISSUED", currency=EUR, amount=short)
+    tx(GUARANTOR, UT, "pay", unfunded, make_demand(world, unfunded, short))  # -> EXHAUSTED with a claim
+    warp(world, get_demand(world, standby, precluded)["deadline"] + 1)
+    tx(BENEFICIARY, UT, "enforcePayment", standby, precluded)
+    tx(BENEFICIARY, UT, "enforcePayment", main, suspended)
+    tx(GUARANTOR, "Settlement", "issue", world.address(APPLICANT), EUR, short, world.unique("fund"))
+    tx(APPLICANT, UT, "settleReimbursementClaim", 1)
+    short_lived = open_undertaking(world, expiry=world.chain.timestamp() + DAY)
+    warp(world, world.chain.timestamp() + 3 * DAY)
+    tx(ADVISER, UT, "expire", short_lived)
+    assert world.error(APPLICANT, UT, "expire", direct_id) is not None  # the three-year default has not passed
+
+
+class Model:
+    def __init__(self) -> None:
+        self.undertakings: dict[int, dict[str, Any]] = {}
+        self.amendments: dict[tuple[int, int], dict[str, Any]] = {}
+        self.demands: dict[tuple[int, int], dict[str, Any]] = {}
+        self.claims: dict[int, dict[str, Any]] = {}
+
+    def apply(self, event: Event, timestamp: int) -> None:
+        a = event.args
+        name = event.name
+        if name in NO_STATE:
+            return
+        handler = getattr(self, f"on_{name}", None)
+        assert handler is not None, f"no replay rule for {name}"
+        handler(a, timestamp)
+
+    def on_UndertakingCreated(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings[a["undertakingId"]] = {
+            "terms": dict(a["terms"]),
+            "applicant": a["applicant"],
+            "state": self.undertakings.get(a["undertakingId"], {}).get("state", 0),
+            "issuedAt": 0,
+            "paid": 0,
+            "reduced": 0,
+            "reserved": 0,
+            "counterGuaranteeId": 0,
+            "amendmentCount": 0,
+            "demandCount": 0,
+            "openDemandCount": 0,
+            "expiryEventDocument": ZERO32,
+        }
+
+    def on_UndertakingStateChanged(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings.setdefault(a["undertakingId"], {"state": 0})["state"] = a["to"]
+
+    def on_UndertakingIssued(self, a: dict[str, Any], timestamp: int) -> None:
+        stored = self.undertakings[a["undertakingId"]]
+        stored["terms"]["expiry"], stored["issuedAt"] = a["expiry"], timestamp
+
+    def on_CounterGuaranteeLinked(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings[a["guaranteeId"]]["counterGuaranteeId"] = a["counterGuaranteeId"]
+
+    def on_AmendmentIssued(self, a: dict[str, Any], timestamp: int) -> None:
+        self.undertakings[a["undertakingId"]]["amendmentCount"] += 1
+        self.amendments[(a["undertakingId"], a["amendmentId"])] = {
+            "changes": dict(a["changes"]),
+            "amendmentHash": a["amendmentHash"],
+            "state": 1,
+            "issuedAt": timestamp,
+            "decidedAt": 0,
+        }
+
+    def on_AmendmentAccepted(self, a: dict[str, Any], timestamp: int) -> None:
+        stored = self.amendments[(a["undertakingId"], a["amendmentId"])]
+        stored["state"], stored["decidedAt"] = 2, timestamp
+        terms, changes = self.undertakings[a["undertakingId"]]["terms"], stored["changes"]
+        if changes["fields"] & AMEND_AMOUNT:
+            terms["amount"] = changes["amount"]
+        if changes["fields"] & AMEND_EXPIRY:
+            terms["expiry"] = changes["expiry"]
+
+    def on_AmendmentRejected(self, a: dict[str, Any], timestamp: int) -> None:
+        stored = self.amendments[(a["undertakingId"], a["amendmentId"])]
+        stored["state"], stored["decidedAt"] = 3, timestamp
+
+    def on_DemandPresented(self, a: dict[str, Any], timestamp: int) -> None:
+        stored = self.undertakings[a["undertakingId"]]
+        stored["demandCount"] += 1
+        stored["openDemandCount"] += 1
+        stored["reserved"] += a["amount"]
+        self.demands[(a["undertakingId"], a["demandId"])] = {
+            "amount": a["amount"],
+            "statementHash": a["statementHash"],
+            "documentsHash": keccak(b"".join(a["documentHashes"])),
+            "documentCount": len(a["documentHashes"]),
+            "state": DEMAND["PRESENTED"],
+            "presentedAt": timestamp,
+            "presentationDay": a["presentationDay"],
+            "deadline": a["deadline"],
+            "extendTo": a["extendTo"],
+            "suspendedUntil": 0,
+            "discrepancyCount": 0,
+            "discrepanciesHash": ZERO32,
+            "precluded": False,
+            "relayed": False,
+            "underDemandId": a["underDemandId"],
+            "claimId": 0,
+        }
+        if a["underDemandId"]:
+            guarantee = stored["terms"]["counterGuaranteeOf"]
+            self.demands[(guarantee, a["underDemandId"])]["relayed"] = True
+
+    def _close(self, a: dict[str, Any], state: str) -> dict[str, Any]:
+        stored = self.demands[(a["undertakingId"], a["demandId"])]
+        undertaking = self.undertakings[a["undertakingId"]]
+        undertaking["reserved"] -= stored["amount"]
+        undertaking["openDemandCount"] -= 1
+        stored["state"] = DEMAND[state]
+        return stored
+
+    def on_DemandSuspended(self, a: dict[str, Any], _: int) -> None:
+        stored = self.demands[(a["undertakingId"], a["demandId"])]
+        stored["state"], stored["suspendedUntil"] = DEMAND["SUSPENDED"], a["until"]
+
+    def on_DemandWithdrawnByExtension(self, a: dict[str, Any], _: int) -> None:
+        self._close(a, "WITHDRAWN")
+        self.undertakings[a["undertakingId"]]["terms"]["expiry"] = a["expiry"]
+
+    def on_DemandPaid(self, a: dict[str, Any], _: int) -> None:
+        self._close(a, "PAID")["precluded"] = a["precluded"]
+        self.undertakings[a["undertakingId"]]["paid"] += a["amount"]
+
+    def on_DemandRejected(self, a: dict[str, Any], _: int) -> None:
+        stored = self._close(a, "REJECTED")
+        stored["discrepancyCount"] = len(a["discrepancies"])
+        stored["discrepanciesHash"] = keccak(b"".join(a["discrepancies"]))
+
+    def on_ReimbursementClaimOpened(self, a: dict[str, Any], _: int) -> None:
+        self.claims[a["claimId"]] = {
+            "undertakingId": a["undertakingId"],
+            "demandId": a["demandId"],
+            "guarantor": a["guarantor"],
+            "applicant": a["applicant"],
+            "currency": a["currency"],
+            "state": 1,
+            "amount": a["amount"],
+        }
+        self.demands[(a["undertakingId"], a["demandId"])]["claimId"] = a["claimId"]
+
+    def on_ReimbursementClaimSettled(self, a: dict[str, Any], _: int) -> None:
+        self.claims[a["claimId"]]["state"] = 2
+
+    def on_UndertakingReduced(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings[a["undertakingId"]]["reduced"] += a["amount"]
+
+    def on_UndertakingExpired(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings[a["undertakingId"]]["expiryEventDocument"] = a["eventDocument"]
+
+
+class TestUndertakingsEventReplay:
+    def test_replayed_events_reproduce_every_getter(self, world: World) -> None:
+        """A12: the events alone (with block timestamps) rebuild every undertaking, amendment, demand, claim."""
+        _scenario(world)
+        model = Model()
+        timestamps: dict[int, int] = {}
+        names = set()
+        for event in world.logs():
+            if event.contract != UT:
+                continue
+            if event.block not in timestamps:
+                block = world.chain.rpc("eth_getBlockByNumber", hex(event.block), False)
+                timestamps[event.block] = int(block["timestamp"], 16)
+            model.apply(event, timestamps[event.block])
+            names.add(event.name)
+        emitted = {e["name"] for e in world[UT].codec.abi if e["type"] == "event"}
+        assert emitted - names == set(), "the scenario must exercise every event"
+
+        assert world.call(UT, "undertakingCount") == len(model.undertakings)
+        assert world.call(UT, "claimCount") == len(model.claims)
+        for undertaking_id, expected in model.undertakings.items():
+            got = world.call(UT, "getUndertaking", undertaking_id)
+            assert got == expected, (undertaking_id, STATES[expected["state"]])
+        for (undertaking_id, amendment_id), expected in model.amendments.items():
+            assert world.call(UT, "getAmendment", undertaking_id, amendment_id) == expected
+        for (undertaking_id, demand_id), expected in model.demands.items():
+            got = world.call(UT, "getDemand", undertaking_id, demand_id)
+            assert got == expected, (undertaking_id, demand_id, DEMAND_STATES[expected["state"]])
+        for claim_id, expected in model.claims.items():
+            assert world.call(UT, "getReimbursementClaim", claim_id) == expected
