@@ -8,85 +8,20 @@ from typing import Any
 
 from eth_utils import keccak
 
-from tests.contracts.helpers import EUR, Event, World
-from tests.contracts.lc_support import balance, start_on_monday, warp
+from tests.contracts.helpers import Event, World
 from tests.contracts.undertaking_support import (
-    ADVISER,
     AMEND_AMOUNT,
     AMEND_EXPIRY,
-    AMOUNT,
-    APPLICANT,
-    BENEFICIARY,
-    COUNTER_GUARANTOR,
-    DAY,
     DEMAND_STATES,
-    GUARANTOR,
-    ISP98,
     STATES,
     UT,
-    counter_guarantee,
-    get_demand,
-    make_demand,
-    open_undertaking,
-    undertaking,
-    ut_amendment,
-    ut_terms,
+    undertakings_scenario,
 )
 
-CODES = [keccak(text="NO_STATEMENT"), keccak(text="AMOUNT")]
 ZERO32 = b"\0" * 32
 NO_STATE = {"UndertakingDeclined", "UndertakingAdvised", "UndertakingReleased", "ReimbursementSettled"}
 """Events whose state change is the `UndertakingStateChanged` next to them, or a Settlement leg."""
 DEMAND = {name: index for index, name in enumerate(DEMAND_STATES)}
-
-
-def _scenario(world: World) -> None:
-    """Every kind of event at least once."""
-    start_on_monday(world)
-    tx = world.tx
-    tx(GUARANTOR, UT, "declineApplication", open_undertaking(world, "APPLIED"))
-    tx(BENEFICIARY, UT, "release", open_undertaking(world, "ISSUED"))
-    tx(GUARANTOR, UT, "expireOnEvent", open_undertaking(world, expiryEvent=world.unique("ev")), world.unique("doc"))
-    direct = tx(GUARANTOR, UT, "issueUndertaking", ut_terms(world, expiry=0), world.address(APPLICANT))
-    direct_id = direct.event("UndertakingCreated")["undertakingId"]
-    standby = open_undertaking(world, rules=ISP98, examinationDays=5, statementExcluded=True)
-    # the main guarantee with a counter-guarantee: amendments, demands of every outcome, reductions
-    main = open_undertaking(world)
-    cg = counter_guarantee(world, main, expiry=0)
-    expiry = undertaking(world, main)["terms"]["expiry"]
-    both = ut_amendment(AMEND_AMOUNT | AMEND_EXPIRY, amount=2 * AMOUNT, expiry=expiry + 20 * DAY)
-    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), both)
-    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), ut_amendment(AMEND_AMOUNT, amount=AMOUNT))
-    tx(GUARANTOR, UT, "issueAmendment", main, world.unique("am"), ut_amendment(0))
-    tx(BENEFICIARY, UT, "acceptAmendment", main, 1, both["fields"])
-    tx(BENEFICIARY, UT, "acceptAmendment", main, 2, 0)  # partial acceptance: rejected
-    tx(BENEFICIARY, UT, "rejectAmendment", main, 3)
-    paid = make_demand(world, main, 100_000, documents=[world.unique("d"), world.unique("d")])
-    tx(GUARANTOR, UT, "pay", main, paid)
-    tx(GUARANTOR, UT, "reject", main, make_demand(world, main, 50_000), CODES)
-    new_expiry = undertaking(world, main)["terms"]["expiry"] + 60 * DAY
-    extended = make_demand(world, main, 70_000, extend_to=new_expiry)
-    tx(GUARANTOR, UT, "suspendForExtension", main, extended, world.chain.timestamp() + 10 * DAY)
-    tx(GUARANTOR, UT, "extendForDemand", main, extended)
-    tx(GUARANTOR, UT, "reduce", main, 25_000, world.unique("reduction"))
-    relayed = tx(GUARANTOR, UT, "demandUnderCounterGuarantee", cg, paid, [], world.unique("stmt"), 100_000)
-    tx(COUNTER_GUARANTOR, UT, "pay", cg, relayed.event("DemandPresented")["demandId"])
-    suspended = make_demand(world, main, 30_000, extend_to=new_expiry + DAY)
-    tx(GUARANTOR, UT, "suspendForExtension", main, suspended, world.chain.timestamp() + 2 * DAY)
-    precluded = make_demand(world, standby, 40_000, statement=ZERO32)
-    # an applicant that cannot reimburse at once: an open claim, settled later
-    short = balance(world, APPLICANT, EUR) + 1
-    unfunded = open_undertaking(world, "ISSUED", currency=EUR, amount=short)
-    tx(GUARANTOR, UT, "pay", unfunded, make_demand(world, unfunded, short))  # -> EXHAUSTED with a claim
-    warp(world, get_demand(world, standby, precluded)["deadline"] + 1)
-    tx(BENEFICIARY, UT, "enforcePayment", standby, precluded)
-    tx(BENEFICIARY, UT, "enforcePayment", main, suspended)
-    tx(GUARANTOR, "Settlement", "issue", world.address(APPLICANT), EUR, short, world.unique("fund"))
-    tx(APPLICANT, UT, "settleReimbursementClaim", 1)
-    short_lived = open_undertaking(world, expiry=world.chain.timestamp() + DAY)
-    warp(world, world.chain.timestamp() + 3 * DAY)
-    tx(ADVISER, UT, "expire", short_lived)
-    assert world.error(APPLICANT, UT, "expire", direct_id) is not None  # the three-year default has not passed
 
 
 class Model:
@@ -231,7 +166,7 @@ class Model:
 class TestUndertakingsEventReplay:
     def test_replayed_events_reproduce_every_getter(self, world: World) -> None:
         """A12: the events alone (with block timestamps) rebuild every undertaking, amendment, demand, claim."""
-        _scenario(world)
+        undertakings_scenario(world)
         model = Model()
         timestamps: dict[int, int] = {}
         names = set()

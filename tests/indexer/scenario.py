@@ -36,6 +36,7 @@ from tests.contracts.lc_support import (
     start_on_monday,
     warp,
 )
+from tests.contracts.undertaking_support import undertakings_scenario
 
 ZERO_ADDRESS = "0x" + "00" * 20
 SETTLEMENT_AGENT_ROLE = keccak(text="SETTLEMENT_AGENT_ROLE")
@@ -266,4 +267,5 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_documents(world, facts)
     run_anchors(world)
     run_letters_of_credit(world, facts)
+    undertakings_scenario(world)
     return facts

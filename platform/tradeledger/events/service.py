@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.documents.models import Document
+from tradeledger.guarantees.models import Undertaking
 from tradeledger.lcs.models import LetterOfCredit
 from tradeledger.members.access import visible_accounts
 from tradeledger.members.models import MemberKind
@@ -54,12 +55,20 @@ def _anchor(db: Session, anchor_id: int) -> list[str | None]:
     return [] if anchor is None else [anchor.account, anchor.counterparty]
 
 
+def _undertaking(db: Session, undertaking_id: int) -> list[str | None]:
+    row = db.get(Undertaking, undertaking_id)
+    return [] if row is None else [row.applicant, row.beneficiary, row.guarantor, row.advising_party]
+
+
 OBJECT_IDS: dict[str, PartyLookup] = {
     "orderId": _order,
     "lcId": _credit,
     "documentId": _document,
     "paymentId": _payment,
     "anchorId": _anchor,
+    "undertakingId": _undertaking,
+    "guaranteeId": _undertaking,  # CounterGuaranteeLinked: the parties of both undertakings
+    "counterGuaranteeId": _undertaking,
 }
 
 

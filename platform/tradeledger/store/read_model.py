@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from tradeledger.anchors import models as anchors
 from tradeledger.documents import models as documents
+from tradeledger.guarantees import models as guarantees
 from tradeledger.lcs import models as lcs
 from tradeledger.members import models as members
 from tradeledger.orders import models as orders
 from tradeledger.settlements import models as settlements
 
-__all__ = ["anchors", "documents", "lcs", "members", "orders", "settlements"]
+__all__ = ["anchors", "documents", "guarantees", "lcs", "members", "orders", "settlements"]
