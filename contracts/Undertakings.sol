@@ -537,7 +537,7 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         _requireHashes(documentHashes, 0);
         // URDG 15(a)/(b): the supporting statement, unless the undertaking expressly excludes it.
         if (u.terms.rules == Rules.URDG_758 && !u.terms.statementExcluded && statementHash == bytes32(0)) {
-            revert UndertakingsMissingSupportingStatement(undertakingId);
+            revert UndertakingsDemandUnsupported(undertakingId);
         }
         if (amount == 0) revert UndertakingsInvalidAmount(amount);
         uint256 available = _available(u);

@@ -407,7 +407,7 @@ interface IUndertakings {
     error UndertakingsInvalidHashes(uint256 count, uint256 maximum);
 
     /// @notice The demand lacks the supporting statement of URDG 15(a)/(b).
-    error UndertakingsMissingSupportingStatement(uint256 undertakingId);
+    error UndertakingsDemandUnsupported(uint256 undertakingId);
 
     /// @notice The demand exceeds what remains available under the undertaking.
     error UndertakingsDemandExceedsAvailable(uint256 undertakingId, uint256 amount, uint256 available);

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import OTHER_TRADER, TRADER, Consortium, without_id
+from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
 from tradeledger.api.app import create_app
 from tradeledger.members.models import MemberKind
@@ -78,8 +78,16 @@ def objects(consortium: Consortium) -> dict[str, str]:
         headers={"Idempotency-Key": "bola-reconciliation"},
     ).json()  # fmt: skip
     first_break = trader.get(f"/v1/reconciliations/{run['id']}/breaks").json()["items"][0]
+    guarantee = trader.post(
+        "/v1/guarantees",
+        json={"rules": "urdg758", "beneficiary": OTHER_TRADER.address, "guarantor": BANK.address, "currency": "USD",
+              "amount": 100, "expiry_date": soon, "terms": {"kind": "bid bond"}},
+        headers={"Idempotency-Key": "bola-guarantee"},
+    ).json()  # fmt: skip
     subscription = _trader_subscription(consortium)
     return {
+        "guarantee_id": guarantee["guarantee_id"],
+        "demand_id": "1",
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -137,6 +145,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
     "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
     "/v1/webhooks/subscriptions/{subscription_id}/replay": {},
+    "/v1/guarantees/{guarantee_id}/demands": {"amount": 1, "statement": {"breach": "X"}},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/reject": {"discrepancies": ["X"]},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/suspend": {"until": SOON},
 }
 HOOK = "http://127.0.0.1:9/hook"
 # Objects only their own member sees (webhook subscriptions): not the trader's bank, not auditors.
@@ -149,7 +160,7 @@ NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -207,7 +218,7 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
 def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
     lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
              "/v1/settlements/external-payments": "payment_id", "/v1/statements": "statement_id",
-             "/v1/anchors": "anchor_id"}  # fmt: skip
+             "/v1/anchors": "anchor_id", "/v1/guarantees": "guarantee_id"}  # fmt: skip
     for who in HIDDEN_FROM:
         client = consortium.client(who)
         for path, key in lists.items():
@@ -228,6 +239,12 @@ BANK_ONLY = [
     ("/v1/lcs/{lc_id}/presentations/1/refuse", {"discrepancies": ["X"], "disposition": "returning"}),
     ("/v1/lcs/holidays", {"dates": [SOON]}),
     ("/v1/documents/{document_id}/financings", {"amount": 1, "reference": "X"}),
+    ("/v1/guarantees/{guarantee_id}/issue", None),
+    ("/v1/guarantees/{guarantee_id}/advise", None),
+    ("/v1/guarantees/{guarantee_id}/demands/1/pay", None),
+    ("/v1/guarantees/{guarantee_id}/demands/1/reject", {"discrepancies": ["X"]}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/suspend", {"until": SOON}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/extend", None),
 ]
 
 

@@ -159,9 +159,7 @@ class TestUrdg15Demand:
         guarantee expressly excludes it (15(c)); ISP98 asks for no such statement unless the standby does."""
         gid = open_undertaking(gw)
         documents = [gw.unique("doc")]
-        assert _error(gw, BENEFICIARY, "demand", gid, documents, ZERO32, 1_000, 0) == (
-            "UndertakingsMissingSupportingStatement"
-        )
+        assert _error(gw, BENEFICIARY, "demand", gid, documents, ZERO32, 1_000, 0) == ("UndertakingsDemandUnsupported")
         make_demand(gw, gid, 1_000, statement=gw.unique("statement"))
         excluded = open_undertaking(gw, statementExcluded=True)
         make_demand(gw, excluded, 1_000, statement=ZERO32)
@@ -458,7 +456,7 @@ class TestUrdg2CounterGuarantee:
             "UndertakingsInvalidRelayedDemand"
         )
         assert _error(gw, GUARANTOR, "demandUnderCounterGuarantee", cg, did, [], ZERO32, 20_000) == (
-            "UndertakingsMissingSupportingStatement"
+            "UndertakingsDemandUnsupported"
         )
         assert _error(gw, BENEFICIARY, "demandUnderCounterGuarantee", cg, did, [], statement, 20_000) == (
             "UndertakingsUnauthorizedParty"

@@ -12,6 +12,7 @@ from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handle
 from tradeledger.api.routers import (
     documents,
     events,
+    guarantees,
     health,
     lcs,
     members,
@@ -52,6 +53,7 @@ def create_app(platform: Platform) -> FastAPI:
         statements.router,
         transactions.router,
         webhooks.router,
+        guarantees.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)
