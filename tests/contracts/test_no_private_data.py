@@ -18,6 +18,7 @@ CONTRACTS = (
     "ReconciliationAnchor",
     "LetterOfCredit",
     "Undertakings",
+    "TransferableRecords",
 )
 
 ALLOWED_TYPES = {

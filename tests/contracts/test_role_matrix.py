@@ -29,6 +29,7 @@ from tests.contracts.helpers import (
     run_cell,
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
+from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS
 from tests.contracts.undertaking_matrix_cases import UNDERTAKINGS
 
 ANYONE = frozenset(ACTORS)
@@ -437,6 +438,8 @@ CASES: list[Case] = [
     *RECONCILIATION_ANCHOR,
     *LETTER_OF_CREDIT,
     *UNDERTAKINGS,
+    *TRANSFERABLE_RECORDS,
+    *access_control_cases("TransferableRecords", TITLE_AGENT_ROLE),
 ]
 
 

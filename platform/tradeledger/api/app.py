@@ -18,6 +18,7 @@ from tradeledger.api.routers import (
     members,
     orders,
     reconciliations,
+    records,
     settlements,
     statements,
     transactions,
@@ -54,13 +55,18 @@ def create_app(platform: Platform) -> FastAPI:
         transactions.router,
         webhooks.router,
         guarantees.router,
+        records.router,
+        records.public,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)
     app.add_middleware(  # outermost: before anything reads the body
         BodyLimitMiddleware,
         limit=MAX_BODY_BYTES,
-        larger={f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES},
+        larger={
+            f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES,
+            f"{API_PREFIX}/verify": records.MAX_DOCUMENT_BYTES,
+        },
     )
     default_openapi = app.openapi
 

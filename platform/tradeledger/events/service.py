@@ -1,9 +1,9 @@
 """Which events a member may see: those of objects it may see, resolved through the read model.
 
 An event names addresses directly (a posting's accounts) or an object by id (an order, a credit, a document,
-a payment, an anchor); either way its parties decide visibility, exactly as for the object itself. Events
-with no party at all (role grants, holidays, presentation registrations) are the institutions' business:
-banks and auditors see them.
+a payment, an anchor, a transferable record); either way its parties decide visibility, exactly as for the
+object itself. Events with no party at all (role grants, holidays, presentation registrations) are the
+institutions' business: banks and auditors see them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tradeledger.lcs.models import LetterOfCredit
 from tradeledger.members.access import visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.orders.models import PurchaseOrder
+from tradeledger.records import repository as records
 from tradeledger.settlements.models import ExternalPayment
 from tradeledger.store.models import ChainEvent
 
@@ -60,6 +61,11 @@ def _undertaking(db: Session, undertaking_id: int) -> list[str | None]:
     return [] if row is None else [row.applicant, row.beneficiary, row.guarantor, row.advising_party]
 
 
+def _record(db: Session, record_id: int) -> list[str | None]:
+    record = records.get(db, record_id)
+    return [] if record is None else list(records.parties(db, record))
+
+
 OBJECT_IDS: dict[str, PartyLookup] = {
     "orderId": _order,
     "lcId": _credit,
@@ -69,6 +75,7 @@ OBJECT_IDS: dict[str, PartyLookup] = {
     "undertakingId": _undertaking,
     "guaranteeId": _undertaking,  # CounterGuaranteeLinked: the parties of both undertakings
     "counterGuaranteeId": _undertaking,
+    "recordId": _record,
 }
 
 

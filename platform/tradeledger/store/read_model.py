@@ -8,6 +8,7 @@ from tradeledger.guarantees import models as guarantees
 from tradeledger.lcs import models as lcs
 from tradeledger.members import models as members
 from tradeledger.orders import models as orders
+from tradeledger.records import models as records
 from tradeledger.settlements import models as settlements
 
-__all__ = ["anchors", "documents", "guarantees", "lcs", "members", "orders", "settlements"]
+__all__ = ["anchors", "documents", "guarantees", "lcs", "members", "orders", "records", "settlements"]

@@ -4,6 +4,16 @@
 
 from __future__ import annotations
 
-from tradeledger.indexer.handlers import access, anchors, documents, guarantees, lcs, members, orders, settlements
+from tradeledger.indexer.handlers import (
+    access,
+    anchors,
+    documents,
+    guarantees,
+    lcs,
+    members,
+    orders,
+    records,
+    settlements,
+)
 
-__all__ = ["access", "anchors", "documents", "guarantees", "lcs", "members", "orders", "settlements"]
+__all__ = ["access", "anchors", "documents", "guarantees", "lcs", "members", "orders", "records", "settlements"]

@@ -18,6 +18,7 @@ PLATFORM_CONTRACTS = (
     "ReconciliationAnchor",
     "LetterOfCredit",
     "Undertakings",
+    "TransferableRecords",
 )
 
 ModelT = TypeVar("ModelT", bound=Base)

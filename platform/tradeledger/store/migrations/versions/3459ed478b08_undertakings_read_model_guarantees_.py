@@ -1,7 +1,7 @@
 """undertakings read model: guarantees, counter-guarantees, standbys
 
 Revision ID: 3459ed478b08
-Revises: e4a7c19b2d50
+Revises: 5d205705c223
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = '3459ed478b08'
-down_revision = 'e4a7c19b2d50'
+down_revision = '5d205705c223'
 branch_labels = None
 depends_on = None
 
