@@ -13,7 +13,7 @@ pragma solidity ^0.8.28;
 ///   trader's account by its sponsor bank.
 /// - TRANSFER: by the owner of the debited account (an active bank or trader) to an active bank or trader.
 /// - settleLeg: by business contracts holding SETTLER_ROLE (TradeOrders, DocumentRegistry, LetterOfCredit,
-///   granted at deployment), atomically with the business state change.
+///   Undertakings, granted at deployment), atomically with the business state change.
 ///
 /// Payments made outside the chain (SWIFT, CIPS, RTGS) do not move on-chain balances: they are a separate
 /// record (`ExternalPayment`, own id sequence) that the payer creates with the rail's reference hash and
@@ -30,7 +30,9 @@ interface ISettlement {
         FINANCING_DISBURSEMENT,
         FINANCING_REPAYMENT,
         OPEN_ACCOUNT_PAYMENT,
-        EXTERNAL_PAYMENT
+        EXTERNAL_PAYMENT,
+        UNDERTAKING_PAYMENT,
+        UNDERTAKING_REIMBURSEMENT
     }
 
     enum ExternalRail {

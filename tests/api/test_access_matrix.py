@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import OTHER_TRADER, TRADER, Consortium, without_id
+from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
 from tradeledger.members.models import MemberKind
 from tradeledger.webhooks import service as webhooks
@@ -77,12 +77,20 @@ def objects(consortium: Consortium) -> dict[str, str]:
         headers={"Idempotency-Key": "bola-reconciliation"},
     ).json()  # fmt: skip
     first_break = trader.get(f"/v1/reconciliations/{run['id']}/breaks").json()["items"][0]
+    guarantee = trader.post(
+        "/v1/guarantees",
+        json={"rules": "urdg758", "beneficiary": OTHER_TRADER.address, "guarantor": BANK.address, "currency": "USD",
+              "amount": 100, "expiry_date": soon, "terms": {"kind": "bid bond"}},
+        headers={"Idempotency-Key": "bola-guarantee"},
+    ).json()  # fmt: skip
     record = bank.post(
         "/v1/records", json={"document_hash": "0x" + "b0" * 32, "holder": TRADER.address},
         headers={"Idempotency-Key": "bola-record"},
     ).json()  # fmt: skip
     subscription = _trader_subscription(consortium)
     return {
+        "guarantee_id": guarantee["guarantee_id"],
+        "demand_id": "1",
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -148,6 +156,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
     "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
     "/v1/webhooks/subscriptions/{subscription_id}/replay": {},
+    "/v1/guarantees/{guarantee_id}/demands": {"amount": 1, "statement": {"breach": "X"}},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/reject": {"discrepancies": ["X"]},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/suspend": {"until": SOON},
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
@@ -165,7 +176,7 @@ PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "record_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id", "record_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -223,7 +234,7 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
 def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
     lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
              "/v1/settlements/external-payments": "payment_id", "/v1/statements": "statement_id",
-             "/v1/anchors": "anchor_id", "/v1/records": "record_id"}  # fmt: skip
+             "/v1/anchors": "anchor_id", "/v1/guarantees": "guarantee_id", "/v1/records": "record_id"}  # fmt: skip
     for who in HIDDEN_FROM:
         client = consortium.client(who)
         for path, key in lists.items():
@@ -248,6 +259,12 @@ BANK_ONLY = [
     ("/v1/lcs/{lc_id}/amendments/1/advise", None),
     ("/v1/lcs/{lc_id}/amendments/1/confirmation", {"extend": True}),
     ("/v1/documents/{document_id}/financings", {"amount": 1, "reference": "X"}),
+    ("/v1/guarantees/{guarantee_id}/issue", None),
+    ("/v1/guarantees/{guarantee_id}/advise", None),
+    ("/v1/guarantees/{guarantee_id}/demands/1/pay", None),
+    ("/v1/guarantees/{guarantee_id}/demands/1/reject", {"discrepancies": ["X"]}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/suspend", {"until": SOON}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/extend", None),
 ]
 
 

@@ -19,6 +19,7 @@ CONTRACTS = (
     "LetterOfCredit",
     "Invoices",
     "PaymentUndertakings",
+    "Undertakings",
     "TransferableRecords",
 )
 

@@ -31,6 +31,7 @@ from tests.contracts.helpers import (
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
 from tests.contracts.openaccount_matrix_cases import OPEN_ACCOUNT_CASES
 from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS
+from tests.contracts.undertaking_matrix_cases import UNDERTAKINGS
 
 ANYONE = frozenset(ACTORS)
 ACTIVE_BANKS = frozenset(BANKS)
@@ -429,7 +430,7 @@ RECONCILIATION_ANCHOR = [
     ),
 ]
 
-# ---- LetterOfCredit rows live in tests/contracts/lc_matrix_cases.py.
+# ---- LetterOfCredit rows live in tests/contracts/lc_matrix_cases.py, Undertakings rows in undertaking_matrix_cases.py.
 CASES: list[Case] = [
     *MEMBERSHIP,
     *SETTLEMENT,
@@ -437,6 +438,7 @@ CASES: list[Case] = [
     *TRADE_ORDERS,
     *RECONCILIATION_ANCHOR,
     *LETTER_OF_CREDIT,
+    *UNDERTAKINGS,
     *TRANSFERABLE_RECORDS,
     *access_control_cases("TransferableRecords", TITLE_AGENT_ROLE),
     *OPEN_ACCOUNT_CASES,  # Invoices and PaymentUndertakings: tests/contracts/openaccount_matrix_cases.py

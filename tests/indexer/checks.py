@@ -22,6 +22,14 @@ from tradeledger.documents.models import (
     DocumentState,
     PresentedFingerprint,
 )
+from tradeledger.guarantees.models import (
+    Undertaking,
+    UndertakingAmendment,
+    UndertakingClaim,
+    UndertakingDemand,
+    UndertakingDemandDocument,
+    UndertakingDiscrepancy,
+)
 from tradeledger.invoices.models import Invoice
 from tradeledger.lcs.models import (
     BankHoliday,
@@ -125,6 +133,7 @@ class GetterCheck:
         self.settlement()
         self.documents()
         self.letters_of_credit()
+        self.undertakings()
         self.anchors()
         self.records()
         self.open_account()
@@ -525,6 +534,9 @@ class GetterCheck:
 
     # ------------------------------------------------------------------------------------------------ anchors
 
+    def undertakings(self) -> None:
+        _undertakings(self)
+
     def anchors(self) -> None:
         contract = "ReconciliationAnchor"
         assert self.count(StatementAnchor) == self.call(contract, "anchorCount")
@@ -635,6 +647,88 @@ class GetterCheck:
                 "expiry": row.pending_expiry or 0,
                 "amount": row.pending_amount or 0,
             } == pending, row.undertaking_id
+
+
+def _optional_hex(value: bytes) -> str | None:
+    return None if value == b"\0" * 32 else _hex(value)
+
+
+def _undertakings(check: GetterCheck) -> None:
+    """Undertakings: every guarantee, amendment, demand (with documents and discrepancies) and claim."""
+    ut = "Undertakings"
+    assert check.count(Undertaking) == check.call(ut, "undertakingCount")
+    for row in check.db.scalars(select(Undertaking)):
+        onchain = check.call(ut, "getUndertaking", row.undertaking_id)
+        terms = onchain["terms"]
+        assert {
+            "termsHash": row.terms_hash, "rules": row.rules.value, "beneficiary": row.beneficiary,
+            "guarantor": row.guarantor, "advisingParty": _address(row.advising_party), "currency": row.currency,
+            "amount": row.amount, "expiry": row.expiry, "expiryEvent": row.expiry_event,
+            "examinationDays": row.examination_days, "statementExcluded": row.statement_excluded,
+            "reducible": row.reducible, "counterGuaranteeOf": row.counter_guarantee_of or 0,
+        } == {
+            **terms, "termsHash": _hex(terms["termsHash"]), "currency": _code(terms["currency"]),
+            "expiryEvent": _optional_hex(terms["expiryEvent"]),
+        }, row.undertaking_id  # fmt: skip
+        assert (
+            row.applicant, row.state.value, row.issued_at or 0, row.paid, row.reduced, row.reserved,
+            row.counter_guarantee_id or 0, row.amendment_count, row.demand_count, row.open_demand_count,
+            row.expiry_event_document,
+        ) == (
+            onchain["applicant"], onchain["state"], onchain["issuedAt"], onchain["paid"], onchain["reduced"],
+            onchain["reserved"], onchain["counterGuaranteeId"], onchain["amendmentCount"], onchain["demandCount"],
+            onchain["openDemandCount"], _optional_hex(onchain["expiryEventDocument"]),
+        ), row.undertaking_id  # fmt: skip
+    amendments = check.db.scalars(select(UndertakingAmendment)).all()
+    assert len(amendments) == sum(u.amendment_count for u in check.db.scalars(select(Undertaking)))
+    for amendment in amendments:
+        onchain = check.call(ut, "getAmendment", amendment.undertaking_id, amendment.amendment_id)
+        assert (
+            amendment.amendment_hash, amendment.fields, amendment.amount, amendment.expiry,
+            amendment.state.value, amendment.issued_at, amendment.decided_at or 0,
+        ) == (
+            _hex(onchain["amendmentHash"]), *onchain["changes"].values(), onchain["state"],
+            onchain["issuedAt"], onchain["decidedAt"],
+        )  # fmt: skip
+    demands = check.db.scalars(select(UndertakingDemand)).all()
+    assert len(demands) == sum(u.demand_count for u in check.db.scalars(select(Undertaking)))
+    for demand in demands:
+        key = (demand.undertaking_id, demand.demand_id)
+        onchain = check.call(ut, "getDemand", *key)
+        documents = check.db.scalars(
+            select(UndertakingDemandDocument.document_hash)
+            .where(UndertakingDemandDocument.undertaking_id == key[0], UndertakingDemandDocument.demand_id == key[1])
+            .order_by(UndertakingDemandDocument.position)
+        ).all()
+        codes = check.db.scalars(
+            select(UndertakingDiscrepancy.code)
+            .where(UndertakingDiscrepancy.undertaking_id == key[0], UndertakingDiscrepancy.demand_id == key[1])
+            .order_by(UndertakingDiscrepancy.position)
+        ).all()
+        assert _hex(keccak(b"".join(bytes.fromhex(d[2:]) for d in documents))) == _hex(onchain["documentsHash"])
+        if codes:
+            assert _hex(keccak(b"".join(bytes.fromhex(c[2:]) for c in codes))) == _hex(onchain["discrepanciesHash"])
+        assert (
+            demand.amount, demand.statement_hash, demand.document_count, demand.state.value, demand.presented_at,
+            demand.presentation_day, demand.deadline, demand.extend_to or 0, demand.suspended_until or 0,
+            demand.discrepancy_count, demand.precluded, demand.relayed, demand.under_demand_id or 0,
+            demand.claim_id or 0,
+        ) == (
+            onchain["amount"], _optional_hex(onchain["statementHash"]), onchain["documentCount"], onchain["state"],
+            onchain["presentedAt"], onchain["presentationDay"], onchain["deadline"], onchain["extendTo"],
+            onchain["suspendedUntil"], onchain["discrepancyCount"], onchain["precluded"], onchain["relayed"],
+            onchain["underDemandId"], onchain["claimId"],
+        ), key  # fmt: skip
+    assert check.count(UndertakingClaim) == check.call(ut, "claimCount")
+    for claim in check.db.scalars(select(UndertakingClaim)):
+        onchain = check.call(ut, "getReimbursementClaim", claim.claim_id)
+        assert (
+            claim.undertaking_id, claim.demand_id, claim.guarantor, claim.applicant, claim.currency,
+            claim.state.value, claim.amount,
+        ) == (
+            onchain["undertakingId"], onchain["demandId"], onchain["guarantor"], onchain["applicant"],
+            _code(onchain["currency"]), onchain["state"], onchain["amount"],
+        ), claim.claim_id  # fmt: skip
 
 
 def assert_projections_equal_getters(world: World, sessions: sessionmaker[Session]) -> None:

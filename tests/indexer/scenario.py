@@ -38,6 +38,7 @@ from tests.contracts.lc_support import (
     warp,
 )
 from tests.contracts.openaccount_support import exercise_every_event
+from tests.contracts.undertaking_support import undertakings_scenario
 
 ZERO_ADDRESS = "0x" + "00" * 20
 SETTLEMENT_AGENT_ROLE = keccak(text="SETTLEMENT_AGENT_ROLE")
@@ -324,6 +325,7 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_documents(world, facts)
     run_anchors(world)
     run_letters_of_credit(world, facts)
+    undertakings_scenario(world)
     run_records(world)
     exercise_every_event(world)  # Invoices and PaymentUndertakings (tests/contracts/openaccount_support.py)
     return facts

@@ -26,6 +26,8 @@ def _word(value: int) -> bytes:
         # Art 7c: the issuing bank reimbursing a nominated bank has its own reference (interbankReference)
         (PostingKind.LC_REIMBURSEMENT, _word(1 << 248 | 12 << 128 | 2), "LC12-P2-IBREIMB"),
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
+        (PostingKind.UNDERTAKING_PAYMENT, _word(4 << 128 | 2), "UT4-D2-PAY"),
+        (PostingKind.UNDERTAKING_REIMBURSEMENT, _word(4 << 128 | 2), "UT4-D2-REIMB"),
         (PostingKind.TRANSFER, reference_bytes("INV-2031-001"), "INV-2031-001"),
         (PostingKind.LC_HONOUR, reference_bytes("LC-REF-TEXT"), "LC-REF-TEXT"),  # text stays text
         (PostingKind.TRANSFER, _word(5), "0x" + _word(5).hex()),  # an id we cannot name stays hex

@@ -12,6 +12,7 @@ from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handle
 from tradeledger.api.routers import (
     documents,
     events,
+    guarantees,
     health,
     lcs,
     members,
@@ -53,6 +54,7 @@ def create_app(platform: Platform) -> FastAPI:
         statements.router,
         transactions.router,
         webhooks.router,
+        guarantees.router,
         records.router,
         records.public,
     ):

@@ -2,9 +2,10 @@
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
 TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
-[LetterOfCredit], [TransferableRecords(membership)], Invoices(membership, orders), PaymentUndertakings(membership,
-settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
-PaymentUndertakings. The operator is the default admin of every
+[LetterOfCredit], [Undertakings(membership, settlement, calendar)], [TransferableRecords(membership)],
+Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then
+Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts that move money. The
+operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
@@ -137,6 +138,13 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
     # ---- end LetterOfCredit
 
+    # ---- Undertakings (demand guarantees, counter-guarantees, standbys): deployed with (membership,
+    # ---- settlement, calendar): the LC's banking calendar. It needs SETTLER_ROLE on Settlement (payment and
+    # ---- reimbursement legs).
+    guarantees = deployer.deploy("Undertakings", membership, settlement, calendar)
+    addresses["Undertakings"] = guarantees
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, guarantees)
+    # ---- end Undertakings
     # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
     addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
     # ---- end TransferableRecords

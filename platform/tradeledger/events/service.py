@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.documents.models import Document
+from tradeledger.guarantees.models import Undertaking
 from tradeledger.lcs.models import LetterOfCredit
 from tradeledger.members.access import visible_accounts
 from tradeledger.members.models import MemberKind
@@ -55,6 +56,11 @@ def _anchor(db: Session, anchor_id: int) -> list[str | None]:
     return [] if anchor is None else [anchor.account, anchor.counterparty]
 
 
+def _undertaking(db: Session, undertaking_id: int) -> list[str | None]:
+    row = db.get(Undertaking, undertaking_id)
+    return [] if row is None else [row.applicant, row.beneficiary, row.guarantor, row.advising_party]
+
+
 def _record(db: Session, record_id: int) -> list[str | None]:
     record = records.get(db, record_id)
     return [] if record is None else list(records.parties(db, record))
@@ -66,6 +72,9 @@ OBJECT_IDS: dict[str, PartyLookup] = {
     "documentId": _document,
     "paymentId": _payment,
     "anchorId": _anchor,
+    "undertakingId": _undertaking,
+    "guaranteeId": _undertaking,  # CounterGuaranteeLinked: the parties of both undertakings
+    "counterGuaranteeId": _undertaking,
     "recordId": _record,
 }
 

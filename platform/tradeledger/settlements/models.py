@@ -29,6 +29,8 @@ class PostingKind(enum.IntEnum):
     FINANCING_REPAYMENT = 6
     OPEN_ACCOUNT_PAYMENT = 7
     EXTERNAL_PAYMENT = 8
+    UNDERTAKING_PAYMENT = 9
+    UNDERTAKING_REIMBURSEMENT = 10
 
 
 class ExternalRail(enum.IntEnum):

@@ -14,6 +14,8 @@ from tradeledger.codec import reference_text
 from tradeledger.settlements.models import PostingKind
 
 LC_PAYMENT_LEGS = {PostingKind.LC_HONOUR: "HONOUR", PostingKind.LC_REIMBURSEMENT: "REIMB"}
+UNDERTAKING_PAYMENT_LEGS = {PostingKind.UNDERTAKING_PAYMENT: "PAY", PostingKind.UNDERTAKING_REIMBURSEMENT: "REIMB"}
+# Undertakings (guarantees, standbys): payment reference bytes32(undertakingId << 128 | demandId), as the LC's
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
 INTERBANK_LEG = 1 << 248  # LetterOfCredit.interbankReference: the issuing bank reimbursing a nominated bank (Art 7c)
 UNDERTAKING_FLAG = 1 << 255  # PaymentUndertakings' leg reference: bytes32(flag | undertakingId << 8 | leg)
@@ -24,7 +26,8 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
     presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`, and `LC3-P1-IBREIMB` for the issuing bank's reimbursement of
     a nominated bank; order 7: `ORDER-7`; payment undertaking 5: `BPU5-PAY` from the obligor to the recipient bank
-    and `BPU5-CREDIT` on to the seller or financier) so that books can match.
+    and `BPU5-CREDIT` on to the seller or financier; guarantee 4, demand 2: `UT4-D2-PAY` and `UT4-D2-REIMB`) so
+    that books can match.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -39,6 +42,9 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
             value, leg = value ^ INTERBANK_LEG, "IBREIMB"
         lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
         return f"LC{lc}-P{presentation}-{leg}"
+    if kind in UNDERTAKING_PAYMENT_LEGS:
+        guarantee, demand = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
+        return f"UT{guarantee}-D{demand}-{UNDERTAKING_PAYMENT_LEGS[kind]}"
     if value & UNDERTAKING_FLAG and (value & 0xFF) in UNDERTAKING_LEGS:  # an undertaking's settlement leg
         return f"BPU{(value ^ UNDERTAKING_FLAG) >> 8}-{UNDERTAKING_LEGS[value & 0xFF]}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tradeledger.anchors import models as anchors
 from tradeledger.documents import models as documents
+from tradeledger.guarantees import models as guarantees
 from tradeledger.invoices import models as invoices
 from tradeledger.lcs import models as lcs
 from tradeledger.members import models as members
@@ -16,6 +17,7 @@ from tradeledger.undertakings import models as undertakings
 __all__ = [
     "anchors",
     "documents",
+    "guarantees",
     "invoices",
     "lcs",
     "members",

@@ -1,0 +1,165 @@
+"""Demand guarantees, counter-guarantees (URDG 758) and standby credits (ISP98): application, issue, advice,
+demands with their supporting statements, examination (payment, rejection, preclusion, "extend or pay"),
+release and expiry. Amendments, reductions, counter-guarantee demands and reimbursement claims are made on the
+Undertakings contract directly for now; the read model shows them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Response
+
+from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.idempotency import IdempotentRoute
+from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.api.schemas import TransactionView
+from tradeledger.api.writes import PreferHeader, answer, submission
+from tradeledger.guarantees import service
+from tradeledger.guarantees.schemas import (
+    DemandRequest,
+    GuaranteeApplication,
+    GuaranteeView,
+    RejectionRequest,
+    SuspensionRequest,
+)
+from tradeledger.members.models import MemberKind
+from tradeledger.members.service import require_kind
+
+router = APIRouter(tags=["guarantees and standbys"], route_class=IdempotentRoute)
+WRITE_RESPONSES = {**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
+GuaranteeResult = GuaranteeView | TransactionView
+
+
+@router.post("/guarantees", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
+def apply_for_guarantee(
+    body: GuaranteeApplication, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The applicant applies to a bank for a demand guarantee (URDG 758) or a standby (ISP98)."""
+    applied = service.apply(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(applied, response, lambda view: f"/v1/guarantees/{view.guarantee_id}")
+
+
+@router.get("/guarantees", responses=ERROR_RESPONSES)
+def list_guarantees(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[GuaranteeView]:
+    """Guarantees, counter-guarantees and standbys the caller is a party to (a bank: also its clients')."""
+    with platform.sessions() as db:
+        after = int(cursor) if cursor else None
+        items = service.list_guarantees(db, principal.member, principal.kind, after, limit)
+    return Page(items=items, next_cursor=items[-1].guarantee_id if len(items) == limit else None)
+
+
+@router.get("/guarantees/{guarantee_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_guarantee(guarantee_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> GuaranteeView:
+    """One undertaking with its amendments and demands (documents, statements and discrepancies as hashes)."""
+    return service.guarantee_view(platform, principal.member, principal.kind, guarantee_id)
+
+
+STEP_DOCS = {
+    "issue": "The guarantor issues the undertaking; it is bound from now on (URDG 4).",
+    "decline": "The guarantor declines the application.",
+    "advise": "The advising party advises the undertaking to the beneficiary (URDG 10).",
+    "release": "The beneficiary releases the guarantor from its liability (URDG 25(a)(iii)).",
+    "expire": "Mark an undertaking expired once its last day for demands has passed (URDG 25, ISP98 3.13).",
+}
+BANK_STEPS = frozenset({"issue", "decline", "advise", "pay", "extend"})
+
+
+def _step(step: str) -> Callable[..., GuaranteeResult]:
+    def endpoint(
+        guarantee_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
+        prefer: PreferHeader = None,
+    ) -> GuaranteeResult:  # fmt: skip
+        if step in BANK_STEPS:
+            require_kind(principal.kind, MemberKind.BANK, action=f"{step} a guarantee")
+        done = service.run_step(platform, principal.member, principal.kind, guarantee_id, step, submission(prefer))
+        return answer(done, response)
+
+    return endpoint
+
+
+def _add(path: str, endpoint: Callable[..., GuaranteeResult], name: str, doc: str) -> None:
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        name=name,
+        summary=doc.split(";", maxsplit=1)[0].split(" (", maxsplit=1)[0],
+        description=doc,
+        responses=WRITE_RESPONSES,
+        response_model=GuaranteeResult,
+    )
+
+
+for _step_name, _doc in STEP_DOCS.items():
+    _add(f"/guarantees/{{guarantee_id}}/{_step_name}", _step(_step_name), f"{_step_name}_guarantee", _doc)
+
+
+@router.post("/guarantees/{guarantee_id}/demands", responses=WRITE_RESPONSES)
+def demand(
+    guarantee_id: ObjectId, body: DemandRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The beneficiary demands payment with its statement of breach (URDG 15) and documents, hashed on chain."""
+    demanded = service.demand(platform, principal.member, principal.kind, guarantee_id, body, submission(prefer))
+    return answer(demanded, response)
+
+
+DEMAND_STEP_DOCS = {
+    "pay": "The guarantor pays a complying demand; the applicant reimburses it (or owes a claim).",
+    "enforce-payment": "The beneficiary enforces payment after the deadline (URDG 24(f)) or a suspension (23(d)).",
+    "extend": "The guarantor grants the extension an extend-or-pay demand asked for; the demand is withdrawn.",
+}
+
+
+def _demand_step(step: str) -> Callable[..., GuaranteeResult]:
+    def endpoint(
+        guarantee_id: ObjectId, demand_id: ObjectId, platform: PlatformDep, principal: PrincipalDep,
+        response: Response, prefer: PreferHeader = None,
+    ) -> GuaranteeResult:  # fmt: skip
+        if step in BANK_STEPS:
+            require_kind(principal.kind, MemberKind.BANK, action=f"{step} a demand")
+        done = service.demand_step(
+            platform, principal.member, principal.kind, guarantee_id, demand_id, step, submission(prefer)
+        )
+        return answer(done, response)
+
+    return endpoint
+
+
+for _step_name, _doc in DEMAND_STEP_DOCS.items():
+    _add(
+        f"/guarantees/{{guarantee_id}}/demands/{{demand_id}}/{_step_name}",
+        _demand_step(_step_name),
+        f"{_step_name.replace('-', '_')}_demand",
+        _doc,
+    )
+
+
+@router.post("/guarantees/{guarantee_id}/demands/{demand_id}/reject", responses=WRITE_RESPONSES)
+def reject_demand(
+    guarantee_id: ObjectId, demand_id: ObjectId, body: RejectionRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor's one rejection notice listing every discrepancy, by the deadline (URDG 24(d))."""
+    require_kind(principal.kind, MemberKind.BANK, action="reject demands")
+    rejected = service.reject(
+        platform, principal.member, principal.kind, guarantee_id, demand_id, body, submission(prefer)
+    )
+    return answer(rejected, response)
+
+
+@router.post("/guarantees/{guarantee_id}/demands/{demand_id}/suspend", responses=WRITE_RESPONSES)
+def suspend_demand(
+    guarantee_id: ObjectId, demand_id: ObjectId, body: SuspensionRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor suspends payment of an "extend or pay" demand, up to 30 calendar days (URDG 23(a))."""
+    require_kind(principal.kind, MemberKind.BANK, action="suspend demands")
+    suspended = service.suspend(
+        platform, principal.member, principal.kind, guarantee_id, demand_id, body, submission(prefer)
+    )
+    return answer(suspended, response)

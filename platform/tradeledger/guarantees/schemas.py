@@ -1,0 +1,156 @@
+"""Request and response bodies of the guarantee resources (demand guarantees, counter-guarantees and standbys)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeledger.guarantees.models import Undertaking, UndertakingAmendment, UndertakingDemand
+from tradeledger.lcs.terms import ChainDate
+from tradeledger.settlements.schemas import Address, MinorUnits
+
+
+class GuaranteeAmendmentView(BaseModel):
+    amendment_id: str
+    fields: int = Field(description="bit flags of the changes: 1 amount, 2 expiry")
+    amount: str
+    expiry: int
+    state: str
+    partial_acceptance: bool | None = Field(description="rejected by accepting only part of it (URDG 11(e))")
+
+    @classmethod
+    def of(cls, amendment: UndertakingAmendment) -> GuaranteeAmendmentView:
+        return cls(
+            amendment_id=str(amendment.amendment_id),
+            fields=amendment.fields,
+            amount=str(amendment.amount),
+            expiry=amendment.expiry,
+            state=amendment.state.name,
+            partial_acceptance=amendment.partial_acceptance,
+        )
+
+
+class DemandView(BaseModel):
+    demand_id: str
+    amount: str
+    state: str
+    statement_hash: str | None = Field(description="hash of the supporting statement (URDG 15)")
+    document_hashes: list[str]
+    presented_at: int
+    deadline: int = Field(description="last second to pay or reject, unix seconds (URDG 20, ISP98 5.01)")
+    extend_to: int | None = Field(description='"extend or pay": the expiry asked for instead (URDG 23)')
+    suspended_until: int | None
+    discrepancies: list[str]
+    precluded: bool
+    under_demand_id: str | None = Field(description="the demand under the guarantee this one relays (URDG 15(b))")
+    claim_id: str | None
+
+    @classmethod
+    def of(cls, demand: UndertakingDemand, documents: list[str], discrepancies: list[str]) -> DemandView:
+        return cls(
+            demand_id=str(demand.demand_id),
+            amount=str(demand.amount),
+            state=demand.state.name,
+            statement_hash=demand.statement_hash,
+            document_hashes=documents,
+            presented_at=demand.presented_at,
+            deadline=demand.deadline,
+            extend_to=demand.extend_to,
+            suspended_until=demand.suspended_until,
+            discrepancies=discrepancies,
+            precluded=demand.precluded,
+            under_demand_id=None if demand.under_demand_id is None else str(demand.under_demand_id),
+            claim_id=None if demand.claim_id is None else str(demand.claim_id),
+        )
+
+
+class GuaranteeView(BaseModel):
+    guarantee_id: str
+    rules: str = Field(description="URDG_758 (demand guarantee, counter-guarantee) or ISP98 (standby)")
+    state: str
+    applicant: str
+    beneficiary: str
+    guarantor: str
+    advising_party: str | None
+    counter_guarantee_of: str | None
+    counter_guarantee_id: str | None
+    currency: str
+    amount: str
+    paid: str
+    reduced: str
+    outstanding: str
+    expiry: int
+    terms_hash: str
+    amendments: list[GuaranteeAmendmentView]
+    demands: list[DemandView]
+    tx_hash: str
+    block_number: int
+
+    @classmethod
+    def of(cls, row: Undertaking, amendments: list[GuaranteeAmendmentView], demands: list[DemandView]) -> GuaranteeView:
+        return cls(
+            guarantee_id=str(row.undertaking_id),
+            rules=row.rules.name,
+            state=row.state.name,
+            applicant=row.applicant,
+            beneficiary=row.beneficiary,
+            guarantor=row.guarantor,
+            advising_party=row.advising_party,
+            counter_guarantee_of=None if row.counter_guarantee_of is None else str(row.counter_guarantee_of),
+            counter_guarantee_id=None if row.counter_guarantee_id is None else str(row.counter_guarantee_id),
+            currency=row.currency,
+            amount=str(row.amount),
+            paid=str(row.paid),
+            reduced=str(row.reduced),
+            outstanding=str(row.amount - row.paid - row.reduced),
+            expiry=row.expiry,
+            terms_hash=row.terms_hash,
+            amendments=amendments,
+            demands=demands,
+            tx_hash=row.tx_hash,
+            block_number=row.block_number,
+        )
+
+
+class GuaranteeApplication(BaseModel):
+    """An undertaking applied for by the applicant (a trader); the full terms stay off chain under their hash."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: Literal["urdg758", "isp98"] = Field(description="URDG 758 (demand guarantee) or ISP98 (standby)")
+    beneficiary: Address
+    guarantor: Address
+    advising_party: Address | None = None
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code")
+    amount: MinorUnits
+    expiry_date: ChainDate | None = Field(None, description="none: three years after issue (URDG 25(c))")
+    expiry_event: str | None = Field(None, max_length=500, description="the expiry event, kept off chain (hashed)")
+    examination_days: int = Field(0, ge=0, le=7, description="ISP98 only: 3 to 7 business days (0 = 3)")
+    statement_excluded: bool = Field(False, description="the guarantee excludes the statement of URDG 15(a)")
+    reducible: bool = Field(False, description="the guarantee provides for reductions on stated events (URDG 13)")
+    counter_guarantee_of: int | None = Field(None, ge=1, description="the guarantee this counter-guarantee supports")
+    terms: dict[str, Any] = Field(description="the full terms: kept off chain, hashed on chain")
+
+
+class DemandRequest(BaseModel):
+    """A demand with its supporting statement (URDG 15) and documents, both kept off chain under their hashes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MinorUnits
+    statement: dict[str, Any] | None = Field(None, description="the statement of breach (URDG 15(a)), off chain")
+    documents: list[dict[str, Any]] = Field(default_factory=list, max_length=32, description="off chain, hashed")
+    extend_to: ChainDate | None = Field(None, description='"extend or pay": the expiry asked for instead (URDG 23)')
+
+
+class RejectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    discrepancies: list[str] = Field(min_length=1, max_length=32, description="every discrepancy (URDG 24(d))")
+
+
+class SuspensionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: ChainDate = Field(description="no later than 30 calendar days after the demand (URDG 23(a))")
