@@ -2,8 +2,8 @@
 test per rule; each test names its article.
 
 Time moves by mining blocks at chosen timestamps; every test starts from the world's base state on a Monday
-10:00 UTC so that business-day arithmetic is deterministic. Business days come from the LetterOfCredit's banking
-calendar (the `calendar()` the Undertakings contract was deployed with), so a holiday a guarantor registers
+10:00 UTC so that business-day arithmetic is deterministic. Business days come from the BankingCalendar the LC uses
+too (the `calendar()` the Undertakings contract was deployed with), so a holiday a guarantor registers
 there moves the undertakings' deadlines too.
 """
 
@@ -191,7 +191,7 @@ class TestUrdg20And24Examination:
         first = get_demand(gw, gid, make_demand(gw, gid, 1_000))
         assert first["presentationDay"] == monday
         assert first["deadline"] == _end_of_day(monday + 7)
-        gw.tx(GUARANTOR, "LetterOfCredit", "setHolidays", [(monday + 2) * DAY], True)  # Wednesday
+        gw.tx(GUARANTOR, "BankingCalendar", "setHolidays", [(monday + 2) * DAY], True)  # Wednesday
         second = get_demand(gw, gid, make_demand(gw, gid, 1_000))
         assert second["deadline"] == _end_of_day(monday + 8)
 
