@@ -76,7 +76,7 @@ def _seconds(iso: str) -> int:
     return int(datetime.fromisoformat(iso).timestamp())
 
 
-def _period(manifest: Manifest) -> Period:
+def manifest_period(manifest: Manifest) -> Period:
     return Period(datetime.fromisoformat(manifest.period_start), datetime.fromisoformat(manifest.period_end))
 
 
@@ -181,7 +181,7 @@ def verify_statement(file: Path, manifest: Manifest, signature: bytes | None, re
         account=manifest.account,
         currency=manifest.currency,
         counterparty=manifest.counterparty,
-        period=_period(manifest),
+        period=manifest_period(manifest),
     )
     problems.extend(f"entries: {p} (entries rebuilt from chain)" for p in verify_entries(entries, manifest))
     opening = sum(entry.signed_amount for entry in earlier)
@@ -220,7 +220,7 @@ def _rewrite(manifest: Manifest, fmt: StatementFormat, opening: int, entries: li
             lambda: entries,
             account=manifest.account,
             currency=manifest.currency,
-            period=_period(manifest),
+            period=manifest_period(manifest),
             opening=opening,
             sequence=manifest.sequence,
             counterparty=manifest.counterparty,
