@@ -62,7 +62,8 @@ $(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE)/genera
 
 console: $(CONSOLE)/dist/index.html
 
-# The browser tests drive Debian's chromium (never a browser downloaded at run time).
+# The browser tests drive Debian's chromium: never a browser downloaded at run time.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 

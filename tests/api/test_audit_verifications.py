@@ -35,3 +35,9 @@ def test_verification_refuses_what_it_cannot_check_as_422(consortium: Consortium
     missing = auditor.post("/v1/audit/verifications", json={"manifest": {}})
     assert missing.status_code == 422
     assert any(e["field"] == "body.file_base64" for e in problem(missing)["errors"])  # type: ignore[union-attr]
+
+
+def test_me_of_a_key_that_is_no_member_is_404(consortium: Consortium) -> None:
+    answer = consortium.client("agent").get("/v1/me")
+    assert answer.status_code == 404
+    assert problem(answer)["code"] == "member_not_found"

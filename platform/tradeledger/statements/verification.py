@@ -23,9 +23,9 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.runtime import Platform
 from tradeledger.statements.audit import (
     FileEntry,
-    chain_entries,
     file_entries,
     load_signed_manifest,
+    manifest_chain_entries,
     manifest_period,
     verify_statement,
 )
@@ -120,13 +120,7 @@ def verify_upload(platform: Platform, request: VerificationRequest) -> Verificat
             listed = file_entries(path, fmt)
         except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
             listed = None  # verify_statement has said why
-    _, chain = chain_entries(
-        reader.postings_of(manifest.account),
-        account=manifest.account,
-        currency=manifest.currency,
-        counterparty=manifest.counterparty,
-        period=manifest_period(manifest),
-    )
+    _, chain = manifest_chain_entries(manifest, reader)
     return VerificationView(
         verified=not problems,
         statement=manifest.statement_id,

@@ -107,3 +107,18 @@ export function Field(props: {
 export function StateBadge({ state }: { state: string }) {
   return <span className={`badge badge-${state.toLowerCase()}`}>{state.replace(/_/g, " ").toLowerCase()}</span>;
 }
+
+/** A table's header row; an empty name is a column for actions. */
+export function Head({ cols }: { cols: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c, i) => (
+          <th key={i} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

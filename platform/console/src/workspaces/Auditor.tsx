@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { Schemas } from "../api/client";
-import { Amount, ProblemAlert, Section, When } from "../components/ui";
+import { Amount, Head, ProblemAlert, Section, When } from "../components/ui";
 import { VerificationResult } from "../components/VerificationResult";
 import { must, useAction, useLoad, useSession } from "../session";
 import { Statements } from "./shared";
@@ -107,16 +107,7 @@ function Anchors() {
   return (
     <Section title="Anchors on chain">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Anchor</th>
-            <th scope="col">Account</th>
-            <th scope="col">Entries</th>
-            <th scope="col">Credits</th>
-            <th scope="col">Status</th>
-            <th scope="col">Anchored</th>
-          </tr>
-        </thead>
+        <Head cols={["Anchor", "Account", "Entries", "Credits", "Status", "Anchored"]} />
         <tbody>
           {(anchors.data ?? []).map((a) => (
             <tr key={a.anchor_id}>

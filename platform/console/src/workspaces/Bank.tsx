@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { describeProblem, write } from "../api/client";
-import { Address, Amount, Deadline, Field, ProblemAlert, Section, StateBadge, useNow } from "../components/ui";
+import { Address, Amount, Deadline, Field, Head, ProblemAlert, Section, StateBadge, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
@@ -46,15 +46,7 @@ function CreditActions({ lcs }: { lcs: Lc[] }) {
   return (
     <>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Credit</th>
-            <th scope="col">Applicant</th>
-            <th scope="col">Amount</th>
-            <th scope="col">State</th>
-            <th scope="col">Next</th>
-          </tr>
-        </thead>
+        <Head cols={["Credit", "Applicant", "Amount", "State", "Next"]} />
         <tbody>
           {waiting.map((lc) => {
             const step = nextStep(lc, me.address)!;

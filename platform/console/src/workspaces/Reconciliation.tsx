@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
 import { BarChart } from "../components/charts";
-import { Amount, Field, ProblemAlert, Section, StateBadge, When } from "../components/ui";
+import { Amount, Field, Head, ProblemAlert, Section, StateBadge, When } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 
 type Break = Schemas["BreakView"];
@@ -22,15 +22,7 @@ export function ReconciliationWorkspace() {
     <div className="grid">
       <Section title="Reconciliation runs">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Account</th>
-              <th scope="col">Period</th>
-              <th scope="col">Breaks</th>
-              <th scope="col" />
-            </tr>
-          </thead>
+          <Head cols={["Run", "Account", "Period", "Breaks", ""]} />
           <tbody>
             {list.map((r) => (
               <tr key={r.id} aria-current={run?.id === r.id ? "true" : undefined}>

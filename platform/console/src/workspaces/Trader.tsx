@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { write } from "../api/client";
-import { Address, Amount, Deadline, ProblemAlert, Section, StateBadge, useNow, When } from "../components/ui";
+import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
@@ -25,16 +25,7 @@ function Credits() {
     <Section title="Letters of credit">
       <Pipeline lcs={list} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Credit</th>
-            <th scope="col">Role</th>
-            <th scope="col">Amount</th>
-            <th scope="col">Drawn</th>
-            <th scope="col">State</th>
-            <th scope="col" />
-          </tr>
-        </thead>
+        <Head cols={["Credit", "Role", "Amount", "Drawn", "State", ""]} />
         <tbody>
           {list.map((lc) => (
             <tr key={lc.lc_id} data-lc={lc.lc_id}>
@@ -118,16 +109,7 @@ function Orders() {
   return (
     <Section title="Orders">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Order</th>
-            <th scope="col">Buyer</th>
-            <th scope="col">Seller</th>
-            <th scope="col">Amount</th>
-            <th scope="col">Latest shipment</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <Head cols={["Order", "Buyer", "Seller", "Amount", "Latest shipment", "State"]} />
         <tbody>
           {(orders.data ?? []).map((o) => (
             <tr key={o.order_id}>
@@ -161,16 +143,7 @@ function Documents() {
   return (
     <Section title="Documents and financings">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Document</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Face value</th>
-            <th scope="col">Financed</th>
-            <th scope="col">Financier</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <Head cols={["Document", "Kind", "Face value", "Financed", "Financier", "State"]} />
         <tbody>
           {(documents.data ?? []).map((d) => (
             <tr key={d.document_id}>

@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import type { Schemas } from "../api/client";
 import { BarChart, LineChart, Timeline, type Point, type Step } from "../components/charts";
-import { Amount, Section } from "../components/ui";
+import { Amount, Head, Section } from "../components/ui";
 import { must, useLoad, useSession } from "../session";
 
 export type Lc = Schemas["LcView"];
@@ -136,16 +136,7 @@ export function Statements() {
   return (
     <Section title="Statements">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Statement</th>
-            <th scope="col">Format</th>
-            <th scope="col">Entries</th>
-            <th scope="col">Closing</th>
-            <th scope="col">Anchor</th>
-            <th scope="col">File</th>
-          </tr>
-        </thead>
+        <Head cols={["Statement", "Format", "Entries", "Closing", "Anchor", "File"]} />
         <tbody>
           {(statements.data ?? []).map((s) => (
             <tr key={s.id}>
