@@ -102,6 +102,7 @@ def test_the_demo_trade_through_the_console(browser: Browser, world: World) -> N
     bank_a = sign_in(browser, world, world.cast.issuing_bank)
     _issued_advised_confirmed(browser, world, bank_a, lc)
     _refused_waived_honoured(browser, world, bank_a, lc)
+    _financed(browser, world)
     statement = _break_resolved(world, bank_a)
     bank_a.close()
     _tampered_file_caught(browser, world, statement)
@@ -130,7 +131,6 @@ def _issued_advised_confirmed(browser: Browser, world: World, bank_a: Page, lc: 
     bank_b.get_by_role("button", name=f"Confirm credit {lc}").click()
     expect(bank_b.get_by_role("button", name=f"Confirm credit {lc}")).to_have_count(0)
     assert world.trade.api.get(world.cast.importer, f"/v1/lcs/{lc}")["state"] == "CONFIRMED"
-    shoot(bank_b, "bank-advising")
     bank_b.close()
 
 
@@ -168,6 +168,30 @@ def _refused_waived_honoured(browser: Browser, world: World, bank_a: Page, lc: s
     expect(importer.locator(".balances")).to_contain_text("USD")
     shoot(importer, "trader")
     importer.close()
+
+
+def _financed(browser: Browser, world: World) -> None:
+    """The advising bank finances the exporter's invoice: an amount with more decimals than USD has is refused
+    next to the field before anything is sent; the right one finances it on chain."""
+    c, trade = world.cast, world.trade
+    document = trade.api.post(c.advising_bank, "/v1/documents", {
+        "kind": "invoice", "fields": _invoice(trade, "FIN"), "owner": c.exporter.address, "currency": "USD",
+        "face_value": trade.invoice_face_value,
+    }, expect=201)["document_id"]  # fmt: skip
+    bank_b = sign_in(browser, world, c.advising_bank)
+    form = bank_b.get_by_role("form", name=f"Finance document {document}")
+    form.get_by_label("Amount (USD)").fill("1,000.005")
+    form.get_by_label("Reference").fill(f"FIN-{trade.run}-1")
+    form.get_by_role("button", name=f"Finance document {document}").click()
+    expect(form.locator(f"#field-amount-{document}-error")).to_have_text("USD has 2 decimal places.")
+    financed = trade.financed
+    form.get_by_label("Amount (USD)").fill(f"{financed // 100:,}.{financed % 100:02d}")
+    shoot(bank_b, "bank-advising")
+    form.get_by_role("button", name=f"Finance document {document}").click()
+    expect(bank_b.get_by_role("form", name=f"Finance document {document}")).to_have_count(0)
+    view = trade.api.get(c.exporter, f"/v1/documents/{document}")
+    assert (view["state"], int(view["financed_amount"])) == ("FINANCED", financed)
+    bank_b.close()
 
 
 def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
@@ -243,7 +267,8 @@ def _terms(trade: Trade) -> dict[str, object]:
     return _lc_terms(trade.run, trade.today, f"{trade.LC_AMOUNT // 100}.00")
 
 
-def _invoice(trade: Trade) -> dict[str, object]:
+def _invoice(trade: Trade, number: str = "LC") -> dict[str, object]:
     from tradeledger.demo.trade import _invoice as invoice
 
-    return invoice(trade.run, "LC", trade.today, trade.DRAWING)
+    amount = trade.DRAWING if number == "LC" else trade.invoice_face_value
+    return invoice(trade.run, number, trade.today, amount)

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { describeProblem, write } from "../api/client";
 import { Address, Amount, Deadline, Field, Head, ProblemAlert, Section, StateBadge, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
+import { FinancingRequests } from "./Financing";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
 const same = (a: string | null | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
@@ -25,6 +26,7 @@ export function BankWorkspace() {
           <Examination key={lc.lc_id} lc={lc} />
         ))}
       </Section>
+      <FinancingRequests />
       <Proposals />
       <Balances />
       <Statements />
