@@ -210,6 +210,7 @@ def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
     bank_a.get_by_role("navigation", name="Workspaces").get_by_role("button", name="Reconciliation").click()
     bank_a.get_by_role("button", name=f"Open run {run['id']}").click()
     expect(bank_a.get_by_role("img", name=re.compile(r"Breaks by category: .*duplicate: 1"))).to_be_visible()
+    expect(bank_a.get_by_role("img", name=re.compile(rf"run by run: run {run['id']}, .*duplicate 1"))).to_be_visible()
     break_id = bank_a.locator("li.break[data-status='open']").first.get_attribute("data-break")
     resolve = bank_a.get_by_role("form", name=f"Resolve break {break_id}")
     resolve.get_by_role("button", name=f"Resolve break {break_id}").click()  # no note

@@ -119,3 +119,51 @@ export function Timeline({ steps, title }: { steps: Step[]; title: string }) {
     </figure>
   );
 }
+
+export interface StackRow {
+  label: string;
+  parts: Record<string, number>;
+}
+
+const PALETTE = ["#0b4f9c", "#b42318", "#7a2e0e", "#05603a", "#6941c6", "#344054", "#c11574", "#0e7090"];
+
+/** One stacked bar per row (e.g. per reconciliation run, oldest first): how the parts change over time. */
+export function StackedBars({ rows, title }: { rows: StackRow[]; title: string }) {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.parts)))].sort();
+  const max = Math.max(1, ...rows.map((r) => Object.values(r.parts).reduce((a, b) => a + b, 0)));
+  const rowHeight = 22;
+  const width = 360;
+  const labelWidth = 120;
+  const summary = rows
+    .map((r) => `${r.label}: ${keys.map((k) => `${k} ${r.parts[k] ?? 0}`).join(", ")}`)
+    .join("; ");
+  return (
+    <figure>
+      <svg className="chart" role="img" aria-label={`${title}: ${summary || "none"}`} viewBox={`0 0 ${width} ${Math.max(rowHeight, rows.length * rowHeight)}`} width="100%">
+        {rows.map((row, i) => {
+          let x = labelWidth;
+          return (
+            <g key={`${row.label}-${i}`} transform={`translate(0 ${i * rowHeight})`}>
+              <text x={0} y={15} className="chart-label">
+                {row.label}
+              </text>
+              {keys.map((k, j) => {
+                const w = ((width - labelWidth - 10) * (row.parts[k] ?? 0)) / max;
+                const rect = <rect key={k} x={x} y={4} width={w} height={14} style={{ fill: PALETTE[j % PALETTE.length] }} />;
+                x += w;
+                return rect;
+              })}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="legend">
+        {keys.map((k, j) => (
+          <span key={k}>
+            <span className="swatch" style={{ background: PALETTE[j % PALETTE.length] }} aria-hidden="true" /> {k}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}

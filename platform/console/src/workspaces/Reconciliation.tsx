@@ -1,12 +1,17 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
-import { BarChart } from "../components/charts";
+import { BarChart, StackedBars } from "../components/charts";
 import { Amount, Field, Head, ProblemAlert, Section, StateBadge, When } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 
 type Break = Schemas["BreakView"];
 
 const DAY = 86_400_000;
+
+/** A break category as people say it: in a books-vs-ledger run the books are the counterparty side. */
+export function categoryLabel(category: string): string {
+  return category === "MISSING_IN_COUNTERPARTY" ? "missing in books" : category.toLowerCase().replace(/_/g, " ");
+}
 
 export function ageBucket(since: string, now: number): string {
   const days = Math.floor((now - Date.parse(since)) / DAY);
@@ -44,6 +49,24 @@ export function ReconciliationWorkspace() {
           </tbody>
         </table>
         {list.length === 0 ? <p className="muted">No reconciliation run yet.</p> : null}
+        {list.length > 0 ? (
+          <>
+            <h3>Breaks by category over time</h3>
+            <StackedBars
+              title="Breaks by category, run by run"
+              rows={[...list]
+                .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
+                .map((r) => ({
+                  label: `run ${r.id}, ${new Date(r.created_at).toLocaleDateString()}`,
+                  parts: Object.fromEntries(
+                    Object.entries(r.breaks_by_category)
+                      .filter(([, n]) => Number(n) > 0)
+                      .map(([k, n]) => [categoryLabel(k), Number(n)]),
+                  ),
+                }))}
+            />
+          </>
+        ) : null}
       </Section>
       {run ? <Breaks runId={run.id} /> : null}
     </div>
@@ -58,7 +81,7 @@ function Breaks({ runId }: { runId: string }) {
   );
   const list = breaks.data ?? [];
   const now = Date.now();
-  const byCategory = count(list.map((b) => b.category.toLowerCase().replace(/_/g, " ")));
+  const byCategory = count(list.map((b) => categoryLabel(b.category)));
   const byAge = count(list.filter((b) => b.status !== "resolved").map((b) => ageBucket(b.updated_at, now)));
   const exportRun = async (format: "csv" | "json") => {
     const answer = await api.GET("/v1/reconciliations/{run_id}/export", {
@@ -118,7 +141,7 @@ function BreakItem({ runId, item }: { runId: string; item: Break }) {
   return (
     <li className="break" data-break={item.id} data-status={item.status}>
       <p>
-        <strong>#{item.id}</strong> {item.category.toLowerCase().replace(/_/g, " ")} <StateBadge state={item.status} />{" "}
+        <strong>#{item.id}</strong> {categoryLabel(item.category)} <StateBadge state={item.status} />{" "}
         {item.difference && item.currency ? (
           <>
             difference <Amount minor={item.difference} currency={item.currency} />
