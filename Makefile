@@ -73,9 +73,12 @@ run: $(BIN)/.installed node_modules/.installed console
 demo: $(BIN)/.installed node_modules/.installed
 	$(BIN)/tradeledger demo
 
+# Two workers (TEST_WORKERS=0 for one process): most tests wait on blocks, receivers and subprocesses, so the second
+# worker uses what the first leaves idle. Tests sharing a folder's deployed world stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: setup
 	cd $(CONSOLE) && npm test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 
 # The chaos drill's long form (a few rounds of it run in `make test`): kill -9 of the node, the service or both,
 # or a PostgreSQL crash (DATABASE=postgresql: a private cluster), during bursts of writes; then the checks.

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -53,6 +55,8 @@ class Point:
     save_s: float
     save_cpu_s: float
     load_s: float
+    check_s: float  # the start's consistency check of the save (state_inconsistency), part of load_s
+    check_mib: float  # the peak memory of a process that runs only that check
     stall_max_ms: float
     stall_p99_ms: float
     rss_mib: float
@@ -139,6 +143,21 @@ def _first_log(rpc: HttpJsonRpc, from_block: int, address: str) -> dict[str, Any
     return dict(logs[0])
 
 
+def _check_cost(state_file: Path) -> tuple[float, float]:
+    """Seconds and peak MiB of `state_inconsistency` on a save, in a process of its own (the start runs it)."""
+    program = (
+        "import resource, sys, time; from pathlib import Path; "
+        "from tradeledger.chain.backends import state_inconsistency; "
+        "started = time.perf_counter(); problem = state_inconsistency(Path(sys.argv[1])); "
+        "print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, problem)"
+    )
+    out = subprocess.run([sys.executable, "-c", program, str(state_file)], capture_output=True, text=True, check=True)
+    seconds, mib, problem = out.stdout.split(maxsplit=2)
+    if problem.strip() != "None":
+        raise RuntimeError(f"anvil's save on exit is not consistent: {problem.strip()}")
+    return float(seconds), float(mib)
+
+
 def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[Point], tuple[float, float]]:
     deployed = deploy_scenario(chain)
     settlement = deployed.addresses["Settlement"]
@@ -174,6 +193,7 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
         state_mb = chain.state_file.stat().st_size / 2**20
         if not points:
             split = _split(chain.state_file)
+        check_s, check_mib = _check_cost(chain.state_file)
         started = time.perf_counter()
         chain.start()
         load_s = time.perf_counter() - started
@@ -187,6 +207,8 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
                 save_s=save_s,
                 save_cpu_s=save_cpu_s,
                 load_s=load_s,
+                check_s=check_s,
+                check_mib=check_mib,
                 stall_max_ms=max(latencies),
                 stall_p99_ms=quantiles(latencies, n=100)[98],
                 rss_mib=rss,
@@ -195,7 +217,10 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
                 history_kept=kept,
             )
         )
-        print(f"{head:,} blocks: {state_mb:,.1f} MB, save {save_s:.2f} s, load {load_s:.2f} s", flush=True)
+        print(
+            f"{head:,} blocks: {state_mb:,.1f} MB, save {save_s:.2f} s, load {load_s:.2f} s (check {check_s:.2f} s)",
+            flush=True,
+        )
     return points, split
 
 
@@ -251,14 +276,15 @@ def main() -> None:
 
     table = figures_table(
         f"dev chain state file (anvil, save every {STATE_INTERVAL_S} s)",
-        "chain", "state MB", "save s (CPU s)", "load s", "RPC stall max / p99 ms", "anvil RSS MiB", "idle CPU",
+        "chain", "state MB", "save s (CPU s)", "load s (check s, MiB)", "RPC stall max / p99 ms", "anvil RSS MiB",
+        "idle CPU",
     )  # fmt: skip
     for point in points:
         table.add_row(
             f"{point.blocks:,} blocks, {point.transactions:,} tx",
             f"{point.state_mb:,.1f}",
             f"{point.save_s:.2f} ({point.save_cpu_s:.2f})",
-            f"{point.load_s:.2f}",
+            f"{point.load_s:.2f} ({point.check_s:.2f} s, {point.check_mib:,.0f} MiB)",
             f"{point.stall_max_ms:,.0f} / {point.stall_p99_ms:,.0f}",
             f"{point.rss_mib:,.0f}",
             f"{point.idle_cpu_share:.0%}",

@@ -6,10 +6,11 @@ auditor, 8 a second bank; the rest are traders or further banks, as each test mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tradeledger.api.app import create_app
@@ -32,9 +33,18 @@ class Consortium:
 
     platform: Platform
     tokens: dict[str, str]
+    _app: FastAPI | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def app(self) -> FastAPI:
+        """The platform's one API app, as a service process has one: FastAPI builds each route's validation on
+        the first request an app serves (most of a request's CPU time), so a new app per client rebuilt it all."""
+        if self._app is None:
+            self._app = create_app(self.platform)
+        return self._app
 
     def client(self, who: str) -> TestClient:
-        client = TestClient(create_app(self.platform))
+        client = TestClient(self.app)
         client.headers["Authorization"] = f"Bearer {self.tokens[who]}"
         return client
 

@@ -27,9 +27,11 @@ from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.loops import PollingLoop
+from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainTransaction
+from tradeledger.undertakings.schedule import UndertakingJobs
 from tradeledger.webhooks.delivery import Deliverer
 from tradeledger.webhooks.service import Files
 
@@ -73,10 +75,34 @@ class Platform:
         self._loops = [
             PollingLoop("indexer", self._index_step, fatal=FATAL_INDEXER_ERRORS),
             PollingLoop("chain-watch", self.chain.backend.revive, interval=CHAIN_WATCH_INTERVAL_S),
+            PollingLoop("scheduler", self.scheduler().run_once, interval=SCHEDULER_INTERVAL_S),
         ]
         for loop in self._loops:
             loop.start()
         self.webhooks.start()
+
+    def chain_time(self) -> int:
+        """The chain's clock: the latest block's timestamp (unix seconds). Due dates are judged by it."""
+        block = self.transactions.rpc.call("eth_getBlockByNumber", ["latest", False])
+        return int(block["timestamp"], 16)
+
+    def job_providers(self) -> list[JobProvider]:
+        """Where the scheduler's due jobs come from (each domain with dates to keep adds its provider here)."""
+        assert self.chain.manifest is not None
+        hosted = lambda: set(self.keys.addresses())  # noqa: E731 - read at each pass: keys are added at run time
+        providers: list[JobProvider] = []
+        if "PaymentUndertakings" in self.chain.manifest.contracts:  # absent from deployments made before it
+            providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
+        return providers
+
+    def scheduler(self) -> Scheduler:
+        """Due-date jobs, submitted once each through the transaction manager (see tradeledger.scheduler)."""
+        return Scheduler(
+            self.sessions,
+            self.chain_time,
+            lambda call, on_stored: self.transactions.submit(call, None, on_stored),
+            self.job_providers(),
+        )
 
     def _index_step(self) -> int:
         """One indexer pass, then wake the requests waiting for the blocks it applied."""
@@ -86,6 +112,8 @@ class Platform:
             with self._indexed:
                 self._indexed_through = indexed_through
                 self._indexed.notify_all()
+        if applied:
+            self.webhooks.wake()  # new events to queue: do not wait out the dispatch interval
         return applied
 
     def transaction(self) -> AbstractContextManager[Session]:

@@ -17,7 +17,6 @@ import pytest
 
 from tests.api.conftest import OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
-from tradeledger.api.app import create_app
 from tradeledger.members.models import MemberKind
 from tradeledger.webhooks import service as webhooks
 from tradeledger.webhooks.schemas import SubscriptionRequest
@@ -118,7 +117,7 @@ def _trader_subscription(consortium: Consortium) -> str:
 
 def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
     """Every operation of the API, from its OpenAPI document (the published inventory)."""
-    paths = create_app(consortium.platform).openapi()["paths"]
+    paths = consortium.app.openapi()["paths"]  # generated once per app
     return sorted(
         (method.upper(), path)
         for path, operations in paths.items()

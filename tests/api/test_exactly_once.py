@@ -48,7 +48,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("TRADELEDGER_TEST_DATABASE_URL is not set")
-        url, drop = _fresh_postgres_database(POSTGRES_URL)
+        url, drop = _fresh_postgres_database(POSTGRES_URL, migrated=True)
     data = Path(tmp_path_factory.mktemp("exactly-once")) / "data"
     settings = load_settings(data_dir=data, database_url=url, write_timeout_s=WRITE_TIMEOUT_S, _env_file=None)
     platform = open_platform(settings)

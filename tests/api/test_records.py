@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
-from tradeledger.api.app import create_app
 from tradeledger.cli import app
 
 BILL = b"%PDF-1.7 bill of lading MSCU1234567, 2,000 cartons of green tea, shipper Qingdao, USD 40,000"
@@ -24,7 +23,7 @@ def _post(consortium: Consortium, who: str, path: str, key: str, body: dict[str,
 
 
 def _public(consortium: Consortium) -> TestClient:
-    return TestClient(create_app(consortium.platform))  # no Authorization header at all
+    return TestClient(consortium.app)  # no Authorization header at all
 
 
 def _issue(consortium: Consortium, key: str, document_hash: str, to_order: bool = True) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tradeledger.chain.backends import (
     MemoryChain,
     UrlChain,
     open_backend,
+    state_inconsistency,
 )
 from tradeledger.chain.devnet import deploy_scenario
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
@@ -187,6 +188,34 @@ class TestDevChain:
             _send_free_transfer(restarted.web3(), 1)
         assert "cut short" in caplog.text
         assert (tmp_path / "chain" / "anvil-state.torn.json").stat().st_size == len(saved) // 2
+
+    def test_a_save_with_accounts_ahead_of_their_blocks_restarts_from_the_previous_start(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """anvil writes accounts and blocks at different moments: a complete save can hold a nonce whose block it
+        lost. Loaded, the node would refuse the stored bytes of that transaction as 'nonce too low' for ever."""
+        with DevChain(tmp_path) as chain:
+            _send_free_transfer(chain.web3(), 0)
+        chain = DevChain(tmp_path)
+        with chain:
+            _send_free_transfer(chain.web3(), 1)
+        state = json.loads(chain.state_file.read_bytes())
+        assert state_inconsistency(chain.state_file) is None
+        lost = next(
+            saved["block_number"]
+            for saved in state["transactions"]
+            if saved["info"]["from"].lower() == SENDER.address.lower() and saved["info"]["nonce"] == 1
+        )
+        state["blocks"] = [block for block in state["blocks"] if int(block["header"]["number"], 16) < lost]
+        state["transactions"] = [saved for saved in state["transactions"] if saved["block_number"] < lost]
+        state["best_block_number"] = lost - 1  # the blocks as of an earlier moment than the accounts
+        chain.state_file.write_text(json.dumps(state))
+        assert "has nonce 2 but its saved transactions imply 1" in (state_inconsistency(chain.state_file) or "")
+        with caplog.at_level(logging.WARNING), DevChain(tmp_path) as restarted:
+            assert restarted.web3().eth.get_transaction_count(SENDER.address) == 1
+            _send_free_transfer(restarted.web3(), 1)  # the lost transaction's bytes, again
+        assert "nonce 2 but its saved transactions imply 1" in caplog.text
+        assert (tmp_path / "chain" / "anvil-state.torn.json").exists()
 
 
 class TestMemoryChain:

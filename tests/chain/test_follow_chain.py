@@ -11,7 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,9 @@ from tests.members import AGENT as SETTLEMENT_AGENT
 from tests.members import BANK, found, issue
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.devnet import AGENT, DeployedChain, deploy_scenario, make_manager
-from tradeledger.chain.txmanager import TransactionManager
+from tradeledger.chain.devnet import BANK as FOUNDING_BANK
+from tradeledger.chain.keys import dev_account
+from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
@@ -155,6 +157,66 @@ class TestBlocksLostUnderARunningService:
             assert manager.wait(row.id, timeout=30).state is TxState.MINED
         assert _posted(interval_chain, 3301, 3302, 3303) == [3301, 3302, 3303]
         assert _database_nonce(manager) == _node_nonce(interval_chain)
+
+
+class TestResentInTheChainsOrder:
+    AMOUNTS = (5101, 5102, 5103)
+
+    def test_a_cross_signer_chain_lost_with_its_blocks_is_mined_again_in_order(
+        self, interval_chain: DeployedChain, database_url: str
+    ) -> None:
+        """The agent credits the bank, the bank pays it on to its trader, three times: each transfer depends on
+        the agent's credit just before it. The node loses all six blocks under a running service; the bank's next
+        write finds a gap below its nonce. Every signer's lost transactions are reopened together (not only the
+        bank's, whose transfers then reverted for want of the credits) and sent again in the chain's original
+        order, one signer's run at a time: each succeeds, in order, with its original hash."""
+        manager = make_manager(database_url, interval_chain.url, held_after=timedelta(0))
+        bank = FOUNDING_BANK.address
+
+        def call(contract: str, function: str, *args: object) -> ContractCall:
+            return ContractCall(contract, interval_chain.addresses[contract], function, args, bank)
+
+        manager.wait(manager.submit(call("Membership", "onboardTrader", dev_account(3).address)).id)
+        snapshot = interval_chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        acknowledged = []
+        for amount in self.AMOUNTS:
+            pay_on = call("Settlement", "transfer", dev_account(3).address, b"USD", amount, bytes(32))
+            acknowledged += [manager.wait(manager.submit(interval_chain.issue(amount)).id)]
+            acknowledged += [manager.wait(manager.submit(pay_on).id)]
+        assert [row.signer for row in acknowledged] == [AGENT.address, bank] * len(self.AMOUNTS)
+        interval_chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+        stuck = manager.submit(call("Membership", "onboardTrader", dev_account(4).address))
+        manager.confirm_pending()  # the bank's gap is seen: what the node lost is reopened, for every signer
+        time.sleep(2.1)  # UNSENT_GRACE
+        manager.confirm_pending()  # sent again in order, waiting for each run of one signer to be mined
+        resent = [manager.wait(row.id, timeout=30) for row in [*acknowledged, stuck]]
+        assert [row.tx_hash for row in resent[:-1]] == [row.tx_hash for row in acknowledged]
+        positions = [(row.block_number or 0, row.tx_index or 0) for row in resent]
+        assert positions == sorted(positions)
+        assert _posted(interval_chain, *self.AMOUNTS) == sorted(self.AMOUNTS * 2)  # credited, then paid on
+
+    def test_each_signers_nonces_keep_their_order_among_the_runs(self) -> None:
+        """A gap-filler stored later for an earlier nonce, or a row never mined, still goes out in nonce order:
+        each signer's rows take that signer's places in the chain's order, lowest nonce first."""
+
+        def row(signer: str, nonce: int, lost: tuple[int, int] | None) -> ChainTransaction:
+            block, index = lost or (None, None)
+            return ChainTransaction(signer=signer, nonce=nonce, lost_block=block, tx_index=index,
+                                    created_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+
+        rows = [row("A", 7, None), row("B", 3, (10, 1)), row("A", 5, (10, 0)), row("A", 6, (11, 0)),
+                row("B", 4, (12, 0))]  # fmt: skip
+        runs = TransactionManager._runs_in_chain_order(rows)
+        assert [[(r.signer, r.nonce) for r in run] for run in runs] == [
+            [("A", 5)],
+            [("B", 3)],
+            [("A", 6)],
+            [("B", 4)],
+            [("A", 7)],
+        ]
+        dropped = [row("A", 1, None), row("A", 2, None)]  # one signer's: one batch
+        assert TransactionManager._runs_in_chain_order(dropped) == [dropped]
 
 
 def _balance(manager: TransactionManager) -> list[tuple[str, str, int]]:

@@ -251,7 +251,7 @@ def run_drill(config: DrillConfig) -> DrillReport:
             homes = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tradeledger-chaos-")))
         else:  # a folder of its own inside: an earlier drill's platforms there are not reused
             config.home.mkdir(parents=True, exist_ok=True)
-            homes = Path(tempfile.mkdtemp(prefix="drill-", dir=config.home))
+            homes = Path(tempfile.mkdtemp(prefix="drill-", dir=config.home.resolve()))  # the services run in it
         cluster = stack.enter_context(_cluster(config))
         drill = Drill(config, homes, cluster)
         config.out(f"chaos drill: {config.rounds} rounds on {config.database}, seed {config.seed}, bursts of "

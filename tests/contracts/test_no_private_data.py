@@ -17,6 +17,8 @@ CONTRACTS = (
     "TradeOrders",
     "ReconciliationAnchor",
     "LetterOfCredit",
+    "Invoices",
+    "PaymentUndertakings",
     "TransferableRecords",
 )
 

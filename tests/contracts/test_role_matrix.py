@@ -29,6 +29,7 @@ from tests.contracts.helpers import (
     run_cell,
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
+from tests.contracts.openaccount_matrix_cases import OPEN_ACCOUNT_CASES
 from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS
 
 ANYONE = frozenset(ACTORS)
@@ -438,6 +439,7 @@ CASES: list[Case] = [
     *LETTER_OF_CREDIT,
     *TRANSFERABLE_RECORDS,
     *access_control_cases("TransferableRecords", TITLE_AGENT_ROLE),
+    *OPEN_ACCOUNT_CASES,  # Invoices and PaymentUndertakings: tests/contracts/openaccount_matrix_cases.py
 ]
 
 

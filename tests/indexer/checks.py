@@ -22,6 +22,7 @@ from tradeledger.documents.models import (
     DocumentState,
     PresentedFingerprint,
 )
+from tradeledger.invoices.models import Invoice
 from tradeledger.lcs.models import (
     BankHoliday,
     LcAmendment,
@@ -44,6 +45,7 @@ from tradeledger.records.models import RecordControlChange, TransferableRecord
 from tradeledger.settlements.models import AccountBalance, CurrencySupply, ExternalPayment, LedgerPosting
 from tradeledger.store.base import Base
 from tradeledger.store.models import ChainEvent
+from tradeledger.undertakings.models import PaymentUndertaking
 
 ZERO = "0x" + "00" * 20
 ZERO32 = b"\0" * 32
@@ -124,6 +126,7 @@ class GetterCheck:
         self.letters_of_credit()
         self.anchors()
         self.records()
+        self.open_account()
 
     # ------------------------------------------------------------------------------------------------ members
 
@@ -558,6 +561,63 @@ class GetterCheck:
             ).first()
             assert last is not None
             assert (last.controller, last.holder, last.state) == (record.controller, record.holder, record.state)
+
+    # ------------------------------------------------------------------------------------------------ open account
+
+    def open_account(self) -> None:
+        assert self.count(Invoice) == self.call("Invoices", "invoiceCount")
+        for invoice in self.db.scalars(select(Invoice)):
+            onchain = self.call("Invoices", "invoice", invoice.invoice_id)
+            assert {
+                "orderId": invoice.order_id,
+                "seller": invoice.seller,
+                "buyer": invoice.buyer,
+                "currency": invoice.currency,
+                "state": invoice.state.value,
+                "version": invoice.version,
+                "issueDate": invoice.issue_date,
+                "matchedAt": invoice.matched_at or 0,
+                "amount": invoice.amount,
+                "quantityTotal": invoice.quantity_total,
+                "invoiceHash": invoice.invoice_hash,
+                "linesHash": invoice.lines_hash,
+                "matchReportHash": invoice.match_report_hash or _hex(ZERO32),
+                "supersedes": invoice.supersedes or 0,
+            } == {
+                **onchain,
+                "currency": _code(onchain["currency"]),
+                "invoiceHash": _hex(onchain["invoiceHash"]),
+                "linesHash": _hex(onchain["linesHash"]),
+                "matchReportHash": _hex(onchain["matchReportHash"]),
+            }, invoice.invoice_id
+        contract = "PaymentUndertakings"
+        assert self.count(PaymentUndertaking) == self.call(contract, "undertakingCount")
+        for row in self.db.scalars(select(PaymentUndertaking)):
+            onchain = self.call(contract, "undertaking", row.undertaking_id)
+            assert {
+                "orderId": row.order_id,
+                "obligorBank": row.obligor_bank,
+                "recipientBank": row.recipient_bank,
+                "buyer": row.buyer,
+                "seller": row.seller,
+                "payee": row.payee,
+                "currency": row.currency,
+                "state": row.state.value,
+                "amendmentCount": row.amendment_count,
+                "dueDate": row.due_date,
+                "expiry": row.expiry,
+                "settledAt": row.settled_at or 0,
+                "amount": row.amount,
+                "termsHash": row.terms_hash,
+                "financedDocumentId": row.financed_document_id or 0,
+            } == {**onchain, "currency": _code(onchain["currency"]), "termsHash": _hex(onchain["termsHash"])}
+            pending = self.call(contract, "pendingAmendment", row.undertaking_id)
+            assert {
+                "proposer": row.pending_proposer or "0x" + "00" * 20,
+                "dueDate": row.pending_due_date or 0,
+                "expiry": row.pending_expiry or 0,
+                "amount": row.pending_amount or 0,
+            } == pending, row.undertaking_id
 
 
 def assert_projections_equal_getters(world: World, sessions: sessionmaker[Session]) -> None:

@@ -36,6 +36,7 @@ from tests.contracts.lc_support import (
     start_on_monday,
     warp,
 )
+from tests.contracts.openaccount_support import exercise_every_event
 
 ZERO_ADDRESS = "0x" + "00" * 20
 SETTLEMENT_AGENT_ROLE = keccak(text="SETTLEMENT_AGENT_ROLE")
@@ -305,4 +306,5 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_anchors(world)
     run_letters_of_credit(world, facts)
     run_records(world)
+    exercise_every_event(world)  # Invoices and PaymentUndertakings (tests/contracts/openaccount_support.py)
     return facts

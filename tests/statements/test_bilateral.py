@@ -58,7 +58,7 @@ def pair(ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     with ExitStack() as stack:
         west_database = None
         if POSTGRES_URL:
-            west_database, drop = _fresh_postgres_database(POSTGRES_URL)
+            west_database, drop = _fresh_postgres_database(POSTGRES_URL, migrated=True)
             stack.callback(drop)
         east = attach_instance(ledger, tmp_path_factory.mktemp("east"), EAST_BANK)
         stack.callback(east.platform.close)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, inspect, select
@@ -9,6 +10,12 @@ from sqlalchemy import delete, func, inspect, select
 from tradeledger.store.base import Base, utcnow
 from tradeledger.store.db import make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainEvent
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """These tests migrate from nothing themselves: an empty database, not a copy of the migrated template."""
+    return empty_database_url
 
 
 def test_migrations_match_models(database_url: str) -> None:

@@ -34,7 +34,7 @@ def started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("TRADELEDGER_TEST_DATABASE_URL is not set")
-        url, drop = _fresh_postgres_database(POSTGRES_URL)
+        url, drop = _fresh_postgres_database(POSTGRES_URL, migrated=True)
     data_dir = Path(tmp_path_factory.mktemp("webhooks")) / "data"
     settings = load_settings(data_dir=data_dir, database_url=url, _env_file=None, **WEBHOOK_SETTINGS)
     platform = open_platform(settings)

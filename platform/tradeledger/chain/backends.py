@@ -137,6 +137,57 @@ def _complete_json(path: Path) -> bool:
         return file.read().rstrip().endswith(b"}")
 
 
+def _state_summary(item: dict[str, Any]) -> dict[str, Any]:
+    """What `state_inconsistency` reads of each object of a state file, so that a large file's traces, logs, code
+    and storage are dropped as they are parsed instead of held at once."""
+    if "header" in item and "transactions" in item:  # a block: its number and how many transactions
+        return {"header": {"number": item["header"]["number"]}, "transactions": [None] * len(item["transactions"])}
+    if "info" in item and "block_number" in item:  # a saved transaction: its block, sender and nonce
+        return {"block_number": item["block_number"], "info": item["info"]}
+    if "traces" in item and "from" in item:
+        return {"from": item["from"], "nonce": item["nonce"]}
+    if "storage" in item and "nonce" in item:  # an account
+        return {"nonce": item["nonce"], "contract": item.get("code", "0x") not in ("0x", "")}
+    return item
+
+
+def state_inconsistency(path: Path) -> str | None:
+    """Why a complete anvil state file cannot be trusted, or None: its accounts and its blocks must tell one story.
+
+    anvil 1.7 writes the accounts' state and the blocks at different moments while it goes on mining: a save can
+    hold an account's nonce (and the effects of its transactions) ahead of the blocks that mined them. Loaded,
+    the node answers "nonce too low" to the stored bytes of the transactions it lost, which can never be sent
+    again, while their effects stay in its state without their events. Every transaction moves its sender's
+    nonce, so comparing each externally owned account's nonce with the nonce its saved transactions imply finds
+    any such save (and the reverse, blocks ahead of the accounts), as does a block whose transaction count
+    differs from its saved receipts.
+    """
+    try:
+        state = json.loads(path.read_bytes(), object_hook=_state_summary)
+        mined = {int(block["header"]["number"], 16): len(block["transactions"]) for block in state["blocks"]}
+        receipts: dict[int, int] = {}
+        implied: dict[str, int] = {}
+        for saved in state.get("transactions") or ():
+            receipts[saved["block_number"]] = receipts.get(saved["block_number"], 0) + 1
+            sender = str(saved["info"]["from"]).lower()
+            implied[sender] = max(implied.get(sender, 0), int(saved["info"]["nonce"]) + 1)
+        accounts = {str(address).lower(): account for address, account in state["accounts"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not a save this check can read: anvil's own load accepts it or fails the start with its log
+    for number, count in sorted(receipts.items()):
+        if mined.get(number) != count:
+            return f"block {number} holds {mined.get(number, 0)} transactions, the save {count} of its receipts"
+    for address, account in sorted(accounts.items()):
+        if account["contract"]:
+            continue  # a contract's nonce counts the contracts it created, not transactions
+        if int(account["nonce"]) != implied.get(address, 0):
+            return (
+                f"account {address} has nonce {account['nonce']} but its saved transactions imply "
+                f"{implied.get(address, 0)}"
+            )
+    return None
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -186,9 +237,11 @@ class DevChain(ChainBackend):
     JSON file on SIGTERM and every STATE_INTERVAL_S: a SIGKILL (or a power loss) loses the blocks since the last
     save, at most STATE_INTERVAL_S of them plus the save's own duration; the service puts back from its outbox
     what the node lost. anvil rewrites that file in place, so a kill in the middle of a save leaves a file cut
-    short: the chain therefore starts from `previous_state_file` (the last complete save, moved aside at each
-    start) and anvil writes `state_file`; a save cut short is set aside and the chain starts from the state of
-    its previous start instead, which says so in the log.
+    short, and it writes accounts and blocks at different moments, so a complete save can hold accounts ahead of
+    their blocks (`state_inconsistency`): the chain therefore starts from `previous_state_file` (the last good
+    save, moved aside at each start) and anvil writes `state_file`; a save cut short or torn between accounts and
+    blocks is set aside and the chain starts from the state of its previous start instead, which says so in the
+    log.
 
     The trade-off that remains: the file grows with every block, empty ones included (a block every 250 ms, see
     DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it, as does the CPU anvil spends per
@@ -303,14 +356,17 @@ class DevChain(ChainBackend):
     def _persistence(self) -> tuple[str, ...]:
         """anvil's options to load the last complete save and to write the next ones beside it."""
         if self.state_file.exists():
-            if _complete_json(self.state_file):
+            problem = None if _complete_json(self.state_file) else "cut short"
+            problem = problem or state_inconsistency(self.state_file)
+            if problem is None:
                 os.replace(self.state_file, self.previous_state_file)
             else:
                 torn = self.state_file.with_suffix(".torn.json")
                 os.replace(self.state_file, torn)
                 log.warning(
-                    "the dev chain's last save was cut short (kept as %s): it restarts from the state of its "
-                    "previous start, the service puts back from its outbox what the chain lost",
+                    "the dev chain's last save cannot be loaded: %s (kept as %s): it restarts from the state of "
+                    "its previous start, the service puts back from its outbox what the chain lost",
+                    problem,
                     torn,
                 )
         size_mb = self.previous_state_file.stat().st_size / 2**20 if self.previous_state_file.exists() else 0

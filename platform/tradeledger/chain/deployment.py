@@ -2,8 +2,9 @@
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
 TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit],
-[TransferableRecords(membership)]; then Settlement
-grants SETTLER_ROLE to TradeOrders and DocumentRegistry. The operator is the default admin of every
+[TransferableRecords(membership)], Invoices(membership, orders), PaymentUndertakings(membership, settlement,
+orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
+PaymentUndertakings. The operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
@@ -134,6 +135,15 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
     addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
     # ---- end TransferableRecords
+
+    # ---- open account: Invoices(membership, orders) and PaymentUndertakings(membership, settlement, orders,
+    # ---- invoices, documents); the undertakings settle through Settlement (SETTLER_ROLE).
+    invoices = deployer.deploy("Invoices", membership, orders)
+    undertakings = deployer.deploy("PaymentUndertakings", membership, settlement, orders, invoices, documents)
+    addresses["Invoices"] = invoices
+    addresses["PaymentUndertakings"] = undertakings
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, undertakings)
+    # ---- end open account
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, documents)

@@ -65,6 +65,10 @@ PIPELINE_DEPTH = 2  # stored groups waiting for the sender: stored and signed, n
 CONFIRMER_INTERVAL_S = 1.0
 UNSENT_GRACE = timedelta(seconds=2)  # a writer sends what it stored within milliseconds; older, it was left behind
 IN_CLAUSE_LIMIT = 500
+# A re-send of transactions the chain lost waits, where the signer changes, for the previous signer's last one to be
+# mined (a barrier), at most this long; what is left is sent by the next confirmer pass, in the same order.
+BARRIER_TIMEOUT_S = 30.0
+BARRIER_POLL_S = 0.05
 # At start, our transactions mined this close to the node's head have their blocks checked against the node:
 # the dev chain loses at most its last few seconds of blocks on a crash, a QBFT chain none.
 RECENT_BLOCKS = 1024
@@ -258,6 +262,8 @@ class TransactionManager:
         self._lanes: dict[frozenset[str], _Lane] = {}
         self._lanes_lock = threading.Lock()
         self._confirmer: PollingLoop | None = None
+        self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
+        self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
 
     # -- the whole path --------------------------------------------------------------------------------------
 
@@ -482,6 +488,80 @@ class TransactionManager:
         known = {row.id for row, result in zip(too_low, found, strict=True) if isinstance(result, dict)}
         self._record_sends(list(zip(pending, results, strict=True)), known)
 
+    def broadcast_in_chain_order(self, rows: Sequence[ChainTransaction]) -> None:
+        """Send stored bytes again in the order the chain had mined them, one signer's run at a time.
+
+        Transactions of different signers can depend on each other (A credits B, B pays it on); one batch lets the
+        node order them as it likes, and a dependent one lands first and reverts (seen: 12 of 135 after a large
+        loss). So rows the chain lost go out in their original (block, index) order, and where the signer changes
+        the next run waits until the previous run's last transaction is mined. Same bytes, same nonces.
+        """
+        runs = self._runs_in_chain_order(rows)
+        if len(runs) <= 1:
+            self.broadcast(rows)
+            return
+        if not self._in_order.acquire(blocking=False):
+            return  # another thread is re-sending in order: this pass would overtake its barriers
+        try:
+            log.warning(
+                "sending %d transactions the chain lost again in their original order: %d runs of one signer",
+                len(rows), len(runs),
+            )  # fmt: skip
+            for number, run in enumerate(runs):
+                self.broadcast(run)
+                live = [row for row in run if row.state in OPEN_TX_STATES]  # a refused one's filler comes later
+                if number + 1 < len(runs) and live and not self._mined(live[-1]):
+                    log.warning(
+                        "re-send in order paused: %s (nonce %d of %s) not mined after %.0f s; the confirmer resumes",
+                        live[-1].tx_hash, live[-1].nonce, live[-1].signer, BARRIER_TIMEOUT_S,
+                    )  # fmt: skip
+                    return
+        finally:
+            self._in_order.release()
+
+    @staticmethod
+    def _runs_in_chain_order(rows: Sequence[ChainTransaction]) -> list[list[ChainTransaction]]:
+        """`rows` in re-send order, cut where the signer changes.
+
+        Lost rows come in the chain's original (block, index) order, the rest after them in their order of
+        submission (a request is pre-flighted, so stored, only after what it depends on was mined); each signer's
+        rows then take that signer's places in nonce order (a signer's nonces must go out ascending whatever the
+        positions say, e.g. a gap-filler stored later for an earlier nonce).
+        """
+
+        def place(row: ChainTransaction) -> tuple[int, int, int, float, int]:
+            if row.lost_block is not None:
+                return (0, row.lost_block, row.tx_index or 0, 0.0, row.nonce)
+            return (1, 0, 0, row.created_at.timestamp() if row.created_at else 0.0, row.nonce)
+
+        slots = sorted(rows, key=place)
+        by_nonce: dict[str, deque[ChainTransaction]] = {}
+        for row in sorted(rows, key=lambda row: row.nonce):
+            by_nonce.setdefault(row.signer, deque()).append(row)
+        runs: list[list[ChainTransaction]] = []
+        for slot in slots:
+            row = by_nonce[slot.signer].popleft()
+            if runs and runs[-1][-1].signer == row.signer:
+                runs[-1].append(row)
+            else:
+                runs.append([row])
+        return runs
+
+    def _mined(self, row: ChainTransaction) -> bool:
+        """Wait (bounded) until the node has a receipt for `row`, and record it; False if it has none in time."""
+        deadline = time.monotonic() + BARRIER_TIMEOUT_S
+        while True:
+            try:
+                receipt = self.rpc.call("eth_getTransactionReceipt", [row.tx_hash])
+            except ChainUnavailableError:
+                receipt = None
+            if isinstance(receipt, dict):
+                self._record_receipts([(row.id, receipt)])
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(BARRIER_POLL_S)
+
     @staticmethod
     def _accepted(result: Any, hash_known: bool) -> bool:
         """Accepted now, or earlier (a re-send after a crash or a timeout): it is ours and it is out there."""
@@ -546,8 +626,16 @@ class TransactionManager:
             "transaction %s rejected (%s); nonce %d gap-filled by %s", row.tx_hash, row.error_code, row.nonce, tx_hash
         )
 
-    def _gap_fill(self, db: Session, signer: str, nonce: int, of: str | None) -> str:
-        """Store a signed no-op (a self-transfer of nothing) for `nonce`; returns its hash."""
+    def _gap_fill(
+        self,
+        db: Session,
+        signer: str,
+        nonce: int,
+        of: str | None,
+        position: tuple[int | None, int | None] = (None, None),
+    ) -> str:
+        """Store a signed no-op (a self-transfer of nothing) for `nonce`; returns its hash. `position` is the lost
+        (block, index) of the transaction it replaces, so an ordered re-send puts the filler where that one was."""
         raw, tx_hash = self._sign(signer, nonce, signer, b"", SELF_TRANSFER_GAS)
         db.add(
             ChainTransaction(
@@ -564,6 +652,8 @@ class TransactionManager:
                 state=TxState.SIGNED,
                 attempts=0,
                 gap_fill_of=of,
+                lost_block=position[0],
+                tx_index=position[1],
             )
         )
         db.flush()
@@ -629,6 +719,8 @@ class TransactionManager:
 
     def confirm_pending(self) -> int:
         """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final."""
+        if self._tip_lost() and self._reopened_lost():
+            return 0  # the next pass sends what was reopened, in the chain's order
         with self.sessions() as db:
             open_rows = list(
                 db.scalars(
@@ -648,10 +740,35 @@ class TransactionManager:
             for row in unmined
             if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
-        if resend:
-            self._resend_dropped(resend)
-        self._release_held(unmined)
+        held = any(row.state is TxState.SENT and now - row.updated_at >= self.held_after for row in unmined)
+        if (resend or held) and self._reopened_lost():
+            return finalised  # the next pass sends the reopened rows and these together, in the chain's order
+        if not resend or not self._resend_dropped(resend, unmined):
+            self._release_held(unmined)
         return finalised
+
+    def _tip_lost(self) -> bool:
+        """Whether the node no longer has the block our latest recorded receipt came from: a node that restarted
+        from an older save under a running service (one RPC a pass; nothing else would notice if the indexer
+        had not reached that block yet and the signer wrote no more)."""
+        tip = self._tip
+        if tip is None:
+            return False
+        block = self.rpc.call("eth_getBlockByNumber", [hex(tip[0]), False])
+        if isinstance(block, dict) and block.get("hash") == tip[1]:
+            return False
+        self._tip = None
+        return True
+
+    def _reopened_lost(self) -> bool:
+        """Whether the node lost blocks that mined our transactions (which are reopened now).
+
+        Asked before anything is sent again: a transaction the node dropped may depend on another signer's that
+        a lost block had mined (a node restarted from an older state loses both); sent before that one is put
+        back, it reverts."""
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        with transaction(self.sessions) as db:
+            return self.reopen_lost(db, max(0, head - RECENT_BLOCKS)) > 0
 
     def _open_rows(self, tx_hashes: Collection[str]) -> dict[str, str]:
         """tx hash -> row id of the open outbox rows among `tx_hashes`."""
@@ -677,6 +794,8 @@ class TransactionManager:
                     state=bindparam("outcome"),
                     block_number=bindparam("number"),
                     block_hash=bindparam("hash"),
+                    tx_index=bindparam("index"),
+                    lost_block=None,
                     updated_at=now,
                 ),
                 [
@@ -685,30 +804,45 @@ class TransactionManager:
                         "outcome": TxState.MINED if int(receipt["status"], 16) == 1 else TxState.REVERTED,
                         "number": int(receipt["blockNumber"], 16),
                         "hash": receipt["blockHash"],
+                        "index": int(receipt["transactionIndex"], 16),
                     }
                     for row_id, receipt in receipts
                 ],
             )
         self.receipts.notify(str(receipt["transactionHash"]) for _, receipt in receipts)
+        highest = max(receipts, key=lambda item: int(item[1]["blockNumber"], 16))[1]
+        if self._tip is None or int(highest["blockNumber"], 16) >= self._tip[0]:
+            self._tip = (int(highest["blockNumber"], 16), str(highest["blockHash"]))
         return max(result.rowcount, 0)
 
-    def _resend_dropped(self, rows: list[ChainTransaction]) -> None:
-        """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped)."""
-        known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in rows])
-        missing = [row for row, found in zip(rows, known, strict=True) if not isinstance(found, dict)]
+    def _resend_dropped(self, rows: list[ChainTransaction], unmined: Sequence[ChainTransaction]) -> bool:
+        """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped); True if
+        there were any.
+
+        With them goes every other unmined transaction the node does not hold, whatever its age: a node that
+        restarted dropped all of them, and one signer's may depend on another's (an LC issued by the bank after
+        the trader's application was mined in a block the node lost before we saw its receipt). Sent in one
+        ordered pass (see `broadcast_in_chain_order`), not signer by signer as each comes of age."""
+        chosen = {row.id for row in rows}
+        candidates = [*rows, *(row for row in unmined if row.id not in chosen)]
+        known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in candidates])
+        missing = [row for row, found in zip(candidates, known, strict=True) if not isinstance(found, dict)]
         if missing:
             log.warning("re-broadcasting %d transactions the node does not hold", len(missing))
-            self.broadcast(missing)
+            self.broadcast_in_chain_order(missing)
         with transaction(self.sessions) as db:  # touch the rest so the next check waits a full interval
             for chunk in batched((row.id for row in rows), IN_CLAUSE_LIMIT):
                 for row in db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(chunk))):
                     row.updated_at = utcnow()
+        return bool(missing)
 
     def _release_held(self, unmined: Sequence[ChainTransaction]) -> None:
         """A signer's next transaction, sent a while ago and executable (every earlier nonce is mined), that the node
         does not count as pending will never be mined: its pool lost it or holds it back (see `anvil_eviction`).
         Where the node has a way, evict the signer's pooled transactions and send the stored bytes again in nonce
         order; otherwise say so loudly."""
+        if self._in_order.locked():
+            return  # a re-send in chain order is under way: sending a signer's rows at once would overtake it
         lowest: dict[str, ChainTransaction] = {}
         for row in unmined:
             if row.signer not in lowest or row.nonce < lowest[row.signer].nonce:
@@ -755,9 +889,6 @@ class TransactionManager:
     def recover(self) -> None:
         """At start-up: put back what the node lost, reconcile nonces with it, send whatever a crash left signed
         but unsent, and confirm the rest."""
-        head = int(self.rpc.call("eth_blockNumber", []), 16)
-        with transaction(self.sessions) as db:
-            self.reopen_lost(db, max(0, head - RECENT_BLOCKS))
         self.reconcile_nonces()
         with self.sessions() as db:
             unsent = list(
@@ -767,7 +898,7 @@ class TransactionManager:
             )
         if unsent:
             log.info("recovering %d stored transactions", len(unsent))
-            self.broadcast(unsent)
+            self.broadcast_in_chain_order(unsent)
         self.confirm_pending()
 
     # -- following the chain -------------------------------------------------------------------------------
@@ -830,8 +961,9 @@ class TransactionManager:
                 row.error_code = "reverted_block_lost"
                 row.error_detail = f"reverted in block {row.block_number}, which the chain lost; nonce gap-filled"
                 db.flush()
-                self._gap_fill(db, row.signer, row.nonce, row.id)
+                self._gap_fill(db, row.signer, row.nonce, row.id, position=(row.block_number, row.tx_index))
                 continue
+            row.lost_block = row.block_number  # with tx_index: where it was, the order it is sent again in
             row.state, row.block_number, row.block_hash, row.updated_at = TxState.SIGNED, None, None, stale
 
     def reconcile_nonces(self, signers: Collection[str] | None = None) -> None:
@@ -841,7 +973,14 @@ class TransactionManager:
         node will mine: one recorded as mined that the node has not mined is reopened (its block was lost), a
         nonce without a live transaction is filled with a no-op. A node ahead of the database (nonces used
         elsewhere) moves the database on, loudly. No request is signed a second time.
+
+        First, whatever the node lost is reopened for every signer (`reopen_lost`), not only for the signers whose
+        gap was seen: another signer's lost transactions may be what theirs depend on, and all of them must go
+        out again together, in the chain's order (see `broadcast_in_chain_order`).
         """
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        with transaction(self.sessions) as db:
+            self.reopen_lost(db, max(0, head - RECENT_BLOCKS))
         with self.sessions() as db:
             query = select(SignerNonce.signer)
             if signers is not None:

@@ -15,11 +15,14 @@ from tradeledger.settlements.models import PostingKind
 
 LC_PAYMENT_LEGS = {PostingKind.LC_HONOUR: "HONOUR", PostingKind.LC_REIMBURSEMENT: "REIMB"}
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
+UNDERTAKING_FLAG = 1 << 255  # PaymentUndertakings' leg reference: bytes32(flag | undertakingId << 8 | leg)
+UNDERTAKING_LEGS = {1: "PAY", 2: "CREDIT"}
 
 
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
-    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`) so that books can match on them.
+    presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`; order 7: `ORDER-7`; payment undertaking 5: `BPU5-PAY` from
+    the obligor to the recipient bank and `BPU5-CREDIT` on to the seller or financier) so that books can match.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -31,6 +34,8 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     if kind in LC_PAYMENT_LEGS:
         lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
         return f"LC{lc}-P{presentation}-{LC_PAYMENT_LEGS[kind]}"
+    if value & UNDERTAKING_FLAG and (value & 0xFF) in UNDERTAKING_LEGS:  # an undertaking's settlement leg
+        return f"BPU{(value ^ UNDERTAKING_FLAG) >> 8}-{UNDERTAKING_LEGS[value & 0xFF]}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
         return f"ORDER-{value}"
     return text

@@ -72,6 +72,10 @@ class ChainTransaction(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     block_hash: Mapped[str | None] = mapped_column(String(66))
+    # where the chain mined it (block_number, tx_index); kept when the chain loses that block (lost_block holds
+    # the number then), so that bulk re-sends keep the original order across signers
+    tx_index: Mapped[int | None] = mapped_column(Integer)
+    lost_block: Mapped[int | None] = mapped_column(BigInteger)
     gap_fill_of: Mapped[str | None] = mapped_column(ForeignKey("chain_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from tradeledger.anchors import models as anchors
 from tradeledger.documents import models as documents
+from tradeledger.invoices import models as invoices
 from tradeledger.lcs import models as lcs
 from tradeledger.members import models as members
 from tradeledger.orders import models as orders
 from tradeledger.records import models as records
+from tradeledger.scheduler import models as scheduler
 from tradeledger.settlements import models as settlements
+from tradeledger.undertakings import models as undertakings
 
-__all__ = ["anchors", "documents", "lcs", "members", "orders", "records", "settlements"]
+__all__ = [
+    "anchors",
+    "documents",
+    "invoices",
+    "lcs",
+    "members",
+    "orders",
+    "records",
+    "scheduler",
+    "settlements",
+    "undertakings",
+]

@@ -86,6 +86,11 @@ class Deliverer:
         self._loop = PollingLoop("webhooks", self.step, interval=DISPATCH_INTERVAL_S)
         self._loop.start()
 
+    def wake(self) -> None:
+        """Queue and dispatch now (the indexer applied new events) instead of at the next dispatch interval."""
+        if self._loop is not None:
+            self._loop.wake()
+
     def stop(self) -> None:
         """Stop dispatching; attempts in flight finish (each bounded by the timeout) and are recorded."""
         self._stopping.set()

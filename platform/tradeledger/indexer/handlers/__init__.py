@@ -4,6 +4,28 @@
 
 from __future__ import annotations
 
-from tradeledger.indexer.handlers import access, anchors, documents, lcs, members, orders, records, settlements
+from tradeledger.indexer.handlers import (
+    access,
+    anchors,
+    documents,
+    invoices,
+    lcs,
+    members,
+    orders,
+    records,
+    settlements,
+    undertakings,
+)
 
-__all__ = ["access", "anchors", "documents", "lcs", "members", "orders", "records", "settlements"]
+__all__ = [
+    "access",
+    "anchors",
+    "documents",
+    "invoices",
+    "lcs",
+    "members",
+    "orders",
+    "records",
+    "settlements",
+    "undertakings",
+]

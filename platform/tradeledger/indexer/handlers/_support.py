@@ -17,6 +17,8 @@ PLATFORM_CONTRACTS = (
     "TradeOrders",
     "ReconciliationAnchor",
     "LetterOfCredit",
+    "Invoices",
+    "PaymentUndertakings",
     "TransferableRecords",
 )
 

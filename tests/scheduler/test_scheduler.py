@@ -1,0 +1,160 @@
+"""The scheduler on a real dev chain and database: a payment undertaking is settled on its due date (the chain's
+clock decides), once and only once across restarts (a new Platform on the same data directory: same database,
+same chain state), and a run missed while the service was down is caught up when it starts again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.members import AGENT, BANK, OTHER_BANK, call, found, issue
+from tradeledger.chain.keys import dev_account
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.codec import currency_bytes
+from tradeledger.config import Settings, load_settings
+from tradeledger.indexer.queries import event_argument
+from tradeledger.runtime import Platform, open_platform
+from tradeledger.scheduler.models import ScheduledRun
+from tradeledger.scheduler.service import DueJob
+from tradeledger.settlements.models import LedgerPosting
+from tradeledger.store.models import ChainTransaction
+from tradeledger.undertakings.models import PaymentUndertaking, UndertakingState
+
+BUYER, SELLER = dev_account(3), dev_account(4)
+DAY = 24 * 3600
+AMOUNT = 250_000
+OPEN_ACCOUNT = 1
+
+
+def _created(platform: Platform, tx_hash: str, contract: str, event: str, argument: str) -> int:
+    with platform.sessions() as db:
+        return int(event_argument(db, tx_hash, contract, event, argument))
+
+
+def _undertaking(platform: Platform) -> tuple[int, int]:
+    """BUYER orders from SELLER on open account; the invoice matches; BANK (the buyer's sponsor) undertakes to pay
+    OTHER_BANK on a due date 10 days ahead. Returns (undertaking id, due date)."""
+    now = platform.chain_time()
+    args = (SELLER.address, AMOUNT, currency_bytes("USD"), os.urandom(32), now + 5 * DAY, OPEN_ACCOUNT, now + 30 * DAY)
+    order_id = _created(
+        platform, call(platform, "TradeOrders", "createOrder", args, BUYER.address), "TradeOrders", "OrderCreated",
+        "orderId",
+    )  # fmt: skip
+    call(platform, "TradeOrders", "acceptOrder", (order_id,), SELLER.address)
+    data = (AMOUNT, 100, os.urandom(32), os.urandom(32), now)
+    tx_hash = call(platform, "Invoices", "issueInvoice", (order_id, data), SELLER.address)
+    invoice_id = _created(platform, tx_hash, "Invoices", "InvoiceIssued", "invoiceId")
+    call(platform, "Invoices", "recordMatch", (invoice_id, True, os.urandom(32)), BUYER.address)
+    due = now + 10 * DAY
+    args = (order_id, OTHER_BANK.address, AMOUNT, due, now + 20 * DAY, os.urandom(32))
+    tx_hash = call(platform, "PaymentUndertakings", "establish", args, BANK.address)
+    return _created(platform, tx_hash, "PaymentUndertakings", "UndertakingEstablished", "undertakingId"), due
+
+
+def _settlements(platform: Platform) -> int:
+    """Open-account payments in the ledger (as indexed): obligor -> recipient and recipient -> seller."""
+    platform.indexer.catch_up()
+    with platform.sessions() as db:
+        return int(
+            db.scalar(
+                select(func.count()).select_from(LedgerPosting).where(LedgerPosting.debit_account == BANK.address)
+                .where(LedgerPosting.credit_account == OTHER_BANK.address)
+            )
+            or 0
+        )  # fmt: skip
+
+
+def _outbox(platform: Platform) -> int:
+    with platform.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(ChainTransaction)) or 0)
+
+
+def _runs(platform: Platform) -> list[ScheduledRun]:
+    with platform.sessions() as db:
+        return list(db.scalars(select(ScheduledRun)))
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return load_settings(data_dir=Path(tmp_path_factory.mktemp("scheduler")) / "data", _env_file=None)
+
+
+@pytest.fixture(scope="module")
+def undertaking(settings: Settings) -> Iterator[tuple[int, int]]:
+    platform = open_platform(settings)
+    try:
+        found(platform, traders=(BUYER, SELLER))
+        issue(platform, BANK, 10 * AMOUNT, "FUND-BANK", issuer=AGENT)
+        yield _undertaking(platform)
+    finally:
+        platform.close()
+
+
+class TestSchedulerAcrossRestarts:
+    def test_nothing_is_due_before_the_chain_reaches_the_due_date(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            assert platform.chain_time() < undertaking[1]
+            assert platform.scheduler().run_once() == 0
+            assert _runs(platform) == []
+        finally:
+            platform.close()
+
+    def test_a_missed_due_date_is_caught_up_once_and_never_again(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        undertaking_id, due = undertaking
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:  # the service is "down" while the chain passes the due date by two days
+            rpc = platform.transactions.rpc
+            rpc.call("evm_increaseTime", [hex(due - platform.chain_time() + 2 * DAY)])
+            rpc.call("evm_mine", [])
+            scheduler = platform.scheduler()
+            assert scheduler.run_once() == 1
+            assert scheduler.run_once() == 0  # submitted, not yet indexed: the key stops a second submission
+            (run,) = _runs(platform)
+            assert (run.key, run.due_at) == (f"undertaking-settle:{undertaking_id}", due)
+            assert run.chain_time >= due + 2 * DAY
+            platform.transactions.wait(run.transaction_id, timeout=60)
+            assert _settlements(platform) == 1
+        finally:
+            platform.close()
+        for _restart in range(2):  # restarts find the key and the settled undertaking: nothing more is sent
+            platform = open_platform(settings, deploy_if_missing=False)
+            try:
+                assert platform.scheduler().run_once() == 0
+                assert len(_runs(platform)) == 1
+                assert _settlements(platform) == 1
+                with platform.sessions() as db:
+                    row = db.get(PaymentUndertaking, undertaking_id)
+                    assert row is not None and row.state == UndertakingState.SETTLED
+                    assert row.payment_entry_id is not None
+            finally:
+                platform.close()
+
+    def test_two_schedulers_racing_on_one_key_submit_once(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        """A second scheduler whose check still saw the key free reaches the submission step: the key is the run's
+        primary key, committed with the outbox row, so its call is refused and nothing of it is stored."""
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            (run,) = _runs(platform)
+            outbox_before = _outbox(platform)
+            transfer = ContractCall(
+                "Settlement", platform.address("Settlement"), "transfer",
+                (OTHER_BANK.address, currency_bytes("USD"), 1, os.urandom(32)), BANK.address,
+            )  # fmt: skip
+            late = platform.scheduler()
+            assert late.submit_job("payment-undertakings", DueJob(run.key, run.due_at, transfer), now=0) is False
+            assert _outbox(platform) == outbox_before
+            assert len(_runs(platform)) == 1
+        finally:
+            platform.close()
