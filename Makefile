@@ -8,7 +8,7 @@ SLITHER_VENV := .venv-slither
 SLITHER_VERSION := 0.11.6
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean
+.PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean console chromium
 
 help:
 	@echo "make run        start the dev chain, deploy the contracts and serve the API"
@@ -16,6 +16,7 @@ help:
 	@echo "make test       run the whole test suite (contracts, service, reconciliation)"
 	@echo "make chaos      the long chaos drill: ROUNDS=20 rounds of kill -9 during writes (SEED=..., DATABASE=postgresql)"
 	@echo "make lint       ruff and mypy"
+	@echo "make console    build the web console (platform/console) served at /console, if its sources changed"
 	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
 	@echo "make bench      full-size benchmarks (write path, API, indexer, reconciliation, statements, dev chain) vs targets"
 
@@ -37,9 +38,36 @@ $(SLITHER_VENV)/.installed:
 	$(SLITHER_VENV)/bin/python -m pip install --quiet slither-analyzer==$(SLITHER_VERSION)
 	touch $@
 
-setup: $(BIN)/.installed node_modules/.installed $(SLITHER_VENV)/.installed
+setup: $(BIN)/.installed node_modules/.installed $(SLITHER_VENV)/.installed console chromium
 
-run: $(BIN)/.installed node_modules/.installed
+# The web console: its own npm package (platform/console/package-lock.json), a typed client generated from the
+# service's OpenAPI document (scripts/dump_openapi.py rewrites generated/ only when the API changed), built by
+# tsc + vite into platform/console/dist, which the service serves at /console.
+CONSOLE := platform/console
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) $(CONSOLE)/index.html $(CONSOLE)/vite.config.ts \
+	$(CONSOLE)/tsconfig.json
+API_SOURCES := $(shell find platform/tradeledger reconciliation -name '*.py' -not -path '*/migrations/*' 2>/dev/null)
+
+$(CONSOLE)/node_modules/.installed: $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20.19+ with npm is required for the console: install it first"; exit 1; }
+	cd $(CONSOLE) && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE)/generated/openapi.json: $(BIN)/.installed $(API_SOURCES) scripts/dump_openapi.py
+	$(BIN)/python scripts/dump_openapi.py $(CONSOLE)/generated
+
+$(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE)/generated/openapi.json $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && npm run build
+	touch $@
+
+console: $(CONSOLE)/dist/index.html
+
+# The browser tests drive Debian's chromium: never a browser downloaded at run time.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+run: $(BIN)/.installed node_modules/.installed console
 	$(BIN)/tradeledger serve
 
 demo: $(BIN)/.installed node_modules/.installed
@@ -49,6 +77,7 @@ demo: $(BIN)/.installed node_modules/.installed
 # worker uses what the first leaves idle. Tests sharing a folder's deployed world stay on one worker (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: setup
+	cd $(CONSOLE) && npm test
 	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 
 # The chaos drill's long form (a few rounds of it run in `make test`): kill -9 of the node, the service or both,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
@@ -27,6 +29,9 @@ from tradeledger.api.routers import (
 from tradeledger.runtime import Platform
 
 API_PREFIX = "/v1"
+CONSOLE_PATH = "/console"
+# The web console's build (`make console`): platform/console/dist beside this package in a source checkout.
+CONSOLE_DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 MAX_BODY_BYTES = 256 * 1024  # the largest legitimate body (LC terms with documents) is a few KiB
 
 
@@ -59,6 +64,7 @@ def create_app(platform: Platform) -> FastAPI:
         records.public,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    mount_console(app)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)
     app.add_middleware(  # outermost: before anything reads the body
         BodyLimitMiddleware,
@@ -77,3 +83,11 @@ def create_app(platform: Platform) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def mount_console(app: FastAPI, dist: Path = CONSOLE_DIST) -> bool:
+    """Serve the built web console at /console (a client of /v1 only); without a build, the API alone."""
+    if not (dist / "index.html").is_file():
+        return False
+    app.mount(CONSOLE_PATH, StaticFiles(directory=dist, html=True), name="console")
+    return True

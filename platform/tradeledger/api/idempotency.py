@@ -54,9 +54,8 @@ from tradeledger.store.db import transaction
 log = logging.getLogger(__name__)
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-READ_ONLY_POSTS = frozenset(
-    {"/documents/fingerprint-check", "/verify"}
-)  # queries that need a body; they change nothing
+# queries that need a body; they change nothing (so auditors may send them, and they need no Idempotency-Key)
+READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check", "/verify", "/audit/verifications"})
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record without an owner, older than this, was abandoned
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"

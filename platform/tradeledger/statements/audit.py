@@ -76,7 +76,7 @@ def _seconds(iso: str) -> int:
     return int(datetime.fromisoformat(iso).timestamp())
 
 
-def _period(manifest: Manifest) -> Period:
+def manifest_period(manifest: Manifest) -> Period:
     return Period(datetime.fromisoformat(manifest.period_start), datetime.fromisoformat(manifest.period_end))
 
 
@@ -111,6 +111,19 @@ def chain_entries(
         elif period.contains(posting.block_timestamp):
             entries.append(entry)
     return earlier, entries
+
+
+def manifest_chain_entries(
+    manifest: Manifest, reader: ChainLedgerReader
+) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
+    """`chain_entries` of the manifest's account, currency, counterparty and period, read from the chain."""
+    return chain_entries(
+        reader.postings_of(manifest.account),
+        account=manifest.account,
+        currency=manifest.currency,
+        counterparty=manifest.counterparty,
+        period=manifest_period(manifest),
+    )
 
 
 def file_entries(path: Path, fmt: StatementFormat) -> list[FileEntry] | None:
@@ -176,13 +189,7 @@ def verify_statement(file: Path, manifest: Manifest, signature: bytes | None, re
         problems.append(f"chain: manifest is for chain {manifest.chain_id}, the node is chain {reader.chain_id}")
     problems.extend(_signature_problems(manifest, signature, reader))
     problems.extend(_anchor_problems(manifest, reader))
-    earlier, entries = chain_entries(
-        reader.postings_of(manifest.account),
-        account=manifest.account,
-        currency=manifest.currency,
-        counterparty=manifest.counterparty,
-        period=_period(manifest),
-    )
+    earlier, entries = manifest_chain_entries(manifest, reader)
     problems.extend(f"entries: {p} (entries rebuilt from chain)" for p in verify_entries(entries, manifest))
     opening = sum(entry.signed_amount for entry in earlier)
     if str(opening) != manifest.opening:
@@ -220,7 +227,7 @@ def _rewrite(manifest: Manifest, fmt: StatementFormat, opening: int, entries: li
             lambda: entries,
             account=manifest.account,
             currency=manifest.currency,
-            period=_period(manifest),
+            period=manifest_period(manifest),
             opening=opening,
             sequence=manifest.sequence,
             counterparty=manifest.counterparty,

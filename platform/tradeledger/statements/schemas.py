@@ -200,3 +200,39 @@ class AnchorReconciliationView(BaseModel):
     anchors: list[AnchorCheck]
     read_model: ReadModelCheck
     findings: list[str] = Field(description="what the comparison shows, in words")
+
+
+class VerificationRequest(BaseModel):
+    """A statement file and its signed manifest, to check against the chain alone (what `audit verify` does)."""
+
+    file_base64: str = Field(
+        min_length=1, max_length=4_000_000, description="the statement file's bytes, base64 (standard alphabet)"
+    )
+    manifest: dict[str, Any] = Field(
+        description="the signed manifest document as `GET /v1/statements/{id}/manifest` answers it"
+    )
+
+
+class EntryCheck(BaseModel):
+    """One entry of the file (or of the chain, for a dropped one) and what the chain says of it."""
+
+    entry_id: str
+    status: str = Field(description="`verified`, `changed`, `added` (not on chain) or `dropped` (not in the file)")
+    file_amount: int | None = Field(None, description="minor units, as the file states it")
+    chain_amount: int | None = Field(None, description="minor units, as the Posted log states it")
+    direction: str | None = None
+    detail: str = ""
+
+
+class VerificationView(BaseModel):
+    """The verdict on a file: verified only when no problem was found."""
+
+    verified: bool
+    statement: str
+    account: str
+    currency: str
+    entry_count: int
+    file_sha256: str
+    chain_id: int
+    problems: list[str]
+    entries: list[EntryCheck]

@@ -14,7 +14,7 @@ from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page, RowCursor
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, submission
-from tradeledger.statements import bilateral, service
+from tradeledger.statements import bilateral, service, verification
 from tradeledger.statements.schemas import (
     AnchorReconciliationView,
     AnchorView,
@@ -23,6 +23,8 @@ from tradeledger.statements.schemas import (
     SignedManifest,
     StatementRequest,
     StatementView,
+    VerificationRequest,
+    VerificationView,
 )
 
 router = APIRouter(tags=["statements"], route_class=IdempotentRoute)
@@ -151,3 +153,12 @@ def get_anchor_reconciliation(
 ) -> AnchorReconciliationView:
     """The anchor and its mirror against the chain's ledger, and this instance's read model entry by entry."""
     return bilateral.anchor_reconciliation(platform, principal.member, principal.kind, anchor_id)
+
+
+@router.post("/audit/verifications", responses=ERROR_RESPONSES)
+def verify_statement_file(
+    body: VerificationRequest, platform: PlatformDep, principal: PrincipalDep
+) -> VerificationView:
+    """Check a statement file and its signed manifest against the chain alone (signature, anchor, root, every
+    entry), as `tradeledger audit verify` does, with the verdict per entry. Reads only: auditors may call it."""
+    return verification.verify_upload(platform, body)

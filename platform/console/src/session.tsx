@@ -1,0 +1,70 @@
+import { createContext, useCallback, useContext, useEffect, useState } from "react";
+import type { Api, Schemas } from "./api/client";
+
+export interface Session {
+  api: Api;
+  me: Schemas["MemberView"];
+  /** bumped when the activity feed sees new events, or after an action: views reload */
+  refresh: number;
+  bump: () => void;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside a signed-in console");
+  return session;
+}
+
+/** The data of an openapi-fetch answer, or its problem+json body thrown. */
+export function must<T>(answer: { data?: T; error?: unknown }): T {
+  if (answer.error !== undefined || answer.data === undefined) throw answer.error ?? { detail: "no answer" };
+  return answer.data;
+}
+
+export function useLoad<T>(load: (api: Api) => Promise<T>, deps: unknown[] = []) {
+  const { api, refresh } = useSession();
+  const [state, setState] = useState<{ data?: T; error?: unknown }>({});
+  useEffect(() => {
+    let live = true;
+    load(api).then(
+      (data) => live && setState({ data }),
+      (error: unknown) => live && setState((s) => ({ ...s, error })),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, refresh, ...deps]);
+  return state;
+}
+
+/** Run a write; its problem+json (if any) is kept for the form to show next to its fields. */
+export function useAction() {
+  const { bump } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<unknown>(null);
+  const run = useCallback(
+    async (write: () => Promise<{ error?: unknown }>): Promise<boolean> => {
+      setBusy(true);
+      setProblem(null);
+      try {
+        const answer = await write();
+        if (answer.error !== undefined) {
+          setProblem(answer.error);
+          return false;
+        }
+        bump();
+        return true;
+      } catch (error) {
+        setProblem({ detail: String(error) });
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [bump],
+  );
+  return { busy, problem, run, clear: () => setProblem(null) };
+}
