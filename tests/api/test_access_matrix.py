@@ -10,6 +10,7 @@ the sponsor bank and the auditor get the same answers as strangers. New routes f
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.api.conftest import OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
 from tradeledger.api.app import create_app
 from tradeledger.members.models import MemberKind
+from tradeledger.users.models import ApprovalPolicy, ApprovalRequest, RequestStatus
 from tradeledger.webhooks import service as webhooks
 from tradeledger.webhooks.schemas import SubscriptionRequest
 
@@ -79,7 +81,10 @@ def objects(consortium: Consortium) -> dict[str, str]:
     ).json()  # fmt: skip
     first_break = trader.get(f"/v1/reconciliations/{run['id']}/breaks").json()["items"][0]
     subscription = _trader_subscription(consortium)
+    user_id = trader.get("/v1/me").json()["id"]
     return {
+        "user_id": user_id,
+        "request_id": _trader_approval_request(consortium, user_id),
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -111,6 +116,21 @@ def _trader_subscription(consortium: Consortium) -> str:
         return str(row.id)
 
 
+def _trader_approval_request(consortium: Consortium, maker: str) -> str:
+    """A request of the trader's held for approval, stored directly: no operation a trader takes is holdable yet."""
+    with consortium.platform.transaction() as db:
+        policy = ApprovalPolicy(id=str(uuid.uuid4()), member=TRADER.address, operation="lc.honour", currency="XXX",
+                                threshold=0, approvals=1, approver_roles=["checker"], created_by=maker)  # fmt: skip
+        request = ApprovalRequest(id=str(uuid.uuid4()), member=TRADER.address, operation="lc.honour",
+                                  target={"lc_id": MISSING_ID, "presentation_id": "1"}, amount=1, currency="XXX",
+                                  maker=maker, policy_id=policy.id, approvals_required=1, approver_roles=["checker"],
+                                  status=RequestStatus.PENDING)  # fmt: skip
+        db.add(policy)
+        db.flush()
+        db.add(request)
+        return request.id
+
+
 def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
     """Every operation of the API, from its OpenAPI document (the published inventory)."""
     paths = create_app(consortium.platform).openapi()["paths"]
@@ -137,10 +157,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
     "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
     "/v1/webhooks/subscriptions/{subscription_id}/replay": {},
+    "/v1/users/{user_id}/roles": {"roles": ["viewer"]},
+    "/v1/users/{user_id}/api-keys": {"label": "X"},
+    "/v1/approvals/{request_id}/reject": {"reason": "X"},
+    "/v1/approvals/{request_id}/approve": {},
 }
 HOOK = "http://127.0.0.1:9/hook"
-# Objects only their own member sees (webhook subscriptions): not the trader's bank, not auditors.
-OWN_ONLY = "/v1/webhooks/"
+# Objects only their own member sees (webhook subscriptions, users): not the trader's bank, not auditors.
+OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
@@ -149,7 +173,7 @@ NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id")  # fmt: skip
+            "run_id", "subscription_id", "user_id", "request_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 

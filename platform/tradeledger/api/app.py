@@ -10,6 +10,7 @@ from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
 from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handlers, problem_openapi
 from tradeledger.api.routers import (
+    approvals,
     documents,
     events,
     health,
@@ -20,6 +21,7 @@ from tradeledger.api.routers import (
     settlements,
     statements,
     transactions,
+    users,
     webhooks,
 )
 from tradeledger.runtime import Platform
@@ -52,6 +54,8 @@ def create_app(platform: Platform) -> FastAPI:
         statements.router,
         transactions.router,
         webhooks.router,
+        users.router,
+        approvals.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)

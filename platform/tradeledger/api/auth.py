@@ -1,9 +1,12 @@
-"""Bearer API keys: every /v1 resource but health knows which member calls."""
+"""Who calls: every /v1 resource but health knows the member, the user acting for it and the user's roles.
+
+A bearer API key (a service account's, or a member key: an administrator service account) or a browser session.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,22 +15,32 @@ from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, authenticate
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.runtime import Platform
+from tradeledger.users import access
+from tradeledger.users.access import Actor
+from tradeledger.users.models import User
 
 bearer = HTTPBearer(auto_error=False, description="an API key created with `tradeledger keys create`")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: an API key and the member it acts for."""
+    """The authenticated caller: an API key, the user it belongs to, the user's roles and the member."""
 
     api_key_id: str
     member: str
     kind: MemberKind | None
     active: bool
+    user_id: str = ""
+    username: str = ""
+    roles: frozenset[str] = frozenset()
 
     @property
     def is_auditor(self) -> bool:
         return self.kind is MemberKind.AUDITOR
+
+    def actor(self) -> Actor:
+        """The user acting, as the domain commands take it."""
+        return Actor(self.member, self.kind, self.user_id, self.username, self.roles)
 
 
 def get_platform(request: Request) -> Platform:
@@ -42,12 +55,18 @@ def get_principal(
         raise AuthenticationError("send an API key as `Authorization: Bearer <key>`")
     with get_platform(request).sessions() as db:
         key = authenticate(db, credentials.credentials)
+        user = db.get(User, key.user_id)
+        if user is None or user.disabled_at is not None:
+            raise AuthenticationError("the API key's user is disabled")
         member = db.get(Member, key.member)
         return Principal(
             api_key_id=key.id,
             member=key.member,
             kind=member.kind if member else None,
             active=bool(member and member.status is MemberStatus.ACTIVE),
+            user_id=user.id,
+            username=user.username,
+            roles=frozenset(user.roles),
         )
 
 
@@ -55,8 +74,20 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def writing_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """Auditors read everything and write nothing, whatever the contracts would say."""
+def writing_principal(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """Auditors read everything and write nothing, whatever the contracts would say; and a user writes only what
+    one of its roles may (a viewer nothing, a maker no approvals)."""
     if principal.is_auditor:
         raise ForbiddenError("auditors have read-only access")
+    access.require(principal.roles, access.write_action(request.url.path))
     return principal
+
+
+def reading_principal(action: access.Action) -> Any:
+    """A dependency: the caller, if one of its roles may `action` (a read beyond the ordinary)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        access.require(principal.roles, action)
+        return principal
+
+    return Depends(check)

@@ -50,6 +50,7 @@ from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import authenticate
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
+from tradeledger.users.models import AuditEntry, User
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +100,35 @@ class IdempotencyRecordLostError(TradeLedgerError):
 
 
 @dataclass(frozen=True)
+class Audited:
+    """Who made a request and what it was, as its member's audit log shows it (with its outcome)."""
+
+    member: str
+    user_id: str
+    username: str | None
+    action: str
+    request: str
+
+
+@dataclass(frozen=True)
 class InFlight:
     """The record of the request being served, as its effect's transaction needs it."""
 
     record_id: int
     token: str
     key: str
+    audit: Audited | None = None
+
+    def audited(self, db: Session, outcome: str) -> None:
+        """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
+        if self.audit is not None:
+            entry = self.audit
+            db.add(AuditEntry(member=entry.member, user_id=entry.user_id, username=entry.username,
+                              action=entry.action, request=entry.request, outcome=outcome))  # fmt: skip
 
     def store_answer(self, db: Session, answer: Answer, transaction_id: str | None = None) -> None:
-        """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed."""
+        """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed (and
+        the request in the audit log, with the effect it commits)."""
         stored = db.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == self.record_id, IdempotencyRecord.completed.is_(False))
@@ -121,6 +142,7 @@ class InFlight:
         )
         if stored.rowcount != 1:  # type: ignore[attr-defined]
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
+        self.audited(db, f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else ""))
 
 
 _in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)
@@ -223,7 +245,8 @@ class IdempotencyMiddleware:
         fingerprint = request_fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b""), headers.get("content-type", ""), body
         )
-        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint)
+        action = f"{scope['method']} {scope['path']}"
+        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint, action)
         if outcome.record is None:
             if outcome.reply is not None:
                 await _reply(send, outcome.reply)
@@ -254,10 +277,13 @@ class IdempotencyMiddleware:
         for message in captured.messages:
             await send(message)
 
-    def _begin(self, token: str, key: str, fingerprint: str) -> _Outcome:
+    def _begin(self, token: str, key: str, fingerprint: str, action: str) -> _Outcome:
         try:
             with transaction(self.sessions()) as db:
                 api_key = authenticate(db, token)
+                user = db.get(User, api_key.user_id)
+                username = user.username if user else None
+                audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
                 existing = db.scalar(
                     select(IdempotencyRecord).where(
                         IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
@@ -272,7 +298,7 @@ class IdempotencyMiddleware:
                     )
                     db.add(record)
                     db.flush()
-                    return _Outcome(record=InFlight(record.id, token, key))
+                    return _Outcome(record=InFlight(record.id, token, key, audit))
                 if existing.fingerprint != fingerprint:
                     return _Outcome(
                         reply=_problem(
@@ -312,8 +338,11 @@ class IdempotencyMiddleware:
             if answer is None or answer.status >= 500:
                 if stored.status is None:
                     db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.record_id))
+                    record.audited(db, f"{answer.status if answer else 'no answer'}: nothing written")
                     return None
                 return _stored(stored, record.token, record.key)
+            if stored.status is None:  # the request committed nothing of its own: refused, or a plain answer
+                record.audited(db, f"{answer.status}")
             stored.completed = True
             stored.status = answer.status
             stored.body = seal(record.token, record.key, answer.body)

@@ -1,0 +1,119 @@
+"""Users of the caller's member, their roles and API keys (administrators), the caller itself, and the member's
+audit log (administrators and auditors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
+from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.pagination import Limit, Page, RowCursor
+from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.users import repository, service
+from tradeledger.users.access import Action
+from tradeledger.users.schemas import AuditView, CreatedKey, KeyRequest, RolesRequest, UserRequest, UserView
+
+router = APIRouter(tags=["users"], route_class=IdempotentRoute)
+UserId = Annotated[str, Path(max_length=36, description="a user id")]
+UserCursor = Annotated[str | None, Query(max_length=36, description="`next_cursor` of the previous page")]
+RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
+
+
+@router.get("/me", responses=ERROR_RESPONSES)
+def me(platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """The user the caller is: its member, roles and whether it has a second factor."""
+    with platform.sessions() as db:
+        return UserView.of(service.user(db, principal.member, principal.user_id))
+
+
+@router.post("/users", status_code=201, responses=ERROR_RESPONSES)
+def create_user(body: UserRequest, platform: PlatformDep, principal: PrincipalDep, response: Response) -> UserView:
+    """An administrator adds a person (with a password) or a service account (API keys) to its member."""
+    with platform.transaction() as db:
+        view = UserView.of(service.create_user(db, principal.actor(), body))
+        answer_with(db, view, 201, f"/v1/users/{view.id}")
+    response.headers["Location"] = f"/v1/users/{view.id}"
+    return view
+
+
+@router.get("/users", responses=ERROR_RESPONSES, dependencies=[reading_principal(Action.ADMINISTER)])
+def list_users(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: UserCursor = None
+) -> Page[UserView]:
+    """The member's users (administrators)."""
+    with platform.sessions() as db:
+        items = [UserView.of(row) for row in repository.users(db, principal.member, cursor, limit)]
+    return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
+
+
+@router.get("/users/{user_id}", responses=RESPONSES, dependencies=[reading_principal(Action.ADMINISTER)])
+def get_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """One of the member's users (administrators)."""
+    with platform.sessions() as db:
+        return UserView.of(service.user(db, principal.member, user_id))
+
+
+@router.post("/users/{user_id}/roles", responses=RESPONSES)
+def set_roles(user_id: UserId, body: RolesRequest, platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """Replace a user's roles."""
+    with platform.transaction() as db:
+        view = UserView.of(service.set_roles(db, principal.actor(), user_id, body.roles))
+        answer_with(db, view)
+    return view
+
+
+@router.post("/users/{user_id}/disable", responses=RESPONSES)
+def disable_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """Disable a user: no more sign-ins, sessions or keys; its history stays."""
+    with platform.transaction() as db:
+        view = UserView.of(service.disable(db, principal.actor(), user_id))
+        answer_with(db, view)
+    return view
+
+
+@router.post("/users/{user_id}/api-keys", status_code=201, responses=RESPONSES)
+def create_key(user_id: UserId, body: KeyRequest, platform: PlatformDep, principal: PrincipalDep) -> CreatedKey:
+    """A new API key for one of the member's users (a service account's, typically); the token is shown once."""
+    with platform.transaction() as db:
+        key, token = service.create_key(db, principal.actor(), user_id, body.label)
+        created = CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
+        answer_with(db, created, 201)  # sealed under the caller's key: a retry after a crash gets the same token
+    return created
+
+
+AUDIT_READERS = [reading_principal(Action.READ_AUDIT)]
+
+
+@router.get("/audit-log", responses=ERROR_RESPONSES, dependencies=AUDIT_READERS)
+def audit_log(
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: RowCursor = None
+) -> Page[AuditView]:
+    """The member's append-only audit log: every action and decision, by user, time, request and outcome
+    (administrators and auditors)."""
+    with platform.sessions() as db:
+        items = service.audit_log(db, principal.member, int(cursor) if cursor else None, limit)
+    return Page(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
+
+
+@router.get(
+    "/audit-log/export",
+    responses={**ERROR_RESPONSES, 200: {"content": {"text/csv": {}, "application/json": {}}}},
+    dependencies=AUDIT_READERS,
+    response_class=PlainTextResponse,
+)
+def export_audit_log(
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    file_format: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
+    since: datetime | None = None,
+) -> PlainTextResponse:
+    """The member's audit log since a time, as a CSV or JSON file."""
+    with platform.sessions() as db:
+        body = service.export_audit_log(db, principal.member, since, file_format)
+    media = "text/csv; charset=utf-8" if file_format == "csv" else "application/json"
+    disposition = f'attachment; filename="audit-log.{file_format}"'
+    return PlainTextResponse(body, media_type=media, headers={"Content-Disposition": disposition})
