@@ -160,6 +160,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/users/{user_id}/roles": {"roles": ["viewer"]},
     "/v1/users/{user_id}/api-keys": {"label": "X"},
     "/v1/approvals/{request_id}/reject": {"reason": "X"},
+    "/v1/users/{user_id}/totp/confirm": {"code": "123456"},
     "/v1/approvals/{request_id}/approve": {},
 }
 HOOK = "http://127.0.0.1:9/hook"

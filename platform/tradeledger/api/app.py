@@ -18,6 +18,7 @@ from tradeledger.api.routers import (
     members,
     orders,
     reconciliations,
+    sessions,
     settlements,
     statements,
     transactions,
@@ -56,6 +57,7 @@ def create_app(platform: Platform) -> FastAPI:
         webhooks.router,
         users.router,
         approvals.router,
+        sessions.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware, sessions=lambda: platform.sessions, instance=lambda: platform.instance)

@@ -9,17 +9,23 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, authenticate
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.runtime import Platform
-from tradeledger.users import access
+from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
 from tradeledger.users.models import User
 
 bearer = HTTPBearer(auto_error=False, description="an API key created with `tradeledger keys create`")
+session_cookie = APIKeyCookie(
+    name=sessions.COOKIE,
+    auto_error=False,
+    description=f"a browser session (POST /v1/sessions); writes also need its CSRF token in {sessions.CSRF_HEADER}",
+)
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,20 @@ def get_platform(request: Request) -> Platform:
 
 
 def get_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationError("send an API key as `Authorization: Bearer <key>`")
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token, via_cookie = credentials.credentials, False
+    elif cookie:
+        token, via_cookie = cookie, True
+    else:
+        raise AuthenticationError("send an API key as `Authorization: Bearer <key>`, or sign in (POST /v1/sessions)")
     with get_platform(request).sessions() as db:
-        key = authenticate(db, credentials.credentials)
+        key = authenticate(db, token)
+        if via_cookie and request.method in MUTATING and not request.url.path.endswith("/sessions/current"):
+            sessions.check_csrf(db, key.id, request.headers.get(sessions.CSRF_HEADER))
         user = db.get(User, key.user_id)
         if user is None or user.disabled_at is not None:
             raise AuthenticationError("the API key's user is disabled")

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -51,11 +52,13 @@ from tradeledger.identity.service import authenticate
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.users.models import AuditEntry, User
+from tradeledger.users.sessions import COOKIE
 
 log = logging.getLogger(__name__)
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that need a body; they change nothing
+UNRECORDED_PATHS = ("/v1/sessions",)  # signing in and out: no key yet, and ending a session is idempotent itself
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record without an owner, older than this, was abandoned
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
@@ -218,11 +221,12 @@ class IdempotencyMiddleware:
             or scope["method"] not in MUTATING
             or not scope["path"].startswith(self.prefix)
             or any(scope["path"].endswith(path) for path in READ_ONLY_POSTS)
+            or scope["path"].startswith(UNRECORDED_PATHS)
         ):
             await self.app(scope, receive, send)
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip() or _session_token(headers)
         body = await _read_body(receive)
         replay = _replaying(body)
         if not token:
@@ -394,6 +398,17 @@ def _canonical_body(content_type: str, body: bytes) -> bytes:
     if media_type != b"multipart/form-data" or not boundary:
         return body
     return body.replace(b"--" + boundary, b"--" + CANONICAL_BOUNDARY)
+
+
+def _session_token(headers: dict[str, str]) -> str:
+    """A browser session's token, from its cookie: the session's API key (tradeledger.users.sessions)."""
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        return ""
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel is not None else ""
 
 
 async def _read_body(receive: Receive) -> bytes:

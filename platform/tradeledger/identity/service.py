@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +37,9 @@ def service_account(db: Session, member: str, label: str, roles: list[str]) -> U
     return user
 
 
-def create_api_key(db: Session, member: str, label: str, user_id: str | None = None) -> tuple[ApiKey, str]:
+def create_api_key(
+    db: Session, member: str, label: str, user_id: str | None = None, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
     """A new key for `member`'s user `user_id` (without one: for a new administrator service account of the
     member, as every member key was before users existed); the token is returned once and never stored."""
     if user_id is None:
@@ -49,6 +52,7 @@ def create_api_key(db: Session, member: str, label: str, user_id: str | None = N
         prefix=token[:PREFIX_LENGTH],
         secret_hash=hashing.hash_key_digest(hashing.token_digest(token)),
         user_id=user_id,
+        expires_at=expires_at,
     )
     db.add(key)
     db.flush()
@@ -65,6 +69,8 @@ def authenticate(db: Session, token: str) -> ApiKey:
         key = next((c for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
     if key is None or key.revoked_at is not None:
         raise AuthenticationError("the API key is unknown or revoked")
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        raise AuthenticationError("the session has expired; sign in again")
     return key
 
 

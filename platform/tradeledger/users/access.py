@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     DECIDE = "decide"  # approve or reject a pending request
     ADMINISTER = "administer"  # users, API keys, approval policies
     READ_AUDIT = "read_audit"  # the member's audit log
+    SELF = "self"  # the caller's own second factor
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -47,10 +48,12 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DECIDE: frozenset({Role.ADMINISTRATOR, Role.CHECKER}),
     Action.ADMINISTER: frozenset({Role.ADMINISTRATOR}),
     Action.READ_AUDIT: frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),
+    Action.SELF: frozenset(Role),
 }
 
 _WRITES: list[tuple[re.Pattern[str], Action]] = [
-    (re.compile(r"^/v1/(users|approval-policies)(/|$)"), Action.ADMINISTER),
+    (re.compile(r"^/v1/(users|approval-policies|security-policy)(/|$)"), Action.ADMINISTER),
+    (re.compile(r"^/v1/me/"), Action.SELF),
     (re.compile(r"^/v1/approvals/[^/]+/(approve|reject)$"), Action.DECIDE),
     (re.compile(r"^/v1/lcs/[^/]+/presentations/[^/]+/(honour|refuse|return-documents|enforce-preclusion)$"),
      Action.EXAMINE),

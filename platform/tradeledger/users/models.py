@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeledger.store.base import Base, Uint256, UtcDateTime, utcnow
@@ -43,6 +43,7 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending: Mapped[str | None] = mapped_column(String(64))  # enrolled, not yet confirmed with a code
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -131,14 +132,24 @@ class AuditEntry(Base):
 
 
 class UserSession(Base):
-    """A browser session: the cookie's token and the CSRF token are 256-bit random, stored as SHA-256."""
+    """A browser session: its cookie holds the token of an API key of the user that expires with the session (so
+    every rule of API keys, idempotency and the audit log holds for it); its CSRF token is stored as SHA-256."""
 
     __tablename__ = "user_sessions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), unique=True)
     csrf_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SecurityPolicy(Base):
+    """A member's sign-in rules."""
+
+    __tablename__ = "security_policies"
+
+    member: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

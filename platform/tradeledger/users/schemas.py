@@ -165,3 +165,39 @@ class AuditView(BaseModel):
             id=row.id, at=row.at, user_id=row.user_id, username=row.username, action=row.action,
             request=row.request, outcome=row.outcome,
         )  # fmt: skip
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="the member's address")
+    username: Username
+    password: str = Field(min_length=1, max_length=256)
+    totp_code: str | None = Field(None, pattern=r"^[0-9]{6}$", description="required once a second factor is on")
+
+
+class SessionView(BaseModel):
+    user: UserView
+    csrf_token: str = Field(description="send it as X-CSRF-Token with every write of this session")
+    expires_at: datetime
+
+
+class TotpEnrolment(BaseModel):
+    secret: str = Field(description="base32; shown once")
+    uri: str = Field(description="otpauth:// URI for an authenticator app (as a QR code)")
+
+
+class TotpConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class SecurityPolicyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    require_totp: bool
+
+
+class SecurityPolicyView(BaseModel):
+    require_totp: bool

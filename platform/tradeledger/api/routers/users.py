@@ -13,9 +13,20 @@ from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
-from tradeledger.users import repository, service
+from tradeledger.users import repository, service, sessions
 from tradeledger.users.access import Action
-from tradeledger.users.schemas import AuditView, CreatedKey, KeyRequest, RolesRequest, UserRequest, UserView
+from tradeledger.users.schemas import (
+    AuditView,
+    CreatedKey,
+    KeyRequest,
+    RolesRequest,
+    SecurityPolicyRequest,
+    SecurityPolicyView,
+    TotpConfirmation,
+    TotpEnrolment,
+    UserRequest,
+    UserView,
+)
 
 router = APIRouter(tags=["users"], route_class=IdempotentRoute)
 UserId = Annotated[str, Path(max_length=36, description="a user id")]
@@ -117,3 +128,53 @@ def export_audit_log(
     media = "text/csv; charset=utf-8" if file_format == "csv" else "application/json"
     disposition = f'attachment; filename="audit-log.{file_format}"'
     return PlainTextResponse(body, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.post("/me/totp", status_code=201, responses=ERROR_RESPONSES)
+def enrol_own_totp(platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
+    """Start the caller's second factor: a TOTP secret for an authenticator app, on once a code is confirmed."""
+    with platform.transaction() as db:
+        secret, uri = sessions.enrol_totp(db, principal.actor(), principal.user_id)
+        enrolment = TotpEnrolment(secret=secret, uri=uri)
+        answer_with(db, enrolment, 201)
+    return enrolment
+
+
+@router.post("/me/totp/confirm", responses=ERROR_RESPONSES)
+def confirm_own_totp(body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """Turn the caller's second factor on with a code from it; sign-ins need a code from now on."""
+    with platform.transaction() as db:
+        view = UserView.of(sessions.confirm_totp(db, principal.actor(), principal.user_id, body.code))
+        answer_with(db, view)
+    return view
+
+
+@router.post("/users/{user_id}/totp", status_code=201, responses=RESPONSES)
+def enrol_totp(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
+    """An administrator starts a person's second factor (handing the secret over out of band)."""
+    with platform.transaction() as db:
+        secret, uri = sessions.enrol_totp(db, principal.actor(), user_id)
+        enrolment = TotpEnrolment(secret=secret, uri=uri)
+        answer_with(db, enrolment, 201)
+    return enrolment
+
+
+@router.post("/users/{user_id}/totp/confirm", responses=RESPONSES)
+def confirm_totp(user_id: UserId, body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
+    """An administrator turns a person's enrolled second factor on with a code from it."""
+    with platform.transaction() as db:
+        view = UserView.of(sessions.confirm_totp(db, principal.actor(), user_id, body.code))
+        answer_with(db, view)
+    return view
+
+
+@router.post("/security-policy", responses=ERROR_RESPONSES)
+def set_security_policy(
+    body: SecurityPolicyRequest, platform: PlatformDep, principal: PrincipalDep
+) -> SecurityPolicyView:
+    """An administrator requires (or no longer requires) a second factor for every person's sign-in."""
+    with platform.transaction() as db:
+        policy = sessions.set_policy(db, principal.actor(), body.require_totp)
+        view = SecurityPolicyView(require_totp=policy.require_totp)
+        answer_with(db, view)
+    return view

@@ -67,6 +67,7 @@ def upgrade() -> None:
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_pending', sa.String(length=64), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', tradeledger.store.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('disabled_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=True),
@@ -103,21 +104,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_approval_requests_member'), ['member'], unique=False)
         batch_op.create_index(batch_op.f('ix_approval_requests_status'), ['status'], unique=False)
 
-    op.create_table('user_sessions',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('csrf_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
-    )
-    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
-
     op.create_table('approvals',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('request_id', sa.String(length=36), nullable=False),
@@ -136,6 +122,7 @@ def upgrade() -> None:
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('secret_hash', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('user_id', sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column('expires_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=True))
     _move_keys_to_service_accounts()
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.alter_column('secret_hash', existing_type=sa.String(length=200), nullable=False)
@@ -146,6 +133,26 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_api_keys_user_id_users'), 'users', ['user_id'], ['id'])
         batch_op.drop_column('token_hash')
     _append_only('audit_entries')
+    op.create_table('security_policies',
+    sa.Column('member', sa.String(length=42), nullable=False),
+    sa.Column('require_totp', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('member', name=op.f('pk_security_policies'))
+    )
+    op.create_table('user_sessions',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('api_key_id', sa.String(length=36), nullable=False),
+    sa.Column('csrf_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', tradeledger.store.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'], name=op.f('fk_user_sessions_api_key_id_api_keys')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('api_key_id', name=op.f('uq_user_sessions_api_key_id'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -156,7 +163,12 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP TRIGGER audit_entries_append_only ON audit_entries")
         op.execute("DROP FUNCTION tradeledger_append_only()")
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+    op.drop_table('user_sessions')
+    op.drop_table('security_policies')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
+        batch_op.drop_column('expires_at')
         batch_op.add_column(sa.Column('token_hash', sa.VARCHAR(length=64), nullable=False))
         batch_op.drop_constraint(batch_op.f('fk_api_keys_user_id_users'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_api_keys_user_id'))
@@ -169,10 +181,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_approvals_request_id'))
 
     op.drop_table('approvals')
-    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
-
-    op.drop_table('user_sessions')
     with op.batch_alter_table('approval_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approval_requests_status'))
         batch_op.drop_index(batch_op.f('ix_approval_requests_member'))
