@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import checksum
+from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import AuthenticationError, create_api_key
@@ -163,8 +164,11 @@ def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:
     """A new TOTP secret for one of the member's persons (itself, or by an administrator): pending until a code
     from it is confirmed. Returns the secret and its otpauth:// URI."""
     target = repository.member_user(db, actor.member, user_id)
-    if target is None or target.kind is not UserKind.PERSON:
-        raise UserNotFoundError(f"no person {user_id}")
+    if target is None:
+        raise UserNotFoundError(f"no user {user_id}")
+    if target.kind is not UserKind.PERSON:
+        raise InvalidValueError(f"{target.username} is a service account: it signs in with API keys only",
+                                code="not_a_person")  # fmt: skip
     secret = pyotp.random_base32()
     target.totp_pending = secret
     db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="totp.enrol",
