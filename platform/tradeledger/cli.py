@@ -277,6 +277,18 @@ def demo(
         raise typer.Exit(1)
 
 
+@contextmanager
+def _migrated_database() -> Iterator[sessionmaker[Session]]:
+    """The configured database, migrated, for a one-shot command that needs no chain."""
+    settings = _settings()
+    engine = make_engine(database_url(settings.database_url, settings.data_dir))
+    try:
+        migrate(engine)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 keys_app = typer.Typer(help="API keys: each is bound to one member.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -288,18 +300,9 @@ def keys_create(
     label: str = typer.Option("cli", "--label", help="what the key is for"),
 ) -> None:
     """Create an API key; the token is shown once."""
-    settings = _settings()
-    engine = make_engine(database_url(settings.database_url, settings.data_dir))
-    try:
-        migrate(engine)
-        try:
-            address = checksum(member)
-        except ValueError:
-            raise TradeLedgerError(f"--member {member!r} is not an address", code="invalid_value") from None
-        with transaction(session_factory(engine)) as db:
-            key, token = create_api_key(db, address, label)
-    finally:
-        engine.dispose()
+    address = _member_address(member, "--member")
+    with _migrated_database() as sessions, transaction(sessions) as db:
+        key, token = create_api_key(db, address, label)
     console.print(f"API key {key.id} for {address} ({label}):")
     console.print(token, highlight=False, soft_wrap=True)
 
@@ -326,27 +329,18 @@ def users_create(
     ),
 ) -> None:
     """Add a user to a member (a member's first administrator, typically); a service account gets its API key."""
-    settings = _settings()
-    engine = make_engine(database_url(settings.database_url, settings.data_dir))
+    address = _member_address(member, "--member")
+    password = None if service else os.environ.get(password_env)
     try:
-        migrate(engine)
-        try:
-            address = checksum(member)
-        except ValueError:
-            raise TradeLedgerError(f"--member {member!r} is not an address", code="invalid_value") from None
-        password = None if service else os.environ.get(password_env)
-        try:
-            request = UserRequest(username=username, kind=UserKind.SERVICE if service else UserKind.PERSON,
-                                  roles=[Role(r) for r in role], password=password)  # fmt: skip
-        except (ValueError, ValidationError) as error:
-            raise TradeLedgerError(f"invalid user: {error}", code="invalid_value") from None
-        with transaction(session_factory(engine)) as db:
-            found = db.get(Member, address)
-            actor = Actor(address, found.kind if found else None, "cli", "cli", frozenset({Role.ADMINISTRATOR.value}))
-            user = users.create_user(db, actor, request)
-            token = users.create_key(db, actor, user.id, "cli")[1] if service else None
-    finally:
-        engine.dispose()
+        request = UserRequest(username=username, kind=UserKind.SERVICE if service else UserKind.PERSON,
+                              roles=[Role(r) for r in role], password=password)  # fmt: skip
+    except (ValueError, ValidationError) as error:
+        raise TradeLedgerError(f"invalid user: {error}", code="invalid_value") from None
+    with _migrated_database() as sessions, transaction(sessions) as db:
+        found = db.get(Member, address)
+        actor = Actor(address, found.kind if found else None, "cli", "cli", frozenset({Role.ADMINISTRATOR.value}))
+        user = users.create_user(db, actor, request)
+        token = users.create_key(db, actor, user.id, "cli")[1] if service else None
     console.print(f"user {user.id} ({user.username}, {', '.join(user.roles)}) of {address}")
     if token is not None:
         console.print(token, highlight=False, soft_wrap=True)

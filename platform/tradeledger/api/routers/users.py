@@ -3,18 +3,22 @@ audit log (administrators and auditors)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.runtime import Platform
 from tradeledger.users import repository, service, sessions
-from tradeledger.users.access import Action
+from tradeledger.users.access import Action, Actor
 from tradeledger.users.schemas import (
     AuditView,
     CreatedKey,
@@ -32,6 +36,20 @@ router = APIRouter(tags=["users"], route_class=IdempotentRoute)
 UserId = Annotated[str, Path(max_length=36, description="a user id")]
 UserCursor = Annotated[str | None, Query(max_length=36, description="`next_cursor` of the previous page")]
 RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
+ViewT = TypeVar("ViewT", bound=BaseModel)
+
+
+def _answered(platform: Platform, change: Callable[[Session], ViewT], status: int = 200) -> ViewT:
+    """One database-only change and its answer, committed together (a retry after a crash gets the same answer)."""
+    with platform.transaction() as db:
+        view = change(db)
+        answer_with(db, view, status)
+    return view
+
+
+def _enrolment(db: Session, actor: Actor, user_id: str) -> TotpEnrolment:
+    secret, uri = sessions.enrol_totp(db, actor, user_id)
+    return TotpEnrolment(secret=secret, uri=uri)
 
 
 @router.get("/me", responses=ERROR_RESPONSES)
@@ -71,19 +89,13 @@ def get_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) ->
 @router.post("/users/{user_id}/roles", responses=RESPONSES)
 def set_roles(user_id: UserId, body: RolesRequest, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Replace a user's roles."""
-    with platform.transaction() as db:
-        view = UserView.of(service.set_roles(db, principal.actor(), user_id, body.roles))
-        answer_with(db, view)
-    return view
+    return _answered(platform, lambda db: UserView.of(service.set_roles(db, principal.actor(), user_id, body.roles)))
 
 
 @router.post("/users/{user_id}/disable", responses=RESPONSES)
 def disable_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Disable a user: no more sign-ins, sessions or keys; its history stays."""
-    with platform.transaction() as db:
-        view = UserView.of(service.disable(db, principal.actor(), user_id))
-        answer_with(db, view)
-    return view
+    return _answered(platform, lambda db: UserView.of(service.disable(db, principal.actor(), user_id)))
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, responses=RESPONSES)
@@ -133,39 +145,26 @@ def export_audit_log(
 @router.post("/me/totp", status_code=201, responses=ERROR_RESPONSES)
 def enrol_own_totp(platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """Start the caller's second factor: a TOTP secret for an authenticator app, on once a code is confirmed."""
-    with platform.transaction() as db:
-        secret, uri = sessions.enrol_totp(db, principal.actor(), principal.user_id)
-        enrolment = TotpEnrolment(secret=secret, uri=uri)
-        answer_with(db, enrolment, 201)
-    return enrolment
+    return _answered(platform, lambda db: _enrolment(db, principal.actor(), principal.user_id), 201)
 
 
 @router.post("/me/totp/confirm", responses=ERROR_RESPONSES)
 def confirm_own_totp(body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Turn the caller's second factor on with a code from it; sign-ins need a code from now on."""
-    with platform.transaction() as db:
-        view = UserView.of(sessions.confirm_totp(db, principal.actor(), principal.user_id, body.code))
-        answer_with(db, view)
-    return view
+    actor = principal.actor()
+    return _answered(platform, lambda db: UserView.of(sessions.confirm_totp(db, actor, actor.user_id, body.code)))
 
 
 @router.post("/users/{user_id}/totp", status_code=201, responses=RESPONSES)
 def enrol_totp(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """An administrator starts a person's second factor (handing the secret over out of band)."""
-    with platform.transaction() as db:
-        secret, uri = sessions.enrol_totp(db, principal.actor(), user_id)
-        enrolment = TotpEnrolment(secret=secret, uri=uri)
-        answer_with(db, enrolment, 201)
-    return enrolment
+    return _answered(platform, lambda db: _enrolment(db, principal.actor(), user_id), 201)
 
 
 @router.post("/users/{user_id}/totp/confirm", responses=RESPONSES)
 def confirm_totp(user_id: UserId, body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """An administrator turns a person's enrolled second factor on with a code from it."""
-    with platform.transaction() as db:
-        view = UserView.of(sessions.confirm_totp(db, principal.actor(), user_id, body.code))
-        answer_with(db, view)
-    return view
+    return _answered(platform, lambda db: UserView.of(sessions.confirm_totp(db, principal.actor(), user_id, body.code)))
 
 
 @router.post("/security-policy", responses=ERROR_RESPONSES)
@@ -173,8 +172,8 @@ def set_security_policy(
     body: SecurityPolicyRequest, platform: PlatformDep, principal: PrincipalDep
 ) -> SecurityPolicyView:
     """An administrator requires (or no longer requires) a second factor for every person's sign-in."""
-    with platform.transaction() as db:
-        policy = sessions.set_policy(db, principal.actor(), body.require_totp)
-        view = SecurityPolicyView(require_totp=policy.require_totp)
-        answer_with(db, view)
-    return view
+    actor = principal.actor()
+    return _answered(
+        platform,
+        lambda db: SecurityPolicyView(require_totp=sessions.set_policy(db, actor, body.require_totp).require_totp),
+    )
