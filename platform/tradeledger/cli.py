@@ -277,18 +277,6 @@ def demo(
         raise typer.Exit(1)
 
 
-@contextmanager
-def _migrated_database() -> Iterator[sessionmaker[Session]]:
-    """The configured database, migrated, for a one-shot command that needs no chain."""
-    settings = _settings()
-    engine = make_engine(database_url(settings.database_url, settings.data_dir))
-    try:
-        migrate(engine)
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 keys_app = typer.Typer(help="API keys: each is bound to one member.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -301,7 +289,7 @@ def keys_create(
 ) -> None:
     """Create an API key; the token is shown once."""
     address = _member_address(member, "--member")
-    with _migrated_database() as sessions, transaction(sessions) as db:
+    with _local_database() as sessions, transaction(sessions) as db:
         key, token = create_api_key(db, address, label)
     console.print(f"API key {key.id} for {address} ({label}):")
     console.print(token, highlight=False, soft_wrap=True)
@@ -336,7 +324,7 @@ def users_create(
                               roles=[Role(r) for r in role], password=password)  # fmt: skip
     except (ValueError, ValidationError) as error:
         raise TradeLedgerError(f"invalid user: {error}", code="invalid_value") from None
-    with _migrated_database() as sessions, transaction(sessions) as db:
+    with _local_database() as sessions, transaction(sessions) as db:
         found = db.get(Member, address)
         actor = Actor(address, found.kind if found else None, "cli", "cli", frozenset({Role.ADMINISTRATOR.value}))
         user = users.create_user(db, actor, request)
