@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from tests.api.conftest import OTHER_BANK, Consortium, problem
+from tests.api.conftest import BANK, OTHER_BANK, TRADER, Consortium, problem
 from tests.api.test_lcs import INVOICE, TODAY, application
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
@@ -39,6 +39,8 @@ def team(consortium: Consortium) -> Iterator[dict[str, Any]]:
     """The second bank's maker, checkers and viewer (clients by name), funded, with two policies on honours in
     USD: above 5,000 one checker, above 10,000 two."""
     issue(consortium.platform, OTHER_BANK, 1_000_000, "FUND-OTHER-BANK", issuer=AGENT)
+    # the applicant reimburses every honour here: fund it for them, so the trader's balance other modules use stays
+    issue(consortium.platform, TRADER, sum(DRAWINGS.values()), "FUND-MC-APPLICANT", issuer=BANK)
     clients = {name: client_for(consortium, add_user(consortium, "other_bank", f"mc-{name}", roles, f"mc-{name}"))
                for name, roles in ROLES.items()}  # fmt: skip
     admin = consortium.client("other_bank")
