@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, BinaryIO, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, BinaryIO, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import typer
@@ -37,6 +37,9 @@ from tradeledger.users import service as users
 from tradeledger.users.access import Actor
 from tradeledger.users.models import Role, UserKind
 from tradeledger.users.schemas import UserRequest
+
+if TYPE_CHECKING:  # imported where a records command runs
+    from tradeledger.records.schemas import RecordView
 
 app = typer.Typer(
     help="tradeledger: consortium trade-finance ledger and reconciliation platform.", no_args_is_help=True
@@ -954,3 +957,185 @@ def webhooks_tail(
                     live.update(_deliveries_table(sessions, subscription_id, limit), refresh=True)
             except KeyboardInterrupt:
                 pass
+
+
+# ---- records: transferable records (electronic bills of lading) and their verification against the chain
+
+records_app = typer.Typer(
+    help="Transferable records (eBLs): issue, step, show; verify a document against the chain.", no_args_is_help=True
+)
+app.add_typer(records_app, name="records")
+
+
+def _document_hash(document: str) -> str:
+    """A file's SHA-256, or the 0x-hex SHA-256 given as is."""
+    from tradeledger.records.service import document_hash
+
+    path = Path(document)
+    if path.is_file():
+        return document_hash(path.read_bytes())
+    if len(document) == 66 and document.startswith("0x"):
+        try:
+            bytes.fromhex(document[2:])
+            return document.lower()
+        except ValueError:
+            pass
+    raise TradeLedgerError(f"{document!r} is neither a file nor a 0x-hex SHA-256", code="invalid_value")
+
+
+def _record_command(member: str, command: Callable[[Platform, str, MemberKind | None], object]) -> None:
+    """Run a records command as `member` (--as) on the platform, and print the record it answers."""
+    from tradeledger.operations import Pending
+    from tradeledger.records.schemas import RecordView
+
+    caller = _member_address(member, "--as")
+    platform = open_platform(_settings(), deploy_if_missing=False)
+    try:
+        platform.indexer.catch_up()
+        with platform.sessions() as db:
+            caller_kind = _kind(db, caller)
+        view = command(platform, caller, caller_kind)
+    finally:
+        platform.close()
+    if isinstance(view, Pending):
+        console.print(f"submitted: transaction {view.row.id} is not yet in the read model")
+        return
+    assert isinstance(view, RecordView)
+    _print_record(view)
+
+
+def _print_record(view: RecordView) -> None:
+    console.print(
+        f"record {view.record_id} ({view.kind}, {'order' if view.to_order else 'bearer'}): {view.state}, held by "
+        f"{view.holder}, controlled by {view.controller}; document {view.document_hash}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for change in view.history:
+        console.print(
+            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.action:<22} -> {change.controller}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@records_app.command("issue")
+@reports_errors
+def records_issue(
+    document: Annotated[str, typer.Argument(help="the document file (hashed with SHA-256) or its 0x-hex SHA-256")],
+    issuer: str = typer.Option(..., "--as", help="the issuing member (the carrier, or a bank acting for it)"),
+    holder: str = typer.Option(..., "--holder", help="the first holder (the shipper)"),
+    kind: str = typer.Option("bill_of_lading", "--kind", help="bill_of_lading, warehouse_receipt, promissory_note"),
+    bearer: bool = typer.Option(False, "--bearer", help="a bearer document (default: an order document)"),
+) -> None:
+    """Issue a transferable record of a document to its first holder (the hash on chain, the file stays here)."""
+    from tradeledger.operations import Submission
+    from tradeledger.records import service
+    from tradeledger.records.schemas import IssueRecordRequest
+
+    values = {"document_hash": _document_hash(document), "holder": holder, "kind": kind, "to_order": not bearer}
+    request = _validated(IssueRecordRequest, values)
+    _record_command(issuer, lambda platform, caller, kind: service.issue(platform, caller, kind, request, Submission()))
+
+
+@records_app.command("step")
+@reports_errors
+def records_step(
+    record_id: Annotated[int, typer.Argument(min=1, help="the record id")],
+    step: Annotated[
+        str,
+        typer.Argument(
+            help="endorse, transfer, pledge, release-pledge, enforce-pledge, surrender, reject-surrender or void"
+        ),
+    ],
+    member: str = typer.Option(..., "--as", help="the member taking the step (the record's controller)"),
+    to: str | None = typer.Option(None, "--to", help="endorsee (none: in blank), new holder, or pledgee bank"),
+) -> None:
+    """Take one step on a record; only its controller may."""
+    from tradeledger.operations import Submission
+    from tradeledger.records import service
+    from tradeledger.records.schemas import CounterpartyRequest, EndorseRequest
+
+    if step not in service.STEP_FUNCTIONS:
+        raise TradeLedgerError(
+            f"unknown step {step!r}: one of {', '.join(service.STEP_FUNCTIONS)}", code="invalid_value"
+        )
+    body: EndorseRequest | CounterpartyRequest | None = None
+    if step == "endorse":
+        body = _validated(EndorseRequest, {"endorsee": to})
+    elif step in ("transfer", "pledge"):
+        if to is None:
+            raise TradeLedgerError(f"--to is required to {step}", code="invalid_value")
+        body = _validated(CounterpartyRequest, {"to": to})
+    _record_command(
+        member,
+        lambda platform, caller, kind: service.run_step(platform, caller, kind, record_id, step, body, Submission()),
+    )
+
+
+@records_app.command("show")
+@reports_errors
+def records_show(
+    record_id: Annotated[int, typer.Argument(min=1, help="the record id")],
+    member: str = typer.Option(..., "--as", help="the member asking (it sees records it is or was a party to)"),
+) -> None:
+    """One record and its history of control, from the read model."""
+    from tradeledger.records import service
+
+    _record_command(member, lambda platform, caller, kind: service.record_view(platform, caller, kind, record_id))
+
+
+@records_app.command("verify")
+@reports_errors
+def records_verify(
+    document: Annotated[str, typer.Argument(help="the document file or its 0x-hex SHA-256")],
+    rpc: str = typer.Option(..., "--rpc", help="JSON-RPC URL of any consortium node"),
+    deployment: Annotated[
+        Path | None,
+        typer.Option("--deployment", help="deployment manifest with the contract addresses (default: the data dir's)"),
+    ] = None,
+    records_contract: str | None = typer.Option(None, "--records-contract", help="TransferableRecords address"),
+) -> None:
+    """Check a document against the chain alone: its record, issuer, state and every change of control."""
+    from tradeledger.chain.manifest import DeploymentManifest
+    from tradeledger.chain.records import ChainRecordsReader
+    from tradeledger.chain.rpc import HttpJsonRpc
+
+    digest = _document_hash(document)
+    settings = load_settings()
+    from_block = 0
+    if records_contract is None:
+        path = deployment or settings.deployment_file
+        deployed = DeploymentManifest.load(path)
+        if deployed is None or "TransferableRecords" not in deployed.contracts:
+            raise TradeLedgerError(
+                f"no TransferableRecords in a deployment manifest at {path}: pass --deployment or --records-contract",
+                code="configuration_error",
+            )
+        records_contract = deployed.contracts["TransferableRecords"].address
+        from_block = deployed.deploy_block
+    client = HttpJsonRpc(rpc)
+    try:
+        reader = ChainRecordsReader(
+            client, records=records_contract, from_block=from_block, log_range=settings.log_range
+        )
+        record = reader.find(bytes.fromhex(digest[2:]))
+        if record is None:
+            console.print(f"not a transferable record on chain {reader.chain_id}: {digest}", highlight=False)
+            raise typer.Exit(1)
+        kinds = {address: reader.member_kind(address) for address in {record.issuer, record.controller}}
+    finally:
+        client.close()
+    console.print(
+        f"verified on chain {reader.chain_id}: {digest} is record {record.record_id} ({record.kind}), "
+        f"{record.state}; issued {record.issued_at:%Y-%m-%d} by {kinds[record.issuer]} {record.issuer}; "
+        f"controlled by {kinds[record.controller]} {record.controller}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for change in record.history:
+        console.print(
+            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.event:<24} -> {change.controller}",
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -96,7 +96,7 @@ class ContractRevertError(TradeLedgerError):
 
 
 _FORBIDDEN = ("Unauthorized", "NotMember", "NotActiveMember", "NotSponsor", "NotParty", "NotAParty", "NotPayee",
-              "NotOwner", "NotFinancier")  # fmt: skip
+              "NotOwner", "NotFinancier", "NotController", "NotIssuer")  # fmt: skip
 _CONFLICT = ("State", "Status", "Transition", "Already", "NotOperative", "NotExpired", "OpenPresentations",
              "LastActiveBank", "FoundingClosed", "NotDue", "Late", "Insufficient", "Duplicate")  # fmt: skip
 

@@ -80,6 +80,10 @@ def objects(consortium: Consortium) -> dict[str, str]:
         headers={"Idempotency-Key": "bola-reconciliation"},
     ).json()  # fmt: skip
     first_break = trader.get(f"/v1/reconciliations/{run['id']}/breaks").json()["items"][0]
+    record = bank.post(
+        "/v1/records", json={"document_hash": "0x" + "b0" * 32, "holder": TRADER.address},
+        headers={"Idempotency-Key": "bola-record"},
+    ).json()  # fmt: skip
     subscription = _trader_subscription(consortium)
     user_id = trader.get("/v1/me").json()["id"]
     return {
@@ -101,6 +105,7 @@ def objects(consortium: Consortium) -> dict[str, str]:
         "amendment_id": "1",
         "claim_id": MISSING_ID,
         "proposal_id": "1",
+        "record_id": record["record_id"],
     }
 
 
@@ -157,6 +162,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/reconciliations/{run_id}/breaks/{break_id}/assign": {"assignee": "X"},
     "/v1/reconciliations/{run_id}/breaks/{break_id}/resolve": {"note": "X"},
     "/v1/webhooks/subscriptions/{subscription_id}/replay": {},
+    "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
+    "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
+    "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
     "/v1/users/{user_id}/roles": {"roles": ["viewer"]},
     "/v1/users/{user_id}/api-keys": {"label": "X"},
     "/v1/approvals/{request_id}/reject": {"reason": "X"},
@@ -171,10 +179,12 @@ OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
 # Routes whose id names no party-owned object (a claim is found through its credit; none exists here).
 NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
+# Public routes: anyone may verify a document by its hash, without an API key (tests/api/test_records.py).
+PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "user_id", "request_id")  # fmt: skip
+            "run_id", "subscription_id", "record_id", "user_id", "request_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -205,7 +215,7 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
     problems: list[str] = []
     checked = 0
     for index, (method, template) in enumerate(_routes(consortium)):
-        if template in INSTITUTIONAL or template in NOT_PARTY_OBJECTS:
+        if template in INSTITUTIONAL or template in NOT_PARTY_OBJECTS or template in PUBLIC:
             continue
         checked += 1
         path, object_id = _fill(template, objects)
@@ -232,7 +242,7 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
 def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
     lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
              "/v1/settlements/external-payments": "payment_id", "/v1/statements": "statement_id",
-             "/v1/anchors": "anchor_id"}  # fmt: skip
+             "/v1/anchors": "anchor_id", "/v1/records": "record_id"}  # fmt: skip
     for who in HIDDEN_FROM:
         client = consortium.client(who)
         for path, key in lists.items():
@@ -267,7 +277,7 @@ def test_bfla_bank_only_actions_refuse_traders(consortium: Consortium, objects: 
 def test_auditor_writes_nothing(consortium: Consortium, objects: dict[str, str]) -> None:
     client = consortium.client("auditor")
     for index, (method, template) in enumerate(_routes(consortium, with_ids=False)):
-        if method != "POST" or template.endswith("/fingerprint-check") or template == "/v1/sessions":
+        if method != "POST" or template.endswith("/fingerprint-check") or template in PUBLIC | {"/v1/sessions"}:
             continue  # (signing in is a person's, with a password: no member key writes there)
         path = re.sub(r"\{(\w+)\}", lambda m: objects[m.group(1)], template)
         response = client.post(path, json={}, headers={"Idempotency-Key": f"aud-{index}"})

@@ -10,7 +10,15 @@ import pytest
 
 from tests.contracts.helpers import artifact
 
-CONTRACTS = ("Membership", "Settlement", "DocumentRegistry", "TradeOrders", "ReconciliationAnchor", "LetterOfCredit")
+CONTRACTS = (
+    "Membership",
+    "Settlement",
+    "DocumentRegistry",
+    "TradeOrders",
+    "ReconciliationAnchor",
+    "LetterOfCredit",
+    "TransferableRecords",
+)
 
 ALLOWED_TYPES = {
     "address",  # parties

@@ -29,6 +29,7 @@ from tests.contracts.helpers import (
     run_cell,
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
+from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS
 
 ANYONE = frozenset(ACTORS)
 ACTIVE_BANKS = frozenset(BANKS)
@@ -435,6 +436,8 @@ CASES: list[Case] = [
     *TRADE_ORDERS,
     *RECONCILIATION_ANCHOR,
     *LETTER_OF_CREDIT,
+    *TRANSFERABLE_RECORDS,
+    *access_control_cases("TransferableRecords", TITLE_AGENT_ROLE),
 ]
 
 

@@ -40,6 +40,7 @@ from tradeledger.members.models import (
     Member,
 )
 from tradeledger.orders.models import PurchaseOrder
+from tradeledger.records.models import RecordControlChange, TransferableRecord
 from tradeledger.settlements.models import AccountBalance, CurrencySupply, ExternalPayment, LedgerPosting
 from tradeledger.store.base import Base
 from tradeledger.store.models import ChainEvent
@@ -122,6 +123,7 @@ class GetterCheck:
         self.documents()
         self.letters_of_credit()
         self.anchors()
+        self.records()
 
     # ------------------------------------------------------------------------------------------------ members
 
@@ -525,6 +527,37 @@ class GetterCheck:
                 "mirrorAnchorId": anchor.mirror_anchor_id or 0,
             } == onchain, anchor.anchor_id
             assert anchor.status.value == self.call(contract, "reconciliationStatus", anchor.anchor_id)
+
+    def records(self) -> None:
+        contract = "TransferableRecords"
+        assert self.count(TransferableRecord) == self.call(contract, "recordCount")
+        for record in self.db.scalars(select(TransferableRecord)):
+            onchain = self.call(contract, "record", record.record_id)
+            assert {
+                "issuer": record.issuer,
+                "kind": record.kind.value,
+                "state": record.state.value,
+                "toOrder": record.to_order,
+                "blankEndorsed": record.blank_endorsed,
+                "holder": record.holder,
+                "controller": record.controller,
+                "issuedAt": int(record.issued_at.timestamp()),
+                "endorsements": record.endorsements,
+                "documentHash": bytes.fromhex(record.document_hash[2:]),
+                "escrowKey": bytes.fromhex(record.escrow_key[2:]) if record.escrow_key else b"\0" * 32,
+            } == onchain, record.record_id
+            assert self.call(contract, "recordOfDocument", onchain["documentHash"]) == record.record_id
+        # one history row per record event, and its last row is where the record stands
+        record_events = [e for e in self.events if e.contract == contract and "recordId" in e.args]
+        assert self.count(RecordControlChange) == len(record_events)
+        for record in self.db.scalars(select(TransferableRecord)):
+            last = self.db.scalars(
+                select(RecordControlChange)
+                .where(RecordControlChange.record_id == record.record_id)
+                .order_by(RecordControlChange.block_number.desc(), RecordControlChange.log_index.desc())
+            ).first()
+            assert last is not None
+            assert (last.controller, last.holder, last.state) == (record.controller, record.holder, record.state)
 
 
 def assert_projections_equal_getters(world: World, sessions: sessionmaker[Session]) -> None:

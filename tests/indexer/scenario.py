@@ -40,6 +40,7 @@ from tests.contracts.lc_support import (
 ZERO_ADDRESS = "0x" + "00" * 20
 SETTLEMENT_AGENT_ROLE = keccak(text="SETTLEMENT_AGENT_ROLE")
 TEMPORARY_ROLE = keccak(text="TEMPORARY_ROLE")
+TITLE_AGENT_ROLE = keccak(text="TITLE_AGENT_ROLE")
 DISCREPANCIES = [b"LATE_SHIPMENT".ljust(32, b"\0"), b"INVOICE_AMOUNT".ljust(32, b"\0")]
 INVOICE, BILL_OF_LADING, WAREHOUSE_RECEIPT, OTHER = 0, 1, 3, 4
 SWIFT, CIPS, RTGS = 0, 1, 2
@@ -50,6 +51,7 @@ NOT_EMITTED = frozenset({
     ("DocumentRegistry", "RoleAdminChanged"),
     ("Membership", "RoleAdminChanged"),
     ("Settlement", "RoleAdminChanged"),
+    ("TransferableRecords", "RoleAdminChanged"),
 })  # fmt: skip
 
 
@@ -96,13 +98,13 @@ def run_membership(world: World, facts: ScenarioFacts) -> None:
     world.tx("operator", "Membership", "cancelDefaultAdminTransfer")
     world.tx("operator", "Membership", "changeDefaultAdminDelay", 3 * DAY)
     world.tx("operator", "Membership", "rollbackDefaultAdminDelay")
-    for contract in ("Settlement", "DocumentRegistry"):
+    for contract in ("Settlement", "DocumentRegistry", "TransferableRecords"):
         world.tx("operator", contract, "beginDefaultAdminTransfer", fresh_address("next-admin"))
         world.tx("operator", contract, "cancelDefaultAdminTransfer")
         world.tx("operator", contract, "changeDefaultAdminDelay", 4 * DAY)
         world.tx("operator", contract, "rollbackDefaultAdminDelay")
     for contract, role in (("Settlement", SETTLEMENT_AGENT_ROLE), ("Membership", TEMPORARY_ROLE),
-                           ("DocumentRegistry", TEMPORARY_ROLE)):  # fmt: skip
+                           ("DocumentRegistry", TEMPORARY_ROLE), ("TransferableRecords", TEMPORARY_ROLE)):  # fmt: skip
         world.tx("operator", contract, "grantRole", role, fresh_address("temporary"))
         world.tx("operator", contract, "revokeRole", role, fresh_address("temporary"))
     world.tx("operator", "Membership", "grantRole", TEMPORARY_ROLE, fresh_address("kept"))
@@ -257,6 +259,42 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     facts.lc_ids.update(cancelled=lc2, fully_drawn=lc5, precluded=lc6, expired=lc7)
 
 
+def run_records(world: World) -> None:
+    """Every edge of the transferable-record graph: `agent` acts as the LetterOfCredit contract (title agent)."""
+    a, records = world.address, "TransferableRecords"
+    world.tx("operator", records, "grantRole", TITLE_AGENT_ROLE, a("agent"))
+
+    def issue(to_order: bool) -> int:
+        receipt = world.tx("bank", records, "issue", 0, world.unique("bl"), a("trader"), to_order)
+        record_id: int = receipt.event("RecordIssued")["recordId"]
+        return record_id
+
+    bill = issue(True)  # endorsed, pledged and released, enforced, surrendered, rejected, surrendered, voided
+    world.tx("trader", records, "endorse", bill, a("another_trader"))
+    world.tx("another_trader", records, "endorse", bill, ZERO_ADDRESS)
+    world.tx("another_trader", records, "transfer", bill, a("trader"))
+    world.tx("trader", records, "pledge", bill, a("sponsor_bank"))
+    world.tx("sponsor_bank", records, "releasePledge", bill)
+    world.tx("trader", records, "pledge", bill, a("sponsor_bank"))
+    world.tx("sponsor_bank", records, "enforcePledge", bill)
+    world.tx("sponsor_bank", records, "surrender", bill)
+    world.tx("bank", records, "rejectSurrender", bill)
+    world.tx("sponsor_bank", records, "surrender", bill)
+    world.tx("bank", records, "voidRecord", bill)
+    key = (42).to_bytes(32, "big")
+    lodged = issue(False)  # lodged under an LC and returned, lodged again, title passed with security, released
+    world.tx("agent", records, "lodge", lodged, a("trader"), a("bank"), key)
+    world.tx("agent", records, "returnToPresenter", lodged, key)
+    world.tx("agent", records, "lodge", lodged, a("trader"), a("bank"), key)
+    world.tx("agent", records, "passTitle", lodged, key, a("another_trader"), a("bank"))
+    world.tx("agent", records, "releaseSecurity", lodged, key)
+    outright = issue(False)  # title passed outright; still escrowed: a second one stays with the bank
+    world.tx("agent", records, "lodge", outright, a("trader"), a("another_bank"), key)
+    world.tx("agent", records, "passTitle", outright, key, a("another_trader"), ZERO_ADDRESS)
+    escrowed = issue(True)
+    world.tx("agent", records, "lodge", escrowed, a("trader"), a("bank"), world.unique("lc"))
+
+
 def run_scenario(world: World) -> ScenarioFacts:
     """Drive every contract; returns facts the tests check."""
     facts = ScenarioFacts()
@@ -266,4 +304,5 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_documents(world, facts)
     run_anchors(world)
     run_letters_of_credit(world, facts)
+    run_records(world)
     return facts

@@ -15,7 +15,7 @@ from tradeledger.identity.service import authenticate
 from tradeledger.store.db import MIGRATIONS
 from tradeledger.users.models import User, UserKind
 
-BEFORE_USERS = "e4a7c19b2d50"
+BEFORE_USERS = "5d205705c223"
 TOKEN = "tl_" + "k" * 43
 MEMBER = "0x" + "ab" * 20
 

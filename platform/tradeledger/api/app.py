@@ -18,6 +18,7 @@ from tradeledger.api.routers import (
     members,
     orders,
     reconciliations,
+    records,
     sessions,
     settlements,
     statements,
@@ -55,6 +56,8 @@ def create_app(platform: Platform) -> FastAPI:
         statements.router,
         transactions.router,
         webhooks.router,
+        records.router,
+        records.public,
         users.router,
         approvals.router,
         sessions.router,
@@ -64,7 +67,10 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_middleware(  # outermost: before anything reads the body
         BodyLimitMiddleware,
         limit=MAX_BODY_BYTES,
-        larger={f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES},
+        larger={
+            f"{API_PREFIX}/reconciliations": reconciliations.MAX_BOOKS_BYTES,
+            f"{API_PREFIX}/verify": records.MAX_DOCUMENT_BYTES,
+        },
     )
     default_openapi = app.openapi
 

@@ -57,7 +57,9 @@ from tradeledger.users.sessions import COOKIE
 log = logging.getLogger(__name__)
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check"})  # queries that need a body; they change nothing
+READ_ONLY_POSTS = frozenset(
+    {"/documents/fingerprint-check", "/verify"}
+)  # queries that need a body; they change nothing
 UNRECORDED_PATHS = ("/v1/sessions",)  # signing in and out: no key yet, and ending a session is idempotent itself
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record without an owner, older than this, was abandoned

@@ -1,7 +1,8 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit]; then Settlement
+TradeOrders(membership, settlement), ReconciliationAnchor(membership), [LetterOfCredit],
+[TransferableRecords(membership)]; then Settlement
 grants SETTLER_ROLE to TradeOrders and DocumentRegistry. The operator is the default admin of every
 contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
@@ -129,6 +130,10 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
     # ---- end LetterOfCredit
+
+    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
+    addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
+    # ---- end TransferableRecords
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, documents)

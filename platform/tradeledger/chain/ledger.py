@@ -60,6 +60,16 @@ class ChainAnchor:
     status: int
 
 
+def view_call(rpc: JsonRpc, contract: str, address: str, function: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`eth_call` of a view function at the latest block, decoded; a contract that answers nothing is not there."""
+    fn = load_abi(contract).function(function)
+    result = rpc.call("eth_call", [{"to": address, "data": "0x" + fn.encode_call(args).hex()}, "latest"])
+    data = bytes.fromhex(str(result)[2:])
+    if not data:
+        raise ChainUnavailableError(f"{contract} at {address} returned nothing for {function}: is it deployed?")
+    return fn.decode_result(data)
+
+
 def _topic(address: str) -> str:
     return "0x" + "00" * 12 + address[2:].lower()
 
@@ -86,12 +96,7 @@ class ChainLedgerReader:
         self.chain_id = int(self.rpc.call("eth_chainId", []), 16)
 
     def _call(self, contract: str, address: str, function: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        fn = load_abi(contract).function(function)
-        result = self.rpc.call("eth_call", [{"to": address, "data": "0x" + fn.encode_call(args).hex()}, "latest"])
-        data = bytes.fromhex(str(result)[2:])
-        if not data:
-            raise ChainUnavailableError(f"{contract} at {address} returned nothing for {function}: is it deployed?")
-        return fn.decode_result(data)
+        return view_call(self.rpc, contract, address, function, args)
 
     def _anchor_membership(self) -> str:
         return str(to_checksum_address(self._call("ReconciliationAnchor", self.anchor, "membership", ())[0]))

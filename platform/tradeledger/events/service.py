@@ -1,9 +1,9 @@
 """Which events a member may see: those of objects it may see, resolved through the read model.
 
 An event names addresses directly (a posting's accounts) or an object by id (an order, a credit, a document,
-a payment, an anchor); either way its parties decide visibility, exactly as for the object itself. Events
-with no party at all (role grants, holidays, presentation registrations) are the institutions' business:
-banks and auditors see them.
+a payment, an anchor, a transferable record); either way its parties decide visibility, exactly as for the
+object itself. Events with no party at all (role grants, holidays, presentation registrations) are the
+institutions' business: banks and auditors see them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tradeledger.lcs.models import LetterOfCredit
 from tradeledger.members.access import visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.orders.models import PurchaseOrder
+from tradeledger.records import repository as records
 from tradeledger.settlements.models import ExternalPayment
 from tradeledger.store.models import ChainEvent
 
@@ -54,12 +55,18 @@ def _anchor(db: Session, anchor_id: int) -> list[str | None]:
     return [] if anchor is None else [anchor.account, anchor.counterparty]
 
 
+def _record(db: Session, record_id: int) -> list[str | None]:
+    record = records.get(db, record_id)
+    return [] if record is None else list(records.parties(db, record))
+
+
 OBJECT_IDS: dict[str, PartyLookup] = {
     "orderId": _order,
     "lcId": _credit,
     "documentId": _document,
     "paymentId": _payment,
     "anchorId": _anchor,
+    "recordId": _record,
 }
 
 

@@ -4,6 +4,6 @@
 
 from __future__ import annotations
 
-from tradeledger.indexer.handlers import access, anchors, documents, lcs, members, orders, settlements
+from tradeledger.indexer.handlers import access, anchors, documents, lcs, members, orders, records, settlements
 
-__all__ = ["access", "anchors", "documents", "lcs", "members", "orders", "settlements"]
+__all__ = ["access", "anchors", "documents", "lcs", "members", "orders", "records", "settlements"]

@@ -17,6 +17,7 @@ PLATFORM_CONTRACTS = (
     "TradeOrders",
     "ReconciliationAnchor",
     "LetterOfCredit",
+    "TransferableRecords",
 )
 
 ModelT = TypeVar("ModelT", bound=Base)

@@ -1,0 +1,1 @@
+"""Transferable records (electronic bills of lading and records of the same shape) with exclusive control."""
