@@ -54,14 +54,16 @@ OPERATIONS = {
     "examine": ("POST", "/v1/lcs/987654321/presentations/1/refuse", {}),
     "move_money": ("POST", "/v1/settlements/transfers", {}),
     "administer": ("POST", "/v1/users", {}),
+    "read_audit": ("GET", "/v1/audit-log", None),
+    "decide": ("POST", "/v1/approvals/no-such-request/approve", {}),
 }
 # The expected matrix, written out (not derived from the code under test): role -> actions it may take.
 MAY = {
-    "administrator": {"read", "write", "examine", "move_money", "administer"},
+    "administrator": {"read", "write", "examine", "move_money", "administer", "read_audit", "decide"},
     "maker": {"read", "write", "examine", "move_money"},
-    "checker": {"read"},
+    "checker": {"read", "decide"},
     "viewer": {"read"},
-    "auditor": {"read"},
+    "auditor": {"read", "read_audit"},
     "examiner": {"read", "examine"},
     "treasury": {"read", "move_money"},
 }

@@ -179,7 +179,9 @@ def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:
 def confirm_totp(db: Session, actor: Actor, user_id: str, code: str) -> User:
     """The pending secret becomes the user's second factor once a code from it is right."""
     target = repository.member_user(db, actor.member, user_id)
-    if target is None or target.totp_pending is None:
+    if target is None:
+        raise UserNotFoundError(f"no user {user_id}")
+    if target.totp_pending is None:
         raise TotpNotPendingError("no second-factor enrolment is pending")
     if not _totp_ok(target.totp_pending, code):
         raise TotpError("the code does not match the enrolled secret")
