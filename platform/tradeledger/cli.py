@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,9 +30,13 @@ from tradeledger.config import Settings, load_settings
 from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
-from tradeledger.members.models import MemberKind
+from tradeledger.members.models import Member, MemberKind
 from tradeledger.runtime import Platform, freeze_long_lived, open_platform
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
+from tradeledger.users import service as users
+from tradeledger.users.access import Actor
+from tradeledger.users.models import Role, UserKind
+from tradeledger.users.schemas import UserRequest
 
 if TYPE_CHECKING:  # imported where a records command runs
     from tradeledger.records.schemas import RecordView
@@ -286,20 +291,50 @@ def keys_create(
     label: str = typer.Option("cli", "--label", help="what the key is for"),
 ) -> None:
     """Create an API key; the token is shown once."""
-    settings = _settings()
-    engine = make_engine(database_url(settings.database_url, settings.data_dir))
-    try:
-        migrate(engine)
-        try:
-            address = checksum(member)
-        except ValueError:
-            raise TradeLedgerError(f"--member {member!r} is not an address", code="invalid_value") from None
-        with transaction(session_factory(engine)) as db:
-            key, token = create_api_key(db, address, label)
-    finally:
-        engine.dispose()
+    address = _member_address(member, "--member")
+    with _local_database() as sessions, transaction(sessions) as db:
+        key, token = create_api_key(db, address, label)
     console.print(f"API key {key.id} for {address} ({label}):")
     console.print(token, highlight=False, soft_wrap=True)
+
+
+users_app = typer.Typer(help="People and service accounts of a member, with roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+@reports_errors
+def users_create(
+    role: Annotated[
+        list[str],
+        typer.Option(
+            "--role", help="administrator, maker, checker, viewer, auditor; banks also examiner, treasury (repeatable)"
+        ),
+    ],
+    member: str = typer.Option(..., "--member", help="address of the member the user acts for"),
+    username: str = typer.Option(..., "--username"),
+    service: bool = typer.Option(False, "--service", help="a service account (API keys) instead of a person"),
+    password_env: str = typer.Option(
+        "TRADELEDGER_NEW_PASSWORD",
+        help="a person's password is read from this environment variable (never from the command line)",
+    ),
+) -> None:
+    """Add a user to a member (a member's first administrator, typically); a service account gets its API key."""
+    address = _member_address(member, "--member")
+    password = None if service else os.environ.get(password_env)
+    try:
+        request = UserRequest(username=username, kind=UserKind.SERVICE if service else UserKind.PERSON,
+                              roles=[Role(r) for r in role], password=password)  # fmt: skip
+    except (ValueError, ValidationError) as error:
+        raise TradeLedgerError(f"invalid user: {error}", code="invalid_value") from None
+    with _local_database() as sessions, transaction(sessions) as db:
+        found = db.get(Member, address)
+        actor = Actor(address, found.kind if found else None, "cli", "cli", frozenset({Role.ADMINISTRATOR.value}))
+        user = users.create_user(db, actor, request)
+        token = users.create_key(db, actor, user.id, "cli")[1] if service else None
+    console.print(f"user {user.id} ({user.username}, {', '.join(user.roles)}) of {address}")
+    if token is not None:
+        console.print(token, highlight=False, soft_wrap=True)
 
 
 indexer_app = typer.Typer(help="Run the indexer on its own.", no_args_is_help=True)

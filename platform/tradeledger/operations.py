@@ -19,6 +19,8 @@ from tradeledger.store.models import ChainTransaction
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
+    from tradeledger.users.access import Actor
+    from tradeledger.users.schemas import RequestView
 
 ViewT = TypeVar("ViewT")
 
@@ -34,6 +36,9 @@ class Submission:
 
     respond_async: bool = False
     on_stored: StoredHook | None = None
+    actor: Actor | None = None  # the user submitting, whose member's approval policies apply (none: no user)
+    business: Callable[[Session], None] | None = None  # the submitter's own rows, in the outbox transaction
+    on_held: Callable[[Session, RequestView], None] | None = None  # stores the answer of a write held for approval
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ def submit(
 ) -> Written:
     """Submit `call` (with `business`'s rows in its outbox transaction); the mined row once its block is in the
     read model, else Pending."""
+    if submission.business is not None:
+        business = _both(submission.business, business)
     try:
         row = platform.execute(
             call, respond_async=submission.respond_async, business=business, on_stored=submission.on_stored
@@ -63,6 +70,15 @@ def submit(
     except WritePendingError as pending:
         return Pending(pending.row)
     return Pending(row) if submission.respond_async else row
+
+
+def _both(first: Callable[[Session], None], then: Callable[[Session], None] | None) -> Callable[[Session], None]:
+    def both(db: Session) -> None:
+        first(db)
+        if then is not None:
+            then(db)
+
+    return both
 
 
 def write_then_view(

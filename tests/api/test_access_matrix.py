@@ -10,6 +10,7 @@ the sponsor bank and the auditor get the same answers as strangers. New routes f
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
 from tradeledger.members.models import MemberKind
+from tradeledger.users.models import ApprovalPolicy, ApprovalRequest, RequestStatus
 from tradeledger.webhooks import service as webhooks
 from tradeledger.webhooks.schemas import SubscriptionRequest
 
@@ -88,9 +90,12 @@ def objects(consortium: Consortium) -> dict[str, str]:
         headers={"Idempotency-Key": "bola-record"},
     ).json()  # fmt: skip
     subscription = _trader_subscription(consortium)
+    user_id = trader.get("/v1/me").json()["id"]
     return {
         "guarantee_id": guarantee["guarantee_id"],
         "demand_id": "1",
+        "user_id": user_id,
+        "request_id": _trader_approval_request(consortium, user_id),
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -121,6 +126,21 @@ def _trader_subscription(consortium: Consortium) -> str:
         row, _ = webhooks.create(db, TRADER.address, MemberKind.TRADER, request, HOOK,
                                  webhooks.event_types(platform.chain.manifest.contracts))  # fmt: skip
         return str(row.id)
+
+
+def _trader_approval_request(consortium: Consortium, maker: str) -> str:
+    """A request of the trader's held for approval, stored directly: no operation a trader takes is holdable yet."""
+    with consortium.platform.transaction() as db:
+        policy = ApprovalPolicy(id=str(uuid.uuid4()), member=TRADER.address, operation="lc.honour", currency="XXX",
+                                threshold=0, approvals=1, approver_roles=["checker"], created_by=maker)  # fmt: skip
+        request = ApprovalRequest(id=str(uuid.uuid4()), member=TRADER.address, operation="lc.honour",
+                                  target={"lc_id": MISSING_ID, "presentation_id": "1"}, amount=1, currency="XXX",
+                                  maker=maker, policy_id=policy.id, approvals_required=1, approver_roles=["checker"],
+                                  status=RequestStatus.PENDING)  # fmt: skip
+        db.add(policy)
+        db.flush()
+        db.add(request)
+        return request.id
 
 
 def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
@@ -162,10 +182,15 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
+    "/v1/users/{user_id}/roles": {"roles": ["viewer"]},
+    "/v1/users/{user_id}/api-keys": {"label": "X"},
+    "/v1/approvals/{request_id}/reject": {"reason": "X"},
+    "/v1/users/{user_id}/totp/confirm": {"code": "123456"},
+    "/v1/approvals/{request_id}/approve": {},
 }
 HOOK = "http://127.0.0.1:9/hook"
-# Objects only their own member sees (webhook subscriptions): not the trader's bank, not auditors.
-OWN_ONLY = "/v1/webhooks/"
+# Objects only their own member sees (webhook subscriptions, users): not the trader's bank, not auditors.
+OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
@@ -176,7 +201,7 @@ PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "guarantee_id", "record_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -279,8 +304,10 @@ def test_bfla_bank_only_actions_refuse_traders(consortium: Consortium, objects: 
 def test_auditor_writes_nothing(consortium: Consortium, objects: dict[str, str]) -> None:
     client = consortium.client("auditor")
     for index, (method, template) in enumerate(_routes(consortium, with_ids=False)):
-        if method != "POST" or template.endswith(("/fingerprint-check", "/audit/verifications")) or template in PUBLIC:
+        if method != "POST" or template.endswith(("/fingerprint-check", "/audit/verifications")):
             continue
+        if template in PUBLIC | {"/v1/sessions"}:
+            continue  # (signing in is a person's, with a password: no member key writes there)
         path = re.sub(r"\{(\w+)\}", lambda m: objects[m.group(1)], template)
         response = client.post(path, json={}, headers={"Idempotency-Key": f"aud-{index}"})
         assert response.status_code == 403, (template, response.status_code, response.text)

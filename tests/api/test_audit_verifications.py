@@ -1,4 +1,4 @@
-"""`GET /v1/me` (who a key acts for) and `POST /v1/audit/verifications` (a file against the chain) at the edges;
+"""`GET /v1/me/member` (the member a key acts for) and `POST /v1/audit/verifications` (a file against the chain) at the edges;
 the whole path (a real statement verified, a tampered copy caught entry by entry) runs in tests/console."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from tests.members import AUDITOR
 
 
 def test_me_names_the_keys_member(consortium: Consortium) -> None:
-    trader = consortium.client("trader").get("/v1/me")
+    trader = consortium.client("trader").get("/v1/me/member")
     assert trader.status_code == 200, trader.text
     assert (trader.json()["address"], trader.json()["kind"]) == (TRADER.address, "TRADER")
-    auditor = consortium.client("auditor").get("/v1/me").json()
+    auditor = consortium.client("auditor").get("/v1/me/member").json()
     assert (auditor["address"], auditor["kind"]) == (AUDITOR.address, "AUDITOR")
 
 
 def test_me_needs_a_key(consortium: Consortium) -> None:
-    answer = consortium.client("trader").get("/v1/me", headers={"Authorization": "Bearer nope"})
+    answer = consortium.client("trader").get("/v1/me/member", headers={"Authorization": "Bearer nope"})
     assert answer.status_code == 401
     assert problem(answer)["code"]
 
@@ -38,6 +38,6 @@ def test_verification_refuses_what_it_cannot_check_as_422(consortium: Consortium
 
 
 def test_me_of_a_key_that_is_no_member_is_404(consortium: Consortium) -> None:
-    answer = consortium.client("agent").get("/v1/me")
+    answer = consortium.client("agent").get("/v1/me/member")
     assert answer.status_code == 404
     assert problem(answer)["code"] == "member_not_found"

@@ -44,7 +44,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials, me: Mem
     setError(undefined);
     const credentials = apiKeyCredentials(key.trim());
     try {
-      const answer = await makeClient(credentials).GET("/v1/me");
+      const answer = await makeClient(credentials).GET("/v1/me/member");
       if (answer.data) {
         sessionStorage.setItem(KEY, key.trim());
         onSignedIn(credentials, answer.data);

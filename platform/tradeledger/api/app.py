@@ -12,6 +12,7 @@ from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
 from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handlers, problem_openapi
 from tradeledger.api.routers import (
+    approvals,
     documents,
     events,
     guarantees,
@@ -21,9 +22,11 @@ from tradeledger.api.routers import (
     orders,
     reconciliations,
     records,
+    sessions,
     settlements,
     statements,
     transactions,
+    users,
     webhooks,
 )
 from tradeledger.runtime import Platform
@@ -62,6 +65,9 @@ def create_app(platform: Platform) -> FastAPI:
         guarantees.router,
         records.router,
         records.public,
+        users.router,
+        approvals.router,
+        sessions.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     mount_console(app)

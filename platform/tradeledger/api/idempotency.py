@@ -29,6 +29,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -50,12 +51,15 @@ from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import authenticate
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
+from tradeledger.users.models import AuditEntry, User
+from tradeledger.users.sessions import COOKIE
 
 log = logging.getLogger(__name__)
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # queries that need a body; they change nothing (so auditors may send them, and they need no Idempotency-Key)
 READ_ONLY_POSTS = frozenset({"/documents/fingerprint-check", "/verify", "/audit/verifications"})
+UNRECORDED_PATHS = ("/v1/sessions",)  # signing in and out: no key yet, and ending a session is idempotent itself
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)  # an answerless record without an owner, older than this, was abandoned
 CANONICAL_BOUNDARY = b"tradeledger-idempotency-boundary"
@@ -100,15 +104,35 @@ class IdempotencyRecordLostError(TradeLedgerError):
 
 
 @dataclass(frozen=True)
+class Audited:
+    """Who made a request and what it was, as its member's audit log shows it (with its outcome)."""
+
+    member: str
+    user_id: str
+    username: str | None
+    action: str
+    request: str
+
+
+@dataclass(frozen=True)
 class InFlight:
     """The record of the request being served, as its effect's transaction needs it."""
 
     record_id: int
     token: str
     key: str
+    audit: Audited | None = None
+
+    def audited(self, db: Session, outcome: str) -> None:
+        """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
+        if self.audit is not None:
+            entry = self.audit
+            db.add(AuditEntry(member=entry.member, user_id=entry.user_id, username=entry.username,
+                              action=entry.action, request=entry.request, outcome=outcome))  # fmt: skip
 
     def store_answer(self, db: Session, answer: Answer, transaction_id: str | None = None) -> None:
-        """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed."""
+        """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed (and
+        the request in the audit log, with the effect it commits)."""
         stored = db.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == self.record_id, IdempotencyRecord.completed.is_(False))
@@ -122,6 +146,7 @@ class InFlight:
         )
         if stored.rowcount != 1:  # type: ignore[attr-defined]
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
+        self.audited(db, f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else ""))
 
 
 _in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)
@@ -197,11 +222,12 @@ class IdempotencyMiddleware:
             or scope["method"] not in MUTATING
             or not scope["path"].startswith(self.prefix)
             or any(scope["path"].endswith(path) for path in READ_ONLY_POSTS)
+            or scope["path"].startswith(UNRECORDED_PATHS)
         ):
             await self.app(scope, receive, send)
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip() or _session_token(headers)
         body = await _read_body(receive)
         replay = _replaying(body)
         if not token:
@@ -224,7 +250,8 @@ class IdempotencyMiddleware:
         fingerprint = request_fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b""), headers.get("content-type", ""), body
         )
-        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint)
+        action = f"{scope['method']} {scope['path']}"
+        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint, action)
         if outcome.record is None:
             if outcome.reply is not None:
                 await _reply(send, outcome.reply)
@@ -255,10 +282,13 @@ class IdempotencyMiddleware:
         for message in captured.messages:
             await send(message)
 
-    def _begin(self, token: str, key: str, fingerprint: str) -> _Outcome:
+    def _begin(self, token: str, key: str, fingerprint: str, action: str) -> _Outcome:
         try:
             with transaction(self.sessions()) as db:
                 api_key = authenticate(db, token)
+                user = db.get(User, api_key.user_id)
+                username = user.username if user else None
+                audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
                 existing = db.scalar(
                     select(IdempotencyRecord).where(
                         IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
@@ -273,7 +303,7 @@ class IdempotencyMiddleware:
                     )
                     db.add(record)
                     db.flush()
-                    return _Outcome(record=InFlight(record.id, token, key))
+                    return _Outcome(record=InFlight(record.id, token, key, audit))
                 if existing.fingerprint != fingerprint:
                     return _Outcome(
                         reply=_problem(
@@ -313,8 +343,11 @@ class IdempotencyMiddleware:
             if answer is None or answer.status >= 500:
                 if stored.status is None:
                     db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.record_id))
+                    record.audited(db, f"{answer.status if answer else 'no answer'}: nothing written")
                     return None
                 return _stored(stored, record.token, record.key)
+            if stored.status is None:  # the request committed nothing of its own: refused, or a plain answer
+                record.audited(db, f"{answer.status}")
             stored.completed = True
             stored.status = answer.status
             stored.body = seal(record.token, record.key, answer.body)
@@ -366,6 +399,17 @@ def _canonical_body(content_type: str, body: bytes) -> bytes:
     if media_type != b"multipart/form-data" or not boundary:
         return body
     return body.replace(b"--" + boundary, b"--" + CANONICAL_BOUNDARY)
+
+
+def _session_token(headers: dict[str, str]) -> str:
+    """A browser session's token, from its cookie: the session's API key (tradeledger.users.sessions)."""
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        return ""
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel is not None else ""
 
 
 async def _read_body(receive: Receive) -> bytes:

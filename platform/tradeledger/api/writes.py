@@ -21,6 +21,9 @@ from tradeledger.api.schemas import TransactionView
 from tradeledger.chain.txmanager import StoredHook
 from tradeledger.operations import Pending, Submission, Written
 from tradeledger.store.models import ChainTransaction
+from tradeledger.users.access import Actor
+from tradeledger.users.approvals import Held
+from tradeledger.users.schemas import RequestView
 
 ViewT = TypeVar("ViewT")
 PreferHeader = Annotated[
@@ -57,11 +60,28 @@ def _link_record(accepted: Callable[[ChainTransaction], Accepted]) -> StoredHook
     return link
 
 
-def submission(prefer: str | None, accepted: Callable[[ChainTransaction], Accepted] = operation) -> Submission:
+def _held_answer(db: Session, request: RequestView) -> None:
+    """A write held for approval answers 202 with its approval request, stored with the request's row."""
+    idempotency.answer_with(db, request, status.HTTP_202_ACCEPTED, f"/v1/approvals/{request.id}")
+
+
+def submission(
+    prefer: str | None, accepted: Callable[[ChainTransaction], Accepted] = operation, actor: Actor | None = None
+) -> Submission:
     """How this request submits its write (call it in the request's context): at once when it prefers
-    `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row."""
+    `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row;
+    as `actor`, whose member's approval policies apply to it (the write may be held for approval)."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
-    return Submission(respond_async=respond_async, on_stored=_link_record(accepted))
+    return Submission(respond_async=respond_async, on_stored=_link_record(accepted), actor=actor, on_held=_held_answer)
+
+
+def held_answer(outcome: ViewT | Pending | Held, response: Response) -> ViewT | TransactionView | RequestView:
+    """`answer`, or the 202 of a write held for approval with its request's URL in Location."""
+    if isinstance(outcome, Held):
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = outcome.location
+        return outcome.request
+    return answer(outcome, response)
 
 
 def answer(

@@ -8,20 +8,24 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeledger.store.base import Base, UtcDateTime, utcnow
+from tradeledger.users import models as users  # noqa: F401 - api_keys.user_id refers to users
 
 
 class ApiKey(Base):
-    """A bearer token bound to one member; only its SHA-256 is stored (tokens carry 256 random bits)."""
+    """A bearer token of one user (a service account, or a person) of one member; stored hashed with argon2id
+    (tradeledger.users.hashing), found by its first characters."""
 
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member: Mapped[str] = mapped_column(String(42), index=True)
     label: Mapped[str] = mapped_column(String(120))
-    prefix: Mapped[str] = mapped_column(String(16))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a browser session's key
 
 
 class HostedAccount(Base):

@@ -1,10 +1,11 @@
-"""Creating and checking API keys."""
+"""Creating and checking API keys: each belongs to a user of one member (a member's own keys to its
+administrator service accounts)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +13,11 @@ from sqlalchemy.orm import Session
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.store.base import utcnow
+from tradeledger.users import hashing
+from tradeledger.users.models import Role, User, UserKind
 
 TOKEN_PREFIX = "tl_"
+PREFIX_LENGTH = 10  # "tl_" and 7 random characters: shown in listings, and how a token's key is found
 
 
 class AuthenticationError(TradeLedgerError):
@@ -24,14 +28,32 @@ class AuthenticationError(TradeLedgerError):
     title = "Authentication required"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def service_account(db: Session, member: str, label: str, roles: list[str]) -> User:
+    """A new service account (a machine user) of `member`."""
+    user_id = str(uuid.uuid4())
+    user = User(id=user_id, member=member, username=f"service-{user_id[:8]}", kind=UserKind.SERVICE, roles=roles)
+    db.add(user)
+    db.flush()
+    return user
 
 
-def create_api_key(db: Session, member: str, label: str) -> tuple[ApiKey, str]:
-    """A new key for `member`; the token is returned once and never stored."""
+def create_api_key(
+    db: Session, member: str, label: str, user_id: str | None = None, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for `member`'s user `user_id` (without one: for a new administrator service account of the
+    member, as every member key was before users existed); the token is returned once and never stored."""
+    if user_id is None:
+        user_id = service_account(db, member, label, [Role.ADMINISTRATOR.value]).id
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(id=str(uuid.uuid4()), member=member, label=label, prefix=token[:10], token_hash=_hash(token))
+    key = ApiKey(
+        id=str(uuid.uuid4()),
+        member=member,
+        label=label,
+        prefix=token[:PREFIX_LENGTH],
+        secret_hash=hashing.hash_key_digest(hashing.token_digest(token)),
+        user_id=user_id,
+        expires_at=expires_at,
+    )
     db.add(key)
     db.flush()
     return key, token
@@ -39,9 +61,16 @@ def create_api_key(db: Session, member: str, label: str) -> tuple[ApiKey, str]:
 
 def authenticate(db: Session, token: str) -> ApiKey:
     """The live key behind a bearer token."""
-    key = db.scalar(select(ApiKey).where(ApiKey.token_hash == _hash(token)))
+    digest = hashing.token_digest(token)
+    remembered = hashing.remembered_key(digest)
+    key = db.get(ApiKey, remembered) if remembered is not None else None
+    if key is None or not token.startswith(key.prefix):
+        candidates = db.scalars(select(ApiKey).where(ApiKey.prefix == token[:PREFIX_LENGTH])).all()
+        key = next((c for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
     if key is None or key.revoked_at is not None:
         raise AuthenticationError("the API key is unknown or revoked")
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        raise AuthenticationError("the session has expired; sign in again")
     return key
 
 

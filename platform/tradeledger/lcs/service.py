@@ -17,7 +17,7 @@ from tradeledger.codec import InvalidValueError
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LetterOfCredit
+from tradeledger.lcs.models import Disposition, LcPresentation, LetterOfCredit
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
@@ -36,11 +36,14 @@ from tradeledger.lcs.terms import (
     terms_hash_hex,
 )
 from tradeledger.members.access import can_see, visible_accounts
-from tradeledger.members.models import MemberKind
+from tradeledger.members.models import Member, MemberKind
 from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_canonical, store_terms
+from tradeledger.users import approvals
+from tradeledger.users.approvals import Held
+from tradeledger.users.models import ApprovalRequest
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -372,11 +375,36 @@ def refuse(
 def presentation_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, presentation_id: int, step: str,
     submission: Submission,
-) -> LcView | Pending:  # fmt: skip
+) -> LcView | Pending | Held:  # fmt: skip
     """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, or reimburse the nominated
-    bank that honoured (Art 7c) a presentation."""
+    bank that honoured (Art 7c) a presentation; an honour that a policy of the submitter's member covers is held
+    for approval instead (`lc.honour`: the drawing's amount and currency)."""
+    if step == "honour" and submission.actor is not None:
+        with platform.sessions() as db:
+            lc = visible_credit(db, caller, caller_kind, lc_id)
+            presentation = db.get(LcPresentation, (lc_id, presentation_id))
+            drawing = presentation.amount if presentation is not None else 0
+        target = {"lc_id": str(lc_id), "presentation_id": str(presentation_id)}
+        held = approvals.hold(platform, submission, HONOUR, target, drawing, lc.currency)
+        if held is not None:
+            return held
     call = presentation_step_call(platform.address(CONTRACT), caller, lc_id, presentation_id, step)
     return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
+
+
+HONOUR = "lc.honour"
+
+
+def _send_honour(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved honour: the same command, as the member that holds it (its policy applied already)."""
+    with platform.sessions() as db:
+        member = db.get(Member, request.member)
+    kind = member.kind if member is not None else None
+    lc_id, presentation_id = int(request.target["lc_id"]), int(request.target["presentation_id"])
+    return presentation_step(platform, request.member, kind, lc_id, presentation_id, "honour", submission)
+
+
+approvals.register(HONOUR, _send_honour)
 
 
 def settle_claim(

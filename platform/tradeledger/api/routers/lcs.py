@@ -13,7 +13,7 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, answer, operation_answer, submission
+from tradeledger.api.writes import PreferHeader, answer, held_answer, operation_answer, submission
 from tradeledger.lcs import service
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
@@ -28,10 +28,12 @@ from tradeledger.lcs.schemas import (
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
+from tradeledger.users.schemas import RequestView
 
 router = APIRouter(tags=["letters of credit"], route_class=IdempotentRoute)
 WRITE_RESPONSES = {**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 LcResult = LcView | TransactionView
+HeldResult = LcView | TransactionView | RequestView
 
 
 @router.post("/lcs", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
@@ -220,17 +222,18 @@ PRESENTATION_STEP_DOCS = {
 }
 
 
-def _presentation_step(step: str) -> Callable[..., LcResult]:
+def _presentation_step(step: str) -> Callable[..., HeldResult]:
     def endpoint(
         lc_id: ObjectId, presentation_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
         prefer: PreferHeader = None,
-    ) -> LcResult:  # fmt: skip
+    ) -> HeldResult:  # fmt: skip
         if step in BANK_ONLY:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} presentations")
         stepped = service.presentation_step(
-            platform, principal.member, principal.kind, lc_id, presentation_id, step, submission(prefer)
-        )
-        return answer(stepped, response)
+            platform, principal.member, principal.kind, lc_id, presentation_id, step,
+            submission(prefer, actor=principal.actor()),
+        )  # fmt: skip
+        return held_answer(stepped, response)
 
     return endpoint
 
@@ -239,7 +242,7 @@ for _step, _doc in PRESENTATION_STEP_DOCS.items():
     router.add_api_route(
         f"/lcs/{{lc_id}}/presentations/{{presentation_id}}/{_step}", _presentation_step(_step), methods=["POST"],
         name=f"{_step.replace('-', '_')}_presentation", summary=_doc.split(";")[0].split(":")[0], description=_doc,
-        responses=WRITE_RESPONSES, response_model=LcResult,
+        responses=WRITE_RESPONSES, response_model=HeldResult,
     )  # fmt: skip
 
 

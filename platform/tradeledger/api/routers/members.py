@@ -21,8 +21,8 @@ router = APIRouter(tags=["members"], route_class=IdempotentRoute)
 governance = APIRouter(tags=["governance"], route_class=IdempotentRoute)
 
 
-@router.get("/me", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
-def get_me(platform: PlatformDep, principal: PrincipalDep) -> MemberView:
+@router.get("/me/member", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_my_member(platform: PlatformDep, principal: PrincipalDep) -> MemberView:
     """The member the caller's API key acts for (what a client shows and which workspace it opens); 404 for a key
     of the operator or the settlement agent, which are not members."""
     return service.member_view(platform, principal.member, principal.kind, principal.member)

@@ -13,6 +13,7 @@ from tradeledger.store import (
 )
 from tradeledger.store.base import Base
 from tradeledger.terms import models as terms  # noqa: F401 - off-chain terms by hash
+from tradeledger.users import models as users  # noqa: F401 - users, approvals, audit log, sessions
 from tradeledger.webhooks import models as webhooks  # noqa: F401 - subscriptions and their delivery queue
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,203 @@
+"""Browser sessions: sign-in with a password (and a TOTP code), lock-out after failed attempts, CSRF tokens,
+second factors, and the member's rule that requires them.
+
+A session is an API key of its user that expires with it: its token travels in a `Secure; HttpOnly;
+SameSite=Strict` cookie, so that idempotency, roles and the audit log work for browsers exactly as for
+machines. A write authenticated by the cookie must also carry the session's CSRF token in `X-CSRF-Token`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradeledger.chain.abi import checksum
+from tradeledger.codec import InvalidValueError
+from tradeledger.errors import ForbiddenError, TradeLedgerError
+from tradeledger.identity.models import ApiKey
+from tradeledger.identity.service import AuthenticationError, create_api_key
+from tradeledger.store.base import utcnow
+from tradeledger.store.db import transaction
+from tradeledger.users import hashing, repository
+from tradeledger.users.access import Actor
+from tradeledger.users.models import AuditEntry, SecurityPolicy, User, UserKind, UserSession
+from tradeledger.users.service import UserNotFoundError
+
+SESSION_TTL = timedelta(hours=8)
+MAX_FAILED_LOGINS = 5
+LOCKED_FOR = timedelta(minutes=15)
+COOKIE = "tl_session"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class LoginFailedError(AuthenticationError):
+    code = "login_failed"
+
+
+class AccountLockedError(TradeLedgerError):
+    code = "account_locked"
+    http_status = 429
+    title = "Too many failed sign-ins"
+
+
+class CsrfError(ForbiddenError):
+    code = "csrf_token_invalid"
+
+
+class NotASessionError(TradeLedgerError):
+    code = "not_a_session"
+    http_status = 409
+    title = "Not a session"
+
+
+class TotpNotPendingError(TradeLedgerError):
+    code = "totp_not_pending"
+    http_status = 409
+    title = "No enrolment pending"
+
+
+class TotpError(TradeLedgerError):
+    code = "totp_invalid"
+    http_status = 422
+    title = "Wrong second-factor code"
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new session: the cookie's token and the CSRF token are in this answer only."""
+
+    user: User
+    token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _audit(db: Session, user: User | None, member: str, username: str, action: str, outcome: str) -> None:
+    db.add(AuditEntry(member=member, user_id=user.id if user else None, username=username, action=action,
+                      outcome=outcome))  # fmt: skip
+
+
+def require_totp(db: Session, member: str) -> bool:
+    policy = db.get(SecurityPolicy, member)
+    return bool(policy and policy.require_totp)
+
+
+def login(factory: sessionmaker[Session], member: str, username: str, password: str, totp_code: str | None) -> Started:
+    """Sign a person in. Every failure answers alike (unknown user, wrong password, wrong or missing code) and
+    counts; after MAX_FAILED_LOGINS in a row the account is locked for LOCKED_FOR, even for the right password."""
+    failure: TradeLedgerError | None = None
+    member = checksum(member)
+    with transaction(factory) as db:
+        user = repository.by_username(db, member, username)
+        now = utcnow()
+        password_ok = hashing.verify_password(user.password_hash if user else None, password)
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            _audit(db, user, member, username, "session.login", "refused: locked")
+            failure = AccountLockedError(f"too many failed sign-ins; try again after {user.locked_until:%H:%M} UTC")
+        elif user is None or user.kind is not UserKind.PERSON or user.disabled_at is not None or not password_ok or (
+            user.totp_secret is not None and not _totp_ok(user.totp_secret, totp_code)
+        ):  # fmt: skip
+            if user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= MAX_FAILED_LOGINS:
+                    user.locked_until, user.failed_logins = now + LOCKED_FOR, 0
+            _audit(db, user, member, username, "session.login", "refused: wrong credentials")
+            failure = LoginFailedError("wrong member, username, password or second-factor code")
+        elif user.totp_secret is None and require_totp(db, member):
+            _audit(db, user, member, username, "session.login", "refused: second factor required")
+            failure = ForbiddenError(
+                "your member requires a second factor: an administrator enrols it for you (POST /v1/users/{id}/totp)",
+                code="totp_required",
+            )
+        else:
+            user.failed_logins, user.locked_until = 0, None
+            expires = now + SESSION_TTL
+            key, token = create_api_key(db, member, "browser session", user_id=user.id, expires_at=expires)
+            csrf = secrets.token_urlsafe(32)
+            db.add(UserSession(id=str(uuid.uuid4()), user_id=user.id, api_key_id=key.id, csrf_hash=_digest(csrf),
+                               expires_at=expires))  # fmt: skip
+            _audit(db, user, member, username, "session.login", "signed in")
+            return Started(user, token, csrf, expires)
+    assert failure is not None
+    raise failure
+
+
+def _totp_ok(secret: str, code: str | None) -> bool:
+    return code is not None and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def session_of(db: Session, api_key_id: str) -> UserSession | None:
+    return db.scalar(select(UserSession).where(UserSession.api_key_id == api_key_id))
+
+
+def check_csrf(db: Session, api_key_id: str, presented: str | None) -> None:
+    """A cookie-authenticated write carries its session's CSRF token."""
+    found = session_of(db, api_key_id)
+    if found is None or presented is None or not hmac.compare_digest(found.csrf_hash, _digest(presented)):
+        raise CsrfError(f"a write in a browser session needs the session's CSRF token in {CSRF_HEADER}")
+
+
+def logout(db: Session, actor: Actor, api_key_id: str) -> None:
+    """End the caller's session (its key is revoked); a caller that is no session is refused."""
+    found = session_of(db, api_key_id)
+    key = db.get(ApiKey, api_key_id)
+    if found is None or key is None:
+        raise NotASessionError("this credential is an API key, not a session")
+    key.revoked_at = utcnow()
+    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
+                      outcome="signed out"))  # fmt: skip
+
+
+def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:
+    """A new TOTP secret for one of the member's persons (itself, or by an administrator): pending until a code
+    from it is confirmed. Returns the secret and its otpauth:// URI."""
+    target = repository.member_user(db, actor.member, user_id)
+    if target is None:
+        raise UserNotFoundError(f"no user {user_id}")
+    if target.kind is not UserKind.PERSON:
+        raise InvalidValueError(f"{target.username} is a service account: it signs in with API keys only",
+                                code="not_a_person")  # fmt: skip
+    secret = pyotp.random_base32()
+    target.totp_pending = secret
+    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="totp.enrol",
+                      request=target.id, outcome=f"enrolment started for {target.username}"))  # fmt: skip
+    return secret, pyotp.TOTP(secret).provisioning_uri(name=target.username, issuer_name="tradeledger")
+
+
+def confirm_totp(db: Session, actor: Actor, user_id: str, code: str) -> User:
+    """The pending secret becomes the user's second factor once a code from it is right."""
+    target = repository.member_user(db, actor.member, user_id)
+    if target is None:
+        raise UserNotFoundError(f"no user {user_id}")
+    if target.totp_pending is None:
+        raise TotpNotPendingError("no second-factor enrolment is pending")
+    if not _totp_ok(target.totp_pending, code):
+        raise TotpError("the code does not match the enrolled secret")
+    target.totp_secret, target.totp_pending = target.totp_pending, None
+    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="totp.confirm",
+                      request=target.id, outcome=f"second factor on for {target.username}"))  # fmt: skip
+    return target
+
+
+def set_policy(db: Session, actor: Actor, require: bool) -> SecurityPolicy:
+    policy = db.get(SecurityPolicy, actor.member)
+    if policy is None:
+        policy = SecurityPolicy(member=actor.member)
+        db.add(policy)
+    policy.require_totp = require
+    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="security.policy",
+                      outcome=f"second factor {'required' if require else 'optional'}"))  # fmt: skip
+    db.flush()
+    return policy
