@@ -1,5 +1,6 @@
 """`GET /v1/me/member` (the member a key acts for) and `POST /v1/audit/verifications` (a file against the chain)
-at the edges; the whole path (a real statement verified, a tampered copy caught entry by entry) runs in tests/console."""
+at the edges; the whole path (a real statement verified, a tampered copy caught entry by entry) runs in
+tests/console."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ so that the audit log tells them apart), and its stored SHA-256 is hashed again 
 working, and the database holds argon2id hashes only. The audit log refuses UPDATE and DELETE (triggers).
 
 Revision ID: b7c3e91f5a20
-Revises: 5d205705c223
+Revises: 3459ed478b08
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = 'b7c3e91f5a20'
-down_revision = '5d205705c223'
+down_revision = '3459ed478b08'
 branch_labels = None
 depends_on = None
 
