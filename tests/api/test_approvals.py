@@ -63,7 +63,8 @@ _credits = iter(range(1, 100))
 
 
 DRAWINGS = {"below": 4_999, "at": 5_000, "above": 5_001, "strict": 10_001, "four_eyes": 12_000, "self": 6_000,
-            "rejected": 7_000, "refused": 8_000, "together": 11_000, "race": 10_500, "crash": 5_500}  # fmt: skip
+            "rejected": 7_000, "refused": 8_000, "together": 11_000, "race": 10_500, "crash": 5_500,
+            "trail": 5_200}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -301,9 +302,11 @@ class TestAuditLog:
     def test_the_approval_trail_hash_is_stored_with_its_transaction(
         self, consortium: Consortium, team: Team, drawings: Paths
     ) -> None:
+        request = honour(team["maker"], drawings["trail"], "mc-trail").json()  # its own: tests may run in any order
+        assert decide(team["checker1"], request["id"], "approve", "mc-trail-1").json()["status"] == "sent"
         with consortium.platform.sessions() as db:
             sent = db.scalars(select(ApprovalRequest).where(ApprovalRequest.status == RequestStatus.SENT)).all()
-            assert sent
+            assert request["id"] in {row.id for row in sent}
             for request in sent:
                 assert request.transaction_id is not None
                 trail = db.scalars(select(Approval).where(Approval.request_id == request.id).order_by(Approval.id))
