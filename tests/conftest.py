@@ -179,6 +179,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not getattr(config.option, "numprocesses", None):
         return  # not under xdist: collection order as always
     groups = {item.nodeid: _xdist_group(item) for item in items}
+    # a file stays in one group: its tests may share module fixtures and build on each other in order
+    shared = {
+        Path(str(item.path)): groups[item.nodeid] for item in reversed(items) if not groups[item.nodeid].endswith(".py")
+    }
+    groups = {item.nodeid: shared.get(Path(str(item.path)), groups[item.nodeid]) for item in items}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 

@@ -20,9 +20,11 @@ Each failure names the request (number, kind, caller, Idempotency-Key), and the 
 from __future__ import annotations
 
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -294,7 +296,9 @@ class Checks:
             assert_raw_events_equal_logs(world, self.sessions, through=indexed_block)
             assert_projections_equal_getters(world, self.sessions)
         except AssertionError as error:
-            check.fail(f"read model differs from eth_getLogs replay: {str(error)[:800] or repr(error)}")
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            check.fail(f"read model differs from eth_getLogs replay at {Path(where.filename).name}:{where.lineno} "
+                       f"({where.line}): {str(error)[:800] or repr(error)}")  # fmt: skip
 
     def balances(self, check: Check) -> None:
         accounts: dict[bytes, set[str]] = defaultdict(set)
