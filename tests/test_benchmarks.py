@@ -99,6 +99,9 @@ def test_devchain_quick(results: Path) -> None:
 
 
 def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> None:
+    for script, name in BENCHMARKS.items():
+        if not (results / f"{name}.json").exists():  # its own test ran beside another module fixture (xdist)
+            _run(script, results)
     report = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench_report.py"), str(results), "--markdown"],
         capture_output=True, text=True, timeout=60,
