@@ -40,10 +40,10 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
         leg = LC_PAYMENT_LEGS[kind]
         if kind is PostingKind.LC_REIMBURSEMENT and value & INTERBANK_LEG:
             value, leg = value ^ INTERBANK_LEG, "IBREIMB"
-        lc, presentation = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
+        lc, presentation = divmod(value, 1 << PRESENTATION_BITS)
         return f"LC{lc}-P{presentation}-{leg}"
     if kind in UNDERTAKING_PAYMENT_LEGS:
-        guarantee, demand = value >> PRESENTATION_BITS, value & ((1 << PRESENTATION_BITS) - 1)
+        guarantee, demand = divmod(value, 1 << PRESENTATION_BITS)
         return f"UT{guarantee}-D{demand}-{UNDERTAKING_PAYMENT_LEGS[kind]}"
     if value & UNDERTAKING_FLAG and (value & 0xFF) in UNDERTAKING_LEGS:  # an undertaking's settlement leg
         return f"BPU{(value ^ UNDERTAKING_FLAG) >> 8}-{UNDERTAKING_LEGS[value & 0xFF]}"
