@@ -2,12 +2,15 @@ import { useState } from "react";
 import { write } from "../api/client";
 import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
+import { ReimbursementClaims } from "./Claims";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
 export function TraderWorkspace() {
+  const lcs = useLcs();
   return (
     <div className="grid">
       <Credits />
+      <ReimbursementClaims lcs={lcs.data ?? []} />
       <Balances />
       <Orders />
       <Documents />
