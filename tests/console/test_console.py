@@ -175,7 +175,7 @@ def test_the_demo_trade_through_the_console(browser: Browser, world: World) -> N
     _financed(browser, world)
     _guarantee_issued(world, bank_a)
     statement = _break_resolved(world, bank_a)
-    bank_a.close()
+    _signed_out(world, bank_a)
     record = _record(world)
     auditor = _tampered_file_caught(browser, world, statement)
     _record_read(auditor, record)
@@ -360,6 +360,16 @@ def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
     assert trade.api.get(c.issuing_bank, f"/v1/reconciliations/{run['id']}/breaks/{break_id}")["status"] == "resolved"
     shoot(bank_a, "reconciliation")
     return statement
+
+
+def _signed_out(world: World, page: Page) -> None:
+    """Signing out ends the session on the service: its cookie no longer opens anything, a reload asks again."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    assert page.request.get(f"{world.target.base_url}/v1/me").status == 401
+    page.reload()
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    page.close()
 
 
 def _tampered_file_caught(browser: Browser, world: World, statement: SavedStatement) -> Page:
