@@ -1,18 +1,18 @@
 """The web console in a real browser: Debian's chromium driven by Playwright, against the demo platform served by
 the service (API and the built console at /console on one origin, a real anvil chain behind it).
 
-The demo trade walks through the console as the people who would do it, each signed in as a person (a user with
-a password and roles, created by the member's administrator over the API; a session cookie and its CSRF token):
-the issuing bank's clerk issues, the advising bank's clerk advises and confirms, the issuing bank's clerk refuses a
+The demo trade walks through the console as the people who would do it, each signed in as a person (a user with a
+password and roles, created by the member's administrator over the API; a session cookie and its CSRF token): the
+issuing bank's clerk issues, the advising bank's clerk advises and confirms, the issuing bank's clerk refuses a
 discrepant presentation (after a refusal with no discrepancy comes back as a sentence next to the field), the
 importer waives, the clerk honours and the honour is held for four eyes: the bank's checker approves it in the
-approvals queue (a rejection without a reason is refused next to the field); the importer, short of funds, owes
-the bank a reimbursement claim both see, and pays it once its money arrives; the clerk issues a guarantee; the
-issuing bank's reconciliation analyst resolves a break; the auditor drops a statement file and its manifest and
-sees it verified, then a tampered copy caught entry by entry, and reads a transferable record's history of
-control. The set-up steps a console user does not do (the users, the order, the LC and guarantee applications,
-the exporter's presentation, the record, the statement, the books) go through the same API as the demo. Each
-workspace is photographed into docs/console/ for the README.
+approvals queue (a rejection without a reason is refused next to the field); the importer, short of funds, owes the
+bank a reimbursement claim both see, and pays it once its money arrives; the importer confirms the delivery of an
+order on open account; the clerk issues a guarantee; the issuing bank's reconciliation analyst resolves a break; the
+auditor drops a statement file and its manifest and sees it verified, then a tampered copy caught entry by entry,
+and reads a transferable record's history of control. The set-up steps a console user does not do (the users, the
+order, the LC and guarantee applications, the exporter's presentation, the record, the statement, the books) go
+through the same API as the demo. Each workspace is photographed into docs/console/ for the README.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,7 @@ def test_the_demo_trade_through_the_console(browser: Browser, world: World) -> N
     _issued_advised_confirmed(browser, world, bank_a, lc)
     _refused_waived_honoured(browser, world, bank_a, lc)
     _financed(browser, world)
+    _open_account_delivered(browser, world)
     _guarantee_issued(world, bank_a)
     statement = _break_resolved(world, bank_a)
     _signed_out(world, bank_a)
@@ -315,6 +317,31 @@ def _financed(browser: Browser, world: World) -> None:
     view = trade.api.get(c.exporter, f"/v1/documents/{document}")
     assert (view["state"], int(view["financed_amount"])) == ("FINANCED", financed)
     bank_b.close()
+
+
+def _open_account_delivered(browser: Browser, world: World) -> None:
+    """An order on open account, accepted and shipped by the exporter (over the API): the importer confirms the
+    delivery in the console, the due date counting down beside it."""
+    c, trade = world.cast, world.trade
+    order = trade.api.post(c.importer, "/v1/orders", {
+        "seller": c.exporter.address, "amount": 4_000_00, "currency": "USD", "payment_terms": "open_account",
+        "terms": {"goods": "200 cartons of jasmine tea", "run": trade.run},
+        "latest_shipment": (trade.today + timedelta(days=10)).isoformat(),
+        "due_date": (trade.today + timedelta(days=60)).isoformat(),
+    }, expect=201)["order_id"]  # fmt: skip
+    trade.api.post(c.exporter, f"/v1/orders/{order}/accept")
+    bill = "0x" + hashlib.sha256(f"sea waybill {trade.run}".encode()).hexdigest()
+    trade.api.post(c.exporter, f"/v1/orders/{order}/ship", {"transport_document_hash": bill})
+    importer = sign_in(browser, world, world.people["importer"])
+    tab(importer, "Open account")
+    row = importer.locator(f"tr[data-order='{order}']")
+    expect(row.get_by_role("timer")).to_contain_text(re.compile(r"\d+ d \d+ h left"))
+    row.get_by_role("button", name=f"Confirm delivery of order {order}").click()
+    expect(row).to_contain_text("delivered")
+    expect(row.get_by_role("button", name=f"Pay order {order}")).to_be_visible()
+    shoot(importer, "open-account")
+    assert trade.api.get(c.exporter, f"/v1/orders/{order}")["state"] == "DELIVERED"
+    importer.close()
 
 
 def _guarantee_issued(world: World, bank_a: Page) -> None:

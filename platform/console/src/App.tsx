@@ -8,6 +8,7 @@ import { BankWorkspace } from "./workspaces/Bank";
 import { ReconciliationWorkspace } from "./workspaces/Reconciliation";
 import { ApprovalsWorkspace } from "./workspaces/Approvals";
 import { GuaranteesWorkspace } from "./workspaces/Guarantees";
+import { OpenAccountWorkspace } from "./workspaces/OpenAccount";
 import { RecordsWorkspace } from "./workspaces/Records";
 import { TraderWorkspace } from "./workspaces/Trader";
 
@@ -25,8 +26,11 @@ function tabsFor(kind: string): Tab[] {
   const approvals = { id: "approvals", label: "Approvals", view: () => <ApprovalsWorkspace /> };
   const guarantees = { id: "guarantees", label: "Guarantees", view: () => <GuaranteesWorkspace /> };
   const records = { id: "records", label: "Records", view: () => <RecordsWorkspace /> };
-  if (kind === "BANK") return [{ id: "bank", label: "Bank", view: () => <BankWorkspace /> }, approvals, guarantees, records, reconciliation];
-  if (kind === "TRADER") return [{ id: "trade", label: "Trade", view: () => <TraderWorkspace /> }, approvals, guarantees, records, reconciliation];
+  const openAccount = { id: "open-account", label: "Open account", view: () => <OpenAccountWorkspace /> };
+  if (kind === "BANK")
+    return [{ id: "bank", label: "Bank", view: () => <BankWorkspace /> }, approvals, openAccount, guarantees, records, reconciliation];
+  if (kind === "TRADER")
+    return [{ id: "trade", label: "Trade", view: () => <TraderWorkspace /> }, approvals, openAccount, guarantees, records, reconciliation];
   if (kind === "AUDITOR") return [{ id: "audit", label: "Audit", view: () => <AuditorWorkspace /> }, guarantees, records];
   return [];
 }

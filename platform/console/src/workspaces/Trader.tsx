@@ -3,7 +3,7 @@ import { write } from "../api/client";
 import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
-import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
+import { Balances, LcTimeline, OrderCells, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
 export function TraderWorkspace() {
   const lcs = useLcs();
@@ -107,7 +107,6 @@ function CreditDetail({ lc }: { lc: Lc }) {
 }
 
 function Orders() {
-  const { me } = useSession();
   const orders = useLoad(async (api) => must(await api.GET("/v1/orders", { params: { query: { limit: 100 } } })).items);
   return (
     <Section title="Orders">
@@ -116,16 +115,7 @@ function Orders() {
         <tbody>
           {(orders.data ?? []).map((o) => (
             <tr key={o.order_id}>
-              <td>{o.order_id}</td>
-              <td>
-                <Address value={o.buyer} me={me.address} />
-              </td>
-              <td>
-                <Address value={o.seller} me={me.address} />
-              </td>
-              <td>
-                <Amount minor={o.amount} currency={o.currency} />
-              </td>
+              <OrderCells order={o} />
               <td>
                 <When value={o.latest_shipment} />
               </td>

@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import type { Schemas } from "../api/client";
 import { BarChart, LineChart, Timeline, type Point, type Step } from "../components/charts";
-import { Amount, Head, Section } from "../components/ui";
+import { Address, Amount, Head, Section } from "../components/ui";
 import { currencyOf } from "../lib/claims";
 import { partyName } from "../lib/parties";
 import { must, useLoad, useSession } from "../session";
@@ -106,6 +106,25 @@ export function Pipeline({ lcs }: { lcs: Lc[] }) {
       title="Credits by state"
       bars={[...counts.entries()].map(([label, value]) => ({ label: label.toLowerCase(), value }))}
     />
+  );
+}
+
+/** An order's first cells: its id, buyer and seller (the caller as "you"), amount. */
+export function OrderCells({ order }: { order: Schemas["OrderView"] }) {
+  const { me } = useSession();
+  return (
+    <>
+      <td>{order.order_id}</td>
+      <td>
+        <Address value={order.buyer} me={me.address} />
+      </td>
+      <td>
+        <Address value={order.seller} me={me.address} />
+      </td>
+      <td>
+        <Amount minor={order.amount} currency={order.currency} />
+      </td>
+    </>
   );
 }
 
