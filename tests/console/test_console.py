@@ -52,10 +52,17 @@ PASSWORD = "correct horse battery staple"
 
 @dataclass(frozen=True)
 class Person:
-    """A user of a member who signs in with a password (a session), with the roles the member's administrator gave."""
+    """A user of a member who signs in with a password (a session), with the roles the member's administrator gave;
+    `created` is the operator's command still creating it, if any."""
 
     party: Party
     username: str
+    created: subprocess.Popen[bytes] | None = None
+
+    def ready(self) -> None:
+        if self.created is not None:
+            out, _ = self.created.communicate(timeout=120)
+            assert self.created.returncode == 0, out.decode(errors="replace")
 
 
 @dataclass
@@ -80,7 +87,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with embedded_target(settings) as target:
         cast = Cast.of(target.members, target.client)
         trade = Trade(cast)
-        yield World(target, cast, trade, home / "out", _people(trade, cast, home))
+        world = World(target, cast, trade, home / "out", _people(trade, cast, home))
+        yield world
+        for person in world.people.values():  # the operator's command ends by itself, before the platform
+            if person.created is not None:
+                person.created.wait(timeout=120)
 
 
 def _people(trade: Trade, cast: Cast, home: Path) -> dict[str, Person]:
@@ -93,15 +104,10 @@ def _people(trade: Trade, cast: Cast, home: Path) -> dict[str, Person]:
         "adviser": (cast.advising_bank, ["maker"]),
         "importer": (cast.importer, ["maker"]),
     }
-    people = {}
+    people = {"auditor": Person(cast.auditor, "auditor", _operator_creates(home, cast.auditor, "auditor", "auditor"))}
     for username, (party, roles) in roster.items():
         trade.api.post(party, "/v1/users", {"username": username, "roles": roles, "password": PASSWORD}, expect=201)
         people[username] = Person(party, username)
-    env = {**os.environ, "TRADELEDGER_DATA_DIR": str(home / "data"), "TRADELEDGER_NEW_PASSWORD": PASSWORD}
-    command = [str(Path(sys.executable).with_name("tradeledger")), "users", "create", "--member", cast.auditor.address,
-               "--username", "auditor", "--role", "auditor"]  # fmt: skip
-    subprocess.run(command, env=env, cwd=home, check=True, capture_output=True, timeout=60)
-    people["auditor"] = Person(cast.auditor, "auditor")
     trade.api.post(cast.issuing_bank, "/v1/approval-policies", {
         "operation": "lc.honour", "currency": "USD", "threshold": 0, "approvals": 1, "approver_roles": ["checker"],
     }, expect=201)  # fmt: skip
@@ -118,8 +124,18 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def _operator_creates(home: Path, party: Party, username: str, role: str) -> subprocess.Popen[bytes]:
+    """`tradeledger users create` on the platform's data directory, started now and awaited at the person's first
+    sign-in (the command's start-up overlaps the walk)."""
+    env = {**os.environ, "TRADELEDGER_DATA_DIR": str(home / "data"), "TRADELEDGER_NEW_PASSWORD": PASSWORD}
+    command = [str(Path(sys.executable).with_name("tradeledger")), "users", "create", "--member", party.address,
+               "--username", username, "--role", role]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
 def sign_in(browser: Browser, world: World, person: Person) -> Page:
     """A person signs in with member, username and password; the console then works under the session cookie."""
+    person.ready()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin")
     page.set_default_timeout(WAIT_MS)
     page.goto(world.console)

@@ -93,19 +93,22 @@ function SignIn({ onSignedIn }: { onSignedIn: (signedIn: SignedIn) => void }) {
       () => whoami(apiKeyCredentials(key.trim())),
       () => sessionStorage.setItem(KEY, key.trim()),
     );
-  const signInAsPerson = () =>
-    run(
+  const signInAsPerson = () => {
+    let csrf = ""; // the session's CSRF token: in the sign-in answer only, kept by this tab for its writes
+    return run(
       async () => {
         const body = { member: member.trim(), username: username.trim(), password, ...(totp.trim() ? { totp_code: totp.trim() } : {}) };
         const started = await makeClient(anonymous).POST("/v1/sessions", { body });
         if (!started.data) return { problem: started.error };
-        return whoami(sessionCredentials(started.data.csrf_token, started.data.user.username));
+        csrf = started.data.csrf_token;
+        return whoami(sessionCredentials(csrf, started.data.user.username));
       },
       (s) => {
         localStorage.setItem(LAST_MEMBER, member.trim());
-        sessionStorage.setItem(SESSION, JSON.stringify({ csrf: (s.credentials.headers()["X-CSRF-Token"] ?? ""), username: s.user.username }));
+        sessionStorage.setItem(SESSION, JSON.stringify({ csrf, username: s.user.username }));
       },
     );
+  };
   useEffect(() => {
     // a reload keeps the tab signed in: the session cookie is still there, its CSRF token in sessionStorage
     const stored = sessionStorage.getItem(SESSION);
