@@ -197,7 +197,7 @@ def test_the_demo_trade_through_the_console(browser: Browser, world: World) -> N
     record = _record(world)
     auditor = _tampered_file_caught(browser, world, statement)
     _record_read(auditor, record)
-    auditor.close()
+    _session_ended(world, auditor)
 
 
 def _application(world: World) -> str:
@@ -411,6 +411,14 @@ def _signed_out(world: World, page: Page) -> None:
     expect(page.get_by_role("form", name="Sign in")).to_be_visible()
     assert page.request.get(f"{world.target.base_url}/v1/me").status == 401
     page.reload()
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    page.close()
+
+
+def _session_ended(world: World, page: Page) -> None:
+    """A session ended elsewhere (here: signed out over the API with the same cookie) sends the open console back
+    to the sign-in form at its next request, without a click."""
+    assert page.request.delete(f"{world.target.base_url}/v1/sessions/current").status == 204
     expect(page.get_by_role("form", name="Sign in")).to_be_visible()
     page.close()
 

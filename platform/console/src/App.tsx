@@ -45,14 +45,18 @@ async function whoami(credentials: Credentials): Promise<SignedIn | { problem: u
 
 export function App() {
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
+  const ended = useCallback(() => {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(SESSION);
+    setSignedIn(null);
+  }, []);
   return signedIn ? (
     <Console
       {...signedIn}
+      onEnded={ended}
       onSignOut={async () => {
         if (signedIn.credentials.kind === "session") await makeClient(signedIn.credentials).DELETE("/v1/sessions/current").catch(() => undefined);
-        sessionStorage.removeItem(KEY);
-        sessionStorage.removeItem(SESSION);
-        setSignedIn(null);
+        ended();
       }}
     />
   ) : (
@@ -181,8 +185,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (signedIn: SignedIn) => void }) {
   );
 }
 
-function Console({ credentials, me, user, onSignOut }: SignedIn & { onSignOut: () => void }) {
-  const api = useMemo(() => makeClient(credentials), [credentials]);
+function Console({ credentials, me, user, onSignOut, onEnded }: SignedIn & { onSignOut: () => void; onEnded: () => void }) {
+  const api = useMemo(() => makeClient(credentials, onEnded), [credentials, onEnded]);
   const [refresh, setRefresh] = useState(0);
   const bump = useCallback(() => setRefresh((n) => n + 1), []);
   const session: Session = useMemo(() => ({ api, me, user, refresh, bump }), [api, me, user, refresh, bump]);

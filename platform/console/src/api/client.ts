@@ -36,9 +36,15 @@ export function idempotencyKey(): string {
   return `console-${random}-${counter}`;
 }
 
-export function makeClient(credentials: Credentials, baseUrl = globalThis.location?.origin ?? "") {
+/** A client of /v1 with `credentials`; `onEnded` is called when the service no longer knows them (401: a session
+ * expired, signed out in another tab, or revoked by an administrator). */
+export function makeClient(credentials: Credentials, onEnded?: () => void, baseUrl = globalThis.location?.origin ?? "") {
   const client = createClient<paths>({ baseUrl });
   const auth: Middleware = {
+    onResponse({ response }) {
+      if (response.status === 401 && onEnded) onEnded();
+      return response;
+    },
     onRequest({ request }) {
       for (const [name, value] of Object.entries(credentials.headers())) request.headers.set(name, value);
       // every mutating request carries its own key: a retry of the same click is the client's to make
