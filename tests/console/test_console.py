@@ -297,7 +297,9 @@ def _approved(browser: Browser, world: World, lc: str, presentation: str) -> Non
     """The bank's checker finds the held honour in the approvals queue: a rejection without a reason is refused
     next to the field; the approval sends the honour to the chain."""
     checker = sign_in(browser, world, world.people["checker"])
-    tab(checker, "Approvals")
+    approvals_tab = checker.get_by_role("navigation", name="Workspaces").get_by_role("button", name="Approvals")
+    expect(approvals_tab).to_have_text("Approvals 1")  # one request waits for this checker
+    approvals_tab.click()
     request = checker.get_by_role("form", name=f"Request lc.honour of credit {lc}, presentation {presentation}")
     expect(request).to_contain_text("0 of 1 approval(s), by checker")
     shoot(checker, "approvals")
@@ -308,6 +310,7 @@ def _approved(browser: Browser, world: World, lc: str, presentation: str) -> Non
     request.get_by_role("button", name="Approve").click()
     expect(request).to_have_count(0)
     expect(checker.locator(f"tr[data-request='{request_id}']")).to_contain_text("sent")
+    expect(approvals_tab).to_have_text("Approvals")
     checker.close()
 
 

@@ -6,7 +6,7 @@ import { SessionContext, type Session } from "./session";
 import { AuditorWorkspace } from "./workspaces/Auditor";
 import { BankWorkspace } from "./workspaces/Bank";
 import { ReconciliationWorkspace } from "./workspaces/Reconciliation";
-import { ApprovalsWorkspace } from "./workspaces/Approvals";
+import { ApprovalsWorkspace, WaitingCount } from "./workspaces/Approvals";
 import { GuaranteesWorkspace } from "./workspaces/Guarantees";
 import { OpenAccountWorkspace } from "./workspaces/OpenAccount";
 import { RecordsWorkspace } from "./workspaces/Records";
@@ -18,12 +18,12 @@ const LAST_MEMBER = "tradeledger.console.member"; // remembered for the next sig
 
 type Member = Schemas["MemberView"];
 type User = Schemas["UserView"];
-type Tab = { id: string; label: string; view: () => ReactNode };
+type Tab = { id: string; label: string; view: () => ReactNode; badge?: () => ReactNode };
 type SignedIn = { credentials: Credentials; me: Member; user: User };
 
 function tabsFor(kind: string): Tab[] {
   const reconciliation = { id: "reconciliation", label: "Reconciliation", view: () => <ReconciliationWorkspace /> };
-  const approvals = { id: "approvals", label: "Approvals", view: () => <ApprovalsWorkspace /> };
+  const approvals = { id: "approvals", label: "Approvals", view: () => <ApprovalsWorkspace />, badge: () => <WaitingCount /> };
   const guarantees = { id: "guarantees", label: "Guarantees", view: () => <GuaranteesWorkspace /> };
   const records = { id: "records", label: "Records", view: () => <RecordsWorkspace /> };
   const openAccount = { id: "open-account", label: "Open account", view: () => <OpenAccountWorkspace /> };
@@ -201,6 +201,7 @@ function Console({ credentials, me, user, onSignOut, onEnded }: SignedIn & { onS
           {tabs.map((t) => (
             <button key={t.id} type="button" aria-current={t.id === tab?.id ? "page" : undefined} onClick={() => setActive(t.id)}>
               {t.label}
+              {t.badge?.()}
             </button>
           ))}
         </nav>

@@ -8,9 +8,25 @@ type Request = Schemas["RequestView"];
 
 /** Maker-checker: the member's requests held for approval. A checker decides on others' pending requests (approve
  * with an optional reason, reject with a required one); a maker follows its own. */
+function useRequests() {
+  return useLoad(async (api) => must(await api.GET("/v1/approvals", { params: { query: { limit: 100 } } })).items);
+}
+
+/** How many requests wait for the caller's decision, beside the tab's name (nothing when none). */
+export function WaitingCount() {
+  const { user } = useSession();
+  const waiting = (useRequests().data ?? []).filter((r) => decidable(r, user)).length;
+  return waiting > 0 ? (
+    <span className="count" title={`${waiting} request(s) wait for your decision`}>
+      {" "}
+      {waiting}
+    </span>
+  ) : null;
+}
+
 export function ApprovalsWorkspace() {
   const { user } = useSession();
-  const requests = useLoad(async (api) => must(await api.GET("/v1/approvals", { params: { query: { limit: 100 } } })).items);
+  const requests = useRequests();
   const all = requests.data ?? [];
   const toDecide = all.filter((r) => decidable(r, user));
   const mine = all.filter((r) => r.maker === user.id && r.status === "pending");
