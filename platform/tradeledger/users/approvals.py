@@ -19,12 +19,14 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
+from tradeledger.members.models import Member, MemberKind
 from tradeledger.operations import Pending, Submission
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
@@ -42,11 +44,52 @@ Sender = Callable[["Platform", ApprovalRequest, Submission], object]
 """Runs a held request's domain command with the given submission (its result is read back as the request)."""
 
 _SENDERS: dict[str, Sender] = {}
+Measure = Callable[[Session], tuple[int, str]]
+"""The amount (minor units) and currency a policy compares, read when a write has a user to hold it for."""
+
+
+class MoneyBody(Protocol):
+    """A request body that states an amount (minor units) and its currency."""
+
+    @property
+    def amount(self) -> int: ...
+
+    @property
+    def currency(self) -> str: ...
 
 
 def register(operation: str, sender: Sender) -> None:
     """Make `operation` holdable: a domain module registers how an approved request of it is sent."""
     _SENDERS[operation] = sender
+
+
+def acting(platform: Platform, request: ApprovalRequest) -> tuple[str, MemberKind | None]:
+    """The member a held request acts for, and its kind: a sender runs the command as that member (its user's
+    roles and the policy were checked when the request was held)."""
+    with platform.sessions() as db:
+        member = db.get(Member, request.member)
+    return request.member, member.kind if member is not None else None
+
+
+def stated(body: MoneyBody) -> Measure:
+    """The measure of a write whose body states its amount and currency."""
+    return lambda _: (body.amount, body.currency)
+
+
+def arguments(body: BaseModel | None = None, **ids: int | str) -> dict[str, str]:
+    """A held request's arguments: the object ids of the operation, and its body as JSON (sent as it was)."""
+    found = {name: str(value) for name, value in ids.items()}
+    if body is not None:
+        found["body"] = body.model_dump_json()
+    return found
+
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+def body_of(request: ApprovalRequest, model: type[BodyT]) -> BodyT:
+    """The body a held request was made with."""
+    return model.model_validate_json(request.target["body"])
 
 
 def operations() -> list[str]:
@@ -132,15 +175,17 @@ def request_view(db: Session, member: str, request_id: str) -> RequestView:
 # -- holding a write ----------------------------------------------------------------------------------------
 
 
-def hold(
-    platform: Platform, submission: Submission, operation: str, target: dict[str, str], amount: int, currency: str
-) -> Held | None:
+def hold(platform: Platform, submission: Submission, operation: str, target: dict[str, str], measure: Measure) -> (
+    Held | None
+):  # fmt: skip
     """Called by `operation`'s domain command before it builds anything: store the write as a pending request if a
-    policy of the submitter's member covers it (and answer that), else None: the command goes on."""
+    policy of the submitter's member covers it (and answer that), else None: the command goes on. A write without a
+    user (the CLI, the scheduler, an approved request being sent) is never held."""
     actor = submission.actor
     if actor is None:
         return None
     with transaction(platform.sessions) as db:
+        amount, currency = measure(db)
         policy = applicable(db, actor.member, operation, amount, currency)
         if policy is None:
             return None
