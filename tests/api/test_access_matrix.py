@@ -191,6 +191,8 @@ BODIES: dict[str, dict[str, Any]] = {
 HOOK = "http://127.0.0.1:9/hook"
 # Objects only their own member sees (webhook subscriptions, users): not the trader's bank, not auditors.
 OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
+# ... except what auditor members read of every member: an approval request's trail checked against the chain.
+AUDITED = {"/v1/approvals/{request_id}/trail"}
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
@@ -238,10 +240,12 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
         path, object_id = _fill(template, objects)
         missing_path, missing_id = _fill(template, {**objects, **MISSING})
         if method == "GET":
-            for who in ("trader",) if template.startswith(OWN_ONLY) else SEES:
+            readers = ("trader", "auditor") if template in AUDITED else ("trader",)
+            for who in readers if template.startswith(OWN_ONLY) else SEES:
                 if (status := _call(consortium, who, method, template, path, "", objects).status_code) != 200:
                     problems.append(f"{who} {method} {template}: {status}, expected 200")
-        for who in (*HIDDEN_FROM, "bank", "auditor") if template.startswith(OWN_ONLY) else HIDDEN_FROM:
+        own_only = (*HIDDEN_FROM, "bank") if template in AUDITED else (*HIDDEN_FROM, "bank", "auditor")
+        for who in own_only if template.startswith(OWN_ONLY) else HIDDEN_FROM:
             hidden = _call(consortium, who, method, template, path, f"bola-{index}-{who}-h", objects)
             absent = _call(consortium, who, method, template, missing_path, f"bola-{index}-{who}-m", objects)
             same = without_id(hidden.text, object_id) == without_id(absent.text, missing_id)

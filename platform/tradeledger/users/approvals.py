@@ -34,7 +34,7 @@ from tradeledger.store.models import ChainTransaction
 from tradeledger.users import repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest, Decision, RequestStatus
-from tradeledger.users.schemas import PolicyRequest, RequestView
+from tradeledger.users.schemas import ApprovalView, PolicyRequest, RequestView, TrailCheck
 from tradeledger.users.service import record
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
@@ -275,18 +275,28 @@ def _send(
     platform: Platform, actor: Actor, request_id: str, operation: str, reason: str, respond_async: bool,
     answer: Record | None,
 ) -> RequestView | Pending:  # fmt: skip
-    """The last approval: the operation's domain command, with this approval recorded in its outbox transaction."""
+    """The last approval: the operation's domain command, with this approval recorded in its outbox transaction and
+    the hash of the whole trail appended to the transaction's data (on chain with it; see `trail_on_chain`)."""
     sent: list[RequestView] = []
+    at = utcnow()
+    with platform.sessions() as db:
+        held = db.get(ApprovalRequest, request_id)
+        assert held is not None
+        decisions = repository.approvals(db, request_id)
+        db.expunge_all()
+    last = Approval(request_id=request_id, user_id=actor.user_id, decision=Decision.APPROVED, reason=reason,
+                    created_at=at)  # fmt: skip
+    trail = trail_hash(held, [*decisions, last])
 
     def last_approval(db: Session) -> None:  # in the outbox transaction, before the signed row (a savepoint)
-        row = _decidable(db, actor, request_id)  # again: a concurrent last approval may have come first
-        if len(repository.approvals(db, row.id)) + 1 < row.approvals_required:
-            raise RequestNotPendingError(f"request {request_id} changed meanwhile; retry")
+        row = _decidable(db, actor, request_id)  # again: a concurrent decision may have come first
         db.add(Approval(request_id=row.id, user_id=actor.user_id, decision=Decision.APPROVED, reason=reason,
-                        created_at=utcnow()))  # fmt: skip
-        row.status, row.decided_at = RequestStatus.SENT, utcnow()
+                        created_at=at))  # fmt: skip
+        row.status, row.decided_at = RequestStatus.SENT, at
         db.flush()
         row.trail_hash = trail_hash(row, repository.approvals(db, row.id))
+        if row.trail_hash != trail:  # the trail the transaction carries is not this one: decided meanwhile
+            raise RequestNotPendingError(f"request {request_id} changed meanwhile; retry")
         record(db, actor, "approval.approve", f"approved; sent, approval trail {row.trail_hash}", row.id)
 
     def stored(db: Session, rows: list[ChainTransaction]) -> None:  # after the signed row: link it, answer
@@ -298,10 +308,48 @@ def _send(
         if answer is not None:
             answer(db, sent[0])
 
-    with platform.sessions() as db:
-        held = db.get(ApprovalRequest, request_id)
-        assert held is not None
-        db.expunge(held)
-    submission = Submission(respond_async=respond_async, business=last_approval, on_stored=stored)
+    submission = Submission(respond_async=respond_async, business=last_approval, on_stored=stored,
+                            note=bytes.fromhex(trail[2:]))  # fmt: skip
     outcome = _SENDERS[operation](platform, held, submission)
     return outcome if isinstance(outcome, Pending) else sent[0]
+
+
+# -- the auditor's check --------------------------------------------------------------------------------------
+
+
+def trail_on_chain(platform: Platform, tx_hash: str) -> tuple[str | None, int | None]:
+    """The trail hash a sent transaction carries on chain (the last 32 bytes of its input) and its block, as the
+    node answers; (None, None) when the node does not know the transaction."""
+    found = platform.transactions.rpc.call("eth_getTransactionByHash", [tx_hash])
+    if not found:
+        return None, None
+    data = str(found["input"])
+    block = found.get("blockNumber")
+    return "0x" + data[-64:] if len(data) >= 2 + 64 else None, int(block, 16) if block else None
+
+
+def check_trail(platform: Platform, viewer: str, viewer_kind: MemberKind | None, request_id: str) -> TrailCheck:
+    """Recompute a request's approval trail and compare it with what its transaction carries on chain: the check
+    an auditor runs to see that an honour (or any held operation) had its approvals. The member's own requests;
+    an auditor member's, every member's."""
+    with platform.sessions() as db:
+        row = db.get(ApprovalRequest, request_id)
+        if row is None or (row.member != viewer and viewer_kind is not MemberKind.AUDITOR):
+            raise ApprovalRequestNotFoundError(f"no approval request {request_id}")
+        decisions = repository.approvals(db, row.id)
+        sent = db.get(ChainTransaction, row.transaction_id) if row.transaction_id else None
+        recomputed = trail_hash(row, decisions)
+        approvers = [a.user_id for a in decisions if a.decision is Decision.APPROVED]
+        policy_met = (row.status is RequestStatus.SENT and len(approvers) >= row.approvals_required
+                      and len(set(approvers)) == len(approvers) and row.maker not in approvers)  # fmt: skip
+        check = dict(
+            request_id=row.id, member=row.member, operation=row.operation, status=row.status,
+            approvals_required=row.approvals_required, approvals=[ApprovalView.of(a) for a in decisions],
+            maker=row.maker, transaction_hash=sent.tx_hash if sent else None, recomputed_hash=recomputed,
+            stored_hash=row.trail_hash,
+        )  # fmt: skip
+    on_chain, block = trail_on_chain(platform, str(check["transaction_hash"])) if sent else (None, None)
+    verified = policy_met and recomputed == row.trail_hash == on_chain
+    return TrailCheck.model_validate(
+        {**check, "on_chain_hash": on_chain, "block_number": block, "policy_met": policy_met, "verified": verified}
+    )

@@ -6,15 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer
 from tradeledger.users import approvals
+from tradeledger.users.access import Action
 from tradeledger.users.models import RequestStatus
-from tradeledger.users.schemas import DecisionRequest, PolicyRequest, PolicyView, RejectionRequest, RequestView
+from tradeledger.users.schemas import (
+    DecisionRequest,
+    PolicyRequest,
+    PolicyView,
+    RejectionRequest,
+    RequestView,
+    TrailCheck,
+)
 
 router = APIRouter(tags=["approvals"], route_class=IdempotentRoute)
 RequestId = Annotated[str, Path(max_length=36, description="an approval request id")]
@@ -54,6 +62,13 @@ def get_request(request_id: RequestId, platform: PlatformDep, principal: Princip
     """One request with every decision on it and, once sent, its transaction and approval-trail hash."""
     with platform.sessions() as db:
         return approvals.request_view(db, principal.member, request_id)
+
+
+@router.get("/approvals/{request_id}/trail", responses=RESPONSES, dependencies=[reading_principal(Action.READ_AUDIT)])
+def check_trail(request_id: RequestId, platform: PlatformDep, principal: PrincipalDep) -> TrailCheck:
+    """Recompute a request's approval trail (who asked, who approved, when, under which policy) and compare its hash
+    with the one its transaction carries on chain (administrators and auditors; auditor members: every member's)."""
+    return approvals.check_trail(platform, principal.member, principal.kind, request_id)
 
 
 @router.post("/approvals/{request_id}/approve", responses={**ASYNC_RESPONSE, **RESPONSES})
