@@ -299,6 +299,20 @@ class TestAuditLog:
         with pytest.raises(DBAPIError), consortium.platform.transaction() as db:
             db.execute(delete(AuditEntry))
 
+    def test_an_auditor_member_reads_and_exports_any_members_log(self, consortium: Consortium, team: Team) -> None:
+        """Read-only, for auditors (the member kind); another member's administrators are refused."""
+        other = {"member": OTHER_BANK.address}
+        auditor, admin = consortium.client("auditor"), consortium.client("other_bank")
+        page = auditor.get("/v1/audit-log", params={**other, "limit": 200})
+        assert page.status_code == 200, page.text
+        assert page.json()["items"] == admin.get("/v1/audit-log", params={"limit": 200}).json()["items"]
+        exported = auditor.get("/v1/audit-log/export", params={**other, "format": "csv"})
+        assert exported.status_code == 200 and exported.text == admin.get("/v1/audit-log/export").text
+        refused = consortium.client("bank").get("/v1/audit-log", params=other)
+        assert refused.status_code == 403 and problem(refused)["code"] == "forbidden"
+        bad = auditor.get("/v1/audit-log", params={"member": "bank-b"})
+        assert bad.status_code == 422
+
     def test_the_approval_trail_hash_is_stored_with_its_transaction(
         self, consortium: Consortium, team: Team, drawings: Paths
     ) -> None:
