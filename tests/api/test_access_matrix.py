@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
@@ -96,6 +97,7 @@ def objects(consortium: Consortium) -> dict[str, str]:
         "demand_id": "1",
         "user_id": user_id,
         "request_id": _trader_approval_request(consortium, user_id),
+        "policy_id": _trader_policy(consortium),
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -143,6 +145,12 @@ def _trader_approval_request(consortium: Consortium, maker: str) -> str:
         return request.id
 
 
+def _trader_policy(consortium: Consortium) -> str:
+    """The trader's approval policy (the one its held request names)."""
+    with consortium.platform.sessions() as db:
+        return str(db.scalars(select(ApprovalPolicy.id).where(ApprovalPolicy.member == TRADER.address)).one())
+
+
 def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
     """Every operation of the API, from its OpenAPI document (the published inventory)."""
     paths = consortium.app.openapi()["paths"]  # generated once per app
@@ -187,10 +195,16 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/approvals/{request_id}/reject": {"reason": "X"},
     "/v1/users/{user_id}/totp/confirm": {"code": "123456"},
     "/v1/approvals/{request_id}/approve": {},
+    "/v1/approval-policies/{policy_id}": {
+        "operation": "settlements.transfer",
+        "currency": "USD",
+        "threshold": 1,
+        "approvals": 1,
+    },
 }
 HOOK = "http://127.0.0.1:9/hook"
 # Objects only their own member sees (webhook subscriptions, users): not the trader's bank, not auditors.
-OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
+OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/", "/v1/approval-policies/")
 # ... except what auditor members read of every member: an approval request's trail checked against the chain.
 AUDITED = {"/v1/approvals/{request_id}/trail"}
 
@@ -203,7 +217,7 @@ PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id", "policy_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -227,6 +241,8 @@ def _call(
         return client.get(path, params=None if query is None else {query[0]: ids[query[1]]})
     if method == "DELETE":
         return client.delete(path, headers={"Idempotency-Key": key})
+    if method == "PUT":
+        return client.put(path, json=BODIES.get(template), headers={"Idempotency-Key": key})
     return client.post(path, json=BODIES.get(template), headers={"Idempotency-Key": key})
 
 

@@ -19,9 +19,10 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tradeledger.codec import InvalidValueError
@@ -33,8 +34,8 @@ from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.users import repository
 from tradeledger.users.access import Actor
-from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest, Decision, RequestStatus
-from tradeledger.users.schemas import ApprovalView, PolicyRequest, RequestView, TrailCheck
+from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest, Decision, RequestStatus, User
+from tradeledger.users.schemas import ApprovalView, PolicyRequest, PolicyView, RequestView, TrailCheck
 from tradeledger.users.service import record
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
@@ -134,21 +135,116 @@ def view(db: Session, row: ApprovalRequest) -> RequestView:
 # -- policies -----------------------------------------------------------------------------------------------
 
 
-def create_policy(db: Session, actor: Actor, request: PolicyRequest) -> ApprovalPolicy:
-    if request.operation not in _SENDERS:
+POLICY_CHANGE, NO_CURRENCY = "approvals.policy", "XXX"
+"""A change of a member's approval policies is itself holdable: a policy on `approvals.policy` in XXX (ISO 4217's
+"no currency") with threshold 0 holds every change, measured as 1 XXX."""
+PolicyChange = Literal["create", "update", "delete"]
+
+
+class PolicyNotFoundError(NotFoundError):
+    code = "approval_policy_not_found"
+
+
+class PolicyExistsError(TradeLedgerError):
+    code = "approval_policy_exists"
+    http_status = 409
+    title = "Policy exists"
+
+
+class PolicyInUseError(TradeLedgerError):
+    code = "approval_policy_in_use"
+    http_status = 409
+    title = "Policy in use"
+
+
+def _policy(db: Session, member: str, policy_id: str | None) -> ApprovalPolicy:
+    found = db.get(ApprovalPolicy, policy_id) if policy_id else None
+    if found is None or found.member != member:
+        raise PolicyNotFoundError(f"no approval policy {policy_id}")
+    return found
+
+
+def _checked(db: Session, member: str, change: PolicyChange, policy_id: str | None, body: PolicyRequest | None) -> None:
+    """Refuse a change that cannot apply before it is held or applied: an unknown operation or policy."""
+    if body is not None and body.operation not in _SENDERS:
         raise InvalidValueError(
-            f"operation: {request.operation!r} is not one of {', '.join(operations())}", code="unknown_operation"
+            f"operation: {body.operation!r} is not one of {', '.join(operations())}", code="unknown_operation"
         )
-    policy = ApprovalPolicy(
-        id=str(uuid.uuid4()), member=actor.member, operation=request.operation, currency=request.currency,
-        threshold=request.threshold, approvals=request.approvals,
-        approver_roles=sorted({role.value for role in request.approver_roles}), created_by=actor.user_id,
-    )  # fmt: skip
+    if change != "create":
+        _policy(db, member, policy_id)
+
+
+def _described(policy: ApprovalPolicy) -> str:
+    return (f"{policy.operation} {policy.currency} above {policy.threshold}: {policy.approvals} of "
+            f"{', '.join(policy.approver_roles)}")  # fmt: skip
+
+
+def _apply(
+    db: Session, actor: Actor, change: PolicyChange, policy_id: str | None, body: PolicyRequest | None
+) -> ApprovalPolicy:
+    """The change, with its audit entry, in the caller's transaction: the policy as it is now (or was, deleted)."""
+    _checked(db, actor.member, change, policy_id, body)
+    if change == "delete":
+        policy = _policy(db, actor.member, policy_id)
+        if repository.policy_used(db, policy.id):  # held requests name it in their trails
+            raise PolicyInUseError(f"policy {policy.id} held requests: change it (PUT) instead of deleting it")
+        db.delete(policy)
+        record(db, actor, "policy.delete", _described(policy), policy.id)
+        return policy
+    assert body is not None
+    policy = ApprovalPolicy(id=str(uuid.uuid4()), member=actor.member, created_by=actor.user_id)
+    if change == "update":
+        policy = _policy(db, actor.member, policy_id)
+    policy.operation, policy.currency, policy.threshold = body.operation, body.currency, body.threshold
+    policy.approvals, policy.approver_roles = body.approvals, sorted({role.value for role in body.approver_roles})
     db.add(policy)
-    db.flush()
-    record(db, actor, "policy.create", f"{policy.operation} {policy.currency} above {policy.threshold}: "
-           f"{policy.approvals} of {', '.join(policy.approver_roles)}", policy.id)  # fmt: skip
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise PolicyExistsError(f"the member has a policy on {body.operation} {body.currency} above "
+                                f"{body.threshold} already") from None  # fmt: skip
+    record(db, actor, f"policy.{change}", _described(policy), policy.id)
     return policy
+
+
+def change_policy(
+    platform: Platform, actor: Actor, change: PolicyChange, policy_id: str | None, body: PolicyRequest | None,
+    submission: Submission, answer: Callable[[Session, PolicyView], None] | None,
+) -> PolicyView | Held:  # fmt: skip
+    """An administrator creates, changes or deletes one of its member's policies; held for approval instead when a
+    policy on `approvals.policy` says so (four eyes on the rules of four eyes)."""
+    with platform.sessions() as db:
+        _checked(db, actor.member, change, policy_id, body)
+    target = arguments(body, change=change, policy=policy_id or "")
+    held = hold(platform, submission, POLICY_CHANGE, target, lambda _: (1, NO_CURRENCY))
+    if held is not None:
+        return held
+    with transaction(platform.sessions) as db:
+        result = PolicyView.of(_apply(db, actor, change, policy_id, body))
+        if answer is not None:
+            answer(db, result)
+    return result
+
+
+def _send_policy_change(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved policy change: applied as its maker asked, in one database transaction with the last approval
+    (no chain transaction: its trail hash is stored with the request only)."""
+    member, kind = acting(platform, request)
+    body = body_of(request, PolicyRequest) if "body" in request.target else None
+    change = cast(PolicyChange, request.target["change"])
+    with transaction(platform.sessions) as db:
+        maker = db.get(User, request.maker)
+        assert maker is not None and submission.business is not None
+        submission.business(db)
+        actor = Actor(member, kind, maker.id, maker.username, frozenset(maker.roles))
+        _apply(db, actor, change, request.target["policy"] or None, body)
+        if submission.on_stored is not None:
+            submission.on_stored(db, [])
+    return None
+
+
+register(POLICY_CHANGE, _send_policy_change)
 
 
 def applicable(db: Session, member: str, operation: str, amount: int, currency: str) -> ApprovalPolicy | None:
@@ -302,7 +398,7 @@ def _send(
     def stored(db: Session, rows: list[ChainTransaction]) -> None:  # after the signed row: link it, answer
         row = db.get(ApprovalRequest, request_id)
         assert row is not None
-        row.transaction_id = rows[0].id
+        row.transaction_id = rows[0].id if rows else None  # none: a database-only operation (a policy change)
         db.flush()
         sent.append(view(db, row))
         if answer is not None:
@@ -349,7 +445,7 @@ def check_trail(platform: Platform, viewer: str, viewer_kind: MemberKind | None,
             stored_hash=row.trail_hash,
         )  # fmt: skip
     on_chain, block = trail_on_chain(platform, str(check["transaction_hash"])) if sent else (None, None)
-    verified = policy_met and recomputed == row.trail_hash == on_chain
+    verified = policy_met and recomputed == row.trail_hash and (sent is None or on_chain == recomputed)
     return TrailCheck.model_validate(
         {**check, "on_chain_hash": on_chain, "block_number": block, "policy_met": policy_met, "verified": verified}
     )

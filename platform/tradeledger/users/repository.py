@@ -83,3 +83,7 @@ def login_throttle(db: Session, member: str, username: str, source: str) -> Logi
         found = LoginThrottle(member=member, username=username, source=source, failures=0)
         db.add(found)
     return found
+
+
+def policy_used(db: Session, policy_id: str) -> bool:
+    return db.scalar(select(ApprovalRequest.id).where(ApprovalRequest.policy_id == policy_id).limit(1)) is not None
