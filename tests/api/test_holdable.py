@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
-from tests.api.conftest import BANK, OTHER_BANK, TRADER, Consortium
+from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
 from tests.api.test_users import add_user, client_for
@@ -27,7 +28,7 @@ from tradeledger.store.models import ChainTransaction
 from tradeledger.users import approvals
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest
 
-MEMBERS = {"bank": BANK.address, "other_bank": OTHER_BANK.address}
+MEMBERS = {"bank": BANK.address, "other_bank": OTHER_BANK.address, "trader": TRADER.address}
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,33 @@ def financing(consortium: Consortium) -> Write:
     return Write("bank", path, {"amount": 30_000, "reference": "HOLD-FIN"}, 30_000, "USD", "DocumentRegistry")
 
 
+def repayment(consortium: Consortium) -> Write:
+    """The trader repays (part of) what the bank financed against its invoice."""
+    fields = {"seller_id": "5493001KJTIIGC8Y1R99", "buyer_id": "DE-HRB-9999", "invoice_number": "HOLD-REP-1",
+              "issue_date": TODAY.isoformat(), "amount": 33_000, "currency": "USD"}  # fmt: skip
+    body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": 33_000}
+    document = _ok(consortium.client("bank").post("/v1/documents", json=body, headers=_key("repay", "register")))
+    path = f"/v1/documents/{document['document_id']}"
+    _ok(consortium.client("bank").post(f"{path}/financings", json={"amount": 20_000, "reference": "HOLD-REP-F"},
+                                       headers=_key("repay", "finance")))  # fmt: skip
+    body = {"amount": 500, "reference": "HOLD-REP"}
+    return Write("trader", f"{path}/repayments", body, 500, "USD", "DocumentRegistry")
+
+
+def order_payment(consortium: Consortium) -> Write:
+    """The trader, buyer, pays a delivered open-account order."""
+    due = (TODAY + timedelta(days=30)).isoformat()
+    body = {"seller": OTHER_TRADER.address, "amount": 900, "currency": "USD", "terms": {"goods": "HOLD-PAY"},
+            "latest_shipment": due, "payment_terms": "open_account", "due_date": due}  # fmt: skip
+    order = _ok(consortium.client("trader").post("/v1/orders", json=body, headers=_key("pay", "order")))
+    path = f"/v1/orders/{order['order_id']}"
+    _step(consortium, "other_trader", path, "pay", "accept")
+    _ok(consortium.client("other_trader").post(f"{path}/ship", json={"transport_document_hash": "0x" + "44" * 32},
+                                               headers=_key("pay", "ship")))  # fmt: skip
+    _step(consortium, "trader", path, "pay", "deliver")
+    return Write("trader", f"{path}/pay", None, 900, "USD", "TradeOrders")
+
+
 def _guarantee(consortium: Consortium, name: str) -> str:
     body = guarantee(guarantor=OTHER_BANK.address, amount=20_000,
                      terms={"kind": "performance guarantee", "contract": f"HOLD-{name}"})  # fmt: skip
@@ -168,7 +196,8 @@ SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
     "lc.reimburse": lc_reimburse, "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
-    "documents.finance": financing, "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
+    "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,
+    "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
 }  # fmt: skip
 
 

@@ -60,6 +60,7 @@ def register_call(db: Session, address: str, caller: str, request: RegisterDocum
 
 STEP_FUNCTIONS = {"financings": "finance", "repayments": "repay", "release": "release"}
 FINANCE, FINANCE_STEP = "documents.finance", "financings"  # a bank disbursing: holdable
+HOLDABLE_STEPS = {FINANCE_STEP: FINANCE, "repayments": "documents.repay"}  # money out of the caller's account
 
 
 def step_call(address: str, caller: str, document_id: int, step: str, body: FinancingRequest | None) -> ContractCall:
@@ -149,9 +150,10 @@ def run_step(
     financing that a policy of the submitter's member covers is held for approval (`documents.finance`: its amount
     in the document's currency)."""
     document = document_view(platform, caller, caller_kind, document_id)
-    if step == FINANCE_STEP and body is not None:
+    operation = HOLDABLE_STEPS.get(step)
+    if operation is not None and body is not None:
         target = approvals.arguments(body, document_id=document_id)
-        held = approvals.hold(platform, submission, FINANCE, target, lambda _: (body.amount, document.currency))
+        held = approvals.hold(platform, submission, operation, target, lambda _: (body.amount, document.currency))
         if held is not None:
             return held
     call = step_call(platform.address(CONTRACT), caller, document_id, step, body)
@@ -164,11 +166,13 @@ def run_step(
             raise name_prior_financing(db, error) from None
 
 
-def _send_financing(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
-    """An approved financing: the same command, as the member that holds it (its policy applied already)."""
+def _send_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved financing or repayment: the same command, as the member that holds it (its policy applied)."""
     member, kind = approvals.acting(platform, request)
     body = approvals.body_of(request, FinancingRequest)
-    return run_step(platform, member, kind, int(request.target["document_id"]), FINANCE_STEP, body, submission)
+    step = next(step for step, operation in HOLDABLE_STEPS.items() if operation == request.operation)
+    return run_step(platform, member, kind, int(request.target["document_id"]), step, body, submission)
 
 
-approvals.register(FINANCE, _send_financing)
+for _operation in HOLDABLE_STEPS.values():
+    approvals.register(_operation, _send_step)
