@@ -135,22 +135,24 @@ def external_payment(consortium: Consortium) -> Write:
     return Write("other_bank", "/v1/settlements/external-payments", body, 5_500, "EUR", "Settlement")
 
 
+def _invoice(consortium: Consortium, name: str, seller: str, buyer: str, face_value: int) -> str:
+    """An invoice of the trader's that the bank registers: its path."""
+    fields = {"seller_id": seller, "buyer_id": buyer, "invoice_number": f"HOLD-{name}",
+              "issue_date": TODAY.isoformat(), "amount": face_value, "currency": "USD"}  # fmt: skip
+    body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": face_value}
+    document = _ok(consortium.client("bank").post("/v1/documents", json=body, headers=_key(name, "register")))
+    return f"/v1/documents/{document['document_id']}"
+
+
 def financing(consortium: Consortium) -> Write:
-    fields = {"seller_id": "5493001KJTIIGC8Y1R12", "buyer_id": "DE-HRB-1234", "invoice_number": "HOLD-FIN-1",
-              "issue_date": TODAY.isoformat(), "amount": 40_000, "currency": "USD"}  # fmt: skip
-    body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": 40_000}
-    document = _ok(consortium.client("bank").post("/v1/documents", json=body, headers=_key("finance", "register")))
-    path = f"/v1/documents/{document['document_id']}/financings"
-    return Write("bank", path, {"amount": 30_000, "reference": "HOLD-FIN"}, 30_000, "USD", "DocumentRegistry")
+    path = _invoice(consortium, "finance", "5493001KJTIIGC8Y1R12", "DE-HRB-1234", 40_000)
+    body = {"amount": 30_000, "reference": "HOLD-FIN"}
+    return Write("bank", f"{path}/financings", body, 30_000, "USD", "DocumentRegistry")
 
 
 def repayment(consortium: Consortium) -> Write:
     """The trader repays (part of) what the bank financed against its invoice."""
-    fields = {"seller_id": "5493001KJTIIGC8Y1R99", "buyer_id": "DE-HRB-9999", "invoice_number": "HOLD-REP-1",
-              "issue_date": TODAY.isoformat(), "amount": 33_000, "currency": "USD"}  # fmt: skip
-    body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": 33_000}
-    document = _ok(consortium.client("bank").post("/v1/documents", json=body, headers=_key("repay", "register")))
-    path = f"/v1/documents/{document['document_id']}"
+    path = _invoice(consortium, "repay", "5493001KJTIIGC8Y1R99", "DE-HRB-9999", 33_000)
     _ok(consortium.client("bank").post(f"{path}/financings", json={"amount": 20_000, "reference": "HOLD-REP-F"},
                                        headers=_key("repay", "finance")))  # fmt: skip
     body = {"amount": 500, "reference": "HOLD-REP"}
