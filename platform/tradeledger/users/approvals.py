@@ -414,14 +414,19 @@ def _send(
 
 
 def trail_on_chain(platform: Platform, tx_hash: str) -> tuple[str | None, int | None]:
-    """The trail hash a sent transaction carries on chain (the last 32 bytes of its input) and its block, as the
-    node answers; (None, None) when the node does not know the transaction."""
-    found = platform.transactions.rpc.call("eth_getTransactionByHash", [tx_hash])
-    if not found:
+    """The trail hash a mined transaction carries on chain (the last 32 bytes of its input) and its block, as the
+    node answers; (None, None) while the node has it in no block. Read through the receipt and the block (methods
+    the service's RPC user may call, checklist D5), not by the transaction's hash."""
+    receipt = platform.transactions.rpc.call("eth_getTransactionReceipt", [tx_hash])
+    if not receipt:
+        return None, None
+    block = platform.transactions.rpc.call("eth_getBlockByNumber", [receipt["blockNumber"], True])
+    found = next((tx for tx in (block or {}).get("transactions", []) if str(tx["hash"]).lower() == tx_hash.lower()),
+                 None)  # fmt: skip
+    if found is None:
         return None, None
     data = str(found["input"])
-    block = found.get("blockNumber")
-    return "0x" + data[-64:] if len(data) >= 2 + 64 else None, int(block, 16) if block else None
+    return "0x" + data[-64:] if len(data) >= 2 + 64 else None, int(receipt["blockNumber"], 16)
 
 
 def check_trail(platform: Platform, viewer: str, viewer_kind: MemberKind | None, request_id: str) -> TrailCheck:
