@@ -2,11 +2,11 @@
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
 TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
-[LetterOfCredit], [Undertakings(membership, settlement, calendar)], [TransferableRecords(membership)],
-Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then
-Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts that move money. The
-operator is the default admin of every
-contract with admin rules; it designates the settlement agent afterwards with
+[LetterOfCreditDrawings (an external library), LetterOfCredit linked to it], [Undertakings(membership, settlement,
+calendar)], [TransferableRecords(membership)], Invoices(membership, orders), PaymentUndertakings(membership,
+settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
+the business contracts that move money. The operator is the default admin of every contract with admin rules; it
+designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
 Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
@@ -54,6 +54,21 @@ def load_artifact(name: str) -> dict[str, Any]:
     return artifact
 
 
+def link(bytecode: str, libraries: dict[str, str]) -> str:
+    """`bytecode` with the placeholders of the named external libraries replaced by their addresses.
+
+    solc leaves `__$<34 hex of keccak256("source:Library")>$__` where a contract delegate-calls an external library
+    (LetterOfCredit -> LetterOfCreditDrawings); a placeholder left unlinked is an error here, not at deployment.
+    """
+    for library, address in libraries.items():
+        qualified = f"{load_artifact(library)['sourceName']}:{library}"
+        placeholder = f"__${Web3.keccak(text=qualified).hex().removeprefix('0x')[:34]}$__"
+        bytecode = bytecode.replace(placeholder, address.removeprefix("0x").lower())
+    if "__$" in bytecode:
+        raise DeploymentError("bytecode references an external library that was not linked")
+    return bytecode
+
+
 class _Deployer:
     """Signs and sends the operator's transactions one after the other with locally counted nonces."""
 
@@ -84,9 +99,10 @@ class _Deployer:
             raise DeploymentError(f"deployment step {step!r} reverted (tx {tx_hash.hex()})")
         return dict(receipt)
 
-    def deploy(self, name: str, *args: Any) -> str:
+    def deploy(self, name: str, *args: Any, libraries: dict[str, str] | None = None) -> str:
         artifact = load_artifact(name)
-        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        bytecode = link(artifact["bytecode"], libraries or {})
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         receipt = self.send(f"deploy {name}", {"data": data})
         return Web3.to_checksum_address(receipt["contractAddress"])
@@ -130,9 +146,13 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["BankingCalendar"] = calendar
     # ---- end BankingCalendar
 
-    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar); it needs SETTLER_ROLE on
-    # ---- Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry (presentations).
-    letters = deployer.deploy("LetterOfCredit", membership, settlement, documents, calendar)
+    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar) and linked to its drawings
+    # ---- library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it needs
+    # ---- SETTLER_ROLE on Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry.
+    drawings = deployer.deploy("LetterOfCreditDrawings")
+    letters = deployer.deploy(
+        "LetterOfCredit", membership, settlement, documents, calendar, libraries={"LetterOfCreditDrawings": drawings}
+    )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
