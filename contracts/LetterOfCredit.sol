@@ -8,6 +8,7 @@ import {IMembership} from "./interfaces/IMembership.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {IDocumentRegistry} from "./interfaces/IDocumentRegistry.sol";
 import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
+import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
 import {CurrencyCode} from "./utils/CurrencyCode.sol";
 import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
 
@@ -18,7 +19,8 @@ import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
  * checked on every call, so a suspension takes effect on the next call) and the caller's role in the credit
  * (object level). The contract has no admin: nothing about a credit can be changed but by its parties.
  * Honour and reimbursement move money through Settlement, which must have granted this contract SETTLER_ROLE;
- * presentations register their documents in the DocumentRegistry, which must have granted PRESENTER_ROLE.
+ * presentations register their documents in the DocumentRegistry, which must have granted PRESENTER_ROLE; records
+ * presented move through TransferableRecords, which must have granted TITLE_AGENT_ROLE.
  *
  * Dates: `day = timestamp / 86400` (UTC). Banking days, the Art 29a roll-forward and the Art 14b deadline come
  * from the BankingCalendar.
@@ -54,6 +56,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     ISettlement private immutable _settlement;
     IDocumentRegistry private immutable _documents;
     IBankingCalendar private immutable _calendar;
+    ITransferableRecords private immutable _records;
 
     LetterOfCreditDrawings.Book private _book;
 
@@ -62,17 +65,20 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
      * @param settlement_ The cash ledger (must grant this contract SETTLER_ROLE).
      * @param documents_ The document registry (must grant this contract PRESENTER_ROLE).
      * @param calendar_ The banks' banking days.
+     * @param records_ The transferable records (must grant this contract TITLE_AGENT_ROLE).
      */
     constructor(
         IMembership membership_,
         ISettlement settlement_,
         IDocumentRegistry documents_,
-        IBankingCalendar calendar_
+        IBankingCalendar calendar_,
+        ITransferableRecords records_
     ) {
         _membership = membership_;
         _settlement = settlement_;
         _documents = documents_;
         _calendar = calendar_;
+        _records = records_;
     }
 
     // ================================================================== credit life cycle
@@ -278,7 +284,19 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         nonReentrant
         returns (uint256 presentationId)
     {
-        return LetterOfCreditDrawings.present(_book, _services(), lcId, documentHashes, amount, shipmentDate);
+        return LetterOfCreditDrawings.present(_book, _services(), lcId, documentHashes, amount, shipmentDate, 0);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function presentWithRecord(
+        uint256 lcId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) external nonReentrant returns (uint256 presentationId) {
+        if (recordId == 0) revert LetterOfCreditRecordNotPresentable(lcId, recordId, address(0));
+        return LetterOfCreditDrawings.present(_book, _services(), lcId, documentHashes, amount, shipmentDate, recordId);
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -297,7 +315,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         // ... is the beneficiary's acceptance, which amends the credit at this moment ...
         _acceptAmendment(lcId, lc, amendmentId, amendment);
         // ... and complies with the amended credit (checked again by the presentation).
-        return LetterOfCreditDrawings.present(_book, services, lcId, documentHashes, amount, shipmentDate);
+        return LetterOfCreditDrawings.present(_book, services, lcId, documentHashes, amount, shipmentDate, 0);
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -323,7 +341,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     }
 
     /// @inheritdoc ILetterOfCredit
-    function returnDocuments(uint256 lcId, uint256 presentationId) external {
+    function returnDocuments(uint256 lcId, uint256 presentationId) external nonReentrant {
         LetterOfCreditDrawings.returnDocuments(_book, _services(), lcId, presentationId);
     }
 
@@ -340,7 +358,10 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     }
 
     /// @inheritdoc ILetterOfCredit
-    function refuseReimbursement(uint256 lcId, uint256 presentationId, bytes32[] calldata discrepancies) external {
+    function refuseReimbursement(uint256 lcId, uint256 presentationId, bytes32[] calldata discrepancies)
+        external
+        nonReentrant
+    {
         LetterOfCreditDrawings.refuseReimbursement(_book, _services(), lcId, presentationId, discrepancies);
     }
 
@@ -389,6 +410,16 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     /// @inheritdoc ILetterOfCredit
     function claimCount() external view returns (uint256) {
         return _book.claimCount;
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function presentedRecord(uint256 lcId, uint256 presentationId) external view returns (uint256) {
+        return _book.records[lcId][presentationId];
+    }
+
+    /// @notice The TransferableRecords whose records presentations carry.
+    function transferableRecords() external view returns (ITransferableRecords) {
+        return _records;
     }
 
     /// @notice The BankingCalendar deadlines and last days are counted on.
@@ -523,7 +554,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
 
     /// @dev The contracts a credit works with, for the drawings library and the shared checks.
     function _services() private view returns (LetterOfCreditDrawings.Services memory) {
-        return LetterOfCreditDrawings.Services(_membership, _settlement, _documents, _calendar);
+        return LetterOfCreditDrawings.Services(_membership, _settlement, _documents, _calendar, _records);
     }
 
     function _requireMember(address account, IMembership.MemberKind kind) private view {

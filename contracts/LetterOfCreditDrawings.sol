@@ -6,12 +6,14 @@ import {IMembership} from "./interfaces/IMembership.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {IDocumentRegistry} from "./interfaces/IDocumentRegistry.sol";
 import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
+import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
 
 /**
  * @title LetterOfCreditDrawings
  * @notice The drawings under a LetterOfCredit: presentation, examination, refusal, waiver, honour, return of
- * documents and the reimbursement legs (UCP 600 Art 7, 8, 12-16). See {ILetterOfCredit} for the rules, the
- * state machines, the events and the errors.
+ * documents and the reimbursement legs (UCP 600 Art 7, 8, 12-16), and the title to the goods that moves with them
+ * when a presentation carries a transferable record (title against payment). See {ILetterOfCredit} for the rules,
+ * the state machines, the events and the errors.
  * @dev An external library, split out of LetterOfCredit so that both stay well under EIP-170's 24,576 bytes.
  * LetterOfCredit delegate-calls its external functions: they run on the credit contract's storage (its `Book`),
  * at its address (events, Settlement legs and DocumentRegistry calls come from LetterOfCredit, so the indexer and
@@ -41,6 +43,7 @@ library LetterOfCreditDrawings {
         mapping(uint256 claimId => ILetterOfCredit.ReimbursementClaim) claims;
         mapping(uint256 lcId => mapping(uint256 presentationId => ILetterOfCredit.InterbankClaim)) interbank;
         mapping(uint256 lcId => bool) confirmed;
+        mapping(uint256 lcId => mapping(uint256 presentationId => uint256 recordId)) records;
     }
 
     /// @notice The contracts a credit works with (LetterOfCredit's immutables).
@@ -49,6 +52,7 @@ library LetterOfCreditDrawings {
         ISettlement settlement;
         IDocumentRegistry documents;
         IBankingCalendar calendar;
+        ITransferableRecords records;
     }
 
     // ================================================================== presentations (Art 14-16)
@@ -69,14 +73,16 @@ library LetterOfCreditDrawings {
         _checkDrawing(lcId, lc, amount);
     }
 
-    /// @notice {ILetterOfCredit-present} on the credit's storage.
+    /// @notice {ILetterOfCredit-present} on the credit's storage; with a `recordId` other than 0,
+    /// {ILetterOfCredit-presentWithRecord}.
     function present(
         Book storage book,
         Services memory s,
         uint256 lcId,
         bytes32[] calldata documentHashes,
         uint256 amount,
-        uint64 shipmentDate
+        uint64 shipmentDate,
+        uint256 recordId
     ) external returns (uint256 presentationId) {
         ILetterOfCredit.Credit storage lc = credit(book, lcId);
         requireParty(s, lcId, lc.terms.beneficiary, ILetterOfCredit.Party.BENEFICIARY, IMembership.MemberKind.TRADER);
@@ -98,8 +104,21 @@ library LetterOfCreditDrawings {
         p.documentsHash = keccak256(abi.encodePacked(documentHashes));
         _transitionPresentation(book, lcId, presentationId, ILetterOfCredit.PresentationState.PRESENTED);
 
+        if (recordId != 0) book.records[lcId][presentationId] = recordId;
+
         uint256 reused = s.documents.recordPresentation(bytes32(lcId), documentHashes);
         _emitPresented(lcId, presentationId, p, documentHashes, reused);
+        if (recordId != 0) _lodge(s, lcId, presentationId, recordId, lc.terms.availableWithBank);
+    }
+
+    /// @dev The presented record's control passes to the examining bank, escrowed under the drawing's reference.
+    function _lodge(Services memory s, uint256 lcId, uint256 presentationId, uint256 recordId, address bank) private {
+        ITransferableRecords.Record memory held = s.records.record(recordId);
+        if (held.state != ITransferableRecords.RecordState.HELD || held.controller != msg.sender) {
+            revert ILetterOfCredit.LetterOfCreditRecordNotPresentable(lcId, recordId, held.controller);
+        }
+        s.records.lodge(recordId, msg.sender, bank, paymentReference(lcId, presentationId));
+        emit ILetterOfCredit.TransferableRecordPresented(lcId, presentationId, recordId, bank);
     }
 
     function _emitPresented(
@@ -245,6 +264,9 @@ library LetterOfCreditDrawings {
         --lc.openPresentationCount;
         _transitionPresentation(book, lcId, presentationId, ILetterOfCredit.PresentationState.RETURNED);
         emit ILetterOfCredit.DocumentsReturned(lcId, presentationId, msg.sender);
+        // Returned documents: the record goes back to the beneficiary that presented it.
+        uint256 recordId = book.records[lcId][presentationId];
+        if (recordId != 0) s.records.returnToPresenter(recordId, paymentReference(lcId, presentationId));
     }
 
     // ================================================================== reimbursement (Art 7)
@@ -279,6 +301,16 @@ library LetterOfCreditDrawings {
             claim.amount,
             entryId
         );
+        _releaseSecurity(book, s, claim.lcId, claim.presentationId);
+    }
+
+    /// @dev The applicant reimbursed the issuing bank: the bank's security over the record ends, the applicant
+    /// controls it. Nothing happens when the bank already released or enforced its pledge itself.
+    function _releaseSecurity(Book storage book, Services memory s, uint256 lcId, uint256 presentationId) private {
+        uint256 recordId = book.records[lcId][presentationId];
+        if (recordId == 0) return;
+        bool released = s.records.releaseSecurity(recordId, paymentReference(lcId, presentationId));
+        if (!released) return; // the pledge ended earlier, by the bank's own release or enforcement
     }
 
     /// @notice {ILetterOfCredit-reimburseNominatedBank} on the credit's storage.
@@ -350,6 +382,9 @@ library LetterOfCreditDrawings {
         _requireHashes(discrepancies, MAX_DISCREPANCIES, false);
         _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.REFUSED);
         emit ILetterOfCredit.InterbankReimbursementRefused(lcId, presentationId, msg.sender, discrepancies);
+        // The issuing bank refused the forwarded documents: the nominated bank that paid for them holds the record.
+        uint256 recordId = book.records[lcId][presentationId];
+        if (recordId != 0) s.records.returnToPresenter(recordId, paymentReference(lcId, presentationId));
     }
 
     // ================================================================== internal: honour and settlement
@@ -390,6 +425,7 @@ library LetterOfCreditDrawings {
 
         if (payer != issuingBank) {
             _emitForwarded(book, lcId, presentationId);
+            _forwardTitle(book, s, lcId, presentationId, payer, issuingBank);
         } else {
             // Art 7: the applicant's reimbursement never blocks the honour.
             _reimburse(book, s, lcId, presentationId);
@@ -438,6 +474,23 @@ library LetterOfCreditDrawings {
         _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.OPEN);
     }
 
+    /// @dev The nominated bank paid: the title passes to it with its payment, and it forwards the record to the
+    /// issuing bank with the documents (escrowed again under the same reference until reimbursement).
+    function _forwardTitle(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        address nominatedBank,
+        address issuingBank
+    ) private {
+        uint256 recordId = book.records[lcId][presentationId];
+        if (recordId == 0) return;
+        bytes32 key = paymentReference(lcId, presentationId);
+        s.records.passTitle(recordId, key, nominatedBank, address(0));
+        s.records.lodge(recordId, nominatedBank, issuingBank, key);
+    }
+
     function _emitForwarded(Book storage book, uint256 lcId, uint256 presentationId) private {
         ILetterOfCredit.InterbankClaim storage claim = book.interbank[lcId][presentationId];
         emit ILetterOfCredit.DocumentsForwarded(
@@ -470,6 +523,7 @@ library LetterOfCreditDrawings {
                 )
             returns (uint256 entryId) {
                 emit ILetterOfCredit.ReimbursementSettled(lcId, presentationId, applicant, issuingBank, amount, entryId);
+                _passTitle(book, s, lcId, presentationId, false);
                 return;
             } catch {
                 // fall through: the applicant's account could not be debited, so the bank holds a claim
@@ -494,6 +548,25 @@ library LetterOfCreditDrawings {
             currency,
             amount
         );
+        _passTitle(book, s, lcId, presentationId, true);
+    }
+
+    /// @dev Title against payment: the issuing bank paid (or reimbursed the nominated bank that did), so the title
+    /// passes to the applicant; while the applicant owes the bank (`secured`), the bank keeps control as security.
+    /// An applicant that is no longer an active trader cannot hold the record: the issuing bank then holds it.
+    function _passTitle(Book storage book, Services memory s, uint256 lcId, uint256 presentationId, bool secured)
+        private
+    {
+        uint256 recordId = book.records[lcId][presentationId];
+        if (recordId == 0) return;
+        ILetterOfCredit.Credit storage lc = book.credits[lcId];
+        address issuingBank = lc.terms.issuingBank;
+        address holder = lc.applicant;
+        address securedBy = secured ? issuingBank : address(0);
+        if (!s.membership.isActiveMember(holder, IMembership.MemberKind.TRADER)) {
+            (holder, securedBy) = (issuingBank, address(0));
+        }
+        s.records.passTitle(recordId, paymentReference(lcId, presentationId), holder, securedBy);
     }
 
     // ================================================================== internal: state machines

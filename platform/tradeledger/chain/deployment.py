@@ -2,8 +2,8 @@
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
 TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
-[LetterOfCreditDrawings (an external library), LetterOfCredit linked to it], [Undertakings(membership, settlement,
-calendar)], [TransferableRecords(membership)], Invoices(membership, orders), PaymentUndertakings(membership,
+[TransferableRecords(membership)], [LetterOfCreditDrawings (an external library), LetterOfCredit linked to it],
+[Undertakings(membership, settlement, calendar)], Invoices(membership, orders), PaymentUndertakings(membership,
 settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
 the business contracts that move money. The operator is the default admin of every contract with admin rules; it
 designates the settlement agent afterwards with
@@ -32,6 +32,7 @@ ADMIN_DELAY_S = 2 * 24 * 3600
 SETTLER_ROLE = Web3.keccak(text="SETTLER_ROLE")
 SETTLEMENT_AGENT_ROLE = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
 PRESENTER_ROLE = Web3.keccak(text="PRESENTER_ROLE")
+TITLE_AGENT_ROLE = Web3.keccak(text="TITLE_AGENT_ROLE")
 
 RECEIPT_TIMEOUT_S = 120.0
 
@@ -146,16 +147,30 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["BankingCalendar"] = calendar
     # ---- end BankingCalendar
 
-    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar) and linked to its drawings
-    # ---- library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it needs
-    # ---- SETTLER_ROLE on Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry.
+    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control; before the credits,
+    # ---- whose presentations carry records (title against payment).
+    records = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
+    addresses["TransferableRecords"] = records
+    # ---- end TransferableRecords
+
+    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
+    # ---- drawings library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it
+    # ---- needs SETTLER_ROLE on Settlement (honour and reimbursement legs), PRESENTER_ROLE on DocumentRegistry
+    # ---- (presentations) and TITLE_AGENT_ROLE on TransferableRecords (records move with the payments).
     drawings = deployer.deploy("LetterOfCreditDrawings")
     letters = deployer.deploy(
-        "LetterOfCredit", membership, settlement, documents, calendar, libraries={"LetterOfCreditDrawings": drawings}
+        "LetterOfCredit",
+        membership,
+        settlement,
+        documents,
+        calendar,
+        records,
+        libraries={"LetterOfCreditDrawings": drawings},
     )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
+    deployer.call("TransferableRecords", records, "grantRole", TITLE_AGENT_ROLE, letters)
     # ---- end LetterOfCredit
 
     # ---- Undertakings (demand guarantees, counter-guarantees, standbys): deployed with (membership,
@@ -165,10 +180,6 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["Undertakings"] = guarantees
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, guarantees)
     # ---- end Undertakings
-    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
-    addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
-    # ---- end TransferableRecords
-
     # ---- open account: Invoices(membership, orders) and PaymentUndertakings(membership, settlement, orders,
     # ---- invoices, documents); the undertakings settle through Settlement (SETTLER_ROLE).
     invoices = deployer.deploy("Invoices", membership, orders)
