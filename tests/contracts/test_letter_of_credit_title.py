@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contracts.helpers import USD, World, decode_events
+from tests.contracts.helpers import USD, TransactionFailed, World, decode_events
 from tests.contracts.lc_support import (
     ADVISER,
     AMOUNT,
@@ -118,8 +118,11 @@ class TestTitleAgainstPayment:
         presentation_id, _ = present_with_record(lc_world, lc_id, record_id)
         everything = balance(lc_world, ISSUER)
         lc_world.tx(ISSUER, "Settlement", "transfer", lc_world.address(CONFIRMER), USD, everything, lc_world.unique())
-        assert lc_error(lc_world, ISSUER, "honour", lc_id, presentation_id) == "SettlementInsufficientBalance"
+        with pytest.raises(TransactionFailed) as failure:  # sent and mined: it reverts as a whole
+            lc_world.tx(ISSUER, LC, "honour", lc_id, presentation_id)
+        assert failure.value.error.name == "SettlementInsufficientBalance"
         assert record(lc_world, record_id) == ("ESCROWED", BENEFICIARY, ADVISER)
+        assert presentation_state(lc_world, lc_id, presentation_id) == "PRESENTED"
 
     def test_open_claim_leaves_the_bank_in_control_until_reimbursed(self, lc_world: World) -> None:
         short = balance(lc_world, APPLICANT)
