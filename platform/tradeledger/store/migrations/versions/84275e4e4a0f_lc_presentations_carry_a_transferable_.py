@@ -1,7 +1,7 @@
 """lc presentations carry a transferable record (title against payment, issue #18)
 
 Revision ID: 84275e4e4a0f
-Revises: b7c3e91f5a20
+Revises: a1f6c3d9e207
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import tradeledger.store.base
 
 revision = '84275e4e4a0f'
-down_revision = 'b7c3e91f5a20'
+down_revision = 'a1f6c3d9e207'
 branch_labels = None
 depends_on = None
 
