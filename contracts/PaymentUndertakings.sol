@@ -204,6 +204,9 @@ contract PaymentUndertakings is IPaymentUndertakings {
         _transition(undertakingId, UndertakingState.ESTABLISHED, UndertakingState.SETTLED);
         stored.settledAt = timestamp;
         (uint256 paymentEntryId, uint256 creditEntryId) = _pay(undertakingId, stored);
+        // the order is paid by this settlement: TradeOrders refuses to pay it again (and reverts this settlement
+        // if the buyer already paid the order directly)
+        _orders.recordPaymentByUndertaking(stored.orderId, undertakingId, paymentEntryId);
         // the event carries the entry ids Settlement returns; Settlement is our own contract and the state is
         // final before the calls (checks-effects-interactions), so a re-entered call finds the undertaking SETTLED
         // slither-disable-next-line reentrancy-events

@@ -9,7 +9,8 @@ pragma solidity ^0.8.28;
 /// by the expiry date, never once they have).
 ///
 /// Undertaking graph (every edge only through its named function):
-/// ESTABLISHED -settle (on or after dueDate, data matched by expiry)-> SETTLED;
+/// ESTABLISHED -settle (on or after dueDate, data matched by expiry)-> SETTLED, marking the order PAID in
+/// TradeOrders in the same transaction (an order is paid once: by its undertaking or by payOrder, never both);
 /// ESTABLISHED -expire (after expiry, data not matched by expiry)-> EXPIRED. SETTLED and EXPIRED are final.
 /// Amendments (amount, due date, expiry) need both banks (URBPO 750): one bank proposes, the other
 /// consents, and only then do the terms change; a new proposal replaces a pending one.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contracts.helpers import LETTER_OF_CREDIT, POSTING_KINDS, USD, TransactionFailed, World
+from tests.contracts.helpers import LETTER_OF_CREDIT, ORDER_STATES, POSTING_KINDS, USD, TransactionFailed, World
 from tests.contracts.lc_support import BENEFICIARY, ISSUER, LC, open_credit, present
 from tests.contracts.openaccount_support import (
     BUYER,
@@ -215,6 +215,30 @@ class TestSettle:
         assert settled["payee"] == world.address(SELLER) and settled["creditEntryId"] == settled["paymentEntryId"] + 1
         assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "SETTLED"  # type: ignore[index]
         assert _error(world, RECIPIENT, UNDERTAKINGS, "settle", undertaking_id) == "PaymentUndertakingsInvalidState"
+
+    def test_settle_marks_the_order_paid_so_it_cannot_be_paid_again(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        order_id = _undertaking(world, undertaking_id)["orderId"]
+        world.chain.increase_time(30 * DAY)
+        receipt = world.tx(OBLIGOR, UNDERTAKINGS, "settle", undertaking_id)
+        block = int(receipt.raw["blockNumber"], 16)
+        (paid,) = [e.args for e in world.logs(block) if e.name == "OrderPaidByUndertaking"]
+        assert (paid["orderId"], paid["undertakingId"]) == (order_id, undertaking_id)
+        assert paid["entryId"] == receipt.event("UndertakingSettled")["paymentEntryId"]
+        assert ORDER_STATES[world.call("TradeOrders", "order", order_id)["state"]] == "PAID"
+        seller_before = _balance(world, SELLER)
+        assert _error(world, BUYER, "TradeOrders", "payOrder", order_id) == "TradeOrdersInvalidState"
+        world.chain.increase_time(31 * DAY)  # past the order's own due date: the seller may not collect either
+        assert _error(world, SELLER, "TradeOrders", "payOrder", order_id) == "TradeOrdersInvalidState"
+        assert _balance(world, SELLER) == seller_before
+
+    def test_settle_refused_when_the_buyer_already_paid_the_order(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        order_id = _undertaking(world, undertaking_id)["orderId"]
+        world.tx(BUYER, "TradeOrders", "payOrder", order_id)
+        world.chain.increase_time(30 * DAY)
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "TradeOrdersInvalidState"
+        assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "ESTABLISHED"  # type: ignore[index]
 
     def test_settle_refused_without_a_data_match(self, world: World) -> None:
         order_id = open_account_order(world)
