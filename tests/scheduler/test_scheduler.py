@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from tests.members import AGENT, BANK, OTHER_BANK, call, found, issue
+from tradeledger import cli
 from tradeledger.chain.keys import dev_account
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes
@@ -250,3 +253,47 @@ class TestRevertedJobRetry:
                 assert order.payment_entry_id == settled.payment_entry_id
         finally:
             platform.close()
+
+
+class TestOpenAccountCli:
+    """`tradeledger invoices list` and `tradeledger undertakings list` read the same database as tables."""
+
+    @pytest.fixture(autouse=True)
+    def data_dir(self, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TRADELEDGER_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setattr(cli.console, "width", 400)
+
+    @staticmethod
+    def _ok(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli.app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    def _rows(self, *args: str) -> list[list[str]]:
+        """The table's body rows as stripped cells."""
+        return [[cell.strip() for cell in line.split("│")[1:-1]] for line in self._ok(*args) if line.count("│") > 2]
+
+    def test_undertakings_list_shows_each_undertaking_with_its_terms_and_state(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        undertaking_id, due = undertaking
+        (cells,) = [row for row in self._rows("undertakings", "list", "--account", SELLER.address)
+                    if row[0] == str(undertaking_id)]  # fmt: skip
+        due_day = f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d}"
+        assert cells[2:6] == [BANK.address, OTHER_BANK.address, "2500.00 USD", due_day]
+        assert cells[7].split()[0] in ("ESTABLISHED", "SETTLED") and cells[8] == "seller"
+        unrelated = self._rows("undertakings", "list", "--account", AGENT.address)
+        assert str(undertaking_id) not in [row[0] for row in unrelated]
+
+    def test_invoices_list_shows_the_matched_version(self, settings: Settings, undertaking: tuple[int, int]) -> None:
+        (order_id,) = [
+            cells[1]
+            for cells in self._rows("undertakings", "list", "--account", BUYER.address)
+            if cells[0] == str(undertaking[0])
+        ]
+        (invoice,) = [cells for cells in self._rows("invoices", "list", "--order", order_id) if cells[1] == order_id]
+        assert (invoice[2], invoice[5], invoice[7]) == ("1", "2500.00 USD", "MATCHED")
+
+    def test_an_unknown_state_is_refused_by_name(self) -> None:
+        result = CliRunner().invoke(cli.app, ["undertakings", "list", "--state", "paid"])
+        assert result.exit_code != 0 and "--state 'paid' is not one of established, settled, expired" in result.output
