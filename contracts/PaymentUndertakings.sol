@@ -208,6 +208,8 @@ contract PaymentUndertakings is IPaymentUndertakings {
         IInvoices.Invoice memory current = _invoices.invoice(invoiceId);
         bool mismatched = current.state == IInvoices.InvoiceState.MISMATCHED ||
             current.state == IInvoices.InvoiceState.ACCEPTED;
+        // ids and hashes compared, no balance: Slither's taint from the stored acceptance time is spurious here
+        // slither-disable-next-line incorrect-equality
         if (!mismatched || current.matchReportHash != reportHash || _acceptances[undertakingId].invoiceId == invoiceId) {
             revert PaymentUndertakingsInvalidMismatch(undertakingId, invoiceId, reportHash);
         }
@@ -225,8 +227,9 @@ contract PaymentUndertakings is IPaymentUndertakings {
         // slither-disable-next-line timestamp
         if (timestamp < dueDate) revert PaymentUndertakingsNotDue(undertakingId, dueDate, timestamp);
         uint64 matched = _dataMatchedAt(undertakingId, stored.orderId);
-        // the match time against the expiry day, both block times; drift of seconds does not matter here
-        // slither-disable-next-line timestamp
+        // the match time against the expiry day, both block times; drift of seconds does not matter here; zero
+        // means "not matched" (a sentinel, not a balance)
+        // slither-disable-next-line timestamp,incorrect-equality
         if (matched == 0 || matched > stored.expiry) {
             revert PaymentUndertakingsDataNotMatched(undertakingId, matched, stored.expiry);
         }
@@ -278,6 +281,8 @@ contract PaymentUndertakings is IPaymentUndertakings {
         IInvoices.Invoice memory current = _invoices.invoice(invoiceId);
         if (current.state == IInvoices.InvoiceState.MATCHED) return current.matchedAt;
         MismatchAcceptance memory acceptance = _acceptances[undertakingId];
+        // invoice ids compared, no balance: Slither's taint from the stored acceptance time is spurious here
+        // slither-disable-next-line incorrect-equality
         return acceptance.invoiceId == invoiceId ? acceptance.acceptedAt : 0;
     }
 
