@@ -14,10 +14,11 @@
   after downtime catches up at once. A call the pre-flight refuses (the read model lagging the chain, another
   bank settled first) is logged and left for the next pass.
 - A job whose transaction reverted on chain (it passed the pre-flight, then the state changed before it was
-  mined: the obligor's balance spent meanwhile, say) is retried while the provider still lists it as due, with
-  exponential back-off in chain time (`RETRY_BACKOFF_S` doubling after each revert) and at most
-  `MAX_ATTEMPTS` attempts in all; each retry and the giving-up are logged. Attempt n > 1 has its own run key
-  `<key>#<n>`, so every attempt is still submitted once and only once across restarts and racing schedulers.
+  mined: the obligor's balance spent meanwhile, say), or was rejected for good before mining, is retried while
+  the provider still lists it as due, with exponential back-off in chain time (`RETRY_BACKOFF_S` doubling after
+  each failed attempt) and at most `MAX_ATTEMPTS` attempts in all; each retry and the giving-up are logged.
+  Attempt n > 1 has its own run key `<key>#<n>`, so every attempt is still submitted once and only once across
+  restarts and racing schedulers.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ MAX_ATTEMPTS = 6
 
 RETRY_BACKOFF_S = 60
 """Chain seconds after the first revert before the retry; doubled after each further revert (60 s ... 16 min)."""
+
+
+UNDONE = frozenset({TxState.REVERTED, TxState.FAILED})
+"""Final outcomes that did not do the job: reverted on chain, or rejected for good before mining."""
 
 
 def attempt_key(key: str, attempt: int) -> str:
@@ -120,9 +125,7 @@ class Scheduler:
                         .where(ScheduledRun.key.in_([job.key for job in jobs]))
                     )
                 }
-                retries = {
-                    job.key: self._next_attempt(db, job, now) for job in jobs if first.get(job.key) == TxState.REVERTED
-                }
+                retries = {job.key: self._next_attempt(db, job, now) for job in jobs if first.get(job.key) in UNDONE}
             for job in jobs:
                 if job.key not in first:
                     attempt: DueJob | None = job
@@ -142,7 +145,7 @@ class Scheduler:
         ).all()
         attempts = len(rows)
         last = max(rows, key=lambda row: row.chain_time)
-        if any(row.state is not TxState.REVERTED for row in rows):
+        if any(row.state not in UNDONE for row in rows):
             return None  # an attempt is still in flight (or mined): nothing to retry
         if attempts >= MAX_ATTEMPTS:
             if job.key not in self._given_up:
