@@ -1,7 +1,7 @@
 """payment undertakings: the obligor bank's acceptance of a data mismatch (URBPO 750)
 
 Revision ID: a9d4e6f1c372
-Revises: b7c3e91f5a20
+Revises: a1f6c3d9e207
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = 'a9d4e6f1c372'
-down_revision = 'b7c3e91f5a20'
+down_revision = 'a1f6c3d9e207'
 branch_labels = None
 depends_on = None
 
