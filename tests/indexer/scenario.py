@@ -55,6 +55,7 @@ NOT_EMITTED = frozenset({
     ("Membership", "RoleAdminChanged"),
     ("Settlement", "RoleAdminChanged"),
     ("TransferableRecords", "RoleAdminChanged"),
+    ("TradeOrders", "RoleAdminChanged"),
 })  # fmt: skip
 
 
@@ -101,13 +102,14 @@ def run_membership(world: World, facts: ScenarioFacts) -> None:
     world.tx("operator", "Membership", "cancelDefaultAdminTransfer")
     world.tx("operator", "Membership", "changeDefaultAdminDelay", 3 * DAY)
     world.tx("operator", "Membership", "rollbackDefaultAdminDelay")
-    for contract in ("Settlement", "DocumentRegistry", "TransferableRecords"):
+    for contract in ("Settlement", "DocumentRegistry", "TransferableRecords", "TradeOrders"):
         world.tx("operator", contract, "beginDefaultAdminTransfer", fresh_address("next-admin"))
         world.tx("operator", contract, "cancelDefaultAdminTransfer")
         world.tx("operator", contract, "changeDefaultAdminDelay", 4 * DAY)
         world.tx("operator", contract, "rollbackDefaultAdminDelay")
     for contract, role in (("Settlement", SETTLEMENT_AGENT_ROLE), ("Membership", TEMPORARY_ROLE),
-                           ("DocumentRegistry", TEMPORARY_ROLE), ("TransferableRecords", TEMPORARY_ROLE)):  # fmt: skip
+                           ("DocumentRegistry", TEMPORARY_ROLE), ("TransferableRecords", TEMPORARY_ROLE),
+                           ("TradeOrders", TEMPORARY_ROLE)):  # fmt: skip
         world.tx("operator", contract, "grantRole", role, fresh_address("temporary"))
         world.tx("operator", contract, "revokeRole", role, fresh_address("temporary"))
     world.tx("operator", "Membership", "grantRole", TEMPORARY_ROLE, fresh_address("kept"))

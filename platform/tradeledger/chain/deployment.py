@@ -1,11 +1,12 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
+TradeOrders(membership, settlement, delay), ReconciliationAnchor(membership), BankingCalendar(membership),
 [TransferableRecords(membership)], [LetterOfCreditDrawings (an external library), LetterOfCredit linked to it],
 [Undertakings(membership, settlement, calendar)], Invoices(membership, orders), PaymentUndertakings(membership,
 settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
-the business contracts that move money. The operator is the default admin of every contract with admin rules; it
+the business contracts that move money, and TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its
+settlement marks the order PAID). The operator is the default admin of every contract with admin rules; it
 designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
@@ -33,6 +34,7 @@ SETTLER_ROLE = Web3.keccak(text="SETTLER_ROLE")
 SETTLEMENT_AGENT_ROLE = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
 PRESENTER_ROLE = Web3.keccak(text="PRESENTER_ROLE")
 TITLE_AGENT_ROLE = Web3.keccak(text="TITLE_AGENT_ROLE")
+UNDERTAKING_ROLE = Web3.keccak(text="UNDERTAKING_ROLE")
 
 RECEIPT_TIMEOUT_S = 120.0
 
@@ -132,7 +134,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     membership = deployer.deploy("Membership", ADMIN_DELAY_S)
     settlement = deployer.deploy("Settlement", membership, ADMIN_DELAY_S)
     documents = deployer.deploy("DocumentRegistry", membership, settlement, ADMIN_DELAY_S)
-    orders = deployer.deploy("TradeOrders", membership, settlement)
+    orders = deployer.deploy("TradeOrders", membership, settlement, ADMIN_DELAY_S)
     anchors = deployer.deploy("ReconciliationAnchor", membership)
     addresses = {
         "Membership": membership,
@@ -187,6 +189,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["Invoices"] = invoices
     addresses["PaymentUndertakings"] = undertakings
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, undertakings)
+    deployer.call("TradeOrders", orders, "grantRole", UNDERTAKING_ROLE, undertakings)
     # ---- end open account
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
