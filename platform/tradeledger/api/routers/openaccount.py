@@ -1,0 +1,65 @@
+"""Open-account trade: invoices on the ledger with their match reports, and bank payment undertakings
+(URBPO 750). Read only for now: invoices, matches, undertakings and discounts are made on the Invoices and
+PaymentUndertakings contracts directly; the read model shows them all."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
+from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.codec import ADDRESS_PATTERN
+from tradeledger.invoices import service as invoices
+from tradeledger.invoices.schemas import InvoiceView
+from tradeledger.undertakings import service as undertakings
+from tradeledger.undertakings.models import UndertakingState
+from tradeledger.undertakings.schemas import PaymentUndertakingView
+
+router = APIRouter(tags=["open account"])
+OrderFilter = Annotated[int | None, Query(ge=0, lt=2**256, description="only those of this order (its on-chain id)")]
+StateName = Annotated[str | None, Query(pattern="^(ESTABLISHED|SETTLED|EXPIRED)$", description="only in this state")]
+
+
+@router.get("/invoices", responses=ERROR_RESPONSES)
+def list_invoices(
+    platform: PlatformDep, principal: PrincipalDep, order_id: OrderFilter = None,
+    account: Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="only with this seller or buyer")] = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[InvoiceView]:  # fmt: skip
+    """Invoice versions the caller is a party to: as seller or buyer, as a bank or payee of an undertaking on the
+    order (a bank: also its clients'; an auditor: all)."""
+    after = int(cursor) if cursor else None
+    items = invoices.list_invoices(platform, principal.member, principal.kind, order_id, account, after, limit)
+    return Page(items=items, next_cursor=items[-1].invoice_id if len(items) == limit else None)
+
+
+@router.get("/invoices/{invoice_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_invoice(invoice_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> InvoiceView:
+    """One invoice version with its match report: the outcome and the hash anchored on chain, and every field
+    compared with every mismatch when the report is held off chain under that hash."""
+    return invoices.invoice_view(platform, principal.member, principal.kind, invoice_id)
+
+
+@router.get("/payment-undertakings", responses=ERROR_RESPONSES)
+def list_payment_undertakings(
+    platform: PlatformDep, principal: PrincipalDep, order_id: OrderFilter = None, state: StateName = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[PaymentUndertakingView]:  # fmt: skip
+    """Bank payment undertakings the caller is a party to: obligor or recipient bank, buyer, seller or the
+    financier it was discounted to (a bank: also its clients'; an auditor: all)."""
+    after = int(cursor) if cursor else None
+    wanted = None if state is None else UndertakingState[state]
+    items = undertakings.list_undertakings(platform, principal.member, principal.kind, wanted, order_id, after, limit)
+    return Page(items=items, next_cursor=items[-1].undertaking_id if len(items) == limit else None)
+
+
+@router.get("/payment-undertakings/{undertaking_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_payment_undertaking(
+    undertaking_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
+) -> PaymentUndertakingView:
+    """One bank payment undertaking: its amount, due date and expiry, a pending amendment awaiting the other bank's
+    consent, the accepted mismatch and the settlement's ledger entries."""
+    return undertakings.undertaking_view(platform, principal.member, principal.kind, undertaking_id)

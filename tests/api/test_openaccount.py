@@ -1,0 +1,146 @@
+"""Open-account invoices and bank payment undertakings over HTTP (read): the invoice with its match report (every
+comparison and every mismatch), the undertaking, filters, and who may see them. The trade itself is made on the
+real contracts (no write routes yet): the seller invoices, the buyer records a mismatch whose report is held off
+chain, the buyer's bank establishes an undertaking to the seller's bank."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium, problem, without_id
+from tests.members import call
+from tradeledger.indexer.queries import event_argument
+from tradeledger.invoices import service as invoices
+from tradeledger.invoices.matching import (
+    EvidenceKind,
+    InvoiceData,
+    Line,
+    MovementEvidence,
+    OrderData,
+    Tolerances,
+    match,
+)
+
+AMOUNT = 1_000
+DAY = 24 * 3600
+
+
+def _created(consortium: Consortium, tx_hash: str, contract: str, event: str, argument: str) -> str:
+    with consortium.platform.sessions() as db:
+        return str(event_argument(db, tx_hash, contract, event, argument))
+
+
+def open_account_trade(consortium: Consortium, key: str) -> dict[str, str]:
+    """TRADER orders from OTHER_TRADER on open account; the invoice over-ships one line, so the buyer records a
+    mismatch (its report held off chain); TRADER's bank undertakes to pay OTHER_BANK. Returns the ids."""
+    platform, buyer = consortium.platform, consortium.client("trader")
+    soon = (datetime.now(UTC) + timedelta(days=20)).date()
+    order = buyer.post(
+        "/v1/orders",
+        json={"seller": OTHER_TRADER.address, "amount": AMOUNT, "currency": "USD", "terms": {"goods": "tea"},
+              "latest_shipment": soon.isoformat(), "payment_terms": "open_account", "due_date": soon.isoformat()},
+        headers={"Idempotency-Key": f"{key}-order"},
+    ).json()  # fmt: skip
+    order_id = order["order_id"]
+    accepted = consortium.client("other_trader").post(
+        f"/v1/orders/{order_id}/accept", headers={"Idempotency-Key": f"{key}-accept"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    now = platform.chain_time()
+    data = (AMOUNT, 110, os.urandom(32), os.urandom(32), now)
+    issued = call(platform, "Invoices", "issueInvoice", (int(order_id), data), OTHER_TRADER.address)
+    invoice_id = _created(consortium, issued, "Invoices", "InvoiceIssued", "invoiceId")
+    report = match(
+        OrderData(key, TRADER.address, OTHER_TRADER.address, "USD", AMOUNT, soon, (Line("TEA", Decimal(100), 10),)),
+        InvoiceData("INV-1", key, TRADER.address, OTHER_TRADER.address, "USD", AMOUNT, date.today(),
+                    (Line("TEA", Decimal(110), 10),)),
+        MovementEvidence(EvidenceKind.DELIVERY_CONFIRMATION, "0x" + "33" * 32, date.today(), {"TEA": Decimal(110)}),
+        Tolerances(),
+    )  # fmt: skip
+    with platform.transaction() as db:
+        digest = invoices.keep_report(db, report, TRADER.address)
+    call(platform, "Invoices", "recordMatch", (int(invoice_id), False, bytes.fromhex(digest[2:])), TRADER.address)
+    args = (int(order_id), OTHER_BANK.address, AMOUNT, now + 10 * DAY, now + 20 * DAY, os.urandom(32))
+    established = call(platform, "PaymentUndertakings", "establish", args, BANK.address)
+    undertaking_id = _created(consortium, established, "PaymentUndertakings", "UndertakingEstablished", "undertakingId")
+    return {"order_id": order_id, "invoice_id": invoice_id, "undertaking_id": undertaking_id}
+
+
+@pytest.fixture(scope="module")
+def trade(consortium: Consortium) -> dict[str, str]:
+    return open_account_trade(consortium, "oa-read")
+
+
+def test_invoice_shows_every_comparison_and_the_mismatch(consortium: Consortium, trade: dict[str, str]) -> None:
+    response = consortium.client("trader").get(f"/v1/invoices/{trade['invoice_id']}")
+    assert response.status_code == 200, response.text
+    invoice = response.json()
+    assert (invoice["state"], invoice["order_id"], invoice["amount"], invoice["quantity_total"]) == (
+        "MISMATCHED", trade["order_id"], str(AMOUNT), "110",
+    )  # fmt: skip
+    report: dict[str, Any] = invoice["match_report"]
+    assert (report["matched"], report["accepted"], report["recorded_by"]) == (False, False, TRADER.address)
+    fields = [c["field"] for c in report["comparisons"]]
+    assert {"buyer", "seller", "currency", "invoice.amount", "line[TEA].quantity"} <= set(fields)
+    assert [m["field"] for m in report["mismatches"]] == ["invoice.amount = sum(lines)", "line[TEA].quantity"]
+    quantity = next(m for m in report["mismatches"] if m["field"] == "line[TEA].quantity")
+    assert (quantity["expected"], quantity["actual"], quantity["tolerance"]) == ("100", "110", "exact")
+
+
+def test_undertaking_names_both_banks_and_the_terms(consortium: Consortium, trade: dict[str, str]) -> None:
+    body = consortium.client("other_bank").get(f"/v1/payment-undertakings/{trade['undertaking_id']}").json()
+    assert (body["state"], body["order_id"], body["amount"], body["currency"]) == (
+        "ESTABLISHED", trade["order_id"], str(AMOUNT), "USD",
+    )  # fmt: skip
+    assert (body["obligor_bank"], body["recipient_bank"], body["payee"]) == (
+        BANK.address, OTHER_BANK.address, OTHER_TRADER.address,
+    )  # fmt: skip
+    assert body["due_date"] < body["expiry"] and body["pending_amendment"] is None
+
+
+@pytest.mark.parametrize("who", ["trader", "other_trader", "bank", "other_bank", "auditor"])
+def test_every_party_and_the_auditor_see_them(consortium: Consortium, trade: dict[str, str], who: str) -> None:
+    client = consortium.client(who)
+    assert client.get(f"/v1/invoices/{trade['invoice_id']}").status_code == 200
+    assert client.get(f"/v1/payment-undertakings/{trade['undertaking_id']}").status_code == 200
+    listed = client.get("/v1/invoices", params={"order_id": trade["order_id"]}).json()["items"]
+    assert [item["invoice_id"] for item in listed] == [trade["invoice_id"]]
+    undertakings = client.get("/v1/payment-undertakings", params={"order_id": trade["order_id"]}).json()["items"]
+    assert [item["undertaking_id"] for item in undertakings] == [trade["undertaking_id"]]
+
+
+def test_an_outsider_gets_the_404_of_a_missing_one(consortium: Consortium, trade: dict[str, str]) -> None:
+    outsider = consortium.client("outsider")
+    for path, key in (("/v1/invoices", "invoice_id"), ("/v1/payment-undertakings", "undertaking_id")):
+        hidden, missing = outsider.get(f"{path}/{trade[key]}"), outsider.get(f"{path}/987654321")
+        assert hidden.status_code == missing.status_code == 404
+        assert without_id(hidden.text, trade[key]) == without_id(missing.text, "987654321")
+        assert problem(hidden)["code"] in ("invoice_not_found", "payment_undertaking_not_found")
+        assert outsider.get(path, params={"order_id": trade["order_id"]}).json()["items"] == []
+
+
+def test_filters(consortium: Consortium, trade: dict[str, str]) -> None:
+    auditor = consortium.client("auditor")
+    mine = auditor.get("/v1/invoices", params={"account": OTHER_TRADER.address, "limit": 200}).json()["items"]
+    assert trade["invoice_id"] in {item["invoice_id"] for item in mine}
+    assert all(OTHER_TRADER.address in (item["seller"], item["buyer"]) for item in mine)
+    settled = auditor.get("/v1/payment-undertakings", params={"state": "SETTLED", "order_id": trade["order_id"]})
+    assert settled.json()["items"] == []
+
+
+def test_bad_filters_are_named_422s(consortium: Consortium) -> None:
+    client = consortium.client("trader")
+    for path, params in (
+        ("/v1/invoices", {"account": "0x12"}),
+        ("/v1/invoices", {"order_id": "-1"}),
+        ("/v1/payment-undertakings", {"state": "PAID"}),
+    ):
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (path, response.text)
+        assert next(iter(params)) in response.text
+        problem(response)
