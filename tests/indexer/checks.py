@@ -530,6 +530,7 @@ class GetterCheck:
             )
             assert {name: projected[name] for name in onchain} == onchain, key
             assert len(documents[key]) == p.document_count and len(codes) == p.discrepancy_count
+            assert (p.record_id or 0) == self.call("LetterOfCredit", "presentedRecord", *key), key
 
     # ------------------------------------------------------------------------------------------------ anchors
 
