@@ -23,6 +23,7 @@ from tradeledger.chain.session import ChainSession, open_chain_session
 from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
+from tradeledger.guarantees.schedule import GuaranteeExpiryJobs
 from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
@@ -93,6 +94,8 @@ class Platform:
         providers: list[JobProvider] = []
         if "PaymentUndertakings" in self.chain.manifest.contracts:  # absent from deployments made before it
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
+        if "Undertakings" in self.chain.manifest.contracts:
+            providers.append(GuaranteeExpiryJobs(self.address("Undertakings"), hosted))
         return providers
 
     def scheduler(self) -> Scheduler:

@@ -187,6 +187,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/guarantees/{guarantee_id}/demands": {"amount": 1, "statement": {"breach": "X"}},
     "/v1/guarantees/{guarantee_id}/demands/{demand_id}/reject": {"discrepancies": ["X"]},
     "/v1/guarantees/{guarantee_id}/demands/{demand_id}/suspend": {"until": SOON},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/counter-demand": {"amount": 1, "statement": {"x": 1}},
+    "/v1/guarantees/{guarantee_id}/amendments": {"amount": 200},
+    "/v1/guarantees/{guarantee_id}/amendments/{amendment_id}/accept": {},
+    "/v1/guarantees/{guarantee_id}/reductions": {"amount": 1, "document": {"x": 1}},
+    "/v1/guarantees/{guarantee_id}/expiry-event": {"document": {"x": 1}},
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
@@ -211,7 +216,10 @@ AUDITED = {"/v1/approvals/{request_id}/trail"}
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
 # Routes whose id names no party-owned object (a claim is found through its credit; none exists here).
-NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
+NOT_PARTY_OBJECTS = {
+    "/v1/lcs/reimbursement-claims/{claim_id}/settle",
+    "/v1/guarantees/reimbursement-claims/{claim_id}/settle",
+}
 # Public routes: anyone may verify a document by its hash, without an API key (tests/api/test_records.py).
 PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
@@ -310,6 +318,21 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/demands/1/reject", {"discrepancies": ["X"]}),
     ("/v1/guarantees/{guarantee_id}/demands/1/suspend", {"until": SOON}),
     ("/v1/guarantees/{guarantee_id}/demands/1/extend", None),
+    (
+        "/v1/guarantees/direct",
+        {
+            "rules": "urdg758",
+            "applicant": TRADER.address,
+            "beneficiary": OTHER_TRADER.address,
+            "guarantor": BANK.address,
+            "currency": "USD",
+            "amount": 1,
+            "terms": {"x": 1},
+        },
+    ),
+    ("/v1/guarantees/{guarantee_id}/amendments", {"amount": 200}),
+    ("/v1/guarantees/{guarantee_id}/expiry-event", {"document": {"x": 1}}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/counter-demand", {"amount": 1, "statement": {"x": 1}}),
 ]
 
 
