@@ -32,7 +32,7 @@ from tradeledger.store.models import ChainTransaction
 from tradeledger.users import repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest, Decision, RequestStatus
-from tradeledger.users.schemas import PolicyRequest, RequestView
+from tradeledger.users.schemas import PolicyRequest, PolicyView, RequestView
 from tradeledger.users.service import record
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
@@ -91,7 +91,7 @@ def view(db: Session, row: ApprovalRequest) -> RequestView:
 # -- policies -----------------------------------------------------------------------------------------------
 
 
-def create_policy(db: Session, actor: Actor, request: PolicyRequest) -> ApprovalPolicy:
+def _create_policy(db: Session, actor: Actor, request: PolicyRequest) -> ApprovalPolicy:
     if request.operation not in _SENDERS:
         raise InvalidValueError(
             f"operation: {request.operation!r} is not one of {', '.join(operations())}", code="unknown_operation"
@@ -108,25 +108,41 @@ def create_policy(db: Session, actor: Actor, request: PolicyRequest) -> Approval
     return policy
 
 
+def create_policy(
+    platform: Platform, actor: Actor, request: PolicyRequest, answer: Callable[[Session, PolicyView], None] | None
+) -> PolicyView:
+    """An administrator adds a policy; `answer` commits with it (the request's idempotency record)."""
+    with transaction(platform.sessions) as db:
+        created = PolicyView.of(_create_policy(db, actor, request))
+        if answer is not None:
+            answer(db, created)
+    return created
+
+
 def applicable(db: Session, member: str, operation: str, amount: int, currency: str) -> ApprovalPolicy | None:
     """The strictest of the member's policies on `operation` whose threshold `amount` exceeds."""
     found = [p for p in repository.policies(db, member, operation) if p.currency == currency and amount > p.threshold]
     return max(found, key=lambda p: (p.approvals, p.threshold), default=None)
 
 
-def policies(db: Session, member: str) -> list[ApprovalPolicy]:
-    return list(repository.policies(db, member))
+def policies(platform: Platform, member: str) -> list[PolicyView]:
+    with platform.sessions() as db:
+        return [PolicyView.of(row) for row in repository.policies(db, member)]
 
 
-def queue(db: Session, member: str, status: RequestStatus | None, after: str | None, limit: int) -> list[RequestView]:
-    return [view(db, row) for row in repository.requests(db, member, status, after, limit)]
+def queue(
+    platform: Platform, member: str, status: RequestStatus | None, after: str | None, limit: int
+) -> list[RequestView]:
+    with platform.sessions() as db:
+        return [view(db, row) for row in repository.requests(db, member, status, after, limit)]
 
 
-def request_view(db: Session, member: str, request_id: str) -> RequestView:
-    row = db.get(ApprovalRequest, request_id)
-    if row is None or row.member != member:
-        raise ApprovalRequestNotFoundError(f"no approval request {request_id}")
-    return view(db, row)
+def request_view(platform: Platform, member: str, request_id: str) -> RequestView:
+    with platform.sessions() as db:
+        row = db.get(ApprovalRequest, request_id)
+        if row is None or row.member != member:
+            raise ApprovalRequestNotFoundError(f"no approval request {request_id}")
+        return view(db, row)
 
 
 # -- holding a write ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io
 import json
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +24,10 @@ from tradeledger.store.base import utcnow
 from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import BANK_ONLY_ROLES, AuditEntry, Role, User, UserKind
-from tradeledger.users.schemas import AuditView, UserRequest
+from tradeledger.users.schemas import AuditView, UserRequest, UserView
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 
 class UserNotFoundError(NotFoundError):
@@ -54,6 +58,17 @@ def user(db: Session, member: str, user_id: str) -> User:
     if found is None:
         raise UserNotFoundError(f"no user {user_id}")
     return found
+
+
+def user_view(platform: Platform, member: str, user_id: str) -> UserView:
+    """One of the member's users (another member's answers 404)."""
+    with platform.sessions() as db:
+        return UserView.of(user(db, member, user_id))
+
+
+def users(platform: Platform, member: str, after: str | None, limit: int) -> list[UserView]:
+    with platform.sessions() as db:
+        return [UserView.of(row) for row in repository.users(db, member, after, limit)]
 
 
 def create_user(db: Session, actor: Actor, request: UserRequest) -> User:
@@ -109,14 +124,16 @@ EXPORT_LIMIT = 100_000
 CSV_COLUMNS = ("id", "at", "user_id", "username", "action", "request", "outcome")
 
 
-def audit_log(db: Session, member: str, after: int | None, limit: int) -> list[AuditView]:
+def audit_log(platform: Platform, member: str, after: int | None, limit: int) -> list[AuditView]:
     """The member's audit log after entry `after`, oldest first."""
-    return [AuditView.of(row) for row in repository.audit_entries(db, member, None, after, limit)]
+    with platform.sessions() as db:
+        return [AuditView.of(row) for row in repository.audit_entries(db, member, None, after, limit)]
 
 
-def export_audit_log(db: Session, member: str, since: datetime | None, form: str) -> str:
+def export_audit_log(platform: Platform, member: str, since: datetime | None, form: str) -> str:
     """The member's audit log since `since` (up to EXPORT_LIMIT entries) as CSV (UTF-8, a header row) or JSON."""
-    rows = [AuditView.of(row) for row in repository.audit_entries(db, member, since, None, EXPORT_LIMIT)]
+    with platform.sessions() as db:
+        rows = [AuditView.of(row) for row in repository.audit_entries(db, member, since, None, EXPORT_LIMIT)]
     if form == "json":
         return json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False, indent=1)
     out = io.StringIO()

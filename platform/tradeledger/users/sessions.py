@@ -14,10 +14,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pyotp
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum
 from tradeledger.codec import InvalidValueError
@@ -30,6 +31,9 @@ from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import AuditEntry, SecurityPolicy, User, UserKind, UserSession
 from tradeledger.users.service import UserNotFoundError
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 SESSION_TTL = timedelta(hours=8)
 MAX_FAILED_LOGINS = 5
@@ -94,12 +98,12 @@ def require_totp(db: Session, member: str) -> bool:
     return bool(policy and policy.require_totp)
 
 
-def login(factory: sessionmaker[Session], member: str, username: str, password: str, totp_code: str | None) -> Started:
+def login(platform: Platform, member: str, username: str, password: str, totp_code: str | None) -> Started:
     """Sign a person in. Every failure answers alike (unknown user, wrong password, wrong or missing code) and
     counts; after MAX_FAILED_LOGINS in a row the account is locked for LOCKED_FOR, even for the right password."""
     failure: TradeLedgerError | None = None
     member = checksum(member)
-    with transaction(factory) as db:
+    with transaction(platform.sessions) as db:
         user = repository.by_username(db, member, username)
         now = utcnow()
         password_ok = hashing.verify_password(user.password_hash if user else None, password)
@@ -149,15 +153,16 @@ def check_csrf(db: Session, api_key_id: str, presented: str | None) -> None:
         raise CsrfError(f"a write in a browser session needs the session's CSRF token in {CSRF_HEADER}")
 
 
-def logout(db: Session, actor: Actor, api_key_id: str) -> None:
+def logout(platform: Platform, actor: Actor, api_key_id: str) -> None:
     """End the caller's session (its key is revoked); a caller that is no session is refused."""
-    found = session_of(db, api_key_id)
-    key = db.get(ApiKey, api_key_id)
-    if found is None or key is None:
-        raise NotASessionError("this credential is an API key, not a session")
-    key.revoked_at = utcnow()
-    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
-                      outcome="signed out"))  # fmt: skip
+    with transaction(platform.sessions) as db:
+        found = session_of(db, api_key_id)
+        key = db.get(ApiKey, api_key_id)
+        if found is None or key is None:
+            raise NotASessionError("this credential is an API key, not a session")
+        key.revoked_at = utcnow()
+        db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
+                          outcome="signed out"))  # fmt: skip
 
 
 def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -46,7 +46,10 @@ from tradeledger.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from tradeledger.webhooks.schemas import SubscriptionRequest
+from tradeledger.webhooks.schemas import DeliveryView, SubscriptionRequest, SubscriptionView
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 SECRET_BYTES = 24
 QUEUE_BATCH = 500  # feed rows read per subscription per pass
@@ -389,10 +392,20 @@ class Queue:
         )
 
 
-def list_subscriptions(db: Session, member: str, after: str | None, limit: int) -> list[WebhookSubscription]:
-    return repository.subscriptions(db, member, after, limit)
+def list_subscriptions(platform: Platform, member: str, after: str | None, limit: int) -> list[SubscriptionView]:
+    with platform.sessions() as db:
+        return [SubscriptionView.of(row) for row in repository.subscriptions(db, member, after, limit)]
 
 
-def deliveries(db: Session, member: str, subscription_id: str, after: int | None, limit: int) -> list[WebhookDelivery]:
+def subscription(platform: Platform, member: str, subscription_id: str) -> SubscriptionView:
+    with platform.sessions() as db:
+        return SubscriptionView.of(owned(db, member, subscription_id))
+
+
+def deliveries(
+    platform: Platform, member: str, subscription_id: str, after: int | None, limit: int
+) -> list[DeliveryView]:
     """A page of one of the member's own subscriptions' deliveries, in queue order."""
-    return repository.deliveries(db, owned(db, member, subscription_id).id, after, limit)
+    with platform.sessions() as db:
+        rows = repository.deliveries(db, owned(db, member, subscription_id).id, after, limit)
+        return [DeliveryView.of(row) for row in rows]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.idempotency import IdempotentRoute, answer_with, answering
 from tradeledger.api.pagination import Limit, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
@@ -25,17 +25,13 @@ RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 @router.post("/approval-policies", status_code=201, responses=ERROR_RESPONSES)
 def create_policy(body: PolicyRequest, platform: PlatformDep, principal: PrincipalDep) -> PolicyView:
     """An administrator requires approvals for an operation above an amount (e.g. honour above USD 1,000,000)."""
-    with platform.transaction() as db:
-        view = PolicyView.of(approvals.create_policy(db, principal.actor(), body))
-        answer_with(db, view, 201)
-    return view
+    return approvals.create_policy(platform, principal.actor(), body, answering(201))
 
 
 @router.get("/approval-policies", responses=ERROR_RESPONSES)
 def list_policies(platform: PlatformDep, principal: PrincipalDep) -> list[PolicyView]:
     """The member's approval policies."""
-    with platform.sessions() as db:
-        return [PolicyView.of(row) for row in approvals.policies(db, principal.member)]
+    return approvals.policies(platform, principal.member)
 
 
 @router.get("/approvals", responses=ERROR_RESPONSES)
@@ -44,16 +40,14 @@ def approvals_queue(
     cursor: RequestCursor = None,
 ) -> Page[RequestView]:  # fmt: skip
     """The member's requests held for approval (`status=pending`: the queue)."""
-    with platform.sessions() as db:
-        items = approvals.queue(db, principal.member, status, cursor, limit)
+    items = approvals.queue(platform, principal.member, status, cursor, limit)
     return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
 @router.get("/approvals/{request_id}", responses=RESPONSES)
 def get_request(request_id: RequestId, platform: PlatformDep, principal: PrincipalDep) -> RequestView:
     """One request with every decision on it and, once sent, its transaction and approval-trail hash."""
-    with platform.sessions() as db:
-        return approvals.request_view(db, principal.member, request_id)
+    return approvals.request_view(platform, principal.member, request_id)
 
 
 @router.post("/approvals/{request_id}/approve", responses={**ASYNC_RESPONSE, **RESPONSES})

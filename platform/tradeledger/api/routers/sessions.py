@@ -15,7 +15,7 @@ router = APIRouter(tags=["sessions"])
 @router.post("/sessions", status_code=201, responses=ERROR_RESPONSES)
 def sign_in(body: LoginRequest, platform: PlatformDep, response: Response) -> SessionView:
     """Sign a person in with member, username, password (and TOTP code); repeated failures lock the account."""
-    started = sessions.login(platform.sessions, body.member, body.username, body.password,
+    started = sessions.login(platform, body.member, body.username, body.password,
                              body.totp_code)  # fmt: skip
     max_age = int(sessions.SESSION_TTL.total_seconds())
     response.set_cookie(sessions.COOKIE, started.token, max_age=max_age, path="/", secure=True, httponly=True,
@@ -26,6 +26,5 @@ def sign_in(body: LoginRequest, platform: PlatformDep, response: Response) -> Se
 @router.delete("/sessions/current", status_code=204, responses=ERROR_RESPONSES)
 def sign_out(platform: PlatformDep, principal: PrincipalDep, response: Response) -> None:
     """End the caller's session: its cookie stops working at once."""
-    with platform.transaction() as db:
-        sessions.logout(db, principal.actor(), principal.api_key_id)
+    sessions.logout(platform, principal.actor(), principal.api_key_id)
     response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True, samesite="strict")

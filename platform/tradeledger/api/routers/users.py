@@ -3,21 +3,20 @@ audit log (administrators and auditors)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
-from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.idempotency import IdempotentRoute, answering
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.operations import Change, Unit, write_in_database
 from tradeledger.runtime import Platform
-from tradeledger.users import repository, service, sessions
+from tradeledger.users import service, sessions
 from tradeledger.users.access import Action, Actor
 from tradeledger.users.schemas import (
     AuditView,
@@ -39,32 +38,33 @@ RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 ViewT = TypeVar("ViewT", bound=BaseModel)
 
 
-def _answered(platform: Platform, change: Callable[[Session], ViewT], status: int = 200) -> ViewT:
+def _answered(platform: Platform, change: Change[ViewT], status: int = 200) -> ViewT:
     """One database-only change and its answer, committed together (a retry after a crash gets the same answer)."""
-    with platform.transaction() as db:
-        view = change(db)
-        answer_with(db, view, status)
-    return view
+    return write_in_database(platform, change, answering(status))
 
 
-def _enrolment(db: Session, actor: Actor, user_id: str) -> TotpEnrolment:
-    secret, uri = sessions.enrol_totp(db, actor, user_id)
-    return TotpEnrolment(secret=secret, uri=uri)
+def _enrolment(actor: Actor, user_id: str) -> Change[TotpEnrolment]:
+    def enrol(db: Unit) -> TotpEnrolment:
+        secret, uri = sessions.enrol_totp(db, actor, user_id)
+        return TotpEnrolment(secret=secret, uri=uri)
+
+    return enrol
 
 
 @router.get("/me", responses=ERROR_RESPONSES)
 def me(platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """The user the caller is: its member, roles and whether it has a second factor."""
-    with platform.sessions() as db:
-        return UserView.of(service.user(db, principal.member, principal.user_id))
+    return service.user_view(platform, principal.member, principal.user_id)
 
 
 @router.post("/users", status_code=201, responses=ERROR_RESPONSES)
 def create_user(body: UserRequest, platform: PlatformDep, principal: PrincipalDep, response: Response) -> UserView:
     """An administrator adds a person (with a password) or a service account (API keys) to its member."""
-    with platform.transaction() as db:
-        view = UserView.of(service.create_user(db, principal.actor(), body))
-        answer_with(db, view, 201, f"/v1/users/{view.id}")
+    actor = principal.actor()
+    view = write_in_database(
+        platform, lambda db: UserView.of(service.create_user(db, actor, body)),
+        answering(201, lambda created: f"/v1/users/{created.id}"),
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/users/{view.id}"
     return view
 
@@ -74,16 +74,14 @@ def list_users(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: UserCursor = None
 ) -> Page[UserView]:
     """The member's users (administrators)."""
-    with platform.sessions() as db:
-        items = [UserView.of(row) for row in repository.users(db, principal.member, cursor, limit)]
+    items = service.users(platform, principal.member, cursor, limit)
     return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
 @router.get("/users/{user_id}", responses=RESPONSES, dependencies=[reading_principal(Action.ADMINISTER)])
 def get_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """One of the member's users (administrators)."""
-    with platform.sessions() as db:
-        return UserView.of(service.user(db, principal.member, user_id))
+    return service.user_view(platform, principal.member, user_id)
 
 
 @router.post("/users/{user_id}/roles", responses=RESPONSES)
@@ -101,11 +99,13 @@ def disable_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep
 @router.post("/users/{user_id}/api-keys", status_code=201, responses=RESPONSES)
 def create_key(user_id: UserId, body: KeyRequest, platform: PlatformDep, principal: PrincipalDep) -> CreatedKey:
     """A new API key for one of the member's users (a service account's, typically); the token is shown once."""
-    with platform.transaction() as db:
-        key, token = service.create_key(db, principal.actor(), user_id, body.label)
-        created = CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
-        answer_with(db, created, 201)  # sealed under the caller's key: a retry after a crash gets the same token
-    return created
+    actor = principal.actor()
+
+    def create(db: Unit) -> CreatedKey:
+        key, token = service.create_key(db, actor, user_id, body.label)
+        return CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
+
+    return _answered(platform, create, 201)  # sealed under the caller's key: a retry after a crash gets the same token
 
 
 AUDIT_READERS = [reading_principal(Action.READ_AUDIT)]
@@ -117,8 +117,7 @@ def audit_log(
 ) -> Page[AuditView]:
     """The member's append-only audit log: every action and decision, by user, time, request and outcome
     (administrators and auditors)."""
-    with platform.sessions() as db:
-        items = service.audit_log(db, principal.member, int(cursor) if cursor else None, limit)
+    items = service.audit_log(platform, principal.member, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
 
@@ -135,8 +134,7 @@ def export_audit_log(
     since: datetime | None = None,
 ) -> PlainTextResponse:
     """The member's audit log since a time, as a CSV or JSON file."""
-    with platform.sessions() as db:
-        body = service.export_audit_log(db, principal.member, since, file_format)
+    body = service.export_audit_log(platform, principal.member, since, file_format)
     media = "text/csv; charset=utf-8" if file_format == "csv" else "application/json"
     disposition = f'attachment; filename="audit-log.{file_format}"'
     return PlainTextResponse(body, media_type=media, headers={"Content-Disposition": disposition})
@@ -145,7 +143,7 @@ def export_audit_log(
 @router.post("/me/totp", status_code=201, responses=ERROR_RESPONSES)
 def enrol_own_totp(platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """Start the caller's second factor: a TOTP secret for an authenticator app, on once a code is confirmed."""
-    return _answered(platform, lambda db: _enrolment(db, principal.actor(), principal.user_id), 201)
+    return _answered(platform, _enrolment(principal.actor(), principal.user_id), 201)
 
 
 @router.post("/me/totp/confirm", responses=ERROR_RESPONSES)
@@ -158,7 +156,7 @@ def confirm_own_totp(body: TotpConfirmation, platform: PlatformDep, principal: P
 @router.post("/users/{user_id}/totp", status_code=201, responses=RESPONSES)
 def enrol_totp(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """An administrator starts a person's second factor (handing the secret over out of band)."""
-    return _answered(platform, lambda db: _enrolment(db, principal.actor(), user_id), 201)
+    return _answered(platform, _enrolment(principal.actor(), user_id), 201)
 
 
 @router.post("/users/{user_id}/totp/confirm", responses=RESPONSES)
