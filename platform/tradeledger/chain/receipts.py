@@ -57,6 +57,9 @@ class ReceiptWatch:
         self._row_ids: dict[str, str] = {}
         self._fresh: set[str] = set()
         self._always = False
+        # how often blocks are followed with no waiter in this process: an engine sets it low, since API workers
+        # (other processes) wait for the receipts it records
+        self.idle_poll_s = POLL_IDLE_S
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._scanned: int | None = None
@@ -118,7 +121,7 @@ class ReceiptWatch:
                     self._thread = None
                     self._scanned = None
                     return
-                interval = POLL_WAITED_S if self._waiters else POLL_IDLE_S
+                interval = POLL_WAITED_S if self._waiters else self.idle_poll_s
             self._wakeup.clear()
             try:
                 self.poll()
