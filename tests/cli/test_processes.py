@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.test_configuration_errors import TRADELEDGER, run_cli
+from tests.cli.test_configuration_errors import TRADELEDGER, assert_one_line_error, run_cli
 from tests.cli.test_serve import _free_port
 from tests.cli.test_serve_crash import _retried, _wait_settled, assert_each_deposit_once, burst_then_kill
 
@@ -101,3 +101,13 @@ def test_two_api_workers_and_an_engine_lose_nothing_when_a_worker_is_killed(tmp_
             engine.send_signal(signal.SIGINT)  # the engine stops its dev chain, which saves its state
             assert engine.wait(timeout=60) == 0, engine_log.read_text(errors="replace")[-2000:]
         run_cli(["chain", "stop"], {}, tmp_path)
+
+
+def test_an_api_worker_without_its_engine_says_so(tmp_path: Path) -> None:
+    """It never starts a dev chain of its own (two chains on one data directory would fork the ledger)."""
+    assert_one_line_error(run_cli(["serve", "--role", "api"], {}, tmp_path), "start `tradeledger engine` first")
+    assert not (tmp_path / "data" / "chain" / "anvil.json").exists()
+
+
+def test_an_unknown_role_is_refused(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli(["serve", "--role", "indexer"], {}, tmp_path), "--role must be one of all, api")
