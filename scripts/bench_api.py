@@ -201,7 +201,9 @@ def balances(url: str, banks: list[Member]) -> list[int]:
     amounts = []
     for bank in banks:
         response = httpx.get(
-            f"{url}/v1/accounts/{bank.address}/balances", headers={"Authorization": f"Bearer {bank.api_key}"}
+            f"{url}/v1/accounts/{bank.address}/balances",
+            headers={"Authorization": f"Bearer {bank.api_key}"},
+            timeout=REQUEST_TIMEOUT_S,  # a worker's first answers, on a loaded machine, can take longer than 5 s
         )
         response.raise_for_status()
         amounts.append(sum(int(b["amount"]) for b in response.json()["balances"] if b["currency"] == "USD"))
