@@ -23,10 +23,8 @@ if TYPE_CHECKING:  # the runtime composes the domains: importing it here would b
     from tradeledger.users.schemas import RequestView
 
 ViewT = TypeVar("ViewT")
-Unit = Session
-"""The unit of work a database-only change runs in: routers name it without importing the store."""
-Change = Callable[[Unit], ViewT]
-"""A database-only change that returns its view (see `write_in_database`)."""
+Answer = Callable[[Session, ViewT], None] | None
+"""What commits with a database-only command's rows: the API stores the request's answer there."""
 
 
 class TransactionNotFoundError(NotFoundError):
@@ -97,9 +95,7 @@ def write_then_view(
     return outcome if isinstance(outcome, Pending) else view(outcome)
 
 
-def write_in_database(
-    platform: Platform, change: Change[ViewT], record: Callable[[Session, ViewT], None] | None
-) -> ViewT:
+def write_in_database(platform: Platform, change: Callable[[Session], ViewT], record: Answer[ViewT]) -> ViewT:
     """A database-only write and its view: `record` commits with its rows (the API stores the request's answer
     there, so a retry after a crash gets it and nothing is written twice)."""
     with transaction(platform.sessions) as db:

@@ -20,11 +20,12 @@ from tradeledger.errors import NotFoundError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Answer, write_in_database
 from tradeledger.store.base import utcnow
 from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import BANK_ONLY_ROLES, AuditEntry, Role, User, UserKind
-from tradeledger.users.schemas import AuditView, UserRequest, UserView
+from tradeledger.users.schemas import AuditView, CreatedKey, UserRequest, UserView
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -69,6 +70,30 @@ def user_view(platform: Platform, member: str, user_id: str) -> UserView:
 def users(platform: Platform, member: str, after: str | None, limit: int) -> list[UserView]:
     with platform.sessions() as db:
         return [UserView.of(row) for row in repository.users(db, member, after, limit)]
+
+
+def add_user(platform: Platform, actor: Actor, request: UserRequest, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(create_user(db, actor, request)), answer)
+
+
+def change_roles(
+    platform: Platform, actor: Actor, user_id: str, roles: list[Role], answer: Answer[UserView]
+) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(set_roles(db, actor, user_id, roles)), answer)
+
+
+def disable_user(platform: Platform, actor: Actor, user_id: str, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(disable(db, actor, user_id)), answer)
+
+
+def issue_key(platform: Platform, actor: Actor, user_id: str, label: str, answer: Answer[CreatedKey]) -> CreatedKey:
+    """A new API key; its token is in this answer only (sealed in the request's record, for a retry)."""
+
+    def create(db: Session) -> CreatedKey:
+        key, token = create_key(db, actor, user_id, label)
+        return CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
+
+    return write_in_database(platform, create, answer)
 
 
 def create_user(db: Session, actor: Actor, request: UserRequest) -> User:

@@ -25,11 +25,13 @@ from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import AuthenticationError, create_api_key
+from tradeledger.operations import Answer, write_in_database
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import AuditEntry, SecurityPolicy, User, UserKind, UserSession
+from tradeledger.users.schemas import SecurityPolicyView, TotpEnrolment, UserView
 from tradeledger.users.service import UserNotFoundError
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
@@ -163,6 +165,28 @@ def logout(platform: Platform, actor: Actor, api_key_id: str) -> None:
         key.revoked_at = utcnow()
         db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
                           outcome="signed out"))  # fmt: skip
+
+
+def start_totp(platform: Platform, actor: Actor, user_id: str, answer: Answer[TotpEnrolment]) -> TotpEnrolment:
+    """`enrol_totp` as a command: the secret commits with the request's answer."""
+
+    def enrol(db: Session) -> TotpEnrolment:
+        secret, uri = enrol_totp(db, actor, user_id)
+        return TotpEnrolment(secret=secret, uri=uri)
+
+    return write_in_database(platform, enrol, answer)
+
+
+def turn_on_totp(platform: Platform, actor: Actor, user_id: str, code: str, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(confirm_totp(db, actor, user_id, code)), answer)
+
+
+def change_policy(
+    platform: Platform, actor: Actor, required: bool, answer: Answer[SecurityPolicyView]
+) -> SecurityPolicyView:
+    return write_in_database(
+        platform, lambda db: SecurityPolicyView(require_totp=set_policy(db, actor, required).require_totp), answer
+    )
 
 
 def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:

@@ -4,20 +4,17 @@ audit log (administrators and auditors)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
 from tradeledger.api.idempotency import IdempotentRoute, answering
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
-from tradeledger.operations import Change, Unit, write_in_database
-from tradeledger.runtime import Platform
 from tradeledger.users import service, sessions
-from tradeledger.users.access import Action, Actor
+from tradeledger.users.access import Action
 from tradeledger.users.schemas import (
     AuditView,
     CreatedKey,
@@ -35,20 +32,10 @@ router = APIRouter(tags=["users"], route_class=IdempotentRoute)
 UserId = Annotated[str, Path(max_length=36, description="a user id")]
 UserCursor = Annotated[str | None, Query(max_length=36, description="`next_cursor` of the previous page")]
 RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
-ViewT = TypeVar("ViewT", bound=BaseModel)
 
 
-def _answered(platform: Platform, change: Change[ViewT], status: int = 200) -> ViewT:
-    """One database-only change and its answer, committed together (a retry after a crash gets the same answer)."""
-    return write_in_database(platform, change, answering(status))
-
-
-def _enrolment(actor: Actor, user_id: str) -> Change[TotpEnrolment]:
-    def enrol(db: Unit) -> TotpEnrolment:
-        secret, uri = sessions.enrol_totp(db, actor, user_id)
-        return TotpEnrolment(secret=secret, uri=uri)
-
-    return enrol
+def _user_location(user: UserView) -> str:
+    return f"/v1/users/{user.id}"
 
 
 @router.get("/me", responses=ERROR_RESPONSES)
@@ -60,11 +47,7 @@ def me(platform: PlatformDep, principal: PrincipalDep) -> UserView:
 @router.post("/users", status_code=201, responses=ERROR_RESPONSES)
 def create_user(body: UserRequest, platform: PlatformDep, principal: PrincipalDep, response: Response) -> UserView:
     """An administrator adds a person (with a password) or a service account (API keys) to its member."""
-    actor = principal.actor()
-    view = write_in_database(
-        platform, lambda db: UserView.of(service.create_user(db, actor, body)),
-        answering(201, lambda created: f"/v1/users/{created.id}"),
-    )  # fmt: skip
+    view = service.add_user(platform, principal.actor(), body, answering(201, _user_location))
     response.headers["Location"] = f"/v1/users/{view.id}"
     return view
 
@@ -87,25 +70,20 @@ def get_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) ->
 @router.post("/users/{user_id}/roles", responses=RESPONSES)
 def set_roles(user_id: UserId, body: RolesRequest, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Replace a user's roles."""
-    return _answered(platform, lambda db: UserView.of(service.set_roles(db, principal.actor(), user_id, body.roles)))
+    return service.change_roles(platform, principal.actor(), user_id, body.roles, answering())
 
 
 @router.post("/users/{user_id}/disable", responses=RESPONSES)
 def disable_user(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Disable a user: no more sign-ins, sessions or keys; its history stays."""
-    return _answered(platform, lambda db: UserView.of(service.disable(db, principal.actor(), user_id)))
+    return service.disable_user(platform, principal.actor(), user_id, answering())
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, responses=RESPONSES)
 def create_key(user_id: UserId, body: KeyRequest, platform: PlatformDep, principal: PrincipalDep) -> CreatedKey:
     """A new API key for one of the member's users (a service account's, typically); the token is shown once."""
-    actor = principal.actor()
-
-    def create(db: Unit) -> CreatedKey:
-        key, token = service.create_key(db, actor, user_id, body.label)
-        return CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
-
-    return _answered(platform, create, 201)  # sealed under the caller's key: a retry after a crash gets the same token
+    # sealed under the caller's key: a retry after a crash gets the same token
+    return service.issue_key(platform, principal.actor(), user_id, body.label, answering(201))
 
 
 AUDIT_READERS = [reading_principal(Action.READ_AUDIT)]
@@ -143,26 +121,26 @@ def export_audit_log(
 @router.post("/me/totp", status_code=201, responses=ERROR_RESPONSES)
 def enrol_own_totp(platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """Start the caller's second factor: a TOTP secret for an authenticator app, on once a code is confirmed."""
-    return _answered(platform, _enrolment(principal.actor(), principal.user_id), 201)
+    return sessions.start_totp(platform, principal.actor(), principal.user_id, answering(201))
 
 
 @router.post("/me/totp/confirm", responses=ERROR_RESPONSES)
 def confirm_own_totp(body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """Turn the caller's second factor on with a code from it; sign-ins need a code from now on."""
     actor = principal.actor()
-    return _answered(platform, lambda db: UserView.of(sessions.confirm_totp(db, actor, actor.user_id, body.code)))
+    return sessions.turn_on_totp(platform, actor, actor.user_id, body.code, answering())
 
 
 @router.post("/users/{user_id}/totp", status_code=201, responses=RESPONSES)
 def enrol_totp(user_id: UserId, platform: PlatformDep, principal: PrincipalDep) -> TotpEnrolment:
     """An administrator starts a person's second factor (handing the secret over out of band)."""
-    return _answered(platform, _enrolment(principal.actor(), user_id), 201)
+    return sessions.start_totp(platform, principal.actor(), user_id, answering(201))
 
 
 @router.post("/users/{user_id}/totp/confirm", responses=RESPONSES)
 def confirm_totp(user_id: UserId, body: TotpConfirmation, platform: PlatformDep, principal: PrincipalDep) -> UserView:
     """An administrator turns a person's enrolled second factor on with a code from it."""
-    return _answered(platform, lambda db: UserView.of(sessions.confirm_totp(db, principal.actor(), user_id, body.code)))
+    return sessions.turn_on_totp(platform, principal.actor(), user_id, body.code, answering())
 
 
 @router.post("/security-policy", responses=ERROR_RESPONSES)
@@ -170,8 +148,4 @@ def set_security_policy(
     body: SecurityPolicyRequest, platform: PlatformDep, principal: PrincipalDep
 ) -> SecurityPolicyView:
     """An administrator requires (or no longer requires) a second factor for every person's sign-in."""
-    actor = principal.actor()
-    return _answered(
-        platform,
-        lambda db: SecurityPolicyView(require_totp=sessions.set_policy(db, actor, body.require_totp).require_totp),
-    )
+    return sessions.change_policy(platform, principal.actor(), body.require_totp, answering())

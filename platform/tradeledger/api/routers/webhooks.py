@@ -10,10 +10,7 @@ from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute, answering
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
-from tradeledger.operations import Change, Unit, write_in_database
-from tradeledger.runtime import Platform
 from tradeledger.webhooks import service
-from tradeledger.webhooks.models import WebhookSubscription
 from tradeledger.webhooks.schemas import (
     CreatedSubscription,
     DeliveryView,
@@ -28,25 +25,13 @@ SubscriptionCursor = Annotated[str | None, Query(max_length=36, description="`ne
 RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 
 
-def _known_types(platform: Platform) -> set[str]:
-    assert platform.chain.manifest is not None
-    return service.event_types(platform.chain.manifest.contracts)
-
-
 @router.post("/subscriptions", status_code=201, responses=ERROR_RESPONSES)
 def create_subscription(
     body: SubscriptionRequest, platform: PlatformDep, principal: PrincipalDep, response: Response
 ) -> CreatedSubscription:
     """Subscribe a URL to the caller's events from now on; the signing secret is in this answer only."""
     url = service.check_url(body.url, platform.settings.webhook_allow_loopback)  # may resolve: before the transaction
-    known = _known_types(platform)
-
-    def create(db: Unit) -> CreatedSubscription:
-        row, secret = service.create(db, principal.member, principal.kind, body, url, known)
-        return CreatedSubscription(subscription=SubscriptionView.of(row), secret=secret)
-
-    # the secret survives a crash before the answer: sealed in the record
-    created = write_in_database(platform, create, answering(201, _location))
+    created = service.subscribe(platform, principal.member, principal.kind, body, url, answering(201, _location))
     response.headers["Location"] = _location(created)
     return created
 
@@ -72,17 +57,12 @@ def get_subscription(
     return service.subscription(platform, principal.member, subscription_id)
 
 
-def _changed(platform: Platform, change: Change[WebhookSubscription]) -> SubscriptionView:
-    """One change to a subscription; its answer commits with it (a retry after a crash gets the same answer)."""
-    return write_in_database(platform, lambda db: SubscriptionView.of(change(db)), answering())
-
-
 @router.post("/subscriptions/{subscription_id}/pause", responses=RESPONSES)
 def pause_subscription(
     subscription_id: SubscriptionId, platform: PlatformDep, principal: PrincipalDep
 ) -> SubscriptionView:
     """Stop queueing and sending until resumed; what was queued waits, in order."""
-    return _changed(platform, lambda db: service.pause(db, principal.member, subscription_id))
+    return service.change(platform, principal.member, subscription_id, "pause", answering())
 
 
 @router.post("/subscriptions/{subscription_id}/resume", responses=RESPONSES)
@@ -90,7 +70,7 @@ def resume_subscription(
     subscription_id: SubscriptionId, platform: PlatformDep, principal: PrincipalDep
 ) -> SubscriptionView:
     """Send again: events queued meanwhile follow in order; dead letters are retried first."""
-    return _changed(platform, lambda db: service.resume(db, principal.member, subscription_id))
+    return service.change(platform, principal.member, subscription_id, "resume", answering())
 
 
 @router.post("/subscriptions/{subscription_id}/replay", responses=RESPONSES)
@@ -99,13 +79,13 @@ def replay_subscription(
 ) -> SubscriptionView:
     """Deliver again every event after an event feed `cursor` (under new message ids), instead of what is queued."""
     cursor = None if body.cursor is None else int(body.cursor)
-    return _changed(platform, lambda db: service.replay(db, principal.member, subscription_id, cursor))
+    return service.change(platform, principal.member, subscription_id, "replay", answering(), cursor)
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, responses=RESPONSES)
 def delete_subscription(subscription_id: SubscriptionId, platform: PlatformDep, principal: PrincipalDep) -> Response:
     """Delete the subscription and its queue; nothing more is sent."""
-    write_in_database(platform, lambda db: service.delete(db, principal.member, subscription_id), None)
+    service.unsubscribe(platform, principal.member, subscription_id)
     return Response(status_code=204)
 
 
