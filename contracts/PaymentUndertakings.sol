@@ -27,6 +27,7 @@ contract PaymentUndertakings is IPaymentUndertakings {
     IDocumentRegistry private immutable _documents;
     mapping(uint256 undertakingId => Undertaking) private _undertakings;
     mapping(uint256 undertakingId => Amendment) private _pending;
+    mapping(uint256 undertakingId => MismatchAcceptance) private _acceptances;
     mapping(uint256 orderId => uint256 undertakingId) private _undertakingOf;
     uint256 private _undertakingCount;
 
@@ -69,6 +70,11 @@ contract PaymentUndertakings is IPaymentUndertakings {
     /// @inheritdoc IPaymentUndertakings
     function pendingAmendment(uint256 undertakingId) external view returns (Amendment memory) {
         return _pending[undertakingId];
+    }
+
+    /// @inheritdoc IPaymentUndertakings
+    function mismatchAcceptance(uint256 undertakingId) external view returns (MismatchAcceptance memory) {
+        return _acceptances[undertakingId];
     }
 
     /// @inheritdoc IPaymentUndertakings
@@ -187,6 +193,31 @@ contract PaymentUndertakings is IPaymentUndertakings {
     }
 
     /// @inheritdoc IPaymentUndertakings
+    function acceptMismatch(uint256 undertakingId, bytes32 reportHash) external {
+        Undertaking storage stored = _undertakings[undertakingId];
+        if (msg.sender != stored.obligorBank || !_isActiveBank(msg.sender)) {
+            revert PaymentUndertakingsUnauthorized(undertakingId, msg.sender);
+        }
+        _requireState(undertakingId, UndertakingState.ESTABLISHED);
+        uint64 timestamp = uint64(block.timestamp);
+        uint64 expiry = stored.expiry;
+        // the expiry is a calendar day; validator clock drift of seconds does not matter here
+        // slither-disable-next-line timestamp
+        if (timestamp > expiry) revert PaymentUndertakingsAcceptanceTooLate(undertakingId, expiry, timestamp);
+        uint256 invoiceId = _invoices.currentInvoiceOf(stored.orderId);
+        IInvoices.Invoice memory current = _invoices.invoice(invoiceId);
+        bool mismatched = current.state == IInvoices.InvoiceState.MISMATCHED ||
+            current.state == IInvoices.InvoiceState.ACCEPTED;
+        // ids and hashes compared, no balance: Slither's taint from the stored acceptance time is spurious here
+        // slither-disable-next-line incorrect-equality
+        if (!mismatched || current.matchReportHash != reportHash || _acceptances[undertakingId].invoiceId == invoiceId) {
+            revert PaymentUndertakingsInvalidMismatch(undertakingId, invoiceId, reportHash);
+        }
+        _acceptances[undertakingId] = MismatchAcceptance({invoiceId: invoiceId, acceptedAt: timestamp});
+        emit UndertakingMismatchAccepted(undertakingId, invoiceId, msg.sender, reportHash, timestamp);
+    }
+
+    /// @inheritdoc IPaymentUndertakings
     function settle(uint256 undertakingId) external {
         Undertaking storage stored = _undertakings[undertakingId];
         _requireBankOf(undertakingId, stored);
@@ -195,15 +226,19 @@ contract PaymentUndertakings is IPaymentUndertakings {
         // the due date is a calendar day; validator clock drift of seconds does not matter here
         // slither-disable-next-line timestamp
         if (timestamp < dueDate) revert PaymentUndertakingsNotDue(undertakingId, dueDate, timestamp);
-        uint64 matched = _invoices.matchedAt(stored.orderId);
-        // the match time against the expiry day, both block times; drift of seconds does not matter here
-        // slither-disable-next-line timestamp
+        uint64 matched = _dataMatchedAt(undertakingId, stored.orderId);
+        // the match time against the expiry day, both block times; drift of seconds does not matter here; zero
+        // means "not matched" (a sentinel, not a balance)
+        // slither-disable-next-line timestamp,incorrect-equality
         if (matched == 0 || matched > stored.expiry) {
             revert PaymentUndertakingsDataNotMatched(undertakingId, matched, stored.expiry);
         }
         _transition(undertakingId, UndertakingState.ESTABLISHED, UndertakingState.SETTLED);
         stored.settledAt = timestamp;
         (uint256 paymentEntryId, uint256 creditEntryId) = _pay(undertakingId, stored);
+        // the order is paid by this settlement: TradeOrders refuses to pay it again (and reverts this settlement
+        // if the buyer already paid the order directly)
+        _orders.recordPaymentByUndertaking(stored.orderId, undertakingId, paymentEntryId);
         // the event carries the entry ids Settlement returns; Settlement is our own contract and the state is
         // final before the calls (checks-effects-interactions), so a re-entered call finds the undertaking SETTLED
         // slither-disable-next-line reentrancy-events
@@ -224,7 +259,7 @@ contract PaymentUndertakings is IPaymentUndertakings {
         _requireBankOf(undertakingId, stored);
         uint64 timestamp = uint64(block.timestamp);
         uint64 expiry = stored.expiry;
-        uint64 matched = _invoices.matchedAt(stored.orderId);
+        uint64 matched = _dataMatchedAt(undertakingId, stored.orderId);
         // the expiry is a calendar day; validator clock drift of seconds does not matter here
         // slither-disable-next-line timestamp
         if (timestamp <= expiry || (matched != 0 && matched <= expiry)) {
@@ -236,6 +271,20 @@ contract PaymentUndertakings is IPaymentUndertakings {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev When the undertaking's data matched: the current invoice's match time if it MATCHED, else the obligor
+    /// bank's acceptance time if it accepted that invoice's mismatch, else zero. A buyer's acceptance alone counts
+    /// for nothing here (URBPO 750: a mismatch binds only the obligor bank that accepted it).
+    function _dataMatchedAt(uint256 undertakingId, uint256 orderId) private view returns (uint64) {
+        uint256 invoiceId = _invoices.currentInvoiceOf(orderId);
+        if (invoiceId == 0) return 0;
+        IInvoices.Invoice memory current = _invoices.invoice(invoiceId);
+        if (current.state == IInvoices.InvoiceState.MATCHED) return current.matchedAt;
+        MismatchAcceptance memory acceptance = _acceptances[undertakingId];
+        // invoice ids compared, no balance: Slither's taint from the stored acceptance time is spurious here
+        // slither-disable-next-line incorrect-equality
+        return acceptance.invoiceId == invoiceId ? acceptance.acceptedAt : 0;
+    }
 
     /// @dev The settlement legs: obligor -> recipient, then recipient -> payee unless the recipient is the payee.
     function _pay(

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {ITradeOrders} from "./interfaces/ITradeOrders.sol";
 import {CurrencyCode} from "./utils/CurrencyCode.sol";
 
 /// @title TradeOrders: purchase orders between SME traders (see ITradeOrders)
-/// @notice Holds SETTLER_ROLE on Settlement for open-account payments. Every mutator requires the caller to
-/// be an active trader and the party the step belongs to.
-contract TradeOrders is ITradeOrders {
+/// @notice Holds SETTLER_ROLE on Settlement for open-account payments. Every trader mutator requires the caller to
+/// be an active trader and the party the step belongs to; UNDERTAKING_ROLE (granted to PaymentUndertakings) marks
+/// an order paid by its bank payment undertaking.
+contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
+    /// @notice The role of the contract whose settlements pay orders (PaymentUndertakings).
+    bytes32 public constant UNDERTAKING_ROLE = keccak256("UNDERTAKING_ROLE");
+
     IMembership private immutable _membership;
     ISettlement private immutable _settlement;
     mapping(uint256 orderId => Order) private _orders;
@@ -17,7 +22,12 @@ contract TradeOrders is ITradeOrders {
 
     /// @param membership_ the consortium registry
     /// @param settlement_ the cash ledger (this contract needs SETTLER_ROLE on it)
-    constructor(IMembership membership_, ISettlement settlement_) {
+    /// @param initialAdminDelay delay of a two-step default-admin transfer
+    constructor(
+        IMembership membership_,
+        ISettlement settlement_,
+        uint48 initialAdminDelay
+    ) AccessControlDefaultAdminRules(initialAdminDelay, msg.sender) {
         _membership = membership_;
         _settlement = settlement_;
     }
@@ -151,6 +161,22 @@ contract TradeOrders is ITradeOrders {
         // before the call (checks-effects-interactions), so a re-entered call finds the order PAID
         // slither-disable-next-line reentrancy-events
         emit OrderPaid(orderId, buyer, seller, amount, entryId);
+    }
+
+    /// @inheritdoc ITradeOrders
+    function recordPaymentByUndertaking(
+        uint256 orderId,
+        uint256 undertakingId,
+        uint256 entryId
+    ) external onlyRole(UNDERTAKING_ROLE) {
+        Order storage stored = _orders[orderId];
+        if (stored.paymentTerms != PaymentTerms.OPEN_ACCOUNT) revert TradeOrdersNotOpenAccount(orderId);
+        OrderState state = stored.state;
+        if (state != OrderState.ACCEPTED && state != OrderState.SHIPPED && state != OrderState.DELIVERED) {
+            revert TradeOrdersInvalidState(orderId, state, OrderState.DELIVERED);
+        }
+        _transition(orderId, state, OrderState.PAID);
+        emit OrderPaidByUndertaking(orderId, undertakingId, entryId);
     }
 
     /// @inheritdoc ITradeOrders

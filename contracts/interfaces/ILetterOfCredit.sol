@@ -38,6 +38,17 @@ pragma solidity ^0.8.28;
  * confirmation to it or declines and says so; a presentation under a pending amendment that complies with the credit
  * and with the amendment is the beneficiary's acceptance (`presentUnderAmendment`).
  *
+ * Title against payment (MLETR; ITransferableRecords): a presentation may carry a transferable record (an eBL) its
+ * beneficiary controls (`presentWithRecord`). Its control passes to the available-with bank (the nominated bank, or
+ * the issuing bank when the credit is available with it) in the presentation, under the escrow key
+ * `paymentReference(lcId, presentationId)`. Honour by the issuing bank passes the title with the payment, in the
+ * same transaction, to the applicant when it reimburses the bank then, or to the applicant with the issuing bank
+ * keeping control as security (pledged) while its reimbursement claim is open, released when the claim is settled.
+ * Honour by a nominated bank passes the title to it with its payment and lodges the record with the issuing bank
+ * (forwarding); the issuing bank's reimbursement passes it on to the applicant as above, its refusal gives it back
+ * to the nominated bank. Returned documents give the record back to the beneficiary. An applicant that is no longer
+ * an active member cannot take title: the issuing bank then holds the record.
+ *
  * Banking days come from the BankingCalendar (IBankingCalendar) named at deployment.
  *
  * Abbreviations: APP applicant, BEN beneficiary, IB issuing bank, AB advising bank, CB confirming bank, NB nominated bank.
@@ -399,6 +410,15 @@ interface ILetterOfCredit {
         bytes32[] discrepancies
     );
 
+    /// @notice The presentation carries the transferable record `recordId`, lodged with `bank` under the escrow key
+    /// `paymentReference(lcId, presentationId)`.
+    event TransferableRecordPresented(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        uint256 indexed recordId,
+        address bank
+    );
+
     // ------------------------------------------------------------------ errors
 
     /// @notice `account` is not an active member of `kind` (see IMembership.MemberKind).
@@ -548,6 +568,10 @@ interface ILetterOfCredit {
         InterbankClaimState expected
     );
 
+    /// @notice The record is not HELD under the control of the presenter (`controller` controls it), so it cannot be
+    /// presented.
+    error LetterOfCreditRecordNotPresentable(uint256 lcId, uint256 recordId, address controller);
+
     // ------------------------------------------------------------------ mutators
 
     /**
@@ -603,6 +627,20 @@ interface ILetterOfCredit {
     function present(uint256 lcId, bytes32[] calldata documentHashes, uint256 amount, uint64 shipmentDate)
         external
         returns (uint256 presentationId);
+
+    /**
+     * @notice Present documents with the transferable record `recordId` among them (beneficiary, which must control
+     * the HELD record): as `present`, and the record's control passes to the available-with bank until the
+     * presentation is honoured (title against payment) or its documents are returned.
+     * @return presentationId The presentation's id within the credit (1-based).
+     */
+    function presentWithRecord(
+        uint256 lcId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) external returns (uint256 presentationId);
 
     /**
      * @notice Present documents that comply with the credit and with its pending amendment `amendmentId`
@@ -695,6 +733,9 @@ interface ILetterOfCredit {
 
     /// @notice A nominated bank's reimbursement claim for a presentation; reverts if there is none.
     function getInterbankClaim(uint256 lcId, uint256 presentationId) external view returns (InterbankClaim memory);
+
+    /// @notice The transferable record a presentation carries (0 when none).
+    function presentedRecord(uint256 lcId, uint256 presentationId) external view returns (uint256);
 
     /// @notice Number of credits applied for so far (ids run 1..creditCount).
     function creditCount() external view returns (uint256);

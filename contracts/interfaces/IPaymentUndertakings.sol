@@ -3,14 +3,19 @@ pragma solidity ^0.8.28;
 
 /// @title IPaymentUndertakings: bank payment undertakings on open-account orders (URBPO 750)
 /// @notice The buyer's bank (the obligor bank: the buyer's sponsor in Membership) undertakes to pay the
-/// recipient bank (another active bank, the seller's) `amount` on `dueDate`, provided the order's data match
-/// (Invoices: the current invoice MATCHED, or its mismatch ACCEPTED by the buyer) no later than `expiry`
-/// (URBPO 750: the undertaking is irrevocable once established; it expires only when the data have not matched
-/// by the expiry date, never once they have).
+/// recipient bank (another active bank, the seller's) `amount` on `dueDate`, provided that no later than `expiry`
+/// the order's data match (Invoices: the current invoice MATCHED) or the obligor bank accepts the data mismatch of
+/// the current invoice (`acceptMismatch`). URBPO 750: the undertaking is irrevocable once established; it is
+/// payable upon a data match or the obligor bank's acceptance of a data mismatch, and a mismatch binds no bank that
+/// has not accepted it: the buyer's own acceptance in Invoices (a waiver between the trading parties) does not make
+/// the undertaking payable by itself. It expires only when neither happened by the expiry date, never once one did.
 ///
 /// Undertaking graph (every edge only through its named function):
-/// ESTABLISHED -settle (on or after dueDate, data matched by expiry)-> SETTLED;
+/// ESTABLISHED -settle (on or after dueDate, data matched by expiry)-> SETTLED, marking the order PAID in
+/// TradeOrders in the same transaction (an order is paid once: by its undertaking or by payOrder, never both);
 /// ESTABLISHED -expire (after expiry, data not matched by expiry)-> EXPIRED. SETTLED and EXPIRED are final.
+/// "Data matched by expiry" means: the current invoice MATCHED by then, or the obligor bank accepted the current
+/// invoice's mismatch report by then (an acceptance names the invoice version; a corrected invoice needs its own).
 /// Amendments (amount, due date, expiry) need both banks (URBPO 750): one bank proposes, the other
 /// consents, and only then do the terms change; a new proposal replaces a pending one.
 ///
@@ -44,6 +49,12 @@ interface IPaymentUndertakings {
         uint256 amount;
         bytes32 termsHash;
         uint256 financedDocumentId;
+    }
+
+    /// @notice The obligor bank's acceptance of a data mismatch: the invoice version it accepted, and when.
+    struct MismatchAcceptance {
+        uint256 invoiceId;
+        uint64 acceptedAt;
     }
 
     /// @notice Proposed new terms, waiting for the other bank's consent.
@@ -84,6 +95,16 @@ interface IPaymentUndertakings {
         uint256 amount,
         uint64 dueDate,
         uint64 expiry
+    );
+
+    /// @notice The obligor bank accepted the data mismatch of invoice `invoiceId` (its match report `reportHash`):
+    /// the undertaking is payable on its due date as if the data had matched.
+    event UndertakingMismatchAccepted(
+        uint256 indexed undertakingId,
+        uint256 indexed invoiceId,
+        address indexed obligorBank,
+        bytes32 reportHash,
+        uint64 acceptedAt
     );
 
     /// @notice A financier that financed the invoice document `documentId` now receives the proceeds.
@@ -135,8 +156,18 @@ interface IPaymentUndertakings {
     /// proceeds are already assigned.
     error PaymentUndertakingsInvalidFinancing(uint256 undertakingId, uint256 documentId);
 
+    /// @notice The invoice is not the order's current one with a recorded mismatch whose report is `reportHash`, or
+    /// the obligor bank already accepted it.
+    error PaymentUndertakingsInvalidMismatch(uint256 undertakingId, uint256 invoiceId, bytes32 reportHash);
+
+    /// @notice A mismatch is accepted no later than the expiry date.
+    error PaymentUndertakingsAcceptanceTooLate(uint256 undertakingId, uint64 expiry, uint64 timestamp);
+
     /// @notice An undertaking (zero fields if none).
     function undertaking(uint256 undertakingId) external view returns (Undertaking memory);
+
+    /// @notice The obligor bank's mismatch acceptance (zero fields if none).
+    function mismatchAcceptance(uint256 undertakingId) external view returns (MismatchAcceptance memory);
 
     /// @notice The amendment waiting for consent (zero proposer if none).
     function pendingAmendment(uint256 undertakingId) external view returns (Amendment memory);
@@ -167,6 +198,11 @@ interface IPaymentUndertakings {
     /// @notice The financier of the invoice document (FINANCED in DocumentRegistry, owner the seller) takes the
     /// proceeds of an ESTABLISHED undertaking not yet assigned.
     function assignProceeds(uint256 undertakingId, uint256 documentId) external;
+
+    /// @notice The obligor bank accepts the data mismatch of the order's current invoice (MISMATCHED, or ACCEPTED by
+    /// the buyer), naming its match report, no later than the undertaking's expiry (URBPO 750: only the obligor
+    /// bank's acceptance of a mismatch makes its undertaking payable).
+    function acceptMismatch(uint256 undertakingId, bytes32 reportHash) external;
 
     /// @notice The obligor or recipient bank settles an ESTABLISHED undertaking on or after its due date.
     function settle(uint256 undertakingId) external;

@@ -8,6 +8,9 @@ pragma solidity ^0.8.28;
 /// REJECTED, CANCELLED and PAID are final; DELIVERED is final for LETTER_OF_CREDIT orders (paid under the LC).
 /// Open-account orders are paid through Settlement (TradeOrders holds SETTLER_ROLE) by the buyer once
 /// delivered, or collected by the seller from the buyer's account once the agreed due date has come.
+/// ACCEPTED|SHIPPED|DELIVERED -recordPaymentByUndertaking-> PAID: an open-account order whose bank payment
+/// undertaking settled is paid (only the holder of UNDERTAKING_ROLE, PaymentUndertakings, takes this edge), so
+/// it can never be paid a second time through payOrder.
 interface ITradeOrders {
     enum PaymentTerms {
         LETTER_OF_CREDIT,
@@ -69,6 +72,10 @@ interface ITradeOrders {
 
     /// @notice The open-account order was paid; `entryId` is the payment's ledger entry.
     event OrderPaid(uint256 indexed orderId, address indexed buyer, address indexed seller, uint256 amount, uint256 entryId);
+
+    /// @notice The order was paid by the settlement of bank payment undertaking `undertakingId`; `entryId` is the
+    /// ledger entry of its payment leg (obligor bank -> recipient bank).
+    event OrderPaidByUndertaking(uint256 indexed orderId, uint256 indexed undertakingId, uint256 entryId);
 
     /// @notice One party consented to cancel the order.
     event OrderCancellationRequested(uint256 indexed orderId, address indexed party);
@@ -142,6 +149,10 @@ interface ITradeOrders {
     /// @notice Pay a DELIVERED open-account order through Settlement: by the buyer, or by the seller once due.
     /// @return entryId the payment's ledger entry
     function payOrder(uint256 orderId) external returns (uint256 entryId);
+
+    /// @notice The undertakings contract (UNDERTAKING_ROLE) marks an ACCEPTED, SHIPPED or DELIVERED open-account
+    /// order PAID in the transaction that settled its bank payment undertaking.
+    function recordPaymentByUndertaking(uint256 orderId, uint256 undertakingId, uint256 entryId) external;
 
     /// @notice A party consents to cancel a CREATED or ACCEPTED order; the second consent cancels it.
     function requestCancellation(uint256 orderId) external;

@@ -7,9 +7,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, ParamSpec, TypeVar
 from urllib.parse import urlparse
@@ -1226,3 +1226,93 @@ def records_verify(
             highlight=False,
             soft_wrap=True,
         )
+
+
+openaccount_help = "Open-account trade: invoice versions and bank payment undertakings (read model)."
+invoices_app = typer.Typer(help=f"{openaccount_help} Invoices.", no_args_is_help=True)
+undertakings_app = typer.Typer(help=f"{openaccount_help} Payment undertakings.", no_args_is_help=True)
+app.add_typer(invoices_app, name="invoices")
+app.add_typer(undertakings_app, name="undertakings")
+
+
+def _day(timestamp: int | None) -> str:
+    """A chain time as its UTC calendar day (dates on chain are days), '-' when unset."""
+    return "-" if not timestamp else f"{datetime.fromtimestamp(timestamp, UTC):%Y-%m-%d}"
+
+
+def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _money(amount: int, currency: str) -> str:
+    from reconciliation.formats.common import format_minor
+
+    return f"{format_minor(amount, currency)} {currency}"
+
+
+@invoices_app.command("list")
+@reports_errors
+def invoices_list(
+    account: str | None = typer.Option(None, "--account", help="only invoices this seller or buyer is party to"),
+    order: int | None = typer.Option(None, "--order", help="only the versions of this order's invoice"),
+) -> None:
+    """List invoice versions with their data-match state."""
+    from tradeledger.invoices import repository
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    with _local_database() as sessions, sessions() as db:
+        rows = [
+            (
+                str(row.invoice_id),
+                str(row.order_id),
+                str(row.version),
+                row.seller,
+                row.buyer,
+                _money(row.amount, row.currency),
+                _day(row.issue_date),
+                row.state.name + (f" by {row.superseded_by}" if row.superseded_by else ""),
+                _day(row.matched_at),
+                row.match_report_hash or "-",
+            )
+            for row in repository.invoices(db, accounts, order, 10_000)
+        ]
+    columns = ("id", "order", "version", "seller", "buyer", "amount", "issued", "state", "match", "report")
+    _print_table("invoices", columns, rows)
+
+
+@undertakings_app.command("list")
+@reports_errors
+def undertakings_list(
+    account: str | None = typer.Option(None, "--account", help="only undertakings this member is party to"),
+    state: str | None = typer.Option(None, "--state", help="established, settled or expired"),
+) -> None:
+    """List bank payment undertakings: banks, amount, due date, expiry, state and who receives the proceeds."""
+    from tradeledger.undertakings import repository
+    from tradeledger.undertakings.models import UndertakingState
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    states = {s.name.lower(): s for s in UndertakingState if s is not UndertakingState.NONE}
+    if state is not None and state.lower() not in states:
+        raise TradeLedgerError(f"--state {state!r} is not one of {', '.join(states)}", code="invalid_value")
+    with _local_database() as sessions, sessions() as db:
+        rows = [
+            (
+                str(row.undertaking_id),
+                str(row.order_id),
+                row.obligor_bank,
+                row.recipient_bank,
+                _money(row.amount, row.currency),
+                _day(row.due_date),
+                _day(row.expiry),
+                row.state.name + (f" {_day(row.settled_at)}" if row.settled_at else ""),
+                "seller" if row.payee == row.seller else f"financier {row.payee}",
+            )
+            for row in repository.undertakings(db, accounts, None if state is None else states[state.lower()], 10_000)
+        ]
+    columns = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
+    _print_table("payment undertakings", columns, rows)

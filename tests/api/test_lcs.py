@@ -191,3 +191,42 @@ def test_confirmed_credit_honoured_by_confirming_bank_and_reimbursed_by_issuer_a
     assert reimbursed.status_code == 200, reimbursed.text
     assert reimbursed.json()["presentations"][0]["interbank_claim"]["state"] == "REIMBURSED"
     assert usd(confirmer, OTHER_BANK.address) == held  # paid 5,000 at honour, reimbursed 5,000 now
+
+
+def test_presentation_carries_a_bill_of_lading_and_title_passes_with_honour(consortium: Consortium) -> None:
+    """Issue #18 over HTTP: the presentation names a record; its control passes to the bank; the honour pays the
+    beneficiary and passes the title to the applicant (the bank keeps control while its claim is open)."""
+    applicant, bank, beneficiary = (consortium.client(who) for who in ("trader", "bank", "other_trader"))
+    bill = {"kind": "bill_of_lading", "document_hash": "0x" + "5e" * 32, "holder": OTHER_TRADER.address,
+            "to_order": False}  # fmt: skip
+    issued = bank.post("/v1/records", json=bill, headers={"Idempotency-Key": "lc-ebl-r"})
+    assert issued.status_code == 201, issued.text
+    record_path = f"/v1/records/{issued.json()['record_id']}"
+    lc = applicant.post("/v1/lcs", json=application(lc_number="LC-EBL"), headers={"Idempotency-Key": "lc-ebl"}).json()
+    path = f"/v1/lcs/{lc['lc_id']}"
+    for step in ("issue", "advise"):
+        assert bank.post(f"{path}/{step}", headers={"Idempotency-Key": f"lc-ebl-{step}"}).status_code == 200
+    drawing = {"documents": [INVOICE], "amount": 10_000, "shipment_date": TODAY.isoformat()}
+
+    # a record the presenter does not control is refused, and nothing is presented
+    foreign = beneficiary.post(f"{path}/presentations", json={**drawing, "record_id": 999_999},
+                               headers={"Idempotency-Key": "lc-ebl-p0"})  # fmt: skip
+    assert foreign.status_code == 422 and problem(foreign)["code"] == "letter_of_credit_record_not_presentable"
+    presented = beneficiary.post(
+        f"{path}/presentations",
+        json={**drawing, "record_id": int(issued.json()["record_id"])},
+        headers={"Idempotency-Key": "lc-ebl-p"},
+    )
+    assert presented.status_code == 200, presented.text
+    (presentation,) = presented.json()["presentations"]
+    assert presentation["record_id"] == issued.json()["record_id"]
+    escrowed = beneficiary.get(record_path).json()
+    assert (escrowed["state"], escrowed["controller"]) == ("ESCROWED", BANK.address)
+
+    p_path = f"{path}/presentations/{presentation['presentation_id']}"
+    honoured = bank.post(f"{p_path}/honour", headers={"Idempotency-Key": "lc-ebl-h"})
+    assert honoured.status_code == 200, honoured.text
+    claim_id = honoured.json()["presentations"][0]["claim_id"]
+    titled = applicant.get(record_path).json()
+    expected = ("HELD", TRADER.address) if claim_id is None else ("PLEDGED", BANK.address)
+    assert (titled["state"], titled["holder"], titled["controller"]) == (expected[0], TRADER.address, expected[1])

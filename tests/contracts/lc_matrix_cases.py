@@ -30,6 +30,7 @@ from tests.contracts.lc_support import (
     terms,
     warp,
 )
+from tests.contracts.records_matrix_cases import BILL_OF_LADING, RECORDS
 
 NOT_PARTY = "LetterOfCreditUnauthorizedParty"
 NOT_MEMBER = "LetterOfCreditNotActiveMember"
@@ -49,6 +50,14 @@ def _amended(world: World) -> int:
     lc_id = open_credit(world)
     world.tx(ISSUER, LC, "issueAmendment", lc_id, world.unique("am"), amendment(AMEND_AMOUNT, amount=2 * AMOUNT))
     return lc_id
+
+
+def _with_record(world: World, actor: str) -> tuple[object, ...]:
+    """A credit and a bill of lading the beneficiary holds, issued by `another_bank` as the carrier."""
+    holder = world.address(BENEFICIARY)
+    receipt = world.tx(CONFIRMER, RECORDS, "issue", BILL_OF_LADING, world.unique("ebl"), holder, False)
+    record_id = receipt.event("RecordIssued")["recordId"]
+    return (open_credit(world), [world.unique("doc")], 1_000, world.chain.timestamp() - DAY, record_id)
 
 
 def _presented(world: World) -> tuple[int, int]:
@@ -121,6 +130,7 @@ LETTER_OF_CREDIT = [
         lambda w, a: (open_credit(w), [w.unique("doc")], 1_000, w.chain.timestamp() - DAY),
         NOT_PARTY,
     ),
+    Case(LC, "presentWithRecord", frozenset({BENEFICIARY}), _with_record, NOT_PARTY),
     Case(
         LC,
         "refuse",

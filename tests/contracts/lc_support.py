@@ -107,11 +107,17 @@ def present(
     *,
     shipment_date: int | None = None,
     documents: list[bytes] | None = None,
+    record_id: int = 0,
 ) -> int:
-    """Present documents as the beneficiary; the shipment defaults to one day before now."""
+    """Present documents as the beneficiary (with the transferable record `record_id`, if given); the shipment
+    defaults to one day before now."""
     shipped = world.chain.timestamp() - DAY if shipment_date is None else shipment_date
     docs = documents if documents is not None else [world.unique("doc"), world.unique("doc")]
-    receipt = world.tx(BENEFICIARY, LC, "present", lc_id, docs, amount, shipped)
+    drawing = (lc_id, docs, amount, shipped)
+    if record_id:
+        receipt = world.tx(BENEFICIARY, LC, "presentWithRecord", *drawing, record_id)
+    else:
+        receipt = world.tx(BENEFICIARY, LC, "present", *drawing)
     presentation_id: int = receipt.event("DocumentsPresented")["presentationId"]
     return presentation_id
 

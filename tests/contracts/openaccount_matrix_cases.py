@@ -35,6 +35,14 @@ def _establish_args(world: World, _: str) -> tuple[Any, ...]:
     return (order_id, world.address(RECIPIENT), ORDER_AMOUNT, now + 30 * DAY, now + 20 * DAY, world.unique("t"))
 
 
+def _mismatched(world: World, _: str) -> tuple[Any, ...]:
+    """An undertaking whose order's invoice MISMATCHED, and that invoice's report."""
+    order_id = open_account_order(world)
+    undertaking_id = establish(world, order_id)
+    _invoice, report = mismatched_invoice(world, order_id)
+    return (undertaking_id, report)
+
+
 def _amendment_args(world: World, _: str) -> tuple[Any, ...]:
     now = world.chain.timestamp()
     return (establish(world), ORDER_AMOUNT - 1, now + 35 * DAY, now + 25 * DAY)
@@ -109,6 +117,7 @@ OPEN_ACCOUNT_CASES = [
         _financed,
         {**{bank: "PaymentUndertakingsInvalidFinancing" for bank in BANKS}, "*": BANK_DENIAL},
     ),
+    Case(UNDERTAKINGS, "acceptMismatch", frozenset({OBLIGOR}), _mismatched, BANK_DENIAL),
     Case(UNDERTAKINGS, "settle", BOTH_BANKS, _due, BANK_DENIAL),
     Case(UNDERTAKINGS, "expire", BOTH_BANKS, _lapsed, BANK_DENIAL),
 ]

@@ -133,6 +133,9 @@ def exercise_every_event(world: World) -> None:
     tx(FINANCIER, UNDERTAKINGS, "assignProceeds", discounted, financed_invoice_document(world))
     pending = establish(world)
     tx(OBLIGOR, UNDERTAKINGS, "proposeAmendment", pending, 5, now + 50 * DAY, now + 50 * DAY)
+    waived = establish(world, open_account_order(world, steps=3))  # the obligor bank accepts a data mismatch
+    _mismatch, waived_report = mismatched_invoice(world, world.call(UNDERTAKINGS, "undertaking", waived)["orderId"])
+    tx(OBLIGOR, UNDERTAKINGS, "acceptMismatch", waived, waived_report)
     lapsing = establish(world, open_account_order(world, steps=2))
     issue_invoice(world, world.call(UNDERTAKINGS, "undertaking", lapsing)["orderId"])
     world.chain.increase_time(36 * DAY)

@@ -38,6 +38,7 @@ from tests.contracts.lc_support import (
     start_on_monday,
     warp,
 )
+from tests.contracts.records_matrix_cases import BILL_OF_LADING, RECORDS
 
 CODES = [keccak(text="LATE_SHIPMENT"), keccak(text="INVOICE_AMOUNT")]
 CONSENT_FLAG = {"ISSUING_BANK": 1, "CONFIRMING_BANK": 2, "BENEFICIARY": 4}
@@ -86,7 +87,8 @@ def _scenario(world: World) -> None:
     tx(ISSUER, LC, "refuse", main, refused, CODES, HOLD_PENDING_WAIVER)
     tx(APPLICANT, LC, "waiveDiscrepancies", main, refused)
     tx(ISSUER, LC, "honour", main, refused)
-    returned = present(world, main, 100_000)
+    bill = tx(CONFIRMER, RECORDS, "issue", BILL_OF_LADING, world.unique("ebl"), world.address(BENEFICIARY), False)
+    returned = present(world, main, 100_000, record_id=bill.event("RecordIssued")["recordId"])
     tx(ISSUER, LC, "refuse", main, returned, CODES[:1], RETURNING)
     tx(ISSUER, LC, "returnDocuments", main, returned)
     tx(ISSUER, CALENDAR, "setHolidays", [monday + 3 * DAY], True)
@@ -262,9 +264,12 @@ class TestLetterOfCreditEventReplay:
         model = Model(world)
         timestamps: dict[int, int] = {}
         names = set()
+        records: dict[tuple[int, int], int] = {}
         for event in world.logs():
             if event.contract != LC:
                 continue
+            if event.name == "TransferableRecordPresented":
+                records[event.args["lcId"], event.args["presentationId"]] = event.args["recordId"]
             if event.block not in timestamps:
                 block = world.chain.rpc("eth_getBlockByNumber", hex(event.block), False)
                 timestamps[event.block] = int(block["timestamp"], 16)
@@ -282,6 +287,8 @@ class TestLetterOfCreditEventReplay:
         for (lc_id, presentation_id), expected in model.presentations.items():
             got = world.call(LC, "getPresentation", lc_id, presentation_id)
             assert got == expected, (lc_id, presentation_id, PRESENTATION_STATES[expected["state"]])
+            record_id = records.get((lc_id, presentation_id), 0)
+            assert world.call(LC, "presentedRecord", lc_id, presentation_id) == record_id
         for claim_id, expected in model.claims.items():
             assert world.call(LC, "getReimbursementClaim", claim_id) == expected
         assert {v["state"] for v in model.interbank.values()} == {2, 3}

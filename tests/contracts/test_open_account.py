@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contracts.helpers import LETTER_OF_CREDIT, POSTING_KINDS, USD, TransactionFailed, World
+from tests.contracts.helpers import LETTER_OF_CREDIT, ORDER_STATES, POSTING_KINDS, USD, TransactionFailed, World
 from tests.contracts.lc_support import BENEFICIARY, ISSUER, LC, open_credit, present
 from tests.contracts.openaccount_support import (
     BUYER,
@@ -215,6 +215,81 @@ class TestSettle:
         assert settled["payee"] == world.address(SELLER) and settled["creditEntryId"] == settled["paymentEntryId"] + 1
         assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "SETTLED"  # type: ignore[index]
         assert _error(world, RECIPIENT, UNDERTAKINGS, "settle", undertaking_id) == "PaymentUndertakingsInvalidState"
+
+    def test_settle_marks_the_order_paid_so_it_cannot_be_paid_again(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        order_id = _undertaking(world, undertaking_id)["orderId"]
+        world.chain.increase_time(30 * DAY)
+        receipt = world.tx(OBLIGOR, UNDERTAKINGS, "settle", undertaking_id)
+        block = int(receipt.raw["blockNumber"], 16)
+        (paid,) = [e.args for e in world.logs(block) if e.name == "OrderPaidByUndertaking"]
+        assert (paid["orderId"], paid["undertakingId"]) == (order_id, undertaking_id)
+        assert paid["entryId"] == receipt.event("UndertakingSettled")["paymentEntryId"]
+        assert ORDER_STATES[world.call("TradeOrders", "order", order_id)["state"]] == "PAID"
+        seller_before = _balance(world, SELLER)
+        assert _error(world, BUYER, "TradeOrders", "payOrder", order_id) == "TradeOrdersInvalidState"
+        world.chain.increase_time(31 * DAY)  # past the order's own due date: the seller may not collect either
+        assert _error(world, SELLER, "TradeOrders", "payOrder", order_id) == "TradeOrdersInvalidState"
+        assert _balance(world, SELLER) == seller_before
+
+    def test_settle_refused_when_the_buyer_already_paid_the_order(self, world: World) -> None:
+        undertaking_id, _invoice = matched_undertaking(world)
+        order_id = _undertaking(world, undertaking_id)["orderId"]
+        world.tx(BUYER, "TradeOrders", "payOrder", order_id)
+        world.chain.increase_time(30 * DAY)
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "TradeOrdersInvalidState"
+        assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "ESTABLISHED"  # type: ignore[index]
+
+    def test_a_buyers_acceptance_alone_does_not_make_the_undertaking_payable(self, world: World) -> None:
+        """URBPO 750: a data mismatch binds only the obligor bank that accepted it; the buyer's waiver is not that."""
+        order_id = open_account_order(world, steps=3)
+        undertaking_id = establish(world, order_id)
+        invoice_id, report = mismatched_invoice(world, order_id)
+        world.tx(BUYER, INVOICES, "acceptMismatch", invoice_id, report)
+        world.chain.increase_time(31 * DAY)
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "PaymentUndertakingsDataNotMatched"
+
+    def test_the_obligor_banks_acceptance_of_the_mismatch_makes_it_payable(self, world: World) -> None:
+        order_id = open_account_order(world, steps=3)
+        undertaking_id = establish(world, order_id)
+        invoice_id, report = mismatched_invoice(world, order_id)
+        for bank, error in (
+            (RECIPIENT, "PaymentUndertakingsUnauthorized"),
+            (FINANCIER, "PaymentUndertakingsUnauthorized"),
+        ):
+            assert _error(world, bank, UNDERTAKINGS, "acceptMismatch", undertaking_id, report) == error
+        wrong = world.unique("other-report")
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "acceptMismatch", undertaking_id, wrong) == (
+            "PaymentUndertakingsInvalidMismatch"
+        )
+        receipt = world.tx(OBLIGOR, UNDERTAKINGS, "acceptMismatch", undertaking_id, report)
+        accepted = receipt.event("UndertakingMismatchAccepted")
+        assert (accepted["invoiceId"], accepted["obligorBank"]) == (invoice_id, world.address(OBLIGOR))
+        assert world.call(UNDERTAKINGS, "mismatchAcceptance", undertaking_id) == {
+            "invoiceId": invoice_id,
+            "acceptedAt": accepted["acceptedAt"],
+        }
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "acceptMismatch", undertaking_id, report) == (
+            "PaymentUndertakingsInvalidMismatch"
+        )  # once
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "PaymentUndertakingsNotDue"
+        world.chain.increase_time(30 * DAY)  # past the expiry too: an accepted mismatch never lapses
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "expire", undertaking_id) == "PaymentUndertakingsNotExpired"
+        world.tx(RECIPIENT, UNDERTAKINGS, "settle", undertaking_id)
+        assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "SETTLED"  # type: ignore[index]
+
+    def test_mismatch_acceptance_is_refused_after_expiry_and_void_for_a_corrected_invoice(self, world: World) -> None:
+        order_id = open_account_order(world, steps=3)
+        undertaking_id = establish(world, order_id, due_in=30 * DAY, expiry_in=20 * DAY)
+        invoice_id, report = mismatched_invoice(world, order_id)
+        world.tx(OBLIGOR, UNDERTAKINGS, "acceptMismatch", undertaking_id, report)
+        world.tx(SELLER, INVOICES, "correctInvoice", invoice_id, invoice_data(world))  # a new version: not accepted
+        world.chain.increase_time(21 * DAY)
+        late = _error(world, OBLIGOR, UNDERTAKINGS, "acceptMismatch", undertaking_id, report)
+        assert late == "PaymentUndertakingsAcceptanceTooLate"
+        world.chain.increase_time(10 * DAY)
+        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "PaymentUndertakingsDataNotMatched"
+        world.tx(OBLIGOR, UNDERTAKINGS, "expire", undertaking_id)
 
     def test_settle_refused_without_a_data_match(self, world: World) -> None:
         order_id = open_account_order(world)

@@ -87,6 +87,7 @@ class Und:
     state: str = "ESTABLISHED"
     payee: str = SELLER
     pending: tuple[str, int, int, int] | None = None  # proposer, amount, due, expiry
+    accepted: tuple[int, int] | None = None  # the obligor bank's mismatch acceptance: invoice id, when
 
 
 class OpenAccountMachine(RuleBasedStateMachine):
@@ -134,9 +135,14 @@ class OpenAccountMachine(RuleBasedStateMachine):
         candidates = candidates or items
         return candidates[index % len(candidates)]
 
-    def _matched_at(self, order_id: int) -> int:
-        current = self.current.get(order_id)
-        return self.invoices[current].matched_at if current else 0
+    def _matched_at(self, und: Und) -> int:
+        """URBPO 750: the current invoice MATCHED, or the obligor bank accepted its mismatch (not the buyer alone)."""
+        current = self.current.get(und.order_id)
+        if not current:
+            return 0
+        if self.invoices[current].state == "MATCHED":
+            return self.invoices[current].matched_at
+        return und.accepted[1] if und.accepted and und.accepted[0] == current else 0
 
     def _record_edges(self, receipt: Any, function: str, kind: str, before: str, after: str) -> None:
         edges = INVOICE_EDGES if kind == "invoice" else UNDERTAKING_EDGES
@@ -198,7 +204,7 @@ class OpenAccountMachine(RuleBasedStateMachine):
             invoice.state, invoice.report = after, report
             invoice.matched_at = receipt.event("InvoiceMatchRecorded")["matchedAt"] if matched else 0
 
-    @precondition(lambda self: self.invoices)
+    @precondition(lambda self: any(invoice.state == "MISMATCHED" for invoice in self.invoices.values()))
     @rule(index=INDEX, who_=WHO, right_report=st.booleans())
     def accept_mismatch(self, index: int, who_: int, right_report: bool) -> None:
         who = self._who(who_, BUYER)
@@ -273,12 +279,54 @@ class OpenAccountMachine(RuleBasedStateMachine):
         if self._call(ok, who, UNDERTAKINGS, "assignProceeds", und.undertaking_id, document_id):
             und.payee = who
 
+    def _obligor_accepts_mismatch(self, und: Und, right_report: bool) -> None:
+        """URBPO 750: the obligor bank accepts the current invoice's data mismatch (once per invoice version)."""
+        current = self.current.get(und.order_id, 0)
+        invoice = self.invoices.get(current)
+        report = invoice.report if invoice is not None and right_report else self.world.unique("other")
+        ok = (
+            und.state == "ESTABLISHED"
+            and self.now <= und.expiry
+            and invoice is not None
+            and invoice.state in ("MISMATCHED", "ACCEPTED")
+            and right_report
+            and (und.accepted is None or und.accepted[0] != current)
+        )
+        receipt = self._call(ok, OBLIGOR, UNDERTAKINGS, "acceptMismatch", und.undertaking_id, report)
+        if receipt is not None:
+            und.accepted = (current, receipt.event("UndertakingMismatchAccepted")["acceptedAt"])
+
+    def _payable(self) -> list[Und]:
+        """ESTABLISHED undertakings whose data matched (or whose mismatch the obligor bank accepted) by expiry."""
+        return [
+            und
+            for und in self.undertakings.values()
+            if und.state == "ESTABLISHED" and 0 < self._matched_at(und) <= und.expiry
+        ]
+
+    @precondition(lambda self: self._payable())
+    @rule(index=INDEX)
+    def scheduler_settles_on_the_due_date(self, index: int) -> None:
+        """The service's scheduler: at the due date (the chain's clock) it settles a payable undertaking."""
+        payable = self._payable()
+        und = payable[index % len(payable)]
+        if und.due > self.now:
+            self.world.chain.increase_time(und.due - self.now + 60)
+        receipt = self._call(True, OBLIGOR, UNDERTAKINGS, "settle", und.undertaking_id)
+        self._record_edges(receipt, "settle", "undertaking", "ESTABLISHED", "SETTLED")
+        und.state = "SETTLED"
+        self.balances[OBLIGOR] -= und.amount
+        self.balances[und.payee] += und.amount
+
     @precondition(lambda self: self.undertakings)
-    @rule(index=INDEX, who_=WHO)
-    def settle(self, index: int, who_: int) -> None:
+    @rule(index=INDEX, who_=WHO, accept=st.sampled_from((None, True, False)))
+    def settle(self, index: int, who_: int, accept: bool | None) -> None:
+        """Settlement, after (when `accept` is not None) the obligor bank tries to accept a data mismatch."""
         who = self._who(who_, OBLIGOR, RECIPIENT)
         und = self._pick(list(self.undertakings.values()), index, "ESTABLISHED")
-        matched = self._matched_at(und.order_id)
+        if accept is not None:
+            self._obligor_accepts_mismatch(und, right_report=accept)
+        matched = self._matched_at(und)
         ok = (
             who in (OBLIGOR, RECIPIENT)
             and und.state == "ESTABLISHED"
@@ -297,7 +345,7 @@ class OpenAccountMachine(RuleBasedStateMachine):
     def expire(self, index: int, who_: int) -> None:
         who = self._who(who_, OBLIGOR, RECIPIENT)
         und = self._pick(list(self.undertakings.values()), index, "ESTABLISHED")
-        matched = self._matched_at(und.order_id)
+        matched = self._matched_at(und)
         ok = (
             who in (OBLIGOR, RECIPIENT)
             and und.state == "ESTABLISHED"

@@ -418,6 +418,14 @@ TRADE_ORDERS = [
         lambda w, a: (_order(w, steps=1),),
         PARTY_DENIAL,
     ),
+    Case(
+        "TradeOrders",
+        "recordPaymentByUndertaking",
+        frozenset(),  # PaymentUndertakings alone holds UNDERTAKING_ROLE: no member marks an order paid by hand
+        lambda w, a: (_order(w, steps=3), 1, 1),
+        UNAUTHORIZED,
+    ),
+    *access_control_cases("TradeOrders", keccak(text="UNDERTAKING_ROLE")),
 ]
 
 RECONCILIATION_ANCHOR = [

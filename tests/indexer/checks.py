@@ -530,6 +530,7 @@ class GetterCheck:
             )
             assert {name: projected[name] for name in onchain} == onchain, key
             assert len(documents[key]) == p.document_count and len(codes) == p.discrepancy_count
+            assert (p.record_id or 0) == self.call("LetterOfCredit", "presentedRecord", *key), key
 
     # ------------------------------------------------------------------------------------------------ anchors
 
@@ -646,6 +647,14 @@ class GetterCheck:
                 "expiry": row.pending_expiry or 0,
                 "amount": row.pending_amount or 0,
             } == pending, row.undertaking_id
+            acceptance = self.call(contract, "mismatchAcceptance", row.undertaking_id)
+            assert {"invoiceId": row.mismatch_invoice_id or 0, "acceptedAt": row.mismatch_accepted_at or 0} == (
+                acceptance
+            ), row.undertaking_id
+            if row.state.name == "SETTLED":  # its settlement paid the order, by the payment leg's entry
+                order = self.db.get(PurchaseOrder, row.order_id)
+                assert order is not None and order.state.name == "PAID", row.undertaking_id
+                assert order.payment_entry_id == row.payment_entry_id, row.undertaking_id
 
 
 def _optional_hex(value: bytes) -> str | None:

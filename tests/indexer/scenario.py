@@ -55,6 +55,7 @@ NOT_EMITTED = frozenset({
     ("Membership", "RoleAdminChanged"),
     ("Settlement", "RoleAdminChanged"),
     ("TransferableRecords", "RoleAdminChanged"),
+    ("TradeOrders", "RoleAdminChanged"),
 })  # fmt: skip
 
 
@@ -101,13 +102,14 @@ def run_membership(world: World, facts: ScenarioFacts) -> None:
     world.tx("operator", "Membership", "cancelDefaultAdminTransfer")
     world.tx("operator", "Membership", "changeDefaultAdminDelay", 3 * DAY)
     world.tx("operator", "Membership", "rollbackDefaultAdminDelay")
-    for contract in ("Settlement", "DocumentRegistry", "TransferableRecords"):
+    for contract in ("Settlement", "DocumentRegistry", "TransferableRecords", "TradeOrders"):
         world.tx("operator", contract, "beginDefaultAdminTransfer", fresh_address("next-admin"))
         world.tx("operator", contract, "cancelDefaultAdminTransfer")
         world.tx("operator", contract, "changeDefaultAdminDelay", 4 * DAY)
         world.tx("operator", contract, "rollbackDefaultAdminDelay")
     for contract, role in (("Settlement", SETTLEMENT_AGENT_ROLE), ("Membership", TEMPORARY_ROLE),
-                           ("DocumentRegistry", TEMPORARY_ROLE), ("TransferableRecords", TEMPORARY_ROLE)):  # fmt: skip
+                           ("DocumentRegistry", TEMPORARY_ROLE), ("TransferableRecords", TEMPORARY_ROLE),
+                           ("TradeOrders", TEMPORARY_ROLE)):  # fmt: skip
         world.tx("operator", contract, "grantRole", role, fresh_address("temporary"))
         world.tx("operator", contract, "revokeRole", role, fresh_address("temporary"))
     world.tx("operator", "Membership", "grantRole", TEMPORARY_ROLE, fresh_address("kept"))
@@ -244,12 +246,13 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     # presentation 2: honoured while the applicant is short of funds: a reimbursement claim, settled later
     world.tx("sponsor_bank", "Settlement", "redeem", world.address(APPLICANT), USD, balance(world, APPLICANT) - 1_000,
              world.unique("redeem"))  # fmt: skip
-    p2 = present(world, lc1, 600_000)
+    # ... with a bill of lading: title passes to the applicant with the bank keeping it as security until settled
+    p2 = present(world, lc1, 600_000, record_id=_bill_of_lading(world))
     world.tx(ISSUER, LC, "honour", lc1, p2)
     world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 1_000_000, world.unique("fund"))
     world.tx(APPLICANT, LC, "settleReimbursementClaim", 1)
-    # presentation 3: refused, documents returned
-    p3 = present(world, lc1, 100_000)
+    # presentation 3: refused, documents returned (its bill of lading back to the beneficiary)
+    p3 = present(world, lc1, 100_000, record_id=_bill_of_lading(world))
     world.tx(ISSUER, LC, "refuse", lc1, p3, DISCREPANCIES[:1], RETURNING)
     world.tx(ISSUER, LC, "returnDocuments", lc1, p3)
     _run_second_banks(world, lc1)
@@ -278,6 +281,15 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     world.tx(ADVISER, LC, "expire", lc7)
     world.tx(ISSUER, LC, "close", lc7)
     facts.lc_ids.update(cancelled=lc2, fully_drawn=lc5, precluded=lc6, expired=lc7)
+
+
+def _bill_of_lading(world: World) -> int:
+    """A bill of lading `another_bank` (the carrier) issues to the beneficiary, for a presentation to carry."""
+    receipt = world.tx(
+        CONFIRMER, "TransferableRecords", "issue", 0, world.unique("ebl"), world.address(BENEFICIARY), False
+    )
+    record_id: int = receipt.event("RecordIssued")["recordId"]
+    return record_id
 
 
 def run_records(world: World) -> None:

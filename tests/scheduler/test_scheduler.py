@@ -1,28 +1,35 @@
 """The scheduler on a real dev chain and database: a payment undertaking is settled on its due date (the chain's
 clock decides), once and only once across restarts (a new Platform on the same data directory: same database,
-same chain state), and a run missed while the service was down is caught up when it starts again.
+same chain state), a run missed while the service was down is caught up when it starts again, and a settlement
+that reverted on chain is retried after its back-off, once, and pays the order.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from tests.members import AGENT, BANK, OTHER_BANK, call, found, issue
+from tradeledger import cli
 from tradeledger.chain.keys import dev_account
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes
 from tradeledger.config import Settings, load_settings
+from tradeledger.errors import TradeLedgerError
 from tradeledger.indexer.queries import event_argument
+from tradeledger.orders.models import OrderState, PurchaseOrder
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.scheduler.models import ScheduledRun
-from tradeledger.scheduler.service import DueJob
-from tradeledger.settlements.models import LedgerPosting
-from tradeledger.store.models import ChainTransaction
+from tradeledger.scheduler.service import RETRY_BACKOFF_S, DueJob, attempt_key
+from tradeledger.settlements.models import AccountBalance, LedgerPosting
+from tradeledger.store.models import ChainTransaction, TxState
 from tradeledger.undertakings.models import PaymentUndertaking, UndertakingState
 
 BUYER, SELLER = dev_account(3), dev_account(4)
@@ -77,6 +84,32 @@ def _outbox(platform: Platform) -> int:
 def _runs(platform: Platform, key_prefix: str = "undertaking-settle:") -> list[ScheduledRun]:
     with platform.sessions() as db:
         return list(db.scalars(select(ScheduledRun).where(ScheduledRun.key.startswith(key_prefix))))
+
+
+def _advance(platform: Platform, seconds: int) -> None:
+    rpc = platform.transactions.rpc
+    rpc.call("evm_increaseTime", [hex(seconds)])
+    rpc.call("evm_mine", [])
+
+
+@contextmanager
+def _mining_stopped(platform: Platform) -> Iterator[None]:
+    """Transactions wait in the node's pool until the block is over: those sent meanwhile mine together, in order."""
+    rpc = platform.transactions.rpc
+    rpc.call("evm_setAutomine", [False])
+    rpc.call("evm_setIntervalMining", [0])
+    try:
+        yield
+    finally:
+        rpc.call("evm_setIntervalMining", [1])
+
+
+def _balance(platform: Platform, account: str) -> int:
+    """USD balance of `account` as indexed (every call of the tests is indexed before it returns)."""
+    platform.indexer.catch_up()
+    with platform.sessions() as db:
+        row = db.get(AccountBalance, (account, "USD"))
+        return 0 if row is None else row.balance
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +197,103 @@ class TestSchedulerAcrossRestarts:
             platform.transactions.wait(run.transaction_id, timeout=60)
         finally:
             platform.close()
+
+
+class TestRevertedJobRetry:
+    def test_a_settlement_that_reverted_is_retried_after_its_back_off_and_pays_once(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        """The obligor's funds leave in the block that mines its settlement, after the pre-flight checked the call
+        against the latest block: the settlement reverts. The scheduler waits out the back-off in chain time, then
+        submits attempt 2 under its own key. Assertions name this test's key: the module's other undertaking may
+        fall due too (its jobs are the other tests' business)."""
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            issue(platform, BANK, AMOUNT, f"FUND-RETRY-{os.urandom(4).hex()}", issuer=AGENT)
+            undertaking_id, due = _undertaking(platform)
+            _advance(platform, due - platform.chain_time() + 1)
+            key = f"undertaking-settle:{undertaking_id}"
+            scheduler = platform.scheduler()
+            with platform.sessions() as db:
+                (job,) = [job for job in platform.job_providers()[0].due(db, platform.chain_time()) if job.key == key]
+            # the pre-flight learns settle's gas now (as after any earlier settlement): from then on it checks the
+            # call with one eth_call on the latest block, which the drain below has not reached yet
+            assert isinstance(platform.transactions.preflight.gas_limits([(job.call, job.call.calldata())])[0], int)
+            drain = ContractCall(
+                "Settlement", platform.address("Settlement"), "transfer",
+                (OTHER_BANK.address, currency_bytes("USD"), _balance(platform, BANK.address), os.urandom(32)),
+                BANK.address,
+            )  # fmt: skip
+            with _mining_stopped(platform):
+                drained = platform.transactions.submit(drain)
+                scheduler.run_once()  # BANK's settle takes the nonce after the drain's: it mines after it
+                (first,) = _runs(platform, key)
+            platform.transactions.wait(drained.id, timeout=60)
+            with pytest.raises(TradeLedgerError):
+                platform.transactions.wait(first.transaction_id, timeout=60)
+            assert platform.transactions.get(first.transaction_id).state is TxState.REVERTED
+
+            issue(platform, BANK, 3 * AMOUNT, f"REFUND-RETRY-{os.urandom(4).hex()}", issuer=AGENT)
+            scheduler.run_once()
+            assert [run.key for run in _runs(platform, key)] == [key]  # within the back-off (chain time)
+            _advance(platform, RETRY_BACKOFF_S)
+            scheduler.run_once()
+            scheduler.run_once()  # attempt 2 in flight: no attempt 3
+            assert sorted(run.key for run in _runs(platform, key)) == [key, attempt_key(key, 2)]
+            retry = next(run for run in _runs(platform, key) if run.key == attempt_key(key, 2))
+            platform.transactions.wait(retry.transaction_id, timeout=60)
+            platform.indexer.catch_up()
+            scheduler.run_once()  # settled: the provider lists it no more
+            assert len(_runs(platform, key)) == 2
+            with platform.sessions() as db:
+                settled = db.get(PaymentUndertaking, undertaking_id)
+                assert settled is not None and settled.state == UndertakingState.SETTLED
+                order = db.get(PurchaseOrder, settled.order_id)
+                assert order is not None and order.state == OrderState.PAID
+                assert order.payment_entry_id == settled.payment_entry_id
+        finally:
+            platform.close()
+
+
+class TestOpenAccountCli:
+    """`tradeledger invoices list` and `tradeledger undertakings list` read the same database as tables."""
+
+    @pytest.fixture(autouse=True)
+    def data_dir(self, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TRADELEDGER_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setattr(cli.console, "width", 400)
+
+    @staticmethod
+    def _ok(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli.app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    def _rows(self, *args: str) -> list[list[str]]:
+        """The table's body rows as stripped cells."""
+        return [[cell.strip() for cell in line.split("│")[1:-1]] for line in self._ok(*args) if line.count("│") > 2]
+
+    def test_undertakings_list_shows_each_undertaking_with_its_terms_and_state(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        undertaking_id, due = undertaking
+        (cells,) = [row for row in self._rows("undertakings", "list", "--account", SELLER.address)
+                    if row[0] == str(undertaking_id)]  # fmt: skip
+        due_day = f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d}"
+        assert cells[2:6] == [BANK.address, OTHER_BANK.address, "2500.00 USD", due_day]
+        assert cells[7].split()[0] in ("ESTABLISHED", "SETTLED") and cells[8] == "seller"
+        unrelated = self._rows("undertakings", "list", "--account", AGENT.address)
+        assert str(undertaking_id) not in [row[0] for row in unrelated]
+
+    def test_invoices_list_shows_the_matched_version(self, settings: Settings, undertaking: tuple[int, int]) -> None:
+        (order_id,) = [
+            cells[1]
+            for cells in self._rows("undertakings", "list", "--account", BUYER.address)
+            if cells[0] == str(undertaking[0])
+        ]
+        (invoice,) = [cells for cells in self._rows("invoices", "list", "--order", order_id) if cells[1] == order_id]
+        assert (invoice[2], invoice[5], invoice[7]) == ("1", "2500.00 USD", "MATCHED")
+
+    def test_an_unknown_state_is_refused_by_name(self) -> None:
+        result = CliRunner().invoke(cli.app, ["undertakings", "list", "--state", "paid"])
+        assert result.exit_code != 0 and "--state 'paid' is not one of established, settled, expired" in result.output

@@ -1,12 +1,13 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement), ReconciliationAnchor(membership), BankingCalendar(membership),
-[LetterOfCredit], [Undertakings(membership, settlement, calendar)], [TransferableRecords(membership)],
-Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then
-Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts that move money. The
-operator is the default admin of every
-contract with admin rules; it designates the settlement agent afterwards with
+TradeOrders(membership, settlement, delay), ReconciliationAnchor(membership), BankingCalendar(membership),
+[TransferableRecords(membership)], [LetterOfCreditDrawings (an external library), LetterOfCredit linked to it],
+[Undertakings(membership, settlement, calendar)], Invoices(membership, orders), PaymentUndertakings(membership,
+settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
+the business contracts that move money, and TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its
+settlement marks the order PAID). The operator is the default admin of every contract with admin rules; it
+designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
 Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
@@ -32,6 +33,8 @@ ADMIN_DELAY_S = 2 * 24 * 3600
 SETTLER_ROLE = Web3.keccak(text="SETTLER_ROLE")
 SETTLEMENT_AGENT_ROLE = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
 PRESENTER_ROLE = Web3.keccak(text="PRESENTER_ROLE")
+TITLE_AGENT_ROLE = Web3.keccak(text="TITLE_AGENT_ROLE")
+UNDERTAKING_ROLE = Web3.keccak(text="UNDERTAKING_ROLE")
 
 RECEIPT_TIMEOUT_S = 120.0
 
@@ -52,6 +55,21 @@ def load_artifact(name: str) -> dict[str, Any]:
         raise DeploymentError(f"artifact {path} is missing: run `make contracts`")
     artifact: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return artifact
+
+
+def link(bytecode: str, libraries: dict[str, str]) -> str:
+    """`bytecode` with the placeholders of the named external libraries replaced by their addresses.
+
+    solc leaves `__$<34 hex of keccak256("source:Library")>$__` where a contract delegate-calls an external library
+    (LetterOfCredit -> LetterOfCreditDrawings); a placeholder left unlinked is an error here, not at deployment.
+    """
+    for library, address in libraries.items():
+        qualified = f"{load_artifact(library)['sourceName']}:{library}"
+        placeholder = f"__${Web3.keccak(text=qualified).hex().removeprefix('0x')[:34]}$__"
+        bytecode = bytecode.replace(placeholder, address.removeprefix("0x").lower())
+    if "__$" in bytecode:
+        raise DeploymentError("bytecode references an external library that was not linked")
+    return bytecode
 
 
 class _Deployer:
@@ -84,9 +102,10 @@ class _Deployer:
             raise DeploymentError(f"deployment step {step!r} reverted (tx {tx_hash.hex()})")
         return dict(receipt)
 
-    def deploy(self, name: str, *args: Any) -> str:
+    def deploy(self, name: str, *args: Any, libraries: dict[str, str] | None = None) -> str:
         artifact = load_artifact(name)
-        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        bytecode = link(artifact["bytecode"], libraries or {})
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         receipt = self.send(f"deploy {name}", {"data": data})
         return Web3.to_checksum_address(receipt["contractAddress"])
@@ -115,7 +134,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     membership = deployer.deploy("Membership", ADMIN_DELAY_S)
     settlement = deployer.deploy("Settlement", membership, ADMIN_DELAY_S)
     documents = deployer.deploy("DocumentRegistry", membership, settlement, ADMIN_DELAY_S)
-    orders = deployer.deploy("TradeOrders", membership, settlement)
+    orders = deployer.deploy("TradeOrders", membership, settlement, ADMIN_DELAY_S)
     anchors = deployer.deploy("ReconciliationAnchor", membership)
     addresses = {
         "Membership": membership,
@@ -130,12 +149,30 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["BankingCalendar"] = calendar
     # ---- end BankingCalendar
 
-    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar); it needs SETTLER_ROLE on
-    # ---- Settlement (honour and reimbursement legs) and PRESENTER_ROLE on DocumentRegistry (presentations).
-    letters = deployer.deploy("LetterOfCredit", membership, settlement, documents, calendar)
+    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control; before the credits,
+    # ---- whose presentations carry records (title against payment).
+    records = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
+    addresses["TransferableRecords"] = records
+    # ---- end TransferableRecords
+
+    # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
+    # ---- drawings library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it
+    # ---- needs SETTLER_ROLE on Settlement (honour and reimbursement legs), PRESENTER_ROLE on DocumentRegistry
+    # ---- (presentations) and TITLE_AGENT_ROLE on TransferableRecords (records move with the payments).
+    drawings = deployer.deploy("LetterOfCreditDrawings")
+    letters = deployer.deploy(
+        "LetterOfCredit",
+        membership,
+        settlement,
+        documents,
+        calendar,
+        records,
+        libraries={"LetterOfCreditDrawings": drawings},
+    )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)
     deployer.call("DocumentRegistry", documents, "grantRole", PRESENTER_ROLE, letters)
+    deployer.call("TransferableRecords", records, "grantRole", TITLE_AGENT_ROLE, letters)
     # ---- end LetterOfCredit
 
     # ---- Undertakings (demand guarantees, counter-guarantees, standbys): deployed with (membership,
@@ -145,10 +182,6 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["Undertakings"] = guarantees
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, guarantees)
     # ---- end Undertakings
-    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control.
-    addresses["TransferableRecords"] = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
-    # ---- end TransferableRecords
-
     # ---- open account: Invoices(membership, orders) and PaymentUndertakings(membership, settlement, orders,
     # ---- invoices, documents); the undertakings settle through Settlement (SETTLER_ROLE).
     invoices = deployer.deploy("Invoices", membership, orders)
@@ -156,6 +189,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     addresses["Invoices"] = invoices
     addresses["PaymentUndertakings"] = undertakings
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, undertakings)
+    deployer.call("TradeOrders", orders, "grantRole", UNDERTAKING_ROLE, undertakings)
     # ---- end open account
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)

@@ -144,7 +144,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
     steps = (
         ("purchase order", trade.purchase_order),
         ("letter of credit: issue, advise, confirm, amend", trade.letter_of_credit),
-        ("presentation, refusal, waiver, honour", trade.presentation),
+        ("eBL, presentation, refusal, waiver, honour with title", trade.presentation),
         ("invoice financing, duplicate attempt", trade.financing),
     )
     statements = len(cast.account_holders()) * len(STATEMENT_FORMATS)

@@ -248,12 +248,27 @@ class Trade:
     def lc_path(self) -> str:
         return f"/v1/lcs/{self.outcome.lc_id}"
 
-    def presentation(self) -> None:
+    def bill_of_lading(self) -> str:
+        """Bank C, acting for the carrier, issues the electronic bill of lading of the shipment to the exporter."""
         c = self.cast
+        with self.step("electronic bill of lading"):
+            bill = f"eBL MSCU{self.run}: 1,000 cartons of green tea, Qingdao to Hamburg, shipped {self.today}"
+            record = self.api.post(c.other_bank, "/v1/records", {
+                "kind": "bill_of_lading", "document_hash": "0x" + hashlib.sha256(bill.encode()).hexdigest(),
+                "holder": c.exporter.address, "to_order": False,
+            }, expect=201)  # fmt: skip
+        return str(record["record_id"])
+
+    def presentation(self) -> None:
+        """The exporter presents the invoice with the eBL (its control passes to the bank); refused, waived and
+        honoured: the payment and the title to the goods pass in one transaction (title against payment)."""
+        c = self.cast
+        record_id = self.bill_of_lading()
         with self.step("presentation"):
             documents = [{"kind": "invoice", "fields": _invoice(self.run, "LC", self.today, self.DRAWING)}]
             presented = self.api.post(c.exporter, f"{self.lc_path}/presentations", {
                 "documents": documents, "amount": self.DRAWING, "shipment_date": self.today.isoformat(),
+                "record_id": int(record_id),
             })  # fmt: skip
             presentation = f"{self.lc_path}/presentations/{presented['presentations'][-1]['presentation_id']}"
         with self.step("refusal with a discrepancy"):
@@ -272,6 +287,13 @@ class Trade:
             "LC honoured and settled",
             state == "HONOURED" and paid == self.DRAWING,
             f"LC {self.outcome.lc_id}: presentation {state}, beneficiary paid USD {paid / 100:,.2f} on chain",
+        )
+        record = self.api.get(c.importer, f"/v1/records/{record_id}")
+        self.outcome.check(
+            "title passed with payment",
+            record["holder"] == c.importer.address,
+            f"eBL {record_id}: {record['state']}, held by the importer (controlled by "
+            f"{'the importer' if record['controller'] == c.importer.address else 'Bank A, as security'})",
         )
 
     def confirmed_honour(self) -> None:

@@ -183,6 +183,8 @@ class LcPresentation(ChainEvidence, Base):
     honour_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
     reimbursement_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
     claim_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
+    record_id: Mapped[int | None] = mapped_column(Uint256, index=True)
+    """The transferable record the presentation carries (title against payment), if any."""
 
 
 class LcPresentationDocument(ChainEvidence, Base):

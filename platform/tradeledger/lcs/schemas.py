@@ -66,6 +66,13 @@ class PresentationRequest(BaseModel):
     quantity: int | None = Field(
         None, gt=0, description="quantity of the goods the documents show; checked against the credit's (Art 30a, 30b)"
     )
+    record_id: int | None = Field(
+        None,
+        gt=0,
+        lt=2**256,
+        description="a transferable record (eBL) the beneficiary controls, presented with the documents: its control "
+        "passes to the available-with bank, and its title to the applicant with the payment (title against payment)",
+    )
 
 
 class RefusalRequest(BaseModel):
@@ -137,6 +144,7 @@ class PresentationView(BaseModel):
     precluded: bool
     reused_document_count: int
     claim_id: str | None
+    record_id: str | None = Field(None, description="the transferable record (eBL) presented, title against payment")
     interbank_claim: InterbankClaimView | None = None
 
     @classmethod
@@ -152,6 +160,7 @@ class PresentationView(BaseModel):
             precluded=presentation.precluded,
             reused_document_count=presentation.reused_document_count,
             claim_id=None if presentation.claim_id is None else str(presentation.claim_id),
+            record_id=None if presentation.record_id is None else str(presentation.record_id),
             interbank_claim=None if interbank is None else InterbankClaimView.of(interbank),
         )
 

@@ -12,8 +12,13 @@
   loser's outbox row is rolled back with it.
 - Missed runs catch up: a pass submits every job whose due time has passed, however long ago, so a restart
   after downtime catches up at once. A call the pre-flight refuses (the read model lagging the chain, another
-  bank settled first) is logged and left for the next pass; a job whose stored transaction later reverts is
-  not retried (its key is taken): the outbox row shows the error.
+  bank settled first) is logged and left for the next pass.
+- A job whose transaction reverted on chain (it passed the pre-flight, then the state changed before it was
+  mined: the obligor's balance spent meanwhile, say), or was rejected for good before mining, is retried while
+  the provider still lists it as due, with exponential back-off in chain time (`RETRY_BACKOFF_S` doubling after
+  each failed attempt) and at most `MAX_ATTEMPTS` attempts in all; each retry and the giving-up are logged.
+  Attempt n > 1 has its own run key `<key>#<n>`, so every attempt is still submitted once and only once across
+  restarts and racing schedulers.
 """
 
 from __future__ import annotations
@@ -30,12 +35,33 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.errors import ChainUnavailableError, TradeLedgerError
 from tradeledger.scheduler.models import ScheduledRun
-from tradeledger.store.models import ChainTransaction
+from tradeledger.store.models import ChainTransaction, TxState
 
 log = logging.getLogger(__name__)
 
 SCHEDULER_INTERVAL_S = 1.0
 """How often the scheduler looks for due jobs (the chain's blocks are about a second apart)."""
+
+MAX_ATTEMPTS = 6
+"""Attempts of one job in all (the first and five retries) before the scheduler gives up on a job that reverts."""
+
+RETRY_BACKOFF_S = 60
+"""Chain seconds after the first revert before the retry; doubled after each further revert (60 s ... 16 min)."""
+
+
+UNDONE = frozenset({TxState.REVERTED, TxState.FAILED})
+"""Final outcomes that did not do the job: reverted on chain, or rejected for good before mining."""
+
+
+def attempt_key(key: str, attempt: int) -> str:
+    """The run key of a job's `attempt` (1-based): the job key itself, then `<key>#<attempt>`."""
+    return key if attempt == 1 else f"{key}#{attempt}"
+
+
+def retry_at(last_chain_time: int, attempts: int) -> int:
+    """Chain time from which the attempt after `attempts` reverted ones may be submitted."""
+    backoff: int = RETRY_BACKOFF_S << (attempts - 1)
+    return last_chain_time + backoff
 
 
 @dataclass(frozen=True)
@@ -81,19 +107,59 @@ class Scheduler:
         self.clock = clock
         self.submit = submit
         self.providers = list(providers)
+        self._given_up: set[str] = set()  # jobs whose giving-up this scheduler logged already
 
     def run_once(self) -> int:
-        """One pass: submit every due job not yet submitted; returns how many were submitted."""
+        """One pass: submit every due job not yet submitted, and retry those that reverted once their back-off
+        has passed; returns how many were submitted."""
         now = self.clock()
         submitted = 0
         for provider in self.providers:
             with self.sessions() as db:
                 jobs = [job for job in provider.due(db, now) if job.due_at <= now]
-                taken = set(db.scalars(select(ScheduledRun.key).where(ScheduledRun.key.in_([job.key for job in jobs]))))
+                first: dict[str, TxState] = {
+                    key: state
+                    for key, state in db.execute(
+                        select(ScheduledRun.key, ChainTransaction.state)
+                        .join(ChainTransaction, ChainTransaction.id == ScheduledRun.transaction_id)
+                        .where(ScheduledRun.key.in_([job.key for job in jobs]))
+                    )
+                }
+                retries = {job.key: self._next_attempt(db, job, now) for job in jobs if first.get(job.key) in UNDONE}
             for job in jobs:
-                if job.key not in taken and self.submit_job(provider.name, job, now):
+                if job.key not in first:
+                    attempt: DueJob | None = job
+                else:
+                    attempt = retries.get(job.key)
+                if attempt is not None and self.submit_job(provider.name, attempt, now):
                     submitted += 1
         return submitted
+
+    def _next_attempt(self, db: Session, job: DueJob, now: int) -> DueJob | None:
+        """The retry of a job whose attempts so far all reverted, when its back-off has passed and attempts remain;
+        None while the last attempt is in flight or mined, during the back-off, and once the attempts are spent."""
+        rows = db.execute(
+            select(ScheduledRun.key, ScheduledRun.chain_time, ChainTransaction.state, ChainTransaction.error_code)
+            .join(ChainTransaction, ChainTransaction.id == ScheduledRun.transaction_id)
+            .where((ScheduledRun.key == job.key) | ScheduledRun.key.startswith(f"{job.key}#"))
+        ).all()
+        attempts = len(rows)
+        last = max(rows, key=lambda row: row.chain_time)
+        if any(row.state not in UNDONE for row in rows):
+            return None  # an attempt is still in flight (or mined): nothing to retry
+        if attempts >= MAX_ATTEMPTS:
+            if job.key not in self._given_up:
+                self._given_up.add(job.key)
+                log.error(
+                    "scheduler: %s gave up after %d reverted attempts (last: %s)", job.key, attempts, last.error_code
+                )
+            return None
+        if now < retry_at(last.chain_time, attempts):
+            return None
+        log.warning(
+            "scheduler: %s reverted %d time(s) (last: %s); attempt %d", job.key, attempts, last.error_code, attempts + 1
+        )
+        return DueJob(attempt_key(job.key, attempts + 1), job.due_at, job.call)
 
     def submit_job(self, provider: str, job: DueJob, now: int) -> bool:
         """Submit one job with its run record; False when refused (pre-flight, or the key already taken)."""

@@ -24,7 +24,8 @@ class UndertakingState(enum.IntEnum):
 class PaymentUndertaking(ChainEvidence, Base):
     """An obligor bank's undertaking to pay the recipient bank on the due date once the order's data match.
 
-    The pending_* columns hold an amendment one bank proposed and the other has not yet consented to.
+    The pending_* columns hold an amendment one bank proposed and the other has not yet consented to; the
+    mismatch_* columns the obligor bank's acceptance of an invoice version's data mismatch (URBPO 750).
     """
 
     __tablename__ = "payment_undertakings"
@@ -47,6 +48,8 @@ class PaymentUndertaking(ChainEvidence, Base):
     financed_document_id: Mapped[int | None] = mapped_column(Uint256)
     payment_entry_id: Mapped[int | None] = mapped_column(Uint256)
     credit_entry_id: Mapped[int | None] = mapped_column(Uint256)
+    mismatch_invoice_id: Mapped[int | None] = mapped_column(Uint256)
+    mismatch_accepted_at: Mapped[int | None] = mapped_column(Uint64)
     pending_proposer: Mapped[str | None] = mapped_column(String(ADDRESS))
     pending_amount: Mapped[int | None] = mapped_column(Uint256)
     pending_due_date: Mapped[int | None] = mapped_column(Uint64)

@@ -17,11 +17,11 @@ from tradeledger.scheduler.service import DueJob
 from tradeledger.undertakings.models import PaymentUndertaking, UndertakingState
 
 CONTRACT = "PaymentUndertakings"
-MATCHED = (InvoiceState.MATCHED, InvoiceState.ACCEPTED)
 
 
 class UndertakingJobs:
-    """Due settlements (due date reached, data matched by expiry) and expiries (expiry passed, no match by then)."""
+    """Due settlements (due date reached, data matched or mismatch accepted by the obligor bank by expiry) and
+    expiries (expiry passed, neither by then)."""
 
     name = "payment-undertakings"
 
@@ -40,7 +40,7 @@ class UndertakingJobs:
             signer = next((b for b in (undertaking.obligor_bank, undertaking.recipient_bank) if b in hosted), None)
             if signer is None:
                 continue
-            matched_at = self._matched_at(db, undertaking.order_id)
+            matched_at = self._matched_at(db, undertaking)
             matched_in_time = matched_at is not None and matched_at <= undertaking.expiry
             if matched_in_time and undertaking.due_date <= now:
                 yield self._job("settle", undertaking, undertaking.due_date, signer)
@@ -52,9 +52,15 @@ class UndertakingJobs:
         return DueJob(f"undertaking-{function}:{undertaking.undertaking_id}", due_at, call)
 
     @staticmethod
-    def _matched_at(db: Session, order_id: int) -> int | None:
-        """When the order's current invoice matched (or its mismatch was accepted); None if it has not."""
+    def _matched_at(db: Session, undertaking: PaymentUndertaking) -> int | None:
+        """When the undertaking's data matched, as the contract decides it: the order's current invoice MATCHED, or
+        the obligor bank accepted that invoice's mismatch (the buyer's acceptance alone does not count); else None."""
         current = db.scalars(
-            select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.version.desc()).limit(1)
+            select(Invoice).where(Invoice.order_id == undertaking.order_id).order_by(Invoice.version.desc()).limit(1)
         ).first()
-        return current.matched_at if current is not None and current.state in MATCHED else None
+        if current is None:
+            return None
+        if current.state == InvoiceState.MATCHED:
+            return current.matched_at
+        accepted = undertaking.mismatch_invoice_id == current.invoice_id
+        return undertaking.mismatch_accepted_at if accepted else None

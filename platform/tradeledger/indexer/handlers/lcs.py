@@ -293,6 +293,7 @@ def documents_presented(db: Session, record: EventRecord) -> None:
             honour_entry_id=None,
             reimbursement_entry_id=None,
             claim_id=None,
+            record_id=None,
             **evidence(record),
         )
     )
@@ -348,6 +349,14 @@ def presentation_honoured(db: Session, record: EventRecord) -> None:
     credit.drawn += presentation.amount
     credit.open_presentation_count -= 1
     credit.honoured_count += 1
+
+
+@projector.on(LC, "TransferableRecordPresented")
+def transferable_record_presented(db: Session, record: EventRecord) -> None:
+    """The presentation carries a record; its control is projected from TransferableRecords' own events."""
+    presentation = _presentation(db, record, PresentationState.PRESENTED)
+    require(presentation.record_id is None, record, "presentation carries a record already")
+    presentation.record_id = record.args["recordId"]
 
 
 @projector.on(LC, "DocumentsReturned")

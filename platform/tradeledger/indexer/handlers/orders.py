@@ -78,6 +78,14 @@ def order_paid(db: Session, record: EventRecord) -> None:
     order.payment_entry_id = record.args["entryId"]
 
 
+@projector.on(TRADE_ORDERS, "OrderPaidByUndertaking")
+def order_paid_by_undertaking(db: Session, record: EventRecord) -> None:
+    """The order's bank payment undertaking settled: the order is PAID by its payment leg (obligor -> recipient)."""
+    order = _order(db, record, OrderState.ACCEPTED, OrderState.SHIPPED, OrderState.DELIVERED)
+    order.state = OrderState.PAID
+    order.payment_entry_id = record.args["entryId"]
+
+
 @projector.on(TRADE_ORDERS, "OrderCancellationRequested")
 def order_cancellation_requested(db: Session, record: EventRecord) -> None:
     order = _order(db, record, OrderState.CREATED, OrderState.ACCEPTED)

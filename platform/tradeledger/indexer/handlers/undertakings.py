@@ -78,6 +78,13 @@ def undertaking_amended(db: Session, record: EventRecord) -> None:
     _clear_pending(undertaking)
 
 
+@projector.on(UNDERTAKINGS, "UndertakingMismatchAccepted")
+def undertaking_mismatch_accepted(db: Session, record: EventRecord) -> None:
+    undertaking = _undertaking(db, record)
+    undertaking.mismatch_invoice_id = record.args["invoiceId"]
+    undertaking.mismatch_accepted_at = record.args["acceptedAt"]
+
+
 @projector.on(UNDERTAKINGS, "UndertakingProceedsAssigned")
 def undertaking_proceeds_assigned(db: Session, record: EventRecord) -> None:
     undertaking = _undertaking(db, record)
