@@ -99,10 +99,11 @@ def _references(db: Session, demand: UndertakingDemand) -> list[str]:
 
 
 def list_guarantees(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[GuaranteeView]:
-    rows = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
-    return [view(db, row) for row in rows]
+    with platform.sessions() as db:
+        rows = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [view(db, row) for row in rows]
 
 
 def guarantee_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, guarantee_id: int) -> GuaranteeView:

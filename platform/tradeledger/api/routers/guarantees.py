@@ -76,9 +76,7 @@ def list_guarantees(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[GuaranteeView]:
     """Guarantees, counter-guarantees and standbys the caller is a party to (a bank: also its clients')."""
-    with platform.sessions() as db:
-        after = int(cursor) if cursor else None
-        items = service.list_guarantees(db, principal.member, principal.kind, after, limit)
+    items = service.list_guarantees(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].guarantee_id if len(items) == limit else None)
 
 
