@@ -11,7 +11,7 @@ SLITHER_VERSION := 0.11.6
 .PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean console chromium
 
 help:
-	@echo "make run        start the dev chain, deploy the contracts and serve the API"
+	@echo "make run        start the dev chain, deploy the contracts and serve the API (WORKERS=N: N API processes)"
 	@echo "make demo       walk a complete trade through the API (of \`make run\`, or of its own platform)"
 	@echo "make test       run the whole test suite (contracts, service, reconciliation)"
 	@echo "make chaos      the long chaos drill: ROUNDS=20 rounds of kill -9 during writes (SEED=..., DATABASE=postgresql)"
@@ -67,8 +67,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# WORKERS=N: N API worker processes beside this one, which runs the engine (one process by default: see README)
+WORKERS ?= 1
 run: $(BIN)/.installed node_modules/.installed console
-	$(BIN)/tradeledger serve
+	$(BIN)/tradeledger serve --workers $(WORKERS)
 
 demo: $(BIN)/.installed node_modules/.installed
 	$(BIN)/tradeledger demo
@@ -99,6 +101,7 @@ bench: $(BIN)/.installed node_modules/.installed
 	mkdir -p out/bench
 	$(BIN)/python scripts/bench_write_path.py --json out/bench/write_path.json
 	$(BIN)/python scripts/bench_api.py --json out/bench/api.json
+	$(BIN)/python scripts/bench_api.py --workers 2 --json out/bench/api_workers.json
 	$(BIN)/python scripts/bench_indexer.py --json out/bench/indexer.json
 	$(BIN)/python scripts/bench_reconcile.py --json out/bench/reconcile.json
 	$(BIN)/python scripts/bench_statements.py --json out/bench/statements.json

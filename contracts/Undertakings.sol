@@ -166,13 +166,18 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         _requireParty(undertakingId, u.terms.guarantor, Party.GUARANTOR);
         _requireOperative(undertakingId, u);
         if (!u.terms.reducible) revert UndertakingsNotProvided(undertakingId);
-        if (documentHash == bytes32(0)) revert UndertakingsEmptyTermsHash();
-        if (amount == 0) revert UndertakingsInvalidAmount(amount);
-        uint256 available = _available(u);
-        if (amount > available) revert UndertakingsReductionExceedsAvailable(undertakingId, amount, available);
-        u.reduced += amount;
-        uint256 outstanding = _outstanding(u);
+        uint256 outstanding = _reduceBy(undertakingId, u, amount, documentHash);
         emit UndertakingReduced(undertakingId, amount, documentHash, outstanding);
+        if (outstanding == 0) _transition(undertakingId, UndertakingState.EXHAUSTED);
+    }
+
+    /// @inheritdoc IUndertakings
+    function releaseInPart(uint256 undertakingId, uint256 amount, bytes32 documentHash) external {
+        Undertaking storage u = _undertaking(undertakingId);
+        _requireBeneficiary(undertakingId, u);
+        _requireOperative(undertakingId, u);
+        uint256 outstanding = _reduceBy(undertakingId, u, amount, documentHash);
+        emit UndertakingReleasedInPart(undertakingId, msg.sender, amount, documentHash, outstanding);
         if (outstanding == 0) _transition(undertakingId, UndertakingState.EXHAUSTED);
     }
 
@@ -519,6 +524,19 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         if (changes.fields & AMEND_EXPIRY != 0 && changes.expiry <= block.timestamp) {
             revert UndertakingsInvalidExpiry(changes.expiry, uint64(block.timestamp));
         }
+    }
+
+    /// @dev A reduction evidenced by a document, of no more than is available (outstanding, not under demand).
+    function _reduceBy(uint256 undertakingId, Undertaking storage u, uint256 amount, bytes32 documentHash)
+        private
+        returns (uint256 outstanding)
+    {
+        if (documentHash == bytes32(0)) revert UndertakingsEmptyTermsHash();
+        if (amount == 0) revert UndertakingsInvalidAmount(amount);
+        uint256 available = _available(u);
+        if (amount > available) revert UndertakingsReductionExceedsAvailable(undertakingId, amount, available);
+        u.reduced += amount;
+        outstanding = _outstanding(u);
     }
 
     // ================================================================== internal: demands and payment

@@ -25,6 +25,21 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by process `pid` and every live process below it (a server's workers)."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += process_cpu_s(current)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):  # it exited meanwhile
+            continue
+    return total
+
+
 def machine() -> dict[str, object]:
     """The load average when the run starts, and the CPUs: figures of a shared machine mean little without them."""
     return {"load_average": [round(load, 2) for load in os.getloadavg()], "cpus": os.cpu_count()}

@@ -64,6 +64,22 @@ def _imported_modules(path: Path) -> set[str]:
     return modules
 
 
+def _session_uses(path: Path) -> list[str]:
+    """Where a file reaches the database directly: SQLAlchemy imported, or the platform's session factory or unit
+    of work used (`platform.sessions`, `platform.transaction`), in source order after the imports."""
+    uses = [f"imports {module}" for module in sorted(_imported_modules(path)) if module.split(".")[0] == "sqlalchemy"]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    attributes = sorted(
+        (node.lineno, node.col_offset, node.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "platform"
+        and node.attr in ("sessions", "transaction")
+    )
+    return uses + [f"platform.{attr}" for _, _, attr in attributes]
+
+
 def _imported_roots(path: Path) -> set[str]:
     return {module.split(".")[0] for module in _imported_modules(path)}
 
@@ -92,6 +108,33 @@ class TestDependencyRules:
             if any(module == layer or module.startswith(layer + ".") for layer in layers)
         ]
         assert offenders == []
+
+    def test_routers_open_no_database_session(self) -> None:
+        """Reads too are domain queries: a router names no SQLAlchemy Session and opens no unit of work on the
+        platform (`platform.sessions`, `platform.transaction`); the query or command owns its session."""
+        routers = ROOT / "platform" / "tradeledger" / "api" / "routers"
+        offenders = [
+            f"{path.relative_to(ROOT)}: {use}" for path in sorted(routers.glob("*.py")) for use in _session_uses(path)
+        ]
+        assert offenders == []
+
+    def test_a_router_opening_a_session_is_found(self, tmp_path: Path) -> None:
+        """The check itself, on a router written the old way."""
+        router = tmp_path / "router.py"
+        router.write_text(
+            "from sqlalchemy.orm import Session\n"
+            "import sqlalchemy.orm as orm\n"
+            "def read(platform, db: Session):\n"
+            "    with platform.sessions() as db:\n"
+            "        pass\n"
+            "    with platform.transaction() as db:\n"
+            "        pass\n"
+            "    return platform.sessions\n"
+        )
+        assert _session_uses(router) == [
+            "imports sqlalchemy.orm", "imports sqlalchemy.orm.Session", "platform.sessions", "platform.transaction",
+            "platform.sessions",
+        ]  # fmt: skip
 
     def test_every_test_folder_is_a_package(self) -> None:
         folders = {path.parent for path in (ROOT / "tests").rglob("test_*.py")}

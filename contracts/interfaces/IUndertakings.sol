@@ -16,6 +16,8 @@ pragma solidity ^0.8.28;
  *              {ISSUED|ADVISED} (= operative) -payments and reductions leave nothing payable-> EXHAUSTED
  *              operative -expire(any party, after the expiry day) or expireOnEvent(G, URDG 25(a)(ii))-> EXPIRED
  *              operative -release(BEN, URDG 25(a)(iii))-> RELEASED
+ *              Reductions (reduce(G) on a stated event, URDG 13; releaseInPart(BEN), URDG 25) keep the state
+ *              until nothing is payable (-> EXHAUSTED).
  *              Terminal: DECLINED, EXHAUSTED, EXPIRED, RELEASED. A demand presented before expiry stays
  *              examinable and payable after it (URDG 20, 24(f); ISP98 5.01, 5.03).
  * Amendment:   NONE -issueAmendment(G)-> ISSUED -acceptAmendment(BEN, every change)-> ACCEPTED
@@ -321,6 +323,16 @@ interface IUndertakings {
     /// @notice The amount was reduced by `amount` on a stated reduction event evidenced by `documentHash` (URDG 13).
     event UndertakingReduced(uint256 indexed undertakingId, uint256 amount, bytes32 documentHash, uint256 outstanding);
 
+    /// @notice The beneficiary released the guarantor from `amount` of its liability by a signed document
+    /// (`documentHash`); the undertaking stays operative for what remains (URDG 25, reduction by release).
+    event UndertakingReleasedInPart(
+        uint256 indexed undertakingId,
+        address indexed beneficiary,
+        uint256 amount,
+        bytes32 documentHash,
+        uint256 outstanding
+    );
+
     /// @notice The undertaking expired on its expiry date (`lastDay`) or on its expiry event (`eventDocument`).
     event UndertakingExpired(uint256 indexed undertakingId, uint64 lastDay, bytes32 eventDocument);
 
@@ -484,6 +496,10 @@ interface IUndertakings {
 
     /// @notice The guarantor reduces the amount on a stated reduction event (URDG 13).
     function reduce(uint256 undertakingId, uint256 amount, bytes32 documentHash) external;
+
+    /// @notice The beneficiary releases the guarantor from part of the amount by a signed document (URDG 25):
+    /// the amount is reduced, with no reduction clause needed, by no more than is available.
+    function releaseInPart(uint256 undertakingId, uint256 amount, bytes32 documentHash) external;
 
     /// @notice The beneficiary releases the guarantor (URDG 25(a)(iii)); no demand may be open.
     function release(uint256 undertakingId) external;

@@ -31,6 +31,7 @@ from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import Member, MemberKind
+from tradeledger.processes import ROLES
 from tradeledger.runtime import Platform, freeze_long_lived, open_platform
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.users import service as users
@@ -205,20 +206,45 @@ def consortium_bootstrap(
         console.print(line)
 
 
+# uvicorn asks each worker for a sign of life from its spawn on, and replaces one that is silent this long: a worker
+# spends its first seconds importing the service (several, on a loaded 2-core machine), when the default 5 s
+# had every worker replaced again and again.
+WORKER_START_S = 60
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role",
+        help="all: the API and the engine in one process (the default); api: API workers only, beside a running "
+        "`tradeledger engine`; engine: the engine alone (as `tradeledger engine`)",
+    ),
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=1, help="API worker processes; above 1 (role all) this process runs the engine beside them"
+    ),
+]
+
+
 @app.command()
 @reports_errors
-def serve() -> None:
+def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
     """Serve the API; on the dev chain, start it and deploy the contracts when needed."""
-    import uvicorn
-
-    from tradeledger.api.app import create_app
-
+    if role not in ROLES:
+        raise TradeLedgerError(f"--role must be one of {', '.join(ROLES)}, not {role!r}", code="invalid_option")
     settings = _settings()
+    if role == "engine":
+        _run_engine(settings)
+        return
+    if role == "api":
+        _require_engine(settings)
+        _serve_workers(settings, workers)
+        return
     if urlparse(settings.chain).scheme in {"http", "https"}:  # a node by URL: refused before anything is built on it
         from tradeledger.chain.nodecheck import require_fit_node
 
         require_fit_node(settings.chain, settings)
-    platform = open_platform(settings)
+    platform = open_platform(settings, role="all" if workers == 1 else "engine")
     freeze_long_lived()
     try:
         platform.start()
@@ -226,10 +252,71 @@ def serve() -> None:
         if settings.is_dev_chain:
             _print_demo_consortium(platform, settings, base)
         console.print(
-            f"tradeledger API on {base}/v1  (OpenAPI docs: {base}/docs)  chain id {platform.chain.chain_id()}",
+            f"tradeledger API on {base}/v1  (OpenAPI docs: {base}/docs)  chain id {platform.chain.chain_id()}"
+            + ("" if workers == 1 else f"  ({workers} API workers; this process runs the engine)"),
             soft_wrap=True,
         )
-        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
+        if workers == 1:
+            import uvicorn
+
+            from tradeledger.api.app import create_app
+
+            uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
+        else:
+            _serve_workers(settings, workers)
+    finally:
+        platform.close()
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """uvicorn's supervisor and its `workers` API processes (each opens its own platform in the `api` role)."""
+    import uvicorn
+
+    from tradeledger.api.worker import FACTORY
+
+    uvicorn.run(
+        FACTORY, factory=True, workers=workers, host=settings.host, port=settings.port, log_level="info",
+        timeout_worker_healthcheck=WORKER_START_S,
+    )  # fmt: skip
+
+
+def _require_engine(settings: Settings) -> None:
+    """API workers attach to the engine's dev chain: they never start one of their own."""
+    if settings.is_dev_chain and _dev_chain(settings).running() is None:
+        raise TradeLedgerError(
+            f"no dev chain is running for {settings.data_dir}: start `tradeledger engine` first",
+            code="engine_not_running",
+        )
+
+
+@app.command()
+@reports_errors
+def engine() -> None:
+    """Run the engine alone: receipts, re-sends, indexing, the scheduler and webhooks, for API workers started
+    with `tradeledger serve --role api`; on the dev chain it starts the chain and deploys when needed."""
+    _run_engine(_settings())
+
+
+def _run_engine(settings: Settings) -> None:
+    import signal
+
+    platform = open_platform(settings, role="engine")
+    freeze_long_lived()
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # stop as on Ctrl-C: the managed dev chain saves its state
+    try:
+        platform.start()
+        if settings.is_dev_chain:
+            _print_demo_consortium(platform, settings, f"http://{settings.host}:{settings.port}")
+        console.print(f"tradeledger engine running, chain id {platform.chain.chain_id()}; Ctrl-C stops it")
+        while platform.indexer_error() is None:
+            time.sleep(0.5)
+        raise TradeLedgerError(f"the indexer halted: {platform.indexer_error()}", code="indexer_halted")
+    except KeyboardInterrupt:
+        pass
     finally:
         platform.close()
 

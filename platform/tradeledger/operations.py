@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # the runtime composes the domains: importing it here would b
     from tradeledger.users.schemas import RequestView
 
 ViewT = TypeVar("ViewT")
+Answer = Callable[[Session, ViewT], None] | None
+"""What commits with a database-only command's rows: the API stores the request's answer there."""
 
 
 class TransactionNotFoundError(NotFoundError):
@@ -96,9 +98,7 @@ def write_then_view(
     return outcome if isinstance(outcome, Pending) else view(outcome)
 
 
-def write_in_database(
-    platform: Platform, change: Callable[[Session], ViewT], record: Callable[[Session, ViewT], None] | None
-) -> ViewT:
+def write_in_database(platform: Platform, change: Callable[[Session], ViewT], record: Answer[ViewT]) -> ViewT:
     """A database-only write and its view: `record` commits with its rows (the API stores the request's answer
     there, so a retry after a crash gets it and nothing is written twice)."""
     with transaction(platform.sessions) as db:
@@ -112,6 +112,14 @@ def created_id(platform: Platform, row: ChainTransaction, contract: str, event: 
     """The id of the object a mined transaction created, as the event it emitted (now indexed) names it."""
     with platform.sessions() as db:
         return int(event_argument(db, row.tx_hash, contract, event, argument))
+
+
+def transaction_view(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, transaction_id: str
+) -> ChainTransaction:
+    """A transaction the viewer may follow (its signer's, the signer's sponsor bank, auditors); else 404."""
+    with platform.sessions() as db:
+        return visible_transaction(db, viewer, viewer_kind, transaction_id)
 
 
 def visible_transaction(

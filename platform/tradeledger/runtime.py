@@ -1,6 +1,7 @@
 """The running platform: chain session, database, transaction manager and indexer, built from settings.
 
-`serve` and `indexer run` start one of these; tests build them on temporary data directories.
+`serve`, `engine` and `indexer run` start one of these; tests build them on temporary data directories. Its
+`role` (tradeledger.processes) says which jobs this process runs: all of them, the engine's, or an API worker's.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from tradeledger.chain.session import ChainSession, open_chain_session
 from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
+from tradeledger.guarantees.schedule import GuaranteeExpiryJobs
 from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.loops import PollingLoop
+from tradeledger.processes import Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
@@ -38,6 +41,10 @@ from tradeledger.webhooks.service import Files
 log = logging.getLogger(__name__)
 DEV_HOSTED_KEYS = 10  # the demo consortium's members on a dev chain
 CHAIN_WATCH_INTERVAL_S = 1.0  # how soon a managed dev chain that died is started again
+INDEXER_INTERVAL_S = 0.2  # one process: a request waiting for its block wakes the indexer itself
+# An engine's API workers wait in other processes, on the database: it looks for new blocks (receipts, events) this
+# often instead (an eth_blockNumber each time, some 5% of a core), so a write waits about as long as in one process.
+ENGINE_POLL_S = 0.01
 
 
 @dataclass
@@ -51,10 +58,12 @@ class Platform:
     keys: KeyRing
     transactions: TransactionManager
     indexer: Indexer
+    role: Role = "all"
     webhooks: Deliverer = field(init=False)
     instance: str = field(init=False)  # this process, as idempotency records name their owner
     _heartbeat: PollingLoop = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
+    _follower: Follower | None = field(default=None, init=False)  # an API worker's wait on the engine
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
 
@@ -68,12 +77,20 @@ class Platform:
         self._heartbeat.start()
 
     def start(self) -> None:
-        """Recover what a crash left behind, then confirm, re-send and index in the background."""
+        """Recover what a crash left behind, then confirm, re-send and index in the background; an API worker only
+        follows the engine's progress in the database."""
+        if self.role == "api":
+            self._follower = Follower(self.sessions, self.indexer)
+            self._follower.start()
+            return
         self.transactions.recover()
+        if self.role == "engine":  # API workers wait in other processes: follow each block as soon as it is mined
+            self.transactions.receipts.idle_poll_s = ENGINE_POLL_S
         self.transactions.start()
         self._indexed_through = self.indexer.indexed_through()
+        indexer_interval = ENGINE_POLL_S if self.role == "engine" else INDEXER_INTERVAL_S
         self._loops = [
-            PollingLoop("indexer", self._index_step, fatal=FATAL_INDEXER_ERRORS),
+            PollingLoop("indexer", self._index_step, interval=indexer_interval, fatal=FATAL_INDEXER_ERRORS),
             PollingLoop("chain-watch", self.chain.backend.revive, interval=CHAIN_WATCH_INTERVAL_S),
             PollingLoop("scheduler", self.scheduler().run_once, interval=SCHEDULER_INTERVAL_S),
         ]
@@ -93,6 +110,8 @@ class Platform:
         providers: list[JobProvider] = []
         if "PaymentUndertakings" in self.chain.manifest.contracts:  # absent from deployments made before it
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
+        if "Undertakings" in self.chain.manifest.contracts:
+            providers.append(GuaranteeExpiryJobs(self.address("Undertakings"), hosted))
         return providers
 
     def scheduler(self) -> Scheduler:
@@ -149,7 +168,10 @@ class Platform:
             return submitted
         deadline = time.monotonic() + self.settings.write_timeout_s
         try:
-            mined = self.transactions.wait(submitted.id, timeout=self.settings.write_timeout_s)
+            if self._follower is not None:  # an API worker: the engine records the receipt, in the database
+                mined = self._follower.wait_final(submitted.id, timeout=self.settings.write_timeout_s)
+            else:
+                mined = self.transactions.wait(submitted.id, timeout=self.settings.write_timeout_s)
             assert mined.block_number is not None
             self.wait_indexed(mined.block_number, timeout=max(deadline - time.monotonic(), 0.0))
         except ChainUnavailableError as error:
@@ -158,6 +180,9 @@ class Platform:
 
     def wait_indexed(self, block_number: int, timeout: float = 30.0) -> None:
         """Read-your-writes: block until the indexer has applied `block_number`."""
+        if self._follower is not None:  # an API worker: the engine indexes, its checkpoint is in the database
+            self._follower.wait_indexed(block_number, timeout)
+            return
         deadline = time.monotonic() + timeout
         indexer = next((loop for loop in self._loops if loop.name == "indexer"), None)
         if indexer is None:  # no background indexer (a test or a one-shot command): index right here
@@ -187,7 +212,7 @@ class Platform:
         deadline = time.monotonic() + timeout
         poll = 0.02
         while True:
-            if not self._loops:  # no background indexer: index right here
+            if not self._loops and self._follower is None:  # no indexer anywhere (a one-shot command): index here
                 self.indexer.catch_up()
             with self.sessions() as db:
                 closed = indexed_until(db, self.transactions.rpc, self.transactions.chain_id)
@@ -231,6 +256,9 @@ class Platform:
         return problems
 
     def close(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
         for loop in self._loops:
             loop.stop()
         self._loops = []
@@ -261,16 +289,19 @@ def _hosted_keystore(sessions: sessionmaker[Session]) -> Callable[[str], str | N
     return lookup
 
 
-def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Platform:
-    """Open the chain (deploying on a dev chain when needed), migrate the database, wire the services."""
+def open_platform(settings: Settings, *, deploy_if_missing: bool = True, role: Role = "all") -> Platform:
+    """Open the chain (deploying on a dev chain when needed), migrate the database, wire the services.
+
+    An API worker (`role="api"`) attaches to the engine's chain and database: it deploys and migrates nothing."""
     import tradeledger.indexer.handlers  # noqa: F401 - registers every projection
 
-    chain = open_chain_session(settings, deploy_if_missing=deploy_if_missing)
+    chain = open_chain_session(settings, deploy_if_missing=deploy_if_missing and role != "api")
     try:
         if chain.manifest is None:
             raise ConfigurationError(f"no deployment manifest at {settings.deployment_file}: run `tradeledger deploy`")
         engine = make_engine(database_url(settings.database_url, settings.data_dir))
-        migrate(engine)
+        if role != "api":
+            migrate(engine)
         sessions = session_factory(engine)
         keys = KeyRing(
             [chain.operator()], resolver=keystore_resolver(_hosted_keystore(sessions), settings.custodial_passphrase)
@@ -279,7 +310,8 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Plat
             log.warning("DEV KEYS: hosting the first %d keys of the PUBLIC dev mnemonic", DEV_HOSTED_KEYS)
             for index in range(DEV_HOSTED_KEYS):
                 keys.add(dev_account(index))
-        chain.backend.fund_gas(keys.addresses())
+        if role != "api":
+            chain.backend.fund_gas(keys.addresses())
         rpc = chain.backend.rpc()
         chain_id = chain.chain_id()
         transactions = TransactionManager(
@@ -302,4 +334,4 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True) -> Plat
     except BaseException:
         chain.close()
         raise
-    return Platform(settings, chain, engine, sessions, keys, transactions, indexer)
+    return Platform(settings, chain, engine, sessions, keys, transactions, indexer, role)

@@ -191,6 +191,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/guarantees/{guarantee_id}/demands": {"amount": 1, "statement": {"breach": "X"}},
     "/v1/guarantees/{guarantee_id}/demands/{demand_id}/reject": {"discrepancies": ["X"]},
     "/v1/guarantees/{guarantee_id}/demands/{demand_id}/suspend": {"until": SOON},
+    "/v1/guarantees/{guarantee_id}/demands/{demand_id}/counter-demand": {"amount": 1, "statement": {"x": 1}},
+    "/v1/guarantees/{guarantee_id}/amendments": {"amount": 200},
+    "/v1/guarantees/{guarantee_id}/amendments/{amendment_id}/accept": {},
+    "/v1/guarantees/{guarantee_id}/reductions": {"amount": 1, "document": {"x": 1}},
+    "/v1/guarantees/{guarantee_id}/expiry-event": {"document": {"x": 1}},
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
@@ -215,7 +220,10 @@ AUDITED = {"/v1/approvals/{request_id}/trail"}
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
 # Routes whose id names no party-owned object (a claim is found through its credit; none exists here).
-NOT_PARTY_OBJECTS = {"/v1/lcs/reimbursement-claims/{claim_id}/settle"}
+NOT_PARTY_OBJECTS = {
+    "/v1/lcs/reimbursement-claims/{claim_id}/settle",
+    "/v1/guarantees/reimbursement-claims/{claim_id}/settle",
+}
 # Open-account objects are the recipient bank's too (here the other bank, which undertakings need: the obligor and
 # the recipient bank differ), so only the outsider is a stranger to them.
 RECIPIENT_BANK_SEES = ("/v1/invoices/", "/v1/payment-undertakings/")
@@ -325,6 +333,21 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/demands/1/reject", {"discrepancies": ["X"]}),
     ("/v1/guarantees/{guarantee_id}/demands/1/suspend", {"until": SOON}),
     ("/v1/guarantees/{guarantee_id}/demands/1/extend", None),
+    (
+        "/v1/guarantees/direct",
+        {
+            "rules": "urdg758",
+            "applicant": TRADER.address,
+            "beneficiary": OTHER_TRADER.address,
+            "guarantor": BANK.address,
+            "currency": "USD",
+            "amount": 1,
+            "terms": {"x": 1},
+        },
+    ),
+    ("/v1/guarantees/{guarantee_id}/amendments", {"amount": 200}),
+    ("/v1/guarantees/{guarantee_id}/expiry-event", {"document": {"x": 1}}),
+    ("/v1/guarantees/{guarantee_id}/demands/1/counter-demand", {"amount": 1, "statement": {"x": 1}}),
 ]
 
 

@@ -135,6 +135,7 @@ def test_demo_against_the_running_platform(served: Served) -> None:
     assert all(check["passed"] for check in summary.values()), summary
     assert set(summary) >= {
         "LC honoured and settled",
+        "guarantee demand examined and paid",
         "title passed with payment",
         "duplicate financing refused",
         "statements valid in every format",

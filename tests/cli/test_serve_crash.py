@@ -5,7 +5,9 @@ on chain exactly once, whether its client heard an answer or not. On SQLite and 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,6 +59,51 @@ def _wait_settled(base: str, deadline_s: float = 120) -> None:
     raise AssertionError(f"not settled after {deadline_s} s: {health}")
 
 
+def burst_then_kill(
+    url_of: Callable[[int], str],
+    headers: dict[str, str],
+    clients: int,
+    enough: Callable[[dict[int, int]], bool],
+    victim: subprocess.Popen[str] | subprocess.Popen[bytes],
+    burst: int = BURST,
+) -> dict[int, int]:
+    """`burst` deposits by `clients` concurrent clients (deposit `index` sent to `url_of(index)`), and a SIGKILL of
+    `victim` once the answers so far are `enough`: no shutdown, whatever it had in flight stays as it is. The
+    answers heard, by deposit."""
+    answered: dict[int, int] = {}
+
+    def deposit(index: int) -> None:
+        status = _deposit(url_of(index), headers, index)
+        if status is not None:
+            answered[index] = status
+
+    with ThreadPoolExecutor(clients) as pool:
+        for index in range(burst):
+            pool.submit(deposit, index)
+        deadline = time.monotonic() + 120
+        while not enough(dict(answered)) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        victim.kill()
+        victim.wait(timeout=30)
+    return answered
+
+
+def assert_each_deposit_once(database_url: str, account: str, burst: int) -> None:
+    """Every deposit of the burst (by its reference) credited to `account` exactly once in the read model."""
+    engine = make_engine(database_url)
+    with session_factory(engine)() as db:
+        counts = dict(
+            db.execute(
+                select(LedgerPosting.reference, func.count())
+                .where(LedgerPosting.credit_account == account)
+                .group_by(LedgerPosting.reference)
+            ).all()
+        )
+    engine.dispose()
+    on_chain = {index: counts.get("0x" + reference_bytes(_reference(index)).hex(), 0) for index in range(burst)}
+    assert on_chain == dict.fromkeys(range(burst), 1), {i: n for i, n in on_chain.items() if n != 1}
+
+
 def test_a_crash_between_answer_and_record_never_pays_twice(tmp_path: Path, database_url: str) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -66,42 +113,19 @@ def test_a_crash_between_answer_and_record_never_pays_twice(tmp_path: Path, data
         members = {m["handle"]: m for m in json.loads((tmp_path / "data" / "demo-keys.json").read_text())}
         headers = {"Authorization": f"Bearer {members['BANK_A']['api_key']}"}
         url = f"{base}/v1/accounts/{members['IMPORTER']['address']}/deposits"
-        answered: dict[int, int] = {}
-
-        def deposit(index: int) -> None:
-            status = _deposit(url, headers, index)
-            if status is not None:
-                answered[index] = status
-
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            for index in range(BURST):
-                pool.submit(deposit, index)
-            deadline = time.monotonic() + 120
-            while len(answered) < KILL_AFTER_ANSWERS and time.monotonic() < deadline:
-                time.sleep(0.005)
-            process.kill()  # SIGKILL: no shutdown, whatever is in flight stays as it is
-            process.wait(timeout=30)
+        answered = burst_then_kill(
+            lambda _: url, headers, CLIENTS, lambda answered: len(answered) >= KILL_AFTER_ANSWERS, process
+        )
         assert set(answered.values()) == {200}, answered
         assert KILL_AFTER_ANSWERS <= len(answered) < BURST, "the kill came in the middle of the burst"
 
-        engine = make_engine(database_url)
         process, _ = _serve_until_healthy(tmp_path, port, extra)
         retried = {index: _retried(url, headers, index) for index in range(BURST)}
         assert set(retried.values()) <= {200, 202}, retried
         assert all(retried[index] == 200 for index in answered), "an answered request is answered the same"
 
         _wait_settled(base)
-        with session_factory(engine)() as db:
-            counts = dict(
-                db.execute(
-                    select(LedgerPosting.reference, func.count())
-                    .where(LedgerPosting.credit_account == members["IMPORTER"]["address"])
-                    .group_by(LedgerPosting.reference)
-                ).all()
-            )
-        engine.dispose()
-        on_chain = {index: counts.get("0x" + reference_bytes(_reference(index)).hex(), 0) for index in range(BURST)}
-        assert on_chain == dict.fromkeys(range(BURST), 1), {i: n for i, n in on_chain.items() if n != 1}
+        assert_each_deposit_once(database_url, members["IMPORTER"]["address"], BURST)
     finally:
         if process.poll() is None:
             _interrupt(process)

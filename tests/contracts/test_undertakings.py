@@ -411,6 +411,25 @@ class TestUrdg25Expiry:
         gw.tx(BENEFICIARY, UT, "release", gid)
         assert ut_state(gw, gid) == "RELEASED"
 
+    def test_urdg_25_release_in_part_by_beneficiary_reduces_the_amount(self, gw: World) -> None:
+        """URDG 25: the amount is reduced by what a signed document of the beneficiary releases, with no reduction
+        clause (URDG 13) needed; never by more than is available (not under demand); released to nothing, nothing
+        is payable and the guarantee is exhausted."""
+        gid = open_undertaking(gw, reducible=False)
+        did = make_demand(gw, gid, 100_000)
+        release = gw.unique("signed-partial-release")
+        assert _error(gw, GUARANTOR, "releaseInPart", gid, 1_000, release) == "UndertakingsUnauthorizedParty"
+        assert _error(gw, BENEFICIARY, "releaseInPart", gid, 1_000, ZERO32) == "UndertakingsEmptyTermsHash"
+        assert _error(gw, BENEFICIARY, "releaseInPart", gid, AMOUNT - 100_000 + 1, release) == (
+            "UndertakingsReductionExceedsAvailable"
+        )
+        event = gw.tx(BENEFICIARY, UT, "releaseInPart", gid, 300_000, release).event("UndertakingReleasedInPart")
+        assert (event["amount"], event["documentHash"], event["outstanding"]) == (300_000, release, AMOUNT - 300_000)
+        assert undertaking(gw, gid)["reduced"] == 300_000 and ut_state(gw, gid) == "ADVISED"
+        gw.tx(GUARANTOR, UT, "pay", gid, did)
+        gw.tx(BENEFICIARY, UT, "releaseInPart", gid, AMOUNT - 400_000, gw.unique("release-rest"))
+        assert ut_state(gw, gid) == "EXHAUSTED"
+
     def test_isp98_9_01_standby_states_an_expiry_date(self, gw: World) -> None:
         """ISP98 9.01: a standby must contain an expiry date (URDG 25(c)'s default does not apply)."""
         terms = ut_terms(gw, rules=ISP98, expiry=0)

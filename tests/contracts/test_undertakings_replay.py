@@ -158,6 +158,13 @@ class Model:
 
     def on_UndertakingReduced(self, a: dict[str, Any], _: int) -> None:
         self.undertakings[a["undertakingId"]]["reduced"] += a["amount"]
+        assert self._outstanding(a["undertakingId"]) == a["outstanding"]
+
+    on_UndertakingReleasedInPart = on_UndertakingReduced  # URDG 25: the beneficiary's release reduces alike
+
+    def _outstanding(self, undertaking_id: int) -> int:
+        stored = self.undertakings[undertaking_id]
+        return int(stored["terms"]["amount"] - stored["paid"] - stored["reduced"])
 
     def on_UndertakingExpired(self, a: dict[str, Any], _: int) -> None:
         self.undertakings[a["undertakingId"]]["expiryEventDocument"] = a["eventDocument"]

@@ -49,7 +49,7 @@ EDGES: dict[tuple[str, str], frozenset[str]] = {
     ("APPLIED", "ISSUED"): frozenset({"issue", "issueUndertaking"}),
     ("APPLIED", "DECLINED"): frozenset({"declineApplication"}),
     ("ISSUED", "ADVISED"): frozenset({"advise"}),
-    **{(s, "EXHAUSTED"): frozenset({"pay", "enforcePayment", "reduce"}) for s in OPERATIVE},
+    **{(s, "EXHAUSTED"): frozenset({"pay", "enforcePayment", "reduce", "releaseInPart"}) for s in OPERATIVE},
     **{(s, "EXPIRED"): frozenset({"expire"}) for s in OPERATIVE},
     **{(s, "RELEASED"): frozenset({"release"}) for s in OPERATIVE},
 }
@@ -272,13 +272,15 @@ class UndertakingsMachine(RuleBasedStateMachine):
         if u.state in OPERATIVE and u.amount == u.paid + u.reduced:
             u.state = "EXHAUSTED"
 
-    @rule(index=st.integers(0, 3), who=WHO, share=st.integers(1, 110))
-    def reduce(self, index: int, who: int, share: int) -> None:
+    @rule(index=st.integers(0, 3), who=WHO, share=st.integers(1, 110), released=st.booleans())
+    def reduce(self, index: int, who: int, share: int, released: bool) -> None:
+        """The guarantor on a stated reduction event (URDG 13), or the beneficiary's partial release (URDG 25)."""
         u = self._pick(index, *OPERATIVE)
         amount = self._share(u, share)
-        caller = self._who(who, u.guarantor)
-        ok = caller == u.guarantor and u.state in OPERATIVE and amount <= u.available
-        if self._call(ok, caller, "reduce", u.uid, amount, self.world.unique("reduction")):
+        party, function = (BENEFICIARY, "releaseInPart") if released else (u.guarantor, "reduce")
+        caller = self._who(who, party)
+        ok = caller == party and u.state in OPERATIVE and amount <= u.available
+        if self._call(ok, caller, function, u.uid, amount, self.world.unique("reduction")):
             u.reduced += amount
             if u.amount == u.paid + u.reduced:
                 u.state = "EXHAUSTED"

@@ -138,6 +138,13 @@ UNDERTAKINGS = [
         lambda w, a: (open_undertaking(w), 1_000, w.unique("doc")),
         NOT_PARTY,
     ),
+    Case(
+        UT,
+        "releaseInPart",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (open_undertaking(w), 1_000, w.unique("release")),
+        NOT_PARTY,
+    ),
     Case(UT, "release", frozenset({BENEFICIARY}), _ut("ADVISED"), NOT_PARTY),
     Case(UT, "expire", PARTIES, lambda w, a: _expired(w), "UndertakingsNotAParty"),
     Case(

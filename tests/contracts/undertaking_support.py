@@ -153,6 +153,7 @@ def undertakings_scenario(world: World) -> None:
     tx(GUARANTOR, UT, "suspendForExtension", main, extended, world.chain.timestamp() + 10 * DAY)
     tx(GUARANTOR, UT, "extendForDemand", main, extended)
     tx(GUARANTOR, UT, "reduce", main, 25_000, world.unique("reduction"))
+    tx(BENEFICIARY, UT, "releaseInPart", main, 5_000, world.unique("release"))
     relayed = tx(GUARANTOR, UT, "demandUnderCounterGuarantee", cg, paid, [], world.unique("stmt"), 100_000)
     tx(COUNTER_GUARANTOR, UT, "pay", cg, relayed.event("DemandPresented")["demandId"])
     suspended = make_demand(world, main, 30_000, extend_to=new_expiry + DAY)

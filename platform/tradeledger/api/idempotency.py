@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import CookieError, SimpleCookie
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
 from Crypto.Cipher import AES
@@ -53,6 +53,8 @@ from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.users.models import AuditEntry, User
 from tradeledger.users.sessions import COOKIE
+
+ViewT = TypeVar("ViewT", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +165,18 @@ def answer_with(db: Session, view: BaseModel, status: int = 200, location: str |
     record = in_flight()
     if record is not None:
         record.store_answer(db, Answer(status, view.model_dump_json().encode(), location=location))
+
+
+def answering(status: int = 200, location: Callable[[ViewT], str] | None = None) -> Callable[[Session, ViewT], None]:
+    """`answer_with` as the hook a domain command calls inside its transaction, for routers (which open none)."""
+    record = in_flight()  # read here, in the request's context
+
+    def answer(db: Session, view: ViewT) -> None:
+        if record is not None:
+            where = None if location is None else location(view)
+            record.store_answer(db, Answer(status, view.model_dump_json().encode(), location=where))
+
+    return answer
 
 
 @dataclass(frozen=True)

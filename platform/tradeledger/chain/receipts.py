@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from tradeledger.chain.blockreceipts import BlockReceipts
 from tradeledger.chain.rpc import JsonRpc
 from tradeledger.errors import ChainUnavailableError
 
@@ -50,6 +51,7 @@ class ReceiptWatch:
         record: Callable[[Sequence[tuple[str, Receipt]]], object],
     ) -> None:
         self.rpc = rpc
+        self._by_block = BlockReceipts(rpc)
         self._open_rows = open_rows
         self._record = record
         self._lock = threading.Lock()
@@ -57,6 +59,9 @@ class ReceiptWatch:
         self._row_ids: dict[str, str] = {}
         self._fresh: set[str] = set()
         self._always = False
+        # how often blocks are followed with no waiter in this process: an engine sets it low, since API workers
+        # (other processes) wait for the receipts it records
+        self.idle_poll_s = POLL_IDLE_S
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._scanned: int | None = None
@@ -68,7 +73,11 @@ class ReceiptWatch:
         with self._lock:
             self._waiters.setdefault(tx_hash, []).append(event)
             self._row_ids[tx_hash] = row_id
-            self._fresh.add(tx_hash)
+            if not (self._always and self._scanned is not None):
+                # Its block may be behind the scan: look it up once. A watch that follows every block records the
+                # receipt of every open outbox row it sees mined, and the waiter reads its row after registering,
+                # so with one running no lookup per transaction is needed.
+                self._fresh.add(tx_hash)
             self._ensure_thread()
         self._wakeup.set()
         try:
@@ -118,7 +127,7 @@ class ReceiptWatch:
                     self._thread = None
                     self._scanned = None
                     return
-                interval = POLL_WAITED_S if self._waiters else POLL_IDLE_S
+                interval = POLL_WAITED_S if self._waiters else self.idle_poll_s
             self._wakeup.clear()
             try:
                 self.poll()
@@ -145,6 +154,7 @@ class ReceiptWatch:
         if self._scanned is not None and head < self._scanned:  # the node went back (restarted from older state)
             self._scanned = head - 1
         first = head + 1 if self._scanned is None else self._scanned + 1
+        found: list[tuple[str, Receipt]] = []
         if first <= head:
             blocks = self.rpc.batch(
                 [("eth_getBlockByNumber", [hex(number), False]) for number in range(first, head + 1)]
@@ -153,16 +163,22 @@ class ReceiptWatch:
             if mined:
                 ours = self._open_rows(mined)
                 row_ids.update(ours)
-                lookups.update(ours)
-                lookups.update(waited.intersection(mined))  # recorded meanwhile by someone else: still wake them
+                wanted = set(ours) | waited.intersection(mined)  # recorded meanwhile by someone else: still wake them
+                in_blocks = self._by_block.of([block for block in blocks if isinstance(block, dict)], wanted)
+                if in_blocks is not None:
+                    found.extend(in_blocks.items())
+                    wanted -= in_blocks.keys()
+                lookups.update(wanted)
         self._scanned = head
-        if not lookups:
-            return
-        hashes = sorted(lookups)
-        receipts = self.rpc.batch([("eth_getTransactionReceipt", [tx_hash]) for tx_hash in hashes])
-        found = [
-            (tx_hash, receipt) for tx_hash, receipt in zip(hashes, receipts, strict=True) if isinstance(receipt, dict)
-        ]
+        lookups -= {tx_hash for tx_hash, _ in found}
+        if lookups:
+            hashes = sorted(lookups)
+            receipts = self.rpc.batch([("eth_getTransactionReceipt", [tx_hash]) for tx_hash in hashes])
+            found.extend(
+                (tx_hash, receipt)
+                for tx_hash, receipt in zip(hashes, receipts, strict=True)
+                if isinstance(receipt, dict)
+            )
         if found:
             self._record([(row_ids[tx_hash], receipt) for tx_hash, receipt in found])
             self.notify(tx_hash for tx_hash, _ in found)

@@ -145,6 +145,8 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
         ("purchase order", trade.purchase_order),
         ("letter of credit: issue, advise, confirm, amend", trade.letter_of_credit),
         ("eBL, presentation, refusal, waiver, honour with title", trade.presentation),
+        ("second drawing honoured by the confirming bank, reimbursed", trade.confirmed_honour),
+        ("performance guarantee: issue, advise, demands examined, payment", trade.performance_guarantee),
         ("invoice financing, duplicate attempt", trade.financing),
     )
     statements = len(cast.account_holders()) * len(STATEMENT_FORMATS)

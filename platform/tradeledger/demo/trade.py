@@ -177,14 +177,16 @@ def _invoice(run: str, number: str, today: date, amount: int) -> JsonObject:
 
 class Trade:
     """Purchase order → LC (issue, advise, confirm, amendment) → discrepant presentation → waiver → honour →
-    a second drawing honoured by the confirming bank and reimbursed by the issuer → invoice financing with a
-    duplicate refused."""
+    a second drawing honoured by the confirming bank and reimbursed by the issuer → a performance guarantee for the
+    trade (demand rejected, demand paid) → invoice financing with a duplicate refused."""
 
     LC_AMOUNT = 25_000_00  # USD 25,000.00 in minor units
     AMENDED_AMOUNT = 27_500_00
     DRAWING = 26_000_00
     COMMISSION = 137_50  # advising and confirmation commission, USD 137.50
     CONFIRMED_DRAWING = 2_000_00  # a second drawing, honoured by the confirming bank (Art 8)
+    GUARANTEE_AMOUNT = 2_500_00  # the exporter's performance guarantee: 10% of the contract
+    GUARANTEE_DEMAND = 1_000_00
 
     def __init__(self, cast: Cast, *, run: str | None = None, today: date | None = None) -> None:
         self.cast = cast
@@ -322,6 +324,45 @@ class Trade:
             f"(claim {state})",
         )
 
+    def performance_guarantee(self) -> None:
+        """URDG 758: the exporter's bank (Bank B) issues a performance guarantee for the trade to the importer,
+        advised by the importer's bank (Bank A); a demand without the statement of breach is rejected with one notice
+        (URDG 15(a), 24(d)); a complying one is paid through the ledger and the exporter reimburses its bank."""
+        c = self.cast
+        with self.step("performance guarantee"):
+            applied = self.api.post(c.exporter, "/v1/guarantees", {
+                "rules": "urdg758", "beneficiary": c.importer.address, "guarantor": c.advising_bank.address,
+                "advising_party": c.issuing_bank.address, "currency": "USD", "amount": self.GUARANTEE_AMOUNT,
+                "expiry_date": (self.today + timedelta(days=180)).isoformat(),
+                "terms": {"kind": "performance guarantee", "underlying": f"order {self.outcome.order_id}",
+                          "rules": "URDG 758", "run": self.run},
+            }, expect=201)  # fmt: skip
+            path = f"/v1/guarantees/{applied['guarantee_id']}"
+            self.api.post(c.advising_bank, f"{path}/issue")
+            self.api.post(c.issuing_bank, f"{path}/advise")
+        with self.step("guarantee demand rejected"):
+            demand = {"amount": self.GUARANTEE_DEMAND, "documents": [{"kind": "inspection report", "run": self.run}]}
+            first = self.api.post(c.importer, f"{path}/demands", {**demand, "statement": {"breach": "?"}})
+            first_id = first["demands"][-1]["demand_id"]
+            self.api.post(c.advising_bank, f"{path}/demands/{first_id}/reject", {
+                "discrepancies": ["STATEMENT_DOES_NOT_STATE_BREACH"],
+            })  # fmt: skip
+        with self.step("guarantee demand paid"):
+            statement = {"breach": "200 cartons short-shipped against the order", "signed_by": "importer"}
+            second = self.api.post(c.importer, f"{path}/demands", {**demand, "statement": statement})
+            second_id = second["demands"][-1]["demand_id"]
+            before = _usd_balance(self.api, c.importer)
+            paid = self.api.post(c.advising_bank, f"{path}/demands/{second_id}/pay")
+            received = _usd_balance(self.api, c.importer) - before
+        states = [d["state"] for d in paid["demands"]]
+        references = paid["demands"][-1]["statement_references"]
+        self.outcome.check(
+            "guarantee demand examined and paid",
+            states == ["REJECTED", "PAID"] and received == self.GUARANTEE_DEMAND,
+            f"guarantee {applied['guarantee_id']}: one demand rejected, one paid USD "
+            f"{self.GUARANTEE_DEMAND / 100:,.2f} by Bank B ({', '.join(references)})",
+        )
+
     def financing(self) -> None:
         c = self.cast
         invoice = _invoice(self.run, "FIN", self.today, self.invoice_face_value)
@@ -358,5 +399,6 @@ class Trade:
         self.letter_of_credit()
         self.presentation()
         self.confirmed_honour()
+        self.performance_guarantee()
         self.financing()
         return self.outcome

@@ -81,14 +81,19 @@ def visible_document(db: Session, viewer: str, viewer_kind: MemberKind | None, d
 
 
 def check(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, request: DocumentFieldsRequest, key: bytes
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, request: DocumentFieldsRequest
 ) -> FingerprintCheck:
     """Would financing this document collide with one already registered or presented? (nothing is written)
 
     Collisions are reported to any bank, which is what stops double financing; who financed the other
     document is shown only to those who may see that document.
     """
-    digests = ["0x" + digest.hex() for digest in document_fingerprints(request, key)]
+    digests = ["0x" + digest.hex() for digest in document_fingerprints(request, platform.settings.fingerprint_secret())]
+    with platform.sessions() as db:
+        return _collisions(db, viewer, viewer_kind, digests)
+
+
+def _collisions(db: Session, viewer: str, viewer_kind: MemberKind | None, digests: list[str]) -> FingerprintCheck:
     matches = [
         FingerprintMatch(
             fingerprint=fingerprint,
@@ -104,9 +109,12 @@ def check(
 
 
 def list_documents(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[Document]:
-    return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[DocumentView]:
+    """A page of the documents the viewer may see, each with its fingerprints."""
+    with platform.sessions() as db:
+        documents = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [DocumentView.of(d, repository.fingerprints_of(db, d.document_id)) for d in documents]
 
 
 def name_prior_financing(db: Session, error: ContractRevertError) -> ContractRevertError:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.documents.models import Document
+from tradeledger.events.schemas import EventView
 from tradeledger.guarantees.models import Undertaking
 from tradeledger.lcs.models import LetterOfCredit
 from tradeledger.members.access import visible_accounts
@@ -25,6 +26,9 @@ from tradeledger.orders.models import PurchaseOrder
 from tradeledger.records import repository as records
 from tradeledger.settlements.models import ExternalPayment
 from tradeledger.store.models import ChainEvent
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 SCAN_FACTOR = 10  # rows read per item returned at most, so a sparse feed still answers quickly
 
@@ -94,6 +98,15 @@ def visible(db: Session, accounts: set[str] | None, viewer_kind: MemberKind | No
     named = parties(db, args)
     institutional = not named and viewer_kind in (MemberKind.BANK, MemberKind.AUDITOR)
     return accounts is None or institutional or bool(named & accounts)
+
+
+def feed(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> tuple[list[EventView], int | None]:
+    """A page of the event feed as the viewer sees it, and the cursor to poll from next."""
+    with platform.sessions() as db:
+        rows, next_cursor = page(db, viewer, viewer_kind, after, limit)
+        return [EventView.of(row) for row in rows], next_cursor
 
 
 def page(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from tradeledger.guarantees.models import (
     Undertaking,
     UndertakingAmendment,
+    UndertakingClaim,
     UndertakingDemand,
     UndertakingDemandDocument,
     UndertakingDiscrepancy,
@@ -16,6 +17,10 @@ from tradeledger.guarantees.models import (
 
 def get(db: Session, undertaking_id: int) -> Undertaking | None:
     return db.get(Undertaking, undertaking_id)
+
+
+def claim(db: Session, claim_id: int) -> UndertakingClaim | None:
+    return db.get(UndertakingClaim, claim_id)
 
 
 def amendments(db: Session, undertaking_id: int) -> list[UndertakingAmendment]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradeledger.guarantees.models import Undertaking, UndertakingAmendment, UndertakingDemand
 from tradeledger.lcs.terms import ChainDate
@@ -45,9 +45,14 @@ class DemandView(BaseModel):
     precluded: bool
     under_demand_id: str | None = Field(description="the demand under the guarantee this one relays (URDG 15(b))")
     claim_id: str | None
+    statement_references: list[str] = Field(
+        description="the references its settlement legs carry in statements (UT<id>-D<demand>-PAY|REIMB), once booked"
+    )
 
     @classmethod
-    def of(cls, demand: UndertakingDemand, documents: list[str], discrepancies: list[str]) -> DemandView:
+    def of(
+        cls, demand: UndertakingDemand, documents: list[str], discrepancies: list[str], references: list[str]
+    ) -> DemandView:
         return cls(
             demand_id=str(demand.demand_id),
             amount=str(demand.amount),
@@ -62,6 +67,7 @@ class DemandView(BaseModel):
             precluded=demand.precluded,
             under_demand_id=None if demand.under_demand_id is None else str(demand.under_demand_id),
             claim_id=None if demand.claim_id is None else str(demand.claim_id),
+            statement_references=references,
         )
 
 
@@ -133,6 +139,12 @@ class GuaranteeApplication(BaseModel):
     terms: dict[str, Any] = Field(description="the full terms: kept off chain, hashed on chain")
 
 
+class DirectIssue(GuaranteeApplication):
+    """An undertaking the guarantor issues at once on its client's behalf, with no application on chain."""
+
+    applicant: Address = Field(description="the guarantor's client (a trader) whose obligation it supports")
+
+
 class DemandRequest(BaseModel):
     """A demand with its supporting statement (URDG 15) and documents, both kept off chain under their hashes."""
 
@@ -154,3 +166,55 @@ class SuspensionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: ChainDate = Field(description="no later than 30 calendar days after the demand (URDG 23(a))")
+
+
+class CounterDemandRequest(BaseModel):
+    """The guarantor's demand under its counter-guarantee after paying a demand under the guarantee (URDG 15(b))."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MinorUnits = Field(description="no more than the guarantor paid under the guarantee's demand")
+    statement: dict[str, Any] | None = Field(
+        None, description="the statement that it received a complying demand under the guarantee (URDG 15(b))"
+    )
+    documents: list[dict[str, Any]] = Field(default_factory=list, max_length=32, description="off chain, hashed")
+
+
+class GuaranteeAmendmentRequest(BaseModel):
+    """The changes an amendment makes; it binds the guarantor once issued, the beneficiary only once it consents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MinorUnits | None = Field(None, description="the new amount (never below what is paid, reduced or claimed)")
+    expiry_date: ChainDate | None = Field(None, description="the new expiry date")
+    narrative: dict[str, Any] = Field(default_factory=dict, description="the amendment's wording, off chain")
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> GuaranteeAmendmentRequest:
+        if self.amount is None and self.expiry_date is None:
+            raise ValueError("an amendment changes the amount, the expiry date or both")
+        return self
+
+
+class AcceptGuaranteeAmendmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted_fields: int | None = Field(
+        None, ge=0, le=3, description="bit flags accepted (1 amount, 2 expiry); short of all is rejection (URDG 11(e))"
+    )
+
+
+class ReductionRequest(BaseModel):
+    """A reduction evidenced by a document kept off chain under its hash: the guarantor's reduction event stated in
+    the guarantee (URDG 13), or the beneficiary's signed release of part of the amount (URDG 25)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MinorUnits
+    document: dict[str, Any] = Field(description="the reduction event's evidence or the signed release, off chain")
+
+
+class ExpiryEventRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document: dict[str, Any] = Field(description="the document evidencing the stated expiry event, off chain")

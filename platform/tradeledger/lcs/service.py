@@ -246,9 +246,10 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
 
 
 def list_credits(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[LetterOfCredit]:
-    return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[LcView]:
+    with platform.sessions() as db:
+        return [view(db, lc) for lc in repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)]
 
 
 def claim_credit(db: Session, claim_id: int) -> int | None:

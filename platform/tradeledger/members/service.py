@@ -54,13 +54,14 @@ def visible_member(db: Session, viewer: str, viewer_kind: MemberKind | None, add
 
 
 def list_members(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: str | None, limit: int
-) -> list[Member]:
-    accounts = visible_accounts(db, viewer, viewer_kind)
-    if accounts is not None and viewer_kind is MemberKind.TRADER:
-        own = repository.get(db, viewer)
-        accounts = accounts | ({own.sponsor} if own and own.sponsor else set())
-    return repository.page(db, accounts, after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: str | None, limit: int
+) -> list[MemberView]:
+    with platform.sessions() as db:
+        accounts = visible_accounts(db, viewer, viewer_kind)
+        if accounts is not None and viewer_kind is MemberKind.TRADER:
+            own = repository.get(db, viewer)
+            accounts = accounts | ({own.sponsor} if own and own.sponsor else set())
+        return [MemberView.of(member) for member in repository.page(db, accounts, after, limit)]
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,9 @@ def visible_proposal(db: Session, viewer_kind: MemberKind | None, proposal_id: i
 
 
 def list_proposals(
-    db: Session, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[GovernanceProposal]:
+    platform: Platform, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[ProposalView]:
     if viewer_kind not in (MemberKind.BANK, MemberKind.AUDITOR):
         return []
-    return repository.proposals(db, after, limit)
+    with platform.sessions() as db:
+        return [ProposalView.of(proposal) for proposal in repository.proposals(db, after, limit)]

@@ -85,9 +85,11 @@ def terms_of(db: Session, order: PurchaseOrder) -> dict[str, Any] | None:
 
 
 def list_orders(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[PurchaseOrder]:
-    return repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[OrderView]:
+    with platform.sessions() as db:
+        orders = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [OrderView.of(order, terms_of(db, order)) for order in orders]
 
 
 def order_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, order_id: int) -> OrderView:

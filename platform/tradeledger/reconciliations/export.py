@@ -9,15 +9,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from reconciliation.formats import format_minor
 from reconciliation.formats.csvfile import header_cell, safe_cell
+from tradeledger.members.models import MemberKind
 from tradeledger.reconciliations import repository
 from tradeledger.reconciliations.models import ReconciliationBreak, ReconciliationRun
 from tradeledger.reconciliations.schemas import ExportFormat
-from tradeledger.reconciliations.service import break_view, run_view
+from tradeledger.reconciliations.service import break_view, run_view, visible_run
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 MEDIA_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.JSON: "application/json"}
 
@@ -78,6 +84,29 @@ def _csv_row(row: ReconciliationBreak) -> list[str]:
         row.updated_at.isoformat(),
     ]
     return [safe_cell(text) for text in texts]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A run's breaks as a file: its chunks (read in a session of their own as they are sent), type and name."""
+
+    chunks: Iterator[bytes]
+    media_type: str
+    filename: str
+
+
+def download(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, run_id: int, fmt: ExportFormat
+) -> Download:
+    """Every break of a run the viewer may see (404 before anything is sent), streamed as CSV or JSON."""
+    with platform.sessions() as db:
+        run = visible_run(db, viewer, viewer_kind, run_id)
+
+    def chunks() -> Iterator[bytes]:
+        with platform.sessions() as db:
+            yield from export(db, run, fmt)
+
+    return Download(chunks(), MEDIA_TYPES[fmt], export_name(run, fmt))
 
 
 def export(db: Session, run: ReconciliationRun, fmt: ExportFormat) -> Iterator[bytes]:

@@ -437,6 +437,36 @@ def list_breaks(
     return repository.breaks(db, run.id, category=value, status=status, after=after, limit=limit)
 
 
+def runs(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, account: str | None, after: int | None,
+    limit: int,
+) -> list[RunView]:  # fmt: skip
+    with platform.sessions() as db:
+        return [run_view(db, row) for row in list_runs(db, viewer, viewer_kind, account, after, limit)]
+
+
+def run_detail(platform: Platform, viewer: str, viewer_kind: MemberKind | None, run_id: int) -> RunView:
+    with platform.sessions() as db:
+        return run_view(db, visible_run(db, viewer, viewer_kind, run_id))
+
+
+def breaks(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, run_id: int, category: BreakCategory | None,
+    status: BreakStatus | None, after: int | None, limit: int,
+) -> list[BreakView]:  # fmt: skip
+    """A page of the breaks of a run the viewer may see."""
+    with platform.sessions() as db:
+        run = visible_run(db, viewer, viewer_kind, run_id)
+        return [break_view(row) for row in list_breaks(db, run, category, status, after, limit)]
+
+
+def break_of(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, run_id: int, break_id: int
+) -> BreakDetail:
+    with platform.sessions() as db:
+        return break_detail(db, visible_break(db, viewer, viewer_kind, run_id, break_id))
+
+
 def run_view(db: Session, row: ReconciliationRun) -> RunView:
     statuses = repository.status_counts(db, row.id)
     return RunView(

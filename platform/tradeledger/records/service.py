@@ -97,10 +97,11 @@ def record_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None,
 
 
 def list_records(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[RecordView]:  # fmt: skip
-    records = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
-    return [RecordView.of(record, repository.history(db, record.record_id)) for record in records]
+    with platform.sessions() as db:
+        records = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [RecordView.of(record, repository.history(db, record.record_id)) for record in records]
 
 
 def issue(
@@ -129,6 +130,12 @@ def run_step(
 
 
 # ------------------------------------------------------------------------------------------------ public
+
+
+def verification(platform: Platform, digest: str) -> Verification:
+    """`verify`, in a session of its own (the public endpoints)."""
+    with platform.sessions() as db:
+        return verify(db, digest)
 
 
 def verify(db: Session, digest: str) -> Verification:

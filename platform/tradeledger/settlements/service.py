@@ -15,8 +15,10 @@ from tradeledger.members.access import can_see, can_see_account, visible_account
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
 from tradeledger.settlements import repository
-from tradeledger.settlements.models import AccountBalance, ExternalPayment, ExternalRail
+from tradeledger.settlements.models import ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
+    AccountBalances,
+    Balance,
     CashMovementRequest,
     ExternalPaymentRequest,
     ExternalPaymentView,
@@ -75,8 +77,16 @@ def _serves_bank(db: Session, viewer: str, account: str) -> bool:
     )
 
 
-def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> list[AccountBalance]:
-    return repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
+def balances(platform: Platform, viewer: str, viewer_kind: MemberKind | None, account: str) -> AccountBalances:
+    """An account's balances per currency, in exact minor units (404 for an account the viewer may not see)."""
+    with platform.sessions() as db:
+        rows = repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
+    return AccountBalances(
+        account=account,
+        balances=[
+            Balance(currency=r.currency, amount=str(r.balance), last_entry_id=str(r.last_entry_id)) for r in rows
+        ],
+    )
 
 
 def rail_reference_bytes(reference: str) -> bytes:
@@ -132,9 +142,11 @@ def external_payment_view(payment: ExternalPayment) -> ExternalPaymentView:
 
 
 def list_external_payments(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[ExternalPayment]:
-    return repository.external_payments(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[ExternalPaymentView]:
+    with platform.sessions() as db:
+        payments = repository.external_payments(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [external_payment_view(payment) for payment in payments]
 
 
 CASH_FUNCTIONS = {"deposits": "issue", "withdrawals": "redeem"}

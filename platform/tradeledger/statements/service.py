@@ -514,9 +514,52 @@ def visible_statement(
 
 
 def list_statements(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[GeneratedStatement]:
-    return repository.statements(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[StatementView]:
+    with platform.sessions() as db:
+        rows = repository.statements(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+        return [view(db, row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StatementFile:
+    """A statement's file on disk, as it is downloaded."""
+
+    path: Path
+    media_type: str
+    filename: str
+
+
+def statement_file(platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int) -> StatementFile:
+    with platform.sessions() as db:
+        row = visible_statement(db, viewer, viewer_kind, statement_id)
+    path = file_path(platform.settings.data_dir / STATEMENTS_DIR, row)
+    return StatementFile(path, media_type(row), f"{row.statement_id}.{path.suffix.lstrip('.')}")
+
+
+def statement_manifest(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int
+) -> SignedManifest:
+    with platform.sessions() as db:
+        return signed_manifest(visible_statement(db, viewer, viewer_kind, statement_id))
+
+
+def entry_proof(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int, entry_id: int
+) -> InclusionProof:
+    with platform.sessions() as db:
+        row = visible_statement(db, viewer, viewer_kind, statement_id)
+        return inclusion_proof(db, row, entry_id, platform.transactions.chain_id)
+
+
+def history_proof(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int, earlier: int
+) -> ConsistencyProof:
+    """That the statement's history tree extends an earlier one's (both visible to the viewer)."""
+    with platform.sessions() as db:
+        later = visible_statement(db, viewer, viewer_kind, statement_id)
+        before = visible_statement(db, viewer, viewer_kind, earlier)
+        return consistency_proof(db, before, later, platform.transactions.chain_id)
 
 
 def manifest_of(row: GeneratedStatement) -> Manifest:
@@ -705,9 +748,15 @@ def visible_anchor(db: Session, viewer: str, viewer_kind: MemberKind | None, anc
 
 
 def list_anchors(
-    db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
-) -> list[StatementAnchor]:
-    return repository.anchors(db, visible_accounts(db, viewer, viewer_kind), after, limit)
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
+) -> list[AnchorView]:
+    with platform.sessions() as db:
+        return [anchor_view(a) for a in repository.anchors(db, visible_accounts(db, viewer, viewer_kind), after, limit)]
+
+
+def anchor_detail(platform: Platform, viewer: str, viewer_kind: MemberKind | None, anchor_id: int) -> AnchorView:
+    with platform.sessions() as db:
+        return anchor_view(visible_anchor(db, viewer, viewer_kind, anchor_id))
 
 
 def statement_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, statement_id: int) -> StatementView:

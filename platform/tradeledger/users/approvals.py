@@ -253,19 +253,24 @@ def applicable(db: Session, member: str, operation: str, amount: int, currency: 
     return max(found, key=lambda p: (p.approvals, p.threshold), default=None)
 
 
-def policies(db: Session, member: str) -> list[ApprovalPolicy]:
-    return list(repository.policies(db, member))
+def policies(platform: Platform, member: str) -> list[PolicyView]:
+    with platform.sessions() as db:
+        return [PolicyView.of(row) for row in repository.policies(db, member)]
 
 
-def queue(db: Session, member: str, status: RequestStatus | None, after: str | None, limit: int) -> list[RequestView]:
-    return [view(db, row) for row in repository.requests(db, member, status, after, limit)]
+def queue(
+    platform: Platform, member: str, status: RequestStatus | None, after: str | None, limit: int
+) -> list[RequestView]:
+    with platform.sessions() as db:
+        return [view(db, row) for row in repository.requests(db, member, status, after, limit)]
 
 
-def request_view(db: Session, member: str, request_id: str) -> RequestView:
-    row = db.get(ApprovalRequest, request_id)
-    if row is None or row.member != member:
-        raise ApprovalRequestNotFoundError(f"no approval request {request_id}")
-    return view(db, row)
+def request_view(platform: Platform, member: str, request_id: str) -> RequestView:
+    with platform.sessions() as db:
+        row = db.get(ApprovalRequest, request_id)
+        if row is None or row.member != member:
+            raise ApprovalRequestNotFoundError(f"no approval request {request_id}")
+        return view(db, row)
 
 
 # -- holding a write ----------------------------------------------------------------------------------------

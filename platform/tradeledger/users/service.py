@@ -10,6 +10,7 @@ import io
 import json
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,11 +21,15 @@ from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Answer, write_in_database
 from tradeledger.store.base import utcnow
 from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import BANK_ONLY_ROLES, AuditEntry, Role, User, UserKind
-from tradeledger.users.schemas import AuditView, UserRequest
+from tradeledger.users.schemas import AuditView, CreatedKey, UserRequest, UserView
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 
 class UserNotFoundError(NotFoundError):
@@ -55,6 +60,41 @@ def user(db: Session, member: str, user_id: str) -> User:
     if found is None:
         raise UserNotFoundError(f"no user {user_id}")
     return found
+
+
+def user_view(platform: Platform, member: str, user_id: str) -> UserView:
+    """One of the member's users (another member's answers 404)."""
+    with platform.sessions() as db:
+        return UserView.of(user(db, member, user_id))
+
+
+def users(platform: Platform, member: str, after: str | None, limit: int) -> list[UserView]:
+    with platform.sessions() as db:
+        return [UserView.of(row) for row in repository.users(db, member, after, limit)]
+
+
+def add_user(platform: Platform, actor: Actor, request: UserRequest, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(create_user(db, actor, request)), answer)
+
+
+def change_roles(
+    platform: Platform, actor: Actor, user_id: str, roles: list[Role], answer: Answer[UserView]
+) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(set_roles(db, actor, user_id, roles)), answer)
+
+
+def disable_user(platform: Platform, actor: Actor, user_id: str, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(disable(db, actor, user_id)), answer)
+
+
+def issue_key(platform: Platform, actor: Actor, user_id: str, label: str, answer: Answer[CreatedKey]) -> CreatedKey:
+    """A new API key; its token is in this answer only (sealed in the request's record, for a retry)."""
+
+    def create(db: Session) -> CreatedKey:
+        key, token = create_key(db, actor, user_id, label)
+        return CreatedKey(id=key.id, user_id=key.user_id, label=key.label, prefix=key.prefix, token=token)
+
+    return write_in_database(platform, create, answer)
 
 
 def create_user(db: Session, actor: Actor, request: UserRequest) -> User:
@@ -119,14 +159,16 @@ EXPORT_LIMIT = 100_000
 CSV_COLUMNS = ("id", "at", "user_id", "username", "action", "request", "outcome")
 
 
-def audit_log(db: Session, member: str, after: int | None, limit: int) -> list[AuditView]:
+def audit_log(platform: Platform, member: str, after: int | None, limit: int) -> list[AuditView]:
     """The member's audit log after entry `after`, oldest first."""
-    return [AuditView.of(row) for row in repository.audit_entries(db, member, None, after, limit)]
+    with platform.sessions() as db:
+        return [AuditView.of(row) for row in repository.audit_entries(db, member, None, after, limit)]
 
 
-def export_audit_log(db: Session, member: str, since: datetime | None, form: str) -> str:
+def export_audit_log(platform: Platform, member: str, since: datetime | None, form: str) -> str:
     """The member's audit log since `since` (up to EXPORT_LIMIT entries) as CSV (UTF-8, a header row) or JSON."""
-    rows = [AuditView.of(row) for row in repository.audit_entries(db, member, since, None, EXPORT_LIMIT)]
+    with platform.sessions() as db:
+        rows = [AuditView.of(row) for row in repository.audit_entries(db, member, since, None, EXPORT_LIMIT)]
     if form == "json":
         return json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False, indent=1)
     out = io.StringIO()

@@ -14,22 +14,28 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pyotp
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum
 from tradeledger.codec import InvalidValueError
 from tradeledger.errors import ForbiddenError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import AuthenticationError, create_api_key
+from tradeledger.operations import Answer, write_in_database
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.users import hashing, repository
 from tradeledger.users.access import Actor
 from tradeledger.users.models import AuditEntry, SecurityPolicy, User, UserKind, UserSession
+from tradeledger.users.schemas import SecurityPolicyView, TotpEnrolment, UserView
 from tradeledger.users.service import UserNotFoundError
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 SESSION_TTL = timedelta(hours=8)
 MAX_FAILED_LOGINS = 5
@@ -95,16 +101,14 @@ def require_totp(db: Session, member: str) -> bool:
     return bool(policy and policy.require_totp)
 
 
-def login(
-    factory: sessionmaker[Session], member: str, username: str, password: str, totp_code: str | None, source: str
-) -> Started:
+def login(platform: Platform, member: str, username: str, password: str, totp_code: str | None, source: str) -> Started:
     """Sign a person in. Every failure answers alike (unknown user, wrong password, wrong, missing or replayed code)
     and counts against (account, source): after MAX_FAILED_LOGINS in a row from one source, that source is locked
     out of that account (even with the right password) for LOCKED_FOR, doubled at each further lock up to
     MAX_LOCKED_FOR. Other sources are not: a guesser cannot lock the user out (OWASP's per-source throttling)."""
     failure: TradeLedgerError | None = None
     member = checksum(member)
-    with transaction(factory) as db:
+    with transaction(platform.sessions) as db:
         user = repository.by_username(db, member, username)
         throttle = repository.login_throttle(db, member, username, source[:64])
         now = utcnow()
@@ -165,15 +169,38 @@ def check_csrf(db: Session, api_key_id: str, presented: str | None) -> None:
         raise CsrfError(f"a write in a browser session needs the session's CSRF token in {CSRF_HEADER}")
 
 
-def logout(db: Session, actor: Actor, api_key_id: str) -> None:
+def logout(platform: Platform, actor: Actor, api_key_id: str) -> None:
     """End the caller's session (its key is revoked); a caller that is no session is refused."""
-    found = session_of(db, api_key_id)
-    key = db.get(ApiKey, api_key_id)
-    if found is None or key is None:
-        raise NotASessionError("this credential is an API key, not a session")
-    key.revoked_at = utcnow()
-    db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
-                      outcome="signed out"))  # fmt: skip
+    with transaction(platform.sessions) as db:
+        found = session_of(db, api_key_id)
+        key = db.get(ApiKey, api_key_id)
+        if found is None or key is None:
+            raise NotASessionError("this credential is an API key, not a session")
+        key.revoked_at = utcnow()
+        db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="session.logout",
+                          outcome="signed out"))  # fmt: skip
+
+
+def start_totp(platform: Platform, actor: Actor, user_id: str, answer: Answer[TotpEnrolment]) -> TotpEnrolment:
+    """`enrol_totp` as a command: the secret commits with the request's answer."""
+
+    def enrol(db: Session) -> TotpEnrolment:
+        secret, uri = enrol_totp(db, actor, user_id)
+        return TotpEnrolment(secret=secret, uri=uri)
+
+    return write_in_database(platform, enrol, answer)
+
+
+def turn_on_totp(platform: Platform, actor: Actor, user_id: str, code: str, answer: Answer[UserView]) -> UserView:
+    return write_in_database(platform, lambda db: UserView.of(confirm_totp(db, actor, user_id, code)), answer)
+
+
+def change_policy(
+    platform: Platform, actor: Actor, required: bool, answer: Answer[SecurityPolicyView]
+) -> SecurityPolicyView:
+    return write_in_database(
+        platform, lambda db: SecurityPolicyView(require_totp=set_policy(db, actor, required).require_totp), answer
+    )
 
 
 def enrol_totp(db: Session, actor: Actor, user_id: str) -> tuple[str, str]:

@@ -15,11 +15,11 @@ import json
 import secrets
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from tradeledger.events.schemas import EventView
 from tradeledger.events.service import parties, visible
 from tradeledger.members.access import can_see_account, visible_accounts
 from tradeledger.members.models import Member, MemberKind
+from tradeledger.operations import Answer, write_in_database
 from tradeledger.statements import service as statements
 from tradeledger.statements.service import StatementSpec
 from tradeledger.store.base import utcnow
@@ -46,7 +47,10 @@ from tradeledger.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from tradeledger.webhooks.schemas import SubscriptionRequest
+from tradeledger.webhooks.schemas import CreatedSubscription, DeliveryView, SubscriptionRequest, SubscriptionView
+
+if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
+    from tradeledger.runtime import Platform
 
 SECRET_BYTES = 24
 QUEUE_BATCH = 500  # feed rows read per subscription per pass
@@ -389,10 +393,53 @@ class Queue:
         )
 
 
-def list_subscriptions(db: Session, member: str, after: str | None, limit: int) -> list[WebhookSubscription]:
-    return repository.subscriptions(db, member, after, limit)
+def subscribe(
+    platform: Platform, member: str, kind: MemberKind | None, request: SubscriptionRequest, url: str,
+    answer: Answer[CreatedSubscription],
+) -> CreatedSubscription:  # fmt: skip
+    """`create` as a command: the secret commits with the request's answer (a retry after a crash gets it)."""
+    assert platform.chain.manifest is not None
+    known = event_types(platform.chain.manifest.contracts)
+
+    def subscribed(db: Session) -> CreatedSubscription:
+        row, secret = create(db, member, kind, request, url, known)
+        return CreatedSubscription(subscription=SubscriptionView.of(row), secret=secret)
+
+    return write_in_database(platform, subscribed, answer)
 
 
-def deliveries(db: Session, member: str, subscription_id: str, after: int | None, limit: int) -> list[WebhookDelivery]:
+def change(
+    platform: Platform, member: str, subscription_id: str, action: Literal["pause", "resume", "replay"],
+    answer: Answer[SubscriptionView], cursor: int | None = None,
+) -> SubscriptionView:  # fmt: skip
+    """Pause, resume or replay (from the feed's `cursor`) one of the member's subscriptions; its answer commits
+    with the change (a retry after a crash gets the same answer)."""
+    steps: dict[str, Callable[[Session], WebhookSubscription]] = {
+        "pause": lambda db: pause(db, member, subscription_id),
+        "resume": lambda db: resume(db, member, subscription_id),
+        "replay": lambda db: replay(db, member, subscription_id, cursor),
+    }
+    return write_in_database(platform, lambda db: SubscriptionView.of(steps[action](db)), answer)
+
+
+def unsubscribe(platform: Platform, member: str, subscription_id: str) -> None:
+    write_in_database(platform, lambda db: delete(db, member, subscription_id), None)
+
+
+def list_subscriptions(platform: Platform, member: str, after: str | None, limit: int) -> list[SubscriptionView]:
+    with platform.sessions() as db:
+        return [SubscriptionView.of(row) for row in repository.subscriptions(db, member, after, limit)]
+
+
+def subscription(platform: Platform, member: str, subscription_id: str) -> SubscriptionView:
+    with platform.sessions() as db:
+        return SubscriptionView.of(owned(db, member, subscription_id))
+
+
+def deliveries(
+    platform: Platform, member: str, subscription_id: str, after: int | None, limit: int
+) -> list[DeliveryView]:
     """A page of one of the member's own subscriptions' deliveries, in queue order."""
-    return repository.deliveries(db, owned(db, member, subscription_id).id, after, limit)
+    with platform.sessions() as db:
+        rows = repository.deliveries(db, owned(db, member, subscription_id).id, after, limit)
+        return [DeliveryView.of(row) for row in rows]

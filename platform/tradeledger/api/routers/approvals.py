@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
-from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.idempotency import IdempotentRoute, answer_with, answering
 from tradeledger.api.pagination import Limit, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
@@ -50,12 +49,8 @@ def create_policy(
 ) -> PolicyResult:
     """An administrator requires approvals for an operation above an amount (e.g. honour above USD 1,000,000)."""
     changed = approvals.change_policy(platform, principal.actor(), "create", None, body,
-                                      submission(None, actor=principal.actor()), _created)  # fmt: skip
+                                      submission(None, actor=principal.actor()), answering(201))  # fmt: skip
     return _policy_answer(changed, response, 201)
-
-
-def _created(db: Session, view: PolicyView) -> None:
-    answer_with(db, view, 201)
 
 
 @router.put("/approval-policies/{policy_id}", responses=RESPONSES)
@@ -81,8 +76,7 @@ def delete_policy(policy_id: PolicyId, platform: PlatformDep, principal: Princip
 @router.get("/approval-policies", responses=ERROR_RESPONSES)
 def list_policies(platform: PlatformDep, principal: PrincipalDep) -> list[PolicyView]:
     """The member's approval policies."""
-    with platform.sessions() as db:
-        return [PolicyView.of(row) for row in approvals.policies(db, principal.member)]
+    return approvals.policies(platform, principal.member)
 
 
 @router.get("/approvals", responses=ERROR_RESPONSES)
@@ -91,16 +85,14 @@ def approvals_queue(
     cursor: RequestCursor = None,
 ) -> Page[RequestView]:  # fmt: skip
     """The member's requests held for approval (`status=pending`: the queue)."""
-    with platform.sessions() as db:
-        items = approvals.queue(db, principal.member, status, cursor, limit)
+    items = approvals.queue(platform, principal.member, status, cursor, limit)
     return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
 @router.get("/approvals/{request_id}", responses=RESPONSES)
 def get_request(request_id: RequestId, platform: PlatformDep, principal: PrincipalDep) -> RequestView:
     """One request with every decision on it and, once sent, its transaction and approval-trail hash."""
-    with platform.sessions() as db:
-        return approvals.request_view(db, principal.member, request_id)
+    return approvals.request_view(platform, principal.member, request_id)
 
 
 @router.get("/approvals/{request_id}/trail", responses=RESPONSES, dependencies=[reading_principal(Action.READ_AUDIT)])

@@ -12,7 +12,7 @@ from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, held_answer, submission
-from tradeledger.documents import repository, service
+from tradeledger.documents import service
 from tradeledger.documents.schemas import (
     DocumentFieldsRequest,
     DocumentView,
@@ -31,8 +31,7 @@ DocumentResult = DocumentView | TransactionView | RequestView  # a financing may
 @router.post("/documents/fingerprint-check", responses=ERROR_RESPONSES)
 def fingerprint_check(body: DocumentFieldsRequest, platform: PlatformDep, principal: PrincipalDep) -> FingerprintCheck:
     """Before financing: does this document collide with one already registered, financed or presented?"""
-    with platform.sessions() as db:
-        return service.check(db, principal.member, principal.kind, body, platform.settings.fingerprint_secret())
+    return service.check(platform, principal.member, principal.kind, body)
 
 
 @router.post("/documents", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
@@ -53,9 +52,7 @@ def list_documents(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[DocumentView]:
     """Documents the caller owns, registered or finances (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        documents = service.list_documents(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-        items = [DocumentView.of(d, repository.fingerprints_of(db, d.document_id)) for d in documents]
+    items = service.list_documents(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].document_id if len(items) == limit else None)
 
 

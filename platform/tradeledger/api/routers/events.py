@@ -20,7 +20,6 @@ def list_events(
 ) -> Page[EventView]:
     """Platform events the caller may see, oldest first. `next_cursor` is always the position to poll from
     next (the same cursor when nothing new has arrived); it is null only before the first event."""
-    with platform.sessions() as db:
-        rows, next_cursor = service.page(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-    items = [EventView.of(row) for row in rows]
+    after = int(cursor) if cursor else None
+    items, next_cursor = service.feed(platform, principal.member, principal.kind, after, limit)
     return Page(items=items, next_cursor=None if next_cursor is None else str(next_cursor))

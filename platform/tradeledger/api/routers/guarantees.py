@@ -1,7 +1,7 @@
-"""Demand guarantees, counter-guarantees (URDG 758) and standby credits (ISP98): application, issue, advice,
-demands with their supporting statements, examination (payment, rejection, preclusion, "extend or pay"),
-release and expiry. Amendments, reductions, counter-guarantee demands and reimbursement claims are made on the
-Undertakings contract directly for now; the read model shows them all."""
+"""Demand guarantees, counter-guarantees (URDG 758) and standby credits (ISP98): application or direct issue,
+advice, amendments with the beneficiary's consent, demands with their supporting statements, examination
+(payment, rejection, preclusion, "extend or pay"), demands under counter-guarantees, reductions and releases,
+expiry by date or event, and the settlement of the guarantor's reimbursement claims."""
 
 from __future__ import annotations
 
@@ -17,9 +17,15 @@ from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, held_answer, submission
 from tradeledger.guarantees import service
 from tradeledger.guarantees.schemas import (
+    AcceptGuaranteeAmendmentRequest,
+    CounterDemandRequest,
     DemandRequest,
+    DirectIssue,
+    ExpiryEventRequest,
+    GuaranteeAmendmentRequest,
     GuaranteeApplication,
     GuaranteeView,
+    ReductionRequest,
     RejectionRequest,
     SuspensionRequest,
 )
@@ -43,14 +49,34 @@ def apply_for_guarantee(
     return answer(applied, response, lambda view: f"/v1/guarantees/{view.guarantee_id}")
 
 
+@router.post("/guarantees/direct", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
+def issue_guarantee_directly(
+    body: DirectIssue, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor issues a guarantee or standby directly for its client, without an instructing application:
+    it is ISSUED at once (URDG 4). The caller must be the guarantor named; the applicant an active trader."""
+    require_kind(principal.kind, MemberKind.BANK, action="issue guarantees")
+    issued = service.issue_directly(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(issued, response, lambda view: f"/v1/guarantees/{view.guarantee_id}")
+
+
+@router.post("/guarantees/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
+def settle_guarantee_reimbursement_claim(
+    claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
+) -> GuaranteeResult:
+    """The applicant pays the guarantor's open reimbursement claim through the ledger; the leg carries the demand's
+    statement reference (UT<id>-D<demand>-REIMB)."""
+    settled = service.settle_claim(platform, principal.member, principal.kind, claim_id, submission(prefer))
+    return answer(settled, response)
+
+
 @router.get("/guarantees", responses=ERROR_RESPONSES)
 def list_guarantees(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[GuaranteeView]:
     """Guarantees, counter-guarantees and standbys the caller is a party to (a bank: also its clients')."""
-    with platform.sessions() as db:
-        after = int(cursor) if cursor else None
-        items = service.list_guarantees(db, principal.member, principal.kind, after, limit)
+    items = service.list_guarantees(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].guarantee_id if len(items) == limit else None)
 
 
@@ -168,3 +194,80 @@ def suspend_demand(
         platform, principal.member, principal.kind, guarantee_id, demand_id, body, submission(prefer)
     )
     return answer(suspended, response)
+
+
+@router.post("/guarantees/{guarantee_id}/amendments", responses=WRITE_RESPONSES)
+def issue_guarantee_amendment(
+    guarantee_id: ObjectId, body: GuaranteeAmendmentRequest, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor amends the amount or the expiry; bound now, the undertaking changes only once the beneficiary
+    consents to every change (URDG 11, ISP98 2.06(c))."""
+    require_kind(principal.kind, MemberKind.BANK, action="amend guarantees")
+    amended = service.issue_amendment(
+        platform, principal.member, principal.kind, guarantee_id, body, submission(prefer)
+    )
+    return answer(amended, response)
+
+
+@router.post("/guarantees/{guarantee_id}/amendments/{amendment_id}/accept", responses=WRITE_RESPONSES)
+def accept_guarantee_amendment(
+    guarantee_id: ObjectId, amendment_id: ObjectId, body: AcceptGuaranteeAmendmentRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The beneficiary consents to an amendment: to all of it, or it is a rejection (URDG 11(e))."""
+    accepted = service.accept_amendment(
+        platform, principal.member, principal.kind, guarantee_id, amendment_id, body, submission(prefer)
+    )
+    return answer(accepted, response)
+
+
+@router.post("/guarantees/{guarantee_id}/amendments/{amendment_id}/reject", responses=WRITE_RESPONSES)
+def reject_guarantee_amendment(
+    guarantee_id: ObjectId, amendment_id: ObjectId, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The beneficiary refuses an amendment; the undertaking keeps its terms."""
+    rejected = service.reject_amendment(
+        platform, principal.member, principal.kind, guarantee_id, amendment_id, submission(prefer)
+    )
+    return answer(rejected, response)
+
+
+@router.post("/guarantees/{guarantee_id}/reductions", responses=WRITE_RESPONSES)
+def reduce_guarantee(
+    guarantee_id: ObjectId, body: ReductionRequest, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """Reduce the amount: the guarantor on a reduction event the undertaking provides for (URDG 13), or the
+    beneficiary by its signed release of part of it (URDG 25); never below what is under demand."""
+    reduced = service.reduce(platform, principal.member, principal.kind, guarantee_id, body, submission(prefer))
+    return answer(reduced, response)
+
+
+@router.post("/guarantees/{guarantee_id}/expiry-event", responses=WRITE_RESPONSES)
+def record_guarantee_expiry_event(
+    guarantee_id: ObjectId, body: ExpiryEventRequest, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor records the stated expiry event, evidenced by a document: the undertaking expires (URDG 25);
+    demands presented before it stay payable."""
+    require_kind(principal.kind, MemberKind.BANK, action="record expiry events")
+    expired = service.expire_on_event(
+        platform, principal.member, principal.kind, guarantee_id, body, submission(prefer)
+    )
+    return answer(expired, response)
+
+
+@router.post("/guarantees/{guarantee_id}/demands/{demand_id}/counter-demand", responses=WRITE_RESPONSES)
+def demand_under_counter_guarantee(
+    guarantee_id: ObjectId, demand_id: ObjectId, body: CounterDemandRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> GuaranteeResult:  # fmt: skip
+    """The guarantor, having paid this demand, demands under the counter-guarantee supporting the guarantee, once
+    and for no more than it paid (URDG 15(b)); the answer is the counter-guarantee with its new demand."""
+    require_kind(principal.kind, MemberKind.BANK, action="demand under counter-guarantees")
+    demanded = service.counter_demand(
+        platform, principal.member, principal.kind, guarantee_id, demand_id, body, submission(prefer)
+    )
+    return answer(demanded, response)

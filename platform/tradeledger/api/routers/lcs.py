@@ -50,9 +50,7 @@ def list_credits(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[LcView]:
     """Credits the caller is a party to (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        found = service.list_credits(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-        items = [service.view(db, lc) for lc in found]
+    items = service.list_credits(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].lc_id if len(items) == limit else None)
 
 

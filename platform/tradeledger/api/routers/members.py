@@ -33,9 +33,7 @@ def list_members(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: str | None = None
 ) -> Page[MemberView]:
     """Banks and auditors (the consortium's directory), plus the traders the caller may see."""
-    with platform.sessions() as db:
-        members = service.list_members(db, principal.member, principal.kind, cursor, limit)
-    items = [MemberView.of(member) for member in members]
+    items = service.list_members(platform, principal.member, principal.kind, cursor, limit)
     return Page(items=items, next_cursor=items[-1].address if len(items) == limit else None)
 
 
@@ -128,9 +126,7 @@ def list_proposals(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ProposalView]:
     """Governance proposals (banks and auditors)."""
-    with platform.sessions() as db:
-        proposals = service.list_proposals(db, principal.kind, int(cursor) if cursor else None, limit)
-    items = [ProposalView.of(proposal) for proposal in proposals]
+    items = service.list_proposals(platform, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].proposal_id if len(items) == limit else None)
 
 

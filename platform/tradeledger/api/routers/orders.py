@@ -38,9 +38,7 @@ def list_orders(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[OrderView]:
     """Orders the caller is a party to (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        orders = service.list_orders(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-        items = [OrderView.of(order, service.terms_of(db, order)) for order in orders]
+    items = service.list_orders(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].order_id if len(items) == limit else None)
 
 

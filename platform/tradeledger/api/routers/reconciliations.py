@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from reconciliation.matching import BreakCategory, BreakStatus
 from tradeledger.api.auth import PlatformDep, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.idempotency import IdempotentRoute, answer_with, answering
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.codec import ADDRESS_PATTERN
@@ -57,12 +55,14 @@ def create_reconciliation(
     spec = service.spec_of(request)
     imported = service.import_books(spec, books.file, service.file_name(books.filename))
 
-    def record(db: Session, view: RunView) -> None:
-        answer_with(db, view, 201, f"/v1/reconciliations/{view.id}")
-
+    record = answering(201, _run_location)
     view = service.start_run(platform, spec, imported, principal.member, principal.kind, record)
-    response.headers["Location"] = f"/v1/reconciliations/{view.id}"
+    response.headers["Location"] = _run_location(view)
     return view
+
+
+def _run_location(run: RunView) -> str:
+    return f"/v1/reconciliations/{run.id}"
 
 
 @router.get("/reconciliations", responses=ERROR_RESPONSES)
@@ -74,17 +74,15 @@ def list_reconciliations(
     cursor: RowCursor = None,
 ) -> Page[RunView]:
     """Runs of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        rows = service.list_runs(db, principal.member, principal.kind, account, int(cursor) if cursor else None, limit)
-        items = [service.run_view(db, row) for row in rows]
+    after = int(cursor) if cursor else None
+    items = service.runs(platform, principal.member, principal.kind, account, after, limit)
     return Page(items=items, next_cursor=_next_cursor(items, limit))
 
 
 @router.get("/reconciliations/{run_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_reconciliation(run_id: RunId, platform: PlatformDep, principal: PrincipalDep) -> RunView:
     """One run: what it compared, the rules applied, matched and unmatched counts, breaks by category and status."""
-    with platform.sessions() as db:
-        return service.run_view(db, service.visible_run(db, principal.member, principal.kind, run_id))
+    return service.run_detail(platform, principal.member, principal.kind, run_id)
 
 
 @router.get("/reconciliations/{run_id}/breaks", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
@@ -98,23 +96,15 @@ def list_breaks(
     cursor: RowCursor = None,
 ) -> Page[BreakView]:
     """The run's breaks in id order, optionally of one category and one status."""
-    with platform.sessions() as db:
-        run = service.visible_run(db, principal.member, principal.kind, run_id)
-        rows = service.list_breaks(db, run, category, status, int(cursor) if cursor else None, limit)
-        items = [service.break_view(row) for row in rows]
+    after = int(cursor) if cursor else None
+    items = service.breaks(platform, principal.member, principal.kind, run_id, category, status, after, limit)
     return Page(items=items, next_cursor=_next_cursor(items, limit))
 
 
 @router.get("/reconciliations/{run_id}/breaks/{break_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_break(run_id: RunId, break_id: BreakId, platform: PlatformDep, principal: PrincipalDep) -> BreakDetail:
     """One break and its status history."""
-    with platform.sessions() as db:
-        row = service.visible_break(db, principal.member, principal.kind, run_id, break_id)
-        return service.break_detail(db, row)
-
-
-def _answer(db: Session, detail: BreakDetail) -> None:
-    answer_with(db, detail)
+    return service.break_of(platform, principal.member, principal.kind, run_id, break_id)
 
 
 TRANSITION_RESPONSES = {**NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
@@ -126,7 +116,7 @@ def assign_break(
 ) -> BreakDetail:
     """Assign an open break (or reassign an assigned one) to someone; 409 `break_transition_invalid` otherwise."""
     return service.change_break(
-        platform, _answer, run_id=run_id, break_id=break_id, action="assign", actor=principal.member,
+        platform, answer_with, run_id=run_id, break_id=break_id, action="assign", actor=principal.member,
         actor_kind=principal.kind, note=body.note, assignee=body.assignee,
     )  # fmt: skip
 
@@ -137,7 +127,7 @@ def resolve_break(
 ) -> BreakDetail:
     """Resolve an open or assigned break with a note saying how; 409 `break_transition_invalid` otherwise."""
     return service.change_break(
-        platform, _answer, run_id=run_id, break_id=break_id, action="resolve", actor=principal.member,
+        platform, answer_with, run_id=run_id, break_id=break_id, action="resolve", actor=principal.member,
         actor_kind=principal.kind, note=body.note,
     )  # fmt: skip
 
@@ -152,7 +142,7 @@ def reopen_break(
 ) -> BreakDetail:
     """Reopen a resolved break (the body, with a note, is optional); 409 `break_transition_invalid` otherwise."""
     return service.change_break(
-        platform, _answer, run_id=run_id, break_id=break_id, action="reopen", actor=principal.member,
+        platform, answer_with, run_id=run_id, break_id=break_id, action="reopen", actor=principal.member,
         actor_kind=principal.kind, note=None if body is None else body.note,
     )  # fmt: skip
 
@@ -177,15 +167,9 @@ def export_breaks(
     format: Annotated[ExportFormat, Query(description="csv or json")] = ExportFormat.CSV,  # noqa: A002
 ) -> StreamingResponse:
     """Download every break of the run with its current status, as CSV or JSON."""
-    with platform.sessions() as db:
-        run = service.visible_run(db, principal.member, principal.kind, run_id)
-
-    def chunks() -> Iterator[bytes]:
-        with platform.sessions() as db:
-            yield from export.export(db, run, format)
-
+    download = export.download(platform, principal.member, principal.kind, run_id, format)
     return StreamingResponse(
-        chunks(),
-        media_type=export.MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{export.export_name(run, format)}"'},
+        download.chunks,
+        media_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
     )

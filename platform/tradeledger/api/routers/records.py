@@ -48,8 +48,7 @@ def list_records(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[RecordView]:
     """Records the caller issued, holds, controls or once held (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        items = service.list_records(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
+    items = service.list_records(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].record_id if len(items) == limit else None)
 
 
@@ -127,8 +126,7 @@ DocumentHashPath = Annotated[
 def verify_hash(document_hash: DocumentHashPath, platform: PlatformDep) -> Verification:
     """Anyone, without an API key: does the consortium know this document, who issued it, is it a transferable
     record and in what state, and who controlled it when (dates, states and member names only)."""
-    with platform.sessions() as db:
-        return service.verify(db, document_hash)
+    return service.verification(platform, document_hash)
 
 
 @public.post("/verify", responses=ERROR_RESPONSES)
@@ -138,5 +136,4 @@ def verify_file(
 ) -> Verification:
     """Anyone, without an API key: verify a document file (hashed with SHA-256 here; the file is not kept)."""
     digest = service.document_hash(document.file.read())
-    with platform.sessions() as db:
-        return service.verify(db, digest)
+    return service.verification(platform, digest)

@@ -17,7 +17,7 @@ def sign_in(body: LoginRequest, platform: PlatformDep, request: Request, respons
     """Sign a person in with member, username, password (and TOTP code, each good once); repeated failures from one
     client address lock that address out of the account, with a growing back-off."""
     source = request.client.host if request.client is not None else "unknown"
-    started = sessions.login(platform.sessions, body.member, body.username, body.password, body.totp_code, source)
+    started = sessions.login(platform, body.member, body.username, body.password, body.totp_code, source)
     max_age = int(sessions.SESSION_TTL.total_seconds())
     response.set_cookie(sessions.COOKIE, started.token, max_age=max_age, path="/", secure=True, httponly=True,
                         samesite="strict")  # fmt: skip
@@ -27,6 +27,5 @@ def sign_in(body: LoginRequest, platform: PlatformDep, request: Request, respons
 @router.delete("/sessions/current", status_code=204, responses=ERROR_RESPONSES)
 def sign_out(platform: PlatformDep, principal: PrincipalDep, response: Response) -> None:
     """End the caller's session: its cookie stops working at once."""
-    with platform.transaction() as db:
-        sessions.logout(db, principal.actor(), principal.api_key_id)
+    sessions.logout(platform, principal.actor(), principal.api_key_id)
     response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True, samesite="strict")

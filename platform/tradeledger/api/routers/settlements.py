@@ -15,7 +15,6 @@ from tradeledger.api.writes import PreferHeader, answer, held_answer, held_opera
 from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
-    Balance,
     CashMovementRequest,
     ExternalPaymentRequest,
     ExternalPaymentView,
@@ -80,14 +79,7 @@ for _movement, _doc in CASH_DOCS.items():
 @router.get("/accounts/{address}/balances", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_balances(address: AddressPath, platform: PlatformDep, principal: PrincipalDep) -> AccountBalances:
     """Balances of an account, per currency, in exact minor units."""
-    with platform.sessions() as db:
-        rows = service.balances(db, principal.member, principal.kind, address)
-    return AccountBalances(
-        account=address,
-        balances=[
-            Balance(currency=r.currency, amount=str(r.balance), last_entry_id=str(r.last_entry_id)) for r in rows
-        ],
-    )
+    return service.balances(platform, principal.member, principal.kind, address)
 
 
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
@@ -113,11 +105,8 @@ def list_external_payments(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ExternalPaymentView]:
     """External payments the caller paid or receives (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        payments = service.list_external_payments(
-            db, principal.member, principal.kind, int(cursor) if cursor else None, limit
-        )
-        items = [service.external_payment_view(payment) for payment in payments]
+    after = int(cursor) if cursor else None
+    items = service.list_external_payments(platform, principal.member, principal.kind, after, limit)
     return Page(items=items, next_cursor=items[-1].payment_id if len(items) == limit else None)
 
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse
-from sqlalchemy.orm import Session
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
-from tradeledger.api.idempotency import IdempotentRoute, answer_with
+from tradeledger.api.idempotency import IdempotentRoute, answering
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page, RowCursor
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
@@ -41,12 +40,14 @@ def create_statement(
     """Generate and sign a statement of an account for a closed period, or up to now without an end."""
     spec = service.spec_of(body)
 
-    def record(db: Session, view: StatementView) -> None:
-        answer_with(db, view, 201, f"/v1/statements/{view.id}")
-
+    record = answering(201, _statement_location)
     view, _ = service.create_statement(platform, spec, principal.member, principal.kind, record)
-    response.headers["Location"] = f"/v1/statements/{view.id}"
+    response.headers["Location"] = _statement_location(view)
     return view
+
+
+def _statement_location(statement: StatementView) -> str:
+    return f"/v1/statements/{statement.id}"
 
 
 @router.get("/statements", responses=ERROR_RESPONSES)
@@ -54,9 +55,7 @@ def list_statements(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: RowCursor = None
 ) -> Page[StatementView]:
     """Statements of the accounts the caller may see (its own; a bank: its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        rows = service.list_statements(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-        items = [service.view(db, row) for row in rows]
+    items = service.list_statements(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
@@ -80,19 +79,14 @@ def get_statement(statement_id: StatementId, platform: PlatformDep, principal: P
 )
 def get_statement_file(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> FileResponse:
     """Download the statement file exactly as its manifest describes it."""
-    with platform.sessions() as db:
-        row = service.visible_statement(db, principal.member, principal.kind, statement_id)
-        path = service.file_path(platform.settings.data_dir / service.STATEMENTS_DIR, row)
-        media_type = service.media_type(row)
-        name = f"{row.statement_id}.{path.suffix.lstrip('.')}"
-    return FileResponse(path, media_type=media_type, filename=name)
+    found = service.statement_file(platform, principal.member, principal.kind, statement_id)
+    return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
 
 @router.get("/statements/{statement_id}/manifest", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_statement_manifest(statement_id: StatementId, platform: PlatformDep, principal: PrincipalDep) -> SignedManifest:
     """The signed manifest: what `tradeledger audit verify FILE MANIFEST` checks against the chain."""
-    with platform.sessions() as db:
-        return service.signed_manifest(service.visible_statement(db, principal.member, principal.kind, statement_id))
+    return service.statement_manifest(platform, principal.member, principal.kind, statement_id)
 
 
 @router.get("/statements/{statement_id}/entries/{entry_id}/proof", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
@@ -100,9 +94,7 @@ def get_entry_proof(
     statement_id: StatementId, entry_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
 ) -> InclusionProof:
     """RFC 6962 inclusion proof of one ledger entry in the statement's Merkle root."""
-    with platform.sessions() as db:
-        row = service.visible_statement(db, principal.member, principal.kind, statement_id)
-        return service.inclusion_proof(db, row, entry_id, platform.transactions.chain_id)
+    return service.entry_proof(platform, principal.member, principal.kind, statement_id, entry_id)
 
 
 @router.get("/statements/{statement_id}/consistency", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
@@ -110,10 +102,7 @@ def get_consistency_proof(
     statement_id: StatementId, earlier: EarlierStatementId, platform: PlatformDep, principal: PrincipalDep
 ) -> ConsistencyProof:
     """RFC 6962 consistency proof that this statement's history tree extends an earlier statement's."""
-    with platform.sessions() as db:
-        later = service.visible_statement(db, principal.member, principal.kind, statement_id)
-        before = service.visible_statement(db, principal.member, principal.kind, earlier)
-        return service.consistency_proof(db, before, later, platform.transactions.chain_id)
+    return service.history_proof(platform, principal.member, principal.kind, statement_id, earlier)
 
 
 @router.post("/statements/{statement_id}/anchor", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
@@ -134,17 +123,14 @@ def list_anchors(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AnchorView]:
     """Anchored statements the caller is a party to (a bank: also its clients'; an auditor: all)."""
-    with platform.sessions() as db:
-        anchors = service.list_anchors(db, principal.member, principal.kind, int(cursor) if cursor else None, limit)
-        items = [service.anchor_view(anchor) for anchor in anchors]
+    items = service.list_anchors(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].anchor_id if len(items) == limit else None)
 
 
 @router.get("/anchors/{anchor_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
 def get_anchor(anchor_id: ObjectId, platform: PlatformDep, principal: PrincipalDep) -> AnchorView:
     """One anchor and its bilateral status (PENDING until the counterparty anchors its mirror)."""
-    with platform.sessions() as db:
-        return service.anchor_view(service.visible_anchor(db, principal.member, principal.kind, anchor_id))
+    return service.anchor_detail(platform, principal.member, principal.kind, anchor_id)
 
 
 @router.get("/anchors/{anchor_id}/reconciliation", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})

@@ -169,6 +169,7 @@ def advised(db: Session, record: EventRecord) -> None:
 
 
 @projector.on(UT, "UndertakingReduced")
+@projector.on(UT, "UndertakingReleasedInPart")
 def reduced(db: Session, record: EventRecord) -> None:
     undertaking = _undertaking(db, record)
     undertaking.reduced += record.args["amount"]

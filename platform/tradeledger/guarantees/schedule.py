@@ -1,0 +1,83 @@
+"""The scheduler's provider for guarantees and standbys: expiry once the last day for demands has passed.
+
+The chain decides: a job is due at the first second after the last day for demands, by the chain's clock, and the
+contract's `expire` checks the same day again. The last day is the expiry day under URDG 758 (no roll-over: a
+closed expiry day stands, URDG 25); under ISP98 a closed expiry day moves to the issuer's next business day
+(ISP98 3.13(a)), by the BankingCalendar's rule (weekends and the holidays the guarantor registered, as indexed).
+An expiry event is not a date: the guarantor records it with its document (`expire_on_event`).
+
+The job key names the undertaking and its last day, so an expiry extended after a job was keyed (an accepted
+amendment, a granted "extend or pay") makes a new job. A job is signed by the guarantor when this instance hosts
+its key, else by another party hosted here (`expire` accepts any party); an undertaking none of whose parties is
+hosted here is another instance's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tradeledger.chain.txmanager import ContractCall
+from tradeledger.guarantees.models import Rules, Undertaking, UndertakingState
+from tradeledger.lcs.models import BankHoliday
+from tradeledger.scheduler.service import DueJob
+
+CONTRACT = "Undertakings"
+DAY = 86_400
+MAX_CALENDAR_SCAN_DAYS = 60  # BankingCalendar.MAX_CALENDAR_SCAN_DAYS: past it every day counts as a banking day
+OPERATIVE = (UndertakingState.ISSUED, UndertakingState.ADVISED)
+
+
+def is_banking_day(db: Session, bank: str, day: int) -> bool:
+    """BankingCalendar's rule: Saturdays and Sundays are closed (`(day + 4) % 7` is 6 and 0), and so is a day the
+    bank registered as a holiday."""
+    if (day + 4) % 7 in (0, 6):
+        return False
+    holiday = db.get(BankHoliday, (bank, day))
+    return holiday is None or not holiday.closed
+
+
+def next_banking_day(db: Session, bank: str, day: int) -> int:
+    """The day itself if the bank is open, else its next banking day (the calendar's bounded scan)."""
+    for offset in range(MAX_CALENDAR_SCAN_DAYS):
+        if is_banking_day(db, bank, day + offset):
+            return day + offset
+    return day + MAX_CALENDAR_SCAN_DAYS
+
+
+def last_demand_day(db: Session, undertaking: Undertaking) -> int:
+    """Undertakings.lastDemandDay: the expiry day (URDG 758), rolled to the issuer's next business day (ISP98)."""
+    day = undertaking.expiry // DAY
+    if undertaking.rules is Rules.ISP98:
+        return next_banking_day(db, undertaking.guarantor, day)
+    return day
+
+
+class GuaranteeExpiryJobs:
+    """Expiries of operative guarantees, counter-guarantees and standbys whose last day for demands has passed."""
+
+    name = "guarantee-expiries"
+
+    def __init__(self, address: str, hosted: Callable[[], set[str]]) -> None:
+        self.address = address
+        self.hosted = hosted
+
+    def due(self, db: Session, now: int) -> Iterator[DueJob]:
+        hosted = self.hosted()
+        operative = db.scalars(
+            select(Undertaking)
+            .where(Undertaking.state.in_(OPERATIVE), Undertaking.expiry < now)
+            .order_by(Undertaking.undertaking_id)
+        )
+        for undertaking in operative:
+            u = undertaking
+            signer = next((p for p in (u.guarantor, u.beneficiary, u.applicant, u.advising_party) if p in hosted), None)
+            if signer is None:
+                continue
+            last_day = last_demand_day(db, undertaking)
+            due_at = (last_day + 1) * DAY
+            if due_at <= now:
+                call = ContractCall(CONTRACT, self.address, "expire", (undertaking.undertaking_id,), signer)
+                yield DueJob(f"guarantee-expire:{undertaking.undertaking_id}:{last_day}", due_at, call)
