@@ -196,6 +196,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/guarantees/{guarantee_id}/amendments/{amendment_id}/accept": {},
     "/v1/guarantees/{guarantee_id}/reductions": {"amount": 1, "document": {"x": 1}},
     "/v1/guarantees/{guarantee_id}/expiry-event": {"document": {"x": 1}},
+    "/v1/invoices/{invoice_id}/match": {
+        "evidence": {
+            "kind": "delivery_confirmation",
+            "document_hash": "0x" + "44" * 32,
+            "event_date": SOON,
+            "quantities": {"TEA": 1},
+        },
+    },
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},

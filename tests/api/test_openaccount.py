@@ -144,3 +144,124 @@ def test_bad_filters_are_named_422s(consortium: Consortium) -> None:
         assert response.status_code == 422, (path, response.text)
         assert next(iter(params)) in response.text
         problem(response)
+
+
+def _accepted_order(
+    consortium: Consortium, key: str, payment_terms: str = "open_account", terms: dict[str, Any] | None = None
+) -> str:
+    soon = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    order = consortium.client("trader").post(
+        "/v1/orders",
+        json={"seller": OTHER_TRADER.address, "amount": AMOUNT, "currency": "USD", "terms": terms or {"goods": "tea"},
+              "latest_shipment": soon, "payment_terms": payment_terms,
+              **({"due_date": soon} if payment_terms == "open_account" else {})},
+        headers={"Idempotency-Key": f"{key}-order"},
+    ).json()  # fmt: skip
+    path = f"/v1/orders/{order['order_id']}/accept"
+    assert consortium.client("other_trader").post(path, headers={"Idempotency-Key": f"{key}-accept"}).status_code == 200
+    return str(order["order_id"])
+
+
+def _invoice(order_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "order_id": order_id, "number": "INV-7", "issue_date": date.today().isoformat(), "amount": AMOUNT,
+        "lines": [{"item": "TEA", "quantity": 100, "unit_price": 10}],
+    }  # fmt: skip
+    body.update(overrides)
+    return body
+
+
+def test_the_seller_issues_an_invoice(consortium: Consortium) -> None:
+    order_id = _accepted_order(consortium, "oa-issue")
+    seller = consortium.client("other_trader")
+    issued = seller.post("/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-issue-i"})
+    assert issued.status_code == 201, issued.text
+    invoice = issued.json()
+    assert issued.headers["Location"] == f"/v1/invoices/{invoice['invoice_id']}"
+    assert (invoice["state"], invoice["version"], invoice["amount"], invoice["quantity_total"], invoice["buyer"]) == (
+        "ISSUED", 1, str(AMOUNT), "100", TRADER.address,
+    )  # fmt: skip
+    assert invoice["match_report"] is None and invoice["invoice_hash"].startswith("0x")
+    again = seller.post("/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-issue-i"})
+    assert again.json()["invoice_id"] == invoice["invoice_id"]  # the retry gets the stored answer
+    second = seller.post("/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-issue-i2"})
+    assert second.status_code == 422 and problem(second)["code"] == "invoices_invalid_order", second.text
+
+
+def test_only_the_seller_of_an_open_account_order_invoices_it(consortium: Consortium) -> None:
+    order_id = _accepted_order(consortium, "oa-refuse")
+    buyer = consortium.client("trader").post(
+        "/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-refuse-b"}
+    )
+    assert buyer.status_code == 403 and problem(buyer)["code"] == "invoices_not_party", buyer.text
+    outsider = consortium.client("outsider")
+    hidden = outsider.post("/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-refuse-o"})
+    missing = outsider.post("/v1/invoices", json=_invoice("987654321"), headers={"Idempotency-Key": "oa-refuse-m"})
+    assert hidden.status_code == missing.status_code == 404
+    assert without_id(hidden.text, order_id) == without_id(missing.text, "987654321")
+    future = (date.today() + timedelta(days=3)).isoformat()
+    late = consortium.client("other_trader").post(
+        "/v1/invoices", json=_invoice(order_id, issue_date=future), headers={"Idempotency-Key": "oa-refuse-f"}
+    )
+    assert late.status_code == 422 and problem(late)["code"] == "invoices_invalid_invoice", late.text
+    lc_order = _accepted_order(consortium, "oa-refuse-lc", payment_terms="letter_of_credit")
+    on_lc = consortium.client("other_trader").post(
+        "/v1/invoices", json=_invoice(lc_order), headers={"Idempotency-Key": "oa-refuse-lci"}
+    )
+    assert problem(on_lc)["code"] == "invoices_invalid_order", on_lc.text
+    nothing = consortium.client("other_trader").post(
+        "/v1/invoices", json=_invoice(order_id, lines=[]), headers={"Idempotency-Key": "oa-refuse-e"}
+    )
+    assert nothing.status_code == 422 and "lines" in nothing.text
+
+
+ORDERED = {"goods": "tea", "lines": [{"item": "TEA", "quantity": 100, "unit_price": 10}],
+           "tolerances": {"quantity_plus_bps": 500, "quantity_minus_bps": 500, "amount_plus_bps": 500}}  # fmt: skip
+
+
+def _issued(consortium: Consortium, key: str, terms: dict[str, Any], quantity: int = 100) -> str:
+    order_id = _accepted_order(consortium, key, terms=terms)
+    body = _invoice(order_id, lines=[{"item": "TEA", "quantity": quantity, "unit_price": 10}], amount=quantity * 10)
+    issued = consortium.client("other_trader").post("/v1/invoices", json=body, headers={"Idempotency-Key": f"{key}-i"})
+    assert issued.status_code == 201, issued.text
+    return str(issued.json()["invoice_id"])
+
+
+def _evidence(quantity: int) -> dict[str, Any]:
+    return {"evidence": {"kind": "delivery_confirmation", "document_hash": "0x" + "44" * 32,
+                         "event_date": date.today().isoformat(), "quantities": {"TEA": quantity}}}  # fmt: skip
+
+
+def test_the_buyer_records_a_match_within_tolerance(consortium: Consortium) -> None:
+    invoice_id = _issued(consortium, "oa-match", ORDERED, quantity=105)  # +5 %: the tolerance's very edge
+    buyer = consortium.client("trader")
+    matched = buyer.post(f"/v1/invoices/{invoice_id}/match", json=_evidence(105), headers={"Idempotency-Key": "oa-m"})
+    assert matched.status_code == 200, matched.text
+    invoice = matched.json()
+    assert invoice["state"] == "MATCHED"
+    report = invoice["match_report"]
+    assert (report["matched"], report["mismatches"], report["recorded_by"]) == (True, [], TRADER.address)
+    quantity = next(c for c in report["comparisons"] if c["field"] == "line[TEA].quantity")
+    assert (quantity["expected"], quantity["actual"], quantity["tolerance"]) == ("100", "105", "+500/-500 bps")
+    again = buyer.post(f"/v1/invoices/{invoice_id}/match", json=_evidence(105), headers={"Idempotency-Key": "oa-m2"})
+    assert again.status_code == 409 and problem(again)["code"] == "invoices_invalid_state", again.text
+
+
+def test_a_mismatch_is_recorded_and_refusals_are_named(consortium: Consortium) -> None:
+    invoice_id = _issued(consortium, "oa-mis", ORDERED, quantity=106)  # one unit beyond the tolerance
+    path = f"/v1/invoices/{invoice_id}/match"
+    seller = consortium.client("other_trader").post(path, json=_evidence(106), headers={"Idempotency-Key": "oa-x1"})
+    assert seller.status_code == 403 and problem(seller)["code"] == "invoice_match_not_buyer"
+    outsider = consortium.client("outsider")
+    hidden = outsider.post(path, json=_evidence(106), headers={"Idempotency-Key": "oa-x2"})
+    missing = outsider.post("/v1/invoices/987654321/match", json=_evidence(106), headers={"Idempotency-Key": "oa-x3"})
+    assert hidden.status_code == missing.status_code == 404
+    assert without_id(hidden.text, invoice_id) == without_id(missing.text, "987654321")
+    buyer = consortium.client("trader")
+    mismatched = buyer.post(path, json=_evidence(106), headers={"Idempotency-Key": "oa-x4"}).json()
+    assert mismatched["state"] == "MISMATCHED"
+    fields = [m["field"] for m in mismatched["match_report"]["mismatches"]]
+    assert fields == ["invoice.amount", "line[TEA].quantity"], mismatched
+    unstated = _issued(consortium, "oa-nolines", {"goods": "tea"})
+    refused = buyer.post(f"/v1/invoices/{unstated}/match", json=_evidence(100), headers={"Idempotency-Key": "oa-x5"})
+    assert refused.status_code == 422 and problem(refused)["code"] == "match_data_missing", refused.text

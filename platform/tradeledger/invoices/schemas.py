@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tradeledger.invoices.matching import EvidenceKind
 from tradeledger.invoices.models import Invoice, InvoiceState
+from tradeledger.lcs.terms import ChainDate
+from tradeledger.records.schemas import DocumentHash
+from tradeledger.settlements.schemas import MinorUnits
+
+QuantityUnits = Annotated[
+    int, Field(strict=True, gt=0, lt=10**30, description="whole units of the order's unit of measure")
+]
 
 
 class ComparisonView(BaseModel):
@@ -83,3 +91,45 @@ class InvoiceView(BaseModel):
             tx_hash=row.tx_hash,
             block_number=row.block_number,
         )
+
+
+class InvoiceLineRequest(BaseModel):
+    item: str = Field(min_length=1, max_length=64, description="the item code of the order's line")
+    quantity: QuantityUnits
+    unit_price: MinorUnits
+
+
+class InvoiceRequest(BaseModel):
+    """The seller's invoice of an open-account order: kept off chain whole, its hash and the data matching needs
+    (amount, total quantity, the lines' hash, the issue date) on chain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: int = Field(ge=0, lt=2**256, description="the order invoiced (on open account, accepted)")
+    number: str = Field(min_length=1, max_length=64, description="the seller's invoice number")
+    issue_date: ChainDate = Field(description="not after today (UTC)")
+    amount: MinorUnits = Field(description="the invoice total as stated; matching checks it against the lines")
+    lines: list[InvoiceLineRequest] = Field(min_length=1, max_length=500)
+
+
+class EvidenceRequest(BaseModel):
+    """What shows the goods moved: the seller's transport document or the buyer's delivery confirmation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EvidenceKind
+    document_hash: DocumentHash
+    event_date: ChainDate = Field(description="the date of shipment (transport document) or of delivery")
+    quantities: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], QuantityUnits] = Field(
+        min_length=1, max_length=500, description="whole units moved, per item code"
+    )
+
+
+class MatchRequest(BaseModel):
+    """The buyer's data match of an ISSUED invoice: the service compares the order's stated lines and tolerances
+    (its off-chain terms: `lines`, and `tolerances` if any), the invoice as the seller issued it, and this
+    evidence; the report is kept off chain and its SHA-256 recorded on chain with the outcome."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: EvidenceRequest

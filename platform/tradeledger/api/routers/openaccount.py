@@ -1,26 +1,41 @@
 """Open-account trade: invoices on the ledger with their match reports, and bank payment undertakings
-(URBPO 750). Read only for now: invoices, matches, undertakings and discounts are made on the Invoices and
-PaymentUndertakings contracts directly; the read model shows them all."""
+(URBPO 750). The seller issues invoices and the buyer records data matches here; undertakings, mismatch
+acceptances and discounts are made on the PaymentUndertakings contract directly for now; the read model shows
+them all."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
-from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.api.schemas import TransactionView
+from tradeledger.api.writes import PreferHeader, answer, submission
 from tradeledger.codec import ADDRESS_PATTERN
 from tradeledger.invoices import service as invoices
-from tradeledger.invoices.schemas import InvoiceView
+from tradeledger.invoices.schemas import InvoiceRequest, InvoiceView, MatchRequest
 from tradeledger.undertakings import service as undertakings
 from tradeledger.undertakings.models import UndertakingState
 from tradeledger.undertakings.schemas import PaymentUndertakingView
 
-router = APIRouter(tags=["open account"])
+router = APIRouter(tags=["open account"], route_class=IdempotentRoute)
 OrderFilter = Annotated[int | None, Query(ge=0, lt=2**256, description="only those of this order (its on-chain id)")]
 StateName = Annotated[str | None, Query(pattern="^(ESTABLISHED|SETTLED|EXPIRED)$", description="only in this state")]
+
+
+@router.post("/invoices", status_code=201, responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def issue_invoice(
+    body: InvoiceRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> InvoiceView | TransactionView:  # fmt: skip
+    """The seller invoices an accepted open-account order: the full invoice stays off chain under its hash; the
+    amount, total quantity, lines' hash and issue date go on chain for the buyer's data match."""
+    issued = invoices.issue(platform, principal.member, principal.kind, body, submission(prefer))
+    return answer(issued, response, lambda view: f"/v1/invoices/{view.invoice_id}")
 
 
 @router.get("/invoices", responses=ERROR_RESPONSES)
@@ -41,6 +56,18 @@ def get_invoice(invoice_id: ObjectId, platform: PlatformDep, principal: Principa
     """One invoice version with its match report: the outcome and the hash anchored on chain, and every field
     compared with every mismatch when the report is held off chain under that hash."""
     return invoices.invoice_view(platform, principal.member, principal.kind, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/match", responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def record_match(
+    invoice_id: ObjectId, body: MatchRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> InvoiceView | TransactionView:  # fmt: skip
+    """The buyer matches an issued invoice against its order's stated lines and tolerances and the transport or
+    delivery evidence: every comparison goes in the report, kept off chain; the outcome (a mismatch too) and the
+    report's SHA-256 go on chain. A mismatch is then accepted by the obligor bank or corrected by a new version."""
+    matched = invoices.record_match(platform, principal.member, principal.kind, invoice_id, body, submission(prefer))
+    return answer(matched, response)
 
 
 @router.get("/payment-undertakings", responses=ERROR_RESPONSES)
