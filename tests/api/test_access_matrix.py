@@ -356,6 +356,7 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/amendments", {"amount": 200}),
     ("/v1/guarantees/{guarantee_id}/expiry-event", {"document": {"x": 1}}),
     ("/v1/guarantees/{guarantee_id}/demands/1/counter-demand", {"amount": 1, "statement": {"x": 1}}),
+    ("/v1/payment-undertakings/{undertaking_id}/accept-mismatch", None),
 ]
 
 

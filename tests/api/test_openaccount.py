@@ -265,3 +265,19 @@ def test_a_mismatch_is_recorded_and_refusals_are_named(consortium: Consortium) -
     unstated = _issued(consortium, "oa-nolines", {"goods": "tea"})
     refused = buyer.post(f"/v1/invoices/{unstated}/match", json=_evidence(100), headers={"Idempotency-Key": "oa-x5"})
     assert refused.status_code == 422 and problem(refused)["code"] == "match_data_missing", refused.text
+
+
+def test_the_obligor_bank_accepts_the_mismatch(consortium: Consortium, trade: dict[str, str]) -> None:
+    path = f"/v1/payment-undertakings/{trade['undertaking_id']}/accept-mismatch"
+    trader = consortium.client("trader").post(path, headers={"Idempotency-Key": "oa-am-t"})
+    assert trader.status_code == 403 and problem(trader)["code"] == "forbidden", trader.text
+    recipient = consortium.client("other_bank").post(path, headers={"Idempotency-Key": "oa-am-r"})
+    assert recipient.status_code == 403, recipient.text
+    assert problem(recipient)["code"] == "payment_undertakings_unauthorized"
+    accepted = consortium.client("bank").post(path, headers={"Idempotency-Key": "oa-am-b"})
+    assert accepted.status_code == 200, accepted.text
+    body = accepted.json()
+    assert (body["mismatch_invoice_id"], body["state"]) == (trade["invoice_id"], "ESTABLISHED")
+    assert body["mismatch_accepted_at"] is not None
+    twice = consortium.client("bank").post(path, headers={"Idempotency-Key": "oa-am-b2"})
+    assert problem(twice)["code"] == "payment_undertakings_invalid_mismatch", twice.text

@@ -40,3 +40,9 @@ def invoices(
     if after is not None:
         query = query.where(Invoice.invoice_id > after)
     return list(db.scalars(query))
+
+
+def current(db: Session, order_id: int) -> Invoice | None:
+    """The order's invoice version in force (the one no later version supersedes)."""
+    query = select(Invoice).where(Invoice.order_id == order_id, Invoice.superseded_by.is_(None))
+    return db.scalars(query.order_by(Invoice.version.desc()).limit(1)).first()

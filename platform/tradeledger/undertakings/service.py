@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tradeledger.chain.txmanager import ContractCall
 from tradeledger.errors import NotFoundError
+from tradeledger.invoices import repository as invoices
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
+from tradeledger.operations import Pending, Submission, write_then_view
 from tradeledger.undertakings import repository
 from tradeledger.undertakings.models import UndertakingState
 from tradeledger.undertakings.schemas import PaymentUndertakingView
@@ -39,3 +42,25 @@ def undertaking_view(
         if row is None or not can_see(db, viewer, viewer_kind, repository.parties(row)):
             raise PaymentUndertakingNotFoundError(f"no payment undertaking {undertaking_id}")
         return PaymentUndertakingView.of(row)
+
+
+CONTRACT = "PaymentUndertakings"
+NO_REPORT = b"\0" * 32
+
+
+def accept_mismatch(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, undertaking_id: int, submission: Submission
+) -> PaymentUndertakingView | Pending:
+    """The obligor bank accepts the data mismatch of the order's invoice in force, naming the report it read
+    (URBPO 750: the obligor may accept a mismatch, and the undertaking then settles as if matched). The contract
+    refuses anyone but the obligor bank and an invoice that is not mismatched."""
+    undertaking_view(platform, bank, bank_kind, undertaking_id)  # a hidden one is a 404 before anything is sent
+    with platform.sessions() as db:
+        row = repository.get(db, undertaking_id)
+        invoice = None if row is None else invoices.current(db, row.order_id)
+        report = None if invoice is None else invoice.match_report_hash
+    arguments = (undertaking_id, NO_REPORT if report is None else bytes.fromhex(report[2:]))
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "acceptMismatch", arguments, bank)
+    return write_then_view(
+        platform, call, submission, lambda _: undertaking_view(platform, bank, bank_kind, undertaking_id)
+    )

@@ -1,7 +1,7 @@
 """Open-account trade: invoices on the ledger with their match reports, and bank payment undertakings
-(URBPO 750). The seller issues invoices and the buyer records data matches here; undertakings, mismatch
-acceptances and discounts are made on the PaymentUndertakings contract directly for now; the read model shows
-them all."""
+(URBPO 750). The seller issues invoices, the buyer records data matches and the obligor bank accepts
+mismatches here; undertakings and discounts are made on the PaymentUndertakings contract directly for now; the
+read model shows them all."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from tradeledger.api.writes import PreferHeader, answer, submission
 from tradeledger.codec import ADDRESS_PATTERN
 from tradeledger.invoices import service as invoices
 from tradeledger.invoices.schemas import InvoiceRequest, InvoiceView, MatchRequest
+from tradeledger.members.models import MemberKind
+from tradeledger.members.service import require_kind
 from tradeledger.undertakings import service as undertakings
 from tradeledger.undertakings.models import UndertakingState
 from tradeledger.undertakings.schemas import PaymentUndertakingView
@@ -90,3 +92,20 @@ def get_payment_undertaking(
     """One bank payment undertaking: its amount, due date and expiry, a pending amendment awaiting the other bank's
     consent, the accepted mismatch and the settlement's ledger entries."""
     return undertakings.undertaking_view(platform, principal.member, principal.kind, undertaking_id)
+
+
+@router.post(
+    "/payment-undertakings/{undertaking_id}/accept-mismatch",
+    responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
+)
+def accept_mismatch(
+    undertaking_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> PaymentUndertakingView | TransactionView:  # fmt: skip
+    """The obligor bank accepts the data mismatch of the order's invoice in force (URBPO 750), naming the report's
+    hash the read model holds: the undertaking then settles on its due date as if the data had matched."""
+    require_kind(principal.kind, MemberKind.BANK, action="accept a mismatch")
+    accepted = undertakings.accept_mismatch(
+        platform, principal.member, principal.kind, undertaking_id, submission(prefer)
+    )
+    return answer(accepted, response)
