@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from starlette.types import Receive, Scope, Send
 
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
 from tests.idempotency import age_incomplete_records, refused_completion
 from tests.members import BANK, Consortium, api_keys, found
 from tradeledger.api.app import create_app
-from tradeledger.api.idempotency import READ_ONLY_POSTS, request_fingerprint
+from tradeledger.api.idempotency import READ_ONLY_POSTS, IdempotencyMiddleware, request_fingerprint
 from tradeledger.chain.keys import dev_account
 from tradeledger.codec import reference_bytes
 from tradeledger.config import load_settings
@@ -32,7 +33,7 @@ from tradeledger.identity.service import authenticate
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
-from tradeledger.store.db import transaction
+from tradeledger.store.db import make_engine, session_factory, transaction
 from tradeledger.store.models import ChainTransaction, SignerNonce
 
 TRADER = dev_account(3)
@@ -178,6 +179,64 @@ class TestCrashedProcess:
         assert response.status_code == 409
         assert response.json()["code"] == "idempotency_request_in_flight"
         assert _postings(world.platform, "LIVE-1") == 0
+
+
+class TestDatabaseGoneUnderALiveProcess:
+    """Issue #15's PostgreSQL restart: the database went away while the process lived on. A request it failed is
+    answered 503, never 500; and once the database is back, the retry runs a request whose record could not be
+    completed, instead of answering 409 "in flight" for good (the process that owns the record is alive)."""
+
+    def test_a_request_whose_record_could_not_be_completed_runs_again(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "db-gone-1"}
+        body = {**_deposit("DB-GONE-1"), "currency": "XTS"}  # refused (a testing code, not money): nothing commits
+        with refused_completion(world.platform):
+            first = bank.post(DEPOSITS, json=body, headers=headers)
+        assert first.status_code == 503 and first.json()["code"] == "idempotency_record_unavailable", first.text
+        retry = bank.post(DEPOSITS, json=body, headers=headers)
+        assert retry.status_code == 422, retry.text  # run again: the route's own answer, not 409 in flight
+        again = bank.post(DEPOSITS, json=body, headers=headers)
+        assert (again.status_code, again.content) == (422, retry.content)  # and now recorded
+
+    def test_the_heartbeat_releases_only_records_no_request_serves(self, world: Consortium) -> None:
+        """Another API worker sees such a record released by its owner's heartbeat; one still served stays."""
+        platform = world.platform
+        with transaction(platform.sessions) as db:
+            api_key = authenticate(db, world.tokens["bank"])
+            records = [IdempotencyRecord(api_key_id=api_key.id, key=f"orphan-{n}", fingerprint="0" * 64,
+                                         owner=platform.instance) for n in (1, 2)]  # fmt: skip
+            db.add_all(records)
+            db.flush()
+            orphan, served = (record.id for record in records)
+            instances.begin_serving(platform.instance, served)
+        try:
+            instances.heartbeat(platform.sessions, platform.instance)
+            with platform.sessions() as db:
+                assert db.get(IdempotencyRecord, orphan) is None
+                assert db.get(IdempotencyRecord, served) is not None
+        finally:
+            instances.end_serving(platform.instance, served)
+        assert instances.release_orphans(platform.sessions, platform.instance) == 1
+
+
+def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
+    """The idempotency look-up itself fails (the database refuses connections): 503 problem+json, retryable."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'tradeledger.db'}")
+    reached: list[str] = []
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+
+    app = IdempotencyMiddleware(route, sessions=lambda: session_factory(engine), instance=lambda: "this-process")
+    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": "db-down-1"}
+    response = TestClient(app, raise_server_exceptions=False).post(
+        DEPOSITS, json=_deposit("DB-DOWN-1"), headers=headers
+    )
+    engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"
+    assert reached == []
 
 
 class TestMeaningNotBytes:

@@ -9,13 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.errors import TradeLedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# What the database driver raises while the server restarts or cannot be reached: a connection refused or cut
+# (OperationalError), or one found closed when used (InterfaceError). A 503: the request may be retried.
+DATABASE_GONE: tuple[type[DBAPIError], ...] = (OperationalError, InterfaceError)
 
 
 class Problem(BaseModel):
@@ -66,6 +69,14 @@ def problem_response(
     )
 
 
+def database_unavailable(error: BaseException) -> bytes:
+    """The 503 problem of a request the database failed (restarting or unreachable): a retry with the same
+    Idempotency-Key either finds the request done or runs it."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    detail = f"the database did not answer ({type(cause).__name__}): retry with the same Idempotency-Key"
+    return problem_body(503, "Database unavailable", detail, "database_unavailable")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors."""
 
@@ -85,15 +96,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{field['field']}: {field['message']}" for field in fields)
         return problem_response(422, "Invalid request", detail, "validation_error", fields)
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(_: Request, error: OperationalError) -> Response:
-        # the database restarting or unreachable: a retry with the same key either finds the request done or runs it
-        return problem_response(
-            503,
-            "Database unavailable",
-            f"the database did not answer ({type(error.orig).__name__}): retry with the same Idempotency-Key",
-            "database_unavailable",
-        )
+    async def _database_unavailable(_: Request, error: Exception) -> Response:
+        body = database_unavailable(error)
+        return Response(body, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
+
+    for gone in DATABASE_GONE:
+        app.add_exception_handler(gone, _database_unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, error: StarletteHTTPException) -> Response:
