@@ -7,6 +7,7 @@ outbox, byte for byte, and the signer's later nonces proceed.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -21,7 +22,7 @@ import tradeledger.indexer.handlers  # noqa: F401 - registers the projections
 from tests.chain.test_txmanager import posted_amounts
 from tests.members import AGENT as SETTLEMENT_AGENT
 from tests.members import BANK, found, issue
-from tradeledger.chain.backends import DevChain
+from tradeledger.chain.backends import DevChain, state_inconsistency
 from tradeledger.chain.devnet import AGENT, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.devnet import BANK as FOUNDING_BANK
 from tradeledger.chain.keys import dev_account
@@ -47,6 +48,26 @@ def _wait_for_state_save(chain: DevChain) -> None:
     while stamp() == before:
         assert time.monotonic() < deadline, "anvil did not save its state"
         time.sleep(0.01)
+
+
+def _save_through(chain: DevChain, head: int) -> bytes:
+    """The first save of anvil's that holds block `head` (and so everything mined so far), whole and consistent
+    as the start checks a save: anvil rewrites the file in place, so a read can catch one half written, and a save
+    whose writing is seen to begin may have been taken before the latest blocks."""
+    deadline = time.monotonic() + SAVE_WAIT_S
+    copy = chain.chain_dir / "anvil-state.copy.json"
+    while time.monotonic() < deadline:
+        saved = chain.state_file.read_bytes() if chain.state_file.exists() else b""
+        try:
+            saved_head = max(int(block["header"]["number"], 16) for block in json.loads(saved)["blocks"])
+        except (ValueError, KeyError):
+            saved_head = -1  # none yet, or cut short
+        copy.write_bytes(saved)
+        if saved_head >= head and state_inconsistency(copy) is None:
+            copy.unlink()
+            return saved
+        time.sleep(0.05)
+    raise AssertionError(f"anvil saved no whole state holding block {head} in {SAVE_WAIT_S:.0f} s")
 
 
 def _posted(deployed: DeployedChain, *amounts: int) -> list[int]:
@@ -81,17 +102,22 @@ class TestNodeRestartedFromOlderState:
     def test_blocks_lost_in_a_sigkill_are_sent_again_at_restart(self, tmp_path: Path, database_url: str) -> None:
         """The dev chain and the service die together after three acknowledged writes; at restart the manager
         finds their blocks gone, sends the stored bytes again (same hashes), and the signer's next write goes
-        through: the 'power loss' case of the issue, which lost 3 of 3 writes and wedged the signer."""
+        through: the 'power loss' case of the issue, which lost 3 of 3 writes and wedged the signer.
+
+        The node restarts from its last save before the writes, whenever its next save came: waiting for a save
+        and hoping that the writes and the kill fit in one save interval failed on a busy machine (a later save
+        held some of the writes, or the kill cut it short and the chain started from nothing)."""
         chain = DevChain(tmp_path / "chain")
         chain.start()
         deployed = deploy_scenario(chain)
         manager = make_manager(database_url, deployed.url)
-        _wait_for_state_save(chain)
+        last_save = _save_through(chain, deployed.w3.eth.block_number)
         acknowledged = [manager.wait(manager.submit(deployed.issue(amount)).id) for amount in (1101, 1102, 1103)]
         assert chain._process is not None
-        os.kill(chain._process.pid, signal.SIGKILL)  # the node dies before its next save
+        os.kill(chain._process.pid, signal.SIGKILL)  # the node dies; what it saved after `last_save` is lost
         chain._process.wait()
         manager.rpc.close()
+        chain.state_file.write_bytes(last_save)
 
         with DevChain(tmp_path / "chain") as again:
             restarted_chain = DeployedChain(again, again.web3(), deployed.addresses)
