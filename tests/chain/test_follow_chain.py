@@ -185,6 +185,39 @@ class TestBlocksLostUnderARunningService:
         assert _database_nonce(manager) == _node_nonce(interval_chain)
 
 
+class TestLostBlocksLookedForWithAReason:
+    def test_a_held_write_costs_one_block_look_up_a_pass_and_a_loss_is_still_found(
+        self, interval_chain: DeployedChain, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A write the node does not mine for a while (held) used to make every confirmer pass look up each block
+        our receipts came from (up to 1,024). Now a pass asks the node for one block, the latest one ours came
+        from; a node that lost blocks is still noticed by it, and what they mined is reopened and mined again."""
+        manager = make_manager(database_url, interval_chain.url, held_after=timedelta(0))
+        snapshot = interval_chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        acknowledged = [manager.wait(manager.submit(interval_chain.issue(amount)).id) for amount in (6601, 6602)]
+        looked_up: list[int] = []
+        reopen_lost = manager.reopen_lost
+        monkeypatch.setattr(manager, "reopen_lost", lambda db, after: looked_up.append(after) or reopen_lost(db, after))
+
+        interval_chain.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+        held = manager.submit(interval_chain.issue(6603))
+        for _ in range(3):
+            manager.confirm_pending()
+        assert _states(manager, [held.id]) == [TxState.SENT]
+        assert looked_up == []  # held, with no reason to think the node lost anything
+
+        interval_chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        interval_chain.w3.provider.make_request("evm_setIntervalMining", [1])  # type: ignore[arg-type]
+        manager.confirm_pending()  # the block of our latest receipt is gone: what the lost blocks mined is reopened
+        assert len(looked_up) == 1
+        assert _states(manager, [row.id for row in acknowledged]) == [TxState.SIGNED] * 2
+        time.sleep(2.1)  # UNSENT_GRACE
+        manager.confirm_pending()
+        for row in [*acknowledged, held]:
+            assert manager.wait(row.id, timeout=30).state is TxState.MINED
+        assert _posted(interval_chain, 6601, 6602, 6603) == [6601, 6602, 6603]
+
+
 class TestResentInTheChainsOrder:
     AMOUNTS = (5101, 5102, 5103)
 
