@@ -8,6 +8,7 @@ The tests run in file order on one chain; the last one rewinds the node and leav
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -321,6 +322,39 @@ class TestNoRequestHangs:
                 continue
             assert "202" in post["responses"], path
             assert "TRADELEDGER_WRITE_TIMEOUT_S" in post["responses"]["202"]["description"], path
+
+
+class TestReadYourWritesAcrossAResend:
+    def test_a_document_whose_block_the_node_lost_is_pending_on_chain_not_404(self, world: Consortium) -> None:
+        """Answered 201, then the node loses the block (restarted from an older state): until the manager has sent
+        the stored bytes again and the block is indexed, reading the document answers 503 pending_on_chain (it
+        answered 404, as if the acknowledged write never happened); then 200 with the same document."""
+        platform = world.platform
+        bank = _client(world, "bank")
+        platform.indexer.catch_up()
+        snapshot = _rpc(platform, "evm_snapshot")
+        fields = {"seller_id": "5493001KJTIIGC8Y1R12", "buyer_id": "DE-HRB-1234", "invoice_number": "INV-RESENT-1",
+                  "issue_date": "2026-11-20", "amount": 40_000, "currency": "USD"}  # fmt: skip
+        body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": 40_000}
+        created = bank.post("/v1/documents", json=body, headers={"Idempotency-Key": "resent-document-1"})
+        assert created.status_code == 201, created.text
+        path = f"/v1/documents/{created.json()['document_id']}"
+        assert _rpc(platform, "evm_revert", snapshot) is True
+        platform.indexer.run_once()  # its checkpoint's block is gone: the read model rolls back, the write reopens
+
+        pending = bank.get(path)
+        assert pending.status_code == 503, pending.text
+        assert pending.json()["code"] == "pending_on_chain" and "sent again" in pending.json()["detail"]
+        deadline = time.monotonic() + 60
+        while platform.transactions.resending_count():  # the confirmer's passes (this platform runs none)
+            assert time.monotonic() < deadline, "the lost write was not mined again"
+            platform.transactions.confirm_pending()
+            time.sleep(0.5)
+        platform.indexer.catch_up()
+        again = bank.get(path)
+        assert again.status_code == 200, again.text
+        assert again.json()["document_id"] == created.json()["document_id"]
+        assert bank.get("/v1/documents/999999").status_code == 404  # nothing pending: a missing one is 404 again
 
 
 def _shift_next_nonce(platform: Platform, by: int) -> None:

@@ -48,7 +48,7 @@ def create_app(platform: Platform) -> FastAPI:
         "and reconciliation files.",
     )
     app.state.platform = platform
-    install_problem_handlers(app)
+    install_problem_handlers(app, resending=platform.transactions.resending_count)
     for router in (
         health.router,
         lcs.router,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -77,11 +78,31 @@ def database_unavailable(error: BaseException) -> bytes:
     return problem_body(503, "Database unavailable", detail, "database_unavailable")
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors."""
+# The objects the chain makes (their rows are projections of its events): while blocks the node lost are sent again,
+# one of them missing from the read model may only be waiting for its block.
+CHAIN_MADE_NOT_FOUND = frozenset({
+    "account_not_found", "anchor_not_found", "document_not_found", "external_payment_not_found",
+    "guarantee_not_found", "letter_of_credit_not_found", "member_not_found", "order_not_found",
+    "proposal_not_found", "record_not_found",
+})  # fmt: skip
+
+
+def install_problem_handlers(app: FastAPI, resending: Callable[[], int] | None = None) -> None:
+    """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors.
+
+    `resending` counts the transactions being sent again after the node lost their blocks: while there are any,
+    an object the chain makes that is not found answers 503 `pending_on_chain` instead of 404 (read-your-writes
+    across a node restart: a client that was answered 2xx for it is told to retry, not that it does not exist).
+    """
 
     @app.exception_handler(TradeLedgerError)
     async def _domain_error(_: Request, error: TradeLedgerError) -> Response:
+        if error.code in CHAIN_MADE_NOT_FOUND and resending is not None:
+            pending = await to_thread.run_sync(resending)
+            if pending:
+                detail = (f"{error.message}, for now: the chain node lost recent blocks and {pending} transactions "
+                          "are being sent again; what they made is back once they are mined: retry")  # fmt: skip
+                return problem_response(503, "Pending on chain", detail, "pending_on_chain")
         errors = error.details.get("errors")
         field = error.details.get("field")  # a request field the service found wrong, named as validation does
         if errors is None and field is not None:

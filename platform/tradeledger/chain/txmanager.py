@@ -1063,3 +1063,16 @@ class TransactionManager:
                 )
                 or 0
             )
+
+    def resending_count(self) -> int:
+        """How many transactions are being sent again because the chain lost the blocks that had mined them: until
+        they are mined again, what they made is missing from the read model (reads answer "pending", not 404)."""
+        with self.sessions() as db:
+            return int(
+                db.scalar(
+                    select(func.count())
+                    .select_from(ChainTransaction)
+                    .where(ChainTransaction.state.in_(OPEN_TX_STATES), ChainTransaction.lost_block.is_not(None))
+                )
+                or 0
+            )
