@@ -200,7 +200,8 @@ class TestDatabaseGoneUnderALiveProcess:
         assert (again.status_code, again.content) == (422, retry.content)  # and now recorded
 
     def test_the_heartbeat_releases_only_records_no_request_serves(self, world: Consortium) -> None:
-        """Another API worker sees such a record released by its owner's heartbeat; one still served stays."""
+        """Another API worker sees such a record released by its owner's heartbeat; a record whose id a newer
+        request runs under (SQLite may give an id again) stays."""
         platform = world.platform
         with transaction(platform.sessions) as db:
             api_key = authenticate(db, world.tokens["bank"])
@@ -209,15 +210,18 @@ class TestDatabaseGoneUnderALiveProcess:
             db.add_all(records)
             db.flush()
             orphan, served = (record.id for record in records)
-            instances.begin_serving(platform.instance, served)
+        for record_id in (orphan, served):  # both requests ended without completing their records
+            instances.begin_serving(platform.instance, record_id)
+            instances.end_serving(platform.instance, record_id, completed=False)
+        instances.begin_serving(platform.instance, served)  # a newer request runs under `served`
         try:
             instances.heartbeat(platform.sessions, platform.instance)
             with platform.sessions() as db:
                 assert db.get(IdempotencyRecord, orphan) is None
                 assert db.get(IdempotencyRecord, served) is not None
         finally:
-            instances.end_serving(platform.instance, served)
-        assert instances.release_orphans(platform.sessions, platform.instance) == 1
+            instances.end_serving(platform.instance, served, completed=True)
+        assert instances.release_orphans(platform.sessions, platform.instance) == 0
 
 
 def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
@@ -342,14 +346,18 @@ class TestReadYourWritesAcrossAResend:
         assert _rpc(platform, "evm_revert", snapshot) is True
         platform.indexer.run_once()  # its checkpoint's block is gone: the read model rolls back, the write reopens
 
+        lost, signed = ChainTransaction.lost_block.is_not(None), ChainTransaction.state == "SIGNED"
+        with platform.sessions() as db:
+            reopened = list(db.scalars(select(ChainTransaction.id).where(lost, signed)))
+        assert reopened
         pending = bank.get(path)
         assert pending.status_code == 503, pending.text
         assert pending.json()["code"] == "pending_on_chain" and "sent again" in pending.json()["detail"]
-        deadline = time.monotonic() + 60
-        while platform.transactions.resending_count():  # the confirmer's passes (this platform runs none)
-            assert time.monotonic() < deadline, "the lost write was not mined again"
-            platform.transactions.confirm_pending()
-            time.sleep(0.5)
+        time.sleep(2.1)  # UNSENT_GRACE: the confirmer's next pass sends them (this platform runs no confirmer)
+        platform.transactions.confirm_pending()
+        for row_id in reopened:
+            platform.transactions.wait(row_id, timeout=30)
+        assert bank.get(path).status_code == 503  # mined again, not indexed yet: still pending, not 404
         platform.indexer.catch_up()
         again = bank.get(path)
         assert again.status_code == 200, again.text

@@ -265,6 +265,7 @@ class IdempotencyMiddleware:
             return
         captured = _Captured()
         failure: Exception | None = None
+        completed = False
         try:
             context = _in_flight.set(outcome.record)
             try:
@@ -277,11 +278,12 @@ class IdempotencyMiddleware:
                 reply = await to_thread.run_sync(
                     self._finish, outcome.record, None if failure is not None else captured.answer()
                 )
+                completed = True
             except Exception:  # the database went away: the record stays answerless, and is released below
                 log.exception("could not complete the record of Idempotency-Key %r", key)
                 reply = UNRECORDED
         finally:  # before the client hears anything: its retry must not find the request still in flight
-            instances.end_serving(instance, outcome.record.record_id)
+            instances.end_serving(instance, outcome.record.record_id, completed=completed)
         if failure is not None:
             if reply is None:
                 raise failure
@@ -309,7 +311,7 @@ class IdempotencyMiddleware:
         finally:
             if outcome.record is None:  # the record may have committed (the commit's answer lost): not served
                 for record_id in created:
-                    instances.end_serving(instance, record_id)
+                    instances.end_serving(instance, record_id, completed=False)
         return outcome
 
     def _look_up(

@@ -90,7 +90,8 @@ CHAIN_MADE_NOT_FOUND = frozenset({
 def install_problem_handlers(app: FastAPI, resending: Callable[[], int] | None = None) -> None:
     """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors.
 
-    `resending` counts the transactions being sent again after the node lost their blocks: while there are any,
+    `resending` counts the transactions sent again after the node lost their blocks and not back in the read model
+    yet: while there are any,
     an object the chain makes that is not found answers 503 `pending_on_chain` instead of 404 (read-your-writes
     across a node restart: a client that was answered 2xx for it is told to retry, not that it does not exist).
     """
@@ -101,7 +102,8 @@ def install_problem_handlers(app: FastAPI, resending: Callable[[], int] | None =
             pending = await to_thread.run_sync(resending)
             if pending:
                 detail = (f"{error.message}, for now: the chain node lost recent blocks and {pending} transactions "
-                          "are being sent again; what they made is back once they are mined: retry")  # fmt: skip
+                          "are being sent again; what they made is back once they are mined and indexed: "
+                          "retry")  # fmt: skip
                 return problem_response(503, "Pending on chain", detail, "pending_on_chain")
         errors = error.details.get("errors")
         field = error.details.get("field")  # a request field the service found wrong, named as validation does

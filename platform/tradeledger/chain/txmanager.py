@@ -34,7 +34,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import load_abi
@@ -818,8 +818,7 @@ class TransactionManager:
                     block_number=bindparam("number"),
                     block_hash=bindparam("hash"),
                     tx_index=bindparam("index"),
-                    lost_block=None,
-                    updated_at=now,
+                    updated_at=now,  # lost_block stays: what it made is pending until its new block is indexed
                 ),
                 [
                     {
@@ -1064,15 +1063,13 @@ class TransactionManager:
                 or 0
             )
 
-    def resending_count(self) -> int:
-        """How many transactions are being sent again because the chain lost the blocks that had mined them: until
-        they are mined again, what they made is missing from the read model (reads answer "pending", not 404)."""
+    def resending_count(self, indexed_through: int) -> int:
+        """How many transactions whose blocks the chain lost are not back in the read model (indexed through block
+        `indexed_through`): sent again and not mined yet, or mined again above it. Until they are, what they made
+        is missing from the read model (reads answer "pending on chain", not 404)."""
+        unindexed = and_(ChainTransaction.state == TxState.MINED, ChainTransaction.block_number > indexed_through)
+        query = select(func.count()).where(
+            ChainTransaction.lost_block.is_not(None), or_(ChainTransaction.state.in_(OPEN_TX_STATES), unindexed)
+        )
         with self.sessions() as db:
-            return int(
-                db.scalar(
-                    select(func.count())
-                    .select_from(ChainTransaction)
-                    .where(ChainTransaction.state.in_(OPEN_TX_STATES), ChainTransaction.lost_block.is_not(None))
-                )
-                or 0
-            )
+            return int(db.scalar(query) or 0)
