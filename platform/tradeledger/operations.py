@@ -4,7 +4,7 @@ the operations their submitter (and its sponsor bank, and auditors) may follow."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ class Submission:
     actor: Actor | None = None  # the user submitting, whose member's approval policies apply (none: no user)
     business: Callable[[Session], None] | None = None  # the submitter's own rows, in the outbox transaction
     on_held: Callable[[Session, RequestView], None] | None = None  # stores the answer of a write held for approval
+    note: bytes = b""  # appended to the call's data (an approved request's trail hash), on chain with it
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def submit(
     read model, else Pending."""
     if submission.business is not None:
         business = _both(submission.business, business)
+    if submission.note:
+        call = replace(call, note=submission.note)
     try:
         row = platform.execute(
             call, respond_async=submission.respond_async, business=business, on_stored=submission.on_stored

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
@@ -96,6 +97,7 @@ def objects(consortium: Consortium) -> dict[str, str]:
         "demand_id": "1",
         "user_id": user_id,
         "request_id": _trader_approval_request(consortium, user_id),
+        "policy_id": _trader_policy(consortium),
         "subscription_id": subscription,
         "run_id": run["id"],
         "break_id": first_break["id"],
@@ -143,6 +145,12 @@ def _trader_approval_request(consortium: Consortium, maker: str) -> str:
         return request.id
 
 
+def _trader_policy(consortium: Consortium) -> str:
+    """The trader's approval policy (the one its held request names)."""
+    with consortium.platform.sessions() as db:
+        return str(db.scalars(select(ApprovalPolicy.id).where(ApprovalPolicy.member == TRADER.address)).one())
+
+
 def _routes(consortium: Consortium, with_ids: bool = True) -> list[tuple[str, str]]:
     """Every operation of the API, from its OpenAPI document (the published inventory)."""
     paths = consortium.app.openapi()["paths"]  # generated once per app
@@ -187,10 +195,18 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/approvals/{request_id}/reject": {"reason": "X"},
     "/v1/users/{user_id}/totp/confirm": {"code": "123456"},
     "/v1/approvals/{request_id}/approve": {},
+    "/v1/approval-policies/{policy_id}": {
+        "operation": "settlements.transfer",
+        "currency": "USD",
+        "threshold": 1,
+        "approvals": 1,
+    },
 }
 HOOK = "http://127.0.0.1:9/hook"
 # Objects only their own member sees (webhook subscriptions, users): not the trader's bank, not auditors.
-OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/")
+OWN_ONLY = ("/v1/webhooks/", "/v1/users/", "/v1/approvals/", "/v1/approval-policies/")
+# ... except what auditor members read of every member: an approval request's trail checked against the chain.
+AUDITED = {"/v1/approvals/{request_id}/trail"}
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
@@ -201,7 +217,7 @@ PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id", "policy_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -225,6 +241,8 @@ def _call(
         return client.get(path, params=None if query is None else {query[0]: ids[query[1]]})
     if method == "DELETE":
         return client.delete(path, headers={"Idempotency-Key": key})
+    if method == "PUT":
+        return client.put(path, json=BODIES.get(template), headers={"Idempotency-Key": key})
     return client.post(path, json=BODIES.get(template), headers={"Idempotency-Key": key})
 
 
@@ -238,10 +256,12 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
         path, object_id = _fill(template, objects)
         missing_path, missing_id = _fill(template, {**objects, **MISSING})
         if method == "GET":
-            for who in ("trader",) if template.startswith(OWN_ONLY) else SEES:
+            readers = ("trader", "auditor") if template in AUDITED else ("trader",)
+            for who in readers if template.startswith(OWN_ONLY) else SEES:
                 if (status := _call(consortium, who, method, template, path, "", objects).status_code) != 200:
                     problems.append(f"{who} {method} {template}: {status}, expected 200")
-        for who in (*HIDDEN_FROM, "bank", "auditor") if template.startswith(OWN_ONLY) else HIDDEN_FROM:
+        own_only = (*HIDDEN_FROM, "bank") if template in AUDITED else (*HIDDEN_FROM, "bank", "auditor")
+        for who in own_only if template.startswith(OWN_ONLY) else HIDDEN_FROM:
             hidden = _call(consortium, who, method, template, path, f"bola-{index}-{who}-h", objects)
             absent = _call(consortium, who, method, template, missing_path, f"bola-{index}-{who}-m", objects)
             same = without_id(hidden.text, object_id) == without_id(absent.text, missing_id)

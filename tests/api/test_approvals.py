@@ -64,7 +64,7 @@ _credits = iter(range(1, 100))
 
 DRAWINGS = {"below": 4_999, "at": 5_000, "above": 5_001, "strict": 10_001, "four_eyes": 12_000, "self": 6_000,
             "rejected": 7_000, "refused": 8_000, "together": 11_000, "race": 10_500, "crash": 5_500,
-            "trail": 5_200}  # fmt: skip
+            "trail": 5_200, "verify": 5_300}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -299,6 +299,20 @@ class TestAuditLog:
         with pytest.raises(DBAPIError), consortium.platform.transaction() as db:
             db.execute(delete(AuditEntry))
 
+    def test_an_auditor_member_reads_and_exports_any_members_log(self, consortium: Consortium, team: Team) -> None:
+        """Read-only, for auditors (the member kind); another member's administrators are refused."""
+        other = {"member": OTHER_BANK.address}
+        auditor, admin = consortium.client("auditor"), consortium.client("other_bank")
+        page = auditor.get("/v1/audit-log", params={**other, "limit": 200})
+        assert page.status_code == 200, page.text
+        assert page.json()["items"] == admin.get("/v1/audit-log", params={"limit": 200}).json()["items"]
+        exported = auditor.get("/v1/audit-log/export", params={**other, "format": "csv"})
+        assert exported.status_code == 200 and exported.text == admin.get("/v1/audit-log/export").text
+        refused = consortium.client("bank").get("/v1/audit-log", params=other)
+        assert refused.status_code == 403 and problem(refused)["code"] == "forbidden"
+        bad = auditor.get("/v1/audit-log", params={"member": "bank-b"})
+        assert bad.status_code == 422
+
     def test_the_approval_trail_hash_is_stored_with_its_transaction(
         self, consortium: Consortium, team: Team, drawings: Paths
     ) -> None:
@@ -311,3 +325,29 @@ class TestAuditLog:
                 assert request.transaction_id is not None
                 trail = db.scalars(select(Approval).where(Approval.request_id == request.id).order_by(Approval.id))
                 assert request.trail_hash == trail_hash(request, list(trail))
+
+    def test_an_auditor_checks_the_trail_against_the_chain(
+        self, consortium: Consortium, team: Team, drawings: Paths
+    ) -> None:
+        """The trail's hash rides on chain with the honour (after its call's arguments); the check recomputes it
+        from the records, reads the transaction from the node, and fails once the records are altered."""
+        request = honour(team["maker"], drawings["verify"], "mc-verify").json()
+        assert decide(team["checker1"], request["id"], "approve", "mc-verify-1").json()["status"] == "sent"
+        path = f"/v1/approvals/{request['id']}/trail"
+        checked = consortium.client("auditor").get(path)  # an auditor member reads every member's
+        assert checked.status_code == 200, checked.text
+        trail = checked.json()
+        assert trail["verified"] and trail["policy_met"] and trail["block_number"], trail
+        assert trail["on_chain_hash"] == trail["stored_hash"] == trail["recomputed_hash"]
+        assert consortium.client("other_bank").get(path).json()["verified"]  # the member's administrators
+        assert team["viewer"].get(path).status_code == 403
+        assert consortium.client("bank").get(path).status_code == 404  # another member
+        with consortium.platform.transaction() as db:
+            approval = db.scalars(select(Approval).where(Approval.request_id == request["id"])).one()
+            reason, approval.reason = approval.reason, "approved by nobody"
+        try:
+            altered = consortium.client("auditor").get(path).json()
+            assert not altered["verified"] and altered["recomputed_hash"] != altered["on_chain_hash"]
+        finally:
+            with consortium.platform.transaction() as db:
+                db.execute(update(Approval).where(Approval.request_id == request["id"]).values(reason=reason))

@@ -3,6 +3,8 @@ ends the session at once; failed sign-ins lock the account; TOTP on for a user, 
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -10,7 +12,9 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import OTHER_BANK, Consortium, problem
 from tradeledger.api.app import create_app
-from tradeledger.users.sessions import MAX_FAILED_LOGINS
+from tradeledger.store.base import utcnow
+from tradeledger.users.models import LoginThrottle
+from tradeledger.users.sessions import LOCKED_FOR, MAX_FAILED_LOGINS
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,9 +29,14 @@ def person(consortium: Consortium, member: str, username: str, roles: list[str])
     return user_id
 
 
-def browser(consortium: Consortium) -> TestClient:
-    """A client without an API key, on https (the cookie is Secure)."""
-    return TestClient(create_app(consortium.platform), base_url="https://testserver")
+def browser(consortium: Consortium, source: str = "testclient") -> TestClient:
+    """A client without an API key, on https (the cookie is Secure), from the address `source`."""
+    return TestClient(create_app(consortium.platform), base_url="https://testserver", client=(source, 50000))
+
+
+def next_code(totp: pyotp.TOTP) -> str:
+    """The code of the next time step: still accepted (one step of clock drift), and newer than one just used."""
+    return totp.at(time.time() + totp.interval)
 
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD, code: str | None = None) -> Any:
@@ -81,7 +90,35 @@ class TestBruteForce:
         assert locked.status_code == 429 and problem(locked)["code"] == "account_locked"
         log = consortium.client("other_bank").get("/v1/audit-log/export", params={"format": "json"}).json()
         refusals = [e for e in log if e["username"] == "dan" and e["action"] == "session.login"]
-        assert [e["outcome"] for e in refusals][-2:] == ["refused: wrong credentials", "refused: locked"]
+        assert [e["outcome"] for e in refusals][-2:] == ["refused: wrong credentials", "refused: locked for testclient"]
+
+    def test_a_guesser_elsewhere_does_not_lock_the_user_out(self, consortium: Consortium) -> None:
+        """Failures count per (account, source): the guesser's address is locked, the user's own is not."""
+        person(consortium, "other_bank", "dot", ["viewer"])
+        guesser = browser(consortium, "203.0.113.9")
+        for _ in range(MAX_FAILED_LOGINS):
+            assert sign_in(guesser, "dot", "guess").status_code == 401
+        assert sign_in(guesser, "dot").status_code == 429
+        assert sign_in(browser(consortium, "198.51.100.7"), "dot").status_code == 201
+
+    def test_each_lock_lasts_twice_as_long(self, consortium: Consortium) -> None:
+        person(consortium, "other_bank", "dex", ["viewer"])
+        guesser = browser(consortium, "203.0.113.10")
+        for _ in range(MAX_FAILED_LOGINS):
+            sign_in(guesser, "dex", "guess")
+        with consortium.platform.transaction() as db:  # the first lock has run out
+            throttle = db.get(LoginThrottle, (OTHER_BANK.address, "dex", "203.0.113.10"))
+            assert throttle is not None and throttle.locked_until is not None
+            first = throttle.locked_until - utcnow()
+            throttle.locked_until = utcnow() - timedelta(seconds=1)
+        for _ in range(MAX_FAILED_LOGINS):
+            assert sign_in(guesser, "dex", "guess").status_code == 401
+        with consortium.platform.sessions() as db:
+            throttle = db.get(LoginThrottle, (OTHER_BANK.address, "dex", "203.0.113.10"))
+            assert throttle is not None and throttle.locked_until is not None
+            second = throttle.locked_until - utcnow()
+        assert LOCKED_FOR - timedelta(minutes=1) < first <= LOCKED_FOR
+        assert 2 * LOCKED_FOR - timedelta(minutes=1) < second <= 2 * LOCKED_FOR
 
 
 class TestSecondFactor:
@@ -101,7 +138,10 @@ class TestSecondFactor:
         )
         assert on.status_code == 200 and on.json()["totp_enabled"]
         assert sign_in(browser(consortium), "eve").status_code == 401  # no code
-        assert sign_in(browser(consortium), "eve", code=totp.now()).status_code == 201
+        code = next_code(totp)
+        assert sign_in(browser(consortium), "eve", code=code).status_code == 201
+        replayed = sign_in(browser(consortium), "eve", code=code)  # the same code again, within its window
+        assert replayed.status_code == 401 and problem(replayed)["code"] == "login_failed"
 
     def test_member_policy_requires_a_second_factor(self, consortium: Consortium) -> None:
         user_id = person(consortium, "other_bank", "fay", ["viewer"])
@@ -115,6 +155,6 @@ class TestSecondFactor:
             confirmed = admin.post(f"/v1/users/{user_id}/totp/confirm", json={"code": pyotp.TOTP(secret).now()},
                                    headers={"Idempotency-Key": "fay-c"})  # fmt: skip
             assert confirmed.status_code == 200, confirmed.text
-            assert sign_in(browser(consortium), "fay", code=pyotp.TOTP(secret).now()).status_code == 201
+            assert sign_in(browser(consortium), "fay", code=next_code(pyotp.TOTP(secret))).status_code == 201
         finally:
             admin.post("/v1/security-policy", json={"require_totp": False}, headers={"Idempotency-Key": "pol-0"})

@@ -1,23 +1,33 @@
 """The web console in a real browser: Debian's chromium driven by Playwright, against the demo platform served by
 the service (API and the built console at /console on one origin, a real anvil chain behind it).
 
-The demo trade walks through the console as the people who would do it: the issuing bank issues, the advising
-bank advises and confirms, the issuing bank refuses a discrepant presentation (after a refusal with no
-discrepancy comes back as a sentence next to the field), the importer waives, the bank honours; the issuing bank's
-reconciliation analyst resolves a break; the auditor drops a statement file and its manifest and sees it verified,
-then a tampered copy caught entry by entry. The set-up steps a console user does not do (the order, the LC
-application, the exporter's presentation, the statement, the books) go through the same API as the demo. Each
-workspace is photographed into docs/console/ for the README.
+The demo trade walks through the console as the people who would do it, each signed in as a person (a user with a
+password and roles, created by the member's administrator over the API; a session cookie and its CSRF token): the
+issuing bank's clerk issues, the advising bank's clerk advises and confirms, the issuing bank's clerk refuses a
+discrepant presentation (after a refusal with no discrepancy comes back as a sentence next to the field), the
+importer waives, the clerk honours and the honour is held for four eyes: the bank's checker approves it in the
+approvals queue (a rejection without a reason is refused next to the field); the importer, short of funds, owes the
+bank a reimbursement claim both see, and pays it once its money arrives; the importer confirms the delivery of an
+order on open account; the clerk issues a guarantee; the issuing bank's reconciliation analyst resolves a break; the
+auditor drops a statement file and its manifest and sees it verified, then a tampered copy caught entry by entry,
+and reads a transferable record's history of control. The set-up steps a console user does not do (the users, the
+order, the LC and guarantee applications, the exporter's presentation, the record, the statement, the books) go
+through the same API as the demo. Each workspace is photographed into docs/console/ for the README.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -37,12 +47,31 @@ WAIT_MS = 30_000  # a write answers once its block is indexed; the page then rel
 expect.set_options(timeout=WAIT_MS)
 
 
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user of a member who signs in with a password (a session), with the roles the member's administrator gave;
+    `created` is the operator's command still creating it, if any."""
+
+    party: Party
+    username: str
+    created: subprocess.Popen[bytes] | None = None
+
+    def ready(self) -> None:
+        if self.created is not None:
+            out, _ = self.created.communicate(timeout=120)
+            assert self.created.returncode == 0, out.decode(errors="replace")
+
+
 @dataclass
 class World:
     target: Target
     cast: Cast
     trade: Trade
     out: Path
+    people: dict[str, Person]
 
     @property
     def console(self) -> str:
@@ -57,7 +86,32 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = load_settings(data_dir=home / "data", _env_file=None)
     with embedded_target(settings) as target:
         cast = Cast.of(target.members, target.client)
-        yield World(target, cast, Trade(cast), home / "out")
+        trade = Trade(cast)
+        world = World(target, cast, trade, home / "out", _people(trade, cast, home))
+        yield world
+        for person in world.people.values():  # the operator's command ends by itself, before the platform
+            if person.created is not None:
+                person.created.wait(timeout=120)
+
+
+def _people(trade: Trade, cast: Cast, home: Path) -> dict[str, Person]:
+    """The persons of the walk, created by each member's administrator (its demo key), and bank A's four-eyes rule:
+    every honour needs a checker's approval. An auditor member writes nothing over the API, not even its users: its
+    person is created by the instance's operator with `tradeledger users create`."""
+    roster = {
+        "clerk": (cast.issuing_bank, ["maker"]),
+        "checker": (cast.issuing_bank, ["checker"]),
+        "adviser": (cast.advising_bank, ["maker"]),
+        "importer": (cast.importer, ["maker"]),
+    }
+    people = {"auditor": Person(cast.auditor, "auditor", _operator_creates(home, cast.auditor, "auditor", "auditor"))}
+    for username, (party, roles) in roster.items():
+        trade.api.post(party, "/v1/users", {"username": username, "roles": roles, "password": PASSWORD}, expect=201)
+        people[username] = Person(party, username)
+    trade.api.post(cast.issuing_bank, "/v1/approval-policies", {
+        "operation": "lc.honour", "currency": "USD", "threshold": 0, "approvals": 1, "approver_roles": ["checker"],
+    }, expect=201)  # fmt: skip
+    return people
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +124,33 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def sign_in(browser: Browser, world: World, party: Party) -> Page:
+def _operator_creates(home: Path, party: Party, username: str, role: str) -> subprocess.Popen[bytes]:
+    """`tradeledger users create` on the platform's data directory, started now and awaited at the person's first
+    sign-in (the command's start-up overlaps the walk)."""
+    env = {**os.environ, "TRADELEDGER_DATA_DIR": str(home / "data"), "TRADELEDGER_NEW_PASSWORD": PASSWORD}
+    command = [str(Path(sys.executable).with_name("tradeledger")), "users", "create", "--member", party.address,
+               "--username", username, "--role", role]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def sign_in(browser: Browser, world: World, person: Person) -> Page:
+    """A person signs in with member, username and password; the console then works under the session cookie."""
+    person.ready()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin")
     page.set_default_timeout(WAIT_MS)
     page.goto(world.console)
-    page.get_by_label("API key").fill(party.member.api_key)
-    page.get_by_role("button", name="Sign in").click()
+    form = page.get_by_role("form", name="Sign in")
+    form.get_by_label("Member address").fill(person.party.address)
+    form.get_by_label("Username").fill(person.username)
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("navigation", name="Workspaces")).to_be_visible()
+    expect(page.locator(".who .user")).to_have_text(person.username)
     return page
+
+
+def tab(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Workspaces").get_by_role("button", name=name).click()
 
 
 def shoot(page: Page, name: str) -> None:
@@ -85,27 +158,46 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_a_wrong_key_is_refused_next_to_the_field(browser: Browser, world: World) -> None:
+def test_sign_in_problems_are_sentences_next_to_the_fields(browser: Browser, world: World) -> None:
+    """A malformed code is named next to its field in words (not pydantic's); wrong credentials get one sentence
+    that does not tell which part was wrong; a service account's API key is still accepted on its own form."""
     page = browser.new_page()
     page.goto(world.console)
-    page.get_by_label("API key").fill("not-a-key")
-    page.get_by_role("button", name="Sign in").click()
+    form = page.get_by_role("form", name="Sign in")
+    form.get_by_label("Member address").fill(world.cast.issuing_bank.address)
+    form.get_by_label("Username").fill("clerk")
+    form.get_by_label("Password").fill("not the password")
+    form.get_by_label("Second-factor code (if enrolled)").fill("12")
+    form.get_by_role("button", name="Sign in", exact=True).click()
+    expect(form.locator("#field-totp_code-error")).to_have_text("Must be six digits.")
+    assert form.get_by_label("Second-factor code (if enrolled)").get_attribute("aria-invalid") == "true"
+    form.get_by_label("Second-factor code (if enrolled)").fill("")
+    form.get_by_role("button", name="Sign in", exact=True).click()
+    expect(form.get_by_role("alert")).to_have_text("Wrong member, username, password or second-factor code.")
+    form.get_by_role("button", name="Use an API key (service accounts)").click()
+    page.get_by_label("API key", exact=True).fill("not-a-key")
+    page.get_by_role("button", name="Sign in", exact=True).click()
     error = page.locator("#field-api-key-error")
     expect(error).to_be_visible()
-    assert page.get_by_label("API key").get_attribute("aria-invalid") == "true"
-    assert page.get_by_label("API key").get_attribute("aria-describedby") == "field-api-key-error"
+    assert page.get_by_label("API key", exact=True).get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("API key", exact=True).get_attribute("aria-describedby") == "field-api-key-error"
     page.close()
 
 
 def test_the_demo_trade_through_the_console(browser: Browser, world: World) -> None:
     lc = _application(world)
-    bank_a = sign_in(browser, world, world.cast.issuing_bank)
+    bank_a = sign_in(browser, world, world.people["clerk"])
     _issued_advised_confirmed(browser, world, bank_a, lc)
     _refused_waived_honoured(browser, world, bank_a, lc)
     _financed(browser, world)
+    _open_account_delivered(browser, world)
+    _guarantee_issued(world, bank_a)
     statement = _break_resolved(world, bank_a)
-    bank_a.close()
-    _tampered_file_caught(browser, world, statement)
+    _signed_out(world, bank_a)
+    record = _record(world)
+    auditor = _tampered_file_caught(browser, world, statement)
+    _record_read(auditor, record)
+    _session_ended(world, auditor)
 
 
 def _application(world: World) -> str:
@@ -126,7 +218,7 @@ def _issued_advised_confirmed(browser: Browser, world: World, bank_a: Page, lc: 
     """The issuing bank issues; the advising bank advises and confirms."""
     bank_a.get_by_role("button", name=f"Issue credit {lc}").click()
     expect(bank_a.get_by_role("button", name=f"Issue credit {lc}")).to_have_count(0)
-    bank_b = sign_in(browser, world, world.cast.advising_bank)
+    bank_b = sign_in(browser, world, world.people["adviser"])
     bank_b.get_by_role("button", name=f"Advise credit {lc}").click()
     bank_b.get_by_role("button", name=f"Confirm credit {lc}").click()
     expect(bank_b.get_by_role("button", name=f"Confirm credit {lc}")).to_have_count(0)
@@ -136,38 +228,90 @@ def _issued_advised_confirmed(browser: Browser, world: World, bank_a: Page, lc: 
 
 def _refused_waived_honoured(browser: Browser, world: World, bank_a: Page, lc: str) -> None:
     """The exporter presents (over the API); the issuing bank sees the deadline counting down and refuses (a
-    refusal naming no discrepancy comes back next to the field); the importer waives; the bank honours."""
+    refusal naming no discrepancy comes back next to the field); the importer waives; the clerk honours, held for
+    the checker, who approves it in the queue; the importer, who moved its money away, owes a reimbursement claim
+    and pays it once its bank has credited it."""
     c, trade = world.cast, world.trade
     presented = trade.api.post(c.exporter, f"/v1/lcs/{lc}/presentations", {
         "documents": [{"kind": "invoice", "fields": _invoice(trade)}], "amount": trade.DRAWING,
         "shipment_date": trade.today.isoformat(),
     })  # fmt: skip
     presentation = presented["presentations"][-1]["presentation_id"]
-    bank_a.reload()  # signed in still (the tab keeps its key); the live feed would show it too
+    bank_a.reload()  # signed in still (the session cookie, its CSRF token kept by the tab); the live feed would show it
     exam = bank_a.get_by_label(f"Examination of credit {lc}")
     expect(exam.get_by_role("timer")).to_contain_text(re.compile(r"\d+ d \d+ h left"))
     refusal = exam.get_by_role("form", name=f"Refuse presentation {presentation}")
     refusal.get_by_role("button", name=f"Refuse presentation #{presentation}").click()  # no discrepancy named
-    expect(refusal.locator("#field-discrepancies-error")).to_contain_text("at least 1 item")
+    expect(refusal.locator("#field-discrepancies-error")).to_have_text("Name at least one item.")
     refusal.get_by_label("Discrepancies (codes, one per line)").fill("INVOICE_DESCRIPTION_DIFFERS")
     refusal.get_by_label("Disposition of the documents").select_option("hold_pending_waiver")
     shoot(bank_a, "bank-examination")
     refusal.get_by_role("button", name=f"Refuse presentation #{presentation}").click()
     expect(exam.get_by_text("waiting for the applicant")).to_be_visible()
 
-    importer = sign_in(browser, world, c.importer)
+    importer = sign_in(browser, world, world.people["importer"])
     importer.get_by_role("row").filter(has_text=re.compile(rf"^{lc}")).get_by_role("button", name="Details").click()
     importer.get_by_role("button", name="Waive the discrepancies").click()
     detail = importer.get_by_label(f"Credit {lc}")
     expect(detail.locator(f"[data-presentation='{presentation}']")).to_contain_text("waived")
+    _spend_everything(world)  # the honour cannot debit the importer: the bank's claim on it opens instead (Art 7)
     bank_a.get_by_role("button", name=f"Honour presentation #{presentation}").click()
+    expect(exam.get_by_role("status")).to_contain_text("Held for approval: 1 approval(s) by checker")
+    _approved(browser, world, lc, presentation)
     expect(detail.locator(f"[data-presentation='{presentation}']")).to_contain_text("honoured")  # via the live feed
     assert trade.api.get(c.importer, f"/v1/lcs/{lc}")["presentations"][-1]["state"] == "HONOURED"
     expect(detail.get_by_role("img", name=f"Timeline of letter of credit {lc}")).to_be_visible()
-    expect(detail.locator(".timeline-list")).to_contain_text("honoured")
+    timeline = detail.locator(".timeline-list")
+    expect(timeline).to_contain_text("honoured")
+    expect(timeline).to_contain_text("applied")
+    expect(timeline).to_contain_text("by applicant (you)")
+    expect(timeline).to_contain_text("by issuing bank")
+    expect(timeline).not_to_contain_text("0x")  # names, not addresses
+    claim = importer.locator("[data-claim^='claim ']")
+    expect(claim).to_contain_text("open")
+    expect(claim.get_by_role("button", name=re.compile(r"Pay claim \d+"))).to_be_visible()
     expect(importer.locator(".balances")).to_contain_text("USD")
     shoot(importer, "trader")
+    expect(bank_a.locator("[data-claim^='claim ']")).to_contain_text("open")  # the bank's side of the same claim
+    # the importer's money arrives, off chain, at its bank, which credits it on chain
+    trade.api.post(c.issuing_bank, f"/v1/accounts/{c.importer.address}/deposits", {
+        "currency": "USD", "amount": trade.DRAWING, "reference": f"FUNDS-{trade.run}",
+    })  # fmt: skip
+    claim.get_by_role("button", name=re.compile(r"Pay claim \d+")).click()
+    expect(claim).to_contain_text("settled")
+    expect(bank_a.locator("[data-claim^='claim ']")).to_contain_text("settled")
     importer.close()
+
+
+def _spend_everything(world: World) -> None:
+    """The importer pays all its USD to the exporter (over the API), so the honour finds nothing to debit."""
+    c = world.cast
+    balances = world.trade.api.get(c.importer, f"/v1/accounts/{c.importer.address}/balances")["balances"]
+    usd = next(int(b["amount"]) for b in balances if b["currency"] == "USD")
+    world.trade.api.post(c.importer, "/v1/settlements/transfers", {
+        "to": c.exporter.address, "currency": "USD", "amount": usd, "reference": f"SPENT-{world.trade.run}",
+    })  # fmt: skip
+
+
+def _approved(browser: Browser, world: World, lc: str, presentation: str) -> None:
+    """The bank's checker finds the held honour in the approvals queue: a rejection without a reason is refused
+    next to the field; the approval sends the honour to the chain."""
+    checker = sign_in(browser, world, world.people["checker"])
+    approvals_tab = checker.get_by_role("navigation", name="Workspaces").get_by_role("button", name="Approvals")
+    expect(approvals_tab).to_have_text("Approvals 1")  # one request waits for this checker
+    approvals_tab.click()
+    request = checker.get_by_role("form", name=f"Request lc.honour of credit {lc}, presentation {presentation}")
+    expect(request).to_contain_text("0 of 1 approval(s), by checker")
+    shoot(checker, "approvals")
+    request_id = request.get_attribute("data-request")
+    request.get_by_role("button", name="Reject").click()
+    expect(request.locator(f"#field-reason-{request_id}-error")).to_have_text("Must not be empty.")
+    request.get_by_label("Reason").fill("drawing and waiver checked against the file")
+    request.get_by_role("button", name="Approve").click()
+    expect(request).to_have_count(0)
+    expect(checker.locator(f"tr[data-request='{request_id}']")).to_contain_text("sent")
+    expect(approvals_tab).to_have_text("Approvals")
+    checker.close()
 
 
 def _financed(browser: Browser, world: World) -> None:
@@ -178,7 +322,7 @@ def _financed(browser: Browser, world: World) -> None:
         "kind": "invoice", "fields": _invoice(trade, "FIN"), "owner": c.exporter.address, "currency": "USD",
         "face_value": trade.invoice_face_value,
     }, expect=201)["document_id"]  # fmt: skip
-    bank_b = sign_in(browser, world, c.advising_bank)
+    bank_b = sign_in(browser, world, world.people["adviser"])
     form = bank_b.get_by_role("form", name=f"Finance document {document}")
     form.get_by_label("Amount (USD)").fill("1,000.005")
     form.get_by_label("Reference").fill(f"FIN-{trade.run}-1")
@@ -194,6 +338,47 @@ def _financed(browser: Browser, world: World) -> None:
     bank_b.close()
 
 
+def _open_account_delivered(browser: Browser, world: World) -> None:
+    """An order on open account, accepted and shipped by the exporter (over the API): the importer confirms the
+    delivery in the console, the due date counting down beside it."""
+    c, trade = world.cast, world.trade
+    order = trade.api.post(c.importer, "/v1/orders", {
+        "seller": c.exporter.address, "amount": 4_000_00, "currency": "USD", "payment_terms": "open_account",
+        "terms": {"goods": "200 cartons of jasmine tea", "run": trade.run},
+        "latest_shipment": (trade.today + timedelta(days=10)).isoformat(),
+        "due_date": (trade.today + timedelta(days=60)).isoformat(),
+    }, expect=201)["order_id"]  # fmt: skip
+    trade.api.post(c.exporter, f"/v1/orders/{order}/accept")
+    bill = "0x" + hashlib.sha256(f"sea waybill {trade.run}".encode()).hexdigest()
+    trade.api.post(c.exporter, f"/v1/orders/{order}/ship", {"transport_document_hash": bill})
+    importer = sign_in(browser, world, world.people["importer"])
+    tab(importer, "Open account")
+    row = importer.locator(f"tr[data-order='{order}']")
+    expect(row.get_by_role("timer")).to_contain_text(re.compile(r"\d+ d \d+ h left"))
+    row.get_by_role("button", name=f"Confirm delivery of order {order}").click()
+    expect(row).to_contain_text("delivered")
+    expect(row.get_by_role("button", name=f"Pay order {order}")).to_be_visible()
+    shoot(importer, "open-account")
+    assert trade.api.get(c.exporter, f"/v1/orders/{order}")["state"] == "DELIVERED"
+    importer.close()
+
+
+def _guarantee_issued(world: World, bank_a: Page) -> None:
+    """The importer applies (over the API) for a demand guarantee in favour of the exporter; the clerk issues it."""
+    c = world.cast
+    applied = world.trade.api.post(c.importer, "/v1/guarantees", {
+        "rules": "urdg758", "beneficiary": c.exporter.address, "guarantor": c.issuing_bank.address,
+        "currency": "USD", "amount": 5_000_00, "terms": {"kind": "advance payment", "run": world.trade.run},
+    }, expect=201)  # fmt: skip
+    guarantee = applied["guarantee_id"]
+    tab(bank_a, "Guarantees")
+    bank_a.get_by_role("button", name=f"Details of guarantee {guarantee}").click()
+    bank_a.get_by_role("button", name=f"Issue guarantee {guarantee}").click()
+    expect(bank_a.locator(f"tr[data-guarantee='{guarantee}']")).to_contain_text("issued")
+    shoot(bank_a, "guarantees")
+    assert world.trade.api.get(c.exporter, f"/v1/guarantees/{guarantee}")["state"] == "ISSUED"
+
+
 def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
     """The issuing bank's statement, anchored; its books (the same file with breaks injected) reconciled; its
     analyst resolves a break in the console (a resolution without a note is refused next to the field)."""
@@ -207,7 +392,7 @@ def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
         data={"account": c.issuing_bank.address, "currency": "USD", "date_from": trade.today.isoformat(),
               "cut_off": statement.view["period_end"], "format": "csv"},
     )  # fmt: skip
-    bank_a.get_by_role("navigation", name="Workspaces").get_by_role("button", name="Reconciliation").click()
+    tab(bank_a, "Reconciliation")
     bank_a.get_by_role("button", name=f"Open run {run['id']}").click()
     expect(bank_a.get_by_role("img", name=re.compile(r"Breaks by category: .*duplicate: 1"))).to_be_visible()
     expect(bank_a.get_by_role("img", name=re.compile(rf"run by run: run {run['id']}, .*duplicate 1"))).to_be_visible()
@@ -223,9 +408,27 @@ def _break_resolved(world: World, bank_a: Page) -> SavedStatement:
     return statement
 
 
-def _tampered_file_caught(browser: Browser, world: World, statement: SavedStatement) -> None:
+def _signed_out(world: World, page: Page) -> None:
+    """Signing out ends the session on the service: its cookie no longer opens anything, a reload asks again."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    assert page.request.get(f"{world.target.base_url}/v1/me").status == 401
+    page.reload()
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    page.close()
+
+
+def _session_ended(world: World, page: Page) -> None:
+    """A session ended elsewhere (here: signed out over the API with the same cookie) sends the open console back
+    to the sign-in form at its next request, without a click."""
+    assert page.request.delete(f"{world.target.base_url}/v1/sessions/current").status == 204
+    expect(page.get_by_role("form", name="Sign in")).to_be_visible()
+    page.close()
+
+
+def _tampered_file_caught(browser: Browser, world: World, statement: SavedStatement) -> Page:
     """The auditor drops the file and its manifest: verified; then a tampered copy: caught at the changed entry."""
-    auditor = sign_in(browser, world, world.cast.auditor)
+    auditor = sign_in(browser, world, world.people["auditor"])
     verdict = _verify(auditor, statement.file, statement.manifest)
     expect(verdict).to_have_attribute("data-verdict", "verified")
     tampered, entry = _tampered(statement, world.out)
@@ -235,7 +438,28 @@ def _tampered_file_caught(browser: Browser, world: World, statement: SavedStatem
     expect(verdict.locator(f"tr[data-entry='{entry}']")).to_contain_text("changed")
     expect(verdict.get_by_role("list", name="Problems found")).to_contain_text("file: ")
     shoot(auditor, "auditor")
-    auditor.close()
+    return auditor
+
+
+def _record(world: World) -> str:
+    """Bank A issues an electronic bill of lading to the exporter (over the API): its SHA-256 on chain only."""
+    c = world.cast
+    digest = "0x" + hashlib.sha256(f"bill of lading {world.trade.run}".encode()).hexdigest()
+    issued = world.trade.api.post(c.issuing_bank, "/v1/records", {
+        "kind": "bill_of_lading", "document_hash": digest, "holder": c.exporter.address,
+    }, expect=201)  # fmt: skip
+    return str(issued["record_id"])
+
+
+def _record_read(auditor: Page, record: str) -> None:
+    """The auditor reads who controls the record and its history of control."""
+    tab(auditor, "Records")
+    auditor.get_by_role("button", name=f"Details of record {record}").click()
+    detail = auditor.get_by_label(f"Record {record}")
+    expect(detail.locator(".timeline-list")).to_contain_text("issued")
+    expect(auditor.locator(f"tr[data-record='{record}']")).to_contain_text("held")
+    expect(detail.get_by_role("button")).to_have_count(0)  # an auditor reads only
+    shoot(auditor, "records")
 
 
 def _verify(page: Page, file: Path, manifest: Path) -> Locator:

@@ -103,9 +103,23 @@ class TestReferencesGeneratedFiles:
 class TestDockerfile:
     def test_service_image(self) -> None:
         dockerfile = (ROOT / "Dockerfile").read_text()
-        assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+        assert dockerfile.startswith("#") and "FROM python:3.11-slim AS service" in dockerfile
         assert "pip install ." in dockerfile
-        assert not re.search(r"^(RUN|FROM).*\b(node|npm|solc)\b", dockerfile, re.MULTILINE | re.IGNORECASE)
-        assert re.search(r"^USER (?!root)", dockerfile, re.MULTILINE)
+        # the image is the service stage plus the built console: Node.js only in the console's build stage
+        final = dockerfile[dockerfile.rindex("\nFROM ") :]
+        assert final.startswith("\nFROM service\n")
+        assert not re.search(r"^(RUN|FROM).*\b(node|npm|solc)\b", final, re.MULTILINE | re.IGNORECASE)
+        assert "COPY --from=console /console/dist" in final and "CONSOLE_DIST" in final
+        assert re.search(r"^USER (?!root)", final, re.MULTILINE)
+
+    def test_console_build_stage(self) -> None:
+        """The console is built from its lock file against the OpenAPI document of the service in the image."""
+        dockerfile = (ROOT / "Dockerfile").read_text()
+        stage = dockerfile[dockerfile.index("FROM node:") : dockerfile.rindex("\nFROM ")]
+        assert "RUN npm ci" in stage and "RUN npm run build" in stage
+        assert "COPY --from=api-description /tmp/generated ./generated" in stage
+        assert "RUN python /tmp/dump_openapi.py /tmp/generated" in dockerfile
+        ignored = (ROOT / ".dockerignore").read_text().splitlines()
+        assert "**/node_modules" in ignored and "tests" in ignored
         ignored = (ROOT / ".dockerignore").read_text().splitlines()
         assert "consortium/generated" in ignored  # keys never go into the image

@@ -4,6 +4,8 @@ import type { Api, Schemas } from "./api/client";
 export interface Session {
   api: Api;
   me: Schemas["MemberView"];
+  /** the person (or service account) acting: its id tells a maker's own requests, its roles what it may decide */
+  user: Schemas["UserView"];
   /** bumped when the activity feed sees new events, or after an action: views reload */
   refresh: number;
   bump: () => void;

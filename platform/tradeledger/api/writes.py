@@ -102,3 +102,8 @@ def operation_answer(outcome: Written, response: Response) -> TransactionView:
     """A write whose view is the operation itself: the same body whether it is mined or pending."""
     view = answer(outcome, response)
     return view if isinstance(view, TransactionView) else TransactionView.of(view)
+
+
+def held_operation_answer(outcome: Written | Held, response: Response) -> TransactionView | RequestView:
+    """`operation_answer`, or the 202 of a write held for approval."""
+    return held_answer(outcome, response) if isinstance(outcome, Held) else operation_answer(outcome, response)

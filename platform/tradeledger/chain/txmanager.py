@@ -115,9 +115,10 @@ class ContractCall:
     function: str
     args: tuple[Any, ...]
     signer: str
+    note: bytes = b""  # after the ABI-encoded arguments: the contract ignores it; it is on chain with the transaction
 
     def calldata(self) -> bytes:
-        return load_abi(self.contract).function(self.function).encode_call(self.args)
+        return load_abi(self.contract).function(self.function).encode_call(self.args) + self.note
 
 
 class KeyRing:

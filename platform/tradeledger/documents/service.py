@@ -27,6 +27,9 @@ from tradeledger.operations import Pending, Submission, created_id, write_then_v
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import store_terms
+from tradeledger.users import approvals
+from tradeledger.users.approvals import Held
+from tradeledger.users.models import ApprovalRequest
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -56,6 +59,8 @@ def register_call(db: Session, address: str, caller: str, request: RegisterDocum
 
 
 STEP_FUNCTIONS = {"financings": "finance", "repayments": "repay", "release": "release"}
+FINANCE, FINANCE_STEP = "documents.finance", "financings"  # a bank disbursing: holdable
+HOLDABLE_STEPS = {FINANCE_STEP: FINANCE, "repayments": "documents.repay"}  # money out of the caller's account
 
 
 def step_call(address: str, caller: str, document_id: int, step: str, body: FinancingRequest | None) -> ContractCall:
@@ -140,9 +145,17 @@ def register(
 def run_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, document_id: int, step: str,
     body: FinancingRequest | None, submission: Submission,
-) -> DocumentView | Pending:  # fmt: skip
-    """Finance, repay or release a document the caller may see; a refused second financing names the prior one."""
-    document_view(platform, caller, caller_kind, document_id)
+) -> DocumentView | Pending | Held:  # fmt: skip
+    """Finance, repay or release a document the caller may see; a refused second financing names the prior one. A
+    financing that a policy of the submitter's member covers is held for approval (`documents.finance`: its amount
+    in the document's currency)."""
+    document = document_view(platform, caller, caller_kind, document_id)
+    operation = HOLDABLE_STEPS.get(step)
+    if operation is not None and body is not None:
+        target = approvals.arguments(body, document_id=document_id)
+        held = approvals.hold(platform, submission, operation, target, lambda _: (body.amount, document.currency))
+        if held is not None:
+            return held
     call = step_call(platform.address(CONTRACT), caller, document_id, step, body)
     try:
         return write_then_view(
@@ -151,3 +164,15 @@ def run_step(
     except ContractRevertError as error:
         with platform.sessions() as db:
             raise name_prior_financing(db, error) from None
+
+
+def _send_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved financing or repayment: the same command, as the member that holds it (its policy applied)."""
+    member, kind = approvals.acting(platform, request)
+    body = approvals.body_of(request, FinancingRequest)
+    step = next(step for step, operation in HOLDABLE_STEPS.items() if operation == request.operation)
+    return run_step(platform, member, kind, int(request.target["document_id"]), step, body, submission)
+
+
+for _operation in HOLDABLE_STEPS.values():
+    approvals.register(_operation, _send_step)

@@ -17,7 +17,7 @@ from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes
 from tradeledger.errors import NotFoundError
 from tradeledger.guarantees import repository
-from tradeledger.guarantees.models import Undertaking
+from tradeledger.guarantees.models import Undertaking, UndertakingDemand
 from tradeledger.guarantees.schemas import (
     DemandRequest,
     DemandView,
@@ -34,6 +34,9 @@ from tradeledger.operations import Pending, Submission, created_id, write_then_v
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import store_terms
+from tradeledger.users import approvals
+from tradeledger.users.approvals import Held
+from tradeledger.users.models import ApprovalRequest
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -88,6 +91,7 @@ RULES = {"urdg758": 0, "isp98": 1}
 STEPS = {"issue": "issue", "decline": "declineApplication", "advise": "advise", "release": "release",
          "expire": "expire"}  # fmt: skip
 DEMAND_STEPS = {"pay": "pay", "enforce-payment": "enforcePayment", "extend": "extendForDemand"}
+ISSUE, PAY = "guarantees.issue", "guarantees.pay"  # they commit or pay the guarantor: holdable
 
 
 def _midnight(value: date) -> int:
@@ -162,8 +166,18 @@ def apply(
 def run_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, guarantee_id: int, step: str,
     submission: Submission,
-) -> GuaranteeView | Pending:  # fmt: skip
-    """Issue, decline, advise, release or expire an undertaking."""
+) -> GuaranteeView | Pending | Held:  # fmt: skip
+    """Issue, decline, advise, release or expire an undertaking; an issue that a policy of the submitter's member
+    covers is held for approval (`guarantees.issue`: the undertaking's amount)."""
+    if step == "issue":
+
+        def undertaking(db: Session) -> tuple[int, str]:
+            row = visible_guarantee(db, caller, caller_kind, guarantee_id)
+            return row.amount, row.currency
+
+        held = approvals.hold(platform, submission, ISSUE, approvals.arguments(guarantee_id=guarantee_id), undertaking)
+        if held is not None:
+            return held
     call = ContractCall(CONTRACT, platform.address(CONTRACT), STEPS[step], (guarantee_id,), caller)
     return _on_guarantee(platform, caller, caller_kind, guarantee_id, call, submission)
 
@@ -182,8 +196,21 @@ def demand(
 def demand_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, guarantee_id: int, demand_id: int, step: str,
     submission: Submission,
-) -> GuaranteeView | Pending:  # fmt: skip
-    """Pay a demand, enforce its payment (preclusion, URDG 24(f); end of suspension, 23(d)) or grant its extension."""
+) -> GuaranteeView | Pending | Held:  # fmt: skip
+    """Pay a demand, enforce its payment (preclusion, URDG 24(f); end of suspension, 23(d)) or grant its extension;
+    a payment that a policy of the submitter's member covers is held for approval (`guarantees.pay`: the demand's
+    amount)."""
+    if step == "pay":
+
+        def demanded(db: Session) -> tuple[int, str]:
+            row = visible_guarantee(db, caller, caller_kind, guarantee_id)
+            demand = db.get(UndertakingDemand, (guarantee_id, demand_id))
+            return demand.amount if demand is not None else 0, row.currency
+
+        target = approvals.arguments(guarantee_id=guarantee_id, demand_id=demand_id)
+        held = approvals.hold(platform, submission, PAY, target, demanded)
+        if held is not None:
+            return held
     call = ContractCall(CONTRACT, platform.address(CONTRACT), DEMAND_STEPS[step], (guarantee_id, demand_id), caller)
     return _on_guarantee(platform, caller, caller_kind, guarantee_id, call, submission)
 
@@ -207,3 +234,19 @@ def suspend(
     arguments = (guarantee_id, demand_id, until)
     call = ContractCall(CONTRACT, platform.address(CONTRACT), "suspendForExtension", arguments, bank)
     return _on_guarantee(platform, bank, bank_kind, guarantee_id, call, submission)
+
+
+def _send_issue(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved issue: the same command, as the member that holds it (its policy applied already)."""
+    member, kind = approvals.acting(platform, request)
+    return run_step(platform, member, kind, int(request.target["guarantee_id"]), "issue", submission)
+
+
+def _send_payment(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    member, kind = approvals.acting(platform, request)
+    guarantee_id, demand_id = int(request.target["guarantee_id"]), int(request.target["demand_id"])
+    return demand_step(platform, member, kind, guarantee_id, demand_id, "pay", submission)
+
+
+approvals.register(ISSUE, _send_issue)
+approvals.register(PAY, _send_payment)

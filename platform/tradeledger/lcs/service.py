@@ -36,7 +36,7 @@ from tradeledger.lcs.terms import (
     terms_hash_hex,
 )
 from tradeledger.members.access import can_see, visible_accounts
-from tradeledger.members.models import Member, MemberKind
+from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
@@ -280,10 +280,27 @@ def apply(
     return write_then_view(platform, call, submission, created)
 
 
+ISSUE, CONFIRM, AMEND, HONOUR, REIMBURSE = "lc.issue", "lc.confirm", "lc.amend", "lc.honour", "lc.reimburse"
+HOLDABLE_STEPS = {"issue": ISSUE, "confirm": CONFIRM}  # they commit the bank for the credit's amount
+HOLDABLE_PRESENTATION_STEPS = {"honour": HONOUR, "reimburse-nominated-bank": REIMBURSE}  # they pay the drawing
+
+
 def run_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, step: str, submission: Submission
-) -> LcView | Pending:
-    """One lifecycle step of a credit (issue, advise, confirm, cancel, expire, ...)."""
+) -> LcView | Pending | Held:
+    """One lifecycle step of a credit (issue, advise, confirm, cancel, expire, ...); an issue or a confirmation that
+    a policy of the submitter's member covers is held for approval instead (`lc.issue`, `lc.confirm`: the credit's
+    amount and currency)."""
+    operation = HOLDABLE_STEPS.get(step)
+    if operation is not None:
+
+        def credit(db: Session) -> tuple[int, str]:
+            lc = visible_credit(db, caller, caller_kind, lc_id)
+            return lc.amount, lc.currency
+
+        held = approvals.hold(platform, submission, operation, approvals.arguments(lc_id=lc_id), credit)
+        if held is not None:
+            return held
     call = step_call(platform.address(CONTRACT), caller, lc_id, step)
     return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
 
@@ -291,9 +308,15 @@ def run_step(
 def issue_amendment(
     platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, request: AmendmentRequest,
     submission: Submission,
-) -> LcView | Pending:  # fmt: skip
-    """The issuing bank issues an amendment, its changed terms stored off chain."""
-    credit_view(platform, bank, bank_kind, lc_id)
+) -> LcView | Pending | Held:  # fmt: skip
+    """The issuing bank issues an amendment, its changed terms stored off chain; held for approval when a policy
+    of the submitter's member covers it (`lc.amend`: the credit's amount after the amendment)."""
+    credit = credit_view(platform, bank, bank_kind, lc_id)
+    amount = request.changes.amount if request.changes.amount is not None else int(credit.amount)
+    target = approvals.arguments(request, lc_id=lc_id)
+    held = approvals.hold(platform, submission, AMEND, target, lambda _: (amount, credit.currency))
+    if held is not None:
+        return held
     with transaction(platform.sessions) as db:
         call = amendment_call(db, platform.address(CONTRACT), bank, lc_id, request)
     return write_then_view(platform, call, submission, lambda _: credit_view(platform, bank, bank_kind, lc_id))
@@ -377,34 +400,50 @@ def presentation_step(
     submission: Submission,
 ) -> LcView | Pending | Held:  # fmt: skip
     """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, or reimburse the nominated
-    bank that honoured (Art 7c) a presentation; an honour that a policy of the submitter's member covers is held
-    for approval instead (`lc.honour`: the drawing's amount and currency)."""
-    if step == "honour" and submission.actor is not None:
-        with platform.sessions() as db:
+    bank that honoured (Art 7c) a presentation; an honour or a reimbursement that a policy of the submitter's member
+    covers is held for approval instead (`lc.honour`, `lc.reimburse`: the drawing's amount and currency)."""
+    operation = HOLDABLE_PRESENTATION_STEPS.get(step)
+    if operation is not None:
+
+        def drawing(db: Session) -> tuple[int, str]:
             lc = visible_credit(db, caller, caller_kind, lc_id)
             presentation = db.get(LcPresentation, (lc_id, presentation_id))
-            drawing = presentation.amount if presentation is not None else 0
-        target = {"lc_id": str(lc_id), "presentation_id": str(presentation_id)}
-        held = approvals.hold(platform, submission, HONOUR, target, drawing, lc.currency)
+            return presentation.amount if presentation is not None else 0, lc.currency
+
+        target = approvals.arguments(lc_id=lc_id, presentation_id=presentation_id)
+        held = approvals.hold(platform, submission, operation, target, drawing)
         if held is not None:
             return held
     call = presentation_step_call(platform.address(CONTRACT), caller, lc_id, presentation_id, step)
     return _on_credit(platform, caller, caller_kind, lc_id, call, submission)
 
 
-HONOUR = "lc.honour"
+def _send_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved issue or confirmation: the same command, as the member that holds it (its policy applied)."""
+    member, kind = approvals.acting(platform, request)
+    step = next(step for step, operation in HOLDABLE_STEPS.items() if operation == request.operation)
+    return run_step(platform, member, kind, int(request.target["lc_id"]), step, submission)
 
 
-def _send_honour(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
-    """An approved honour: the same command, as the member that holds it (its policy applied already)."""
-    with platform.sessions() as db:
-        member = db.get(Member, request.member)
-    kind = member.kind if member is not None else None
+def _send_amendment(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    member, kind = approvals.acting(platform, request)
+    body = approvals.body_of(request, AmendmentRequest)
+    return issue_amendment(platform, member, kind, int(request.target["lc_id"]), body, submission)
+
+
+def _send_presentation_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved honour or reimbursement: the same command, as the member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    step = next(step for step, operation in HOLDABLE_PRESENTATION_STEPS.items() if operation == request.operation)
     lc_id, presentation_id = int(request.target["lc_id"]), int(request.target["presentation_id"])
-    return presentation_step(platform, request.member, kind, lc_id, presentation_id, "honour", submission)
+    return presentation_step(platform, member, kind, lc_id, presentation_id, step, submission)
 
 
-approvals.register(HONOUR, _send_honour)
+for _operation in HOLDABLE_STEPS.values():
+    approvals.register(_operation, _send_step)
+approvals.register(AMEND, _send_amendment)
+for _operation in HOLDABLE_PRESENTATION_STEPS.values():
+    approvals.register(_operation, _send_presentation_step)
 
 
 def settle_claim(

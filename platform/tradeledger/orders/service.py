@@ -20,6 +20,9 @@ from tradeledger.orders.schemas import PAYMENT_TERMS, CreateOrderRequest, OrderV
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.terms.service import load_terms, store_terms
+from tradeledger.users import approvals
+from tradeledger.users.approvals import Held
+from tradeledger.users.models import ApprovalRequest
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -115,8 +118,26 @@ def run_step(
     step: str,
     body: ShipmentRequest | None,
     submission: Submission,
-) -> OrderView | Pending:
-    """One lifecycle step on an order the caller may see (a hidden one is a 404 before anything is sent)."""
-    order_view(platform, caller, caller_kind, order_id)
+) -> OrderView | Pending | Held:
+    """One lifecycle step on an order the caller may see (a hidden one is a 404 before anything is sent); a payment
+    that a policy of the submitter's member covers is held for approval (`orders.pay`: the order's amount)."""
+    order = order_view(platform, caller, caller_kind, order_id)
+    if step == "pay":
+        measure = (int(order.amount), order.currency)
+        held = approvals.hold(platform, submission, PAY, approvals.arguments(order_id=order_id), lambda _: measure)
+        if held is not None:
+            return held
     call = step_call(platform.address(CONTRACT), caller, order_id, step, body)
     return write_then_view(platform, call, submission, lambda _: order_view(platform, caller, caller_kind, order_id))
+
+
+PAY = "orders.pay"  # the buyer pays an open-account order: holdable
+
+
+def _send_payment(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved payment: the same command, as the member that holds it (its policy applied already)."""
+    member, kind = approvals.acting(platform, request)
+    return run_step(platform, member, kind, int(request.target["order_id"]), "pay", None, submission)
+
+
+approvals.register(PAY, _send_payment)

@@ -23,6 +23,9 @@ from tradeledger.settlements.schemas import (
     TransferRequest,
 )
 from tradeledger.store.models import ChainTransaction
+from tradeledger.users import approvals
+from tradeledger.users.approvals import Held
+from tradeledger.users.models import ApprovalRequest
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
     from tradeledger.runtime import Platform
@@ -143,8 +146,16 @@ def cash_call(settlement: str, issuer: str, account: str, movement: str, request
     return ContractCall(CONTRACT, settlement, CASH_FUNCTIONS[movement], args, issuer)
 
 
-def transfer(platform: Platform, sender: str, request: TransferRequest, submission: Submission) -> Written:
-    """The sender moves its own money to another member's account."""
+TRANSFER, EXTERNAL_PAYMENT = "settlements.transfer", "settlements.external_payment"
+CASH_OPERATIONS = {"deposits": "settlements.deposit", "withdrawals": "settlements.withdrawal"}
+
+
+def transfer(platform: Platform, sender: str, request: TransferRequest, submission: Submission) -> Written | Held:
+    """The sender moves its own money to another member's account (held for approval when a policy of the
+    submitter's member covers it: `settlements.transfer`, its amount)."""
+    held = approvals.hold(platform, submission, TRANSFER, approvals.arguments(request), approvals.stated(request))
+    if held is not None:
+        return held
     return submit(platform, transfer_call(platform.address(CONTRACT), sender, request), submission)
 
 
@@ -156,10 +167,15 @@ def move_cash(
     movement: str,
     request: CashMovementRequest,
     submission: Submission,
-) -> Written:
-    """A deposit or withdrawal of fiat moved off chain, on an account the issuer may see."""
+) -> Written | Held:
+    """A deposit or withdrawal of fiat moved off chain, on an account the issuer may see (held for approval when
+    a policy of the submitter's member covers it: `settlements.deposit` / `.withdrawal`, its amount)."""
     with platform.sessions() as db:
         address = visible_account(db, issuer, issuer_kind, account)
+    target = approvals.arguments(request, account=address, movement=movement)
+    held = approvals.hold(platform, submission, CASH_OPERATIONS[movement], target, approvals.stated(request))
+    if held is not None:
+        return held
     return submit(platform, cash_call(platform.address(CONTRACT), issuer, address, movement, request), submission)
 
 
@@ -177,8 +193,13 @@ def record_external_payment(
     payer_kind: MemberKind | None,
     request: ExternalPaymentRequest,
     submission: Submission,
-) -> ExternalPaymentView | Pending:
-    """The payer records a payment made on an outside rail, read back once indexed."""
+) -> ExternalPaymentView | Pending | Held:
+    """The payer records a payment made on an outside rail, read back once indexed (held for approval when a
+    policy of the submitter's member covers it: `settlements.external_payment`, its amount)."""
+    target = approvals.arguments(request)
+    held = approvals.hold(platform, submission, EXTERNAL_PAYMENT, target, approvals.stated(request))
+    if held is not None:
+        return held
     call = external_payment_call(platform.address(CONTRACT), payer, request)
 
     def created(row: ChainTransaction) -> ExternalPaymentView:
@@ -200,3 +221,26 @@ def external_payment_step(
     payment_view(platform, payee, payee_kind, payment_id)
     call = external_payment_step_call(platform.address(CONTRACT), payee, payment_id, step)
     return write_then_view(platform, call, submission, lambda _: payment_view(platform, payee, payee_kind, payment_id))
+
+
+def _send_transfer(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved transfer: the same command, as the member that holds it (its policy applied already)."""
+    return transfer(platform, request.member, approvals.body_of(request, TransferRequest), submission)
+
+
+def _send_cash(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    member, kind = approvals.acting(platform, request)
+    body = approvals.body_of(request, CashMovementRequest)
+    return move_cash(platform, member, kind, request.target["account"], request.target["movement"], body, submission)
+
+
+def _send_external_payment(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    member, kind = approvals.acting(platform, request)
+    return record_external_payment(platform, member, kind, approvals.body_of(request, ExternalPaymentRequest),
+                                   submission)  # fmt: skip
+
+
+approvals.register(TRANSFER, _send_transfer)
+for _operation in CASH_OPERATIONS.values():
+    approvals.register(_operation, _send_cash)
+approvals.register(EXTERNAL_PAYMENT, _send_external_payment)

@@ -44,10 +44,26 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_pending: Mapped[str | None] = mapped_column(String(64))  # enrolled, not yet confirmed with a code
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code accepted
+    # unused since sign-in failures count per (account, source) in login_throttles; kept for older rows' history
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one account from one source (the client's address): only that source is locked out, with
+    a back-off that doubles at each lock, so nobody can lock a user out from elsewhere by guessing."""
+
+    __tablename__ = "login_throttles"
+
+    member: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success from the source
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ApprovalPolicy(Base):

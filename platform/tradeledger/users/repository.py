@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest, AuditEntry, RequestStatus, User
+from tradeledger.users.models import (
+    Approval,
+    ApprovalPolicy,
+    ApprovalRequest,
+    AuditEntry,
+    LoginThrottle,
+    RequestStatus,
+    User,
+)
 
 
 def member_user(db: Session, member: str, user_id: str) -> User | None:
@@ -65,3 +73,17 @@ def audit_entries(
         query = query.where(AuditEntry.id > after)
     query = query.order_by(AuditEntry.id)
     return db.scalars(query if limit is None else query.limit(limit)).all()
+
+
+def login_throttle(db: Session, member: str, username: str, source: str) -> LoginThrottle:
+    """The failed sign-ins of (account, source), locked until the transaction ends; a new one if none yet."""
+    found = db.scalar(select(LoginThrottle).where(LoginThrottle.member == member, LoginThrottle.username == username,
+                                                  LoginThrottle.source == source).with_for_update())  # fmt: skip
+    if found is None:
+        found = LoginThrottle(member=member, username=username, source=source, failures=0)
+        db.add(found)
+    return found
+
+
+def policy_used(db: Session, policy_id: str) -> bool:
+    return db.scalar(select(ApprovalRequest.id).where(ApprovalRequest.policy_id == policy_id).limit(1)) is not None

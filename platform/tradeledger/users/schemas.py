@@ -201,3 +201,23 @@ class SecurityPolicyRequest(BaseModel):
 
 class SecurityPolicyView(BaseModel):
     require_totp: bool
+
+
+class TrailCheck(BaseModel):
+    """An approved request's trail recomputed from the records and compared with the hash its transaction carries
+    on chain (the last 32 bytes of the transaction's input, after the contract call's arguments)."""
+
+    request_id: str
+    member: str
+    operation: str
+    status: RequestStatus
+    approvals_required: int
+    approvals: list[ApprovalView]
+    maker: str
+    transaction_hash: str | None
+    block_number: int | None = Field(description="the block that holds the transaction; none until mined")
+    recomputed_hash: str = Field(description="sha-256 of the trail as the records show it now")
+    stored_hash: str | None = Field(description="the hash stored with the transaction when it was sent")
+    on_chain_hash: str | None = Field(description="the hash the transaction carries on chain (read from the node)")
+    policy_met: bool = Field(description="as many approvals as required, none by the maker, each by a different user")
+    verified: bool = Field(description="policy met, and the recomputed, stored and on-chain hashes are all equal")

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tradeledger.chain.abi import checksum
 from tradeledger.codec import InvalidValueError
-from tradeledger.errors import NotFoundError, TradeLedgerError
+from tradeledger.errors import ForbiddenError, NotFoundError, TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import MemberKind
@@ -103,6 +104,15 @@ def create_key(db: Session, actor: Actor, user_id: str, label: str) -> tuple[Api
     key, token = create_api_key(db, actor.member, label, user_id=target.id)
     record(db, actor, "api_key.create", f"key {key.prefix}... for {target.username}", key.id)
     return key, token
+
+
+def audited_member(viewer: str, viewer_kind: MemberKind | None, requested: str | None) -> str:
+    """Whose audit log the viewer reads: its member's; an auditor member reads any member's (read-only)."""
+    if requested is None or checksum(requested) == viewer:
+        return viewer
+    if viewer_kind is not MemberKind.AUDITOR:
+        raise ForbiddenError("only auditor members read other members' audit logs")
+    return checksum(requested)
 
 
 EXPORT_LIMIT = 100_000

@@ -34,6 +34,7 @@ from tradeledger.users.service import UserNotFoundError
 SESSION_TTL = timedelta(hours=8)
 MAX_FAILED_LOGINS = 5
 LOCKED_FOR = timedelta(minutes=15)
+MAX_LOCKED_FOR = timedelta(hours=24)
 COOKIE = "tl_session"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -94,25 +95,30 @@ def require_totp(db: Session, member: str) -> bool:
     return bool(policy and policy.require_totp)
 
 
-def login(factory: sessionmaker[Session], member: str, username: str, password: str, totp_code: str | None) -> Started:
-    """Sign a person in. Every failure answers alike (unknown user, wrong password, wrong or missing code) and
-    counts; after MAX_FAILED_LOGINS in a row the account is locked for LOCKED_FOR, even for the right password."""
+def login(
+    factory: sessionmaker[Session], member: str, username: str, password: str, totp_code: str | None, source: str
+) -> Started:
+    """Sign a person in. Every failure answers alike (unknown user, wrong password, wrong, missing or replayed code)
+    and counts against (account, source): after MAX_FAILED_LOGINS in a row from one source, that source is locked
+    out of that account (even with the right password) for LOCKED_FOR, doubled at each further lock up to
+    MAX_LOCKED_FOR. Other sources are not: a guesser cannot lock the user out (OWASP's per-source throttling)."""
     failure: TradeLedgerError | None = None
     member = checksum(member)
     with transaction(factory) as db:
         user = repository.by_username(db, member, username)
+        throttle = repository.login_throttle(db, member, username, source[:64])
         now = utcnow()
         password_ok = hashing.verify_password(user.password_hash if user else None, password)
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            _audit(db, user, member, username, "session.login", "refused: locked")
-            failure = AccountLockedError(f"too many failed sign-ins; try again after {user.locked_until:%H:%M} UTC")
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            _audit(db, user, member, username, "session.login", f"refused: locked for {source}")
+            failure = AccountLockedError(f"too many failed sign-ins; try again after {throttle.locked_until:%H:%M} UTC")
         elif user is None or user.kind is not UserKind.PERSON or user.disabled_at is not None or not password_ok or (
-            user.totp_secret is not None and not _totp_ok(user.totp_secret, totp_code)
+            user.totp_secret is not None and not _totp_used(user, user.totp_secret, totp_code)
         ):  # fmt: skip
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until, user.failed_logins = now + LOCKED_FOR, 0
+            throttle.failures += 1
+            if throttle.failures % MAX_FAILED_LOGINS == 0:
+                locks = throttle.failures // MAX_FAILED_LOGINS
+                throttle.locked_until = now + min(LOCKED_FOR * 2 ** (locks - 1), MAX_LOCKED_FOR)
             _audit(db, user, member, username, "session.login", "refused: wrong credentials")
             failure = LoginFailedError("wrong member, username, password or second-factor code")
         elif user.totp_secret is None and require_totp(db, member):
@@ -122,7 +128,7 @@ def login(factory: sessionmaker[Session], member: str, username: str, password: 
                 code="totp_required",
             )
         else:
-            user.failed_logins, user.locked_until = 0, None
+            throttle.failures, throttle.locked_until = 0, None
             expires = now + SESSION_TTL
             key, token = create_api_key(db, member, "browser session", user_id=user.id, expires_at=expires)
             csrf = secrets.token_urlsafe(32)
@@ -134,8 +140,18 @@ def login(factory: sessionmaker[Session], member: str, username: str, password: 
     raise failure
 
 
-def _totp_ok(secret: str, code: str | None) -> bool:
-    return code is not None and pyotp.TOTP(secret).verify(code, valid_window=1)
+def _totp_used(user: User, secret: str, code: str | None) -> bool:
+    """Whether `code` is one of `secret`'s codes for the current time step or a step next to it (clock drift) and
+    newer than the last code the user used: a code is good once (RFC 6238 5.2). Accepting it marks its step used."""
+    if code is None:
+        return False
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and step > (user.totp_last_step or -1):
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def session_of(db: Session, api_key_id: str) -> UserSession | None:
@@ -183,8 +199,8 @@ def confirm_totp(db: Session, actor: Actor, user_id: str, code: str) -> User:
         raise UserNotFoundError(f"no user {user_id}")
     if target.totp_pending is None:
         raise TotpNotPendingError("no second-factor enrolment is pending")
-    if not _totp_ok(target.totp_pending, code):
-        raise TotpError("the code does not match the enrolled secret")
+    if not _totp_used(target, target.totp_pending, code):
+        raise TotpError("the code does not match the enrolled secret (or was used already)")
     target.totp_secret, target.totp_pending = target.totp_pending, None
     db.add(AuditEntry(member=actor.member, user_id=actor.user_id, username=actor.username, action="totp.confirm",
                       request=target.id, outcome=f"second factor on for {target.username}"))  # fmt: skip

@@ -2,18 +2,30 @@
 // of the API that breaks the console fails `tsc` in the build. No hand-written fetch wrappers.
 import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "../../generated/schema";
+import { describe, type Described } from "../lib/problems";
 
 export type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"];
 
-/** How requests are authenticated. Today an API key; the people issue's browser sessions plug in here. */
+/** How requests are authenticated: a person's browser session, or a service account's API key. */
 export interface Credentials {
   headers(): Record<string, string>;
   describe: string;
+  kind: "session" | "api-key";
 }
 
+/** A service account's bearer key (kept for machines and operators; people sign in with a session). */
 export function apiKeyCredentials(key: string): Credentials {
-  return { headers: () => ({ Authorization: `Bearer ${key}` }), describe: "API key" };
+  return { headers: () => ({ Authorization: `Bearer ${key}` }), describe: "API key", kind: "api-key" };
+}
+
+/** No credentials: the sign-in itself (POST /v1/sessions). */
+export const anonymous: Credentials = { headers: () => ({}), describe: "signing in", kind: "session" };
+
+/** A person's session: the browser sends the HttpOnly session cookie by itself (same origin); every request also
+ * carries the session's CSRF token, which the service requires on writes (X-CSRF-Token). */
+export function sessionCredentials(csrfToken: string, username: string): Credentials {
+  return { headers: () => ({ "X-CSRF-Token": csrfToken }), describe: username, kind: "session" };
 }
 
 let counter = 0;
@@ -24,9 +36,15 @@ export function idempotencyKey(): string {
   return `console-${random}-${counter}`;
 }
 
-export function makeClient(credentials: Credentials, baseUrl = globalThis.location?.origin ?? "") {
+/** A client of /v1 with `credentials`; `onEnded` is called when the service no longer knows them (401: a session
+ * expired, signed out in another tab, or revoked by an administrator). */
+export function makeClient(credentials: Credentials, onEnded?: () => void, baseUrl = globalThis.location?.origin ?? "") {
   const client = createClient<paths>({ baseUrl });
   const auth: Middleware = {
+    onResponse({ response }) {
+      if (response.status === 401 && onEnded) onEnded();
+      return response;
+    },
     onRequest({ request }) {
       for (const [name, value] of Object.entries(credentials.headers())) request.headers.set(name, value);
       // every mutating request carries its own key: a retry of the same click is the client's to make
@@ -48,21 +66,6 @@ export function write(): { header: { "Idempotency-Key": string } } {
 }
 
 /** A problem+json body as a sentence, and the sentence for each field it names (`body.amount` -> `amount`). */
-export function describeProblem(problem: unknown): { message: string; fields: Record<string, string> } {
-  const p = (problem ?? {}) as Partial<Problem>;
-  const fields: Record<string, string> = {};
-  for (const item of p.errors ?? []) {
-    const field = String((item as Record<string, unknown>).field ?? "").replace(/^(body|query|path)\./, "");
-    const message = String((item as Record<string, unknown>).message ?? "");
-    if (field) fields[field] = sentence(message);
-  }
-  const message = sentence(p.detail ?? p.title ?? "The request failed");
-  return { message, fields };
-}
-
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  if (!trimmed) return trimmed;
-  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(first) ? first : `${first}.`;
+export function describeProblem(problem: unknown): Described {
+  return describe(problem);
 }

@@ -81,7 +81,7 @@ export function LineChart({ points, currency, title }: { points: Point[]; curren
 export interface Step {
   label: string;
   at: number | null; // unix seconds, null: not reached
-  party: string | null;
+  party: { name: string; address: string } | null; // who took the step: its name, the address on hover
 }
 
 /** An LC's life: applied → issued → advised → confirmed → presented → ... → honoured, with dates and parties. */
@@ -111,7 +111,12 @@ export function Timeline({ steps, title }: { steps: Step[]; title: string }) {
             .map((s, i) => (
               <li key={i}>
                 {s.label} <time title={`${utcTime(s.at!)} (UTC)`}>{localTime(s.at!)}</time>
-                {s.party ? <> by <code title={s.party}>{`${s.party.slice(0, 6)}…${s.party.slice(-4)}`}</code></> : null}
+                {s.party ? (
+                  <>
+                    {" "}
+                    by <span className="party" title={s.party.address}>{s.party.name}</span>
+                  </>
+                ) : null}
               </li>
             ))}
         </ol>

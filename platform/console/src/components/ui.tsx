@@ -77,6 +77,7 @@ export function Field(props: {
   error?: string | undefined;
   type?: string;
   multiline?: boolean;
+  autoComplete?: string;
 }) {
   const id = `field-${props.name}`;
   const errorId = `${id}-error`;
@@ -86,6 +87,7 @@ export function Field(props: {
     value: props.value,
     "aria-invalid": props.error ? true : undefined,
     "aria-describedby": props.error ? errorId : undefined,
+    autoComplete: props.autoComplete,
   };
   return (
     <div className="field">

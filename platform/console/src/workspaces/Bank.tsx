@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { describeProblem, write } from "../api/client";
+import { describeProblem, write, type Schemas } from "../api/client";
 import { Address, Amount, Deadline, Field, Head, ProblemAlert, Section, StateBadge, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
+import { ReimbursementClaims } from "./Claims";
 import { FinancingRequests } from "./Financing";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
@@ -26,6 +27,7 @@ export function BankWorkspace() {
           <Examination key={lc.lc_id} lc={lc} />
         ))}
       </Section>
+      <ReimbursementClaims lcs={list} />
       <FinancingRequests />
       <Proposals />
       <Balances />
@@ -94,6 +96,7 @@ function Examination({ lc }: { lc: Lc }) {
   const honour = useAction();
   const refuse = useAction();
   const [discrepancies, setDiscrepancies] = useState("");
+  const [held, setHeld] = useState<Schemas["RequestView"] | null>(null);
   const [disposition, setDisposition] = useState<(typeof DISPOSITIONS)[number]>("hold_pending_waiver");
   const fields = describeProblem(refuse.problem).fields;
   return (
@@ -112,13 +115,27 @@ function Examination({ lc }: { lc: Lc }) {
                 {p.reused_document_count > 0 ? <strong> {p.reused_document_count} document(s) used before</strong> : null}
               </p>
               {p.state !== "REFUSED" ? (
-                <button
-                  type="button"
-                  disabled={honour.busy}
-                  onClick={() => honour.run(() => api.POST("/v1/lcs/{lc_id}/presentations/{presentation_id}/honour", { params: { path, ...write() } }))}
-                >
-                  Honour presentation #{p.presentation_id}
-                </button>
+                <>
+                  <button
+                    type="button"
+                    disabled={honour.busy}
+                    onClick={() =>
+                      honour.run(async () => {
+                        const answer = await api.POST("/v1/lcs/{lc_id}/presentations/{presentation_id}/honour", { params: { path, ...write() } });
+                        // a policy of the member may hold the honour for a checker: the answer is then the request
+                        if (answer.data && "approvals_required" in answer.data) setHeld(answer.data);
+                        return answer;
+                      })
+                    }
+                  >
+                    Honour presentation #{p.presentation_id}
+                  </button>
+                  {held && held.target.presentation_id === p.presentation_id ? (
+                    <p className="held" role="status">
+                      Held for approval: {held.approvals_required} approval(s) by {held.approver_roles.join(" or ")} needed (Approvals tab).
+                    </p>
+                  ) : null}
+                </>
               ) : (
                 <p className="muted">Refused ({p.disposition.replace(/_/g, " ")}): waiting for the applicant.</p>
               )}

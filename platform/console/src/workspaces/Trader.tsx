@@ -2,12 +2,15 @@ import { useState } from "react";
 import { write } from "../api/client";
 import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
-import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
+import { ReimbursementClaims } from "./Claims";
+import { Balances, LcTimeline, OrderCells, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
 export function TraderWorkspace() {
+  const lcs = useLcs();
   return (
     <div className="grid">
       <Credits />
+      <ReimbursementClaims lcs={lcs.data ?? []} />
       <Balances />
       <Orders />
       <Documents />
@@ -104,7 +107,6 @@ function CreditDetail({ lc }: { lc: Lc }) {
 }
 
 function Orders() {
-  const { me } = useSession();
   const orders = useLoad(async (api) => must(await api.GET("/v1/orders", { params: { query: { limit: 100 } } })).items);
   return (
     <Section title="Orders">
@@ -113,16 +115,7 @@ function Orders() {
         <tbody>
           {(orders.data ?? []).map((o) => (
             <tr key={o.order_id}>
-              <td>{o.order_id}</td>
-              <td>
-                <Address value={o.buyer} me={me.address} />
-              </td>
-              <td>
-                <Address value={o.seller} me={me.address} />
-              </td>
-              <td>
-                <Amount minor={o.amount} currency={o.currency} />
-              </td>
+              <OrderCells order={o} />
               <td>
                 <When value={o.latest_shipment} />
               </td>

@@ -1,7 +1,9 @@
 import { useMemo } from "react";
 import type { Schemas } from "../api/client";
 import { BarChart, LineChart, Timeline, type Point, type Step } from "../components/charts";
-import { Amount, Head, Section } from "../components/ui";
+import { Address, Amount, Head, Section } from "../components/ui";
+import { currencyOf } from "../lib/claims";
+import { partyName } from "../lib/parties";
 import { must, useLoad, useSession } from "../session";
 
 export type Lc = Schemas["LcView"];
@@ -44,18 +46,6 @@ export function Balances() {
   );
 }
 
-function currencyOf(value: unknown): string {
-  const text = String(value ?? "");
-  if (/^0x[0-9a-f]{6}$/i.test(text)) {
-    return text
-      .slice(2)
-      .match(/../g)!
-      .map((h) => String.fromCharCode(parseInt(h, 16)))
-      .join("");
-  }
-  return text;
-}
-
 /** Running balance per currency from the Posted events the caller sees (the feed starts at the first block). */
 export function balanceSeries(events: Event[], account: string): Record<string, Point[]> {
   const me = account.toLowerCase();
@@ -88,22 +78,24 @@ const LC_STEPS: [string, string, keyof Lc | null][] = [
   ["PresentationHonoured", "honoured", "issuing_bank"],
 ];
 
-export function lcSteps(lc: Lc, events: Event[]): Step[] {
+export function lcSteps(lc: Lc, events: Event[], me?: string): Step[] {
   const of = (name: string) =>
     events.find((e) => e.event === name && String((e.args as Record<string, unknown>).lcId) === lc.lc_id);
   return LC_STEPS.filter(([name], i) => i < 6 || of(name) || name === "PresentationHonoured").map(([name, label, party]) => {
     const event = of(name);
+    const address = party && event ? (lc[party] as string | null) : null;
     return {
       label,
       at: event ? Date.parse(event.block_timestamp) / 1000 : null,
-      party: party && event ? (lc[party] as string | null) : null,
+      party: address ? { name: partyName(address, lc, me), address } : null,
     };
   });
 }
 
 export function LcTimeline({ lc }: { lc: Lc }) {
+  const { me } = useSession();
   const events = useEvents();
-  return <Timeline steps={lcSteps(lc, events.data ?? [])} title={`Timeline of letter of credit ${lc.lc_id}`} />;
+  return <Timeline steps={lcSteps(lc, events.data ?? [], me.address)} title={`Timeline of letter of credit ${lc.lc_id}`} />;
 }
 
 export function Pipeline({ lcs }: { lcs: Lc[] }) {
@@ -114,6 +106,25 @@ export function Pipeline({ lcs }: { lcs: Lc[] }) {
       title="Credits by state"
       bars={[...counts.entries()].map(([label, value]) => ({ label: label.toLowerCase(), value }))}
     />
+  );
+}
+
+/** An order's first cells: its id, buyer and seller (the caller as "you"), amount. */
+export function OrderCells({ order }: { order: Schemas["OrderView"] }) {
+  const { me } = useSession();
+  return (
+    <>
+      <td>{order.order_id}</td>
+      <td>
+        <Address value={order.buyer} me={me.address} />
+      </td>
+      <td>
+        <Address value={order.seller} me={me.address} />
+      </td>
+      <td>
+        <Amount minor={order.amount} currency={order.currency} />
+      </td>
+    </>
   );
 }
 

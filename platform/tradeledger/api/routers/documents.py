@@ -11,7 +11,7 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, answer, submission
+from tradeledger.api.writes import PreferHeader, answer, held_answer, submission
 from tradeledger.documents import repository, service
 from tradeledger.documents.schemas import (
     DocumentFieldsRequest,
@@ -22,8 +22,10 @@ from tradeledger.documents.schemas import (
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
+from tradeledger.users.schemas import RequestView
 
 router = APIRouter(tags=["documents"], route_class=IdempotentRoute)
+DocumentResult = DocumentView | TransactionView | RequestView  # a financing may be held for approval
 
 
 @router.post("/documents/fingerprint-check", responses=ERROR_RESPONSES)
@@ -63,22 +65,23 @@ def get_document(document_id: ObjectId, platform: PlatformDep, principal: Princi
     return service.document_view(platform, principal.member, principal.kind, document_id)
 
 
-def _document_step(step: str, with_body: bool) -> Callable[..., DocumentView | TransactionView]:
+def _document_step(step: str, with_body: bool) -> Callable[..., DocumentResult]:
     def run(
         document_id: ObjectId, body: FinancingRequest | None, platform: PlatformDep, principal: PrincipalDep,
         response: Response, prefer: str | None,
-    ) -> DocumentView | TransactionView:  # fmt: skip
+    ) -> DocumentResult:  # fmt: skip
         if step == "financings":
             require_kind(principal.kind, MemberKind.BANK, action="finance documents")
         stepped = service.run_step(
-            platform, principal.member, principal.kind, document_id, step, body, submission(prefer)
-        )
-        return answer(stepped, response)
+            platform, principal.member, principal.kind, document_id, step, body,
+            submission(prefer, actor=principal.actor()),
+        )  # fmt: skip
+        return held_answer(stepped, response)
 
     def with_amount(
         document_id: ObjectId, body: FinancingRequest, platform: PlatformDep, principal: PrincipalDep,
         response: Response, prefer: PreferHeader = None,
-    ) -> DocumentView | TransactionView:  # fmt: skip
+    ) -> DocumentResult:  # fmt: skip
         return run(document_id, body, platform, principal, response, prefer)
 
     def without_body(
@@ -87,7 +90,7 @@ def _document_step(step: str, with_body: bool) -> Callable[..., DocumentView | T
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
-    ) -> DocumentView | TransactionView:
+    ) -> DocumentResult:
         return run(document_id, None, platform, principal, response, prefer)
 
     return with_amount if with_body else without_body
@@ -108,5 +111,5 @@ for _step in service.STEP_FUNCTIONS:
         summary=STEP_DOCS[_step].split(";")[0].split(":")[0],
         description=STEP_DOCS[_step],
         responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
-        response_model=DocumentView | TransactionView,
+        response_model=DocumentResult,
     )

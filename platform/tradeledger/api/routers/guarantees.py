@@ -14,7 +14,7 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, answer, submission
+from tradeledger.api.writes import PreferHeader, answer, held_answer, submission
 from tradeledger.guarantees import service
 from tradeledger.guarantees.schemas import (
     DemandRequest,
@@ -25,10 +25,12 @@ from tradeledger.guarantees.schemas import (
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
+from tradeledger.users.schemas import RequestView
 
 router = APIRouter(tags=["guarantees and standbys"], route_class=IdempotentRoute)
 WRITE_RESPONSES = {**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES}
 GuaranteeResult = GuaranteeView | TransactionView
+HeldResult = GuaranteeView | TransactionView | RequestView  # issue and pay may be held for approval
 
 
 @router.post("/guarantees", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
@@ -68,20 +70,22 @@ STEP_DOCS = {
 BANK_STEPS = frozenset({"issue", "decline", "advise", "pay", "extend"})
 
 
-def _step(step: str) -> Callable[..., GuaranteeResult]:
+def _step(step: str) -> Callable[..., HeldResult]:
     def endpoint(
         guarantee_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response,
         prefer: PreferHeader = None,
-    ) -> GuaranteeResult:  # fmt: skip
+    ) -> HeldResult:  # fmt: skip
         if step in BANK_STEPS:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} a guarantee")
-        done = service.run_step(platform, principal.member, principal.kind, guarantee_id, step, submission(prefer))
-        return answer(done, response)
+        done = service.run_step(
+            platform, principal.member, principal.kind, guarantee_id, step, submission(prefer, actor=principal.actor())
+        )
+        return held_answer(done, response)
 
     return endpoint
 
 
-def _add(path: str, endpoint: Callable[..., GuaranteeResult], name: str, doc: str) -> None:
+def _add(path: str, endpoint: Callable[..., HeldResult], name: str, doc: str) -> None:
     router.add_api_route(
         path,
         endpoint,
@@ -90,7 +94,7 @@ def _add(path: str, endpoint: Callable[..., GuaranteeResult], name: str, doc: st
         summary=doc.split(";", maxsplit=1)[0].split(" (", maxsplit=1)[0],
         description=doc,
         responses=WRITE_RESPONSES,
-        response_model=GuaranteeResult,
+        response_model=HeldResult,
     )
 
 
@@ -115,17 +119,18 @@ DEMAND_STEP_DOCS = {
 }
 
 
-def _demand_step(step: str) -> Callable[..., GuaranteeResult]:
+def _demand_step(step: str) -> Callable[..., HeldResult]:
     def endpoint(
         guarantee_id: ObjectId, demand_id: ObjectId, platform: PlatformDep, principal: PrincipalDep,
         response: Response, prefer: PreferHeader = None,
-    ) -> GuaranteeResult:  # fmt: skip
+    ) -> HeldResult:  # fmt: skip
         if step in BANK_STEPS:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} a demand")
         done = service.demand_step(
-            platform, principal.member, principal.kind, guarantee_id, demand_id, step, submission(prefer)
-        )
-        return answer(done, response)
+            platform, principal.member, principal.kind, guarantee_id, demand_id, step,
+            submission(prefer, actor=principal.actor()),
+        )  # fmt: skip
+        return held_answer(done, response)
 
     return endpoint
 

@@ -79,14 +79,16 @@ BANK_ONLY = frozenset(
 )
 
 
-def _lc_step(step: str) -> Callable[..., LcResult]:
+def _lc_step(step: str) -> Callable[..., HeldResult]:
     def endpoint(
         lc_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
-    ) -> LcResult:
+    ) -> HeldResult:
         if step in BANK_ONLY:
             require_kind(principal.kind, MemberKind.BANK, action=f"{step} a credit")
-        stepped = service.run_step(platform, principal.member, principal.kind, lc_id, step, submission(prefer))
-        return answer(stepped, response)
+        stepped = service.run_step(
+            platform, principal.member, principal.kind, lc_id, step, submission(prefer, actor=principal.actor())
+        )
+        return held_answer(stepped, response)
 
     return endpoint
 
@@ -100,7 +102,7 @@ for _step, _doc in LC_STEP_DOCS.items():
         summary=_doc.split(";")[0],
         description=_doc,
         responses=WRITE_RESPONSES,
-        response_model=LcResult,
+        response_model=HeldResult,
     )
 
 
@@ -108,11 +110,13 @@ for _step, _doc in LC_STEP_DOCS.items():
 def issue_amendment(
     lc_id: ObjectId, body: AmendmentRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
     prefer: PreferHeader = None,
-) -> LcResult:  # fmt: skip
+) -> HeldResult:  # fmt: skip
     """The issuing bank issues an amendment (MT707); it binds the bank now and the credit only once accepted."""
     require_kind(principal.kind, MemberKind.BANK, action="issue amendments")
-    amended = service.issue_amendment(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
-    return answer(amended, response)
+    amended = service.issue_amendment(
+        platform, principal.member, principal.kind, lc_id, body, submission(prefer, actor=principal.actor())
+    )
+    return held_answer(amended, response)
 
 
 @router.post("/lcs/{lc_id}/amendments/{amendment_id}/accept", responses=WRITE_RESPONSES)

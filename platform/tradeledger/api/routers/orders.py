@@ -11,11 +11,13 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, answer, submission
+from tradeledger.api.writes import PreferHeader, answer, held_answer, submission
 from tradeledger.orders import service
 from tradeledger.orders.schemas import CreateOrderRequest, OrderView, ShipmentRequest
+from tradeledger.users.schemas import RequestView
 
 router = APIRouter(tags=["orders"], route_class=IdempotentRoute)
+OrderResult = OrderView | TransactionView | RequestView  # a payment may be held for approval
 
 
 @router.post("/orders", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
@@ -48,14 +50,14 @@ def get_order(order_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
     return service.order_view(platform, principal.member, principal.kind, order_id)
 
 
-def _step_endpoint(step: str, with_body: bool) -> Callable[..., OrderView | TransactionView]:
+def _step_endpoint(step: str, with_body: bool) -> Callable[..., OrderResult]:
     def step_plain(
         order_id: ObjectId,
         platform: PlatformDep,
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
-    ) -> OrderView | TransactionView:
+    ) -> OrderResult:
         return _run_step(order_id, None, platform, principal, response, prefer)
 
     def step_with_body(
@@ -65,7 +67,7 @@ def _step_endpoint(step: str, with_body: bool) -> Callable[..., OrderView | Tran
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
-    ) -> OrderView | TransactionView:
+    ) -> OrderResult:
         return _run_step(order_id, body, platform, principal, response, prefer)
 
     def _run_step(
@@ -75,9 +77,17 @@ def _step_endpoint(step: str, with_body: bool) -> Callable[..., OrderView | Tran
         principal: PrincipalDep,
         response: Response,
         prefer: str | None,
-    ) -> OrderView | TransactionView:
-        stepped = service.run_step(platform, principal.member, principal.kind, order_id, step, body, submission(prefer))
-        return answer(stepped, response)
+    ) -> OrderResult:
+        stepped = service.run_step(
+            platform,
+            principal.member,
+            principal.kind,
+            order_id,
+            step,
+            body,
+            submission(prefer, actor=principal.actor()),
+        )
+        return held_answer(stepped, response)
 
     return step_with_body if with_body else step_plain
 
@@ -99,5 +109,5 @@ for _step in service.STEP_FUNCTIONS:
         summary=STEP_DOCS[_step],
         description=STEP_DOCS[_step],
         responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
-        response_model=OrderView | TransactionView,
+        response_model=OrderResult,
     )

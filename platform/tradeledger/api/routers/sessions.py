@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.problems import ERROR_RESPONSES
@@ -13,10 +13,11 @@ router = APIRouter(tags=["sessions"])
 
 
 @router.post("/sessions", status_code=201, responses=ERROR_RESPONSES)
-def sign_in(body: LoginRequest, platform: PlatformDep, response: Response) -> SessionView:
-    """Sign a person in with member, username, password (and TOTP code); repeated failures lock the account."""
-    started = sessions.login(platform.sessions, body.member, body.username, body.password,
-                             body.totp_code)  # fmt: skip
+def sign_in(body: LoginRequest, platform: PlatformDep, request: Request, response: Response) -> SessionView:
+    """Sign a person in with member, username, password (and TOTP code, each good once); repeated failures from one
+    client address lock that address out of the account, with a growing back-off."""
+    source = request.client.host if request.client is not None else "unknown"
+    started = sessions.login(platform.sessions, body.member, body.username, body.password, body.totp_code, source)
     max_age = int(sessions.SESSION_TTL.total_seconds())
     response.set_cookie(sessions.COOKIE, started.token, max_age=max_age, path="/", secure=True, httponly=True,
                         samesite="strict")  # fmt: skip

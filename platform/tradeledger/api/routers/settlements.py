@@ -11,7 +11,7 @@ from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
-from tradeledger.api.writes import PreferHeader, answer, operation_answer, submission
+from tradeledger.api.writes import PreferHeader, answer, held_answer, held_operation_answer, submission
 from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
@@ -21,6 +21,8 @@ from tradeledger.settlements.schemas import (
     ExternalPaymentView,
     TransferRequest,
 )
+from tradeledger.users.approvals import Held
+from tradeledger.users.schemas import RequestView
 
 router = APIRouter(tags=["settlements"], route_class=IdempotentRoute)
 
@@ -32,12 +34,14 @@ def create_transfer(
     principal: PrincipalDep,
     response: Response,
     prefer: PreferHeader = None,
-) -> TransactionView:
-    """Move money from the caller's own account to another member's account."""
-    return operation_answer(service.transfer(platform, principal.member, body, submission(prefer)), response)
+) -> TransactionView | RequestView:
+    """Move money from the caller's own account to another member's account (held for approval above a policy's
+    threshold)."""
+    moved = service.transfer(platform, principal.member, body, submission(prefer, actor=principal.actor()))
+    return held_operation_answer(moved, response)
 
 
-def _cash_endpoint(movement: str) -> Callable[..., TransactionView]:
+def _cash_endpoint(movement: str) -> Callable[..., TransactionView | RequestView]:
     def endpoint(
         address: AddressPath,
         body: CashMovementRequest,
@@ -45,11 +49,12 @@ def _cash_endpoint(movement: str) -> Callable[..., TransactionView]:
         principal: PrincipalDep,
         response: Response,
         prefer: PreferHeader = None,
-    ) -> TransactionView:
+    ) -> TransactionView | RequestView:
         moved = service.move_cash(
-            platform, principal.member, principal.kind, address, movement, body, submission(prefer)
-        )
-        return operation_answer(moved, response)
+            platform, principal.member, principal.kind, address, movement, body,
+            submission(prefer, actor=principal.actor()),
+        )  # fmt: skip
+        return held_operation_answer(moved, response)
 
     return endpoint
 
@@ -68,7 +73,7 @@ for _movement, _doc in CASH_DOCS.items():
         summary=_doc.split(":")[0].split(" (")[0],
         description=_doc,
         responses={**ASYNC_RESPONSE, **NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
-        response_model=TransactionView,
+        response_model=TransactionView | RequestView,
     )
 
 
@@ -92,9 +97,14 @@ def record_external_payment(
     principal: PrincipalDep,
     response: Response,
     prefer: PreferHeader = None,
-) -> ExternalPaymentView | TransactionView:
-    """The payer records a payment made on an outside rail; it is a break until the payee confirms it."""
-    recorded = service.record_external_payment(platform, principal.member, principal.kind, body, submission(prefer))
+) -> ExternalPaymentView | TransactionView | RequestView:
+    """The payer records a payment made on an outside rail; it is a break until the payee confirms it (held for
+    approval above a policy's threshold)."""
+    recorded = service.record_external_payment(
+        platform, principal.member, principal.kind, body, submission(prefer, actor=principal.actor())
+    )
+    if isinstance(recorded, Held):
+        return held_answer(recorded, response)
     return answer(recorded, response, lambda view: f"/v1/settlements/external-payments/{view.payment_id}")
 
 

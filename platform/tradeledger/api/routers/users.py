@@ -16,6 +16,7 @@ from tradeledger.api.auth import PlatformDep, PrincipalDep, reading_principal
 from tradeledger.api.idempotency import IdempotentRoute, answer_with
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from tradeledger.codec import ADDRESS_PATTERN
 from tradeledger.runtime import Platform
 from tradeledger.users import repository, service, sessions
 from tradeledger.users.access import Action, Actor
@@ -109,16 +110,22 @@ def create_key(user_id: UserId, body: KeyRequest, platform: PlatformDep, princip
 
 
 AUDIT_READERS = [reading_principal(Action.READ_AUDIT)]
+AuditedMember = Annotated[
+    str | None,
+    Query(pattern=ADDRESS_PATTERN, description="another member's log (auditor members only); the caller's if unset"),
+]
 
 
 @router.get("/audit-log", responses=ERROR_RESPONSES, dependencies=AUDIT_READERS)
 def audit_log(
-    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: RowCursor = None
-) -> Page[AuditView]:
+    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: RowCursor = None,
+    member: AuditedMember = None,
+) -> Page[AuditView]:  # fmt: skip
     """The member's append-only audit log: every action and decision, by user, time, request and outcome
-    (administrators and auditors)."""
+    (administrators and auditors; auditor members read any member's)."""
+    audited = service.audited_member(principal.member, principal.kind, member)
     with platform.sessions() as db:
-        items = service.audit_log(db, principal.member, int(cursor) if cursor else None, limit)
+        items = service.audit_log(db, audited, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
 
@@ -133,10 +140,12 @@ def export_audit_log(
     principal: PrincipalDep,
     file_format: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
     since: datetime | None = None,
+    member: AuditedMember = None,
 ) -> PlainTextResponse:
-    """The member's audit log since a time, as a CSV or JSON file."""
+    """The member's audit log since a time, as a CSV or JSON file (auditor members: any member's)."""
+    audited = service.audited_member(principal.member, principal.kind, member)
     with platform.sessions() as db:
-        body = service.export_audit_log(db, principal.member, since, file_format)
+        body = service.export_audit_log(db, audited, since, file_format)
     media = "text/csv; charset=utf-8" if file_format == "csv" else "application/json"
     disposition = f'attachment; filename="audit-log.{file_format}"'
     return PlainTextResponse(body, media_type=media, headers={"Content-Disposition": disposition})

@@ -1,0 +1,31 @@
+// A party of a credit named by the role it plays in it ("issuing bank", "applicant"), or "you": the API's member
+// view carries no member names (GET /v1/members: address, kind, status), so the role is the name people use.
+
+export interface CreditParties {
+  applicant: string;
+  beneficiary: string;
+  issuing_bank: string;
+  advising_bank: string;
+  confirming_bank?: string | null;
+}
+
+const ROLES: [keyof CreditParties, string][] = [
+  ["applicant", "applicant"],
+  ["beneficiary", "beneficiary"],
+  ["issuing_bank", "issuing bank"],
+  ["advising_bank", "advising bank"],
+  ["confirming_bank", "confirming bank"],
+];
+
+const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+/** "advising and confirming bank (you)": every role the address plays in the credit, and whether it is the caller. */
+export function partyName(address: string, lc: CreditParties, me?: string): string {
+  const roles = ROLES.filter(([key]) => same(lc[key], address)).map(([, name]) => name);
+  const merged =
+    roles.length === 2 && roles[0]!.endsWith("bank") && roles[1]!.endsWith("bank")
+      ? `${roles[0]!.replace(/ bank$/, "")} and ${roles[1]}`
+      : roles.join(" and ");
+  const name = merged || `member ${address.slice(0, 6)}…${address.slice(-4)}`;
+  return same(address, me) ? `${name} (you)` : name;
+}
