@@ -96,9 +96,10 @@ class ContractRevertError(TradeLedgerError):
 
 
 _FORBIDDEN = ("Unauthorized", "NotMember", "NotActiveMember", "NotSponsor", "NotParty", "NotAParty", "NotPayee",
-              "NotOwner", "NotFinancier", "NotController", "NotIssuer")  # fmt: skip
+              "NotOwner", "NotFinancier", "NotController", "NotIssuer", "NotActiveBank", "NotClaimDebtor")  # fmt: skip
 _CONFLICT = ("State", "Status", "Transition", "Already", "NotOperative", "NotExpired", "OpenPresentations",
-             "LastActiveBank", "FoundingClosed", "NotDue", "Late", "Insufficient", "Duplicate")  # fmt: skip
+             "LastActiveBank", "FoundingClosed", "NotDue", "NotYetDue", "Late", "Insufficient", "Duplicate",
+             "OpenDemands", "Decided", "DeadlineNotPassed", "NoAmendmentToConsent")  # fmt: skip
 
 
 def _status_for(error: str) -> int:

@@ -8,6 +8,7 @@ The tests run in file order on one chain; the last one rewinds the node and leav
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,12 +18,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from starlette.types import Receive, Scope, Send
 
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
 from tests.idempotency import age_incomplete_records, refused_completion
 from tests.members import BANK, Consortium, api_keys, found
 from tradeledger.api.app import create_app
-from tradeledger.api.idempotency import READ_ONLY_POSTS, request_fingerprint
+from tradeledger.api.idempotency import READ_ONLY_POSTS, IdempotencyMiddleware, request_fingerprint
 from tradeledger.chain.keys import dev_account
 from tradeledger.codec import reference_bytes
 from tradeledger.config import load_settings
@@ -32,7 +34,7 @@ from tradeledger.identity.service import authenticate
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
-from tradeledger.store.db import transaction
+from tradeledger.store.db import make_engine, session_factory, transaction
 from tradeledger.store.models import ChainTransaction, SignerNonce
 
 TRADER = dev_account(3)
@@ -180,6 +182,68 @@ class TestCrashedProcess:
         assert _postings(world.platform, "LIVE-1") == 0
 
 
+class TestDatabaseGoneUnderALiveProcess:
+    """Issue #15's PostgreSQL restart: the database went away while the process lived on. A request it failed is
+    answered 503, never 500; and once the database is back, the retry runs a request whose record could not be
+    completed, instead of answering 409 "in flight" for good (the process that owns the record is alive)."""
+
+    def test_a_request_whose_record_could_not_be_completed_runs_again(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "db-gone-1"}
+        body = {**_deposit("DB-GONE-1"), "currency": "XTS"}  # refused (a testing code, not money): nothing commits
+        with refused_completion(world.platform):
+            first = bank.post(DEPOSITS, json=body, headers=headers)
+        assert first.status_code == 503 and first.json()["code"] == "idempotency_record_unavailable", first.text
+        retry = bank.post(DEPOSITS, json=body, headers=headers)
+        assert retry.status_code == 422, retry.text  # run again: the route's own answer, not 409 in flight
+        again = bank.post(DEPOSITS, json=body, headers=headers)
+        assert (again.status_code, again.content) == (422, retry.content)  # and now recorded
+
+    def test_the_heartbeat_releases_only_records_no_request_serves(self, world: Consortium) -> None:
+        """Another API worker sees such a record released by its owner's heartbeat; a record whose id a newer
+        request runs under (SQLite may give an id again) stays."""
+        platform = world.platform
+        with transaction(platform.sessions) as db:
+            api_key = authenticate(db, world.tokens["bank"])
+            records = [IdempotencyRecord(api_key_id=api_key.id, key=f"orphan-{n}", fingerprint="0" * 64,
+                                         owner=platform.instance) for n in (1, 2)]  # fmt: skip
+            db.add_all(records)
+            db.flush()
+            orphan, served = (record.id for record in records)
+        for record_id in (orphan, served):  # both requests ended without completing their records
+            instances.begin_serving(platform.instance, record_id)
+            instances.end_serving(platform.instance, record_id, completed=False)
+        instances.begin_serving(platform.instance, served)  # a newer request runs under `served`
+        try:
+            instances.heartbeat(platform.sessions, platform.instance)
+            with platform.sessions() as db:
+                assert db.get(IdempotencyRecord, orphan) is None
+                assert db.get(IdempotencyRecord, served) is not None
+        finally:
+            instances.end_serving(platform.instance, served, completed=True)
+        assert instances.release_orphans(platform.sessions, platform.instance) == 0
+
+
+def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
+    """The idempotency look-up itself fails (the database refuses connections): 503 problem+json, retryable."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'tradeledger.db'}")
+    reached: list[str] = []
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+
+    app = IdempotencyMiddleware(route, sessions=lambda: session_factory(engine), instance=lambda: "this-process")
+    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": "db-down-1"}
+    response = TestClient(app, raise_server_exceptions=False).post(
+        DEPOSITS, json=_deposit("DB-DOWN-1"), headers=headers
+    )
+    engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"
+    assert reached == []
+
+
 class TestMeaningNotBytes:
     def test_reordered_keys_and_spacing_are_the_same_request(self, world: Consortium) -> None:
         bank = _client(world, "bank")
@@ -262,6 +326,43 @@ class TestNoRequestHangs:
                 continue
             assert "202" in post["responses"], path
             assert "TRADELEDGER_WRITE_TIMEOUT_S" in post["responses"]["202"]["description"], path
+
+
+class TestReadYourWritesAcrossAResend:
+    def test_a_document_whose_block_the_node_lost_is_pending_on_chain_not_404(self, world: Consortium) -> None:
+        """Answered 201, then the node loses the block (restarted from an older state): until the manager has sent
+        the stored bytes again and the block is indexed, reading the document answers 503 pending_on_chain (it
+        answered 404, as if the acknowledged write never happened); then 200 with the same document."""
+        platform = world.platform
+        bank = _client(world, "bank")
+        platform.indexer.catch_up()
+        snapshot = _rpc(platform, "evm_snapshot")
+        fields = {"seller_id": "5493001KJTIIGC8Y1R12", "buyer_id": "DE-HRB-1234", "invoice_number": "INV-RESENT-1",
+                  "issue_date": "2026-11-20", "amount": 40_000, "currency": "USD"}  # fmt: skip
+        body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": 40_000}
+        created = bank.post("/v1/documents", json=body, headers={"Idempotency-Key": "resent-document-1"})
+        assert created.status_code == 201, created.text
+        path = f"/v1/documents/{created.json()['document_id']}"
+        assert _rpc(platform, "evm_revert", snapshot) is True
+        platform.indexer.run_once()  # its checkpoint's block is gone: the read model rolls back, the write reopens
+
+        lost, signed = ChainTransaction.lost_block.is_not(None), ChainTransaction.state == "SIGNED"
+        with platform.sessions() as db:
+            reopened = list(db.scalars(select(ChainTransaction.id).where(lost, signed)))
+        assert reopened
+        pending = bank.get(path)
+        assert pending.status_code == 503, pending.text
+        assert pending.json()["code"] == "pending_on_chain" and "sent again" in pending.json()["detail"]
+        time.sleep(2.1)  # UNSENT_GRACE: the confirmer's next pass sends them (this platform runs no confirmer)
+        platform.transactions.confirm_pending()
+        for row_id in reopened:
+            platform.transactions.wait(row_id, timeout=30)
+        assert bank.get(path).status_code == 503  # mined again, not indexed yet: still pending, not 404
+        platform.indexer.catch_up()
+        again = bank.get(path)
+        assert again.status_code == 200, again.text
+        assert again.json()["document_id"] == created.json()["document_id"]
+        assert bank.get("/v1/documents/999999").status_code == 404  # nothing pending: a missing one is 404 again
 
 
 def _shift_next_nonce(platform: Platform, by: int) -> None:

@@ -7,6 +7,7 @@ outbox, byte for byte, and the signer's later nonces proceed.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -21,7 +22,7 @@ import tradeledger.indexer.handlers  # noqa: F401 - registers the projections
 from tests.chain.test_txmanager import posted_amounts
 from tests.members import AGENT as SETTLEMENT_AGENT
 from tests.members import BANK, found, issue
-from tradeledger.chain.backends import DevChain
+from tradeledger.chain.backends import DevChain, state_inconsistency
 from tradeledger.chain.devnet import AGENT, DeployedChain, deploy_scenario, make_manager
 from tradeledger.chain.devnet import BANK as FOUNDING_BANK
 from tradeledger.chain.keys import dev_account
@@ -47,6 +48,26 @@ def _wait_for_state_save(chain: DevChain) -> None:
     while stamp() == before:
         assert time.monotonic() < deadline, "anvil did not save its state"
         time.sleep(0.01)
+
+
+def _save_through(chain: DevChain, head: int) -> bytes:
+    """The first save of anvil's that holds block `head` (and so everything mined so far), whole and consistent
+    as the start checks a save: anvil rewrites the file in place, so a read can catch one half written, and a save
+    whose writing is seen to begin may have been taken before the latest blocks."""
+    deadline = time.monotonic() + SAVE_WAIT_S
+    copy = chain.chain_dir / "anvil-state.copy.json"
+    while time.monotonic() < deadline:
+        saved = chain.state_file.read_bytes() if chain.state_file.exists() else b""
+        try:
+            saved_head = max(int(block["header"]["number"], 16) for block in json.loads(saved)["blocks"])
+        except (ValueError, KeyError):
+            saved_head = -1  # none yet, or cut short
+        copy.write_bytes(saved)
+        if saved_head >= head and state_inconsistency(copy) is None:
+            copy.unlink()
+            return saved
+        time.sleep(0.05)
+    raise AssertionError(f"anvil saved no whole state holding block {head} in {SAVE_WAIT_S:.0f} s")
 
 
 def _posted(deployed: DeployedChain, *amounts: int) -> list[int]:
@@ -81,17 +102,22 @@ class TestNodeRestartedFromOlderState:
     def test_blocks_lost_in_a_sigkill_are_sent_again_at_restart(self, tmp_path: Path, database_url: str) -> None:
         """The dev chain and the service die together after three acknowledged writes; at restart the manager
         finds their blocks gone, sends the stored bytes again (same hashes), and the signer's next write goes
-        through: the 'power loss' case of the issue, which lost 3 of 3 writes and wedged the signer."""
+        through: the 'power loss' case of the issue, which lost 3 of 3 writes and wedged the signer.
+
+        The node restarts from its last save before the writes, whenever its next save came: waiting for a save
+        and hoping that the writes and the kill fit in one save interval failed on a busy machine (a later save
+        held some of the writes, or the kill cut it short and the chain started from nothing)."""
         chain = DevChain(tmp_path / "chain")
         chain.start()
         deployed = deploy_scenario(chain)
         manager = make_manager(database_url, deployed.url)
-        _wait_for_state_save(chain)
+        last_save = _save_through(chain, deployed.w3.eth.block_number)
         acknowledged = [manager.wait(manager.submit(deployed.issue(amount)).id) for amount in (1101, 1102, 1103)]
         assert chain._process is not None
-        os.kill(chain._process.pid, signal.SIGKILL)  # the node dies before its next save
+        os.kill(chain._process.pid, signal.SIGKILL)  # the node dies; what it saved after `last_save` is lost
         chain._process.wait()
         manager.rpc.close()
+        chain.state_file.write_bytes(last_save)
 
         with DevChain(tmp_path / "chain") as again:
             restarted_chain = DeployedChain(again, again.web3(), deployed.addresses)
@@ -157,6 +183,39 @@ class TestBlocksLostUnderARunningService:
             assert manager.wait(row.id, timeout=30).state is TxState.MINED
         assert _posted(interval_chain, 3301, 3302, 3303) == [3301, 3302, 3303]
         assert _database_nonce(manager) == _node_nonce(interval_chain)
+
+
+class TestLostBlocksLookedForWithAReason:
+    def test_a_held_write_costs_one_block_look_up_a_pass_and_a_loss_is_still_found(
+        self, interval_chain: DeployedChain, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A write the node does not mine for a while (held) used to make every confirmer pass look up each block
+        our receipts came from (up to 1,024). Now a pass asks the node for one block, the latest one ours came
+        from; a node that lost blocks is still noticed by it, and what they mined is reopened and mined again."""
+        manager = make_manager(database_url, interval_chain.url, held_after=timedelta(0))
+        snapshot = interval_chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        acknowledged = [manager.wait(manager.submit(interval_chain.issue(amount)).id) for amount in (6601, 6602)]
+        looked_up: list[int] = []
+        reopen_lost = manager.reopen_lost
+        monkeypatch.setattr(manager, "reopen_lost", lambda db, after: looked_up.append(after) or reopen_lost(db, after))
+
+        interval_chain.w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+        held = manager.submit(interval_chain.issue(6603))
+        for _ in range(3):
+            manager.confirm_pending()
+        assert _states(manager, [held.id]) == [TxState.SENT]
+        assert looked_up == []  # held, with no reason to think the node lost anything
+
+        interval_chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        interval_chain.w3.provider.make_request("evm_setIntervalMining", [1])  # type: ignore[arg-type]
+        manager.confirm_pending()  # the block of our latest receipt is gone: what the lost blocks mined is reopened
+        assert len(looked_up) == 1
+        assert _states(manager, [row.id for row in acknowledged]) == [TxState.SIGNED] * 2
+        time.sleep(2.1)  # UNSENT_GRACE
+        manager.confirm_pending()
+        for row in [*acknowledged, held]:
+            assert manager.wait(row.id, timeout=30).state is TxState.MINED
+        assert _posted(interval_chain, 6601, 6602, 6603) == [6601, 6602, 6603]
 
 
 class TestResentInTheChainsOrder:

@@ -4,9 +4,10 @@ A round: the clients of `workload.py` send a burst of mixed writes for BURST_S s
 flows); at a random moment inside it one fault strikes (SIGKILL of the node, of the service, of both, or an
 immediate restart of the private PostgreSQL) and what it took down is started again as `make run` would; the
 clients keep retrying with their keys until each request has a final answer. Then: every request got a final
-answer (no request hangs), what was killed came back, a new write by every signer succeeds within 30 s, and, with
-the service settled, `checks.py` checks everything acknowledged so far (this round and every earlier one on the
-same platform: a later crash must not lose an earlier acknowledgement).
+answer (no request hangs) and none was ever answered 500 (a fault is a 503 to retry), what was killed came back,
+a new write by every signer succeeds within 30 s, and, with the service settled, `checks.py` checks everything
+acknowledged so far (this round and every earlier one on the same platform: a later crash must not lose an
+earlier acknowledgement).
 
 `make test` runs a few rounds (tests/chaos/test_drill.py); `make chaos ROUNDS=50 SEED=7` runs many
 (`python -m tests.chaos`), printing a line per round and "rounds run N, survived M". After a failed round the
@@ -189,11 +190,13 @@ class Drill:
         restart_s = time.monotonic() - struck
         clients.join()
         requests = burst[0] if burst else []
-        answered = Check("every_request_answered")
+        answered, never_500 = Check("every_request_answered"), Check("never_a_500")
         for request in requests:
             if request.outcome is Outcome.UNRESOLVED:
                 answered.fail(f"{request.describe()}: no final answer after {REQUEST_DEADLINE_S:.0f} s of retries")
-        checks = [answered, *self.check(number, restart_error)]
+            if any(seen.split(":")[0] == "500" for seen in request.history):
+                never_500.fail(f"{request.describe()}: answered 500 (a fault is a 503 the client may retry)")
+        checks = [answered, never_500, *self.check(number, restart_error)]
         return RoundResult(number, self.config.database, fault, moment, requests, checks, restart_s)
 
     def check(self, number: int, restart_error: str | None) -> list[Check]:

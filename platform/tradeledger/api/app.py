@@ -49,7 +49,9 @@ def create_app(platform: Platform) -> FastAPI:
         "and reconciliation files.",
     )
     app.state.platform = platform
-    install_problem_handlers(app)
+    install_problem_handlers(
+        app, resending=lambda: platform.transactions.resending_count(platform.indexer.indexed_through())
+    )
     for router in (
         health.router,
         lcs.router,

@@ -11,8 +11,11 @@ Exactly once across crashes: the response is buffered and the record completed (
 hears a byte of it. And the request's effect stores an answer in the record in its own database transaction
 (`InFlight.store_answer`): a chain write its provisional 202 (the operation URL) with the outbox row, a
 database-only write its answer with its rows. A record holding an answer is never run again, however old:
-a retry gets that answer. Only a record without one is run again, and only once the process that ran it is
-known dead (its heartbeat stale, `tradeledger.identity.instances`): then nothing of the request committed.
+a retry gets that answer. Only a record without one is run again, and only once the request that ran under it
+has ended (`tradeledger.identity.instances`): then nothing of it committed. That includes a request whose
+completion failed because the database went away while the process lived on (it answered 503): its retry, once
+the database is back, runs it (or answers what its effect stored, if its commit got through). The database
+failing a request answers 503 `database_unavailable`, never 500.
 
 Stored responses are sealed (AES-256-GCM) under a key derived from the caller's API key and the
 Idempotency-Key: only a retry that presents the same API key can read them back. The database holds API keys
@@ -44,7 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.api.auth import writing_principal
-from tradeledger.api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from tradeledger.api.problems import DATABASE_GONE, PROBLEM_MEDIA_TYPE, database_unavailable, problem_body
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
@@ -210,6 +213,7 @@ def _problem(status: int, code: str, detail: str) -> Answer:
     return Answer(status, problem_body(status, "Idempotency-Key", detail, code), PROBLEM_MEDIA_TYPE)
 
 
+IN_FLIGHT = _problem(409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still in progress")
 UNRECORDED = _problem(
     503,
     "idempotency_record_unavailable",
@@ -265,7 +269,8 @@ class IdempotencyMiddleware:
             scope["method"], scope["path"], scope.get("query_string", b""), headers.get("content-type", ""), body
         )
         action = f"{scope['method']} {scope['path']}"
-        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint, action)
+        instance = self.instance()
+        outcome = await to_thread.run_sync(self._begin, token, key, fingerprint, action, instance)
         if outcome.record is None:
             if outcome.reply is not None:
                 await _reply(send, outcome.reply)
@@ -273,74 +278,95 @@ class IdempotencyMiddleware:
                 await self.app(scope, replay, send)  # not authenticated: the route answers 401, nothing is stored
             return
         captured = _Captured()
-        context = _in_flight.set(outcome.record)
+        failure: Exception | None = None
+        completed = False
         try:
-            await self.app(scope, replay, captured)
-        except Exception:
-            reply = await to_thread.run_sync(self._finish, outcome.record, None)
+            context = _in_flight.set(outcome.record)
+            try:
+                await self.app(scope, replay, captured)
+            except Exception as error:
+                failure = error
+            finally:
+                _in_flight.reset(context)
+            try:
+                reply = await to_thread.run_sync(
+                    self._finish, outcome.record, None if failure is not None else captured.answer()
+                )
+                completed = True
+            except Exception:  # the database went away: the record stays answerless, and is released below
+                log.exception("could not complete the record of Idempotency-Key %r", key)
+                reply = UNRECORDED
+        finally:  # before the client hears anything: its retry must not find the request still in flight
+            instances.end_serving(instance, outcome.record.record_id, completed=completed)
+        if failure is not None:
             if reply is None:
-                raise
-            log.exception("request with Idempotency-Key %r failed after its effect committed", key)
-            await _reply(send, reply)
-            return
-        finally:
-            _in_flight.reset(context)
-        try:
-            reply = await to_thread.run_sync(self._finish, outcome.record, captured.answer())
-        except Exception:
-            log.exception("could not complete the record of Idempotency-Key %r", key)
-            reply = UNRECORDED
+                raise failure
+            log.error("request with Idempotency-Key %r failed; answered %d", key, reply.status, exc_info=failure)
         if reply is not None:
             await _reply(send, reply)
             return
         for message in captured.messages:
             await send(message)
 
-    def _begin(self, token: str, key: str, fingerprint: str, action: str) -> _Outcome:
+    def _begin(self, token: str, key: str, fingerprint: str, action: str, instance: str) -> _Outcome:
+        """Look the key up: run the request under a new record, or answer what the key's record says. A record
+        this creates is `instances.serving` from before it commits until the middleware has finished with it."""
+        created: list[int] = []
+        outcome = _Outcome()  # not authenticated: the route answers 401, nothing is stored
         try:
-            with transaction(self.sessions()) as db:
-                api_key = authenticate(db, token)
-                user = db.get(User, api_key.user_id)
-                username = user.username if user else None
-                audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
-                existing = db.scalar(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
-                    )
-                )
-                if existing is None or _abandoned(db, existing):
-                    if existing is not None:
-                        db.delete(existing)
-                        db.flush()
-                    record = IdempotencyRecord(
-                        api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=self.instance()
-                    )
-                    db.add(record)
-                    db.flush()
-                    return _Outcome(record=InFlight(record.id, token, key, audit))
-                if existing.fingerprint != fingerprint:
-                    return _Outcome(
-                        reply=_problem(
-                            422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
-                        )
-                    )
-                if existing.status is None:
-                    return _Outcome(
-                        reply=_problem(
-                            409,
-                            "idempotency_request_in_flight",
-                            "a request with this Idempotency-Key is still in progress",
-                        )
-                    )
-                return _Outcome(reply=_stored(existing, token, key))
+            outcome = self._look_up(token, key, fingerprint, action, instance, created)
         except IntegrityError:  # a concurrent duplicate inserted first
-            return _Outcome(
-                reply=_problem(
-                    409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still in progress"
+            outcome = _Outcome(reply=IN_FLIGHT)
+        except DATABASE_GONE as error:
+            log.warning("Idempotency-Key %r: the database did not answer: %s", key, error.orig)
+            outcome = _Outcome(reply=Answer(503, database_unavailable(error), PROBLEM_MEDIA_TYPE))
+        except TradeLedgerError:
+            pass
+        finally:
+            if outcome.record is None:  # the record may have committed (the commit's answer lost): not served
+                for record_id in created:
+                    instances.end_serving(instance, record_id, completed=False)
+        return outcome
+
+    def _look_up(
+        self, token: str, key: str, fingerprint: str, action: str, instance: str, created: list[int]
+    ) -> _Outcome:
+        with transaction(self.sessions()) as db:
+            api_key = authenticate(db, token)
+            user = db.get(User, api_key.user_id)
+            username = user.username if user else None
+            audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
+            existing = db.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
                 )
             )
-        except TradeLedgerError:
-            return _Outcome()  # not authenticated: let the route answer 401, store nothing
+            if existing is not None and _abandoned(db, existing, instance):
+                released = db.execute(
+                    delete(IdempotencyRecord)
+                    .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.status.is_(None))
+                    .execution_options(synchronize_session=False)  # `existing` is read again if it stays
+                )
+                if released.rowcount == 1:  # type: ignore[attr-defined]
+                    existing = None
+                else:  # its request stored an answer meanwhile (its transaction held the row): that answer stands
+                    db.refresh(existing)
+            if existing is None:
+                record = IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=instance)
+                db.add(record)
+                db.flush()
+                instances.begin_serving(instance, record.id)
+                created.append(record.id)
+                return _Outcome(record=InFlight(record.id, token, key, audit))
+            if existing.fingerprint != fingerprint:
+                return _Outcome(
+                    reply=_problem(
+                        422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+                    )
+                )
+            if existing.status is None:
+                return _Outcome(reply=IN_FLIGHT)
+            return _Outcome(reply=_stored(existing, token, key))
 
     def _finish(self, record: InFlight, answer: Answer | None) -> Answer | None:
         """Complete the record with the route's answer, committed before the client hears it; returns what to
@@ -356,7 +382,11 @@ class IdempotencyMiddleware:
                 return None if answer is not None else UNRECORDED
             if answer is None or answer.status >= 500:
                 if stored.status is None:
-                    db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.record_id))
+                    db.execute(
+                        delete(IdempotencyRecord).where(
+                            IdempotencyRecord.id == record.record_id, IdempotencyRecord.status.is_(None)
+                        )
+                    )
                     record.audited(db, f"{answer.status if answer else 'no answer'}: nothing written")
                     return None
                 return _stored(stored, record.token, record.key)
@@ -382,13 +412,19 @@ def request_fingerprint(method: str, path: str, query: bytes, content_type: str,
     ).hexdigest()
 
 
-def _abandoned(db: Session, record: IdempotencyRecord) -> bool:
-    """An answerless record whose process died: nothing of its request committed, so it may run again. Its
-    process is dead once its heartbeat is stale (a record older than that, so that a process that has just
-    stopped beating is not mistaken for one whose request is still running); records from before owners were
-    kept wait out ABANDONED_AFTER."""
+def _abandoned(db: Session, record: IdempotencyRecord, instance: str) -> bool:
+    """An answerless record whose request has ended: nothing of it committed, so it may run again.
+
+    A request of this process (`instance`) has ended once it is no longer `instances.serving` (its completion
+    failed when the database went away, or it was cancelled). Another process's has ended once that process is
+    dead, its heartbeat stale (a record older than that, so that a process that has just stopped beating is not
+    mistaken for one whose request is still running), or once that process released the record itself (its
+    heartbeat does, `instances.release_orphans`); records from before owners were kept wait out ABANDONED_AFTER.
+    """
     if record.status is not None:
         return False
+    if record.owner == instance:
+        return not instances.serving(instance, record.id)
     age = utcnow() - record.created_at
     if record.owner is None:
         return age > ABANDONED_AFTER

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.errors import TradeLedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# What the database driver raises while the server restarts or cannot be reached: a connection refused or cut
+# (OperationalError), or one found closed when used (InterfaceError). A 503: the request may be retried.
+DATABASE_GONE: tuple[type[DBAPIError], ...] = (OperationalError, InterfaceError)
 
 
 class Problem(BaseModel):
@@ -66,11 +70,41 @@ def problem_response(
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors."""
+def database_unavailable(error: BaseException) -> bytes:
+    """The 503 problem of a request the database failed (restarting or unreachable): a retry with the same
+    Idempotency-Key either finds the request done or runs it."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    detail = f"the database did not answer ({type(cause).__name__}): retry with the same Idempotency-Key"
+    return problem_body(503, "Database unavailable", detail, "database_unavailable")
+
+
+# The objects the chain makes (their rows are projections of its events): while blocks the node lost are sent again,
+# one of them missing from the read model may only be waiting for its block.
+CHAIN_MADE_NOT_FOUND = frozenset({
+    "account_not_found", "anchor_not_found", "document_not_found", "external_payment_not_found",
+    "guarantee_not_found", "letter_of_credit_not_found", "member_not_found", "order_not_found",
+    "proposal_not_found", "record_not_found",
+})  # fmt: skip
+
+
+def install_problem_handlers(app: FastAPI, resending: Callable[[], int] | None = None) -> None:
+    """Route every error through problem+json: ours, validation errors, and Starlette's HTTP errors.
+
+    `resending` counts the transactions sent again after the node lost their blocks and not back in the read model
+    yet: while there are any,
+    an object the chain makes that is not found answers 503 `pending_on_chain` instead of 404 (read-your-writes
+    across a node restart: a client that was answered 2xx for it is told to retry, not that it does not exist).
+    """
 
     @app.exception_handler(TradeLedgerError)
     async def _domain_error(_: Request, error: TradeLedgerError) -> Response:
+        if error.code in CHAIN_MADE_NOT_FOUND and resending is not None:
+            pending = await to_thread.run_sync(resending)
+            if pending:
+                detail = (f"{error.message}, for now: the chain node lost recent blocks and {pending} transactions "
+                          "are being sent again; what they made is back once they are mined and indexed: "
+                          "retry")  # fmt: skip
+                return problem_response(503, "Pending on chain", detail, "pending_on_chain")
         errors = error.details.get("errors")
         field = error.details.get("field")  # a request field the service found wrong, named as validation does
         if errors is None and field is not None:
@@ -85,15 +119,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{field['field']}: {field['message']}" for field in fields)
         return problem_response(422, "Invalid request", detail, "validation_error", fields)
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(_: Request, error: OperationalError) -> Response:
-        # the database restarting or unreachable: a retry with the same key either finds the request done or runs it
-        return problem_response(
-            503,
-            "Database unavailable",
-            f"the database did not answer ({type(error.orig).__name__}): retry with the same Idempotency-Key",
-            "database_unavailable",
-        )
+    async def _database_unavailable(_: Request, error: Exception) -> Response:
+        body = database_unavailable(error)
+        return Response(body, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
+
+    for gone in DATABASE_GONE:
+        app.add_exception_handler(gone, _database_unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, error: StarletteHTTPException) -> Response:

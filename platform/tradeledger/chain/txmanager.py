@@ -34,7 +34,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import load_abi
@@ -719,7 +719,12 @@ class TransactionManager:
         return row
 
     def confirm_pending(self) -> int:
-        """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final."""
+        """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final.
+
+        What the node lost is looked for (`reopen_lost`, up to RECENT_BLOCKS block look-ups) only with a reason,
+        never on every pass while a write waits: the node no longer has the block of our latest receipt (one RPC
+        a pass, `_tip_lost`), a signer's nonce gap (`_release_held`, through `reconcile_nonces`), the indexer's
+        roll-back (`on_rollback`), and at start (`recover`)."""
         if self._tip_lost() and self._reopened_lost():
             return 0  # the next pass sends what was reopened, in the chain's order
         with self.sessions() as db:
@@ -741,9 +746,6 @@ class TransactionManager:
             for row in unmined
             if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
-        held = any(row.state is TxState.SENT and now - row.updated_at >= self.held_after for row in unmined)
-        if (resend or held) and self._reopened_lost():
-            return finalised  # the next pass sends the reopened rows and these together, in the chain's order
         if not resend or not self._resend_dropped(resend, unmined):
             self._release_held(unmined)
         return finalised
@@ -751,15 +753,36 @@ class TransactionManager:
     def _tip_lost(self) -> bool:
         """Whether the node no longer has the block our latest recorded receipt came from: a node that restarted
         from an older save under a running service (one RPC a pass; nothing else would notice if the indexer
-        had not reached that block yet and the signer wrote no more)."""
-        tip = self._tip
+        had not reached that block yet and the signer wrote no more). A block's hash commits to its parent's, so
+        while the node has that one, it has every block our receipts came from below it. Before any receipt of
+        this process (at start, after a loss), the reference is the outbox's highest recorded block."""
+        tip = self._tip or self._recorded_tip()
         if tip is None:
             return False
         block = self.rpc.call("eth_getBlockByNumber", [hex(tip[0]), False])
         if isinstance(block, dict) and block.get("hash") == tip[1]:
+            if self._tip is None:
+                self._tip = tip
             return False
         self._tip = None
         return True
+
+    def _recorded_tip(self) -> tuple[int, str] | None:
+        """The highest block the outbox holds a receipt from, with its hash."""
+        with self.sessions() as db:
+            found = db.execute(
+                select(ChainTransaction.block_number, ChainTransaction.block_hash)
+                .where(
+                    ChainTransaction.state.in_((TxState.MINED, TxState.REVERTED)),
+                    ChainTransaction.block_number.is_not(None),
+                    ChainTransaction.block_hash.is_not(None),
+                )
+                .order_by(ChainTransaction.block_number.desc())
+                .limit(1)
+            ).first()
+        if found is None or found[0] is None or found[1] is None:
+            return None
+        return int(found[0]), str(found[1])
 
     def _reopened_lost(self) -> bool:
         """Whether the node lost blocks that mined our transactions (which are reopened now).
@@ -796,8 +819,7 @@ class TransactionManager:
                     block_number=bindparam("number"),
                     block_hash=bindparam("hash"),
                     tx_index=bindparam("index"),
-                    lost_block=None,
-                    updated_at=now,
+                    updated_at=now,  # lost_block stays: what it made is pending until its new block is indexed
                 ),
                 [
                     {
@@ -1041,3 +1063,14 @@ class TransactionManager:
                 )
                 or 0
             )
+
+    def resending_count(self, indexed_through: int) -> int:
+        """How many transactions whose blocks the chain lost are not back in the read model (indexed through block
+        `indexed_through`): sent again and not mined yet, or mined again above it. Until they are, what they made
+        is missing from the read model (reads answer "pending on chain", not 404)."""
+        unindexed = and_(ChainTransaction.state == TxState.MINED, ChainTransaction.block_number > indexed_through)
+        query = select(func.count()).where(
+            ChainTransaction.lost_block.is_not(None), or_(ChainTransaction.state.in_(OPEN_TX_STATES), unindexed)
+        )
+        with self.sessions() as db:
+            return int(db.scalar(query) or 0)

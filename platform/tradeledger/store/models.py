@@ -73,7 +73,8 @@ class ChainTransaction(Base):
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     block_hash: Mapped[str | None] = mapped_column(String(66))
     # where the chain mined it (block_number, tx_index); kept when the chain loses that block (lost_block holds
-    # the number then), so that bulk re-sends keep the original order across signers
+    # the number then, and keeps it once mined again), so that bulk re-sends keep the original order across signers
+    # and reads of what it made answer "pending on chain" until its new block is indexed
     tx_index: Mapped[int | None] = mapped_column(Integer)
     lost_block: Mapped[int | None] = mapped_column(BigInteger)
     gap_fill_of: Mapped[str | None] = mapped_column(ForeignKey("chain_transactions.id"))
