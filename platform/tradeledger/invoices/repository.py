@@ -27,12 +27,14 @@ def invoices(
     limit: int,
     after: int | None = None,
     account: str | None = None,
+    banked: bool = False,
 ) -> list[Invoice]:
-    """Invoice versions whose parties include one of `accounts` (all when None), of one order and with `account`
-    as seller or buyer if given, by id after `after`."""
+    """Invoice versions with the seller or buyer among `accounts` (all when None) or, if `banked`, also a bank or
+    payee of an undertaking on the order; of one order and with `account` as seller or buyer if given; by id."""
     query = select(Invoice).order_by(Invoice.invoice_id).limit(limit)
     if accounts is not None:
-        query = query.where(_involving(accounts))
+        traders = or_(Invoice.seller.in_(accounts), Invoice.buyer.in_(accounts))
+        query = query.where(_involving(accounts) if banked else traders)
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
     if account is not None:

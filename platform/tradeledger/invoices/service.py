@@ -75,7 +75,7 @@ def list_invoices(
     """Invoice versions the viewer is a party to (a bank: also its clients'; an auditor: all)."""
     with platform.sessions() as db:
         accounts = visible_accounts(db, viewer, viewer_kind)
-        rows = repository.invoices(db, accounts, order_id, limit, after=after, account=account)
+        rows = repository.invoices(db, accounts, order_id, limit, after=after, account=account, banked=True)
         return [view(db, row) for row in rows]
 
 
