@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
+from tests.api.test_openaccount import open_account_trade
 from tradeledger.members.models import MemberKind
 from tradeledger.users.models import ApprovalPolicy, ApprovalRequest, RequestStatus
 from tradeledger.webhooks import service as webhooks
@@ -92,7 +93,10 @@ def objects(consortium: Consortium) -> dict[str, str]:
     ).json()  # fmt: skip
     subscription = _trader_subscription(consortium)
     user_id = trader.get("/v1/me").json()["id"]
+    open_account = open_account_trade(consortium, "bola-oa")
     return {
+        "invoice_id": open_account["invoice_id"],
+        "undertaking_id": open_account["undertaking_id"],
         "guarantee_id": guarantee["guarantee_id"],
         "demand_id": "1",
         "user_id": user_id,
@@ -192,6 +196,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/guarantees/{guarantee_id}/amendments/{amendment_id}/accept": {},
     "/v1/guarantees/{guarantee_id}/reductions": {"amount": 1, "document": {"x": 1}},
     "/v1/guarantees/{guarantee_id}/expiry-event": {"document": {"x": 1}},
+    "/v1/invoices/{invoice_id}/match": {
+        "evidence": {
+            "kind": "delivery_confirmation",
+            "document_hash": "0x" + "44" * 32,
+            "event_date": SOON,
+            "quantities": {"TEA": 1},
+        },
+    },
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
@@ -220,12 +232,16 @@ NOT_PARTY_OBJECTS = {
     "/v1/lcs/reimbursement-claims/{claim_id}/settle",
     "/v1/guarantees/reimbursement-claims/{claim_id}/settle",
 }
+# Open-account objects are the recipient bank's too (here the other bank, which undertakings need: the obligor and
+# the recipient bank differ), so only the outsider is a stranger to them.
+RECIPIENT_BANK_SEES = ("/v1/invoices/", "/v1/payment-undertakings/")
 # Public routes: anyone may verify a document by its hash, without an API key (tests/api/test_records.py).
 PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
-            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id", "policy_id")  # fmt: skip
+            "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id", "policy_id",
+            "invoice_id", "undertaking_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -263,13 +279,16 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
         checked += 1
         path, object_id = _fill(template, objects)
         missing_path, missing_id = _fill(template, {**objects, **MISSING})
+        recipient_sees = template.startswith(RECIPIENT_BANK_SEES)
         if method == "GET":
             readers = ("trader", "auditor") if template in AUDITED else ("trader",)
-            for who in readers if template.startswith(OWN_ONLY) else SEES:
+            sees = (*SEES, "other_bank") if recipient_sees else SEES
+            for who in readers if template.startswith(OWN_ONLY) else sees:
                 if (status := _call(consortium, who, method, template, path, "", objects).status_code) != 200:
                     problems.append(f"{who} {method} {template}: {status}, expected 200")
         own_only = (*HIDDEN_FROM, "bank") if template in AUDITED else (*HIDDEN_FROM, "bank", "auditor")
-        for who in own_only if template.startswith(OWN_ONLY) else HIDDEN_FROM:
+        strangers = ("outsider",) if recipient_sees else HIDDEN_FROM
+        for who in own_only if template.startswith(OWN_ONLY) else strangers:
             hidden = _call(consortium, who, method, template, path, f"bola-{index}-{who}-h", objects)
             absent = _call(consortium, who, method, template, missing_path, f"bola-{index}-{who}-m", objects)
             same = without_id(hidden.text, object_id) == without_id(absent.text, missing_id)
@@ -293,6 +312,10 @@ def test_lists_never_include_others_objects(consortium: Consortium, objects: dic
         for path, key in lists.items():
             ids = {item[key] for item in client.get(path, params={"limit": 200}).json()["items"]}
             assert objects[key] not in ids, f"{who} sees {path} {objects[key]}"
+    outsider = consortium.client("outsider")
+    for path, key in {"/v1/invoices": "invoice_id", "/v1/payment-undertakings": "undertaking_id"}.items():
+        ids = {item[key] for item in outsider.get(path, params={"limit": 200}).json()["items"]}
+        assert objects[key] not in ids, f"outsider sees {path} {objects[key]}"
 
 
 BANK_ONLY = [
@@ -333,6 +356,7 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/amendments", {"amount": 200}),
     ("/v1/guarantees/{guarantee_id}/expiry-event", {"document": {"x": 1}}),
     ("/v1/guarantees/{guarantee_id}/demands/1/counter-demand", {"amount": 1, "statement": {"x": 1}}),
+    ("/v1/payment-undertakings/{undertaking_id}/accept-mismatch", None),
 ]
 
 
