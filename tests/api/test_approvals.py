@@ -64,7 +64,7 @@ _credits = iter(range(1, 100))
 
 DRAWINGS = {"below": 4_999, "at": 5_000, "above": 5_001, "strict": 10_001, "four_eyes": 12_000, "self": 6_000,
             "rejected": 7_000, "refused": 8_000, "together": 11_000, "race": 10_500, "crash": 5_500,
-            "trail": 5_200, "verify": 5_300}  # fmt: skip
+            "trail": 5_200, "verify": 5_300, "audit": 5_400}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -277,13 +277,16 @@ class TestAuditLog:
     def test_every_action_and_decision_by_user_exported(
         self, consortium: Consortium, team: Team, drawings: Paths
     ) -> None:
-        """After the four-eyes honour above: who asked, who approved, what was sent; CSV and JSON; readable by the
-        member's administrators (and auditors), not by its viewers; nobody can change it."""
+        """A held honour of its own (tests may run in any order): who asked, who approved, what was sent; CSV and
+        JSON; readable by the member's administrators (and auditors), not by its viewers; nobody can change it."""
+        request = honour(team["maker"], drawings["audit"], "mc-audit").json()
+        assert decide(team["viewer"], request["id"], "approve", "mc-audit-viewer").status_code == 403
+        assert decide(team["checker2"], request["id"], "approve", "mc-audit-2").json()["status"] == "sent"
         admin = consortium.client("other_bank")
         exported = admin.get("/v1/audit-log/export", params={"format": "csv"})
         assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(exported.text)))
-        honour_path = drawings["four_eyes"] + "/honour"
+        honour_path = drawings["audit"] + "/honour"
         assert any(r["action"] == f"POST {honour_path}" and r["username"] == "mc-maker" and
                    r["outcome"].startswith("202 committed") for r in rows)  # fmt: skip
         approvals = [r for r in rows if r["action"] == "approval.approve" and r["outcome"].startswith("approved; sent")]
