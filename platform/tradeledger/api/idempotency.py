@@ -165,7 +165,10 @@ def in_flight() -> InFlight | None:
 def answer_with(db: Session, view: BaseModel, status: int = 200, location: str | None = None) -> None:
     """A database-only write's answer, stored in its record inside the transaction of its rows (call it from
     the request's own context): after a crash, a retry gets this answer and nothing is written twice."""
-    record = in_flight()
+    _store(in_flight(), db, view, status, location)
+
+
+def _store(record: InFlight | None, db: Session, view: BaseModel, status: int, location: str | None) -> None:
     if record is not None:
         record.store_answer(db, Answer(status, view.model_dump_json().encode(), location=location))
 
@@ -175,9 +178,7 @@ def answering(status: int = 200, location: Callable[[ViewT], str] | None = None)
     record = in_flight()  # read here, in the request's context
 
     def answer(db: Session, view: ViewT) -> None:
-        if record is not None:
-            where = None if location is None else location(view)
-            record.store_answer(db, Answer(status, view.model_dump_json().encode(), location=where))
+        _store(record, db, view, status, None if location is None else location(view))
 
     return answer
 
