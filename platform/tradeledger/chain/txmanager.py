@@ -55,6 +55,7 @@ from tradeledger.loops import PollingLoop
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
+from tradeledger.store.wakeups import announce
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,8 @@ class TransactionManager:
         self._confirmer: PollingLoop | None = None
         self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
         self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
+        # an engine whose API workers wait in other processes: outcomes are announced to them (store.wakeups)
+        self.announce_outcomes = False
 
     # -- the whole path --------------------------------------------------------------------------------------
 
@@ -601,6 +604,8 @@ class TransactionManager:
                 if stored is not None and stored.state not in FINAL_TX_STATES:
                     self._record_send(db, stored, result)
                     settled.append(stored)
+            if self.announce_outcomes and any(row.state is TxState.FAILED for row in settled):
+                announce(db)
         for row in accepted:
             if row.state is TxState.SIGNED:
                 row.state = TxState.SENT
@@ -888,6 +893,8 @@ class TransactionManager:
                     for row_id, receipt in receipts
                 ],
             )
+            if self.announce_outcomes:
+                announce(db)
         self.receipts.notify(str(receipt["transactionHash"]) for _, receipt in receipts)
         highest = max(receipts, key=lambda item: int(item[1]["blockNumber"], 16))[1]
         if self._tip is None or int(highest["blockNumber"], 16) >= self._tip[0]:
