@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, update
 
 from tests.chain.jsonrpc_server import serving
 from tradeledger.chain.blockreceipts import BlockReceipts, NodeLacksBlockReceiptsError
 from tradeledger.chain.devnet import DeployedChain, make_manager
 from tradeledger.chain.rpc import HttpJsonRpc, RpcError
-from tradeledger.store.models import TxState
+from tradeledger.store.models import ChainTransaction, TxState
 
 CALLS = 24
 
@@ -89,3 +91,44 @@ def test_only_blocks_holding_wanted_transactions_are_read(chain_snapshot: Deploy
         node.close()
     assert set(found.receipts) == wanted and found.lost_from is None
     assert all(found.receipts[tx]["transactionHash"] == tx and found.receipts[tx]["status"] == "0x1" for tx in wanted)
+
+
+def test_b4_a_transaction_mined_where_no_scan_looked_is_resolved_by_its_receipt(
+    chain_snapshot: DeployedChain, database_url: str
+) -> None:
+    """Checklist B4: a transaction mined while no block scan followed the chain (here: its receipt un-recorded,
+    below the block the next scan starts from) is sent again by the confirmer; the node's "nonce too low" is
+    resolved by the stored hash's receipt, and the row is mined where the chain mined it: never signed anew."""
+    node = HttpJsonRpc(chain_snapshot.url)
+    calls: Counter[str] = Counter()
+
+    def answer(method: str, params: Sequence[Any]) -> Any:
+        calls[method] += 1
+        return node.call(method, params)
+
+    try:
+        with serving(answer) as url:
+            manager = make_manager(database_url, url, resend_after=timedelta(0))
+            missed, later = (manager.wait(manager.submit(chain_snapshot.issue(800_000 + i)).id) for i in range(2))
+            assert missed.block_number is not None and later.block_number is not None
+            assert later.block_number > missed.block_number
+            with manager.sessions() as db:
+                db.execute(
+                    update(ChainTransaction)
+                    .where(ChainTransaction.id == missed.id)
+                    .values(state=TxState.SENT, block_number=None, block_hash=None, tx_index=None)
+                )
+                db.commit()
+                stored = db.scalar(select(func.count()).select_from(ChainTransaction))
+            calls.clear()
+            manager.confirm_pending()
+            resolved = manager.get(missed.id)
+            with manager.sessions() as db:
+                assert db.scalar(select(func.count()).select_from(ChainTransaction)) == stored
+            manager.rpc.close()
+    finally:
+        node.close()
+    assert resolved.state is TxState.MINED
+    assert (resolved.block_number, resolved.block_hash) == (missed.block_number, missed.block_hash)
+    assert calls["eth_getTransactionReceipt"] == 1, calls  # only the one the node said "nonce too low" for
+    assert calls["eth_getTransactionByHash"] == 0, calls
