@@ -61,6 +61,10 @@ class PostgresWakeups:
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        try:  # listening before the first read: a notification between the two is not lost
+            self._listening()
+        except psycopg.Error as error:
+            log.warning("database wake-ups not listening yet: %s", error)
 
     def _listening(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._connection is None or self._connection.closed:
