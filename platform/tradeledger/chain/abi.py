@@ -362,3 +362,9 @@ def checksum(address: str) -> str:
 def role_id(name: str) -> bytes:
     """An OpenZeppelin AccessControl role id: keccak256 of its name."""
     return bytes(keccak(text=name))
+
+
+def security_key(agent: str, object_id: int) -> str:
+    """The key a title agent pledges a record under for one of its objects (DocumentRegistry: a financed document),
+    `keccak256(abi.encode(agent, id))`, as 0x-hex: which pledge of a record is that object's."""
+    return "0x" + bytes(keccak(encode(["address", "uint256"], [checksum(agent), object_id]))).hex()
