@@ -315,6 +315,11 @@ class TestEstablish:
                                                headers={"Idempotency-Key": "oa-est-2"})  # fmt: skip
         assert again.status_code == 422, again.text  # one live undertaking per order
         assert problem(again)["code"] == "payment_undertakings_invalid_order"
+        for step in ("pay", "cancel"):  # the order's payment belongs to the undertaking now
+            refused = consortium.client("trader").post(f"/v1/orders/{order_id}/{step}",
+                                                       headers={"Idempotency-Key": f"oa-est-{step}"})  # fmt: skip
+            assert refused.status_code == 409, refused.text
+            assert problem(refused)["code"] == "trade_orders_covered_by_undertaking"
 
     def test_refusals_are_named(self, consortium: Consortium) -> None:
         order_id = accepted_order(consortium, "oa-est-refuse")
