@@ -437,6 +437,20 @@ TRADE_ORDERS = [
         lambda w, a: (_order(w, steps=3), 1, 1),
         UNAUTHORIZED,
     ),
+    Case(
+        "TradeOrders",
+        "recordUndertaking",
+        frozenset(),  # only PaymentUndertakings, as it establishes an undertaking, covers an order
+        lambda w, a: (_order(w, steps=1), 1),
+        UNAUTHORIZED,
+    ),
+    Case(
+        "TradeOrders",
+        "releaseUndertaking",
+        frozenset(),  # only PaymentUndertakings, as its undertaking expires, releases the order
+        lambda w, a: (_order(w, steps=1), 0),
+        UNAUTHORIZED,
+    ),
     *access_control_cases("TradeOrders", keccak(text="UNDERTAKING_ROLE")),
 ]
 

@@ -224,6 +224,8 @@ class GetterCheck:
                 "termsHash": _hex(onchain["termsHash"]),
                 "transportDocumentHash": _hex(onchain["transportDocumentHash"]),
             }, order.order_id
+            covering = self.call("TradeOrders", "coveringUndertakingOf", order.order_id)
+            assert (order.covering_undertaking_id or 0) == covering, order.order_id
 
     # ------------------------------------------------------------------------------------------------ settlement
 

@@ -345,6 +345,23 @@ def load_abi(contract: str) -> ContractAbi:
     return ContractAbi(contract, artifact["abi"])
 
 
+@cache
+def known_contracts() -> tuple[str, ...]:
+    """Every contract (and library) with a committed artifact."""
+    return tuple(sorted(path.stem for path in ARTIFACTS_DIR.glob("*.json")))
+
+
+def decode_any_error(called: str, data: bytes) -> tuple[str, str, dict[str, Any]] | None:
+    """The custom error behind revert data as (declaring contract, name, arguments), or None if no contract of ours
+    declares it. The contract called is asked first, then every other: a contract that another one calls (Settlement
+    under PaymentUndertakings, TradeOrders under its settlement) reverts with its own error, bubbled up unchanged."""
+    for contract in (called, *(name for name in known_contracts() if name != called)):
+        decoded = load_abi(contract).decode_error(data)
+        if decoded is not None:
+            return contract, decoded[0], decoded[1]
+    return None
+
+
 def standard_revert_reason(data: bytes) -> str | None:
     """Solidity's Error(string) and Panic(uint256) reverts, which carry no custom error."""
     if data[:4] == keccak(text="Error(string)")[:4]:
