@@ -13,6 +13,8 @@ import {CurrencyCode} from "./utils/CurrencyCode.sol";
 contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     /// @notice The LetterOfCredit contract: records presented fingerprints.
     bytes32 public constant PRESENTER_ROLE = keccak256("PRESENTER_ROLE");
+    /// @notice Business contracts that finance documents on a bank's behalf (PayablesFinance).
+    bytes32 public constant FINANCER_ROLE = keccak256("FINANCER_ROLE");
     /// @notice Most fingerprints one document is registered with (bounds the lock loops).
     uint256 public constant MAX_FINGERPRINTS = 16;
     /// @notice Most fingerprints one presentation records.
@@ -121,8 +123,33 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
 
     /// @inheritdoc IDocumentRegistry
     function finance(uint256 documentId, uint256 amount, bytes32 ref) external returns (uint256 entryId) {
-        if (!_membership.isActiveMember(msg.sender, IMembership.MemberKind.BANK)) {
-            revert DocumentRegistryUnauthorized(msg.sender);
+        entryId = _finance(documentId, msg.sender, amount, ref);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function financeFor(
+        uint256 documentId,
+        address financier,
+        uint256 amount,
+        bytes32 ref
+    ) external onlyRole(FINANCER_ROLE) returns (uint256 entryId) {
+        entryId = _finance(documentId, financier, amount, ref);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function closeFor(uint256 documentId, uint256 entryId) external onlyRole(FINANCER_ROLE) {
+        Document storage stored = _documents[documentId];
+        uint256 outstanding = stored.outstanding;
+        _transition(documentId, DocumentState.FINANCED, DocumentState.REPAID);
+        stored.outstanding = 0;
+        _unlock(documentId);
+        emit DocumentRepaid(documentId, stored.financier, outstanding, 0, entryId);
+    }
+
+    /// @dev Finance `documentId` for the active bank `financier`: lock its fingerprints, disburse to the owner.
+    function _finance(uint256 documentId, address financier, uint256 amount, bytes32 ref) private returns (uint256 entryId) {
+        if (!_membership.isActiveMember(financier, IMembership.MemberKind.BANK)) {
+            revert DocumentRegistryUnauthorized(financier);
         }
         Document storage stored = _documents[documentId];
         if (stored.state != DocumentState.REGISTERED) {
@@ -140,13 +167,13 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
             }
             _financedDocument[fingerprint] = documentId;
         }
-        stored.financier = msg.sender;
+        stored.financier = financier;
         stored.financedAmount = amount;
         stored.outstanding = amount;
         _transition(documentId, DocumentState.REGISTERED, DocumentState.FINANCED);
         address owner = stored.owner;
         entryId = _settlement.settleLeg(
-            msg.sender,
+            financier,
             owner,
             stored.currency,
             amount,
@@ -156,7 +183,7 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
         // the event carries the entry id Settlement returns; Settlement is our own contract and all state is
         // written before the call (checks-effects-interactions)
         // slither-disable-next-line reentrancy-events
-        emit DocumentFinanced(documentId, msg.sender, owner, amount, entryId);
+        emit DocumentFinanced(documentId, financier, owner, amount, entryId);
     }
 
     /// @inheritdoc IDocumentRegistry
