@@ -127,7 +127,7 @@ contract PayablesFinance is IPayablesFinance {
         _requireState(payableId, stored.state == PayableState.APPROVED);
         _requireInvoiceDocument(payableId, stored, documentId);
         uint32 daysToMaturity = _daysToMaturity(stored.maturity);
-        if (rateBps > BPS || daysToMaturity == 0) revert PayablesFinanceInvalidRate(payableId, rateBps, daysToMaturity);
+        if (rateBps > BPS || daysToMaturity < 1) revert PayablesFinanceInvalidRate(payableId, rateBps, daysToMaturity);
         uint256 expected = advanceFor(stored.amount, rateBps, dayCount, daysToMaturity);
         if (advance != expected || advance == 0) {
             revert PayablesFinanceDiscountMismatch(payableId, advance, expected, daysToMaturity);
@@ -217,7 +217,8 @@ contract PayablesFinance is IPayablesFinance {
 
     /// @dev The payable state machine: the only writer of `state`.
     function _transition(uint256 payableId, PayableState expected, PayableState next) private {
-        _requireState(payableId, _payables[payableId].state == expected);
+        PayableState current = _payables[payableId].state;
+        if (current != expected) revert PayablesFinanceInvalidState(payableId, current);
         _payables[payableId].state = next;
     }
 }

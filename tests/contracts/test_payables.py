@@ -40,6 +40,8 @@ from tests.contracts.payables_support import (
     maturity_in,
     payable_state,
 )
+from tradeledger.settlements.models import PostingKind
+from tradeledger.statements.entries import posting_reference
 from tradeledger.undertakings.discount import DayCount, discount
 
 REFERENCE_FLAG = 1 << 254
@@ -124,6 +126,7 @@ class TestFinance:
         [posted] = _postings(pw, start)
         assert posted["kind"] == POSTING_KINDS.index("FINANCING_DISBURSEMENT")
         assert posted["ref"] == _reference(payable_id, ADVANCE_LEG)
+        assert posting_reference(PostingKind(posted["kind"]), posted["ref"]) == f"PF{payable_id}-ADVANCE"
         document = pw.call("DocumentRegistry", "document", document_id)
         assert DOCUMENT_STATES[document["state"]] == "FINANCED"
         assert (document["financier"], document["financedAmount"]) == (pw.address(FINANCIER), advance)
@@ -256,6 +259,7 @@ class TestCollect:
         [posted] = _postings(pw, start)
         assert posted["kind"] == POSTING_KINDS.index("FINANCING_REPAYMENT")
         assert posted["ref"] == _reference(payable_id, PAYMENT_LEG)
+        assert posting_reference(PostingKind(posted["kind"]), posted["ref"]) == f"PF{payable_id}-PAY"
         document = pw.call("DocumentRegistry", "document", document_id)
         assert (DOCUMENT_STATES[document["state"]], document["outstanding"]) == ("REPAID", 0)
         assert payable_state(pw, payable_id) == "PAID"
