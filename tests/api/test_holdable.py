@@ -22,9 +22,12 @@ from sqlalchemy import delete, func, select
 from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
+from tests.api.test_openaccount import AMOUNT as PAYABLE_AMOUNT
+from tests.api.test_payables import accepted_invoice, advance_for, approval, approved_payable, supplier_invoice
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
 from tradeledger.store.models import ChainTransaction
+from tradeledger.undertakings.discount import DayCount
 from tradeledger.users import approvals
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest
 
@@ -194,12 +197,31 @@ def guarantee_pay(consortium: Consortium) -> Write:
     return Write("other_bank", f"{path}/demands/{demand_id}/pay", None, 1_500, "USD", "Undertakings")
 
 
+def payable_approval(consortium: Consortium) -> Write:
+    """The trader, buyer, approves a payable for its accepted invoice: a commitment to pay at maturity."""
+    body = approval(consortium, accepted_invoice(consortium, "hold-pf-approve"))
+    return Write("trader", "/v1/payables", body, PAYABLE_AMOUNT, "USD", "PayablesFinance")
+
+
+def payable_financing(consortium: Consortium) -> Write:
+    """The bank pays the supplier early: the policy compares the advance (the amount less the discount)."""
+    payable = approved_payable(consortium, "hold-pf-finance")
+    body = {
+        "document_id": int(supplier_invoice(consortium, "hold-pf-finance")),
+        "rate_bps": 300,
+        "day_count": "ACT/360",
+    }
+    advance = advance_for(consortium, payable, 300, DayCount.ACT_360)
+    return Write("bank", f"/v1/payables/{payable['payable_id']}/financings", body, advance, "USD", "PayablesFinance")
+
+
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
     "lc.reimburse": lc_reimburse, "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
     "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,
     "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
+    "payables.approve": payable_approval, "payables.finance": payable_financing,
 }  # fmt: skip
 
 
