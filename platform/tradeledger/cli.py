@@ -1316,3 +1316,44 @@ def undertakings_list(
         ]
     columns = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
     _print_table("payment undertakings", columns, rows)
+
+
+payables_app = typer.Typer(
+    help="Payables finance: payables buyers approved, financed early by banks.", no_args_is_help=True
+)
+app.add_typer(payables_app, name="payables")
+
+
+@payables_app.command("list")
+@reports_errors
+def payables_list(
+    account: str | None = typer.Option(
+        None, "--account", help="only payables this buyer, supplier or bank is party to"
+    ),
+    state: str | None = typer.Option(None, "--state", help="approved, financed, overdue or paid"),
+) -> None:
+    """List payables: buyer, supplier, amount, maturity, state, and the financier with its advance once financed."""
+    from tradeledger.payables import repository
+    from tradeledger.payables.models import PayableState
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    states = {s.name.lower(): s for s in PayableState if s is not PayableState.NONE}
+    if state is not None and state.lower() not in states:
+        raise TradeLedgerError(f"--state {state!r} is not one of {', '.join(states)}", code="invalid_value")
+    with _local_database() as sessions, sessions() as db:
+        rows = [
+            (
+                str(row.payable_id),
+                str(row.invoice_id),
+                row.buyer,
+                row.supplier,
+                _money(row.amount, row.currency),
+                _day(row.maturity),
+                row.state.name + (f" {_day(row.paid_at)}" if row.paid_at else ""),
+                row.financier or "-",
+                "-" if row.advance is None else _money(row.advance, row.currency),
+            )
+            for row in repository.payables(db, accounts, None if state is None else states[state.lower()], 10_000)
+        ]
+    columns = ("id", "invoice", "buyer", "supplier", "amount", "maturity", "state", "financier", "advance")
+    _print_table("payables", columns, rows)

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from tests.members import AGENT, BANK, call, found, issue
+from tradeledger import cli
 from tradeledger.chain.keys import dev_account
 from tradeledger.codec import currency_bytes
 from tradeledger.config import Settings, load_settings
@@ -173,6 +175,50 @@ class TestCollectionAtMaturity:
             assert scheduler.run_once() == 0
         finally:
             platform.close()
+
+
+class TestPayablesCli:
+    """`tradeledger payables list` reads the same database as a table."""
+
+    @pytest.fixture(autouse=True)
+    def data_dir(self, settings: Settings, founded: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TRADELEDGER_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setattr(cli.console, "width", 400)
+
+    @staticmethod
+    def _rows(*args: str) -> list[list[str]]:
+        result = CliRunner().invoke(cli.app, list(args))
+        assert result.exit_code == 0, result.output
+        return [
+            [cell.strip() for cell in line.split("│")[1:-1]]
+            for line in result.output.splitlines()
+            if line.count("│") > 2
+        ]
+
+    def test_payables_list_shows_the_financier_and_advance(self, settings: Settings) -> None:
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            payable_id, maturity = _financed_payable(platform, 40)
+            with platform.sessions() as db:
+                row = db.get(Payable, payable_id)
+                assert row is not None and row.advance is not None
+                advance = row.advance
+        finally:
+            platform.close()
+        (cells,) = [
+            row for row in self._rows("payables", "list", "--account", SELLER.address) if row[0] == str(payable_id)
+        ]
+        maturity_day = f"{datetime.fromtimestamp(maturity, UTC):%Y-%m-%d}"
+        assert cells[2:8] == [BUYER.address, SELLER.address, "3000.00 USD", maturity_day, "FINANCED", BANK.address]
+        assert cells[8] == f"{advance // 100}.{advance % 100:02d} USD"
+        assert str(payable_id) not in [row[0] for row in self._rows("payables", "list", "--state", "paid")]
+        assert str(payable_id) not in [row[0] for row in self._rows("payables", "list", "--account", AGENT.address)]
+
+    def test_an_unknown_state_is_refused_by_name(self) -> None:
+        result = CliRunner().invoke(cli.app, ["payables", "list", "--state", "settled"])
+        assert result.exit_code != 0 and "--state 'settled' is not one of approved, financed, overdue, paid" in (
+            result.output
+        )
 
 
 def _balance_of_buyer(platform: Platform) -> int:
