@@ -148,21 +148,27 @@ class TestFinance:
         pw.tx(FINANCIER, PAYABLES, "finance", payable_id, document_id, RATE_BPS, ACT_365, advance)
 
     @pytest.mark.parametrize(
-        ("face", "rate_bps", "days", "day_count"),
+        ("face", "rate_bps", "days", "day_count", "hand_discount"),
         [
-            (100_000, 450, 60, ACT_360),  # 750.00 discount exactly
-            (100_000, 450, 60, ACT_365),  # 739.726... -> 740
-            (1, 10_000, 1, ACT_360),  # 0.00277... -> 0
-            (7_300_000, 500, 1, ACT_365),  # 1,000.00 exactly
-            (99_999_999, 10_000, 360, ACT_360),  # the whole face
-            (12_345, 333, 91, ACT_365),
+            # face x rate x days / (10,000 x basis), by hand; half a minor unit goes up (to the financier)
+            (100_000, 450, 60, ACT_360, 750),  # 2,700,000,000 / 3,600,000 = 750 exactly
+            (100_000, 450, 60, ACT_365, 740),  # 2,700,000,000 / 3,650,000 = 739.73
+            (1_800, 1_000, 1, ACT_360, 1),  # 1,800,000 / 3,600,000 = 0.5: half up
+            (1_799, 1_000, 1, ACT_360, 0),  # 1,799,000 / 3,600,000 = 0.4997
+            (7_300_000, 500, 1, ACT_365, 1_000),  # one day: 3,650,000,000 / 3,650,000 = 1,000 exactly
+            (1_000_000, 500, 365, ACT_365, 50_000),  # a whole year of ACT/365: the rate itself
+            (1_000_000, 500, 365, ACT_360, 50_694),  # the same year on ACT/360: 50,694.44
+            (1_000_000, 500, 366, ACT_365, 50_137),  # a leap year's 366 days: 50,136.99
+            (1, 10_000, 1, ACT_360, 0),  # the smallest face: 0.0028
+            (99_999_999, 10_000, 360, ACT_360, 99_999_999),  # 100% for a 360-day year: the whole face
         ],
     )
-    def test_advance_for_equals_the_service_discount(
-        self, pw: World, face: int, rate_bps: int, days: int, day_count: int
+    def test_discount_to_the_minor_unit_against_the_hand_computed_table(
+        self, pw: World, face: int, rate_bps: int, days: int, day_count: int, hand_discount: int
     ) -> None:
-        expected = discount(face, rate_bps, days, DayCount.ACT_360 if day_count == ACT_360 else DayCount.ACT_365)
-        assert pw.call(PAYABLES, "advanceFor", face, rate_bps, day_count, days) == expected.advance
+        service = discount(face, rate_bps, days, DayCount.ACT_360 if day_count == ACT_360 else DayCount.ACT_365)
+        assert service.discount == hand_discount
+        assert pw.call(PAYABLES, "advanceFor", face, rate_bps, day_count, days) == face - hand_discount
 
     def test_finance_refuses_a_document_that_is_not_the_payables_invoice(self, pw: World) -> None:
         payable_id = approve(pw)
