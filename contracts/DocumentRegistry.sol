@@ -27,6 +27,7 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     mapping(bytes32 fingerprint => uint256 documentId) private _financedDocument;
     mapping(bytes32 fingerprint => uint256 documentId) private _latestDocument;
     mapping(bytes32 fingerprint => bytes32 lcKey) private _presentedUnder;
+    mapping(uint256 documentId => address financer) private _financedThrough;
     uint256 private _documentCount;
 
     /// @param membership_ the consortium registry
@@ -74,6 +75,11 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     /// @inheritdoc IDocumentRegistry
     function latestDocumentOf(bytes32 fingerprint) external view returns (uint256) {
         return _latestDocument[fingerprint];
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function financedThrough(uint256 documentId) external view returns (address) {
+        return _financedThrough[documentId];
     }
 
     /// @inheritdoc IDocumentRegistry
@@ -133,6 +139,7 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
         uint256 amount,
         bytes32 ref
     ) external onlyRole(FINANCER_ROLE) returns (uint256 entryId) {
+        _financedThrough[documentId] = msg.sender;
         entryId = _finance(documentId, financier, amount, ref);
     }
 

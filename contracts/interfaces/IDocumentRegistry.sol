@@ -135,6 +135,10 @@ interface IDocumentRegistry {
     /// @notice The latest document registered with a fingerprint (zero if none).
     function latestDocumentOf(bytes32 fingerprint) external view returns (uint256);
 
+    /// @notice The business contract that financed a document with `financeFor` (zero: financed directly by a bank, or
+    /// not financed); its proceeds belong to that contract's claim and cannot be assigned elsewhere.
+    function financedThrough(uint256 documentId) external view returns (address);
+
     /// @notice The LC a fingerprint was first presented under (zero if never presented).
     function presentedUnder(bytes32 fingerprint) external view returns (bytes32);
 

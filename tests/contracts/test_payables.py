@@ -231,6 +231,19 @@ class TestDuplicateFinancing:
         error = pw.error("bank", PAYABLES, "finance", other, twin, RATE_BPS, ACT_360, advance)
         assert error is not None and error.name == "DocumentRegistryAlreadyFinanced"
 
+    def test_payable_financing_cannot_be_assigned_to_an_undertaking_as_a_discount(self, pw: World) -> None:
+        """The same financier may not take the proceeds of a payment undertaking with the document of a payable it
+        financed: it would be paid twice for one invoice (by the buyer at maturity and by the obligor bank)."""
+        payable_id = approve(pw)
+        document_id = finance(pw, payable_id)
+        assert pw.call("DocumentRegistry", "financedThrough", document_id) == pw[PAYABLES].address
+        undertaking_id = establish(pw)
+        error = pw.error(FINANCIER, UNDERTAKINGS, "assignProceeds", undertaking_id, document_id)
+        assert error is not None and error.name == "PaymentUndertakingsInvalidFinancing"
+        direct = financed_invoice_document(pw)  # a bank's own document financing stays assignable
+        assert pw.call("DocumentRegistry", "financedThrough", direct) == "0x" + "00" * 20
+        pw.tx(FINANCIER, UNDERTAKINGS, "assignProceeds", undertaking_id, direct)
+
     def test_registry_financed_invoice_refused_by_payables_finance(self, pw: World) -> None:
         prints = [pw.unique("fp")]
         financed = invoice_document(pw, registrar="bank", fingerprints=prints)
