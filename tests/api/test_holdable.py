@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, select
 from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
-from tests.api.test_openaccount import accepted_order, open_account_trade
 from tests.api.test_openaccount import AMOUNT as PAYABLE_AMOUNT
+from tests.api.test_openaccount import accepted_order, open_account_trade
 from tests.api.test_payables import accepted_invoice, advance_for, approval, approved_payable, supplier_invoice
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
