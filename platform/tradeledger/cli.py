@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import os
@@ -39,7 +40,8 @@ from tradeledger.users.access import Actor
 from tradeledger.users.models import Role, UserKind
 from tradeledger.users.schemas import UserRequest
 
-if TYPE_CHECKING:  # imported where a records command runs
+if TYPE_CHECKING:  # imported where a records or guarantees command runs
+    from tradeledger.guarantees.schemas import GuaranteeView
     from tradeledger.records.schemas import RecordView
 
 app = typer.Typer(
@@ -1249,6 +1251,17 @@ def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str,
     console.print(table)
 
 
+StateT = TypeVar("StateT", bound=enum.Enum)
+
+
+def _state_option(value: str | None, states: type[StateT]) -> StateT | None:
+    """A --state option by its lower-case name (NONE is no state to filter by); None when not given."""
+    names = {state.name.lower(): state for state in states if state.name != "NONE"}
+    if value is not None and value.lower() not in names:
+        raise TradeLedgerError(f"--state {value!r} is not one of {', '.join(names)}", code="invalid_value")
+    return None if value is None else names[value.lower()]
+
+
 def _money(amount: int, currency: str) -> str:
     from reconciliation.formats.common import format_minor
 
@@ -1296,9 +1309,7 @@ def undertakings_list(
     from tradeledger.undertakings.models import UndertakingState
 
     accounts = None if account is None else {_member_address(account, "--account")}
-    states = {s.name.lower(): s for s in UndertakingState if s is not UndertakingState.NONE}
-    if state is not None and state.lower() not in states:
-        raise TradeLedgerError(f"--state {state!r} is not one of {', '.join(states)}", code="invalid_value")
+    wanted = _state_option(state, UndertakingState)
     with _local_database() as sessions, sessions() as db:
         rows = [
             (
@@ -1312,7 +1323,98 @@ def undertakings_list(
                 row.state.name + (f" {_day(row.settled_at)}" if row.settled_at else ""),
                 "seller" if row.payee == row.seller else f"financier {row.payee}",
             )
-            for row in repository.undertakings(db, accounts, None if state is None else states[state.lower()], 10_000)
+            for row in repository.undertakings(db, accounts, wanted, 10_000)
         ]
     columns = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
     _print_table("payment undertakings", columns, rows)
+
+
+guarantees_app = typer.Typer(
+    help="Demand guarantees and counter-guarantees (URDG 758) and standby credits (ISP98) (read model).",
+    no_args_is_help=True,
+)
+app.add_typer(guarantees_app, name="guarantees")
+
+
+def _extension(row: GuaranteeView) -> str:
+    """A standby's automatic extension (ISP98 2.06(a)) in a few words, '-' when it states none."""
+    if not row.extension_days:
+        return "-"
+    if row.non_extension_noticed:
+        return "noticed: not extended"
+    limit = f", until {_day(row.final_expiry)}" if row.final_expiry else ""
+    return f"+{row.extension_days}d unless noticed {row.non_extension_notice_days}d before{limit}"
+
+
+@guarantees_app.command("list")
+@reports_errors
+def guarantees_list(
+    account: str | None = typer.Option(None, "--account", help="only undertakings this member is party to"),
+    state: str | None = typer.Option(None, "--state", help="applied, issued, advised, exhausted, expired, ..."),
+) -> None:
+    """List guarantees, counter-guarantees and standbys: rules, parties, amount outstanding, expiry and state."""
+    from tradeledger.guarantees import repository, service
+    from tradeledger.guarantees.models import UndertakingState
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    wanted = _state_option(state, UndertakingState)
+    with _local_database() as sessions, sessions() as db:
+        views = [service.view(db, row) for row in repository.page(db, accounts, None, 10_000)]
+    rows = [
+        (
+            view.guarantee_id,
+            view.rules + (f" counter of {view.counter_guarantee_of}" if view.counter_guarantee_of else ""),
+            view.applicant,
+            view.beneficiary,
+            view.guarantor,
+            _money(int(view.amount), view.currency),
+            _money(int(view.outstanding), view.currency),
+            _day(view.expiry),
+            _extension(view),
+            view.state,
+        )
+        for view in views
+        if wanted is None or view.state == wanted.name
+    ]
+    columns = ("id", "rules", "applicant", "beneficiary", "guarantor", "amount", "outstanding", "expiry",
+               "automatic extension", "state")  # fmt: skip
+    _print_table("guarantees and standbys", columns, rows)
+
+
+@guarantees_app.command("show")
+@reports_errors
+def guarantees_show(guarantee_id: Annotated[int, typer.Argument(min=1, help="the guarantee or standby id")]) -> None:
+    """One guarantee or standby with its amendments and demands, from the read model."""
+    from tradeledger.guarantees import repository, service
+
+    with _local_database() as sessions, sessions() as db:
+        row = repository.get(db, guarantee_id)
+        if row is None:
+            raise service.GuaranteeNotFoundError(f"no guarantee {guarantee_id}")
+        view = service.view(db, row)
+    fields = (
+        ("rules", view.rules), ("state", view.state), ("applicant", view.applicant),
+        ("beneficiary", view.beneficiary), ("guarantor", view.guarantor),
+        ("advising party", view.advising_party or "-"),
+        ("counter-guarantee of", view.counter_guarantee_of or "-"),
+        ("counter-guaranteed by", view.counter_guarantee_id or "-"),
+        ("amount", _money(int(view.amount), view.currency)), ("paid", _money(int(view.paid), view.currency)),
+        ("reduced", _money(int(view.reduced), view.currency)),
+        ("outstanding", _money(int(view.outstanding), view.currency)), ("expiry", _day(view.expiry)),
+        ("automatic extension", _extension(view)), ("terms hash", view.terms_hash),
+    )  # fmt: skip
+    _print_table(f"guarantee {view.guarantee_id}", ("field", "value"), fields)
+    if view.amendments:
+        amendments = [
+            (a.amendment_id, _money(int(a.amount), view.currency) if a.fields & 1 else "-",
+             _day(a.expiry) if a.fields & 2 else "-", a.state)
+            for a in view.amendments
+        ]  # fmt: skip
+        _print_table("amendments", ("id", "amount", "expiry", "state"), amendments)
+    if view.demands:
+        demands = [
+            (d.demand_id, _money(int(d.amount), view.currency), _day(d.presented_at), _day(d.deadline),
+             d.state + (" (precluded)" if d.precluded else ""), ", ".join(d.statement_references) or "-")
+            for d in view.demands
+        ]  # fmt: skip
+        _print_table("demands", ("id", "amount", "presented", "deadline", "state", "references"), demands)

@@ -119,7 +119,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_HASH = b"\0" * 32
 RULES = {"urdg758": 0, "isp98": 1}
 STEPS = {"issue": "issue", "decline": "declineApplication", "advise": "advise", "release": "release",
-         "expire": "expire"}  # fmt: skip
+         "expire": "expire", "extend-automatically": "extendAutomatically",
+         "notice-non-extension": "noticeNonExtension"}  # fmt: skip
 DEMAND_STEPS = {"pay": "pay", "enforce-payment": "enforcePayment", "extend": "extendForDemand"}
 ISSUE, PAY = "guarantees.issue", "guarantees.pay"  # they commit or pay the guarantor: holdable
 
@@ -152,6 +153,9 @@ def _terms(db: Session, author: str, request: GuaranteeApplication) -> tuple[obj
         request.statement_excluded,
         request.reducible,
         request.counter_guarantee_of or 0,
+        request.extension_days,
+        request.non_extension_notice_days,
+        _midnight(request.final_expiry_date) if request.final_expiry_date else 0,
     )
 
 
@@ -231,7 +235,8 @@ def run_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, guarantee_id: int, step: str,
     submission: Submission,
 ) -> GuaranteeView | Pending | Held:  # fmt: skip
-    """Issue, decline, advise, release or expire an undertaking; an issue that a policy of the submitter's member
+    """Issue, decline, advise, release or expire an undertaking, record a standby's automatic extension or give its
+    notice of non-extension (ISP98 2.06(a)); an issue that a policy of the submitter's member
     covers is held for approval (`guarantees.issue`: the undertaking's amount)."""
     if step == "issue":
 
