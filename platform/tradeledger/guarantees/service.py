@@ -123,6 +123,7 @@ STEPS = {"issue": "issue", "decline": "declineApplication", "advise": "advise", 
          "notice-non-extension": "noticeNonExtension"}  # fmt: skip
 DEMAND_STEPS = {"pay": "pay", "enforce-payment": "enforcePayment", "extend": "extendForDemand"}
 ISSUE, PAY = "guarantees.issue", "guarantees.pay"  # they commit or pay the guarantor: holdable
+SETTLE_CLAIM = "guarantees.settle_claim"  # the applicant pays the guarantor: holdable
 
 
 def _midnight(value: date) -> int:
@@ -396,14 +397,18 @@ def counter_demand(
 
 def settle_claim(
     platform: Platform, applicant: str, applicant_kind: MemberKind | None, claim_id: int, submission: Submission
-) -> GuaranteeView | Pending:
+) -> GuaranteeView | Pending | Held:
     """The applicant pays the guarantor's open reimbursement claim through the ledger; the leg carries the
-    demand's statement reference (UT<id>-D<demand>-REIMB). The answer is the claim's undertaking."""
+    demand's statement reference (UT<id>-D<demand>-REIMB). The answer is the claim's undertaking. Held for approval
+    when a policy of the submitter's member covers it (`guarantees.settle_claim`: the claim's amount)."""
     with platform.sessions() as db:
         claim = repository.claim(db, claim_id)
         if claim is None or not can_see(db, applicant, applicant_kind, [claim.applicant, claim.guarantor]):
             raise GuaranteeNotFoundError(f"no reimbursement claim {claim_id}")
-        guarantee_id = claim.undertaking_id
+        guarantee_id, owed = claim.undertaking_id, (claim.amount, claim.currency)
+    held = approvals.hold(platform, submission, SETTLE_CLAIM, approvals.arguments(claim_id=claim_id), lambda _: owed)
+    if held is not None:
+        return held
     call = ContractCall(CONTRACT, platform.address(CONTRACT), "settleReimbursementClaim", (claim_id,), applicant)
     return _on_guarantee(platform, applicant, applicant_kind, guarantee_id, call, submission)
 
@@ -420,5 +425,12 @@ def _send_payment(platform: Platform, request: ApprovalRequest, submission: Subm
     return demand_step(platform, member, kind, guarantee_id, demand_id, "pay", submission)
 
 
+def _send_claim_settlement(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved settlement: the same command, as the applicant member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    return settle_claim(platform, member, kind, int(request.target["claim_id"]), submission)
+
+
 approvals.register(ISSUE, _send_issue)
 approvals.register(PAY, _send_payment)
+approvals.register(SETTLE_CLAIM, _send_claim_settlement)

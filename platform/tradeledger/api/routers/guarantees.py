@@ -64,11 +64,14 @@ def issue_guarantee_directly(
 @router.post("/guarantees/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
 def settle_guarantee_reimbursement_claim(
     claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
-) -> GuaranteeResult:
+) -> HeldResult:
     """The applicant pays the guarantor's open reimbursement claim through the ledger; the leg carries the demand's
-    statement reference (UT<id>-D<demand>-REIMB)."""
-    settled = service.settle_claim(platform, principal.member, principal.kind, claim_id, submission(prefer))
-    return answer(settled, response)
+    statement reference (UT<id>-D<demand>-REIMB). Held for approval (202 with the request) when a policy of its
+    member covers the claim's amount (`guarantees.settle_claim`)."""
+    settled = service.settle_claim(
+        platform, principal.member, principal.kind, claim_id, submission(prefer, actor=principal.actor())
+    )
+    return held_answer(settled, response)
 
 
 @router.get("/guarantees", responses=ERROR_RESPONSES)
