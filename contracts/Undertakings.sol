@@ -231,11 +231,10 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         _requireParty(undertakingId, u.terms.guarantor, Party.GUARANTOR);
         _requireOperative(undertakingId, u);
         if (u.terms.extensionDays == 0) revert UndertakingsNotProvided(undertakingId);
+        if (u.nonExtensionNoticed) revert UndertakingsNonExtensionAlreadyNoticed(undertakingId);
         uint64 lastNoticeDay = _lastNoticeDay(u);
         uint64 today = _today();
-        if (u.nonExtensionNoticed || today > lastNoticeDay) {
-            revert UndertakingsNoticeOfNonExtensionRefused(undertakingId, lastNoticeDay, today);
-        }
+        if (today > lastNoticeDay) revert UndertakingsNonExtensionNoticeLate(undertakingId, lastNoticeDay, today);
         u.nonExtensionNoticed = true;
         emit NonExtensionNoticeGiven(undertakingId, msg.sender, u.terms.expiry);
     }

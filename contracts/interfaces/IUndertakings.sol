@@ -492,8 +492,11 @@ interface IUndertakings {
     /// @notice The standby has extended automatically (its last day for notice passed): record the extension first.
     error UndertakingsExtensionDue(uint256 undertakingId, uint64 expiry);
 
-    /// @notice Notice of non-extension after its last day (`lastNoticeDay`), or given already.
-    error UndertakingsNoticeOfNonExtensionRefused(uint256 undertakingId, uint64 lastNoticeDay, uint64 today);
+    /// @notice Notice of non-extension after its last day (`lastNoticeDay`).
+    error UndertakingsNonExtensionNoticeLate(uint256 undertakingId, uint64 lastNoticeDay, uint64 today);
+
+    /// @notice The issuer gave notice of non-extension already.
+    error UndertakingsNonExtensionAlreadyNoticed(uint256 undertakingId);
 
     /// @notice Open demands must be decided first.
     error UndertakingsOpenDemands(uint256 undertakingId, uint256 count);

@@ -474,7 +474,7 @@ class TestIsp98AutomaticAmendment:
         warp(gw, _end_of_day(last_notice_day))  # the issuer could still give notice today
         assert _error(gw, GUARANTOR, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
         warp(gw, _end_of_day(last_notice_day) + 1)
-        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNoticeOfNonExtensionRefused"
+        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNonExtensionNoticeLate"
         assert _error(gw, "another_bank", "extendAutomatically", sid) == "UndertakingsNotAParty"
         event = gw.tx(BENEFICIARY, UT, "extendAutomatically", sid).event("UndertakingExtendedAutomatically")
         assert (event["previousExpiry"], event["expiry"]) == (expiry, expiry + 30 * DAY)
@@ -512,7 +512,7 @@ class TestIsp98AutomaticAmendment:
         warp(gw, _end_of_day(expiry // DAY - 5))  # the last day for notice
         event = gw.tx(GUARANTOR, UT, "noticeNonExtension", sid).event("NonExtensionNoticeGiven")
         assert event["expiry"] == expiry and undertaking(gw, sid)["nonExtensionNoticed"] is True
-        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNoticeOfNonExtensionRefused"
+        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNonExtensionAlreadyNoticed"
         warp(gw, _end_of_day(gw.call(UT, "lastDemandDay", sid)) + 1)
         assert _error(gw, APPLICANT, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
         assert _error(gw, BENEFICIARY, "demand", sid, [], ZERO32, 1_000, 0) == "UndertakingsDemandAfterExpiry"
