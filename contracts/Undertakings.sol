@@ -196,6 +196,7 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         Undertaking storage u = _undertaking(undertakingId);
         _requireAnyParty(undertakingId, u);
         _requireOperative(undertakingId, u);
+        if (_extensionDue(u)) revert UndertakingsExtensionDue(undertakingId, u.terms.expiry);
         uint64 lastDay = _lastDemandDay(u);
         uint64 today = _today();
         if (today <= lastDay) revert UndertakingsNotExpired(undertakingId, lastDay, today);
@@ -213,6 +214,29 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         u.expiryEventDocument = documentHash;
         _transition(undertakingId, UndertakingState.EXPIRED);
         emit UndertakingExpired(undertakingId, _today(), documentHash);
+    }
+
+    /// @inheritdoc IUndertakings
+    function extendAutomatically(uint256 undertakingId) external {
+        Undertaking storage u = _undertaking(undertakingId);
+        _requireAnyParty(undertakingId, u);
+        _requireOperative(undertakingId, u);
+        if (!_extensionDue(u)) revert UndertakingsExtensionNotDue(undertakingId, _lastNoticeDay(u), _today());
+        _extend(undertakingId, u);
+    }
+
+    /// @inheritdoc IUndertakings
+    function noticeNonExtension(uint256 undertakingId) external {
+        Undertaking storage u = _undertaking(undertakingId);
+        _requireParty(undertakingId, u.terms.guarantor, Party.GUARANTOR);
+        _requireOperative(undertakingId, u);
+        if (u.terms.extensionDays == 0) revert UndertakingsNotProvided(undertakingId);
+        if (u.nonExtensionNoticed) revert UndertakingsNonExtensionAlreadyNoticed(undertakingId);
+        uint64 lastNoticeDay = _lastNoticeDay(u);
+        uint64 today = _today();
+        if (today > lastNoticeDay) revert UndertakingsNonExtensionNoticeLate(undertakingId, lastNoticeDay, today);
+        u.nonExtensionNoticed = true;
+        emit NonExtensionNoticeGiven(undertakingId, msg.sender, u.terms.expiry);
     }
 
     // ================================================================== demands
@@ -489,6 +513,7 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         } else if (terms.examinationDays != 0) {
             revert UndertakingsInvalidExaminationPeriod(terms.examinationDays);
         }
+        _validateAutoExtension(terms);
         _requireMember(terms.guarantor, IMembership.MemberKind.BANK);
         if (terms.advisingParty != address(0)) {
             if (terms.advisingParty == terms.guarantor) revert UndertakingsInvalidParty(Party.ADVISING_PARTY, terms.advisingParty);
@@ -512,6 +537,21 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
             g.terms.currency != terms.currency
         ) revert UndertakingsInvalidCounterGuarantee(guaranteeId, terms.counterGuaranteeOf);
         _requireMember(terms.beneficiary, IMembership.MemberKind.BANK);
+    }
+
+    /// @dev ISP98 2.06(a) automatic extension: a standby's only (URDG 11), with a notice period of at least one day
+    /// that ends before the extension would, and a final expiry after the expiry; or none of it stated.
+    function _validateAutoExtension(UndertakingTerms calldata terms) private pure {
+        uint16 period = terms.extensionDays;
+        uint16 notice = terms.nonExtensionNoticeDays;
+        uint64 finalExpiry = terms.finalExpiry;
+        bool valid = period == 0
+            ? notice == 0 && finalExpiry == 0
+            : terms.rules == Rules.ISP98 &&
+                notice != 0 &&
+                notice < period &&
+                (finalExpiry == 0 || finalExpiry > terms.expiry);
+        if (!valid) revert UndertakingsInvalidAutoExtension(terms.rules, period, notice, finalExpiry);
     }
 
     function _checkAmended(uint256 undertakingId, Undertaking storage u, AmendmentTerms memory changes) private view {
@@ -549,6 +589,8 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         uint256 amount
     ) private returns (uint256 demandId) {
         _requireOperative(undertakingId, u);
+        // ISP98 2.06(a): an extension that took effect without notice stands whether or not it was recorded yet.
+        while (_extensionDue(u)) _extend(undertakingId, u);
         uint64 today = _today();
         uint64 lastDay = _lastDemandDay(u);
         if (today > lastDay) revert UndertakingsDemandAfterExpiry(undertakingId, today, lastDay);
@@ -845,6 +887,33 @@ contract Undertakings is IUndertakings, ReentrancyGuard {
         }
         day += wanted - counted; // only if the scan ran out: remaining days count as business days
         return (day + 1) * _DAY - 1;
+    }
+
+    /// @dev The last day on which the issuer may give notice of non-extension: the stated days before expiry.
+    function _lastNoticeDay(Undertaking storage u) private view returns (uint64) {
+        uint64 day = u.terms.expiry / _DAY;
+        uint64 notice = u.terms.nonExtensionNoticeDays;
+        return day > notice ? day - notice : 0;
+    }
+
+    /// @dev ISP98 2.06(a): an extension is due once the last day for notice passed without one, below the final expiry.
+    function _extensionDue(Undertaking storage u) private view returns (bool) {
+        uint64 finalExpiry = u.terms.finalExpiry;
+        return
+            u.terms.extensionDays != 0 &&
+            !u.nonExtensionNoticed &&
+            (finalExpiry == 0 || u.terms.expiry < finalExpiry) &&
+            _today() > _lastNoticeDay(u);
+    }
+
+    /// @dev One stated period, capped at the final expiry.
+    function _extend(uint256 undertakingId, Undertaking storage u) private {
+        uint64 previous = u.terms.expiry;
+        uint64 expiry = previous + uint64(u.terms.extensionDays) * _DAY;
+        uint64 finalExpiry = u.terms.finalExpiry;
+        if (finalExpiry != 0 && expiry > finalExpiry) expiry = finalExpiry;
+        u.terms.expiry = expiry;
+        emit UndertakingExtendedAutomatically(undertakingId, previous, expiry);
     }
 
     /// @dev The expiry day; under ISP98 3.13(a) a closed expiry day moves to the issuer's next business day.

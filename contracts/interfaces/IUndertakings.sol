@@ -17,6 +17,8 @@ pragma solidity ^0.8.28;
  *              operative -expire(any party, after the expiry day) or expireOnEvent(G, URDG 25(a)(ii))-> EXPIRED
  *              operative -release(BEN, URDG 25(a)(iii))-> RELEASED
  *              Reductions (reduce(G) on a stated event, URDG 13; releaseInPart(BEN), URDG 25) keep the state
+ *              A standby's automatic extension (ISP98 2.06(a); extendAutomatically(any party), or with a demand)
+ *              and the issuer's notice of non-extension (noticeNonExtension(G)) keep the state too.
  *              until nothing is payable (-> EXHAUSTED).
  *              Terminal: DECLINED, EXHAUSTED, EXPIRED, RELEASED. A demand presented before expiry stays
  *              examinable and payable after it (URDG 20, 24(f); ISP98 5.01, 5.03).
@@ -37,6 +39,12 @@ pragma solidity ^0.8.28;
  *   days unreasonable. A standby states its examination period in business days, 3 to 7 (0 = 3, the period
  *   that is never unreasonable); the deadline is the end of that business day following presentation.
  * - A demand on a day the guarantor is closed counts from its next business day (as presentations under the LC).
+ * - Automatic extension (ISP98 2.06(a)): a standby may state that its expiry extends by `extensionDays` calendar
+ *   days unless the issuer gives notice of non-extension at least `nonExtensionNoticeDays` days before the current
+ *   expiry day, up to `finalExpiry` (0: none). Once the last day for that notice has passed without it, the
+ *   extension has taken effect without notice or consent: anyone party to it records it (the service's
+ *   scheduler does), a demand records it first, and the standby cannot be expired on the old date. A guarantee
+ *   under URDG 758 cannot state one: an amendment binds the beneficiary only with its consent (URDG 11).
  * - Expiry: an undertaking with no expiry date terminates three years after issue (URDG 25(c)); a
  *   counter-guarantee with none, thirty calendar days after its guarantee's expiry date (URDG 25(c)). A standby
  *   must state an expiry date (ISP98 9.01); if it falls on a day the issuer is closed, a demand on its next
@@ -112,6 +120,9 @@ interface IUndertakings {
      * `statementExcluded`: the undertaking expressly excludes the supporting statement of URDG 15(a)/(b).
      * `reducible`: the undertaking provides for reductions on stated events (URDG 13).
      * `counterGuaranteeOf`: non-zero makes this a counter-guarantee supporting that guarantee (URDG 2).
+     * `extensionDays`: ISP98 only, non-zero states an automatic extension of the expiry by that many calendar days
+     * (ISP98 2.06(a)) unless the issuer gives notice of non-extension `nonExtensionNoticeDays` (at least one)
+     * days before the current expiry day; `finalExpiry` non-zero: no extension beyond it. All 0 under URDG 758.
      */
     struct UndertakingTerms {
         bytes32 termsHash;
@@ -127,9 +138,13 @@ interface IUndertakings {
         bool statementExcluded;
         bool reducible;
         uint256 counterGuaranteeOf;
+        uint16 extensionDays;
+        uint16 nonExtensionNoticeDays;
+        uint64 finalExpiry;
     }
 
-    /// @notice An undertaking as stored: its current terms (accepted amendments applied) and its utilisation.
+    /// @notice An undertaking as stored: its current terms (accepted amendments and automatic extensions applied)
+    /// and its utilisation; `nonExtensionNoticed`: the issuer gave notice of non-extension (ISP98 2.06(a)).
     struct Undertaking {
         UndertakingTerms terms;
         address applicant;
@@ -143,6 +158,7 @@ interface IUndertakings {
         uint32 demandCount;
         uint32 openDemandCount;
         bytes32 expiryEventDocument;
+        bool nonExtensionNoticed;
     }
 
     /// @notice Amendment flag: the amount changes.
@@ -333,6 +349,13 @@ interface IUndertakings {
         uint256 outstanding
     );
 
+    /// @notice The standby's expiry extended automatically from `previousExpiry` to `expiry`, as it states
+    /// (ISP98 2.06(a)): the last day for the issuer's notice of non-extension passed without one.
+    event UndertakingExtendedAutomatically(uint256 indexed undertakingId, uint64 previousExpiry, uint64 expiry);
+
+    /// @notice The issuer gave notice of non-extension: the standby expires on `expiry` (ISP98 2.06(a)).
+    event NonExtensionNoticeGiven(uint256 indexed undertakingId, address indexed guarantor, uint64 expiry);
+
     /// @notice The undertaking expired on its expiry date (`lastDay`) or on its expiry event (`eventDocument`).
     event UndertakingExpired(uint256 indexed undertakingId, uint64 lastDay, bytes32 eventDocument);
 
@@ -458,6 +481,23 @@ interface IUndertakings {
     /// @notice The undertaking has not expired yet: demands are possible until the end of `lastDay`.
     error UndertakingsNotExpired(uint256 undertakingId, uint64 lastDay, uint64 today);
 
+    /// @notice The automatic extension terms are inconsistent, or stated by an undertaking that is not a standby
+    /// (URDG 11: a guarantee's amendment needs the beneficiary's consent).
+    error UndertakingsInvalidAutoExtension(Rules rules, uint16 extensionDays, uint16 noticeDays, uint64 finalExpiry);
+
+    /// @notice No automatic extension is due: none stated, notice of non-extension given, the final expiry
+    /// reached, or the last day for notice (`lastNoticeDay`) not yet passed.
+    error UndertakingsExtensionNotDue(uint256 undertakingId, uint64 lastNoticeDay, uint64 today);
+
+    /// @notice The standby has extended automatically (its last day for notice passed): record the extension first.
+    error UndertakingsExtensionDue(uint256 undertakingId, uint64 expiry);
+
+    /// @notice Notice of non-extension after its last day (`lastNoticeDay`).
+    error UndertakingsNonExtensionNoticeLate(uint256 undertakingId, uint64 lastNoticeDay, uint64 today);
+
+    /// @notice The issuer gave notice of non-extension already.
+    error UndertakingsNonExtensionAlreadyNoticed(uint256 undertakingId);
+
     /// @notice Open demands must be decided first.
     error UndertakingsOpenDemands(uint256 undertakingId, uint256 count);
 
@@ -509,6 +549,13 @@ interface IUndertakings {
 
     /// @notice The guarantor records the expiry event, evidenced by the document `documentHash` (URDG 25(a)(ii)).
     function expireOnEvent(uint256 undertakingId, bytes32 documentHash) external;
+
+    /// @notice Any party records the standby's automatic extension once the last day for the issuer's notice of
+    /// non-extension has passed without one (ISP98 2.06(a)); one stated period per call, up to the final expiry.
+    function extendAutomatically(uint256 undertakingId) external;
+
+    /// @notice The issuer gives notice of non-extension, by the last day the standby states for it (ISP98 2.06(a)).
+    function noticeNonExtension(uint256 undertakingId) external;
 
     // ------------------------------------------------------------------ functions: demands
 

@@ -40,7 +40,8 @@ from tradeledger.users.access import Actor
 from tradeledger.users.models import Role, UserKind
 from tradeledger.users.schemas import UserRequest
 
-if TYPE_CHECKING:  # imported where a records command runs
+if TYPE_CHECKING:  # imported where a records or guarantees command runs
+    from tradeledger.guarantees.schemas import GuaranteeView
     from tradeledger.records.schemas import RecordView
 
 app = typer.Typer(
@@ -1365,3 +1366,94 @@ def payables_list(
         ]
     columns = ("id", "invoice", "buyer", "supplier", "amount", "maturity", "state", "financier", "advance")
     _print_table("payables", columns, rows)
+
+
+guarantees_app = typer.Typer(
+    help="Demand guarantees and counter-guarantees (URDG 758) and standby credits (ISP98) (read model).",
+    no_args_is_help=True,
+)
+app.add_typer(guarantees_app, name="guarantees")
+
+
+def _extension(row: GuaranteeView) -> str:
+    """A standby's automatic extension (ISP98 2.06(a)) in a few words, '-' when it states none."""
+    if not row.extension_days:
+        return "-"
+    if row.non_extension_noticed:
+        return "noticed: not extended"
+    limit = f", until {_day(row.final_expiry)}" if row.final_expiry else ""
+    return f"+{row.extension_days}d unless noticed {row.non_extension_notice_days}d before{limit}"
+
+
+@guarantees_app.command("list")
+@reports_errors
+def guarantees_list(
+    account: str | None = typer.Option(None, "--account", help="only undertakings this member is party to"),
+    state: str | None = typer.Option(None, "--state", help="applied, issued, advised, exhausted, expired, ..."),
+) -> None:
+    """List guarantees, counter-guarantees and standbys: rules, parties, amount outstanding, expiry and state."""
+    from tradeledger.guarantees import repository, service
+    from tradeledger.guarantees.models import UndertakingState
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    wanted = _state_filter(state, UndertakingState)
+    with _local_database() as sessions, sessions() as db:
+        views = [service.view(db, row) for row in repository.page(db, accounts, None, 10_000)]
+    rows = [
+        (
+            view.guarantee_id,
+            view.rules + (f" counter of {view.counter_guarantee_of}" if view.counter_guarantee_of else ""),
+            view.applicant,
+            view.beneficiary,
+            view.guarantor,
+            _money(int(view.amount), view.currency),
+            _money(int(view.outstanding), view.currency),
+            _day(view.expiry),
+            _extension(view),
+            view.state,
+        )
+        for view in views
+        if wanted is None or view.state == wanted.name
+    ]
+    columns = ("id", "rules", "applicant", "beneficiary", "guarantor", "amount", "outstanding", "expiry",
+               "automatic extension", "state")  # fmt: skip
+    _print_table("guarantees and standbys", columns, rows)
+
+
+@guarantees_app.command("show")
+@reports_errors
+def guarantees_show(guarantee_id: Annotated[int, typer.Argument(min=1, help="the guarantee or standby id")]) -> None:
+    """One guarantee or standby with its amendments and demands, from the read model."""
+    from tradeledger.guarantees import repository, service
+
+    with _local_database() as sessions, sessions() as db:
+        row = repository.get(db, guarantee_id)
+        if row is None:
+            raise service.GuaranteeNotFoundError(f"no guarantee {guarantee_id}")
+        view = service.view(db, row)
+    fields = (
+        ("rules", view.rules), ("state", view.state), ("applicant", view.applicant),
+        ("beneficiary", view.beneficiary), ("guarantor", view.guarantor),
+        ("advising party", view.advising_party or "-"),
+        ("counter-guarantee of", view.counter_guarantee_of or "-"),
+        ("counter-guaranteed by", view.counter_guarantee_id or "-"),
+        ("amount", _money(int(view.amount), view.currency)), ("paid", _money(int(view.paid), view.currency)),
+        ("reduced", _money(int(view.reduced), view.currency)),
+        ("outstanding", _money(int(view.outstanding), view.currency)), ("expiry", _day(view.expiry)),
+        ("automatic extension", _extension(view)), ("terms hash", view.terms_hash),
+    )  # fmt: skip
+    _print_table(f"guarantee {view.guarantee_id}", ("field", "value"), fields)
+    if view.amendments:
+        amendments = [
+            (a.amendment_id, _money(int(a.amount), view.currency) if a.fields & 1 else "-",
+             _day(a.expiry) if a.fields & 2 else "-", a.state)
+            for a in view.amendments
+        ]  # fmt: skip
+        _print_table("amendments", ("id", "amount", "expiry", "state"), amendments)
+    if view.demands:
+        demands = [
+            (d.demand_id, _money(int(d.amount), view.currency), _day(d.presented_at), _day(d.deadline),
+             d.state + (" (precluded)" if d.precluded else ""), ", ".join(d.statement_references) or "-")
+            for d in view.demands
+        ]  # fmt: skip
+        _print_table("demands", ("id", "amount", "presented", "deadline", "state", "references"), demands)

@@ -37,6 +37,7 @@ from tradeledger.store.db import database_url, make_engine, migrate, session_fac
 from tradeledger.store.models import ChainTransaction
 from tradeledger.store.wakeups import announce_now, wakeups_for
 from tradeledger.undertakings.schedule import UndertakingJobs
+from tradeledger.users.sessions import prune_login_throttles
 from tradeledger.webhooks.delivery import Deliverer
 from tradeledger.webhooks.service import Files
 
@@ -73,10 +74,14 @@ class Platform:
         files = Files(self.keys, self.transactions.chain_id, self.settings.data_dir / STATEMENTS_DIR)
         self.webhooks = Deliverer(self.sessions, self.settings, files, self.closed_until)
         self.instance = instances.register(self.sessions)
-        self._heartbeat = PollingLoop(
-            "heartbeat", lambda: instances.heartbeat(self.sessions, self.instance), interval=instances.HEARTBEAT_S
-        )
+        self._heartbeat = PollingLoop("heartbeat", self.housekeeping, interval=instances.HEARTBEAT_S)
         self._heartbeat.start()
+
+    def housekeeping(self) -> None:
+        """The heartbeat's round: say this process lives (releasing its orphaned idempotency records), and prune the
+        sign-in throttles whose window has passed."""
+        instances.heartbeat(self.sessions, self.instance)
+        prune_login_throttles(self)
 
     def start(self) -> None:
         """Recover what a crash left behind, then confirm, re-send and index in the background; an API worker only

@@ -358,6 +358,7 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/demands/1/reject", {"discrepancies": ["X"]}),
     ("/v1/guarantees/{guarantee_id}/demands/1/suspend", {"until": SOON}),
     ("/v1/guarantees/{guarantee_id}/demands/1/extend", None),
+    ("/v1/guarantees/{guarantee_id}/notice-non-extension", None),
     (
         "/v1/guarantees/direct",
         {

@@ -246,3 +246,33 @@ def test_urdg_15b_counter_guarantee_demand_and_claim_settled_through_the_ledger(
     )
     again = _post(bank, f"{main_path}/demands/1/counter-demand", "gc-2c3", body)
     assert problem(again)["code"] == "undertakings_invalid_relayed_demand"
+
+
+def test_isp98_2_06a_standby_states_its_extension_and_the_issuer_notices_non_extension(consortium: Consortium) -> None:
+    """ISP98 2.06(a) over the API: the standby's automatic extension is part of its terms and views; before the
+    last day for notice nothing is due; only its issuer gives notice of non-extension, once. URDG 11: a guarantee
+    stating one is refused with 422 before the chain."""
+    bank, applicant = consortium.client("bank"), consortium.client("trader")
+    expiry = TODAY + timedelta(days=90)
+    final = expiry + timedelta(days=3 * 365)
+    body = guarantee(rules="isp98", expiry_date=expiry.isoformat(), extension_days=365, non_extension_notice_days=30,
+                     final_expiry_date=final.isoformat())  # fmt: skip
+    applied = _post(applicant, "/v1/guarantees", "ge-1", body)
+    assert applied.status_code == 201, applied.text
+    standby = applied.json()
+    assert (standby["extension_days"], standby["non_extension_notice_days"]) == (365, 30)
+    assert standby["final_expiry"] == int(datetime(final.year, final.month, final.day, tzinfo=UTC).timestamp())
+    assert standby["non_extension_noticed"] is False
+    path = f"/v1/guarantees/{standby['guarantee_id']}"
+    assert _post(bank, f"{path}/issue", "ge-1i").status_code == 200
+    early = _post(applicant, f"{path}/extend-automatically", "ge-1x")
+    assert early.status_code == 409 and problem(early)["code"] == "undertakings_extension_not_due"
+    assert _post(applicant, f"{path}/notice-non-extension", "ge-1n0").status_code == 403
+    noticed = _post(bank, f"{path}/notice-non-extension", "ge-1n1")
+    assert noticed.status_code == 200 and noticed.json()["non_extension_noticed"] is True, noticed.text
+    again = _post(bank, f"{path}/notice-non-extension", "ge-1n2")
+    assert again.status_code == 409 and problem(again)["code"] == "undertakings_non_extension_already_noticed"
+
+    evergreen_guarantee = guarantee(extension_days=30, non_extension_notice_days=5)
+    refused = _post(applicant, "/v1/guarantees", "ge-2", evergreen_guarantee)
+    assert refused.status_code == 422 and "only a standby" in refused.text, refused.text

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
-from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
-from tests.api.test_guarantees import guarantee
+from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium
+from tests.api.test_guarantees import _balance, guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
 from tests.api.test_openaccount import AMOUNT as PAYABLE_AMOUNT
 from tests.api.test_openaccount import accepted_order, open_account_trade
@@ -32,7 +32,8 @@ from tradeledger.undertakings.discount import DayCount
 from tradeledger.users import approvals
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest
 
-MEMBERS = {"bank": BANK.address, "other_bank": OTHER_BANK.address, "trader": TRADER.address}
+MEMBERS = {"bank": BANK.address, "other_bank": OTHER_BANK.address, "trader": TRADER.address,
+           "outsider": OUTSIDER.address}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,14 @@ def _ok(response: Any) -> dict[str, Any]:
     return body
 
 
-def _credit(consortium: Consortium, name: str, **parties: str) -> str:
-    """A credit the trader applies for (USD 2,000.00, the other bank issuing unless `parties` say otherwise)."""
-    body = application(lc_number=f"LCH-{name}", amount="2000.00")
+def _credit(consortium: Consortium, name: str, applicant: str = "trader", amount: str = "2000.00",
+            **parties: str) -> str:  # fmt: skip
+    """A credit the applicant applies for (USD 2,000.00, the other bank issuing unless `parties` say otherwise)."""
+    body = application(lc_number=f"LCH-{name}", amount=amount)
     body.update(issuing_bank=OTHER_BANK.address, advising_bank=OTHER_BANK.address,
                 available_with_bank=OTHER_BANK.address)  # fmt: skip
     body.update(parties)
-    lc = _ok(consortium.client("trader").post("/v1/lcs", json=body, headers=_key(name, "apply")))
+    lc = _ok(consortium.client(applicant).post("/v1/lcs", json=body, headers=_key(name, "apply")))
     return f"/v1/lcs/{lc['lc_id']}"
 
 
@@ -114,6 +116,32 @@ def lc_reimburse(consortium: Consortium) -> Write:
     presentation = _presented(consortium, "reimburse", path, 8_000)
     _step(consortium, "bank", presentation, "reimburse", "honour")
     return Write("other_bank", f"{presentation}/reimburse-nominated-bank", None, 8_000, "USD", "LetterOfCredit")
+
+
+def _short(consortium: Consortium) -> int:
+    """More than the outsider (a client of the bank, the applicant below) holds: its reimbursement becomes a claim."""
+    return _balance(consortium, OUTSIDER.address) + 1_000
+
+
+def _fund_outsider(consortium: Consortium, name: str, amount: int) -> None:
+    """The bank credits its client what the claim needs (no policy on deposits in the test), so the settlement
+    the checker approves passes the pre-flight."""
+    body = {"currency": "USD", "amount": amount, "reference": f"HOLD-{name}"}
+    _ok(consortium.client("bank").post(f"/v1/accounts/{OUTSIDER.address}/deposits", json=body,
+                                       headers=_key(name, "fund")))  # fmt: skip
+
+
+def lc_settle_claim(consortium: Consortium) -> Write:
+    """The applicant, short at honour, settles the issuing bank's reimbursement claim later (the claim's amount)."""
+    owed = _short(consortium)
+    path = _credit(consortium, "settle", applicant="outsider", amount=f"{owed // 100}.{owed % 100:02d}")
+    _step(consortium, "other_bank", path, "settle", "issue")
+    presentation = _presented(consortium, "settle", path, owed)
+    honoured = _step(consortium, "other_bank", presentation, "settle", "honour")
+    claim_id = honoured["presentations"][-1]["claim_id"]
+    assert claim_id is not None, honoured
+    _fund_outsider(consortium, "lc-claim", owed)
+    return Write("outsider", f"/v1/lcs/reimbursement-claims/{claim_id}/settle", None, owed, "USD", "LetterOfCredit")
 
 
 def transfer(consortium: Consortium) -> Write:
@@ -229,6 +257,8 @@ def undertaking_discount(consortium: Consortium) -> Write:
     body = {"document_id": document["document_id"], "rate_bps": 500, "day_count": "ACT/360", "reference": "HOLD-DISC"}
     path = f"/v1/payment-undertakings/{trade['undertaking_id']}/discounts"
     return Write("other_bank", path, body, 999, "USD", "DocumentRegistry", transactions=2)
+
+
 def payable_approval(consortium: Consortium) -> Write:
     """The trader, buyer, approves a payable for its accepted invoice: a commitment to pay at maturity."""
     body = approval(consortium, accepted_invoice(consortium, "hold-pf-approve"))
@@ -247,6 +277,23 @@ def payable_financing(consortium: Consortium) -> Write:
     return Write("bank", f"/v1/payables/{payable['payable_id']}/financings", body, advance, "USD", "PayablesFinance")
 
 
+def guarantee_settle_claim(consortium: Consortium) -> Write:
+    """The applicant, short when the guarantor paid, settles the guarantor's reimbursement claim (its amount)."""
+    owed = _short(consortium)
+    body = guarantee(guarantor=OTHER_BANK.address, amount=owed, terms={"kind": "bid bond", "contract": "HOLD-claim"})
+    applied = _ok(consortium.client("outsider").post("/v1/guarantees", json=body, headers=_key("g-claim", "apply")))
+    path = f"/v1/guarantees/{applied['guarantee_id']}"
+    _step(consortium, "other_bank", path, "g-claim", "issue")
+    demand = {"amount": owed, "statement": {"breach": "bid withdrawn", "signed_by": "beneficiary"}}
+    _ok(consortium.client("other_trader").post(f"{path}/demands", json=demand, headers=_key("g-claim", "demand")))
+    paid = _step(consortium, "other_bank", f"{path}/demands/1", "g-claim", "pay")
+    claim_id = paid["demands"][0]["claim_id"]
+    assert claim_id is not None, paid
+    _fund_outsider(consortium, "g-claim", owed)
+    return Write("outsider", f"/v1/guarantees/reimbursement-claims/{claim_id}/settle", None, owed, "USD",
+                 "Undertakings")  # fmt: skip
+
+
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
     "lc.reimburse": lc_reimburse, "settlements.transfer": transfer, "settlements.deposit": deposit,
@@ -255,7 +302,8 @@ SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
     "undertakings.establish": undertaking_establish, "undertakings.discount": undertaking_discount,
     "undertakings.accept_mismatch": undertaking_accept_mismatch,
-    "payables.approve": payable_approval, "payables.finance": payable_financing,
+    "payables.approve": payable_approval, "payables.finance": payable_financing, "lc.settle_claim": lc_settle_claim,
+    "guarantees.settle_claim": guarantee_settle_claim,
 }  # fmt: skip
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import pyotp
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.api.conftest import OTHER_BANK, Consortium, problem
 from tradeledger.api.app import create_app
 from tradeledger.store.base import utcnow
 from tradeledger.users.models import LoginThrottle
-from tradeledger.users.sessions import LOCKED_FOR, MAX_FAILED_LOGINS
+from tradeledger.users.sessions import LOCKED_FOR, MAX_FAILED_LOGINS, THROTTLE_WINDOW
 
 PASSWORD = "correct horse battery staple"
 
@@ -119,6 +120,28 @@ class TestBruteForce:
             second = throttle.locked_until - utcnow()
         assert LOCKED_FOR - timedelta(minutes=1) < first <= LOCKED_FOR
         assert 2 * LOCKED_FOR - timedelta(minutes=1) < second <= 2 * LOCKED_FOR
+
+    def test_housekeeping_prunes_throttles_whose_window_has_passed(self, consortium: Consortium) -> None:
+        """The heartbeat's housekeeping forgets a source once nothing is left to enforce: reset by a success, or
+        silent for THROTTLE_WINDOW with no lock in force; a lock in force or a recent failure stays."""
+        now = utcnow()
+        long_ago = now - THROTTLE_WINDOW - timedelta(minutes=1)
+        rows = {  # source: (failures, locked_until, updated_at, kept)
+            "reset-by-success": (0, None, now, False),
+            "silent-past-window": (3, None, long_ago, False),
+            "lock-ran-out-long-ago": (10, long_ago + LOCKED_FOR, long_ago, False),
+            "failed-lately": (2, None, now - timedelta(minutes=5), True),
+            "locked-now": (5, now + LOCKED_FOR, now, True),
+            "locked-long-after-silence": (20, now + timedelta(minutes=1), long_ago, True),
+        }
+        with consortium.platform.transaction() as db:
+            for source, (failures, locked_until, updated_at, _) in rows.items():
+                db.add(LoginThrottle(member=OTHER_BANK.address, username="housekeeping", source=source,
+                                     failures=failures, locked_until=locked_until, updated_at=updated_at))  # fmt: skip
+        consortium.platform.housekeeping()
+        with consortium.platform.sessions() as db:
+            left = set(db.scalars(select(LoginThrottle.source).where(LoginThrottle.username == "housekeeping")))
+        assert left == {source for source, (*_, kept) in rows.items() if kept}
 
 
 class TestSecondFactor:

@@ -451,6 +451,109 @@ class TestUrdg25Expiry:
         )
 
 
+# ------------------------------------------------------------------------------------------------ ISP98 2.06(a)
+
+
+def _evergreen(world: World, expiry_days: int = 10, **overrides: object) -> int:
+    """A standby expiring in `expiry_days` that extends by 30 days unless noticed five days before its expiry."""
+    terms = {"rules": ISP98, "expiry": world.chain.timestamp() + expiry_days * DAY, "extensionDays": 30,
+             "nonExtensionNoticeDays": 5, **overrides}  # fmt: skip
+    return open_undertaking(world, **terms)
+
+
+class TestIsp98AutomaticAmendment:
+    def test_isp98_2_06a_automatic_extension_takes_effect_without_notice_or_consent(self, gw: World) -> None:
+        """ISP98 2.06(a): an automatic extension stated in the standby takes effect without notice or consent once
+        the last day for the issuer's notice of non-extension has passed: any party records it (not before), the
+        standby cannot be expired on the old date, and it stops at the final expiry."""
+        now = gw.chain.timestamp()
+        sid = _evergreen(gw, finalExpiry=now + 55 * DAY)
+        expiry = undertaking(gw, sid)["terms"]["expiry"]
+        last_notice_day = expiry // DAY - 5
+        assert _error(gw, BENEFICIARY, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
+        warp(gw, _end_of_day(last_notice_day))  # the issuer could still give notice today
+        assert _error(gw, GUARANTOR, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
+        warp(gw, _end_of_day(last_notice_day) + 1)
+        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNonExtensionNoticeLate"
+        assert _error(gw, "another_bank", "extendAutomatically", sid) == "UndertakingsNotAParty"
+        event = gw.tx(BENEFICIARY, UT, "extendAutomatically", sid).event("UndertakingExtendedAutomatically")
+        assert (event["previousExpiry"], event["expiry"]) == (expiry, expiry + 30 * DAY)
+        assert undertaking(gw, sid)["terms"]["expiry"] == expiry + 30 * DAY and ut_state(gw, sid) == "ADVISED"
+        # past the old expiry nothing expires, and the next extension stops at the final expiry
+        warp(gw, (expiry // DAY + 30 - 5 + 1) * DAY)
+        assert _error(gw, APPLICANT, "expire", sid) == "UndertakingsExtensionDue"
+        gw.tx(APPLICANT, UT, "extendAutomatically", sid)
+        assert undertaking(gw, sid)["terms"]["expiry"] == now + 55 * DAY
+        assert _error(gw, APPLICANT, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
+        warp(gw, _end_of_day(gw.call(UT, "lastDemandDay", sid)) + 1)  # ISP98 3.13(a) may roll a closed day
+        gw.tx(APPLICANT, UT, "expire", sid)
+        assert ut_state(gw, sid) == "EXPIRED"
+
+    def test_isp98_2_06a_demand_after_the_old_expiry_runs_on_the_extended_one(self, gw: World) -> None:
+        """ISP98 2.06(a): the extension took effect whether or not anyone recorded it: a demand after the old
+        expiry records the extensions due (two periods here) and is timely."""
+        sid = _evergreen(gw)
+        expiry = undertaking(gw, sid)["terms"]["expiry"]
+        warp(gw, (expiry // DAY + 30) * DAY + 3600)  # past the first extension's own last day for notice
+        receipt = gw.tx(BENEFICIARY, UT, "demand", sid, [gw.unique("d")], ZERO32, 1_000, 0)
+        extended = [e.args["expiry"] for e in receipt.events if e.name == "UndertakingExtendedAutomatically"]
+        assert extended == [expiry + 30 * DAY, expiry + 60 * DAY]
+        assert demand_state(gw, sid, receipt.event("DemandPresented")["demandId"]) == "PRESENTED"
+
+    def test_isp98_2_06a_notice_of_non_extension_by_the_stated_day(self, gw: World) -> None:
+        """ISP98 2.06(a): the issuer's timely notice of non-extension, as the standby states it, stops the
+        extension: the standby expires on its current date. Only the issuer gives it, once, and only a standby
+        that states an extension can be noticed."""
+        sid = _evergreen(gw)
+        expiry = undertaking(gw, sid)["terms"]["expiry"]
+        plain = open_undertaking(gw, rules=ISP98)
+        assert _error(gw, GUARANTOR, "noticeNonExtension", plain) == "UndertakingsNotProvided"
+        assert _error(gw, BENEFICIARY, "noticeNonExtension", sid) == "UndertakingsUnauthorizedParty"
+        warp(gw, _end_of_day(expiry // DAY - 5))  # the last day for notice
+        event = gw.tx(GUARANTOR, UT, "noticeNonExtension", sid).event("NonExtensionNoticeGiven")
+        assert event["expiry"] == expiry and undertaking(gw, sid)["nonExtensionNoticed"] is True
+        assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNonExtensionAlreadyNoticed"
+        warp(gw, _end_of_day(gw.call(UT, "lastDemandDay", sid)) + 1)
+        assert _error(gw, APPLICANT, "extendAutomatically", sid) == "UndertakingsExtensionNotDue"
+        assert _error(gw, BENEFICIARY, "demand", sid, [], ZERO32, 1_000, 0) == "UndertakingsDemandAfterExpiry"
+        gw.tx(APPLICANT, UT, "expire", sid)
+        assert ut_state(gw, sid) == "EXPIRED" and undertaking(gw, sid)["terms"]["expiry"] == expiry
+
+    @pytest.mark.parametrize(
+        ("period", "notice", "final_days"),
+        [(0, 5, 0), (0, 0, 20), (30, 0, 0), (30, 30, 0), (30, 5, 10)],
+        ids=["notice-without-extension", "final-without-extension", "no-notice-period", "notice-not-shorter",
+             "final-before-expiry"],
+    )  # fmt: skip
+    def test_isp98_2_06a_extension_terms_must_be_consistent(
+        self, gw: World, period: int, notice: int, final_days: int
+    ) -> None:
+        now = gw.chain.timestamp()
+        final_expiry = now + final_days * DAY if final_days else 0
+        terms = ut_terms(gw, rules=ISP98, expiry=now + 10 * DAY, extensionDays=period,
+                         nonExtensionNoticeDays=notice, finalExpiry=final_expiry)  # fmt: skip
+        assert _error(gw, APPLICANT, "applyForUndertaking", terms) == "UndertakingsInvalidAutoExtension"
+
+    def test_urdg_11_guarantee_cannot_extend_automatically(self, gw: World) -> None:
+        """URDG 11: an amendment of a guarantee binds the beneficiary only with its consent, so a URDG 758
+        guarantee cannot state an automatic extension (applied for or issued directly); its expiry moves only by an
+        accepted amendment (or a granted "extend or pay")."""
+        now = gw.chain.timestamp()
+        evergreen = {"expiry": now + 10 * DAY, "extensionDays": 30, "nonExtensionNoticeDays": 5}
+        assert _error(gw, APPLICANT, "applyForUndertaking", ut_terms(gw, **evergreen)) == (
+            "UndertakingsInvalidAutoExtension"
+        )
+        direct = (ut_terms(gw, **evergreen), gw.address(APPLICANT))
+        assert _error(gw, GUARANTOR, "issueUndertaking", *direct) == "UndertakingsInvalidAutoExtension"
+        gid = open_undertaking(gw, expiry=now + 10 * DAY)
+        assert _error(gw, GUARANTOR, "noticeNonExtension", gid) == "UndertakingsNotProvided"
+        warp(gw, now + 8 * DAY)
+        assert _error(gw, BENEFICIARY, "extendAutomatically", gid) == "UndertakingsExtensionNotDue"
+        warp(gw, _end_of_day((now + 10 * DAY) // DAY) + 1)
+        gw.tx(APPLICANT, UT, "expire", gid)
+        assert ut_state(gw, gid) == "EXPIRED"
+
+
 # ------------------------------------------------------------------------------------------------ URDG 2 / 15(b)
 
 

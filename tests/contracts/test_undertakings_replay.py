@@ -54,6 +54,7 @@ class Model:
             "demandCount": 0,
             "openDemandCount": 0,
             "expiryEventDocument": ZERO32,
+            "nonExtensionNoticed": False,
         }
 
     def on_UndertakingStateChanged(self, a: dict[str, Any], _: int) -> None:
@@ -65,6 +66,14 @@ class Model:
 
     def on_CounterGuaranteeLinked(self, a: dict[str, Any], _: int) -> None:
         self.undertakings[a["guaranteeId"]]["counterGuaranteeId"] = a["counterGuaranteeId"]
+
+    def on_UndertakingExtendedAutomatically(self, a: dict[str, Any], _: int) -> None:
+        terms = self.undertakings[a["undertakingId"]]["terms"]
+        assert terms["expiry"] == a["previousExpiry"]
+        terms["expiry"] = a["expiry"]
+
+    def on_NonExtensionNoticeGiven(self, a: dict[str, Any], _: int) -> None:
+        self.undertakings[a["undertakingId"]]["nonExtensionNoticed"] = True
 
     def on_AmendmentIssued(self, a: dict[str, Any], timestamp: int) -> None:
         self.undertakings[a["undertakingId"]]["amendmentCount"] += 1

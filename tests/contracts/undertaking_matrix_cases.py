@@ -19,6 +19,7 @@ from tests.contracts.undertaking_support import (
     BENEFICIARY,
     DAY,
     GUARANTOR,
+    ISP98,
     UT,
     counter_guarantee,
     get_demand,
@@ -89,6 +90,17 @@ def _expired(world: World) -> tuple[int]:
     return (gid,)
 
 
+def _evergreen(world: World, *, notice_passed: bool) -> tuple[int]:
+    """A standby extending by 30 days unless noticed 5 days before its expiry in 10 days (ISP98 2.06(a)), with
+    the last day for that notice passed or not."""
+    now = world.chain.timestamp()
+    terms = {"rules": ISP98, "expiry": now + 10 * DAY, "extensionDays": 30, "nonExtensionNoticeDays": 5}
+    sid = open_undertaking(world, **terms)
+    if notice_passed:
+        warp(world, now + 6 * DAY)
+    return (sid,)
+
+
 PARTIES = frozenset({APPLICANT, BENEFICIARY, GUARANTOR, ADVISER})
 
 UNDERTAKINGS = [
@@ -154,5 +166,13 @@ UNDERTAKINGS = [
         lambda w, a: (open_undertaking(w, expiryEvent=w.unique("event")), w.unique("doc")),
         NOT_PARTY,
     ),
+    Case(
+        UT,
+        "extendAutomatically",
+        PARTIES,
+        lambda w, a: _evergreen(w, notice_passed=True),
+        "UndertakingsNotAParty",
+    ),
+    Case(UT, "noticeNonExtension", frozenset({GUARANTOR}), lambda w, a: _evergreen(w, notice_passed=False), NOT_PARTY),
     Case(UT, "settleReimbursementClaim", frozenset({APPLICANT}), lambda w, a: _claim(w), "UndertakingsNotClaimDebtor"),
 ]

@@ -48,6 +48,9 @@ def ut_terms(world: World, **overrides: Any) -> dict[str, Any]:
         "statementExcluded": False,
         "reducible": True,
         "counterGuaranteeOf": 0,
+        "extensionDays": 0,
+        "nonExtensionNoticeDays": 0,
+        "finalExpiry": 0,
     }
     value.update(overrides)
     return value
@@ -124,6 +127,16 @@ def ut_amendment(fields: int = 0, **values: Any) -> dict[str, Any]:
 SCENARIO_CODES = [keccak(text="NO_STATEMENT"), keccak(text="AMOUNT")]
 
 
+def _evergreen_scenario(world: World) -> None:
+    """ISP98 2.06(a): an evergreen standby extends by itself; its issuer's notice of non-extension stops that."""
+    now = world.chain.timestamp()
+    evergreen = {"rules": ISP98, "expiry": now + 10 * DAY, "extensionDays": 30, "nonExtensionNoticeDays": 5}
+    extending = open_undertaking(world, **evergreen, finalExpiry=now + 200 * DAY)
+    world.tx(GUARANTOR, UT, "noticeNonExtension", open_undertaking(world, **evergreen))
+    warp(world, now + 6 * DAY)  # past the last day for notice: the expiry day less five days
+    world.tx(BENEFICIARY, UT, "extendAutomatically", extending)
+
+
 def undertakings_scenario(world: World) -> None:
     """Every event of Undertakings at least once (the replay and the indexer tests drive it)."""
     start_on_monday(world)
@@ -168,6 +181,7 @@ def undertakings_scenario(world: World) -> None:
     tx(BENEFICIARY, UT, "enforcePayment", main, suspended)
     tx(GUARANTOR, "Settlement", "issue", world.address(APPLICANT), EUR, short, world.unique("fund"))
     tx(APPLICANT, UT, "settleReimbursementClaim", 1)
+    _evergreen_scenario(world)
     short_lived = open_undertaking(world, expiry=world.chain.timestamp() + DAY)
     warp(world, world.chain.timestamp() + 3 * DAY)
     tx(ADVISER, UT, "expire", short_lived)

@@ -718,6 +718,8 @@ def _undertakings(check: GetterCheck) -> None:
             "amount": row.amount, "expiry": row.expiry, "expiryEvent": row.expiry_event,
             "examinationDays": row.examination_days, "statementExcluded": row.statement_excluded,
             "reducible": row.reducible, "counterGuaranteeOf": row.counter_guarantee_of or 0,
+            "extensionDays": row.extension_days, "nonExtensionNoticeDays": row.non_extension_notice_days,
+            "finalExpiry": row.final_expiry or 0,
         } == {
             **terms, "termsHash": _hex(terms["termsHash"]), "currency": _code(terms["currency"]),
             "expiryEvent": _optional_hex(terms["expiryEvent"]),
@@ -725,11 +727,11 @@ def _undertakings(check: GetterCheck) -> None:
         assert (
             row.applicant, row.state.value, row.issued_at or 0, row.paid, row.reduced, row.reserved,
             row.counter_guarantee_id or 0, row.amendment_count, row.demand_count, row.open_demand_count,
-            row.expiry_event_document,
+            row.expiry_event_document, row.non_extension_noticed,
         ) == (
             onchain["applicant"], onchain["state"], onchain["issuedAt"], onchain["paid"], onchain["reduced"],
             onchain["reserved"], onchain["counterGuaranteeId"], onchain["amendmentCount"], onchain["demandCount"],
-            onchain["openDemandCount"], _optional_hex(onchain["expiryEventDocument"]),
+            onchain["openDemandCount"], _optional_hex(onchain["expiryEventDocument"]), onchain["nonExtensionNoticed"],
         ), row.undertaking_id  # fmt: skip
     amendments = check.db.scalars(select(UndertakingAmendment)).all()
     assert len(amendments) == sum(u.amendment_count for u in check.db.scalars(select(Undertaking)))

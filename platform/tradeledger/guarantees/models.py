@@ -2,7 +2,8 @@
 credits (ISP98), their amendments, demands with documents and rejection notices, and reimbursement claims.
 
 `UndertakingCreated` carries the terms as applied for; `UndertakingIssued` the effective expiry (URDG 25(c));
-accepted amendments and granted "extend or pay" extensions change the amount and the expiry. Optional addresses
+accepted amendments, granted "extend or pay" extensions and a standby's automatic extensions (ISP98 2.06(a)) change
+the amount and the expiry. Optional addresses
 and hashes that are zero on chain are NULL here.
 """
 
@@ -96,6 +97,10 @@ class Undertaking(ChainEvidence, Base):
     demand_count: Mapped[int] = mapped_column(Integer)
     open_demand_count: Mapped[int] = mapped_column(Integer)
     expiry_event_document: Mapped[str | None] = mapped_column(String(HASH))
+    extension_days: Mapped[int] = mapped_column(Integer)
+    non_extension_notice_days: Mapped[int] = mapped_column(Integer)
+    final_expiry: Mapped[int | None] = mapped_column(Uint64)
+    non_extension_noticed: Mapped[bool] = mapped_column(Boolean)
 
 
 class UndertakingAmendment(ChainEvidence, Base):

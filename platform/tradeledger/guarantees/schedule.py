@@ -1,10 +1,19 @@
-"""The scheduler's provider for guarantees and standbys: expiry once the last day for demands has passed.
+"""The scheduler's provider for guarantees and standbys: a standby's automatic extension once the last day for
+the issuer's notice of non-extension has passed (ISP98 2.06(a)), and expiry once the last day for demands has
+passed.
 
 The chain decides: a job is due at the first second after the last day for demands, by the chain's clock, and the
 contract's `expire` checks the same day again. The last day is the expiry day under URDG 758 (no roll-over: a
 closed expiry day stands, URDG 25); under ISP98 a closed expiry day moves to the issuer's next business day
 (ISP98 3.13(a)), by the BankingCalendar's rule (weekends and the holidays the guarantor registered, as indexed).
 An expiry event is not a date: the guarantor records it with its document (`expire_on_event`).
+
+A standby that states an automatic extension (never a URDG guarantee: URDG 11 needs the beneficiary's consent)
+extends by its period, capped at its final expiry, from the day after the last day for notice (the expiry day less
+the notice days) unless the issuer gave notice; the contract refuses to expire it while an extension is due, so
+the provider asks for the extension instead of the expiry. Its key names the expiry it extends
+(`guarantee-extend:<id>:<expiry>`): each period is one job, submitted once whatever restarts happen, and the next
+period's job has a new key once the extension is indexed.
 
 The job key names the undertaking and its last day, so an expiry extended after a job was keyed (an accepted
 amendment, a granted "extend or pay") makes a new job. A job is signed by the guarantor when this instance hosts
@@ -16,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.txmanager import ContractCall
@@ -47,6 +56,19 @@ def next_banking_day(db: Session, bank: str, day: int) -> int:
     return day + MAX_CALENDAR_SCAN_DAYS
 
 
+def last_notice_day(undertaking: Undertaking) -> int:
+    """Undertakings._lastNoticeDay: the last day for the issuer's notice of non-extension."""
+    return max(undertaking.expiry // DAY - undertaking.non_extension_notice_days, 0)
+
+
+def extension_stated(undertaking: Undertaking) -> bool:
+    """Undertakings._extensionDue less the date: an automatic extension stated, not noticed, below the final expiry."""
+    u = undertaking
+    return (
+        u.extension_days > 0 and not u.non_extension_noticed and (u.final_expiry is None or u.expiry < u.final_expiry)
+    )
+
+
 def last_demand_day(db: Session, undertaking: Undertaking) -> int:
     """Undertakings.lastDemandDay: the expiry day (URDG 758), rolled to the issuer's next business day (ISP98)."""
     day = undertaking.expiry // DAY
@@ -56,7 +78,8 @@ def last_demand_day(db: Session, undertaking: Undertaking) -> int:
 
 
 class GuaranteeExpiryJobs:
-    """Expiries of operative guarantees, counter-guarantees and standbys whose last day for demands has passed."""
+    """Expiries of operative guarantees, counter-guarantees and standbys whose last day for demands has passed, and
+    the automatic extensions of standbys whose last day for notice of non-extension has passed."""
 
     name = "guarantee-expiries"
 
@@ -68,7 +91,10 @@ class GuaranteeExpiryJobs:
         hosted = self.hosted()
         operative = db.scalars(
             select(Undertaking)
-            .where(Undertaking.state.in_(OPERATIVE), Undertaking.expiry < now)
+            .where(
+                Undertaking.state.in_(OPERATIVE),
+                or_(Undertaking.expiry < now, Undertaking.extension_days > 0),
+            )
             .order_by(Undertaking.undertaking_id)
         )
         for undertaking in operative:
@@ -76,6 +102,12 @@ class GuaranteeExpiryJobs:
             signer = next((p for p in (u.guarantor, u.beneficiary, u.applicant, u.advising_party) if p in hosted), None)
             if signer is None:
                 continue
+            if extension_stated(undertaking):
+                due_at = (last_notice_day(undertaking) + 1) * DAY
+                if due_at <= now:
+                    call = ContractCall(CONTRACT, self.address, "extendAutomatically", (u.undertaking_id,), signer)
+                    yield DueJob(f"guarantee-extend:{u.undertaking_id}:{u.expiry}", due_at, call)
+                continue  # the contract expires it only once no extension is due
             last_day = last_demand_day(db, undertaking)
             due_at = (last_day + 1) * DAY
             if due_at <= now:

@@ -87,6 +87,10 @@ class GuaranteeView(BaseModel):
     reduced: str
     outstanding: str
     expiry: int
+    extension_days: int = Field(description="ISP98 2.06(a): the automatic extension's period in days (0: none)")
+    non_extension_notice_days: int = Field(description="days before expiry by which the issuer gives notice")
+    final_expiry: int | None = Field(description="no automatic extension beyond this, unix seconds (none: no limit)")
+    non_extension_noticed: bool = Field(description="the issuer gave notice of non-extension: it expires as it is")
     terms_hash: str
     amendments: list[GuaranteeAmendmentView]
     demands: list[DemandView]
@@ -111,6 +115,10 @@ class GuaranteeView(BaseModel):
             reduced=str(row.reduced),
             outstanding=str(row.amount - row.paid - row.reduced),
             expiry=row.expiry,
+            extension_days=row.extension_days,
+            non_extension_notice_days=row.non_extension_notice_days,
+            final_expiry=row.final_expiry,
+            non_extension_noticed=row.non_extension_noticed,
             terms_hash=row.terms_hash,
             amendments=amendments,
             demands=demands,
@@ -136,7 +144,33 @@ class GuaranteeApplication(BaseModel):
     statement_excluded: bool = Field(False, description="the guarantee excludes the statement of URDG 15(a)")
     reducible: bool = Field(False, description="the guarantee provides for reductions on stated events (URDG 13)")
     counter_guarantee_of: int | None = Field(None, ge=1, description="the guarantee this counter-guarantee supports")
+    extension_days: int = Field(
+        0, ge=0, le=65_535, description="ISP98 only: the expiry extends automatically by this many days (2.06(a))"
+    )
+    non_extension_notice_days: int = Field(
+        0, ge=0, le=65_535, description="with an extension: the issuer's notice of non-extension is due this many "
+        "days before the expiry (at least 1, fewer than the extension's days)",
+    )  # fmt: skip
+    final_expiry_date: ChainDate | None = Field(None, description="with an extension: none beyond this date")
     terms: dict[str, Any] = Field(description="the full terms: kept off chain, hashed on chain")
+
+    @model_validator(mode="after")
+    def _automatic_extension(self) -> GuaranteeApplication:
+        """ISP98 2.06(a) lets a standby extend itself; URDG 11 makes every amendment of a guarantee wait for the
+        beneficiary's consent, so a guarantee cannot state one. The contract checks the same; this answers 422 first."""
+        if self.extension_days == 0:
+            if self.non_extension_notice_days or self.final_expiry_date:
+                raise ValueError("non_extension_notice_days and final_expiry_date need extension_days")
+            return self
+        if self.rules != "isp98":
+            raise ValueError("only a standby (isp98) extends automatically: URDG 11 needs the beneficiary's consent")
+        if not 1 <= self.non_extension_notice_days < self.extension_days:
+            raise ValueError("non_extension_notice_days must be at least 1 and fewer than extension_days")
+        if self.final_expiry_date is not None and (
+            self.expiry_date is None or self.final_expiry_date <= self.expiry_date
+        ):
+            raise ValueError("final_expiry_date must come after expiry_date")
+        return self
 
 
 class DirectIssue(GuaranteeApplication):

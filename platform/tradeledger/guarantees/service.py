@@ -119,9 +119,11 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_HASH = b"\0" * 32
 RULES = {"urdg758": 0, "isp98": 1}
 STEPS = {"issue": "issue", "decline": "declineApplication", "advise": "advise", "release": "release",
-         "expire": "expire"}  # fmt: skip
+         "expire": "expire", "extend-automatically": "extendAutomatically",
+         "notice-non-extension": "noticeNonExtension"}  # fmt: skip
 DEMAND_STEPS = {"pay": "pay", "enforce-payment": "enforcePayment", "extend": "extendForDemand"}
 ISSUE, PAY = "guarantees.issue", "guarantees.pay"  # they commit or pay the guarantor: holdable
+SETTLE_CLAIM = "guarantees.settle_claim"  # the applicant pays the guarantor: holdable
 
 
 def _midnight(value: date) -> int:
@@ -152,6 +154,9 @@ def _terms(db: Session, author: str, request: GuaranteeApplication) -> tuple[obj
         request.statement_excluded,
         request.reducible,
         request.counter_guarantee_of or 0,
+        request.extension_days,
+        request.non_extension_notice_days,
+        _midnight(request.final_expiry_date) if request.final_expiry_date else 0,
     )
 
 
@@ -231,7 +236,8 @@ def run_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, guarantee_id: int, step: str,
     submission: Submission,
 ) -> GuaranteeView | Pending | Held:  # fmt: skip
-    """Issue, decline, advise, release or expire an undertaking; an issue that a policy of the submitter's member
+    """Issue, decline, advise, release or expire an undertaking, record a standby's automatic extension or give its
+    notice of non-extension (ISP98 2.06(a)); an issue that a policy of the submitter's member
     covers is held for approval (`guarantees.issue`: the undertaking's amount)."""
     if step == "issue":
 
@@ -391,14 +397,18 @@ def counter_demand(
 
 def settle_claim(
     platform: Platform, applicant: str, applicant_kind: MemberKind | None, claim_id: int, submission: Submission
-) -> GuaranteeView | Pending:
+) -> GuaranteeView | Pending | Held:
     """The applicant pays the guarantor's open reimbursement claim through the ledger; the leg carries the
-    demand's statement reference (UT<id>-D<demand>-REIMB). The answer is the claim's undertaking."""
+    demand's statement reference (UT<id>-D<demand>-REIMB). The answer is the claim's undertaking. Held for approval
+    when a policy of the submitter's member covers it (`guarantees.settle_claim`: the claim's amount)."""
     with platform.sessions() as db:
         claim = repository.claim(db, claim_id)
         if claim is None or not can_see(db, applicant, applicant_kind, [claim.applicant, claim.guarantor]):
             raise GuaranteeNotFoundError(f"no reimbursement claim {claim_id}")
-        guarantee_id = claim.undertaking_id
+        guarantee_id, owed = claim.undertaking_id, (claim.amount, claim.currency)
+    held = approvals.hold(platform, submission, SETTLE_CLAIM, approvals.arguments(claim_id=claim_id), lambda _: owed)
+    if held is not None:
+        return held
     call = ContractCall(CONTRACT, platform.address(CONTRACT), "settleReimbursementClaim", (claim_id,), applicant)
     return _on_guarantee(platform, applicant, applicant_kind, guarantee_id, call, submission)
 
@@ -415,5 +425,12 @@ def _send_payment(platform: Platform, request: ApprovalRequest, submission: Subm
     return demand_step(platform, member, kind, guarantee_id, demand_id, "pay", submission)
 
 
+def _send_claim_settlement(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved settlement: the same command, as the applicant member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    return settle_claim(platform, member, kind, int(request.target["claim_id"]), submission)
+
+
 approvals.register(ISSUE, _send_issue)
 approvals.register(PAY, _send_payment)
+approvals.register(SETTLE_CLAIM, _send_claim_settlement)

@@ -249,11 +249,6 @@ def list_credits(
         return [view(db, lc) for lc in repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)]
 
 
-def claim_credit(db: Session, claim_id: int) -> int | None:
-    claim = repository.claim(db, claim_id)
-    return None if claim is None else claim.lc_id
-
-
 def credit_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LcView:
     """One credit the viewer may see, with its amendments, presentations and verified off-chain terms."""
     with platform.sessions() as db:
@@ -450,16 +445,38 @@ for _operation in HOLDABLE_PRESENTATION_STEPS.values():
     approvals.register(_operation, _send_presentation_step)
 
 
+SETTLE_CLAIM = "lc.settle_claim"  # the applicant pays the issuing bank: holdable
+
+
 def settle_claim(
     platform: Platform, applicant: str, applicant_kind: MemberKind | None, claim_id: int, submission: Submission
-) -> LcView | Pending:
-    """The applicant pays the issuing bank's open reimbursement claim; the answer is the claim's credit."""
+) -> LcView | Pending | Held:
+    """The applicant pays the issuing bank's open reimbursement claim; the answer is the claim's credit. Held for
+    approval when a policy of the submitter's member covers it (`lc.settle_claim`: the claim's amount)."""
     with platform.sessions() as db:
-        lc_id = claim_credit(db, claim_id)
-    if lc_id is None:
-        raise LetterOfCreditNotFoundError(f"no reimbursement claim {claim_id}")
+        claim = repository.claim(db, claim_id)
+        if claim is None:
+            raise LetterOfCreditNotFoundError(f"no reimbursement claim {claim_id}")
+        lc_id, amount, currency = claim.lc_id, claim.amount, claim.currency
+
+    def owed(db: Session) -> tuple[int, str]:
+        visible_credit(db, applicant, applicant_kind, lc_id)  # a claim on a hidden credit answers 404, held or not
+        return amount, currency
+
+    held = approvals.hold(platform, submission, SETTLE_CLAIM, approvals.arguments(claim_id=claim_id), owed)
+    if held is not None:
+        return held
     call = settle_claim_call(platform.address(CONTRACT), applicant, claim_id)
     return _on_credit(platform, applicant, applicant_kind, lc_id, call, submission)
+
+
+def _send_claim_settlement(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved settlement: the same command, as the applicant member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    return settle_claim(platform, member, kind, int(request.target["claim_id"]), submission)
+
+
+approvals.register(SETTLE_CLAIM, _send_claim_settlement)
 
 
 def set_holidays(platform: Platform, bank: str, dates: list[date], closed: bool, submission: Submission) -> Written:

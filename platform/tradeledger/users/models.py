@@ -45,9 +45,6 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_pending: Mapped[str | None] = mapped_column(String(64))  # enrolled, not yet confirmed with a code
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code accepted
-    # unused since sign-in failures count per (account, source) in login_throttles; kept for older rows' history
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.users.models import (
@@ -83,6 +83,16 @@ def login_throttle(db: Session, member: str, username: str, source: str) -> Logi
         found = LoginThrottle(member=member, username=username, source=source, failures=0)
         db.add(found)
     return found
+
+
+def prune_login_throttles(db: Session, now: datetime, window: timedelta) -> int:
+    """Delete the throttles with nothing left to enforce: no lock in force, and no failure since the last success or
+    none for `window`; returns how many went."""
+    stale = delete(LoginThrottle).where(
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        or_(LoginThrottle.failures == 0, LoginThrottle.updated_at < now - window),
+    )
+    return int(db.execute(stale).rowcount)  # type: ignore[attr-defined]
 
 
 def policy_used(db: Session, policy_id: str) -> bool:

@@ -109,7 +109,6 @@ def create_user(db: Session, actor: Actor, request: UserRequest) -> User:
     created = User(
         id=str(uuid.uuid4()), member=actor.member, username=request.username, kind=request.kind, roles=roles,
         password_hash=hashing.hash_password(request.password) if request.password is not None else None,
-        failed_logins=0,
     )  # fmt: skip
     db.add(created)
     try:

@@ -41,6 +41,8 @@ SESSION_TTL = timedelta(hours=8)
 MAX_FAILED_LOGINS = 5
 LOCKED_FOR = timedelta(minutes=15)
 MAX_LOCKED_FOR = timedelta(hours=24)
+THROTTLE_WINDOW = MAX_LOCKED_FOR
+"""How long a source's failed sign-ins count once no lock is in force: silent that long, it starts afresh."""
 COOKIE = "tl_session"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -99,6 +101,13 @@ def _audit(db: Session, user: User | None, member: str, username: str, action: s
 def require_totp(db: Session, member: str) -> bool:
     policy = db.get(SecurityPolicy, member)
     return bool(policy and policy.require_totp)
+
+
+def prune_login_throttles(platform: Platform) -> int:
+    """Housekeeping (the heartbeat's): forget the throttles whose window has passed, so that the table holds only the
+    sources that failed lately; returns how many went. A success resets a throttle, so its row goes at once."""
+    with transaction(platform.sessions) as db:
+        return repository.prune_login_throttles(db, utcnow(), THROTTLE_WINDOW)
 
 
 def login(platform: Platform, member: str, username: str, password: str, totp_code: str | None, source: str) -> Started:

@@ -64,11 +64,14 @@ def issue_guarantee_directly(
 @router.post("/guarantees/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
 def settle_guarantee_reimbursement_claim(
     claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
-) -> GuaranteeResult:
+) -> HeldResult:
     """The applicant pays the guarantor's open reimbursement claim through the ledger; the leg carries the demand's
-    statement reference (UT<id>-D<demand>-REIMB)."""
-    settled = service.settle_claim(platform, principal.member, principal.kind, claim_id, submission(prefer))
-    return answer(settled, response)
+    statement reference (UT<id>-D<demand>-REIMB). Held for approval (202 with the request) when a policy of its
+    member covers the claim's amount (`guarantees.settle_claim`)."""
+    settled = service.settle_claim(
+        platform, principal.member, principal.kind, claim_id, submission(prefer, actor=principal.actor())
+    )
+    return held_answer(settled, response)
 
 
 @router.get("/guarantees", responses=ERROR_RESPONSES)
@@ -92,8 +95,12 @@ STEP_DOCS = {
     "advise": "The advising party advises the undertaking to the beneficiary (URDG 10).",
     "release": "The beneficiary releases the guarantor from its liability (URDG 25(a)(iii)).",
     "expire": "Mark an undertaking expired once its last day for demands has passed (URDG 25, ISP98 3.13).",
+    "extend-automatically": "Record a standby's automatic extension of its expiry by its stated period (ISP98 "
+    "2.06(a)); any party may, once the last day for the issuer's notice of non-extension has passed without one.",
+    "notice-non-extension": "The issuer gives notice of non-extension (ISP98 2.06(a)); the standby then expires "
+    "on its current expiry date. Refused after the last day for notice the standby states.",
 }
-BANK_STEPS = frozenset({"issue", "decline", "advise", "pay", "extend"})
+BANK_STEPS = frozenset({"issue", "decline", "advise", "pay", "extend", "notice-non-extension"})
 
 
 def _step(step: str) -> Callable[..., HeldResult]:
@@ -125,7 +132,12 @@ def _add(path: str, endpoint: Callable[..., HeldResult], name: str, doc: str) ->
 
 
 for _step_name, _doc in STEP_DOCS.items():
-    _add(f"/guarantees/{{guarantee_id}}/{_step_name}", _step(_step_name), f"{_step_name}_guarantee", _doc)
+    _add(
+        f"/guarantees/{{guarantee_id}}/{_step_name}",
+        _step(_step_name),
+        f"{_step_name.replace('-', '_')}_guarantee",
+        _doc,
+    )
 
 
 @router.post("/guarantees/{guarantee_id}/demands", responses=WRITE_RESPONSES)

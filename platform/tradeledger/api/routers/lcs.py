@@ -264,10 +264,13 @@ def refuse_reimbursement(
 @router.post("/lcs/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)
 def settle_reimbursement_claim(
     claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep, response: Response, prefer: PreferHeader = None
-) -> LcResult:
-    """The applicant pays the issuing bank's open reimbursement claim."""
-    settled = service.settle_claim(platform, principal.member, principal.kind, claim_id, submission(prefer))
-    return answer(settled, response)
+) -> HeldResult:
+    """The applicant pays the issuing bank's open reimbursement claim; held for approval (202 with the request) when
+    a policy of its member covers the claim's amount (`lc.settle_claim`)."""
+    settled = service.settle_claim(
+        platform, principal.member, principal.kind, claim_id, submission(prefer, actor=principal.actor())
+    )
+    return held_answer(settled, response)
 
 
 @router.post("/lcs/holidays", responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})

@@ -108,6 +108,9 @@ def created(db: Session, record: EventRecord) -> None:
         statement_excluded,
         reducible,
         counter_guarantee_of,
+        extension_days,
+        non_extension_notice_days,
+        final_expiry,
     ) = args["terms"]
     require(guarantor.lower() == args["guarantor"].lower(), record, "terms name another guarantor")
     db.add(
@@ -138,6 +141,10 @@ def created(db: Session, record: EventRecord) -> None:
             demand_count=0,
             open_demand_count=0,
             expiry_event_document=None,
+            extension_days=extension_days,
+            non_extension_notice_days=non_extension_notice_days,
+            final_expiry=final_expiry or None,
+            non_extension_noticed=False,
             **evidence(record),
         )
     )
@@ -180,6 +187,22 @@ def reduced(db: Session, record: EventRecord) -> None:
 @projector.on(UT, "UndertakingExpired")
 def expired(db: Session, record: EventRecord) -> None:
     _undertaking(db, record).expiry_event_document = _optional_hash(record.args["eventDocument"])
+
+
+@projector.on(UT, "UndertakingExtendedAutomatically")
+def extended_automatically(db: Session, record: EventRecord) -> None:
+    """ISP98 2.06(a): the standby's expiry moved by its stated period, without anyone's consent."""
+    undertaking = _undertaking(db, record)
+    previous = record.args["previousExpiry"]
+    require(undertaking.expiry == previous, record, f"undertaking {undertaking.undertaking_id} expiry differs")
+    undertaking.expiry = record.args["expiry"]
+
+
+@projector.on(UT, "NonExtensionNoticeGiven")
+def non_extension_noticed(db: Session, record: EventRecord) -> None:
+    undertaking = _undertaking(db, record)
+    require(undertaking.guarantor == record.args["guarantor"], record, "notice given by another party than the issuer")
+    undertaking.non_extension_noticed = True
 
 
 # ------------------------------------------------------------------------------------------------ amendments
