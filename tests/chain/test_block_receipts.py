@@ -4,7 +4,7 @@ receipts with one `eth_getBlockReceipts`; a node without it is named, not worked
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -38,18 +38,23 @@ def _submit_and_wait(chain: DeployedChain, database_url: str, url: str, first: i
         manager.rpc.close()
 
 
-def test_receipts_are_read_by_block_never_one_by_one(chain_snapshot: DeployedChain, database_url: str) -> None:
-    """Inclusion and receipts come from block receipts only: no receipt look-up per transaction and no
-    `eth_getTransactionByHash` (not among the methods reliability checklist D5 allows) on the normal path."""
-    node = HttpJsonRpc(chain_snapshot.url)
-    calls: Counter[str] = Counter()
+def _counting(node: HttpJsonRpc, calls: Counter[str]) -> Callable[[str, Sequence[Any]], Any]:
+    """A proxy of `node` that counts the calls by method."""
 
     def answer(method: str, params: Sequence[Any]) -> Any:
         calls[method] += 1
         return node.call(method, params)
 
+    return answer
+
+
+def test_receipts_are_read_by_block_never_one_by_one(chain_snapshot: DeployedChain, database_url: str) -> None:
+    """Inclusion and receipts come from block receipts only: no receipt look-up per transaction and no
+    `eth_getTransactionByHash` (not among the methods reliability checklist D5 allows) on the normal path."""
+    node = HttpJsonRpc(chain_snapshot.url)
+    calls: Counter[str] = Counter()
     try:
-        with serving(answer) as url:
+        with serving(_counting(node, calls)) as url:
             states = _submit_and_wait(chain_snapshot, database_url, url, 500_000)
     finally:
         node.close()
@@ -101,13 +106,8 @@ def test_b4_a_transaction_mined_where_no_scan_looked_is_resolved_by_its_receipt(
     resolved by the stored hash's receipt, and the row is mined where the chain mined it: never signed anew."""
     node = HttpJsonRpc(chain_snapshot.url)
     calls: Counter[str] = Counter()
-
-    def answer(method: str, params: Sequence[Any]) -> Any:
-        calls[method] += 1
-        return node.call(method, params)
-
     try:
-        with serving(answer) as url:
+        with serving(_counting(node, calls)) as url:
             manager = make_manager(database_url, url, resend_after=timedelta(0))
             missed, later = (manager.wait(manager.submit(chain_snapshot.issue(800_000 + i)).id) for i in range(2))
             assert missed.block_number is not None and later.block_number is not None
