@@ -126,7 +126,7 @@ def finance(
         )
     except ContractRevertError as error:
         with platform.sessions() as db:
-            raise name_prior_financing(db, error) from None
+            raise name_prior_financing(platform.address("DocumentRegistry"), db, error) from None
 
 
 def collect(
