@@ -90,6 +90,9 @@ def apply_call(db: Session, address: str, applicant: str, request: ApplyRequest)
         parameters["partialDrawingsAllowed"],
         parameters["expiry"],
         parameters["latestShipment"],
+        parameters["availability"],
+        parameters["tenorDays"],
+        parameters["tenorBasis"],
     )
     return ContractCall(CONTRACT, address, "applyForCredit", (credit,), applicant)
 
