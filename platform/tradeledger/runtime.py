@@ -28,6 +28,7 @@ from tradeledger.guarantees.schedule import GuaranteeExpiryJobs
 from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
+from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.processes import Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
@@ -112,6 +113,7 @@ class Platform:
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
         if "Undertakings" in self.chain.manifest.contracts:
             providers.append(GuaranteeExpiryJobs(self.address("Undertakings"), hosted))
+        providers.append(LcMaturityJobs(self.address("LetterOfCredit"), hosted))
         return providers
 
     def scheduler(self) -> Scheduler:

@@ -113,6 +113,7 @@ PRESENTATION_STEPS = {
     "return-documents": "returnDocuments",
     "enforce-preclusion": "enforcePreclusion",
     "reimburse-nominated-bank": "reimburseNominatedBank",
+    "pay-at-maturity": "payAtMaturity",
 }
 
 
@@ -245,6 +246,7 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
         repository.amendments(db, lc.lc_id),
         repository.presentations(db, lc.lc_id),
         repository.interbank_claims(db, lc.lc_id),
+        repository.deferred_payments(db, lc.lc_id),
     )
 
 

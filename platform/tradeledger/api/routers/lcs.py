@@ -218,6 +218,11 @@ PRESENTATION_STEP_DOCS = {
         "The issuing bank reimburses the nominated bank that honoured; the applicant is debited then (Art 7c). After "
         "the issuing bank's own 5 banking days the nominated bank may collect it itself (Art 16f)."
     ),
+    "pay-at-maturity": (
+        "The bank that honoured a deferred payment or acceptance credit pays its undertaking at maturity; from the "
+        "maturity date the beneficiary may collect it itself (Art 7a). The service's scheduler submits it on the day: "
+        "it was committed when the honour was approved, so it needs no new approval."
+    ),
     "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
     "return-documents": "The issuing bank returns the documents of a refused presentation.",
     "enforce-preclusion": "After the examination deadline the bank can no longer refuse: force honour (Art 16f).",
