@@ -34,6 +34,9 @@ def _custom_errors() -> set[str]:
         ("UndertakingsOpenDemands", 409),
         ("LetterOfCreditAmendmentConfirmationDecided", 409),
         ("LetterOfCreditDeadlineNotPassed", 409),
+        ("LetterOfCreditNotMatured", 409),  # Art 7c: not before maturity
+        ("LetterOfCreditMatured", 409),  # Art 12b: too late to prepay
+        ("LetterOfCreditInvalidDiscount", 422),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
         ("LetterOfCreditInvalidAmount", 422),
         ("UnknownThing", 404),
@@ -48,3 +51,4 @@ def test_the_named_errors_are_the_contracts_own() -> None:
     assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed"} <= (
         _custom_errors()
     )
+    assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()

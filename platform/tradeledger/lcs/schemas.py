@@ -90,6 +90,19 @@ class RefusalRequest(BaseModel):
     disposition: Literal["hold_pending_instructions", "hold_pending_waiver", "returning", "per_previous_instructions"]
 
 
+class PrepaymentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    discount: int = Field(
+        default=0,
+        strict=True,
+        ge=0,
+        lt=10**30,
+        description="what the nominated bank keeps for paying before maturity, in minor units, below the amount (Art "
+        "12b); the beneficiary receives the rest now",
+    )
+
+
 class ReimbursementRefusalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -22,6 +22,7 @@ from tradeledger.lcs.schemas import (
     ApplyRequest,
     HolidaysRequest,
     LcView,
+    PrepaymentRequest,
     PresentationRequest,
     RefusalRequest,
     ReimbursementRefusalRequest,
@@ -251,6 +252,24 @@ for _step, _doc in PRESENTATION_STEP_DOCS.items():
         name=f"{_step.replace('-', '_')}_presentation", summary=_doc.split(";")[0].split(":")[0], description=_doc,
         responses=WRITE_RESPONSES, response_model=HeldResult,
     )  # fmt: skip
+
+
+@router.post("/lcs/{lc_id}/presentations/{presentation_id}/prepay", responses=WRITE_RESPONSES)
+def prepay_presentation(
+    lc_id: ObjectId, presentation_id: ObjectId, body: PrepaymentRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> HeldResult:  # fmt: skip
+    """The nominated bank prepays its deferred undertaking before maturity, less its discount (Art 12b).
+
+    The issuing bank reimburses it the full amount at maturity, not earlier (Art 7c). Held for approval when a policy
+    of the bank covers `lc.prepay`.
+    """
+    require_kind(principal.kind, MemberKind.BANK, action="prepay deferred undertakings")
+    prepaid = service.prepay(
+        platform, principal.member, principal.kind, lc_id, presentation_id, body,
+        submission(prefer, actor=principal.actor()),
+    )  # fmt: skip
+    return held_answer(prepaid, response)
 
 
 @router.post("/lcs/{lc_id}/presentations/{presentation_id}/refuse-reimbursement", responses=WRITE_RESPONSES)
