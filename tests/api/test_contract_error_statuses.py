@@ -38,6 +38,7 @@ def _custom_errors() -> set[str]:
         ("LetterOfCreditMatured", 409),  # Art 12b: too late to prepay
         ("LetterOfCreditInvalidDiscount", 422),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
+        ("TradeOrdersCoveredByUndertaking", 409),
         ("LetterOfCreditInvalidAmount", 422),
         ("UnknownThing", 404),
     ],
@@ -48,7 +49,6 @@ def test_a_custom_error_answers_the_status_of_its_meaning(error: str, status: in
 
 def test_the_named_errors_are_the_contracts_own() -> None:
     """The table above names real errors: a renamed one must be moved with it."""
-    assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed"} <= (
-        _custom_errors()
-    )
+    assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed",
+            "TradeOrdersCoveredByUndertaking"} <= _custom_errors()  # fmt: skip
     assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()
