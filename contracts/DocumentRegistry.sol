@@ -14,6 +14,8 @@ import {CurrencyCode} from "./utils/CurrencyCode.sol";
 contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     /// @notice The LetterOfCredit contract: records presented fingerprints.
     bytes32 public constant PRESENTER_ROLE = keccak256("PRESENTER_ROLE");
+    /// @notice Business contracts that finance documents on a bank's behalf (PayablesFinance).
+    bytes32 public constant FINANCER_ROLE = keccak256("FINANCER_ROLE");
     /// @notice Most fingerprints one document is registered with (bounds the lock loops).
     uint256 public constant MAX_FINGERPRINTS = 16;
     /// @notice Most fingerprints one presentation records.
@@ -28,6 +30,7 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     mapping(bytes32 fingerprint => uint256 documentId) private _latestDocument;
     mapping(bytes32 fingerprint => bytes32 lcKey) private _presentedUnder;
     mapping(uint256 documentId => uint256 recordId) private _recordOf;
+    mapping(uint256 documentId => address financer) private _financedThrough;
     uint256 private _documentCount;
 
     /// @param membership_ the consortium registry
@@ -90,6 +93,11 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc IDocumentRegistry
+    function financedThrough(uint256 documentId) external view returns (address) {
+        return _financedThrough[documentId];
+    }
+
+    /// @inheritdoc IDocumentRegistry
     function presentedUnder(bytes32 fingerprint) external view returns (bytes32) {
         return _presentedUnder[fingerprint];
     }
@@ -126,8 +134,35 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
 
     /// @inheritdoc IDocumentRegistry
     function finance(uint256 documentId, uint256 amount, bytes32 ref) external returns (uint256 entryId) {
-        if (!_membership.isActiveMember(msg.sender, IMembership.MemberKind.BANK)) {
-            revert DocumentRegistryUnauthorized(msg.sender);
+        entryId = _finance(documentId, msg.sender, amount, ref);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function financeFor(
+        uint256 documentId,
+        address financier,
+        uint256 amount,
+        bytes32 ref
+    ) external onlyRole(FINANCER_ROLE) returns (uint256 entryId) {
+        _financedThrough[documentId] = msg.sender;
+        entryId = _finance(documentId, financier, amount, ref);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function closeFor(uint256 documentId, uint256 entryId) external onlyRole(FINANCER_ROLE) {
+        Document storage stored = _documents[documentId];
+        uint256 outstanding = stored.outstanding;
+        _transition(documentId, DocumentState.FINANCED, DocumentState.REPAID);
+        stored.outstanding = 0;
+        _unlock(documentId);
+        emit DocumentRepaid(documentId, stored.financier, outstanding, 0, entryId);
+        _releaseRecord(documentId, stored.owner);
+    }
+
+    /// @dev Finance `documentId` for the active bank `financier`: lock its fingerprints, disburse to the owner.
+    function _finance(uint256 documentId, address financier, uint256 amount, bytes32 ref) private returns (uint256 entryId) {
+        if (!_membership.isActiveMember(financier, IMembership.MemberKind.BANK)) {
+            revert DocumentRegistryUnauthorized(financier);
         }
         Document storage stored = _documents[documentId];
         if (stored.state != DocumentState.REGISTERED) {
@@ -153,12 +188,12 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
                 revert DocumentRegistryInvalidRecordState(documentId, recordId, held.state, held.controller);
             }
         }
-        stored.financier = msg.sender;
+        stored.financier = financier;
         stored.financedAmount = amount;
         stored.outstanding = amount;
         _transition(documentId, DocumentState.REGISTERED, DocumentState.FINANCED);
         entryId = _settlement.settleLeg(
-            msg.sender,
+            financier,
             owner,
             stored.currency,
             amount,
@@ -168,14 +203,14 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
         // the event carries the entry id Settlement returns; Settlement is our own contract and all state is
         // written before the call (checks-effects-interactions)
         // slither-disable-next-line reentrancy-events
-        emit DocumentFinanced(documentId, msg.sender, owner, amount, entryId);
+        emit DocumentFinanced(documentId, financier, owner, amount, entryId);
         if (recordId != 0) {
             // the record's control passes to the financier with the disbursement
-            _records.pledgeAsSecurity(recordId, owner, msg.sender, _securityKey(documentId));
+            _records.pledgeAsSecurity(recordId, owner, financier, _securityKey(documentId));
             // announced after the pledge it reports; TransferableRecords is our own contract and every state of this
             // financing is written above (checks-effects-interactions)
             // slither-disable-next-line reentrancy-events
-            emit DocumentRecordPledged(documentId, recordId, msg.sender);
+            emit DocumentRecordPledged(documentId, recordId, financier);
         }
     }
 

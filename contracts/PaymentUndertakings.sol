@@ -188,7 +188,8 @@ contract PaymentUndertakings is IPaymentUndertakings {
             document.kind == IDocumentRegistry.DocumentKind.INVOICE &&
             document.financier == msg.sender &&
             document.owner == stored.seller &&
-            document.currency == stored.currency;
+            document.currency == stored.currency &&
+            _documents.financedThrough(documentId) == address(0); // not a payable's financing (PayablesFinance)
         if (!valid) revert PaymentUndertakingsInvalidFinancing(undertakingId, documentId);
         stored.payee = msg.sender;
         stored.financedDocumentId = documentId;

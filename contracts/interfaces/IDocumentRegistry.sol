@@ -28,6 +28,10 @@ import {ITransferableRecords} from "./ITransferableRecords.sol";
 ///
 /// LC presentations record their documents' fingerprints (by the LetterOfCredit contract, PRESENTER_ROLE);
 /// a fingerprint presented under a different LC is flagged with `DocumentReuseFlagged`.
+///
+/// Business contracts that finance on a bank's behalf (PayablesFinance, FINANCER_ROLE) finance a document for the
+/// calling bank with `financeFor` under the same rule, and close it with `closeFor` once they collected the
+/// repayment themselves (the document becomes REPAID, its fingerprints unlock and its record, if pledged, is released).
 interface IDocumentRegistry {
     enum DocumentKind {
         INVOICE,
@@ -167,6 +171,10 @@ interface IDocumentRegistry {
     /// @notice The transferable record a document is linked to (zero if none).
     function recordOf(uint256 documentId) external view returns (uint256);
 
+    /// @notice The business contract that financed a document with `financeFor` (zero: financed directly by a bank, or
+    /// not financed); its proceeds belong to that contract's claim and cannot be assigned elsewhere.
+    function financedThrough(uint256 documentId) external view returns (address);
+
     /// @notice The LC a fingerprint was first presented under (zero if never presented).
     function presentedUnder(bytes32 fingerprint) external view returns (bytes32);
 
@@ -206,6 +214,15 @@ interface IDocumentRegistry {
     /// @notice Release a document: the financier of a FINANCED one (its record's pledge, if still in place, is
     /// released to the owner), or the owner or registrar of a REGISTERED one.
     function release(uint256 documentId) external;
+
+    /// @notice Finance a REGISTERED document for the active bank `financier` (FINANCER_ROLE only): as `finance` called
+    /// by `financier`.
+    /// @return entryId the disbursement's ledger entry
+    function financeFor(uint256 documentId, address financier, uint256 amount, bytes32 ref) external returns (uint256 entryId);
+
+    /// @notice Close a FINANCED document whose repayment the caller (FINANCER_ROLE) settled as ledger entry `entryId`:
+    /// nothing is outstanding any more, the document is REPAID and its fingerprints unlock.
+    function closeFor(uint256 documentId, uint256 entryId) external;
 
     /// @notice called by the LetterOfCredit contract (PRESENTER_ROLE granted at deployment) for each presentation;
     /// returns how many fingerprints were already presented under a different lcKey, emitting DocumentReuseFlagged for each

@@ -198,7 +198,8 @@ interface IPaymentUndertakings {
     function consentToAmendment(uint256 undertakingId) external;
 
     /// @notice The financier of the invoice document (FINANCED in DocumentRegistry, owner the seller) takes the
-    /// proceeds of an ESTABLISHED undertaking not yet assigned.
+    /// proceeds of an ESTABLISHED undertaking not yet assigned. A document financed for a payable
+    /// (`DocumentRegistry.financedThrough` set) is refused: the buyer already pays that financier at maturity.
     function assignProceeds(uint256 undertakingId, uint256 documentId) external;
 
     /// @notice The obligor bank accepts the data mismatch of the order's current invoice (MISMATCHED, or ACCEPTED by

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import os
@@ -1249,6 +1250,17 @@ def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str,
     console.print(table)
 
 
+StateT = TypeVar("StateT", bound=enum.Enum)
+
+
+def _state_filter(state: str | None, states: type[StateT]) -> StateT | None:
+    """The `--state` option as a member of `states` (NONE excluded, any case); an unknown name is refused by name."""
+    named = {s.name.lower(): s for s in states if s.name != "NONE"}
+    if state is not None and state.lower() not in named:
+        raise TradeLedgerError(f"--state {state!r} is not one of {', '.join(named)}", code="invalid_value")
+    return None if state is None else named[state.lower()]
+
+
 def _money(amount: int, currency: str) -> str:
     from reconciliation.formats.common import format_minor
 
@@ -1296,9 +1308,7 @@ def undertakings_list(
     from tradeledger.undertakings.models import UndertakingState
 
     accounts = None if account is None else {_member_address(account, "--account")}
-    states = {s.name.lower(): s for s in UndertakingState if s is not UndertakingState.NONE}
-    if state is not None and state.lower() not in states:
-        raise TradeLedgerError(f"--state {state!r} is not one of {', '.join(states)}", code="invalid_value")
+    wanted = _state_filter(state, UndertakingState)
     with _local_database() as sessions, sessions() as db:
         rows = [
             (
@@ -1312,7 +1322,46 @@ def undertakings_list(
                 row.state.name + (f" {_day(row.settled_at)}" if row.settled_at else ""),
                 "seller" if row.payee == row.seller else f"financier {row.payee}",
             )
-            for row in repository.undertakings(db, accounts, None if state is None else states[state.lower()], 10_000)
+            for row in repository.undertakings(db, accounts, wanted, 10_000)
         ]
     columns = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
     _print_table("payment undertakings", columns, rows)
+
+
+payables_app = typer.Typer(
+    help="Payables finance: payables buyers approved, financed early by banks.", no_args_is_help=True
+)
+app.add_typer(payables_app, name="payables")
+
+
+@payables_app.command("list")
+@reports_errors
+def payables_list(
+    account: str | None = typer.Option(
+        None, "--account", help="only payables this buyer, supplier or bank is party to"
+    ),
+    state: str | None = typer.Option(None, "--state", help="approved, financed, overdue or paid"),
+) -> None:
+    """List payables: buyer, supplier, amount, maturity, state, and the financier with its advance once financed."""
+    from tradeledger.payables import repository
+    from tradeledger.payables.models import PayableState
+
+    accounts = None if account is None else {_member_address(account, "--account")}
+    wanted = _state_filter(state, PayableState)
+    with _local_database() as sessions, sessions() as db:
+        rows = [
+            (
+                str(row.payable_id),
+                str(row.invoice_id),
+                row.buyer,
+                row.supplier,
+                _money(row.amount, row.currency),
+                _day(row.maturity),
+                row.state.name + (f" {_day(row.paid_at)}" if row.paid_at else ""),
+                row.financier or "-",
+                "-" if row.advance is None else _money(row.advance, row.currency),
+            )
+            for row in repository.payables(db, accounts, wanted, 10_000)
+        ]
+    columns = ("id", "invoice", "buyer", "supplier", "amount", "maturity", "state", "financier", "advance")
+    _print_table("payables", columns, rows)

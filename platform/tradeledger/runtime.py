@@ -30,6 +30,7 @@ from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
 from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
+from tradeledger.payables.schedule import PayableJobs
 from tradeledger.processes import Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
 from tradeledger.statements.service import STATEMENTS_DIR
@@ -116,6 +117,8 @@ class Platform:
         if "Undertakings" in self.chain.manifest.contracts:
             providers.append(GuaranteeExpiryJobs(self.address("Undertakings"), hosted))
         providers.append(LcMaturityJobs(self.address("LetterOfCredit"), hosted))
+        if "PayablesFinance" in self.chain.manifest.contracts:
+            providers.append(PayableJobs(self.address("PayablesFinance"), hosted))
         return providers
 
     def scheduler(self) -> Scheduler:

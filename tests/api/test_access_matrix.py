@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, without_id
 from tests.api.test_lcs import INVOICE, application
 from tests.api.test_openaccount import open_account_trade
+from tests.api.test_payables import approved_payable
 from tradeledger.members.models import MemberKind
 from tradeledger.users.models import ApprovalPolicy, ApprovalRequest, RequestStatus
 from tradeledger.webhooks import service as webhooks
@@ -94,7 +95,9 @@ def objects(consortium: Consortium) -> dict[str, str]:
     subscription = _trader_subscription(consortium)
     user_id = trader.get("/v1/me").json()["id"]
     open_account = open_account_trade(consortium, "bola-oa")
+    payable = approved_payable(consortium, "bola-pf")  # the trader's payable to the other trader
     return {
+        "payable_id": payable["payable_id"],
         "invoice_id": open_account["invoice_id"],
         "undertaking_id": open_account["undertaking_id"],
         "guarantee_id": guarantee["guarantee_id"],
@@ -174,6 +177,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/orders/{order_id}/ship": {"transport_document_hash": "0x" + "22" * 32},
     "/v1/documents/{document_id}/financings": {"amount": 1, "reference": "X"},
     "/v1/documents/{document_id}/repayments": {"amount": 1, "reference": "X"},
+    "/v1/payables/{payable_id}/financings": {"document_id": 1, "rate_bps": 100, "day_count": "ACT/360"},
     "/v1/lcs/{lc_id}/amendments": {"changes": {"amount": 12_000}},
     "/v1/lcs/{lc_id}/amendments/{amendment_id}/accept": {},
     "/v1/lcs/{lc_id}/presentations": {"documents": [INVOICE], "amount": 100, "shipment_date": SOON},
@@ -254,7 +258,7 @@ PUBLIC = {"/v1/verify/{document_hash}", "/v1/verify"}
 
 MAIN_IDS = ("order_id", "lc_id", "document_id", "payment_id", "transaction_id", "address", "statement_id", "anchor_id",
             "run_id", "subscription_id", "guarantee_id", "record_id", "user_id", "request_id", "policy_id",
-            "invoice_id", "undertaking_id")  # fmt: skip
+            "invoice_id", "undertaking_id", "payable_id")  # fmt: skip
 MISSING = {name: "0x000000000000000000000000000000000000dEaD" if name == "address" else MISSING_ID for name in MAIN_IDS}
 
 
@@ -319,7 +323,8 @@ def test_bola_matrix(consortium: Consortium, objects: dict[str, str]) -> None:
 def test_lists_never_include_others_objects(consortium: Consortium, objects: dict[str, str]) -> None:
     lists = {"/v1/orders": "order_id", "/v1/lcs": "lc_id", "/v1/documents": "document_id",
              "/v1/settlements/external-payments": "payment_id", "/v1/statements": "statement_id",
-             "/v1/anchors": "anchor_id", "/v1/guarantees": "guarantee_id", "/v1/records": "record_id"}  # fmt: skip
+             "/v1/anchors": "anchor_id", "/v1/guarantees": "guarantee_id", "/v1/records": "record_id",
+             "/v1/payables": "payable_id"}  # fmt: skip
     for who in HIDDEN_FROM:
         client = consortium.client(who)
         for path, key in lists.items():
@@ -385,6 +390,7 @@ BANK_ONLY = [
         "/v1/payment-undertakings/{undertaking_id}/discounts",
         {"document_id": "1", "rate_bps": 1, "day_count": "ACT/360", "reference": "X"},
     ),
+    ("/v1/payables/{payable_id}/financings", {"document_id": 1, "rate_bps": 100, "day_count": "ACT/360"}),
 ]
 
 

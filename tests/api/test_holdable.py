@@ -23,9 +23,12 @@ from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortiu
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
 from tests.api.test_openaccount import accepted_order, open_account_trade
+from tests.api.test_openaccount import AMOUNT as PAYABLE_AMOUNT
+from tests.api.test_payables import accepted_invoice, advance_for, approval, approved_payable, supplier_invoice
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
 from tradeledger.store.models import ChainTransaction
+from tradeledger.undertakings.discount import DayCount
 from tradeledger.users import approvals
 from tradeledger.users.models import Approval, ApprovalPolicy, ApprovalRequest
 
@@ -239,6 +242,22 @@ def undertaking_discount(consortium: Consortium) -> Write:
     body = {"document_id": document["document_id"], "rate_bps": 500, "day_count": "ACT/360", "reference": "HOLD-DISC"}
     path = f"/v1/payment-undertakings/{trade['undertaking_id']}/discounts"
     return Write("other_bank", path, body, 999, "USD", "DocumentRegistry", transactions=2)
+def payable_approval(consortium: Consortium) -> Write:
+    """The trader, buyer, approves a payable for its accepted invoice: a commitment to pay at maturity."""
+    body = approval(consortium, accepted_invoice(consortium, "hold-pf-approve"))
+    return Write("trader", "/v1/payables", body, PAYABLE_AMOUNT, "USD", "PayablesFinance")
+
+
+def payable_financing(consortium: Consortium) -> Write:
+    """The bank pays the supplier early: the policy compares the advance (the amount less the discount)."""
+    payable = approved_payable(consortium, "hold-pf-finance")
+    body = {
+        "document_id": int(supplier_invoice(consortium, "hold-pf-finance")),
+        "rate_bps": 300,
+        "day_count": "ACT/360",
+    }
+    advance = advance_for(consortium, payable, 300, DayCount.ACT_360)
+    return Write("bank", f"/v1/payables/{payable['payable_id']}/financings", body, advance, "USD", "PayablesFinance")
 
 
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
@@ -250,6 +269,7 @@ SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
     "undertakings.establish": undertaking_establish, "undertakings.discount": undertaking_discount,
     "undertakings.accept_mismatch": undertaking_accept_mismatch,
+    "payables.approve": payable_approval, "payables.finance": payable_financing,
 }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from tests.contracts.helpers import (
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
 from tests.contracts.openaccount_matrix_cases import OPEN_ACCOUNT_CASES
+from tests.contracts.payables_matrix_cases import PAYABLES_CASES
 from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS, issue_record
 from tests.contracts.undertaking_matrix_cases import UNDERTAKINGS
 
@@ -476,6 +477,7 @@ CASES: list[Case] = [
     *TRANSFERABLE_RECORDS,
     *access_control_cases("TransferableRecords", TITLE_AGENT_ROLE),
     *OPEN_ACCOUNT_CASES,  # Invoices and PaymentUndertakings: tests/contracts/openaccount_matrix_cases.py
+    *PAYABLES_CASES,  # PayablesFinance and DocumentRegistry's FINANCER_ROLE: tests/contracts/payables_matrix_cases.py
 ]
 
 

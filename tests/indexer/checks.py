@@ -51,6 +51,7 @@ from tradeledger.members.models import (
     Member,
 )
 from tradeledger.orders.models import PurchaseOrder
+from tradeledger.payables.models import Payable
 from tradeledger.records.models import RecordControlChange, TransferableRecord
 from tradeledger.settlements.models import AccountBalance, CurrencySupply, ExternalPayment, LedgerPosting
 from tradeledger.store.base import Base
@@ -138,6 +139,7 @@ class GetterCheck:
         self.anchors()
         self.records()
         self.open_account()
+        self.payables()
 
     # ------------------------------------------------------------------------------------------------ members
 
@@ -687,6 +689,33 @@ class GetterCheck:
                 order = self.db.get(PurchaseOrder, row.order_id)
                 assert order is not None and order.state.name == "PAID", row.undertaking_id
                 assert order.payment_entry_id == row.payment_entry_id, row.undertaking_id
+
+    def payables(self) -> None:
+        contract = "PayablesFinance"
+        assert self.count(Payable) == self.call(contract, "payableCount")
+        for row in self.db.scalars(select(Payable)):
+            onchain = self.call(contract, "getPayable", row.payable_id)
+            assert {
+                "invoiceId": row.invoice_id,
+                "buyer": row.buyer,
+                "supplier": row.supplier,
+                "financier": _address(row.financier),
+                "currency": row.currency,
+                "state": row.state.value,
+                "dayCount": 0 if row.day_count is None else row.day_count.value,
+                "rateBps": row.rate_bps or 0,
+                "maturity": row.maturity,
+                "financedAt": row.financed_at or 0,
+                "paidAt": row.paid_at or 0,
+                "amount": row.amount,
+                "advance": row.advance or 0,
+                "documentId": row.document_id or 0,
+                "termsHash": row.terms_hash,
+            } == {**onchain, "currency": _code(onchain["currency"]), "termsHash": _hex(onchain["termsHash"])}
+            assert self.call(contract, "payableOf", row.invoice_id) == row.payable_id
+            if row.state.name == "PAID" and row.document_id is not None:  # the collection closed the financing
+                document = self.db.get(Document, row.document_id)
+                assert document is not None and document.state.name == "REPAID", row.payable_id
 
 
 def _optional_hex(value: bytes) -> str | None:

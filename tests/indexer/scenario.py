@@ -39,6 +39,7 @@ from tests.contracts.lc_support import (
     warp,
 )
 from tests.contracts.openaccount_support import exercise_every_event
+from tests.contracts.payables_support import payables_scenario
 from tests.contracts.undertaking_support import undertakings_scenario
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -389,4 +390,5 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_records(world)
     run_financing_pledges(world)
     exercise_every_event(world)  # Invoices and PaymentUndertakings (tests/contracts/openaccount_support.py)
+    payables_scenario(world)  # PayablesFinance (tests/contracts/payables_support.py)
     return facts

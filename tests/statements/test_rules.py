@@ -28,6 +28,10 @@ def _word(value: int) -> bytes:
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
         (PostingKind.UNDERTAKING_PAYMENT, _word(4 << 128 | 2), "UT4-D2-PAY"),
         (PostingKind.UNDERTAKING_REIMBURSEMENT, _word(4 << 128 | 2), "UT4-D2-REIMB"),
+        # PayablesFinance: the financier's advance to the supplier and the buyer's payment at maturity
+        (PostingKind.FINANCING_DISBURSEMENT, _word(1 << 254 | 6 << 8 | 1), "PF6-ADVANCE"),
+        (PostingKind.FINANCING_REPAYMENT, _word(1 << 254 | 6 << 8 | 2), "PF6-PAY"),
+        (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(1 << 254 | 6 << 8 | 2), "PF6-PAY"),
         (PostingKind.TRANSFER, reference_bytes("INV-2031-001"), "INV-2031-001"),
         (PostingKind.LC_HONOUR, reference_bytes("LC-REF-TEXT"), "LC-REF-TEXT"),  # text stays text
         (PostingKind.TRANSFER, _word(5), "0x" + _word(5).hex()),  # an id we cannot name stays hex

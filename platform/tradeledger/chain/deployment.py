@@ -4,10 +4,11 @@ Order: Membership, Settlement(membership), TransferableRecords(membership), Docu
 records) with TITLE_AGENT_ROLE on TransferableRecords, TradeOrders(membership, settlement, delay),
 ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings (an external library),
 LetterOfCredit linked to it], [Undertakings(membership, settlement, calendar)], Invoices(membership, orders),
-PaymentUndertakings(membership, settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to
-TradeOrders, DocumentRegistry and the business contracts that move money, and TradeOrders grants UNDERTAKING_ROLE to
-PaymentUndertakings (its settlement marks the order PAID). The operator is the default admin of every contract with
-admin rules; it designates the settlement agent afterwards with
+PaymentUndertakings(membership, settlement, orders, invoices, documents), PayablesFinance(membership, settlement,
+invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts
+that move money, TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its settlement marks the order PAID) and
+DocumentRegistry grants FINANCER_ROLE to PayablesFinance (it finances invoices on the financier's behalf). The
+operator is the default admin of every contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
 Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
@@ -35,6 +36,7 @@ SETTLEMENT_AGENT_ROLE = Web3.keccak(text="SETTLEMENT_AGENT_ROLE")
 PRESENTER_ROLE = Web3.keccak(text="PRESENTER_ROLE")
 TITLE_AGENT_ROLE = Web3.keccak(text="TITLE_AGENT_ROLE")
 UNDERTAKING_ROLE = Web3.keccak(text="UNDERTAKING_ROLE")
+FINANCER_ROLE = Web3.keccak(text="FINANCER_ROLE")
 
 RECEIPT_TIMEOUT_S = 120.0
 
@@ -191,6 +193,15 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, undertakings)
     deployer.call("TradeOrders", orders, "grantRole", UNDERTAKING_ROLE, undertakings)
     # ---- end open account
+
+    # ---- PayablesFinance(membership, settlement, invoices, documents): buyer-approved payables financed early; it
+    # ---- needs SETTLER_ROLE on Settlement (the buyer's payment at maturity) and FINANCER_ROLE on DocumentRegistry
+    # ---- (the advance goes through the duplicate-financing guard; the financing closes there when collected).
+    payables = deployer.deploy("PayablesFinance", membership, settlement, invoices, documents)
+    addresses["PayablesFinance"] = payables
+    deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, payables)
+    deployer.call("DocumentRegistry", documents, "grantRole", FINANCER_ROLE, payables)
+    # ---- end PayablesFinance
 
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, orders)
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, documents)

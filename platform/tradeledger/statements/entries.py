@@ -20,14 +20,17 @@ PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 1
 INTERBANK_LEG = 1 << 248  # LetterOfCredit.interbankReference: the issuing bank reimbursing a nominated bank (Art 7c)
 UNDERTAKING_FLAG = 1 << 255  # PaymentUndertakings' leg reference: bytes32(flag | undertakingId << 8 | leg)
 UNDERTAKING_LEGS = {1: "PAY", 2: "CREDIT"}
+PAYABLE_FLAG = 1 << 254  # PayablesFinance's leg reference: bytes32(flag | payableId << 8 | leg)
+PAYABLE_LEGS = {1: "ADVANCE", 2: "PAY"}
 
 
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
     presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`, and `LC3-P1-IBREIMB` for the issuing bank's reimbursement of
     a nominated bank; order 7: `ORDER-7`; payment undertaking 5: `BPU5-PAY` from the obligor to the recipient bank
-    and `BPU5-CREDIT` on to the seller or financier; guarantee 4, demand 2: `UT4-D2-PAY` and `UT4-D2-REIMB`) so
-    that books can match.
+    and `BPU5-CREDIT` on to the seller or financier; guarantee 4, demand 2: `UT4-D2-PAY` and `UT4-D2-REIMB`;
+    payable 6: `PF6-ADVANCE` from the financier to the supplier and `PF6-PAY` from the buyer at maturity) so that
+    books can match.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -47,6 +50,8 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
         return f"UT{guarantee}-D{demand}-{UNDERTAKING_PAYMENT_LEGS[kind]}"
     if value & UNDERTAKING_FLAG and (value & 0xFF) in UNDERTAKING_LEGS:  # an undertaking's settlement leg
         return f"BPU{(value ^ UNDERTAKING_FLAG) >> 8}-{UNDERTAKING_LEGS[value & 0xFF]}"
+    if value >> 254 == 1 and (value & 0xFF) in PAYABLE_LEGS:  # a payable's leg (bit 254 set, bit 255 clear)
+        return f"PF{(value ^ PAYABLE_FLAG) >> 8}-{PAYABLE_LEGS[value & 0xFF]}"
     if kind is PostingKind.OPEN_ACCOUNT_PAYMENT:
         return f"ORDER-{value}"
     return text

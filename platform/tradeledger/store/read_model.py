@@ -9,6 +9,7 @@ from tradeledger.invoices import models as invoices
 from tradeledger.lcs import models as lcs
 from tradeledger.members import models as members
 from tradeledger.orders import models as orders
+from tradeledger.payables import models as payables
 from tradeledger.records import models as records
 from tradeledger.scheduler import models as scheduler
 from tradeledger.settlements import models as settlements
@@ -22,6 +23,7 @@ __all__ = [
     "lcs",
     "members",
     "orders",
+    "payables",
     "records",
     "scheduler",
     "settlements",

@@ -20,6 +20,7 @@ PLATFORM_CONTRACTS = (
     "BankingCalendar",
     "Invoices",
     "PaymentUndertakings",
+    "PayablesFinance",
     "Undertakings",
     "TransferableRecords",
 )

@@ -2,7 +2,7 @@
 payOrder and cancellation meanwhile)
 
 Revision ID: c5e2d7a9b814
-Revises: a9d4e6f1c372
+Revises: 5b0e2c7d9a14
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import tradeledger.store.base
 
 revision = 'c5e2d7a9b814'
-down_revision = 'a9d4e6f1c372'
+down_revision = '5b0e2c7d9a14'
 branch_labels = None
 depends_on = None
 

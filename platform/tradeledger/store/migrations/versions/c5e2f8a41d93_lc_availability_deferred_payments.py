@@ -1,7 +1,7 @@
 """letters of credit: availability and tenor (Art 6b); deferred payment undertakings and acceptances (Art 7a, 12b)
 
 Revision ID: c5e2f8a41d93
-Revises: a9d4e6f1c372
+Revises: 5c2e8b7d4f19
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = 'c5e2f8a41d93'
-down_revision = 'a9d4e6f1c372'
+down_revision = '5c2e8b7d4f19'
 branch_labels = None
 depends_on = None
 
