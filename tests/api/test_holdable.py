@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, select
 from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
-from tests.api.test_openaccount import accepted_order, open_account_trade
 from tests.api.test_openaccount import AMOUNT as PAYABLE_AMOUNT
+from tests.api.test_openaccount import accepted_order, open_account_trade
 from tests.api.test_payables import accepted_invoice, advance_for, approval, approved_payable, supplier_invoice
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
@@ -242,6 +242,8 @@ def undertaking_discount(consortium: Consortium) -> Write:
     body = {"document_id": document["document_id"], "rate_bps": 500, "day_count": "ACT/360", "reference": "HOLD-DISC"}
     path = f"/v1/payment-undertakings/{trade['undertaking_id']}/discounts"
     return Write("other_bank", path, body, 999, "USD", "DocumentRegistry", transactions=2)
+
+
 def payable_approval(consortium: Consortium) -> Write:
     """The trader, buyer, approves a payable for its accepted invoice: a commitment to pay at maturity."""
     body = approval(consortium, accepted_invoice(consortium, "hold-pf-approve"))
