@@ -47,6 +47,8 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
     /// @notice Amendment flag: whether partial drawings are allowed changes (MT707 43P).
     uint8 internal constant AMEND_PARTIAL_DRAWINGS = 32;
     uint8 private constant _AMEND_ALL = 63;
+    /// @notice Longest deferred payment or acceptance tenor a credit may state (days).
+    uint16 internal constant MAX_TENOR_DAYS = 720;
 
     uint8 private constant _CONSENT_ISSUER = 1;
     uint8 private constant _CONSENT_CONFIRMER = 2;
@@ -370,6 +372,18 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         LetterOfCreditDrawings.returnDocuments(_book, _services(), lcId, presentationId);
     }
 
+    // ================================================================== deferred payment and acceptance (Art 7a, 12b)
+
+    /// @inheritdoc ILetterOfCredit
+    function payAtMaturity(uint256 lcId, uint256 presentationId) external nonReentrant {
+        LetterOfCreditDrawings.payAtMaturity(_book, _services(), lcId, presentationId);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function prepayDeferredPayment(uint256 lcId, uint256 presentationId, uint256 discount) external nonReentrant {
+        LetterOfCreditDrawings.prepayDeferredPayment(_book, _services(), lcId, presentationId, discount);
+    }
+
     // ================================================================== reimbursement (Art 7)
 
     /// @inheritdoc ILetterOfCredit
@@ -425,6 +439,15 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
             revert LetterOfCreditInvalidInterbankClaimState(lcId, presentationId, claim.state, InterbankClaimState.OPEN);
         }
         return claim;
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function getDeferredPayment(uint256 lcId, uint256 presentationId) external view returns (DeferredPayment memory) {
+        DeferredPayment storage d = _book.deferred[lcId][presentationId];
+        if (d.state == DeferredState.NONE) {
+            revert LetterOfCreditInvalidDeferredState(lcId, presentationId, d.state, DeferredState.INCURRED);
+        }
+        return d;
     }
 
     /// @inheritdoc ILetterOfCredit
@@ -503,6 +526,7 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         if (!CurrencyCode.isValid(terms.currency)) revert LetterOfCreditInvalidCurrency(terms.currency);
         _validateEconomics(terms.amount, terms.tolerancePlusBps, terms.toleranceMinusBps);
         _validateDates(terms.expiry, terms.latestShipment, terms.presentationPeriodDays);
+        _validateTenor(terms.availability, terms.tenorDays, terms.tenorBasis);
         if (terms.beneficiary == msg.sender) revert LetterOfCreditInvalidParty(Party.BENEFICIARY, terms.beneficiary);
         _requireMember(terms.beneficiary, IMembership.MemberKind.TRADER);
         _requireMember(terms.issuingBank, IMembership.MemberKind.BANK);
@@ -528,6 +552,14 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         if (presentationPeriodDays > MAX_PRESENTATION_PERIOD_DAYS) {
             revert LetterOfCreditInvalidPresentationPeriod(presentationPeriodDays, MAX_PRESENTATION_PERIOD_DAYS);
         }
+    }
+
+    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor; sight and negotiation take none.
+    function _validateTenor(Availability availability, uint16 tenorDays, TenorBasis basis) private pure {
+        bool ok = LetterOfCreditDrawings.isDeferred(availability)
+            ? tenorDays != 0 && tenorDays <= MAX_TENOR_DAYS
+            : tenorDays == 0 && basis == TenorBasis.PRESENTATION;
+        if (!ok) revert LetterOfCreditInvalidTenor(availability, tenorDays, MAX_TENOR_DAYS);
     }
 
     /// @dev Validates the terms the credit would have with `changes` applied, without applying them.

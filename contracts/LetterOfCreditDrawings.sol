@@ -44,6 +44,7 @@ library LetterOfCreditDrawings {
         mapping(uint256 lcId => mapping(uint256 presentationId => ILetterOfCredit.InterbankClaim)) interbank;
         mapping(uint256 lcId => bool) confirmed;
         mapping(uint256 lcId => mapping(uint256 presentationId => uint256 recordId)) records;
+        mapping(uint256 lcId => mapping(uint256 presentationId => ILetterOfCredit.DeferredPayment)) deferred;
     }
 
     /// @notice The contracts a credit works with (LetterOfCredit's immutables).
@@ -337,6 +338,8 @@ library LetterOfCreditDrawings {
         } else {
             requireParty(s, lcId, claim.issuingBank, ILetterOfCredit.Party.ISSUING_BANK, IMembership.MemberKind.BANK);
         }
+        // Art 7c, 8c: reimbursement for a deferred payment or acceptance is due at maturity, prepaid or not.
+        _requireMatured(book, lcId, presentationId);
         _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.REIMBURSED);
         uint256 amount = claim.amount;
         uint256 entryId = s.settlement.settleLeg(
@@ -420,13 +423,18 @@ library LetterOfCreditDrawings {
 
         if (payer != issuingBank) _openInterbank(book, s, lcId, presentationId, payer, issuingBank, currency, amount);
 
-        // Art 7a / 8a / 12a: the honouring bank pays; if this leg fails the whole honour reverts.
-        _payBeneficiary(s, lcId, presentationId, payer, lc.terms.beneficiary, currency, amount, precluded);
+        if (isDeferred(lc.terms.availability)) {
+            // Art 2 honour (b), (c): the honouring bank incurs the undertaking now; the money moves at maturity.
+            _incurDeferred(book, s, lcId, presentationId, payer, precluded);
+        } else {
+            // Art 7a / 8a / 12a: the honouring bank pays; if this leg fails the whole honour reverts.
+            _payBeneficiary(s, lcId, presentationId, payer, lc.terms.beneficiary, currency, amount, precluded);
+        }
 
         if (payer != issuingBank) {
             _emitForwarded(book, lcId, presentationId);
             _forwardTitle(book, s, lcId, presentationId, payer, issuingBank);
-        } else {
+        } else if (!isDeferred(lc.terms.availability)) {
             // Art 7: the applicant's reimbursement never blocks the honour.
             _reimburse(book, s, lcId, presentationId);
         }
@@ -567,6 +575,174 @@ library LetterOfCreditDrawings {
             (holder, securedBy) = (issuingBank, address(0));
         }
         s.records.passTitle(recordId, paymentReference(lcId, presentationId), holder, securedBy);
+    }
+
+    // ================================================================== deferred payment and acceptance (Art 7a, 12b)
+
+    /// @notice {ILetterOfCredit-payAtMaturity} on the credit's storage.
+    function payAtMaturity(Book storage book, Services memory s, uint256 lcId, uint256 presentationId) external {
+        ILetterOfCredit.Credit storage lc = credit(book, lcId);
+        ILetterOfCredit.DeferredPayment storage d = _deferredIn(
+            book,
+            lcId,
+            presentationId,
+            ILetterOfCredit.DeferredState.INCURRED
+        );
+        address beneficiary = lc.terms.beneficiary;
+        if (msg.sender == beneficiary) requireMember(s, msg.sender, IMembership.MemberKind.TRADER);
+        else requireParty(s, lcId, d.obligor, ILetterOfCredit.Party.ISSUING_BANK, IMembership.MemberKind.BANK);
+        _requireMatured(book, lcId, presentationId);
+        _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.PAID);
+        uint256 entryId = s.settlement.settleLeg(
+            d.obligor,
+            beneficiary,
+            lc.terms.currency,
+            d.amount,
+            ISettlement.PostingKind.LC_HONOUR,
+            paymentReference(lcId, presentationId)
+        );
+        d.entryId = entryId;
+        emit ILetterOfCredit.DeferredPaymentPaid(lcId, presentationId, d.obligor, beneficiary, d.amount, entryId);
+        // The issuing bank paid its own undertaking: now it seeks the applicant's reimbursement (Art 7).
+        if (d.obligor == lc.terms.issuingBank) _reimburse(book, s, lcId, presentationId);
+    }
+
+    /// @notice {ILetterOfCredit-prepayDeferredPayment} on the credit's storage.
+    function prepayDeferredPayment(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        uint256 discount
+    ) external {
+        ILetterOfCredit.Credit storage lc = credit(book, lcId);
+        ILetterOfCredit.DeferredPayment storage d = _deferredIn(
+            book,
+            lcId,
+            presentationId,
+            ILetterOfCredit.DeferredState.INCURRED
+        );
+        // Art 12b authorises the nominated bank to prepay the undertaking it incurred itself, not the issuer's.
+        address nominatedBank = d.obligor;
+        if (nominatedBank == lc.terms.issuingBank) {
+            revert ILetterOfCredit.LetterOfCreditUnauthorizedParty(
+                lcId,
+                msg.sender,
+                ILetterOfCredit.Party.AVAILABLE_WITH_BANK
+            );
+        }
+        requireParty(s, lcId, nominatedBank, ILetterOfCredit.Party.AVAILABLE_WITH_BANK, IMembership.MemberKind.BANK);
+        uint64 day = today();
+        if (day >= d.maturityDay) {
+            revert ILetterOfCredit.LetterOfCreditMatured(lcId, presentationId, d.maturityDay, day);
+        }
+        if (discount >= d.amount) revert ILetterOfCredit.LetterOfCreditInvalidDiscount(discount, d.amount);
+        d.discount = discount;
+        _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.PREPAID);
+        _prepay(s, lcId, presentationId, d, lc.terms);
+    }
+
+    /// @dev The prepayment leg: the nominated bank pays the beneficiary the undertaking less its discount.
+    function _prepay(
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        ILetterOfCredit.DeferredPayment storage d,
+        ILetterOfCredit.CreditTerms storage t
+    ) private {
+        d.entryId = s.settlement.settleLeg(
+            d.obligor,
+            t.beneficiary,
+            t.currency,
+            d.amount - d.discount,
+            ISettlement.PostingKind.LC_HONOUR,
+            paymentReference(lcId, presentationId)
+        );
+        emit ILetterOfCredit.DeferredPaymentPrepaid(
+            lcId,
+            presentationId,
+            d.obligor,
+            t.beneficiary,
+            d.amount,
+            d.discount,
+            d.entryId
+        );
+    }
+
+    /// @dev Honour by deferred payment or acceptance: the maturity is fixed now, `tenorDays` after the presentation
+    /// day or the shipment date, rolled forward to the obligor's next banking day when it falls on a closed day
+    /// (the undertaking is paid by that bank, which cannot pay on a day it is closed).
+    function _incurDeferred(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        address obligor,
+        bool precluded
+    ) private {
+        ILetterOfCredit.CreditTerms storage t = book.credits[lcId].terms;
+        ILetterOfCredit.Presentation storage p = book.presentations[lcId][presentationId];
+        uint64 basisDay = t.tenorBasis == ILetterOfCredit.TenorBasis.SHIPMENT
+            ? p.shipmentDate / _DAY
+            : p.presentationDay;
+        ILetterOfCredit.DeferredPayment storage d = book.deferred[lcId][presentationId];
+        d.obligor = obligor;
+        d.amount = p.amount;
+        d.maturityDay = s.calendar.nextBankingDay(obligor, basisDay + t.tenorDays);
+        _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.INCURRED);
+        emit ILetterOfCredit.DeferredPaymentIncurred(
+            lcId,
+            presentationId,
+            obligor,
+            t.beneficiary,
+            p.amount,
+            d.maturityDay,
+            precluded
+        );
+    }
+
+    /// @dev Reverts while a deferred undertaking of the presentation has not matured; sight drawings pass.
+    function _requireMatured(Book storage book, uint256 lcId, uint256 presentationId) private view {
+        ILetterOfCredit.DeferredPayment storage d = book.deferred[lcId][presentationId];
+        uint64 day = today();
+        if (d.state != ILetterOfCredit.DeferredState.NONE && day < d.maturityDay) {
+            revert ILetterOfCredit.LetterOfCreditNotMatured(lcId, presentationId, d.maturityDay, day);
+        }
+    }
+
+    function _deferredIn(
+        Book storage book,
+        uint256 lcId,
+        uint256 presentationId,
+        ILetterOfCredit.DeferredState expected
+    ) private view returns (ILetterOfCredit.DeferredPayment storage d) {
+        d = book.deferred[lcId][presentationId];
+        if (d.state != expected) {
+            revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(lcId, presentationId, d.state, expected);
+        }
+    }
+
+    /// @dev The one deferred-undertaking transition: NONE -> INCURRED -> PAID | PREPAID.
+    function _transitionDeferred(
+        Book storage book,
+        uint256 lcId,
+        uint256 presentationId,
+        ILetterOfCredit.DeferredState to
+    ) private {
+        ILetterOfCredit.DeferredPayment storage d = book.deferred[lcId][presentationId];
+        ILetterOfCredit.DeferredState from = d.state;
+        bool ok = (from == ILetterOfCredit.DeferredState.NONE && to == ILetterOfCredit.DeferredState.INCURRED) ||
+            (from == ILetterOfCredit.DeferredState.INCURRED &&
+                (to == ILetterOfCredit.DeferredState.PAID || to == ILetterOfCredit.DeferredState.PREPAID));
+        if (!ok) revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(lcId, presentationId, from, to);
+        d.state = to;
+    }
+
+    /// @notice Whether honour under `availability` incurs an undertaking paid at maturity (Art 2 honour b, c).
+    function isDeferred(ILetterOfCredit.Availability availability) internal pure returns (bool) {
+        return
+            availability == ILetterOfCredit.Availability.DEFERRED_PAYMENT ||
+            availability == ILetterOfCredit.Availability.ACCEPTANCE;
     }
 
     // ================================================================== internal: state machines

@@ -27,12 +27,23 @@ pragma solidity ^0.8.28;
  * Claim:        NONE -(honour while the applicant's balance is short)-> OPEN -settleReimbursementClaim(APP)-> SETTLED
  * Interbank:    NONE -honour(NB)-> OPEN -reimburseNominatedBank(IB; or NB once IB's deadline passed, Art 16f)-> REIMBURSED
  *               OPEN -refuseReimbursement(IB, by its deadline, Art 16)-> REFUSED
+ * Deferred:     NONE -honour(IB or NB) under DEFERRED_PAYMENT / ACCEPTANCE-> INCURRED (maturity fixed)
+ *               INCURRED -payAtMaturity(obligor or BEN, from the maturity day)-> PAID
+ *               INCURRED -prepayDeferredPayment(NB obligor, before the maturity day, Art 12b)-> PREPAID
  *
  * Second banks (Art 7c, 8, 12, 15): a nominated bank (NB) is the available-with bank when it is not the issuing bank,
  * or the confirming bank once it confirmed. It may honour a complying presentation from its own account and forwards
  * the documents: the issuing bank then owes it reimbursement (Art 7c), examined within the issuing bank's own 5
  * banking days from the forwarding (Art 14b, 16d). The applicant reimburses the issuing bank when the issuing bank
  * reimburses the nominated bank. The interbank leg's Settlement reference is `interbankReference(lcId, presentationId)`.
+ *
+ * Availability (Art 6b, 7a, 12b): a credit available by deferred payment or acceptance is honoured by incurring the
+ * undertaking: the drawing counts as drawn, the maturity day is fixed at honour (`tenorDays` after the presentation
+ * day or the shipment date, rolled forward to the obligor's next banking day) and nothing is paid until then. At
+ * maturity the obligor pays the beneficiary (LC_HONOUR); the issuing bank as obligor then seeks the applicant's
+ * reimbursement; a nominated obligor is reimbursed by the issuing bank, not before maturity (Art 7c, 8c), whether or
+ * not it prepaid or purchased its undertaking (Art 12b). The applicant's reimbursement follows the issuing bank's
+ * payment, as for a sight drawing.
  *
  * Amendments (Art 9d, 10b, 10c): the advising bank advises an amendment; the confirming bank extends its
  * confirmation to it or declines and says so; a presentation under a pending amendment that complies with the credit
@@ -120,6 +131,30 @@ interface ILetterOfCredit {
         REFUSED
     }
 
+    /// @notice How the credit is available (Art 6b, MT700 41a). NEGOTIATION of sight drafts: the nominated bank
+    /// advances funds by honouring as a nominated bank and is reimbursed by the issuing bank (Art 2, 7a v, 12).
+    enum Availability {
+        SIGHT_PAYMENT,
+        DEFERRED_PAYMENT,
+        ACCEPTANCE,
+        NEGOTIATION
+    }
+
+    /// @notice The day a deferred payment or acceptance tenor runs from (MT700 42C / 42P): the presentation day
+    /// (Art 33, a banking day) or the shipment date stated on the transport document (e.g. bill of lading date).
+    enum TenorBasis {
+        PRESENTATION,
+        SHIPMENT
+    }
+
+    /// @notice State of a deferred payment undertaking or acceptance incurred by honour (Art 2 honour b, c).
+    enum DeferredState {
+        NONE,
+        INCURRED,
+        PREPAID,
+        PAID
+    }
+
     /// @notice Role a party plays in one credit (object-level authorization).
     enum Party {
         APPLICANT,
@@ -134,7 +169,9 @@ interface ILetterOfCredit {
      * @notice The on-chain part of a credit's terms; the rest is off chain behind `termsHash`.
      * @dev `tolerancePlusBps` / `toleranceMinusBps` mirror MT700 39A in basis points (1000 = 10 %). A
      * `presentationPeriodDays` of 0 means the Art 14c default of 21. `latestShipment` 0 means none stated.
-     * `confirmingBank` is address(0) when no confirmation is requested.
+     * `confirmingBank` is address(0) when no confirmation is requested. `availability` SIGHT_PAYMENT and
+     * NEGOTIATION take no tenor (`tenorDays` and `tenorBasis` 0); DEFERRED_PAYMENT and ACCEPTANCE need 1 to
+     * MAX_TENOR_DAYS days after `tenorBasis`.
      */
     struct CreditTerms {
         bytes32 termsHash;
@@ -151,6 +188,9 @@ interface ILetterOfCredit {
         bool partialDrawingsAllowed;
         uint64 expiry;
         uint64 latestShipment;
+        Availability availability;
+        uint16 tenorDays;
+        TenorBasis tenorBasis;
     }
 
     /// @notice A credit as stored: its current terms (amended ones applied) and its utilisation.
@@ -232,6 +272,20 @@ interface ILetterOfCredit {
         InterbankClaimState state;
         uint64 deadline;
         uint256 amount;
+        uint256 entryId;
+    }
+
+    /**
+     * @notice A deferred payment undertaking or acceptance incurred by honour (Art 7a, 8a, 12b): `obligor` pays
+     * `amount` on `maturityDay` (UTC day number); a nominated obligor may prepay it before (Art 12b), keeping
+     * `discount`.
+     */
+    struct DeferredPayment {
+        address obligor;
+        DeferredState state;
+        uint64 maturityDay;
+        uint256 amount;
+        uint256 discount;
         uint256 entryId;
     }
 
@@ -419,6 +473,40 @@ interface ILetterOfCredit {
         address bank
     );
 
+    /// @notice `obligor` honoured a presentation under a credit available by deferred payment or acceptance: it
+    /// incurred the undertaking to pay `amount` on `maturityDay` (UTC day number, a banking day of the obligor).
+    event DeferredPaymentIncurred(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed obligor,
+        address beneficiary,
+        uint256 amount,
+        uint64 maturityDay,
+        bool precluded
+    );
+
+    /// @notice The nominated bank prepaid or purchased its deferred undertaking (Art 12b): it paid `amount - discount`
+    /// to the beneficiary now; the issuing bank reimburses it `amount` at maturity (Art 7c, 8c).
+    event DeferredPaymentPrepaid(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed nominatedBank,
+        address beneficiary,
+        uint256 amount,
+        uint256 discount,
+        uint256 entryId
+    );
+
+    /// @notice The obligor paid the beneficiary at maturity (LC_HONOUR under `paymentReference`).
+    event DeferredPaymentPaid(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed obligor,
+        address beneficiary,
+        uint256 amount,
+        uint256 entryId
+    );
+
     // ------------------------------------------------------------------ errors
 
     /// @notice `account` is not an active member of `kind` (see IMembership.MemberKind).
@@ -571,6 +659,27 @@ interface ILetterOfCredit {
     /// @notice The record is not HELD under the control of the presenter (`controller` controls it), so it cannot be
     /// presented.
     error LetterOfCreditRecordNotPresentable(uint256 lcId, uint256 recordId, address controller);
+
+    /// @notice A deferred payment or acceptance credit needs a tenor of 1 to `maximum` days; a sight or
+    /// negotiation credit takes none (Art 6b).
+    error LetterOfCreditInvalidTenor(Availability availability, uint16 tenorDays, uint16 maximum);
+
+    /// @notice The presentation has no deferred undertaking in `expected` (it is in `current`).
+    error LetterOfCreditInvalidDeferredState(
+        uint256 lcId,
+        uint256 presentationId,
+        DeferredState current,
+        DeferredState expected
+    );
+
+    /// @notice The deferred undertaking matures on `maturityDay`; today is `today` (Art 7c: not due earlier).
+    error LetterOfCreditNotMatured(uint256 lcId, uint256 presentationId, uint64 maturityDay, uint64 today);
+
+    /// @notice The undertaking matured on `maturityDay`: too late to prepay it (today is `today`).
+    error LetterOfCreditMatured(uint256 lcId, uint256 presentationId, uint64 maturityDay, uint64 today);
+
+    /// @notice The discount is not below the amount of the undertaking.
+    error LetterOfCreditInvalidDiscount(uint256 discount, uint256 amount);
 
     // ------------------------------------------------------------------ mutators
 
@@ -732,6 +841,21 @@ interface ILetterOfCredit {
     /// @notice Close a FULLY_DRAWN or EXPIRED credit with no open presentation (issuing bank); terminal.
     function close(uint256 lcId) external;
 
+    /**
+     * @notice Pay a matured deferred undertaking or acceptance to the beneficiary (its obligor, or the beneficiary),
+     * on or after its maturity day: the obligor pays (LC_HONOUR). When the issuing bank is the obligor, it then seeks
+     * the applicant's reimbursement as `honour` does.
+     */
+    function payAtMaturity(uint256 lcId, uint256 presentationId) external;
+
+    /**
+     * @notice Prepay or purchase the nominated bank's own deferred undertaking or acceptance before maturity (that
+     * nominated bank, Art 12b): it pays the beneficiary `amount - discount` now and is reimbursed `amount` by the
+     * issuing bank at maturity (Art 7c, 8c).
+     * @param discount What the nominated bank keeps for paying early, in minor units (below the amount).
+     */
+    function prepayDeferredPayment(uint256 lcId, uint256 presentationId, uint256 discount) external;
+
     // ------------------------------------------------------------------ views
 
     /// @notice A credit by id; reverts if unknown.
@@ -748,6 +872,9 @@ interface ILetterOfCredit {
 
     /// @notice A nominated bank's reimbursement claim for a presentation; reverts if there is none.
     function getInterbankClaim(uint256 lcId, uint256 presentationId) external view returns (InterbankClaim memory);
+
+    /// @notice The deferred undertaking incurred by honouring a presentation; reverts if there is none.
+    function getDeferredPayment(uint256 lcId, uint256 presentationId) external view returns (DeferredPayment memory);
 
     /// @notice The transferable record a presentation carries (0 when none).
     function presentedRecord(uint256 lcId, uint256 presentationId) external view returns (uint256);

@@ -28,6 +28,7 @@ from tradeledger.guarantees.schedule import GuaranteeExpiryJobs
 from tradeledger.identity import instances
 from tradeledger.identity.models import HostedAccount
 from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerConfig
+from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.payables.schedule import PayableJobs
 from tradeledger.processes import Follower, Role
@@ -120,6 +121,7 @@ class Platform:
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
         if "Undertakings" in self.chain.manifest.contracts:
             providers.append(GuaranteeExpiryJobs(self.address("Undertakings"), hosted))
+        providers.append(LcMaturityJobs(self.address("LetterOfCredit"), hosted))
         if "PayablesFinance" in self.chain.manifest.contracts:
             providers.append(PayableJobs(self.address("PayablesFinance"), hosted))
         return providers

@@ -183,6 +183,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/lcs/{lc_id}/presentations": {"documents": [INVOICE], "amount": 100, "shipment_date": SOON},
     "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse": {"discrepancies": ["X"], "disposition": "returning"},
     "/v1/lcs/{lc_id}/presentations/{presentation_id}/refuse-reimbursement": {"discrepancies": ["X"]},
+    "/v1/lcs/{lc_id}/presentations/{presentation_id}/prepay": {"discount": 0},
     "/v1/lcs/{lc_id}/amendments/{amendment_id}/confirmation": {"extend": True},
     "/v1/lcs/{lc_id}/amendments/{amendment_id}/presentations": {
         "documents": [INVOICE],

@@ -34,6 +34,9 @@ def _custom_errors() -> set[str]:
         ("UndertakingsOpenDemands", 409),
         ("LetterOfCreditAmendmentConfirmationDecided", 409),
         ("LetterOfCreditDeadlineNotPassed", 409),
+        ("LetterOfCreditNotMatured", 409),  # Art 7c: not before maturity
+        ("LetterOfCreditMatured", 409),  # Art 12b: too late to prepay
+        ("LetterOfCreditInvalidDiscount", 422),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
         ("TradeOrdersCoveredByUndertaking", 409),
         ("LetterOfCreditInvalidAmount", 422),
@@ -48,3 +51,4 @@ def test_the_named_errors_are_the_contracts_own() -> None:
     """The table above names real errors: a renamed one must be moved with it."""
     assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed",
             "TradeOrdersCoveredByUndertaking"} <= _custom_errors()  # fmt: skip
+    assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()

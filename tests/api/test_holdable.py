@@ -144,6 +144,19 @@ def lc_settle_claim(consortium: Consortium) -> Write:
     return Write("outsider", f"/v1/lcs/reimbursement-claims/{claim_id}/settle", None, owed, "USD", "LetterOfCredit")
 
 
+def lc_prepay(consortium: Consortium) -> Write:
+    """The other bank, nominated under a deferred payment credit the founding bank issued, honoured by its undertaking;
+    it prepays it, less a discount (Art 12b)."""
+    body = application(lc_number="LCH-prepay", amount="2000.00", available_by="BY DEF PAYMENT", tenor_days=30)
+    body.update(issuing_bank=BANK.address, advising_bank=OTHER_BANK.address, available_with_bank=OTHER_BANK.address)
+    lc = _ok(consortium.client("trader").post("/v1/lcs", json=body, headers=_key("prepay", "apply")))
+    path = f"/v1/lcs/{lc['lc_id']}"
+    _step(consortium, "bank", path, "prepay", "issue")
+    presentation = _presented(consortium, "prepay", path, 7_000)
+    _step(consortium, "other_bank", presentation, "prepay", "honour")
+    return Write("other_bank", f"{presentation}/prepay", {"discount": 100}, 6_900, "USD", "LetterOfCredit")
+
+
 def transfer(consortium: Consortium) -> Write:
     body = {"to": BANK.address, "currency": "USD", "amount": 1_234, "reference": "HOLD-TRANSFER"}
     return Write("other_bank", "/v1/settlements/transfers", body, 1_234, "USD", "Settlement")
@@ -296,7 +309,8 @@ def guarantee_settle_claim(consortium: Consortium) -> Write:
 
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
-    "lc.reimburse": lc_reimburse, "settlements.transfer": transfer, "settlements.deposit": deposit,
+    "lc.reimburse": lc_reimburse, "lc.prepay": lc_prepay,
+    "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
     "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,
     "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
@@ -230,6 +230,62 @@ def test_presentation_carries_a_bill_of_lading_and_title_passes_with_honour(cons
     titled = applicant.get(record_path).json()
     expected = ("HELD", TRADER.address) if claim_id is None else ("PLEDGED", BANK.address)
     assert (titled["state"], titled["holder"], titled["controller"]) == (expected[0], TRADER.address, expected[1])
+
+
+def test_art_7a_deferred_payment_credit_honoured_then_paid_at_maturity(consortium: Consortium) -> None:
+    """Art 6b, 7a: a credit available by deferred payment 14 days after the shipment date is honoured by the
+    undertaking (the view shows its maturity date, nothing is paid); from the maturity date the bank pays it, once.
+    The drawings are dated so that one has matured and one has not: the shared chain's clock is not moved."""
+    applicant, bank, beneficiary = (
+        consortium.client("trader"),
+        consortium.client("bank"),
+        consortium.client("other_trader"),
+    )
+    deferred_terms = {
+        "available_by": "BY DEF PAYMENT", "tenor_days": 14, "tenor_basis": "AFTER SHIPMENT", "lc_number": "LC-API-DEF",
+    }  # fmt: skip
+    applied = applicant.post("/v1/lcs", json=application(**deferred_terms), headers={"Idempotency-Key": "lc-def"})
+    assert applied.status_code == 201, applied.text
+    lc = applied.json()
+    assert (lc["availability"], lc["tenor_days"], lc["tenor_basis"]) == ("DEFERRED_PAYMENT", 14, "SHIPMENT")
+    path = f"/v1/lcs/{lc['lc_id']}"
+    assert bank.post(f"{path}/issue", headers={"Idempotency-Key": "lc-def-i"}).status_code == 200
+
+    def honour(shipped: date, key: str) -> tuple[str, dict[str, Any]]:
+        presented = beneficiary.post(
+            f"{path}/presentations",
+            json={"documents": [INVOICE], "amount": 2_000, "shipment_date": shipped.isoformat()},
+            headers={"Idempotency-Key": f"{key}-p"},
+        )
+        assert presented.status_code == 200, presented.text
+        presentation_id = presented.json()["presentations"][-1]["presentation_id"]
+        honoured = bank.post(f"{path}/presentations/{presentation_id}/honour", headers={"Idempotency-Key": f"{key}-h"})
+        assert honoured.status_code == 200, honoured.text
+        (view,) = [p for p in honoured.json()["presentations"] if p["presentation_id"] == presentation_id]
+        return f"{path}/presentations/{presentation_id}", view
+
+    before = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    pending_path, pending = honour(TODAY - timedelta(days=1), "lc-def-1")
+    deferred = pending["deferred_payment"]
+    assert pending["state"] == "HONOURED" and deferred["state"] == "INCURRED"
+    assert (deferred["obligor"], deferred["amount"], deferred["settlement_entry_id"]) == (BANK.address, "2000", None)
+    maturity = date.fromisoformat(deferred["maturity_date"])
+    assert maturity >= TODAY + timedelta(days=13) and maturity.weekday() < 5  # a banking day of the bank
+    early = bank.post(f"{pending_path}/pay-at-maturity", headers={"Idempotency-Key": "lc-def-early"})
+    assert early.status_code == 409 and problem(early)["code"] == "letter_of_credit_not_matured"
+    after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    assert after == before  # honoured, not paid
+
+    matured_path, matured = honour(TODAY - timedelta(days=21), "lc-def-2")  # matured a week ago
+    assert date.fromisoformat(matured["deferred_payment"]["maturity_date"]) < TODAY
+    paid = bank.post(f"{matured_path}/pay-at-maturity", headers={"Idempotency-Key": "lc-def-pay"})
+    assert paid.status_code == 200, paid.text
+    (view,) = [p for p in paid.json()["presentations"] if p["presentation_id"] == matured["presentation_id"]]
+    assert view["deferred_payment"]["state"] == "PAID" and view["deferred_payment"]["settlement_entry_id"]
+    after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    assert sum(int(b["amount"]) for b in after) - sum(int(b["amount"]) for b in before) == 2_000
+    again = bank.post(f"{matured_path}/pay-at-maturity", headers={"Idempotency-Key": "lc-def-again"})
+    assert again.status_code == 409 and problem(again)["code"] == "letter_of_credit_invalid_deferred_state"
 
 
 def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consortium: Consortium) -> None:

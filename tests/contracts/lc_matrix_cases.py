@@ -19,6 +19,7 @@ from tests.contracts.lc_support import (
     CALENDAR,
     CONFIRMER,
     DAY,
+    DEFERRED_PAYMENT,
     HOLD_PENDING_WAIVER,
     ISSUER,
     LC,
@@ -90,6 +91,21 @@ def _claim(world: World) -> tuple[int]:
     claim_id: int = receipt.event("ReimbursementClaimOpened")["claimId"]
     world.tx(ISSUER, "Settlement", "issue", world.address(APPLICANT), USD, short, world.unique("fund"))
     return (claim_id,)
+
+
+def _incurred(world: World, obligor: str) -> tuple[int, int]:
+    """A deferred payment credit available with `obligor`, whose honour incurred the undertaking (Art 7a, 12b)."""
+    lc_id = open_credit(world, availability=DEFERRED_PAYMENT, tenorDays=30, availableWithBank=world.address(obligor))
+    presentation_id = present(world, lc_id, 1_000)
+    world.tx(obligor, LC, "honour", lc_id, presentation_id)
+    return lc_id, presentation_id
+
+
+def _matured(world: World) -> tuple[int, int]:
+    lc_id, presentation_id = _incurred(world, ISSUER)
+    maturity = world.call(LC, "getDeferredPayment", lc_id, presentation_id)["maturityDay"]
+    warp(world, maturity * DAY + 3600)
+    return lc_id, presentation_id
 
 
 def _expired(world: World) -> int:
@@ -167,6 +183,16 @@ LETTER_OF_CREDIT = [
     ),
     Case(LC, "refuseReimbursement", frozenset({ISSUER}), lambda w, a: (*_forwarded(w), CODES), NOT_PARTY),
     Case(LC, "enforcePreclusion", frozenset({BENEFICIARY}), lambda w, a: _precluded(w), NOT_PARTY),
+    # the obligor pays a matured undertaking, or the beneficiary collects it (Art 7a); only the nominated obligor
+    # prepays its own undertaking (Art 12b)
+    Case(LC, "payAtMaturity", frozenset({ISSUER, BENEFICIARY}), lambda w, a: _matured(w), NOT_PARTY),
+    Case(
+        LC,
+        "prepayDeferredPayment",
+        frozenset({ADVISER}),
+        lambda w, a: (*_incurred(w, ADVISER), 10),
+        NOT_PARTY,
+    ),
     Case(LC, "returnDocuments", frozenset({ISSUER}), lambda w, a: _refused(w), NOT_PARTY),
     Case(
         LC, "settleReimbursementClaim", frozenset({APPLICANT}), lambda w, a: _claim(w), "LetterOfCreditNotClaimDebtor"

@@ -35,6 +35,9 @@ HOLD_PENDING_INSTRUCTIONS, HOLD_PENDING_WAIVER, RETURNING, PER_PREVIOUS_INSTRUCT
 CLAIM_STATES = ("NONE", "OPEN", "SETTLED")
 PARTY = ("APPLICANT", "BENEFICIARY", "ISSUING_BANK", "ADVISING_BANK", "CONFIRMING_BANK", "AVAILABLE_WITH_BANK")
 LC_HONOUR, LC_REIMBURSEMENT = 3, 4
+SIGHT_PAYMENT, DEFERRED_PAYMENT, ACCEPTANCE, NEGOTIATION = 0, 1, 2, 3  # ILetterOfCredit.Availability
+AFTER_PRESENTATION, AFTER_SHIPMENT = 0, 1  # ILetterOfCredit.TenorBasis
+DEFERRED_STATES = ("NONE", "INCURRED", "PREPAID", "PAID")
 
 AMEND_AMOUNT, AMEND_EXPIRY, AMEND_LATEST_SHIPMENT = 1, 2, 4
 AMEND_TOLERANCE, AMEND_PRESENTATION_PERIOD, AMEND_PARTIAL_DRAWINGS = 8, 16, 32
@@ -85,6 +88,9 @@ def terms(world: World, **overrides: Any) -> dict[str, Any]:
         "partialDrawingsAllowed": True,
         "expiry": now + 60 * DAY,
         "latestShipment": now + 45 * DAY,
+        "availability": SIGHT_PAYMENT,
+        "tenorDays": 0,
+        "tenorBasis": AFTER_PRESENTATION,
     }
     value.update(overrides)
     return value

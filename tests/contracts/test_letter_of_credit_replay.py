@@ -23,6 +23,7 @@ from tests.contracts.lc_support import (
     CALENDAR,
     CONFIRMER,
     DAY,
+    DEFERRED_PAYMENT,
     HOLD_PENDING_WAIVER,
     ISSUER,
     LC,
@@ -107,6 +108,21 @@ def _scenario(world: World) -> None:
     tx(BENEFICIARY, LC, "expire", short_lived)
     tx(ISSUER, LC, "close", short_lived)
     tx(ISSUER, LC, "consentToCancellation", main)  # a consent that does not (yet) cancel
+    _deferred(world)
+
+
+def _deferred(world: World) -> None:
+    """Art 7a, 12b: deferred undertakings incurred by the nominated and the issuing bank, one prepaid, one paid."""
+    tx = world.tx
+    credit = open_credit(world, "ADVISED", availability=DEFERRED_PAYMENT, tenorDays=1)
+    prepaid = present(world, credit, 1_000)
+    tx(ADVISER, LC, "honour", credit, prepaid)
+    tx(ADVISER, LC, "prepayDeferredPayment", credit, prepaid, 10)
+    paid = present(world, credit, 1_000)
+    maturity = tx(ISSUER, LC, "honour", credit, paid).event("DeferredPaymentIncurred")["maturityDay"]
+    warp(world, max(maturity * DAY, world.chain.timestamp() + 1))
+    tx(ISSUER, LC, "payAtMaturity", credit, paid)
+    tx(ISSUER, LC, "reimburseNominatedBank", credit, prepaid)
 
 
 def _second_banks(world: World, main: int) -> None:
@@ -135,6 +151,7 @@ class Model:
         self.presentations: dict[tuple[int, int], dict[str, Any]] = {}
         self.claims: dict[int, dict[str, Any]] = {}
         self.interbank: dict[tuple[int, int], dict[str, Any]] = {}
+        self.deferred: dict[tuple[int, int], dict[str, Any]] = {}
 
     def apply(self, event: Event, timestamp: int) -> None:
         a = event.args
@@ -210,16 +227,7 @@ class Model:
         elif name == "DiscrepanciesWaived":
             self.presentations[(a["lcId"], a["presentationId"])]["state"] = 3
         elif name in ("PresentationHonoured", "DocumentsReturned"):
-            stored = self.presentations[(a["lcId"], a["presentationId"])]
-            credit = self.credits[a["lcId"]]
-            credit["openPresentationCount"] -= 1
-            credit["reserved"] -= stored["amount"]
-            if name == "PresentationHonoured":
-                stored.update(state=4, precluded=a["precluded"])
-                credit["drawn"] += stored["amount"]
-                credit["honouredCount"] += 1
-            else:
-                stored["state"] = 5
+            self._close_presentation(a, honoured=name == "PresentationHonoured")
         elif name == "ReimbursementClaimOpened":
             self.claims[a["claimId"]] = {
                 "lcId": a["lcId"],
@@ -235,6 +243,19 @@ class Model:
             self.claims[a["claimId"]]["state"] = 2
         else:
             self._apply_second_banks(name, a)
+
+    def _close_presentation(self, a: dict[str, Any], *, honoured: bool) -> None:
+        """Honour (paid, or by a deferred undertaking) or return: the drawing leaves `reserved`."""
+        stored = self.presentations[(a["lcId"], a["presentationId"])]
+        credit = self.credits[a["lcId"]]
+        credit["openPresentationCount"] -= 1
+        credit["reserved"] -= stored["amount"]
+        if honoured:
+            stored.update(state=4, precluded=a["precluded"])
+            credit["drawn"] += stored["amount"]
+            credit["honouredCount"] += 1
+        else:
+            stored["state"] = 5
 
     def _apply_second_banks(self, name: str, a: dict[str, Any]) -> None:
         if name == "AmendmentAdvised":
@@ -255,6 +276,22 @@ class Model:
             self.interbank[(a["lcId"], a["presentationId"])].update(state=2, entryId=a["entryId"])
         elif name == "InterbankReimbursementRefused":
             self.interbank[(a["lcId"], a["presentationId"])]["state"] = 3
+        elif name == "DeferredPaymentIncurred":
+            self._close_presentation(a, honoured=True)
+            self.deferred[(a["lcId"], a["presentationId"])] = {
+                "obligor": a["obligor"],
+                "state": 1,
+                "maturityDay": a["maturityDay"],
+                "amount": a["amount"],
+                "discount": 0,
+                "entryId": 0,
+            }
+        elif name == "DeferredPaymentPrepaid":
+            self.deferred[(a["lcId"], a["presentationId"])].update(
+                state=2, discount=a["discount"], entryId=a["entryId"]
+            )
+        elif name == "DeferredPaymentPaid":
+            self.deferred[(a["lcId"], a["presentationId"])].update(state=3, entryId=a["entryId"])
 
 
 class TestLetterOfCreditEventReplay:
@@ -294,3 +331,6 @@ class TestLetterOfCreditEventReplay:
         assert {v["state"] for v in model.interbank.values()} == {2, 3}
         for (lc_id, presentation_id), expected in model.interbank.items():
             assert world.call(LC, "getInterbankClaim", lc_id, presentation_id) == expected
+        assert {v["state"] for v in model.deferred.values()} == {2, 3}
+        for (lc_id, presentation_id), expected in model.deferred.items():
+            assert world.call(LC, "getDeferredPayment", lc_id, presentation_id) == expected

@@ -38,8 +38,10 @@ from hypothesis.stateful import (
 from tests.contracts.helpers import USD, Receipt, World
 from tests.contracts.lc_support import (
     DAY,
+    DEFERRED_PAYMENT,
     LC,
     LC_STATES,
+    SIGHT_PAYMENT,
     TERMINAL_LC_STATES,
     start_on_monday,
     warp,
@@ -81,6 +83,8 @@ FUNCTIONS = sorted(
         "returnDocuments",
         "settleReimbursementClaim",
         "reimburseNominatedBank",
+        "payAtMaturity",
+        "prepayDeferredPayment",
     }
 )
 
@@ -110,6 +114,7 @@ class Pres:
     deadline: int
     state: str = "PRESENTED"
     disposition: int = 0
+    presentation_day: int = 0
 
 
 @dataclass
@@ -135,6 +140,7 @@ class Credit:
     expiry: int
     latest_shipment: int
     period: int
+    tenor: int = 0  # days after presentation; 0: a sight credit, otherwise available by deferred payment (Art 6b)
     state: str = "APPLIED"
     confirmed: bool = False  # the confirming bank confirmed (Art 8d): it may honour as a nominated bank
     drawn: int = 0
@@ -171,6 +177,17 @@ class Interbank:
 
 
 @dataclass
+class Deferred:
+    """A deferred payment undertaking incurred by honour (Art 7a, 12b)."""
+
+    lc: Credit
+    obligor: str
+    amount: int
+    maturity: int
+    state: str = "INCURRED"
+
+
+@dataclass
 class Claim:
     applicant: str
     issuer: str
@@ -194,6 +211,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         self.terminal_seen: dict[int, str] = {}
         self.honoured: set[tuple[int, int]] = set()
         self.interbank: dict[tuple[int, int], Interbank] = {}
+        self.deferred: dict[tuple[int, int], Deferred] = {}
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -250,11 +268,13 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         confirmer=st.integers(0, 3),
         partial=st.booleans(),
         amount=st.sampled_from([400_000, 300_000_000, 1_500_000_000]),
+        tenor=st.sampled_from([0, 2]),
     )
     def operative_credits(
-        self, *, stage: int, applicant: int, issuer: int, confirmer: int, partial: bool, amount: int
+        self, *, stage: int, applicant: int, issuer: int, confirmer: int, partial: bool, amount: int, tenor: int
     ) -> None:
-        """Two credits to start from, the first advanced `stage` edges along APPLIED -> ... -> CONFIRMED."""
+        """Two credits to start from, the first advanced `stage` edges along APPLIED -> ... -> CONFIRMED, the second
+        all the way and available by deferred payment `tenor` days after presentation (Art 6b) when not 0."""
         for k in range(2):
             self.apply_for_credit(
                 applicant=(applicant + k) % 2,
@@ -269,6 +289,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
                 partial=partial != (k == 1),
                 expiry_days=20,
                 period=0,
+                tenor=tenor if k == 1 else 0,
             )
             lc = self.credits[-1]
             steps = [("issue", lc.issuer, "ISSUED"), ("advise", lc.adviser, "ADVISED")]
@@ -293,6 +314,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         partial=st.booleans(),
         expiry_days=st.integers(1, 40),
         period=st.sampled_from([0, 5, 21]),
+        tenor=st.sampled_from([0, 0, 2, 9]),
     )
     def apply_for_credit(
         self,
@@ -309,6 +331,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         partial: bool,
         expiry_days: int,
         period: int,
+        tenor: int,
     ) -> None:
         applicant_name, beneficiary_name = TRADERS[applicant], TRADERS[1 - applicant]
         confirmer_name = None if confirmer == 3 or BANKS[confirmer] == BANKS[issuer] else BANKS[confirmer]
@@ -331,6 +354,9 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "partialDrawingsAllowed": partial,
             "expiry": expiry,
             "latestShipment": expiry - DAY,
+            "availability": DEFERRED_PAYMENT if tenor else SIGHT_PAYMENT,
+            "tenorDays": tenor,
+            "tenorBasis": 0,
         }
         ok = caller_name in TRADERS and caller_name != beneficiary_name
         receipt = self._call(ok, caller_name, "applyForCredit", terms)
@@ -352,6 +378,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
                     expiry,
                     expiry - DAY,
                     period or 21,
+                    tenor,
                 )
             )
 
@@ -533,7 +560,9 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         if receipt is not None:
             event = receipt.event("DocumentsPresented")
             assert event["deadline"] == _deadline(_roll(today)), "Art 14b deadline"
-            lc.presentations[event["presentationId"]] = Pres(amount, event["deadline"])
+            lc.presentations[event["presentationId"]] = Pres(
+                amount, event["deadline"], presentation_day=event["presentationDay"]
+            )
 
     def _presentation(self, index: int, which: int) -> tuple[Credit, int, Pres | None] | None:
         """An open presentation (any presentation of any credit when `which` is 4)."""
@@ -626,8 +655,14 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         p.state = "HONOURED"
         lc.drawn += p.amount
         payer = caller if step == "honour" and nominated else lc.issuer
-        self.balances[payer] -= p.amount
-        self.balances[lc.beneficiary] += p.amount
+        if lc.tenor:
+            # Art 7a iv: honour incurs the undertaking; the maturity is fixed now and nothing is paid yet
+            incurred = receipt.event("DeferredPaymentIncurred")
+            assert incurred["maturityDay"] == _roll(p.presentation_day + lc.tenor)
+            self.deferred[(lc.lc_id, pid)] = Deferred(lc, payer, p.amount, incurred["maturityDay"])
+        else:
+            self.balances[payer] -= p.amount
+            self.balances[lc.beneficiary] += p.amount
         if payer != lc.issuer:
             self.calls_ok["honour by a nominated bank"] += 1
             forwarded = receipt.event("DocumentsForwarded")
@@ -635,7 +670,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             self.interbank[(lc.lc_id, pid)] = Interbank(lc, payer, p.amount, forwarded["deadline"])
             if who % 2:  # the issuing bank (or, refused before its deadline, the nominee) asks for it at once
                 self._reimburse_nominee(lc, pid, who, who % 4 == 1)
-        else:
+        elif not lc.tenor:
             self._reimburse_issuer(receipt, lc, p.amount)
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
             lc.state = "FULLY_DRAWN"
@@ -664,6 +699,8 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         late = claim is not None and self.now > claim.deadline
         ok = claim is not None and claim.state == "OPEN"
         ok = ok and claim is not None and (caller == lc.issuer or (caller == claim.nominee and late))
+        deferred = self.deferred.get((lc.lc_id, pid))
+        ok = ok and (deferred is None or self._code_day() >= deferred.maturity)  # Art 7c: due at maturity
         receipt = self._call(ok, caller, "reimburseNominatedBank", lc.lc_id, pid)
         if receipt is None or claim is None:
             return
@@ -672,6 +709,40 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         self.balances[claim.lc.issuer] -= claim.amount
         self.balances[claim.nominee] += claim.amount
         self._reimburse_issuer(receipt, claim.lc, claim.amount)
+
+    @precondition(lambda self: any(d.state == "INCURRED" for d in self.deferred.values()))
+    @rule(
+        which=st.integers(0, 4),
+        who=WHO,
+        step=st.sampled_from(["obligor", "beneficiary", "prepay"]),
+        discount=st.sampled_from([0, 1_000, 10**12]),
+    )
+    def settle_deferred(self, which: int, who: int, step: str, discount: int) -> None:
+        """Art 7a, 12b: a matured undertaking is paid by its obligor (or collected by the beneficiary); a nominated
+        obligor may prepay it before maturity, less a discount below the amount."""
+        key = sorted(self.deferred)[which % len(self.deferred)]
+        d = self.deferred[key]
+        lc = d.lc
+        today = self._code_day()
+        incurred = d.state == "INCURRED"
+        if step == "prepay":
+            caller = self._who(who, d.obligor)
+            ok = incurred and caller == d.obligor != lc.issuer and today < d.maturity and discount < d.amount
+            if self._call(ok, caller, "prepayDeferredPayment", *key, discount):
+                d.state = "PREPAID"
+                self.balances[d.obligor] -= d.amount - discount
+                self.balances[lc.beneficiary] += d.amount - discount
+            return
+        caller = self._who(who, lc.beneficiary if step == "beneficiary" else d.obligor)
+        ok = incurred and caller in (d.obligor, lc.beneficiary) and today >= d.maturity
+        receipt = self._call(ok, caller, "payAtMaturity", *key)
+        if receipt is None:
+            return
+        d.state = "PAID"
+        self.balances[d.obligor] -= d.amount
+        self.balances[lc.beneficiary] += d.amount
+        if d.obligor == lc.issuer:
+            self._reimburse_issuer(receipt, lc, d.amount)
 
     @precondition(lambda self: any(c.state == "OPEN" for c in self.claims.values()))
     @rule(claim=st.integers(0, 4), who=WHO, fund=st.booleans())

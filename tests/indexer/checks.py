@@ -34,6 +34,7 @@ from tradeledger.invoices.models import Invoice
 from tradeledger.lcs.models import (
     BankHoliday,
     LcAmendment,
+    LcDeferredPayment,
     LcDiscrepancy,
     LcInterbankClaim,
     LcPresentation,
@@ -434,9 +435,13 @@ class GetterCheck:
                 "toleranceMinusBps": credit.tolerance_minus_bps,
                 "presentationPeriodDays": credit.presentation_period_days,
                 "partialDrawingsAllowed": credit.partial_drawings_allowed,
+                "availability": credit.availability.value,
+                "tenorDays": credit.tenor_days,
+                "tenorBasis": credit.tenor_basis.value,
             } == {name: terms[name] for name in (
                 "advisingBank", "confirmingBank", "availableWithBank", "latestShipment", "tolerancePlusBps",
-                "toleranceMinusBps", "presentationPeriodDays", "partialDrawingsAllowed",
+                "toleranceMinusBps", "presentationPeriodDays", "partialDrawingsAllowed", "availability", "tenorDays",
+                "tenorBasis",
             )}, credit.lc_id  # fmt: skip
             if credit.last_presentation_day is not None:
                 assert credit.last_presentation_day == self.call(lc, "lastPresentationDay", credit.lc_id)
@@ -542,6 +547,18 @@ class GetterCheck:
             assert {name: projected[name] for name in onchain} == onchain, key
             assert len(documents[key]) == p.document_count and len(codes) == p.discrepancy_count
             assert (p.record_id or 0) == self.call("LetterOfCredit", "presentedRecord", *key), key
+            deferred = self.db.get(LcDeferredPayment, key)
+            if deferred is None:
+                assert self.world.error("trader", "LetterOfCredit", "getDeferredPayment", *key) is not None, key
+            else:
+                assert {
+                    "obligor": deferred.obligor,
+                    "state": deferred.state.value,
+                    "maturityDay": deferred.maturity_day,
+                    "amount": deferred.amount,
+                    "discount": deferred.discount,
+                    "entryId": deferred.entry_id or 0,
+                } == self.call("LetterOfCredit", "getDeferredPayment", *key), key
 
     # ------------------------------------------------------------------------------------------------ anchors
 

@@ -26,6 +26,7 @@ from tests.contracts.lc_support import (
     CALENDAR,
     CONFIRMER,
     DAY,
+    DEFERRED_PAYMENT,
     HOLD_PENDING_WAIVER,
     ISSUER,
     LC,
@@ -199,7 +200,7 @@ def run_anchors(world: World) -> None:
     world.tx("bank", "ReconciliationAnchor", "anchor", _statement(world, "bank", "sponsor_bank", world.unique("root")))
 
 
-def _run_second_banks(world: World, lc1: int) -> None:
+def _run_second_banks(world: World, lc1: int) -> tuple[int, int, int]:
     # second banks (Art 7c, 8, 12): the confirming bank honours and the issuer reimburses it; the available-with
     # bank honours and the issuer refuses its forwarded documents in time (Art 16d)
     p4 = present(world, lc1, 100_000)
@@ -214,6 +215,27 @@ def _run_second_banks(world: World, lc1: int) -> None:
     world.tx(CONFIRMER, LC, "decideAmendmentConfirmation", lc1, 5, True)
     world.tx(BENEFICIARY, LC, "presentUnderAmendment", lc1, 5, [world.unique("doc")], 10_000,
              world.chain.timestamp() - DAY)  # fmt: skip
+    return _incur_deferred(world)
+
+
+def _incur_deferred(world: World) -> tuple[int, int, int]:
+    """Deferred payment (Art 7a, 12b): the nominated bank honours by its undertaking and prepays it; the issuing bank
+    honours by its own. Returns (lcId, prepaid presentation, presentation the issuer pays at maturity)."""
+    lc_id = open_credit(world, "ADVISED", availability=DEFERRED_PAYMENT, tenorDays=2)
+    prepaid, paid = present(world, lc_id, 30_000), present(world, lc_id, 20_000)
+    world.tx(ADVISER, LC, "honour", lc_id, prepaid)
+    world.tx(ADVISER, LC, "prepayDeferredPayment", lc_id, prepaid, 300)
+    world.tx(ISSUER, LC, "honour", lc_id, paid)
+    return lc_id, prepaid, paid
+
+
+def _settle_deferred(world: World, facts: ScenarioFacts, lc_id: int, prepaid: int, paid: int) -> None:
+    """At maturity (Art 7c): the issuer pays its undertaking and reimburses the nominated bank that prepaid."""
+    facts.lc_ids["deferred"] = lc_id
+    world.tx(ISSUER, LC, "payAtMaturity", lc_id, paid)
+    world.tx(ISSUER, LC, "reimburseNominatedBank", lc_id, prepaid)
+    # the applicant reimbursed both drawings: its sponsor funds it again for the scenarios that follow
+    world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 50_000, world.unique("fund"))
 
 
 def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
@@ -256,7 +278,7 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     p3 = present(world, lc1, 100_000, record_id=_bill_of_lading(world))
     world.tx(ISSUER, LC, "refuse", lc1, p3, DISCREPANCIES[:1], RETURNING)
     world.tx(ISSUER, LC, "returnDocuments", lc1, p3)
-    _run_second_banks(world, lc1)
+    deferred = _run_second_banks(world, lc1)
 
     # a second credit: a document of the first presented again (re-use flagged), then cancelled by consent
     lc2 = open_credit(world, "CONFIRMED")
@@ -281,6 +303,7 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     world.tx(BENEFICIARY, LC, "enforcePreclusion", lc6, p6)
     world.tx(ADVISER, LC, "expire", lc7)
     world.tx(ISSUER, LC, "close", lc7)
+    _settle_deferred(world, facts, *deferred)
     facts.lc_ids.update(cancelled=lc2, fully_drawn=lc5, precluded=lc6, expired=lc7)
 
 

@@ -158,7 +158,25 @@ class TestCanonicalHash:
             "partialDrawingsAllowed": False,
             "expiry": 1_782_777_600,  # 2026-06-30T00:00:00Z
             "latestShipment": 1_780_963_200,  # 2026-06-09T00:00:00Z
+            "availability": 0,  # BY PAYMENT: sight payment
+            "tenorDays": 0,
+            "tenorBasis": 0,
         }
+
+    def test_art_6b_deferred_payment_tenor_goes_on_chain(self) -> None:
+        """Art 6b: the availability and the tenor (42P "60 DAYS AFTER B/L DATE") are terms the contract enforces."""
+        deferred = sample(
+            available_by="BY DEF PAYMENT",
+            deferred_payment_details="60 DAYS AFTER B/L DATE",
+            tenor_days=60,
+            tenor_basis="AFTER SHIPMENT",
+        )
+        parameters = chain_parameters(LetterOfCreditTerms.model_validate(deferred))
+        assert (parameters["availability"], parameters["tenorDays"], parameters["tenorBasis"]) == (1, 60, 1)
+        accepted = chain_parameters(
+            LetterOfCreditTerms.model_validate(sample(available_by="BY ACCEPTANCE", tenor_days=30))
+        )
+        assert (accepted["availability"], accepted["tenorDays"], accepted["tenorBasis"]) == (2, 30, 0)
 
 
 class TestValidation:
@@ -224,6 +242,12 @@ class TestValidation:
                 "deferred_payment_details",
             ),
             ({"applicable_rules_narrative": "URDG 758"}, "applicable_rules_narrative"),
+            # Art 6b: a tenor with deferred payment or acceptance only, and always with them
+            ({"available_by": "BY DEF PAYMENT"}, "tenor_days"),
+            ({"available_by": "BY ACCEPTANCE", "tenor_days": 721}, "tenor_days"),
+            ({"tenor_days": 30}, "tenor_days"),
+            ({"available_by": "BY NEGOTIATION", "tenor_basis": "AFTER SHIPMENT"}, "tenor_days"),
+            ({"available_by": "BY MIXED PYMT", "mixed_payment_details": "50 PCT AT SIGHT"}, "available_by"),
             ({"unknown_field": 1}, "unknown_field"),
         ],
     )

@@ -88,6 +88,31 @@ class InterbankClaimState(enum.IntEnum):
     REFUSED = 3
 
 
+class Availability(enum.IntEnum):
+    """ILetterOfCredit.Availability (Art 6b)."""
+
+    SIGHT_PAYMENT = 0
+    DEFERRED_PAYMENT = 1
+    ACCEPTANCE = 2
+    NEGOTIATION = 3
+
+
+class TenorBasis(enum.IntEnum):
+    """ILetterOfCredit.TenorBasis: the day a deferred payment or acceptance tenor runs from."""
+
+    PRESENTATION = 0
+    SHIPMENT = 1
+
+
+class DeferredState(enum.IntEnum):
+    """ILetterOfCredit.DeferredState."""
+
+    NONE = 0
+    INCURRED = 1
+    PREPAID = 2
+    PAID = 3
+
+
 class Party(enum.IntEnum):
     """ILetterOfCredit.Party."""
 
@@ -134,6 +159,9 @@ class LetterOfCredit(ChainEvidence, Base):
     reserved: Mapped[int] = mapped_column(Uint256)
     applied_at: Mapped[int] = mapped_column(Uint64)
     last_presentation_day: Mapped[int | None] = mapped_column(Uint64)
+    availability: Mapped[Availability] = mapped_column(enum_column(Availability))
+    tenor_days: Mapped[int] = mapped_column(Integer)
+    tenor_basis: Mapped[TenorBasis] = mapped_column(enum_column(TenorBasis))
 
 
 class LcAmendment(ChainEvidence, Base):
@@ -263,6 +291,29 @@ class LcInterbankClaim(ChainEvidence, Base):
     precluded: Mapped[bool] = mapped_column(Boolean)
     settlement_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
     discrepancy_count: Mapped[int] = mapped_column(Integer)
+
+
+class LcDeferredPayment(ChainEvidence, Base):
+    """A deferred payment undertaking or acceptance incurred by honour (Art 7a, 12b): `obligor` pays on
+    `maturity_day` (UTC day number); `entry_id` is the Settlement entry of its payment or prepayment."""
+
+    __tablename__ = "lc_deferred_payments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["lc_id", "presentation_id"], ["lc_presentations.lc_id", "lc_presentations.presentation_id"]
+        ),
+    )
+
+    lc_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    presentation_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    obligor: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    beneficiary: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    maturity_day: Mapped[int] = mapped_column(Uint64, index=True)
+    state: Mapped[DeferredState] = mapped_column(enum_column(DeferredState), index=True)
+    discount: Mapped[int] = mapped_column(Uint256)
+    entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
+    incurred_at: Mapped[int] = mapped_column(Uint64)
 
 
 class LcCancellationConsent(ChainEvidence, Base):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tradeledger.lcs.models import LcAmendment, LcInterbankClaim, LcPresentation, LcReimbursementClaim, LetterOfCredit
+from tradeledger.lcs.models import (
+    LcAmendment,
+    LcDeferredPayment,
+    LcInterbankClaim,
+    LcPresentation,
+    LcReimbursementClaim,
+    LetterOfCredit,
+)
 
 
 def get(db: Session, lc_id: int) -> LetterOfCredit | None:
@@ -25,6 +32,12 @@ def interbank_claims(db: Session, lc_id: int) -> dict[int, LcInterbankClaim]:
     """The nominated banks' claims on the issuing bank under one credit, by presentation id."""
     claims = db.scalars(select(LcInterbankClaim).where(LcInterbankClaim.lc_id == lc_id))
     return {claim.presentation_id: claim for claim in claims}
+
+
+def deferred_payments(db: Session, lc_id: int) -> dict[int, LcDeferredPayment]:
+    """The undertakings honour incurred under one credit (deferred payment, acceptance), by presentation id."""
+    rows = db.scalars(select(LcDeferredPayment).where(LcDeferredPayment.lc_id == lc_id))
+    return {row.presentation_id: row for row in rows}
 
 
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeledger.documents.schemas import DocumentFieldsRequest
-from tradeledger.lcs.models import LcAmendment, LcInterbankClaim, LcPresentation, LetterOfCredit
+from tradeledger.lcs.models import LcAmendment, LcDeferredPayment, LcInterbankClaim, LcPresentation, LetterOfCredit
 from tradeledger.lcs.terms import ChainDate, LetterOfCreditTerms
 from tradeledger.settlements.schemas import Address, MinorUnits
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class ApplyRequest(BaseModel):
@@ -87,6 +90,19 @@ class RefusalRequest(BaseModel):
     disposition: Literal["hold_pending_instructions", "hold_pending_waiver", "returning", "per_previous_instructions"]
 
 
+class PrepaymentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    discount: int = Field(
+        default=0,
+        strict=True,
+        ge=0,
+        lt=10**30,
+        description="what the nominated bank keeps for paying before maturity, in minor units, below the amount (Art "
+        "12b); the beneficiary receives the rest now",
+    )
+
+
 class ReimbursementRefusalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +149,28 @@ class InterbankClaimView(BaseModel):
         )
 
 
+class DeferredPaymentView(BaseModel):
+    """The undertaking honour incurred under a deferred payment or acceptance credit (Art 7a, 12b), paid at maturity."""
+
+    obligor: str = Field(description="the bank that incurred it: the issuing bank or the nominated bank that honoured")
+    amount: str
+    maturity_date: date = Field(description="the day it is paid: a banking day of the obligor, fixed at honour")
+    state: str = Field(description="INCURRED, PREPAID (by the nominated bank, Art 12b) or PAID")
+    discount: str = Field(description="what a prepaying nominated bank kept, in minor units")
+    settlement_entry_id: str | None = Field(description="the ledger entry of the payment or prepayment")
+
+    @classmethod
+    def of(cls, deferred: LcDeferredPayment) -> DeferredPaymentView:
+        return cls(
+            obligor=deferred.obligor,
+            amount=str(deferred.amount),
+            maturity_date=date.fromordinal(EPOCH_ORDINAL + deferred.maturity_day),
+            state=deferred.state.name,
+            discount=str(deferred.discount),
+            settlement_entry_id=None if deferred.entry_id is None else str(deferred.entry_id),
+        )
+
+
 class PresentationView(BaseModel):
     presentation_id: str
     amount: str
@@ -146,9 +184,15 @@ class PresentationView(BaseModel):
     claim_id: str | None
     record_id: str | None = Field(None, description="the transferable record (eBL) presented, title against payment")
     interbank_claim: InterbankClaimView | None = None
+    deferred_payment: DeferredPaymentView | None = None
 
     @classmethod
-    def of(cls, presentation: LcPresentation, interbank: LcInterbankClaim | None = None) -> PresentationView:
+    def of(
+        cls,
+        presentation: LcPresentation,
+        interbank: LcInterbankClaim | None = None,
+        deferred: LcDeferredPayment | None = None,
+    ) -> PresentationView:
         return cls(
             presentation_id=str(presentation.presentation_id),
             amount=str(presentation.amount),
@@ -162,6 +206,7 @@ class PresentationView(BaseModel):
             claim_id=None if presentation.claim_id is None else str(presentation.claim_id),
             record_id=None if presentation.record_id is None else str(presentation.record_id),
             interbank_claim=None if interbank is None else InterbankClaimView.of(interbank),
+            deferred_payment=None if deferred is None else DeferredPaymentView.of(deferred),
         )
 
 
@@ -197,6 +242,9 @@ class LcView(BaseModel):
     tolerance_plus_bps: int
     tolerance_minus_bps: int
     expiry: int
+    availability: str = Field(description="SIGHT_PAYMENT, DEFERRED_PAYMENT, ACCEPTANCE or NEGOTIATION (Art 6b)")
+    tenor_days: int = Field(description="days after tenor_basis a deferred payment or acceptance matures; 0 at sight")
+    tenor_basis: str = Field(description="PRESENTATION or SHIPMENT: what the tenor runs from")
     terms_hash: str
     terms_verified: bool | None = Field(description="the off-chain terms held here hash to the on-chain hash")
     terms: dict[str, Any] | None
@@ -214,6 +262,7 @@ class LcView(BaseModel):
         amendments: list[LcAmendment],
         presentations: list[LcPresentation],
         interbank: dict[int, LcInterbankClaim] | None = None,
+        deferred: dict[int, LcDeferredPayment] | None = None,
     ) -> LcView:
         return cls(
             lc_id=str(lc.lc_id),
@@ -229,11 +278,19 @@ class LcView(BaseModel):
             tolerance_plus_bps=lc.tolerance_plus_bps,
             tolerance_minus_bps=lc.tolerance_minus_bps,
             expiry=lc.expiry,
+            availability=lc.availability.name,
+            tenor_days=lc.tenor_days,
+            tenor_basis=lc.tenor_basis.name,
             terms_hash=lc.terms_hash,
             terms_verified=verified,
             terms=terms,
             amendments=[AmendmentView.of(a) for a in amendments],
-            presentations=[PresentationView.of(p, (interbank or {}).get(p.presentation_id)) for p in presentations],
+            presentations=[
+                PresentationView.of(
+                    p, (interbank or {}).get(p.presentation_id), (deferred or {}).get(p.presentation_id)
+                )
+                for p in presentations
+            ],
             tx_hash=lc.tx_hash,
             block_number=lc.block_number,
         )

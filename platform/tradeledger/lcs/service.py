@@ -17,13 +17,14 @@ from tradeledger.codec import InvalidValueError
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LcPresentation, LetterOfCredit
+from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LetterOfCredit
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
     AmendmentRequest,
     ApplyRequest,
     LcView,
+    PrepaymentRequest,
     PresentationRequest,
     RefusalRequest,
     ReimbursementRefusalRequest,
@@ -90,6 +91,9 @@ def apply_call(db: Session, address: str, applicant: str, request: ApplyRequest)
         parameters["partialDrawingsAllowed"],
         parameters["expiry"],
         parameters["latestShipment"],
+        parameters["availability"],
+        parameters["tenorDays"],
+        parameters["tenorBasis"],
     )
     return ContractCall(CONTRACT, address, "applyForCredit", (credit,), applicant)
 
@@ -110,6 +114,7 @@ PRESENTATION_STEPS = {
     "return-documents": "returnDocuments",
     "enforce-preclusion": "enforcePreclusion",
     "reimburse-nominated-bank": "reimburseNominatedBank",
+    "pay-at-maturity": "payAtMaturity",
 }
 
 
@@ -239,6 +244,7 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
         repository.amendments(db, lc.lc_id),
         repository.presentations(db, lc.lc_id),
         repository.interbank_claims(db, lc.lc_id),
+        repository.deferred_payments(db, lc.lc_id),
     )
 
 
@@ -280,6 +286,7 @@ def apply(
 
 
 ISSUE, CONFIRM, AMEND, HONOUR, REIMBURSE = "lc.issue", "lc.confirm", "lc.amend", "lc.honour", "lc.reimburse"
+PREPAY = "lc.prepay"
 HOLDABLE_STEPS = {"issue": ISSUE, "confirm": CONFIRM}  # they commit the bank for the credit's amount
 HOLDABLE_PRESENTATION_STEPS = {"honour": HONOUR, "reimburse-nominated-bank": REIMBURSE}  # they pay the drawing
 
@@ -385,6 +392,28 @@ def refuse_reimbursement(
     return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
 
 
+def prepay(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, presentation_id: int,
+    request: PrepaymentRequest, submission: Submission,
+) -> LcView | Pending | Held:  # fmt: skip
+    """The nominated bank prepays or purchases its own deferred undertaking before maturity (Art 12b), paying the
+    beneficiary the amount less its discount; held for approval when a policy of the submitter's member covers it
+    (`lc.prepay`: what the bank pays now)."""
+
+    def paid_now(db: Session) -> tuple[int, str]:
+        lc = visible_credit(db, bank, bank_kind, lc_id)
+        deferred = db.get(LcDeferredPayment, (lc_id, presentation_id))
+        return (0 if deferred is None else max(deferred.amount - request.discount, 0)), lc.currency
+
+    target = approvals.arguments(request, lc_id=lc_id, presentation_id=presentation_id)
+    held = approvals.hold(platform, submission, PREPAY, target, paid_now)
+    if held is not None:
+        return held
+    args = (lc_id, presentation_id, request.discount)
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "prepayDeferredPayment", args, bank)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
 def refuse(
     platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, presentation_id: int,
     request: RefusalRequest, submission: Submission,
@@ -443,6 +472,17 @@ for _operation in HOLDABLE_STEPS.values():
 approvals.register(AMEND, _send_amendment)
 for _operation in HOLDABLE_PRESENTATION_STEPS.values():
     approvals.register(_operation, _send_presentation_step)
+
+
+def _send_prepayment(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved prepayment (Art 12b): the same command, as the member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    body = approvals.body_of(request, PrepaymentRequest)
+    lc_id, presentation_id = int(request.target["lc_id"]), int(request.target["presentation_id"])
+    return prepay(platform, member, kind, lc_id, presentation_id, body, submission)
+
+
+approvals.register(PREPAY, _send_prepayment)
 
 
 SETTLE_CLAIM = "lc.settle_claim"  # the applicant pays the issuing bank: holdable

@@ -53,6 +53,11 @@ MAX_PRESENTATION_PERIOD_DAYS = 366  # LetterOfCredit.MAX_PRESENTATION_PERIOD_DAY
 ABOUT_BPS = 1_000  # Art 30a: "about" or "approximately": a tolerance not to exceed 10 % more or 10 % less
 ART_30B_QUANTITY_BPS = 500  # Art 30b: 5 % more or less of the quantity of the goods
 MAX_UINT256 = 2**256 - 1
+MAX_TENOR_DAYS = 720  # LetterOfCredit.MAX_TENOR_DAYS
+AVAILABILITY = {"BY PAYMENT": 0, "BY DEF PAYMENT": 1, "BY ACCEPTANCE": 2, "BY NEGOTIATION": 3}
+"""41a code word -> ILetterOfCredit.Availability; mixed payment (42M) has no on-chain form."""
+TENOR_BASIS = {"AFTER PRESENTATION": 0, "AFTER SHIPMENT": 1}
+"""TenorBasis -> ILetterOfCredit.TenorBasis."""
 
 ChainDate = Annotated[date, Field(ge=date(1970, 1, 2))]
 """A day the contracts hold: uint64 seconds since 1970-01-01, where 0 means "no date"."""
@@ -127,6 +132,14 @@ class AvailableBy(StrEnum):
     NEGOTIATION = "BY NEGOTIATION"
     DEFERRED_PAYMENT = "BY DEF PAYMENT"
     MIXED_PAYMENT = "BY MIXED PYMT"
+
+
+class TenorBasis(StrEnum):
+    """The day a deferred payment or acceptance tenor (42C / 42P) runs from: the presentation (Art 33) or the
+    shipment date on the transport document (e.g. "60 DAYS AFTER B/L DATE")."""
+
+    PRESENTATION = "AFTER PRESENTATION"
+    SHIPMENT = "AFTER SHIPMENT"
 
 
 class ShipmentRule(StrEnum):
@@ -210,6 +223,10 @@ class LetterOfCreditTerms(_Strict):
     drawee: BankId | None = Field(default=None, description="42a")
     mixed_payment_details: Text | None = Field(default=None, max_length=140, description="42M")
     deferred_payment_details: Text | None = Field(default=None, max_length=140, description="42P")
+    tenor_days: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_TENOR_DAYS, description="tenor in days of a deferred payment or acceptance (Art 6b)"
+    )
+    tenor_basis: TenorBasis | None = Field(default=None, description="what the tenor runs from (with tenor_days)")
     partial_shipments: ShipmentRule = Field(default=ShipmentRule.ALLOWED, description="43P (Art 31a)")
     transhipment: ShipmentRule = Field(default=ShipmentRule.ALLOWED, description="43T")
     place_of_receipt: Text | None = Field(default=None, max_length=140, description="44A")
@@ -351,6 +368,18 @@ class LetterOfCreditTerms(_Strict):
             raise ValueError("drawee: 42C drafts_at needs a drawee bank (42a); Art 6c forbids drafts on the applicant")
         return self
 
+    @model_validator(mode="after")
+    def _tenor_for_deferred_only(self) -> LetterOfCreditTerms:
+        """Art 6b: deferred payment and acceptance state a tenor; sight payment and negotiation have none."""
+        if self.available_by is AvailableBy.MIXED_PAYMENT:
+            raise ValueError("available_by: BY MIXED PYMT (42M) is not supported; split the credit by availability")
+        deferred = self.available_by in (AvailableBy.DEFERRED_PAYMENT, AvailableBy.ACCEPTANCE)
+        if deferred and self.tenor_days is None:
+            raise ValueError(f"tenor_days: {self.available_by.value} needs a tenor in days (1-{MAX_TENOR_DAYS})")
+        if not deferred and (self.tenor_days is not None or self.tenor_basis is not None):
+            raise ValueError(f"tenor_days: {self.available_by.value} takes no tenor")
+        return self
+
     # ---------------------------------------------------------------------------------------- derived values
 
     @property
@@ -412,6 +441,9 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
         "partialDrawingsAllowed": terms.partial_drawings_allowed,
         "expiry": _timestamp(terms.expiry_date),
         "latestShipment": 0 if terms.latest_shipment_date is None else _timestamp(terms.latest_shipment_date),
+        "availability": AVAILABILITY[terms.available_by.value],
+        "tenorDays": terms.tenor_days or 0,
+        "tenorBasis": TENOR_BASIS[(terms.tenor_basis or TenorBasis.PRESENTATION).value],
     }
 
 

@@ -22,6 +22,7 @@ from tradeledger.lcs.schemas import (
     ApplyRequest,
     HolidaysRequest,
     LcView,
+    PrepaymentRequest,
     PresentationRequest,
     RefusalRequest,
     ReimbursementRefusalRequest,
@@ -218,6 +219,11 @@ PRESENTATION_STEP_DOCS = {
         "The issuing bank reimburses the nominated bank that honoured; the applicant is debited then (Art 7c). After "
         "the issuing bank's own 5 banking days the nominated bank may collect it itself (Art 16f)."
     ),
+    "pay-at-maturity": (
+        "The bank that honoured a deferred payment or acceptance credit pays its undertaking at maturity; from the "
+        "maturity date the beneficiary may collect it itself (Art 7a). The service's scheduler submits it on the day: "
+        "it was committed when the honour was approved, so it needs no new approval."
+    ),
     "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
     "return-documents": "The issuing bank returns the documents of a refused presentation.",
     "enforce-preclusion": "After the examination deadline the bank can no longer refuse: force honour (Art 16f).",
@@ -246,6 +252,24 @@ for _step, _doc in PRESENTATION_STEP_DOCS.items():
         name=f"{_step.replace('-', '_')}_presentation", summary=_doc.split(";")[0].split(":")[0], description=_doc,
         responses=WRITE_RESPONSES, response_model=HeldResult,
     )  # fmt: skip
+
+
+@router.post("/lcs/{lc_id}/presentations/{presentation_id}/prepay", responses=WRITE_RESPONSES)
+def prepay_presentation(
+    lc_id: ObjectId, presentation_id: ObjectId, body: PrepaymentRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> HeldResult:  # fmt: skip
+    """The nominated bank prepays its deferred undertaking before maturity, less its discount (Art 12b).
+
+    The issuing bank reimburses it the full amount at maturity, not earlier (Art 7c). Held for approval when a policy
+    of the bank covers `lc.prepay`.
+    """
+    require_kind(principal.kind, MemberKind.BANK, action="prepay deferred undertakings")
+    prepaid = service.prepay(
+        platform, principal.member, principal.kind, lc_id, presentation_id, body,
+        submission(prefer, actor=principal.actor()),
+    )  # fmt: skip
+    return held_answer(prepaid, response)
 
 
 @router.post("/lcs/{lc_id}/presentations/{presentation_id}/refuse-reimbursement", responses=WRITE_RESPONSES)

@@ -26,12 +26,15 @@ from tradeledger.lcs.models import (
     CONSENT_FLAGS,
     AmendmentConfirmation,
     AmendmentState,
+    Availability,
     BankHoliday,
     ClaimState,
+    DeferredState,
     Disposition,
     InterbankClaimState,
     LcAmendment,
     LcCancellationConsent,
+    LcDeferredPayment,
     LcDiscrepancy,
     LcInterbankClaim,
     LcPresentation,
@@ -41,6 +44,7 @@ from tradeledger.lcs.models import (
     LetterOfCredit,
     Party,
     PresentationState,
+    TenorBasis,
 )
 
 LC = "LetterOfCredit"
@@ -58,6 +62,7 @@ projector.owns(
     LcReimbursementClaim,
     LcInterbankClaim,
     LcCancellationConsent,
+    LcDeferredPayment,
     BankHoliday,
 )
 
@@ -115,6 +120,9 @@ def applied(db: Session, record: EventRecord) -> None:
         partial_drawings_allowed,
         expiry,
         latest_shipment,
+        availability,
+        tenor_days,
+        tenor_basis,
     ) = args["terms"]
     require(issuing_bank.lower() == args["issuingBank"].lower(), record, "terms name another issuing bank")
     db.add(
@@ -135,6 +143,9 @@ def applied(db: Session, record: EventRecord) -> None:
             partial_drawings_allowed=bool(partial_drawings_allowed),
             expiry=expiry,
             latest_shipment=latest_shipment or None,
+            availability=Availability(availability),
+            tenor_days=tenor_days,
+            tenor_basis=TenorBasis(tenor_basis),
             state=LcState.APPLIED,
             cancellation_consents=0,
             presentation_count=0,
@@ -338,17 +349,69 @@ def discrepancies_waived(db: Session, record: EventRecord) -> None:
 
 @projector.on(LC, "PresentationHonoured")
 def presentation_honoured(db: Session, record: EventRecord) -> None:
+    presentation = _honoured(db, record)
+    presentation.honour_entry_id = record.args["entryId"]
+
+
+@projector.on(LC, "DeferredPaymentIncurred")
+def deferred_payment_incurred(db: Session, record: EventRecord) -> None:
+    """Honour by deferred payment or acceptance: the drawing is honoured now, paid at `maturityDay`."""
+    args = record.args
+    presentation = _honoured(db, record)
+    db.add(
+        LcDeferredPayment(
+            lc_id=presentation.lc_id,
+            presentation_id=presentation.presentation_id,
+            obligor=args["obligor"],
+            beneficiary=args["beneficiary"],
+            amount=args["amount"],
+            maturity_day=args["maturityDay"],
+            state=DeferredState.INCURRED,
+            discount=0,
+            entry_id=None,
+            incurred_at=seconds(record),
+            **evidence(record),
+        )
+    )
+
+
+def _deferred(db: Session, record: EventRecord) -> LcDeferredPayment:
+    key = (record.args["lcId"], record.args["presentationId"])
+    deferred = existing(db, LcDeferredPayment, key, record)
+    require(deferred.state is DeferredState.INCURRED, record, f"deferred payment {key} is {deferred.state.name}")
+    require(deferred.amount == record.args["amount"], record, "amount differs from the undertaking's")
+    stamp(deferred, record)
+    return deferred
+
+
+@projector.on(LC, "DeferredPaymentPrepaid")
+def deferred_payment_prepaid(db: Session, record: EventRecord) -> None:
+    deferred = _deferred(db, record)
+    deferred.state = DeferredState.PREPAID
+    deferred.discount = record.args["discount"]
+    deferred.entry_id = record.args["entryId"]
+
+
+@projector.on(LC, "DeferredPaymentPaid")
+def deferred_payment_paid(db: Session, record: EventRecord) -> None:
+    deferred = _deferred(db, record)
+    deferred.state = DeferredState.PAID
+    deferred.entry_id = record.args["entryId"]
+
+
+def _honoured(db: Session, record: EventRecord) -> LcPresentation:
+    """The presentation is honoured: the drawing moves from reserved to drawn, as the contract's `_honour` does."""
     args = record.args
     presentation = _presentation(db, record, PresentationState.PRESENTED, PresentationState.WAIVED)
     require(presentation.amount == args["amount"], record, "honoured amount differs from the presentation's")
     presentation.state = PresentationState.HONOURED
     presentation.precluded = bool(args["precluded"])
-    presentation.honour_entry_id = args["entryId"]
     credit = _credit(db, record)
     credit.reserved -= presentation.amount
     credit.drawn += presentation.amount
     credit.open_presentation_count -= 1
     credit.honoured_count += 1
+    return presentation
 
 
 @projector.on(LC, "TransferableRecordPresented")

@@ -1,0 +1,167 @@
+"""The scheduler pays a letter of credit's deferred payment undertakings at maturity (UCP 600 Art 7a) on a real dev
+chain and database, through the transaction manager, once and only once across restarts: the issuing bank's own
+(then the applicant reimburses it), and a nominated bank's, which the issuing bank reimburses at maturity (Art 7c).
+Each payment is a ledger movement with the drawing's reference (the interbank leg with its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.members import AGENT, BANK, OTHER_BANK, call, found, issue
+from tradeledger.chain.keys import dev_account
+from tradeledger.config import Settings, load_settings
+from tradeledger.indexer.queries import event_argument
+from tradeledger.lcs.models import DeferredState, LcDeferredPayment
+from tradeledger.runtime import Platform, open_platform
+from tradeledger.scheduler.models import ScheduledRun
+from tradeledger.settlements.models import LedgerPosting, PostingKind
+
+APPLICANT, BENEFICIARY = dev_account(3), dev_account(4)
+DAY = 86_400
+AMOUNT = 250_000
+TENOR = 30
+ZERO = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class Honoured:
+    lc_id: int
+    presentation_id: int
+    maturity_day: int
+
+
+@dataclass(frozen=True)
+class Credits:
+    by_issuer: Honoured  # available with the issuing bank, which honoured by its undertaking
+    by_nominee: Honoured  # available with OTHER_BANK, which honoured by its undertaking and forwarded the documents
+
+
+def _reference(honoured: Honoured, interbank: bool = False) -> str:
+    """LetterOfCredit.paymentReference / interbankReference."""
+    value = (int(interbank) << 248) | (honoured.lc_id << 128) | honoured.presentation_id
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def _deferred(platform: Platform, honoured: Honoured) -> LcDeferredPayment:
+    platform.indexer.catch_up()
+    with platform.sessions() as db:
+        row = db.get(LcDeferredPayment, (honoured.lc_id, honoured.presentation_id))
+        assert row is not None
+        db.expunge(row)
+        return row
+
+
+def _runs(platform: Platform) -> list[ScheduledRun]:
+    with platform.sessions() as db:
+        return list(
+            db.scalars(select(ScheduledRun).where(ScheduledRun.key.startswith("lc-")).order_by(ScheduledRun.key))
+        )
+
+
+def _postings(platform: Platform, reference: str) -> list[tuple[PostingKind, str | None, str | None, int]]:
+    platform.indexer.catch_up()
+    with platform.sessions() as db:
+        rows = db.scalars(select(LedgerPosting).where(LedgerPosting.reference == reference))
+        return [(p.kind, p.debit_account, p.credit_account, p.amount) for p in rows]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return load_settings(data_dir=Path(tmp_path_factory.mktemp("lc-maturity")) / "data", _env_file=None)
+
+
+def _honoured(platform: Platform, nominee: str, now: int) -> Honoured:
+    """A credit available with `nominee` by deferred payment, TENOR days after presentation, honoured by it."""
+    terms = (
+        b"\x01" * 32, BENEFICIARY.address, BANK.address, OTHER_BANK.address, ZERO, nominee, b"USD", AMOUNT,
+        0, 0, 0, True, now + 90 * DAY, 0, 1, TENOR, 0,
+    )  # fmt: skip
+    tx_hash = call(platform, "LetterOfCredit", "applyForCredit", (terms,), APPLICANT.address)
+    with platform.sessions() as db:
+        lc_id = int(event_argument(db, tx_hash, "LetterOfCredit", "LetterOfCreditApplied", "lcId"))
+    call(platform, "LetterOfCredit", "issue", (lc_id,), BANK.address)
+    call(platform, "LetterOfCredit", "advise", (lc_id,), OTHER_BANK.address)
+    drawing = (lc_id, [b"\x02" * 32], AMOUNT, now - DAY)
+    tx_hash = call(platform, "LetterOfCredit", "present", drawing, BENEFICIARY.address)
+    with platform.sessions() as db:
+        presentation_id = int(event_argument(db, tx_hash, "LetterOfCredit", "DocumentsPresented", "presentationId"))
+    tx_hash = call(platform, "LetterOfCredit", "honour", (lc_id, presentation_id), nominee)
+    with platform.sessions() as db:
+        maturity = int(event_argument(db, tx_hash, "LetterOfCredit", "DeferredPaymentIncurred", "maturityDay"))
+    return Honoured(lc_id, presentation_id, maturity)
+
+
+@pytest.fixture(scope="module")
+def deferred_credits(settings: Settings) -> Iterator[Credits]:
+    platform = open_platform(settings)
+    try:
+        found(platform, traders=(APPLICANT, BENEFICIARY))
+        issue(platform, BANK, 10 * AMOUNT, "FUND-BANK", issuer=AGENT)
+        issue(platform, OTHER_BANK, 10 * AMOUNT, "FUND-OTHER-BANK", issuer=AGENT)
+        issue(platform, APPLICANT, 10 * AMOUNT, "FUND-APPLICANT", issuer=BANK)
+        now = platform.chain_time()
+        yield Credits(_honoured(platform, BANK.address, now), _honoured(platform, OTHER_BANK.address, now))
+    finally:
+        platform.close()
+
+
+class TestLcMaturityBySchedule:
+    def test_art_7a_7c_deferred_payments_paid_and_reimbursed_at_maturity_once_across_restarts(
+        self, settings: Settings, deferred_credits: Credits
+    ) -> None:
+        own, nominated = deferred_credits.by_issuer, deferred_credits.by_nominee
+        maturity = max(own.maturity_day, nominated.maturity_day)
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            assert platform.scheduler().run_once() == 0  # incurred, not matured: nothing moves
+            assert _deferred(platform, own).state is DeferredState.INCURRED
+            rpc = platform.transactions.rpc
+            rpc.call("evm_setNextBlockTimestamp", [hex(min(own.maturity_day, nominated.maturity_day) * DAY - 60)])
+            rpc.call("evm_mine", [])
+            assert platform.scheduler().run_once() == 0  # the day before maturity
+            # the service is down while the chain passes the maturity day
+            rpc.call("evm_setNextBlockTimestamp", [hex((maturity + 2) * DAY)])
+            rpc.call("evm_mine", [])
+            scheduler = platform.scheduler()
+            assert scheduler.run_once() == 3  # two payments, one reimbursement of the nominated bank
+            keys = {(run.key, run.due_at) for run in _runs(platform)}
+            assert keys == {
+                (f"lc-maturity:{own.lc_id}:{own.presentation_id}", own.maturity_day * DAY),
+                (f"lc-maturity:{nominated.lc_id}:{nominated.presentation_id}", nominated.maturity_day * DAY),
+                (
+                    f"lc-reimburse-at-maturity:{nominated.lc_id}:{nominated.presentation_id}",
+                    nominated.maturity_day * DAY,
+                ),
+            }
+        finally:
+            platform.close()  # stopped before the payments were indexed
+        for _restart in range(2):  # the keys (then the paid undertakings) stop any second payment
+            platform = open_platform(settings, deploy_if_missing=False)
+            try:
+                assert platform.scheduler().run_once() == 0
+                for run in _runs(platform):
+                    platform.transactions.wait(run.transaction_id, timeout=60)
+                for honoured in (own, nominated):
+                    deferred = _deferred(platform, honoured)
+                    assert deferred.state is DeferredState.PAID and deferred.entry_id is not None
+                assert _postings(platform, _reference(own)) == [
+                    (PostingKind.LC_HONOUR, BANK.address, BENEFICIARY.address, AMOUNT),
+                    (PostingKind.LC_REIMBURSEMENT, APPLICANT.address, BANK.address, AMOUNT),
+                ]
+                assert sorted(_postings(platform, _reference(nominated))) == sorted(
+                    [
+                        (PostingKind.LC_HONOUR, OTHER_BANK.address, BENEFICIARY.address, AMOUNT),
+                        (PostingKind.LC_REIMBURSEMENT, APPLICANT.address, BANK.address, AMOUNT),
+                    ]
+                )
+                assert _postings(platform, _reference(nominated, interbank=True)) == [
+                    (PostingKind.LC_REIMBURSEMENT, BANK.address, OTHER_BANK.address, AMOUNT),
+                ]
+            finally:
+                platform.close()
