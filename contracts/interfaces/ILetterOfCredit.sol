@@ -134,7 +134,8 @@ interface ILetterOfCredit {
      * @notice The on-chain part of a credit's terms; the rest is off chain behind `termsHash`.
      * @dev `tolerancePlusBps` / `toleranceMinusBps` mirror MT700 39A in basis points (1000 = 10 %). A
      * `presentationPeriodDays` of 0 means the Art 14c default of 21. `latestShipment` 0 means none stated.
-     * `confirmingBank` is address(0) when no confirmation is requested.
+     * `confirmingBank` is address(0) when no confirmation is requested. `transferable` is the credit's statement
+     * that it is "transferable" (Art 38b, MT700 40A IRREVOCABLE TRANSFERABLE); see {ILetterOfCreditTransfers}.
      */
     struct CreditTerms {
         bytes32 termsHash;
@@ -151,6 +152,7 @@ interface ILetterOfCredit {
         bool partialDrawingsAllowed;
         uint64 expiry;
         uint64 latestShipment;
+        bool transferable;
     }
 
     /// @notice A credit as stored: its current terms (amended ones applied) and its utilisation.

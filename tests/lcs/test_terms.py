@@ -158,6 +158,7 @@ class TestCanonicalHash:
             "partialDrawingsAllowed": False,
             "expiry": 1_782_777_600,  # 2026-06-30T00:00:00Z
             "latestShipment": 1_780_963_200,  # 2026-06-09T00:00:00Z
+            "transferable": False,
         }
 
 

@@ -2,7 +2,8 @@
 
 Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
 TradeOrders(membership, settlement, delay), ReconciliationAnchor(membership), BankingCalendar(membership),
-[TransferableRecords(membership)], [LetterOfCreditDrawings (an external library), LetterOfCredit linked to it],
+[TransferableRecords(membership)], [LetterOfCreditDrawings and LetterOfCreditTransfers (external libraries),
+LetterOfCredit linked to them],
 [Undertakings(membership, settlement, calendar)], Invoices(membership, orders), PaymentUndertakings(membership,
 settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
 the business contracts that move money, and TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its
@@ -156,10 +157,12 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     # ---- end TransferableRecords
 
     # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
-    # ---- drawings library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it
+    # ---- drawings and transfers libraries (LetterOfCreditDrawings, LetterOfCreditTransfers (Art 38, 39),
+    # ---- delegate-called: not contracts of their own in `addresses`); it
     # ---- needs SETTLER_ROLE on Settlement (honour and reimbursement legs), PRESENTER_ROLE on DocumentRegistry
     # ---- (presentations) and TITLE_AGENT_ROLE on TransferableRecords (records move with the payments).
     drawings = deployer.deploy("LetterOfCreditDrawings")
+    transfers = deployer.deploy("LetterOfCreditTransfers")
     letters = deployer.deploy(
         "LetterOfCredit",
         membership,
@@ -167,7 +170,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
         documents,
         calendar,
         records,
-        libraries={"LetterOfCreditDrawings": drawings},
+        libraries={"LetterOfCreditDrawings": drawings, "LetterOfCreditTransfers": transfers},
     )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)

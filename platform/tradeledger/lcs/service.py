@@ -90,6 +90,7 @@ def apply_call(db: Session, address: str, applicant: str, request: ApplyRequest)
         parameters["partialDrawingsAllowed"],
         parameters["expiry"],
         parameters["latestShipment"],
+        parameters["transferable"],
     )
     return ContractCall(CONTRACT, address, "applyForCredit", (credit,), applicant)
 

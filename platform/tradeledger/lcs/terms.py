@@ -400,7 +400,7 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
     """The values of `terms` that LetterOfCredit.applyForCredit enforces (CreditTerms without the parties).
 
     Dates become unix seconds at 00:00 UTC of the day (the contract compares UTC days); `latestShipment` is 0
-    when the terms state none.
+    when the terms state none. `transferable` is 40A IRREVOCABLE TRANSFERABLE (Art 38b: only a credit that says so).
     """
     return {
         "termsHash": terms_hash(terms),
@@ -412,6 +412,7 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
         "partialDrawingsAllowed": terms.partial_drawings_allowed,
         "expiry": _timestamp(terms.expiry_date),
         "latestShipment": 0 if terms.latest_shipment_date is None else _timestamp(terms.latest_shipment_date),
+        "transferable": terms.form_of_credit == FormOfCredit.IRREVOCABLE_TRANSFERABLE,
     }
 
 
