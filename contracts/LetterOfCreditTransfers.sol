@@ -216,7 +216,7 @@ library LetterOfCreditTransfers {
             );
         }
         if (block.timestamp <= tp.substitutionDeadline) {
-            revert ILetterOfCreditTransfers.LetterOfCreditSubstitutionStillOpen(
+            revert ILetterOfCreditTransfers.LetterOfCreditSubstitutionDeadlineNotPassed(
                 lcId,
                 id,
                 tp.substitutionDeadline,

@@ -6,7 +6,8 @@ pragma solidity ^0.8.28;
  * @notice Transferable credits (UCP 600 Art 38) and assignment of proceeds (Art 39) under a LetterOfCredit.
  *
  * Transfer:     NONE -requestTransfer(BEN, credit states "transferable", 38b)-> REQUESTED
- *               REQUESTED -decideTransfer(TB, consent, 38a)-> TRANSFERRED;  REQUESTED -decideTransfer(TB, no)-> DECLINED
+ *               REQUESTED -decideTransfer(TB, consent, 38a)-> TRANSFERRED
+ *               REQUESTED -decideTransfer(TB, no)-> DECLINED
  * Transferred   NONE -presentTransferred(SB, to the transferring bank, 38k)-> PRESENTED
  * presentation: PRESENTED -substituteInvoice(BEN, 38h)-> SUBSTITUTED
  *               PRESENTED -demandSubstitution(TB)-> DEMANDED -substituteInvoice(BEN)-> SUBSTITUTED
@@ -150,7 +151,12 @@ interface ILetterOfCreditTransfers {
     );
 
     /// @notice The beneficiary assigned `shareBps` of its proceeds to `assignee` (Art 39).
-    event ProceedsAssigned(uint256 indexed lcId, address indexed beneficiary, address indexed assignee, uint16 shareBps);
+    event ProceedsAssigned(
+        uint256 indexed lcId,
+        address indexed beneficiary,
+        address indexed assignee,
+        uint16 shareBps
+    );
 
     /// @notice At honour, the second beneficiary was paid its share of the drawing.
     event TransferredProceedsPaid(
@@ -211,13 +217,28 @@ interface ILetterOfCreditTransfers {
     error LetterOfCreditTransferredPresentationLate(uint256 lcId, uint256 transferId, uint64 day, uint64 lastDay);
 
     /// @notice The second beneficiary's drawing exceeds what is left of the transferred amount.
-    error LetterOfCreditTransferredDrawingExceedsAvailable(uint256 lcId, uint256 transferId, uint256 amount, uint256 available);
+    error LetterOfCreditTransferredDrawingExceedsAvailable(
+        uint256 lcId,
+        uint256 transferId,
+        uint256 amount,
+        uint256 available
+    );
 
     /// @notice The first beneficiary's invoice is below the second beneficiary's (38h: it draws the difference).
-    error LetterOfCreditSubstitutedAmountTooLow(uint256 lcId, uint256 transferredPresentationId, uint256 amount, uint256 minimum);
+    error LetterOfCreditSubstitutedAmountTooLow(
+        uint256 lcId,
+        uint256 transferredPresentationId,
+        uint256 amount,
+        uint256 minimum
+    );
 
     /// @notice The first beneficiary may still substitute until `deadline` (38i: "on first demand").
-    error LetterOfCreditSubstitutionStillOpen(uint256 lcId, uint256 transferredPresentationId, uint64 deadline, uint64 now_);
+    error LetterOfCreditSubstitutionDeadlineNotPassed(
+        uint256 lcId,
+        uint256 transferredPresentationId,
+        uint64 deadline,
+        uint64 now_
+    );
 
     /// @notice The documents given are not the ones the second beneficiary presented.
     error LetterOfCreditTransferredDocumentsMismatch(uint256 lcId, uint256 transferredPresentationId);

@@ -36,6 +36,10 @@ def _custom_errors() -> set[str]:
         ("LetterOfCreditDeadlineNotPassed", 409),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
         ("LetterOfCreditInvalidAmount", 422),
+        ("LetterOfCreditUnknownTransfer", 404),
+        ("LetterOfCreditSubstitutionDeadlineNotPassed", 409),
+        ("LetterOfCreditProceedsAlreadyAssigned", 409),
+        ("LetterOfCreditTransferTermsNotReduced", 422),
         ("UnknownThing", 404),
     ],
 )
@@ -45,6 +49,10 @@ def test_a_custom_error_answers_the_status_of_its_meaning(error: str, status: in
 
 def test_the_named_errors_are_the_contracts_own() -> None:
     """The table above names real errors: a renamed one must be moved with it."""
-    assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed"} <= (
-        _custom_errors()
-    )
+    assert {
+        "UndertakingsNotClaimDebtor",
+        "UndertakingsPaymentNotYetDue",
+        "LetterOfCreditDeadlineNotPassed",
+        "LetterOfCreditSubstitutionDeadlineNotPassed",
+        "LetterOfCreditProceedsAlreadyAssigned",
+    } <= (_custom_errors())

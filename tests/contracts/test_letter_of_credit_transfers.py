@@ -256,7 +256,7 @@ class TestArt38hiSubstitution:
         now = lc_world.chain.timestamp()
         assert deadline == (now // DAY + 2) * DAY - 1  # Monday's demand: until the end of Tuesday
         assert lc_error(lc_world, ADVISER, "forwardAsPresented", lc_id, tp_id, docs) == (
-            "LetterOfCreditSubstitutionStillOpen"
+            "LetterOfCreditSubstitutionDeadlineNotPassed"
         )
         warp(lc_world, deadline + 1)
         assert lc_error(lc_world, ADVISER, "forwardAsPresented", lc_id, tp_id, docs[:1]) == (
