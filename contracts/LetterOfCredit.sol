@@ -310,6 +310,31 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         uint256 amount,
         uint64 shipmentDate
     ) external nonReentrant returns (uint256 presentationId) {
+        return _presentUnderAmendment(lcId, amendmentId, documentHashes, amount, shipmentDate, 0);
+    }
+
+    /// @inheritdoc ILetterOfCredit
+    function presentUnderAmendmentWithRecord(
+        uint256 lcId,
+        uint256 amendmentId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) external nonReentrant returns (uint256 presentationId) {
+        if (recordId == 0) revert LetterOfCreditRecordNotPresentable(lcId, recordId, address(0));
+        return _presentUnderAmendment(lcId, amendmentId, documentHashes, amount, shipmentDate, recordId);
+    }
+
+    /// @dev `presentUnderAmendment`, carrying the record `recordId` when it is not 0.
+    function _presentUnderAmendment(
+        uint256 lcId,
+        uint256 amendmentId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) private returns (uint256 presentationId) {
         Credit storage lc = _credit(lcId);
         Amendment storage amendment = _pendingAmendment(lcId, lc, amendmentId);
         LetterOfCreditDrawings.Services memory services = _services();
@@ -318,7 +343,7 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         // ... is the beneficiary's acceptance, which amends the credit at this moment ...
         _acceptAmendment(lcId, lc, amendmentId, amendment);
         // ... and complies with the amended credit (checked again by the presentation).
-        return LetterOfCreditDrawings.present(_book, services, lcId, documentHashes, amount, shipmentDate, 0);
+        return LetterOfCreditDrawings.present(_book, services, lcId, documentHashes, amount, shipmentDate, recordId);
     }
 
     /// @inheritdoc ILetterOfCredit

@@ -142,6 +142,9 @@ contract PaymentUndertakings is IPaymentUndertakings {
             expiry,
             termsHash
         );
+        // the order is now paid only by this undertaking: TradeOrders refuses payOrder and cancellation until it
+        // settles or expires (our own contract; the undertaking is stored and announced before the call)
+        _orders.recordUndertaking(orderId, undertakingId);
     }
 
     /// @inheritdoc IPaymentUndertakings
@@ -268,6 +271,8 @@ contract PaymentUndertakings is IPaymentUndertakings {
         _transition(undertakingId, UndertakingState.ESTABLISHED, UndertakingState.EXPIRED);
         delete _pending[undertakingId];
         emit UndertakingExpired(undertakingId, timestamp);
+        // the order is free again: its parties may pay or cancel it (our own contract; state final before the call)
+        _orders.releaseUndertaking(stored.orderId, undertakingId);
     }
 
     // ---------------------------------------------------------------- internals

@@ -18,6 +18,7 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
     IMembership private immutable _membership;
     ISettlement private immutable _settlement;
     mapping(uint256 orderId => Order) private _orders;
+    mapping(uint256 orderId => uint256 undertakingId) private _coveringUndertaking;
     uint256 private _orderCount;
 
     /// @param membership_ the consortium registry
@@ -52,6 +53,11 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
     /// @inheritdoc ITradeOrders
     function orderCount() external view returns (uint256) {
         return _orderCount;
+    }
+
+    /// @inheritdoc ITradeOrders
+    function coveringUndertakingOf(uint256 orderId) external view returns (uint256) {
+        return _coveringUndertaking[orderId];
     }
 
     // ---------------------------------------------------------------- mutators
@@ -147,6 +153,7 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
             revert TradeOrdersNotParty(orderId, msg.sender, buyer);
         }
         if (stored.paymentTerms != PaymentTerms.OPEN_ACCOUNT) revert TradeOrdersNotOpenAccount(orderId);
+        _requireNotCovered(orderId);
         _transition(orderId, OrderState.DELIVERED, OrderState.PAID);
         uint256 amount = stored.amount;
         entryId = _settlement.settleLeg(
@@ -176,7 +183,23 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
             revert TradeOrdersInvalidState(orderId, state, OrderState.DELIVERED);
         }
         _transition(orderId, state, OrderState.PAID);
+        delete _coveringUndertaking[orderId];
         emit OrderPaidByUndertaking(orderId, undertakingId, entryId);
+    }
+
+    /// @inheritdoc ITradeOrders
+    function recordUndertaking(uint256 orderId, uint256 undertakingId) external onlyRole(UNDERTAKING_ROLE) {
+        _requireNotCovered(orderId);
+        _coveringUndertaking[orderId] = undertakingId;
+        emit OrderUndertakingRecorded(orderId, undertakingId);
+    }
+
+    /// @inheritdoc ITradeOrders
+    function releaseUndertaking(uint256 orderId, uint256 undertakingId) external onlyRole(UNDERTAKING_ROLE) {
+        uint256 covering = _coveringUndertaking[orderId];
+        if (covering != undertakingId) revert TradeOrdersCoveredByUndertaking(orderId, covering);
+        delete _coveringUndertaking[orderId];
+        emit OrderUndertakingReleased(orderId, undertakingId);
     }
 
     /// @inheritdoc ITradeOrders
@@ -189,6 +212,7 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
         if (state != OrderState.CREATED && state != OrderState.ACCEPTED) {
             revert TradeOrdersInvalidState(orderId, state, OrderState.ACCEPTED);
         }
+        _requireNotCovered(orderId);
         if (isBuyer ? stored.buyerConsentsToCancel : stored.sellerConsentsToCancel) {
             revert TradeOrdersAlreadyConsented(orderId, msg.sender);
         }
@@ -214,6 +238,11 @@ contract TradeOrders is ITradeOrders, AccessControlDefaultAdminRules {
         // an address comparison; Slither's taint analysis links it to the timestamp of recordShipment
         // slither-disable-next-line timestamp
         if (msg.sender != party) revert TradeOrdersNotParty(orderId, msg.sender, party);
+    }
+
+    function _requireNotCovered(uint256 orderId) private view {
+        uint256 covering = _coveringUndertaking[orderId];
+        if (covering != 0) revert TradeOrdersCoveredByUndertaking(orderId, covering);
     }
 
     /// @dev The order state machine: the only writer of `state`.

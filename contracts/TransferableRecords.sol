@@ -6,9 +6,10 @@ import {IMembership} from "./interfaces/IMembership.sol";
 import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
 
 /// @title TransferableRecords: electronic transferable records with exclusive control (see ITransferableRecords)
-/// @notice Grants TITLE_AGENT_ROLE to the LetterOfCredit contract (title against payment).
+/// @notice Grants TITLE_AGENT_ROLE to the LetterOfCredit contract (title against payment) and to DocumentRegistry
+/// (financing against a record pledges it).
 contract TransferableRecords is ITransferableRecords, AccessControlDefaultAdminRules {
-    /// @notice Contracts that move records with payments (the LetterOfCredit contract).
+    /// @notice Contracts that move records with payments (the LetterOfCredit contract, DocumentRegistry).
     bytes32 public constant TITLE_AGENT_ROLE = keccak256("TITLE_AGENT_ROLE");
 
     IMembership private immutable _membership;
@@ -184,6 +185,23 @@ contract TransferableRecords is ITransferableRecords, AccessControlDefaultAdminR
             _transition(recordId, RecordState.ESCROWED, RecordState.PLEDGED, holder, securedBy);
         }
         emit RecordTitlePassed(recordId, holder, securedBy, escrowKey);
+    }
+
+    /// @inheritdoc ITransferableRecords
+    function pledgeAsSecurity(uint256 recordId, address pledgor, address pledgee, bytes32 securityKey)
+        external
+        onlyRole(TITLE_AGENT_ROLE)
+    {
+        Record storage stored = _records[recordId];
+        _requireState(recordId, stored, RecordState.HELD);
+        if (stored.controller != pledgor) revert TransferableRecordsNotController(recordId, pledgor, stored.controller);
+        if (!_membership.isActiveMember(pledgee, IMembership.MemberKind.BANK) || pledgee == pledgor) {
+            revert TransferableRecordsInvalidParty(recordId, pledgee);
+        }
+        if (securityKey == bytes32(0)) revert TransferableRecordsInvalidSecurityKey(recordId, securityKey);
+        stored.escrowKey = securityKey;
+        _transition(recordId, RecordState.HELD, RecordState.PLEDGED, pledgor, pledgee);
+        emit RecordPledged(recordId, pledgor, pledgee, securityKey);
     }
 
     /// @inheritdoc ITransferableRecords

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {ITransferableRecords} from "./ITransferableRecords.sol";
+
 /// @title IDocumentRegistry: the duplicate-financing guard
 /// @notice A document (invoice, bill of lading, ...) is registered with its face value, currency and the keyed
 /// HMAC fingerprints of its canonical fields computed off chain (several per document, so that lightly
@@ -13,6 +15,16 @@ pragma solidity ^0.8.28;
 /// document sharing a fingerprint is refused with `DocumentRegistryAlreadyFinanced` naming the prior financing,
 /// so no fingerprint ever has two open financings. REPAID (outstanding reaches zero) or RELEASED (the financier
 /// gives up its claim) unlocks the fingerprints. Registering a fingerprint seen before emits `FingerprintReused`.
+///
+/// A document that is (or carries) a transferable record is linked to it at registration
+/// (`registerDocumentWithRecord`); the link is permanent. Financing it pledges the record to the financier in the
+/// same transaction (this contract holds TITLE_AGENT_ROLE on TransferableRecords): the owner must control the HELD
+/// record, so a record already pledged (to this financier, another, or for another document's financing) or lodged
+/// under a letter of credit cannot back a second financing (`DocumentRegistryInvalidRecordState`). The pledge
+/// carries the security key `keccak256(abi.encode(address(this), documentId))`. Full repayment, or the financier's
+/// release, gives control back to the owner. On default the financier enforces the pledge itself
+/// (`TransferableRecords.enforcePledge`, or gives it up with `releasePledge`): the financing stays open for what is
+/// outstanding and a later repayment or release finds no security left to release.
 ///
 /// LC presentations record their documents' fingerprints (by the LetterOfCredit contract, PRESENTER_ROLE);
 /// a fingerprint presented under a different LC is flagged with `DocumentReuseFlagged`.
@@ -74,6 +86,15 @@ interface IDocumentRegistry {
     /// @notice The document was released (withdrawn before financing, or the financier gave up its claim).
     event DocumentReleased(uint256 indexed documentId, address indexed by, uint256 outstanding);
 
+    /// @notice The document is (or carries) the transferable record `recordId`: financing it pledges the record.
+    event DocumentRecordLinked(uint256 indexed documentId, uint256 indexed recordId);
+
+    /// @notice Financing the document pledged its record to `financier` (emitted right after DocumentFinanced).
+    event DocumentRecordPledged(uint256 indexed documentId, uint256 indexed recordId, address indexed financier);
+
+    /// @notice The financing ended (repaid or released): the record's pledge was released to the owner.
+    event DocumentRecordReleased(uint256 indexed documentId, uint256 indexed recordId, address indexed owner);
+
     /// @notice A fingerprint was presented under an LC for the first time.
     event DocumentPresented(bytes32 indexed lcKey, bytes32 indexed fingerprint);
 
@@ -113,6 +134,18 @@ interface IDocumentRegistry {
     /// @notice Only the document's financier may do this.
     error DocumentRegistryNotFinancier(uint256 documentId, address caller, address financier);
 
+    /// @notice No transferable record has the id `recordId`.
+    error DocumentRegistryUnknownRecord(uint256 recordId);
+
+    /// @notice The document's record is not HELD under the owner's control (`controller` controls it in `state`):
+    /// it cannot be pledged to back this financing.
+    error DocumentRegistryInvalidRecordState(
+        uint256 documentId,
+        uint256 recordId,
+        ITransferableRecords.RecordState state,
+        address controller
+    );
+
     /// @notice The LC key is zero.
     error DocumentRegistryInvalidLcKey(bytes32 lcKey);
 
@@ -131,6 +164,9 @@ interface IDocumentRegistry {
     /// @notice The latest document registered with a fingerprint (zero if none).
     function latestDocumentOf(bytes32 fingerprint) external view returns (uint256);
 
+    /// @notice The transferable record a document is linked to (zero if none).
+    function recordOf(uint256 documentId) external view returns (uint256);
+
     /// @notice The LC a fingerprint was first presented under (zero if never presented).
     function presentedUnder(bytes32 fingerprint) external view returns (bytes32);
 
@@ -144,16 +180,31 @@ interface IDocumentRegistry {
         bytes32[] calldata fingerprints
     ) external returns (uint256 documentId);
 
-    /// @notice Finance a REGISTERED document: the calling active bank disburses `amount` to the owner.
-    /// Refused when any fingerprint is locked by another open financing.
+    /// @notice Register a document that is (or carries) the transferable record `recordId`, linked to it: as
+    /// `registerDocument`; financing the document will pledge the record to the financier.
+    /// @return documentId the new document's id
+    function registerDocumentWithRecord(
+        address owner,
+        DocumentKind kind,
+        bytes3 currency,
+        uint256 faceValue,
+        bytes32[] calldata fingerprints,
+        uint256 recordId
+    ) external returns (uint256 documentId);
+
+    /// @notice Finance a REGISTERED document: the calling active bank disburses `amount` to the owner; the
+    /// document's record (if any) is pledged to the bank in the same transaction.
+    /// Refused when any fingerprint is locked by another open financing, or the record is not HELD by the owner.
     /// @return entryId the disbursement's ledger entry
     function finance(uint256 documentId, uint256 amount, bytes32 ref) external returns (uint256 entryId);
 
-    /// @notice The owner repays its financier; the document is REPAID when nothing is outstanding.
+    /// @notice The owner repays its financier; the document is REPAID when nothing is outstanding, and its record's
+    /// pledge (if still in place) is released to the owner.
     /// @return entryId the repayment's ledger entry
     function repay(uint256 documentId, uint256 amount, bytes32 ref) external returns (uint256 entryId);
 
-    /// @notice Release a document: the financier of a FINANCED one, or the owner or registrar of a REGISTERED one.
+    /// @notice Release a document: the financier of a FINANCED one (its record's pledge, if still in place, is
+    /// released to the owner), or the owner or registrar of a REGISTERED one.
     function release(uint256 documentId) external;
 
     /// @notice called by the LetterOfCredit contract (PRESENTER_ROLE granted at deployment) for each presentation;

@@ -658,6 +658,21 @@ interface ILetterOfCredit {
     ) external returns (uint256 presentationId);
 
     /**
+     * @notice `presentUnderAmendment` with the transferable record `recordId` among the documents (beneficiary, which
+     * must control the HELD record): the presentation accepts the amendment (Art 10c) and the record's control
+     * passes to the available-with bank of the amended credit, as in `presentWithRecord`.
+     * @return presentationId The presentation's id within the credit (1-based).
+     */
+    function presentUnderAmendmentWithRecord(
+        uint256 lcId,
+        uint256 amendmentId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) external returns (uint256 presentationId);
+
+    /**
      * @notice Honour a complying presentation, or a waived one (issuing bank or a nominated bank). The issuing bank
      * pays the beneficiary from its account (LC_HONOUR; reverts if that leg fails) and then seeks reimbursement from
      * the applicant (LC_REIMBURSEMENT), opening a claim instead when its funds fall short (Art 7). A nominated bank

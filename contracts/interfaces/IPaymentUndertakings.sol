@@ -14,6 +14,8 @@ pragma solidity ^0.8.28;
 /// ESTABLISHED -settle (on or after dueDate, data matched by expiry)-> SETTLED, marking the order PAID in
 /// TradeOrders in the same transaction (an order is paid once: by its undertaking or by payOrder, never both);
 /// ESTABLISHED -expire (after expiry, data not matched by expiry)-> EXPIRED. SETTLED and EXPIRED are final.
+/// Establishing covers the order in TradeOrders (recordUndertaking: the buyer can no longer pay it directly nor the
+/// parties cancel it, so the settlement cannot be pre-empted); expiry releases it (releaseUndertaking).
 /// "Data matched by expiry" means: the current invoice MATCHED by then, or the obligor bank accepted the current
 /// invoice's mismatch report by then (an acceptance names the invoice version; a corrected invoice needs its own).
 /// Amendments (amount, due date, expiry) need both banks (URBPO 750): one bank proposes, the other

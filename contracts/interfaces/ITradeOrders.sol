@@ -10,7 +10,10 @@ pragma solidity ^0.8.28;
 /// delivered, or collected by the seller from the buyer's account once the agreed due date has come.
 /// ACCEPTED|SHIPPED|DELIVERED -recordPaymentByUndertaking-> PAID: an open-account order whose bank payment
 /// undertaking settled is paid (only the holder of UNDERTAKING_ROLE, PaymentUndertakings, takes this edge), so
-/// it can never be paid a second time through payOrder.
+/// it can never be paid a second time through payOrder. While a live undertaking covers the order (from its
+/// establishment until it settles or expires: recordUndertaking / releaseUndertaking, UNDERTAKING_ROLE only),
+/// payOrder and cancellation are refused: the order's payment belongs to the undertaking, whose settlement would
+/// otherwise revert for good (URBPO 750: the obligor bank's undertaking is irrevocable).
 interface ITradeOrders {
     enum PaymentTerms {
         LETTER_OF_CREDIT,
@@ -77,6 +80,13 @@ interface ITradeOrders {
     /// ledger entry of its payment leg (obligor bank -> recipient bank).
     event OrderPaidByUndertaking(uint256 indexed orderId, uint256 indexed undertakingId, uint256 entryId);
 
+    /// @notice Bank payment undertaking `undertakingId` now covers the order: until it settles or expires, the order
+    /// is neither paid through payOrder nor cancelled.
+    event OrderUndertakingRecorded(uint256 indexed orderId, uint256 indexed undertakingId);
+
+    /// @notice The covering undertaking expired unpaid: the order's parties may pay or cancel it again.
+    event OrderUndertakingReleased(uint256 indexed orderId, uint256 indexed undertakingId);
+
     /// @notice One party consented to cancel the order.
     event OrderCancellationRequested(uint256 indexed orderId, address indexed party);
 
@@ -116,11 +126,17 @@ interface ITradeOrders {
     /// @notice The party already consented to cancel.
     error TradeOrdersAlreadyConsented(uint256 orderId, address party);
 
+    /// @notice A live bank payment undertaking covers the order: it is paid by that undertaking's settlement.
+    error TradeOrdersCoveredByUndertaking(uint256 orderId, uint256 undertakingId);
+
     /// @notice An order.
     function order(uint256 orderId) external view returns (Order memory);
 
     /// @notice Number of orders (ids are 1..orderCount).
     function orderCount() external view returns (uint256);
+
+    /// @notice The live bank payment undertaking covering the order (zero if none).
+    function coveringUndertakingOf(uint256 orderId) external view returns (uint256);
 
     /// @notice The buyer (an active trader) creates a purchase order for `seller`.
     /// @return orderId the new order's id
@@ -153,6 +169,13 @@ interface ITradeOrders {
     /// @notice The undertakings contract (UNDERTAKING_ROLE) marks an ACCEPTED, SHIPPED or DELIVERED open-account
     /// order PAID in the transaction that settled its bank payment undertaking.
     function recordPaymentByUndertaking(uint256 orderId, uint256 undertakingId, uint256 entryId) external;
+
+    /// @notice The undertakings contract (UNDERTAKING_ROLE) records that undertaking `undertakingId`, just
+    /// established, covers the order.
+    function recordUndertaking(uint256 orderId, uint256 undertakingId) external;
+
+    /// @notice The undertakings contract (UNDERTAKING_ROLE) records that the covering undertaking expired.
+    function releaseUndertaking(uint256 orderId, uint256 undertakingId) external;
 
     /// @notice A party consents to cancel a CREATED or ACCEPTED order; the second consent cancels it.
     function requestCancellation(uint256 orderId) external;

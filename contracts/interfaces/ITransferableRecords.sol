@@ -16,6 +16,8 @@ pragma solidity ^0.8.28;
 /// voids a surrendered record (or rejects the surrender, giving control back to the holder).
 ///
 /// Record graph: NONE -> HELD; HELD -> HELD (endorsement, transfer); HELD -> PLEDGED -> HELD (released, or enforced by the pledgee, which then holds it);
+/// HELD -> PLEDGED (pledged by a title agent to the bank financing the document the record backs) -> HELD
+/// (financing repaid or released, or the pledge released or enforced by the pledgee);
 /// HELD -> ESCROWED (lodged under a letter of credit) -> HELD (documents returned, or title passed with payment)
 /// or -> PLEDGED (title passed to the applicant, the bank keeping control as security);
 /// HELD -> SURRENDERED -> VOID | HELD (surrender rejected). VOID is final.
@@ -24,9 +26,12 @@ pragma solidity ^0.8.28;
 /// pledgee bank controls; while ESCROWED the holder is the presenter and the examining bank controls; once
 /// SURRENDERED or VOID the issuer controls.
 ///
-/// Title agents (TITLE_AGENT_ROLE, granted to the platform's LetterOfCredit contract) move records inside
-/// the transactions that move money: lodge at presentation, return on refusal, pass title at honour, release
-/// the bank's security when the applicant reimburses it.
+/// Title agents (TITLE_AGENT_ROLE, granted to the platform's LetterOfCredit contract and DocumentRegistry) move
+/// records inside the transactions that move money: lodge at presentation, return on refusal, pass title at honour,
+/// release the bank's security when the applicant reimburses it; pledge a record to the bank that finances the
+/// document it backs (`pledgeAsSecurity`, under a security key of the financing), and release it when the
+/// financing is repaid or released. A pledge under a security key ends only through the agent that made it
+/// (`releaseSecurity` with that key) or through the pledgee itself (`releasePledge`, or `enforcePledge` on default).
 interface ITransferableRecords {
     enum RecordKind {
         BILL_OF_LADING,
@@ -75,7 +80,8 @@ interface ITransferableRecords {
     /// @notice Control of a bearer (or blank-endorsed) record passed from `from` to `to`.
     event RecordTransferred(uint256 indexed recordId, address indexed from, address indexed to);
 
-    /// @notice The holder pledged the record to `pledgee`, which now controls it.
+    /// @notice The holder pledged the record to `pledgee`, which now controls it. `escrowKey` is zero for the
+    /// holder's own pledge, and the financing's security key when a title agent pledged it for a financing.
     event RecordPledged(uint256 indexed recordId, address indexed holder, address indexed pledgee, bytes32 escrowKey);
 
     /// @notice The pledgee released its pledge: the holder controls the record again.
@@ -131,6 +137,9 @@ interface ITransferableRecords {
 
     /// @notice The record is held under another letter of credit (or none).
     error TransferableRecordsEscrowMismatch(uint256 recordId, bytes32 escrowKey, bytes32 expected);
+
+    /// @notice A title agent's pledge carries a non-zero security key.
+    error TransferableRecordsInvalidSecurityKey(uint256 recordId, bytes32 securityKey);
 
     /// @notice A record.
     function record(uint256 recordId) external view returns (Record memory);
@@ -188,7 +197,12 @@ interface ITransferableRecords {
     /// is non-zero that bank keeps control as security (PLEDGED) until `releaseSecurity`.
     function passTitle(uint256 recordId, bytes32 escrowKey, address holder, address securedBy) external;
 
-    /// @notice A title agent releases the security held under `escrowKey` (the applicant reimbursed the bank).
+    /// @notice A title agent pledges the HELD record of `pledgor` (who must control it) to the active bank `pledgee`
+    /// under `securityKey` (a financing against the document the record backs); `releaseSecurity` ends it.
+    function pledgeAsSecurity(uint256 recordId, address pledgor, address pledgee, bytes32 securityKey) external;
+
+    /// @notice A title agent releases the security held under `escrowKey` (the applicant reimbursed the bank, or
+    /// the financing the record backs was repaid or released).
     /// @return released false when the record is no longer pledged under `escrowKey` (nothing to do)
     function releaseSecurity(uint256 recordId, bytes32 escrowKey) external returns (bool released);
 }

@@ -1222,7 +1222,7 @@ def records_verify(
     )
     for change in record.history:
         console.print(
-            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.event:<24} -> {change.controller}",
+            f"  {change.at:%Y-%m-%d %H:%M:%S}Z {change.event:<24} {change.action:<26} -> {change.controller}",
             highlight=False,
             soft_wrap=True,
         )

@@ -99,7 +99,7 @@ _FORBIDDEN = ("Unauthorized", "NotMember", "NotActiveMember", "NotSponsor", "Not
               "NotOwner", "NotFinancier", "NotController", "NotIssuer", "NotActiveBank", "NotClaimDebtor")  # fmt: skip
 _CONFLICT = ("State", "Status", "Transition", "Already", "NotOperative", "NotExpired", "OpenPresentations",
              "LastActiveBank", "FoundingClosed", "NotDue", "NotYetDue", "Late", "Insufficient", "Duplicate",
-             "OpenDemands", "Decided", "DeadlineNotPassed", "NoAmendmentToConsent")  # fmt: skip
+             "OpenDemands", "Decided", "DeadlineNotPassed", "NoAmendmentToConsent", "CoveredBy")  # fmt: skip
 
 
 def _status_for(error: str) -> int:

@@ -12,8 +12,10 @@
   Nothing a request waits for lives in a worker's memory: a worker killed at any point leaves either nothing
   or a committed outbox row that the engine's confirmer sends (again) and confirms.
 
-A worker follows the engine by polling (`Follower`): one query of the waited outbox rows and the indexer's
-checkpoint per tick, shared by every request the worker has waiting, and none while nothing waits.
+A worker follows the engine through the database (`Follower`): it blocks until the database says something
+changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version: `tradeledger.store.wakeups`), then reads the waited
+outbox rows and the indexer's checkpoint in one pass shared by every request it has waiting; none while nothing
+waits.
 """
 
 from __future__ import annotations
@@ -29,20 +31,21 @@ from tradeledger.chain.txmanager import TransactionManager
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction
+from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
 Role = Literal["all", "api", "engine"]
 ROLES: tuple[Role, ...] = ("all", "api", "engine")
-FOLLOW_POLL_S = 0.01  # a 250 ms block is indexed within a few ms of the engine's commit: 10 ms adds little latency
 
 
 class Follower:
     """An API worker's view of the engine's progress, read from the database: the outbox rows its requests wait
-    on, and the block the indexer has applied through. One daemon thread polls for all of them while any wait."""
+    on, and the block the indexer has applied through. One daemon thread reads for all of them while any wait,
+    each time the database wakes it."""
 
-    def __init__(self, sessions: sessionmaker[Session], indexer: Indexer, poll_s: float = FOLLOW_POLL_S) -> None:
+    def __init__(self, sessions: sessionmaker[Session], indexer: Indexer, wakeups: Wakeups) -> None:
         self._sessions = sessions
         self._indexer = indexer
-        self._poll_s = poll_s
+        self._wakeups = wakeups
         self._changed = threading.Condition()
         self._waiting: dict[str, int] = {}  # outbox row id -> how many requests wait for it to be final
         self._final: dict[str, ChainTransaction] = {}
@@ -60,6 +63,7 @@ class Follower:
             self._stopped = True
             self._changed.notify_all()
         self._thread.join(timeout=10)
+        self._wakeups.close()
 
     def wait_final(self, tx_id: str, timeout: float) -> ChainTransaction:
         """The outbox row once the engine has recorded it final; raises as the transaction manager's own wait
@@ -116,7 +120,7 @@ class Follower:
                         self._final[row.id] = row
                 self._indexed_through = max(self._indexed_through, indexed)
                 self._changed.notify_all()
-            time.sleep(self._poll_s)
+            self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it at once
 
     def _read(self, open_ids: list[str]) -> tuple[list[ChainTransaction], int]:
         final: list[ChainTransaction] = []

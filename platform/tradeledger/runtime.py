@@ -34,6 +34,7 @@ from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Sch
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainTransaction
+from tradeledger.store.wakeups import announce_now, wakeups_for
 from tradeledger.undertakings.schedule import UndertakingJobs
 from tradeledger.webhooks.delivery import Deliverer
 from tradeledger.webhooks.service import Files
@@ -80,12 +81,13 @@ class Platform:
         """Recover what a crash left behind, then confirm, re-send and index in the background; an API worker only
         follows the engine's progress in the database."""
         if self.role == "api":
-            self._follower = Follower(self.sessions, self.indexer)
+            self._follower = Follower(self.sessions, self.indexer, wakeups_for(self.sessions.kw["bind"]))
             self._follower.start()
             return
         self.transactions.recover()
         if self.role == "engine":  # API workers wait in other processes: follow each block as soon as it is mined
             self.transactions.receipts.idle_poll_s = ENGINE_POLL_S
+            self.transactions.announce_outcomes = True  # and wake them when an outcome is recorded
         self.transactions.start()
         self._indexed_through = self.indexer.indexed_through()
         indexer_interval = ENGINE_POLL_S if self.role == "engine" else INDEXER_INTERVAL_S
@@ -128,6 +130,8 @@ class Platform:
         applied = self.indexer.run_once()
         indexed_through = self.indexer.indexed_through()
         if indexed_through != self._indexed_through:
+            if self.role == "engine":  # API workers in other processes wait for it
+                announce_now(self.sessions)
             with self._indexed:
                 self._indexed_through = indexed_through
                 self._indexed.notify_all()

@@ -204,6 +204,18 @@ BODIES: dict[str, dict[str, Any]] = {
             "quantities": {"TEA": 1},
         },
     },
+    "/v1/invoices/{invoice_id}/corrections": {
+        "number": "X",
+        "issue_date": datetime.now(UTC).date().isoformat(),
+        "amount": 1,
+        "lines": [{"item": "TEA", "quantity": 1, "unit_price": 1}],
+    },
+    "/v1/payment-undertakings/{undertaking_id}/discounts": {
+        "document_id": "1",
+        "rate_bps": 1,
+        "day_count": "ACT/360",
+        "reference": "X",
+    },
     "/v1/records/{record_id}/endorse": {"endorsee": OTHER_TRADER.address},
     "/v1/records/{record_id}/transfer": {"to": OTHER_TRADER.address},
     "/v1/records/{record_id}/pledge": {"to": OTHER_TRADER.address},
@@ -357,6 +369,21 @@ BANK_ONLY = [
     ("/v1/guarantees/{guarantee_id}/expiry-event", {"document": {"x": 1}}),
     ("/v1/guarantees/{guarantee_id}/demands/1/counter-demand", {"amount": 1, "statement": {"x": 1}}),
     ("/v1/payment-undertakings/{undertaking_id}/accept-mismatch", None),
+    (
+        "/v1/payment-undertakings",
+        {
+            "order_id": "1",
+            "recipient_bank": OTHER_TRADER.address,
+            "amount": 1,
+            "due_date": SOON,
+            "expiry": SOON,
+            "terms": {"x": 1},
+        },
+    ),
+    (
+        "/v1/payment-undertakings/{undertaking_id}/discounts",
+        {"document_id": "1", "rate_bps": 1, "day_count": "ACT/360", "reference": "X"},
+    ),
 ]
 
 

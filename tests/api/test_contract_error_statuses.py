@@ -35,6 +35,7 @@ def _custom_errors() -> set[str]:
         ("LetterOfCreditAmendmentConfirmationDecided", 409),
         ("LetterOfCreditDeadlineNotPassed", 409),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
+        ("TradeOrdersCoveredByUndertaking", 409),
         ("LetterOfCreditInvalidAmount", 422),
         ("LetterOfCreditUnknownTransfer", 404),
         ("LetterOfCreditSubstitutionDeadlineNotPassed", 409),
@@ -53,6 +54,7 @@ def test_the_named_errors_are_the_contracts_own() -> None:
         "UndertakingsNotClaimDebtor",
         "UndertakingsPaymentNotYetDue",
         "LetterOfCreditDeadlineNotPassed",
+        "TradeOrdersCoveredByUndertaking",
         "LetterOfCreditSubstitutionDeadlineNotPassed",
         "LetterOfCreditProceedsAlreadyAssigned",
-    } <= (_custom_errors())
+    } <= _custom_errors()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
 from tests.api.conftest import BANK, TRADER, Consortium, problem
+from tradeledger.cli import app
 from tradeledger.documents.fingerprints import InvoiceFields, canonical_token, fingerprints
 
 INVOICE = {
@@ -16,9 +22,11 @@ INVOICE = {
 
 
 def _register(
-    consortium: Consortium, key: str, fields: dict[str, object], face_value: int = 40_000
+    consortium: Consortium, key: str, fields: dict[str, object], face_value: int = 40_000, record_id: int | None = None
 ) -> dict[str, object]:
     body = {"kind": "invoice", "fields": fields, "owner": TRADER.address, "currency": "USD", "face_value": face_value}
+    if record_id is not None:
+        body["record_id"] = record_id
     response = consortium.client("bank").post("/v1/documents", json=body, headers={"Idempotency-Key": key})
     assert response.status_code == 201, response.text
     document: dict[str, object] = response.json()
@@ -103,3 +111,75 @@ class TestFinancing:
         body = {"kind": "invoice", "fields": {**INVOICE, "issue_date": "not a date"}}
         response = consortium.client("bank").post("/v1/documents/fingerprint-check", json=body)
         assert response.status_code == 422 and "issue_date" in str(problem(response)["detail"])
+
+
+class TestFinancingAgainstARecord:
+    """Issue #18: financing a document linked to a transferable record pledges the record to the financier in the
+    same transaction; the full repayment gives it back; a pledged record cannot back a second financing."""
+
+    def test_pledged_by_financing_refused_twice_released_by_repayment(self, consortium: Consortium) -> None:
+        bank, trader = consortium.client("bank"), consortium.client("trader")
+        bill = b"%PDF-1.7 bill of lading COSU6300001, 800 bales of cotton"
+        digest = "0x" + hashlib.sha256(bill).hexdigest()
+        issued = bank.post("/v1/records", json={"document_hash": digest, "holder": TRADER.address, "to_order": False},
+                           headers={"Idempotency-Key": "rec-fin-r"})  # fmt: skip
+        assert issued.status_code == 201, issued.text
+        record_id = issued.json()["record_id"]
+        fields = {**INVOICE, "invoice_number": "CI-PLEDGE-1", "seller_id": "S-PLEDGE", "buyer_id": "B-PLEDGE"}
+        document = _register(consortium, "rec-fin-d1", fields, record_id=int(record_id))
+        assert (document["record_id"], document["record_pledged"]) == (record_id, False)
+        unknown = consortium.client("bank").post(
+            "/v1/documents", headers={"Idempotency-Key": "rec-fin-unknown"},
+            json={"kind": "invoice", "fields": {**fields, "invoice_number": "CI-PLEDGE-0"}, "owner": TRADER.address,
+                  "currency": "USD", "face_value": 1_000, "record_id": 999_999},
+        )  # fmt: skip
+        assert unknown.status_code == 404 and problem(unknown)["code"] == "document_registry_unknown_record"
+
+        path = f"/v1/documents/{document['document_id']}"
+        financed = bank.post(f"{path}/financings", json={"amount": 20_000, "reference": "FIN-EBL-1"},
+                             headers={"Idempotency-Key": "rec-fin-f1"})  # fmt: skip
+        assert financed.status_code == 200, financed.text
+        assert (financed.json()["state"], financed.json()["record_pledged"]) == ("FINANCED", True)
+        record = bank.get(f"/v1/records/{record_id}").json()
+        assert (record["state"], record["holder"], record["controller"]) == ("PLEDGED", TRADER.address, BANK.address)
+        assert record["history"][-1]["action"] == "pledged_by_financing"
+
+        # a second document backed by the same record: its financing is refused, naming the one that holds it
+        other = _register(consortium, "rec-fin-d2", {**fields, "invoice_number": "CI-PLEDGE-2", "seller_id": "S-2",
+                                                      "buyer_id": "B-2"}, record_id=int(record_id))  # fmt: skip
+        second = bank.post(
+            f"/v1/documents/{other['document_id']}/financings", json={"amount": 5_000, "reference": "FIN-EBL-2"},
+            headers={"Idempotency-Key": "rec-fin-f2"},
+        )  # fmt: skip
+        assert second.status_code == 409, second.text
+        assert problem(second)["code"] == "document_registry_invalid_record_state"
+        assert f"already financed as FIN-EBL-1 (document {document['document_id']})" in str(problem(second)["detail"])
+
+        repaid = trader.post(f"{path}/repayments", json={"amount": 20_000, "reference": "REP-EBL-1"},
+                             headers={"Idempotency-Key": "rec-fin-r1"})  # fmt: skip
+        assert repaid.status_code == 200, repaid.text
+        assert (repaid.json()["state"], repaid.json()["record_pledged"]) == ("REPAID", False)
+        record = trader.get(f"/v1/records/{record_id}").json()
+        assert (record["state"], record["controller"]) == ("HELD", TRADER.address)
+        assert [c["action"] for c in record["history"]] == ["issued", "pledged_by_financing",
+                                                             "financing_pledge_released"]  # fmt: skip
+
+        # anyone verifies it and sees the pledge by financing, with the financier's name, nothing commercial
+        public = TestClient(consortium.app).get(f"/v1/verify/{digest}").json()["transferable_record"]
+        history = [(c["action"], c["state"]) for c in public["history"]]
+        assert history == [("issued", "held"), ("pledged_by_financing", "pledged"),
+                           ("financing_pledge_released", "held")]  # fmt: skip
+        assert BANK.address.lower() not in str(public).lower() and "FIN-EBL" not in str(public)
+
+        # and so does the CLI, against the chain alone
+        platform = consortium.platform
+        args = ["records", "verify", "--rpc", platform.chain.backend.rpc_url, "--deployment",
+                str(platform.settings.deployment_file), digest]  # fmt: skip
+        verified = CliRunner().invoke(app, args)
+        assert verified.exit_code == 0, verified.output
+        lines = [line.split() for line in verified.output.splitlines() if line.startswith("  ")]
+        assert [(line[2], line[3], line[-1]) for line in lines] == [
+            ("RecordIssued", "issued", TRADER.address),
+            ("RecordPledged", "pledged_by_financing", BANK.address),
+            ("RecordPledgeReleased", "financing_pledge_released", TRADER.address),
+        ]

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium
 from tests.api.test_guarantees import guarantee
 from tests.api.test_lcs import INVOICE, TODAY, application
+from tests.api.test_openaccount import accepted_order, open_account_trade
 from tests.api.test_users import add_user, client_for
 from tests.members import AGENT, issue
 from tradeledger.store.models import ChainTransaction
@@ -42,6 +43,7 @@ class Write:
     amount: int
     currency: str
     contract: str
+    transactions: int = 1  # what the approved request sends (a discount: the financing, then the assignment)
 
 
 def _key(name: str, step: str) -> dict[str, str]:
@@ -194,12 +196,46 @@ def guarantee_pay(consortium: Consortium) -> Write:
     return Write("other_bank", f"{path}/demands/{demand_id}/pay", None, 1_500, "USD", "Undertakings")
 
 
+def undertaking_establish(consortium: Consortium) -> Write:
+    """The bank, the trader's sponsor, undertakes to pay the other bank for the trader's accepted order."""
+    order_id = accepted_order(consortium, "hold-establish")
+    body = {"order_id": order_id, "recipient_bank": OTHER_BANK.address, "amount": 1_100,
+            "due_date": (TODAY + timedelta(days=10)).isoformat(), "expiry": (TODAY + timedelta(days=20)).isoformat(),
+            "terms": {"rules": "URBPO 750"}}  # fmt: skip
+    return Write("bank", "/v1/payment-undertakings", body, 1_100, "USD", "PaymentUndertakings")
+
+
+def undertaking_accept_mismatch(consortium: Consortium) -> Write:
+    """The obligor bank accepts the mismatch of the order's invoice: its undertaking (USD 10.00) becomes payable."""
+    trade = open_account_trade(consortium, "hold-accept")
+    path = f"/v1/payment-undertakings/{trade['undertaking_id']}/accept-mismatch"
+    return Write("bank", path, None, 1_000, "USD", "PaymentUndertakings")
+
+
+def undertaking_discount(consortium: Consortium) -> Write:
+    """The recipient (other) bank discounts the undertaking (USD 10.00 due in 10 days) at 5 % ACT/360: 1,000 x 5 % x
+    10 / 360 = 1.39, so 1 minor unit of discount and an advance of 999, the amount its policy compares. The approved
+    request sends the financing (which carries the approval trail) and then the assignment of the proceeds."""
+    trade = open_account_trade(consortium, "hold-discount")
+    fields = {"seller_id": "5493001KJTIIGC8Y1R77", "buyer_id": "DE-HRB-7777", "invoice_number": "HOLD-discount",
+              "issue_date": TODAY.isoformat(), "amount": 1_000, "currency": "USD"}  # fmt: skip
+    invoice = {"kind": "invoice", "fields": fields, "owner": OTHER_TRADER.address, "currency": "USD",
+               "face_value": 1_000}  # fmt: skip
+    document = _ok(consortium.client("other_bank").post("/v1/documents", json=invoice,
+                                                        headers=_key("discount", "register")))  # fmt: skip
+    body = {"document_id": document["document_id"], "rate_bps": 500, "day_count": "ACT/360", "reference": "HOLD-DISC"}
+    path = f"/v1/payment-undertakings/{trade['undertaking_id']}/discounts"
+    return Write("other_bank", path, body, 999, "USD", "DocumentRegistry", transactions=2)
+
+
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
     "lc.reimburse": lc_reimburse, "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
     "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,
     "guarantees.issue": guarantee_issue, "guarantees.pay": guarantee_pay,
+    "undertakings.establish": undertaking_establish, "undertakings.discount": undertaking_discount,
+    "undertakings.accept_mismatch": undertaking_accept_mismatch,
 }  # fmt: skip
 
 
@@ -269,7 +305,7 @@ def test_held_above_the_threshold_then_sent_once_approved(
     assert done["status"] == "sent" and done["trail_hash"], done
     sent = consortium.client(write.bank).get(f"/v1/transactions/{done['transaction_id']}").json()
     assert (sent["state"], sent["contract"], sent["signer"]) == ("mined", write.contract, signer), sent
-    assert _sent_by(consortium, signer) == before + 1
+    assert _sent_by(consortium, signer) == before + write.transactions
 
 
 def test_at_the_threshold_nothing_is_held(consortium: Consortium, people: dict[tuple[str, str], TestClient],

@@ -230,3 +230,30 @@ def test_presentation_carries_a_bill_of_lading_and_title_passes_with_honour(cons
     titled = applicant.get(record_path).json()
     expected = ("HELD", TRADER.address) if claim_id is None else ("PLEDGED", BANK.address)
     assert (titled["state"], titled["holder"], titled["controller"]) == (expected[0], TRADER.address, expected[1])
+
+
+def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consortium: Consortium) -> None:
+    """Issue #18 with Art 10c: the presentation under a pending amendment names a record; it accepts the amendment,
+    and the record's control passes to the available-with bank in the same transaction."""
+    applicant, bank, beneficiary = (consortium.client(who) for who in ("trader", "bank", "other_trader"))
+    bill = {"kind": "bill_of_lading", "document_hash": "0x" + "a7" * 32, "holder": OTHER_TRADER.address,
+            "to_order": False}  # fmt: skip
+    issued = bank.post("/v1/records", json=bill, headers={"Idempotency-Key": "lc-amd-ebl-r"})
+    assert issued.status_code == 201, issued.text
+    lc = applicant.post("/v1/lcs", json=application(lc_number="LC-AMD-EBL"), headers={"Idempotency-Key": "lc-amd-ebl"})
+    path = f"/v1/lcs/{lc.json()['lc_id']}"
+    for step in ("issue", "advise"):
+        assert bank.post(f"{path}/{step}", headers={"Idempotency-Key": f"lc-amd-ebl-{step}"}).status_code == 200
+    amended = bank.post(f"{path}/amendments", json={"changes": {"amount": 12_000}},
+                        headers={"Idempotency-Key": "lc-amd-ebl-m"})  # fmt: skip
+    amendment_id = amended.json()["amendments"][0]["amendment_id"]
+    drawing = {"documents": [INVOICE], "amount": 10_500, "shipment_date": TODAY.isoformat(),
+               "record_id": int(issued.json()["record_id"])}  # fmt: skip
+    presented = beneficiary.post(f"{path}/amendments/{amendment_id}/presentations", json=drawing,
+                                 headers={"Idempotency-Key": "lc-amd-ebl-p"})  # fmt: skip
+    assert presented.status_code == 200, presented.text
+    assert presented.json()["amount"] == "12000"  # the presentation accepted the amendment
+    (presentation,) = presented.json()["presentations"]
+    assert presentation["record_id"] == issued.json()["record_id"]
+    escrowed = beneficiary.get(f"/v1/records/{issued.json()['record_id']}").json()
+    assert (escrowed["state"], escrowed["controller"]) == ("ESCROWED", BANK.address)

@@ -1,7 +1,9 @@
-"""Open-account invoices and bank payment undertakings over HTTP (read): the invoice with its match report (every
-comparison and every mismatch), the undertaking, filters, and who may see them. The trade itself is made on the
-real contracts (no write routes yet): the seller invoices, the buyer records a mismatch whose report is held off
-chain, the buyer's bank establishes an undertaking to the seller's bank."""
+"""Open-account invoices and bank payment undertakings over HTTP: the invoice with its match report (every
+comparison and every mismatch), the undertaking, filters, and who may see them; the writes: invoices issued,
+matched and corrected by a new version, the undertaking established by the buyer's bank, its mismatch accepted,
+and its discount by the recipient bank. The shared read trade is made on the real contracts directly: the seller
+invoices, the buyer records a mismatch whose report is held off chain, the buyer's bank establishes an undertaking
+to the seller's bank."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import BANK, OTHER_BANK, OTHER_TRADER, TRADER, Consortium, problem, without_id
-from tests.members import call
+from tests.members import AGENT, call, issue
 from tradeledger.indexer.queries import event_argument
 from tradeledger.invoices import service as invoices
 from tradeledger.invoices.matching import (
@@ -146,7 +148,7 @@ def test_bad_filters_are_named_422s(consortium: Consortium) -> None:
         problem(response)
 
 
-def _accepted_order(
+def accepted_order(
     consortium: Consortium, key: str, payment_terms: str = "open_account", terms: dict[str, Any] | None = None
 ) -> str:
     soon = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
@@ -172,7 +174,7 @@ def _invoice(order_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 def test_the_seller_issues_an_invoice(consortium: Consortium) -> None:
-    order_id = _accepted_order(consortium, "oa-issue")
+    order_id = accepted_order(consortium, "oa-issue")
     seller = consortium.client("other_trader")
     issued = seller.post("/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-issue-i"})
     assert issued.status_code == 201, issued.text
@@ -189,7 +191,7 @@ def test_the_seller_issues_an_invoice(consortium: Consortium) -> None:
 
 
 def test_only_the_seller_of_an_open_account_order_invoices_it(consortium: Consortium) -> None:
-    order_id = _accepted_order(consortium, "oa-refuse")
+    order_id = accepted_order(consortium, "oa-refuse")
     buyer = consortium.client("trader").post(
         "/v1/invoices", json=_invoice(order_id), headers={"Idempotency-Key": "oa-refuse-b"}
     )
@@ -204,7 +206,7 @@ def test_only_the_seller_of_an_open_account_order_invoices_it(consortium: Consor
         "/v1/invoices", json=_invoice(order_id, issue_date=future), headers={"Idempotency-Key": "oa-refuse-f"}
     )
     assert late.status_code == 422 and problem(late)["code"] == "invoices_invalid_invoice", late.text
-    lc_order = _accepted_order(consortium, "oa-refuse-lc", payment_terms="letter_of_credit")
+    lc_order = accepted_order(consortium, "oa-refuse-lc", payment_terms="letter_of_credit")
     on_lc = consortium.client("other_trader").post(
         "/v1/invoices", json=_invoice(lc_order), headers={"Idempotency-Key": "oa-refuse-lci"}
     )
@@ -220,7 +222,7 @@ ORDERED = {"goods": "tea", "lines": [{"item": "TEA", "quantity": 100, "unit_pric
 
 
 def _issued(consortium: Consortium, key: str, terms: dict[str, Any], quantity: int = 100) -> str:
-    order_id = _accepted_order(consortium, key, terms=terms)
+    order_id = accepted_order(consortium, key, terms=terms)
     body = _invoice(order_id, lines=[{"item": "TEA", "quantity": quantity, "unit_price": 10}], amount=quantity * 10)
     issued = consortium.client("other_trader").post("/v1/invoices", json=body, headers={"Idempotency-Key": f"{key}-i"})
     assert issued.status_code == 201, issued.text
@@ -281,3 +283,170 @@ def test_the_obligor_bank_accepts_the_mismatch(consortium: Consortium, trade: di
     assert body["mismatch_accepted_at"] is not None
     twice = consortium.client("bank").post(path, headers={"Idempotency-Key": "oa-am-b2"})
     assert problem(twice)["code"] == "payment_undertakings_invalid_mismatch", twice.text
+
+
+def _undertaking_body(order_id: str, amount: int = AMOUNT, due_in: int = 10, expiry_in: int = 20) -> dict[str, Any]:
+    today = date.today()
+    return {"order_id": order_id, "recipient_bank": OTHER_BANK.address, "amount": amount,
+            "due_date": (today + timedelta(days=due_in)).isoformat(),
+            "expiry": (today + timedelta(days=expiry_in)).isoformat(), "terms": {"rules": "URBPO 750"}}  # fmt: skip
+
+
+class TestEstablish:
+    """The buyer's bank establishes the undertaking over the API (URBPO 750: the obligor bank commits itself)."""
+
+    def test_the_buyers_bank_establishes_it_on_the_accepted_order(self, consortium: Consortium) -> None:
+        order_id = accepted_order(consortium, "oa-est")
+        body = _undertaking_body(order_id)
+        made = consortium.client("bank").post("/v1/payment-undertakings", json=body,
+                                              headers={"Idempotency-Key": "oa-est-1"})  # fmt: skip
+        assert made.status_code == 201, made.text
+        view = made.json()
+        assert made.headers["Location"] == f"/v1/payment-undertakings/{view['undertaking_id']}"
+        assert (view["state"], view["order_id"], view["amount"], view["currency"]) == (
+            "ESTABLISHED", order_id, str(AMOUNT), "USD",
+        )  # fmt: skip
+        assert (view["obligor_bank"], view["recipient_bank"], view["payee"]) == (
+            BANK.address, OTHER_BANK.address, OTHER_TRADER.address,
+        )  # fmt: skip
+        due = datetime.fromtimestamp(view["due_date"], UTC)
+        assert (due.date().isoformat(), due.hour, due.minute) == (body["due_date"], 23, 59)  # all of the due day
+        again = consortium.client("bank").post("/v1/payment-undertakings", json=body,
+                                               headers={"Idempotency-Key": "oa-est-2"})  # fmt: skip
+        assert again.status_code == 422, again.text  # one live undertaking per order
+        assert problem(again)["code"] == "payment_undertakings_invalid_order"
+        for step in ("pay", "cancel"):  # the order's payment belongs to the undertaking now
+            refused = consortium.client("trader").post(f"/v1/orders/{order_id}/{step}",
+                                                       headers={"Idempotency-Key": f"oa-est-{step}"})  # fmt: skip
+            assert refused.status_code == 409, refused.text
+            assert problem(refused)["code"] == "trade_orders_covered_by_undertaking"
+
+    def test_refusals_are_named(self, consortium: Consortium) -> None:
+        order_id = accepted_order(consortium, "oa-est-refuse")
+        body = _undertaking_body(order_id)
+        trader = consortium.client("trader").post("/v1/payment-undertakings", json=body,
+                                                  headers={"Idempotency-Key": "oa-estr-t"})  # fmt: skip
+        assert trader.status_code == 403 and problem(trader)["code"] == "forbidden", trader.text
+        other = consortium.client("other_bank")  # not a party to the order: the 404 of a missing one
+        hidden = other.post("/v1/payment-undertakings", json=body, headers={"Idempotency-Key": "oa-estr-h"})
+        missing = other.post("/v1/payment-undertakings", json={**body, "order_id": "987654321"},
+                             headers={"Idempotency-Key": "oa-estr-m"})  # fmt: skip
+        assert hidden.status_code == missing.status_code == 404
+        assert without_id(hidden.text, order_id) == without_id(missing.text, "987654321")
+        to_itself = consortium.client("bank").post("/v1/payment-undertakings",
+                                                   json={**body, "recipient_bank": BANK.address},
+                                                   headers={"Idempotency-Key": "oa-estr-s"})  # fmt: skip
+        assert problem(to_itself)["code"] == "payment_undertakings_invalid_recipient", to_itself.text
+        past = consortium.client("bank").post("/v1/payment-undertakings", json=_undertaking_body(order_id, due_in=-2),
+                                              headers={"Idempotency-Key": "oa-estr-p"})  # fmt: skip
+        assert past.status_code == 422 and problem(past)["code"] == "payment_undertakings_invalid_terms", past.text
+        lc_order = accepted_order(consortium, "oa-estr-lc", payment_terms="letter_of_credit")
+        on_lc = consortium.client("bank").post("/v1/payment-undertakings", json=_undertaking_body(lc_order),
+                                               headers={"Idempotency-Key": "oa-estr-lc"})  # fmt: skip
+        assert problem(on_lc)["code"] == "payment_undertakings_invalid_order", on_lc.text
+
+
+FACE = 1_000_000  # USD 10,000.00
+
+
+def _registered_invoice(consortium: Consortium, key: str, owner: str, face: int = FACE) -> str:
+    """The seller's invoice the financier (the other bank) registers in the duplicate-financing guard: its id."""
+    fields = {"seller_id": f"LEI-{key}", "buyer_id": "DE-HRB-1234", "invoice_number": f"OA-{key}",
+              "issue_date": date.today().isoformat(), "amount": face, "currency": "USD"}  # fmt: skip
+    body = {"kind": "invoice", "fields": fields, "owner": owner, "currency": "USD", "face_value": face}
+    registered = consortium.client("other_bank").post("/v1/documents", json=body,
+                                                      headers={"Idempotency-Key": f"{key}-doc"})  # fmt: skip
+    assert registered.status_code == 201, registered.text
+    return str(registered.json()["document_id"])
+
+
+def _usd(consortium: Consortium, account: str) -> int:
+    balances = consortium.client("auditor").get(f"/v1/accounts/{account}/balances").json()["balances"]
+    return int(next((b["amount"] for b in balances if b["currency"] == "USD"), 0))
+
+
+@pytest.fixture(scope="module")
+def established(consortium: Consortium) -> dict[str, str]:
+    """A USD 10,000.00 undertaking due 30 days after the chain's today; the other bank funded to discount it."""
+    issue(consortium.platform, OTHER_BANK, 2 * FACE, "FUND-OA-DISCOUNT", issuer=AGENT)
+    order_id = accepted_order(consortium, "oa-disc")
+    chain_today = datetime.fromtimestamp(consortium.platform.chain_time(), UTC).date()
+    body = {**_undertaking_body(order_id, amount=FACE),
+            "due_date": (chain_today + timedelta(days=30)).isoformat()}  # fmt: skip
+    made = consortium.client("bank").post("/v1/payment-undertakings", json=body,
+                                          headers={"Idempotency-Key": "oa-disc-est"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    return {"undertaking_id": made.json()["undertaking_id"], "order_id": order_id}
+
+
+class TestDiscount:
+    """Receivables discounting: the recipient bank pays the seller early, face less face x rate x days / basis."""
+
+    def test_the_recipient_bank_discounts_it_to_the_minor_unit(
+        self, consortium: Consortium, established: dict[str, str]
+    ) -> None:
+        document_id = _registered_invoice(consortium, "oa-disc", OTHER_TRADER.address)
+        seller_before = _usd(consortium, OTHER_TRADER.address)
+        path = f"/v1/payment-undertakings/{established['undertaking_id']}/discounts"
+        body = {"document_id": document_id, "rate_bps": 500, "day_count": "ACT/360", "reference": "OA-DISC-1"}
+        done = consortium.client("other_bank").post(path, json=body, headers={"Idempotency-Key": "oa-disc-1"})
+        assert done.status_code == 200, done.text
+        view = done.json()
+        # 1,000,000 x 5 % x 30 / 360 = 4,166.67 -> 4,167 (half up); the seller gets the rest
+        assert (view["days"], view["discount"], view["advance"], view["face"]) == (30, "4167", "995833", str(FACE))
+        assert _usd(consortium, OTHER_TRADER.address) - seller_before == 995_833
+        undertaking = view["undertaking"]
+        assert (undertaking["payee"], undertaking["financed_document_id"]) == (OTHER_BANK.address, document_id)
+        document = consortium.client("other_bank").get(f"/v1/documents/{document_id}").json()
+        assert (document["state"], document["financier"]) == ("FINANCED", OTHER_BANK.address), document
+        twice = consortium.client("other_bank").post(path, json=body, headers={"Idempotency-Key": "oa-disc-2"})
+        assert twice.status_code == 409 and problem(twice)["code"] == "discount_refused", twice.text
+
+    def test_nothing_is_paid_when_the_document_is_not_the_sellers(
+        self, consortium: Consortium, established: dict[str, str]
+    ) -> None:
+        path = f"/v1/payment-undertakings/{established['undertaking_id']}/discounts"
+        foreign = _registered_invoice(consortium, "oa-disc-foreign", TRADER.address)  # the buyer's, not the seller's
+        body = {"document_id": foreign, "rate_bps": 500, "day_count": "ACT/365", "reference": "OA-DISC-F"}
+        refused = consortium.client("other_bank").post(path, json=body, headers={"Idempotency-Key": "oa-disc-f"})
+        assert refused.status_code == 404, refused.text
+        trader = consortium.client("other_trader").post(path, json=body, headers={"Idempotency-Key": "oa-disc-t"})
+        assert trader.status_code == 403, trader.text
+        document = consortium.client("other_bank").get(f"/v1/documents/{foreign}").json()
+        assert document["state"] == "REGISTERED"
+        bad = consortium.client("other_bank").post(path, json={**body, "day_count": "30/360"},
+                                                   headers={"Idempotency-Key": "oa-disc-b"})  # fmt: skip
+        assert bad.status_code == 422 and "day_count" in bad.text
+
+
+class TestCorrection:
+    """A mismatch corrected by a new invoice version, which the buyer matches again."""
+
+    def test_the_seller_corrects_a_mismatch_and_the_new_version_matches(self, consortium: Consortium) -> None:
+        first = _issued(consortium, "oa-corr", ORDERED, quantity=106)  # one unit beyond the tolerance
+        buyer, seller = consortium.client("trader"), consortium.client("other_trader")
+        key = {"Idempotency-Key": "oa-c1"}
+        mismatched = buyer.post(f"/v1/invoices/{first}/match", json=_evidence(100), headers=key)
+        assert mismatched.json()["state"] == "MISMATCHED", mismatched.text
+        path = f"/v1/invoices/{first}/corrections"
+        body = {"number": "INV-7b", "issue_date": date.today().isoformat(), "amount": 1_000,
+                "lines": [{"item": "TEA", "quantity": 100, "unit_price": 10}]}  # fmt: skip
+        by_buyer = buyer.post(path, json=body, headers={"Idempotency-Key": "oa-c2"})
+        assert by_buyer.status_code == 403 and problem(by_buyer)["code"] == "invoices_not_party", by_buyer.text
+        hidden = consortium.client("outsider").post(path, json=body, headers={"Idempotency-Key": "oa-c3"})
+        assert hidden.status_code == 404, hidden.text
+        corrected = seller.post(path, json=body, headers={"Idempotency-Key": "oa-c4"})
+        assert corrected.status_code == 201, corrected.text
+        second = corrected.json()
+        assert corrected.headers["Location"] == f"/v1/invoices/{second['invoice_id']}"
+        assert (second["version"], second["state"], second["supersedes"], second["amount"]) == (
+            2, "ISSUED", first, "1000",
+        )  # fmt: skip
+        old = buyer.get(f"/v1/invoices/{first}").json()
+        assert (old["state"], old["superseded_by"]) == ("SUPERSEDED", second["invoice_id"])
+        matched = buyer.post(f"/v1/invoices/{second['invoice_id']}/match", json=_evidence(100),
+                             headers={"Idempotency-Key": "oa-c5"})  # fmt: skip
+        assert matched.status_code == 200 and matched.json()["state"] == "MATCHED", matched.text
+        again = seller.post(f"/v1/invoices/{second['invoice_id']}/corrections", json=body,
+                            headers={"Idempotency-Key": "oa-c6"})  # fmt: skip
+        assert again.status_code == 409 and problem(again)["code"] == "invoices_invalid_state", again.text

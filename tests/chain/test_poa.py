@@ -274,6 +274,11 @@ def _noting(looked_up: list[str]) -> Callable[[Collection[str]], dict[str, str]]
     return open_rows
 
 
+def _past_the_head(head: int) -> int:
+    """Where a watch with nothing open starts: the next block."""
+    return head + 1
+
+
 class TestReceiptWatch:
     @pytest.mark.parametrize("name", sorted(RECORDED))
     def test_follows_a_new_recorded_block(self, name: str) -> None:
@@ -283,7 +288,7 @@ class TestReceiptWatch:
         looked_up: list[str] = []
         with serving(node.answer) as url:
             rpc = HttpJsonRpc(url)
-            watch = ReceiptWatch(rpc, _noting(looked_up), lambda receipts: None)
+            watch = ReceiptWatch(rpc, _noting(looked_up), lambda receipts: 0, _past_the_head)
             node.head = number - 1
             watch.poll()  # the first pass only notes the head
             node.head = number
@@ -295,7 +300,7 @@ class TestReceiptWatch:
     def test_follows_new_dev_chain_blocks(self, dev_rpc: HttpJsonRpc) -> None:
         """The same scan on the dev chain, where a block carries a transaction the watch must look up."""
         looked_up: list[str] = []
-        watch = ReceiptWatch(dev_rpc, _noting(looked_up), lambda receipts: None)
+        watch = ReceiptWatch(dev_rpc, _noting(looked_up), lambda receipts: 0, _past_the_head)
         watch.poll()
         sent = dev_rpc.call("eth_sendRawTransaction", ["0x" + _self_transfer(dev_rpc).hex()])
         for _ in range(200):  # a block every 250 ms: bounded at 20 s

@@ -186,6 +186,13 @@ LETTER_OF_CREDIT = [
         lambda w, a: (_amended(w), 1, [w.unique("doc")], 1_000, w.chain.timestamp() - DAY),
         NOT_PARTY,
     ),
+    Case(
+        LC,
+        "presentUnderAmendmentWithRecord",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (_amended(w), 1, *_with_record(w, a)[1:]),
+        NOT_PARTY,
+    ),
     Case(LC, "adviseAmendment", frozenset({ADVISER}), lambda w, a: (_amended(w), 1), NOT_PARTY),
     Case(LC, "decideAmendmentConfirmation", frozenset({CONFIRMER}), lambda w, a: (_amended(w), 1, True), NOT_PARTY),
     # the issuing bank reimburses; the nominated bank itself collects only once the issuer is precluded (Art 16f)

@@ -2,7 +2,8 @@
 
 Only the record's controller moves it (`TransferableRecordsNotController` for every other active bank or
 trader, `TransferableRecordsUnauthorized` for everyone else); the title-agent hooks belong to TITLE_AGENT_ROLE,
-which the builders grant to `agent` for the row (on the platform it is the LetterOfCredit contract's).
+which the builders grant to `agent` for the row (on the platform it is the LetterOfCredit contract's and
+DocumentRegistry's).
 """
 
 from __future__ import annotations
@@ -130,6 +131,13 @@ TRANSFERABLE_RECORDS = [
         "passTitle",
         frozenset({"agent"}),
         lambda w, a: (lodged_record(w), ESCROW_KEY, w.address("another_trader"), w.address("bank")),
+        UNAUTHORIZED,
+    ),
+    Case(
+        RECORDS,
+        "pledgeAsSecurity",
+        frozenset({"agent"}),
+        lambda w, a: (*_title_agent(w, a)[:3], ESCROW_KEY),
         UNAUTHORIZED,
     ),
     Case(RECORDS, "releaseSecurity", frozenset({"agent"}), _secured, UNAUTHORIZED),

@@ -53,6 +53,8 @@ class Model:
     financed_document: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     latest_document: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     presented_under: dict[bytes, bytes] = field(default_factory=lambda: defaultdict(lambda: b"\0" * 32))
+    record_of: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    record_pledged_by: dict[int, int] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     anchors: dict[int, dict[str, Any]] = field(default_factory=dict)
     anchor_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
@@ -168,6 +170,21 @@ class Model:
         if self.documents[a["documentId"]]["state"] == DOCUMENT["FINANCED"]:
             self._unlock(a["documentId"])
         self.documents[a["documentId"]]["state"] = DOCUMENT["RELEASED"]
+
+    def on_DocumentRecordLinked(self, _: str, a: dict[str, Any], __: int) -> None:
+        assert self.record_of[a["documentId"]] == 0, "a document is linked once"
+        self.record_of[a["documentId"]] = a["recordId"]
+
+    def on_DocumentRecordPledged(self, _: str, a: dict[str, Any], __: int) -> None:
+        doc = self.documents[a["documentId"]]
+        assert (doc["state"], doc["financier"]) == (DOCUMENT["FINANCED"], a["financier"])
+        assert self.record_of[a["documentId"]] == a["recordId"]
+        self.record_pledged_by[a["recordId"]] = a["documentId"]
+
+    def on_DocumentRecordReleased(self, _: str, a: dict[str, Any], __: int) -> None:
+        doc = self.documents[a["documentId"]]
+        assert doc["state"] in (DOCUMENT["REPAID"], DOCUMENT["RELEASED"]) and doc["owner"] == a["owner"]
+        assert self.record_pledged_by.pop(a["recordId"]) == a["documentId"]
 
     def on_DocumentPresented(self, _: str, a: dict[str, Any], __: int) -> None:
         self.presented_under[a["fingerprint"]] = a["lcKey"]
@@ -295,6 +312,19 @@ def _documents(world: World) -> None:
     tx("bank", "DocumentRegistry", "release", copy)
     third = tx("trader", "DocumentRegistry", *register, [u("fp")]).event("DocumentRegistered")["documentId"]
     tx("trader", "DocumentRegistry", "release", third)
+    # a document linked to a bill of lading: its financing pledges the record, the full repayment releases it
+    bill = tx("bank", "TransferableRecords", "issue", 0, u("bl"), a("trader"), False).event("RecordIssued")
+
+    def linked() -> int:
+        receipt = tx("trader", "DocumentRegistry", "registerDocumentWithRecord", a("trader"), 1, USD, 1_000,
+                     [u("fp")], bill["recordId"])  # fmt: skip
+        document_id: int = receipt.event("DocumentRecordLinked")["documentId"]
+        return document_id
+
+    repaid, held = linked(), linked()
+    tx("sponsor_bank", "DocumentRegistry", "finance", repaid, 600, u())
+    tx("trader", "DocumentRegistry", "repay", repaid, 600, u())
+    tx("sponsor_bank", "DocumentRegistry", "finance", held, 300, u())  # still pledged at the end
     tx("operator", "DocumentRegistry", "grantRole", keccak(text="PRESENTER_ROLE"), a("operator"))
     tx("operator", "DocumentRegistry", "recordPresentation", u("lc1"), [shared, u("fp")])
     tx("operator", "DocumentRegistry", "recordPresentation", u("lc2"), [shared])
@@ -394,6 +424,11 @@ class TestEventReplay:
         for doc_id, document in model.documents.items():
             assert world.call("DocumentRegistry", "document", doc_id) == document
             assert world.call("DocumentRegistry", "fingerprintsOf", doc_id) == model.fingerprints[doc_id]
+            assert world.call("DocumentRegistry", "recordOf", doc_id) == model.record_of[doc_id]
+        assert set(model.record_of.values()) - {0} and model.record_pledged_by  # linked, and one pledge still held
+        for record_id, doc_id in model.record_pledged_by.items():
+            onchain = world.call("TransferableRecords", "record", record_id)
+            assert onchain["controller"] == model.documents[doc_id]["financier"]
         for fingerprint in {f for fs in model.fingerprints.values() for f in fs} | set(model.presented_under):
             assert (
                 world.call("DocumentRegistry", "financedDocumentOf", fingerprint)

@@ -16,6 +16,7 @@ import pytest
 from tests.contracts.helpers import USD, TransactionFailed, World, decode_events
 from tests.contracts.lc_support import (
     ADVISER,
+    AMEND_AMOUNT,
     AMOUNT,
     APPLICANT,
     BENEFICIARY,
@@ -25,7 +26,9 @@ from tests.contracts.lc_support import (
     ISSUER,
     LC,
     RETURNING,
+    amendment,
     balance,
+    credit,
     lc_error,
     open_credit,
     presentation_state,
@@ -101,6 +104,28 @@ class TestPresentation:
         missing = (lc_id, [lc_world.unique("doc")], 100, shipped, 0)
         assert lc_error(lc_world, BENEFICIARY, "presentWithRecord", *missing) == "LetterOfCreditRecordNotPresentable"
         assert record(lc_world, record_id) == ("HELD", APPLICANT, APPLICANT)
+
+    def test_a_presentation_under_a_pending_amendment_carries_a_record(self, lc_world: World) -> None:
+        """Art 10c: presenting documents that comply with the amended credit accepts the amendment; the record is
+        lodged with the available-with bank in the same transaction, and title passes with the honour as ever."""
+        lc_id, record_id = open_credit(lc_world), ebl(lc_world)
+        lc_world.tx(ISSUER, LC, "issueAmendment", lc_id, lc_world.unique("am"),
+                    amendment(AMEND_AMOUNT, amount=2 * AMOUNT))  # fmt: skip
+        shipped = lc_world.chain.timestamp() - DAY
+        drawing = (lc_id, 1, [lc_world.unique("doc")], AMOUNT + 1, shipped)  # above the old amount, within the new
+        assert lc_error(lc_world, BENEFICIARY, "presentUnderAmendmentWithRecord", *drawing, 0) == (
+            "LetterOfCreditRecordNotPresentable"
+        )
+        receipt = lc_world.tx(BENEFICIARY, LC, "presentUnderAmendmentWithRecord", *drawing, record_id)
+        events = _names(lc_world, receipt.raw)
+        assert events.index("AmendmentAccepted") < events.index("DocumentsPresented") < events.index("RecordLodged")
+        presentation_id = receipt.event("DocumentsPresented")["presentationId"]
+        assert credit(lc_world, lc_id)["terms"]["amount"] == 2 * AMOUNT
+        assert record(lc_world, record_id) == ("ESCROWED", BENEFICIARY, ADVISER)
+        assert lc_world.call(LC, "presentedRecord", lc_id, presentation_id) == record_id
+        honour(lc_world, ADVISER, lc_id, presentation_id)
+        # the nominated bank paid: title passed to it, and the record went on to the issuing bank with the documents
+        assert record(lc_world, record_id) == ("ESCROWED", ADVISER, ISSUER)
 
 
 class TestTitleAgainstPayment:

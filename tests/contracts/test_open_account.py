@@ -232,13 +232,44 @@ class TestSettle:
         assert _error(world, SELLER, "TradeOrders", "payOrder", order_id) == "TradeOrdersInvalidState"
         assert _balance(world, SELLER) == seller_before
 
-    def test_settle_refused_when_the_buyer_already_paid_the_order(self, world: World) -> None:
+    def test_payOrder_refused_while_a_live_undertaking_covers_the_order(self, world: World) -> None:
+        """The order's payment belongs to its undertaking: a direct payment by the buyer (or the seller's collection
+        after the order's due date) would leave the irrevocable undertaking unable to settle and unable to expire."""
         undertaking_id, _invoice = matched_undertaking(world)
         order_id = _undertaking(world, undertaking_id)["orderId"]
+        assert world.call("TradeOrders", "coveringUndertakingOf", order_id) == undertaking_id
+        error = world.error(BUYER, "TradeOrders", "payOrder", order_id)
+        assert error is not None and (error.name, error.args) == (
+            "TradeOrdersCoveredByUndertaking", (order_id, undertaking_id),
+        )  # fmt: skip
+        world.chain.increase_time(61 * DAY)  # past the order's own due date too
+        assert _error(world, SELLER, "TradeOrders", "payOrder", order_id) == "TradeOrdersCoveredByUndertaking"
+        buyer_before = _balance(world, BUYER)
+        world.tx(OBLIGOR, UNDERTAKINGS, "settle", undertaking_id)  # the undertaking pays, once
+        assert ORDER_STATES[world.call("TradeOrders", "order", order_id)["state"]] == "PAID"
+        assert world.call("TradeOrders", "coveringUndertakingOf", order_id) == 0
+        assert _balance(world, BUYER) == buyer_before
+
+    def test_requestCancellation_refused_while_a_live_undertaking_covers_the_order(self, world: World) -> None:
+        order_id = open_account_order(world)  # ACCEPTED: cancellable by consent, were it not covered
+        undertaking_id = establish(world, order_id)
+        error = world.error(BUYER, "TradeOrders", "requestCancellation", order_id)
+        assert error is not None and (error.name, error.args) == (
+            "TradeOrdersCoveredByUndertaking", (order_id, undertaking_id),
+        )  # fmt: skip
+
+    def test_expiry_releases_the_order_to_its_parties(self, world: World) -> None:
+        """An undertaking that lapsed without a data match closes cleanly and the buyer may pay the order itself."""
+        order_id = open_account_order(world, steps=3)
+        undertaking_id = establish(world, order_id)
+        world.chain.increase_time(21 * DAY)
+        receipt = world.tx(RECIPIENT, UNDERTAKINGS, "expire", undertaking_id)
+        block = int(receipt.raw["blockNumber"], 16)
+        (released,) = [e.args for e in world.logs(block) if e.name == "OrderUndertakingReleased"]
+        assert (released["orderId"], released["undertakingId"]) == (order_id, undertaking_id)
+        assert world.call("TradeOrders", "coveringUndertakingOf", order_id) == 0
         world.tx(BUYER, "TradeOrders", "payOrder", order_id)
-        world.chain.increase_time(30 * DAY)
-        assert _error(world, OBLIGOR, UNDERTAKINGS, "settle", undertaking_id) == "TradeOrdersInvalidState"
-        assert UNDERTAKING_STATES[_undertaking(world, undertaking_id)["state"]] == "ESTABLISHED"  # type: ignore[index]
+        assert ORDER_STATES[world.call("TradeOrders", "order", order_id)["state"]] == "PAID"
 
     def test_a_buyers_acceptance_alone_does_not_make_the_undertaking_payable(self, world: World) -> None:
         """URBPO 750: a data mismatch binds only the obligor bank that accepted it; the buyer's waiver is not that."""

@@ -30,7 +30,7 @@ from tests.contracts.helpers import (
 )
 from tests.contracts.lc_matrix_cases import LETTER_OF_CREDIT
 from tests.contracts.openaccount_matrix_cases import OPEN_ACCOUNT_CASES
-from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS
+from tests.contracts.records_matrix_cases import TITLE_AGENT_ROLE, TRANSFERABLE_RECORDS, issue_record
 from tests.contracts.undertaking_matrix_cases import UNDERTAKINGS
 
 ANYONE = frozenset(ACTORS)
@@ -78,17 +78,14 @@ def _due_order(world: World) -> tuple[int]:
     return (order_id,)
 
 
-def _document(world: World, *, financed: bool = False) -> int:
-    receipt = world.tx(
-        "sponsor_bank",
-        "DocumentRegistry",
-        "registerDocument",
-        world.address("trader"),
-        0,
-        USD,
-        10_000,
-        [world.unique("fp"), world.unique("fp")],
-    )
+def _document(world: World, *, financed: bool = False, record: bool = False) -> int:
+    """A document of `trader` registered by `sponsor_bank`; with `record`, linked to a bill of lading it holds."""
+    registration = (world.address("trader"), 0, USD, 10_000, [world.unique("fp"), world.unique("fp")])
+    if record:
+        receipt = world.tx("sponsor_bank", "DocumentRegistry", "registerDocumentWithRecord", *registration,
+                           issue_record(world))  # fmt: skip
+    else:
+        receipt = world.tx("sponsor_bank", "DocumentRegistry", "registerDocument", *registration)
     document_id: int = receipt.event("DocumentRegistered")["documentId"]
     if financed:
         world.tx("sponsor_bank", "DocumentRegistry", "finance", document_id, 8_000, world.unique("ref"))
@@ -312,6 +309,21 @@ DOCUMENT_REGISTRY = [
     ),
     Case(
         "DocumentRegistry",
+        "registerDocumentWithRecord",
+        ACTIVE_BANKS | {"trader"},
+        lambda w, a: (w.address("trader"), 1, USD, 10_000, [w.unique("fp")], issue_record(w)),
+        "DocumentRegistryUnauthorized",
+    ),
+    Case(
+        "DocumentRegistry",
+        "finance",
+        ACTIVE_BANKS,
+        lambda w, a: (_document(w, record=True), 5_000, w.unique()),
+        "DocumentRegistryUnauthorized",
+        label="with record",
+    ),
+    Case(
+        "DocumentRegistry",
         "finance",
         ACTIVE_BANKS,
         lambda w, a: (_document(w), 5_000, w.unique()),
@@ -423,6 +435,20 @@ TRADE_ORDERS = [
         "recordPaymentByUndertaking",
         frozenset(),  # PaymentUndertakings alone holds UNDERTAKING_ROLE: no member marks an order paid by hand
         lambda w, a: (_order(w, steps=3), 1, 1),
+        UNAUTHORIZED,
+    ),
+    Case(
+        "TradeOrders",
+        "recordUndertaking",
+        frozenset(),  # only PaymentUndertakings, as it establishes an undertaking, covers an order
+        lambda w, a: (_order(w, steps=1), 1),
+        UNAUTHORIZED,
+    ),
+    Case(
+        "TradeOrders",
+        "releaseUndertaking",
+        frozenset(),  # only PaymentUndertakings, as its undertaking expires, releases the order
+        lambda w, a: (_order(w, steps=1), 0),
         UNAUTHORIZED,
     ),
     *access_control_cases("TradeOrders", keccak(text="UNDERTAKING_ROLE")),

@@ -12,7 +12,11 @@ succeed with exactly the one event their function names. After every step:
 
 Cast: banks `sponsor_bank`, `bank`, `another_bank`; traders `trader`, `another_trader`; `auditor` and
 `suspended_trader` call too (and must always fail); `agent` is made a title agent (the role the LetterOfCredit
-contract holds) and lodges, returns and passes title.
+contract holds) and lodges, returns and passes title. DocumentRegistry, the platform's other title agent, pledges
+records by financing: a trader registers a document linked to a record and a bank finances it (the record must be
+HELD under the trader's control, or the financing reverts whole: no second financing on a pledged or escrowed
+record), and the full repayment or the financier's release gives the record back, in the same transactions as the
+money moves.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from eth_abi.abi import encode
+from eth_utils import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from tests.contracts.helpers import World
+from tests.contracts.helpers import USD, World
 from tests.contracts.records_matrix_cases import RECORD_STATES, RECORDS, TITLE_AGENT_ROLE
 
 BANKS = ("sponsor_bank", "bank", "another_bank")
@@ -39,6 +45,7 @@ KEYS = (b"\x00" * 32, (1).to_bytes(32, "big"), (2).to_bytes(32, "big"))
 EXAMPLES = int(os.environ.get("TRADELEDGER_RECORDS_STATEFUL_EXAMPLES", "40"))
 WHO = st.integers(0, 9)  # 0-6: the record's controller (or the step's own party); 7-9: another caller
 
+REGISTRY = "DocumentRegistry"
 EVENT_OF = {
     "issue": "RecordIssued",
     "endorse": "RecordEndorsed",
@@ -54,6 +61,19 @@ EVENT_OF = {
     "passTitle": "RecordTitlePassed",
     "releaseSecurity": "RecordPledgeReleased",
 }
+
+
+@dataclass
+class Financing:
+    """A document linked to a record, financed (or refused) through DocumentRegistry."""
+
+    document_id: int
+    record_id: int
+    owner: str
+    financier: str
+    key: bytes
+    outstanding: int
+    state: str = "FINANCED"
 
 
 @dataclass
@@ -113,6 +133,7 @@ class RecordsMachine(RuleBasedStateMachine):
         self.world.tx("operator", RECORDS, "grantRole", TITLE_AGENT_ROLE, self.world.address("agent"))
         self.start_block = int(self.world.chain.rpc("eth_blockNumber"), 16)
         self.records: list[Rec] = []
+        self.financings: list[Financing] = []
 
     def _address(self, name: str) -> str:
         return ZERO if name == "blank" else self.world.address(name)
@@ -298,6 +319,74 @@ class RecordsMachine(RuleBasedStateMachine):
         assert [e.name for e in receipt.events] == (["RecordPledgeReleased"] if released else [])
         if released:
             rec.state, rec.controller, rec.escrow = "HELD", rec.holder, KEYS[0]
+            self.calls_ok["financing ended, record released"] += 1
+
+    # ------------------------------------------------------------------------------------------ financing
+
+    def _settled_with(self, receipt: Any, record_event: str | None) -> None:
+        """The money leg and the record's move (or none) are in the same transaction."""
+        block = int(receipt.raw["blockNumber"], 16)
+        names = [e.name for e in self.world.logs(block) if e.block == block]
+        assert "Posted" in names or "DocumentReleased" in names, names
+        assert (
+            (record_event in names) if record_event else not {"RecordPledged", "RecordPledgeReleased"} & set(names)
+        ), names
+
+    @rule(index=st.integers(0, 7), owner=st.integers(0, 2), bank=st.integers(0, 2))
+    def finance(self, index: int, owner: int, bank: int) -> None:
+        """A trader registers a document linked to a record; a bank finances it, which pledges the record."""
+        held = [rec for rec in self.records if rec.state == "HELD" and rec.controller in TRADERS] if index < 6 else []
+        candidates = held or self.records
+        if not candidates:
+            return
+        rec = candidates[index % len(candidates)]
+        trader = rec.controller if owner < 2 and rec.controller in TRADERS else TRADERS[owner % 2]
+        registration = (self._address(trader), 1, USD, 50_000, [self.world.unique("fp")], rec.record_id)
+        registered = self.world.tx(trader, REGISTRY, "registerDocumentWithRecord", *registration)
+        document_id = registered.event("DocumentRecordLinked")["documentId"]
+        financier = BANKS[bank]
+        ok = rec.state == "HELD" and rec.controller == trader
+        if not ok:
+            error = self.world.error(financier, REGISTRY, "finance", document_id, 40_000, self.world.unique("fin"))
+            assert error is not None and error.name == "DocumentRegistryInvalidRecordState", error
+            self.calls_refused["finance"] += 1
+            return
+        receipt = self.world.tx(financier, REGISTRY, "finance", document_id, 40_000, self.world.unique("fin"))
+        self._settled_with(receipt, "RecordPledged")
+        key = keccak(encode(["address", "uint256"], [self.world[REGISTRY].address, document_id]))
+        self.financings.append(Financing(document_id, rec.record_id, trader, financier, key, 40_000))
+        rec.state, rec.controller, rec.escrow = "PLEDGED", financier, key
+        self.calls_ok["finance"] += 1
+
+    def _end_financing(self, fin: Financing, receipt: Any) -> None:
+        """Repaid or released: the record comes back to its holder if this financing's pledge still holds it."""
+        rec = self.records[fin.record_id - 1]
+        released = rec.state == "PLEDGED" and rec.escrow == fin.key
+        self._settled_with(receipt, "RecordPledgeReleased" if released else None)
+        if released:
+            rec.state, rec.controller, rec.escrow = "HELD", rec.holder, KEYS[0]
+            self.calls_ok["financing ended, record released"] += 1
+
+    @rule(index=st.integers(0, 7), full=st.booleans(), release=st.booleans())
+    def end_financing(self, index: int, full: bool, release: bool) -> None:
+        """The owner repays (in part, or all of it), or the financier releases its claim."""
+        open_ = [fin for fin in self.financings if fin.state == "FINANCED"]
+        if not open_:
+            return
+        fin = open_[index % len(open_)]
+        if release:
+            receipt = self.world.tx(fin.financier, REGISTRY, "release", fin.document_id)
+            fin.state = "RELEASED"
+            self._end_financing(fin, receipt)
+            return
+        amount = fin.outstanding if full else fin.outstanding // 4
+        receipt = self.world.tx(fin.owner, REGISTRY, "repay", fin.document_id, amount, self.world.unique("rep"))
+        fin.outstanding -= amount
+        if fin.outstanding == 0:
+            fin.state = "REPAID"
+            self._end_financing(fin, receipt)
+        else:
+            self._settled_with(receipt, None)
 
     # ------------------------------------------------------------------------------------------ invariants
 
@@ -312,6 +401,12 @@ class RecordsMachine(RuleBasedStateMachine):
             assert got == (rec.state, self._address(rec.holder), self._address(rec.controller)), rec
             assert replayed[rec.record_id] == onchain["controller"]
         assert self.world.call(RECORDS, "recordCount") == len(self.records)
+        for fin in self.financings:
+            onchain = self.world.call(REGISTRY, "document", fin.document_id)
+            assert (onchain["outstanding"], onchain["financier"]) == (fin.outstanding, self._address(fin.financier))
+            rec = self.records[fin.record_id - 1]
+            pledged = self.world.call(RECORDS, "record", fin.record_id)["escrowKey"] == fin.key
+            assert pledged == (rec.state == "PLEDGED" and rec.escrow == fin.key)
 
 
 def test_transferable_records_state_machine(world: World) -> None:
@@ -334,3 +429,5 @@ def test_transferable_records_state_machine(world: World) -> None:
         # the budget explores most functions; test_transferable_records walks every edge explicitly
         assert sum(1 for f in EVENT_OF if ok[f]) >= 9, ok
         assert refused["transfer"] > 0 and refused["endorse"] > 0 and refused["surrender"] > 0, refused
+        # pledges by financing were made, refused (record not HELD by the owner), and released by their financing
+        assert ok["finance"] > 0 and refused["finance"] > 0 and ok["financing ended, record released"] > 0, ok

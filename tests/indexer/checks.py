@@ -229,6 +229,8 @@ class GetterCheck:
                 "termsHash": _hex(onchain["termsHash"]),
                 "transportDocumentHash": _hex(onchain["transportDocumentHash"]),
             }, order.order_id
+            covering = self.call("TradeOrders", "coveringUndertakingOf", order.order_id)
+            assert (order.covering_undertaking_id or 0) == covering, order.order_id
 
     # ------------------------------------------------------------------------------------------------ settlement
 
@@ -337,6 +339,7 @@ class GetterCheck:
                 onchain["financedAmount"],
                 onchain["outstanding"],
             ), document.document_id
+            assert (document.record_id or 0) == self.call("DocumentRegistry", "recordOf", document.document_id)
             onchain_prints = self.call("DocumentRegistry", "fingerprintsOf", document.document_id)
             assert fingerprints[document.document_id] == [_hex(f) for f in onchain_prints]
         repaid: dict[int, int] = defaultdict(int)
@@ -346,6 +349,12 @@ class GetterCheck:
             document = documents[financing.document_id]
             assert (financing.financier, financing.amount) == (document.financier, document.financed_amount)
             assert financing.outstanding == document.outstanding == financing.amount - repaid[financing.document_id]
+        # a financing's record pledge and its release, as DocumentRegistry announced them
+        pledges = {e.args["documentId"]: e.args["recordId"] for e in self.events if e.name == "DocumentRecordPledged"}
+        releases = {e.args["documentId"] for e in self.events if e.name == "DocumentRecordReleased"}
+        for financing in self.db.scalars(select(DocumentFinancing)):
+            assert financing.pledged_record_id == pledges.get(financing.document_id), financing.document_id
+            assert (financing.record_released_at is not None) == (financing.document_id in releases)
         reused = {
             (_hex(e.args["fingerprint"]), e.args["documentId"], e.args["priorDocumentId"])
             for e in self.events
@@ -647,6 +656,12 @@ class GetterCheck:
                 "escrowKey": bytes.fromhex(record.escrow_key[2:]) if record.escrow_key else b"\0" * 32,
             } == onchain, record.record_id
             assert self.call(contract, "recordOfDocument", onchain["documentHash"]) == record.record_id
+        # a pledge by a title agent under a security key is a financing's, and the history says so
+        by_financing = {
+            (e.block, e.log_index) for e in self.events if e.name == "RecordPledged" and any(e.args["escrowKey"])
+        }
+        pledges = self.db.scalars(select(RecordControlChange).where(RecordControlChange.action.like("pledged%")))
+        assert {(c.block_number, c.log_index) for c in pledges if c.action == "pledged_by_financing"} == by_financing
         # one history row per record event, and its last row is where the record stands
         record_events = [e for e in self.events if e.contract == contract and "recordId" in e.args]
         assert self.count(RecordControlChange) == len(record_events)

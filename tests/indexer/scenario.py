@@ -365,6 +365,31 @@ def run_records(world: World) -> None:
     world.tx("agent", records, "lodge", escrowed, a("trader"), a("bank"), world.unique("lc"))
 
 
+def run_financing_pledges(world: World) -> None:
+    """Financing against a record pledges it (DocumentRegistry as title agent): pledged and released by repayment,
+    refused while pledged, pledged and released by the financier's release, pledged and enforced by the financier
+    (whose later repayment releases nothing), and a linked document never financed."""
+    a, ref, registry = world.address, world.unique, "DocumentRegistry"
+    bill = world.tx("bank", "TransferableRecords", "issue", 0, ref("bl"), a("trader"), True).event("RecordIssued")
+
+    def linked() -> int:
+        receipt = world.tx("trader", registry, "registerDocumentWithRecord", a("trader"), BILL_OF_LADING, USD,
+                           40_000, [ref("fingerprint")], bill["recordId"])  # fmt: skip
+        document_id: int = receipt.event("DocumentRecordLinked")["documentId"]
+        return document_id
+
+    repaid, released, enforced = linked(), linked(), linked()
+    world.tx("sponsor_bank", registry, "finance", repaid, 30_000, ref("fin"))
+    assert world.error("bank", registry, "finance", released, 30_000, ref("fin")) is not None  # the record is pledged
+    world.tx("trader", registry, "repay", repaid, 30_000, ref("repay"))
+    world.tx("bank", registry, "finance", released, 20_000, ref("fin"))
+    world.tx("bank", registry, "release", released)
+    world.tx("sponsor_bank", registry, "finance", enforced, 10_000, ref("fin"))
+    world.tx("sponsor_bank", "TransferableRecords", "enforcePledge", bill["recordId"])
+    world.tx("trader", registry, "repay", enforced, 10_000, ref("repay"))
+    linked()
+
+
 def run_scenario(world: World) -> ScenarioFacts:
     """Drive every contract; returns facts the tests check."""
     facts = ScenarioFacts()
@@ -376,5 +401,6 @@ def run_scenario(world: World) -> ScenarioFacts:
     run_letters_of_credit(world, facts)
     undertakings_scenario(world)
     run_records(world)
+    run_financing_pledges(world)
     exercise_every_event(world)  # Invoices and PaymentUndertakings (tests/contracts/openaccount_support.py)
     return facts

@@ -22,7 +22,7 @@ from tradeledger.chain.keys import dev_account
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes
 from tradeledger.config import Settings, load_settings
-from tradeledger.errors import TradeLedgerError
+from tradeledger.errors import ContractRevertError, TradeLedgerError
 from tradeledger.indexer.queries import event_argument
 from tradeledger.orders.models import OrderState, PurchaseOrder
 from tradeledger.runtime import Platform, open_platform
@@ -297,3 +297,37 @@ class TestOpenAccountCli:
     def test_an_unknown_state_is_refused_by_name(self) -> None:
         result = CliRunner().invoke(cli.app, ["undertakings", "list", "--state", "paid"])
         assert result.exit_code != 0 and "--state 'paid' is not one of established, settled, expired" in result.output
+
+
+class TestNestedRevertDecoded:
+    def test_a_settlement_the_ledger_refuses_names_settlements_error(
+        self, settings: Settings, undertaking: tuple[int, int]
+    ) -> None:
+        """PaymentUndertakings.settle moves the money through Settlement.settleLeg; when the obligor's funds are short
+        Settlement's own custom error bubbles up unchanged. The pre-flight names it from Settlement's ABI (not the
+        called contract's, which does not declare it) and maps it to 409; nothing is stored or sent. Runs last in
+        the module: the undertaking it leaves due is no other test's."""
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            undertaking_id, due = _undertaking(platform)
+            _advance(platform, due - platform.chain_time() + 1)
+            held = _balance(platform, BANK.address)
+            usd = currency_bytes("USD")
+            call(platform, "Settlement", "transfer", (OTHER_BANK.address, usd, held, os.urandom(32)), BANK.address)
+            outbox_before = _outbox(platform)
+            try:
+                settle = ContractCall("PaymentUndertakings", platform.address("PaymentUndertakings"), "settle",
+                                      (undertaking_id,), BANK.address)  # fmt: skip
+                with pytest.raises(ContractRevertError) as refused:
+                    platform.transactions.submit(settle)
+                error = refused.value
+                assert (error.contract, error.code, error.http_status) == (
+                    "Settlement", "settlement_insufficient_balance", 409,
+                )  # fmt: skip
+                assert (error.arguments["balance"], error.arguments["needed"]) == (0, AMOUNT)
+                assert "custom error" not in str(error)
+                assert _outbox(platform) == outbox_before
+            finally:
+                call(platform, "Settlement", "transfer", (BANK.address, usd, held, os.urandom(32)), OTHER_BANK.address)
+        finally:
+            platform.close()

@@ -345,6 +345,23 @@ def load_abi(contract: str) -> ContractAbi:
     return ContractAbi(contract, artifact["abi"])
 
 
+@cache
+def known_contracts() -> tuple[str, ...]:
+    """Every contract (and library) with a committed artifact."""
+    return tuple(sorted(path.stem for path in ARTIFACTS_DIR.glob("*.json")))
+
+
+def decode_any_error(called: str, data: bytes) -> tuple[str, str, dict[str, Any]] | None:
+    """The custom error behind revert data as (declaring contract, name, arguments), or None if no contract of ours
+    declares it. The contract called is asked first, then every other: a contract that another one calls (Settlement
+    under PaymentUndertakings, TradeOrders under its settlement) reverts with its own error, bubbled up unchanged."""
+    for contract in (called, *(name for name in known_contracts() if name != called)):
+        decoded = load_abi(contract).decode_error(data)
+        if decoded is not None:
+            return contract, decoded[0], decoded[1]
+    return None
+
+
 def standard_revert_reason(data: bytes) -> str | None:
     """Solidity's Error(string) and Panic(uint256) reverts, which carry no custom error."""
     if data[:4] == keccak(text="Error(string)")[:4]:
@@ -362,3 +379,9 @@ def checksum(address: str) -> str:
 def role_id(name: str) -> bytes:
     """An OpenZeppelin AccessControl role id: keccak256 of its name."""
     return bytes(keccak(text=name))
+
+
+def security_key(agent: str, object_id: int) -> str:
+    """The key a title agent pledges a record under for one of its objects (DocumentRegistry: a financed document),
+    `keccak256(abi.encode(agent, id))`, as 0x-hex: which pledge of a record is that object's."""
+    return "0x" + bytes(keccak(encode(["address", "uint256"], [checksum(agent), object_id]))).hex()

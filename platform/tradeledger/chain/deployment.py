@@ -1,14 +1,13 @@
 """Deploy the platform's contracts from the committed artifacts and wire their roles.
 
-Order: Membership, Settlement(membership), DocumentRegistry(membership, settlement),
-TradeOrders(membership, settlement, delay), ReconciliationAnchor(membership), BankingCalendar(membership),
-[TransferableRecords(membership)], [LetterOfCreditDrawings and LetterOfCreditTransfers (external libraries),
-LetterOfCredit linked to them],
-[Undertakings(membership, settlement, calendar)], Invoices(membership, orders), PaymentUndertakings(membership,
-settlement, orders, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and
-the business contracts that move money, and TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its
-settlement marks the order PAID). The operator is the default admin of every contract with admin rules; it
-designates the settlement agent afterwards with
+Order: Membership, Settlement(membership), TransferableRecords(membership), DocumentRegistry(membership, settlement,
+records) with TITLE_AGENT_ROLE on TransferableRecords, TradeOrders(membership, settlement, delay),
+ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings and LetterOfCreditTransfers
+(external libraries), LetterOfCredit linked to them], [Undertakings(membership, settlement, calendar)],
+Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents); then
+Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts that move money, and
+TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its settlement marks the order PAID). The operator is the
+default admin of every contract with admin rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
 Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
@@ -134,12 +133,18 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     deployer = _Deployer(w3, operator)
     membership = deployer.deploy("Membership", ADMIN_DELAY_S)
     settlement = deployer.deploy("Settlement", membership, ADMIN_DELAY_S)
-    documents = deployer.deploy("DocumentRegistry", membership, settlement, ADMIN_DELAY_S)
+    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control; before the registry
+    # ---- (financing against a record pledges it) and the credits (title against payment), its title agents.
+    records = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
+    # ---- end TransferableRecords
+    documents = deployer.deploy("DocumentRegistry", membership, settlement, records, ADMIN_DELAY_S)
+    deployer.call("TransferableRecords", records, "grantRole", TITLE_AGENT_ROLE, documents)
     orders = deployer.deploy("TradeOrders", membership, settlement, ADMIN_DELAY_S)
     anchors = deployer.deploy("ReconciliationAnchor", membership)
     addresses = {
         "Membership": membership,
         "Settlement": settlement,
+        "TransferableRecords": records,
         "DocumentRegistry": documents,
         "TradeOrders": orders,
         "ReconciliationAnchor": anchors,
@@ -149,12 +154,6 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     calendar = deployer.deploy("BankingCalendar", membership)
     addresses["BankingCalendar"] = calendar
     # ---- end BankingCalendar
-
-    # ---- TransferableRecords: electronic transferable records (eBLs) with exclusive control; before the credits,
-    # ---- whose presentations carry records (title against payment).
-    records = deployer.deploy("TransferableRecords", membership, ADMIN_DELAY_S)
-    addresses["TransferableRecords"] = records
-    # ---- end TransferableRecords
 
     # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
     # ---- drawings and transfers libraries (LetterOfCreditDrawings, LetterOfCreditTransfers (Art 38, 39),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tradeledger.chain.abi import load_abi, standard_revert_reason
+from tradeledger.chain.abi import decode_any_error, standard_revert_reason
 from tradeledger.chain.rpc import Call, JsonRpc, RpcError
 from tradeledger.errors import ContractRefusedError, ContractRevertError, TradeLedgerError
 
@@ -34,11 +34,12 @@ def with_headroom(gas: int) -> int:
 
 
 def revert_error(contract: str, error: RpcError) -> TradeLedgerError:
-    """The contract's named custom error for a refused call, else its revert reason."""
+    """The named custom error of a refused call, whichever of our contracts raised it (the one called, or one it
+    called: its error bubbles up), else its revert reason."""
     data = error.revert_data or b""
-    decoded = load_abi(contract).decode_error(data)
+    decoded = decode_any_error(contract, data)
     if decoded is not None:
-        return ContractRevertError(contract, decoded[0], decoded[1])
+        return ContractRevertError(*decoded)
     reason = standard_revert_reason(data) or error.message
     return ContractRefusedError(f"{contract} refused the call: {reason}")
 

@@ -25,10 +25,15 @@ MEMBER_KINDS = ("none", "operator", "bank", "trader", "auditor")
 
 @dataclass(frozen=True, slots=True)
 class ChainControlChange:
-    """One event of a record: when, what, and who controlled it afterwards (replayed from the logs)."""
+    """One event of a record: when, what, and who controlled it afterwards (replayed from the logs).
+
+    `action` names the change as the read model does, so that a pledge by financing (a title agent's pledge under a
+    security key) and the end of that pledge show as such: `pledged_by_financing`, `financing_pledge_released`.
+    """
 
     at: datetime
     event: str
+    action: str
     controller: str
     holder: str
     block_number: int
@@ -107,17 +112,51 @@ class ChainRecordsReader:
         }  # fmt: skip
         history: list[ChainControlChange] = []
         issuer = holder = controller = ZERO_ADDRESS
+        action = ""
         for log in logs:
             topics = [bytes.fromhex(t[2:]) for t in log["topics"]]
             name, args = self.abi.decode_log(topics, bytes.fromhex(log["data"][2:]))
             if "recordId" not in args:  # an AccessControl event whose first topic happens to match
                 continue
             issuer, holder, controller = _replay(name, args, issuer, holder, controller)
+            action = _action(name, args, action)
             number = int(log["blockNumber"], 16)
             history.append(
-                ChainControlChange(stamps[number], name, controller, holder, number, str(log["transactionHash"]))
+                ChainControlChange(
+                    stamps[number], name, action, controller, holder, number, str(log["transactionHash"])
+                )
             )
         return history
+
+
+ACTIONS = {
+    "RecordIssued": "issued",
+    "RecordEndorsed": "endorsed",
+    "RecordTransferred": "transferred",
+    "RecordPledged": "pledged",
+    "RecordPledgeReleased": "pledge_released",
+    "RecordPledgeEnforced": "pledge_enforced",
+    "RecordSurrendered": "surrendered",
+    "RecordSurrenderRejected": "surrender_rejected",
+    "RecordVoided": "voided",
+    "RecordLodged": "lodged",
+    "RecordReturned": "returned",
+    "RecordTitlePassed": "title_passed",
+}
+"""Event -> the read model's action (`tradeledger.indexer.handlers.records`), before the cases named below."""
+
+
+def _action(name: str, a: dict[str, Any], previous: str) -> str:
+    """The action of one event; `previous` is the action of the record's event before it."""
+    if name == "RecordEndorsed" and a["endorsee"] == ZERO_ADDRESS:
+        return "endorsed_in_blank"
+    if name == "RecordTitlePassed" and a["securedBy"] != ZERO_ADDRESS:
+        return "title_passed_secured"
+    if name == "RecordPledged" and int(a["escrowKey"], 16):
+        return "pledged_by_financing"  # a title agent's pledge under the financing's security key
+    if name in ("RecordPledgeReleased", "RecordPledgeEnforced") and previous == "pledged_by_financing":
+        return f"financing_{ACTIONS[name]}"
+    return ACTIONS.get(name, name)
 
 
 def _replay(name: str, a: dict[str, Any], issuer: str, holder: str, controller: str) -> tuple[str, str, str]:

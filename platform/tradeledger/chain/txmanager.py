@@ -5,9 +5,12 @@ Every request follows one path (the Chainlink / FireFly pattern, reliability che
 1. pre-flight (`preflight.py`): a revert becomes a named custom error and no nonce is spent;
 2. in one database transaction, the request's business rows and its outbox rows: the signer's next nonces are
    allocated under a per-signer lock, the calls signed locally, the raw bytes and hashes stored;
-3. broadcast the stored bytes; "already known" / "nonce too low" are resolved by looking the stored hash up;
-4. receipts are recorded as blocks mine them (`receipts.py`); the confirmer re-sends stored bytes that were
-   never accepted or were dropped from the pool, and gap-fills the nonce of a transaction rejected for good.
+3. broadcast the stored bytes; "already known" is acceptance, "nonce too low" is resolved by the receipt of
+   the stored hash (reliability checklist B4);
+4. receipts are recorded as blocks mine them, read by block (`receipts.py`), never one call per transaction;
+   the confirmer re-sends stored bytes the node does not hold (its pending nonce count says so) and gap-fills
+   the nonce of a transaction rejected for good. Nothing here asks the node for a transaction by hash
+   (`eth_getTransactionByHash` is not among the methods checklist D5 allows the service).
 
 Concurrent requests of one signer go through these steps together (group commit): one pre-flight batch, one
 database transaction and nonce range, one broadcast batch per group, while each request keeps its own outcome.
@@ -52,6 +55,7 @@ from tradeledger.loops import PollingLoop
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
+from tradeledger.store.wakeups import announce
 
 log = logging.getLogger(__name__)
 
@@ -258,13 +262,15 @@ class TransactionManager:
         self.held_after = held_after
         self.evict_from_pool = evict_from_pool
         self.preflight = Preflight(rpc)
-        self.receipts = ReceiptWatch(rpc, self._open_rows, self._record_receipts)
+        self.receipts = ReceiptWatch(rpc, self._open_rows, self._record_receipts, self._scan_from)
         self._signers: dict[str, LegacySigner] = {}
         self._lanes: dict[frozenset[str], _Lane] = {}
         self._lanes_lock = threading.Lock()
         self._confirmer: PollingLoop | None = None
         self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
         self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
+        # an engine whose API workers wait in other processes: outcomes are announced to them (store.wakeups)
+        self.announce_outcomes = False
 
     # -- the whole path --------------------------------------------------------------------------------------
 
@@ -482,12 +488,23 @@ class TransactionManager:
                 for row, result in zip(pending, results, strict=True)
                 if isinstance(result, RpcError) and classify_send_error(result.message) is SendFailure.NONCE_TOO_LOW
             ]
-            found = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in too_low])
+            # B4: the nonce is used; by this very transaction if the node has its receipt (mined while no block
+            # scan followed the chain: before a crash, or before this process started)
+            found = self.rpc.batch([("eth_getTransactionReceipt", [row.tx_hash]) for row in too_low])
         except ChainUnavailableError as error:
             log.warning("broadcast deferred, node unreachable: %s", error)
             return
-        known = {row.id for row, result in zip(too_low, found, strict=True) if isinstance(result, dict)}
-        self._record_sends(list(zip(pending, results, strict=True)), known)
+        mined = [(row.id, receipt) for row, receipt in zip(too_low, found, strict=True) if isinstance(receipt, dict)]
+        self._record_sends(list(zip(pending, results, strict=True)), {row_id for row_id, _ in mined})
+        if mined:
+            self._record_receipts(mined)
+            recorded = dict(mined)
+            for row in too_low:
+                if row.id in recorded:
+                    receipt = recorded[row.id]
+                    row.state = TxState.MINED if int(receipt["status"], 16) == 1 else TxState.REVERTED
+                    row.block_number, row.block_hash = int(receipt["blockNumber"], 16), receipt["blockHash"]
+                    row.tx_index = int(receipt["transactionIndex"], 16)
 
     def broadcast_in_chain_order(self, rows: Sequence[ChainTransaction]) -> None:
         """Send stored bytes again in the order the chain had mined them, one signer's run at a time.
@@ -549,19 +566,16 @@ class TransactionManager:
         return runs
 
     def _mined(self, row: ChainTransaction) -> bool:
-        """Wait (bounded) until the node has a receipt for `row`, and record it; False if it has none in time."""
+        """Wait (bounded) until the receipt watch has recorded `row` final; False if it is not in time."""
         deadline = time.monotonic() + BARRIER_TIMEOUT_S
-        while True:
-            try:
-                receipt = self.rpc.call("eth_getTransactionReceipt", [row.tx_hash])
-            except ChainUnavailableError:
-                receipt = None
-            if isinstance(receipt, dict):
-                self._record_receipts([(row.id, receipt)])
-                return True
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(BARRIER_POLL_S)
+        with self.receipts.waiting(row.tx_hash, row.id) as recorded:
+            while self.get(row.id).state not in FINAL_TX_STATES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                recorded.wait(min(left, BARRIER_POLL_S))
+                recorded.clear()
+        return True
 
     @staticmethod
     def _accepted(result: Any, hash_known: bool) -> bool:
@@ -590,6 +604,8 @@ class TransactionManager:
                 if stored is not None and stored.state not in FINAL_TX_STATES:
                     self._record_send(db, stored, result)
                     settled.append(stored)
+            if self.announce_outcomes and any(row.state is TxState.FAILED for row in settled):
+                announce(db)
         for row in accepted:
             if row.state is TxState.SIGNED:
                 row.state = TxState.SENT
@@ -719,7 +735,14 @@ class TransactionManager:
         return row
 
     def confirm_pending(self) -> int:
-        """One confirmer pass: receipts, re-sends of unsent or dropped bytes. Returns how many became final.
+        """One confirmer pass: the block scan caught up, re-sends of unsent or dropped bytes. Returns how many
+        became final.
+
+        No receipt is looked up per transaction: the signers' nonce counts are read first (two calls a signer),
+        then the receipt watch scans every block through the head. An open row whose nonce the node counted as
+        used before that scan was mined where no scan looked (before this process started, or while no watch
+        ran): its bytes go out again and the node's "nonce too low" is resolved by its receipt (B4). The rest
+        are unmined; those the node does not hold (at or above the signer's pending count) are sent again.
 
         What the node lost is looked for (`reopen_lost`, up to RECENT_BLOCKS block look-ups) only with a reason,
         never on every pass while a write waits: the node no longer has the block of our latest receipt (one RPC
@@ -727,28 +750,66 @@ class TransactionManager:
         roll-back (`on_rollback`), and at start (`recover`)."""
         if self._tip_lost() and self._reopened_lost():
             return 0  # the next pass sends what was reopened, in the chain's order
+        open_ids = self._open_ids()
+        if not open_ids:
+            return self.receipts.poll()
         with self.sessions() as db:
-            open_rows = list(
-                db.scalars(
-                    select(ChainTransaction).where(ChainTransaction.state.in_(OPEN_TX_STATES)).order_by(*SEND_ORDER)
+            signers = sorted(set(db.scalars(select(ChainTransaction.signer).where(ChainTransaction.id.in_(open_ids)))))
+        counts = self._nonce_counts(signers)  # before the scan: a nonce used by then is in a block it reads
+        finalised = self.receipts.poll()
+        with self.sessions() as db:
+            open_rows = [
+                row
+                for chunk in batched(open_ids, IN_CLAUSE_LIMIT)
+                for row in db.scalars(
+                    select(ChainTransaction).where(
+                        ChainTransaction.id.in_(chunk), ChainTransaction.state.in_(OPEN_TX_STATES)
+                    )
                 )
-            )
-        if not open_rows:
-            return 0
-        receipts = self.rpc.batch([("eth_getTransactionReceipt", [row.tx_hash]) for row in open_rows])
-        finalised = self._record_receipts(
-            [(row.id, receipt) for row, receipt in zip(open_rows, receipts, strict=True) if isinstance(receipt, dict)]
-        )
+            ]
+        open_rows.sort(key=lambda row: (row.created_at, row.nonce))
+        unseen = [row for row in open_rows if row.signer in counts and row.nonce < counts[row.signer][0]]
+        if unseen:
+            log.warning("%d of our transactions were mined where no block scan looked: resolving them", len(unseen))
+            self.broadcast(unseen)
+            finalised += sum(row.state in FINAL_TX_STATES for row in unseen)
+        seen = {row.id for row in unseen}
+        unmined = [row for row in open_rows if row.id not in seen]
         now = utcnow()
-        unmined = [row for row, receipt in zip(open_rows, receipts, strict=True) if receipt is None]
         resend = [
             row
             for row in unmined
             if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
-        if not resend or not self._resend_dropped(resend, unmined):
+        if not resend or not self._resend_dropped(resend, unmined, counts):
             self._release_held(unmined)
         return finalised
+
+    def _open_ids(self) -> list[str]:
+        with self.sessions() as db:
+            return list(db.scalars(select(ChainTransaction.id).where(ChainTransaction.state.in_(OPEN_TX_STATES))))
+
+    def _nonce_counts(self, signers: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """signer -> (mined, pending) nonce counts, as the node has them now (signers it did not answer for are
+        left out)."""
+        answers = self.rpc.batch(
+            [("eth_getTransactionCount", [signer, tag]) for signer in signers for tag in ("latest", "pending")]
+        )
+        return {
+            signer: (int(mined, 16), int(pending, 16))
+            for signer, mined, pending in zip(signers, answers[::2], answers[1::2], strict=True)
+            if isinstance(mined, str) and isinstance(pending, str)
+        }
+
+    def _scan_from(self, head: int) -> int:
+        """Where a receipt watch without a cursor starts: past the head when nothing is open; else at the highest
+        block a receipt was recorded from (every open row's block is above it, unless a scan missed it: the
+        confirmer finds those), at most RECENT_BLOCKS back."""
+        if not self._open_ids():
+            return head + 1
+        tip = self._recorded_tip()
+        start = max(0, head - RECENT_BLOCKS)
+        return start if tip is None else min(head, max(start, tip[0]))
 
     def _tip_lost(self) -> bool:
         """Whether the node no longer has the block our latest recorded receipt came from: a node that restarted
@@ -832,15 +893,21 @@ class TransactionManager:
                     for row_id, receipt in receipts
                 ],
             )
+            if self.announce_outcomes:
+                announce(db)
         self.receipts.notify(str(receipt["transactionHash"]) for _, receipt in receipts)
         highest = max(receipts, key=lambda item: int(item[1]["blockNumber"], 16))[1]
         if self._tip is None or int(highest["blockNumber"], 16) >= self._tip[0]:
             self._tip = (int(highest["blockNumber"], 16), str(highest["blockHash"]))
         return max(result.rowcount, 0)
 
-    def _resend_dropped(self, rows: list[ChainTransaction], unmined: Sequence[ChainTransaction]) -> bool:
+    def _resend_dropped(
+        self, rows: list[ChainTransaction], unmined: Sequence[ChainTransaction], counts: dict[str, tuple[int, int]]
+    ) -> bool:
         """Re-broadcast the stored bytes of transactions the node does not hold (never sent, or dropped); True if
-        there were any.
+        there were any. The node holds a signer's transactions up to its pending nonce count (they are mined or
+        pooled without a gap): from that nonce on, it holds none that will be mined, and they go out again
+        (a re-send of one the node still keeps queued is answered "already known": no harm).
 
         With them goes every other unmined transaction the node does not hold, whatever its age: a node that
         restarted dropped all of them, and one signer's may depend on another's (an LC issued by the bank after
@@ -848,8 +915,7 @@ class TransactionManager:
         ordered pass (see `broadcast_in_chain_order`), not signer by signer as each comes of age."""
         chosen = {row.id for row in rows}
         candidates = [*rows, *(row for row in unmined if row.id not in chosen)]
-        known = self.rpc.batch([("eth_getTransactionByHash", [row.tx_hash]) for row in candidates])
-        missing = [row for row, found in zip(candidates, known, strict=True) if not isinstance(found, dict)]
+        missing = [row for row in candidates if row.signer not in counts or row.nonce >= counts[row.signer][1]]
         if missing:
             log.warning("re-broadcasting %d transactions the node does not hold", len(missing))
             self.broadcast_in_chain_order(missing)
@@ -976,8 +1042,11 @@ class TransactionManager:
                     found[int(block["number"], 16)] = str(block["hash"])
         return found
 
-    def _reopen(self, db: Session, rows: Iterable[ChainTransaction]) -> None:
+    def _reopen(self, db: Session, rows: Sequence[ChainTransaction]) -> None:
         stale = utcnow() - UNSENT_GRACE  # the confirmer's next pass sends them
+        lost = [row.block_number for row in rows if row.block_number is not None]
+        if lost:  # sent again, they may be mined at the same heights: the receipt watch reads those blocks again
+            self.receipts.rewind(min(lost))
         for row in rows:
             if row.state is TxState.REVERTED:
                 row.state = TxState.FAILED

@@ -148,6 +148,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
         ("second drawing honoured by the confirming bank, reimbursed", trade.confirmed_honour),
         ("performance guarantee: issue, advise, demands examined, payment", trade.performance_guarantee),
         ("invoice financing, duplicate attempt", trade.financing),
+        ("open account: invoice matched, payment undertaking, discount", trade.open_account),
     )
     statements = len(cast.account_holders()) * len(STATEMENT_FORMATS)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())

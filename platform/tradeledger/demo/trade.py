@@ -178,7 +178,8 @@ def _invoice(run: str, number: str, today: date, amount: int) -> JsonObject:
 class Trade:
     """Purchase order → LC (issue, advise, confirm, amendment) → discrepant presentation → waiver → honour →
     a second drawing honoured by the confirming bank and reimbursed by the issuer → a performance guarantee for the
-    trade (demand rejected, demand paid) → invoice financing with a duplicate refused."""
+    trade (demand rejected, demand paid) → invoice financing with a duplicate refused → a second trade on open
+    account: invoice matched, Bank A's payment undertaking, Bank B's receivables discount."""
 
     LC_AMOUNT = 25_000_00  # USD 25,000.00 in minor units
     AMENDED_AMOUNT = 27_500_00
@@ -187,6 +188,8 @@ class Trade:
     CONFIRMED_DRAWING = 2_000_00  # a second drawing, honoured by the confirming bank (Art 8)
     GUARANTEE_AMOUNT = 2_500_00  # the exporter's performance guarantee: 10% of the contract
     GUARANTEE_DEMAND = 1_000_00
+    UNIT_PRICE = 10_00  # the second trade, on open account: cartons of green tea at USD 10.00
+    DISCOUNT_RATE_BPS = 450  # Bank B discounts the undertaking at 4.5 % a year, ACT/360
 
     def __init__(self, cast: Cast, *, run: str | None = None, today: date | None = None) -> None:
         self.cast = cast
@@ -197,6 +200,8 @@ class Trade:
         # every run finances another invoice: the same parties, day and amount would be caught as a duplicate
         self.invoice_face_value = 18_000_00 + int(hashlib.sha256(self.run.encode()).hexdigest(), 16) % 10_000 * 100
         self.financed = self.invoice_face_value * 8 // 10
+        self.cartons = 1_200 + int(hashlib.sha256(self.run.encode()).hexdigest(), 16) % 1_000  # the same reason
+        self.open_account_amount = self.cartons * self.UNIT_PRICE
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -394,6 +399,79 @@ class Trade:
             f"Bank C's financing of an altered copy of invoice {invoice['invoice_number']}: {refusal.get('code')}",
         )
 
+    def open_account(self) -> None:
+        """The second trade, on open account: order, shipment and delivery, the invoice matched against the order's
+        lines, Bank A's payment undertaking to Bank B (URBPO 750), the buyer's direct payment refused while it
+        stands, and Bank B's receivables discount of it to the exporter."""
+        c = self.cast
+        lines = [{"item": "GREEN-TEA-CARTON", "quantity": self.cartons, "unit_price": self.UNIT_PRICE}]
+        tolerances = {"quantity_plus_bps": 200, "quantity_minus_bps": 200}
+        with self.step("open-account order"):
+            order = self.api.post(c.importer, "/v1/orders", {
+                "seller": c.exporter.address, "amount": self.open_account_amount, "currency": "USD",
+                "terms": {"goods": f"{self.cartons:,} cartons of green tea", "incoterms": "FOB Qingdao",
+                          "run": self.run, "lines": lines, "tolerances": tolerances},
+                "latest_shipment": (self.today + timedelta(days=20)).isoformat(), "payment_terms": "open_account",
+                "due_date": (self.today + timedelta(days=60)).isoformat(),
+            }, expect=201)  # fmt: skip
+            path = f"/v1/orders/{order['order_id']}"
+            self.api.post(c.exporter, f"{path}/accept")
+            transport = "0x" + hashlib.sha256(f"BL OA-{self.run}".encode()).hexdigest()
+            self.api.post(c.exporter, f"{path}/ship", {"transport_document_hash": transport})
+            self.api.post(c.importer, f"{path}/deliver")
+        with self.step("invoice and data match"):
+            invoice = self.api.post(c.exporter, "/v1/invoices", {
+                "order_id": order["order_id"], "number": f"CI-{self.run}-OA", "issue_date": self.today.isoformat(),
+                "amount": self.open_account_amount, "lines": lines,
+            }, expect=201)  # fmt: skip
+            delivered = {"GREEN-TEA-CARTON": self.cartons}
+            evidence = {"kind": "delivery_confirmation", "document_hash": transport,
+                        "event_date": self.today.isoformat(), "quantities": delivered}  # fmt: skip
+            matched = self.api.post(c.importer, f"/v1/invoices/{invoice['invoice_id']}/match", {"evidence": evidence})
+        self.outcome.check("open account: data matched", matched["state"] == "MATCHED",
+                           f"invoice {invoice['invoice_id']} against order {order['order_id']} and the delivery: "
+                           f"{len(matched['match_report']['comparisons'])} comparisons, "
+                           f"{len(matched['match_report']['mismatches'])} mismatches")  # fmt: skip
+        due = self.today + timedelta(days=45)
+        with self.step("bank payment undertaking"):
+            undertaking = self.api.post(c.issuing_bank, "/v1/payment-undertakings", {
+                "order_id": order["order_id"], "recipient_bank": c.advising_bank.address,
+                "amount": self.open_account_amount, "due_date": due.isoformat(),
+                "expiry": (self.today + timedelta(days=40)).isoformat(),
+                "terms": {"rules": "URBPO 750", "run": self.run},
+            }, expect=201)  # fmt: skip
+            refused = self.api.post(c.importer, f"{path}/pay", expect=409)
+        self.outcome.check("open account: undertaking established, direct payment refused",
+                           undertaking["state"] == "ESTABLISHED"
+                           and refused.get("code") == "trade_orders_covered_by_undertaking",
+                           f"Bank A undertakes to pay Bank B USD {self.open_account_amount / 100:,.2f} on {due}; "
+                           f"the importer's own payment: {refused.get('code')}")  # fmt: skip
+        self._discount(undertaking["undertaking_id"])
+
+    def _discount(self, undertaking_id: str) -> None:
+        c = self.cast
+        with self.step("receivables discounting"):
+            fields = _invoice(self.run, "OA", self.today, self.open_account_amount)
+            document = self.api.post(c.advising_bank, "/v1/documents", {
+                "kind": "invoice", "fields": fields, "owner": c.exporter.address, "currency": "USD",
+                "face_value": self.open_account_amount,
+            }, expect=201)  # fmt: skip
+            before = _usd_balance(self.api, c.exporter)
+            discounted = self.api.post(c.advising_bank, f"/v1/payment-undertakings/{undertaking_id}/discounts", {
+                "document_id": document["document_id"], "rate_bps": self.DISCOUNT_RATE_BPS, "day_count": "ACT/360",
+                "reference": f"DISC-{self.run}",
+            })  # fmt: skip
+            received = _usd_balance(self.api, c.exporter) - before
+        days = int(discounted["days"])
+        numerator, denominator = self.open_account_amount * self.DISCOUNT_RATE_BPS * days, 10_000 * 360
+        expected = (2 * numerator + denominator) // (2 * denominator)  # face x rate x days / 360, half up
+        self.outcome.check("open account: receivables discount",
+                           int(discounted["discount"]) == expected and received == int(discounted["advance"])
+                           and discounted["undertaking"]["payee"] == c.advising_bank.address,
+                           f"Bank B paid the exporter USD {received / 100:,.2f} now: USD "
+                           f"{self.open_account_amount / 100:,.2f} less {int(discounted['discount']) / 100:,.2f} "
+                           f"(4.5 % ACT/360, {days} days); the undertaking now pays Bank B")  # fmt: skip
+
     def walk(self) -> TradeOutcome:
         self.purchase_order()
         self.letter_of_credit()
@@ -401,4 +479,5 @@ class Trade:
         self.confirmed_honour()
         self.performance_guarantee()
         self.financing()
+        self.open_account()
         return self.outcome

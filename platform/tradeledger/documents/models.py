@@ -38,7 +38,11 @@ class DocumentState(enum.IntEnum):
 
 
 class Document(ChainEvidence, Base):
-    """A registered document; financier / financed amount / outstanding mirror the chain's Document struct."""
+    """A registered document; financier / financed amount / outstanding mirror the chain's Document struct.
+
+    `record_id` is the transferable record the document is (or carries), linked at registration: financing the
+    document pledges it to the financier.
+    """
 
     __tablename__ = "documents"
 
@@ -53,6 +57,7 @@ class Document(ChainEvidence, Base):
     financed_amount: Mapped[int] = mapped_column(Uint256)
     outstanding: Mapped[int] = mapped_column(Uint256)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    record_id: Mapped[int | None] = mapped_column(Uint256, index=True)
 
 
 class DocumentFingerprint(ChainEvidence, Base):
@@ -67,7 +72,12 @@ class DocumentFingerprint(ChainEvidence, Base):
 
 
 class DocumentFinancing(ChainEvidence, Base):
-    """The financing of a document (at most one per document): disbursement entry and what is outstanding."""
+    """The financing of a document (at most one per document): disbursement entry and what is outstanding.
+
+    `pledged_record_id`: the document's record, pledged to the financier with the disbursement;
+    `record_released_at`: when the financing's end (repayment or release) gave it back to the owner (never, when the
+    financier released or enforced the pledge itself first).
+    """
 
     __tablename__ = "document_financings"
 
@@ -80,6 +90,8 @@ class DocumentFinancing(ChainEvidence, Base):
     disbursement_entry_id: Mapped[int] = mapped_column(Uint256, unique=True)
     financed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pledged_record_id: Mapped[int | None] = mapped_column(Uint256)
+    record_released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class DocumentRepayment(ChainEvidence, Base):

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tradeledger.documents.models import Document, DocumentFinancing, DocumentFingerprint, PresentedFingerprint
+from tradeledger.documents.models import (
+    Document,
+    DocumentFinancing,
+    DocumentFingerprint,
+    DocumentState,
+    PresentedFingerprint,
+)
+from tradeledger.records.models import RecordState, TransferableRecord
 from tradeledger.settlements.models import LedgerPosting
 
 
@@ -59,3 +66,18 @@ def financing_reference(db: Session, document_id: int) -> str | None:
         .join(DocumentFinancing, DocumentFinancing.disbursement_entry_id == LedgerPosting.entry_id)
         .where(DocumentFinancing.document_id == document_id)
     )
+
+
+def record_pledged(db: Session, document: Document, key: str) -> bool:
+    """Whether the document's financing holds the pledge of its record now: the record is PLEDGED under the
+    financing's security key `key` (not released or enforced by the financier, nor pledged again since)."""
+    if document.record_id is None or document.state is not DocumentState.FINANCED:
+        return False
+    record = db.get(TransferableRecord, document.record_id)
+    return record is not None and record.state is RecordState.PLEDGED and record.escrow_key == key
+
+
+def financed_with_record(db: Session, record_id: int) -> list[Document]:
+    """The FINANCED documents linked to this record."""
+    query = select(Document).where(Document.record_id == record_id, Document.state == DocumentState.FINANCED)
+    return list(db.scalars(query.order_by(Document.document_id)))

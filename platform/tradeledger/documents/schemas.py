@@ -31,6 +31,14 @@ class RegisterDocumentRequest(DocumentFieldsRequest):
     owner: Address = Field(description="the trader whose document it is")
     currency: CurrencyCode
     face_value: MinorUnits
+    record_id: int | None = Field(
+        None,
+        gt=0,
+        lt=2**256,
+        description="the transferable record (eBL, warehouse receipt) the document is or carries: financing the "
+        "document pledges the record to the financier in the same transaction (the owner must then control it), "
+        "and repayment or release gives it back",
+    )
 
 
 class FinancingRequest(BaseModel):
@@ -65,11 +73,15 @@ class DocumentView(BaseModel):
     financed_amount: str
     outstanding: str
     fingerprints: list[str]
+    record_id: str | None = Field(description="the transferable record linked to the document, if any")
+    record_pledged: bool = Field(
+        description="whether the linked record is pledged to the document's financier now (financed documents)"
+    )
     tx_hash: str
     block_number: int
 
     @classmethod
-    def of(cls, document: Document, fingerprints: list[str]) -> DocumentView:
+    def of(cls, document: Document, fingerprints: list[str], record_pledged: bool = False) -> DocumentView:
         return cls(
             document_id=str(document.document_id),
             owner=document.owner,
@@ -82,6 +94,8 @@ class DocumentView(BaseModel):
             financed_amount=str(document.financed_amount),
             outstanding=str(document.outstanding),
             fingerprints=fingerprints,
+            record_id=None if document.record_id is None else str(document.record_id),
+            record_pledged=record_pledged,
             tx_hash=document.tx_hash,
             block_number=document.block_number,
         )

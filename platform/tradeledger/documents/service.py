@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from tradeledger.chain.abi import checksum
+from tradeledger.chain.abi import checksum, security_key
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes, reference_bytes, reference_text
 from tradeledger.documents import repository
@@ -48,13 +48,15 @@ def document_fingerprints(request: DocumentFieldsRequest, key: bytes) -> list[by
 def register_call(db: Session, address: str, caller: str, request: RegisterDocumentRequest, key: bytes) -> ContractCall:
     """Keep the fields off chain (the caller's records) and register only the fingerprints."""
     store_terms(db, request.kind, request.fields, caller)
-    args = (
+    args: tuple[object, ...] = (
         checksum(request.owner),
         int(DocumentKind[request.kind.upper()]),
         currency_bytes(request.currency),
         request.face_value,
         document_fingerprints(request, key),
     )
+    if request.record_id is not None:  # linked to its transferable record: financing will pledge it
+        return ContractCall(CONTRACT, address, "registerDocumentWithRecord", (*args, request.record_id), caller)
     return ContractCall(CONTRACT, address, "registerDocument", args, caller)
 
 
@@ -114,14 +116,31 @@ def list_documents(
     """A page of the documents the viewer may see, each with its fingerprints."""
     with platform.sessions() as db:
         documents = repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)
-        return [DocumentView.of(d, repository.fingerprints_of(db, d.document_id)) for d in documents]
+        return [_view(platform, db, document) for document in documents]
 
 
-def name_prior_financing(db: Session, error: ContractRevertError) -> ContractRevertError:
-    """A refused duplicate financing names the prior financing's own reference, not just the document id."""
-    if error.error != "DocumentRegistryAlreadyFinanced":
+def _view(platform: Platform, db: Session, document: Document) -> DocumentView:
+    key = security_key(platform.address(CONTRACT), document.document_id)
+    pledged = repository.record_pledged(db, document, key)
+    return DocumentView.of(document, repository.fingerprints_of(db, document.document_id), pledged)
+
+
+def name_prior_financing(registry: str, db: Session, error: ContractRevertError) -> ContractRevertError:
+    """A refused duplicate financing names the prior financing's own reference, not just the document id: the one
+    that locks a fingerprint, or the one whose pledge holds the document's record."""
+    if error.error == "DocumentRegistryAlreadyFinanced":
+        prior = int(error.arguments["priorDocumentId"])
+    elif error.error == "DocumentRegistryInvalidRecordState":
+        holding = [
+            document
+            for document in repository.financed_with_record(db, int(error.arguments["recordId"]))
+            if repository.record_pledged(db, document, security_key(registry, document.document_id))
+        ]
+        if not holding:  # pledged or lodged outside any financing: the error says by whom
+            return error
+        prior = holding[0].document_id
+    else:
         return error
-    prior = int(error.arguments["priorDocumentId"])
     reference = repository.financing_reference(db, prior)
     if reference is not None:
         error.message += f"; already financed as {reference_text(reference)} (document {prior})"
@@ -131,8 +150,7 @@ def name_prior_financing(db: Session, error: ContractRevertError) -> ContractRev
 def document_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, document_id: int) -> DocumentView:
     """One document the viewer may see, with its fingerprints and financing."""
     with platform.sessions() as db:
-        document = visible_document(db, viewer, viewer_kind, document_id)
-        return DocumentView.of(document, repository.fingerprints_of(db, document_id))
+        return _view(platform, db, visible_document(db, viewer, viewer_kind, document_id))
 
 
 def register(
@@ -171,7 +189,7 @@ def run_step(
         )
     except ContractRevertError as error:
         with platform.sessions() as db:
-            raise name_prior_financing(db, error) from None
+            raise name_prior_financing(platform.address(CONTRACT), db, error) from None
 
 
 def _send_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -133,7 +134,15 @@ _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), defaul
 
 
 def _canonical_json(args: Mapping[str, Any]) -> str:
-    return _CANONICAL_JSON.encode(args)
+    """The arguments as sorted, compact JSON: orjson writes it several times faster than the standard library,
+    byte for byte the same for what the decoder gives (ASCII strings, booleans, lists, integers); an integer
+    beyond 64 bits (a uint256 amount), which orjson refuses, and any non-ASCII text, which the standard
+    library escapes, go through the standard library."""
+    try:
+        encoded = orjson.dumps(args, default=str, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _CANONICAL_JSON.encode(args)
+    return encoded.decode() if encoded.isascii() else _CANONICAL_JSON.encode(args)
 
 
 class Indexer:

@@ -99,17 +99,22 @@ class InvoiceLineRequest(BaseModel):
     unit_price: MinorUnits
 
 
-class InvoiceRequest(BaseModel):
-    """The seller's invoice of an open-account order: kept off chain whole, its hash and the data matching needs
-    (amount, total quantity, the lines' hash, the issue date) on chain."""
+class InvoiceCorrectionRequest(BaseModel):
+    """A new version of an invoice, for the same order: kept off chain whole like the first, matched again."""
 
     model_config = ConfigDict(extra="forbid")
 
-    order_id: int = Field(ge=0, lt=2**256, description="the order invoiced (on open account, accepted)")
     number: str = Field(min_length=1, max_length=64, description="the seller's invoice number")
     issue_date: ChainDate = Field(description="not after today (UTC)")
     amount: MinorUnits = Field(description="the invoice total as stated; matching checks it against the lines")
     lines: list[InvoiceLineRequest] = Field(min_length=1, max_length=500)
+
+
+class InvoiceRequest(InvoiceCorrectionRequest):
+    """The seller's invoice of an open-account order: kept off chain whole, its hash and the data matching needs
+    (amount, total quantity, the lines' hash, the issue date) on chain."""
+
+    order_id: int = Field(ge=0, lt=2**256, description="the order invoiced (on open account, accepted)")
 
 
 class EvidenceRequest(BaseModel):

@@ -26,7 +26,13 @@ from tradeledger.invoices.matching import (
     match,
 )
 from tradeledger.invoices.models import Invoice
-from tradeledger.invoices.schemas import InvoiceLineRequest, InvoiceRequest, InvoiceView, MatchRequest
+from tradeledger.invoices.schemas import (
+    InvoiceCorrectionRequest,
+    InvoiceLineRequest,
+    InvoiceRequest,
+    InvoiceView,
+    MatchRequest,
+)
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, created_id, write_then_view
@@ -97,14 +103,19 @@ def _hash(digest: str) -> bytes:
     return bytes.fromhex(digest[2:])
 
 
-def issue_call(db: Session, address: str, seller: str, request: InvoiceRequest) -> ContractCall:
-    """Keep the invoice (and its lines) off chain and build issueInvoice with their hashes and the matching data."""
+def issue_call(
+    db: Session, address: str, seller: str, request: InvoiceRequest, corrects: int | None = None
+) -> ContractCall:
+    """Keep the invoice (and its lines) off chain and build issueInvoice with their hashes and the matching data,
+    or correctInvoice of the version `corrects` (the new version supersedes it)."""
     document = request.model_dump(mode="json")
     invoice_digest = store_terms(db, "invoice", document, seller)
     lines_digest = store_terms(db, "invoice_lines", document["lines"], seller)
     issued_at = int(datetime.combine(request.issue_date, datetime.min.time(), UTC).timestamp())
     quantity = sum(line.quantity for line in request.lines)
     data = (request.amount, quantity, _hash(invoice_digest), _hash(lines_digest), issued_at)
+    if corrects is not None:
+        return ContractCall(CONTRACT, address, "correctInvoice", (corrects, data), seller)
     return ContractCall(CONTRACT, address, "issueInvoice", (request.order_id, data), seller)
 
 
@@ -121,6 +132,27 @@ def issue(
         return invoice_view(
             platform, seller, seller_kind, created_id(platform, row, CONTRACT, "InvoiceIssued", "invoiceId")
         )
+
+    return write_then_view(platform, call, submission, created)
+
+
+def correct(
+    platform: Platform, seller: str, seller_kind: MemberKind | None, invoice_id: int,
+    request: InvoiceCorrectionRequest, submission: Submission,
+) -> InvoiceView | Pending:  # fmt: skip
+    """The seller corrects an invoice version by a new one of the same order (a mismatch corrected: the old version
+    is SUPERSEDED and the buyer matches the new one again). A hidden invoice is a 404 before anything is sent; the
+    contract refuses anyone but the seller and a version that is not ISSUED or MISMATCHED."""
+    with transaction(platform.sessions) as db:
+        row = repository.get(db, invoice_id)
+        if row is None or not can_see(db, seller, seller_kind, _parties(db, row)):
+            raise InvoiceNotFoundError(f"no invoice {invoice_id}")
+        whole = InvoiceRequest(order_id=row.order_id, **request.model_dump())
+        call = issue_call(db, platform.address(CONTRACT), seller, whole, corrects=invoice_id)
+
+    def created(written: ChainTransaction) -> InvoiceView:
+        successor = created_id(platform, written, CONTRACT, "InvoiceIssued", "invoiceId")
+        return invoice_view(platform, seller, seller_kind, successor)
 
     return write_then_view(platform, call, submission, created)
 

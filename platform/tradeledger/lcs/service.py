@@ -163,17 +163,14 @@ def present_call(
 ) -> ContractCall:
     """present() with every document's fingerprints, so re-use of a document across credits is flagged; with a
     transferable record, presentWithRecord() (title against payment); under a pending amendment,
-    presentUnderAmendment() (Art 10c: the presentation accepts it)."""
+    presentUnderAmendment() (Art 10c: the presentation accepts it), or presentUnderAmendmentWithRecord() with a
+    record."""
     hashes = [digest for document in request.documents for digest in document_fingerprints(document, key)]
     drawing = (hashes, request.amount, _day(request.shipment_date))
-    if request.record_id is not None:
-        if amendment_id is not None:
-            raise InvalidValueError("record_id: a presentation under a pending amendment cannot carry a record")
-        arguments = (lc_id, *drawing, request.record_id)
-        return ContractCall(CONTRACT, address, "presentWithRecord", arguments, beneficiary)
-    if amendment_id is None:
-        return ContractCall(CONTRACT, address, "present", (lc_id, *drawing), beneficiary)
-    return ContractCall(CONTRACT, address, "presentUnderAmendment", (lc_id, amendment_id, *drawing), beneficiary)
+    record = () if request.record_id is None else (request.record_id,)
+    function = "present" if amendment_id is None else "presentUnderAmendment"
+    arguments = (lc_id, *drawing) if amendment_id is None else (lc_id, amendment_id, *drawing)
+    return ContractCall(CONTRACT, address, function + ("WithRecord" if record else ""), arguments + record, beneficiary)
 
 
 def discrepancy_code(code: str) -> bytes:

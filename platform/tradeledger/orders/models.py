@@ -53,4 +53,5 @@ class PurchaseOrder(ChainEvidence, Base):
     shipped_at: Mapped[int | None] = mapped_column(Uint64)
     delivered_at: Mapped[int | None] = mapped_column(Uint64)
     payment_entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
+    covering_undertaking_id: Mapped[int | None] = mapped_column(Uint256)  # a live payment undertaking pays it
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -16,6 +16,12 @@ DocumentHash = Annotated[
     Field(description="SHA-256 of the document file, 0x and 64 hex digits", examples=["0x" + "ab" * 32]),
 ]
 KindName = Literal["bill_of_lading", "warehouse_receipt", "promissory_note", "other"]
+ACTION_DESCRIPTION = (
+    "issued, endorsed, endorsed_in_blank, transferred, pledged (by the holder), pledged_by_financing (financing a "
+    "document linked to the record pledged it to the financier), pledge_released, financing_pledge_released (the "
+    "financing was repaid or released), pledge_enforced, financing_pledge_enforced, surrendered, "
+    "surrender_rejected, voided, lodged, returned, title_passed, title_passed_secured"
+)
 
 
 def kind_name(kind: RecordKind) -> str:
@@ -45,7 +51,7 @@ class CounterpartyRequest(BaseModel):
 
 class ControlChangeView(BaseModel):
     at: datetime
-    action: str = Field(examples=["endorsed"])
+    action: str = Field(description=ACTION_DESCRIPTION, examples=["pledged_by_financing"])
     state: str = Field(description="the record's state after the change", examples=["HELD"])
     controller: str
     holder: str
@@ -105,7 +111,7 @@ class RecordView(BaseModel):
 
 class PublicControlChange(BaseModel):
     at: datetime
-    action: str = Field(examples=["endorsed"])
+    action: str = Field(description=ACTION_DESCRIPTION, examples=["pledged_by_financing"])
     state: str
     controller: str = Field(description="the member's name", examples=["Banque Lumière"])
 

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeledger.lcs.terms import ChainDate
+from tradeledger.settlements.schemas import Address, MinorUnits, Reference
+from tradeledger.undertakings.discount import BPS, DayCount
 from tradeledger.undertakings.models import PaymentUndertaking
+
+
+class EstablishRequest(BaseModel):
+    """The obligor bank's undertaking on its client's open-account order (URBPO 750): in the order's currency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: int = Field(ge=0, lt=2**256, description="the buyer's open-account order, accepted or later")
+    recipient_bank: Address = Field(description="the seller's bank, paid on the due date")
+    amount: MinorUnits
+    due_date: ChainDate = Field(description="the day the undertaking settles (UTC), once the data matched")
+    expiry: ChainDate = Field(description="the last day (UTC) the data may match or the mismatch be accepted")
+    terms: dict[str, Any] = Field(
+        description="the full terms of the undertaking: kept off chain; only their sha-256 is on chain",
+        examples=[{"rules": "URBPO 750", "payment": "at the due date"}],
+    )
+
+
+class DiscountRequest(BaseModel):
+    """A financier's receivables discount of an undertaking: it pays the seller the face value less the discount
+    (face x rate x days / basis) now, against the invoice it registered, and takes the proceeds at maturity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: int = Field(
+        ge=0, lt=2**256, description="the seller's invoice the financier registered in the duplicate-financing guard"
+    )
+    rate_bps: int = Field(strict=True, ge=0, le=BPS, description="annual discount rate in basis points")
+    day_count: DayCount = Field(description="ACT/360 or ACT/365 (fixed)")
+    reference: Reference = Field(description="the financing's reference on the ledger")
 
 
 class PendingAmendmentView(BaseModel):
@@ -77,3 +113,18 @@ class PaymentUndertakingView(BaseModel):
             tx_hash=row.tx_hash,
             block_number=row.block_number,
         )
+
+
+class DiscountView(BaseModel):
+    """The discount as paid: face value, the days from today (the value date, UTC) to the due date, the discount
+    and the advance the seller received, and the undertaking now paying the financier."""
+
+    face: str = Field(description="the undertaking's amount, minor units")
+    rate_bps: int
+    day_count: str
+    value_date: date
+    days: int = Field(description="actual days from the value date to the due date")
+    discount: str = Field(description="minor units, rounded half up")
+    advance: str = Field(description="what the seller received: face - discount, minor units")
+    document_id: str
+    undertaking: PaymentUndertakingView

@@ -1,5 +1,5 @@
-"""Projections of DocumentRegistry: documents and fingerprints, financings and repayments, presentations of
-fingerprints under LCs and flagged re-use.
+"""Projections of DocumentRegistry: documents and fingerprints, their links to transferable records and the
+pledges their financings hold, financings and repayments, presentations of fingerprints under LCs and flagged re-use.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def document_registered(record: EventRecord) -> Iterator[Row]:
             "financed_amount": 0,
             "outstanding": 0,
             "registered_at": record.block_timestamp,
+            "record_id": None,
             **evidence(record),
         },
     )
@@ -103,6 +104,8 @@ def document_financed(db: Session, record: EventRecord) -> None:
             disbursement_entry_id=args["entryId"],
             financed_at=record.block_timestamp,
             closed_at=None,
+            pledged_record_id=None,
+            record_released_at=None,
             **evidence(record),
         )
     )
@@ -141,6 +144,31 @@ def document_released(db: Session, record: EventRecord) -> None:
         financing.closed_at = record.block_timestamp
         stamp(financing, record)
     document.state = DocumentState.RELEASED
+
+
+@projector.on(DOCUMENT_REGISTRY, "DocumentRecordLinked")
+def document_record_linked(db: Session, record: EventRecord) -> None:
+    document = _document(db, record, DocumentState.REGISTERED)
+    require(document.record_id is None, record, f"document {document.document_id} is linked already")
+    document.record_id = record.args["recordId"]
+
+
+@projector.on(DOCUMENT_REGISTRY, "DocumentRecordPledged")
+def document_record_pledged(db: Session, record: EventRecord) -> None:
+    document = _document(db, record, DocumentState.FINANCED)
+    require(document.record_id == record.args["recordId"], record, f"document {document.document_id}'s record")
+    financing = existing(db, DocumentFinancing, document.document_id, record)
+    financing.pledged_record_id = record.args["recordId"]
+    stamp(financing, record)
+
+
+@projector.on(DOCUMENT_REGISTRY, "DocumentRecordReleased")
+def document_record_released(db: Session, record: EventRecord) -> None:
+    document = _document(db, record, DocumentState.REPAID, DocumentState.RELEASED)
+    financing = existing(db, DocumentFinancing, document.document_id, record)
+    require(financing.pledged_record_id == record.args["recordId"], record, "the financing pledged no such record")
+    financing.record_released_at = record.block_timestamp
+    stamp(financing, record)
 
 
 @projector.on(DOCUMENT_REGISTRY, "DocumentPresented")

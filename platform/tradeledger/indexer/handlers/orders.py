@@ -76,6 +76,7 @@ def order_paid(db: Session, record: EventRecord) -> None:
     order = _order(db, record, OrderState.DELIVERED)
     order.state = OrderState.PAID
     order.payment_entry_id = record.args["entryId"]
+    order.covering_undertaking_id = None
 
 
 @projector.on(TRADE_ORDERS, "OrderPaidByUndertaking")
@@ -84,6 +85,25 @@ def order_paid_by_undertaking(db: Session, record: EventRecord) -> None:
     order = _order(db, record, OrderState.ACCEPTED, OrderState.SHIPPED, OrderState.DELIVERED)
     order.state = OrderState.PAID
     order.payment_entry_id = record.args["entryId"]
+    order.covering_undertaking_id = None
+
+
+@projector.on(TRADE_ORDERS, "OrderUndertakingRecorded")
+def order_undertaking_recorded(db: Session, record: EventRecord) -> None:
+    """A bank payment undertaking now covers the order: its payment belongs to that undertaking."""
+    order = _order(db, record, OrderState.ACCEPTED, OrderState.SHIPPED, OrderState.DELIVERED)
+    require(order.covering_undertaking_id is None, record, f"order {order.order_id} is covered already")
+    order.covering_undertaking_id = record.args["undertakingId"]
+
+
+@projector.on(TRADE_ORDERS, "OrderUndertakingReleased")
+def order_undertaking_released(db: Session, record: EventRecord) -> None:
+    """The covering undertaking expired: the order may be paid or cancelled by its parties again."""
+    order = existing(db, PurchaseOrder, record.args["orderId"], record)
+    covering = record.args["undertakingId"]
+    require(order.covering_undertaking_id == covering, record, f"order {order.order_id} is not covered by {covering}")
+    stamp(order, record)
+    order.covering_undertaking_id = None
 
 
 @projector.on(TRADE_ORDERS, "OrderCancellationRequested")

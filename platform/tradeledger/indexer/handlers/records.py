@@ -1,7 +1,13 @@
-"""Projections of TransferableRecords: each record as it stands, and one control-history row per event."""
+"""Projections of TransferableRecords: each record as it stands, and one control-history row per event.
+
+A pledge a title agent made under a security key (DocumentRegistry, financing against the record) is named
+`pledged_by_financing` in the history, and the end of that pledge `financing_pledge_released` / `_enforced`, so that
+verification shows which pledges secured a financing.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeledger.indexer.handlers._support import evidence, existing, hex32, inconsistent, optional_address, stamp
@@ -87,22 +93,40 @@ def record_transferred(db: Session, record: EventRecord) -> None:
     _change(db, record, "transferred", HELD, HELD, to, to)
 
 
+FINANCING_PLEDGE = "pledged_by_financing"
+
+
 @projector.on(TRANSFERABLE_RECORDS, "RecordPledged")
 def record_pledged(db: Session, record: EventRecord) -> None:
     args = record.args
-    _change(db, record, "pledged", HELD, PLEDGED, args["holder"], args["pledgee"])
+    key = hex32(args["escrowKey"]) if int(args["escrowKey"], 16) else None  # zero: the holder's own pledge
+    action = "pledged" if key is None else FINANCING_PLEDGE
+    _change(db, record, action, HELD, PLEDGED, args["holder"], args["pledgee"], escrow_key=key)
+
+
+def _pledge_ended(db: Session, record_id: int, ended: str) -> str:
+    """`ended` (pledge_released / pledge_enforced), prefixed with financing_ when a financing's pledge ends."""
+    last = db.scalar(
+        select(RecordControlChange.action)
+        .where(RecordControlChange.record_id == record_id)
+        .order_by(RecordControlChange.block_number.desc(), RecordControlChange.log_index.desc())
+        .limit(1)
+    )
+    return f"financing_{ended}" if last == FINANCING_PLEDGE else ended
 
 
 @projector.on(TRANSFERABLE_RECORDS, "RecordPledgeReleased")
 def record_pledge_released(db: Session, record: EventRecord) -> None:
     holder = record.args["holder"]
-    _change(db, record, "pledge_released", PLEDGED, HELD, holder, holder)
+    action = _pledge_ended(db, record.args["recordId"], "pledge_released")
+    _change(db, record, action, PLEDGED, HELD, holder, holder)
 
 
 @projector.on(TRANSFERABLE_RECORDS, "RecordPledgeEnforced")
 def record_pledge_enforced(db: Session, record: EventRecord) -> None:
     pledgee = record.args["pledgee"]
-    _change(db, record, "pledge_enforced", PLEDGED, HELD, pledgee, pledgee)
+    action = _pledge_ended(db, record.args["recordId"], "pledge_enforced")
+    _change(db, record, action, PLEDGED, HELD, pledgee, pledgee)
 
 
 @projector.on(TRANSFERABLE_RECORDS, "RecordSurrendered")

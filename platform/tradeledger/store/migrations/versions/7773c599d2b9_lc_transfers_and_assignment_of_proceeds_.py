@@ -1,7 +1,7 @@
 """lc transfers and assignment of proceeds (UCP 600 Art 38, 39)
 
 Revision ID: 7773c599d2b9
-Revises: a9d4e6f1c372
+Revises: 5b0e2c7d9a14, c5e2d7a9b814
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tradeledger.store.base
 import tradeledger.store.columns
 
 revision = '7773c599d2b9'
-down_revision = 'a9d4e6f1c372'
+down_revision = ('5b0e2c7d9a14', 'c5e2d7a9b814')  # also joins the two heads main has
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,120 @@
+"""Wake-ups between processes through the database: the engine says it moved on, API workers wake at once.
+
+An API worker waits for its writes in the database (outbox rows final, indexer checkpoint past their block).
+Polling those tables every few milliseconds costs a query per tick per worker; instead each worker blocks until
+the database says something changed, then reads once:
+
+- PostgreSQL: `LISTEN`/`NOTIFY`. The engine calls `announce` in the transaction that records outbox outcomes
+  (delivered at its commit, never before) and `announce_now` after the indexer's checkpoint moved.
+- SQLite: `PRAGMA data_version`, which changes whenever another connection committed to the file. A worker
+  reads that one integer from its own connection every SQLITE_TICK_S (no table, no lock, no I/O beyond the
+  page cache): any commit wakes it, the engine need not say anything.
+
+Either way a worker also reads at least every FALLBACK_S: a notification lost with a broken connection costs
+that much latency, never a lost wake-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from typing import Protocol
+
+import psycopg
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "tradeledger_progress"
+SQLITE_TICK_S = 0.001  # one PRAGMA read on an open connection: a few µs
+FALLBACK_S = 1.0
+
+
+def announce(db: Session) -> None:
+    """In the caller's transaction: wake the workers following the engine once it commits (PostgreSQL; on
+    SQLite the commit itself wakes them)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def announce_now(sessions: sessionmaker[Session]) -> None:
+    """`announce` in a transaction of its own (after a commit made elsewhere, e.g. the indexer's checkpoint)."""
+    with sessions() as db:
+        if db.get_bind().dialect.name == "postgresql":
+            announce(db)
+            db.commit()
+
+
+class Wakeups(Protocol):
+    def wait(self, timeout: float) -> None:
+        """Return once something changed since the previous return (or after `timeout`)."""
+
+    def close(self) -> None: ...
+
+
+class PostgresWakeups:
+    """A `LISTEN` connection of its own (autocommit); notifications that arrive between waits are kept."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        try:  # listening before the first read: a notification between the two is not lost
+            self._listening()
+        except psycopg.Error as error:
+            log.warning("database wake-ups not listening yet: %s", error)
+
+    def _listening(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(self._conninfo, autocommit=True)
+            self._connection.execute(f"LISTEN {CHANNEL}")
+        return self._connection
+
+    def wait(self, timeout: float) -> None:
+        try:
+            connection = self._listening()
+            for _ in connection.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error as error:  # the server went away: read now (what we missed), reconnect next time
+            log.warning("database wake-ups interrupted: %s", error)
+            if self._connection is not None:
+                self._connection.close()
+            time.sleep(min(timeout, FALLBACK_S))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+class SqliteWakeups:
+    """The file's `data_version`, read on a connection of its own."""
+
+    def __init__(self, path: str) -> None:
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._seen = self._version()
+
+    def _version(self) -> int:
+        with self._lock:
+            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while (version := self._version()) == self._seen and time.monotonic() < deadline:
+            time.sleep(SQLITE_TICK_S)
+        self._seen = version
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def wakeups_for(engine: Engine) -> Wakeups:
+    """The wake-ups of the database behind `engine`."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return PostgresWakeups(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return SqliteWakeups(url.database)
+    raise ValueError(f"no cross-process wake-ups for {url.get_backend_name()} databases at {url.database!r}")
