@@ -11,6 +11,8 @@ import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
 import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
 import {CurrencyCode} from "./utils/CurrencyCode.sol";
 import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
+import {ILetterOfCreditTransfers} from "./interfaces/ILetterOfCreditTransfers.sol";
+import {LetterOfCreditTransfers} from "./LetterOfCreditTransfers.sol";
 
 /**
  * @title LetterOfCredit
@@ -28,8 +30,9 @@ import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
  * Split by concern to stay well under EIP-170: this contract holds the credit's life cycle, its amendments and the
  * views; the drawings (presentation, examination, honour, reimbursement) run in the external library
  * {LetterOfCreditDrawings}, delegate-called on this contract's storage, so every event still comes from here.
+ * Transfers and assignment of proceeds (Art 38, 39) run the same way in {LetterOfCreditTransfers}.
  */
-contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
+contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, ReentrancyGuard {
     /// @notice Presentation period when the credit states none (Art 14c).
     uint16 internal constant DEFAULT_PRESENTATION_PERIOD_DAYS = 21;
     /// @notice Longest presentation period a credit may state.
@@ -402,6 +405,121 @@ contract LetterOfCredit is ILetterOfCredit, ReentrancyGuard {
         nonReentrant
     {
         LetterOfCreditDrawings.refuseReimbursement(_book, _services(), lcId, presentationId, discrepancies);
+    }
+
+    // ================================================================== transfer and assignment (Art 38, 39)
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function requestTransfer(uint256 lcId, TransferTerms calldata terms) external returns (uint256 transferId) {
+        return LetterOfCreditTransfers.requestTransfer(_book, _services(), lcId, terms);
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function decideTransfer(uint256 lcId, uint256 transferId, bool consent) external {
+        LetterOfCreditTransfers.decideTransfer(_book, _services(), lcId, transferId, consent);
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function presentTransferred(
+        uint256 lcId,
+        uint256 transferId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate
+    ) external returns (uint256 transferredPresentationId) {
+        return
+            LetterOfCreditTransfers.presentTransferred(
+                _book,
+                _services(),
+                lcId,
+                transferId,
+                documentHashes,
+                amount,
+                shipmentDate
+            );
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function demandSubstitution(uint256 lcId, uint256 transferredPresentationId) external {
+        LetterOfCreditTransfers.demandSubstitution(_book, _services(), lcId, transferredPresentationId);
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function substituteInvoice(
+        uint256 lcId,
+        uint256 transferredPresentationId,
+        bytes32[] calldata documentHashes,
+        uint256 amount
+    ) external nonReentrant returns (uint256 presentationId) {
+        return
+            LetterOfCreditTransfers.substituteInvoice(
+                _book,
+                _services(),
+                lcId,
+                transferredPresentationId,
+                documentHashes,
+                amount
+            );
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function forwardAsPresented(
+        uint256 lcId,
+        uint256 transferredPresentationId,
+        bytes32[] calldata documentHashes
+    ) external nonReentrant returns (uint256 presentationId) {
+        return
+            LetterOfCreditTransfers.forwardAsPresented(
+                _book,
+                _services(),
+                lcId,
+                transferredPresentationId,
+                documentHashes
+            );
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function assignProceeds(uint256 lcId, address assignee, uint16 shareBps) external {
+        LetterOfCreditTransfers.assignProceeds(_book, _services(), lcId, assignee, shareBps);
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function getTransfer(uint256 lcId, uint256 transferId) external view returns (Transfer memory) {
+        Transfer storage t = _book.transfers[lcId].transfers[transferId];
+        if (t.state == TransferState.NONE) revert LetterOfCreditUnknownTransfer(lcId, transferId);
+        return t;
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function getTransferredPresentation(
+        uint256 lcId,
+        uint256 transferredPresentationId
+    ) external view returns (TransferredPresentation memory) {
+        TransferredPresentation storage tp = _book.transfers[lcId].presentations[transferredPresentationId];
+        if (tp.state == TransferredPresentationState.NONE) {
+            revert LetterOfCreditUnknownTransferredPresentation(lcId, transferredPresentationId);
+        }
+        return tp;
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function proceedsAssignment(uint256 lcId) external view returns (ProceedsAssignment memory) {
+        return _book.transfers[lcId].assignment;
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function transferredShare(uint256 lcId, uint256 presentationId) external view returns (TransferredShare memory) {
+        return _book.transfers[lcId].shares[presentationId];
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function transferReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32) {
+        return LetterOfCreditDrawings.transferReference(lcId, presentationId);
+    }
+
+    /// @inheritdoc ILetterOfCreditTransfers
+    function assignmentReference(uint256 lcId, uint256 presentationId) external pure returns (bytes32) {
+        return LetterOfCreditDrawings.assignmentReference(lcId, presentationId);
     }
 
     // ================================================================== views

@@ -7,6 +7,7 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 import {IDocumentRegistry} from "./interfaces/IDocumentRegistry.sol";
 import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
 import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
+import {ILetterOfCreditTransfers} from "./interfaces/ILetterOfCreditTransfers.sol";
 
 /**
  * @title LetterOfCreditDrawings
@@ -45,6 +46,20 @@ library LetterOfCreditDrawings {
         mapping(uint256 lcId => bool) confirmed;
         mapping(uint256 lcId => mapping(uint256 presentationId => uint256 recordId)) records;
         mapping(uint256 lcId => mapping(uint256 presentationId => ILetterOfCredit.DeferredPayment)) deferred;
+        mapping(uint256 lcId => TransferBook) transfers;
+    }
+
+    /// @notice A credit's transfers, second beneficiaries' presentations and assignment of proceeds (Art 38, 39),
+    /// kept by {LetterOfCreditTransfers}; the honour here pays the shares they set.
+    struct TransferBook {
+        uint256 transferCount;
+        uint256 liveTransfers;
+        uint256 transferredAmount;
+        uint256 presentationCount;
+        ILetterOfCreditTransfers.ProceedsAssignment assignment;
+        mapping(uint256 transferId => ILetterOfCreditTransfers.Transfer) transfers;
+        mapping(uint256 id => ILetterOfCreditTransfers.TransferredPresentation) presentations;
+        mapping(uint256 presentationId => ILetterOfCreditTransfers.TransferredShare) shares;
     }
 
     /// @notice The contracts a credit works with (LetterOfCredit's immutables).
@@ -87,8 +102,23 @@ library LetterOfCreditDrawings {
     ) external returns (uint256 presentationId) {
         ILetterOfCredit.Credit storage lc = credit(book, lcId);
         requireParty(s, lcId, lc.terms.beneficiary, ILetterOfCredit.Party.BENEFICIARY, IMembership.MemberKind.TRADER);
+        return lodgePresentation(book, s, lcId, documentHashes, amount, shipmentDate, recordId);
+    }
+
+    /// @notice A presentation under the credit once the caller's right to present is checked: by the beneficiary
+    /// ({present}), or from a transferred credit by the first beneficiary or the transferring bank (Art 38h, 38i).
+    function lodgePresentation(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        bytes32[] calldata documentHashes,
+        uint256 amount,
+        uint64 shipmentDate,
+        uint256 recordId
+    ) internal returns (uint256 presentationId) {
+        ILetterOfCredit.Credit storage lc = credit(book, lcId);
         requireOperative(lcId, lc);
-        _requireHashes(documentHashes, MAX_DOCUMENTS, true);
+        requireHashes(documentHashes, MAX_DOCUMENTS, true);
         uint64 presentationDay = _checkPresentationDates(s, lcId, lc, shipmentDate);
         _checkDrawing(lcId, lc, amount);
 
@@ -162,7 +192,7 @@ library LetterOfCreditDrawings {
         if (block.timestamp > p.deadline) {
             revert ILetterOfCredit.LetterOfCreditPrecluded(lcId, presentationId, p.deadline, uint64(block.timestamp));
         }
-        _requireHashes(discrepancies, MAX_DISCREPANCIES, false);
+        requireHashes(discrepancies, MAX_DISCREPANCIES, false);
         if (disposition == ILetterOfCredit.Disposition.NONE) {
             revert ILetterOfCredit.LetterOfCreditInvalidDisposition(disposition);
         }
@@ -382,7 +412,7 @@ library LetterOfCreditDrawings {
                 uint64(block.timestamp)
             );
         }
-        _requireHashes(discrepancies, MAX_DISCREPANCIES, false);
+        requireHashes(discrepancies, MAX_DISCREPANCIES, false);
         _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.REFUSED);
         emit ILetterOfCredit.InterbankReimbursementRefused(lcId, presentationId, msg.sender, discrepancies);
         // The issuing bank refused the forwarded documents: the nominated bank that paid for them holds the record.
@@ -428,7 +458,7 @@ library LetterOfCreditDrawings {
             _incurDeferred(book, s, lcId, presentationId, payer, precluded);
         } else {
             // Art 7a / 8a / 12a: the honouring bank pays; if this leg fails the whole honour reverts.
-            _payBeneficiary(s, lcId, presentationId, payer, lc.terms.beneficiary, currency, amount, precluded);
+            _payBeneficiary(book, s, lcId, presentationId, payer, precluded);
         }
 
         if (payer != issuingBank) {
@@ -440,25 +470,68 @@ library LetterOfCreditDrawings {
         }
     }
 
+    /// @dev Pays the drawing: the second beneficiary's share first (Art 38h, 38i), then of the rest the assigned
+    /// share to the assignee (Art 39) and what remains to the beneficiary, each leg under its own reference.
+    /// `entryId` in PresentationHonoured is the beneficiary's leg, 0 when the others took all of the drawing.
     function _payBeneficiary(
+        Book storage book,
         Services memory s,
         uint256 lcId,
         uint256 presentationId,
         address payer,
-        address beneficiary,
-        bytes3 currency,
-        uint256 amount,
         bool precluded
     ) private {
-        uint256 entryId = s.settlement.settleLeg(
-            payer,
-            beneficiary,
-            currency,
-            amount,
-            ISettlement.PostingKind.LC_HONOUR,
-            paymentReference(lcId, presentationId)
-        );
+        uint256 amount = book.presentations[lcId][presentationId].amount;
+        uint256 rest = amount - _payShares(book, s, lcId, presentationId, payer, amount);
+        address beneficiary = book.credits[lcId].terms.beneficiary;
+        uint256 entryId = 0;
+        if (rest != 0) {
+            entryId = _leg(book, s, lcId, payer, beneficiary, rest, paymentReference(lcId, presentationId));
+        }
         emit ILetterOfCredit.PresentationHonoured(lcId, presentationId, beneficiary, amount, entryId, precluded);
+    }
+
+    /// @dev The legs to the second beneficiary and the assignee; returns what they took of `amount`.
+    function _payShares(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        address payer,
+        uint256 amount
+    ) private returns (uint256 paid) {
+        TransferBook storage tb = book.transfers[lcId];
+        ILetterOfCreditTransfers.TransferredShare storage share = tb.shares[presentationId];
+        paid = share.amount;
+        if (paid != 0) {
+            bytes32 ref = transferReference(lcId, presentationId);
+            uint256 entryId = _leg(book, s, lcId, payer, share.payee, paid, ref);
+            emit ILetterOfCreditTransfers.TransferredProceedsPaid(lcId, presentationId, share.payee, paid, entryId);
+        }
+        address assignee = tb.assignment.assignee;
+        uint256 assigned = ((amount - paid) * tb.assignment.shareBps) / BPS;
+        if (assignee != address(0) && assigned != 0) {
+            bytes32 ref = assignmentReference(lcId, presentationId);
+            uint256 entryId = _leg(book, s, lcId, payer, assignee, assigned, ref);
+            emit ILetterOfCreditTransfers.AssignedProceedsPaid(lcId, presentationId, assignee, assigned, entryId);
+            paid += assigned;
+        }
+    }
+
+    /// @dev One honour leg in the credit's currency; if it fails the whole honour reverts. A share assigned to the
+    /// honouring bank itself (Art 39) moves nothing: the bank keeps it, and the leg's entry is 0.
+    function _leg(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        address payer,
+        address payee,
+        uint256 amount,
+        bytes32 ref
+    ) private returns (uint256 entryId) {
+        if (payee == payer) return 0;
+        bytes3 currency = book.credits[lcId].terms.currency;
+        return s.settlement.settleLeg(payer, payee, currency, amount, ISettlement.PostingKind.LC_HONOUR, ref);
     }
 
     /// @dev Art 7c, 15c: the nominated bank pays and forwards; the issuing bank owes it reimbursement, which it may
@@ -869,7 +942,7 @@ library LetterOfCreditDrawings {
         if (amount > available) revert ILetterOfCredit.LetterOfCreditDrawingExceedsAvailable(lcId, amount, available);
     }
 
-    function _requireHashes(bytes32[] calldata hashes, uint256 most, bool documents) private pure {
+    function requireHashes(bytes32[] calldata hashes, uint256 most, bool documents) internal pure {
         uint256 count = hashes.length;
         if (count == 0 || count > most) {
             if (documents) revert ILetterOfCredit.LetterOfCreditInvalidDocumentCount(count, most);
@@ -976,5 +1049,13 @@ library LetterOfCreditDrawings {
 
     function interbankReference(uint256 lcId, uint256 presentationId) internal pure returns (bytes32) {
         return bytes32((uint256(1) << 248) | (lcId << 128) | presentationId);
+    }
+
+    function transferReference(uint256 lcId, uint256 presentationId) internal pure returns (bytes32) {
+        return bytes32((uint256(2) << 248) | (lcId << 128) | presentationId);
+    }
+
+    function assignmentReference(uint256 lcId, uint256 presentationId) internal pure returns (bytes32) {
+        return bytes32((uint256(3) << 248) | (lcId << 128) | presentationId);
     }
 }

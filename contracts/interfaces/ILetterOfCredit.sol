@@ -171,7 +171,8 @@ interface ILetterOfCredit {
      * `presentationPeriodDays` of 0 means the Art 14c default of 21. `latestShipment` 0 means none stated.
      * `confirmingBank` is address(0) when no confirmation is requested. `availability` SIGHT_PAYMENT and
      * NEGOTIATION take no tenor (`tenorDays` and `tenorBasis` 0); DEFERRED_PAYMENT and ACCEPTANCE need 1 to
-     * MAX_TENOR_DAYS days after `tenorBasis`.
+     * MAX_TENOR_DAYS days after `tenorBasis`. `transferable` is the credit's statement that it is "transferable"
+     * (Art 38b, MT700 40A IRREVOCABLE TRANSFERABLE); see {ILetterOfCreditTransfers}.
      */
     struct CreditTerms {
         bytes32 termsHash;
@@ -191,6 +192,7 @@ interface ILetterOfCredit {
         Availability availability;
         uint16 tenorDays;
         TenorBasis tenorBasis;
+        bool transferable;
     }
 
     /// @notice A credit as stored: its current terms (amended ones applied) and its utilisation.

@@ -40,6 +40,10 @@ def _custom_errors() -> set[str]:
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
         ("TradeOrdersCoveredByUndertaking", 409),
         ("LetterOfCreditInvalidAmount", 422),
+        ("LetterOfCreditUnknownTransfer", 404),
+        ("LetterOfCreditSubstitutionDeadlineNotPassed", 409),
+        ("LetterOfCreditProceedsAlreadyAssigned", 409),
+        ("LetterOfCreditTransferTermsNotReduced", 422),
         ("UnknownThing", 404),
     ],
 )
@@ -52,3 +56,11 @@ def test_the_named_errors_are_the_contracts_own() -> None:
     assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed",
             "TradeOrdersCoveredByUndertaking"} <= _custom_errors()  # fmt: skip
     assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()
+    assert {
+        "UndertakingsNotClaimDebtor",
+        "UndertakingsPaymentNotYetDue",
+        "LetterOfCreditDeadlineNotPassed",
+        "TradeOrdersCoveredByUndertaking",
+        "LetterOfCreditSubstitutionDeadlineNotPassed",
+        "LetterOfCreditProceedsAlreadyAssigned",
+    } <= _custom_errors()

@@ -29,6 +29,7 @@ from tests.contracts.lc_support import (
     present,
     presentation,
     terms,
+    transfer_terms,
     warp,
 )
 from tests.contracts.records_matrix_cases import BILL_OF_LADING, RECORDS
@@ -121,6 +122,43 @@ def _closable(world: World) -> tuple[int]:
     return (lc_id,)
 
 
+def _transfer_args(world: World, actor: str) -> tuple[object, ...]:
+    """A transferable credit and half of it for the applicant's trader as second beneficiary (the cast has two
+    traders; UCP 600 Art 38 does not bar the applicant)."""
+    lc_id = open_credit(world, transferable=True)
+    return lc_id, transfer_terms(world, lc_id, APPLICANT, amount=AMOUNT // 2)
+
+
+def _transfer_requested(world: World) -> tuple[int, int]:
+    """The beneficiary asked `bank` (the available-with, hence transferring, bank) for that transfer."""
+    receipt = world.tx(BENEFICIARY, LC, "requestTransfer", *_transfer_args(world, BENEFICIARY))
+    event = receipt.event("TransferRequested")
+    return event["lcId"], event["transferId"]
+
+
+def _transferred(world: World) -> tuple[int, int]:
+    lc_id, transfer_id = _transfer_requested(world)
+    world.tx(ADVISER, LC, "decideTransfer", lc_id, transfer_id, True)
+    return lc_id, transfer_id
+
+
+_SECOND_DOCS = [b"SECOND-BENEFICIARY-DOC".ljust(32, b"\0")]
+
+
+def _transferred_presentation(world: World) -> tuple[int, int]:
+    lc_id, transfer_id = _transferred(world)
+    shipped = world.chain.timestamp() - DAY
+    receipt = world.tx(APPLICANT, LC, "presentTransferred", lc_id, transfer_id, _SECOND_DOCS, 1_000, shipped)
+    return lc_id, receipt.event("TransferredDocumentsPresented")["transferredPresentationId"]
+
+
+def _substitution_lapsed(world: World) -> tuple[int, int, list[bytes]]:
+    lc_id, tp_id = _transferred_presentation(world)
+    receipt = world.tx(ADVISER, LC, "demandSubstitution", lc_id, tp_id)
+    warp(world, receipt.event("SubstitutionDemanded")["deadline"] + 1)
+    return lc_id, tp_id, _SECOND_DOCS
+
+
 PARTIES_OF_STANDARD_CREDIT = frozenset({APPLICANT, BENEFICIARY, ISSUER, ADVISER, CONFIRMER})
 
 LETTER_OF_CREDIT = [
@@ -206,6 +244,33 @@ LETTER_OF_CREDIT = [
     ),
     Case(LC, "expire", PARTIES_OF_STANDARD_CREDIT, lambda w, a: (_expired(w),), "LetterOfCreditNotAParty"),
     Case(LC, "close", frozenset({ISSUER}), lambda w, a: _closable(w), NOT_PARTY),
+    # Art 38: the first beneficiary asks, the transferring (available-with) bank consents, demands substitution and
+    # forwards; the second beneficiary (here the applicant's trader) presents to it. Art 39: the beneficiary assigns.
+    Case(LC, "requestTransfer", frozenset({BENEFICIARY}), _transfer_args, NOT_PARTY),
+    Case(LC, "decideTransfer", frozenset({ADVISER}), lambda w, a: (*_transfer_requested(w), True), NOT_PARTY),
+    Case(
+        LC,
+        "presentTransferred",
+        frozenset({APPLICANT}),
+        lambda w, a: (*_transferred(w), [w.unique("doc")], 1_000, w.chain.timestamp() - DAY),
+        NOT_PARTY,
+    ),
+    Case(LC, "demandSubstitution", frozenset({ADVISER}), lambda w, a: _transferred_presentation(w), NOT_PARTY),
+    Case(
+        LC,
+        "substituteInvoice",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (*_transferred_presentation(w), [w.unique("invoice")], 2_000),
+        NOT_PARTY,
+    ),
+    Case(LC, "forwardAsPresented", frozenset({ADVISER}), lambda w, a: _substitution_lapsed(w), NOT_PARTY),
+    Case(
+        LC,
+        "assignProceeds",
+        frozenset({BENEFICIARY}),
+        lambda w, a: (open_credit(w), w.address(CONFIRMER), 2_500),
+        NOT_PARTY,
+    ),
     Case(
         CALENDAR,
         "setHolidays",

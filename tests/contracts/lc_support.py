@@ -91,6 +91,22 @@ def terms(world: World, **overrides: Any) -> dict[str, Any]:
         "availability": SIGHT_PAYMENT,
         "tenorDays": 0,
         "tenorBasis": AFTER_PRESENTATION,
+        "transferable": False,
+    }
+    value.update(overrides)
+    return value
+
+
+def transfer_terms(world: World, lc_id: int, second: str, **overrides: Any) -> dict[str, Any]:
+    """TransferTerms (Art 38) of the whole credit's amount to `second`, with the credit's own dates."""
+    c: dict[str, Any] = world.call(LC, "getCredit", lc_id)["terms"]
+    value: dict[str, Any] = {
+        "secondBeneficiary": world.address(second),
+        "termsHash": world.unique("mt720"),
+        "amount": c["amount"],
+        "expiry": c["expiry"],
+        "latestShipment": c["latestShipment"],
+        "presentationPeriodDays": 0,
     }
     value.update(overrides)
     return value

@@ -37,6 +37,7 @@ from tests.contracts.lc_support import (
     present,
     presentation,
     start_on_monday,
+    transfer_terms,
     warp,
 )
 from tests.contracts.records_matrix_cases import BILL_OF_LADING, RECORDS
@@ -104,6 +105,7 @@ def _scenario(world: World) -> None:
     tx(ISSUER, "Settlement", "issue", world.address(APPLICANT), b"USD", funds, world.unique())
     tx(APPLICANT, LC, "settleReimbursementClaim", 1)
     _second_banks(world, main)
+    _transfers(world)
     tx(ISSUER, LC, "close", unfunded)
     tx(BENEFICIARY, LC, "expire", short_lived)
     tx(ISSUER, LC, "close", short_lived)
@@ -143,6 +145,37 @@ def _second_banks(world: World, main: int) -> None:
        world.chain.timestamp() - DAY)  # fmt: skip
 
 
+def _transfers(world: World) -> None:
+    """Art 38, 39: transfers consented and declined, an assignment, a substitution and a forwarding as presented.
+    The applicant's trader is the second beneficiary (the cast has two traders)."""
+    tx = world.tx
+    lc_id = open_credit(world, "ADVISED", transferable=True)
+
+    def request(amount: int) -> int:
+        transfer = transfer_terms(world, lc_id, APPLICANT, amount=amount)
+        transfer_id: int = tx(BENEFICIARY, LC, "requestTransfer", lc_id, transfer).event("TransferRequested")[
+            "transferId"
+        ]
+        return transfer_id
+
+    consented = request(500_000)
+    tx(ADVISER, LC, "decideTransfer", lc_id, consented, True)
+    tx(ADVISER, LC, "decideTransfer", lc_id, request(100_000), False)
+    tx(BENEFICIARY, LC, "assignProceeds", lc_id, world.address(CONFIRMER), 2_000)
+    shipped = world.chain.timestamp() - DAY
+    docs = [world.unique("doc")]
+    first = tx(APPLICANT, LC, "presentTransferred", lc_id, consented, docs, 200_000, shipped)
+    tp1 = first.event("TransferredDocumentsPresented")["transferredPresentationId"]
+    substituted = tx(BENEFICIARY, LC, "substituteInvoice", lc_id, tp1, [world.unique("inv")], 250_000)
+    tx(ISSUER, LC, "honour", lc_id, substituted.event("InvoiceSubstituted")["presentationId"])
+    second = tx(APPLICANT, LC, "presentTransferred", lc_id, consented, docs, 100_000, shipped)
+    tp2 = second.event("TransferredDocumentsPresented")["transferredPresentationId"]
+    deadline = tx(ADVISER, LC, "demandSubstitution", lc_id, tp2).event("SubstitutionDemanded")["deadline"]
+    warp(world, deadline + 1)
+    forwarded = tx(ADVISER, LC, "forwardAsPresented", lc_id, tp2, docs)
+    tx(ISSUER, LC, "honour", lc_id, forwarded.event("TransferredDocumentsForwarded")["presentationId"])
+
+
 class Model:
     def __init__(self, world: World) -> None:
         self.world = world
@@ -152,6 +185,10 @@ class Model:
         self.claims: dict[int, dict[str, Any]] = {}
         self.interbank: dict[tuple[int, int], dict[str, Any]] = {}
         self.deferred: dict[tuple[int, int], dict[str, Any]] = {}
+        self.transfers: dict[tuple[int, int], dict[str, Any]] = {}
+        self.transferred: dict[tuple[int, int], dict[str, Any]] = {}
+        self.assignments: dict[int, dict[str, Any]] = {}
+        self.shares: dict[tuple[int, int], dict[str, Any]] = {}
 
     def apply(self, event: Event, timestamp: int) -> None:
         a = event.args
@@ -242,7 +279,7 @@ class Model:
         elif name == "ReimbursementClaimSettled":
             self.claims[a["claimId"]]["state"] = 2
         else:
-            self._apply_second_banks(name, a)
+            self._apply_second_banks(name, a, timestamp)
 
     def _close_presentation(self, a: dict[str, Any], *, honoured: bool) -> None:
         """Honour (paid, or by a deferred undertaking) or return: the drawing leaves `reserved`."""
@@ -257,7 +294,7 @@ class Model:
         else:
             stored["state"] = 5
 
-    def _apply_second_banks(self, name: str, a: dict[str, Any]) -> None:
+    def _apply_second_banks(self, name: str, a: dict[str, Any], timestamp: int) -> None:
         if name == "AmendmentAdvised":
             self.amendments[(a["lcId"], a["amendmentId"])]["advised"] = True
         elif name == "AmendmentConfirmationDecided":
@@ -292,6 +329,42 @@ class Model:
             )
         elif name == "DeferredPaymentPaid":
             self.deferred[(a["lcId"], a["presentationId"])].update(state=3, entryId=a["entryId"])
+        else:
+            self._apply_transfers(name, a, timestamp)
+
+    def _apply_transfers(self, name: str, a: dict[str, Any], timestamp: int) -> None:
+        if name == "TransferRequested":
+            self.transfers[(a["lcId"], a["transferId"])] = {
+                "terms": dict(a["terms"]),
+                "state": 1,
+                "transferringBank": a["transferringBank"],
+                "presented": 0,
+            }
+        elif name == "TransferDecided":
+            self.transfers[(a["lcId"], a["transferId"])]["state"] = 2 if a["consented"] else 3
+        elif name == "TransferredDocumentsPresented":
+            self.transfers[(a["lcId"], a["transferId"])]["presented"] += a["amount"]
+            self.transferred[(a["lcId"], a["transferredPresentationId"])] = {
+                "transferId": a["transferId"],
+                "state": 1,
+                "shipmentDate": a["shipmentDate"],
+                "presentedAt": timestamp,
+                "substitutionDeadline": 0,
+                "amount": a["amount"],
+                "documentsHash": keccak(b"".join(a["documentHashes"])),
+                "presentationId": 0,
+            }
+        elif name == "SubstitutionDemanded":
+            self.transferred[(a["lcId"], a["transferredPresentationId"])].update(
+                state=2, substitutionDeadline=a["deadline"]
+            )
+        elif name in ("InvoiceSubstituted", "TransferredDocumentsForwarded"):
+            stored = self.transferred[(a["lcId"], a["transferredPresentationId"])]
+            stored.update(state=3 if name == "InvoiceSubstituted" else 4, presentationId=a["presentationId"])
+            payee = self.transfers[(a["lcId"], stored["transferId"])]["terms"]["secondBeneficiary"]
+            self.shares[(a["lcId"], a["presentationId"])] = {"payee": payee, "amount": stored["amount"]}
+        elif name == "ProceedsAssigned":
+            self.assignments[a["lcId"]] = {"assignee": a["assignee"], "shareBps": a["shareBps"]}
 
 
 class TestLetterOfCreditEventReplay:
@@ -329,6 +402,18 @@ class TestLetterOfCreditEventReplay:
         for claim_id, expected in model.claims.items():
             assert world.call(LC, "getReimbursementClaim", claim_id) == expected
         assert {v["state"] for v in model.interbank.values()} == {2, 3}
+        assert {v["state"] for v in model.transfers.values()} == {2, 3}
+        for (lc_id, transfer_id), expected in model.transfers.items():
+            assert world.call(LC, "getTransfer", lc_id, transfer_id) == expected
+        assert {v["state"] for v in model.transferred.values()} == {3, 4}
+        for (lc_id, transferred_id), expected in model.transferred.items():
+            assert world.call(LC, "getTransferredPresentation", lc_id, transferred_id) == expected
+        for lc_id in model.credits:
+            expected = model.assignments.get(lc_id, {"assignee": "0x" + "00" * 20, "shareBps": 0})
+            assert world.call(LC, "proceedsAssignment", lc_id) == expected
+        for lc_id, presentation_id in model.presentations:
+            expected = model.shares.get((lc_id, presentation_id), {"payee": "0x" + "00" * 20, "amount": 0})
+            assert world.call(LC, "transferredShare", lc_id, presentation_id) == expected
         for (lc_id, presentation_id), expected in model.interbank.items():
             assert world.call(LC, "getInterbankClaim", lc_id, presentation_id) == expected
         assert {v["state"] for v in model.deferred.values()} == {2, 3}

@@ -9,11 +9,14 @@ state, right dates and amounts) and what it changes. Calls the model rejects are
 - Σ drawn + reserved ≤ amount x (1 + plus tolerance), and every presentation is honoured at most once
   (the beneficiaries' balances rise by exactly the honoured amounts);
 - terminal states never change;
+- transfers (Art 38) and transferred presentations match the model, and every honour pays the second beneficiary
+  its share, the assignee (Art 39) its share of the rest and the beneficiary what remains;
 - Settlement conserves money: Σ balances of every account = Σ issued - Σ redeemed, and each balance equals
   the model's.
 
 Cast: banks `sponsor_bank`, `bank`, `another_bank`; traders `trader`, `another_trader`; the `auditor` calls
-too (and must always fail). Times move in whole hours from a Monday 10:00 UTC, and dates the contract
+too (and must always fail). A transfer goes to the credit's other trader (its applicant: the cast has two traders);
+an assignee is one of the banks. Times move in whole hours from a Monday 10:00 UTC, and dates the contract
 compares sit at 12:30 or at the end of a day, so the few seconds blocks drift cannot cross a boundary.
 """
 
@@ -44,6 +47,7 @@ from tests.contracts.lc_support import (
     SIGHT_PAYMENT,
     TERMINAL_LC_STATES,
     start_on_monday,
+    transfer_terms,
     warp,
 )
 
@@ -54,6 +58,8 @@ ACCOUNTS = (*BANKS, *TRADERS, "suspended_bank", "suspended_trader")
 OPERATIVE = frozenset({"ISSUED", "ADVISED", "CONFIRMED"})
 BPS = 10_000
 WHO = st.integers(0, 12)  # 0-6: the party the step belongs to; 7-12: any caller of CALLERS
+TRANSFER_STATES = ("NONE", "REQUESTED", "TRANSFERRED", "DECLINED")
+TRANSFERRED_STATES = ("NONE", "PRESENTED", "DEMANDED", "SUBSTITUTED", "FORWARDED")
 EXAMPLES = int(os.environ.get("TRADELEDGER_LC_STATEFUL_EXAMPLES", "200"))
 
 EDGES: dict[tuple[str, str], frozenset[str]] = {
@@ -85,6 +91,13 @@ FUNCTIONS = sorted(
         "reimburseNominatedBank",
         "payAtMaturity",
         "prepayDeferredPayment",
+        "requestTransfer",
+        "decideTransfer",
+        "presentTransferred",
+        "substituteInvoice",
+        "demandSubstitution",
+        "forwardAsPresented",
+        "assignProceeds",
     }
 )
 
@@ -115,6 +128,30 @@ class Pres:
     state: str = "PRESENTED"
     disposition: int = 0
     presentation_day: int = 0
+    second_share: int = 0  # what the second beneficiary is paid at honour (Art 38h, 38i)
+
+
+@dataclass
+class Xfer:
+    """A transfer to the second beneficiary (Art 38) with the credit's dates at the time of the request."""
+
+    second: str
+    amount: int
+    expiry: int
+    state: str = "REQUESTED"
+    presented: int = 0
+
+
+@dataclass
+class Transferred:
+    """A second beneficiary's presentation to the transferring bank (38k)."""
+
+    transfer_id: int
+    amount: int
+    shipped: int
+    docs: list[bytes]
+    state: str = "PRESENTED"
+    deadline: int = 0
 
 
 @dataclass
@@ -147,6 +184,15 @@ class Credit:
     consents: set[str] = field(default_factory=set)
     presentations: dict[int, Pres] = field(default_factory=dict)
     amendments: dict[int, Amend] = field(default_factory=dict)
+    transferable: bool = False
+    transfers: dict[int, Xfer] = field(default_factory=dict)
+    transferred: dict[int, Transferred] = field(default_factory=dict)
+    assignee: str | None = None
+    share_bps: int = 0
+
+    @property
+    def live_transfers(self) -> list[Xfer]:
+        return [t for t in self.transfers.values() if t.state in ("REQUESTED", "TRANSFERRED")]
 
     @property
     def maximum(self) -> int:
@@ -290,6 +336,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
                 expiry_days=20,
                 period=0,
                 tenor=tenor if k == 1 else 0,
+                transferable=k == 0,
             )
             lc = self.credits[-1]
             steps = [("issue", lc.issuer, "ISSUED"), ("advise", lc.adviser, "ADVISED")]
@@ -315,6 +362,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         expiry_days=st.integers(1, 40),
         period=st.sampled_from([0, 5, 21]),
         tenor=st.sampled_from([0, 0, 2, 9]),
+        transferable=st.booleans(),
     )
     def apply_for_credit(
         self,
@@ -332,6 +380,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         expiry_days: int,
         period: int,
         tenor: int,
+        transferable: bool,
     ) -> None:
         applicant_name, beneficiary_name = TRADERS[applicant], TRADERS[1 - applicant]
         confirmer_name = None if confirmer == 3 or BANKS[confirmer] == BANKS[issuer] else BANKS[confirmer]
@@ -357,6 +406,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "availability": DEFERRED_PAYMENT if tenor else SIGHT_PAYMENT,
             "tenorDays": tenor,
             "tenorBasis": 0,
+            "transferable": transferable,
         }
         ok = caller_name in TRADERS and caller_name != beneficiary_name
         receipt = self._call(ok, caller_name, "applyForCredit", terms)
@@ -379,6 +429,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
                     expiry - DAY,
                     period or 21,
                     tenor,
+                    transferable=transferable,
                 )
             )
 
@@ -564,6 +615,154 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
                 amount, event["deadline"], presentation_day=event["presentationDay"]
             )
 
+    # ------------------------------------------------------------------------------------------ Art 38, 39
+
+    def _presentable(self, lc: Credit, amount: int, shipped: int) -> bool:
+        """Whether a presentation of `amount` shipped at `shipped` may be made under the credit now."""
+        today = self._code_day()
+        return (
+            lc.state in OPERATIVE
+            and today <= _roll(lc.expiry // DAY)
+            and today <= _roll(shipped // DAY + lc.period)
+            and 0 < amount <= lc.maximum - lc.drawn - lc.reserved
+            and (lc.partial or (lc.drawn == 0 and lc.open_count == 0 and amount >= lc.amount * (BPS - lc.minus) // BPS))
+        )
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(
+        index=st.integers(0, 3),
+        who=st.integers(0, 8),
+        bank_who=st.integers(0, 8),
+        share=st.integers(1, 100),
+        consent=st.sampled_from([True, True, True, False]),
+    )
+    def request_transfer(self, index: int, who: int, bank_who: int, share: int, consent: bool) -> None:
+        """Art 38a, b, d, g: the first beneficiary asks; the transferring (available-with) bank consents or not."""
+        transferable = [lc for lc in self.credits if lc.transferable and lc.state in OPERATIVE]
+        lc = transferable[index % len(transferable)] if transferable and index != 3 else self._pick(index)
+        if lc is None:
+            return
+        caller = self._who(who, lc.beneficiary)
+        amount = max(1, lc.amount * share // 100)
+        live = lc.live_transfers
+        ok = (
+            caller == lc.beneficiary
+            and lc.state in OPERATIVE
+            and lc.transferable
+            and not lc.tenor  # a deferred undertaking pays its beneficiary alone
+            and (lc.partial or not live)
+            and amount <= lc.amount - sum(t.amount for t in live)
+            and lc.expiry > self.now + 60
+        )
+        terms = transfer_terms(self.world, lc.lc_id, lc.applicant, amount=amount)
+        receipt = self._call(ok, caller, "requestTransfer", lc.lc_id, terms)
+        if receipt is None:
+            return
+        transfer_id = receipt.event("TransferRequested")["transferId"]
+        transfer = lc.transfers[transfer_id] = Xfer(lc.applicant, amount, lc.expiry)
+        bank = self._who(bank_who, lc.available_with)
+        ok = bank == lc.available_with and (not consent or lc.state in OPERATIVE)
+        if self._call(ok, bank, "decideTransfer", lc.lc_id, transfer_id, consent):
+            transfer.state = "TRANSFERRED" if consent else "DECLINED"
+
+    def _transfer(self, index: int) -> tuple[Credit, int, Xfer] | None:
+        found = [(lc, tid, t) for lc in self.credits for tid, t in lc.transfers.items()]
+        return found[index % len(found)] if found else None
+
+    @precondition(lambda self: any(lc.transfers for lc in self.credits))
+    @rule(index=st.integers(0, 7), who=st.integers(0, 8), share=st.integers(1, 110), shipped_days_ago=st.integers(0, 9))
+    def present_transferred(self, index: int, who: int, share: int, shipped_days_ago: int) -> None:
+        """Art 38k: the second beneficiary presents to the transferring bank within the transferred terms."""
+        found = self._transfer(index)
+        if found is None:
+            return
+        lc, transfer_id, t = found
+        caller = self._who(who, t.second)
+        amount = max(1, t.amount * share // 100)
+        shipped = self.now - shipped_days_ago * DAY - 3600
+        today = self._code_day()
+        ok = (
+            caller == t.second
+            and t.state == "TRANSFERRED"
+            and lc.state in OPERATIVE
+            and today <= min(_roll(t.expiry // DAY), _roll(shipped // DAY + lc.period))
+            and amount <= t.amount - t.presented
+        )
+        docs = [self.world.unique("doc")]
+        receipt = self._call(ok, caller, "presentTransferred", lc.lc_id, transfer_id, docs, amount, shipped)
+        if receipt is not None:
+            tp_id = receipt.event("TransferredDocumentsPresented")["transferredPresentationId"]
+            lc.transferred[tp_id] = Transferred(transfer_id, amount, shipped, docs)
+            t.presented += amount
+
+    def _transferred(self, index: int) -> tuple[Credit, int, Transferred] | None:
+        found = [(lc, tid, tp) for lc in self.credits for tid, tp in lc.transferred.items()]
+        return found[index % len(found)] if found else None
+
+    @precondition(lambda self: any(lc.transferred for lc in self.credits))
+    @rule(index=st.integers(0, 7), who=st.integers(0, 8), extra=st.sampled_from([0, 0, 1, 10_000, -1]))
+    def substitute_invoice(self, index: int, who: int, extra: int) -> None:
+        """Art 38h: the first beneficiary substitutes its invoice (at least the second's) and presents it."""
+        found = self._transferred(index)
+        if found is None:
+            return
+        lc, tp_id, tp = found
+        caller = self._who(who, lc.beneficiary)
+        amount = tp.amount + extra
+        ok = (
+            caller == lc.beneficiary
+            and tp.state in ("PRESENTED", "DEMANDED")
+            and extra >= 0
+            and self._presentable(lc, amount, tp.shipped)
+        )
+        receipt = self._call(ok, caller, "substituteInvoice", lc.lc_id, tp_id, [self.world.unique("inv")], amount)
+        if receipt is not None:
+            event = receipt.event("DocumentsPresented")
+            lc.presentations[event["presentationId"]] = Pres(amount, event["deadline"], second_share=tp.amount)
+            tp.state = "SUBSTITUTED"
+
+    @precondition(lambda self: any(lc.transferred for lc in self.credits))
+    @rule(index=st.integers(0, 7), who=st.integers(0, 8))
+    def demand_or_forward(self, index: int, who: int) -> None:
+        """Art 38i: the transferring bank demands the substitution, and once the first beneficiary has failed to
+        substitute by the end of the next banking day, presents the second beneficiary's documents as they are."""
+        found = self._transferred(index)
+        if found is None:
+            return
+        lc, tp_id, tp = found
+        caller = self._who(who, lc.available_with)
+        if tp.state != "DEMANDED":
+            ok = caller == lc.available_with and tp.state == "PRESENTED" and lc.state in OPERATIVE
+            receipt = self._call(ok, caller, "demandSubstitution", lc.lc_id, tp_id)
+            if receipt is not None:
+                tp.state, tp.deadline = "DEMANDED", receipt.event("SubstitutionDemanded")["deadline"]
+                assert tp.deadline == (_roll(self._code_day() + 1) + 1) * DAY - 1
+            return
+        ok = caller == lc.available_with and self.now > tp.deadline and self._presentable(lc, tp.amount, tp.shipped)
+        receipt = self._call(ok, caller, "forwardAsPresented", lc.lc_id, tp_id, tp.docs)
+        if receipt is not None:
+            event = receipt.event("DocumentsPresented")
+            lc.presentations[event["presentationId"]] = Pres(tp.amount, event["deadline"], second_share=tp.amount)
+            tp.state = "FORWARDED"
+
+    @precondition(lambda self: self._has(*OPERATIVE))
+    @rule(index=st.integers(0, 3), who=WHO, bank=st.integers(0, 2), share=st.sampled_from([0, 1, 2_500, 10_000]))
+    def assign_proceeds(self, index: int, who: int, bank: int, share: int) -> None:
+        """Art 39: the beneficiary assigns a share of its proceeds to a bank, once."""
+        lc = self._pick(index, *OPERATIVE)
+        if lc is None:
+            return
+        caller = self._who(who, lc.beneficiary)
+        ok = (
+            caller == lc.beneficiary
+            and lc.state in OPERATIVE
+            and not lc.tenor
+            and lc.assignee is None
+            and 0 < share <= BPS
+        )
+        if self._call(ok, caller, "assignProceeds", lc.lc_id, self.world.address(BANKS[bank]), share):
+            lc.assignee, lc.share_bps = BANKS[bank], share
+
     def _presentation(self, index: int, which: int) -> tuple[Credit, int, Pres | None] | None:
         """An open presentation (any presentation of any credit when `which` is 4)."""
         open_ones = [
@@ -661,8 +860,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             assert incurred["maturityDay"] == _roll(p.presentation_day + lc.tenor)
             self.deferred[(lc.lc_id, pid)] = Deferred(lc, payer, p.amount, incurred["maturityDay"])
         else:
-            self.balances[payer] -= p.amount
-            self.balances[lc.beneficiary] += p.amount
+            self._pay(receipt, lc, payer, p)
         if payer != lc.issuer:
             self.calls_ok["honour by a nominated bank"] += 1
             forwarded = receipt.event("DocumentsForwarded")
@@ -674,6 +872,22 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             self._reimburse_issuer(receipt, lc, p.amount)
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
             lc.state = "FULLY_DRAWN"
+
+    def _pay(self, receipt: Receipt, lc: Credit, payer: str, p: Pres) -> None:
+        """The honour's legs: the second beneficiary's share (Art 38h, 38i), the assignee's share of the rest
+        (Art 39), the beneficiary what remains."""
+        rest = p.amount - p.second_share
+        assigned = rest * lc.share_bps // BPS if lc.assignee else 0
+        self.balances[payer] -= p.amount
+        if p.second_share:
+            self.balances[lc.applicant] += p.second_share  # the second beneficiary is the credit's other trader
+            assert receipt.event("TransferredProceedsPaid")["amount"] == p.second_share
+        if assigned:
+            assert lc.assignee is not None
+            self.balances[lc.assignee] += assigned
+            assert receipt.event("AssignedProceedsPaid")["amount"] == assigned
+            self.calls_ok["honour with assigned proceeds"] += 1
+        self.balances[lc.beneficiary] += rest - assigned
 
     def _reimburse_issuer(self, receipt: Receipt, lc: Credit, amount: int) -> None:
         """The applicant's leg: debited at once when its funds suffice, otherwise an open claim (Art 7)."""
@@ -845,6 +1059,12 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             assert (onchain["drawn"], onchain["reserved"]) == (lc.drawn, lc.reserved)
             assert onchain["openPresentationCount"] == lc.open_count
             assert onchain["terms"]["amount"] == lc.amount
+            for transfer_id, t in lc.transfers.items():
+                transfer = self.world.call(LC, "getTransfer", lc.lc_id, transfer_id)
+                assert (TRANSFER_STATES[transfer["state"]], transfer["presented"]) == (t.state, t.presented)
+            for tp_id, tp in lc.transferred.items():
+                state = self.world.call(LC, "getTransferredPresentation", lc.lc_id, tp_id)["state"]
+                assert TRANSFERRED_STATES[state] == tp.state, (lc.lc_id, tp_id)
             # Art 30: never more than amount x (1 + plus tolerance), reserved drawings included
             assert lc.drawn + lc.reserved <= lc.maximum
             if lc.lc_id in self.terminal_seen:
@@ -864,14 +1084,14 @@ def test_letter_of_credit_state_machine(world: World) -> None:
         LetterOfCreditMachine,
         settings=settings(
             max_examples=EXAMPLES,
-            stateful_step_count=25,
+            stateful_step_count=32,  # 25 before the seven transfer rules (Art 38, 39) joined the draw
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             derandomize=True,
             database=None,
         ),
     )
-    names = (*FUNCTIONS, "honour by a nominated bank")
+    names = (*FUNCTIONS, "honour by a nominated bank", "honour with assigned proceeds")
     summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in names}
     print("calls (succeeded, refused):", summary)
     print("edges exercised:", sorted(LetterOfCreditMachine.edges_seen))

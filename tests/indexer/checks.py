@@ -39,8 +39,13 @@ from tradeledger.lcs.models import (
     LcInterbankClaim,
     LcPresentation,
     LcPresentationDocument,
+    LcProceedsLeg,
     LcReimbursementClaim,
+    LcTransfer,
+    LcTransferredDocument,
+    LcTransferredPresentation,
     LetterOfCredit,
+    ProceedsLegKind,
 )
 from tradeledger.members.models import (
     Consortium,
@@ -447,6 +452,7 @@ class GetterCheck:
                 assert credit.last_presentation_day == self.call(lc, "lastPresentationDay", credit.lc_id)
         self._amendments()
         self._presentations()
+        self._transfers()
         assert self.count(LcReimbursementClaim) == self.call(lc, "claimCount")
         for claim in self.db.scalars(select(LcReimbursementClaim)):
             onchain = self.call(lc, "getReimbursementClaim", claim.claim_id)
@@ -559,6 +565,68 @@ class GetterCheck:
                     "discount": deferred.discount,
                     "entryId": deferred.entry_id or 0,
                 } == self.call("LetterOfCredit", "getDeferredPayment", *key), key
+
+    def _transfers(self) -> None:
+        """Transfers, second beneficiaries' presentations, assignments and extra honour legs (Art 38, 39)."""
+        lc = "LetterOfCredit"
+        for credit in self.db.scalars(select(LetterOfCredit)):
+            assignment = self.call(lc, "proceedsAssignment", credit.lc_id)
+            assert (_address(credit.assignee), credit.assigned_share_bps or 0) == (
+                assignment["assignee"],
+                assignment["shareBps"],
+            ), credit.lc_id
+            assert credit.transferable is self.call(lc, "getCredit", credit.lc_id)["terms"]["transferable"]
+        for t in self.db.scalars(select(LcTransfer)):
+            onchain = self.call(lc, "getTransfer", t.lc_id, t.transfer_id)
+            assert (
+                t.second_beneficiary,
+                t.terms_hash,
+                t.amount,
+                t.expiry,
+                t.latest_shipment,
+                t.presentation_period_days,
+                t.state.value,
+                t.transferring_bank,
+                t.presented,
+            ) == (
+                onchain["terms"]["secondBeneficiary"],
+                _hex(onchain["terms"]["termsHash"]),
+                onchain["terms"]["amount"],
+                onchain["terms"]["expiry"],
+                onchain["terms"]["latestShipment"],
+                onchain["terms"]["presentationPeriodDays"],
+                onchain["state"],
+                onchain["transferringBank"],
+                onchain["presented"],
+            ), (t.lc_id, t.transfer_id)
+        documents: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for row in self.db.scalars(select(LcTransferredDocument).order_by(LcTransferredDocument.position)):
+            documents[row.lc_id, row.transferred_presentation_id].append(row.document_hash)
+        for tp in self.db.scalars(select(LcTransferredPresentation)):
+            key = (tp.lc_id, tp.transferred_presentation_id)
+            onchain = self.call(lc, "getTransferredPresentation", *key)
+            assert {
+                "transferId": tp.transfer_id,
+                "state": tp.state.value,
+                "shipmentDate": tp.shipment_date,
+                "presentedAt": tp.presented_at,
+                "substitutionDeadline": tp.substitution_deadline or 0,
+                "amount": tp.amount,
+                "documentsHash": keccak(b"".join(bytes.fromhex(d[2:]) for d in documents[key])),
+                "presentationId": tp.presentation_id or 0,
+            } == onchain, key
+            if tp.presentation_id is not None:
+                share = self.call(lc, "transferredShare", tp.lc_id, tp.presentation_id)
+                assert (share["payee"], share["amount"]) == (tp.second_beneficiary, tp.amount), key
+        for leg in self.db.scalars(select(LcProceedsLeg).where(LcProceedsLeg.entry_id.is_not(None))):
+            posting = self.db.get(LedgerPosting, leg.entry_id)
+            assert posting is not None, leg.entry_id
+            reference = "transferReference" if leg.kind is ProceedsLegKind.SECOND_BENEFICIARY else "assignmentReference"
+            assert (posting.credit_account, posting.amount, posting.reference) == (
+                leg.payee,
+                leg.amount,
+                _hex(self.call(lc, reference, leg.lc_id, leg.presentation_id)),
+            ), (leg.lc_id, leg.presentation_id, leg.kind)
 
     # ------------------------------------------------------------------------------------------------ anchors
 

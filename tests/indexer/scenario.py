@@ -36,6 +36,7 @@ from tests.contracts.lc_support import (
     open_credit,
     present,
     start_on_monday,
+    transfer_terms,
     warp,
 )
 from tests.contracts.openaccount_support import exercise_every_event
@@ -238,6 +239,41 @@ def _settle_deferred(world: World, facts: ScenarioFacts, lc_id: int, prepaid: in
     world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 50_000, world.unique("fund"))
 
 
+def _transfer(world: World, lc_id: int, amount: int) -> int:
+    """The beneficiary asks for `amount` of the credit to go to the applicant's trader (the cast's other trader)."""
+    transfer = transfer_terms(world, lc_id, APPLICANT, amount=amount)
+    receipt = world.tx(BENEFICIARY, LC, "requestTransfer", lc_id, transfer)
+    transfer_id: int = receipt.event("TransferRequested")["transferId"]
+    return transfer_id
+
+
+def _run_transfers(world: World) -> int:
+    """Art 38 and 39: a transfer consented and one declined; proceeds assigned; a substituted invoice honoured
+    (second beneficiary, assignee and first beneficiary paid); a presentation forwarded as presented (38i)."""
+    before = balance(world, APPLICANT)
+    lc8 = open_credit(world, "ADVISED", transferable=True)
+    t1 = _transfer(world, lc8, 400_000)
+    world.tx(ADVISER, LC, "decideTransfer", lc8, t1, True)
+    world.tx(ADVISER, LC, "decideTransfer", lc8, _transfer(world, lc8, 100_000), False)
+    world.tx(BENEFICIARY, LC, "assignProceeds", lc8, world.address(CONFIRMER), 1_000)
+    shipped = world.chain.timestamp() - DAY
+    presented = world.tx(APPLICANT, LC, "presentTransferred", lc8, t1, [world.unique("doc")], 300_000, shipped)
+    tp1 = presented.event("TransferredDocumentsPresented")["transferredPresentationId"]
+    substituted = world.tx(BENEFICIARY, LC, "substituteInvoice", lc8, tp1, [world.unique("inv")], 350_000)
+    world.tx(ISSUER, LC, "honour", lc8, substituted.event("InvoiceSubstituted")["presentationId"])
+    docs = [world.unique("doc"), world.unique("doc")]
+    presented = world.tx(APPLICANT, LC, "presentTransferred", lc8, t1, docs, 50_000, shipped)
+    tp2 = presented.event("TransferredDocumentsPresented")["transferredPresentationId"]
+    demanded = world.tx(ADVISER, LC, "demandSubstitution", lc8, tp2)
+    warp(world, demanded.event("SubstitutionDemanded")["deadline"] + 1)
+    forwarded = world.tx(ADVISER, LC, "forwardAsPresented", lc8, tp2, docs)
+    world.tx(ISSUER, LC, "honour", lc8, forwarded.event("TransferredDocumentsForwarded")["presentationId"])
+    # the applicant, paid as second beneficiary and debited as applicant, gets back the balance the rest expects
+    world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, before - balance(world, APPLICANT),
+             world.unique("fund"))  # fmt: skip
+    return lc8
+
+
 def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     monday = start_on_monday(world)
     # the issuing bank is closed today (presentations count from tomorrow) and registers, then removes, another day
@@ -279,14 +315,9 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     world.tx(ISSUER, LC, "refuse", lc1, p3, DISCREPANCIES[:1], RETURNING)
     world.tx(ISSUER, LC, "returnDocuments", lc1, p3)
     deferred = _run_second_banks(world, lc1)
+    facts.lc_ids["transferred"] = _run_transfers(world)
 
-    # a second credit: a document of the first presented again (re-use flagged), then cancelled by consent
-    lc2 = open_credit(world, "CONFIRMED")
-    reused = present(world, lc2, 100_000, documents=[documents[0], world.unique("doc")])
-    world.tx(ISSUER, LC, "refuse", lc2, reused, DISCREPANCIES, RETURNING)
-    world.tx(ISSUER, LC, "returnDocuments", lc2, reused)
-    for party in (ISSUER, CONFIRMER, BENEFICIARY):
-        world.tx(party, LC, "consentToCancellation", lc2)
+    lc2 = _run_cancellation(world, documents[0])
     # applications declined and withdrawn
     world.tx(ISSUER, LC, "declineApplication", open_credit(world, "APPLIED"))
     world.tx(APPLICANT, LC, "withdrawApplication", open_credit(world, "APPLIED"))
@@ -305,6 +336,17 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     world.tx(ISSUER, LC, "close", lc7)
     _settle_deferred(world, facts, *deferred)
     facts.lc_ids.update(cancelled=lc2, fully_drawn=lc5, precluded=lc6, expired=lc7)
+
+
+def _run_cancellation(world: World, reused_document: bytes) -> int:
+    """A second credit: a document of the first presented again (re-use flagged), then cancelled by consent."""
+    lc2 = open_credit(world, "CONFIRMED")
+    reused = present(world, lc2, 100_000, documents=[reused_document, world.unique("doc")])
+    world.tx(ISSUER, LC, "refuse", lc2, reused, DISCREPANCIES, RETURNING)
+    world.tx(ISSUER, LC, "returnDocuments", lc2, reused)
+    for party in (ISSUER, CONFIRMER, BENEFICIARY):
+        world.tx(party, LC, "consentToCancellation", lc2)
+    return lc2
 
 
 def _bill_of_lading(world: World) -> int:

@@ -161,6 +161,7 @@ class TestCanonicalHash:
             "availability": 0,  # BY PAYMENT: sight payment
             "tenorDays": 0,
             "tenorBasis": 0,
+            "transferable": False,
         }
 
     def test_art_6b_deferred_payment_tenor_goes_on_chain(self) -> None:

@@ -25,6 +25,9 @@ def _word(value: int) -> bytes:
         (PostingKind.LC_REIMBURSEMENT, _word(12 << 128 | 2), "LC12-P2-REIMB"),
         # Art 7c: the issuing bank reimbursing a nominated bank has its own reference (interbankReference)
         (PostingKind.LC_REIMBURSEMENT, _word(1 << 248 | 12 << 128 | 2), "LC12-P2-IBREIMB"),
+        # Art 38h, 38i, 39: the honour's legs to a second beneficiary and to an assignee have their own references
+        (PostingKind.LC_HONOUR, _word(2 << 248 | 12 << 128 | 2), "LC12-P2-TRANSFERRED"),
+        (PostingKind.LC_HONOUR, _word(3 << 248 | 12 << 128 | 2), "LC12-P2-ASSIGNED"),
         (PostingKind.OPEN_ACCOUNT_PAYMENT, _word(7), "ORDER-7"),
         (PostingKind.UNDERTAKING_PAYMENT, _word(4 << 128 | 2), "UT4-D2-PAY"),
         (PostingKind.UNDERTAKING_REIMBURSEMENT, _word(4 << 128 | 2), "UT4-D2-REIMB"),

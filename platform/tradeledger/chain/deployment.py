@@ -2,13 +2,14 @@
 
 Order: Membership, Settlement(membership), TransferableRecords(membership), DocumentRegistry(membership, settlement,
 records) with TITLE_AGENT_ROLE on TransferableRecords, TradeOrders(membership, settlement, delay),
-ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings (an external library),
-LetterOfCredit linked to it], [Undertakings(membership, settlement, calendar)], Invoices(membership, orders),
-PaymentUndertakings(membership, settlement, orders, invoices, documents), PayablesFinance(membership, settlement,
-invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders, DocumentRegistry and the business contracts
-that move money, TradeOrders grants UNDERTAKING_ROLE to PaymentUndertakings (its settlement marks the order PAID) and
-DocumentRegistry grants FINANCER_ROLE to PayablesFinance (it finances invoices on the financier's behalf). The
-operator is the default admin of every contract with admin rules; it designates the settlement agent afterwards with
+ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings and LetterOfCreditTransfers
+(external libraries), LetterOfCredit linked to them], [Undertakings(membership, settlement, calendar)],
+Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents),
+PayablesFinance(membership, settlement, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders,
+DocumentRegistry and the business contracts that move money, TradeOrders grants UNDERTAKING_ROLE to
+PaymentUndertakings (its settlement marks the order PAID) and DocumentRegistry grants FINANCER_ROLE to PayablesFinance
+(it finances invoices on the financier's behalf). The operator is the default admin of every contract with admin
+rules; it designates the settlement agent afterwards with
 `Settlement.grantRole(SETTLEMENT_AGENT_ROLE, agent)` (or here, with `settlement_agent`).
 
 Transactions are signed locally, nonces counted here from the operator's pending nonce, gas priced at the
@@ -158,10 +159,12 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     # ---- end BankingCalendar
 
     # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
-    # ---- drawings library (LetterOfCreditDrawings, delegate-called: not a contract of its own in `addresses`); it
+    # ---- drawings and transfers libraries (LetterOfCreditDrawings, LetterOfCreditTransfers (Art 38, 39),
+    # ---- delegate-called: not contracts of their own in `addresses`); it
     # ---- needs SETTLER_ROLE on Settlement (honour and reimbursement legs), PRESENTER_ROLE on DocumentRegistry
     # ---- (presentations) and TITLE_AGENT_ROLE on TransferableRecords (records move with the payments).
     drawings = deployer.deploy("LetterOfCreditDrawings")
+    transfers = deployer.deploy("LetterOfCreditTransfers")
     letters = deployer.deploy(
         "LetterOfCredit",
         membership,
@@ -169,7 +172,7 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
         documents,
         calendar,
         records,
-        libraries={"LetterOfCreditDrawings": drawings},
+        libraries={"LetterOfCreditDrawings": drawings, "LetterOfCreditTransfers": transfers},
     )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)

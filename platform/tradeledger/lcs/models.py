@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, ForeignKeyConstraint, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, ForeignKeyConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeledger.store.base import Base, Uint256
@@ -162,6 +162,11 @@ class LetterOfCredit(ChainEvidence, Base):
     availability: Mapped[Availability] = mapped_column(enum_column(Availability))
     tenor_days: Mapped[int] = mapped_column(Integer)
     tenor_basis: Mapped[TenorBasis] = mapped_column(enum_column(TenorBasis))
+    transferable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """The credit states it is transferable (Art 38b)."""
+    assignee: Mapped[str | None] = mapped_column(String(ADDRESS), index=True)
+    """Whom the beneficiary assigned a share of its proceeds to (Art 39), if anyone."""
+    assigned_share_bps: Mapped[int | None] = mapped_column(Integer)
 
 
 class LcAmendment(ChainEvidence, Base):
@@ -314,6 +319,108 @@ class LcDeferredPayment(ChainEvidence, Base):
     discount: Mapped[int] = mapped_column(Uint256)
     entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
     incurred_at: Mapped[int] = mapped_column(Uint64)
+
+
+class TransferState(enum.IntEnum):
+    """ILetterOfCreditTransfers.TransferState."""
+
+    NONE = 0
+    REQUESTED = 1
+    TRANSFERRED = 2
+    DECLINED = 3
+
+
+class TransferredPresentationState(enum.IntEnum):
+    """ILetterOfCreditTransfers.TransferredPresentationState."""
+
+    NONE = 0
+    PRESENTED = 1
+    DEMANDED = 2
+    SUBSTITUTED = 3
+    FORWARDED = 4
+
+
+class ProceedsLegKind(enum.IntEnum):
+    """Who an extra honour leg pays: the second beneficiary (Art 38h, i) or the assignee (Art 39)."""
+
+    SECOND_BENEFICIARY = 1
+    ASSIGNEE = 2
+
+
+class LcTransfer(ChainEvidence, Base):
+    """A transfer of (part of) a credit to a second beneficiary (Art 38) and its reduced terms (38g)."""
+
+    __tablename__ = "lc_transfers"
+
+    lc_id: Mapped[int] = mapped_column(Uint256, ForeignKey("letters_of_credit.lc_id"), primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    second_beneficiary: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    transferring_bank: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    terms_hash: Mapped[str] = mapped_column(String(HASH))
+    amount: Mapped[int] = mapped_column(Uint256)
+    expiry: Mapped[int] = mapped_column(Uint64)
+    latest_shipment: Mapped[int] = mapped_column(Uint64)
+    presentation_period_days: Mapped[int] = mapped_column(Integer)
+    state: Mapped[TransferState] = mapped_column(enum_column(TransferState), index=True)
+    presented: Mapped[int] = mapped_column(Uint256)
+
+
+class LcTransferredPresentation(ChainEvidence, Base):
+    """A second beneficiary's presentation to the transferring bank (38k) and what became of it (38h, 38i)."""
+
+    __tablename__ = "lc_transferred_presentations"
+    __table_args__ = (
+        ForeignKeyConstraint(["lc_id", "transfer_id"], ["lc_transfers.lc_id", "lc_transfers.transfer_id"]),
+    )
+
+    lc_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    transferred_presentation_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(Uint256)
+    second_beneficiary: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    shipment_date: Mapped[int] = mapped_column(Uint64)
+    presented_at: Mapped[int] = mapped_column(Uint64)
+    substitution_deadline: Mapped[int | None] = mapped_column(Uint64)
+    state: Mapped[TransferredPresentationState] = mapped_column(enum_column(TransferredPresentationState))
+    presentation_id: Mapped[int | None] = mapped_column(Uint256)
+    """The presentation under the credit it became (substituted or forwarded as presented)."""
+
+
+class LcTransferredDocument(ChainEvidence, Base):
+    """One document hash of a second beneficiary's presentation, at its position."""
+
+    __tablename__ = "lc_transferred_documents"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["lc_id", "transferred_presentation_id"],
+            ["lc_transferred_presentations.lc_id", "lc_transferred_presentations.transferred_presentation_id"],
+        ),
+    )
+
+    lc_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    transferred_presentation_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_hash: Mapped[str] = mapped_column(String(HASH), index=True)
+
+
+class LcProceedsLeg(ChainEvidence, Base):
+    """An honour leg paid to someone other than the beneficiary: the second beneficiary's share (Art 38h, i) or
+    the assignee's (Art 39), each under its own Settlement reference."""
+
+    __tablename__ = "lc_proceeds_legs"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["lc_id", "presentation_id"], ["lc_presentations.lc_id", "lc_presentations.presentation_id"]
+        ),
+    )
+
+    lc_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    presentation_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    kind: Mapped[ProceedsLegKind] = mapped_column(enum_column(ProceedsLegKind), primary_key=True)
+    payee: Mapped[str] = mapped_column(String(ADDRESS), index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    entry_id: Mapped[int | None] = mapped_column(Uint256, unique=True)
+    """None when the assignee is the honouring bank itself: it keeps its share, nothing moves."""
 
 
 class LcCancellationConsent(ChainEvidence, Base):

@@ -94,6 +94,7 @@ def apply_call(db: Session, address: str, applicant: str, request: ApplyRequest)
         parameters["availability"],
         parameters["tenorDays"],
         parameters["tenorBasis"],
+        parameters["transferable"],
     )
     return ContractCall(CONTRACT, address, "applyForCredit", (credit,), applicant)
 

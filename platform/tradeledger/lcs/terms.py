@@ -429,7 +429,7 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
     """The values of `terms` that LetterOfCredit.applyForCredit enforces (CreditTerms without the parties).
 
     Dates become unix seconds at 00:00 UTC of the day (the contract compares UTC days); `latestShipment` is 0
-    when the terms state none.
+    when the terms state none. `transferable` is 40A IRREVOCABLE TRANSFERABLE (Art 38b: only a credit that says so).
     """
     return {
         "termsHash": terms_hash(terms),
@@ -444,6 +444,7 @@ def chain_parameters(terms: LetterOfCreditTerms) -> dict[str, Any]:
         "availability": AVAILABILITY[terms.available_by.value],
         "tenorDays": terms.tenor_days or 0,
         "tenorBasis": TENOR_BASIS[(terms.tenor_basis or TenorBasis.PRESENTATION).value],
+        "transferable": terms.form_of_credit == FormOfCredit.IRREVOCABLE_TRANSFERABLE,
     }
 
 

@@ -18,6 +18,8 @@ UNDERTAKING_PAYMENT_LEGS = {PostingKind.UNDERTAKING_PAYMENT: "PAY", PostingKind.
 # Undertakings (guarantees, standbys): payment reference bytes32(undertakingId << 128 | demandId), as the LC's
 PRESENTATION_BITS = 128  # LetterOfCredit's payment reference: bytes32(lcId << 128 | presentationId)
 INTERBANK_LEG = 1 << 248  # LetterOfCredit.interbankReference: the issuing bank reimbursing a nominated bank (Art 7c)
+LEG_BITS = 248  # the top byte of an LC reference names its leg; the honour's extra legs (Art 38h, 38i, 39):
+HONOUR_LEGS = {2: "TRANSFERRED", 3: "ASSIGNED"}  # transferReference, assignmentReference
 UNDERTAKING_FLAG = 1 << 255  # PaymentUndertakings' leg reference: bytes32(flag | undertakingId << 8 | leg)
 UNDERTAKING_LEGS = {1: "PAY", 2: "CREDIT"}
 PAYABLE_FLAG = 1 << 254  # PayablesFinance's leg reference: bytes32(flag | payableId << 8 | leg)
@@ -27,10 +29,11 @@ PAYABLE_LEGS = {1: "ADVANCE", 2: "PAY"}
 def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
     """The business reference of a posting; the ones the contracts make from ids read as what they name (LC 3,
     presentation 1: `LC3-P1-HONOUR` and `LC3-P1-REIMB`, and `LC3-P1-IBREIMB` for the issuing bank's reimbursement of
-    a nominated bank; order 7: `ORDER-7`; payment undertaking 5: `BPU5-PAY` from the obligor to the recipient bank
-    and `BPU5-CREDIT` on to the seller or financier; guarantee 4, demand 2: `UT4-D2-PAY` and `UT4-D2-REIMB`;
-    payable 6: `PF6-ADVANCE` from the financier to the supplier and `PF6-PAY` from the buyer at maturity) so that
-    books can match.
+    a nominated bank, `LC3-P1-TRANSFERRED` and `LC3-P1-ASSIGNED` for the honour's legs to a second beneficiary
+    (Art 38) and to an assignee of the proceeds (Art 39); order 7: `ORDER-7`; payment undertaking 5: `BPU5-PAY`
+    from the obligor to the recipient bank and `BPU5-CREDIT` on to the seller or financier; guarantee 4, demand 2:
+    `UT4-D2-PAY` and `UT4-D2-REIMB`; payable 6: `PF6-ADVANCE` from the financier to the supplier and `PF6-PAY` from
+    the buyer at maturity) so that books can match.
 
     Why the leg in the LC references: the honour and the applicant's reimbursement carry the same id on chain,
     and, for the issuing bank, the same amount in opposite directions; one reference for both would read as a
@@ -43,6 +46,8 @@ def posting_reference(kind: PostingKind, raw: bytes | str) -> str:
         leg = LC_PAYMENT_LEGS[kind]
         if kind is PostingKind.LC_REIMBURSEMENT and value & INTERBANK_LEG:
             value, leg = value ^ INTERBANK_LEG, "IBREIMB"
+        elif kind is PostingKind.LC_HONOUR and value >> LEG_BITS in HONOUR_LEGS:
+            value, leg = value & ((1 << LEG_BITS) - 1), HONOUR_LEGS[value >> LEG_BITS]
         lc, presentation = divmod(value, 1 << PRESENTATION_BITS)
         return f"LC{lc}-P{presentation}-{leg}"
     if kind in UNDERTAKING_PAYMENT_LEGS:

@@ -1,5 +1,5 @@
-"""Projections of LetterOfCredit: credits, amendments, presentations, reimbursement claims, cancellation consents
-and bank holidays.
+"""Projections of LetterOfCredit: credits, amendments, presentations, reimbursement claims, cancellation consents,
+transfers and assignment of proceeds (Art 38, 39) and bank holidays.
 
 The credit's state follows `LetterOfCreditStateChanged` (emitted by the contract's one `_transition`), except the
 first edge NONE -> APPLIED, which comes just before `LetterOfCreditApplied` creates the row. Utilisation
@@ -39,12 +39,19 @@ from tradeledger.lcs.models import (
     LcInterbankClaim,
     LcPresentation,
     LcPresentationDocument,
+    LcProceedsLeg,
     LcReimbursementClaim,
     LcState,
+    LcTransfer,
+    LcTransferredDocument,
+    LcTransferredPresentation,
     LetterOfCredit,
     Party,
     PresentationState,
+    ProceedsLegKind,
     TenorBasis,
+    TransferredPresentationState,
+    TransferState,
 )
 
 LC = "LetterOfCredit"
@@ -63,6 +70,10 @@ projector.owns(
     LcInterbankClaim,
     LcCancellationConsent,
     LcDeferredPayment,
+    LcTransfer,
+    LcTransferredPresentation,
+    LcTransferredDocument,
+    LcProceedsLeg,
     BankHoliday,
 )
 
@@ -123,6 +134,7 @@ def applied(db: Session, record: EventRecord) -> None:
         availability,
         tenor_days,
         tenor_basis,
+        transferable,
     ) = args["terms"]
     require(issuing_bank.lower() == args["issuingBank"].lower(), record, "terms name another issuing bank")
     db.add(
@@ -146,6 +158,9 @@ def applied(db: Session, record: EventRecord) -> None:
             availability=Availability(availability),
             tenor_days=tenor_days,
             tenor_basis=TenorBasis(tenor_basis),
+            transferable=bool(transferable),
+            assignee=None,
+            assigned_share_bps=None,
             state=LcState.APPLIED,
             cancellation_consents=0,
             presentation_count=0,
@@ -350,7 +365,7 @@ def discrepancies_waived(db: Session, record: EventRecord) -> None:
 @projector.on(LC, "PresentationHonoured")
 def presentation_honoured(db: Session, record: EventRecord) -> None:
     presentation = _honoured(db, record)
-    presentation.honour_entry_id = record.args["entryId"]
+    presentation.honour_entry_id = record.args["entryId"] or None  # 0: the second beneficiary or assignee took it all
 
 
 @projector.on(LC, "DeferredPaymentIncurred")
@@ -527,6 +542,138 @@ def interbank_reimbursement_refused(db: Session, record: EventRecord) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ calendars
+
+
+# ------------------------------------------------------------------ transfers and assignment (Art 38, 39)
+
+
+def _transfer(db: Session, record: EventRecord, *expected: TransferState) -> LcTransfer:
+    key = (record.args["lcId"], record.args["transferId"])
+    transfer = existing(db, LcTransfer, key, record)
+    require(transfer.state in expected, record, f"transfer {key} is {transfer.state.name}")
+    stamp(transfer, record)
+    return transfer
+
+
+def _transferred(
+    db: Session, record: EventRecord, *expected: TransferredPresentationState
+) -> LcTransferredPresentation:
+    key = (record.args["lcId"], record.args["transferredPresentationId"])
+    presented = existing(db, LcTransferredPresentation, key, record)
+    require(presented.state in expected, record, f"transferred presentation {key} is {presented.state.name}")
+    stamp(presented, record)
+    return presented
+
+
+@projector.on(LC, "TransferRequested")
+def transfer_requested(db: Session, record: EventRecord) -> None:
+    args = record.args
+    credit = _credit(db, record)
+    second, terms_hash, amount, expiry, latest_shipment, period = args["terms"]
+    db.add(
+        LcTransfer(
+            lc_id=credit.lc_id,
+            transfer_id=args["transferId"],
+            second_beneficiary=checksum(second),
+            transferring_bank=args["transferringBank"],
+            terms_hash=hex32(terms_hash),
+            amount=amount,
+            expiry=expiry,
+            latest_shipment=latest_shipment,
+            presentation_period_days=period,
+            state=TransferState.REQUESTED,
+            presented=0,
+            **evidence(record),
+        )
+    )
+
+
+@projector.on(LC, "TransferDecided")
+def transfer_decided(db: Session, record: EventRecord) -> None:
+    transfer = _transfer(db, record, TransferState.REQUESTED)
+    transfer.state = TransferState.TRANSFERRED if record.args["consented"] else TransferState.DECLINED
+
+
+@projector.on(LC, "TransferredDocumentsPresented")
+def transferred_documents_presented(db: Session, record: EventRecord) -> None:
+    args = record.args
+    transfer = _transfer(db, record, TransferState.TRANSFERRED)
+    transfer.presented += args["amount"]
+    presented_id = args["transferredPresentationId"]
+    db.add(
+        LcTransferredPresentation(
+            lc_id=transfer.lc_id,
+            transferred_presentation_id=presented_id,
+            transfer_id=transfer.transfer_id,
+            second_beneficiary=args["secondBeneficiary"],
+            amount=args["amount"],
+            shipment_date=args["shipmentDate"],
+            presented_at=seconds(record),
+            substitution_deadline=None,
+            state=TransferredPresentationState.PRESENTED,
+            presentation_id=None,
+            **evidence(record),
+        )
+    )
+    db.flush()  # the presentation before its documents: no ORM relationship orders the two inserts
+    for position, document_hash in enumerate(args["documentHashes"]):
+        db.add(
+            LcTransferredDocument(
+                lc_id=transfer.lc_id,
+                transferred_presentation_id=presented_id,
+                position=position,
+                document_hash=hex32(document_hash),
+                **evidence(record),
+            )
+        )
+
+
+@projector.on(LC, "SubstitutionDemanded")
+def substitution_demanded(db: Session, record: EventRecord) -> None:
+    presented = _transferred(db, record, TransferredPresentationState.PRESENTED)
+    presented.state = TransferredPresentationState.DEMANDED
+    presented.substitution_deadline = record.args["deadline"]
+
+
+@projector.on(LC, "InvoiceSubstituted")
+def invoice_substituted(db: Session, record: EventRecord) -> None:
+    presented = _transferred(db, record, TransferredPresentationState.PRESENTED, TransferredPresentationState.DEMANDED)
+    presented.state = TransferredPresentationState.SUBSTITUTED
+    presented.presentation_id = record.args["presentationId"]
+
+
+@projector.on(LC, "TransferredDocumentsForwarded")
+def transferred_documents_forwarded(db: Session, record: EventRecord) -> None:
+    presented = _transferred(db, record, TransferredPresentationState.DEMANDED)
+    presented.state = TransferredPresentationState.FORWARDED
+    presented.presentation_id = record.args["presentationId"]
+
+
+@projector.on(LC, "ProceedsAssigned")
+def proceeds_assigned(db: Session, record: EventRecord) -> None:
+    credit = _credit(db, record)
+    require(credit.assignee is None, record, f"credit {credit.lc_id} proceeds already assigned")
+    credit.assignee = record.args["assignee"]
+    credit.assigned_share_bps = record.args["shareBps"]
+
+
+@projector.on(LC, "TransferredProceedsPaid")
+@projector.on(LC, "AssignedProceedsPaid")
+def proceeds_paid(db: Session, record: EventRecord) -> None:
+    args = record.args
+    _presentation(db, record, PresentationState.PRESENTED, PresentationState.WAIVED)  # paid before it is honoured
+    second = record.event == "TransferredProceedsPaid"
+    db.add(
+        LcProceedsLeg(
+            lc_id=args["lcId"],
+            presentation_id=args["presentationId"],
+            kind=ProceedsLegKind.SECOND_BENEFICIARY if second else ProceedsLegKind.ASSIGNEE,
+            payee=args["secondBeneficiary"] if second else args["assignee"],
+            amount=args["amount"],
+            entry_id=args["entryId"] or None,  # 0: the assignee is the honouring bank and keeps its share
+            **evidence(record),
+        )
+    )
 
 
 @projector.on(CALENDAR, "HolidayUpdated")
