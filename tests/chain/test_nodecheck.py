@@ -88,7 +88,7 @@ class TestDevChain:
         assert [finding.requirement for finding in report.findings] == [requirement for requirement, _ in CHECKS]
         assert report.passed, [finding.line for finding in report.failures]
         lines = {finding.requirement: finding.line for finding in report.findings}
-        assert "the code of 11 contracts matches" in lines["deployment"]
+        assert "the code of 12 contracts matches" in lines["deployment"]
 
     def test_a_manifest_of_other_code_fails_the_deployment_line(
         self, deployed: DeployedChain, settings: Settings

@@ -162,7 +162,7 @@ def test_the_node_passes_the_node_check_with_its_deployment(node: Node, service:
     checked = service.cli("chain", "check", node.url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"ok   chain id: {CHAIN_ID}" in checked.stdout
-    assert "ok   deployment: the code of 11 contracts matches" in checked.stdout
+    assert "ok   deployment: the code of 12 contracts matches" in checked.stdout
 
 
 def test_a_url_chain_needs_the_pinned_chain_id_and_an_operator_keystore(settings: Settings) -> None:

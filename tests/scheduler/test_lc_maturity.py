@@ -80,7 +80,7 @@ def _honoured(platform: Platform, nominee: str, now: int) -> Honoured:
     """A credit available with `nominee` by deferred payment, TENOR days after presentation, honoured by it."""
     terms = (
         b"\x01" * 32, BENEFICIARY.address, BANK.address, OTHER_BANK.address, ZERO, nominee, b"USD", AMOUNT,
-        0, 0, 0, True, now + 90 * DAY, 0, 1, TENOR, 0,
+        0, 0, 0, True, now + 90 * DAY, 0, 1, TENOR, 0, False,
     )  # fmt: skip
     tx_hash = call(platform, "LetterOfCredit", "applyForCredit", (terms,), APPLICANT.address)
     with platform.sessions() as db:
