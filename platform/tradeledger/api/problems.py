@@ -42,7 +42,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "the caller's role may not do this"},
     409: {"model": Problem, "description": "conflicts with the object's state, or a duplicate in flight"},
     422: {"model": Problem, "description": "invalid field values; `errors` names each field"},
-    503: {"model": Problem, "description": "chain node unreachable; retry later"},
+    503: {
+        "model": Problem,
+        "description": "temporarily unavailable, retry later; `code` says why: `chain_unavailable` (the node does not "
+        "answer), `database_unavailable`, or `pending_on_chain` (the object is being sent again after the node lost "
+        "its block)",
+    },
 }
 ASYNC_RESPONSE: dict[int | str, dict[str, Any]] = {
     202: {
