@@ -68,6 +68,8 @@ def test_art_38_39_transfer_substitution_and_assignment_pay_three_legs(consortiu
     consented = _ok(bank.post(decision, json={"consent": True}, headers=_key("walk", "consent")))
     assert consented["transfers"][0]["state"] == "TRANSFERRED"
     assert second.get(path).json()["transfers"][0]["state"] == "TRANSFERRED"
+    listed = second.get("/v1/lcs", params={"limit": 200}).json()["items"]
+    assert path.rsplit("/", 1)[1] in {item["lc_id"] for item in listed}
 
     assigned = _ok(
         first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 1_000},
