@@ -144,6 +144,22 @@ def lc_settle_claim(consortium: Consortium) -> Write:
     return Write("outsider", f"/v1/lcs/reimbursement-claims/{claim_id}/settle", None, owed, "USD", "LetterOfCredit")
 
 
+def lc_transfer(consortium: Consortium) -> Write:
+    """The other bank, available-with hence transferring bank, consents to a transfer of part of a transferable
+    credit: it commits it for the transferred amount (Art 38a)."""
+    body = application(lc_number="LCH-transfer", amount="2000.00", form_of_credit="IRREVOCABLE TRANSFERABLE")
+    body.update(issuing_bank=OTHER_BANK.address, advising_bank=OTHER_BANK.address,
+                available_with_bank=OTHER_BANK.address)  # fmt: skip
+    lc = _ok(consortium.client("trader").post("/v1/lcs", json=body, headers=_key("transfer", "apply")))
+    path = f"/v1/lcs/{lc['lc_id']}"
+    _step(consortium, "other_bank", path, "transfer", "issue")
+    request = {"second_beneficiary": OUTSIDER.address, "amount": 150_000}
+    requested = _ok(consortium.client("other_trader").post(f"{path}/transfers", json=request,
+                                                           headers=_key("transfer", "request")))  # fmt: skip
+    decision = f"{path}/transfers/{requested['transfers'][0]['transfer_id']}/decision"
+    return Write("other_bank", decision, {"consent": True}, 150_000, "USD", "LetterOfCredit")
+
+
 def lc_prepay(consortium: Consortium) -> Write:
     """The other bank, nominated under a deferred payment credit the founding bank issued, honoured by its undertaking;
     it prepays it, less a discount (Art 12b)."""
@@ -309,7 +325,7 @@ def guarantee_settle_claim(consortium: Consortium) -> Write:
 
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
-    "lc.reimburse": lc_reimburse, "lc.prepay": lc_prepay,
+    "lc.reimburse": lc_reimburse, "lc.prepay": lc_prepay, "lc.transfer": lc_transfer,
     "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
     "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,

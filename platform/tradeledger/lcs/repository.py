@@ -10,8 +10,13 @@ from tradeledger.lcs.models import (
     LcDeferredPayment,
     LcInterbankClaim,
     LcPresentation,
+    LcProceedsLeg,
     LcReimbursementClaim,
+    LcTransfer,
+    LcTransferredDocument,
+    LcTransferredPresentation,
     LetterOfCredit,
+    TransferState,
 )
 
 
@@ -40,6 +45,40 @@ def deferred_payments(db: Session, lc_id: int) -> dict[int, LcDeferredPayment]:
     return {row.presentation_id: row for row in rows}
 
 
+def transfers(db: Session, lc_id: int) -> list[LcTransfer]:
+    return list(db.scalars(select(LcTransfer).where(LcTransfer.lc_id == lc_id).order_by(LcTransfer.transfer_id)))
+
+
+def transferred_presentations(db: Session, lc_id: int) -> list[LcTransferredPresentation]:
+    query = select(LcTransferredPresentation).where(LcTransferredPresentation.lc_id == lc_id)
+    return list(db.scalars(query.order_by(LcTransferredPresentation.transferred_presentation_id)))
+
+
+def transferred_documents(db: Session, lc_id: int, transferred_presentation_id: int) -> list[str]:
+    """The document hashes a second beneficiary presented, in their order (forwarded as presented, Art 38i)."""
+    query = select(LcTransferredDocument.document_hash).where(
+        LcTransferredDocument.lc_id == lc_id,
+        LcTransferredDocument.transferred_presentation_id == transferred_presentation_id,
+    )
+    return list(db.scalars(query.order_by(LcTransferredDocument.position)))
+
+
+def proceeds_legs(db: Session, lc_id: int) -> dict[int, list[LcProceedsLeg]]:
+    """The honour legs paid to second beneficiaries and assignees under one credit, by presentation id."""
+    legs: dict[int, list[LcProceedsLeg]] = {}
+    for leg in db.scalars(select(LcProceedsLeg).where(LcProceedsLeg.lc_id == lc_id).order_by(LcProceedsLeg.kind)):
+        legs.setdefault(leg.presentation_id, []).append(leg)
+    return legs
+
+
+def second_beneficiaries(db: Session, lc_id: int) -> list[str]:
+    """Whom the credit was transferred to, the bank's consent given (Art 38a): a request alone discloses nothing."""
+    query = select(LcTransfer.second_beneficiary).where(
+        LcTransfer.lc_id == lc_id, LcTransfer.state == TransferState.TRANSFERRED
+    )
+    return list(db.scalars(query))
+
+
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:
     return db.get(LcReimbursementClaim, claim_id)
 
@@ -51,7 +90,10 @@ def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) 
             LetterOfCredit.applicant, LetterOfCredit.beneficiary, LetterOfCredit.issuing_bank,
             LetterOfCredit.advising_bank, LetterOfCredit.confirming_bank,
         )  # fmt: skip
-        query = query.where(or_(*(column.in_(accounts) for column in parties)))
+        transferred = select(LcTransfer.lc_id).where(
+            LcTransfer.second_beneficiary.in_(accounts), LcTransfer.state == TransferState.TRANSFERRED
+        )
+        query = query.where(or_(*(column.in_(accounts) for column in parties), LetterOfCredit.lc_id.in_(transferred)))
     if after is not None:
         query = query.where(LetterOfCredit.lc_id > after)
     return list(db.scalars(query))

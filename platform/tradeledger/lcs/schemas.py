@@ -8,7 +8,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeledger.documents.schemas import DocumentFieldsRequest
-from tradeledger.lcs.models import LcAmendment, LcDeferredPayment, LcInterbankClaim, LcPresentation, LetterOfCredit
+from tradeledger.lcs.models import (
+    LcAmendment,
+    LcDeferredPayment,
+    LcInterbankClaim,
+    LcPresentation,
+    LcProceedsLeg,
+    LcTransfer,
+    LcTransferredPresentation,
+    LetterOfCredit,
+)
 from tradeledger.lcs.terms import ChainDate, LetterOfCreditTerms
 from tradeledger.settlements.schemas import Address, MinorUnits
 
@@ -127,6 +136,135 @@ class HolidaysRequest(BaseModel):
     closed: bool = True
 
 
+class TransferRequest(BaseModel):
+    """What the first beneficiary asks the transferring bank to transfer (Art 38b, 38d); the chain checks that the
+    terms only reduce the credit's as 38(g) allows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    second_beneficiary: Address
+    amount: MinorUnits = Field(description="the transferred amount, at most what is left to transfer (38g)")
+    expiry_date: ChainDate | None = Field(None, description="earlier than the credit's, or omitted for the credit's")
+    latest_shipment_date: ChainDate | None = Field(None, description="earlier, or omitted for the credit's own")
+    presentation_period_days: int | None = Field(None, ge=1, le=365, description="shorter, or omitted for the credit's")
+    terms: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the transferred credit's other terms (unit price, insurance cover, the first beneficiary's name "
+        "for the applicant's, 38g/38h): kept off chain, hashed on chain",
+    )
+
+
+class TransferDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consent: bool = Field(description="true: the bank transfers and is committed to the extent consented (38a)")
+
+
+class TransferredPresentationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentFieldsRequest] = Field(
+        min_length=1, max_length=8, description="the second beneficiary's documents: fingerprinted, never sent on chain"
+    )
+    amount: MinorUnits = Field(description="the second beneficiary's invoice amount")
+    shipment_date: ChainDate
+
+
+class SubstitutionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentFieldsRequest] = Field(
+        min_length=1,
+        max_length=8,
+        description="the full set after substitution: the first beneficiary's invoice (and draft) in place of the "
+        "second's, the other documents as presented (Art 38h); fingerprinted, never sent on chain",
+    )
+    amount: MinorUnits = Field(description="the first beneficiary's invoice amount: at least the second's (38h, 38i)")
+
+
+class ProceedsAssignmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: Address = Field(description="an active member the share of the proceeds is paid to (Art 39)")
+    share_bps: int = Field(ge=1, le=10_000, description="the share of what the beneficiary receives, in basis points")
+
+
+class TransferView(BaseModel):
+    """A transfer of (part of) the credit to a second beneficiary (Art 38) with its reduced terms (38g)."""
+
+    transfer_id: str
+    second_beneficiary: str
+    transferring_bank: str
+    terms_hash: str
+    amount: str
+    expiry: int
+    latest_shipment: int
+    presentation_period_days: int = Field(description="0: the credit's own")
+    state: str = Field(description="REQUESTED, TRANSFERRED (the bank consented, 38a) or DECLINED")
+    presented: str = Field(description="what the second beneficiary has presented under it so far")
+
+    @classmethod
+    def of(cls, transfer: LcTransfer) -> TransferView:
+        return cls(
+            transfer_id=str(transfer.transfer_id),
+            second_beneficiary=transfer.second_beneficiary,
+            transferring_bank=transfer.transferring_bank,
+            terms_hash=transfer.terms_hash,
+            amount=str(transfer.amount),
+            expiry=transfer.expiry,
+            latest_shipment=transfer.latest_shipment,
+            presentation_period_days=transfer.presentation_period_days,
+            state=transfer.state.name,
+            presented=str(transfer.presented),
+        )
+
+
+class TransferredPresentationView(BaseModel):
+    """A second beneficiary's presentation to the transferring bank (38k) and the presentation it became."""
+
+    transferred_presentation_id: str
+    transfer_id: str
+    second_beneficiary: str
+    amount: str
+    shipment_date: int
+    presented_at: int
+    substitution_deadline: int | None = Field(description="end of the demanded substitution, unix seconds (38i)")
+    state: str = Field(description="PRESENTED, DEMANDED, SUBSTITUTED (38h) or FORWARDED as presented (38i)")
+    presentation_id: str | None = Field(description="the presentation under the credit it became")
+
+    @classmethod
+    def of(cls, presented: LcTransferredPresentation) -> TransferredPresentationView:
+        return cls(
+            transferred_presentation_id=str(presented.transferred_presentation_id),
+            transfer_id=str(presented.transfer_id),
+            second_beneficiary=presented.second_beneficiary,
+            amount=str(presented.amount),
+            shipment_date=presented.shipment_date,
+            presented_at=presented.presented_at,
+            substitution_deadline=presented.substitution_deadline,
+            state=presented.state.name,
+            presentation_id=None if presented.presentation_id is None else str(presented.presentation_id),
+        )
+
+
+class ProceedsLegView(BaseModel):
+    """An honour leg paid to someone other than the beneficiary (Art 38h/i, 39)."""
+
+    kind: str = Field(description="SECOND_BENEFICIARY or ASSIGNEE")
+    payee: str
+    amount: str
+    settlement_entry_id: str | None = Field(description="None when the assignee is the honouring bank itself")
+
+    @classmethod
+    def of(cls, leg: LcProceedsLeg) -> ProceedsLegView:
+        return cls(
+            kind=leg.kind.name,
+            payee=leg.payee,
+            amount=str(leg.amount),
+            settlement_entry_id=None if leg.entry_id is None else str(leg.entry_id),
+        )
+
+
 class InterbankClaimView(BaseModel):
     """A nominated bank's claim on the issuing bank for a drawing it honoured and forwarded (Art 7c)."""
 
@@ -185,6 +323,9 @@ class PresentationView(BaseModel):
     record_id: str | None = Field(None, description="the transferable record (eBL) presented, title against payment")
     interbank_claim: InterbankClaimView | None = None
     deferred_payment: DeferredPaymentView | None = None
+    proceeds_legs: list[ProceedsLegView] = Field(
+        default_factory=list, description="what the honour paid the second beneficiary and the assignee (Art 38, 39)"
+    )
 
     @classmethod
     def of(
@@ -192,6 +333,7 @@ class PresentationView(BaseModel):
         presentation: LcPresentation,
         interbank: LcInterbankClaim | None = None,
         deferred: LcDeferredPayment | None = None,
+        legs: list[LcProceedsLeg] | None = None,
     ) -> PresentationView:
         return cls(
             presentation_id=str(presentation.presentation_id),
@@ -207,6 +349,7 @@ class PresentationView(BaseModel):
             record_id=None if presentation.record_id is None else str(presentation.record_id),
             interbank_claim=None if interbank is None else InterbankClaimView.of(interbank),
             deferred_payment=None if deferred is None else DeferredPaymentView.of(deferred),
+            proceeds_legs=[ProceedsLegView.of(leg) for leg in legs or []],
         )
 
 
@@ -248,8 +391,13 @@ class LcView(BaseModel):
     terms_hash: str
     terms_verified: bool | None = Field(description="the off-chain terms held here hash to the on-chain hash")
     terms: dict[str, Any] | None
+    transferable: bool = Field(description="the credit states it is transferable (Art 38b)")
+    assignee: str | None = Field(description="whom the beneficiary assigned a share of its proceeds to (Art 39)")
+    assigned_share_bps: int | None
     amendments: list[AmendmentView]
     presentations: list[PresentationView]
+    transfers: list[TransferView]
+    transferred_presentations: list[TransferredPresentationView]
     tx_hash: str
     block_number: int
 
@@ -263,6 +411,9 @@ class LcView(BaseModel):
         presentations: list[LcPresentation],
         interbank: dict[int, LcInterbankClaim] | None = None,
         deferred: dict[int, LcDeferredPayment] | None = None,
+        transfers: list[LcTransfer] | None = None,
+        transferred: list[LcTransferredPresentation] | None = None,
+        legs: dict[int, list[LcProceedsLeg]] | None = None,
     ) -> LcView:
         return cls(
             lc_id=str(lc.lc_id),
@@ -284,13 +435,21 @@ class LcView(BaseModel):
             terms_hash=lc.terms_hash,
             terms_verified=verified,
             terms=terms,
+            transferable=lc.transferable,
+            assignee=lc.assignee,
+            assigned_share_bps=lc.assigned_share_bps,
             amendments=[AmendmentView.of(a) for a in amendments],
             presentations=[
                 PresentationView.of(
-                    p, (interbank or {}).get(p.presentation_id), (deferred or {}).get(p.presentation_id)
+                    p,
+                    (interbank or {}).get(p.presentation_id),
+                    (deferred or {}).get(p.presentation_id),
+                    (legs or {}).get(p.presentation_id),
                 )
                 for p in presentations
             ],
+            transfers=[TransferView.of(t) for t in transfers or []],
+            transferred_presentations=[TransferredPresentationView.of(t) for t in transferred or []],
             tx_hash=lc.tx_hash,
             block_number=lc.block_number,
         )

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import InvalidValueError
+from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LetterOfCredit
+from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LcTransfer, LetterOfCredit
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
@@ -26,8 +27,13 @@ from tradeledger.lcs.schemas import (
     LcView,
     PrepaymentRequest,
     PresentationRequest,
+    ProceedsAssignmentRequest,
     RefusalRequest,
     ReimbursementRefusalRequest,
+    SubstitutionRequest,
+    TransferDecisionRequest,
+    TransferredPresentationRequest,
+    TransferRequest,
 )
 from tradeledger.lcs.terms import (
     LetterOfCreditTerms,
@@ -158,6 +164,11 @@ def reject_amendment_call(address: str, beneficiary: str, lc_id: int, amendment_
     return ContractCall(CONTRACT, address, "rejectAmendment", (lc_id, amendment_id), beneficiary)
 
 
+def fingerprinted(documents: list[DocumentFieldsRequest], key: bytes) -> list[bytes]:
+    """Every document's fingerprints, in order: what the chain sees of presented documents (never their fields)."""
+    return [digest for document in documents for digest in document_fingerprints(document, key)]
+
+
 def present_call(
     address: str,
     beneficiary: str,
@@ -170,7 +181,7 @@ def present_call(
     transferable record, presentWithRecord() (title against payment); under a pending amendment,
     presentUnderAmendment() (Art 10c: the presentation accepts it), or presentUnderAmendmentWithRecord() with a
     record."""
-    hashes = [digest for document in request.documents for digest in document_fingerprints(document, key)]
+    hashes = fingerprinted(request.documents, key)
     drawing = (hashes, request.amount, _day(request.shipment_date))
     record = () if request.record_id is None else (request.record_id,)
     function = "present" if amendment_id is None else "presentUnderAmendment"
@@ -227,8 +238,9 @@ def check_quantity(db: Session, lc: LetterOfCredit, shown: int) -> None:
 
 
 def visible_credit(db: Session, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LetterOfCredit:
+    """The credit, if the viewer is a party to it or a second beneficiary it was transferred to (Art 38)."""
     lc = repository.get(db, lc_id)
-    if lc is None or not can_see(db, viewer, viewer_kind, _parties(lc)):
+    if lc is None or not can_see(db, viewer, viewer_kind, [*_parties(lc), *repository.second_beneficiaries(db, lc_id)]):
         raise LetterOfCreditNotFoundError(f"no letter of credit {lc_id}")
     return lc
 
@@ -246,6 +258,9 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
         repository.presentations(db, lc.lc_id),
         repository.interbank_claims(db, lc.lc_id),
         repository.deferred_payments(db, lc.lc_id),
+        repository.transfers(db, lc.lc_id),
+        repository.transferred_presentations(db, lc.lc_id),
+        repository.proceeds_legs(db, lc.lc_id),
     )
 
 
@@ -518,6 +533,118 @@ def _send_claim_settlement(platform: Platform, request: ApprovalRequest, submiss
 
 
 approvals.register(SETTLE_CLAIM, _send_claim_settlement)
+
+
+TRANSFER = "lc.transfer"  # the transferring bank's consent commits it for the transferred amount (Art 38a)
+
+
+def request_transfer(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int, request: TransferRequest,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The first beneficiary asks for a transfer (Art 38b, 38d, 38g): the transferred terms kept off chain under
+    their hash; an omitted expiry is the credit's own (the chain takes 0 as the credit's shipment and period)."""
+    with transaction(platform.sessions) as db:
+        lc = visible_credit(db, beneficiary, beneficiary_kind, lc_id)
+        digest = store_terms(db, "lc_transfer", {"lc_id": lc_id, **request.model_dump(mode="json")}, beneficiary)
+    terms = (
+        checksum(request.second_beneficiary),
+        bytes.fromhex(digest[2:]),
+        request.amount,
+        _day(request.expiry_date) if request.expiry_date else lc.expiry,
+        _day(request.latest_shipment_date) if request.latest_shipment_date else 0,
+        request.presentation_period_days or 0,
+    )
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "requestTransfer", (lc_id, terms), beneficiary)
+    return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
+
+
+def decide_transfer(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, transfer_id: int,
+    request: TransferDecisionRequest, submission: Submission,
+) -> LcView | Pending | Held:  # fmt: skip
+    """The transferring bank consents to a transfer or declines it (Art 38a); a consent that a policy of the
+    submitter's member covers is held for approval (`lc.transfer`: the transferred amount), a refusal commits
+    nothing and is never held."""
+    if request.consent:
+
+        def transferred(db: Session) -> tuple[int, str]:
+            lc = visible_credit(db, bank, bank_kind, lc_id)
+            transfer = db.get(LcTransfer, (lc_id, transfer_id))
+            return (0 if transfer is None else transfer.amount), lc.currency
+
+        target = approvals.arguments(request, lc_id=lc_id, transfer_id=transfer_id)
+        held = approvals.hold(platform, submission, TRANSFER, target, transferred)
+        if held is not None:
+            return held
+    arguments = (lc_id, transfer_id, request.consent)
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "decideTransfer", arguments, bank)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
+def _send_transfer_decision(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
+    """An approved consent to a transfer: the same command, as the bank member that holds it."""
+    member, kind = approvals.acting(platform, request)
+    body = approvals.body_of(request, TransferDecisionRequest)
+    lc_id, transfer_id = int(request.target["lc_id"]), int(request.target["transfer_id"])
+    return decide_transfer(platform, member, kind, lc_id, transfer_id, body, submission)
+
+
+approvals.register(TRANSFER, _send_transfer_decision)
+
+
+def present_transferred(
+    platform: Platform, second: str, second_kind: MemberKind | None, lc_id: int, transfer_id: int,
+    request: TransferredPresentationRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The second beneficiary presents to the transferring bank (38k), its documents fingerprinted like any
+    presentation's."""
+    key = platform.settings.fingerprint_secret()
+    hashes = fingerprinted(request.documents, key)
+    arguments = (lc_id, transfer_id, hashes, request.amount, _day(request.shipment_date))
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "presentTransferred", arguments, second)
+    return _on_credit(platform, second, second_kind, lc_id, call, submission)
+
+
+def substitute_invoice(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int, presented_id: int,
+    request: SubstitutionRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The first beneficiary substitutes its invoice (and draft) and presents the documents under the credit for
+    its own invoice amount (Art 38h)."""
+    key = platform.settings.fingerprint_secret()
+    hashes = fingerprinted(request.documents, key)
+    arguments = (lc_id, presented_id, hashes, request.amount)
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "substituteInvoice", arguments, beneficiary)
+    return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
+
+
+def transferred_step(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, lc_id: int, presented_id: int, step: str,
+    submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The transferring bank demands the first beneficiary's substitution, or, the demand lapsed, forwards the
+    second beneficiary's documents as presented (Art 38i): the hashes it presented, read back in their order."""
+    if step == "demand-substitution":
+        arguments: tuple[object, ...] = (lc_id, presented_id)
+        function = "demandSubstitution"
+    else:
+        with platform.sessions() as db:
+            visible_credit(db, bank, bank_kind, lc_id)
+            hashes = [bytes.fromhex(h[2:]) for h in repository.transferred_documents(db, lc_id, presented_id)]
+        arguments, function = (lc_id, presented_id, hashes), "forwardAsPresented"
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), function, arguments, bank)
+    return _on_credit(platform, bank, bank_kind, lc_id, call, submission)
+
+
+def assign_proceeds(
+    platform: Platform, beneficiary: str, beneficiary_kind: MemberKind | None, lc_id: int,
+    request: ProceedsAssignmentRequest, submission: Submission,
+) -> LcView | Pending:  # fmt: skip
+    """The beneficiary assigns a share of its proceeds to an active member (Art 39); it keeps the right to present."""
+    arguments = (lc_id, checksum(request.assignee), request.share_bps)
+    call = ContractCall(CONTRACT, platform.address(CONTRACT), "assignProceeds", arguments, beneficiary)
+    return _on_credit(platform, beneficiary, beneficiary_kind, lc_id, call, submission)
 
 
 def set_holidays(platform: Platform, bank: str, dates: list[date], closed: bool, submission: Submission) -> Written:

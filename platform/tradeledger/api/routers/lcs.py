@@ -24,8 +24,13 @@ from tradeledger.lcs.schemas import (
     LcView,
     PrepaymentRequest,
     PresentationRequest,
+    ProceedsAssignmentRequest,
     RefusalRequest,
     ReimbursementRefusalRequest,
+    SubstitutionRequest,
+    TransferDecisionRequest,
+    TransferredPresentationRequest,
+    TransferRequest,
 )
 from tradeledger.members.models import MemberKind
 from tradeledger.members.service import require_kind
@@ -283,6 +288,123 @@ def refuse_reimbursement(
         platform, principal.member, principal.kind, lc_id, presentation_id, body, submission(prefer)
     )
     return answer(refused, response)
+
+
+@router.post("/lcs/{lc_id}/transfers", responses=WRITE_RESPONSES)
+def request_transfer(
+    lc_id: ObjectId, body: TransferRequest, platform: PlatformDep, principal: PrincipalDep, response: Response,
+    prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The first beneficiary asks the transferring bank to transfer all or part of a transferable credit to a second
+    beneficiary (Art 38b, 38d).
+
+    The transferring bank is the credit's available-with bank. The transferred terms may only be reduced as Art 38(g)
+    allows (amount, expiry, latest shipment, presentation period, checked on chain); the other terms stay off chain
+    under their hash. A credit that does not state it is transferable, or a deferred payment or acceptance credit
+    (its one undertaking is not split), is refused.
+    """
+    requested = service.request_transfer(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
+    return answer(requested, response)
+
+
+@router.post("/lcs/{lc_id}/transfers/{transfer_id}/decision", responses=WRITE_RESPONSES)
+def decide_transfer(
+    lc_id: ObjectId, transfer_id: ObjectId, body: TransferDecisionRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> HeldResult:  # fmt: skip
+    """The transferring bank consents to a transfer or declines it (Art 38a).
+
+    Its consent commits it to the extent of the transferred amount: held for approval (202 with the request) when a
+    policy of the bank covers `lc.transfer`. Once consented, the second beneficiary sees the credit and presents.
+    """
+    require_kind(principal.kind, MemberKind.BANK, action="decide on transfers")
+    decided = service.decide_transfer(
+        platform, principal.member, principal.kind, lc_id, transfer_id, body,
+        submission(prefer, actor=principal.actor()),
+    )  # fmt: skip
+    return held_answer(decided, response)
+
+
+@router.post("/lcs/{lc_id}/transfers/{transfer_id}/presentations", responses=WRITE_RESPONSES)
+def present_transferred(
+    lc_id: ObjectId, transfer_id: ObjectId, body: TransferredPresentationRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The second beneficiary presents its documents to the transferring bank under the transferred credit (38k).
+
+    The presentation must comply with the transferred terms; it becomes a presentation under the credit when the
+    first beneficiary substitutes its invoice (38h) or the transferring bank forwards it as presented (38i).
+    """
+    presented = service.present_transferred(
+        platform, principal.member, principal.kind, lc_id, transfer_id, body, submission(prefer)
+    )
+    return answer(presented, response)
+
+
+@router.post(
+    "/lcs/{lc_id}/transferred-presentations/{transferred_presentation_id}/substitution", responses=WRITE_RESPONSES
+)
+def substitute_invoice(
+    lc_id: ObjectId, transferred_presentation_id: ObjectId, body: SubstitutionRequest, platform: PlatformDep,
+    principal: PrincipalDep, response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The first beneficiary substitutes its invoice (and draft) for the second beneficiary's (Art 38h).
+
+    The documents are presented under the credit for the first beneficiary's invoice amount, at least the second's:
+    at honour the second beneficiary is paid its invoice amount and the first beneficiary the difference.
+    """
+    substituted = service.substitute_invoice(
+        platform, principal.member, principal.kind, lc_id, transferred_presentation_id, body, submission(prefer)
+    )
+    return answer(substituted, response)
+
+
+TRANSFERRED_STEP_DOCS = {
+    "demand-substitution": (
+        "The transferring bank demands that the first beneficiary substitute its invoice; it has until the end of the "
+        "next banking day (Art 38i)."
+    ),
+    "forward": (
+        "The first beneficiary failed to substitute on demand: the transferring bank forwards the second "
+        "beneficiary's documents as presented, and all of that drawing goes to the second beneficiary (Art 38i)."
+    ),
+}
+
+
+def _transferred_step(step: str) -> Callable[..., LcResult]:
+    def endpoint(
+        lc_id: ObjectId, transferred_presentation_id: ObjectId, platform: PlatformDep, principal: PrincipalDep,
+        response: Response, prefer: PreferHeader = None,
+    ) -> LcResult:  # fmt: skip
+        require_kind(principal.kind, MemberKind.BANK, action=f"{step} transferred presentations")
+        stepped = service.transferred_step(
+            platform, principal.member, principal.kind, lc_id, transferred_presentation_id, step, submission(prefer)
+        )
+        return answer(stepped, response)
+
+    return endpoint
+
+
+for _step, _doc in TRANSFERRED_STEP_DOCS.items():
+    router.add_api_route(
+        f"/lcs/{{lc_id}}/transferred-presentations/{{transferred_presentation_id}}/{_step}", _transferred_step(_step),
+        methods=["POST"], name=f"{_step.replace('-', '_')}_transferred_presentation",
+        summary=_doc.split(";")[0].split(":")[0], description=_doc, responses=WRITE_RESPONSES, response_model=LcResult,
+    )  # fmt: skip
+
+
+@router.post("/lcs/{lc_id}/proceeds-assignment", responses=WRITE_RESPONSES)
+def assign_proceeds(
+    lc_id: ObjectId, body: ProceedsAssignmentRequest, platform: PlatformDep, principal: PrincipalDep,
+    response: Response, prefer: PreferHeader = None,
+) -> LcResult:  # fmt: skip
+    """The beneficiary assigns a share of the proceeds it is or may become entitled to (Art 39).
+
+    The right to present stays with the beneficiary. At each honour the assigned share of what the beneficiary
+    receives is paid to the assignee in the same transaction. Refused under a deferred payment or acceptance credit.
+    """
+    assigned = service.assign_proceeds(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
+    return answer(assigned, response)
 
 
 @router.post("/lcs/reimbursement-claims/{claim_id}/settle", responses=WRITE_RESPONSES)

@@ -1,0 +1,185 @@
+"""Transferable credits (UCP 600 Art 38) and assignment of proceeds (Art 39) over HTTP.
+
+The founding bank issues, advises and is the available-with bank, hence the transferring bank (38b); the other
+trader is the (first) beneficiary, the outsider trader the second beneficiary, the other bank the assignee.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import OTHER_BANK, OTHER_TRADER, OUTSIDER, Consortium, problem
+from tests.api.test_lcs import INVOICE, TODAY, application
+
+
+def _key(name: str, step: str) -> dict[str, str]:
+    return {"Idempotency-Key": f"xfer-{name}-{step}"}
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _credit(consortium: Consortium, name: str, **overrides: Any) -> str:
+    """An issued and advised credit of USD 100.00, transferable unless `overrides` say otherwise."""
+    terms = {"lc_number": f"LCX-{name}", "form_of_credit": "IRREVOCABLE TRANSFERABLE", **overrides}
+    lc = _ok(consortium.client("trader").post("/v1/lcs", json=application(**terms), headers=_key(name, "apply")))
+    path = f"/v1/lcs/{lc['lc_id']}"
+    for step in ("issue", "advise"):
+        _ok(consortium.client("bank").post(f"{path}/{step}", headers=_key(name, step)))
+    return path
+
+
+def _balance(consortium: Consortium, who: str, address: str) -> int:
+    """The member's USD balance, as it reads it itself."""
+    balances = consortium.client(who).get(f"/v1/accounts/{address}/balances").json()["balances"]
+    return sum(int(b["amount"]) for b in balances if b["currency"] == "USD")
+
+
+def _invoice(number: str, amount: int) -> dict[str, Any]:
+    return {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": number, "amount": amount}}
+
+
+def _request(client: TestClient, path: str, name: str, amount: int) -> Any:
+    body = {"second_beneficiary": OUTSIDER.address, "amount": amount, "terms": {"unit_price": "USD 1.10 per carton"}}
+    return client.post(f"{path}/transfers", json=body, headers=_key(name, "request"))
+
+
+def test_art_38_39_transfer_substitution_and_assignment_pay_three_legs(consortium: Consortium) -> None:
+    """Request (38b), consent (38a), the second beneficiary presents (38k), the first substitutes its invoice (38h),
+    honour pays the second beneficiary its invoice, the assignee its share of the rest (39), the first the balance."""
+    bank, first, second = (consortium.client(who) for who in ("bank", "other_trader", "outsider"))
+    path = _credit(consortium, "walk")
+    assert second.get(path).status_code == 404  # nothing transferred to it yet
+
+    requested = _ok(_request(first, path, "walk", 6_000))
+    assert requested["transferable"] is True
+    transfer = requested["transfers"][0]
+    assert (transfer["state"], transfer["amount"], transfer["second_beneficiary"]) == (
+        "REQUESTED", "6000", OUTSIDER.address
+    )  # fmt: skip
+    assert second.get(path).status_code == 404  # a request alone discloses nothing
+
+    decision = f"{path}/transfers/{transfer['transfer_id']}/decision"
+    consented = _ok(bank.post(decision, json={"consent": True}, headers=_key("walk", "consent")))
+    assert consented["transfers"][0]["state"] == "TRANSFERRED"
+    assert second.get(path).json()["transfers"][0]["state"] == "TRANSFERRED"
+    listed = second.get("/v1/lcs", params={"limit": 200}).json()["items"]
+    assert path.rsplit("/", 1)[1] in {item["lc_id"] for item in listed}
+
+    assigned = _ok(
+        first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 1_000},
+                   headers=_key("walk", "assign"))
+    )  # fmt: skip
+    assert (assigned["assignee"], assigned["assigned_share_bps"]) == (OTHER_BANK.address, 1_000)
+
+    shown = {"documents": [_invoice("SB-1", 5_000)], "amount": 5_000, "shipment_date": TODAY.isoformat()}
+    presented = _ok(
+        second.post(f"{path}/transfers/{transfer['transfer_id']}/presentations", json=shown,
+                    headers=_key("walk", "present"))
+    )  # fmt: skip
+    transferred = presented["transferred_presentations"][0]
+    assert (transferred["state"], transferred["amount"], transferred["presentation_id"]) == ("PRESENTED", "5000", None)
+
+    substitution = {"documents": [_invoice("FB-1", 7_000)], "amount": 7_000}
+    substituted = _ok(
+        first.post(f"{path}/transferred-presentations/{transferred['transferred_presentation_id']}/substitution",
+                   json=substitution, headers=_key("walk", "substitute"))
+    )  # fmt: skip
+    transferred = substituted["transferred_presentations"][0]
+    assert transferred["state"] == "SUBSTITUTED" and transferred["presentation_id"] is not None
+    presentation = next(
+        p for p in substituted["presentations"] if p["presentation_id"] == transferred["presentation_id"]
+    )
+    assert presentation["amount"] == "7000"
+
+    payees = {"other_trader": OTHER_TRADER.address, "outsider": OUTSIDER.address, "other_bank": OTHER_BANK.address}
+    before = [_balance(consortium, who, address) for who, address in payees.items()]
+    honoured = _ok(
+        bank.post(f"{path}/presentations/{presentation['presentation_id']}/honour", headers=_key("walk", "honour"))
+    )
+    legs = {leg["kind"]: leg for leg in honoured["presentations"][-1]["proceeds_legs"]}
+    assert {kind: (leg["payee"], leg["amount"]) for kind, leg in legs.items()} == {
+        "SECOND_BENEFICIARY": (OUTSIDER.address, "5000"),
+        "ASSIGNEE": (OTHER_BANK.address, "200"),
+    }
+    assert all(leg["settlement_entry_id"] is not None for leg in legs.values())
+    after = [_balance(consortium, who, address) for who, address in payees.items()]
+    paid = [now - was for now, was in zip(after, before, strict=True)]
+    assert paid == [1_800, 5_000, 200]  # the first beneficiary: 7,000 - 5,000 less the assigned 10 %
+
+
+def test_art_38b_credit_not_stating_transferable_is_refused(consortium: Consortium) -> None:
+    path = _credit(consortium, "plain", form_of_credit="IRREVOCABLE")
+    refused = _request(consortium.client("other_trader"), path, "plain", 1_000)
+    assert refused.status_code == 422, refused.text
+    assert problem(refused)["code"] == "letter_of_credit_not_transferable"
+    assert consortium.client("other_trader").get(path).json()["transferable"] is False
+
+
+def test_art_38b_only_the_beneficiary_requests_a_transfer(consortium: Consortium) -> None:
+    path = _credit(consortium, "applicant")
+    refused = _request(consortium.client("trader"), path, "applicant", 1_000)
+    assert refused.status_code == 403, refused.text
+    assert consortium.client("trader").get(path).json()["transfers"] == []
+
+
+def test_art_38_39_deferred_credit_proceeds_are_not_split(consortium: Consortium) -> None:
+    """A deferred payment undertaking is paid as one leg: neither transferred nor assigned in part."""
+    path = _credit(consortium, "deferred", available_by="BY DEF PAYMENT", tenor_days=30)
+    beneficiary = consortium.client("other_trader")
+    transfer = _request(beneficiary, path, "deferred", 1_000)
+    assignment = beneficiary.post(
+        f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 500},
+        headers=_key("deferred", "assign"),
+    )  # fmt: skip
+    for refused in (transfer, assignment):
+        assert refused.status_code == 422, refused.text
+        assert problem(refused)["code"] == "letter_of_credit_proceeds_not_splittable"
+
+
+def test_art_38a_declined_transfer_discloses_nothing(consortium: Consortium) -> None:
+    path = _credit(consortium, "declined")
+    transfer_id = _ok(_request(consortium.client("other_trader"), path, "declined", 2_000))["transfers"][0][
+        "transfer_id"
+    ]
+    declined = _ok(
+        consortium.client("bank").post(f"{path}/transfers/{transfer_id}/decision", json={"consent": False},
+                                       headers=_key("declined", "decline"))
+    )  # fmt: skip
+    assert declined["transfers"][0]["state"] == "DECLINED"
+    assert consortium.client("outsider").get(path).status_code == 404
+
+
+def test_art_38i_first_beneficiary_substitutes_on_demand(consortium: Consortium) -> None:
+    """The transferring bank demands the substitution; the first beneficiary substitutes before it lapses."""
+    bank, first = consortium.client("bank"), consortium.client("other_trader")
+    path = _credit(consortium, "demand")
+    transfer_id = _ok(_request(first, path, "demand", 3_000))["transfers"][0]["transfer_id"]
+    _ok(bank.post(f"{path}/transfers/{transfer_id}/decision", json={"consent": True}, headers=_key("demand", "ok")))
+    shown = {"documents": [_invoice("SB-2", 3_000)], "amount": 3_000, "shipment_date": TODAY.isoformat()}
+    presented = _ok(
+        consortium.client("outsider").post(f"{path}/transfers/{transfer_id}/presentations", json=shown,
+                                           headers=_key("demand", "present"))
+    )  # fmt: skip
+    tp_path = (
+        f"{path}/transferred-presentations/{presented['transferred_presentations'][0]['transferred_presentation_id']}"
+    )
+    too_early = bank.post(f"{tp_path}/forward", headers=_key("demand", "forward-early"))
+    assert too_early.status_code == 409 and problem(too_early)["code"] == (
+        "letter_of_credit_invalid_transferred_presentation_state"
+    )  # not demanded yet (38i)
+    demanded = _ok(bank.post(f"{tp_path}/demand-substitution", headers=_key("demand", "demand")))
+    transferred = demanded["transferred_presentations"][0]
+    assert transferred["state"] == "DEMANDED" and transferred["substitution_deadline"] > transferred["presented_at"]
+    lapsed_not = bank.post(f"{tp_path}/forward", headers=_key("demand", "forward"))
+    assert lapsed_not.status_code == 409 and problem(lapsed_not)["code"] == (
+        "letter_of_credit_substitution_deadline_not_passed"
+    )
+    substitution = {"documents": [_invoice("FB-2", 3_500)], "amount": 3_500}
+    substituted = _ok(first.post(f"{tp_path}/substitution", json=substitution, headers=_key("demand", "substitute")))
+    assert substituted["transferred_presentations"][0]["state"] == "SUBSTITUTED"
