@@ -49,9 +49,12 @@ def approved_payable(consortium: Consortium, key: str) -> dict[str, Any]:
 
 
 def supplier_invoice(consortium: Consortium, key: str, who: str = "bank", number: str | None = None) -> str:
-    """The supplier's invoice as `who` registers it in the document registry before financing: its id."""
-    fields = {"seller_id": "300300S39XTBSNH66F17", "buyer_id": "529900T8BM49AURSDO55",
-              "invoice_number": number or f"PF-{key}", "issue_date": chain_today(consortium).isoformat(),
+    """The supplier's invoice as `who` registers it in the document registry before financing: its id. The buyer id
+    follows the invoice number: invoices of other tests on the session's chain (same seller, amount and day) would
+    otherwise share the registry's seller-buyer-amount-date fingerprint and read as duplicates."""
+    invoice_number = number or f"PF-{key}"
+    fields = {"seller_id": "300300S39XTBSNH66F17", "buyer_id": f"BUYER-{invoice_number}",
+              "invoice_number": invoice_number, "issue_date": chain_today(consortium).isoformat(),
               "amount": AMOUNT, "currency": "USD"}  # fmt: skip
     body = {"kind": "invoice", "fields": fields, "owner": OTHER_TRADER.address, "currency": "USD", "face_value": AMOUNT}
     registered = consortium.client(who).post("/v1/documents", json=body, headers={"Idempotency-Key": f"{key}-doc"})
