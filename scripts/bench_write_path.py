@@ -11,9 +11,10 @@ Settlement.issue by the settlement agent to a bank:
   outbox row is recorded as mined;
 - the transaction manager again with SQLite at synchronous=NORMAL instead of the service's FULL: submissions per
   second and the p50/p99 of one submission (its outbox row committed) side by side, what durability costs;
-- the path of `serve --workers N`: the clients submit through an API worker's manager (pre-flight, the outbox
-  row committed REQUESTED) and an engine's manager on the same database claims, signs and sends them as the
-  database wakes it (here in one process: the figure is the hop through the database, not the extra cores);
+- the service's path (`serve`, and `serve --workers N`): the clients submit through a manager that pre-flights
+  and commits the outbox rows REQUESTED, and an engine's manager on the same database claims, signs and sends
+  them as the database wakes it (here in one process, as `serve` runs it; the first manager path above is what
+  one-shot commands, which run no engine, still do: sign in the request's group commit);
 - naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other.
 
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
@@ -266,14 +267,14 @@ def main() -> None:
         f"{1e6 * raw.bench_cpu_s / count:,.0f}",
     )
     table.add_row(
-        f"transaction manager ({clients} clients), mined",
+        f"transaction manager signing in the request group ({clients} clients), mined",
         f"{managed.tx_s:,.0f}",
         f"{1e6 * managed.node_cpu_s / count:,.0f}",
         f"{1e6 * managed.bench_cpu_s / count:,.0f}",
     )
     table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
     table.add_row(
-        f"API worker requests, engine signs ({clients} clients), mined "
+        f"requests signed by the engine's claimer, the service's path ({clients} clients), mined "
         f"(submission p50 {engine.submit_ms[0]:,.1f} ms, p99 {engine.submit_ms[1]:,.1f} ms)",
         f"{engine.mined.tx_s:,.0f}",
         f"{1e6 * engine.mined.node_cpu_s / count:,.0f}",
@@ -290,7 +291,7 @@ def main() -> None:
         )
     table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
     table.add_row("manager / raw (target ≥ 80%)", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
-    table.add_row("API worker + engine / raw", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
+    table.add_row("engine's claimer / raw", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
     report("write_path", table, results, options.json)
 

@@ -1,6 +1,8 @@
 """Processes by job: API workers and one engine, meeting in the database.
 
-- `all` (`tradeledger serve`, the embedded default): one process serves the API and runs the engine.
+- `all` (`tradeledger serve`, the embedded default): one process serves the API and runs the engine. Its writes
+  take the API workers' path too (committed REQUESTED, then claimed and signed by its own `Claimer`): measured
+  faster than signing in the request's group (BENCHMARKS.md, write path), and one path for both models.
 - `engine` (`tradeledger engine`, and the supervising process of `tradeledger serve --workers N`): the chain side
   that must run once: signing, nonces and broadcasting of what API workers request (`Claimer`), recovery at
   start, receipts, re-sends, gap-fills and nonce reconciliation (the transaction manager's confirmer and receipt
@@ -136,9 +138,9 @@ class Follower:
 
 
 class Claimer:
-    """The engine's signer for API workers: claims their REQUESTED outbox rows as soon as the database says
-    something committed (a worker's request among it), and at start whatever workers committed while no engine
-    ran. One loop: a single claimer per database keeps each signer's nonces in request order."""
+    """The engine's signer: claims the REQUESTED outbox rows (of API workers, or of this process's own requests)
+    as soon as the database says something committed, and at start whatever was committed while no engine ran.
+    One loop: a single claimer per database keeps each signer's nonces in request order."""
 
     def __init__(self, transactions: TransactionManager, wakeups: Wakeups) -> None:
         self._transactions = transactions

@@ -262,7 +262,8 @@ class TransactionManager:
         signs: bool = True,
     ) -> None:
         self.sessions = sessions
-        self.signs = signs  # False in an API worker: requests are stored REQUESTED and the engine signs them
+        self.signs = signs  # False: requests are stored REQUESTED and an engine (`claim_requested`) signs them
+        self._signed = threading.Condition()  # notified once a claim in this process committed its signatures
         self.rpc = rpc
         self.keys = keys
         self.chain_id = chain_id
@@ -523,6 +524,8 @@ class TransactionManager:
                     row.raw_tx, row.tx_hash = self._sign(row.signer, nonce, row.to_address, data, row.gas_limit)
                 if len(signed) < len(requested) and self.announce_outcomes:
                     announce(db)
+            with self._signed:
+                self._signed.notify_all()
             if signed:
                 self.broadcast(signed)
             claimed += len(requested)
@@ -777,10 +780,10 @@ class TransactionManager:
         The receipt watch wakes this thread when a block mines the transaction. Whenever it has waited a
         re-send interval, it runs a confirmer pass (re-sending what the node dropped).
         """
-        row = self.get(tx_id)
+        deadline = time.monotonic() + timeout
+        row = self._signed_row(tx_id, deadline, timeout)
         if row.state in FINAL_TX_STATES:
             return self._outcome(row)
-        deadline = time.monotonic() + timeout
         next_recovery = time.monotonic() + self.resend_after.total_seconds()
         with self.receipts.waiting(row.signed_hash, row.id) as recorded:
             while True:
@@ -797,6 +800,16 @@ class TransactionManager:
                     next_recovery = now + self.resend_after.total_seconds()
                 recorded.wait(max(0.0, min(deadline, next_recovery) - now))
                 recorded.clear()
+
+    def _signed_row(self, tx_id: str, deadline: float, timeout: float) -> ChainTransaction:
+        """The row once it is past REQUESTED: signed by the claim of this process's engine, which wakes us."""
+        with self._signed:
+            while (row := self.get(tx_id)).state is TxState.REQUESTED:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ChainUnavailableError(f"transaction {tx_id} is not signed after {timeout:.0f} s")
+                self._signed.wait(min(left, CONFIRMER_INTERVAL_S))
+        return row
 
     @staticmethod
     def _outcome(row: ChainTransaction) -> ChainTransaction:
