@@ -18,12 +18,12 @@ database transaction and nonce range, one broadcast batch per group, while each 
 A crash anywhere leaves either nothing (before the commit of step 2) or a stored signed transaction that the
 next `recover()` sends again, byte for byte: one request never becomes two transactions.
 
-API workers in processes of their own (`signs=False`) stop after step 1: they commit the request's outbox rows
-REQUESTED (call data and gas limit, no nonce) with its business rows, and the engine, the one process that signs,
-claims them (`claim_requested`): nonces, signatures and the SIGNED state in one transaction, then step 3 as
-above. A worker killed after its commit leaves rows the engine still claims; an engine killed after the claim's
-commit leaves SIGNED rows that `recover()` sends byte for byte; killed before it, the rows are still REQUESTED
-and no nonce was taken.
+A manager that does not sign (`signs=False`: API workers, and `serve` once its own engine runs) stops after step
+1: it commits the request's outbox rows REQUESTED (call data and gas limit, no nonce) with its business rows, and
+the engine, the one process that signs, claims them (`claim_requested`): nonces, signatures and the SIGNED state
+in one transaction, then step 3 as above. A worker killed after its commit leaves rows the engine still claims;
+an engine killed after the claim's commit leaves SIGNED rows that `recover()` sends byte for byte; killed before
+it, the rows are still REQUESTED and no nonce was taken.
 """
 
 from __future__ import annotations
