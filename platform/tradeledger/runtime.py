@@ -68,7 +68,7 @@ class Platform:
     _heartbeat: PollingLoop = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
     _follower: Follower | None = field(default=None, init=False)  # an API worker's wait on the engine
-    _claimer: Claimer | None = field(default=None, init=False)  # the engine's signer of API workers' requests
+    _claimer: Claimer | None = field(default=None, init=False)  # the signer of requested outbox rows (engine, all)
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
 
