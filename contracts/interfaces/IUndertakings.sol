@@ -138,7 +138,7 @@ interface IUndertakings {
      * `statementExcluded`: the undertaking expressly excludes the supporting statement of URDG 15(a)/(b).
      * `reducible`: the undertaking provides for reductions on stated events (URDG 13).
      * `counterGuaranteeOf`: non-zero makes this a counter-guarantee supporting that guarantee (URDG 2).
-     * `extensionDays`: ISP98 only, non-zero states an automatic extension of the expiry by that many calendar days
+     * `extensionDays`: non-zero states an automatic extension of the expiry by that many calendar days
      * (ISP98 2.06(a)) unless the issuer gives notice of non-extension `nonExtensionNoticeDays` (at least one)
      * days before the current expiry day; `finalExpiry` non-zero: no extension beyond it. A guarantee under URDG 758
      * may state one too (its own terms, not an amendment).
