@@ -1439,10 +1439,18 @@ def guarantees_show(guarantee_id: Annotated[int, typer.Argument(min=1, help="the
         ("counter-guaranteed by", view.counter_guarantee_id or "-"),
         ("amount", _money(int(view.amount), view.currency)), ("paid", _money(int(view.paid), view.currency)),
         ("reduced", _money(int(view.reduced), view.currency)),
-        ("outstanding", _money(int(view.outstanding), view.currency)), ("expiry", _day(view.expiry)),
+        ("outstanding", _money(int(view.outstanding), view.currency)),
+        ("current amount", _money(int(view.current_amount), view.currency)), ("expiry", _day(view.expiry)),
         ("automatic extension", _extension(view)), ("terms hash", view.terms_hash),
     )  # fmt: skip
     _print_table(f"guarantee {view.guarantee_id}", ("field", "value"), fields)
+    if view.reduction_schedule:
+        steps = [
+            (str(s.step), _day(s.day * 86_400), _money(int(s.amount), view.currency),
+             _day(s.recorded_at) if s.recorded_at is not None else "not yet")
+            for s in view.reduction_schedule
+        ]  # fmt: skip
+        _print_table("reduction schedule", ("step", "from", "reduced by", "recorded"), steps)
     if view.amendments:
         amendments = [
             (a.amendment_id, _money(int(a.amount), view.currency) if a.fields & 1 else "-",
