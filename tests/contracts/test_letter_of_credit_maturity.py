@@ -96,7 +96,8 @@ class TestArt6bAvailability:
     def test_art_6b_tenor_only_with_deferred_payment_or_acceptance(
         self, lc_world: World, availability: int, tenor_days: int, basis: int
     ) -> None:
-        """Art 6b: deferred payment and acceptance credits state a tenor of 1 to 720 days; the others none."""
+        """Art 6b: deferred payment and acceptance credits state a tenor of 1 to 720 days, sight payment none, and
+        negotiation none or 1 to 720 days (sight or usance drafts)."""
         stated = terms(lc_world, availability=availability, tenorDays=tenor_days, tenorBasis=basis)
         error = lc_world.error(APPLICANT, LC, "applyForCredit", stated)
         assert error is not None and error.name == "LetterOfCreditInvalidTenor"
