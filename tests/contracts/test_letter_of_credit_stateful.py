@@ -858,7 +858,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         lc.drawn += p.amount
         payer = caller if step == "honour" and nominated else lc.issuer
         if lc.tenor:
-            # Art 7a iv: honour incurs the undertaking; the maturity is fixed now and nothing is paid yet
+            # Art 7a iii: honour incurs the undertaking; the maturity is fixed now and nothing is paid yet
             incurred = receipt.event("DeferredPaymentIncurred")
             assert incurred["maturityDay"] == _roll(p.presentation_day + lc.tenor)
             self.deferred[(lc.lc_id, pid)] = Deferred(lc, payer, p, incurred["maturityDay"])
