@@ -836,6 +836,10 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         party = {"enforcePreclusion": lc.beneficiary, "nominated": nominee}.get(step, lc.issuer)
         caller = self._who(who, party)
         step = "honour" if step == "nominated" else step  # a nominated bank honours with the same function
+        self._settle(lc, pid, p, caller, step, who)
+
+    def _settle(self, lc: Credit, pid: int, p: Pres | None, caller: str, step: str, who: int) -> None:
+        """Honour, enforce preclusion or return documents of one presentation, as `caller`."""
         state = p.state if p is not None else "NONE"
         if step == "returnDocuments":
             if self._call(caller == lc.issuer and state in ("REFUSED", "WAIVED"), caller, step, lc.lc_id, pid):
@@ -875,6 +879,27 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             self._reimburse_issuer(receipt, lc, p.amount)
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
             lc.state = "FULLY_DRAWN"
+
+    @precondition(lambda self: any(lc.tenor and lc.state in OPERATIVE for lc in self.credits))
+    @rule(index=st.integers(0, 3), by_nominee=st.booleans())
+    def usance_drawing(self, index: int, by_nominee: bool) -> None:
+        """Art 2, 7a, 12b: a drawing under a credit with a tenor, presented and honoured at once (by the nominated bank
+        when there is one and `by_nominee`), so that the maturity rules (payment, prepayment, the issuing bank's
+        honour of a default, shares paid at maturity) have undertakings to work on within the example budget."""
+        usance = [lc for lc in self.credits if lc.tenor and lc.state in OPERATIVE]
+        lc = usance[index % len(usance)]
+        amount = max(1, lc.amount // 10) if lc.partial else lc.amount
+        shipped = self.now - DAY - 3600
+        if not self._presentable(lc, amount, shipped):
+            return
+        receipt = self._call(True, lc.beneficiary, "present", lc.lc_id, [self.world.unique("doc")], amount, shipped)
+        assert receipt is not None
+        event = receipt.event("DocumentsPresented")
+        p = Pres(amount, event["deadline"], presentation_day=event["presentationDay"])
+        lc.presentations[event["presentationId"]] = p
+        nominee = lc.available_with if lc.available_with != lc.issuer else (lc.confirmer if lc.confirmed else None)
+        caller = nominee if by_nominee and nominee is not None else lc.issuer
+        self._settle(lc, event["presentationId"], p, caller, "honour", 0)
 
     def _pay(self, receipt: Receipt, lc: Credit, payer: str, p: Pres, proceeds: int) -> None:
         """The legs of a payment of `proceeds` of the drawing: the second beneficiary's share (Art 38h, 38i; pro rata
