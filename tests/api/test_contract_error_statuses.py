@@ -36,6 +36,7 @@ def _custom_errors() -> set[str]:
         ("LetterOfCreditDeadlineNotPassed", 409),
         ("LetterOfCreditNotMatured", 409),  # Art 7c: not before maturity
         ("LetterOfCreditMatured", 409),  # Art 12b: too late to prepay
+        ("LetterOfCreditNoDefault", 409),  # Art 7a: the nominated bank's maturity day has not ended
         ("LetterOfCreditInvalidDiscount", 422),
         ("PaymentUndertakingsNoAmendmentToConsent", 409),
         ("TradeOrdersCoveredByUndertaking", 409),
@@ -55,7 +56,8 @@ def test_the_named_errors_are_the_contracts_own() -> None:
     """The table above names real errors: a renamed one must be moved with it."""
     assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed",
             "TradeOrdersCoveredByUndertaking"} <= _custom_errors()  # fmt: skip
-    assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()
+    assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount",
+            "LetterOfCreditNoDefault"} <= _custom_errors()  # fmt: skip
     assert {
         "UndertakingsNotClaimDebtor",
         "UndertakingsPaymentNotYetDue",

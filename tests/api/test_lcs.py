@@ -288,6 +288,51 @@ def test_art_7a_deferred_payment_credit_honoured_then_paid_at_maturity(consortiu
     assert again.status_code == 409 and problem(again)["code"] == "letter_of_credit_invalid_deferred_state"
 
 
+def test_art_7a_issuer_honours_a_nominated_banks_undertaking_unpaid_at_maturity(consortium: Consortium) -> None:
+    """Art 7a iii: the other bank, nominated, honours a deferred payment credit by its undertaking and does not pay
+    it at maturity; the beneficiary claims it from the issuing bank, which pays it; the nominated bank's claim
+    lapses. Not before the maturity day has ended (409)."""
+    applicant, bank, other_bank, beneficiary = (
+        consortium.client(who) for who in ("trader", "bank", "other_bank", "other_trader")
+    )
+    deferred_terms = {"available_by": "BY DEF PAYMENT", "tenor_days": 14, "tenor_basis": "AFTER SHIPMENT",
+                      "lc_number": "LC-API-DEFAULT"}  # fmt: skip
+    body = {**application(**deferred_terms), "available_with_bank": OTHER_BANK.address}
+    lc = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-dft"})
+    assert lc.status_code == 201, lc.text
+    path = f"/v1/lcs/{lc.json()['lc_id']}"
+    assert bank.post(f"{path}/issue", headers={"Idempotency-Key": "lc-dft-i"}).status_code == 200
+
+    def honoured(shipped: date, key: str) -> str:
+        invoice = {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": f"CI-{key}"}}
+        presented = beneficiary.post(
+            f"{path}/presentations",
+            json={"documents": [invoice], "amount": 3_100, "shipment_date": shipped.isoformat()},
+            headers={"Idempotency-Key": f"{key}-p"},
+        )
+        assert presented.status_code == 200, presented.text
+        presentation = f"{path}/presentations/{presented.json()['presentations'][-1]['presentation_id']}"
+        done = other_bank.post(f"{presentation}/honour", headers={"Idempotency-Key": f"{key}-h"})
+        assert done.status_code == 200, done.text
+        return presentation
+
+    pending = honoured(TODAY - timedelta(days=1), "lc-dft-1")
+    early = beneficiary.post(f"{pending}/honour-default", headers={"Idempotency-Key": "lc-dft-early"})
+    assert early.status_code == 409 and problem(early)["code"] == "letter_of_credit_no_default"
+
+    unpaid = honoured(TODAY - timedelta(days=21), "lc-dft-2")  # matured a week ago, not paid
+    before = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    claimed = beneficiary.post(f"{unpaid}/honour-default", headers={"Idempotency-Key": "lc-dft-claim"})
+    assert claimed.status_code == 200, claimed.text
+    (view,) = [p for p in claimed.json()["presentations"] if unpaid.endswith(f"/{p['presentation_id']}")]
+    assert view["deferred_payment"]["state"] == "DEFAULTED" and view["deferred_payment"]["settlement_entry_id"]
+    assert view["interbank_claim"]["state"] == "LAPSED"
+    after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    assert sum(int(b["amount"]) for b in after) - sum(int(b["amount"]) for b in before) == 3_100
+    late = other_bank.post(f"{unpaid}/pay-at-maturity", headers={"Idempotency-Key": "lc-dft-late"})
+    assert late.status_code == 409 and problem(late)["code"] == "letter_of_credit_invalid_deferred_state"
+
+
 def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consortium: Consortium) -> None:
     """Issue #18 with Art 10c: the presentation under a pending amendment names a record; it accepts the amendment,
     and the record's control passes to the available-with bank in the same transaction."""

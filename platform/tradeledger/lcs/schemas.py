@@ -293,9 +293,15 @@ class DeferredPaymentView(BaseModel):
     obligor: str = Field(description="the bank that incurred it: the issuing bank or the nominated bank that honoured")
     amount: str
     maturity_date: date = Field(description="the day it is paid: a banking day of the obligor, fixed at honour")
-    state: str = Field(description="INCURRED, PREPAID (by the nominated bank, Art 12b) or PAID")
+    state: str = Field(
+        description="INCURRED, PREPAID (by the nominated bank, Art 12b), PAID, or DEFAULTED (the nominated bank did "
+        "not pay at maturity and the issuing bank honoured, Art 7a)"
+    )
     discount: str = Field(description="what a prepaying nominated bank kept, in minor units")
-    settlement_entry_id: str | None = Field(description="the ledger entry of the payment or prepayment")
+    settlement_entry_id: str | None = Field(
+        description="the ledger entry of the beneficiary's leg of the payment or prepayment (none when the second "
+        "beneficiary and the assignee took all of it)"
+    )
 
     @classmethod
     def of(cls, deferred: LcDeferredPayment) -> DeferredPaymentView:

@@ -122,6 +122,7 @@ PRESENTATION_STEPS = {
     "enforce-preclusion": "enforcePreclusion",
     "reimburse-nominated-bank": "reimburseNominatedBank",
     "pay-at-maturity": "payAtMaturity",
+    "honour-default": "honourDefaultedUndertaking",
 }
 
 
@@ -302,9 +303,13 @@ def apply(
 
 
 ISSUE, CONFIRM, AMEND, HONOUR, REIMBURSE = "lc.issue", "lc.confirm", "lc.amend", "lc.honour", "lc.reimburse"
-PREPAY = "lc.prepay"
+PREPAY, HONOUR_DEFAULT = "lc.prepay", "lc.honour_default"
 HOLDABLE_STEPS = {"issue": ISSUE, "confirm": CONFIRM}  # they commit the bank for the credit's amount
-HOLDABLE_PRESENTATION_STEPS = {"honour": HONOUR, "reimburse-nominated-bank": REIMBURSE}  # they pay the drawing
+HOLDABLE_PRESENTATION_STEPS = {  # they pay the drawing
+    "honour": HONOUR,
+    "reimburse-nominated-bank": REIMBURSE,
+    "honour-default": HONOUR_DEFAULT,
+}
 
 
 def run_step(
@@ -443,9 +448,11 @@ def presentation_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, presentation_id: int, step: str,
     submission: Submission,
 ) -> LcView | Pending | Held:  # fmt: skip
-    """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, or reimburse the nominated
-    bank that honoured (Art 7c) a presentation; an honour or a reimbursement that a policy of the submitter's member
-    covers is held for approval instead (`lc.honour`, `lc.reimburse`: the drawing's amount and currency)."""
+    """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, reimburse the nominated
+    bank that honoured (Art 7c), or honour the undertaking a nominated bank did not pay at maturity (Art 7a) of a
+    presentation; an honour, a reimbursement or an honour of a default that a policy of the submitter's member covers
+    is held for approval instead (`lc.honour`, `lc.reimburse`, `lc.honour_default`: the drawing's amount and
+    currency)."""
     operation = HOLDABLE_PRESENTATION_STEPS.get(step)
     if operation is not None:
 
@@ -476,7 +483,7 @@ def _send_amendment(platform: Platform, request: ApprovalRequest, submission: Su
 
 
 def _send_presentation_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
-    """An approved honour or reimbursement: the same command, as the member that holds it."""
+    """An approved honour, reimbursement or honour of a default: the same command, as the member that holds it."""
     member, kind = approvals.acting(platform, request)
     step = next(step for step, operation in HOLDABLE_PRESENTATION_STEPS.items() if operation == request.operation)
     lc_id, presentation_id = int(request.target["lc_id"]), int(request.target["presentation_id"])

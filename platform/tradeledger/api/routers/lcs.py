@@ -229,6 +229,12 @@ PRESENTATION_STEP_DOCS = {
         "maturity date the beneficiary may collect it itself (Art 7a). The service's scheduler submits it on the day: "
         "it was committed when the honour was approved, so it needs no new approval."
     ),
+    "honour-default": (
+        "The issuing bank honours an undertaking a nominated bank incurred (deferred payment, acceptance, usance "
+        "negotiation) and did not pay by the end of its maturity day; the beneficiary may claim it itself (Art 7a iii, "
+        "iv). The nominated bank's reimbursement claim lapses and the applicant reimburses the issuing bank. The "
+        "service's scheduler submits it the day after maturity."
+    ),
     "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
     "return-documents": "The issuing bank returns the documents of a refused presentation.",
     "enforce-preclusion": "After the examination deadline the bank can no longer refuse: force honour (Art 16f).",
