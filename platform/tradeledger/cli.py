@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, ParamSpec, TypeVar
 from urllib.parse import urlparse
@@ -127,6 +127,27 @@ def chain_status() -> None:
     ):
         table.add_row(key, value)
     console.print(table)
+
+
+@chain_app.command("advance")
+@reports_errors
+def chain_advance(
+    past: Annotated[str, typer.Option("--past", help="the UTC day (YYYY-MM-DD) the dev chain's clock moves past")],
+) -> None:
+    """Move the dev chain's clock to the first second after a day, so what falls due that day falls due now (the
+    scheduler settles it); a consortium chain's clock is nobody's to move."""
+    from tradeledger.chain.backends import advance_dev_clock
+    from tradeledger.orders.service import end_of_day
+
+    try:
+        day = date.fromisoformat(past)
+    except ValueError:
+        raise TradeLedgerError(f"--past {past!r} is not a day (YYYY-MM-DD)", code="invalid_value") from None
+    record = _dev_chain(_settings()).running()
+    if record is None:
+        raise TradeLedgerError("no dev chain is running: start it with `make run`", code="chain_unavailable")
+    now = advance_dev_clock(record.url, end_of_day(day) + 1)  # a due date means the whole day
+    console.print(f"dev chain time: {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M:%S}Z", highlight=False)
 
 
 @chain_app.command("check")
