@@ -105,9 +105,9 @@ class TestArt6bAvailability:
 
 class TestArt7aDeferredPayment:
     def test_art_7a_deferred_payment_honour_incurs_undertaking_and_pays_at_maturity(self, lc_world: World) -> None:
-        """Art 2 honour (b), 7a iii: honour of a complying presentation incurs the deferred payment undertaking and fixes
-        the maturity then; no money moves until maturity, when the issuing bank pays the beneficiary and the applicant
-        reimburses it."""
+        """Art 2 honour (b), 7a iii: honour of a complying presentation incurs the deferred payment undertaking and
+        fixes the maturity then; no money moves until maturity, when the issuing bank pays the beneficiary and the
+        applicant reimburses it."""
         lc_id = _deferred_credit(lc_world)
         presentation_id = present(lc_world, lc_id, DRAWING)
         before = _balances(lc_world)
