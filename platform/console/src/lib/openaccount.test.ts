@@ -5,7 +5,11 @@ import {
   invoiceInForce,
   invoiceNext,
   invoiceSteps,
+  isoDay,
+  linesText,
   mayEstablish,
+  parseLines,
+  parseQuantities,
   payableSteps,
   previewDiscount,
   rateBps,
@@ -134,5 +138,30 @@ describe("payables", () => {
     expect(payableSteps(due, BANK_B, "BANK", NOW)).toEqual(["collect"]);
     expect(payableSteps(due, SELLER, "TRADER", NOW)).toEqual([]);
     expect(payableSteps({ ...due, state: "PAID" }, BUYER, "TRADER", NOW)).toEqual([]);
+  });
+});
+
+describe("invoice lines and quantities typed in the forms", () => {
+  const terms = { goods: "tea", lines: [{ item: "JASMINE-CARTON", quantity: 180, unit_price: 2000 }, { item: "GREEN-TIN", quantity: 12, unit_price: 450 }] };
+  it("start from the order's stated lines", () => {
+    expect(linesText(terms)).toBe("JASMINE-CARTON 180 2000\nGREEN-TIN 12 450");
+    expect(linesText({ goods: "tea" })).toBe("");
+    expect(linesText(null)).toBe("");
+  });
+  it("read back as invoice lines with their total in minor units", () => {
+    expect(parseLines("JASMINE-CARTON 170 2000\n\nGREEN-TIN 12 450\n")).toEqual({
+      lines: [{ item: "JASMINE-CARTON", quantity: 170, unit_price: 2000 }, { item: "GREEN-TIN", quantity: 12, unit_price: 450 }],
+      total: 345_400n,
+    });
+    expect(parseLines("JASMINE-CARTON 170 20.00")).toEqual({ problem: "Line 1: write the item code, the quantity and the unit price in minor units." });
+    expect(parseLines("  ")).toEqual({ problem: "Give at least one line." });
+  });
+  it("read back as the units moved per item (a price, if left in, is ignored)", () => {
+    expect(parseQuantities("JASMINE-CARTON 180 2000\nGREEN-TIN 12")).toEqual({ "JASMINE-CARTON": 180, "GREEN-TIN": 12 });
+    expect(parseQuantities("JASMINE-CARTON many")).toEqual({ problem: "Line 1: write the item code and the whole units moved." });
+  });
+  it("fill date inputs with UTC days", () => {
+    expect(isoDay(NOW)).toBe("2026-12-04");
+    expect(isoDay(NOW, 45)).toBe("2027-01-18");
   });
 });
