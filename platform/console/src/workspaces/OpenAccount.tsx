@@ -1,7 +1,7 @@
 import { useContext, useState, type FormEvent, type ReactNode } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
 import { ActionOutcome, Address, Amount, Deadline, Field, Head, Section, SelectField, StateBadge, When, useNow } from "../components/ui";
-import { formatAmount, parseAmount } from "../lib/money";
+import { formatAmount, parseAmount, plainAmount } from "../lib/money";
 import {
   DAY_COUNTS,
   invoiceInForce,
@@ -180,7 +180,7 @@ function Establish({ order, undertakings }: { order: Order; undertakings: Undert
   const now = useNow();
   const due = order.due_date ? order.due_date.slice(0, 10) : isoDay(now, 60);
   const [recipient, setRecipient] = useState("");
-  const [amount, setAmount] = useState(() => formatAmount(order.amount, order.currency).replace(/^\S+ /, ""));
+  const [amount, setAmount] = useState(() => plainAmount(order.amount, order.currency));
   const [dueDate, setDueDate] = useState(due);
   const [expiry, setExpiry] = useState(due);
   const sponsor = members.get(order.buyer.toLowerCase())?.sponsor ?? null;
@@ -405,7 +405,7 @@ function PayableForm({ invoice }: { invoice: Invoice }) {
   const action = useAction();
   const form = useFormProblems(action, ["amount", "maturity"]);
   const now = useNow();
-  const [amount, setAmount] = useState(() => formatAmount(invoice.amount, invoice.currency).replace(/^\S+ /, ""));
+  const [amount, setAmount] = useState(() => plainAmount(invoice.amount, invoice.currency));
   const [maturity, setMaturity] = useState(isoDay(now, 60));
   const label = `Approve a payable for invoice ${invoice.invoice_id}`;
   const submit = (e: FormEvent) => {
