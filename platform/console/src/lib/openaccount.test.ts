@@ -157,7 +157,8 @@ describe("invoice lines and quantities typed in the forms", () => {
     expect(parseLines("  ")).toEqual({ problem: "Give at least one line." });
   });
   it("read back as the units moved per item (a price, if left in, is ignored)", () => {
-    expect(parseQuantities("JASMINE-CARTON 180 2000\nGREEN-TIN 12")).toEqual({ "JASMINE-CARTON": 180, "GREEN-TIN": 12 });
+    expect(parseQuantities("JASMINE-CARTON 180 2000\nGREEN-TIN 12")).toEqual({ quantities: { "JASMINE-CARTON": 180, "GREEN-TIN": 12 } });
+    expect(parseQuantities("problem 3")).toEqual({ quantities: { problem: 3 } }); // an item code is never taken for a problem
     expect(parseQuantities("JASMINE-CARTON many")).toEqual({ problem: "Line 1: write the item code and the whole units moved." });
   });
   it("fill date inputs with UTC days", () => {

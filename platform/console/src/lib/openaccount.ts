@@ -212,7 +212,7 @@ export function parseLines(text: string): { lines: LineLike[]; total: bigint } |
 }
 
 /** "ITEM quantity" lines → the quantities moved per item (the evidence of a data match), or the first problem. */
-export function parseQuantities(text: string): Record<string, number> | { problem: string } {
+export function parseQuantities(text: string): { quantities: Record<string, number> } | { problem: string } {
   const quantities: Record<string, number> = {};
   for (const [index, raw] of text.split("\n").entries()) {
     if (!raw.trim()) continue;
@@ -220,7 +220,7 @@ export function parseQuantities(text: string): Record<string, number> | { proble
     if (!match) return { problem: `Line ${index + 1}: write the item code and the whole units moved.` };
     quantities[match[1]!] = Number(match[2]);
   }
-  return Object.keys(quantities).length ? quantities : { problem: "Give the units moved of at least one item." };
+  return Object.keys(quantities).length ? { quantities } : { problem: "Give the units moved of at least one item." };
 }
 
 /** A date input's value for a day `days` after today (UTC). */

@@ -336,8 +336,8 @@ function MatchForm({ invoice, order }: { invoice: Invoice; order: Order | undefi
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const moved = parseQuantities(quantities);
-    if (!form.check({ quantities: "problem" in moved ? (moved.problem as string) : undefined })) return;
-    const evidence = { kind, document_hash: hash.trim(), event_date: day, quantities: moved as Record<string, number> };
+    if (!form.check({ quantities: "problem" in moved ? moved.problem : undefined }) || "problem" in moved) return;
+    const evidence = { kind, document_hash: hash.trim(), event_date: day, quantities: moved.quantities };
     void action.run(() => api.POST("/v1/invoices/{invoice_id}/match", { params: { path: { invoice_id: Number(invoice.invoice_id) }, ...write() }, body: { evidence } }));
   };
   return (
