@@ -134,13 +134,18 @@ export function Field(props: {
       ) : (
         <input {...common} type={props.type ?? "text"} onChange={(e) => props.onChange(e.target.value)} />
       )}
-      {props.error ? (
-        <span id={errorId} className="field-error" role="alert">
-          {props.error}
-        </span>
-      ) : null}
+      <FieldError id={errorId} error={props.error} />
     </div>
   );
+}
+
+/** The problem sentence of one field, beside it (its input names it with aria-describedby). */
+function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  return error ? (
+    <span id={id} className="field-error" role="alert">
+      {error}
+    </span>
+  ) : null;
 }
 
 /** A labelled choice, with the problem sentence for its field beside it like `Field`; `placeholder` is the empty
@@ -174,11 +179,7 @@ export function SelectField(props: {
           </option>
         ))}
       </select>
-      {props.error ? (
-        <span id={errorId} className="field-error" role="alert">
-          {props.error}
-        </span>
-      ) : null}
+      <FieldError id={errorId} error={props.error} />
     </div>
   );
 }
