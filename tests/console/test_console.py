@@ -506,7 +506,7 @@ def test_open_account_through_the_console(browser: Browser, world: World) -> Non
     name; reads the match report (every field compared, the mismatch marked); accepts the mismatch, which its
     four-eyes rule holds: the notice where it was clicked links to the request, and the checker approves it. The
     exporter's bank then discounts the undertaking, shown the discount before it submits, and the service charges
-    exactly that."""
+    exactly that. On a second order matched exactly, the importer approves a payable and that bank finances it."""
     c, trade = world.cast, world.trade
     order, invoice = _invoiced_short(world)
     trade.api.post(c.issuing_bank, "/v1/approval-policies", {
@@ -517,6 +517,7 @@ def test_open_account_through_the_console(browser: Browser, world: World) -> Non
     undertaking = _established(browser, world, order, invoice, due)
     _mismatch_accepted(browser, world, undertaking, invoice)
     _discounted(browser, world, undertaking, due)
+    _payable_financed(browser, world)
 
 
 def _invoiced_short(world: World) -> tuple[str, str]:
@@ -637,4 +638,66 @@ def _discounted(browser: Browser, world: World, undertaking: str, due: date) -> 
     assert (view["payee"], view["financed_document_id"]) == (c.advising_bank.address, str(document))
     financed = trade.api.get(c.exporter, f"/v1/documents/{document}")
     assert int(financed["financed_amount"]) == expected.advance
+    bank_b.close()
+
+
+def _payable_financed(browser: Browser, world: World) -> None:
+    """Payables finance: an order invoiced and matched exactly (over the API); the importer approves a payable from
+    the invoice's detail, and the exporter's bank finances it at the discount it was shown (6 % ACT/365)."""
+    c, trade = world.cast, world.trade
+    lines = [{"item": "OOLONG-TIN", "quantity": 50, "unit_price": 30_00}]
+    order = trade.api.post(c.importer, "/v1/orders", {
+        "seller": c.exporter.address, "amount": 1_500_00, "currency": "USD", "payment_terms": "open_account",
+        "terms": {"goods": "50 tins of oolong", "run": trade.run, "lines": lines},
+        "latest_shipment": (trade.today + timedelta(days=10)).isoformat(),
+        "due_date": (trade.today + timedelta(days=30)).isoformat(),
+    }, expect=201)["order_id"]  # fmt: skip
+    bill = "0x" + hashlib.sha256(f"air waybill OA {trade.run}".encode()).hexdigest()
+    trade.api.post(c.exporter, f"/v1/orders/{order}/accept")
+    trade.api.post(c.exporter, f"/v1/orders/{order}/ship", {"transport_document_hash": bill})
+    trade.api.post(c.importer, f"/v1/orders/{order}/deliver")
+    number = f"CI-{trade.run}-OA-PAYABLE"
+    invoice = trade.api.post(c.exporter, "/v1/invoices", {
+        "order_id": int(order), "number": number, "issue_date": trade.today.isoformat(), "amount": 1_500_00,
+        "lines": lines,
+    }, expect=201)["invoice_id"]  # fmt: skip
+    evidence = {"kind": "delivery_confirmation", "document_hash": bill, "event_date": trade.today.isoformat(),
+                "quantities": {"OOLONG-TIN": 50}}  # fmt: skip
+    assert trade.api.post(c.importer, f"/v1/invoices/{invoice}/match", {"evidence": evidence})["state"] == "MATCHED"
+
+    importer = sign_in(browser, world, world.people["importer"])
+    tab(importer, "Open account")
+    importer.get_by_role("button", name=f"Details of invoice {invoice}").click()
+    approval = importer.get_by_role("form", name=f"Approve a payable for invoice {invoice}")
+    expect(approval.get_by_label("Amount (USD)")).to_have_value("1500.00")
+    maturity = trade.today + timedelta(days=30)
+    approval.get_by_label("Maturity").fill(maturity.isoformat())
+    approval.get_by_role("button", name=f"Approve a payable for invoice {invoice}").click()
+    expect(approval).to_have_count(0)
+    (payable,) = [p for p in trade.api.get(c.importer, "/v1/payables", {"limit": "200"})["items"]
+                  if p["invoice_id"] == str(invoice)]  # fmt: skip
+    expect(importer.locator(f"tr[data-payable='{payable['payable_id']}']")).to_contain_text("approved")
+    importer.close()
+
+    fields = {"seller_id": "300300S39XTBSNH66F17", "buyer_id": "529900T8BM49AURSDO55", "invoice_number": number,
+              "issue_date": trade.today.isoformat(), "amount": 1_500_00, "currency": "USD"}  # fmt: skip
+    document = trade.api.post(c.advising_bank, "/v1/documents", {
+        "kind": "invoice", "fields": fields, "owner": c.exporter.address, "currency": "USD", "face_value": 1_500_00,
+    }, expect=201)["document_id"]  # fmt: skip
+    expected = discount(1_500_00, 600, days_to_maturity(datetime.now(UTC).date(), maturity), DayCount.ACT_365)
+    bank_b = sign_in(browser, world, world.people["adviser"])
+    tab(bank_b, "Open account")
+    bank_b.get_by_role("button", name=f"Details of payable {payable['payable_id']}").click()
+    form = bank_b.get_by_role("form", name=f"Finance payable {payable['payable_id']}")
+    form.get_by_label("Invoice registered by you").select_option(str(document))
+    form.get_by_label("Annual rate (%)").fill("6")
+    form.get_by_label("Day count").select_option("ACT/365")
+    expect(form.get_by_role("status", name="Computed discount")).to_contain_text(
+        f"Discount USD {expected.discount / 100:,.2f} for {expected.days} day(s)"
+    )
+    form.get_by_role("button", name=f"Finance payable {payable['payable_id']}").click()
+    expect(form).to_have_count(0)
+    financed = trade.api.get(c.exporter, f"/v1/payables/{payable['payable_id']}")
+    assert financed["state"] == "FINANCED" and int(financed["discount"]["discount"]) == expected.discount, financed
+    expect(bank_b.get_by_label(f"Payable {payable['payable_id']}")).to_contain_text("Financed by you")
     bank_b.close()
