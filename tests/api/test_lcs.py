@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+from tests.api.conftest import BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.members import OTHER_BANK
 
 TODAY = datetime.now(UTC).date()
@@ -358,3 +358,52 @@ def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consort
     assert presentation["record_id"] == issued.json()["record_id"]
     escrowed = beneficiary.get(f"/v1/records/{issued.json()['record_id']}").json()
     assert (escrowed["state"], escrowed["controller"]) == ("ESCROWED", BANK.address)
+
+
+def test_art_7c_reimbursement_claim_listed_and_read_by_its_parties_only(consortium: Consortium) -> None:
+    """An applicant short of funds at honour owes the issuing bank a claim (the honour does not wait, Art 7c):
+    both parties find it in GET /v1/lcs/reimbursement-claims and read it by id, open then settled; the
+    beneficiary, a party to the credit but not to the claim, finds nothing and reads 404."""
+    applicant, bank, beneficiary = (consortium.client(who) for who in ("outsider", "bank", "other_trader"))
+    owed = usd(applicant, OUTSIDER.address) + 1_377  # more than the applicant holds: the honour opens a claim
+    body = application(lc_number="LC-CLAIMS", amount=f"{owed // 100}.{owed % 100:02d}")
+    lc = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-claims"}).json()
+    path = f"/v1/lcs/{lc['lc_id']}"
+    for step in ("issue", "advise"):
+        assert bank.post(f"{path}/{step}", headers={"Idempotency-Key": f"lc-claims-{step}"}).status_code == 200
+    invoice = {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": "CI-CLAIMS", "amount": owed}}
+    drawing = {"documents": [invoice], "amount": owed, "shipment_date": TODAY.isoformat()}
+    presented = beneficiary.post(f"{path}/presentations", json=drawing, headers={"Idempotency-Key": "lc-claims-p"})
+    assert presented.status_code == 200, presented.text
+    presentation = presented.json()["presentations"][-1]["presentation_id"]
+    honoured = bank.post(f"{path}/presentations/{presentation}/honour", headers={"Idempotency-Key": "lc-claims-h"})
+    assert honoured.status_code == 200, honoured.text
+    claim_id = honoured.json()["presentations"][-1]["claim_id"]
+    assert claim_id is not None, honoured.text
+
+    claim = f"/v1/lcs/reimbursement-claims/{claim_id}"
+    expected = {"claim_id": claim_id, "lc_id": lc["lc_id"], "presentation_id": presentation,
+                "issuing_bank": BANK.address, "applicant": OUTSIDER.address, "currency": "USD", "amount": str(owed),
+                "state": "OPEN", "settled_at": None, "settlement_entry_id": None}  # fmt: skip
+    for party in (applicant, bank):
+        read = party.get(claim)
+        assert read.status_code == 200, read.text
+        assert {key: read.json()[key] for key in expected} == expected and read.json()["opened_at"] > 0
+        listed = party.get("/v1/lcs/reimbursement-claims", params={"state": "OPEN", "limit": 200}).json()["items"]
+        assert claim_id in {c["claim_id"] for c in listed}
+    hidden = beneficiary.get(claim)
+    assert hidden.status_code == 404 and problem(hidden)["code"] == "reimbursement_claim_not_found"
+    assert claim_id not in {c["claim_id"] for c in beneficiary.get("/v1/lcs/reimbursement-claims").json()["items"]}
+    bad = bank.get("/v1/lcs/reimbursement-claims", params={"state": "PAID"})
+    assert bad.status_code == 422 and problem(bad)["code"] == "validation_error"
+
+    deposit = {"currency": "USD", "amount": owed, "reference": "LC-CLAIMS-FUND"}
+    funded = bank.post(f"/v1/accounts/{OUTSIDER.address}/deposits", json=deposit,
+                       headers={"Idempotency-Key": "lc-claims-fund"})  # fmt: skip
+    assert funded.status_code == 200, funded.text
+    settled = applicant.post(f"{claim}/settle", headers={"Idempotency-Key": "lc-claims-settle"})
+    assert settled.status_code == 200, settled.text
+    after = bank.get(claim).json()
+    assert after["state"] == "SETTLED" and after["settled_at"] is not None and after["settlement_entry_id"] is not None
+    settled_claims = bank.get("/v1/lcs/reimbursement-claims", params={"state": "SETTLED", "limit": 200}).json()["items"]
+    assert claim_id in {c["claim_id"] for c in settled_claims}

@@ -14,6 +14,7 @@ from tradeledger.lcs.models import (
     LcInterbankClaim,
     LcPresentation,
     LcProceedsLeg,
+    LcReimbursementClaim,
     LcTransfer,
     LcTransferredPresentation,
     LetterOfCredit,
@@ -283,6 +284,39 @@ class InterbankClaimView(BaseModel):
             deadline=claim.deadline,
             state=claim.state.name,
             precluded=claim.precluded,
+            settlement_entry_id=None if claim.settlement_entry_id is None else str(claim.settlement_entry_id),
+        )
+
+
+class ReimbursementClaimView(BaseModel):
+    """The issuing bank's claim on the applicant for a drawing it honoured that the applicant's funds did not cover
+    (UCP 600 Art 7c: the honour never waits for the applicant); the applicant settles it."""
+
+    claim_id: str
+    lc_id: str
+    presentation_id: str
+    issuing_bank: str = Field(description="the creditor")
+    applicant: str = Field(description="the debtor")
+    currency: str
+    amount: str = Field(description="minor units")
+    state: str = Field(description="OPEN or SETTLED")
+    opened_at: int = Field(description="chain seconds")
+    settled_at: int | None = Field(description="chain seconds, once settled")
+    settlement_entry_id: str | None
+
+    @classmethod
+    def of(cls, claim: LcReimbursementClaim) -> ReimbursementClaimView:
+        return cls(
+            claim_id=str(claim.claim_id),
+            lc_id=str(claim.lc_id),
+            presentation_id=str(claim.presentation_id),
+            issuing_bank=claim.issuing_bank,
+            applicant=claim.applicant,
+            currency=claim.currency,
+            amount=str(claim.amount),
+            state=claim.state.name,
+            opened_at=claim.opened_at,
+            settled_at=claim.settled_at,
             settlement_entry_id=None if claim.settlement_entry_id is None else str(claim.settlement_entry_id),
         )
 

@@ -18,7 +18,14 @@ from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LcTransfer, LetterOfCredit
+from tradeledger.lcs.models import (
+    ClaimState,
+    Disposition,
+    LcDeferredPayment,
+    LcPresentation,
+    LcTransfer,
+    LetterOfCredit,
+)
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
@@ -29,6 +36,7 @@ from tradeledger.lcs.schemas import (
     PresentationRequest,
     ProceedsAssignmentRequest,
     RefusalRequest,
+    ReimbursementClaimView,
     ReimbursementRefusalRequest,
     SubstitutionRequest,
     TransferDecisionRequest,
@@ -69,6 +77,10 @@ AMEND_FLAGS = {
 
 class LetterOfCreditNotFoundError(NotFoundError):
     code = "letter_of_credit_not_found"
+
+
+class ReimbursementClaimNotFoundError(NotFoundError):
+    code = "reimbursement_claim_not_found"
 
 
 def _day(value: date) -> int:
@@ -276,6 +288,27 @@ def credit_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None,
     """One credit the viewer may see, with its amendments, presentations and verified off-chain terms."""
     with platform.sessions() as db:
         return view(db, visible_credit(db, viewer, viewer_kind, lc_id))
+
+
+def list_claims(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, state: ClaimState | None, after: int | None,
+    limit: int,
+) -> list[ReimbursementClaimView]:  # fmt: skip
+    """Reimbursement claims the viewer is creditor or debtor of (a bank: also its clients'; an auditor: all)."""
+    with platform.sessions() as db:
+        claims = repository.claims_page(db, visible_accounts(db, viewer, viewer_kind), state, after, limit)
+        return [ReimbursementClaimView.of(claim) for claim in claims]
+
+
+def claim_view(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, claim_id: int
+) -> ReimbursementClaimView:
+    """One reimbursement claim the viewer is a party to; any other answers 404, as if it did not exist."""
+    with platform.sessions() as db:
+        claim = repository.claim(db, claim_id)
+        if claim is None or not can_see(db, viewer, viewer_kind, [claim.issuing_bank, claim.applicant]):
+            raise ReimbursementClaimNotFoundError(f"no reimbursement claim {claim_id}")
+        return ReimbursementClaimView.of(claim)
 
 
 def _on_credit(
