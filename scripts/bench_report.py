@@ -109,12 +109,16 @@ def rows(results: Results) -> list[dict[str, Any]]:
     for target in TARGETS:
         figures = results.get(target.benchmark)
         if figures is None:
-            found.append({"target": target.name, "goal": target.goal, "measured": None, "met": None})
+            found.append({"target": target.name, "goal": target.goal, "measured": None, "met": None, "load": None})
             continue
         value = target.measured(figures)
-        found.append(
-            {"target": target.name, "goal": target.goal, "measured": target.shown(value), "met": target.met(value)}
-        )
+        found.append({
+            "target": target.name,
+            "goal": target.goal,
+            "measured": target.shown(value),
+            "met": target.met(value),
+            "load": _load(figures),
+        })  # fmt: skip
     return found
 
 
@@ -125,6 +129,12 @@ def load(folder: Path) -> Results:
         if path.is_file():
             results[name] = json.loads(path.read_text().strip().splitlines()[-1])
     return results
+
+
+def _load(figures: dict[str, Any]) -> str | None:
+    """The 1-minute load average when the benchmark started, for the benchmarks that record it."""
+    load = figures.get("load_average")
+    return f"{load[0]:.1f}" if load else None
 
 
 def _verdict(met: bool | None) -> str:
@@ -142,15 +152,18 @@ def main() -> None:
         json.dumps({"targets": table_rows, "benchmarks": results}, indent=2) + "\n"
     )
     if options.markdown:
-        print("| target | goal | measured | |\n|---|---|---|---|")
+        print("| target | goal | measured | | load at start |\n|---|---|---|---|---:|")
         for row in table_rows:
-            print(f"| {row['target']} | {row['goal']} | {row['measured'] or '-'} | {_verdict(row['met'])} |")
+            print(
+                f"| {row['target']} | {row['goal']} | {row['measured'] or '-'} | {_verdict(row['met'])} "
+                f"| {row['load'] or '-'} |"
+            )
         return
     table = Table(title=f"benchmarks against their targets ({options.folder})")
-    for column in ("target", "goal", "measured", "verdict"):
+    for column in ("target", "goal", "measured", "verdict", "load at start"):
         table.add_column(column)
     for row in table_rows:
-        table.add_row(row["target"], row["goal"], row["measured"] or "-", _verdict(row["met"]))
+        table.add_row(row["target"], row["goal"], row["measured"] or "-", _verdict(row["met"]), row["load"] or "-")
     Console().print(table)
 
 
