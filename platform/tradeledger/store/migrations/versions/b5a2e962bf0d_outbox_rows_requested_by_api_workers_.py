@@ -1,7 +1,7 @@
 """outbox rows requested by API workers, signed by the engine
 
 Revision ID: b5a2e962bf0d
-Revises: 7773c599d2b9
+Revises: 03f38a62b0ec
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b5a2e962bf0d'
-down_revision = '7773c599d2b9'
+down_revision = '03f38a62b0ec'
 branch_labels = None
 depends_on = None
 
