@@ -11,6 +11,10 @@ Settlement.issue by the settlement agent to a bank:
   outbox row is recorded as mined;
 - the transaction manager again with SQLite at synchronous=NORMAL instead of the service's FULL: submissions per
   second and the p50/p99 of one submission (its outbox row committed) side by side, what durability costs;
+- the service's path (`serve`, and `serve --workers N`): the clients submit through a manager that pre-flights
+  and commits the outbox rows REQUESTED, and an engine's manager on the same database claims, signs and sends
+  them as the database wakes it (here in one process, as `serve` runs it; the first manager path above is what
+  one-shot commands, which run no engine, still do: sign in the request's group commit);
 - naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other.
 
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
@@ -37,8 +41,10 @@ from tradeledger.chain.devnet import AGENT, BANK, deploy_scenario, make_manager
 from tradeledger.chain.rpc import HttpJsonRpc
 from tradeledger.chain.signing import LegacySigner
 from tradeledger.chain.txmanager import ContractCall
+from tradeledger.processes import Claimer
 from tradeledger.store.db import SQLITE_SYNCHRONOUS, SqliteSynchronous
 from tradeledger.store.models import TxState
+from tradeledger.store.wakeups import wakeups_for
 
 RAW_BATCH = 200
 MINED_TIMEOUT_S = 300
@@ -111,12 +117,25 @@ class Managed:
 
 
 def through_manager(
-    meter: Meter, url: str, settlement: str, count: int, clients: int, synchronous: SqliteSynchronous, offset: int
+    meter: Meter,
+    url: str,
+    settlement: str,
+    count: int,
+    clients: int,
+    synchronous: SqliteSynchronous,
+    offset: int,
+    engine_signs: bool = False,
 ) -> Managed:
     """The manager's rate until the chain has mined every call and until the outbox records them all, and how
-    long each submission (its outbox row committed at `synchronous`) kept its client waiting."""
-    manager = make_manager(f"sqlite:///{tempfile.mkdtemp()}/bench.db", url, sqlite_synchronous=synchronous)
+    long each submission (its outbox row committed at `synchronous`) kept its client waiting. With
+    `engine_signs`, the clients submit as API workers do and an engine claims and signs their requests."""
+    database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    manager = make_manager(database, url, sqlite_synchronous=synchronous)
     manager.start()
+    submitter = make_manager(database, url, sqlite_synchronous=synchronous, signs=False) if engine_signs else manager
+    claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs else None
+    if claimer is not None:
+        claimer.start()
     start_nonce = int(manager.rpc.call("eth_getTransactionCount", [AGENT.address, "pending"]), 16)
     ids: list[str] = []
     waits: list[float] = []
@@ -127,7 +146,7 @@ def through_manager(
         for i in range(index, count, clients):
             sent = time.perf_counter()
             chunk.append(
-                manager.submit(
+                submitter.submit(
                     ContractCall("Settlement", settlement, "issue", _issue_args(offset + i), AGENT.address)
                 ).id
             )
@@ -149,6 +168,8 @@ def through_manager(
             raise TimeoutError("the outbox did not record every receipt")
         time.sleep(0.005)
     recorded_tx_s = count / (time.perf_counter() - started)
+    if claimer is not None:
+        claimer.stop()
     manager.stop()
     states = {manager.get(tx_id).state for tx_id in ids}
     if len(ids) != count or states != {TxState.MINED}:
@@ -194,6 +215,7 @@ def main() -> None:
             level: through_manager(meter, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
             for n, level in enumerate(SYNCHRONOUS_LEVELS)
         }
+        engine = through_manager(meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True)
         web3_naive = naive(meter, chain.web3(), settlement, naive_count)
 
     managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
@@ -201,6 +223,10 @@ def main() -> None:
         "raw_ceiling_tx_s": raw.tx_s,
         "transaction_manager_tx_s": managed.tx_s,
         "transaction_manager_recorded_tx_s": recorded_tx_s,
+        "worker_and_engine_tx_s": engine.mined.tx_s,
+        "worker_and_engine_vs_raw": engine.mined.tx_s / raw.tx_s,
+        "worker_and_engine_submit_p50_ms": engine.submit_ms[0],
+        "worker_and_engine_submit_p99_ms": engine.submit_ms[1],
         "naive_web3_tx_s": web3_naive.tx_s,
         "manager_vs_raw": managed.tx_s / raw.tx_s,
         "manager_vs_naive": managed.tx_s / web3_naive.tx_s,
@@ -241,12 +267,19 @@ def main() -> None:
         f"{1e6 * raw.bench_cpu_s / count:,.0f}",
     )
     table.add_row(
-        f"transaction manager ({clients} clients), mined",
+        f"transaction manager signing in the request group ({clients} clients), mined",
         f"{managed.tx_s:,.0f}",
         f"{1e6 * managed.node_cpu_s / count:,.0f}",
         f"{1e6 * managed.bench_cpu_s / count:,.0f}",
     )
     table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
+    table.add_row(
+        f"requests signed by the engine's claimer, the service's path ({clients} clients), mined "
+        f"(submission p50 {engine.submit_ms[0]:,.1f} ms, p99 {engine.submit_ms[1]:,.1f} ms)",
+        f"{engine.mined.tx_s:,.0f}",
+        f"{1e6 * engine.mined.node_cpu_s / count:,.0f}",
+        f"{1e6 * engine.mined.bench_cpu_s / count:,.0f}",
+    )
     for level, figures in levels.items():
         service = " (the service's)" if level == SQLITE_SYNCHRONOUS else ""
         table.add_row(
@@ -258,6 +291,7 @@ def main() -> None:
         )
     table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
     table.add_row("manager / raw (target ≥ 80%)", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
+    table.add_row("engine's claimer / raw", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
     report("write_path", table, results, options.json)
 

@@ -1,16 +1,19 @@
 """Processes by job: API workers and one engine, meeting in the database.
 
-- `all` (`tradeledger serve`, the embedded default): one process serves the API and runs the engine.
+- `all` (`tradeledger serve`, the embedded default): one process serves the API and runs the engine. Its writes
+  take the API workers' path too (committed REQUESTED, then claimed and signed by its own `Claimer`): measured
+  faster than signing in the request's group (BENCHMARKS.md, write path), and one path for both models.
 - `engine` (`tradeledger engine`, and the supervising process of `tradeledger serve --workers N`): the chain side
-  that must run once: recovery at start, receipts, re-sends, gap-fills and nonce reconciliation (the
-  transaction manager's confirmer and receipt watch), the indexer, the scheduler, webhook delivery and, on the
-  dev chain, the watch that restarts anvil. It serves no HTTP.
+  that must run once: signing, nonces and broadcasting of what API workers request (`Claimer`), recovery at
+  start, receipts, re-sends, gap-fills and nonce reconciliation (the transaction manager's confirmer and receipt
+  watch), the indexer, the scheduler, webhook delivery and, on the dev chain, the watch that restarts anvil. It
+  serves no HTTP.
 - `api` (each worker of `serve --workers N`, or `serve --role api` beside a separate engine): validates,
-  authorizes and submits. A write is pre-flighted, signed with a nonce taken under the database's per-signer
-  lock and stored in the outbox in the request's transaction, then broadcast, exactly as in one process; the
-  worker then waits on the database for the engine to record its receipt and index its block (read-your-writes).
+  authorizes and submits. A write is pre-flighted (a revert costs no nonce) and its outbox row committed
+  REQUESTED in the request's transaction; the engine claims it, assigns its nonce, signs and broadcasts it; the
+  worker waits on the database for the engine to record its receipt and index its block (read-your-writes).
   Nothing a request waits for lives in a worker's memory: a worker killed at any point leaves either nothing
-  or a committed outbox row that the engine's confirmer sends (again) and confirms.
+  or a committed outbox row that the engine claims, sends (again) and confirms.
 
 A worker follows the engine through the database (`Follower`): it blocks until the database says something
 changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version: `tradeledger.store.wakeups`), then reads the waited
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeledger.chain.txmanager import TransactionManager
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
+from tradeledger.loops import PollingLoop
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction
 from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
@@ -131,3 +135,26 @@ class Follower:
                 )
                 final = list(db.scalars(query))
         return final, self._indexer.indexed_through()
+
+
+class Claimer:
+    """The engine's signer: claims the REQUESTED outbox rows (of API workers, or of this process's own requests)
+    as soon as the database says something committed, and at start whatever was committed while no engine ran.
+    One loop: a single claimer per database keeps each signer's nonces in request order."""
+
+    def __init__(self, transactions: TransactionManager, wakeups: Wakeups) -> None:
+        self._transactions = transactions
+        self._wakeups = wakeups
+        self._loop = PollingLoop("request-claimer", self._claim_when_woken, interval=0.0)
+
+    def start(self) -> None:
+        self._transactions.claim_requested()
+        self._loop.start()
+
+    def stop(self) -> None:
+        self._loop.stop()
+        self._wakeups.close()
+
+    def _claim_when_woken(self) -> int:
+        self._wakeups.wait(FALLBACK_S)
+        return self._transactions.claim_requested()

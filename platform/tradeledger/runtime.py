@@ -31,7 +31,7 @@ from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerCo
 from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.payables.schedule import PayableJobs
-from tradeledger.processes import Follower, Role
+from tradeledger.processes import Claimer, Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
@@ -68,6 +68,7 @@ class Platform:
     _heartbeat: PollingLoop = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
     _follower: Follower | None = field(default=None, init=False)  # an API worker's wait on the engine
+    _claimer: Claimer | None = field(default=None, init=False)  # the signer of requested outbox rows (engine, all)
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
 
@@ -96,6 +97,10 @@ class Platform:
             self.transactions.receipts.idle_poll_s = ENGINE_POLL_S
             self.transactions.announce_outcomes = True  # and wake them when an outcome is recorded
         self.transactions.start()
+        if self.role == "all":  # measured faster than signing in the request's group (BENCHMARKS.md, write path):
+            self.transactions.signs = False  # requests go the API workers' way, to this process's claimer
+        self._claimer = Claimer(self.transactions, wakeups_for(self.sessions.kw["bind"]))
+        self._claimer.start()
         self._indexed_through = self.indexer.indexed_through()
         indexer_interval = ENGINE_POLL_S if self.role == "engine" else INDEXER_INTERVAL_S
         self._loops = [
@@ -273,6 +278,9 @@ class Platform:
         if self._follower is not None:
             self._follower.stop()
             self._follower = None
+        if self._claimer is not None:
+            self._claimer.stop()
+            self._claimer = None
         for loop in self._loops:
             loop.stop()
         self._loops = []
@@ -335,6 +343,7 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True, role: R
             chain_id=chain_id,
             gas_price=int(rpc.call("eth_gasPrice", []), 16),
             evict_from_pool=chain.backend.pool_eviction(rpc),
+            signs=role != "api",
         )
         indexer = Indexer(
             sessions,

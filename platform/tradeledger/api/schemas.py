@@ -11,12 +11,12 @@ class TransactionView(BaseModel):
     """A submitted chain transaction and where it stands."""
 
     id: str = Field(description="operation id: poll /v1/transactions/{id}")
-    tx_hash: str
-    state: str = Field(description="signed, sent, mined, reverted or failed", examples=["mined"])
+    tx_hash: str | None = Field(description="set once the engine has signed it (from state signed on)")
+    state: str = Field(description="requested, signed, sent, mined, reverted or failed", examples=["mined"])
     signer: str
     contract: str
     function: str
-    nonce: int
+    nonce: int | None = Field(description="set once the engine has signed it (from state signed on)")
     block_number: int | None = None
     error: str | None = None
 

@@ -76,8 +76,10 @@ def make_manager(
     resend_after: timedelta = timedelta(seconds=15),
     held_after: timedelta = timedelta(seconds=3),
     sqlite_synchronous: SqliteSynchronous = SQLITE_SYNCHRONOUS,
+    signs: bool = True,
 ) -> TransactionManager:
-    """A transaction manager on its own migrated database, hosting OPERATOR, AGENT and BANK."""
+    """A transaction manager on its own migrated database, hosting OPERATOR, AGENT and BANK (an API worker's
+    when `signs` is False: it stores requests for an engine to sign)."""
     engine = make_engine(database_url, sqlite_synchronous=sqlite_synchronous)
     migrate(engine)
     rpc = HttpJsonRpc(rpc_url)
@@ -91,4 +93,5 @@ def make_manager(
         resend_after=resend_after,
         held_after=held_after,
         evict_from_pool=anvil_eviction(rpc),
+        signs=signs,
     )

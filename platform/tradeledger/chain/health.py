@@ -15,7 +15,7 @@ from tradeledger.chain.rpc import JsonRpc
 from tradeledger.store.base import utcnow
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
-OPEN_STATES = (TxState.SIGNED, TxState.SENT)
+OPEN_STATES = (TxState.REQUESTED, TxState.SIGNED, TxState.SENT)  # requested: stuck too if no engine signs it
 
 
 @dataclass(frozen=True)

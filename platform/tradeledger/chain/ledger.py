@@ -6,7 +6,6 @@ What `tradeledger audit verify` stands on: an auditor points it at any node of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -170,20 +169,6 @@ class ChainLedgerReader:
                     if not log.get("removed"):
                         logs[(int(log["blockNumber"], 16), int(log["logIndex"], 16))] = log
         return self._decode_postings([logs[key] for key in sorted(logs)])
-
-    def postings_by_location(self, locations: Sequence[tuple[str, int]]) -> list[ChainPosting | None]:
-        """The `Posted` log at each (tx hash, log index), or None where the chain holds none."""
-        receipts = self.rpc.batch([("eth_getTransactionReceipt", [tx]) for tx, _ in locations])
-        found: list[dict[str, Any] | None] = []
-        for (_, log_index), receipt in zip(locations, receipts, strict=True):
-            match = None
-            if isinstance(receipt, dict):
-                for log in receipt.get("logs", []):
-                    if int(log["logIndex"], 16) == log_index and log["address"].lower() == self.settlement.lower():
-                        match = log
-            found.append(match)
-        decoded = iter(self._decode_postings([log for log in found if log is not None]))
-        return [None if log is None else next(decoded) for log in found]
 
     def _decode_postings(self, logs: list[dict[str, Any]]) -> list[ChainPosting]:
         abi = load_abi("Settlement")

@@ -17,6 +17,13 @@ database transaction and nonce range, one broadcast batch per group, while each 
 
 A crash anywhere leaves either nothing (before the commit of step 2) or a stored signed transaction that the
 next `recover()` sends again, byte for byte: one request never becomes two transactions.
+
+A manager that does not sign (`signs=False`: API workers, and `serve` once its own engine runs) stops after step
+1: it commits the request's outbox rows REQUESTED (call data and gas limit, no nonce) with its business rows, and
+the engine, the one process that signs, claims them (`claim_requested`): nonces, signatures and the SIGNED state
+in one transaction, then step 3 as above. A worker killed after its commit leaves rows the engine still claims;
+an engine killed after the claim's commit leaves SIGNED rows that `recover()` sends byte for byte; killed before
+it, the rows are still REQUESTED and no nonce was taken.
 """
 
 from __future__ import annotations
@@ -252,8 +259,11 @@ class TransactionManager:
         resend_after: timedelta = timedelta(seconds=15),
         held_after: timedelta = timedelta(seconds=3),
         evict_from_pool: Callable[[str], bool] | None = None,
+        signs: bool = True,
     ) -> None:
         self.sessions = sessions
+        self.signs = signs  # False: requests are stored REQUESTED and an engine (`claim_requested`) signs them
+        self._signed = threading.Condition()  # notified once a claim in this process committed its signatures
         self.rpc = rpc
         self.keys = keys
         self.chain_id = chain_id
@@ -333,7 +343,7 @@ class TransactionManager:
     def _send_group(self, group: list[_Request], rows: list[ChainTransaction]) -> None:
         """Step 3 for a group, then its callers are released."""
         try:
-            if rows:
+            if rows and self.signs:
                 self.broadcast(rows)
         except Exception as error:
             for request in group:
@@ -387,7 +397,7 @@ class TransactionManager:
                         request.error = error
                         continue
                 stored.append(request)
-            rows = self.prepare(
+            rows = (self.prepare if self.signs else self.request)(
                 db,
                 [call for request in stored for call in request.calls],
                 [calldata for request in stored for calldata in request.calldata],
@@ -425,6 +435,42 @@ class TransactionManager:
         raw, tx_hash = legacy.sign(nonce, self.gas_price, gas, bytes.fromhex(to[2:]), 0, data)
         return "0x" + raw.hex(), "0x" + tx_hash.hex()
 
+    def _assign_nonces(self, db: Session, signers: Sequence[str]) -> list[int]:
+        """A nonce for each of these (checksummed) signers' transactions, in the caller's database transaction:
+        one signer's get consecutive nonces in the order given, under its lock."""
+        by_signer: dict[str, list[int]] = {}
+        for index, signer in enumerate(signers):
+            by_signer.setdefault(signer, []).append(index)
+        nonces = [0] * len(signers)
+        for signer, indexes in sorted(by_signer.items()):  # a fixed lock order: no deadlock between requests
+            for index, nonce in zip(indexes, self.allocate_nonces(db, signer, len(indexes)), strict=True):
+                nonces[index] = nonce
+        return nonces
+
+    def _outbox_values(
+        self, calls: Sequence[ContractCall], calldata: Sequence[bytes], gas_limits: Sequence[int], state: TxState
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of these calls, in `state`, with what every state has (no nonce, no signature)."""
+        now = utcnow()
+        return [
+            {
+                "id": str(uuid.uuid4()),
+                "chain_id": self.chain_id,
+                "signer": _checksum(call.signer),
+                "to_address": _checksum(call.address),
+                "contract": call.contract,
+                "function": call.function,
+                "gas_limit": gas_limit,
+                "calldata": "0x" + data.hex(),
+                "call_index": index,
+                "state": state,
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for index, (call, data, gas_limit) in enumerate(zip(calls, calldata, gas_limits, strict=True))
+        ]
+
     def prepare(
         self, db: Session, calls: Sequence[ContractCall], calldata: Sequence[bytes], gas_limits: Sequence[int]
     ) -> list[ChainTransaction]:
@@ -432,42 +478,71 @@ class TransactionManager:
 
         Calls of one signer get consecutive nonces under one lock, in the order given.
         """
-        by_signer: dict[str, list[int]] = {}
-        for index, call in enumerate(calls):
-            by_signer.setdefault(_checksum(call.signer), []).append(index)
-        nonces: dict[int, tuple[str, int]] = {}
-        for signer, indexes in sorted(by_signer.items()):  # a fixed lock order: no deadlock between requests
-            nonces.update(
-                (index, (signer, nonce))
-                for index, nonce in zip(indexes, self.allocate_nonces(db, signer, len(indexes)), strict=True)
-            )
-        now = utcnow()
-        values: list[dict[str, Any]] = []
-        for index, (call, data, gas_limit) in enumerate(zip(calls, calldata, gas_limits, strict=True)):
-            signer, nonce = nonces[index]
-            to_address = _checksum(call.address)
-            raw, tx_hash = self._sign(signer, nonce, to_address, data, gas_limit)
-            values.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "chain_id": self.chain_id,
-                    "signer": signer,
-                    "to_address": to_address,
-                    "contract": call.contract,
-                    "function": call.function,
-                    "nonce": nonce,
-                    "gas_limit": gas_limit,
-                    "raw_tx": raw,
-                    "tx_hash": tx_hash,
-                    "state": TxState.SIGNED,
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+        values = self._outbox_values(calls, calldata, gas_limits, TxState.SIGNED)
+        nonces = self._assign_nonces(db, [row["signer"] for row in values])
+        for row, nonce, data in zip(values, nonces, calldata, strict=True):
+            row["nonce"] = nonce
+            row["raw_tx"], row["tx_hash"] = self._sign(row["signer"], nonce, row["to_address"], data, row["gas_limit"])
         if values:
             db.connection().execute(insert(OUTBOX), values)  # one executemany, past the unit of work's bookkeeping
         return [ChainTransaction(**row) for row in values]
+
+    def request(
+        self, db: Session, calls: Sequence[ContractCall], calldata: Sequence[bytes], gas_limits: Sequence[int]
+    ) -> list[ChainTransaction]:
+        """Store pre-flighted calls REQUESTED in the caller's database transaction, for the engine to sign
+        (`claim_requested`), and wake the engine once it commits."""
+        values = self._outbox_values(calls, calldata, gas_limits, TxState.REQUESTED)
+        if values:
+            db.connection().execute(insert(OUTBOX), values)
+            announce(db)
+        return [ChainTransaction(**row) for row in values]
+
+    def claim_requested(self) -> int:
+        """The engine's side of API workers' writes: sign the REQUESTED rows, oldest first, in groups of up to
+        GROUP_MAX_CALLS (nonces, signatures and the SIGNED state committed together), and broadcast each group.
+        Returns how many rows were claimed.
+
+        A signer this process holds no key for fails its rows (no nonce was taken for them)."""
+        claimed = 0
+        while True:
+            query = (
+                select(ChainTransaction)
+                .where(ChainTransaction.state == TxState.REQUESTED)
+                .order_by(ChainTransaction.created_at, ChainTransaction.call_index)
+                .limit(GROUP_MAX_CALLS)
+                .with_for_update()
+            )
+            with transaction(self.sessions) as db:
+                requested = list(db.scalars(query))
+                signed = self._sign_requested(requested)
+                nonces = self._assign_nonces(db, [row.signer for row in signed])
+                for row, nonce in zip(signed, nonces, strict=True):
+                    assert row.calldata is not None
+                    row.nonce, row.state, row.updated_at = nonce, TxState.SIGNED, utcnow()
+                    data = bytes.fromhex(row.calldata[2:])
+                    row.raw_tx, row.tx_hash = self._sign(row.signer, nonce, row.to_address, data, row.gas_limit)
+                if len(signed) < len(requested) and self.announce_outcomes:
+                    announce(db)
+            with self._signed:
+                self._signed.notify_all()
+            if signed:
+                self.broadcast(signed)
+            claimed += len(requested)
+            if len(requested) < GROUP_MAX_CALLS:
+                return claimed
+
+    def _sign_requested(self, requested: Sequence[ChainTransaction]) -> list[ChainTransaction]:
+        """The requested rows this process can sign; the others are failed (the caller's transaction)."""
+        hosted: list[ChainTransaction] = []
+        for row in requested:
+            try:
+                self.keys.get(row.signer)
+            except SignerNotHostedError as error:
+                row.state, row.error_code, row.error_detail = TxState.FAILED, error.code, error.message
+                continue
+            hosted.append(row)
+        return hosted
 
     # -- step 3: broadcast ---------------------------------------------------------------------------------
 
@@ -549,12 +624,12 @@ class TransactionManager:
 
         def place(row: ChainTransaction) -> tuple[int, int, int, float, int]:
             if row.lost_block is not None:
-                return (0, row.lost_block, row.tx_index or 0, 0.0, row.nonce)
-            return (1, 0, 0, row.created_at.timestamp() if row.created_at else 0.0, row.nonce)
+                return (0, row.lost_block, row.tx_index or 0, 0.0, row.signed_nonce)
+            return (1, 0, 0, row.created_at.timestamp() if row.created_at else 0.0, row.signed_nonce)
 
         slots = sorted(rows, key=place)
         by_nonce: dict[str, deque[ChainTransaction]] = {}
-        for row in sorted(rows, key=lambda row: row.nonce):
+        for row in sorted(rows, key=lambda row: row.signed_nonce):
             by_nonce.setdefault(row.signer, deque()).append(row)
         runs: list[list[ChainTransaction]] = []
         for slot in slots:
@@ -568,7 +643,7 @@ class TransactionManager:
     def _mined(self, row: ChainTransaction) -> bool:
         """Wait (bounded) until the receipt watch has recorded `row` final; False if it is not in time."""
         deadline = time.monotonic() + BARRIER_TIMEOUT_S
-        with self.receipts.waiting(row.tx_hash, row.id) as recorded:
+        with self.receipts.waiting(row.signed_hash, row.id) as recorded:
             while self.get(row.id).state not in FINAL_TX_STATES:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -617,7 +692,7 @@ class TransactionManager:
                 stored = by_id[row.id]
                 row.state, row.attempts = stored.state, stored.attempts
                 row.error_code, row.error_detail = stored.error_code, stored.error_detail
-        self.receipts.notify(row.tx_hash for row in settled if row.state is TxState.FAILED)
+        self.receipts.notify(row.signed_hash for row in settled if row.state is TxState.FAILED)
 
     def _record_send(self, db: Session, row: ChainTransaction, result: RpcError) -> None:
         """A refused send: retried a few times if the reason is unknown, else failed and its nonce gap-filled."""
@@ -638,7 +713,7 @@ class TransactionManager:
         """Mark a transaction rejected for good and fill its nonce with a no-op so later nonces proceed."""
         row.state = TxState.FAILED
         db.flush()  # the live (signer, nonce) slot is free before the filler takes it
-        tx_hash = self._gap_fill(db, row.signer, row.nonce, row.id)
+        tx_hash = self._gap_fill(db, row.signer, row.signed_nonce, row.id)
         log.error(
             "transaction %s rejected (%s); nonce %d gap-filled by %s", row.tx_hash, row.error_code, row.nonce, tx_hash
         )
@@ -705,12 +780,12 @@ class TransactionManager:
         The receipt watch wakes this thread when a block mines the transaction. Whenever it has waited a
         re-send interval, it runs a confirmer pass (re-sending what the node dropped).
         """
-        row = self.get(tx_id)
+        deadline = time.monotonic() + timeout
+        row = self._signed_row(tx_id, deadline, timeout)
         if row.state in FINAL_TX_STATES:
             return self._outcome(row)
-        deadline = time.monotonic() + timeout
         next_recovery = time.monotonic() + self.resend_after.total_seconds()
-        with self.receipts.waiting(row.tx_hash, row.id) as recorded:
+        with self.receipts.waiting(row.signed_hash, row.id) as recorded:
             while True:
                 row = self.get(tx_id)  # read after registering: a receipt recorded from now on wakes us
                 if row.state in FINAL_TX_STATES:
@@ -725,6 +800,16 @@ class TransactionManager:
                     next_recovery = now + self.resend_after.total_seconds()
                 recorded.wait(max(0.0, min(deadline, next_recovery) - now))
                 recorded.clear()
+
+    def _signed_row(self, tx_id: str, deadline: float, timeout: float) -> ChainTransaction:
+        """The row once it is past REQUESTED: signed by the claim of this process's engine, which wakes us."""
+        with self._signed:
+            while (row := self.get(tx_id)).state is TxState.REQUESTED:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ChainUnavailableError(f"transaction {tx_id} is not signed after {timeout:.0f} s")
+                self._signed.wait(min(left, CONFIRMER_INTERVAL_S))
+        return row
 
     @staticmethod
     def _outcome(row: ChainTransaction) -> ChainTransaction:
@@ -768,7 +853,7 @@ class TransactionManager:
                 )
             ]
         open_rows.sort(key=lambda row: (row.created_at, row.nonce))
-        unseen = [row for row in open_rows if row.signer in counts and row.nonce < counts[row.signer][0]]
+        unseen = [row for row in open_rows if row.signer in counts and row.signed_nonce < counts[row.signer][0]]
         if unseen:
             log.warning("%d of our transactions were mined where no block scan looked: resolving them", len(unseen))
             self.broadcast(unseen)
@@ -863,7 +948,7 @@ class TransactionManager:
                 query = select(ChainTransaction.tx_hash, ChainTransaction.id).where(
                     ChainTransaction.tx_hash.in_(chunk), ChainTransaction.state.in_(OPEN_TX_STATES)
                 )
-                found.update((tx_hash, row_id) for tx_hash, row_id in db.execute(query))
+                found.update((str(tx_hash), row_id) for tx_hash, row_id in db.execute(query))
         return found
 
     def _record_receipts(self, receipts: Sequence[tuple[str, dict[str, Any]]]) -> int:
@@ -915,7 +1000,7 @@ class TransactionManager:
         ordered pass (see `broadcast_in_chain_order`), not signer by signer as each comes of age."""
         chosen = {row.id for row in rows}
         candidates = [*rows, *(row for row in unmined if row.id not in chosen)]
-        missing = [row for row in candidates if row.signer not in counts or row.nonce >= counts[row.signer][1]]
+        missing = [row for row in candidates if row.signer not in counts or row.signed_nonce >= counts[row.signer][1]]
         if missing:
             log.warning("re-broadcasting %d transactions the node does not hold", len(missing))
             self.broadcast_in_chain_order(missing)
@@ -934,7 +1019,7 @@ class TransactionManager:
             return  # a re-send in chain order is under way: sending a signer's rows at once would overtake it
         lowest: dict[str, ChainTransaction] = {}
         for row in unmined:
-            if row.signer not in lowest or row.nonce < lowest[row.signer].nonce:
+            if row.signer not in lowest or row.signed_nonce < lowest[row.signer].signed_nonce:
                 lowest[row.signer] = row
         now = utcnow()
         suspects = [
@@ -947,10 +1032,10 @@ class TransactionManager:
         )
         gaps: list[str] = []
         for row, mined, pending in zip(suspects, counts[::2], counts[1::2], strict=True):
-            if int(pending, 16) < row.nonce:
+            if int(pending, 16) < row.signed_nonce:
                 gaps.append(row.signer)  # nothing the node holds leads up to it: an earlier nonce went missing
                 continue
-            if [mined, pending] != [hex(row.nonce)] * 2:
+            if [mined, pending] != [hex(row.signed_nonce)] * 2:
                 continue  # not next yet, or the node counts it as pending: it will mine it
             if self.evict_from_pool is None or not self.evict_from_pool(row.signer):
                 log.error(
@@ -1053,7 +1138,7 @@ class TransactionManager:
                 row.error_code = "reverted_block_lost"
                 row.error_detail = f"reverted in block {row.block_number}, which the chain lost; nonce gap-filled"
                 db.flush()
-                self._gap_fill(db, row.signer, row.nonce, row.id, position=(row.block_number, row.tx_index))
+                self._gap_fill(db, row.signer, row.signed_nonce, row.id, position=(row.block_number, row.tx_index))
                 continue
             row.lost_block = row.block_number  # with tx_index: where it was, the order it is sent again in
             row.state, row.block_number, row.block_hash, row.updated_at = TxState.SIGNED, None, None, stale

@@ -57,7 +57,7 @@ class _Script:
 
     def call(self, contract: str, function: str, args: tuple[object, ...], signer: int) -> str:
         call = ContractCall(contract, self.platform.address(contract), function, args, _address(signer))
-        return self.platform.execute(call).tx_hash
+        return self.platform.execute(call).signed_hash
 
     def propose(self, action: ProposalAction, subject: int, voters: tuple[int, ...] = ()) -> None:
         tx_hash = self.call("Membership", "propose", (int(action), _address(subject)), 2)

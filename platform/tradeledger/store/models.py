@@ -20,6 +20,7 @@ class TxState(enum.StrEnum):
     MINED or REVERTED one (a reorg, a node restarted from older state): then it is open again (see
     TransactionManager.reopen_lost)."""
 
+    REQUESTED = "requested"  # pre-flighted and committed by an API worker: the engine assigns its nonce and signs
     SIGNED = "signed"  # nonce allocated, raw bytes and hash stored, not yet accepted by a node
     SENT = "sent"  # a node accepted it (or already knew it)
     MINED = "mined"  # receipt status 1
@@ -40,7 +41,9 @@ class SignerNonce(Base):
 
 
 class ChainTransaction(Base):
-    """One outbox row per chain transaction: stored signed before it is ever broadcast."""
+    """One outbox row per chain transaction: stored signed before it is ever broadcast. An API worker stores it
+    REQUESTED (its call data and gas limit, no nonce): the engine signs it, so nonce, raw bytes and hash are set
+    from SIGNED on."""
 
     __tablename__ = "chain_transactions"
     __table_args__ = (
@@ -62,10 +65,13 @@ class ChainTransaction(Base):
     to_address: Mapped[str] = mapped_column(String(42))
     contract: Mapped[str] = mapped_column(String(64))
     function: Mapped[str] = mapped_column(String(64))
-    nonce: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
     gas_limit: Mapped[int] = mapped_column(BigInteger)
-    raw_tx: Mapped[str] = mapped_column(Text)
-    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    raw_tx: Mapped[str | None] = mapped_column(Text)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), unique=True)
+    # a REQUESTED row's call (hex) and its place among its request's calls: the engine signs them in that order
+    calldata: Mapped[str | None] = mapped_column(Text)
+    call_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[TxState] = mapped_column(Enum(TxState, native_enum=False, length=16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
@@ -80,6 +86,20 @@ class ChainTransaction(Base):
     gap_fill_of: Mapped[str | None] = mapped_column(ForeignKey("chain_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def signed_nonce(self) -> int:
+        """The nonce of a transaction the engine has signed (every state but REQUESTED has one)."""
+        if self.nonce is None:
+            raise ValueError(f"outbox row {self.id} is not signed yet")
+        return self.nonce
+
+    @property
+    def signed_hash(self) -> str:
+        """The hash of a transaction the engine has signed (every state but REQUESTED has one)."""
+        if self.tx_hash is None:
+            raise ValueError(f"outbox row {self.id} is not signed yet")
+        return self.tx_hash
 
 
 class ChainEvent(Base):

@@ -418,20 +418,21 @@ def _send(
 # -- the auditor's check --------------------------------------------------------------------------------------
 
 
-def trail_on_chain(platform: Platform, tx_hash: str) -> tuple[str | None, int | None]:
+def trail_on_chain(platform: Platform, sent: ChainTransaction) -> tuple[str | None, int | None]:
     """The trail hash a mined transaction carries on chain (the last 32 bytes of its input) and its block, as the
-    node answers; (None, None) while the node has it in no block. Read through the receipt and the block (methods
-    the service's RPC user may call, checklist D5), not by the transaction's hash."""
-    receipt = platform.transactions.rpc.call("eth_getTransactionReceipt", [tx_hash])
-    if not receipt:
+    node answers; (None, None) while it is in no block. The block is the one the receipt watch recorded (read by
+    block, issue #22): one block look-up with its transactions, no receipt per transaction and nothing asked by the
+    transaction's hash (checklist D5). A block the node no longer has, or that no longer holds it, gives
+    (None, None): the chain lost it, and the outbox sends it again."""
+    if sent.block_number is None or sent.tx_hash is None:
         return None, None
-    block = platform.transactions.rpc.call("eth_getBlockByNumber", [receipt["blockNumber"], True])
-    found = next((tx for tx in (block or {}).get("transactions", []) if str(tx["hash"]).lower() == tx_hash.lower()),
-                 None)  # fmt: skip
+    block = platform.transactions.rpc.call("eth_getBlockByNumber", [hex(sent.block_number), True])
+    tx_hash = sent.tx_hash.lower()
+    found = next((tx for tx in (block or {}).get("transactions", []) if str(tx["hash"]).lower() == tx_hash), None)
     if found is None:
         return None, None
     data = str(found["input"])
-    return "0x" + data[-64:] if len(data) >= 2 + 64 else None, int(receipt["blockNumber"], 16)
+    return "0x" + data[-64:] if len(data) >= 2 + 64 else None, sent.block_number
 
 
 def check_trail(platform: Platform, viewer: str, viewer_kind: MemberKind | None, request_id: str) -> TrailCheck:
@@ -454,7 +455,7 @@ def check_trail(platform: Platform, viewer: str, viewer_kind: MemberKind | None,
             maker=row.maker, transaction_hash=sent.tx_hash if sent else None, recomputed_hash=recomputed,
             stored_hash=row.trail_hash,
         )  # fmt: skip
-    on_chain, block = trail_on_chain(platform, str(check["transaction_hash"])) if sent else (None, None)
+    on_chain, block = trail_on_chain(platform, sent) if sent else (None, None)
     verified = policy_met and recomputed == row.trail_hash and (sent is None or on_chain == recomputed)
     return TrailCheck.model_validate(
         {**check, "on_chain_hash": on_chain, "block_number": block, "policy_met": policy_met, "verified": verified}

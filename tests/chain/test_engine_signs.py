@@ -1,0 +1,116 @@
+"""The engine owns signing: an API worker stores pre-flighted requests, the engine assigns nonces, signs and sends.
+
+The crash tests run the worker and the engine as real processes that SIGKILL themselves at each new window, then
+start an engine again the way `tradeledger engine` starts (recover, then claim what is requested)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.chain.test_txmanager import posted_amounts
+from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, make_manager
+from tradeledger.chain.txmanager import TransactionManager
+from tradeledger.errors import ContractRevertError
+from tradeledger.store.models import ChainTransaction, TxState
+
+AMOUNTS = (7_101, 7_102, 7_103)
+
+
+def outbox(manager: TransactionManager) -> list[ChainTransaction]:
+    with manager.sessions() as db:
+        return list(
+            db.scalars(select(ChainTransaction).order_by(ChainTransaction.created_at, ChainTransaction.call_index))
+        )
+
+
+def engine_restarted(database_url: str, url: str) -> TransactionManager:
+    """An engine as it starts: recover what was signed, then claim what was requested."""
+    engine = make_manager(database_url, url)
+    engine.recover()
+    engine.claim_requested()
+    return engine
+
+
+class TestWorkerRequestsEngineSigns:
+    def test_a_request_takes_no_nonce_until_the_engine_signs_it(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        requested = worker.submit_many([chain_snapshot.issue(amount) for amount in AMOUNTS])
+        assert {row.state for row in requested} == {TxState.REQUESTED}
+        assert {(row.nonce, row.tx_hash, row.raw_tx) for row in requested} == {(None, None, None)}
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address, "pending") == first_nonce
+
+        engine = make_manager(database_url, chain_snapshot.url)
+        assert engine.claim_requested() == len(AMOUNTS)
+        mined = [engine.wait(row.id) for row in requested]
+        assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
+        assert posted_amounts(chain_snapshot, start_block) == list(AMOUNTS)  # the request's calls, in its order
+        assert engine.claim_requested() == 0
+
+    def test_a_revert_in_the_worker_stores_nothing(self, chain_snapshot: DeployedChain, database_url: str) -> None:
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        with pytest.raises(ContractRevertError):
+            worker.submit(chain_snapshot.issue(7_104, account="0x" + "11" * 20))  # not a member
+        assert outbox(worker) == []
+
+
+ENGINE_CRASH_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from tradeledger.chain.devnet import make_manager
+    from tradeledger.chain.txmanager import ContractCall, TransactionManager
+
+    database_url, rpc_url, settlement, bank, agent, window, *amounts = sys.argv[1:]
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+    worker = make_manager(database_url, rpc_url, signs=False)
+    worker.submit_many(
+        [ContractCall("Settlement", settlement, "issue", (bank, b"USD", int(a), bytes(32)), agent) for a in amounts]
+    )
+    if window == "worker-after-commit":
+        die()
+    elif window == "engine-after-sign":
+        TransactionManager.broadcast = die
+    elif window == "engine-after-send":
+        TransactionManager._record_sends = die
+    make_manager(database_url, rpc_url).claim_requested()
+    sys.exit(3)  # not reached: every window kills the process first
+    """
+)
+
+
+class TestEngineCrashWindows:
+    @pytest.mark.parametrize("window", ["worker-after-commit", "engine-after-sign", "engine-after-send"])
+    def test_sigkill_then_engine_restart_sends_each_request_once(
+        self, window: str, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """A worker killed after its commit: the engine still sends. An engine killed after signing (before or
+        after the broadcast): the restarted engine sends the same signed bytes, never a second nonce."""
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        child = subprocess.run(
+            [sys.executable, "-c", ENGINE_CRASH_CHILD, database_url, chain_snapshot.url,
+             chain_snapshot.addresses["Settlement"], BANK.address, AGENT.address, window, *map(str, AMOUNTS)],
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert child.returncode == -9, child.stderr
+        before = {row.id: (row.state, row.tx_hash) for row in outbox(make_manager(database_url, chain_snapshot.url))}
+        expected_state = TxState.REQUESTED if window == "worker-after-commit" else TxState.SIGNED
+        assert {state for state, _ in before.values()} == {expected_state}
+
+        engine = engine_restarted(database_url, chain_snapshot.url)
+        mined = [engine.wait(row_id) for row_id in before]
+        assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
+        if expected_state is TxState.SIGNED:  # sent again byte for byte: the hashes signed before the crash
+            assert [row.tx_hash for row in mined] == [tx_hash for _, tx_hash in before.values()]
+        assert posted_amounts(chain_snapshot, start_block) == list(AMOUNTS)
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(AMOUNTS)
