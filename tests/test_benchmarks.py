@@ -129,6 +129,6 @@ def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> N
     assert report.returncode == 0, report.stderr
     targets = json.loads((results / "results.json").read_text())["targets"]
     api_runs_not_made = 2 if POSTGRES_URL is None else 1  # `make bench` also runs PostgreSQL and the API workers
-    assert len(targets) == 21, targets
+    assert len(targets) == 22, targets
     assert sum(row["measured"] is None for row in targets) == 3 * api_runs_not_made, targets
     assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows
