@@ -100,7 +100,7 @@ _FORBIDDEN = ("Unauthorized", "NotMember", "NotActiveMember", "NotSponsor", "Not
 _CONFLICT = ("State", "Status", "Transition", "Already", "NotOperative", "NotExpired", "OpenPresentations",
              "LastActiveBank", "FoundingClosed", "NotDue", "NotYetDue", "Late", "Insufficient", "Duplicate",
              "OpenDemands", "Decided", "DeadlineNotPassed", "NoAmendmentToConsent", "CoveredBy",
-             "ExtensionDue", "Matured")  # fmt: skip
+             "ExtensionDue", "Matured", "InUse")  # fmt: skip
 
 
 def _status_for(error: str) -> int:

@@ -44,6 +44,7 @@ def _custom_errors() -> set[str]:
         ("LetterOfCreditSubstitutionDeadlineNotPassed", 409),
         ("LetterOfCreditProceedsAlreadyAssigned", 409),
         ("LetterOfCreditTransferTermsNotReduced", 422),
+        ("LetterOfCreditAvailabilityInUse", 409),  # Art 10: drawings ran under the old availability
         ("UnknownThing", 404),
     ],
 )
@@ -56,6 +57,7 @@ def test_the_named_errors_are_the_contracts_own() -> None:
     assert {"UndertakingsNotClaimDebtor", "UndertakingsPaymentNotYetDue", "LetterOfCreditDeadlineNotPassed",
             "TradeOrdersCoveredByUndertaking"} <= _custom_errors()  # fmt: skip
     assert {"LetterOfCreditNotMatured", "LetterOfCreditMatured", "LetterOfCreditInvalidDiscount"} <= _custom_errors()
+    assert "LetterOfCreditAvailabilityInUse" in _custom_errors()
     assert {
         "UndertakingsNotClaimDebtor",
         "UndertakingsPaymentNotYetDue",

@@ -40,6 +40,7 @@ from hypothesis.stateful import (
 
 from tests.contracts.helpers import USD, Receipt, World
 from tests.contracts.lc_support import (
+    AFTER_PRESENTATION,
     DAY,
     DEFERRED_PAYMENT,
     LC,
@@ -475,12 +476,14 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
     @rule(
         index=st.integers(0, 3),
         who=WHO,
-        fields=st.integers(0, 63),
+        fields=st.integers(0, 255),
         amount=st.integers(1, 600_000_000),
         expiry_days=st.integers(-1, 40),
         tolerance=st.sampled_from([0, 500, 1_000]),
         period=st.sampled_from([0, 3, 21]),
         partial=st.booleans(),
+        deferred=st.booleans(),
+        tenor=st.sampled_from([0, 2, 9]),
     )
     def issue_amendment(
         self,
@@ -493,6 +496,8 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         tolerance: int,
         period: int,
         partial: bool,
+        deferred: bool,
+        tenor: int,
     ) -> None:
         lc = self._pick(index, *OPERATIVE)
         if lc is None:
@@ -507,6 +512,9 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "toleranceMinusBps": tolerance,
             "presentationPeriodDays": period,
             "partialDrawingsAllowed": partial,
+            "availability": DEFERRED_PAYMENT if deferred else SIGHT_PAYMENT,
+            "tenorDays": tenor,
+            "tenorBasis": AFTER_PRESENTATION,
         }
         ok = caller == lc.issuer and lc.state in OPERATIVE and self._amendment_valid(lc, fields, values)
         receipt = self._call(
@@ -524,6 +532,9 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "toleranceMinusBps": lc.minus,
             "presentationPeriodDays": lc.period,
             "partialDrawingsAllowed": lc.partial,
+            "availability": DEFERRED_PAYMENT if lc.tenor else SIGHT_PAYMENT,
+            "tenorDays": lc.tenor,
+            "tenorBasis": AFTER_PRESENTATION,
         }
         for flag, keys in (
             (1, ("amount",)),
@@ -532,6 +543,8 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             (8, ("tolerancePlusBps", "toleranceMinusBps")),
             (16, ("presentationPeriodDays",)),
             (32, ("partialDrawingsAllowed",)),
+            (64, ("availability",)),
+            (128, ("tenorDays", "tenorBasis")),
         ):
             if fields & flag:
                 for key in keys:
@@ -541,10 +554,19 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
     def _amendment_valid(self, lc: Credit, fields: int, values: dict[str, int | bool]) -> bool:
         new = self._amended(lc, fields, values)
         maximum = int(new["amount"]) * (BPS + int(new["tolerancePlusBps"])) // BPS
+        honoured = sum(1 for p in lc.presentations.values() if p.state == "HONOURED")
+        # Art 6b, 10: the availability and tenor agree, and change only before any drawing under the old ones
+        deferred = new["availability"] == DEFERRED_PAYMENT
+        availability_ok = not fields & 192 or (
+            honoured == lc.open_count == 0
+            and (int(new["tenorDays"]) != 0) == deferred
+            and not (deferred and (lc.live_transfers or lc.assignee))  # a deferred undertaking is not split
+        )
         return (
             int(new["expiry"]) > self.now + 60
             and int(new["latestShipment"]) <= int(new["expiry"])
             and maximum >= lc.drawn + lc.reserved
+            and availability_ok
         )
 
     @precondition(lambda self: any(a.state == "ISSUED" for lc in self.credits for a in lc.amendments.values()))
@@ -580,6 +602,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             lc.plus, lc.minus = int(new["tolerancePlusBps"]), int(new["toleranceMinusBps"])
             lc.period = int(new["presentationPeriodDays"]) or 21
             lc.partial = bool(new["partialDrawingsAllowed"])
+            lc.tenor = int(new["tenorDays"])
             am.state = "ACCEPTED"
 
     @precondition(lambda self: self._has(*OPERATIVE))

@@ -18,8 +18,17 @@ from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LcTransfer, LetterOfCredit
+from tradeledger.lcs.models import (
+    AMEND_AVAILABILITY,
+    AMEND_TENOR,
+    Disposition,
+    LcDeferredPayment,
+    LcPresentation,
+    LcTransfer,
+    LetterOfCredit,
+)
 from tradeledger.lcs.schemas import (
+    TENORLESS,
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
     AmendmentRequest,
@@ -36,7 +45,10 @@ from tradeledger.lcs.schemas import (
     TransferRequest,
 )
 from tradeledger.lcs.terms import (
+    AVAILABILITY,
+    TENOR_BASIS,
     LetterOfCreditTerms,
+    TenorBasis,
     canonical_bytes,
     chain_parameters,
     matches_onchain_hash,
@@ -140,6 +152,11 @@ def amendment_call(db: Session, address: str, bank: str, lc_id: int, request: Am
     flags = sum(flag for name, flag in AMEND_FLAGS.items() if name in given)
     if "tolerance_plus_bps" in given or "tolerance_minus_bps" in given:
         flags |= AMEND_FLAGS["tolerance"]
+    if changes.available_by is not None:
+        flags |= AMEND_AVAILABILITY
+    # A tenor given, or a change to an availability that takes none (its tenor becomes 0), amends the tenor.
+    if "tenor_days" in given or "tenor_basis" in given or changes.available_by in TENORLESS:
+        flags |= AMEND_TENOR
     digest = store_terms(
         db, "lc_amendment", {"lc_id": lc_id, "changes": changes.model_dump(mode="json"), **request.narrative}, bank
     )
@@ -152,6 +169,9 @@ def amendment_call(db: Session, address: str, bank: str, lc_id: int, request: Am
         _day(changes.expiry_date) if changes.expiry_date else 0,
         _day(changes.latest_shipment_date) if changes.latest_shipment_date else 0,
         changes.amount or 0,
+        AVAILABILITY[changes.available_by.value] if changes.available_by else 0,
+        changes.tenor_days or 0,
+        TENOR_BASIS[(changes.tenor_basis or TenorBasis.PRESENTATION).value],
     )
     return ContractCall(CONTRACT, address, "issueAmendment", (lc_id, bytes.fromhex(digest[2:]), terms), bank)
 

@@ -24,10 +24,10 @@ PLATFORM_CONTRACTS = (
     "Undertakings",
     "TransferableRecords",
 )
-LIBRARIES = ("CurrencyCode", "LetterOfCreditDrawings", "LetterOfCreditTransfers")
-"""Artifacts that are libraries, not contracts with logs of their own: LetterOfCreditDrawings and
-LetterOfCreditTransfers run delegate-called by LetterOfCredit, so their events come from LetterOfCredit's address and
-are projected as LetterOfCredit's."""
+LIBRARIES = ("CurrencyCode", "LetterOfCreditDrawings", "LetterOfCreditTransfers", "LetterOfCreditAmendments")
+"""Artifacts that are libraries, not contracts with logs of their own: LetterOfCreditDrawings, LetterOfCreditTransfers
+and LetterOfCreditAmendments run delegate-called by LetterOfCredit, so their events come from LetterOfCredit's address
+and are projected as LetterOfCredit's."""
 
 ModelT = TypeVar("ModelT", bound=Base)
 
