@@ -403,7 +403,13 @@ class AmendmentView(BaseModel):
 class LcView(BaseModel):
     lc_id: str
     state: str
-    applicant: str
+    audience: Literal["PARTY", "SECOND_BENEFICIARY", "ASSIGNEE"] = Field(
+        default="PARTY",
+        description="what the viewer sees: PARTY the whole credit; SECOND_BENEFICIARY only what was transferred to it "
+        "(Art 38): its amount, expiry, transfers, presentations and legs; no applicant, off-chain terms or other "
+        "second beneficiaries; ASSIGNEE the credit's identity, its assignment and the legs paid to it (Art 39)",
+    )
+    applicant: str | None = Field(description="None in a second beneficiary's or an assignee's view")
     beneficiary: str
     issuing_bank: str
     advising_bank: str
