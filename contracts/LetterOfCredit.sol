@@ -367,6 +367,11 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         LetterOfCreditDrawings.prepayDeferredPayment(_book, _services(), lcId, presentationId, discount);
     }
 
+    /// @inheritdoc ILetterOfCredit
+    function honourDefaultedUndertaking(uint256 lcId, uint256 presentationId) external nonReentrant {
+        LetterOfCreditDrawings.honourDefaultedUndertaking(_book, _services(), lcId, presentationId);
+    }
+
     // ================================================================== reimbursement (Art 7)
 
     /// @inheritdoc ILetterOfCredit

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {ILetterOfCredit} from "./interfaces/ILetterOfCredit.sol";
-import {ILetterOfCreditTransfers} from "./interfaces/ILetterOfCreditTransfers.sol";
 import {CurrencyCode} from "./utils/CurrencyCode.sol";
 import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
 
@@ -41,9 +40,8 @@ library LetterOfCreditAmendments {
 
     /**
      * @notice Reverts unless the credit's terms with `changes` applied are terms a credit may have, and the
-     * amendment can apply to the credit as it is drawn: the maximum stays above what is drawn or reserved, the
-     * availability or tenor changes only while no drawing was honoured or is examined under the old ones, and a
-     * credit transferred or with proceeds assigned does not become deferred (its undertaking could not be split).
+     * amendment can apply to the credit as it is drawn: the maximum stays above what is drawn or reserved, and the
+     * availability or tenor changes only while no drawing was honoured or is examined under the old ones.
      * @dev Checked when the amendment is issued and again when it is accepted (the credit may be drawn between).
      */
     function checkAmended(
@@ -79,20 +77,11 @@ library LetterOfCreditAmendments {
                 );
             }
             bool tenor = fields & AMEND_TENOR != 0;
-            ILetterOfCredit.Availability availability = fields & AMEND_AVAILABILITY != 0
-                ? changes.availability
-                : t.availability;
             _validateTenor(
-                availability,
+                fields & AMEND_AVAILABILITY != 0 ? changes.availability : t.availability,
                 tenor ? changes.tenorDays : t.tenorDays,
                 tenor ? changes.tenorBasis : t.tenorBasis
             );
-            // A deferred undertaking pays the beneficiary alone: not a credit transferred or with proceeds assigned.
-            LetterOfCreditDrawings.TransferBook storage tb = book.transfers[lcId];
-            bool split = tb.liveTransfers != 0 || tb.assignment.assignee != address(0);
-            if (split && LetterOfCreditDrawings.isDeferred(availability)) {
-                revert ILetterOfCreditTransfers.LetterOfCreditProceedsNotSplittable(lcId, availability);
-            }
         }
     }
 
@@ -150,15 +139,16 @@ library LetterOfCreditAmendments {
         }
     }
 
-    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor; sight and negotiation take none.
+    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor, sight payment takes none, negotiation
+    /// either (sight or usance drafts).
     function _validateTenor(
         ILetterOfCredit.Availability availability,
         uint16 tenorDays,
         ILetterOfCredit.TenorBasis basis
     ) private pure {
-        bool ok = LetterOfCreditDrawings.isDeferred(availability)
-            ? tenorDays != 0 && tenorDays <= MAX_TENOR_DAYS
-            : tenorDays == 0 && basis == ILetterOfCredit.TenorBasis.PRESENTATION;
+        bool ok = tenorDays != 0
+            ? tenorDays <= MAX_TENOR_DAYS && availability != ILetterOfCredit.Availability.SIGHT_PAYMENT
+            : !LetterOfCreditDrawings.isDeferred(availability) && basis == ILetterOfCredit.TenorBasis.PRESENTATION;
         if (!ok) revert ILetterOfCredit.LetterOfCreditInvalidTenor(availability, tenorDays, MAX_TENOR_DAYS);
     }
 }

@@ -21,20 +21,17 @@ import os
 import random
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_reachable
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import load_abi
@@ -55,7 +52,6 @@ TRADERS = 8
 CURRENCIES = (b"USD", b"EUR")
 FUNDING = 10**18  # per member and currency: no mix of transfers can overdraw it
 DAY = 86_400
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # (weight, kind): about 88% of the events are ledger postings, as on a settlement network
 MIX = ((80, "transfer"), (4, "issue"), (4, "redeem"), (4, "order"), (4, "document"), (2, "external"), (2, "anchor"))
@@ -283,33 +279,6 @@ def index_into(
         engine.dispose()
 
 
-@contextmanager
-def fresh_postgres(base_url: str) -> Iterator[str]:
-    """A new database on the server of `base_url`, dropped afterwards."""
-    name = f"bench_indexer_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-def postgres_reachable(base_url: str) -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = create_engine(base_url)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except (OperationalError, ImportError) as error:
-        return " ".join(str(error).split())[:200]
-    return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small history, for the test suite")
@@ -344,7 +313,7 @@ def main() -> None:
         runs.append(measure(f"sqlite:///{workdir / 'index.db'}", "sqlite"))
         postgres_note = postgres_reachable(options.postgres_url)
         if postgres_note is None:
-            with fresh_postgres(options.postgres_url) as url:
+            with fresh_postgres(options.postgres_url, "bench_indexer") as url:
                 runs.append(measure(url, "postgresql"))
         rpc.close()
 

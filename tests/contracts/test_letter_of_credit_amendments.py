@@ -155,12 +155,3 @@ class TestArt10AvailabilityAmendments:
         before = balance(lc_world, BENEFICIARY)
         lc_world.tx(ISSUER, LC, "honour", lc_id, present(lc_world, lc_id, 100_000))
         assert balance(lc_world, BENEFICIARY) == before + 100_000
-
-    def test_art_38_39_transferred_or_assigned_credit_does_not_become_deferred(self, lc_world: World) -> None:
-        """Art 38h, 39 with 6b: a deferred undertaking pays its beneficiary alone, so a credit with proceeds assigned
-        (or transferred) cannot be amended to deferred payment: the assignee's share would be lost."""
-        lc_id = open_credit(lc_world, "ADVISED")
-        lc_world.tx(BENEFICIARY, LC, "assignProceeds", lc_id, lc_world.address(CONFIRMER), 1_000)
-        assert lc_error(lc_world, ISSUER, "issueAmendment", lc_id, lc_world.unique("am"), DEFERRAL) == (
-            "LetterOfCreditProceedsNotSplittable"
-        )
