@@ -9,8 +9,8 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 import {IDocumentRegistry} from "./interfaces/IDocumentRegistry.sol";
 import {IBankingCalendar} from "./interfaces/IBankingCalendar.sol";
 import {ITransferableRecords} from "./interfaces/ITransferableRecords.sol";
-import {CurrencyCode} from "./utils/CurrencyCode.sol";
 import {LetterOfCreditDrawings} from "./LetterOfCreditDrawings.sol";
+import {LetterOfCreditAmendments} from "./LetterOfCreditAmendments.sol";
 import {ILetterOfCreditTransfers} from "./interfaces/ILetterOfCreditTransfers.sol";
 import {LetterOfCreditTransfers} from "./LetterOfCreditTransfers.sol";
 
@@ -30,29 +30,10 @@ import {LetterOfCreditTransfers} from "./LetterOfCreditTransfers.sol";
  * Split by concern to stay well under EIP-170: this contract holds the credit's life cycle, its amendments and the
  * views; the drawings (presentation, examination, honour, reimbursement) run in the external library
  * {LetterOfCreditDrawings}, delegate-called on this contract's storage, so every event still comes from here.
- * Transfers and assignment of proceeds (Art 38, 39) run the same way in {LetterOfCreditTransfers}.
+ * Transfers and assignment of proceeds (Art 38, 39) run the same way in {LetterOfCreditTransfers}, and the checks
+ * and application of amended terms (Art 10) in {LetterOfCreditAmendments}.
  */
 contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, ReentrancyGuard {
-    /// @notice Presentation period when the credit states none (Art 14c).
-    uint16 internal constant DEFAULT_PRESENTATION_PERIOD_DAYS = 21;
-    /// @notice Longest presentation period a credit may state.
-    uint16 internal constant MAX_PRESENTATION_PERIOD_DAYS = 366;
-    /// @notice Amendment flag: the amount changes (MT707 32B/33B).
-    uint8 internal constant AMEND_AMOUNT = 1;
-    /// @notice Amendment flag: the expiry changes (MT707 31E).
-    uint8 internal constant AMEND_EXPIRY = 2;
-    /// @notice Amendment flag: the latest shipment date changes (MT707 44C).
-    uint8 internal constant AMEND_LATEST_SHIPMENT = 4;
-    /// @notice Amendment flag: both tolerances change (MT707 39A).
-    uint8 internal constant AMEND_TOLERANCE = 8;
-    /// @notice Amendment flag: the presentation period changes (MT707 48).
-    uint8 internal constant AMEND_PRESENTATION_PERIOD = 16;
-    /// @notice Amendment flag: whether partial drawings are allowed changes (MT707 43P).
-    uint8 internal constant AMEND_PARTIAL_DRAWINGS = 32;
-    uint8 private constant _AMEND_ALL = 63;
-    /// @notice Longest deferred payment or acceptance tenor a credit may state (days).
-    uint16 internal constant MAX_TENOR_DAYS = 720;
-
     uint8 private constant _CONSENT_ISSUER = 1;
     uint8 private constant _CONSENT_CONFIRMER = 2;
     uint8 private constant _CONSENT_BENEFICIARY = 4;
@@ -96,7 +77,7 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         Credit storage lc = _book.credits[lcId];
         lc.terms = terms;
         if (terms.presentationPeriodDays == 0) {
-            lc.terms.presentationPeriodDays = DEFAULT_PRESENTATION_PERIOD_DAYS;
+            lc.terms.presentationPeriodDays = LetterOfCreditAmendments.DEFAULT_PRESENTATION_PERIOD_DAYS;
         }
         lc.applicant = msg.sender;
         lc.appliedAt = uint64(block.timestamp);
@@ -225,8 +206,7 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         _requireParty(lcId, lc.terms.issuingBank, Party.ISSUING_BANK, IMembership.MemberKind.BANK);
         _requireOperative(lcId, lc);
         if (amendmentHash == bytes32(0)) revert LetterOfCreditEmptyTermsHash();
-        if (changes.fields & ~_AMEND_ALL != 0) revert LetterOfCreditInvalidAmendmentFields(changes.fields);
-        _checkAmended(lcId, lc, changes);
+        LetterOfCreditAmendments.checkAmended(_book, lcId, changes);
 
         amendmentId = ++lc.amendmentCount;
         Amendment storage amendment = _book.amendments[lcId][amendmentId];
@@ -645,11 +625,7 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
     // ================================================================== internal: checks
 
     function _validateApplication(CreditTerms calldata terms) private view {
-        if (terms.termsHash == bytes32(0)) revert LetterOfCreditEmptyTermsHash();
-        if (!CurrencyCode.isValid(terms.currency)) revert LetterOfCreditInvalidCurrency(terms.currency);
-        _validateEconomics(terms.amount, terms.tolerancePlusBps, terms.toleranceMinusBps);
-        _validateDates(terms.expiry, terms.latestShipment, terms.presentationPeriodDays);
-        _validateTenor(terms.availability, terms.tenorDays, terms.tenorBasis);
+        LetterOfCreditAmendments.validateTerms(terms);
         if (terms.beneficiary == msg.sender) revert LetterOfCreditInvalidParty(Party.BENEFICIARY, terms.beneficiary);
         _requireMember(terms.beneficiary, IMembership.MemberKind.TRADER);
         _requireMember(terms.issuingBank, IMembership.MemberKind.BANK);
@@ -663,74 +639,15 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         }
     }
 
-    function _validateEconomics(uint256 amount, uint16 plusBps, uint16 minusBps) private pure {
-        if (amount == 0) revert LetterOfCreditInvalidAmount(amount);
-        uint256 bps = LetterOfCreditDrawings.BPS;
-        if (plusBps > bps || minusBps > bps) revert LetterOfCreditInvalidTolerance(plusBps, minusBps);
-    }
-
-    function _validateDates(uint64 expiry, uint64 latestShipment, uint16 presentationPeriodDays) private view {
-        if (expiry <= block.timestamp) revert LetterOfCreditInvalidExpiry(expiry, uint64(block.timestamp));
-        if (latestShipment > expiry) revert LetterOfCreditInvalidLatestShipment(latestShipment, expiry);
-        if (presentationPeriodDays > MAX_PRESENTATION_PERIOD_DAYS) {
-            revert LetterOfCreditInvalidPresentationPeriod(presentationPeriodDays, MAX_PRESENTATION_PERIOD_DAYS);
-        }
-    }
-
-    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor, sight payment takes none, negotiation
-    /// either (sight or usance drafts).
-    function _validateTenor(Availability availability, uint16 tenorDays, TenorBasis basis) private pure {
-        bool ok = tenorDays != 0
-            ? tenorDays <= MAX_TENOR_DAYS && availability != Availability.SIGHT_PAYMENT
-            : !LetterOfCreditDrawings.isDeferred(availability) && basis == TenorBasis.PRESENTATION;
-        if (!ok) revert LetterOfCreditInvalidTenor(availability, tenorDays, MAX_TENOR_DAYS);
-    }
-
-    /// @dev Validates the terms the credit would have with `changes` applied, without applying them.
-    function _checkAmended(uint256 lcId, Credit storage lc, AmendmentTerms memory changes) private view {
-        uint8 fields = changes.fields;
-        CreditTerms storage t = lc.terms;
-        uint256 amount = fields & AMEND_AMOUNT != 0 ? changes.amount : t.amount;
-        uint16 plusBps = t.tolerancePlusBps;
-        uint16 minusBps = t.toleranceMinusBps;
-        if (fields & AMEND_TOLERANCE != 0) (plusBps, minusBps) = (changes.tolerancePlusBps, changes.toleranceMinusBps);
-        _validateEconomics(amount, plusBps, minusBps);
-        _validateDates(
-            fields & AMEND_EXPIRY != 0 ? changes.expiry : t.expiry,
-            fields & AMEND_LATEST_SHIPMENT != 0 ? changes.latestShipment : t.latestShipment,
-            fields & AMEND_PRESENTATION_PERIOD != 0 ? changes.presentationPeriodDays : t.presentationPeriodDays
-        );
-        uint256 newMaximum = LetterOfCreditDrawings.maximum(amount, plusBps);
-        uint256 utilised = lc.drawn + lc.reserved;
-        if (newMaximum < utilised) revert LetterOfCreditAmendmentBelowUtilisation(lcId, newMaximum, utilised);
-    }
-
     /// @dev Writes the flagged fields of `changes` into the credit's terms (Art 10: only on acceptance).
     function _acceptAmendment(uint256 lcId, Credit storage lc, uint256 amendmentId, Amendment storage amendment)
         private
     {
         AmendmentTerms memory changes = amendment.changes;
-        _checkAmended(lcId, lc, changes);
-        _applyAmendment(lc.terms, changes);
+        LetterOfCreditAmendments.checkAmended(_book, lcId, changes);
+        LetterOfCreditAmendments.applyAmendment(lc.terms, changes);
         _transitionAmendment(lcId, amendmentId, AmendmentState.ACCEPTED);
         emit AmendmentAccepted(lcId, amendmentId, msg.sender);
-    }
-
-    function _applyAmendment(CreditTerms storage t, AmendmentTerms memory changes) private {
-        uint8 fields = changes.fields;
-        if (fields & AMEND_AMOUNT != 0) t.amount = changes.amount;
-        if (fields & AMEND_EXPIRY != 0) t.expiry = changes.expiry;
-        if (fields & AMEND_LATEST_SHIPMENT != 0) t.latestShipment = changes.latestShipment;
-        if (fields & AMEND_TOLERANCE != 0) {
-            t.tolerancePlusBps = changes.tolerancePlusBps;
-            t.toleranceMinusBps = changes.toleranceMinusBps;
-        }
-        if (fields & AMEND_PRESENTATION_PERIOD != 0) {
-            t.presentationPeriodDays = changes.presentationPeriodDays == 0
-                ? DEFAULT_PRESENTATION_PERIOD_DAYS
-                : changes.presentationPeriodDays;
-        }
-        if (fields & AMEND_PARTIAL_DRAWINGS != 0) t.partialDrawingsAllowed = changes.partialDrawingsAllowed;
     }
 
     /// @dev The contracts a credit works with, for the drawings library and the shared checks.

@@ -235,7 +235,10 @@ interface ILetterOfCredit {
     /**
      * @notice New values carried by an amendment; only the fields flagged in `fields` change.
      * @dev Flags: AMEND_AMOUNT 1, AMEND_EXPIRY 2, AMEND_LATEST_SHIPMENT 4, AMEND_TOLERANCE 8 (both plus and
-     * minus), AMEND_PRESENTATION_PERIOD 16, AMEND_PARTIAL_DRAWINGS 32. `fields` 0 is a narrative-only amendment.
+     * minus), AMEND_PRESENTATION_PERIOD 16, AMEND_PARTIAL_DRAWINGS 32, AMEND_AVAILABILITY 64 (MT707 41a),
+     * AMEND_TENOR 128 (tenor days and basis, MT707 42C / 42P). `fields` 0 is a narrative-only amendment. The amended
+     * availability and tenor must agree as at application (Art 6b), and may change only while no drawing was
+     * honoured or is being examined under the old ones.
      */
     struct AmendmentTerms {
         uint8 fields;
@@ -246,6 +249,9 @@ interface ILetterOfCredit {
         uint64 expiry;
         uint64 latestShipment;
         uint256 amount;
+        Availability availability;
+        uint16 tenorDays;
+        TenorBasis tenorBasis;
     }
 
     /// @notice An amendment as stored.
@@ -610,8 +616,10 @@ interface ILetterOfCredit {
         AmendmentState expected
     );
 
-    /// @notice The amendment's field flags are not a subset of the known flags.
-    error LetterOfCreditInvalidAmendmentFields(uint8 fields);
+    /// @notice An amendment would change how the credit is available or its tenor (Art 6b, 10) after drawings
+    /// under the old terms: `honoured` honoured, `open` being examined. Those keep the terms they were presented
+    /// under, so the credit's availability can no longer change.
+    error LetterOfCreditAvailabilityInUse(uint256 lcId, uint32 honoured, uint32 open);
 
     /// @notice The amended maximum (`newMaximum`) is below what is already drawn or reserved (`utilised`).
     error LetterOfCreditAmendmentBelowUtilisation(uint256 lcId, uint256 newMaximum, uint256 utilised);

@@ -50,12 +50,12 @@ CONTRACT_ERROR_STATUS: Final[dict[str, HTTPStatus]] = {
     # LetterOfCredit
     "LetterOfCreditAmendmentAlreadyAdvised": CONFLICT,
     "LetterOfCreditAmendmentBelowUtilisation": INVALID,
+    "LetterOfCreditAvailabilityInUse": CONFLICT,
     "LetterOfCreditAmendmentConfirmationDecided": CONFLICT,
     "LetterOfCreditConsentAlreadyGiven": CONFLICT,
     "LetterOfCreditDeadlineNotPassed": CONFLICT,
     "LetterOfCreditDrawingExceedsAvailable": INVALID,
     "LetterOfCreditEmptyTermsHash": INVALID,
-    "LetterOfCreditInvalidAmendmentFields": INVALID,
     "LetterOfCreditInvalidAmendmentState": CONFLICT,
     "LetterOfCreditInvalidAmount": INVALID,
     "LetterOfCreditInvalidAssignedShare": INVALID,

@@ -21,7 +21,13 @@ TRADER, OTHER_TRADER, OUTSIDER = (dev_account(i) for i in (3, 4, 5))
 def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
     """Operator, settlement agent, an auditor, two banks; the founding bank sponsors three traders, one funded.
     Every one has an API key, the operator and the agent too (they are not members)."""
-    settings = load_settings(data_dir=Path(tmp_path_factory.mktemp("api")) / "data", _env_file=None)
+    yield from open_consortium(tmp_path_factory, "api")
+
+
+def open_consortium(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Consortium]:
+    """The `consortium` on a dev chain of its own: a module that moves the chain's clock uses one (the session's
+    chain is shared by every module on a worker)."""
+    settings = load_settings(data_dir=Path(tmp_path_factory.mktemp(name)) / "data", _env_file=None)
     platform = open_platform(settings)
     try:
         found(platform, traders=(TRADER, OTHER_TRADER, OUTSIDER))

@@ -73,6 +73,7 @@ def test_every_error_has_its_own_code() -> None:
         ("LetterOfCreditInvalidAmount", 422),
         ("LetterOfCreditInvalidLatestShipment", 422),  # a date sent, not a late step
         ("LetterOfCreditTransferTermsNotReduced", 422),
+        ("LetterOfCreditAvailabilityInUse", 409),  # Art 10: drawings ran under the old availability
     ],
 )
 def test_a_custom_error_answers_the_status_of_its_meaning(error: str, status: int) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import OTHER_BANK, OTHER_TRADER, OUTSIDER, Consortium, problem
+from tests.api.conftest import OTHER_BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.api.test_lcs import INVOICE, TODAY, application
 
 
@@ -206,3 +206,57 @@ def test_art_38i_first_beneficiary_substitutes_on_demand(consortium: Consortium)
     substitution = {"documents": [_invoice("FB-2", 3_500)], "amount": 3_500}
     substituted = _ok(first.post(f"{tp_path}/substitution", json=substitution, headers=_key("demand", "substitute")))
     assert substituted["transferred_presentations"][0]["state"] == "SUBSTITUTED"
+
+
+def test_art_38h_39_second_beneficiary_and_assignee_see_reduced_views(consortium: Consortium) -> None:
+    """Art 38h: the second beneficiary sees the credit as transferred to it: its amount and expiry, its own transfer
+    and presentations, the banks; not the applicant, the first credit's off-chain terms or the other second
+    beneficiary. Art 39: the assignee sees the credit's identity, its assignment and the legs paid to it."""
+    bank, first, second = (consortium.client(who) for who in ("bank", "other_trader", "outsider"))
+    path = _credit(consortium, "views")
+    assert consortium.client("other_bank").get(path).status_code == 404  # not yet the assignee
+    mine = _ok(_request(first, path, "views", 4_000))["transfers"][0]["transfer_id"]
+    to_applicant = {"second_beneficiary": TRADER.address, "amount": 1_000, "terms": {"unit_price": "USD 1.05"}}
+    other = _ok(first.post(f"{path}/transfers", json=to_applicant, headers=_key("views", "request-2")))
+    for transfer_id in (mine, other["transfers"][1]["transfer_id"]):
+        _ok(bank.post(f"{path}/transfers/{transfer_id}/decision", json={"consent": True},
+                      headers=_key("views", f"consent-{transfer_id}")))  # fmt: skip
+    _ok(first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 2_000},
+                   headers=_key("views", "assign")))  # fmt: skip
+    shown = {"documents": [_invoice("SB-V", 3_000)], "amount": 3_000, "shipment_date": TODAY.isoformat()}
+    presented = _ok(second.post(f"{path}/transfers/{mine}/presentations", json=shown, headers=_key("views", "sb")))
+    tp_id = presented["transferred_presentations"][0]["transferred_presentation_id"]
+    substitution = {"documents": [_invoice("FB-V", 3_600)], "amount": 3_600}
+    substituted = _ok(first.post(f"{path}/transferred-presentations/{tp_id}/substitution", json=substitution,
+                                 headers=_key("views", "substitute")))  # fmt: skip
+    own = _ok(first.post(f"{path}/presentations", json={**shown, "documents": [_invoice("FB-OWN", 500)],
+                                                        "amount": 500}, headers=_key("views", "own")))  # fmt: skip
+    for p in own["presentations"]:  # the substituted presentation and the first beneficiary's own
+        honour = f"{path}/presentations/{p['presentation_id']}/honour"
+        _ok(bank.post(honour, headers=_key("views", f"honour-{p['presentation_id']}")))
+    full = _ok(bank.get(path))
+    assert full["audience"] == "PARTY" and full["applicant"] == TRADER.address and len(full["transfers"]) == 2
+
+    seen = _ok(second.get(path))
+    assert seen["audience"] == "SECOND_BENEFICIARY"
+    assert (seen["applicant"], seen["terms"], seen["assignee"], seen["amendments"]) == (None, None, None, [])
+    assert (seen["amount"], seen["expiry"]) == ("4000", seen["transfers"][0]["expiry"])
+    assert [t["transfer_id"] for t in seen["transfers"]] == [mine]
+    became = substituted["transferred_presentations"][0]["presentation_id"]
+    assert [p["presentation_id"] for p in seen["presentations"]] == [became]
+    assert {leg["payee"] for p in seen["presentations"] for leg in p["proceeds_legs"]} == {OUTSIDER.address}
+    assert seen["drawn"] == "3000"  # its own invoice, paid out of the first beneficiary's 3,600
+    assert TRADER.address not in str(seen) and seen["terms_hash"] == seen["transfers"][0]["terms_hash"]
+    listed = {item["lc_id"]: item for item in second.get("/v1/lcs", params={"limit": 200}).json()["items"]}
+    assert listed[seen["lc_id"]]["audience"] == "SECOND_BENEFICIARY"
+
+    assigned = _ok(consortium.client("other_bank").get(path))
+    assert assigned["audience"] == "ASSIGNEE"
+    assert (assigned["assignee"], assigned["assigned_share_bps"]) == (OTHER_BANK.address, 2_000)
+    assert (assigned["applicant"], assigned["terms"], assigned["transfers"], assigned["transferred_presentations"]) == (
+        None, None, [], []
+    )  # fmt: skip
+    legs = [leg for p in assigned["presentations"] for leg in p["proceeds_legs"]]
+    assert {leg["payee"] for leg in legs} == {OTHER_BANK.address} and legs
+    assert assigned["drawn"] == str(sum(int(leg["amount"]) for leg in legs))
+    assert consortium.client("auditor").get(path).json()["audience"] == "PARTY"

@@ -169,7 +169,8 @@ def test_confirmed_credit_honoured_by_confirming_bank_and_reimbursed_by_issuer_a
         f"{path}/amendments/1/confirmation", json={"extend": True}, headers={"Idempotency-Key": "lc-8-mc"}
     )
     assert extended.json()["amendments"][0] | {"fields": 0} == {
-        "amendment_id": "1", "fields": 0, "state": "ISSUED", "advised": True, "confirmation": "EXTENDED"
+        "amendment_id": "1", "fields": 0, "state": "ISSUED", "advised": True, "confirmation": "EXTENDED",
+        "availability": None, "tenor_days": None, "tenor_basis": None,
     }  # fmt: skip
 
     drawing = {"documents": [INVOICE], "amount": 5_000, "shipment_date": TODAY.isoformat(), "quantity": 474}

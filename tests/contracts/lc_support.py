@@ -42,6 +42,7 @@ INTERBANK_STATES = ("NONE", "OPEN", "REIMBURSED", "REFUSED", "LAPSED")
 
 AMEND_AMOUNT, AMEND_EXPIRY, AMEND_LATEST_SHIPMENT = 1, 2, 4
 AMEND_TOLERANCE, AMEND_PRESENTATION_PERIOD, AMEND_PARTIAL_DRAWINGS = 8, 16, 32
+AMEND_AVAILABILITY, AMEND_TENOR = 64, 128
 
 APPLICANT, BENEFICIARY = "trader", "another_trader"
 ISSUER, ADVISER, CONFIRMER = "sponsor_bank", "bank", "another_bank"
@@ -185,6 +186,9 @@ def amendment(fields: int = 0, **values: Any) -> dict[str, Any]:
         "expiry": 0,
         "latestShipment": 0,
         "amount": 0,
+        "availability": SIGHT_PAYMENT,
+        "tenorDays": 0,
+        "tenorBasis": AFTER_PRESENTATION,
     }
     value.update(values)
     return value

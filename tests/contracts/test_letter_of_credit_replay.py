@@ -12,10 +12,12 @@ from tests.contracts.helpers import Event, World
 from tests.contracts.lc_support import (
     ADVISER,
     AMEND_AMOUNT,
+    AMEND_AVAILABILITY,
     AMEND_EXPIRY,
     AMEND_LATEST_SHIPMENT,
     AMEND_PARTIAL_DRAWINGS,
     AMEND_PRESENTATION_PERIOD,
+    AMEND_TENOR,
     AMEND_TOLERANCE,
     AMOUNT,
     APPLICANT,
@@ -51,6 +53,8 @@ FLAGS = (
     (AMEND_TOLERANCE, ("tolerancePlusBps", "toleranceMinusBps")),
     (AMEND_PRESENTATION_PERIOD, ("presentationPeriodDays",)),
     (AMEND_PARTIAL_DRAWINGS, ("partialDrawingsAllowed",)),
+    (AMEND_AVAILABILITY, ("availability",)),
+    (AMEND_TENOR, ("tenorDays", "tenorBasis")),
 )
 
 
@@ -115,9 +119,13 @@ def _scenario(world: World) -> None:
 
 def _deferred(world: World) -> None:
     """Art 7a, 12b: deferred undertakings incurred by the nominated and the issuing bank, one prepaid, one paid, and
-    one the nominated bank left unpaid, which the issuing bank honours (Art 7a iii)."""
+    one the nominated bank left unpaid, which the issuing bank honours (Art 7a iii); under a sight credit amended to
+    deferred payment (Art 10)."""
     tx = world.tx
-    credit = open_credit(world, "ADVISED", availability=DEFERRED_PAYMENT, tenorDays=1)
+    credit = open_credit(world, "ADVISED")
+    deferral = amendment(AMEND_AVAILABILITY | AMEND_TENOR, availability=DEFERRED_PAYMENT, tenorDays=1)
+    tx(ISSUER, LC, "issueAmendment", credit, world.unique("am"), deferral)
+    tx(BENEFICIARY, LC, "acceptAmendment", credit, 1, deferral["fields"])
     prepaid = present(world, credit, 1_000)
     tx(ADVISER, LC, "honour", credit, prepaid)
     tx(ADVISER, LC, "prepayDeferredPayment", credit, prepaid, 10)

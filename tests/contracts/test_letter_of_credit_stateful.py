@@ -43,6 +43,7 @@ from hypothesis.stateful import (
 
 from tests.contracts.helpers import USD, Receipt, World
 from tests.contracts.lc_support import (
+    AFTER_PRESENTATION,
     DAY,
     DEFERRED_PAYMENT,
     LC,
@@ -491,6 +492,18 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         tolerance=st.sampled_from([0, 500, 1_000]),
         period=st.sampled_from([0, 3, 21]),
         partial=st.booleans(),
+        # Art 6b: the model's availabilities (sight, deferred at 2 days, usance negotiation at 9), and two that
+        # disagree with their tenor; availability and tenor are amended together (flags 64 | 128) or not at all
+        availability=st.sampled_from(
+            [
+                None,
+                (SIGHT_PAYMENT, 0),
+                (DEFERRED_PAYMENT, 2),
+                (NEGOTIATION, 9),
+                (SIGHT_PAYMENT, 2),
+                (DEFERRED_PAYMENT, 0),
+            ]
+        ),
     )
     def issue_amendment(
         self,
@@ -503,6 +516,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         tolerance: int,
         period: int,
         partial: bool,
+        availability: tuple[int, int] | None,
     ) -> None:
         lc = self._pick(index, *OPERATIVE)
         if lc is None:
@@ -517,7 +531,11 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "toleranceMinusBps": tolerance,
             "presentationPeriodDays": period,
             "partialDrawingsAllowed": partial,
+            "availability": availability[0] if availability else SIGHT_PAYMENT,
+            "tenorDays": availability[1] if availability else 0,
+            "tenorBasis": AFTER_PRESENTATION,
         }
+        fields |= 192 if availability else 0
         ok = caller == lc.issuer and lc.state in OPERATIVE and self._amendment_valid(lc, fields, values)
         receipt = self._call(
             ok, caller, "issueAmendment", lc.lc_id, self.world.unique("am"), {"fields": fields, **values}
@@ -534,6 +552,9 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "toleranceMinusBps": lc.minus,
             "presentationPeriodDays": lc.period,
             "partialDrawingsAllowed": lc.partial,
+            "availability": {0: SIGHT_PAYMENT, 9: NEGOTIATION}.get(lc.tenor, DEFERRED_PAYMENT),
+            "tenorDays": lc.tenor,
+            "tenorBasis": AFTER_PRESENTATION,
         }
         for flag, keys in (
             (1, ("amount",)),
@@ -542,6 +563,8 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             (8, ("tolerancePlusBps", "toleranceMinusBps")),
             (16, ("presentationPeriodDays",)),
             (32, ("partialDrawingsAllowed",)),
+            (64, ("availability",)),
+            (128, ("tenorDays", "tenorBasis")),
         ):
             if fields & flag:
                 for key in keys:
@@ -551,10 +574,17 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
     def _amendment_valid(self, lc: Credit, fields: int, values: dict[str, int | bool]) -> bool:
         new = self._amended(lc, fields, values)
         maximum = int(new["amount"]) * (BPS + int(new["tolerancePlusBps"])) // BPS
+        honoured = sum(1 for p in lc.presentations.values() if p.state == "HONOURED")
+        # Art 6b, 10: the availability and tenor agree, and change only before any drawing under the old ones
+        tenor_ok = (
+            new["availability"] != SIGHT_PAYMENT if int(new["tenorDays"]) else new["availability"] != DEFERRED_PAYMENT
+        )
+        availability_ok = not fields & 192 or (honoured == lc.open_count == 0 and tenor_ok)
         return (
             int(new["expiry"]) > self.now + 60
             and int(new["latestShipment"]) <= int(new["expiry"])
             and maximum >= lc.drawn + lc.reserved
+            and availability_ok
         )
 
     @precondition(lambda self: any(a.state == "ISSUED" for lc in self.credits for a in lc.amendments.values()))
@@ -590,6 +620,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             lc.plus, lc.minus = int(new["tolerancePlusBps"]), int(new["toleranceMinusBps"])
             lc.period = int(new["presentationPeriodDays"]) or 21
             lc.partial = bool(new["partialDrawingsAllowed"])
+            lc.tenor = int(new["tenorDays"])
             am.state = "ACCEPTED"
 
     @precondition(lambda self: self._has(*OPERATIVE))

@@ -502,6 +502,9 @@ class GetterCheck:
                 "expiry": amendment.expiry,
                 "latestShipment": amendment.latest_shipment,
                 "amount": amendment.amount,
+                "availability": amendment.availability.value,
+                "tenorDays": amendment.tenor_days,
+                "tenorBasis": amendment.tenor_basis.value,
             } == onchain["changes"]
             assert (
                 amendment.amendment_hash,

@@ -13,12 +13,16 @@ from eth_utils import keccak
 
 from tests.contracts.helpers import ADMIT_BANK, EUR, REINSTATE_BANK, USD, World, account, fresh_address
 from tests.contracts.lc_support import (
+    ACCEPTANCE,
     ADVISER,
+    AFTER_SHIPMENT,
     AMEND_AMOUNT,
+    AMEND_AVAILABILITY,
     AMEND_EXPIRY,
     AMEND_LATEST_SHIPMENT,
     AMEND_PARTIAL_DRAWINGS,
     AMEND_PRESENTATION_PERIOD,
+    AMEND_TENOR,
     AMEND_TOLERANCE,
     AMOUNT,
     APPLICANT,
@@ -219,6 +223,15 @@ def _run_second_banks(world: World, lc1: int) -> tuple[int, int, int, int]:
     return _incur_deferred(world)
 
 
+def _amend_availability(world: World) -> None:
+    """A sight credit amended to acceptance at 30 days after shipment (Art 6b, 10)."""
+    accepting = open_credit(world, "ADVISED")
+    to_acceptance = amendment(AMEND_AVAILABILITY | AMEND_TENOR, availability=ACCEPTANCE, tenorDays=30,
+                              tenorBasis=AFTER_SHIPMENT)  # fmt: skip
+    world.tx(ISSUER, LC, "issueAmendment", accepting, world.unique("mt707"), to_acceptance)
+    world.tx(BENEFICIARY, LC, "acceptAmendment", accepting, 1, to_acceptance["fields"])
+
+
 def _incur_deferred(world: World) -> tuple[int, int, int, int]:
     """Deferred payment (Art 7a, 12b) with a share of the proceeds assigned (Art 39): the nominated bank honours by
     its undertaking and prepays it (the assignee paid its share less its part of the discount); the issuing bank
@@ -302,6 +315,7 @@ def run_letters_of_credit(world: World, facts: ScenarioFacts) -> None:
     world.tx(BENEFICIARY, LC, "acceptAmendment", lc1, 3, fields)
     world.tx(ISSUER, LC, "issueAmendment", lc1, world.unique("mt707"), amendment(AMEND_AMOUNT, amount=3 * AMOUNT))
     world.tx(BENEFICIARY, LC, "rejectAmendment", lc1, 4)
+    _amend_availability(world)
 
     # presentation 1: refused, waived, honoured; the applicant reimburses in the same transaction
     documents = [world.unique("doc"), world.unique("doc")]

@@ -2,9 +2,9 @@
 
 Order: Membership, Settlement(membership), TransferableRecords(membership), DocumentRegistry(membership, settlement,
 records) with TITLE_AGENT_ROLE on TransferableRecords, TradeOrders(membership, settlement, delay),
-ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings and LetterOfCreditTransfers
-(external libraries), LetterOfCredit linked to them], [UndertakingsDemands (an external library),
-Undertakings(membership, settlement, calendar) linked to it],
+ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings, LetterOfCreditTransfers and
+LetterOfCreditAmendments (external libraries), LetterOfCredit linked to them], [UndertakingsDemands (an external
+library), Undertakings(membership, settlement, calendar) linked to it],
 Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents),
 PayablesFinance(membership, settlement, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders,
 DocumentRegistry and the business contracts that move money, TradeOrders grants UNDERTAKING_ROLE to
@@ -160,12 +160,13 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     # ---- end BankingCalendar
 
     # ---- LetterOfCredit: deployed with (membership, settlement, documents, calendar, records) and linked to its
-    # ---- drawings and transfers libraries (LetterOfCreditDrawings, LetterOfCreditTransfers (Art 38, 39),
-    # ---- delegate-called: not contracts of their own in `addresses`); it
+    # ---- drawings, transfers and amendments libraries (LetterOfCreditDrawings, LetterOfCreditTransfers (Art 38,
+    # ---- 39), LetterOfCreditAmendments (Art 10), delegate-called: not contracts of their own in `addresses`); it
     # ---- needs SETTLER_ROLE on Settlement (honour and reimbursement legs), PRESENTER_ROLE on DocumentRegistry
     # ---- (presentations) and TITLE_AGENT_ROLE on TransferableRecords (records move with the payments).
     drawings = deployer.deploy("LetterOfCreditDrawings")
     transfers = deployer.deploy("LetterOfCreditTransfers")
+    amendments = deployer.deploy("LetterOfCreditAmendments")
     letters = deployer.deploy(
         "LetterOfCredit",
         membership,
@@ -173,7 +174,11 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
         documents,
         calendar,
         records,
-        libraries={"LetterOfCreditDrawings": drawings, "LetterOfCreditTransfers": transfers},
+        libraries={
+            "LetterOfCreditDrawings": drawings,
+            "LetterOfCreditTransfers": transfers,
+            "LetterOfCreditAmendments": amendments,
+        },
     )
     addresses["LetterOfCredit"] = letters
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, letters)

@@ -89,6 +89,10 @@ class InterbankClaimState(enum.IntEnum):
     LAPSED = 4  # the nominated bank did not pay its matured undertaking; the issuing bank honoured (Art 7a)
 
 
+AMEND_AVAILABILITY, AMEND_TENOR = 64, 128
+"""ILetterOfCredit.AmendmentTerms flags: the availability (MT707 41a) and the tenor (42C / 42P) change."""
+
+
 class Availability(enum.IntEnum):
     """ILetterOfCredit.Availability (Art 6b)."""
 
@@ -188,6 +192,11 @@ class LcAmendment(ChainEvidence, Base):
     expiry: Mapped[int] = mapped_column(Uint64)
     latest_shipment: Mapped[int] = mapped_column(Uint64)
     amount: Mapped[int] = mapped_column(Uint256)
+    availability: Mapped[Availability] = mapped_column(enum_column(Availability))
+    """How the credit becomes available if AMEND_AVAILABILITY is flagged (Art 6b, MT707 41a)."""
+    tenor_days: Mapped[int] = mapped_column(Integer)
+    tenor_basis: Mapped[TenorBasis] = mapped_column(enum_column(TenorBasis))
+    """The new tenor if AMEND_TENOR is flagged (MT707 42C / 42P)."""
     state: Mapped[AmendmentState] = mapped_column(enum_column(AmendmentState))
     partial_acceptance: Mapped[bool | None] = mapped_column(Boolean)
     issued_at: Mapped[int] = mapped_column(Uint64)

@@ -110,7 +110,13 @@ def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) 
         transferred = select(LcTransfer.lc_id).where(
             LcTransfer.second_beneficiary.in_(accounts), LcTransfer.state == TransferState.TRANSFERRED
         )
-        query = query.where(or_(*(column.in_(accounts) for column in parties), LetterOfCredit.lc_id.in_(transferred)))
+        query = query.where(
+            or_(
+                *(column.in_(accounts) for column in parties),
+                LetterOfCredit.lc_id.in_(transferred),
+                LetterOfCredit.assignee.in_(accounts),
+            )
+        )
     if after is not None:
         query = query.where(LetterOfCredit.lc_id > after)
     return list(db.scalars(query))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.lcs.models import (
+    AMEND_AVAILABILITY,
+    AMEND_TENOR,
     LcAmendment,
     LcDeferredPayment,
     LcInterbankClaim,
@@ -19,10 +21,12 @@ from tradeledger.lcs.models import (
     LcTransferredPresentation,
     LetterOfCredit,
 )
-from tradeledger.lcs.terms import ChainDate, LetterOfCreditTerms
+from tradeledger.lcs.terms import MAX_TENOR_DAYS, AvailableBy, ChainDate, LetterOfCreditTerms, TenorBasis
 from tradeledger.settlements.schemas import Address, MinorUnits
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+TENORLESS = (AvailableBy.PAYMENT, AvailableBy.NEGOTIATION)
+"""Availabilities that pay at sight or negotiate sight drafts: no tenor (Art 6b)."""
 
 
 class ApplyRequest(BaseModel):
@@ -48,6 +52,24 @@ class AmendmentChanges(BaseModel):
     tolerance_minus_bps: int | None = Field(None, ge=0, le=10_000)
     presentation_period_days: int | None = Field(None, ge=1, le=365)
     partial_drawings_allowed: bool | None = None
+    available_by: AvailableBy | None = Field(
+        None,
+        description="41a: how the credit becomes available (Art 6b); BY PAYMENT and BY NEGOTIATION drop the tenor. "
+        "Refused once a drawing was honoured or is being examined under the old terms",
+    )
+    tenor_days: int | None = Field(
+        None, strict=True, ge=1, le=MAX_TENOR_DAYS, description="42C / 42P: the tenor of deferred payment or acceptance"
+    )
+    tenor_basis: TenorBasis | None = Field(None, description="what the tenor runs from (with or without tenor_days)")
+
+    @model_validator(mode="after")
+    def _tenor_only_for_deferred(self) -> AmendmentChanges:
+        """Art 6b: sight payment and negotiation take no tenor; mixed payment has no on-chain form."""
+        if self.available_by is AvailableBy.MIXED_PAYMENT:
+            raise ValueError("available_by: BY MIXED PYMT (42M) is not supported")
+        if self.available_by in TENORLESS and (self.tenor_days is not None or self.tenor_basis is not None):
+            raise ValueError(f"tenor_days: {self.available_by.value} takes no tenor")
+        return self
 
 
 class AmendmentRequest(BaseModel):
@@ -399,22 +421,35 @@ class AmendmentView(BaseModel):
     state: str
     advised: bool = Field(description="the advising bank advised it (Art 9d)")
     confirmation: str = Field(description="NONE, EXTENDED or DECLINED by the confirming bank (Art 10b)")
+    availability: str | None = Field(description="the new availability (Art 6b), if the amendment changes it")
+    tenor_days: int | None = Field(description="the new tenor days, if the amendment changes the tenor")
+    tenor_basis: str | None = Field(description="what the new tenor runs from, if the amendment changes the tenor")
 
     @classmethod
     def of(cls, amendment: LcAmendment) -> AmendmentView:
+        tenor = bool(amendment.fields & AMEND_TENOR)
         return cls(
             amendment_id=str(amendment.amendment_id),
             fields=amendment.fields,
             state=amendment.state.name,
             advised=amendment.advised,
             confirmation=amendment.confirmation.name,
+            availability=amendment.availability.name if amendment.fields & AMEND_AVAILABILITY else None,
+            tenor_days=amendment.tenor_days if tenor else None,
+            tenor_basis=amendment.tenor_basis.name if tenor else None,
         )
 
 
 class LcView(BaseModel):
     lc_id: str
     state: str
-    applicant: str
+    audience: Literal["PARTY", "SECOND_BENEFICIARY", "ASSIGNEE"] = Field(
+        default="PARTY",
+        description="what the viewer sees: PARTY the whole credit; SECOND_BENEFICIARY only what was transferred to it "
+        "(Art 38): its amount, expiry, transfers, presentations and legs; no applicant, off-chain terms or other "
+        "second beneficiaries; ASSIGNEE the credit's identity, its assignment and the legs paid to it (Art 39)",
+    )
+    applicant: str | None = Field(description="None in a second beneficiary's or an assignee's view")
     beneficiary: str
     issuing_bank: str
     advising_bank: str

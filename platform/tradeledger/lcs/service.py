@@ -19,14 +19,19 @@ from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
 from tradeledger.lcs.models import (
+    AMEND_AVAILABILITY,
+    AMEND_TENOR,
     ClaimState,
     Disposition,
     LcDeferredPayment,
     LcPresentation,
+    LcProceedsLeg,
     LcTransfer,
     LetterOfCredit,
+    TransferState,
 )
 from tradeledger.lcs.schemas import (
+    TENORLESS,
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
     AmendmentRequest,
@@ -44,7 +49,10 @@ from tradeledger.lcs.schemas import (
     TransferRequest,
 )
 from tradeledger.lcs.terms import (
+    AVAILABILITY,
+    TENOR_BASIS,
     LetterOfCreditTerms,
+    TenorBasis,
     canonical_bytes,
     chain_parameters,
     matches_onchain_hash,
@@ -153,6 +161,11 @@ def amendment_call(db: Session, address: str, bank: str, lc_id: int, request: Am
     flags = sum(flag for name, flag in AMEND_FLAGS.items() if name in given)
     if "tolerance_plus_bps" in given or "tolerance_minus_bps" in given:
         flags |= AMEND_FLAGS["tolerance"]
+    if changes.available_by is not None:
+        flags |= AMEND_AVAILABILITY
+    # A tenor given, or a change to an availability that takes none (its tenor becomes 0), amends the tenor.
+    if "tenor_days" in given or "tenor_basis" in given or changes.available_by in TENORLESS:
+        flags |= AMEND_TENOR
     digest = store_terms(
         db, "lc_amendment", {"lc_id": lc_id, "changes": changes.model_dump(mode="json"), **request.narrative}, bank
     )
@@ -165,6 +178,9 @@ def amendment_call(db: Session, address: str, bank: str, lc_id: int, request: Am
         _day(changes.expiry_date) if changes.expiry_date else 0,
         _day(changes.latest_shipment_date) if changes.latest_shipment_date else 0,
         changes.amount or 0,
+        AVAILABILITY[changes.available_by.value] if changes.available_by else 0,
+        changes.tenor_days or 0,
+        TENOR_BASIS[(changes.tenor_basis or TenorBasis.PRESENTATION).value],
     )
     return ContractCall(CONTRACT, address, "issueAmendment", (lc_id, bytes.fromhex(digest[2:]), terms), bank)
 
@@ -250,16 +266,35 @@ def check_quantity(db: Session, lc: LetterOfCredit, shown: int) -> None:
         )
 
 
+def audience(db: Session, lc: LetterOfCredit, accounts: set[str] | None) -> str | None:
+    """What viewers holding `accounts` (None: an auditor) see of the credit: PARTY the whole of it, SECOND_BENEFICIARY
+    what was transferred to them (Art 38), ASSIGNEE what was assigned to them (Art 39); None: nothing."""
+    if accounts is None or any(party in accounts for party in _parties(lc) if party):
+        return "PARTY"
+    if accounts.intersection(repository.second_beneficiaries(db, lc.lc_id)):
+        return "SECOND_BENEFICIARY"
+    return "ASSIGNEE" if lc.assignee in accounts else None
+
+
 def visible_credit(db: Session, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LetterOfCredit:
-    """The credit, if the viewer is a party to it or a second beneficiary it was transferred to (Art 38)."""
+    """The credit, if the viewer is a party to it, a second beneficiary it was transferred to (Art 38) or the
+    assignee of its proceeds (Art 39)."""
     lc = repository.get(db, lc_id)
-    if lc is None or not can_see(db, viewer, viewer_kind, [*_parties(lc), *repository.second_beneficiaries(db, lc_id)]):
+    if lc is None or audience(db, lc, visible_accounts(db, viewer, viewer_kind)) is None:
         raise LetterOfCreditNotFoundError(f"no letter of credit {lc_id}")
     return lc
 
 
-def view(db: Session, lc: LetterOfCredit) -> LcView:
-    """The credit with its amendments, presentations and, when held here, its verified off-chain terms."""
+def view(db: Session, lc: LetterOfCredit, accounts: set[str] | None = None) -> LcView:
+    """The credit as viewers holding `accounts` may see it (None: all of it): for its parties with its amendments,
+    presentations and, when held here, its verified off-chain terms; reduced for second beneficiaries and assignees."""
+    seen = audience(db, lc, accounts)
+    if seen == "SECOND_BENEFICIARY":
+        assert accounts is not None  # a viewer that sees everything is a party
+        return _second_beneficiary_view(db, lc, accounts)
+    if seen == "ASSIGNEE":
+        assert accounts is not None
+        return _assignee_view(db, lc, accounts)
     stored = load_terms(db, lc.terms_hash)
     terms: dict[str, Any] | None = stored.get("terms") if isinstance(stored, dict) else None
     verified = None if terms is None else matches_onchain_hash(LetterOfCreditTerms.model_validate(terms), lc.terms_hash)
@@ -277,17 +312,66 @@ def view(db: Session, lc: LetterOfCredit) -> LcView:
     )
 
 
+def _legs_to(db: Session, lc: LetterOfCredit, accounts: set[str]) -> dict[int, list[LcProceedsLeg]]:
+    """The honour legs paid to the viewer's accounts, by presentation id."""
+    legs = {
+        pid: [leg for leg in paid if leg.payee in accounts]
+        for pid, paid in repository.proceeds_legs(db, lc.lc_id).items()
+    }
+    return {pid: paid for pid, paid in legs.items() if paid}
+
+
+def _second_beneficiary_view(db: Session, lc: LetterOfCredit, accounts: set[str]) -> LcView:
+    """Art 38: the transferred credit as its second beneficiary knows it: its transfers' amount and expiry, its own
+    presentations and legs; not the applicant, the first credit's off-chain terms nor other second beneficiaries."""
+    transfers = [t for t in repository.transfers(db, lc.lc_id) if t.second_beneficiary in accounts]
+    transferred = [p for p in repository.transferred_presentations(db, lc.lc_id) if p.second_beneficiary in accounts]
+    became = {p.presentation_id for p in transferred}
+    legs = _legs_to(db, lc, accounts)
+    presentations = [p for p in repository.presentations(db, lc.lc_id) if p.presentation_id in became]
+    granted = [t for t in transfers if t.state is TransferState.TRANSFERRED]
+    full = LcView.of(lc, None, None, [], presentations, legs=legs, transfers=transfers, transferred=transferred)
+    return full.model_copy(
+        update={
+            "audience": "SECOND_BENEFICIARY",
+            "applicant": None,
+            "amount": str(sum(t.amount for t in granted)),
+            "drawn": str(sum(leg.amount for paid in legs.values() for leg in paid)),
+            "expiry": max(t.expiry for t in granted),
+            "terms_hash": granted[0].terms_hash,
+            "assignee": None,
+            "assigned_share_bps": None,
+        }
+    )
+
+
+def _assignee_view(db: Session, lc: LetterOfCredit, accounts: set[str]) -> LcView:
+    """Art 39: the credit's identity, its assignment and the legs paid to the assignee; nothing of its terms."""
+    legs = _legs_to(db, lc, accounts)
+    presentations = [p for p in repository.presentations(db, lc.lc_id) if p.presentation_id in legs]
+    full = LcView.of(lc, None, None, [], presentations, legs=legs)
+    return full.model_copy(
+        update={
+            "audience": "ASSIGNEE",
+            "applicant": None,
+            "drawn": str(sum(leg.amount for paid in legs.values() for leg in paid)),
+        }
+    )
+
+
 def list_credits(
     platform: Platform, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> list[LcView]:
     with platform.sessions() as db:
-        return [view(db, lc) for lc in repository.page(db, visible_accounts(db, viewer, viewer_kind), after, limit)]
+        accounts = visible_accounts(db, viewer, viewer_kind)
+        return [view(db, lc, accounts) for lc in repository.page(db, accounts, after, limit)]
 
 
 def credit_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, lc_id: int) -> LcView:
-    """One credit the viewer may see, with its amendments, presentations and verified off-chain terms."""
+    """One credit as the viewer may see it (see `view`)."""
     with platform.sessions() as db:
-        return view(db, visible_credit(db, viewer, viewer_kind, lc_id))
+        accounts = visible_accounts(db, viewer, viewer_kind)
+        return view(db, visible_credit(db, viewer, viewer_kind, lc_id), accounts)
 
 
 def list_claims(

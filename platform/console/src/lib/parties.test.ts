@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { partyName } from "./parties";
+import { partyName, traderRole } from "./parties";
 
 const lc = {
   applicant: "0xAAaa000000000000000000000000000000000001",
@@ -17,5 +17,14 @@ describe("partyName", () => {
   });
   it("falls back to a short address for a member outside the credit", () => {
     expect(partyName("0x1234000000000000000000000000000000005678", lc)).toBe("member 0x1234…5678");
+  });
+});
+
+describe("traderRole", () => {
+  it("says applicant or beneficiary from the whole credit, and what a reduced view was given to (Art 38, 39)", () => {
+    expect(traderRole(lc, lc.applicant.toLowerCase())).toBe("applicant");
+    expect(traderRole(lc, lc.beneficiary)).toBe("beneficiary");
+    expect(traderRole({ ...lc, applicant: null, audience: "SECOND_BENEFICIARY" }, "0x1")).toBe("second beneficiary");
+    expect(traderRole({ ...lc, applicant: null, audience: "ASSIGNEE" }, "0x1")).toBe("assignee");
   });
 });

@@ -2,7 +2,8 @@
 // credit's timeline needs to say (who the member is, by name, is for <Address>, from GET /v1/members).
 
 export interface CreditParties {
-  applicant: string;
+  /** null in a second beneficiary's or an assignee's reduced view (UCP 600 Art 38, 39) */
+  applicant: string | null;
   beneficiary: string;
   issuing_bank: string;
   advising_bank: string;
@@ -28,4 +29,12 @@ export function partyName(address: string, lc: CreditParties, me?: string): stri
       : roles.join(" and ");
   const name = merged || `member ${address.slice(0, 6)}…${address.slice(-4)}`;
   return same(address, me) ? `${name} (you)` : name;
+}
+
+/** The caller's role in a credit it sees: a reduced view says which (second beneficiary, assignee); otherwise the
+ * trader is the applicant or the beneficiary. */
+export function traderRole(lc: CreditParties & { audience?: string }, me: string): string {
+  if (lc.audience === "SECOND_BENEFICIARY") return "second beneficiary";
+  if (lc.audience === "ASSIGNEE") return "assignee";
+  return same(lc.applicant, me) ? "applicant" : "beneficiary";
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { write } from "../api/client";
 import { ActionOutcome, Address, Amount, Deadline, Head, Section, StateBadge, When, useNow } from "../components/ui";
+import { traderRole } from "../lib/parties";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
 import { Balances, LcTimeline, OrderCells, Pipeline, Statements, useLcs, type Lc } from "./shared";
@@ -33,7 +34,7 @@ function Credits() {
           {list.map((lc) => (
             <tr key={lc.lc_id} data-lc={lc.lc_id}>
               <td>{lc.lc_id}</td>
-              <td>{lc.applicant.toLowerCase() === me.address.toLowerCase() ? "applicant" : "beneficiary"}</td>
+              <td>{traderRole(lc, me.address)}</td>
               <td>
                 <Amount minor={lc.amount} currency={lc.currency} />
               </td>
@@ -66,7 +67,7 @@ function CreditDetail({ lc }: { lc: Lc }) {
   const { api, me } = useSession();
   const now = useNow();
   const action = useAction();
-  const applicant = lc.applicant.toLowerCase() === me.address.toLowerCase();
+  const applicant = traderRole(lc, me.address) === "applicant";
   return (
     <div className="detail-panel" aria-label={`Credit ${lc.lc_id}`}>
       <h3>Credit {lc.lc_id}</h3>

@@ -24,10 +24,16 @@ PLATFORM_CONTRACTS = (
     "Undertakings",
     "TransferableRecords",
 )
-LIBRARIES = ("CurrencyCode", "LetterOfCreditDrawings", "LetterOfCreditTransfers", "UndertakingsDemands")
-"""Artifacts that are libraries, not contracts with logs of their own: LetterOfCreditDrawings and
-LetterOfCreditTransfers run delegate-called by LetterOfCredit, so their events come from LetterOfCredit's address and
-are projected as LetterOfCredit's; likewise UndertakingsDemands for Undertakings."""
+LIBRARIES = (
+    "CurrencyCode",
+    "LetterOfCreditDrawings",
+    "LetterOfCreditTransfers",
+    "LetterOfCreditAmendments",
+    "UndertakingsDemands",
+)
+"""Artifacts that are libraries, not contracts with logs of their own: LetterOfCreditDrawings, LetterOfCreditTransfers
+and LetterOfCreditAmendments run delegate-called by LetterOfCredit, so their events come from LetterOfCredit's address
+and are projected as LetterOfCredit's; likewise UndertakingsDemands for Undertakings."""
 
 ModelT = TypeVar("ModelT", bound=Base)
 

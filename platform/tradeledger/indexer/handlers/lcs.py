@@ -23,6 +23,8 @@ from tradeledger.indexer.handlers._support import (
 )
 from tradeledger.indexer.projections import EventRecord, projector
 from tradeledger.lcs.models import (
+    AMEND_AVAILABILITY,
+    AMEND_TENOR,
     CONSENT_FLAGS,
     AmendmentConfirmation,
     AmendmentState,
@@ -220,7 +222,9 @@ def cancellation_consented(db: Session, record: EventRecord) -> None:
 def amendment_issued(db: Session, record: EventRecord) -> None:
     args = record.args
     credit = _credit(db, record)
-    fields, plus, minus, period, partial, expiry, latest_shipment, amount = args["changes"]
+    fields, plus, minus, period, partial, expiry, latest_shipment, amount, availability, tenor_days, basis = args[
+        "changes"
+    ]
     db.add(
         LcAmendment(
             lc_id=credit.lc_id,
@@ -235,6 +239,9 @@ def amendment_issued(db: Session, record: EventRecord) -> None:
             expiry=expiry,
             latest_shipment=latest_shipment,
             amount=amount,
+            availability=Availability(availability),
+            tenor_days=tenor_days,
+            tenor_basis=TenorBasis(basis),
             state=AmendmentState.ISSUED,
             partial_acceptance=None,
             issued_at=seconds(record),
@@ -267,6 +274,10 @@ def amendment_accepted(db: Session, record: EventRecord) -> None:
         credit.presentation_period_days = amendment.presentation_period_days or DEFAULT_PRESENTATION_PERIOD_DAYS
     if fields & AMEND_PARTIAL_DRAWINGS:
         credit.partial_drawings_allowed = amendment.partial_drawings_allowed
+    if fields & AMEND_AVAILABILITY:
+        credit.availability = amendment.availability
+    if fields & AMEND_TENOR:
+        credit.tenor_days, credit.tenor_basis = amendment.tenor_days, amendment.tenor_basis
 
 
 @projector.on(LC, "AmendmentRejected")
