@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,10 +156,6 @@ class HistoryKey:
         )
 
 
-SUBTREE_CHUNK = 500
-"""(level, position) pairs per SELECT of history subtrees."""
-
-
 def save_subtrees(db: Session, key: HistoryKey, subtrees: Collection[Subtree]) -> None:
     """Record the subtrees a statement closed, replacing those stored at the same places (the ones just computed
     come from the read model as it is now). What one pass over consecutive entries closes is, at each level, a
@@ -180,19 +176,18 @@ def save_subtrees(db: Session, key: HistoryKey, subtrees: Collection[Subtree]) -
 
 
 def subtrees(db: Session, key: HistoryKey, places: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored subtrees among `places` ((level, position) pairs), by place."""
+    """The stored subtrees among `places` ((level, position) pairs), by place: one primary-key lookup per level
+    (a row-value IN over both columns made SQLite scan every subtree of the account)."""
+    levels: dict[int, list[int]] = {}
+    for level, position in places:
+        levels.setdefault(level, []).append(position)
     found: dict[tuple[int, int], bytes] = {}
-    wanted = sorted(places)
-    for offset in range(0, len(wanted), SUBTREE_CHUNK):
-        query = select(HistorySubtree.level, HistorySubtree.position, HistorySubtree.hash).where(
-            key.of(HistorySubtree), _at(wanted[offset : offset + SUBTREE_CHUNK])
+    for level, positions in sorted(levels.items()):
+        query = select(HistorySubtree.position, HistorySubtree.hash).where(
+            key.of(HistorySubtree), HistorySubtree.level == level, HistorySubtree.position.in_(positions)
         )
-        found.update(((level, position), digest) for level, position, digest in db.execute(query))
+        found.update(((level, position), digest) for position, digest in db.execute(query))
     return found
-
-
-def _at(places: Collection[tuple[int, int]]) -> ColumnElement[bool]:
-    return tuple_(HistorySubtree.level, HistorySubtree.position).in_(places)
 
 
 def postings_by_id(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerPosting]:

@@ -665,10 +665,14 @@ def _history(row: GeneratedStatement) -> tuple[int, str]:
 def consistency_proof(
     db: Session, earlier: GeneratedStatement, later: GeneratedStatement, chain_id: int
 ) -> ConsistencyProof:
-    """The RFC 6962 proof that `later`'s history tree extends `earlier`'s, from the read model.
+    """The RFC 6962 proof that `later`'s history tree extends `earlier`'s.
 
     Both history roots are in signed (and, once anchored, anchored) manifests, so the proof shows that the
-    ledger of the account up to `earlier`'s period end is exactly what it was when `earlier` was issued.
+    ledger of the account up to `earlier`'s period end is exactly what it was when `earlier` was issued. It
+    comes from the history subtrees the statements stored (`_stored_history`: O(log n) reads) while the later
+    statement's last entry is where it was; after a reorg, or without them, from the read model's entries.
+    Like the statements' frontiers, the stored subtrees trust the read model as it was when they were computed:
+    an entry edited in the database in place (no reorg) is found by the rebuild only.
 
     Raises:
         StatementsNotComparableError: another account, currency or counterparty; `earlier` ends after
