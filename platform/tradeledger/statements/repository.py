@@ -140,19 +140,20 @@ def save_frontier(db: Session, frontier: HistoryFrontier) -> None:
 
 @dataclass(frozen=True)
 class HistoryKey:
-    """Whose history tree: the key columns of `HistoryFrontier` and `HistorySubtree`."""
+    """Whose history tree: the key columns of `HistorySubtree` (and of `HistoryFrontier`)."""
 
     chain_id: int
     account: str
     counterparty: str
     currency: str
 
-    def of(self, model: type[HistoryFrontier | HistorySubtree]) -> ColumnElement[bool]:
+    def subtrees(self) -> ColumnElement[bool]:
+        """The subtrees of this history tree."""
         return and_(
-            model.chain_id == self.chain_id,
-            model.account == self.account,
-            model.counterparty == self.counterparty,
-            model.currency == self.currency,
+            HistorySubtree.chain_id == self.chain_id,
+            HistorySubtree.account == self.account,
+            HistorySubtree.counterparty == self.counterparty,
+            HistorySubtree.currency == self.currency,
         )
 
 
@@ -168,11 +169,15 @@ def save_subtrees(db: Session, key: HistoryKey, subtrees: Collection[Subtree]) -
         runs[level] = (min(low, index), max(high, index))
     for level, (low, high) in runs.items():
         at = (HistorySubtree.level == level) & HistorySubtree.position.between(low, high)
-        db.execute(delete(HistorySubtree).where(key.of(HistorySubtree), at))
+        db.execute(delete(HistorySubtree).where(key.subtrees(), at))
     names = {"chain_id": key.chain_id, "account": key.account, "counterparty": key.counterparty,
              "currency": key.currency}  # fmt: skip
     rows = [{**names, "level": level, "position": index, "hash": digest} for level, index, digest in subtrees]
-    insert_rows(db, HistorySubtree, rows)
+    try:
+        with db.begin_nested():
+            insert_rows(db, HistorySubtree, rows)
+    except IntegrityError:  # a concurrent statement stored them first, from the same ledger (a gap costs a rebuild)
+        pass
 
 
 def subtrees(db: Session, key: HistoryKey, places: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
@@ -184,7 +189,7 @@ def subtrees(db: Session, key: HistoryKey, places: Collection[tuple[int, int]]) 
     found: dict[tuple[int, int], bytes] = {}
     for level, positions in sorted(levels.items()):
         query = select(HistorySubtree.position, HistorySubtree.hash).where(
-            key.of(HistorySubtree), HistorySubtree.level == level, HistorySubtree.position.in_(positions)
+            key.subtrees(), HistorySubtree.level == level, HistorySubtree.position.in_(positions)
         )
         found.update(((level, position), digest) for position, digest in db.execute(query))
     return found
