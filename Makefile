@@ -101,6 +101,7 @@ bench: $(BIN)/.installed node_modules/.installed
 	mkdir -p out/bench
 	$(BIN)/python scripts/bench_write_path.py --json out/bench/write_path.json
 	$(BIN)/python scripts/bench_api.py --json out/bench/api.json
+	$(BIN)/python scripts/bench_api.py --postgres --json out/bench/api_postgresql.json
 	$(BIN)/python scripts/bench_api.py --workers 2 --json out/bench/api_workers.json
 	$(BIN)/python scripts/bench_indexer.py --json out/bench/indexer.json
 	$(BIN)/python scripts/bench_reconcile.py --json out/bench/reconcile.json

@@ -387,6 +387,11 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         LetterOfCreditDrawings.prepayDeferredPayment(_book, _services(), lcId, presentationId, discount);
     }
 
+    /// @inheritdoc ILetterOfCredit
+    function honourDefaultedUndertaking(uint256 lcId, uint256 presentationId) external nonReentrant {
+        LetterOfCreditDrawings.honourDefaultedUndertaking(_book, _services(), lcId, presentationId);
+    }
+
     // ================================================================== reimbursement (Art 7)
 
     /// @inheritdoc ILetterOfCredit
@@ -672,11 +677,12 @@ contract LetterOfCredit is ILetterOfCredit, ILetterOfCreditTransfers, Reentrancy
         }
     }
 
-    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor; sight and negotiation take none.
+    /// @dev Art 6b: a deferred payment or acceptance credit states its tenor, sight payment takes none, negotiation
+    /// either (sight or usance drafts).
     function _validateTenor(Availability availability, uint16 tenorDays, TenorBasis basis) private pure {
-        bool ok = LetterOfCreditDrawings.isDeferred(availability)
-            ? tenorDays != 0 && tenorDays <= MAX_TENOR_DAYS
-            : tenorDays == 0 && basis == TenorBasis.PRESENTATION;
+        bool ok = tenorDays != 0
+            ? tenorDays <= MAX_TENOR_DAYS && availability != Availability.SIGHT_PAYMENT
+            : !LetterOfCreditDrawings.isDeferred(availability) && basis == TenorBasis.PRESENTATION;
         if (!ok) revert LetterOfCreditInvalidTenor(availability, tenorDays, MAX_TENOR_DAYS);
     }
 

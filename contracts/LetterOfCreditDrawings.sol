@@ -368,8 +368,18 @@ library LetterOfCreditDrawings {
         } else {
             requireParty(s, lcId, claim.issuingBank, ILetterOfCredit.Party.ISSUING_BANK, IMembership.MemberKind.BANK);
         }
-        // Art 7c, 8c: reimbursement for a deferred payment or acceptance is due at maturity, prepaid or not.
+        // Art 7c, 8c: reimbursement for a deferred payment or acceptance is due at maturity, prepaid or not, and only
+        // to a nominated bank that paid the beneficiary (one that did not is in default, Art 7a).
         _requireMatured(book, lcId, presentationId);
+        ILetterOfCredit.DeferredState deferred = book.deferred[lcId][presentationId].state;
+        if (deferred == ILetterOfCredit.DeferredState.INCURRED) {
+            revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(
+                lcId,
+                presentationId,
+                deferred,
+                ILetterOfCredit.DeferredState.PAID
+            );
+        }
         _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.REIMBURSED);
         uint256 amount = claim.amount;
         uint256 entryId = s.settlement.settleLeg(
@@ -453,8 +463,10 @@ library LetterOfCreditDrawings {
 
         if (payer != issuingBank) _openInterbank(book, s, lcId, presentationId, payer, issuingBank, currency, amount);
 
-        if (isDeferred(lc.terms.availability)) {
-            // Art 2 honour (b), (c): the honouring bank incurs the undertaking now; the money moves at maturity.
+        bool usance = lc.terms.tenorDays != 0;
+        if (usance) {
+            // Art 2 honour (b), (c), negotiation: the honouring bank incurs the undertaking (or agrees to advance the
+            // funds) now; the money moves at maturity, or earlier on a prepayment (Art 12b).
             _incurDeferred(book, s, lcId, presentationId, payer, precluded);
         } else {
             // Art 7a / 8a / 12a: the honouring bank pays; if this leg fails the whole honour reverts.
@@ -464,15 +476,14 @@ library LetterOfCreditDrawings {
         if (payer != issuingBank) {
             _emitForwarded(book, lcId, presentationId);
             _forwardTitle(book, s, lcId, presentationId, payer, issuingBank);
-        } else if (!isDeferred(lc.terms.availability)) {
+        } else if (!usance) {
             // Art 7: the applicant's reimbursement never blocks the honour.
             _reimburse(book, s, lcId, presentationId);
         }
     }
 
-    /// @dev Pays the drawing: the second beneficiary's share first (Art 38h, 38i), then of the rest the assigned
-    /// share to the assignee (Art 39) and what remains to the beneficiary, each leg under its own reference.
-    /// `entryId` in PresentationHonoured is the beneficiary's leg, 0 when the others took all of the drawing.
+    /// @dev A sight honour pays the drawing; `entryId` in PresentationHonoured is the beneficiary's leg, 0 when the
+    /// second beneficiary and the assignee took all of it.
     function _payBeneficiary(
         Book storage book,
         Services memory s,
@@ -482,34 +493,50 @@ library LetterOfCreditDrawings {
         bool precluded
     ) private {
         uint256 amount = book.presentations[lcId][presentationId].amount;
-        uint256 rest = amount - _payShares(book, s, lcId, presentationId, payer, amount);
+        uint256 entryId = _payProceeds(book, s, lcId, presentationId, payer, amount);
         address beneficiary = book.credits[lcId].terms.beneficiary;
-        uint256 entryId = 0;
-        if (rest != 0) {
-            entryId = _leg(book, s, lcId, payer, beneficiary, rest, paymentReference(lcId, presentationId));
-        }
         emit ILetterOfCredit.PresentationHonoured(lcId, presentationId, beneficiary, amount, entryId, precluded);
     }
 
-    /// @dev The legs to the second beneficiary and the assignee; returns what they took of `amount`.
+    /// @dev Pays `proceeds` of a drawing from `payer`: the second beneficiary's share first (Art 38h, 38i), then of
+    /// the rest the assigned share to the assignee (Art 39) and what remains to the beneficiary, each leg under its
+    /// own reference. Every payment of a drawing goes through here: sight honour, maturity, prepayment (Art 12b) and
+    /// the issuing bank's honour of a defaulted undertaking (Art 7a). Returns the beneficiary's leg (0: none).
+    function _payProceeds(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId,
+        address payer,
+        uint256 proceeds
+    ) private returns (uint256 entryId) {
+        uint256 rest = proceeds - _payShares(book, s, lcId, presentationId, payer, proceeds);
+        if (rest != 0) {
+            address beneficiary = book.credits[lcId].terms.beneficiary;
+            entryId = _leg(book, s, lcId, payer, beneficiary, rest, paymentReference(lcId, presentationId));
+        }
+    }
+
+    /// @dev The legs to the second beneficiary and the assignee; returns what they took of `proceeds`. When a
+    /// prepayment's discount makes `proceeds` less than the drawing, the second beneficiary's share shrinks pro rata.
     function _payShares(
         Book storage book,
         Services memory s,
         uint256 lcId,
         uint256 presentationId,
         address payer,
-        uint256 amount
+        uint256 proceeds
     ) private returns (uint256 paid) {
         TransferBook storage tb = book.transfers[lcId];
         ILetterOfCreditTransfers.TransferredShare storage share = tb.shares[presentationId];
-        paid = share.amount;
+        paid = (share.amount * proceeds) / book.presentations[lcId][presentationId].amount;
         if (paid != 0) {
             bytes32 ref = transferReference(lcId, presentationId);
             uint256 entryId = _leg(book, s, lcId, payer, share.payee, paid, ref);
             emit ILetterOfCreditTransfers.TransferredProceedsPaid(lcId, presentationId, share.payee, paid, entryId);
         }
         address assignee = tb.assignment.assignee;
-        uint256 assigned = ((amount - paid) * tb.assignment.shareBps) / BPS;
+        uint256 assigned = ((proceeds - paid) * tb.assignment.shareBps) / BPS;
         if (assignee != address(0) && assigned != 0) {
             bytes32 ref = assignmentReference(lcId, presentationId);
             uint256 entryId = _leg(book, s, lcId, payer, assignee, assigned, ref);
@@ -655,25 +682,13 @@ library LetterOfCreditDrawings {
     /// @notice {ILetterOfCredit-payAtMaturity} on the credit's storage.
     function payAtMaturity(Book storage book, Services memory s, uint256 lcId, uint256 presentationId) external {
         ILetterOfCredit.Credit storage lc = credit(book, lcId);
-        ILetterOfCredit.DeferredPayment storage d = _deferredIn(
-            book,
-            lcId,
-            presentationId,
-            ILetterOfCredit.DeferredState.INCURRED
-        );
+        ILetterOfCredit.DeferredPayment storage d = _incurred(book, lcId, presentationId);
         address beneficiary = lc.terms.beneficiary;
         if (msg.sender == beneficiary) requireMember(s, msg.sender, IMembership.MemberKind.TRADER);
         else requireParty(s, lcId, d.obligor, ILetterOfCredit.Party.ISSUING_BANK, IMembership.MemberKind.BANK);
         _requireMatured(book, lcId, presentationId);
         _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.PAID);
-        uint256 entryId = s.settlement.settleLeg(
-            d.obligor,
-            beneficiary,
-            lc.terms.currency,
-            d.amount,
-            ISettlement.PostingKind.LC_HONOUR,
-            paymentReference(lcId, presentationId)
-        );
+        uint256 entryId = _payProceeds(book, s, lcId, presentationId, d.obligor, d.amount);
         d.entryId = entryId;
         emit ILetterOfCredit.DeferredPaymentPaid(lcId, presentationId, d.obligor, beneficiary, d.amount, entryId);
         // The issuing bank paid its own undertaking: now it seeks the applicant's reimbursement (Art 7).
@@ -689,12 +704,7 @@ library LetterOfCreditDrawings {
         uint256 discount
     ) external {
         ILetterOfCredit.Credit storage lc = credit(book, lcId);
-        ILetterOfCredit.DeferredPayment storage d = _deferredIn(
-            book,
-            lcId,
-            presentationId,
-            ILetterOfCredit.DeferredState.INCURRED
-        );
+        ILetterOfCredit.DeferredPayment storage d = _incurred(book, lcId, presentationId);
         // Art 12b authorises the nominated bank to prepay the undertaking it incurred itself, not the issuer's.
         address nominatedBank = d.obligor;
         if (nominatedBank == lc.terms.issuingBank) {
@@ -712,34 +722,53 @@ library LetterOfCreditDrawings {
         if (discount >= d.amount) revert ILetterOfCredit.LetterOfCreditInvalidDiscount(discount, d.amount);
         d.discount = discount;
         _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.PREPAID);
-        _prepay(s, lcId, presentationId, d, lc.terms);
-    }
-
-    /// @dev The prepayment leg: the nominated bank pays the beneficiary the undertaking less its discount.
-    function _prepay(
-        Services memory s,
-        uint256 lcId,
-        uint256 presentationId,
-        ILetterOfCredit.DeferredPayment storage d,
-        ILetterOfCredit.CreditTerms storage t
-    ) private {
-        d.entryId = s.settlement.settleLeg(
-            d.obligor,
-            t.beneficiary,
-            t.currency,
-            d.amount - d.discount,
-            ISettlement.PostingKind.LC_HONOUR,
-            paymentReference(lcId, presentationId)
-        );
+        // The nominated bank pays the undertaking less its discount now, split as any payment of the drawing.
+        d.entryId = _payProceeds(book, s, lcId, presentationId, nominatedBank, d.amount - discount);
         emit ILetterOfCredit.DeferredPaymentPrepaid(
             lcId,
             presentationId,
-            d.obligor,
-            t.beneficiary,
+            nominatedBank,
+            lc.terms.beneficiary,
             d.amount,
-            d.discount,
+            discount,
             d.entryId
         );
+    }
+
+    /// @notice {ILetterOfCredit-honourDefaultedUndertaking} on the credit's storage.
+    function honourDefaultedUndertaking(
+        Book storage book,
+        Services memory s,
+        uint256 lcId,
+        uint256 presentationId
+    ) external {
+        ILetterOfCredit.Credit storage lc = credit(book, lcId);
+        address issuingBank = lc.terms.issuingBank;
+        if (msg.sender == lc.terms.beneficiary) requireMember(s, msg.sender, IMembership.MemberKind.TRADER);
+        else requireParty(s, lcId, issuingBank, ILetterOfCredit.Party.ISSUING_BANK, IMembership.MemberKind.BANK);
+        ILetterOfCredit.DeferredPayment storage d = _incurred(book, lcId, presentationId);
+        address nominatedBank = d.obligor;
+        uint64 day = today();
+        // Art 7a (iii), (iv): the nominated bank's undertaking, not paid by the end of its maturity day.
+        if (nominatedBank == issuingBank || day <= d.maturityDay) {
+            revert ILetterOfCredit.LetterOfCreditNoDefault(lcId, presentationId, nominatedBank, d.maturityDay, day);
+        }
+        // A complying presentation in the issuing bank's eyes: it has not refused the forwarded documents.
+        _openInterbankClaim(book, lcId, presentationId);
+        _transitionInterbank(book, lcId, presentationId, ILetterOfCredit.InterbankClaimState.LAPSED);
+        _transitionDeferred(book, lcId, presentationId, ILetterOfCredit.DeferredState.DEFAULTED);
+        d.entryId = _payProceeds(book, s, lcId, presentationId, issuingBank, d.amount);
+        emit ILetterOfCredit.DeferredPaymentDefaulted(
+            lcId,
+            presentationId,
+            nominatedBank,
+            issuingBank,
+            lc.terms.beneficiary,
+            d.amount,
+            d.entryId
+        );
+        // The issuing bank paid: it seeks the applicant's reimbursement and the title moves on, as after its honour.
+        _reimburse(book, s, lcId, presentationId);
     }
 
     /// @dev Honour by deferred payment or acceptance: the maturity is fixed now, `tenorDays` after the presentation
@@ -783,19 +812,20 @@ library LetterOfCreditDrawings {
         }
     }
 
-    function _deferredIn(
+    /// @dev The presentation's undertaking, which must be incurred and not yet paid, prepaid or defaulted.
+    function _incurred(
         Book storage book,
         uint256 lcId,
-        uint256 presentationId,
-        ILetterOfCredit.DeferredState expected
+        uint256 presentationId
     ) private view returns (ILetterOfCredit.DeferredPayment storage d) {
         d = book.deferred[lcId][presentationId];
-        if (d.state != expected) {
-            revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(lcId, presentationId, d.state, expected);
+        ILetterOfCredit.DeferredState incurred = ILetterOfCredit.DeferredState.INCURRED;
+        if (d.state != incurred) {
+            revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(lcId, presentationId, d.state, incurred);
         }
     }
 
-    /// @dev The one deferred-undertaking transition: NONE -> INCURRED -> PAID | PREPAID.
+    /// @dev The one deferred-undertaking transition: NONE -> INCURRED -> PAID | PREPAID | DEFAULTED.
     function _transitionDeferred(
         Book storage book,
         uint256 lcId,
@@ -806,7 +836,8 @@ library LetterOfCreditDrawings {
         ILetterOfCredit.DeferredState from = d.state;
         bool ok = (from == ILetterOfCredit.DeferredState.NONE && to == ILetterOfCredit.DeferredState.INCURRED) ||
             (from == ILetterOfCredit.DeferredState.INCURRED &&
-                (to == ILetterOfCredit.DeferredState.PAID || to == ILetterOfCredit.DeferredState.PREPAID));
+                to != ILetterOfCredit.DeferredState.NONE &&
+                to != ILetterOfCredit.DeferredState.INCURRED);
         if (!ok) revert ILetterOfCredit.LetterOfCreditInvalidDeferredState(lcId, presentationId, from, to);
         d.state = to;
     }
@@ -885,7 +916,7 @@ library LetterOfCreditDrawings {
         claim.state = to;
     }
 
-    /// @dev The one interbank-claim transition: NONE -> OPEN -> REIMBURSED | REFUSED.
+    /// @dev The one interbank-claim transition: NONE -> OPEN -> REIMBURSED | REFUSED | LAPSED.
     function _transitionInterbank(
         Book storage book,
         uint256 lcId,
@@ -896,8 +927,8 @@ library LetterOfCreditDrawings {
         ILetterOfCredit.InterbankClaimState from = claim.state;
         bool ok = (from == ILetterOfCredit.InterbankClaimState.NONE && to == ILetterOfCredit.InterbankClaimState.OPEN) ||
             (from == ILetterOfCredit.InterbankClaimState.OPEN &&
-                (to == ILetterOfCredit.InterbankClaimState.REIMBURSED ||
-                    to == ILetterOfCredit.InterbankClaimState.REFUSED));
+                to != ILetterOfCredit.InterbankClaimState.NONE &&
+                to != ILetterOfCredit.InterbankClaimState.OPEN);
         if (!ok) revert ILetterOfCredit.LetterOfCreditInvalidInterbankClaimState(lcId, presentationId, from, to);
         claim.state = to;
     }

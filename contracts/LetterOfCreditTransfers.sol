@@ -30,7 +30,6 @@ library LetterOfCreditTransfers {
         ILetterOfCredit.Credit storage lc = LetterOfCreditDrawings.credit(book, lcId);
         _requireBeneficiary(s, lcId, lc);
         if (!lc.terms.transferable) revert ILetterOfCreditTransfers.LetterOfCreditNotTransferable(lcId);
-        _requireSplittable(lcId, lc);
         LetterOfCreditDrawings.TransferBook storage tb = book.transfers[lcId];
         // Art 38d: more than one second beneficiary only when partial drawings are allowed.
         if (!lc.terms.partialDrawingsAllowed && tb.liveTransfers != 0) {
@@ -245,7 +244,6 @@ library LetterOfCreditTransfers {
     ) external {
         ILetterOfCredit.Credit storage lc = LetterOfCreditDrawings.credit(book, lcId);
         _requireBeneficiary(s, lcId, lc);
-        _requireSplittable(lcId, lc);
         ILetterOfCreditTransfers.ProceedsAssignment storage assignment = book.transfers[lcId].assignment;
         if (assignment.assignee != address(0)) {
             revert ILetterOfCreditTransfers.LetterOfCreditProceedsAlreadyAssigned(lcId, assignment.assignee);
@@ -446,12 +444,5 @@ library LetterOfCreditTransfers {
             revert ILetterOfCreditTransfers.LetterOfCreditInvalidTransferredPresentationState(lcId, id, from, to);
         }
         tp.state = to;
-    }
-
-    /// @dev Shares of the proceeds are paid by the honour's legs; a deferred undertaking pays its beneficiary alone.
-    function _requireSplittable(uint256 lcId, ILetterOfCredit.Credit storage lc) private view {
-        if (LetterOfCreditDrawings.isDeferred(lc.terms.availability)) {
-            revert ILetterOfCreditTransfers.LetterOfCreditProceedsNotSplittable(lcId, lc.terms.availability);
-        }
     }
 }

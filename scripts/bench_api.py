@@ -6,9 +6,19 @@ consortium) in a child process on a fresh data directory, then measures, one aft
 - writes: concurrent clients POST /v1/settlements/transfers (each with its own Idempotency-Key) between the
   three demo banks and wait for the answer, which comes once the transfer is mined and indexed
   (read-your-writes);
-- reads: concurrent clients GET their balances and the first page of their event feed;
+- balance reads under that load: while a second round of the same writes runs, a few more clients read their
+  balances one after the other (the latency a back office sees while the service is busy writing);
+- balance reads idle: concurrent clients GET their balances and nothing else runs;
+- event feed reads idle: concurrent clients GET the first page of their event feed;
 - the transaction manager's own rate: with the service stopped, the same transfers submitted straight to the
   service's transaction manager (same database, same chain) by as many client threads, until all are mined.
+
+Reads go through a minimal keep-alive HTTP/1.1 client (pre-encoded requests, status and Content-Length parsed)
+so that the figure is the service's, not httpx's: at thousands of reads a second httpx's own CPU per request
+would take most of a 2-core machine.
+
+`--postgres` runs the service on a fresh database of the local PostgreSQL server (dropped afterwards),
+`--database-url` on a given empty database.
 
 `--workers N` (N > 1) runs the process model of issue #22 instead of the embedded one: `tradeledger serve --workers
 N`, uvicorn's N API worker processes beside the process that runs the engine (receipts, re-sends, indexing);
@@ -20,7 +30,9 @@ bank's balance moved by exactly the sum of its transfers. Prints a table and one
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -31,13 +43,23 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from benchkit import arguments, figures_table, machine, report, tree_cpu_s
+from benchkit import (
+    DEFAULT_POSTGRES,
+    arguments,
+    figures_table,
+    fresh_postgres,
+    machine,
+    postgres_reachable,
+    report,
+    tree_cpu_s,
+)
 
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.txmanager import ContractCall
@@ -66,7 +88,10 @@ class Phase:
     ops_s: float
     p50_ms: float
     p99_ms: float
-    service_cpu_ms: float = 0.0
+    service_cpu_ms: float
+
+
+FIGURES = ("ops_s", "p50_ms", "p99_ms", "service_cpu_ms")
 
 
 def _free_port() -> int:
@@ -136,30 +161,36 @@ class Service:
         self._process = None
 
 
-async def _drive(
-    service: Service, clients: int, count: int, operation: Callable[[httpx.AsyncClient, int], Awaitable[None]]
-) -> Phase:
-    """`count` operations by `clients` concurrent clients, each one after the other on its own connection."""
-    latencies: list[float] = []
-    url = service.url
-    next_index = iter(range(count))
+Operation = Callable[[int], Awaitable[None]]
+Client = Callable[[], AbstractAsyncContextManager[Operation]]  # one client's connection, as an operation to repeat
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as http:
+
+async def _drive(
+    service: Service, clients: int, count: int | None, client: Client, stop: asyncio.Event | None = None
+) -> Phase:
+    """`count` operations (or as many as fit until `stop` is set) by `clients` concurrent clients, each one after
+    the other on its own connection."""
+    latencies: list[float] = []
+    next_index = iter(range(count)) if count is not None else itertools.count()
+
+    async def run() -> None:
+        async with client() as operation:
             for index in next_index:
+                if stop is not None and stop.is_set():
+                    return
                 started = time.perf_counter()
-                await operation(http, index)
+                await operation(index)
                 latencies.append(time.perf_counter() - started)
 
     cpu, started = service.cpu_s(), time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(run() for _ in range(clients)))
     elapsed = time.perf_counter() - started
     ordered = sorted(latencies)
     return Phase(
-        count / elapsed,
+        len(ordered) / elapsed,
         1000 * ordered[len(ordered) // 2],
         1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-        1000 * (service.cpu_s() - cpu) / count,
+        1000 * (service.cpu_s() - cpu) / len(ordered),
     )
 
 
@@ -172,29 +203,94 @@ def _amount(index: int) -> int:
     return 1 + index % 7
 
 
-async def writes(service: Service, banks: list[Member], clients: int, count: int) -> Phase:
-    async def transfer(http: httpx.AsyncClient, index: int) -> None:
-        payer, payee = _sender(index)
-        response = await http.post(
-            "/v1/settlements/transfers",
-            json={"to": banks[payee].address, "currency": "USD", "amount": _amount(index), "reference": f"B-{index}"},
-            headers={"Authorization": f"Bearer {banks[payer].api_key}", "Idempotency-Key": str(uuid.uuid4())},
+def transfers(service: Service, banks: list[Member], offset: int) -> Client:
+    """A client POSTing transfers `offset + index`, each with its own Idempotency-Key, answered once mined."""
+
+    @asynccontextmanager
+    async def client() -> AsyncIterator[Operation]:
+        async with httpx.AsyncClient(base_url=service.url, timeout=REQUEST_TIMEOUT_S) as http:
+
+            async def transfer(index: int) -> None:
+                index += offset
+                payer, payee = _sender(index)
+                response = await http.post(
+                    "/v1/settlements/transfers",
+                    json={"to": banks[payee].address, "currency": "USD", "amount": _amount(index),
+                          "reference": f"B-{index}"},
+                    headers={"Authorization": f"Bearer {banks[payer].api_key}", "Idempotency-Key": str(uuid.uuid4())},
+                )  # fmt: skip
+                if response.status_code != 200 or response.json().get("state") != TxState.MINED.value:
+                    raise RuntimeError(f"transfer {index}: {response.status_code} {response.text[:500]}")
+
+            yield transfer
+
+    return client
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection sending pre-encoded GETs and reading the status, headers and body."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def get(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = next(
+            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
         )
-        if response.status_code != 200 or response.json().get("state") != TxState.MINED.value:
-            raise RuntimeError(f"transfer {index}: {response.status_code} {response.text[:500]}")
-
-    return await _drive(service, clients, count, transfer)
+        return status, await self.reader.readexactly(length)
 
 
-async def reads(service: Service, banks: list[Member], clients: int, count: int) -> Phase:
-    async def read(http: httpx.AsyncClient, index: int) -> None:
-        bank = banks[index % len(banks)]
-        path = f"/v1/accounts/{bank.address}/balances" if index % 2 == 0 else "/v1/events?limit=50"
-        response = await http.get(path, headers={"Authorization": f"Bearer {bank.api_key}"})
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:500]}")
+def _get(path: str, member: Member) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {member.api_key}\r\n\r\n".encode()
 
-    return await _drive(service, clients, count, read)
+
+def reads(service: Service, banks: list[Member], path: Callable[[Member], str], expected: bytes) -> Client:
+    """A client GETting `path` of each bank in turn on one keep-alive connection; each answer must be 200 and
+    hold `expected`."""
+    requests = [_get(path(bank), bank) for bank in banks]
+
+    @asynccontextmanager
+    async def client() -> AsyncIterator[Operation]:
+        connection = KeepAlive(*await asyncio.open_connection("127.0.0.1", service.port))
+
+        async def read(index: int) -> None:
+            request = requests[index % len(requests)]
+            status, body = await connection.get(request)
+            if status != 200 or expected not in body:
+                raise RuntimeError(f"{request.splitlines()[0]!r}: {status} {body[:500]!r}")
+
+        try:
+            yield read
+        finally:
+            connection.writer.close()
+
+    return client
+
+
+def balance_reads(service: Service, banks: list[Member]) -> Client:
+    return reads(service, banks, lambda bank: f"/v1/accounts/{bank.address}/balances", b'"balances":[{')
+
+
+def feed_reads(service: Service, banks: list[Member]) -> Client:
+    return reads(service, banks, lambda _: "/v1/events?limit=50", b'"items":[{')
+
+
+async def reads_under_writes(
+    service: Service, banks: list[Member], clients: int, readers: int, count: int, offset: int
+) -> tuple[Phase, Phase]:
+    """Transfers `offset` to `offset + count` by `clients` writers, and `readers` reading balances meanwhile."""
+    written = asyncio.Event()
+
+    async def writing() -> Phase:
+        try:
+            return await _drive(service, clients, count, transfers(service, banks, offset))
+        finally:
+            written.set()
+
+    return await asyncio.gather(writing(), _drive(service, readers, None, balance_reads(service, banks), written))
 
 
 def balances(url: str, banks: list[Member]) -> list[int]:
@@ -263,79 +359,116 @@ def through_manager(
         platform.close()
 
 
+def _database(options: argparse.Namespace) -> AbstractContextManager[str | None]:
+    """The service's database: a fresh one on the PostgreSQL server (`--postgres`), the one given, or None for
+    SQLite in the data directory."""
+    if not options.postgres:
+        return nullcontext(options.database_url)
+    unreachable = postgres_reachable(options.postgres_url)
+    if unreachable is not None:
+        raise SystemExit(f"PostgreSQL at {options.postgres_url} is unreachable: {unreachable}")
+    return fresh_postgres(options.postgres_url, "bench_api")
+
+
 def main() -> None:
     parser = arguments(__doc__)
-    parser.add_argument("--writes", type=int, default=2000)
-    parser.add_argument("--reads", type=int, default=4000)
+    parser.add_argument("--writes", type=int, default=2000, help="transfers, twice: alone, then beside readers")
+    parser.add_argument("--reads", type=int, default=10_000, help="balance reads with nothing else running")
+    parser.add_argument("--feed-reads", type=int, default=2000, help="event feed reads with nothing else running")
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (and manager threads)")
-    parser.add_argument(
+    parser.add_argument("--readers", type=int, default=4, help="clients reading balances during the second writes")
+    database = parser.add_mutually_exclusive_group()
+    database.add_argument(
         "--database-url", help="an empty database for the service (default: SQLite under a fresh data directory)"
     )
+    database.add_argument("--postgres", action="store_true", help="a fresh database on the PostgreSQL server")
+    parser.add_argument("--postgres-url", default=os.environ.get("TRADELEDGER_TEST_DATABASE_URL", DEFAULT_POSTGRES))
     parser.add_argument(
         "--workers", type=int, default=1, help="API worker processes beside the engine (1: the embedded one process)"
     )
     options = parser.parse_args()
-    write_count, read_count, clients = (
-        (60, 120, 8) if options.quick else (options.writes, options.reads, options.clients)
+    write_count, read_count, feed_count, clients, readers = (
+        (60, 200, 60, 8, 2)
+        if options.quick
+        else (options.writes, options.reads, options.feed_reads, options.clients, options.readers)
     )
     ran_on = machine()
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    with DevChain(data_dir):  # the service attaches to it, and so does the manager run after the service stops
-        service = Service(data_dir, options.database_url, options.workers)
+    # the service attaches to the chain, and so does the manager run after the service stops
+    with _database(options) as database_url, DevChain(data_dir):
+        service = Service(data_dir, database_url, options.workers)
         service.start()
         try:
             members = service.members()
             banks = [members[name] for name in BANKS]
             before = balances(service.url, banks)
-            write = asyncio.run(writes(service, banks, clients, write_count))
+            write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0)))
+            loaded_write, loaded_read = asyncio.run(
+                reads_under_writes(service, banks, clients, readers, write_count, write_count)
+            )
             after = balances(service.url, banks)  # read-your-writes: every answered transfer is in the read model
-            read = asyncio.run(reads(service, banks, clients, read_count))
+            balance_read = asyncio.run(_drive(service, clients, read_count, balance_reads(service, banks)))
+            feed_read = asyncio.run(_drive(service, clients, feed_count, feed_reads(service, banks)))
         except Exception:
             print(service.tail(), file=sys.stderr)
             raise
         finally:
             service.stop()
         moved = [b - a for a, b in zip(before, after, strict=True)]
-        if moved != expected_moves(write_count):
-            raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(write_count)}")
-        manager_tx_s = through_manager(data_dir, options.database_url, banks, clients, write_count, write_count)
+        if moved != expected_moves(2 * write_count):
+            raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(2 * write_count)}")
+        manager_tx_s = through_manager(data_dir, database_url, banks, clients, write_count, 2 * write_count)
 
+    phases = {
+        "write": write,
+        "balance_read": balance_read,
+        "feed_read": feed_read,
+        "loaded_write": loaded_write,
+        "loaded_balance_read": loaded_read,
+    }
     results: dict[str, object] = {
-        "write_ops_s": write.ops_s,
-        "write_p50_ms": write.p50_ms,
-        "write_p99_ms": write.p99_ms,
-        "read_ops_s": read.ops_s,
-        "read_p50_ms": read.p50_ms,
-        "read_p99_ms": read.p99_ms,
-        "service_cpu_ms_per_write": write.service_cpu_ms,
-        "service_cpu_ms_per_read": read.service_cpu_ms,
+        **{f"{name}_{figure}": getattr(phase, figure) for name, phase in phases.items() for figure in FIGURES},
         "transaction_manager_tx_s": manager_tx_s,
         "api_writes_vs_manager": write.ops_s / manager_tx_s,
         "writes": write_count,
         "reads": read_count,
+        "feed_reads": feed_count,
         "clients": clients,
+        "readers": readers,
         "workers": options.workers,
         "balances_checked": True,
-        "database": "postgresql" if options.database_url and "postgresql" in options.database_url else "sqlite",
+        "database": "postgresql" if database_url and "postgresql" in database_url else "sqlite",
         **ran_on,
     }
     table = figures_table(
         f"API on the dev chain and {results['database']}, "
         + ("one process" if options.workers == 1 else f"{options.workers} API workers + the engine")
-        + f": {clients} concurrent clients, {write_count} writes, {read_count} reads",
+        + f": {clients} concurrent clients",
         "operation",
+        "count",
         "ops/s",
         "p50 ms",
         "p99 ms",
         "service CPU ms/op",
     )
-    for name, phase in (("write: POST /settlements/transfers", write), ("read: GET balances / events", read)):
+    for name, phase, count, cpu in (
+        ("write: POST /settlements/transfers", write, write_count, True),
+        ("balance read, idle", balance_read, read_count, True),
+        ("event feed read (50 events), idle", feed_read, feed_count, True),
+        ("write, beside the readers below", loaded_write, write_count, False),
+        (f"balance read by {readers} readers, under that write load", loaded_read, None, False),
+    ):
         table.add_row(
-            name, f"{phase.ops_s:,.0f}", f"{phase.p50_ms:,.1f}", f"{phase.p99_ms:,.1f}", f"{phase.service_cpu_ms:,.1f}"
+            name,
+            "" if count is None else f"{count:,}",
+            f"{phase.ops_s:,.0f}",
+            f"{phase.p50_ms:,.1f}",
+            f"{phase.p99_ms:,.1f}",
+            f"{phase.service_cpu_ms:,.2f}" if cpu else "",  # under load the service's CPU is both phases'
         )
-    table.add_row("transaction manager alone (same transfers)", f"{manager_tx_s:,.0f}", "", "", "")
-    table.add_row("API writes / manager (target ≥ 50%)", f"{write.ops_s / manager_tx_s:.0%}", "", "", "")
+    table.add_row("transaction manager alone (same transfers)", f"{write_count:,}", f"{manager_tx_s:,.0f}", "", "", "")
+    table.add_row("API writes / manager (target ≥ 50%)", "", f"{write.ops_s / manager_tx_s:.0%}", "", "", "")
     report("api", table, results, options.json)
 
 

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_reachable
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import load_abi
@@ -62,7 +60,6 @@ TRADERS = 8
 CURRENCIES = (b"USD", b"EUR")
 FUNDING = 10**18  # per member and currency: no mix of transfers can overdraw it
 DAY = 86_400
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # (weight, kind): about 88% of the events are ledger postings, as on a settlement network
 MIX = ((80, "transfer"), (4, "issue"), (4, "redeem"), (4, "order"), (4, "document"), (2, "external"), (2, "anchor"))
@@ -293,40 +290,13 @@ def index_into(
 
 
 @contextmanager
-def fresh_postgres(base_url: str) -> Iterator[str]:
-    """A new database on the server of `base_url`, dropped afterwards."""
-    name = f"bench_indexer_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@contextmanager
 def fresh_database(backend: str, sqlite_file: Path, postgres_url: str) -> Iterator[str]:
     """A new SQLite file, or a new database on the PostgreSQL server of `postgres_url`."""
     if backend == "sqlite":
         yield f"sqlite:///{sqlite_file}"
     else:
-        with fresh_postgres(postgres_url) as url:
+        with fresh_postgres(postgres_url, "bench_indexer") as url:
             yield url
-
-
-def postgres_reachable(base_url: str) -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = create_engine(base_url)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except (OperationalError, ImportError) as error:
-        return " ".join(str(error).split())[:200]
-    return None
 
 
 def in_process(tree: Path | None, database_url: str, backend: str, chain: dict[str, Any]) -> Run:

@@ -1,4 +1,4 @@
-"""The benchmarks' results against their targets (DESIGN.md §9, issues #10 and #15): one table, one JSON file.
+"""The benchmarks' results against their targets (DESIGN.md §9, issues #10, #15 and #22): one table, one JSON file.
 
 Reads the JSON each benchmark of `make bench` wrote into a folder (`out/bench` by default), prints every target
 with the figure measured and whether it is met, and writes `results.json` there. `--markdown` prints the table
@@ -44,10 +44,33 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}/s"
 
 
+def _milliseconds(value: float) -> str:
+    return f"{value:,.1f} ms"
+
+
 def _next_day_at_a_million(figures: dict[str, Any]) -> float:
     """The next day's statement after 1,000,000 earlier postings (NaN when the run stopped short, as --quick does)."""
     runs = [run for run in figures.get("history", []) if run["earlier_postings"] == 1_000_000]
     return float(runs[0]["next_day_s"]) if runs else float("nan")
+
+
+API_RUNS = {  # bench_api.py's JSON files in `make bench`: the database and the process model of each
+    "api": "SQLite, one process",
+    "api_postgresql": "PostgreSQL, one process",
+    "api_workers": "SQLite, 2 API workers + engine",
+}
+
+
+def _api_targets(run: str, model: str) -> tuple[Target, ...]:
+    """Issue #22's API targets for one bench_api.py run."""
+    return (
+        Target(run, f"API writes / transaction manager ({model})", lambda r: r["api_writes_vs_manager"], _ratio,
+               ">= 50%", lambda v: v >= 0.5),
+        Target(run, f"balance reads, idle ({model})", lambda r: r["balance_read_ops_s"], _rate, ">= 2,000/s",
+               lambda v: v >= 2000),
+        Target(run, f"balance read p99 under the write load ({model})", lambda r: r["loaded_balance_read_p99_ms"],
+               _milliseconds, "<= 50 ms", lambda v: v <= 50),
+    )  # fmt: skip
 
 
 TARGETS = (
@@ -58,12 +81,11 @@ TARGETS = (
     Target("write_path", "submissions at SQLite synchronous FULL / NORMAL (reported)",
            lambda r: r["sqlite_synchronous"]["FULL"]["submit_s"] / r["sqlite_synchronous"]["NORMAL"]["submit_s"],
            _ratio, "report", lambda v: v > 0),
-    Target("api", "API writes / transaction manager", lambda r: r["api_writes_vs_manager"], _ratio, ">= 50%",
-           lambda v: v >= 0.5),
+    *(target for run, model in API_RUNS.items() for target in _api_targets(run, model)),
     Target("indexer", "indexer into SQLite", lambda r: r["sqlite"]["events_s"], _rate, ">= 20,000 events/s",
            lambda v: v >= 20_000),
-    Target("indexer", "indexer into PostgreSQL (reported)",
-           lambda r: r["postgresql"]["events_s"] if r.get("postgresql") else 0.0, _rate, "report", lambda v: v > 0),
+    Target("indexer", "indexer into PostgreSQL", lambda r: r["postgresql"]["events_s"] if r.get("postgresql") else 0.0,
+           _rate, ">= 20,000 events/s", lambda v: v >= 20_000),
     Target("reconcile", "1M vs 1M reconciliation, wall", lambda r: r["reconcile_s"], lambda v: f"{v:.2f} s",
            "<= 10 s", lambda v: v <= 10),
     Target("reconcile", "1M vs 1M reconciliation, peak memory", lambda r: r["peak_rss_mib"],
@@ -87,22 +109,32 @@ def rows(results: Results) -> list[dict[str, Any]]:
     for target in TARGETS:
         figures = results.get(target.benchmark)
         if figures is None:
-            found.append({"target": target.name, "goal": target.goal, "measured": None, "met": None})
+            found.append({"target": target.name, "goal": target.goal, "measured": None, "met": None, "load": None})
             continue
         value = target.measured(figures)
-        found.append(
-            {"target": target.name, "goal": target.goal, "measured": target.shown(value), "met": target.met(value)}
-        )
+        found.append({
+            "target": target.name,
+            "goal": target.goal,
+            "measured": target.shown(value),
+            "met": target.met(value),
+            "load": _load(figures),
+        })  # fmt: skip
     return found
 
 
 def load(folder: Path) -> Results:
     results = {}
-    for name in ("write_path", "api", "indexer", "reconcile", "statements", "devchain"):
+    for name in ("write_path", *API_RUNS, "indexer", "reconcile", "statements", "devchain"):
         path = folder / f"{name}.json"
         if path.is_file():
             results[name] = json.loads(path.read_text().strip().splitlines()[-1])
     return results
+
+
+def _load(figures: dict[str, Any]) -> str | None:
+    """The 1-minute load average when the benchmark started, for the benchmarks that record it."""
+    load = figures.get("load_average")
+    return f"{load[0]:.1f}" if load else None
 
 
 def _verdict(met: bool | None) -> str:
@@ -120,15 +152,18 @@ def main() -> None:
         json.dumps({"targets": table_rows, "benchmarks": results}, indent=2) + "\n"
     )
     if options.markdown:
-        print("| target | goal | measured | |\n|---|---|---|---|")
+        print("| target | goal | measured | | load at start |\n|---|---|---|---|---:|")
         for row in table_rows:
-            print(f"| {row['target']} | {row['goal']} | {row['measured'] or '-'} | {_verdict(row['met'])} |")
+            print(
+                f"| {row['target']} | {row['goal']} | {row['measured'] or '-'} | {_verdict(row['met'])} "
+                f"| {row['load'] or '-'} |"
+            )
         return
     table = Table(title=f"benchmarks against their targets ({options.folder})")
-    for column in ("target", "goal", "measured", "verdict"):
+    for column in ("target", "goal", "measured", "verdict", "load at start"):
         table.add_column(column)
     for row in table_rows:
-        table.add_row(row["target"], row["goal"], row["measured"] or "-", _verdict(row["met"]))
+        table.add_row(row["target"], row["goal"], row["measured"] or "-", _verdict(row["met"]), row["load"] or "-")
     Console().print(table)
 
 

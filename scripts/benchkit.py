@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the test suite's server
 
 
 def arguments(doc: str) -> argparse.ArgumentParser:
@@ -63,3 +71,30 @@ def report(benchmark: str, table: Table, results: dict[str, object], json_path: 
     print(line)
     if json_path is not None:
         json_path.write_text(line + "\n")
+
+
+@contextmanager
+def fresh_postgres(base_url: str, prefix: str) -> Iterator[str]:
+    """A new database on the server of `base_url`, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def postgres_reachable(base_url: str) -> str | None:
+    """None when the server answers, else why not."""
+    try:
+        engine = create_engine(base_url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except (OperationalError, ImportError) as error:
+        return " ".join(str(error).split())[:200]
+    return None

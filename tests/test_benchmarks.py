@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import POSTGRES_URL
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,10 +31,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bench")
 
 
-def _run(script: str, results: Path) -> dict[str, object]:
-    json_path = results / f"{BENCHMARKS[script]}.json"
+def _run(script: str, results: Path, *options: str, name: str | None = None) -> dict[str, object]:
+    json_path = results / f"{name or BENCHMARKS[script]}.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / script), "--quick", "--json", str(json_path)],
+        [sys.executable, str(ROOT / "scripts" / script), "--quick", "--json", str(json_path), *options],
         cwd=results, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
@@ -54,13 +56,28 @@ def test_write_path_quick(results: Path) -> None:
     assert all(level["submit_s"] > 0 and level["submit_p99_ms"] >= level["submit_p50_ms"] for level in levels.values())
 
 
+def _check_api(figures: dict[str, object], database: str) -> None:
+    assert figures["balances_checked"] is True and figures["writes"] == 60, figures
+    assert figures["database"] == database, figures
+    measured = ("write", "balance_read", "feed_read", "loaded_write", "loaded_balance_read")
+    assert all(float(figures[f"{phase}_ops_s"]) > 0 for phase in measured), figures  # type: ignore[arg-type]
+    assert float(figures["transaction_manager_tx_s"]) > 0, figures  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_api_quick(results: Path) -> None:
-    """Every write answered with a mined transaction and the banks' balances moved by exactly the transfers
-    (the script fails otherwise); reads answered too."""
-    figures = _run("bench_api.py", results)
-    assert figures["balances_checked"] is True and figures["writes"] == 60, figures
-    assert all(float(figures[key]) > 0 for key in ("write_ops_s", "read_ops_s", "transaction_manager_tx_s"))  # type: ignore[arg-type]
+    """Every write answered with a mined transaction and the banks' balances moved by exactly the transfers of
+    both rounds (the script fails otherwise); every read answered 200 with balances or events."""
+    _check_api(_run("bench_api.py", results), "sqlite")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(POSTGRES_URL is None, reason="TRADELEDGER_TEST_DATABASE_URL names no PostgreSQL server")
+def test_api_quick_on_postgresql(results: Path) -> None:
+    """The same run on a fresh PostgreSQL database, as `make bench` reports it beside SQLite."""
+    assert POSTGRES_URL is not None
+    figures = _run("bench_api.py", results, "--postgres", "--postgres-url", POSTGRES_URL, name="api_postgresql")
+    _check_api(figures, "postgresql")
 
 
 @pytest.mark.slow
@@ -103,11 +120,15 @@ def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> N
     for script, name in BENCHMARKS.items():
         if not (results / f"{name}.json").exists():  # its own test ran beside another module fixture (xdist)
             _run(script, results)
+    if POSTGRES_URL is not None and not (results / "api_postgresql.json").exists():
+        _run("bench_api.py", results, "--postgres", "--postgres-url", POSTGRES_URL, name="api_postgresql")
     report = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench_report.py"), str(results), "--markdown"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
     targets = json.loads((results / "results.json").read_text())["targets"]
-    assert len(targets) == 13 and all(row["measured"] is not None for row in targets), targets
+    api_runs_not_made = 2 if POSTGRES_URL is None else 1  # `make bench` also runs PostgreSQL and the API workers
+    assert len(targets) == 21, targets
+    assert sum(row["measured"] is None for row in targets) == 3 * api_runs_not_made, targets
     assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows

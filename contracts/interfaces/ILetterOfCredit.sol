@@ -27,9 +27,12 @@ pragma solidity ^0.8.28;
  * Claim:        NONE -(honour while the applicant's balance is short)-> OPEN -settleReimbursementClaim(APP)-> SETTLED
  * Interbank:    NONE -honour(NB)-> OPEN -reimburseNominatedBank(IB; or NB once IB's deadline passed, Art 16f)-> REIMBURSED
  *               OPEN -refuseReimbursement(IB, by its deadline, Art 16)-> REFUSED
- * Deferred:     NONE -honour(IB or NB) under DEFERRED_PAYMENT / ACCEPTANCE-> INCURRED (maturity fixed)
+ *               OPEN -honourDefaultedUndertaking(IB or BEN; the NB did not pay at maturity, Art 7a)-> LAPSED
+ * Deferred:     NONE -honour(IB or NB) under a credit with a tenor (deferred payment, acceptance, usance
+ *               negotiation)-> INCURRED (maturity fixed)
  *               INCURRED -payAtMaturity(obligor or BEN, from the maturity day)-> PAID
  *               INCURRED -prepayDeferredPayment(NB obligor, before the maturity day, Art 12b)-> PREPAID
+ *               INCURRED -honourDefaultedUndertaking(IB or BEN, after the maturity day, NB obligor)-> DEFAULTED
  *
  * Second banks (Art 7c, 8, 12, 15): a nominated bank (NB) is the available-with bank when it is not the issuing bank,
  * or the confirming bank once it confirmed. It may honour a complying presentation from its own account and forwards
@@ -43,7 +46,23 @@ pragma solidity ^0.8.28;
  * maturity the obligor pays the beneficiary (LC_HONOUR); the issuing bank as obligor then seeks the applicant's
  * reimbursement; a nominated obligor is reimbursed by the issuing bank, not before maturity (Art 7c, 8c), whether or
  * not it prepaid or purchased its undertaking (Art 12b). The applicant's reimbursement follows the issuing bank's
- * payment, as for a sight drawing.
+ * payment, as for a sight drawing. A nominated bank is reimbursed only once it paid (or prepaid) the beneficiary.
+ *
+ * Art 7a (iii), (iv): if a nominated bank that incurred a deferred payment undertaking or accepted a draft has not
+ * paid by the end of the maturity day, the issuing bank must honour: `honourDefaultedUndertaking` (the issuing bank,
+ * or the beneficiary claiming from it) pays the beneficiary from the issuing bank's account, the nominated bank's
+ * claim for reimbursement lapses, and the applicant reimburses the issuing bank as after its own honour.
+ *
+ * Usance negotiation (Art 2 "negotiation", 7c, 12b): a credit available by negotiation may call for drafts at usance
+ * (`tenorDays` > 0). A nominated bank that negotiates (`honour`) agrees to advance funds to the beneficiary on or
+ * before the banking day reimbursement is due (the maturity day): it advances them now less its discount
+ * (`prepayDeferredPayment`) or at maturity (`payAtMaturity`); the issuing bank reimburses it at maturity (Art 7c).
+ * The issuing bank honouring itself accepts the draft drawn on it and pays at maturity (Art 7a v).
+ *
+ * Proceeds (Art 38, 39): whenever a drawing is paid (sight honour, payment at maturity, prepayment, the issuing
+ * bank's honour of a defaulted undertaking), the second beneficiary's share is paid first, then the assigned share
+ * of the rest, then the rest to the beneficiary, each leg under its own reference. A prepayment pays each share less
+ * its pro rata part of the discount.
  *
  * Amendments (Art 9d, 10b, 10c): the advising bank advises an amendment; the confirming bank extends its
  * confirmation to it or declines and says so; a presentation under a pending amendment that complies with the credit
@@ -128,11 +147,13 @@ interface ILetterOfCredit {
         NONE,
         OPEN,
         REIMBURSED,
-        REFUSED
+        REFUSED,
+        LAPSED
     }
 
-    /// @notice How the credit is available (Art 6b, MT700 41a). NEGOTIATION of sight drafts: the nominated bank
-    /// advances funds by honouring as a nominated bank and is reimbursed by the issuing bank (Art 2, 7a v, 12).
+    /// @notice How the credit is available (Art 6b, MT700 41a). NEGOTIATION of sight drafts (no tenor): the nominated
+    /// bank advances funds by honouring as a nominated bank and is reimbursed by the issuing bank (Art 2, 7a v, 12);
+    /// of drafts at usance (a tenor): it agrees to advance them by the maturity day, when reimbursement is due (7c).
     enum Availability {
         SIGHT_PAYMENT,
         DEFERRED_PAYMENT,
@@ -152,7 +173,8 @@ interface ILetterOfCredit {
         NONE,
         INCURRED,
         PREPAID,
-        PAID
+        PAID,
+        DEFAULTED
     }
 
     /// @notice Role a party plays in one credit (object-level authorization).
@@ -169,9 +191,9 @@ interface ILetterOfCredit {
      * @notice The on-chain part of a credit's terms; the rest is off chain behind `termsHash`.
      * @dev `tolerancePlusBps` / `toleranceMinusBps` mirror MT700 39A in basis points (1000 = 10 %). A
      * `presentationPeriodDays` of 0 means the Art 14c default of 21. `latestShipment` 0 means none stated.
-     * `confirmingBank` is address(0) when no confirmation is requested. `availability` SIGHT_PAYMENT and
-     * NEGOTIATION take no tenor (`tenorDays` and `tenorBasis` 0); DEFERRED_PAYMENT and ACCEPTANCE need 1 to
-     * MAX_TENOR_DAYS days after `tenorBasis`. `transferable` is the credit's statement that it is "transferable"
+     * `confirmingBank` is address(0) when no confirmation is requested. `availability` SIGHT_PAYMENT takes no
+     * tenor (`tenorDays` and `tenorBasis` 0); DEFERRED_PAYMENT and ACCEPTANCE need 1 to MAX_TENOR_DAYS days after
+     * `tenorBasis`; NEGOTIATION takes none (sight drafts) or 1 to MAX_TENOR_DAYS (drafts at usance). `transferable` is the credit's statement that it is "transferable"
      * (Art 38b, MT700 40A IRREVOCABLE TRANSFERABLE); see {ILetterOfCreditTransfers}.
      */
     struct CreditTerms {
@@ -509,6 +531,18 @@ interface ILetterOfCredit {
         uint256 entryId
     );
 
+    /// @notice The nominated bank did not pay its matured undertaking; the issuing bank honoured it (Art 7a iii,
+    /// iv): it paid `amount` (LC_HONOUR under `paymentReference`) and the nominated bank's reimbursement claim lapsed.
+    event DeferredPaymentDefaulted(
+        uint256 indexed lcId,
+        uint256 indexed presentationId,
+        address indexed nominatedBank,
+        address issuingBank,
+        address beneficiary,
+        uint256 amount,
+        uint256 entryId
+    );
+
     // ------------------------------------------------------------------ errors
 
     /// @notice `account` is not an active member of `kind` (see IMembership.MemberKind).
@@ -680,6 +714,10 @@ interface ILetterOfCredit {
     /// @notice The undertaking matured on `maturityDay`: too late to prepay it (today is `today`).
     error LetterOfCreditMatured(uint256 lcId, uint256 presentationId, uint64 maturityDay, uint64 today);
 
+    /// @notice No default to honour (Art 7a): the undertaking's `obligor` is the issuing bank itself, or its
+    /// `maturityDay` has not ended by `today`.
+    error LetterOfCreditNoDefault(uint256 lcId, uint256 presentationId, address obligor, uint64 maturityDay, uint64 today);
+
     /// @notice The discount is not below the amount of the undertaking.
     error LetterOfCreditInvalidDiscount(uint256 discount, uint256 amount);
 
@@ -816,7 +854,8 @@ interface ILetterOfCredit {
     /**
      * @notice Reimburse the nominated bank that honoured a presentation (issuing bank, Art 7c; or the nominated bank
      * itself once the issuing bank's deadline passed, Art 16f). Pays it from the issuing bank's account
-     * (LC_REIMBURSEMENT under `interbankReference`), then seeks the applicant's reimbursement as `honour` does.
+     * (LC_REIMBURSEMENT under `interbankReference`), then seeks the applicant's reimbursement as `honour` does. For
+     * an undertaking incurred by the nominated bank: at maturity, once the nominated bank paid or prepaid it.
      */
     function reimburseNominatedBank(uint256 lcId, uint256 presentationId) external;
 
@@ -857,6 +896,14 @@ interface ILetterOfCredit {
      * @param discount What the nominated bank keeps for paying early, in minor units (below the amount).
      */
     function prepayDeferredPayment(uint256 lcId, uint256 presentationId, uint256 discount) external;
+
+    /**
+     * @notice Honour an undertaking the nominated bank incurred and did not pay by the end of its maturity day (the
+     * issuing bank, or the beneficiary claiming from it; Art 7a iii, iv): the issuing bank pays the beneficiary (and
+     * the second beneficiary and assignee their shares), the nominated bank's reimbursement claim lapses, and the
+     * applicant reimburses the issuing bank. Not once the issuing bank refused the nominated bank's documents.
+     */
+    function honourDefaultedUndertaking(uint256 lcId, uint256 presentationId) external;
 
     // ------------------------------------------------------------------ views
 

@@ -26,16 +26,23 @@ import {ILetterOfCredit} from "./ILetterOfCredit.sol";
  *
  * The second beneficiary presents to the transferring bank (38k) within the transferred terms. The first
  * beneficiary substitutes its own invoice (and draft) and presents the documents under the credit for its own
- * invoice amount (at least the second beneficiary's): at honour the second beneficiary is paid its invoice amount
- * and the first beneficiary the difference (38h, 38i), each leg with its own Settlement reference. If the first
+ * invoice amount (at least the second beneficiary's): when the drawing is paid the second beneficiary is paid its
+ * invoice amount and the first beneficiary the difference (38h, 38i), each leg with its own Settlement reference. If the first
  * beneficiary does not substitute on the transferring bank's demand by the end of the next banking day, the
  * transferring bank presents the second beneficiary's documents as they are (38i): all of that drawing goes to the
  * second beneficiary. Amendments (38e, 38f) are not carried to transferred credits: the transferred terms are
  * fixed at transfer and every presentation under the credit is still checked against the credit as amended.
  *
  * Assignment (Art 39): the beneficiary assigns a share of the proceeds it is or may become entitled to, to an
- * active member. The right to perform (to present) stays with the beneficiary. At each honour, the assigned share of
- * what the beneficiary receives is paid to the assignee, the rest to the beneficiary, in the same transaction.
+ * active member. The right to perform (to present) stays with the beneficiary. Whenever a drawing is paid, the
+ * assigned share of what the beneficiary receives is paid to the assignee, the rest to the beneficiary, in the same
+ * transaction.
+ *
+ * When the drawing is paid: at a sight honour; under a credit with a tenor (deferred payment, acceptance, usance
+ * negotiation) at maturity (`payAtMaturity`), or by the issuing bank for a nominated bank that did not pay at
+ * maturity (`honourDefaultedUndertaking`, Art 7a), or earlier on a prepayment by the nominated bank (Art 12b), which
+ * pays the second beneficiary its share less its pro rata part of the discount (the assignee's share and the
+ * beneficiary's rest are then taken of what remains). The legs always add up to what the paying bank pays.
  *
  * Settlement references of the extra legs: `transferReference(lcId, presentationId)` (second beneficiary) and
  * `assignmentReference(lcId, presentationId)` (assignee); the beneficiary's own leg keeps
@@ -160,7 +167,7 @@ interface ILetterOfCreditTransfers {
         uint16 shareBps
     );
 
-    /// @notice At honour, the second beneficiary was paid its share of the drawing.
+    /// @notice When the drawing was paid, the second beneficiary was paid its share of it.
     event TransferredProceedsPaid(
         uint256 indexed lcId,
         uint256 indexed presentationId,
@@ -169,8 +176,8 @@ interface ILetterOfCreditTransfers {
         uint256 entryId
     );
 
-    /// @notice At honour, the assignee was paid its share of the beneficiary's proceeds (`entryId` 0: the assignee
-    /// is the honouring bank, which keeps the share).
+    /// @notice When the drawing was paid, the assignee was paid its share of the beneficiary's proceeds (`entryId`
+    /// 0: the assignee is the paying bank, which keeps the share).
     event AssignedProceedsPaid(
         uint256 indexed lcId,
         uint256 indexed presentationId,
@@ -183,11 +190,6 @@ interface ILetterOfCreditTransfers {
 
     /// @notice The credit does not state that it is transferable (38b).
     error LetterOfCreditNotTransferable(uint256 lcId);
-
-    /// @notice The credit is available by deferred payment or acceptance: its undertaking is paid or prepaid to the
-    /// beneficiary at or before maturity as one leg, so it cannot (yet) be split between a second beneficiary or an
-    /// assignee and the beneficiary.
-    error LetterOfCreditProceedsNotSplittable(uint256 lcId, ILetterOfCredit.Availability availability);
 
     /// @notice Partial drawings are prohibited: the credit cannot go to more than one second beneficiary (38d).
     error LetterOfCreditTransferToSeveralProhibited(uint256 lcId, uint256 liveTransfers);

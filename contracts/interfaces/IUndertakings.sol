@@ -16,10 +16,11 @@ pragma solidity ^0.8.28;
  *              {ISSUED|ADVISED} (= operative) -payments and reductions leave nothing payable-> EXHAUSTED
  *              operative -expire(any party, after the expiry day) or expireOnEvent(G, URDG 25(a)(ii))-> EXPIRED
  *              operative -release(BEN, URDG 25(a)(iii))-> RELEASED
- *              Reductions (reduce(G) on a stated event, URDG 13; releaseInPart(BEN), URDG 25) keep the state
- *              A standby's automatic extension (ISP98 2.06(a); extendAutomatically(any party), or with a demand)
+ *              Reductions (reduce(G) on a stated event, URDG 13; releaseInPart(BEN), URDG 25; the reduction
+ *              schedule's steps, recordScheduledReductions(any party) or with a demand, payment or rejection)
+ *              keep the state until nothing is payable and no demand is open (-> EXHAUSTED).
+ *              The automatic extension (ISP98 2.06(a); extendAutomatically(any party), or with a demand)
  *              and the issuer's notice of non-extension (noticeNonExtension(G)) keep the state too.
- *              until nothing is payable (-> EXHAUSTED).
  *              Terminal: DECLINED, EXHAUSTED, EXPIRED, RELEASED. A demand presented before expiry stays
  *              examinable and payable after it (URDG 20, 24(f); ISP98 5.01, 5.03).
  * Amendment:   NONE -issueAmendment(G)-> ISSUED -acceptAmendment(BEN, every change)-> ACCEPTED
@@ -44,7 +45,14 @@ pragma solidity ^0.8.28;
  *   expiry day, up to `finalExpiry` (0: none). Once the last day for that notice has passed without it, the
  *   extension has taken effect without notice or consent: anyone party to it records it (the service's
  *   scheduler does), a demand records it first, and the standby cannot be expired on the old date. A guarantee
- *   under URDG 758 cannot state one: an amendment binds the beneficiary only with its consent (URDG 11).
+ *   under URDG 758 may state one as well: URDG 758 has no rule on automatic extension and applies subject to the
+ *   guarantee's own terms (Art 1(a)); the extension is then a term of the guarantee as issued, not an amendment
+ *   needing the beneficiary's consent (Art 11), and the guarantor stops it by its notice as the terms state.
+ * - Reduction schedule (URDG 13, 25(a)(ii); ISP98 2.06 and the standby's terms): each step reduces the amount on
+ *   its day, whether or not anyone records it: outstanding and available amounts follow the chain's clock, and a
+ *   new demand is examined against the reduced amount. A demand presented before a step's day stays payable in
+ *   full; the step then reduces what is left. Each step is recorded once (UndertakingReducedOnSchedule), by any
+ *   party (the service's scheduler does) or first thing in a demand, payment or rejection.
  * - Expiry: an undertaking with no expiry date terminates three years after issue (URDG 25(c)); a
  *   counter-guarantee with none, thirty calendar days after its guarantee's expiry date (URDG 25(c)). A standby
  *   must state an expiry date (ISP98 9.01); if it falls on a day the issuer is closed, a demand on its next
@@ -113,6 +121,16 @@ interface IUndertakings {
     }
 
     /**
+     * @notice One step of a reduction schedule: from the start of UTC day `day` (`timestamp / 86400`) the amount
+     * is reduced by `amount` (URDG 758 Art 13 and 25(a)(ii): "by the amount specified in the guarantee on a
+     * specified date"; ISP98 Rule 2.06 and the standby's terms).
+     */
+    struct ReductionStep {
+        uint64 day;
+        uint256 amount;
+    }
+
+    /**
      * @notice The on-chain part of an undertaking's terms; the rest is off chain behind `termsHash`.
      * @dev `advisingParty` address(0): none. `expiry` 0: no expiry date (URDG 25(c); not allowed under ISP98).
      * `expiryEvent` 0: no expiry event; otherwise the hash of the event's description in the terms.
@@ -120,9 +138,12 @@ interface IUndertakings {
      * `statementExcluded`: the undertaking expressly excludes the supporting statement of URDG 15(a)/(b).
      * `reducible`: the undertaking provides for reductions on stated events (URDG 13).
      * `counterGuaranteeOf`: non-zero makes this a counter-guarantee supporting that guarantee (URDG 2).
-     * `extensionDays`: ISP98 only, non-zero states an automatic extension of the expiry by that many calendar days
+     * `extensionDays`: non-zero states an automatic extension of the expiry by that many calendar days
      * (ISP98 2.06(a)) unless the issuer gives notice of non-extension `nonExtensionNoticeDays` (at least one)
-     * days before the current expiry day; `finalExpiry` non-zero: no extension beyond it. All 0 under URDG 758.
+     * days before the current expiry day; `finalExpiry` non-zero: no extension beyond it. A guarantee under URDG 758
+     * may state one too (its own terms, not an amendment).
+     * `reductionSchedule`: reductions on stated days, in strictly increasing days after today, each positive, at
+     * most 24 steps, together no more than `amount`; each takes effect on its day, recorded or not.
      */
     struct UndertakingTerms {
         bytes32 termsHash;
@@ -141,10 +162,12 @@ interface IUndertakings {
         uint16 extensionDays;
         uint16 nonExtensionNoticeDays;
         uint64 finalExpiry;
+        ReductionStep[] reductionSchedule;
     }
 
     /// @notice An undertaking as stored: its current terms (accepted amendments and automatic extensions applied)
-    /// and its utilisation; `nonExtensionNoticed`: the issuer gave notice of non-extension (ISP98 2.06(a)).
+    /// and its utilisation; `nonExtensionNoticed`: the issuer gave notice of non-extension (ISP98 2.06(a));
+    /// `reductionsRecorded`: how many steps of the reduction schedule are recorded (counted in `reduced`).
     struct Undertaking {
         UndertakingTerms terms;
         address applicant;
@@ -159,6 +182,7 @@ interface IUndertakings {
         uint32 openDemandCount;
         bytes32 expiryEventDocument;
         bool nonExtensionNoticed;
+        uint32 reductionsRecorded;
     }
 
     /// @notice Amendment flag: the amount changes.
@@ -339,6 +363,16 @@ interface IUndertakings {
     /// @notice The amount was reduced by `amount` on a stated reduction event evidenced by `documentHash` (URDG 13).
     event UndertakingReduced(uint256 indexed undertakingId, uint256 amount, bytes32 documentHash, uint256 outstanding);
 
+    /// @notice Step `step` (1-based) of the reduction schedule took effect on `day`: the amount is reduced by
+    /// `amount` and `outstanding` remains payable (URDG 25(a)(ii), ISP98 2.06).
+    event UndertakingReducedOnSchedule(
+        uint256 indexed undertakingId,
+        uint256 step,
+        uint64 day,
+        uint256 amount,
+        uint256 outstanding
+    );
+
     /// @notice The beneficiary released the guarantor from `amount` of its liability by a signed document
     /// (`documentHash`); the undertaking stays operative for what remains (URDG 25, reduction by release).
     event UndertakingReleasedInPart(
@@ -481,8 +515,8 @@ interface IUndertakings {
     /// @notice The undertaking has not expired yet: demands are possible until the end of `lastDay`.
     error UndertakingsNotExpired(uint256 undertakingId, uint64 lastDay, uint64 today);
 
-    /// @notice The automatic extension terms are inconsistent, or stated by an undertaking that is not a standby
-    /// (URDG 11: a guarantee's amendment needs the beneficiary's consent).
+    /// @notice The automatic extension terms are inconsistent (a notice period of at least one day, shorter than
+    /// the period; a final expiry after the expiry), or stated only in part.
     error UndertakingsInvalidAutoExtension(Rules rules, uint16 extensionDays, uint16 noticeDays, uint64 finalExpiry);
 
     /// @notice No automatic extension is due: none stated, notice of non-extension given, the final expiry
@@ -497,6 +531,13 @@ interface IUndertakings {
 
     /// @notice The issuer gave notice of non-extension already.
     error UndertakingsNonExtensionAlreadyNoticed(uint256 undertakingId);
+
+    /// @notice Step `step` (1-based) of a reduction schedule: its day is not after the previous step's (or today),
+    /// its amount is zero, the steps together exceed the amount, or there are more than 24 steps.
+    error UndertakingsInvalidReductionSchedule(uint256 step, uint64 day, uint256 amount);
+
+    /// @notice No scheduled reduction is due: the next one (`nextDay`, 0: none left) is after `today`.
+    error UndertakingsReductionNotDue(uint256 undertakingId, uint64 nextDay, uint64 today);
 
     /// @notice Open demands must be decided first.
     error UndertakingsOpenDemands(uint256 undertakingId, uint256 count);
@@ -556,6 +597,11 @@ interface IUndertakings {
 
     /// @notice The issuer gives notice of non-extension, by the last day the standby states for it (ISP98 2.06(a)).
     function noticeNonExtension(uint256 undertakingId) external;
+
+    /// @notice Any party records the steps of the reduction schedule whose day has come, once each (URDG 25(a)(ii),
+    /// ISP98 2.06); they took effect on their day whether recorded or not (a demand, payment or rejection records
+    /// them first). Reverts when none is due.
+    function recordScheduledReductions(uint256 undertakingId) external;
 
     // ------------------------------------------------------------------ functions: demands
 
@@ -620,7 +666,8 @@ interface IUndertakings {
     /// @notice Number of reimbursement claims (ids are 1..claimCount).
     function claimCount() external view returns (uint256);
 
-    /// @notice What remains payable: amount less payments and reductions.
+    /// @notice What remains payable: amount less payments, reductions and the scheduled reductions whose day has
+    /// come (recorded or not).
     function outstandingAmount(uint256 undertakingId) external view returns (uint256);
 
     /// @notice What a new demand may ask for: outstanding less open demands.

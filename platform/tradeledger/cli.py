@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 import logging
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, ParamSpec, TypeVar
 from urllib.parse import urlparse
@@ -40,9 +41,10 @@ from tradeledger.users.access import Actor
 from tradeledger.users.models import Role, UserKind
 from tradeledger.users.schemas import UserRequest
 
-if TYPE_CHECKING:  # imported where a records or guarantees command runs
+if TYPE_CHECKING:  # imported where a records, guarantees or undertakings command runs
     from tradeledger.guarantees.schemas import GuaranteeView
     from tradeledger.records.schemas import RecordView
+    from tradeledger.undertakings.schemas import PaymentUndertakingView
 
 app = typer.Typer(
     help="tradeledger: consortium trade-finance ledger and reconciliation platform.", no_args_is_help=True
@@ -125,6 +127,27 @@ def chain_status() -> None:
     ):
         table.add_row(key, value)
     console.print(table)
+
+
+@chain_app.command("advance")
+@reports_errors
+def chain_advance(
+    past: Annotated[str, typer.Option("--past", help="the UTC day (YYYY-MM-DD) the dev chain's clock moves past")],
+) -> None:
+    """Move the dev chain's clock to the first second after a day, so what falls due that day falls due now (the
+    scheduler settles it); a consortium chain's clock is nobody's to move."""
+    from tradeledger.chain.backends import advance_dev_clock
+    from tradeledger.orders.service import end_of_day
+
+    try:
+        day = date.fromisoformat(past)
+    except ValueError:
+        raise TradeLedgerError(f"--past {past!r} is not a day (YYYY-MM-DD)", code="invalid_value") from None
+    record = _dev_chain(_settings()).running()
+    if record is None:
+        raise TradeLedgerError("no dev chain is running: start it with `make run`", code="chain_unavailable")
+    now = advance_dev_clock(record.url, end_of_day(day) + 1)  # a due date means the whole day
+    console.print(f"dev chain time: {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M:%S}Z", highlight=False)
 
 
 @chain_app.command("check")
@@ -343,7 +366,6 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="where the statements and reports are written")] = Path("out"),
 ) -> None:
     """Walk a complete trade through the API of the running platform (or of one started here) and report."""
-    import json
     from contextlib import nullcontext
 
     from tradeledger.demo.runner import embedded_target, running_target, walk
@@ -553,7 +575,6 @@ def statements_list(account: str | None = typer.Option(None, "--account", help="
 @reports_errors
 def statements_show(statement_id: int = typer.Argument(..., help="the statement id")) -> None:
     """Show one statement and its signed manifest (JSON)."""
-    import json
 
     from tradeledger.statements import repository, service
 
@@ -661,6 +682,16 @@ OPTION_NAMES = {
     "date_window_days": "--date-window",
     "assignee": "--to",
     "note": "--note",
+    "order_id": "--order",
+    "recipient_bank": "--recipient-bank",
+    "amount": "--amount",
+    "due_date": "--due-date",
+    "expiry": "--expiry",
+    "terms": "--terms",
+    "document_id": "--document",
+    "rate_bps": "--rate-bps",
+    "day_count": "--day-count",
+    "reference": "--reference",
 }
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -1072,25 +1103,42 @@ def _document_hash(document: str) -> str:
     raise TradeLedgerError(f"{document!r} is neither a file nor a 0x-hex SHA-256", code="invalid_value")
 
 
-def _record_command(member: str, command: Callable[[Platform, str, MemberKind | None], object]) -> None:
-    """Run a records command as `member` (--as) on the platform, and print the record it answers."""
-    from tradeledger.operations import Pending
-    from tradeledger.records.schemas import RecordView
-
+def _as_member(member: str, command: Callable[[Platform, str, MemberKind | None], R]) -> R:
+    """Run a domain command as `member` (--as, a key this instance hosts) on the platform, its read model caught
+    up first; the same command the API runs, so the contract and the service refuse alike."""
     caller = _member_address(member, "--as")
     platform = open_platform(_settings(), deploy_if_missing=False)
     try:
         platform.indexer.catch_up()
         with platform.sessions() as db:
             caller_kind = _kind(db, caller)
-        view = command(platform, caller, caller_kind)
+        return command(platform, caller, caller_kind)
     finally:
         platform.close()
+
+
+def _written(view: object) -> bool:
+    """Say so and answer False when a write is not in the read model yet (or is held for approval)."""
+    from tradeledger.operations import Pending
+    from tradeledger.users.approvals import Held
+
     if isinstance(view, Pending):
         console.print(f"submitted: transaction {view.row.id} is not yet in the read model")
-        return
-    assert isinstance(view, RecordView)
-    _print_record(view)
+        return False
+    if isinstance(view, Held):
+        console.print(f"held for approval: request {view.request.id}")
+        return False
+    return True
+
+
+def _record_command(member: str, command: Callable[[Platform, str, MemberKind | None], object]) -> None:
+    """Run a records command as `member` (--as) on the platform, and print the record it answers."""
+    from tradeledger.records.schemas import RecordView
+
+    view = _as_member(member, command)
+    if _written(view):
+        assert isinstance(view, RecordView)
+        _print_record(view)
 
 
 def _print_record(view: RecordView) -> None:
@@ -1307,26 +1355,126 @@ def undertakings_list(
     """List bank payment undertakings: banks, amount, due date, expiry, state and who receives the proceeds."""
     from tradeledger.undertakings import repository
     from tradeledger.undertakings.models import UndertakingState
+    from tradeledger.undertakings.schemas import PaymentUndertakingView
 
     accounts = None if account is None else {_member_address(account, "--account")}
     wanted = _state_filter(state, UndertakingState)
     with _local_database() as sessions, sessions() as db:
-        rows = [
-            (
-                str(row.undertaking_id),
-                str(row.order_id),
-                row.obligor_bank,
-                row.recipient_bank,
-                _money(row.amount, row.currency),
-                _day(row.due_date),
-                _day(row.expiry),
-                row.state.name + (f" {_day(row.settled_at)}" if row.settled_at else ""),
-                "seller" if row.payee == row.seller else f"financier {row.payee}",
-            )
-            for row in repository.undertakings(db, accounts, wanted, 10_000)
-        ]
-    columns = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
-    _print_table("payment undertakings", columns, rows)
+        views = [PaymentUndertakingView.of(row) for row in repository.undertakings(db, accounts, wanted, 10_000)]
+    _print_undertakings("payment undertakings", views)
+
+
+UNDERTAKING_COLUMNS = ("id", "order", "obligor bank", "recipient bank", "amount", "due", "expiry", "state", "payee")
+
+
+def _print_undertakings(title: str, views: Sequence[PaymentUndertakingView]) -> None:
+    """Undertakings as one table: banks, amount, due date, expiry, state and who receives the proceeds."""
+    rows = [
+        (
+            view.undertaking_id,
+            view.order_id,
+            view.obligor_bank,
+            view.recipient_bank,
+            _money(int(view.amount), view.currency),
+            _day(view.due_date),
+            _day(view.expiry),
+            view.state + (f" {_day(view.settled_at)}" if view.settled_at else ""),
+            "seller" if view.payee == view.seller else f"financier {view.payee}",
+        )
+        for view in views
+    ]
+    _print_table(title, UNDERTAKING_COLUMNS, rows)
+
+
+def _terms(value: str) -> object:
+    """--terms: a JSON file, or the JSON object itself."""
+    path = Path(value)
+    text = path.read_text(encoding="utf-8") if path.is_file() else value
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise TradeLedgerError(f"--terms: neither a JSON file nor JSON ({error})", code="invalid_value") from None
+
+
+@undertakings_app.command("establish")
+@reports_errors
+def undertakings_establish(
+    bank: str = typer.Option(..., "--as", help="the obligor bank: the buyer's sponsor bank, hosted here"),
+    order: int = typer.Option(..., "--order", min=0, help="the buyer's open-account order, accepted or later"),
+    recipient_bank: str = typer.Option(..., "--recipient-bank", help="the seller's bank, paid on the due date"),
+    amount: int = typer.Option(..., "--amount", help="minor units of the order's currency"),
+    due_date: str = typer.Option(..., "--due-date", help="the UTC day it settles, once the data matched"),
+    expiry: str = typer.Option(..., "--expiry", help="the last UTC day the data may match"),
+    terms: str = typer.Option(..., "--terms", help="the full terms (kept off chain): a JSON file or JSON text"),
+) -> None:
+    """The buyer's bank undertakes to pay the seller's bank on the due date once the order's data match (URBPO 750).
+
+    Run again with the same values, it shows the undertaking the first run established."""
+    from tradeledger.operations import Submission
+    from tradeledger.undertakings import service
+    from tradeledger.undertakings.schemas import EstablishRequest, PaymentUndertakingView
+
+    values = {"order_id": order, "recipient_bank": recipient_bank, "amount": amount, "due_date": due_date,
+              "expiry": expiry, "terms": _terms(terms)}  # fmt: skip
+    request = _validated(EstablishRequest, values)
+
+    def establish(platform: Platform, caller: str, kind: MemberKind | None) -> object:
+        return service.established_already(platform, caller, kind, request) or service.establish(
+            platform, caller, kind, request, Submission()
+        )
+
+    view = _as_member(bank, establish)
+    if _written(view):
+        assert isinstance(view, PaymentUndertakingView)
+        _print_undertakings("payment undertaking established", [view])
+
+
+@undertakings_app.command("discount")
+@reports_errors
+def undertakings_discount(
+    undertaking: Annotated[int, typer.Argument(min=1, help="the payment undertaking")],
+    financier: str = typer.Option(..., "--as", help="the financier (the recipient bank or another bank), hosted here"),
+    document: int = typer.Option(..., "--document", min=0, help="the seller's invoice the financier registered"),
+    rate_bps: int = typer.Option(..., "--rate-bps", help="annual discount rate in basis points"),
+    day_count: str = typer.Option("ACT/360", "--day-count", help="ACT/360 or ACT/365"),
+    reference: str = typer.Option(..., "--reference", help="the financing's reference on the ledger"),
+) -> None:
+    """Receivables discounting: pay the seller the amount less the discount to the due date now, and take the
+    undertaking's proceeds at maturity (the invoice is financed once in the consortium).
+
+    Run again, it resumes a discount whose second step did not happen, or shows the one done."""
+    from tradeledger.operations import Submission
+    from tradeledger.undertakings import service
+    from tradeledger.undertakings.schemas import DiscountRequest, DiscountView, PaymentUndertakingView
+
+    values = {"document_id": document, "rate_bps": rate_bps, "day_count": day_count, "reference": reference}
+    request = _validated(DiscountRequest, values)
+
+    def discount(platform: Platform, caller: str, kind: MemberKind | None) -> object:
+        seen = service.undertaking_view(platform, caller, kind, undertaking)
+        if seen.payee == caller and seen.financed_document_id == str(request.document_id):
+            return seen  # discounted already, against this invoice
+        return service.discount_undertaking(platform, caller, kind, undertaking, request, Submission())
+
+    view = _as_member(financier, discount)
+    if not _written(view):
+        return
+    if isinstance(view, PaymentUndertakingView):
+        _print_undertakings("payment undertaking discounted already", [view])
+        return
+    assert isinstance(view, DiscountView)
+    price = (
+        _money(int(view.undertaking.amount), view.undertaking.currency),
+        f"{view.rate_bps} bps {view.day_count}",
+        f"{view.value_date:%Y-%m-%d}",
+        str(view.days),
+        _money(int(view.discount), view.undertaking.currency),
+        _money(int(view.advance), view.undertaking.currency),
+        view.document_id,
+    )
+    _print_table("receivables discount", ("face", "rate", "value date", "days", "discount", "advance", "invoice"),
+                 [price])  # fmt: skip
+    _print_undertakings("payment undertaking", [view.undertaking])
 
 
 payables_app = typer.Typer(
@@ -1439,10 +1587,18 @@ def guarantees_show(guarantee_id: Annotated[int, typer.Argument(min=1, help="the
         ("counter-guaranteed by", view.counter_guarantee_id or "-"),
         ("amount", _money(int(view.amount), view.currency)), ("paid", _money(int(view.paid), view.currency)),
         ("reduced", _money(int(view.reduced), view.currency)),
-        ("outstanding", _money(int(view.outstanding), view.currency)), ("expiry", _day(view.expiry)),
+        ("outstanding", _money(int(view.outstanding), view.currency)),
+        ("current amount", _money(int(view.current_amount), view.currency)), ("expiry", _day(view.expiry)),
         ("automatic extension", _extension(view)), ("terms hash", view.terms_hash),
     )  # fmt: skip
     _print_table(f"guarantee {view.guarantee_id}", ("field", "value"), fields)
+    if view.reduction_schedule:
+        steps = [
+            (str(s.step), _day(s.day * 86_400), _money(int(s.amount), view.currency),
+             _day(s.recorded_at) if s.recorded_at is not None else "not yet")
+            for s in view.reduction_schedule
+        ]  # fmt: skip
+        _print_table("reduction schedule", ("step", "from", "reduced by", "recorded"), steps)
     if view.amendments:
         amendments = [
             (a.amendment_id, _money(int(a.amount), view.currency) if a.fields & 1 else "-",

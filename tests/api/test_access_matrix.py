@@ -258,8 +258,10 @@ AUDITED = {"/v1/approvals/{request_id}/trail"}
 
 # Objects whose visibility is not by party: governance is for institutions (banks and auditors).
 INSTITUTIONAL = {"/v1/governance/proposals/{proposal_id}", "/v1/governance/proposals/{proposal_id}/votes"}
-# Routes whose id names no party-owned object (a claim is found through its credit; none exists here).
+# Routes whose id names no party-owned object (a claim is found through its credit; none exists here: who reads an
+# LC reimbursement claim is checked in tests/api/test_lcs.py, with an applicant short of funds).
 NOT_PARTY_OBJECTS = {
+    "/v1/lcs/reimbursement-claims/{claim_id}",
     "/v1/lcs/reimbursement-claims/{claim_id}/settle",
     "/v1/guarantees/reimbursement-claims/{claim_id}/settle",
 }

@@ -250,8 +250,8 @@ def test_urdg_15b_counter_guarantee_demand_and_claim_settled_through_the_ledger(
 
 def test_isp98_2_06a_standby_states_its_extension_and_the_issuer_notices_non_extension(consortium: Consortium) -> None:
     """ISP98 2.06(a) over the API: the standby's automatic extension is part of its terms and views; before the
-    last day for notice nothing is due; only its issuer gives notice of non-extension, once. URDG 11: a guarantee
-    stating one is refused with 422 before the chain."""
+    last day for notice nothing is due; only its issuer gives notice of non-extension, once. URDG 758 Art 1(a): a
+    guarantee may state one in its own terms too."""
     bank, applicant = consortium.client("bank"), consortium.client("trader")
     expiry = TODAY + timedelta(days=90)
     final = expiry + timedelta(days=3 * 365)
@@ -274,5 +274,30 @@ def test_isp98_2_06a_standby_states_its_extension_and_the_issuer_notices_non_ext
     assert again.status_code == 409 and problem(again)["code"] == "undertakings_non_extension_already_noticed"
 
     evergreen_guarantee = guarantee(extension_days=30, non_extension_notice_days=5)
-    refused = _post(applicant, "/v1/guarantees", "ge-2", evergreen_guarantee)
-    assert refused.status_code == 422 and "only a standby" in refused.text, refused.text
+    accepted = _post(applicant, "/v1/guarantees", "ge-2", evergreen_guarantee)
+    assert accepted.status_code == 201 and accepted.json()["extension_days"] == 30, accepted.text
+
+
+def test_urdg_25a_ii_reduction_schedule_in_the_terms_and_the_view(consortium: Consortium) -> None:
+    """URDG 25(a)(ii) / ISP98 2.06 over the API: the schedule is part of the terms and of the view, with the current
+    amount; nothing is due to record before its first date (409); an inconsistent schedule is 422 before the chain."""
+    bank, applicant = consortium.client("bank"), consortium.client("trader")
+    first, second = TODAY + timedelta(days=30), TODAY + timedelta(days=60)
+    steps = [{"date": first.isoformat(), "amount": 10_000}, {"date": second.isoformat(), "amount": 15_000}]
+    applied = _post(applicant, "/v1/guarantees", "gr-1", guarantee(rules="isp98", amount=50_017,
+                                                                    reduction_schedule=steps))  # fmt: skip
+    assert applied.status_code == 201, applied.text
+    standby = applied.json()
+    day = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()) // 86_400
+    assert [(s["step"], s["day"], s["amount"], s["recorded_at"]) for s in standby["reduction_schedule"]] == [
+        (1, day, "10000", None), (2, day + 30, "15000", None)
+    ]  # fmt: skip
+    assert (standby["current_amount"], standby["outstanding"]) == ("50017", "50017")
+    path = f"/v1/guarantees/{standby['guarantee_id']}"
+    assert _post(bank, f"{path}/issue", "gr-1i").status_code == 200
+    early = _post(applicant, f"{path}/record-reductions", "gr-1r")
+    assert early.status_code == 409 and problem(early)["code"] == "undertakings_reduction_not_due", early.text
+
+    unordered = guarantee(reduction_schedule=list(reversed(steps)))
+    refused = _post(applicant, "/v1/guarantees", "gr-2", unordered)
+    assert refused.status_code == 422 and "strictly increasing" in refused.text, refused.text

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -75,9 +75,9 @@ def _step(consortium: Consortium, who: str, path: str, name: str, step: str) -> 
     return _ok(consortium.client(who).post(f"{path}/{step}", headers=_key(name, step)))
 
 
-def _presented(consortium: Consortium, name: str, path: str, amount: int) -> str:
+def _presented(consortium: Consortium, name: str, path: str, amount: int, shipped: date = TODAY) -> str:
     invoice = {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": f"HOLD-{name}"}}
-    body = {"documents": [invoice], "amount": amount, "shipment_date": TODAY.isoformat()}
+    body = {"documents": [invoice], "amount": amount, "shipment_date": shipped.isoformat()}
     shown = _ok(consortium.client("other_trader").post(f"{path}/presentations", json=body,
                                                         headers=_key(name, "present")))  # fmt: skip
     return f"{path}/presentations/{shown['presentations'][-1]['presentation_id']}"
@@ -171,6 +171,21 @@ def lc_prepay(consortium: Consortium) -> Write:
     presentation = _presented(consortium, "prepay", path, 7_000)
     _step(consortium, "other_bank", presentation, "prepay", "honour")
     return Write("other_bank", f"{presentation}/prepay", {"discount": 100}, 6_900, "USD", "LetterOfCredit")
+
+
+def lc_honour_default(consortium: Consortium) -> Write:
+    """The founding bank, nominated under a deferred payment credit the other bank issued, honoured by its
+    undertaking and did not pay it at maturity (14 days after a shipment 21 days ago); the other bank honours it
+    (Art 7a iii): it pays the drawing."""
+    body = application(lc_number="LCH-default", amount="2000.00", available_by="BY DEF PAYMENT", tenor_days=14,
+                       tenor_basis="AFTER SHIPMENT")  # fmt: skip
+    body.update(issuing_bank=OTHER_BANK.address, advising_bank=OTHER_BANK.address, available_with_bank=BANK.address)
+    lc = _ok(consortium.client("trader").post("/v1/lcs", json=body, headers=_key("default", "apply")))
+    path = f"/v1/lcs/{lc['lc_id']}"
+    _step(consortium, "other_bank", path, "default", "issue")
+    presentation = _presented(consortium, "default", path, 6_100, TODAY - timedelta(days=21))
+    _step(consortium, "bank", presentation, "default", "honour")
+    return Write("other_bank", f"{presentation}/honour-default", None, 6_100, "USD", "LetterOfCredit")
 
 
 def transfer(consortium: Consortium) -> Write:
@@ -326,6 +341,7 @@ def guarantee_settle_claim(consortium: Consortium) -> Write:
 SCENARIOS: dict[str, Callable[[Consortium], Write]] = {
     "lc.issue": lc_issue, "lc.confirm": lc_confirm, "lc.amend": lc_amend, "lc.honour": lc_honour,
     "lc.reimburse": lc_reimburse, "lc.prepay": lc_prepay, "lc.transfer": lc_transfer,
+    "lc.honour_default": lc_honour_default,
     "settlements.transfer": transfer, "settlements.deposit": deposit,
     "settlements.withdrawal": withdrawal, "settlements.external_payment": external_payment,
     "documents.finance": financing, "documents.repay": repayment, "orders.pay": order_payment,

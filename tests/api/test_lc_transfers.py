@@ -6,6 +6,7 @@ trader is the (first) beneficiary, the outsider trader the second beneficiary, t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -116,7 +117,7 @@ def test_art_38_39_transfer_substitution_and_assignment_pay_three_legs(consortiu
 def test_art_38b_credit_not_stating_transferable_is_refused(consortium: Consortium) -> None:
     path = _credit(consortium, "plain", form_of_credit="IRREVOCABLE")
     refused = _request(consortium.client("other_trader"), path, "plain", 1_000)
-    assert refused.status_code == 422, refused.text
+    assert refused.status_code == 409, refused.text  # the credit's terms, not the request, stand in the way
     assert problem(refused)["code"] == "letter_of_credit_not_transferable"
     assert consortium.client("other_trader").get(path).json()["transferable"] is False
 
@@ -128,18 +129,40 @@ def test_art_38b_only_the_beneficiary_requests_a_transfer(consortium: Consortium
     assert consortium.client("trader").get(path).json()["transfers"] == []
 
 
-def test_art_38_39_deferred_credit_proceeds_are_not_split(consortium: Consortium) -> None:
-    """A deferred payment undertaking is paid as one leg: neither transferred nor assigned in part."""
-    path = _credit(consortium, "deferred", available_by="BY DEF PAYMENT", tenor_days=30)
-    beneficiary = consortium.client("other_trader")
-    transfer = _request(beneficiary, path, "deferred", 1_000)
-    assignment = beneficiary.post(
-        f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 500},
-        headers=_key("deferred", "assign"),
-    )  # fmt: skip
-    for refused in (transfer, assignment):
-        assert refused.status_code == 422, refused.text
-        assert problem(refused)["code"] == "letter_of_credit_proceeds_not_splittable"
+def test_art_38_39_deferred_credit_proceeds_split_at_maturity(consortium: Consortium) -> None:
+    """A deferred payment credit (Art 7a) transferred in part and with proceeds assigned: honour incurs the
+    undertaking and pays nothing; paid at maturity, it pays the second beneficiary its invoice, the assignee its
+    share of the rest and the first beneficiary the balance, each leg with its own reference."""
+    bank, first, second = (consortium.client(who) for who in ("bank", "other_trader", "outsider"))
+    path = _credit(consortium, "deferred", available_by="BY DEF PAYMENT", tenor_days=14, tenor_basis="AFTER SHIPMENT")
+    transfer = _ok(_request(first, path, "deferred", 3_000))["transfers"][0]
+    _ok(bank.post(f"{path}/transfers/{transfer['transfer_id']}/decision", json={"consent": True},
+                  headers=_key("deferred", "consent")))  # fmt: skip
+    _ok(first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 2_500},
+                   headers=_key("deferred", "assign")))  # fmt: skip
+    shipped = (TODAY - timedelta(days=21)).isoformat()  # matured a week ago: the shared chain's clock stays
+    shown = {"documents": [_invoice("SB-DEF-1", 3_000)], "amount": 3_000, "shipment_date": shipped}
+    presented = _ok(second.post(f"{path}/transfers/{transfer['transfer_id']}/presentations", json=shown,
+                                headers=_key("deferred", "present")))  # fmt: skip
+    transferred_id = presented["transferred_presentations"][0]["transferred_presentation_id"]
+    substitution = {"documents": [_invoice("FB-DEF-1", 4_000)], "amount": 4_000}
+    substituted = _ok(first.post(f"{path}/transferred-presentations/{transferred_id}/substitution",
+                                 json=substitution, headers=_key("deferred", "substitute")))  # fmt: skip
+    presentation = f"{path}/presentations/{substituted['transferred_presentations'][0]['presentation_id']}"
+    honoured = _ok(bank.post(f"{presentation}/honour", headers=_key("deferred", "honour")))
+    assert honoured["presentations"][-1]["proceeds_legs"] == []  # honoured by the undertaking: nothing paid yet
+
+    payees = {"other_trader": OTHER_TRADER.address, "outsider": OUTSIDER.address, "other_bank": OTHER_BANK.address}
+    before = [_balance(consortium, who, address) for who, address in payees.items()]
+    paid = _ok(bank.post(f"{presentation}/pay-at-maturity", headers=_key("deferred", "pay")))
+    view = paid["presentations"][-1]
+    assert view["deferred_payment"]["state"] == "PAID"
+    assert {leg["kind"]: (leg["payee"], leg["amount"]) for leg in view["proceeds_legs"]} == {
+        "SECOND_BENEFICIARY": (OUTSIDER.address, "3000"),
+        "ASSIGNEE": (OTHER_BANK.address, "250"),
+    }
+    after = [_balance(consortium, who, address) for who, address in payees.items()]
+    assert [now - was for now, was in zip(after, before, strict=True)] == [750, 3_000, 250]  # adds up to 4,000
 
 
 def test_art_38a_declined_transfer_discloses_nothing(consortium: Consortium) -> None:

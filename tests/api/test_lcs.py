@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
+from tests.api.conftest import BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.members import OTHER_BANK
 
 TODAY = datetime.now(UTC).date()
@@ -288,6 +288,51 @@ def test_art_7a_deferred_payment_credit_honoured_then_paid_at_maturity(consortiu
     assert again.status_code == 409 and problem(again)["code"] == "letter_of_credit_invalid_deferred_state"
 
 
+def test_art_7a_issuer_honours_a_nominated_banks_undertaking_unpaid_at_maturity(consortium: Consortium) -> None:
+    """Art 7a iii: the other bank, nominated, honours a deferred payment credit by its undertaking and does not pay
+    it at maturity; the beneficiary claims it from the issuing bank, which pays it; the nominated bank's claim
+    lapses. Not before the maturity day has ended (409)."""
+    applicant, bank, other_bank, beneficiary = (
+        consortium.client(who) for who in ("trader", "bank", "other_bank", "other_trader")
+    )
+    deferred_terms = {"available_by": "BY DEF PAYMENT", "tenor_days": 14, "tenor_basis": "AFTER SHIPMENT",
+                      "lc_number": "LC-API-DEFAULT"}  # fmt: skip
+    body = {**application(**deferred_terms), "available_with_bank": OTHER_BANK.address}
+    lc = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-dft"})
+    assert lc.status_code == 201, lc.text
+    path = f"/v1/lcs/{lc.json()['lc_id']}"
+    assert bank.post(f"{path}/issue", headers={"Idempotency-Key": "lc-dft-i"}).status_code == 200
+
+    def honoured(shipped: date, key: str) -> str:
+        invoice = {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": f"CI-{key}"}}
+        presented = beneficiary.post(
+            f"{path}/presentations",
+            json={"documents": [invoice], "amount": 3_100, "shipment_date": shipped.isoformat()},
+            headers={"Idempotency-Key": f"{key}-p"},
+        )
+        assert presented.status_code == 200, presented.text
+        presentation = f"{path}/presentations/{presented.json()['presentations'][-1]['presentation_id']}"
+        done = other_bank.post(f"{presentation}/honour", headers={"Idempotency-Key": f"{key}-h"})
+        assert done.status_code == 200, done.text
+        return presentation
+
+    pending = honoured(TODAY - timedelta(days=1), "lc-dft-1")
+    early = beneficiary.post(f"{pending}/honour-default", headers={"Idempotency-Key": "lc-dft-early"})
+    assert early.status_code == 409 and problem(early)["code"] == "letter_of_credit_no_default"
+
+    unpaid = honoured(TODAY - timedelta(days=21), "lc-dft-2")  # matured a week ago, not paid
+    before = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    claimed = beneficiary.post(f"{unpaid}/honour-default", headers={"Idempotency-Key": "lc-dft-claim"})
+    assert claimed.status_code == 200, claimed.text
+    (view,) = [p for p in claimed.json()["presentations"] if unpaid.endswith(f"/{p['presentation_id']}")]
+    assert view["deferred_payment"]["state"] == "DEFAULTED" and view["deferred_payment"]["settlement_entry_id"]
+    assert view["interbank_claim"]["state"] == "LAPSED"
+    after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
+    assert sum(int(b["amount"]) for b in after) - sum(int(b["amount"]) for b in before) == 3_100
+    late = other_bank.post(f"{unpaid}/pay-at-maturity", headers={"Idempotency-Key": "lc-dft-late"})
+    assert late.status_code == 409 and problem(late)["code"] == "letter_of_credit_invalid_deferred_state"
+
+
 def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consortium: Consortium) -> None:
     """Issue #18 with Art 10c: the presentation under a pending amendment names a record; it accepts the amendment,
     and the record's control passes to the available-with bank in the same transaction."""
@@ -313,3 +358,52 @@ def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consort
     assert presentation["record_id"] == issued.json()["record_id"]
     escrowed = beneficiary.get(f"/v1/records/{issued.json()['record_id']}").json()
     assert (escrowed["state"], escrowed["controller"]) == ("ESCROWED", BANK.address)
+
+
+def test_art_7c_reimbursement_claim_listed_and_read_by_its_parties_only(consortium: Consortium) -> None:
+    """An applicant short of funds at honour owes the issuing bank a claim (the honour does not wait, Art 7c):
+    both parties find it in GET /v1/lcs/reimbursement-claims and read it by id, open then settled; the
+    beneficiary, a party to the credit but not to the claim, finds nothing and reads 404."""
+    applicant, bank, beneficiary = (consortium.client(who) for who in ("outsider", "bank", "other_trader"))
+    owed = usd(applicant, OUTSIDER.address) + 1_377  # more than the applicant holds: the honour opens a claim
+    body = application(lc_number="LC-CLAIMS", amount=f"{owed // 100}.{owed % 100:02d}")
+    lc = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-claims"}).json()
+    path = f"/v1/lcs/{lc['lc_id']}"
+    for step in ("issue", "advise"):
+        assert bank.post(f"{path}/{step}", headers={"Idempotency-Key": f"lc-claims-{step}"}).status_code == 200
+    invoice = {**INVOICE, "fields": {**INVOICE["fields"], "invoice_number": "CI-CLAIMS", "amount": owed}}
+    drawing = {"documents": [invoice], "amount": owed, "shipment_date": TODAY.isoformat()}
+    presented = beneficiary.post(f"{path}/presentations", json=drawing, headers={"Idempotency-Key": "lc-claims-p"})
+    assert presented.status_code == 200, presented.text
+    presentation = presented.json()["presentations"][-1]["presentation_id"]
+    honoured = bank.post(f"{path}/presentations/{presentation}/honour", headers={"Idempotency-Key": "lc-claims-h"})
+    assert honoured.status_code == 200, honoured.text
+    claim_id = honoured.json()["presentations"][-1]["claim_id"]
+    assert claim_id is not None, honoured.text
+
+    claim = f"/v1/lcs/reimbursement-claims/{claim_id}"
+    expected = {"claim_id": claim_id, "lc_id": lc["lc_id"], "presentation_id": presentation,
+                "issuing_bank": BANK.address, "applicant": OUTSIDER.address, "currency": "USD", "amount": str(owed),
+                "state": "OPEN", "settled_at": None, "settlement_entry_id": None}  # fmt: skip
+    for party in (applicant, bank):
+        read = party.get(claim)
+        assert read.status_code == 200, read.text
+        assert {key: read.json()[key] for key in expected} == expected and read.json()["opened_at"] > 0
+        listed = party.get("/v1/lcs/reimbursement-claims", params={"state": "OPEN", "limit": 200}).json()["items"]
+        assert claim_id in {c["claim_id"] for c in listed}
+    hidden = beneficiary.get(claim)
+    assert hidden.status_code == 404 and problem(hidden)["code"] == "reimbursement_claim_not_found"
+    assert claim_id not in {c["claim_id"] for c in beneficiary.get("/v1/lcs/reimbursement-claims").json()["items"]}
+    bad = bank.get("/v1/lcs/reimbursement-claims", params={"state": "PAID"})
+    assert bad.status_code == 422 and problem(bad)["code"] == "validation_error"
+
+    deposit = {"currency": "USD", "amount": owed, "reference": "LC-CLAIMS-FUND"}
+    funded = bank.post(f"/v1/accounts/{OUTSIDER.address}/deposits", json=deposit,
+                       headers={"Idempotency-Key": "lc-claims-fund"})  # fmt: skip
+    assert funded.status_code == 200, funded.text
+    settled = applicant.post(f"{claim}/settle", headers={"Idempotency-Key": "lc-claims-settle"})
+    assert settled.status_code == 200, settled.text
+    after = bank.get(claim).json()
+    assert after["state"] == "SETTLED" and after["settled_at"] is not None and after["settlement_entry_id"] is not None
+    settled_claims = bank.get("/v1/lcs/reimbursement-claims", params={"state": "SETTLED", "limit": 200}).json()["items"]
+    assert claim_id in {c["claim_id"] for c in settled_claims}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.api.conftest import BANK, TRADER, Consortium, problem
+from tests.members import OTHER_BANK
 from tradeledger.chain.keys import dev_account
 from tradeledger.identity.models import IdempotencyRecord
 
@@ -22,6 +23,7 @@ class TestOnboarding:
         trader.headers["Authorization"] = f"Bearer {onboarded['api_key']}"
         me = trader.get(f"/v1/members/{onboarded['member']['address']}")
         assert me.status_code == 200 and me.json()["status"] == "ACTIVE"
+        assert onboarded["member"]["name"] == me.json()["name"] == "Jade Tea Co."  # the bank's label, off chain
         # the sponsor bank credits a deposit; the custodial key (no ether: gas is free) then signs the trader's transfer
         address = onboarded["member"]["address"]
         deposit = bank.post(
@@ -75,6 +77,13 @@ class TestDirectory:
         kinds = {(m["address"], m["kind"]) for m in members}
         assert (TRADER.address, "TRADER") in kinds and (BANK.address, "BANK") in kinds
         assert all(m["kind"] != "TRADER" or m["address"] == TRADER.address for m in members)
+
+    def test_members_are_named_by_what_this_instance_calls_them(self, consortium: Consortium) -> None:
+        """A name, not an address, for people: the label of the member's first API key here (`bank`, `trader`)."""
+        members = consortium.client("trader").get("/v1/members?limit=200").json()["items"]
+        names = {m["address"]: m["name"] for m in members}
+        assert names[BANK.address] == "bank" and names[TRADER.address] == "trader"
+        assert consortium.client("bank").get(f"/v1/members/{OTHER_BANK.address}").json()["name"] == "other_bank"
 
     def test_hidden_trader_is_404(self, consortium: Consortium) -> None:
         response = consortium.client("other_trader").get(f"/v1/members/{TRADER.address}")

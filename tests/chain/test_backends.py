@@ -23,6 +23,7 @@ from tradeledger.chain.backends import (
     DevChain,
     MemoryChain,
     UrlChain,
+    advance_dev_clock,
     open_backend,
     state_inconsistency,
 )
@@ -45,13 +46,15 @@ def _saved_head(state_file: Path, at_least: int) -> int:
         time.sleep(0.05)
 
 
-def _send_free_transfer(w3: Web3, nonce: int) -> None:
-    """A zero-value, zero-gas-price transaction from an account holding no ether: only a gas-free chain mines it."""
+def _send_free_transfer(w3: Web3, nonce: int) -> int:
+    """A zero-value, zero-gas-price transaction from an account holding no ether: only a gas-free chain mines it.
+    Returns its block's timestamp."""
     signed = SENDER.sign_transaction(
         {"nonce": nonce, "to": BURN, "value": 0, "gas": 21000, "gasPrice": 0, "chainId": DEV_CHAIN_ID}
     )
     receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=10)
     assert receipt["status"] == 1
+    return int(w3.eth.get_block(receipt["blockNumber"])["timestamp"])
 
 
 class TestDevChain:
@@ -106,6 +109,19 @@ class TestDevChain:
             assert w3.eth.get_transaction_count(SENDER.address) == 2
             assert w3.eth.get_block(head["number"])["hash"] == head["hash"]
             _send_free_transfer(w3, 2)
+
+    def test_a_clock_moved_forward_never_goes_back_not_even_across_a_restart(self, tmp_path: Path) -> None:
+        """`advance_dev_clock` is how a walk reaches a due date; anvil saves blocks but not its clock's offset, so a
+        restarted chain would stamp its blocks with the wall clock again, before the ones it loaded."""
+        two_days = 2 * 24 * 3600
+        with DevChain(tmp_path) as chain:
+            assert chain.rpc_url is not None
+            target = int(time.time()) + two_days
+            assert advance_dev_clock(chain.rpc_url, target) == target
+            assert advance_dev_clock(chain.rpc_url, target - two_days) >= target  # never back
+            before_restart = _send_free_transfer(chain.web3(), 0)
+        with DevChain(tmp_path) as chain:
+            assert _send_free_transfer(chain.web3(), 1) > before_restart >= target
 
     def test_a_chain_that_does_not_persist_starts_afresh(self, tmp_path: Path) -> None:
         with DevChain(tmp_path, persist=False) as chain:

@@ -68,3 +68,18 @@ def test_url_chain_without_operator_keystore_refuses_dev_keys(tmp_path: Path) ->
         assert chain.rpc_url is not None
         result = run_cli(["deploy"], {"TRADELEDGER_CHAIN": chain.rpc_url}, tmp_path)
     assert_one_line_error(result, "TRADELEDGER_OPERATOR_KEYSTORE")
+
+
+@pytest.mark.parametrize(
+    ("env", "day", "fragments"),
+    [
+        ({"TRADELEDGER_CHAIN": "memory"}, "2030-01-01", ("controls the managed dev chain", "TRADELEDGER_CHAIN=memory")),
+        ({"TRADELEDGER_CHAIN": "dev"}, "2030-02-30", ("--past '2030-02-30' is not a day",)),
+        ({"TRADELEDGER_CHAIN": "dev"}, "2030-01-01", ("no dev chain is running",)),
+    ],
+    ids=["not-a-dev-chain", "not-a-day", "no-chain"],
+)
+def test_only_a_running_dev_chain_has_its_clock_moved(
+    env: dict[str, str], day: str, fragments: tuple[str, ...], tmp_path: Path
+) -> None:
+    assert_one_line_error(run_cli(["chain", "advance", "--past", day], env, tmp_path), *fragments)

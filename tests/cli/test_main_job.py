@@ -141,6 +141,7 @@ def test_demo_against_the_running_platform(served: Served) -> None:
         "open account: data matched",
         "open account: undertaking established, direct payment refused",
         "open account: receivables discount",
+        "open account: settled on the due date by the scheduler",
         "statements valid in every format",
         "bilateral anchors agreed",
         "audit verify passed",

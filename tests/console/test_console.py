@@ -27,7 +27,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,7 @@ from tradeledger.config import load_settings
 from tradeledger.demo.reports import Reports, SavedStatement, inject_breaks
 from tradeledger.demo.runner import Target, embedded_target
 from tradeledger.demo.trade import Cast, Party, Trade
+from tradeledger.undertakings.discount import DayCount, days_to_maturity, discount
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "console"
@@ -497,3 +498,206 @@ def _invoice(trade: Trade, number: str = "LC") -> dict[str, object]:
 
     amount = trade.DRAWING if number == "LC" else trade.invoice_face_value
     return invoice(trade.run, number, trade.today, amount)
+
+
+def test_open_account_through_the_console(browser: Browser, world: World) -> None:
+    """Issue #17's screens: an order on open account delivered and invoiced short (over the API), the buyer's data
+    match a mismatch. The importer's bank establishes its payment undertaking to the exporter's bank, chosen by
+    name; reads the match report (every field compared, the mismatch marked); accepts the mismatch, which its
+    four-eyes rule holds: the notice where it was clicked links to the request, and the checker approves it. The
+    exporter's bank then discounts the undertaking, shown the discount before it submits, and the service charges
+    exactly that. On a second order matched exactly, the importer approves a payable and that bank finances it."""
+    c, trade = world.cast, world.trade
+    order, invoice = _invoiced_short(world)
+    trade.api.post(c.issuing_bank, "/v1/approval-policies", {
+        "operation": "undertakings.accept_mismatch", "currency": "USD", "threshold": 0, "approvals": 1,
+        "approver_roles": ["checker"],
+    }, expect=201)  # fmt: skip
+    due = trade.today + timedelta(days=45)
+    undertaking = _established(browser, world, order, invoice, due)
+    _mismatch_accepted(browser, world, undertaking, invoice)
+    _discounted(browser, world, undertaking, due)
+    _payable_financed(browser, world)
+
+
+def _invoiced_short(world: World) -> tuple[str, str]:
+    """The order (180 cartons at USD 20.00, 2 % quantity tolerance), accepted, shipped and delivered; the invoice
+    for 170 cartons; the importer's data match against the delivery of 180: MISMATCHED."""
+    c, trade = world.cast, world.trade
+    lines = [{"item": "JASMINE-CARTON", "quantity": 180, "unit_price": 20_00}]
+    order = trade.api.post(c.importer, "/v1/orders", {
+        "seller": c.exporter.address, "amount": 3_600_00, "currency": "USD", "payment_terms": "open_account",
+        "terms": {"goods": "180 cartons of jasmine tea", "run": trade.run, "lines": lines,
+                  "tolerances": {"quantity_plus_bps": 200, "quantity_minus_bps": 200}},
+        "latest_shipment": (trade.today + timedelta(days=10)).isoformat(),
+        "due_date": (trade.today + timedelta(days=45)).isoformat(),
+    }, expect=201)["order_id"]  # fmt: skip
+    bill = "0x" + hashlib.sha256(f"sea waybill OA {trade.run}".encode()).hexdigest()
+    trade.api.post(c.exporter, f"/v1/orders/{order}/accept")
+    trade.api.post(c.exporter, f"/v1/orders/{order}/ship", {"transport_document_hash": bill})
+    trade.api.post(c.importer, f"/v1/orders/{order}/deliver")
+    invoice = trade.api.post(c.exporter, "/v1/invoices", {
+        "order_id": int(order), "number": f"CI-{trade.run}-OA-SHORT", "issue_date": trade.today.isoformat(),
+        "amount": 3_400_00, "lines": [{"item": "JASMINE-CARTON", "quantity": 170, "unit_price": 20_00}],
+    }, expect=201)["invoice_id"]  # fmt: skip
+    evidence = {"kind": "delivery_confirmation", "document_hash": bill, "event_date": trade.today.isoformat(),
+                "quantities": {"JASMINE-CARTON": 180}}  # fmt: skip
+    matched = trade.api.post(c.importer, f"/v1/invoices/{invoice}/match", {"evidence": evidence})
+    assert matched["state"] == "MISMATCHED", matched
+    return str(order), str(invoice)
+
+
+def _established(browser: Browser, world: World, order: str, invoice: str, due: date) -> str:
+    """The importer's bank (the obligor) establishes the undertaking from the order's row, the recipient bank
+    chosen by its name; it then reads the invoice's match report."""
+    c, trade = world.cast, world.trade
+    bank_a = sign_in(browser, world, world.people["clerk"])
+    tab(bank_a, "Open account")
+    form = bank_a.get_by_role("form", name=f"Establish a payment undertaking for order {order}")
+    form.get_by_role("button", name=f"Establish a payment undertaking for order {order}").click()  # no bank chosen
+    expect(form.locator(".field-error")).to_have_text("Choose the seller's bank.")
+    form.get_by_label("Recipient bank (the seller's)").select_option(label=c.advising_bank.member.name)
+    form.get_by_label("Amount (USD)").fill("3,400.00")  # what was invoiced, not the order's USD 3,600.00
+    form.get_by_label("Due date").fill(due.isoformat())
+    form.get_by_label("Expiry (last day the data may match)").fill((due - timedelta(days=5)).isoformat())
+    form.get_by_role("button", name=f"Establish a payment undertaking for order {order}").click()
+    expect(form).to_have_count(0)
+    (established,) = trade.api.get(c.issuing_bank, "/v1/payment-undertakings", {"order_id": order})["items"]
+    undertaking = str(established["undertaking_id"])
+    row = bank_a.locator(f"tr[data-undertaking='{undertaking}']")
+    expect(row).to_contain_text("Mismatch: the obligor bank accepts it")
+    expect(row).to_contain_text(c.advising_bank.member.name)  # the recipient bank by its name, not its address
+    bank_a.get_by_role("button", name=f"Details of invoice {invoice}").click()
+    detail = bank_a.get_by_label(f"Invoice {invoice}")
+    expect(detail.locator(".match-report")).to_have_attribute("data-verdict", "mismatch")
+    mismatch = detail.locator("tr.mismatch[data-field='line[JASMINE-CARTON].quantity']")
+    expect(mismatch).to_contain_text("170")
+    expect(detail.locator("tr[data-field]")).not_to_have_count(1)  # every field compared, not only the mismatch
+    shoot(bank_a, "open-account-bank")
+    assert (established["state"], established["recipient_bank"], established["amount"]) == (
+        "ESTABLISHED",
+        c.advising_bank.address,
+        "340000",
+    )
+    bank_a.close()
+    return undertaking
+
+
+def _mismatch_accepted(browser: Browser, world: World, undertaking: str, invoice: str) -> None:
+    """The clerk accepts the mismatch; the bank's rule holds it: the notice beside the button links to the request
+    in the Approvals tab, where the checker approves it."""
+    c, trade = world.cast, world.trade
+    bank_a = sign_in(browser, world, world.people["clerk"])
+    tab(bank_a, "Open account")
+    bank_a.get_by_role("button", name=f"Details of undertaking {undertaking}").click()
+    detail = bank_a.get_by_label(f"Payment undertaking {undertaking}")
+    detail.get_by_role("button", name=f"Accept the mismatch of invoice {invoice}").click()
+    notice = detail.get_by_role("status")
+    expect(notice).to_contain_text("Held for approval: 1 approval(s) by checker needed.")
+    notice.get_by_role("link", name="Open request undertakings.accept_mismatch in Approvals").click()
+    focused = bank_a.locator("tr[data-request][aria-current='true']")
+    expect(focused).to_contain_text(f"undertaking {undertaking}")
+    approvals_tab = bank_a.get_by_role("navigation", name="Workspaces").get_by_role("button", name="Approvals")
+    expect(approvals_tab).to_have_attribute("aria-current", "page")
+    bank_a.close()
+    checker = sign_in(browser, world, world.people["checker"])
+    tab(checker, "Approvals")
+    request = checker.get_by_role("form", name=f"Request undertakings.accept_mismatch of undertaking {undertaking}")
+    request.get_by_role("button", name="Approve").click()
+    expect(request).to_have_count(0)
+    view = trade.api.get(c.importer, f"/v1/payment-undertakings/{undertaking}")
+    assert view["mismatch_invoice_id"] == invoice, view
+    checker.close()
+
+
+def _discounted(browser: Browser, world: World, undertaking: str, due: date) -> None:
+    """The exporter's bank registers the invoice (over the API) and discounts the undertaking in the console: the
+    discount is shown before it submits (4.5 % ACT/360 to the due date), and the service charges exactly that."""
+    c, trade = world.cast, world.trade
+    fields = {"seller_id": "300300S39XTBSNH66F17", "buyer_id": "529900T8BM49AURSDO55",
+              "invoice_number": f"CI-{trade.run}-OA-SHORT", "issue_date": trade.today.isoformat(),
+              "amount": 3_400_00, "currency": "USD"}  # fmt: skip
+    document = trade.api.post(c.advising_bank, "/v1/documents", {
+        "kind": "invoice", "fields": fields, "owner": c.exporter.address, "currency": "USD", "face_value": 3_400_00,
+    }, expect=201)["document_id"]  # fmt: skip
+    expected = discount(3_400_00, 450, days_to_maturity(datetime.now(UTC).date(), due), DayCount.ACT_360)
+    bank_b = sign_in(browser, world, world.people["adviser"])
+    tab(bank_b, "Open account")
+    bank_b.get_by_role("button", name=f"Details of undertaking {undertaking}").click()
+    form = bank_b.get_by_role("form", name=f"Discount undertaking {undertaking}")
+    form.get_by_label("Invoice registered by you").select_option(str(document))
+    form.get_by_label("Annual rate (%)").fill("4.5")
+    form.get_by_label("Reference").fill(f"DISC-{trade.run}-OA")
+    preview = form.get_by_role("status", name="Computed discount")
+    expect(preview).to_contain_text(f"Discount USD {expected.discount / 100:,.2f} for {expected.days} day(s)")
+    expect(preview).to_contain_text(f"the seller receives USD {expected.advance / 100:,.2f}")
+    shoot(bank_b, "open-account-discount")
+    form.get_by_role("button", name=f"Discount undertaking {undertaking}").click()
+    expect(form).to_have_count(0)
+    view = trade.api.get(c.exporter, f"/v1/payment-undertakings/{undertaking}")
+    assert (view["payee"], view["financed_document_id"]) == (c.advising_bank.address, str(document))
+    financed = trade.api.get(c.exporter, f"/v1/documents/{document}")
+    assert int(financed["financed_amount"]) == expected.advance
+    bank_b.close()
+
+
+def _payable_financed(browser: Browser, world: World) -> None:
+    """Payables finance: an order invoiced and matched exactly (over the API); the importer approves a payable from
+    the invoice's detail, and the exporter's bank finances it at the discount it was shown (6 % ACT/365)."""
+    c, trade = world.cast, world.trade
+    lines = [{"item": "OOLONG-TIN", "quantity": 50, "unit_price": 30_00}]
+    order = trade.api.post(c.importer, "/v1/orders", {
+        "seller": c.exporter.address, "amount": 1_500_00, "currency": "USD", "payment_terms": "open_account",
+        "terms": {"goods": "50 tins of oolong", "run": trade.run, "lines": lines},
+        "latest_shipment": (trade.today + timedelta(days=10)).isoformat(),
+        "due_date": (trade.today + timedelta(days=30)).isoformat(),
+    }, expect=201)["order_id"]  # fmt: skip
+    bill = "0x" + hashlib.sha256(f"air waybill OA {trade.run}".encode()).hexdigest()
+    trade.api.post(c.exporter, f"/v1/orders/{order}/accept")
+    trade.api.post(c.exporter, f"/v1/orders/{order}/ship", {"transport_document_hash": bill})
+    trade.api.post(c.importer, f"/v1/orders/{order}/deliver")
+    number = f"CI-{trade.run}-OA-PAYABLE"
+    invoice = trade.api.post(c.exporter, "/v1/invoices", {
+        "order_id": int(order), "number": number, "issue_date": trade.today.isoformat(), "amount": 1_500_00,
+        "lines": lines,
+    }, expect=201)["invoice_id"]  # fmt: skip
+    evidence = {"kind": "delivery_confirmation", "document_hash": bill, "event_date": trade.today.isoformat(),
+                "quantities": {"OOLONG-TIN": 50}}  # fmt: skip
+    assert trade.api.post(c.importer, f"/v1/invoices/{invoice}/match", {"evidence": evidence})["state"] == "MATCHED"
+
+    importer = sign_in(browser, world, world.people["importer"])
+    tab(importer, "Open account")
+    importer.get_by_role("button", name=f"Details of invoice {invoice}").click()
+    approval = importer.get_by_role("form", name=f"Approve a payable for invoice {invoice}")
+    expect(approval.get_by_label("Amount (USD)")).to_have_value("1500.00")
+    maturity = trade.today + timedelta(days=30)
+    approval.get_by_label("Maturity").fill(maturity.isoformat())
+    approval.get_by_role("button", name=f"Approve a payable for invoice {invoice}").click()
+    expect(approval).to_have_count(0)
+    (payable,) = [p for p in trade.api.get(c.importer, "/v1/payables", {"limit": "200"})["items"]
+                  if p["invoice_id"] == str(invoice)]  # fmt: skip
+    expect(importer.locator(f"tr[data-payable='{payable['payable_id']}']")).to_contain_text("approved")
+    importer.close()
+
+    fields = {"seller_id": "300300S39XTBSNH66F17", "buyer_id": "529900T8BM49AURSDO55", "invoice_number": number,
+              "issue_date": trade.today.isoformat(), "amount": 1_500_00, "currency": "USD"}  # fmt: skip
+    document = trade.api.post(c.advising_bank, "/v1/documents", {
+        "kind": "invoice", "fields": fields, "owner": c.exporter.address, "currency": "USD", "face_value": 1_500_00,
+    }, expect=201)["document_id"]  # fmt: skip
+    expected = discount(1_500_00, 600, days_to_maturity(datetime.now(UTC).date(), maturity), DayCount.ACT_365)
+    bank_b = sign_in(browser, world, world.people["adviser"])
+    tab(bank_b, "Open account")
+    bank_b.get_by_role("button", name=f"Details of payable {payable['payable_id']}").click()
+    form = bank_b.get_by_role("form", name=f"Finance payable {payable['payable_id']}")
+    form.get_by_label("Invoice registered by you").select_option(str(document))
+    form.get_by_label("Annual rate (%)").fill("6")
+    form.get_by_label("Day count").select_option("ACT/365")
+    expect(form.get_by_role("status", name="Computed discount")).to_contain_text(
+        f"Discount USD {expected.discount / 100:,.2f} for {expected.days} day(s)"
+    )
+    form.get_by_role("button", name=f"Finance payable {payable['payable_id']}").click()
+    expect(form).to_have_count(0)
+    financed = trade.api.get(c.exporter, f"/v1/payables/{payable['payable_id']}")
+    assert financed["state"] == "FINANCED" and int(financed["discount"]["discount"]) == expected.discount, financed
+    expect(bank_b.get_by_label(f"Payable {payable['payable_id']}")).to_contain_text("Financed by you")
+    bank_b.close()

@@ -109,6 +109,14 @@ def _matured(world: World) -> tuple[int, int]:
     return lc_id, presentation_id
 
 
+def _defaulted(world: World) -> tuple[int, int]:
+    """The nominated bank's undertaking, unpaid at the end of its maturity day (Art 7a iii)."""
+    lc_id, presentation_id = _incurred(world, ADVISER)
+    maturity = world.call(LC, "getDeferredPayment", lc_id, presentation_id)["maturityDay"]
+    warp(world, (maturity + 1) * DAY + 3600)
+    return lc_id, presentation_id
+
+
 def _expired(world: World) -> int:
     now = world.chain.timestamp()
     lc_id = open_credit(world, expiry=now + DAY, latestShipment=now)
@@ -231,6 +239,8 @@ LETTER_OF_CREDIT = [
         lambda w, a: (*_incurred(w, ADVISER), 10),
         NOT_PARTY,
     ),
+    # Art 7a iii: the issuing bank honours the nominated bank's unpaid undertaking, or the beneficiary claims it
+    Case(LC, "honourDefaultedUndertaking", frozenset({ISSUER, BENEFICIARY}), lambda w, a: _defaulted(w), NOT_PARTY),
     Case(LC, "returnDocuments", frozenset({ISSUER}), lambda w, a: _refused(w), NOT_PARTY),
     Case(
         LC, "settleReimbursementClaim", frozenset({APPLICANT}), lambda w, a: _claim(w), "LetterOfCreditNotClaimDebtor"

@@ -96,7 +96,8 @@ class TestArt6bAvailability:
     def test_art_6b_tenor_only_with_deferred_payment_or_acceptance(
         self, lc_world: World, availability: int, tenor_days: int, basis: int
     ) -> None:
-        """Art 6b: deferred payment and acceptance credits state a tenor of 1 to 720 days; the others none."""
+        """Art 6b: deferred payment and acceptance credits state a tenor of 1 to 720 days, sight payment none, and
+        negotiation none or 1 to 720 days (sight or usance drafts)."""
         stated = terms(lc_world, availability=availability, tenorDays=tenor_days, tenorBasis=basis)
         error = lc_world.error(APPLICANT, LC, "applyForCredit", stated)
         assert error is not None and error.name == "LetterOfCreditInvalidTenor"
@@ -104,9 +105,9 @@ class TestArt6bAvailability:
 
 class TestArt7aDeferredPayment:
     def test_art_7a_deferred_payment_honour_incurs_undertaking_and_pays_at_maturity(self, lc_world: World) -> None:
-        """Art 2 honour (b), 7a iv: honour of a complying presentation incurs the deferred payment undertaking and fixes
-        the maturity then; no money moves until maturity, when the issuing bank pays the beneficiary and the applicant
-        reimburses it."""
+        """Art 2 honour (b), 7a iii: honour of a complying presentation incurs the deferred payment undertaking and
+        fixes the maturity then; no money moves until maturity, when the issuing bank pays the beneficiary and the
+        applicant reimburses it."""
         lc_id = _deferred_credit(lc_world)
         presentation_id = present(lc_world, lc_id, DRAWING)
         before = _balances(lc_world)
@@ -145,7 +146,7 @@ class TestArt7aDeferredPayment:
         )
 
     def test_art_7a_acceptance_maturity_on_a_closed_day_is_the_next_banking_day(self, lc_world: World) -> None:
-        """Art 7a v (acceptance): a maturity falling on a day the obligor is closed (Saturday, Sunday, a registered
+        """Art 7a iv (acceptance): a maturity falling on a day the obligor is closed (Saturday, Sunday, a registered
         holiday) is paid on its next banking day."""
         now = lc_world.chain.timestamp()
         monday = now // DAY

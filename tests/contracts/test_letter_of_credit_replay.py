@@ -114,17 +114,23 @@ def _scenario(world: World) -> None:
 
 
 def _deferred(world: World) -> None:
-    """Art 7a, 12b: deferred undertakings incurred by the nominated and the issuing bank, one prepaid, one paid."""
+    """Art 7a, 12b: deferred undertakings incurred by the nominated and the issuing bank, one prepaid, one paid, and
+    one the nominated bank left unpaid, which the issuing bank honours (Art 7a iii)."""
     tx = world.tx
     credit = open_credit(world, "ADVISED", availability=DEFERRED_PAYMENT, tenorDays=1)
     prepaid = present(world, credit, 1_000)
     tx(ADVISER, LC, "honour", credit, prepaid)
     tx(ADVISER, LC, "prepayDeferredPayment", credit, prepaid, 10)
+    defaulted = present(world, credit, 1_000)
+    tx(ADVISER, LC, "honour", credit, defaulted)
     paid = present(world, credit, 1_000)
     maturity = tx(ISSUER, LC, "honour", credit, paid).event("DeferredPaymentIncurred")["maturityDay"]
     warp(world, max(maturity * DAY, world.chain.timestamp() + 1))
     tx(ISSUER, LC, "payAtMaturity", credit, paid)
     tx(ISSUER, LC, "reimburseNominatedBank", credit, prepaid)
+    unpaid = world.call(LC, "getDeferredPayment", credit, defaulted)["maturityDay"]
+    warp(world, max((unpaid + 1) * DAY, world.chain.timestamp() + 1))
+    tx(ISSUER, LC, "honourDefaultedUndertaking", credit, defaulted)
 
 
 def _second_banks(world: World, main: int) -> None:
@@ -329,6 +335,9 @@ class Model:
             )
         elif name == "DeferredPaymentPaid":
             self.deferred[(a["lcId"], a["presentationId"])].update(state=3, entryId=a["entryId"])
+        elif name == "DeferredPaymentDefaulted":
+            self.deferred[(a["lcId"], a["presentationId"])].update(state=4, entryId=a["entryId"])
+            self.interbank[(a["lcId"], a["presentationId"])]["state"] = 4
         else:
             self._apply_transfers(name, a, timestamp)
 
@@ -401,7 +410,7 @@ class TestLetterOfCreditEventReplay:
             assert world.call(LC, "presentedRecord", lc_id, presentation_id) == record_id
         for claim_id, expected in model.claims.items():
             assert world.call(LC, "getReimbursementClaim", claim_id) == expected
-        assert {v["state"] for v in model.interbank.values()} == {2, 3}
+        assert {v["state"] for v in model.interbank.values()} == {2, 3, 4}
         assert {v["state"] for v in model.transfers.values()} == {2, 3}
         for (lc_id, transfer_id), expected in model.transfers.items():
             assert world.call(LC, "getTransfer", lc_id, transfer_id) == expected
@@ -416,6 +425,6 @@ class TestLetterOfCreditEventReplay:
             assert world.call(LC, "transferredShare", lc_id, presentation_id) == expected
         for (lc_id, presentation_id), expected in model.interbank.items():
             assert world.call(LC, "getInterbankClaim", lc_id, presentation_id) == expected
-        assert {v["state"] for v in model.deferred.values()} == {2, 3}
+        assert {v["state"] for v in model.deferred.values()} == {2, 3, 4}
         for (lc_id, presentation_id), expected in model.deferred.items():
             assert world.call(LC, "getDeferredPayment", lc_id, presentation_id) == expected

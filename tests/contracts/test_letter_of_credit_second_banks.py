@@ -21,6 +21,7 @@ from tests.contracts.lc_support import (
     BENEFICIARY,
     CONFIRMER,
     DAY,
+    INTERBANK_STATES,
     ISSUER,
     LC,
     LC_REIMBURSEMENT,
@@ -35,7 +36,6 @@ from tests.contracts.lc_support import (
     warp,
 )
 
-INTERBANK_STATES = ("NONE", "OPEN", "REIMBURSED", "REFUSED")
 CONFIRMATIONS = ("NONE", "EXTENDED", "DECLINED")
 CODES = [b"LATE_SHIPMENT".ljust(32, b"\0")]
 

@@ -9,8 +9,11 @@ state, right dates and amounts) and what it changes. Calls the model rejects are
 - Σ drawn + reserved ≤ amount x (1 + plus tolerance), and every presentation is honoured at most once
   (the beneficiaries' balances rise by exactly the honoured amounts);
 - terminal states never change;
-- transfers (Art 38) and transferred presentations match the model, and every honour pays the second beneficiary
-  its share, the assignee (Art 39) its share of the rest and the beneficiary what remains;
+- transfers (Art 38) and transferred presentations match the model, and every payment of a drawing (sight honour,
+  payment at maturity, prepayment less its discount, the issuing bank's honour of a nominated bank's default, Art
+  7a) pays the second beneficiary its share, the assignee (Art 39) its share of the rest and the beneficiary what
+  remains;
+- credits with a tenor are available by deferred payment or by negotiation of drafts at usance (Art 2, 6b);
 - Settlement conserves money: Σ balances of every account = Σ issued - Σ redeemed, and each balance equals
   the model's.
 
@@ -44,6 +47,7 @@ from tests.contracts.lc_support import (
     DEFERRED_PAYMENT,
     LC,
     LC_STATES,
+    NEGOTIATION,
     SIGHT_PAYMENT,
     TERMINAL_LC_STATES,
     start_on_monday,
@@ -91,6 +95,7 @@ FUNCTIONS = sorted(
         "reimburseNominatedBank",
         "payAtMaturity",
         "prepayDeferredPayment",
+        "honourDefaultedUndertaking",
         "requestTransfer",
         "decideTransfer",
         "presentTransferred",
@@ -177,7 +182,7 @@ class Credit:
     expiry: int
     latest_shipment: int
     period: int
-    tenor: int = 0  # days after presentation; 0: a sight credit, otherwise available by deferred payment (Art 6b)
+    tenor: int = 0  # days after presentation; 0: a sight credit, else deferred payment or usance negotiation (6b)
     state: str = "APPLIED"
     confirmed: bool = False  # the confirming bank confirmed (Art 8d): it may honour as a nominated bank
     drawn: int = 0
@@ -224,13 +229,18 @@ class Interbank:
 
 @dataclass
 class Deferred:
-    """A deferred payment undertaking incurred by honour (Art 7a, 12b)."""
+    """A deferred payment undertaking (or agreement to advance under usance negotiation) incurred by honour (Art 2,
+    7a, 12b)."""
 
     lc: Credit
     obligor: str
-    amount: int
+    presentation: Pres
     maturity: int
     state: str = "INCURRED"
+
+    @property
+    def amount(self) -> int:
+        return self.presentation.amount
 
 
 @dataclass
@@ -403,7 +413,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             "partialDrawingsAllowed": partial,
             "expiry": expiry,
             "latestShipment": expiry - DAY,
-            "availability": DEFERRED_PAYMENT if tenor else SIGHT_PAYMENT,
+            "availability": {0: SIGHT_PAYMENT, 9: NEGOTIATION}.get(tenor, DEFERRED_PAYMENT),  # 9: usance drafts
             "tenorDays": tenor,
             "tenorBasis": 0,
             "transferable": transferable,
@@ -649,7 +659,6 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
             caller == lc.beneficiary
             and lc.state in OPERATIVE
             and lc.transferable
-            and not lc.tenor  # a deferred undertaking pays its beneficiary alone
             and (lc.partial or not live)
             and amount <= lc.amount - sum(t.amount for t in live)
             and lc.expiry > self.now + 60
@@ -753,13 +762,7 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         if lc is None:
             return
         caller = self._who(who, lc.beneficiary)
-        ok = (
-            caller == lc.beneficiary
-            and lc.state in OPERATIVE
-            and not lc.tenor
-            and lc.assignee is None
-            and 0 < share <= BPS
-        )
+        ok = caller == lc.beneficiary and lc.state in OPERATIVE and lc.assignee is None and 0 < share <= BPS
         if self._call(ok, caller, "assignProceeds", lc.lc_id, self.world.address(BANKS[bank]), share):
             lc.assignee, lc.share_bps = BANKS[bank], share
 
@@ -833,6 +836,10 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         party = {"enforcePreclusion": lc.beneficiary, "nominated": nominee}.get(step, lc.issuer)
         caller = self._who(who, party)
         step = "honour" if step == "nominated" else step  # a nominated bank honours with the same function
+        self._settle(lc, pid, p, caller, step, who)
+
+    def _settle(self, lc: Credit, pid: int, p: Pres | None, caller: str, step: str, who: int) -> None:
+        """Honour, enforce preclusion or return documents of one presentation, as `caller`."""
         state = p.state if p is not None else "NONE"
         if step == "returnDocuments":
             if self._call(caller == lc.issuer and state in ("REFUSED", "WAIVED"), caller, step, lc.lc_id, pid):
@@ -855,12 +862,12 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         lc.drawn += p.amount
         payer = caller if step == "honour" and nominated else lc.issuer
         if lc.tenor:
-            # Art 7a iv: honour incurs the undertaking; the maturity is fixed now and nothing is paid yet
+            # Art 7a iii: honour incurs the undertaking; the maturity is fixed now and nothing is paid yet
             incurred = receipt.event("DeferredPaymentIncurred")
             assert incurred["maturityDay"] == _roll(p.presentation_day + lc.tenor)
-            self.deferred[(lc.lc_id, pid)] = Deferred(lc, payer, p.amount, incurred["maturityDay"])
+            self.deferred[(lc.lc_id, pid)] = Deferred(lc, payer, p, incurred["maturityDay"])
         else:
-            self._pay(receipt, lc, payer, p)
+            self._pay(receipt, lc, payer, p, p.amount)
         if payer != lc.issuer:
             self.calls_ok["honour by a nominated bank"] += 1
             forwarded = receipt.event("DocumentsForwarded")
@@ -873,15 +880,40 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         if lc.state in OPERATIVE and (lc.drawn >= lc.maximum or not lc.partial):
             lc.state = "FULLY_DRAWN"
 
-    def _pay(self, receipt: Receipt, lc: Credit, payer: str, p: Pres) -> None:
-        """The honour's legs: the second beneficiary's share (Art 38h, 38i), the assignee's share of the rest
-        (Art 39), the beneficiary what remains."""
-        rest = p.amount - p.second_share
+    @precondition(lambda self: any(lc.tenor and lc.state in OPERATIVE for lc in self.credits))
+    @rule(index=st.integers(0, 3), by_nominee=st.booleans())
+    def usance_drawing(self, index: int, by_nominee: bool) -> None:
+        """Art 2, 7a, 12b: a drawing under a credit with a tenor, presented and honoured at once (by the nominated bank
+        when there is one and `by_nominee`), so that the maturity rules (payment, prepayment, the issuing bank's
+        honour of a default, shares paid at maturity) have undertakings to work on within the example budget."""
+        usance = [lc for lc in self.credits if lc.tenor and lc.state in OPERATIVE]
+        lc = usance[index % len(usance)]
+        amount = max(1, lc.amount // 10) if lc.partial else lc.amount
+        shipped = self.now - DAY - 3600
+        if not self._presentable(lc, amount, shipped):
+            return
+        receipt = self._call(True, lc.beneficiary, "present", lc.lc_id, [self.world.unique("doc")], amount, shipped)
+        assert receipt is not None
+        event = receipt.event("DocumentsPresented")
+        p = Pres(amount, event["deadline"], presentation_day=event["presentationDay"])
+        lc.presentations[event["presentationId"]] = p
+        nominee = lc.available_with if lc.available_with != lc.issuer else (lc.confirmer if lc.confirmed else None)
+        caller = nominee if by_nominee and nominee is not None else lc.issuer
+        self._settle(lc, event["presentationId"], p, caller, "honour", 0)
+
+    def _pay(self, receipt: Receipt, lc: Credit, payer: str, p: Pres, proceeds: int) -> None:
+        """The legs of a payment of `proceeds` of the drawing: the second beneficiary's share (Art 38h, 38i; pro rata
+        when a prepayment's discount reduced the proceeds), the assignee's share of the rest (Art 39), the
+        beneficiary what remains."""
+        second = p.second_share * proceeds // p.amount
+        rest = proceeds - second
         assigned = rest * lc.share_bps // BPS if lc.assignee else 0
-        self.balances[payer] -= p.amount
-        if p.second_share:
-            self.balances[lc.applicant] += p.second_share  # the second beneficiary is the credit's other trader
-            assert receipt.event("TransferredProceedsPaid")["amount"] == p.second_share
+        self.balances[payer] -= proceeds
+        if second:
+            self.balances[lc.applicant] += second  # the second beneficiary is the credit's other trader
+            assert receipt.event("TransferredProceedsPaid")["amount"] == second
+            if lc.tenor:
+                self.calls_ok["deferred proceeds split"] += 1
         if assigned:
             assert lc.assignee is not None
             self.balances[lc.assignee] += assigned
@@ -914,7 +946,8 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         ok = claim is not None and claim.state == "OPEN"
         ok = ok and claim is not None and (caller == lc.issuer or (caller == claim.nominee and late))
         deferred = self.deferred.get((lc.lc_id, pid))
-        ok = ok and (deferred is None or self._code_day() >= deferred.maturity)  # Art 7c: due at maturity
+        # Art 7c: due at maturity, to a nominated bank that paid (or prepaid) the beneficiary
+        ok = ok and (deferred is None or (self._code_day() >= deferred.maturity and deferred.state != "INCURRED"))
         receipt = self._call(ok, caller, "reimburseNominatedBank", lc.lc_id, pid)
         if receipt is None or claim is None:
             return
@@ -942,10 +975,10 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         if step == "prepay":
             caller = self._who(who, d.obligor)
             ok = incurred and caller == d.obligor != lc.issuer and today < d.maturity and discount < d.amount
-            if self._call(ok, caller, "prepayDeferredPayment", *key, discount):
+            receipt = self._call(ok, caller, "prepayDeferredPayment", *key, discount)
+            if receipt is not None:
                 d.state = "PREPAID"
-                self.balances[d.obligor] -= d.amount - discount
-                self.balances[lc.beneficiary] += d.amount - discount
+                self._pay(receipt, lc, d.obligor, d.presentation, d.amount - discount)
             return
         caller = self._who(who, lc.beneficiary if step == "beneficiary" else d.obligor)
         ok = incurred and caller in (d.obligor, lc.beneficiary) and today >= d.maturity
@@ -953,10 +986,35 @@ class LetterOfCreditMachine(RuleBasedStateMachine):
         if receipt is None:
             return
         d.state = "PAID"
-        self.balances[d.obligor] -= d.amount
-        self.balances[lc.beneficiary] += d.amount
+        self._pay(receipt, lc, d.obligor, d.presentation, d.amount)
         if d.obligor == lc.issuer:
             self._reimburse_issuer(receipt, lc, d.amount)
+
+    @precondition(lambda self: any(d.state == "INCURRED" and d.obligor != d.lc.issuer for d in self.deferred.values()))
+    @rule(which=st.integers(0, 4), who=WHO, claim_it=st.booleans())
+    def honour_default(self, which: int, who: int, claim_it: bool) -> None:
+        """Art 7a iii, iv: a nominated obligor that has not paid by the end of its maturity day is in default; the
+        issuing bank pays (or the beneficiary claims it from it), the nominated bank's claim lapses and the applicant
+        reimburses the issuing bank."""
+        key = sorted(self.deferred)[which % len(self.deferred)]
+        d = self.deferred[key]
+        lc = d.lc
+        caller = self._who(who, lc.beneficiary if claim_it else lc.issuer)
+        claim = self.interbank.get(key)
+        ok = (
+            d.state == "INCURRED"
+            and caller in (lc.issuer, lc.beneficiary)
+            and d.obligor != lc.issuer
+            and self._code_day() > d.maturity
+            and claim is not None
+            and claim.state == "OPEN"
+        )
+        receipt = self._call(ok, caller, "honourDefaultedUndertaking", *key)
+        if receipt is None or claim is None:
+            return
+        d.state, claim.state = "DEFAULTED", "LAPSED"
+        self._pay(receipt, lc, lc.issuer, d.presentation, d.amount)
+        self._reimburse_issuer(receipt, lc, d.amount)
 
     @precondition(lambda self: any(c.state == "OPEN" for c in self.claims.values()))
     @rule(claim=st.integers(0, 4), who=WHO, fund=st.booleans())
@@ -1091,7 +1149,7 @@ def test_letter_of_credit_state_machine(world: World) -> None:
             database=None,
         ),
     )
-    names = (*FUNCTIONS, "honour by a nominated bank", "honour with assigned proceeds")
+    names = (*FUNCTIONS, "honour by a nominated bank", "honour with assigned proceeds", "deferred proceeds split")
     summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in names}
     print("calls (succeeded, refused):", summary)
     print("edges exercised:", sorted(LetterOfCreditMachine.edges_seen))

@@ -19,7 +19,6 @@ from tests.contracts.lc_support import (
     BENEFICIARY,
     CONFIRMER,
     DAY,
-    DEFERRED_PAYMENT,
     ISSUER,
     LC,
     LC_HONOUR,
@@ -95,15 +94,6 @@ class TestArt38bTransferable:
         transferable = open_credit(lc_world, transferable=True)
         assert credit(lc_world, transferable)["terms"]["transferable"] is True
         assert lc_error(lc_world, BENEFICIARY, "requestTransfer", transferable, args[1]) is None
-
-    @pytest.mark.parametrize("function", ["requestTransfer", "assignProceeds"])
-    def test_art_38_39_deferred_credit_proceeds_are_not_split(self, lc_world: World, function: str) -> None:
-        """A deferred payment undertaking (Art 7a, 12b) is paid or prepaid to the beneficiary as one leg: a transfer
-        or an assignment of part of its proceeds is refused before it could be silently ignored at maturity."""
-        lc_id = open_credit(lc_world, transferable=True, availability=DEFERRED_PAYMENT, tenorDays=30)
-        args = (transfer_terms(lc_world, lc_id),) if function == "requestTransfer" else (
-            lc_world.address(CONFIRMER), 1_000)  # fmt: skip
-        assert lc_error(lc_world, BENEFICIARY, function, lc_id, *args) == "LetterOfCreditProceedsNotSplittable"
 
     def test_art_38b_transferring_bank_is_the_nominated_bank(self, lc_world: World) -> None:
         """The available-with (nominated) bank transfers; not the issuing bank, unless the credit is available with

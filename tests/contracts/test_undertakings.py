@@ -534,24 +534,110 @@ class TestIsp98AutomaticAmendment:
                          nonExtensionNoticeDays=notice, finalExpiry=final_expiry)  # fmt: skip
         assert _error(gw, APPLICANT, "applyForUndertaking", terms) == "UndertakingsInvalidAutoExtension"
 
-    def test_urdg_11_guarantee_cannot_extend_automatically(self, gw: World) -> None:
-        """URDG 11: an amendment of a guarantee binds the beneficiary only with its consent, so a URDG 758
-        guarantee cannot state an automatic extension (applied for or issued directly); its expiry moves only by an
-        accepted amendment (or a granted "extend or pay")."""
+    def test_urdg_1a_guarantee_may_state_its_own_automatic_extension(self, gw: World) -> None:
+        """URDG 758 Art 1(a): the rules apply subject to the guarantee's own terms, and no article forbids an
+        automatic extension; stated when the guarantee is issued it is one of its terms, not an amendment needing
+        the beneficiary's consent (Art 11). It runs as a standby's does: no extension after a timely notice of
+        non-extension, one period once the last day for that notice passed; without ISP98 3.13(a)'s roll-over."""
         now = gw.chain.timestamp()
         evergreen = {"expiry": now + 10 * DAY, "extensionDays": 30, "nonExtensionNoticeDays": 5}
-        assert _error(gw, APPLICANT, "applyForUndertaking", ut_terms(gw, **evergreen)) == (
-            "UndertakingsInvalidAutoExtension"
-        )
         direct = (ut_terms(gw, **evergreen), gw.address(APPLICANT))
-        assert _error(gw, GUARANTOR, "issueUndertaking", *direct) == "UndertakingsInvalidAutoExtension"
-        gid = open_undertaking(gw, expiry=now + 10 * DAY)
-        assert _error(gw, GUARANTOR, "noticeNonExtension", gid) == "UndertakingsNotProvided"
-        warp(gw, now + 8 * DAY)
-        assert _error(gw, BENEFICIARY, "extendAutomatically", gid) == "UndertakingsExtensionNotDue"
-        warp(gw, _end_of_day((now + 10 * DAY) // DAY) + 1)
-        gw.tx(APPLICANT, UT, "expire", gid)
-        assert ut_state(gw, gid) == "EXPIRED"
+        assert _error(gw, GUARANTOR, "issueUndertaking", *direct) is None
+        gid = open_undertaking(gw, **evergreen)
+        noticed = open_undertaking(gw, **evergreen)
+        gw.tx(GUARANTOR, UT, "noticeNonExtension", noticed)
+        expiry = undertaking(gw, gid)["terms"]["expiry"]
+        warp(gw, _end_of_day(expiry // DAY - 5) + 1)
+        gw.tx(BENEFICIARY, UT, "extendAutomatically", gid)
+        assert undertaking(gw, gid)["terms"]["expiry"] == expiry + 30 * DAY
+        assert _error(gw, BENEFICIARY, "extendAutomatically", noticed) == "UndertakingsExtensionNotDue"
+        warp(gw, _end_of_day(expiry // DAY) + 1)
+        assert gw.call(UT, "lastDemandDay", noticed) == expiry // DAY
+        gw.tx(APPLICANT, UT, "expire", noticed)
+        assert (ut_state(gw, noticed), ut_state(gw, gid)) == ("EXPIRED", "ADVISED")
+
+
+# ------------------------------------------------------------------------------------------------ URDG 25(a)(ii)
+
+
+def _scheduled(world: World, steps: list[tuple[int, int]], **overrides: object) -> int:
+    """An undertaking reduced by `amount` from `days` days after today, per (days, amount) step."""
+    today = world.chain.timestamp() // DAY
+    schedule = [{"day": today + days, "amount": amount} for days, amount in steps]
+    return open_undertaking(world, reductionSchedule=schedule, **overrides)
+
+
+class TestUrdg25ReductionSchedule:
+    def test_urdg_25a_ii_amount_reduced_on_the_stated_dates_by_the_chain_clock(self, gw: World) -> None:
+        """URDG 25(a)(ii) / Art 13: the amount is reduced by the amount specified in the guarantee on the specified
+        date, whether or not anyone records it: the outstanding and available amounts follow the chain's clock,
+        and a demand is examined against the reduced amount. Each step is recorded once, in order."""
+        gid = _scheduled(gw, [(5, 100_000), (10, 150_000)])
+        today = gw.chain.timestamp() // DAY
+        assert gw.call(UT, "availableAmount", gid) == AMOUNT
+        assert _error(gw, APPLICANT, "recordScheduledReductions", gid) == "UndertakingsReductionNotDue"
+        warp(gw, (today + 5) * DAY)
+        assert gw.call(UT, "outstandingAmount", gid) == AMOUNT - 100_000
+        assert undertaking(gw, gid)["reduced"] == 0, "not recorded yet, in force all the same"
+        assert _error(gw, BENEFICIARY, "demand", gid, [], gw.unique("s"), AMOUNT - 99_999, 0) == (
+            "UndertakingsDemandExceedsAvailable"
+        )
+        receipt = gw.tx(GUARANTOR, UT, "recordScheduledReductions", gid)
+        event = receipt.event("UndertakingReducedOnSchedule")
+        assert (event["step"], event["day"], event["amount"], event["outstanding"]) == (
+            1, today + 5, 100_000, AMOUNT - 100_000
+        )  # fmt: skip
+        assert _error(gw, GUARANTOR, "recordScheduledReductions", gid) == "UndertakingsReductionNotDue"
+        assert _error(gw, "another_bank", "recordScheduledReductions", gid) == "UndertakingsNotAParty"
+        warp(gw, (today + 10) * DAY + 3600)
+        receipt = gw.tx(BENEFICIARY, UT, "demand", gid, [], gw.unique("s"), 250_000, 0)
+        recorded = [e.args["step"] for e in receipt.events if e.name == "UndertakingReducedOnSchedule"]
+        assert recorded == [2], "the demand records the step due first"
+        assert undertaking(gw, gid)["reduced"] == 250_000 and undertaking(gw, gid)["reductionsRecorded"] == 2
+        assert gw.call(UT, "availableAmount", gid) == 0
+
+    def test_urdg_25a_ii_demand_presented_before_the_date_stays_payable_in_full(self, gw: World) -> None:
+        """URDG 20 / 25(a)(ii): a demand presented before a reduction date is examined against the amount then
+        available and paid in full after it; the reduction takes what is left, and the guarantee is exhausted
+        once nothing is payable and no demand is open."""
+        gid = _scheduled(gw, [(3, 400_000)])
+        today = gw.chain.timestamp() // DAY
+        first = make_demand(gw, gid, 300_000)
+        second = make_demand(gw, gid, 150_000)
+        warp(gw, (today + 3) * DAY + 3600)
+        assert gw.call(UT, "outstandingAmount", gid) == 100_000
+        assert gw.call(UT, "availableAmount", gid) == 0
+        gw.tx(GUARANTOR, UT, "pay", gid, first)
+        assert ut_state(gw, gid) == "ADVISED", "a demand is still open"
+        gw.tx(GUARANTOR, UT, "reject", gid, second, DISCREPANCIES)
+        assert ut_state(gw, gid) == "EXHAUSTED"
+        assert undertaking(gw, gid)["paid"] == 300_000 and undertaking(gw, gid)["reductionsRecorded"] == 1
+
+    def test_isp98_2_06_standby_reduction_schedule_exhausts_it(self, gw: World) -> None:
+        """ISP98 Rule 2.06 and the standby's terms: scheduled reductions that bring the amount to nothing leave
+        nothing to demand; recording them exhausts the standby."""
+        sid = _scheduled(gw, [(2, 200_000), (4, 300_000)], rules=ISP98)
+        today = gw.chain.timestamp() // DAY
+        warp(gw, (today + 4) * DAY)
+        receipt = gw.tx(APPLICANT, UT, "recordScheduledReductions", sid)
+        events = [e.args for e in receipt.events if e.name == "UndertakingReducedOnSchedule"]
+        steps = [(e["step"], e["outstanding"]) for e in events]
+        assert steps == [(1, 300_000), (2, 0)]
+        assert ut_state(gw, sid) == "EXHAUSTED"
+
+    @pytest.mark.parametrize(
+        "steps",
+        [[(0, 1_000)], [(5, 1_000), (5, 1_000)], [(5, 1_000), (4, 1_000)], [(5, 0)], [(5, AMOUNT), (6, 1)],
+         [(day, 1) for day in range(1, 26)]],
+        ids=["today", "same-day", "not-increasing", "zero", "above-amount", "too-many-steps"],
+    )  # fmt: skip
+    def test_urdg_13_reduction_schedule_must_be_consistent(self, gw: World, steps: list[tuple[int, int]]) -> None:
+        """URDG 13: a variation on specified dates: steps after today, in strictly increasing days, each positive,
+        together no more than the amount, at most 24."""
+        today = gw.chain.timestamp() // DAY
+        schedule = [{"day": today + days, "amount": amount} for days, amount in steps]
+        terms = ut_terms(gw, reductionSchedule=schedule)
+        assert _error(gw, APPLICANT, "applyForUndertaking", terms) == "UndertakingsInvalidReductionSchedule"
 
 
 # ------------------------------------------------------------------------------------------------ URDG 2 / 15(b)

@@ -55,6 +55,7 @@ class Model:
             "openDemandCount": 0,
             "expiryEventDocument": ZERO32,
             "nonExtensionNoticed": False,
+            "reductionsRecorded": 0,
         }
 
     def on_UndertakingStateChanged(self, a: dict[str, Any], _: int) -> None:
@@ -171,9 +172,18 @@ class Model:
 
     on_UndertakingReleasedInPart = on_UndertakingReduced  # URDG 25: the beneficiary's release reduces alike
 
+    def on_UndertakingReducedOnSchedule(self, a: dict[str, Any], _: int) -> None:
+        stored = self.undertakings[a["undertakingId"]]
+        step = stored["terms"]["reductionSchedule"][stored["reductionsRecorded"]]
+        assert (a["step"], a["day"], a["amount"]) == (stored["reductionsRecorded"] + 1, step["day"], step["amount"])
+        stored["reduced"] += a["amount"]
+        stored["reductionsRecorded"] += 1
+        assert self._outstanding(a["undertakingId"]) == a["outstanding"]
+
     def _outstanding(self, undertaking_id: int) -> int:
+        """Amount less payments and recorded reductions, never below zero (a scheduled step takes what is left)."""
         stored = self.undertakings[undertaking_id]
-        return int(stored["terms"]["amount"] - stored["paid"] - stored["reduced"])
+        return max(0, int(stored["terms"]["amount"] - stored["paid"] - stored["reduced"]))
 
     def on_UndertakingExpired(self, a: dict[str, Any], _: int) -> None:
         self.undertakings[a["undertakingId"]]["expiryEventDocument"] = a["eventDocument"]

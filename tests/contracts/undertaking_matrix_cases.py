@@ -101,6 +101,14 @@ def _evergreen(world: World, *, notice_passed: bool) -> tuple[int]:
     return (sid,)
 
 
+def _reduction_due(world: World) -> tuple[int]:
+    """A guarantee whose first scheduled reduction (URDG 25(a)(ii)) took effect yesterday, not yet recorded."""
+    today = world.chain.timestamp() // DAY
+    gid = open_undertaking(world, reductionSchedule=[{"day": today + 1, "amount": 1_000}])
+    warp(world, (today + 2) * DAY)
+    return (gid,)
+
+
 PARTIES = frozenset({APPLICANT, BENEFICIARY, GUARANTOR, ADVISER})
 
 UNDERTAKINGS = [
@@ -173,6 +181,7 @@ UNDERTAKINGS = [
         lambda w, a: _evergreen(w, notice_passed=True),
         "UndertakingsNotAParty",
     ),
+    Case(UT, "recordScheduledReductions", PARTIES, lambda w, a: _reduction_due(w), "UndertakingsNotAParty"),
     Case(UT, "noticeNonExtension", frozenset({GUARANTOR}), lambda w, a: _evergreen(w, notice_passed=False), NOT_PARTY),
     Case(UT, "settleReimbursementClaim", frozenset({APPLICANT}), lambda w, a: _claim(w), "UndertakingsNotClaimDebtor"),
 ]

@@ -51,6 +51,7 @@ def ut_terms(world: World, **overrides: Any) -> dict[str, Any]:
         "extensionDays": 0,
         "nonExtensionNoticeDays": 0,
         "finalExpiry": 0,
+        "reductionSchedule": [],
     }
     value.update(overrides)
     return value
@@ -128,13 +129,17 @@ SCENARIO_CODES = [keccak(text="NO_STATEMENT"), keccak(text="AMOUNT")]
 
 
 def _evergreen_scenario(world: World) -> None:
-    """ISP98 2.06(a): an evergreen standby extends by itself; its issuer's notice of non-extension stops that."""
+    """ISP98 2.06(a): an evergreen standby extends by itself; its issuer's notice of non-extension stops that.
+    URDG 25(a)(ii): a guarantee's reduction schedule takes effect on its day and is recorded once."""
     now = world.chain.timestamp()
     evergreen = {"rules": ISP98, "expiry": now + 10 * DAY, "extensionDays": 30, "nonExtensionNoticeDays": 5}
     extending = open_undertaking(world, **evergreen, finalExpiry=now + 200 * DAY)
     world.tx(GUARANTOR, UT, "noticeNonExtension", open_undertaking(world, **evergreen))
+    steps = [{"day": now // DAY + 3, "amount": 50_000}, {"day": now // DAY + 30, "amount": 50_000}]
+    scheduled = open_undertaking(world, reductionSchedule=steps)
     warp(world, now + 6 * DAY)  # past the last day for notice: the expiry day less five days
     world.tx(BENEFICIARY, UT, "extendAutomatically", extending)
+    world.tx(GUARANTOR, UT, "recordScheduledReductions", scheduled)
 
 
 def undertakings_scenario(world: World) -> None:

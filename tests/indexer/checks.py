@@ -29,6 +29,7 @@ from tradeledger.guarantees.models import (
     UndertakingDemand,
     UndertakingDemandDocument,
     UndertakingDiscrepancy,
+    UndertakingReductionStep,
 )
 from tradeledger.invoices.models import Invoice
 from tradeledger.lcs.models import (
@@ -797,6 +798,11 @@ def _undertakings(check: GetterCheck) -> None:
     for row in check.db.scalars(select(Undertaking)):
         onchain = check.call(ut, "getUndertaking", row.undertaking_id)
         terms = onchain["terms"]
+        steps = check.db.scalars(
+            select(UndertakingReductionStep)
+            .where(UndertakingReductionStep.undertaking_id == row.undertaking_id)
+            .order_by(UndertakingReductionStep.step)
+        ).all()
         assert {
             "termsHash": row.terms_hash, "rules": row.rules.value, "beneficiary": row.beneficiary,
             "guarantor": row.guarantor, "advisingParty": _address(row.advising_party), "currency": row.currency,
@@ -805,18 +811,23 @@ def _undertakings(check: GetterCheck) -> None:
             "reducible": row.reducible, "counterGuaranteeOf": row.counter_guarantee_of or 0,
             "extensionDays": row.extension_days, "nonExtensionNoticeDays": row.non_extension_notice_days,
             "finalExpiry": row.final_expiry or 0,
+            "reductionSchedule": [{"day": s.day, "amount": s.amount} for s in steps],
         } == {
             **terms, "termsHash": _hex(terms["termsHash"]), "currency": _code(terms["currency"]),
             "expiryEvent": _optional_hex(terms["expiryEvent"]),
+            "reductionSchedule": [dict(step) for step in terms["reductionSchedule"]],
         }, row.undertaking_id  # fmt: skip
+        recorded = [s.recorded_at is not None for s in steps]
+        assert recorded == [i < onchain["reductionsRecorded"] for i in range(len(steps))], row.undertaking_id
         assert (
             row.applicant, row.state.value, row.issued_at or 0, row.paid, row.reduced, row.reserved,
             row.counter_guarantee_id or 0, row.amendment_count, row.demand_count, row.open_demand_count,
-            row.expiry_event_document, row.non_extension_noticed,
+            row.expiry_event_document, row.non_extension_noticed, row.reductions_recorded,
         ) == (
             onchain["applicant"], onchain["state"], onchain["issuedAt"], onchain["paid"], onchain["reduced"],
             onchain["reserved"], onchain["counterGuaranteeId"], onchain["amendmentCount"], onchain["demandCount"],
             onchain["openDemandCount"], _optional_hex(onchain["expiryEventDocument"]), onchain["nonExtensionNoticed"],
+            onchain["reductionsRecorded"],
         ), row.undertaking_id  # fmt: skip
     amendments = check.db.scalars(select(UndertakingAmendment)).all()
     assert len(amendments) == sum(u.amendment_count for u in check.db.scalars(select(Undertaking)))

@@ -201,7 +201,7 @@ def run_anchors(world: World) -> None:
     world.tx("bank", "ReconciliationAnchor", "anchor", _statement(world, "bank", "sponsor_bank", world.unique("root")))
 
 
-def _run_second_banks(world: World, lc1: int) -> tuple[int, int, int]:
+def _run_second_banks(world: World, lc1: int) -> tuple[int, int, int, int]:
     # second banks (Art 7c, 8, 12): the confirming bank honours and the issuer reimburses it; the available-with
     # bank honours and the issuer refuses its forwarded documents in time (Art 16d)
     p4 = present(world, lc1, 100_000)
@@ -219,24 +219,31 @@ def _run_second_banks(world: World, lc1: int) -> tuple[int, int, int]:
     return _incur_deferred(world)
 
 
-def _incur_deferred(world: World) -> tuple[int, int, int]:
-    """Deferred payment (Art 7a, 12b): the nominated bank honours by its undertaking and prepays it; the issuing bank
-    honours by its own. Returns (lcId, prepaid presentation, presentation the issuer pays at maturity)."""
+def _incur_deferred(world: World) -> tuple[int, int, int, int]:
+    """Deferred payment (Art 7a, 12b) with a share of the proceeds assigned (Art 39): the nominated bank honours by
+    its undertaking and prepays it (the assignee paid its share less its part of the discount); the issuing bank
+    honours by its own; the nominated bank honours a third and will not pay it (Art 7a iii). Returns (lcId,
+    prepaid presentation, presentation the issuer pays at maturity, presentation in default)."""
     lc_id = open_credit(world, "ADVISED", availability=DEFERRED_PAYMENT, tenorDays=2)
+    world.tx(BENEFICIARY, LC, "assignProceeds", lc_id, world.address(CONFIRMER), 2_500)
     prepaid, paid = present(world, lc_id, 30_000), present(world, lc_id, 20_000)
+    defaulted = present(world, lc_id, 10_000)
     world.tx(ADVISER, LC, "honour", lc_id, prepaid)
     world.tx(ADVISER, LC, "prepayDeferredPayment", lc_id, prepaid, 300)
     world.tx(ISSUER, LC, "honour", lc_id, paid)
-    return lc_id, prepaid, paid
+    world.tx(ADVISER, LC, "honour", lc_id, defaulted)
+    return lc_id, prepaid, paid, defaulted
 
 
-def _settle_deferred(world: World, facts: ScenarioFacts, lc_id: int, prepaid: int, paid: int) -> None:
-    """At maturity (Art 7c): the issuer pays its undertaking and reimburses the nominated bank that prepaid."""
+def _settle_deferred(world: World, facts: ScenarioFacts, lc_id: int, prepaid: int, paid: int, defaulted: int) -> None:
+    """At maturity (Art 7c): the issuer pays its undertaking and reimburses the nominated bank that prepaid; after
+    it, the issuer honours the undertaking the nominated bank left unpaid (Art 7a iii)."""
     facts.lc_ids["deferred"] = lc_id
     world.tx(ISSUER, LC, "payAtMaturity", lc_id, paid)
     world.tx(ISSUER, LC, "reimburseNominatedBank", lc_id, prepaid)
-    # the applicant reimbursed both drawings: its sponsor funds it again for the scenarios that follow
-    world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 50_000, world.unique("fund"))
+    world.tx(BENEFICIARY, LC, "honourDefaultedUndertaking", lc_id, defaulted)
+    # the applicant reimbursed the drawings: its sponsor funds it again for the scenarios that follow
+    world.tx("sponsor_bank", "Settlement", "issue", world.address(APPLICANT), USD, 60_000, world.unique("fund"))
 
 
 def _transfer(world: World, lc_id: int, amount: int) -> int:

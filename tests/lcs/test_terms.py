@@ -179,6 +179,13 @@ class TestCanonicalHash:
         )
         assert (accepted["availability"], accepted["tenorDays"], accepted["tenorBasis"]) == (2, 30, 0)
 
+    def test_art_2_negotiation_of_drafts_at_usance_states_a_tenor(self) -> None:
+        """Art 2 "negotiation", 6b: a negotiation credit calls for sight drafts (no tenor) or drafts at usance (42C
+        "90 DAYS SIGHT"): the tenor goes on chain, and the nominated bank's reimbursement is due at maturity (7c)."""
+        usance = sample(available_by="BY NEGOTIATION", drafts_at="90 DAYS SIGHT", drawee="DEUTDEFF", tenor_days=90)
+        parameters = chain_parameters(LetterOfCreditTerms.model_validate(usance))
+        assert (parameters["availability"], parameters["tenorDays"], parameters["tenorBasis"]) == (3, 90, 0)
+
 
 class TestValidation:
     def test_sample_is_valid(self) -> None:
@@ -243,7 +250,7 @@ class TestValidation:
                 "deferred_payment_details",
             ),
             ({"applicable_rules_narrative": "URDG 758"}, "applicable_rules_narrative"),
-            # Art 6b: a tenor with deferred payment or acceptance only, and always with them
+            # Art 6b: a tenor always with deferred payment or acceptance, optionally with negotiation, never at sight
             ({"available_by": "BY DEF PAYMENT"}, "tenor_days"),
             ({"available_by": "BY ACCEPTANCE", "tenor_days": 721}, "tenor_days"),
             ({"tenor_days": 30}, "tenor_days"),

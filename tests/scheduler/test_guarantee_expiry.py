@@ -4,9 +4,9 @@ a day the issuer is closed moves to its next business day, per the BankingCalend
 
 It applies a standby's automatic extension (ISP98 2.06(a)) once the last day for the issuer's notice of
 non-extension has passed without one, through the transaction manager, once whatever restarts happen; a noticed
-standby and a URDG 758 guarantee (URDG 11: no amendment without the beneficiary's consent) expire on their dates
-instead. `tradeledger guarantees list|show` read the result. Every test leaves its undertakings terminal, so that
-the module's tests do not depend on their order.
+standby and a URDG 758 guarantee stating no extension expire on their dates instead. It records each step of a
+reduction schedule (URDG 25(a)(ii), ISP98 2.06) once, on its day. `tradeledger guarantees list|show` read the
+result. Every test leaves its undertakings terminal, so that the module's tests do not depend on their order.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def _settle(platform: Platform, runs: list[ScheduledRun]) -> None:
 
 
 class TestAutomaticExtensionBySchedule:
-    def test_isp98_2_06a_scheduler_extends_once_and_urdg_11_guarantee_expires(
+    def test_isp98_2_06a_scheduler_extends_once_and_a_guarantee_without_extension_expires(
         self, platform: Platform, settings: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         today = platform.chain_time() // DAY
@@ -258,11 +258,11 @@ def _table(output: str) -> list[list[str]]:
 
 
 class TestAutomaticExtensionTerms:
-    def test_urdg_11_a_guarantee_cannot_state_an_automatic_extension(self) -> None:
-        """URDG 11: an amendment of a guarantee needs the beneficiary's consent; the API refuses an automatic
-        extension on a URDG 758 guarantee with 422 before anything reaches the chain."""
-        with pytest.raises(ValidationError, match="only a standby"):
-            _request("urdg758", 20_000, **EVERGREEN)
+    def test_urdg_1a_a_guarantee_may_state_an_automatic_extension(self) -> None:
+        """URDG 758 Art 1(a): the rules apply subject to the guarantee's terms and none forbids an automatic
+        extension; stated when issued it is no amendment needing consent (Art 11), so the API accepts it."""
+        request = _request("urdg758", 20_000, **EVERGREEN, final_expiry_date=_date(20_100))
+        assert (request.extension_days, request.non_extension_notice_days) == (30, 5)
 
     @pytest.mark.parametrize(
         ("extension", "message"),
@@ -278,3 +278,56 @@ class TestAutomaticExtensionTerms:
     ) -> None:
         with pytest.raises(ValidationError, match=message):
             _request("isp98", 20_000, **extension)
+
+
+class TestReductionScheduleBySchedule:
+    def test_urdg_25a_ii_scheduler_records_each_scheduled_reduction_once(
+        self, platform: Platform, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """URDG 25(a)(ii): the amount is reduced on the dates the guarantee states. The scheduler records each step
+        once, on its day (a restarted scheduler finds the key taken), before the expiry; the view and `tradeledger
+        guarantees show` show the schedule, the current amount and what remains payable."""
+        today = platform.chain_time() // DAY
+        steps = [{"date": _date(today + 3), "amount": 2_000}, {"date": _date(today + 5), "amount": 3_000}]
+        guarantee = _direct(platform, "urdg758", today + 8, reduction_schedule=steps)
+        scheduler = platform.scheduler()
+        assert scheduler.run_once() == 0
+
+        _warp_to(platform, (today + 3) * DAY + 60)
+        assert scheduler.run_once() == 1
+        first = _all_runs(platform)[f"guarantee-reduce:{guarantee}:1"]
+        assert first.due_at == (today + 3) * DAY
+        assert platform.scheduler().run_once() == 0
+        _settle(platform, [first])
+        assert (_row(platform, guarantee).reduced, _row(platform, guarantee).reductions_recorded) == (2_000, 1)
+
+        _warp_to(platform, (today + 9) * DAY + 60)  # the second step and the expiry are both due: the step first
+        assert platform.scheduler().run_once() == 1
+        _settle(platform, [_all_runs(platform)[f"guarantee-reduce:{guarantee}:2"]])
+        assert _row(platform, guarantee).reductions_recorded == 2  # indexed
+        view = service.guarantee_view(platform, BANK.address, MemberKind.BANK, guarantee)
+        assert (view.amount, view.current_amount, view.outstanding) == ("10000", "5000", "5000")
+        assert [(s.step, s.day, s.amount, s.recorded_at is not None) for s in view.reduction_schedule] == [
+            (1, today + 3, "2000", True), (2, today + 5, "3000", True)
+        ]  # fmt: skip
+        assert platform.scheduler().run_once() == 1
+        _settle(platform, [_all_runs(platform)[f"guarantee-expire:{guarantee}:{today + 8}"]])
+        assert _row(platform, guarantee).state is UndertakingState.EXPIRED
+
+        monkeypatch.setenv("TRADELEDGER_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setattr(cli.console, "width", 400)
+        shown = _table(_ok("guarantees", "show", str(guarantee)))
+        fields = {cells[0]: cells[1] for cells in shown if len(cells) == 2}
+        assert (fields["amount"], fields["current amount"]) == ("100.00 USD", "50.00 USD")
+        steps = [cells for cells in shown if len(cells) == 4]
+        assert [cells[:3] for cells in steps] == [
+            ["1", f"{_date(today + 3)}", "20.00 USD"], ["2", f"{_date(today + 5)}", "30.00 USD"]
+        ]  # fmt: skip
+
+    def test_urdg_13_reduction_schedule_is_checked_before_the_chain(self) -> None:
+        """URDG 13: steps in increasing dates, together no more than the amount; the API answers 422 first."""
+        with pytest.raises(ValidationError, match="strictly increasing"):
+            _request("urdg758", 20_000, reduction_schedule=[{"date": _date(19_995), "amount": 1},
+                                                            {"date": _date(19_995), "amount": 1}])  # fmt: skip
+        with pytest.raises(ValidationError, match="more than the amount"):
+            _request("urdg758", 20_000, reduction_schedule=[{"date": _date(19_995), "amount": 10_001}])

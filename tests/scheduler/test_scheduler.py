@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -24,6 +25,7 @@ from tradeledger.codec import currency_bytes
 from tradeledger.config import Settings, load_settings
 from tradeledger.errors import ContractRevertError, TradeLedgerError
 from tradeledger.indexer.queries import event_argument
+from tradeledger.operations import Pending
 from tradeledger.orders.models import OrderState, PurchaseOrder
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.scheduler.models import ScheduledRun
@@ -43,9 +45,8 @@ def _created(platform: Platform, tx_hash: str, contract: str, event: str, argume
         return int(event_argument(db, tx_hash, contract, event, argument))
 
 
-def _undertaking(platform: Platform) -> tuple[int, int]:
-    """BUYER orders from SELLER on open account; the invoice matches; BANK (the buyer's sponsor) undertakes to pay
-    OTHER_BANK on a due date 10 days ahead. Returns (undertaking id, due date)."""
+def _accepted_order(platform: Platform) -> int:
+    """BUYER's open-account order of AMOUNT from SELLER, accepted: its id."""
     now = platform.chain_time()
     args = (SELLER.address, AMOUNT, currency_bytes("USD"), os.urandom(32), now + 5 * DAY, OPEN_ACCOUNT, now + 30 * DAY)
     order_id = _created(
@@ -53,6 +54,14 @@ def _undertaking(platform: Platform) -> tuple[int, int]:
         "orderId",
     )  # fmt: skip
     call(platform, "TradeOrders", "acceptOrder", (order_id,), SELLER.address)
+    return order_id
+
+
+def _undertaking(platform: Platform) -> tuple[int, int]:
+    """BUYER orders from SELLER on open account; the invoice matches; BANK (the buyer's sponsor) undertakes to pay
+    OTHER_BANK on a due date 10 days ahead. Returns (undertaking id, due date)."""
+    now = platform.chain_time()
+    order_id = _accepted_order(platform)
     data = (AMOUNT, 100, os.urandom(32), os.urandom(32), now)
     tx_hash = call(platform, "Invoices", "issueInvoice", (order_id, data), SELLER.address)
     invoice_id = _created(platform, tx_hash, "Invoices", "InvoiceIssued", "invoiceId")
@@ -297,6 +306,117 @@ class TestOpenAccountCli:
     def test_an_unknown_state_is_refused_by_name(self) -> None:
         result = CliRunner().invoke(cli.app, ["undertakings", "list", "--state", "paid"])
         assert result.exit_code != 0 and "--state 'paid' is not one of established, settled, expired" in result.output
+
+
+class TestUndertakingsCliWrites:
+    """`tradeledger undertakings establish|discount`: the API's domain commands as a bank hosted here, a table of
+    what the ledger holds afterwards, the same command again answering what the first run did, one-line refusals."""
+
+    @pytest.fixture(autouse=True)
+    def data_dir(self, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TRADELEDGER_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setattr(cli.console, "width", 400)
+
+    @pytest.fixture
+    def order(self, settings: Settings, undertaking: tuple[int, int]) -> tuple[int, date]:
+        """A fresh accepted order and the chain's day."""
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            return _accepted_order(platform), datetime.fromtimestamp(platform.chain_time(), UTC).date()
+        finally:
+            platform.close()
+
+    @staticmethod
+    def _establish(order_id: int, today: date, *extra: str) -> Result:
+        return CliRunner().invoke(cli.app, [
+            "undertakings", "establish", "--as", BANK.address, "--order", str(order_id),
+            "--recipient-bank", OTHER_BANK.address, "--amount", str(AMOUNT),
+            "--due-date", (today + timedelta(days=10)).isoformat(), "--expiry", (today + timedelta(days=8)).isoformat(),
+            "--terms", '{"rules": "URBPO 750", "cli": true}', *extra,
+        ])  # fmt: skip
+
+    @staticmethod
+    def _cells(output: str) -> list[list[str]]:
+        return [[cell.strip() for cell in line.split("│")[1:-1]] for line in output.splitlines() if line.count("│") > 2]
+
+    def test_establish_shows_the_undertaking_and_again_the_same_one(
+        self, settings: Settings, order: tuple[int, date]
+    ) -> None:
+        order_id, today = order
+        first = self._establish(order_id, today)
+        assert first.exit_code == 0, first.output
+        (row,) = [cells for cells in self._cells(first.output) if cells[1] == str(order_id)]
+        assert row[2:7] == [BANK.address, OTHER_BANK.address, "2500.00 USD", f"{today + timedelta(days=10)}",
+                            f"{today + timedelta(days=8)}"]  # fmt: skip
+        assert (row[7], row[8]) == ("ESTABLISHED", "seller")
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            sent = _outbox(platform)
+            again = self._establish(order_id, today)
+            assert again.exit_code == 0, again.output
+            assert [cells[0] for cells in self._cells(again.output) if cells[1] == str(order_id)] == [row[0]]
+            assert _outbox(platform) == sent  # nothing submitted the second time
+        finally:
+            platform.close()
+
+    def test_discount_pays_the_seller_and_again_shows_it_done(
+        self, settings: Settings, order: tuple[int, date]
+    ) -> None:
+        from tradeledger.documents import service as documents
+        from tradeledger.documents.schemas import RegisterDocumentRequest
+        from tradeledger.operations import Submission
+
+        order_id, today = order
+        established = self._establish(order_id, today)
+        assert established.exit_code == 0, established.output
+        (undertaking_id,) = [cells[0] for cells in self._cells(established.output) if cells[1] == str(order_id)]
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            issue(platform, OTHER_BANK, AMOUNT, f"FUND-CLI-{order_id}", issuer=AGENT)
+            fields = {"seller_id": f"LEI-CLI-{order_id}", "buyer_id": "DE-HRB-1234",
+                      "invoice_number": f"CLI-{order_id}", "issue_date": today.isoformat(), "amount": AMOUNT,
+                      "currency": "USD"}  # fmt: skip
+            request = RegisterDocumentRequest(kind="invoice", fields=fields, owner=SELLER.address, currency="USD",
+                                              face_value=AMOUNT)  # fmt: skip
+            document = documents.register(platform, OTHER_BANK.address, None, request, Submission())
+            assert not isinstance(document, Pending)
+            seller_before = _balance(platform, SELLER.address)
+        finally:
+            platform.close()
+        args = ["undertakings", "discount", undertaking_id, "--as", OTHER_BANK.address, "--document",
+                document.document_id, "--rate-bps", "500", "--reference", f"CLI-DISC-{order_id}"]  # fmt: skip
+        done = CliRunner().invoke(cli.app, args)
+        assert done.exit_code == 0, done.output
+        price, undertaking_row = self._cells(done.output)
+        days = int(price[3])
+        discount = (2 * AMOUNT * 500 * days + 10_000 * 360) // (2 * 10_000 * 360)  # half up, to the cent
+        assert price[:3] == ["2500.00 USD", "500 bps ACT/360", price[2]] and days in (9, 10)
+        assert price[4:6] == [f"{discount / 100:.2f} USD", f"{(AMOUNT - discount) / 100:.2f} USD"]
+        assert undertaking_row[8] == f"financier {OTHER_BANK.address}"
+        platform = open_platform(settings, deploy_if_missing=False)
+        try:
+            assert _balance(platform, SELLER.address) - seller_before == AMOUNT - discount
+            sent = _outbox(platform)
+            again = CliRunner().invoke(cli.app, args)
+            assert again.exit_code == 0 and "discounted already" in again.output, again.output
+            assert _outbox(platform) == sent
+        finally:
+            platform.close()
+
+    def test_refusals_are_one_line_with_a_non_zero_exit(self, order: tuple[int, date]) -> None:
+        order_id, today = order
+        bad_date = self._establish(order_id, today, "--expiry", "2026-02-30")
+        to_itself = self._establish(order_id, today, "--recipient-bank", BANK.address)
+        unknown = CliRunner().invoke(cli.app, ["undertakings", "discount", "999999", "--as", OTHER_BANK.address,
+                                               "--document", "1", "--rate-bps", "500", "--reference", "X"])  # fmt: skip
+        for result, expected in (
+            (bad_date, "--expiry: "),
+            (to_itself, "[payment_undertakings_invalid_recipient]: PaymentUndertakings refused"),
+            (unknown, "[payment_undertaking_not_found]: no payment undertaking 999999"),
+        ):
+            assert result.exit_code == 1, result.output
+            assert len(result.output.strip().splitlines()) == 1 and expected in result.output, result.output
+        assert "Traceback" not in bad_date.output
 
 
 class TestNestedRevertDecoded:

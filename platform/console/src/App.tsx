@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { anonymous, apiKeyCredentials, describeProblem, makeClient, sessionCredentials, type Credentials, type Schemas } from "./api/client";
 import { Feed } from "./components/Feed";
-import { Address, Field } from "./components/ui";
-import { SessionContext, type Session } from "./session";
+import { Field } from "./components/ui";
+import { parseLocation } from "./lib/approvals";
+import { SessionContext, memberDirectory, type Session } from "./session";
 import { AuditorWorkspace } from "./workspaces/Auditor";
 import { BankWorkspace } from "./workspaces/Bank";
 import { ReconciliationWorkspace } from "./workspaces/Reconciliation";
@@ -185,13 +186,28 @@ function SignIn({ onSignedIn }: { onSignedIn: (signedIn: SignedIn) => void }) {
   );
 }
 
+/** The tab the page's address names (`#approvals/<request>`: a held write's link), if any. */
+function tabInLocation(): string | null {
+  return parseLocation(globalThis.location?.hash ?? "")?.tab ?? null;
+}
+
 function Console({ credentials, me, user, onSignOut, onEnded }: SignedIn & { onSignOut: () => void; onEnded: () => void }) {
   const api = useMemo(() => makeClient(credentials, onEnded), [credentials, onEnded]);
   const [refresh, setRefresh] = useState(0);
   const bump = useCallback(() => setRefresh((n) => n + 1), []);
-  const session: Session = useMemo(() => ({ api, me, user, refresh, bump }), [api, me, user, refresh, bump]);
+  const [members, setMembers] = useState<Session["members"]>(new Map());
+  useEffect(() => {
+    // a member onboarded meanwhile gets its name at the next reload of the views
+    memberDirectory(api).then(setMembers, () => undefined);
+  }, [api, refresh]);
+  const session: Session = useMemo(() => ({ api, me, user, refresh, bump, members }), [api, me, user, refresh, bump, members]);
   const tabs = tabsFor(me.kind);
-  const [active, setActive] = useState(tabs[0]?.id ?? "");
+  const [active, setActive] = useState(() => tabInLocation() ?? tabs[0]?.id ?? "");
+  useEffect(() => {
+    const follow = () => setActive((current) => tabInLocation() ?? current);
+    globalThis.addEventListener("hashchange", follow);
+    return () => globalThis.removeEventListener("hashchange", follow);
+  }, []);
   const tab = tabs.find((t) => t.id === active) ?? tabs[0];
   return (
     <SessionContext.Provider value={session}>
@@ -199,14 +215,25 @@ function Console({ credentials, me, user, onSignOut, onEnded }: SignedIn & { onS
         <h1>tradeledger</h1>
         <nav aria-label="Workspaces">
           {tabs.map((t) => (
-            <button key={t.id} type="button" aria-current={t.id === tab?.id ? "page" : undefined} onClick={() => setActive(t.id)}>
+            <button
+              key={t.id}
+              type="button"
+              aria-current={t.id === tab?.id ? "page" : undefined}
+              onClick={() => {
+                setActive(t.id);
+                history.replaceState(null, "", `#${t.id}`);
+              }}
+            >
               {t.label}
               {t.badge?.()}
             </button>
           ))}
         </nav>
         <p className="who">
-          <span className="kind">{me.kind.toLowerCase()}</span> <Address value={me.address} />{" "}
+          <span className="kind">{me.kind.toLowerCase()}</span>{" "}
+          <span className="member" title={me.address}>
+            {me.name}
+          </span>{" "}
           <span className="user" title={`roles: ${user.roles.join(", ")}`}>
             {credentials.kind === "session" ? user.username : `${user.username} (API key)`}
           </span>{" "}

@@ -53,16 +53,18 @@ def create_app(platform: Platform) -> FastAPI:
     install_problem_handlers(
         app, resending=lambda: platform.transactions.resending_count(platform.indexer.indexed_through())
     )
+    # FastAPI tries the routers in this order, each route's pattern in turn: the most frequent reads (balances,
+    # the event feed) first, which no other router's paths overlap, so that they are not matched last
     for router in (
+        settlements.router,
+        events.router,
         health.router,
         lcs.router,
         documents.router,
-        events.router,
         members.router,
         members.governance,
         orders.router,
         reconciliations.router,
-        settlements.router,
         statements.router,
         transactions.router,
         webhooks.router,

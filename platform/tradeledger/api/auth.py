@@ -12,12 +12,11 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from tradeledger.errors import ForbiddenError
-from tradeledger.identity.service import AuthenticationError, authenticate
-from tradeledger.members.models import Member, MemberKind, MemberStatus
+from tradeledger.identity.service import AuthenticationError, caller
+from tradeledger.members.models import MemberKind, MemberStatus
 from tradeledger.runtime import Platform
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
-from tradeledger.users.models import User
 
 bearer = HTTPBearer(auto_error=False, description="an API key created with `tradeledger keys create`")
 session_cookie = APIKeyCookie(
@@ -49,9 +48,14 @@ class Principal:
         return Actor(self.member, self.kind, self.user_id, self.username, self.roles)
 
 
-def get_platform(request: Request) -> Platform:
+def _platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
+
+
+async def get_platform(request: Request) -> Platform:
+    """The app's platform; async, so that FastAPI runs it on the event loop instead of a thread-pool hop."""
+    return _platform(request)
 
 
 def get_principal(
@@ -65,14 +69,13 @@ def get_principal(
         token, via_cookie = cookie, True
     else:
         raise AuthenticationError("send an API key as `Authorization: Bearer <key>`, or sign in (POST /v1/sessions)")
-    with get_platform(request).sessions() as db:
-        key = authenticate(db, token)
+    with _platform(request).sessions() as db:
+        found = caller(db, token)
+        key, user, member = found.key, found.user, found.member
         if via_cookie and request.method in MUTATING and not request.url.path.endswith("/sessions/current"):
             sessions.check_csrf(db, key.id, request.headers.get(sessions.CSRF_HEADER))
-        user = db.get(User, key.user_id)
         if user is None or user.disabled_at is not None:
             raise AuthenticationError("the API key's user is disabled")
-        member = db.get(Member, key.member)
         return Principal(
             api_key_id=key.id,
             member=key.member,

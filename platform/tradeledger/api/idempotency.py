@@ -51,10 +51,10 @@ from tradeledger.api.problems import DATABASE_GONE, PROBLEM_MEDIA_TYPE, database
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
-from tradeledger.identity.service import authenticate
+from tradeledger.identity.service import caller
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
-from tradeledger.users.models import AuditEntry, User
+from tradeledger.users.models import AuditEntry
 from tradeledger.users.sessions import COOKIE
 
 ViewT = TypeVar("ViewT", bound=BaseModel)
@@ -333,9 +333,8 @@ class IdempotencyMiddleware:
         self, token: str, key: str, fingerprint: str, action: str, instance: str, created: list[int]
     ) -> _Outcome:
         with transaction(self.sessions()) as db:
-            api_key = authenticate(db, token)
-            user = db.get(User, api_key.user_id)
-            username = user.username if user else None
+            found = caller(db, token)
+            api_key, username = found.key, found.user.username if found.user else None
             audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
             existing = db.scalar(
                 select(IdempotencyRecord).where(

@@ -226,6 +226,23 @@ def anvil_eviction(rpc: JsonRpc) -> Callable[[str], bool]:
     return evict
 
 
+def advance_dev_clock(url: str, to: int) -> int:
+    """Move a dev chain's (anvil's) clock forward so that its next block, mined now, has the timestamp `to`; later
+    blocks follow from there. Contracts and the scheduler see the new time like any other: this is how a demo
+    reaches a due date in minutes. Returns the head block's timestamp afterwards (unchanged when already at or
+    past `to`: a clock never goes back)."""
+    rpc = HttpJsonRpc(url)
+    try:
+        now = int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        if now >= to:
+            return now
+        rpc.call("evm_setNextBlockTimestamp", [to])
+        rpc.call("evm_mine", [])
+        return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    finally:
+        rpc.close()
+
+
 class DevChain(ChainBackend):
     """A managed anvil node on loopback, its state persisted under the data directory.
 
@@ -339,6 +356,25 @@ class DevChain(ChainBackend):
         self._url = url
         self.record_file.write_text(json.dumps({"pid": process.pid, "port": port}))
         self._process = None if self.detach else process
+        self._keep_clock(url)
+
+    @staticmethod
+    def _keep_clock(url: str) -> None:
+        """A clock moved forward (`advance_dev_clock`) stays forward across a restart. anvil saves the blocks but
+        not its clock's offset: loaded, it stamps new blocks with the wall clock again, earlier than the blocks it
+        loaded. The few empty blocks it mined before this call keep their earlier stamps; the next one goes on from
+        the latest loaded time, before the service sends anything."""
+        rpc = HttpJsonRpc(url)
+        try:
+            head = int(rpc.call("eth_blockNumber", []), 16)
+            recent = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(max(0, head - 64), head + 1)])
+            stamps = [int(block["timestamp"], 16) for block in recent]
+            if max(stamps) > stamps[-1]:
+                log.info("the dev chain's clock was moved forward: it goes on from %d", max(stamps))
+                rpc.call("evm_setNextBlockTimestamp", [max(stamps) + 1])
+                rpc.call("evm_mine", [])
+        finally:
+            rpc.close()
 
     def revive(self) -> bool:
         """A managed anvil that died (killed, out of memory) is started again on the same port from its last saved

@@ -3,7 +3,8 @@
 Order: Membership, Settlement(membership), TransferableRecords(membership), DocumentRegistry(membership, settlement,
 records) with TITLE_AGENT_ROLE on TransferableRecords, TradeOrders(membership, settlement, delay),
 ReconciliationAnchor(membership), BankingCalendar(membership), [LetterOfCreditDrawings and LetterOfCreditTransfers
-(external libraries), LetterOfCredit linked to them], [Undertakings(membership, settlement, calendar)],
+(external libraries), LetterOfCredit linked to them], [UndertakingsDemands (an external library),
+Undertakings(membership, settlement, calendar) linked to it],
 Invoices(membership, orders), PaymentUndertakings(membership, settlement, orders, invoices, documents),
 PayablesFinance(membership, settlement, invoices, documents); then Settlement grants SETTLER_ROLE to TradeOrders,
 DocumentRegistry and the business contracts that move money, TradeOrders grants UNDERTAKING_ROLE to
@@ -181,9 +182,13 @@ def deploy_platform(w3: Web3, operator: LocalAccount, *, settlement_agent: str |
     # ---- end LetterOfCredit
 
     # ---- Undertakings (demand guarantees, counter-guarantees, standbys): deployed with (membership,
-    # ---- settlement, calendar): the LC's banking calendar. It needs SETTLER_ROLE on Settlement (payment and
-    # ---- reimbursement legs).
-    guarantees = deployer.deploy("Undertakings", membership, settlement, calendar)
+    # ---- settlement, calendar): the LC's banking calendar, linked to its demands library (UndertakingsDemands,
+    # ---- delegate-called: not a contract of its own in `addresses`). It needs SETTLER_ROLE on Settlement (payment
+    # ---- and reimbursement legs).
+    demands = deployer.deploy("UndertakingsDemands")
+    guarantees = deployer.deploy(
+        "Undertakings", membership, settlement, calendar, libraries={"UndertakingsDemands": demands}
+    )
     addresses["Undertakings"] = guarantees
     deployer.call("Settlement", settlement, "grantRole", SETTLER_ROLE, guarantees)
     # ---- end Undertakings

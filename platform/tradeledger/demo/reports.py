@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from tradeledger.chain.manifest import DeploymentManifest
 from tradeledger.demo.trade import Api, Cast, DemoStepError, JsonObject, Party, TradeOutcome
 from tradeledger.statements.audit import file_entries
 
+INDEXED_WAIT_S = 60.0  # the chain's next blocks and their indexing, on a busy machine
 STATEMENT_FORMATS = (StatementFormat.CAMT053, StatementFormat.MT940, StatementFormat.CSV, StatementFormat.JSON)
 
 
@@ -70,14 +73,20 @@ class Reports:
         self.today = today
 
     def statement(
-        self, party: Party, fmt: StatementFormat, *, counterparty: Party | None = None, cut_off: str | None = None
+        self,
+        party: Party,
+        fmt: StatementFormat,
+        *,
+        counterparty: Party | None = None,
+        cut_off: str | None = None,
+        day: date | None = None,
     ) -> SavedStatement:
-        """Today's statement so far (up to the last indexed block), or up to `cut_off`."""
+        """Today's (or `day`'s) statement so far (up to the last indexed block), or up to `cut_off`."""
         body: dict[str, Any] = {
             "account": party.address,
             "currency": "USD",
             "format": fmt.value,
-            "date_from": self.today.isoformat(),
+            "date_from": (day or self.today).isoformat(),
             "counterparty": None if counterparty is None else counterparty.address,
             "cut_off": cut_off,
         }
@@ -158,6 +167,52 @@ class Reports:
             or f"{saved.file.name}: {manifest.entry_count} entries, signature, anchor and "
             "every entry checked against the chain",
         )
+
+    def due_date_settlement(self, settled: JsonObject) -> None:
+        """The settlement's movement in both banks' statements of its day, under the undertaking's reference:
+        Bank A's debit and Bank B's credit of `BPU<id>-PAY`."""
+        self.api.step = "settlement statements"
+        self._indexed_past(settled["settled_at"])
+        day = datetime.fromtimestamp(settled["settled_at"], UTC).date()
+        reference, amount = f"BPU{settled['undertaking_id']}-PAY", int(settled["amount"])
+        banks = ((self.cast.issuing_bank, Direction.DEBIT), (self.cast.advising_bank, Direction.CREDIT))
+        expected = {party.member.name: [(direction.value, amount)] for party, direction in banks}
+        found = {}
+        for party, _ in banks:
+            entries = json.loads(self.statement(party, StatementFormat.JSON, day=day).file.read_bytes())["entries"]
+            found[party.member.name] = [
+                (entry["direction"], entry["amount"]["minor"]) for entry in entries if entry["reference"] == reference
+            ]
+        due = datetime.fromtimestamp(settled["due_date"], UTC).date()
+        self.outcome.check(
+            "open account: settled on the due date by the scheduler",
+            settled["state"] == "SETTLED" and found == expected,
+            f"the chain's clock passed {due}; the scheduler settled undertaking {settled['undertaking_id']}: "
+            f"{reference} USD {amount / 100:,.2f} on {day}, in the statements: "
+            + "; ".join(
+                f"{name} {', '.join(f'{direction} {minor / 100:,.2f}' for direction, minor in moves) or 'none'}"
+                for name, moves in found.items()
+            ),
+        )
+
+    def _indexed_past(self, moment: int) -> None:
+        """Wait until the read model holds a block stamped after `moment`: a statement is final only up to a second
+        the ledger has closed, and a settlement right after the clock moved shares its second with the blocks that
+        follow it."""
+
+        def health() -> JsonObject:
+            return self.api.get(self.cast.auditor, "/v1/health")
+
+        deadline = time.monotonic() + INDEXED_WAIT_S
+        while health()["chain_time"] <= moment + 1:
+            if time.monotonic() > deadline:
+                raise DemoStepError(f"settlement statements: the chain's clock stands before {moment + 2}")
+            time.sleep(0.25)
+        head = health()["block_number"]  # stamped after moment + 1
+        while health()["indexed_block"] < head:
+            if time.monotonic() > deadline:
+                raise DemoStepError(f"settlement statements: block {head} is not in the read model")
+            time.sleep(0.25)
 
     def reconciliation(self, books_statement: SavedStatement) -> None:
         """A bank's books are its own CSV statement with four breaks injected; the run must find exactly them."""

@@ -12,9 +12,10 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -22,13 +23,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from reconciliation.formats import StatementFormat
-from tradeledger.chain.backends import DevChain
+from tradeledger.chain.backends import DevChain, advance_dev_clock
 from tradeledger.chain.manifest import DeploymentManifest
 from tradeledger.config import Settings
 from tradeledger.demo.consortium import DemoMember, bootstrap_demo
 from tradeledger.demo.reports import STATEMENT_FORMATS, Reports, SavedStatement
 from tradeledger.demo.trade import Cast, Check, Party, Trade
 from tradeledger.errors import ConfigurationError
+from tradeledger.orders.service import end_of_day
 
 HTTP_TIMEOUT_S = 120.0  # a write answers once its block is indexed; a busy machine needs more than the default
 
@@ -41,6 +43,7 @@ class Target:
     members: list[DemoMember]
     rpc_url: str
     deployment: DeploymentManifest
+    advance_clock: Callable[[date], None] | None = None  # a dev chain's: moves its clock past a day
 
     def client(self, api_key: str) -> httpx.Client:
         return httpx.Client(
@@ -80,16 +83,30 @@ def _rpc_url(settings: Settings) -> str:
     return record.url
 
 
+def _clock(settings: Settings, rpc_url: str) -> Callable[[date], None] | None:
+    """How the walk makes a due date come: a dev chain's clock moves past the day; a consortium chain's clock is
+    nobody's to move, and the walk leaves the settlement to its day."""
+    if settings.chain != "dev":
+        return None
+
+    def past(day: date) -> None:
+        advance_dev_clock(rpc_url, end_of_day(day) + 1)
+
+    return past
+
+
 def running_target(settings: Settings) -> Target | None:
     """The platform `make run` serves with these settings, if it answers."""
     base_url = f"http://{settings.host}:{settings.port}"
     if not _answers(base_url):
         return None
+    rpc_url = _rpc_url(settings)
     return Target(
         base_url,
         _members(settings.data_dir / "demo-keys.json"),
-        _rpc_url(settings),
+        rpc_url,
         _deployment(settings),
+        _clock(settings, rpc_url),
     )
 
 
@@ -128,7 +145,10 @@ def embedded_target(settings: Settings) -> Iterator[Target]:
             time.sleep(0.05)
         try:
             assert platform.chain.manifest is not None
-            yield Target(f"http://127.0.0.1:{port}", members, _rpc_url(settings), platform.chain.manifest)
+            rpc_url = _rpc_url(settings)
+            yield Target(
+                f"http://127.0.0.1:{port}", members, rpc_url, platform.chain.manifest, _clock(settings, rpc_url)
+            )
         finally:
             server.should_exit = True
             thread.join(timeout=10)
@@ -153,7 +173,7 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
     statements = len(cast.account_holders()) * len(STATEMENT_FORMATS)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("trade", total=len(steps) + statements + 3)
+        task = progress.add_task("trade", total=len(steps) + statements + 3 + (target.advance_clock is not None))
 
         def advance(description: str) -> None:
             progress.update(task, advance=1, description=description)
@@ -176,6 +196,9 @@ def walk(target: Target, out: Path, console: Console) -> list[Check]:
             target.rpc_url,
             target.deployment,
         )
+        if target.advance_clock is not None:  # last: the clock it moves would shift today's statements above
+            progress.update(task, description="open account: the scheduler settles on the due date")
+            reports.due_date_settlement(trade.settlement_on_due_date(target.advance_clock))
         advance("done")
     return trade.outcome.checks
 

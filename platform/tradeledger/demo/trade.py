@@ -9,6 +9,7 @@ run again on the same ledger.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ class TradeOutcome:
     lc_id: str = ""
     order_id: str = ""
     drawn: int = 0
+    undertaking_id: str = ""
+    undertaking_due: date | None = None
 
     def check(self, name: str, passed: bool, detail: str) -> None:
         self.checks.append(Check(name, passed, detail))
@@ -134,6 +137,12 @@ class Api:
         return response.json() if body else {}
 
 
+def chain_today(api: Api, party: Party) -> date:
+    """The chain's UTC day (its latest block's): the day the contracts judge dates by, and the walk's today. A dev
+    chain whose clock an earlier walk moved forward is ahead of the wall clock."""
+    return datetime.fromtimestamp(api.get(party, "/v1/health")["chain_time"], UTC).date()
+
+
 def _usd_balance(api: Api, party: Party) -> int:
     balances = api.get(party, f"/v1/accounts/{party.address}/balances")["balances"]
     return sum(int(b["amount"]) for b in balances if b["currency"] == "USD")
@@ -190,12 +199,14 @@ class Trade:
     GUARANTEE_DEMAND = 1_000_00
     UNIT_PRICE = 10_00  # the second trade, on open account: cartons of green tea at USD 10.00
     DISCOUNT_RATE_BPS = 450  # Bank B discounts the undertaking at 4.5 % a year, ACT/360
+    UNDERTAKING_DAYS = 1  # due tomorrow: the earliest day a discount has days to run, and one the demo can reach
+    SETTLEMENT_WAIT_S = 120.0  # the scheduler's pass, the settlement's block and its indexing, on a busy machine
 
     def __init__(self, cast: Cast, *, run: str | None = None, today: date | None = None) -> None:
         self.cast = cast
         self.run = run or uuid.uuid4().hex[:8].upper()
-        self.today = today or datetime.now(UTC).date()
         self.api = Api(self.run)
+        self.today = today or chain_today(self.api, cast.auditor)
         self.outcome = TradeOutcome(self.run)
         # every run finances another invoice: the same parties, day and amount would be caught as a duplicate
         self.invoice_face_value = 18_000_00 + int(hashlib.sha256(self.run.encode()).hexdigest(), 16) % 10_000 * 100
@@ -432,15 +443,15 @@ class Trade:
                            f"invoice {invoice['invoice_id']} against order {order['order_id']} and the delivery: "
                            f"{len(matched['match_report']['comparisons'])} comparisons, "
                            f"{len(matched['match_report']['mismatches'])} mismatches")  # fmt: skip
-        due = self.today + timedelta(days=45)
+        due = self.today + timedelta(days=self.UNDERTAKING_DAYS)
         with self.step("bank payment undertaking"):
             undertaking = self.api.post(c.issuing_bank, "/v1/payment-undertakings", {
                 "order_id": order["order_id"], "recipient_bank": c.advising_bank.address,
-                "amount": self.open_account_amount, "due_date": due.isoformat(),
-                "expiry": (self.today + timedelta(days=40)).isoformat(),
+                "amount": self.open_account_amount, "due_date": due.isoformat(), "expiry": due.isoformat(),
                 "terms": {"rules": "URBPO 750", "run": self.run},
             }, expect=201)  # fmt: skip
             refused = self.api.post(c.importer, f"{path}/pay", expect=409)
+        self.outcome.undertaking_id, self.outcome.undertaking_due = undertaking["undertaking_id"], due
         self.outcome.check("open account: undertaking established, direct payment refused",
                            undertaking["state"] == "ESTABLISHED"
                            and refused.get("code") == "trade_orders_covered_by_undertaking",
@@ -471,6 +482,25 @@ class Trade:
                            f"Bank B paid the exporter USD {received / 100:,.2f} now: USD "
                            f"{self.open_account_amount / 100:,.2f} less {int(discounted['discount']) / 100:,.2f} "
                            f"(4.5 % ACT/360, {days} days); the undertaking now pays Bank B")  # fmt: skip
+
+    def settlement_on_due_date(self, advance_clock: Callable[[date], None]) -> JsonObject:
+        """The chain's clock passes the undertaking's due date (`advance_clock` moves a dev chain's clock past the
+        day), and nobody presses a button: the service's scheduler settles the undertaking through the transaction
+        manager, Bank A paying Bank B (which discounted it, so the proceeds stay with it). Returns the settled
+        undertaking once the read model shows it."""
+        c, due = self.cast, self.outcome.undertaking_due
+        if due is None:
+            raise DemoStepError("settlement on the due date: the open-account trade has not run")
+        path = f"/v1/payment-undertakings/{self.outcome.undertaking_id}"
+        with self.step("settlement on the due date"):
+            advance_clock(due)
+            deadline = time.monotonic() + self.SETTLEMENT_WAIT_S
+            while (settled := self.api.get(c.issuing_bank, path))["state"] != "SETTLED":
+                if time.monotonic() > deadline:
+                    raise DemoStepError(f"settlement on the due date: undertaking {settled['undertaking_id']} is "
+                                        f"{settled['state']} {self.SETTLEMENT_WAIT_S:.0f} s after {due}")  # fmt: skip
+                time.sleep(0.5)
+        return settled
 
     def walk(self) -> TradeOutcome:
         self.purchase_order()

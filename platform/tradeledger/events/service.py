@@ -112,18 +112,27 @@ def feed(
 def page(
     db: Session, viewer: str, viewer_kind: MemberKind | None, after: int | None, limit: int
 ) -> tuple[list[ChainEvent], int | None]:
-    """Visible events after the cursor, and the position to poll from next (the cursor itself when caught up)."""
+    """Visible events after the cursor, and the position to poll from next (the cursor itself when caught up).
+
+    Rows are read in batches that double from `limit` up to `limit * SCAN_FACTOR` in all: a viewer who sees most
+    events (a bank, an auditor) is served by the first batch instead of loading ten times the page."""
     accounts = visible_accounts(db, viewer, viewer_kind)
-    query = select(ChainEvent).order_by(ChainEvent.id).limit(limit * SCAN_FACTOR)
-    if after is not None:
-        query = query.where(ChainEvent.id > after)
-    rows = list(db.scalars(query))
     shown: list[ChainEvent] = []
     last_scanned = after
-    for row in rows:
-        last_scanned = row.id
-        if visible(db, accounts, viewer_kind, json.loads(row.args)):
-            shown.append(row)
-            if len(shown) == limit:
-                break
+    batch, unscanned = limit, limit * SCAN_FACTOR
+    while unscanned > 0:
+        query = select(ChainEvent).order_by(ChainEvent.id).limit(min(batch, unscanned))
+        if last_scanned is not None:
+            query = query.where(ChainEvent.id > last_scanned)
+        rows = list(db.scalars(query))
+        for row in rows:
+            last_scanned = row.id
+            if visible(db, accounts, viewer_kind, json.loads(row.args)):
+                shown.append(row)
+                if len(shown) == limit:
+                    return shown, last_scanned
+        if len(rows) < min(batch, unscanned):
+            break  # caught up with the feed
+        unscanned -= len(rows)
+        batch *= 2
     return shown, last_scanned

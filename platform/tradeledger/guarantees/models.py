@@ -101,6 +101,20 @@ class Undertaking(ChainEvidence, Base):
     non_extension_notice_days: Mapped[int] = mapped_column(Integer)
     final_expiry: Mapped[int | None] = mapped_column(Uint64)
     non_extension_noticed: Mapped[bool] = mapped_column(Boolean)
+    reductions_recorded: Mapped[int] = mapped_column(Integer)
+
+
+class UndertakingReductionStep(ChainEvidence, Base):
+    """One step of an undertaking's reduction schedule (URDG 25(a)(ii), ISP98 2.06): from the start of UTC day `day`
+    the amount is reduced by `amount`; `recorded_at` is when the contract announced it (none: not yet)."""
+
+    __tablename__ = "undertaking_reduction_steps"
+
+    undertaking_id: Mapped[int] = mapped_column(Uint256, ForeignKey("undertakings.undertaking_id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Uint64, index=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    recorded_at: Mapped[int | None] = mapped_column(Uint64)
 
 
 class UndertakingAmendment(ChainEvidence, Base):

@@ -12,6 +12,7 @@ from tradeledger.guarantees.models import (
     UndertakingDemand,
     UndertakingDemandDocument,
     UndertakingDiscrepancy,
+    UndertakingReductionStep,
 )
 
 
@@ -31,6 +32,11 @@ def amendments(db: Session, undertaking_id: int) -> list[UndertakingAmendment]:
 def demands(db: Session, undertaking_id: int) -> list[UndertakingDemand]:
     query = select(UndertakingDemand).where(UndertakingDemand.undertaking_id == undertaking_id)
     return list(db.scalars(query.order_by(UndertakingDemand.demand_id)))
+
+
+def reduction_steps(db: Session, undertaking_id: int) -> list[UndertakingReductionStep]:
+    query = select(UndertakingReductionStep).where(UndertakingReductionStep.undertaking_id == undertaking_id)
+    return list(db.scalars(query.order_by(UndertakingReductionStep.step)))
 
 
 def documents(db: Session, undertaking_id: int) -> dict[int, list[str]]:

@@ -1,6 +1,12 @@
-"""The scheduler's provider for guarantees and standbys: a standby's automatic extension once the last day for
-the issuer's notice of non-extension has passed (ISP98 2.06(a)), and expiry once the last day for demands has
-passed.
+"""The scheduler's provider for guarantees and standbys: the steps of a reduction schedule once their day has come
+(URDG 25(a)(ii), ISP98 2.06), an automatic extension once the last day for the issuer's notice of non-extension has
+passed (ISP98 2.06(a)), and expiry once the last day for demands has passed.
+
+A scheduled reduction took effect on its day whether recorded or not (the contract's amounts follow its clock);
+the job records it so that the read model, the events and the statements show it. Its key names the undertaking
+and the first step it records (`guarantee-reduce:<id>:<step>`): the contract records every step due in one call,
+once each, and the next step's job has a new key once those are indexed. While reductions are due the provider
+asks for them before the extension or the expiry.
 
 The chain decides: a job is due at the first second after the last day for demands, by the chain's clock, and the
 contract's `expire` checks the same day again. The last day is the expiry day under URDG 758 (no roll-over: a
@@ -8,9 +14,9 @@ closed expiry day stands, URDG 25); under ISP98 a closed expiry day moves to the
 (ISP98 3.13(a)), by the BankingCalendar's rule (weekends and the holidays the guarantor registered, as indexed).
 An expiry event is not a date: the guarantor records it with its document (`expire_on_event`).
 
-A standby that states an automatic extension (never a URDG guarantee: URDG 11 needs the beneficiary's consent)
-extends by its period, capped at its final expiry, from the day after the last day for notice (the expiry day less
-the notice days) unless the issuer gave notice; the contract refuses to expire it while an extension is due, so
+An undertaking that states an automatic extension (a standby, or a guarantee by its own terms, URDG 1(a)) extends
+by its period, capped at its final expiry, from the day after the last day for notice (the expiry day less the
+notice days) unless the issuer gave notice; the contract refuses to expire it while an extension is due, so
 the provider asks for the extension instead of the expiry. Its key names the expiry it extends
 (`guarantee-extend:<id>:<expiry>`): each period is one job, submitted once whatever restarts happen, and the next
 period's job has a new key once the extension is indexed.
@@ -25,11 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.txmanager import ContractCall
-from tradeledger.guarantees.models import Rules, Undertaking, UndertakingState
+from tradeledger.guarantees.models import Rules, Undertaking, UndertakingReductionStep, UndertakingState
 from tradeledger.lcs.models import BankHoliday
 from tradeledger.scheduler.service import DueJob
 
@@ -78,8 +84,8 @@ def last_demand_day(db: Session, undertaking: Undertaking) -> int:
 
 
 class GuaranteeExpiryJobs:
-    """Expiries of operative guarantees, counter-guarantees and standbys whose last day for demands has passed, and
-    the automatic extensions of standbys whose last day for notice of non-extension has passed."""
+    """Expiries of operative guarantees, counter-guarantees and standbys whose last day for demands has passed, the
+    automatic extensions whose last day for notice of non-extension has passed, and scheduled reductions due."""
 
     name = "guarantee-expiries"
 
@@ -89,11 +95,26 @@ class GuaranteeExpiryJobs:
 
     def due(self, db: Session, now: int) -> Iterator[DueJob]:
         hosted = self.hosted()
+        today = now // DAY
+        step = UndertakingReductionStep
+        # the first step due of each undertaking, with its day (steps come in increasing days)
+        reductions = {
+            undertaking_id: (first, day)
+            for undertaking_id, first, day in db.execute(
+                select(step.undertaking_id, func.min(step.step), func.min(step.day))
+                .where(step.recorded_at.is_(None), step.day <= today)
+                .group_by(step.undertaking_id)
+            )
+        }
         operative = db.scalars(
             select(Undertaking)
             .where(
                 Undertaking.state.in_(OPERATIVE),
-                or_(Undertaking.expiry < now, Undertaking.extension_days > 0),
+                or_(
+                    Undertaking.expiry < now,
+                    Undertaking.extension_days > 0,
+                    Undertaking.undertaking_id.in_(list(reductions)),
+                ),
             )
             .order_by(Undertaking.undertaking_id)
         )
@@ -102,6 +123,11 @@ class GuaranteeExpiryJobs:
             signer = next((p for p in (u.guarantor, u.beneficiary, u.applicant, u.advising_party) if p in hosted), None)
             if signer is None:
                 continue
+            if u.undertaking_id in reductions:
+                first, day = reductions[u.undertaking_id]
+                call = ContractCall(CONTRACT, self.address, "recordScheduledReductions", (u.undertaking_id,), signer)
+                yield DueJob(f"guarantee-reduce:{u.undertaking_id}:{first}", day * DAY, call)
+                continue  # the extension or the expiry comes once the reductions are recorded
             if extension_stated(undertaking):
                 due_at = (last_notice_day(undertaking) + 1) * DAY
                 if due_at <= now:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tradeledger.guarantees.models import Undertaking, UndertakingAmendment, UndertakingDemand
+from tradeledger.guarantees.models import (
+    Undertaking,
+    UndertakingAmendment,
+    UndertakingDemand,
+    UndertakingReductionStep,
+)
 from tradeledger.lcs.terms import ChainDate
 from tradeledger.settlements.schemas import Address, MinorUnits
 
@@ -71,6 +77,20 @@ class DemandView(BaseModel):
         )
 
 
+MAX_REDUCTION_STEPS = 24  # Undertakings.MAX_REDUCTION_STEPS
+
+
+class ReductionStepView(BaseModel):
+    step: int
+    day: int = Field(description="the UTC day (unix seconds / 86400) from whose start the amount is reduced")
+    amount: str = Field(description="the reduction, in minor units (URDG 25(a)(ii))")
+    recorded_at: int | None = Field(description="when the contract recorded it, unix seconds (none: not yet)")
+
+    @classmethod
+    def of(cls, step: UndertakingReductionStep) -> ReductionStepView:
+        return cls(step=step.step, day=step.day, amount=str(step.amount), recorded_at=step.recorded_at)
+
+
 class GuaranteeView(BaseModel):
     guarantee_id: str
     rules: str = Field(description="URDG_758 (demand guarantee, counter-guarantee) or ISP98 (standby)")
@@ -85,9 +105,16 @@ class GuaranteeView(BaseModel):
     amount: str
     paid: str
     reduced: str
-    outstanding: str
+    outstanding: str = Field(description="what remains payable: amount less payments and recorded reductions")
+    current_amount: str = Field(
+        description="the amount less the steps of the reduction schedule recorded so far (the scheduler records "
+        "each on its day)"
+    )
+    reduction_schedule: list[ReductionStepView] = Field(
+        description="reductions on stated dates (URDG 25(a)(ii), ISP98 2.06), in order"
+    )
     expiry: int
-    extension_days: int = Field(description="ISP98 2.06(a): the automatic extension's period in days (0: none)")
+    extension_days: int = Field(description="the automatic extension's period in days (0: none; ISP98 2.06(a))")
     non_extension_notice_days: int = Field(description="days before expiry by which the issuer gives notice")
     final_expiry: int | None = Field(description="no automatic extension beyond this, unix seconds (none: no limit)")
     non_extension_noticed: bool = Field(description="the issuer gave notice of non-extension: it expires as it is")
@@ -98,7 +125,14 @@ class GuaranteeView(BaseModel):
     block_number: int
 
     @classmethod
-    def of(cls, row: Undertaking, amendments: list[GuaranteeAmendmentView], demands: list[DemandView]) -> GuaranteeView:
+    def of(
+        cls,
+        row: Undertaking,
+        amendments: list[GuaranteeAmendmentView],
+        demands: list[DemandView],
+        schedule: list[UndertakingReductionStep],
+    ) -> GuaranteeView:
+        recorded = sum(step.amount for step in schedule if step.recorded_at is not None)
         return cls(
             guarantee_id=str(row.undertaking_id),
             rules=row.rules.name,
@@ -113,7 +147,9 @@ class GuaranteeView(BaseModel):
             amount=str(row.amount),
             paid=str(row.paid),
             reduced=str(row.reduced),
-            outstanding=str(row.amount - row.paid - row.reduced),
+            outstanding=str(max(row.amount - row.paid - row.reduced, 0)),
+            current_amount=str(max(row.amount - recorded, 0)),
+            reduction_schedule=[ReductionStepView.of(step) for step in schedule],
             expiry=row.expiry,
             extension_days=row.extension_days,
             non_extension_notice_days=row.non_extension_notice_days,
@@ -125,6 +161,15 @@ class GuaranteeView(BaseModel):
             tx_hash=row.tx_hash,
             block_number=row.block_number,
         )
+
+
+class ReductionStepRequest(BaseModel):
+    """One step of a reduction schedule: on `date` (from its start, UTC) the amount is reduced by `amount`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: ChainDate
+    amount: MinorUnits
 
 
 class GuaranteeApplication(BaseModel):
@@ -145,25 +190,39 @@ class GuaranteeApplication(BaseModel):
     reducible: bool = Field(False, description="the guarantee provides for reductions on stated events (URDG 13)")
     counter_guarantee_of: int | None = Field(None, ge=1, description="the guarantee this counter-guarantee supports")
     extension_days: int = Field(
-        0, ge=0, le=65_535, description="ISP98 only: the expiry extends automatically by this many days (2.06(a))"
-    )
+        0, ge=0, le=65_535, description="the expiry extends automatically by this many days (ISP98 2.06(a); a "
+        "guarantee's own terms under URDG 758 Art 1(a))",
+    )  # fmt: skip
     non_extension_notice_days: int = Field(
         0, ge=0, le=65_535, description="with an extension: the issuer's notice of non-extension is due this many "
         "days before the expiry (at least 1, fewer than the extension's days)",
     )  # fmt: skip
     final_expiry_date: ChainDate | None = Field(None, description="with an extension: none beyond this date")
+    reduction_schedule: list[ReductionStepRequest] = Field(
+        default_factory=list, max_length=MAX_REDUCTION_STEPS,
+        description="reductions on stated dates, in increasing dates after today, together at most the amount "
+        "(URDG 13, 25(a)(ii); ISP98 2.06)",
+    )  # fmt: skip
     terms: dict[str, Any] = Field(description="the full terms: kept off chain, hashed on chain")
 
     @model_validator(mode="after")
+    def _reduction_schedule(self) -> GuaranteeApplication:
+        """The contract's rule, answered 422 first: strictly increasing dates, together no more than the amount."""
+        dates = [step.date for step in self.reduction_schedule]
+        if any(later <= earlier for earlier, later in pairwise(dates)):
+            raise ValueError("reduction_schedule dates must be strictly increasing")
+        if sum(step.amount for step in self.reduction_schedule) > self.amount:
+            raise ValueError("reduction_schedule reduces by more than the amount")
+        return self
+
+    @model_validator(mode="after")
     def _automatic_extension(self) -> GuaranteeApplication:
-        """ISP98 2.06(a) lets a standby extend itself; URDG 11 makes every amendment of a guarantee wait for the
-        beneficiary's consent, so a guarantee cannot state one. The contract checks the same; this answers 422 first."""
+        """ISP98 2.06(a) lets a standby extend itself; URDG 758 applies subject to the guarantee's own terms (Art 1(a))
+        and forbids none, so a guarantee may state one too. The contract checks the same; this answers 422 first."""
         if self.extension_days == 0:
             if self.non_extension_notice_days or self.final_expiry_date:
                 raise ValueError("non_extension_notice_days and final_expiry_date need extension_days")
             return self
-        if self.rules != "isp98":
-            raise ValueError("only a standby (isp98) extends automatically: URDG 11 needs the beneficiary's consent")
         if not 1 <= self.non_extension_notice_days < self.extension_days:
             raise ValueError("non_extension_notice_days must be at least 1 and fewer than extension_days")
         if self.final_expiry_date is not None and (

@@ -82,7 +82,7 @@ def view(db: Session, row: Undertaking) -> GuaranteeView:
         for d in repository.demands(db, row.undertaking_id)
     ]
     amendments = [GuaranteeAmendmentView.of(a) for a in repository.amendments(db, row.undertaking_id)]
-    return GuaranteeView.of(row, amendments, demands)
+    return GuaranteeView.of(row, amendments, demands, repository.reduction_steps(db, row.undertaking_id))
 
 
 def _references(db: Session, demand: UndertakingDemand) -> list[str]:
@@ -120,10 +120,13 @@ ZERO_HASH = b"\0" * 32
 RULES = {"urdg758": 0, "isp98": 1}
 STEPS = {"issue": "issue", "decline": "declineApplication", "advise": "advise", "release": "release",
          "expire": "expire", "extend-automatically": "extendAutomatically",
-         "notice-non-extension": "noticeNonExtension"}  # fmt: skip
+         "notice-non-extension": "noticeNonExtension", "record-reductions": "recordScheduledReductions"}  # fmt: skip
 DEMAND_STEPS = {"pay": "pay", "enforce-payment": "enforcePayment", "extend": "extendForDemand"}
 ISSUE, PAY = "guarantees.issue", "guarantees.pay"  # they commit or pay the guarantor: holdable
 SETTLE_CLAIM = "guarantees.settle_claim"  # the applicant pays the guarantor: holdable
+
+
+DAY = 86_400
 
 
 def _midnight(value: date) -> int:
@@ -157,6 +160,7 @@ def _terms(db: Session, author: str, request: GuaranteeApplication) -> tuple[obj
         request.extension_days,
         request.non_extension_notice_days,
         _midnight(request.final_expiry_date) if request.final_expiry_date else 0,
+        [(_midnight(step.date) // DAY, step.amount) for step in request.reduction_schedule],
     )
 
 

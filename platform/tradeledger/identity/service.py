@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.models import ApiKey
+from tradeledger.members.models import Member
 from tradeledger.store.base import utcnow
 from tradeledger.users import hashing
 from tradeledger.users.models import Role, User, UserKind
@@ -59,19 +61,42 @@ def create_api_key(
     return key, token
 
 
-def authenticate(db: Session, token: str) -> ApiKey:
-    """The live key behind a bearer token."""
+@dataclass(frozen=True)
+class Caller:
+    """A live API key with the user it belongs to and that user's member, as one request needs them."""
+
+    key: ApiKey
+    user: User | None
+    member: Member | None
+
+
+# one query for what every request reads about its caller (the key's revocation and expiry, the user, the member)
+_CALLER = (
+    select(ApiKey, User, Member)
+    .outerjoin(User, User.id == ApiKey.user_id)
+    .outerjoin(Member, Member.address == ApiKey.member)
+)
+
+
+def caller(db: Session, token: str) -> Caller:
+    """The live key behind a bearer token, with its user and member: one query for a token already verified in
+    this process, whose key row (revocation, expiry) is still read every time."""
     digest = hashing.token_digest(token)
     remembered = hashing.remembered_key(digest)
-    key = db.get(ApiKey, remembered) if remembered is not None else None
-    if key is None or not token.startswith(key.prefix):
-        candidates = db.scalars(select(ApiKey).where(ApiKey.prefix == token[:PREFIX_LENGTH])).all()
-        key = next((c for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
-    if key is None or key.revoked_at is not None:
+    row = db.execute(_CALLER.where(ApiKey.id == remembered)).one_or_none() if remembered is not None else None
+    if row is None or not token.startswith(row.ApiKey.prefix):
+        candidates = db.execute(_CALLER.where(ApiKey.prefix == token[:PREFIX_LENGTH])).all()
+        row = next((c for c in candidates if hashing.verify_key(c.ApiKey.secret_hash, digest, c.ApiKey.id)), None)
+    if row is None or row.ApiKey.revoked_at is not None:
         raise AuthenticationError("the API key is unknown or revoked")
-    if key.expires_at is not None and key.expires_at <= utcnow():
+    if row.ApiKey.expires_at is not None and row.ApiKey.expires_at <= utcnow():
         raise AuthenticationError("the session has expired; sign in again")
-    return key
+    return Caller(row.ApiKey, row.User, row.Member)
+
+
+def authenticate(db: Session, token: str) -> ApiKey:
+    """The live key behind a bearer token."""
+    return caller(db, token).key
 
 
 def revoke_api_key(db: Session, key_id: str) -> None:

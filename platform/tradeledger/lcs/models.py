@@ -86,6 +86,7 @@ class InterbankClaimState(enum.IntEnum):
     OPEN = 1
     REIMBURSED = 2
     REFUSED = 3
+    LAPSED = 4  # the nominated bank did not pay its matured undertaking; the issuing bank honoured (Art 7a)
 
 
 class Availability(enum.IntEnum):
@@ -111,6 +112,7 @@ class DeferredState(enum.IntEnum):
     INCURRED = 1
     PREPAID = 2
     PAID = 3
+    DEFAULTED = 4  # the nominated obligor did not pay by the end of the maturity day; the issuing bank did (Art 7a)
 
 
 class Party(enum.IntEnum):

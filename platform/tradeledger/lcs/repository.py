@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.lcs.models import (
+    ClaimState,
     LcAmendment,
     LcDeferredPayment,
     LcInterbankClaim,
@@ -81,6 +82,22 @@ def second_beneficiaries(db: Session, lc_id: int) -> list[str]:
 
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:
     return db.get(LcReimbursementClaim, claim_id)
+
+
+def claims_page(
+    db: Session, accounts: set[str] | None, state: ClaimState | None, after: int | None, limit: int
+) -> list[LcReimbursementClaim]:
+    """Reimbursement claims on applicants with a party among `accounts` (all for None), by claim id."""
+    query = select(LcReimbursementClaim).order_by(LcReimbursementClaim.claim_id).limit(limit)
+    if accounts is not None:
+        query = query.where(
+            or_(LcReimbursementClaim.issuing_bank.in_(accounts), LcReimbursementClaim.applicant.in_(accounts))
+        )
+    if state is not None:
+        query = query.where(LcReimbursementClaim.state == state)
+    if after is not None:
+        query = query.where(LcReimbursementClaim.claim_id > after)
+    return list(db.scalars(query))
 
 
 def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) -> list[LetterOfCredit]:

@@ -5,15 +5,20 @@ maturity day (UCP 600 Art 7a, 12b; `LetterOfCredit.payAtMaturity`); the money mo
 a payment is due from the first second of the maturity day by the chain's clock, and the contract checks the same
 day again. The maturity day is already a banking day of the obligor (the contract rolled it forward at honour).
 
-Two jobs per undertaking, each keyed by the credit and presentation so it is submitted once across restarts:
+Jobs per undertaking, each keyed by the credit and presentation so it is submitted once across restarts:
 
 - `lc-maturity:<lc>:<presentation>`: the obligor pays the beneficiary (`payAtMaturity`), unless a nominated obligor
   prepaid it (Art 12b). Signed by the obligor when this instance hosts its key, else by the beneficiary (who may
   collect a matured undertaking itself).
 - `lc-reimburse-at-maturity:<lc>:<presentation>`: the issuing bank reimburses the nominated obligor
-  (`reimburseNominatedBank`, Art 7c, 8c: due at maturity, whether or not it prepaid). It waits for the end of the
-  issuing bank's own examination too, so the scheduler never takes away the bank's right to refuse (Art 16d);
-  past it, the nominated bank may collect (Art 16f) and signs when the issuing bank is not hosted here.
+  (`reimburseNominatedBank`, Art 7c, 8c: due at maturity, whether or not it prepaid, once it paid the beneficiary).
+  It waits for the end of the issuing bank's own examination too, so the scheduler never takes away the bank's
+  right to refuse (Art 16d); past it, the nominated bank may collect (Art 16f) and signs when the issuing bank is
+  not hosted here.
+- `lc-honour-default:<lc>:<presentation>`: a nominated obligor hosted elsewhere has not paid by the end of its
+  maturity day: the issuing bank honours in its place (`honourDefaultedUndertaking`, Art 7a iii, iv), signed by
+  the issuing bank when hosted here, else by the beneficiary claiming it. Never while the obligor is hosted here:
+  its own `lc-maturity` job pays it, and the issuing bank must not pay what the nominated bank is paying.
 
 The maturity payment is the bank's prior commitment, made when the honour was approved: it needs no new approval.
 """
@@ -34,7 +39,7 @@ DAY = 86_400
 
 
 class LcMaturityJobs:
-    """Matured deferred undertakings to pay, and nominated banks to reimburse at maturity."""
+    """Matured deferred undertakings to pay, nominated banks to reimburse at maturity, and defaults to honour."""
 
     name = "lc-maturities"
 
@@ -64,10 +69,22 @@ class LcMaturityJobs:
             .order_by(LcDeferredPayment.lc_id, LcDeferredPayment.presentation_id)
         )
         for deferred, claim in owed:
+            if deferred.state is DeferredState.INCURRED:
+                yield from self._default(deferred, claim, now, hosted)
+                continue
             due_at = max(deferred.maturity_day * DAY, claim.deadline + 1)
             signer = next((p for p in (claim.issuing_bank, claim.nominated_bank) if p in hosted), None)
             if signer is not None and due_at <= now:
                 yield self._job("lc-reimburse-at-maturity", deferred, due_at, "reimburseNominatedBank", signer)
+
+    def _default(
+        self, deferred: LcDeferredPayment, claim: LcInterbankClaim, now: int, hosted: set[str]
+    ) -> Iterator[DueJob]:
+        """Art 7a: the issuing bank honours a nominated obligor's undertaking unpaid at the end of its maturity day."""
+        due_at = (deferred.maturity_day + 1) * DAY
+        signer = next((p for p in (claim.issuing_bank, deferred.beneficiary) if p in hosted), None)
+        if signer is not None and deferred.obligor not in hosted and due_at <= now:
+            yield self._job("lc-honour-default", deferred, due_at, "honourDefaultedUndertaking", signer)
 
     def _job(self, kind: str, deferred: LcDeferredPayment, due_at: int, function: str, signer: str) -> DueJob:
         key = (deferred.lc_id, deferred.presentation_id)

@@ -14,6 +14,7 @@ from tradeledger.lcs.models import (
     LcInterbankClaim,
     LcPresentation,
     LcProceedsLeg,
+    LcReimbursementClaim,
     LcTransfer,
     LcTransferredPresentation,
     LetterOfCredit,
@@ -287,15 +288,54 @@ class InterbankClaimView(BaseModel):
         )
 
 
+class ReimbursementClaimView(BaseModel):
+    """The issuing bank's claim on the applicant for a drawing it honoured that the applicant's funds did not cover
+    (UCP 600 Art 7c: the honour never waits for the applicant); the applicant settles it."""
+
+    claim_id: str
+    lc_id: str
+    presentation_id: str
+    issuing_bank: str = Field(description="the creditor")
+    applicant: str = Field(description="the debtor")
+    currency: str
+    amount: str = Field(description="minor units")
+    state: str = Field(description="OPEN or SETTLED")
+    opened_at: int = Field(description="chain seconds")
+    settled_at: int | None = Field(description="chain seconds, once settled")
+    settlement_entry_id: str | None
+
+    @classmethod
+    def of(cls, claim: LcReimbursementClaim) -> ReimbursementClaimView:
+        return cls(
+            claim_id=str(claim.claim_id),
+            lc_id=str(claim.lc_id),
+            presentation_id=str(claim.presentation_id),
+            issuing_bank=claim.issuing_bank,
+            applicant=claim.applicant,
+            currency=claim.currency,
+            amount=str(claim.amount),
+            state=claim.state.name,
+            opened_at=claim.opened_at,
+            settled_at=claim.settled_at,
+            settlement_entry_id=None if claim.settlement_entry_id is None else str(claim.settlement_entry_id),
+        )
+
+
 class DeferredPaymentView(BaseModel):
     """The undertaking honour incurred under a deferred payment or acceptance credit (Art 7a, 12b), paid at maturity."""
 
     obligor: str = Field(description="the bank that incurred it: the issuing bank or the nominated bank that honoured")
     amount: str
     maturity_date: date = Field(description="the day it is paid: a banking day of the obligor, fixed at honour")
-    state: str = Field(description="INCURRED, PREPAID (by the nominated bank, Art 12b) or PAID")
+    state: str = Field(
+        description="INCURRED, PREPAID (by the nominated bank, Art 12b), PAID, or DEFAULTED (the nominated bank did "
+        "not pay at maturity and the issuing bank honoured, Art 7a)"
+    )
     discount: str = Field(description="what a prepaying nominated bank kept, in minor units")
-    settlement_entry_id: str | None = Field(description="the ledger entry of the payment or prepayment")
+    settlement_entry_id: str | None = Field(
+        description="the ledger entry of the beneficiary's leg of the payment or prepayment (none when the second "
+        "beneficiary and the assignee took all of it)"
+    )
 
     @classmethod
     def of(cls, deferred: LcDeferredPayment) -> DeferredPaymentView:

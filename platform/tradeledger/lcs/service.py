@@ -18,7 +18,14 @@ from tradeledger.documents.schemas import DocumentFieldsRequest
 from tradeledger.documents.service import document_fingerprints
 from tradeledger.errors import NotFoundError
 from tradeledger.lcs import repository
-from tradeledger.lcs.models import Disposition, LcDeferredPayment, LcPresentation, LcTransfer, LetterOfCredit
+from tradeledger.lcs.models import (
+    ClaimState,
+    Disposition,
+    LcDeferredPayment,
+    LcPresentation,
+    LcTransfer,
+    LetterOfCredit,
+)
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
@@ -29,6 +36,7 @@ from tradeledger.lcs.schemas import (
     PresentationRequest,
     ProceedsAssignmentRequest,
     RefusalRequest,
+    ReimbursementClaimView,
     ReimbursementRefusalRequest,
     SubstitutionRequest,
     TransferDecisionRequest,
@@ -69,6 +77,10 @@ AMEND_FLAGS = {
 
 class LetterOfCreditNotFoundError(NotFoundError):
     code = "letter_of_credit_not_found"
+
+
+class ReimbursementClaimNotFoundError(NotFoundError):
+    code = "reimbursement_claim_not_found"
 
 
 def _day(value: date) -> int:
@@ -122,6 +134,7 @@ PRESENTATION_STEPS = {
     "enforce-preclusion": "enforcePreclusion",
     "reimburse-nominated-bank": "reimburseNominatedBank",
     "pay-at-maturity": "payAtMaturity",
+    "honour-default": "honourDefaultedUndertaking",
 }
 
 
@@ -277,6 +290,27 @@ def credit_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None,
         return view(db, visible_credit(db, viewer, viewer_kind, lc_id))
 
 
+def list_claims(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, state: ClaimState | None, after: int | None,
+    limit: int,
+) -> list[ReimbursementClaimView]:  # fmt: skip
+    """Reimbursement claims the viewer is creditor or debtor of (a bank: also its clients'; an auditor: all)."""
+    with platform.sessions() as db:
+        claims = repository.claims_page(db, visible_accounts(db, viewer, viewer_kind), state, after, limit)
+        return [ReimbursementClaimView.of(claim) for claim in claims]
+
+
+def claim_view(
+    platform: Platform, viewer: str, viewer_kind: MemberKind | None, claim_id: int
+) -> ReimbursementClaimView:
+    """One reimbursement claim the viewer is a party to; any other answers 404, as if it did not exist."""
+    with platform.sessions() as db:
+        claim = repository.claim(db, claim_id)
+        if claim is None or not can_see(db, viewer, viewer_kind, [claim.issuing_bank, claim.applicant]):
+            raise ReimbursementClaimNotFoundError(f"no reimbursement claim {claim_id}")
+        return ReimbursementClaimView.of(claim)
+
+
 def _on_credit(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, call: ContractCall,
     submission: Submission,
@@ -302,9 +336,13 @@ def apply(
 
 
 ISSUE, CONFIRM, AMEND, HONOUR, REIMBURSE = "lc.issue", "lc.confirm", "lc.amend", "lc.honour", "lc.reimburse"
-PREPAY = "lc.prepay"
+PREPAY, HONOUR_DEFAULT = "lc.prepay", "lc.honour_default"
 HOLDABLE_STEPS = {"issue": ISSUE, "confirm": CONFIRM}  # they commit the bank for the credit's amount
-HOLDABLE_PRESENTATION_STEPS = {"honour": HONOUR, "reimburse-nominated-bank": REIMBURSE}  # they pay the drawing
+HOLDABLE_PRESENTATION_STEPS = {  # they pay the drawing
+    "honour": HONOUR,
+    "reimburse-nominated-bank": REIMBURSE,
+    "honour-default": HONOUR_DEFAULT,
+}
 
 
 def run_step(
@@ -443,9 +481,11 @@ def presentation_step(
     platform: Platform, caller: str, caller_kind: MemberKind | None, lc_id: int, presentation_id: int, step: str,
     submission: Submission,
 ) -> LcView | Pending | Held:  # fmt: skip
-    """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, or reimburse the nominated
-    bank that honoured (Art 7c) a presentation; an honour or a reimbursement that a policy of the submitter's member
-    covers is held for approval instead (`lc.honour`, `lc.reimburse`: the drawing's amount and currency)."""
+    """Honour (issuing or nominated bank), waive, return documents, enforce preclusion, reimburse the nominated
+    bank that honoured (Art 7c), or honour the undertaking a nominated bank did not pay at maturity (Art 7a) of a
+    presentation; an honour, a reimbursement or an honour of a default that a policy of the submitter's member covers
+    is held for approval instead (`lc.honour`, `lc.reimburse`, `lc.honour_default`: the drawing's amount and
+    currency)."""
     operation = HOLDABLE_PRESENTATION_STEPS.get(step)
     if operation is not None:
 
@@ -476,7 +516,7 @@ def _send_amendment(platform: Platform, request: ApprovalRequest, submission: Su
 
 
 def _send_presentation_step(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:
-    """An approved honour or reimbursement: the same command, as the member that holds it."""
+    """An approved honour, reimbursement or honour of a default: the same command, as the member that holds it."""
     member, kind = approvals.acting(platform, request)
     step = next(step for step, operation in HOLDABLE_PRESENTATION_STEPS.items() if operation == request.operation)
     lc_id, presentation_id = int(request.target["lc_id"]), int(request.target["presentation_id"])

@@ -224,7 +224,10 @@ class LetterOfCreditTerms(_Strict):
     mixed_payment_details: Text | None = Field(default=None, max_length=140, description="42M")
     deferred_payment_details: Text | None = Field(default=None, max_length=140, description="42P")
     tenor_days: StrictInt | None = Field(
-        default=None, ge=1, le=MAX_TENOR_DAYS, description="tenor in days of a deferred payment or acceptance (Art 6b)"
+        default=None,
+        ge=1,
+        le=MAX_TENOR_DAYS,
+        description="tenor in days of a deferred payment, an acceptance or drafts at usance under negotiation (Art 6b)",
     )
     tenor_basis: TenorBasis | None = Field(default=None, description="what the tenor runs from (with tenor_days)")
     partial_shipments: ShipmentRule = Field(default=ShipmentRule.ALLOWED, description="43P (Art 31a)")
@@ -370,13 +373,16 @@ class LetterOfCreditTerms(_Strict):
 
     @model_validator(mode="after")
     def _tenor_for_deferred_only(self) -> LetterOfCreditTerms:
-        """Art 6b: deferred payment and acceptance state a tenor; sight payment and negotiation have none."""
+        """Art 6b: deferred payment and acceptance state a tenor; sight payment has none; negotiation has none (sight
+        drafts) or one (drafts at usance, Art 2 "negotiation")."""
         if self.available_by is AvailableBy.MIXED_PAYMENT:
             raise ValueError("available_by: BY MIXED PYMT (42M) is not supported; split the credit by availability")
         deferred = self.available_by in (AvailableBy.DEFERRED_PAYMENT, AvailableBy.ACCEPTANCE)
         if deferred and self.tenor_days is None:
             raise ValueError(f"tenor_days: {self.available_by.value} needs a tenor in days (1-{MAX_TENOR_DAYS})")
-        if not deferred and (self.tenor_days is not None or self.tenor_basis is not None):
+        if self.tenor_days is None and self.tenor_basis is not None:
+            raise ValueError("tenor_days: a tenor_basis needs tenor_days")
+        if self.available_by is AvailableBy.PAYMENT and self.tenor_days is not None:
             raise ValueError(f"tenor_days: {self.available_by.value} takes no tenor")
         return self
 

@@ -24,7 +24,10 @@ def visible_accounts(db: Session, viewer: str, viewer_kind: MemberKind | None) -
 
 
 def can_see(db: Session, viewer: str, viewer_kind: MemberKind | None, parties: Iterable[str | None]) -> bool:
-    """Whether the viewer may see an object with these parties."""
+    """Whether the viewer may see an object with these parties (a party itself without a query)."""
+    parties = list(parties)
+    if viewer in parties:
+        return True
     accounts = visible_accounts(db, viewer, viewer_kind)
     return accounts is None or any(party in accounts for party in parties if party)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tradeledger.identity.models import ApiKey, HostedAccount
 from tradeledger.members.models import ContractRoleGrant, GovernanceProposal, Member, MemberKind
 
 
@@ -39,3 +40,16 @@ def proposals(db: Session, after: int | None, limit: int) -> list[GovernanceProp
     if after is not None:
         query = query.where(GovernanceProposal.proposal_id > after)
     return list(db.scalars(query))
+
+
+def member_name(db: Session, address: str) -> str:
+    """What this instance calls a member: its hosted account's label, else its first API key's label, else its
+    kind and address (names are public: only members' names, never their clients' data)."""
+    label = db.scalar(select(HostedAccount.label).where(HostedAccount.address == address))
+    if label is None:
+        label = db.scalar(select(ApiKey.label).where(ApiKey.member == address).order_by(ApiKey.created_at).limit(1))
+    if label is not None:
+        return label.removeprefix("demo: ")
+    member = get(db, address)
+    kind = member.kind.name.lower() if member is not None else "member"
+    return f"{kind} {address}"

@@ -17,13 +17,19 @@ ProposalActionName = Literal[
 
 class MemberView(BaseModel):
     address: str
+    name: str = Field(
+        description="what this instance calls the member (the label its bank or operator gave it, off chain)",
+        examples=["Bank A (founding)"],
+    )
     kind: str = Field(examples=["TRADER"])
     status: str = Field(examples=["ACTIVE"])
     sponsor: str | None = Field(description="the bank responsible for a trader's KYC")
 
     @classmethod
-    def of(cls, member: Member) -> MemberView:
-        return cls(address=member.address, kind=member.kind.name, status=member.status.name, sponsor=member.sponsor)
+    def of(cls, member: Member, name: str) -> MemberView:
+        return cls(
+            address=member.address, name=name, kind=member.kind.name, status=member.status.name, sponsor=member.sponsor
+        )
 
 
 class OnboardTraderRequest(BaseModel):

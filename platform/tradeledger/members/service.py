@@ -61,7 +61,8 @@ def list_members(
         if accounts is not None and viewer_kind is MemberKind.TRADER:
             own = repository.get(db, viewer)
             accounts = accounts | ({own.sponsor} if own and own.sponsor else set())
-        return [MemberView.of(member) for member in repository.page(db, accounts, after, limit)]
+        members = repository.page(db, accounts, after, limit)
+        return [MemberView.of(member, repository.member_name(db, member.address)) for member in members]
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,16 @@ class Onboarding:
 
     sponsor: str
     address: str
+    label: str
     issued: dict[str, str]
 
     def answer(self, member: MemberView | None = None) -> OnboardedTrader:
         """The answer; without `member`, the one given before the block is indexed, which a retry after a crash
         gets back with its one-time API key."""
         if member is None:
-            member = MemberView(address=self.address, kind="TRADER", status="PENDING", sponsor=self.sponsor)
+            member = MemberView(
+                address=self.address, name=self.label, kind="TRADER", status="PENDING", sponsor=self.sponsor
+            )
         return OnboardedTrader(member=member, api_key=self.issued["api_key"], api_key_id=self.issued["api_key_id"])
 
 
@@ -99,7 +103,7 @@ def onboard_trader(
     """A bank onboards an SME client: a new custodial key, its hosted keystore and API key committed with the
     onboarding call's outbox row, the trader read back once indexed."""
     account, keystore = new_custodial_key(platform.settings.custodial_passphrase())
-    onboarding = Onboarding(sponsor=bank, address=account.address, issued={})
+    onboarding = Onboarding(sponsor=bank, address=account.address, label=label, issued={})
 
     def business(db: Session) -> None:
         db.add(HostedAccount(address=account.address, label=label, keystore=keystore))
@@ -116,7 +120,8 @@ def onboard_trader(
 def member_view(platform: Platform, viewer: str, viewer_kind: MemberKind | None, address: str) -> MemberView:
     """One member the viewer may see."""
     with platform.sessions() as db:
-        return MemberView.of(visible_member(db, viewer, viewer_kind, address))
+        member = visible_member(db, viewer, viewer_kind, address)
+        return MemberView.of(member, repository.member_name(db, member.address))
 
 
 def trader_step(

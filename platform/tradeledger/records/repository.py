@@ -8,8 +8,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.documents.models import Document, DocumentFingerprint, PresentedFingerprint
-from tradeledger.identity.models import ApiKey, HostedAccount
-from tradeledger.members.models import Member
 from tradeledger.orders.models import PurchaseOrder
 from tradeledger.records.models import RecordControlChange, TransferableRecord
 
@@ -52,19 +50,6 @@ def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) 
     if after is not None:
         query = query.where(TransferableRecord.record_id > after)
     return list(db.scalars(query))
-
-
-def member_name(db: Session, address: str) -> str:
-    """What this instance calls a member: its hosted account's label, else its first API key's label, else its
-    kind and address (names are public: only members' names, never their clients' data)."""
-    label = db.scalar(select(HostedAccount.label).where(HostedAccount.address == address))
-    if label is None:
-        label = db.scalar(select(ApiKey.label).where(ApiKey.member == address).order_by(ApiKey.created_at).limit(1))
-    if label is not None:
-        return label.removeprefix("demo: ")
-    member = db.get(Member, address)
-    kind = member.kind.name.lower() if member is not None else "member"
-    return f"{kind} {address}"
 
 
 def registered_document(db: Session, fingerprint: str) -> tuple[datetime, str] | None:

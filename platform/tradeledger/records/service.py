@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tradeledger.chain.abi import checksum
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.errors import NotFoundError
+from tradeledger.members import repository as members
 from tradeledger.members.access import can_see, visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.operations import Pending, Submission, created_id, write_then_view
@@ -154,7 +155,7 @@ def verify(db: Session, digest: str) -> Verification:
 
         def name(address: str) -> str:
             if address not in names:
-                names[address] = repository.member_name(db, address)
+                names[address] = members.member_name(db, address)
             return names[address]
 
         public = PublicRecord(
@@ -178,7 +179,7 @@ def verify(db: Session, digest: str) -> Verification:
     if registered is not None:
         known_as.append("registered_document")
         dates.append(registered[0])
-        issued_by = issued_by or repository.member_name(db, registered[1])
+        issued_by = issued_by or members.member_name(db, registered[1])
     presented = repository.presented_at(db, digest)
     if presented is not None:
         known_as.append("presented_document")
@@ -187,7 +188,7 @@ def verify(db: Session, digest: str) -> Verification:
     if shipped is not None:
         known_as.append("transport_document")
         dates.append(shipped[0])
-        issued_by = issued_by or repository.member_name(db, shipped[1])
+        issued_by = issued_by or members.member_name(db, shipped[1])
     return Verification(
         document_hash=digest,
         known=bool(known_as),

@@ -21,7 +21,7 @@ from tradeledger.operations import Pending, Submission, created_id, submit, writ
 from tradeledger.orders.service import end_of_day, visible_order
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
-from tradeledger.terms.service import store_terms
+from tradeledger.terms.service import store_terms, terms_hash
 from tradeledger.undertakings import repository
 from tradeledger.undertakings.discount import Discount, days_to_maturity, discount
 from tradeledger.undertakings.models import PaymentUndertaking, UndertakingState
@@ -94,6 +94,22 @@ def establish(
         return undertaking_view(platform, bank, bank_kind, undertaking_id)
 
     return write_then_view(platform, call, submission, created)
+
+
+def established_already(
+    platform: Platform, bank: str, bank_kind: MemberKind | None, request: EstablishRequest
+) -> PaymentUndertakingView | None:
+    """The live undertaking `bank` established with exactly these terms on the order, if any: a command repeated
+    after its first run committed (the CLI has no Idempotency-Key) answers it instead of the contract's refusal of
+    a second undertaking on the order."""
+    with platform.sessions() as db:
+        visible_order(db, bank, bank_kind, request.order_id)
+        wanted = (bank, checksum(request.recipient_bank), request.amount, end_of_day(request.due_date),
+                  end_of_day(request.expiry), terms_hash(request.terms))  # fmt: skip
+        for row in repository.undertakings(db, {bank}, UndertakingState.ESTABLISHED, 2, order_id=request.order_id):
+            if (row.obligor_bank, row.recipient_bank, row.amount, row.due_date, row.expiry, row.terms_hash) == wanted:
+                return PaymentUndertakingView.of(row)
+    return None
 
 
 def _send_establish(platform: Platform, request: ApprovalRequest, submission: Submission) -> object:

@@ -1,8 +1,10 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useContext, useEffect, useState, type ReactNode } from "react";
 import { describeProblem } from "../api/client";
+import { approvalHref, type HeldRequest } from "../lib/approvals";
 import { countdown } from "../lib/deadline";
 import { formatAmount } from "../lib/money";
 import { localTime, toDate, utcTime } from "../lib/time";
+import { SessionContext, type Action } from "../session";
 
 export function Amount({ minor, currency }: { minor: string | number; currency: string }) {
   return <span className="amount">{formatAmount(minor, currency)}</span>;
@@ -36,12 +38,26 @@ export function Deadline({ seconds, now }: { seconds: number; now: number }) {
   );
 }
 
+/** A member as people call it: "you", else its name in the directory, else its shortened address; the full
+ * address on hover. */
 export function Address({ value, me }: { value: string | null | undefined; me?: string }) {
+  const members = useContext(SessionContext)?.members;
   if (!value) return <span className="muted">none</span>;
-  const short = `${value.slice(0, 6)}…${value.slice(-4)}`;
-  return (
+  const name = members?.get(value.toLowerCase())?.name;
+  if (me && value.toLowerCase() === me.toLowerCase()) {
+    return (
+      <span title={value} className="member">
+        you
+      </span>
+    );
+  }
+  return name ? (
+    <span title={value} className="member">
+      {name}
+    </span>
+  ) : (
     <code title={value} className="address">
-      {me && value.toLowerCase() === me.toLowerCase() ? "you" : short}
+      {`${value.slice(0, 6)}…${value.slice(-4)}`}
     </code>
   );
 }
@@ -65,6 +81,27 @@ export function ProblemAlert({ problem }: { problem: unknown }) {
     <p className="problem" role="alert">
       {describeProblem(problem).message}
     </p>
+  );
+}
+
+/** A write held for four-eyes approval, announced where it was clicked, with a link to the request. */
+export function HeldNotice({ held }: { held: HeldRequest }) {
+  return (
+    <p className="held" role="status">
+      Held for approval: {held.approvals_required} approval(s) by {held.approver_roles.join(" or ")} needed.{" "}
+      <a href={approvalHref(held.id)}>Open request {held.operation} in Approvals</a>
+    </p>
+  );
+}
+
+/** What came of a write, where it was clicked: held for approval, or its problem as a sentence (`quiet` when the
+ * form already shows the problem next to its field). */
+export function ActionOutcome({ action, quiet }: { action: Pick<Action, "held" | "problem">; quiet?: boolean | string | undefined }) {
+  return (
+    <>
+      {action.held ? <HeldNotice held={action.held} /> : null}
+      {quiet ? null : <ProblemAlert problem={action.problem} />}
+    </>
   );
 }
 
@@ -97,11 +134,52 @@ export function Field(props: {
       ) : (
         <input {...common} type={props.type ?? "text"} onChange={(e) => props.onChange(e.target.value)} />
       )}
-      {props.error ? (
-        <span id={errorId} className="field-error" role="alert">
-          {props.error}
-        </span>
-      ) : null}
+      <FieldError id={errorId} error={props.error} />
+    </div>
+  );
+}
+
+/** The problem sentence of one field, beside it (its input names it with aria-describedby). */
+function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  return error ? (
+    <span id={id} className="field-error" role="alert">
+      {error}
+    </span>
+  ) : null;
+}
+
+/** A labelled choice, with the problem sentence for its field beside it like `Field`; `placeholder` is the empty
+ * choice a form requires to be replaced. */
+export function SelectField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: { value: string; label: string }[];
+  placeholder?: string;
+  error?: string | undefined;
+}) {
+  const id = `field-${props.name}`;
+  const errorId = `${id}-error`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select
+        id={id}
+        name={props.name}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errorId : undefined}
+      >
+        {props.placeholder !== undefined ? <option value="">{props.placeholder}</option> : null}
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <FieldError id={errorId} error={props.error} />
     </div>
   );
 }

@@ -4,20 +4,14 @@ import { claimsOf, currencyOf, reimbursementClaims } from "./claims";
 const bank = "0xB000000000000000000000000000000000000001";
 const nominated = "0xB000000000000000000000000000000000000002";
 const importer = "0xA000000000000000000000000000000000000003";
-const at = "2026-12-04T10:00:00Z";
-const opened = (claimId: string, lcId: string) => ({
-  event: "ReimbursementClaimOpened",
-  block_timestamp: at,
-  args: { claimId, lcId, applicant: importer, presentationId: "1", issuingBank: bank, currency: "0x555344", amount: "150000" },
+const opened = (claimId: string, lcId: string, state = "OPEN") => ({
+  claim_id: claimId, lc_id: lcId, presentation_id: "1", issuing_bank: bank, applicant: importer, currency: "USD",
+  amount: "150000", state, opened_at: 1_796_000_000,
 });
 
 describe("reimbursementClaims", () => {
-  it("opens applicant claims from the events and settles them by the settlement event; interbank from the credits", () => {
-    const events = [
-      opened("1", "4"),
-      opened("2", "5"),
-      { event: "ReimbursementClaimSettled", block_timestamp: at, args: { claimId: "1", lcId: "4", applicant: importer, issuingBank: bank } },
-    ];
+  it("claims on applicants as the service lists them; interbank claims from the credits", () => {
+    const applicantClaims = [opened("1", "4", "SETTLED"), opened("2", "5")];
     const credits = [
       {
         lc_id: "6",
@@ -29,13 +23,13 @@ describe("reimbursementClaims", () => {
         ],
       },
     ];
-    const claims = reimbursementClaims(events, credits);
+    const claims = reimbursementClaims(applicantClaims, credits);
     expect(claims.map((c) => [c.kind, c.lcId, c.state])).toEqual([
       ["applicant", "5", "open"],
       ["interbank", "6", "open"],
       ["applicant", "4", "settled"],
     ]);
-    expect(claims[0]).toMatchObject({ currency: "USD", amount: "150000", debtor: importer, creditor: bank, claimId: "2" });
+    expect(claims[0]).toMatchObject({ currency: "USD", amount: "150000", debtor: importer, creditor: bank, claimId: "2", at: 1_796_000_000 });
     expect(claims[1]).toMatchObject({ debtor: bank, creditor: nominated, currency: "EUR", deadline: 1_800_000_000 });
     expect(claimsOf(claims, nominated.toLowerCase()).map((c) => c.lcId)).toEqual(["6"]);
     expect(claimsOf(claims, importer)).toHaveLength(2);

@@ -1,11 +1,18 @@
 // Reimbursement claims of letters of credit, as a bank or its client sees them: the issuing bank's claims on
-// applicants whose funds did not cover an honour (UCP 600 Art 7: never blocking the honour), from the ledger's
-// events, and nominated banks' claims on the issuing bank for drawings they honoured (Art 7c), from the credits.
+// applicants whose funds did not cover an honour (UCP 600 Art 7: never blocking the honour), from
+// GET /v1/lcs/reimbursement-claims, and nominated banks' claims on the issuing bank for drawings they honoured
+// (Art 7c), from the credits.
 
-export interface ClaimEvent {
-  event: string;
-  args: Record<string, unknown>;
-  block_timestamp: string;
+export interface ApplicantClaim {
+  claim_id: string;
+  lc_id: string;
+  presentation_id: string;
+  issuing_bank: string;
+  applicant: string;
+  currency: string;
+  amount: string;
+  state: string;
+  opened_at: number;
 }
 
 export interface ClaimCredit {
@@ -48,26 +55,21 @@ export function currencyOf(value: unknown): string {
   return text;
 }
 
-const arg = (e: ClaimEvent, name: string) => String(e.args[name] ?? "");
-
-/** Every claim the events and credits show, open ones first, then by credit. */
-export function reimbursementClaims(events: ClaimEvent[], credits: ClaimCredit[]): Claim[] {
-  const settled = new Set(events.filter((e) => e.event === "ReimbursementClaimSettled").map((e) => arg(e, "claimId")));
-  const claims: Claim[] = events
-    .filter((e) => e.event === "ReimbursementClaimOpened")
-    .map((e) => ({
-      kind: "applicant",
-      claimId: arg(e, "claimId"),
-      lcId: arg(e, "lcId"),
-      presentationId: arg(e, "presentationId"),
-      debtor: arg(e, "applicant"),
-      creditor: arg(e, "issuingBank"),
-      currency: currencyOf(e.args.currency),
-      amount: arg(e, "amount"),
-      state: settled.has(arg(e, "claimId")) ? "settled" : "open",
-      at: Date.parse(e.block_timestamp) / 1000,
-      deadline: null,
-    }));
+/** Every claim on applicants and on issuing banks, open ones first, then by credit. */
+export function reimbursementClaims(applicantClaims: ApplicantClaim[], credits: ClaimCredit[]): Claim[] {
+  const claims: Claim[] = applicantClaims.map((c) => ({
+    kind: "applicant",
+    claimId: c.claim_id,
+    lcId: c.lc_id,
+    presentationId: c.presentation_id,
+    debtor: c.applicant,
+    creditor: c.issuing_bank,
+    currency: c.currency,
+    amount: c.amount,
+    state: c.state === "OPEN" ? "open" : "settled",
+    at: c.opened_at,
+    deadline: null,
+  }));
   for (const lc of credits) {
     for (const p of lc.presentations) {
       const c = p.interbank_claim;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exponentOf, formatAmount, parseAmount } from "./money";
+import { exponentOf, formatAmount, parseAmount, plainAmount } from "./money";
 
 describe("formatAmount", () => {
   it("uses the ISO 4217 exponent of each currency", () => {
@@ -32,5 +32,15 @@ describe("parseAmount", () => {
     expect(parseAmount("1.005", "USD")).toEqual({ error: "USD has 2 decimal places" });
     expect(parseAmount("1.5", "JPY")).toEqual({ error: "JPY has 0 decimal places" });
     expect(parseAmount("abc", "USD")).toEqual({ error: "enter an amount such as 1250.00" });
+  });
+});
+
+describe("plainAmount", () => {
+  it("starts an input with an amount parseAmount reads back, whatever the locale", () => {
+    expect(plainAmount("360000", "USD")).toBe("3600.00");
+    expect(plainAmount("5", "USD")).toBe("0.05");
+    expect(plainAmount("1250", "JPY")).toBe("1250");
+    expect(plainAmount("1234567", "BHD")).toBe("1234.567");
+    expect(parseAmount(plainAmount("360000", "USD"), "USD")).toEqual({ minor: "360000" });
   });
 });

@@ -49,3 +49,10 @@ export function parseAmount(text: string, currency: string): { minor: string } |
   const minor = BigInt((match[1] ?? "0") + fraction.padEnd(digits, "0"));
   return { minor: minor.toString() };
 }
+
+/** Minor units as an input's starting value that `parseAmount` reads back in any locale: "3600.00" for USD. */
+export function plainAmount(minor: string | number | bigint, currency: string): string {
+  const digits = exponentOf(currency) ?? 0;
+  const text = BigInt(minor).toString().padStart(digits + 1, "0");
+  return digits > 0 ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+}

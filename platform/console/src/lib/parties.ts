@@ -1,5 +1,5 @@
-// A party of a credit named by the role it plays in it ("issuing bank", "applicant"), or "you": the API's member
-// view carries no member names (GET /v1/members: address, kind, status), so the role is the name people use.
+// A party of a credit named by the role it plays in it ("issuing bank", "applicant"), or "you": what a step of a
+// credit's timeline needs to say (who the member is, by name, is for <Address>, from GET /v1/members).
 
 export interface CreditParties {
   applicant: string;

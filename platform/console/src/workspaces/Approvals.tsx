@@ -1,7 +1,7 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
-import { Amount, Field, Head, ProblemAlert, Section, StateBadge, When } from "../components/ui";
-import { decidable, describeTarget } from "../lib/approvals";
+import { ActionOutcome, Amount, Field, Head, Section, StateBadge, When } from "../components/ui";
+import { decidable, describeTarget, parseLocation } from "../lib/approvals";
 import { must, useAction, useLoad, useSession } from "../session";
 
 type Request = Schemas["RequestView"];
@@ -24,8 +24,33 @@ export function WaitingCount() {
   ) : null;
 }
 
+/** The request the page's address points at (`#approvals/<id>`, the link of a held write), followed as it changes. */
+function useFocusedRequest(): string | null {
+  const read = () => {
+    const place = parseLocation(globalThis.location?.hash ?? "");
+    return place?.tab === "approvals" ? place.focus : null;
+  };
+  const [focus, setFocus] = useState(read);
+  useEffect(() => {
+    const follow = () => setFocus(read());
+    globalThis.addEventListener("hashchange", follow);
+    return () => globalThis.removeEventListener("hashchange", follow);
+  }, []);
+  return focus;
+}
+
+/** Marks the element of the focused request and scrolls it into view once it is there. */
+function useFocusMark<T extends HTMLElement>(focused: boolean) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView?.({ block: "center" });
+  }, [focused]);
+  return { ref, className: focused ? "focused" : undefined, "aria-current": focused ? ("true" as const) : undefined };
+}
+
 export function ApprovalsWorkspace() {
   const { user } = useSession();
+  const focus = useFocusedRequest();
   const requests = useRequests();
   const all = requests.data ?? [];
   const toDecide = all.filter((r) => decidable(r, user));
@@ -36,43 +61,27 @@ export function ApprovalsWorkspace() {
       <Section title="Waiting for your decision">
         {toDecide.length === 0 ? <p className="muted">Nothing waits for your decision.</p> : null}
         {toDecide.map((r) => (
-          <Decision key={r.id} request={r} />
+          <Decision key={r.id} request={r} focused={r.id === focus} />
         ))}
       </Section>
       <Section title="Your pending requests">
-        <RequestTable requests={mine} empty="None of your requests is pending." />
+        <RequestTable requests={mine} focus={focus} empty="None of your requests is pending." />
       </Section>
       <Section title="Decided">
-        <RequestTable requests={decided} empty="No request decided yet." />
+        <RequestTable requests={decided} focus={focus} empty="No request decided yet." />
       </Section>
     </div>
   );
 }
 
-function RequestTable({ requests, empty }: { requests: Request[]; empty: string }) {
+function RequestTable({ requests, empty, focus }: { requests: Request[]; empty: string; focus: string | null }) {
   return (
     <>
       <table>
         <Head cols={["Operation", "Of", "Amount", "Approvals", "Status", "Asked"]} />
         <tbody>
           {requests.map((r) => (
-            <tr key={r.id} data-request={r.id}>
-              <td>{r.operation}</td>
-              <td>{describeTarget(r.target)}</td>
-              <td>
-                <Amount minor={r.amount} currency={r.currency} />
-              </td>
-              <td>
-                {r.approvals.filter((a) => a.decision === "approved").length} of {r.approvals_required}
-              </td>
-              <td>
-                <StateBadge state={r.status} />
-                {r.reason ? <span className="muted"> {r.reason}</span> : null}
-              </td>
-              <td>
-                <When value={r.created_at} />
-              </td>
-            </tr>
+            <RequestRow key={r.id} request={r} focused={r.id === focus} />
           ))}
         </tbody>
       </table>
@@ -81,8 +90,32 @@ function RequestTable({ requests, empty }: { requests: Request[]; empty: string 
   );
 }
 
-function Decision({ request }: { request: Request }) {
+function RequestRow({ request: r, focused }: { request: Request; focused: boolean }) {
+  const mark = useFocusMark<HTMLTableRowElement>(focused);
+  return (
+    <tr data-request={r.id} {...mark}>
+      <td>{r.operation}</td>
+      <td>{describeTarget(r.target)}</td>
+      <td>
+        <Amount minor={r.amount} currency={r.currency} />
+      </td>
+      <td>
+        {r.approvals.filter((a) => a.decision === "approved").length} of {r.approvals_required}
+      </td>
+      <td>
+        <StateBadge state={r.status} />
+        {r.reason ? <span className="muted"> {r.reason}</span> : null}
+      </td>
+      <td>
+        <When value={r.created_at} />
+      </td>
+    </tr>
+  );
+}
+
+function Decision({ request, focused }: { request: Request; focused: boolean }) {
   const { api } = useSession();
+  const mark = useFocusMark<HTMLFormElement>(focused);
   const approve = useAction();
   const reject = useAction();
   const [reason, setReason] = useState("");
@@ -91,7 +124,9 @@ function Decision({ request }: { request: Request }) {
   const fields = describeProblem(reject.problem).fields;
   return (
     <form
-      className="detail-panel"
+      ref={mark.ref}
+      aria-current={mark["aria-current"]}
+      className={mark.className ? `detail-panel ${mark.className}` : "detail-panel"}
       aria-label={`Request ${request.operation} of ${describeTarget(request.target)}`}
       data-request={request.id}
       onSubmit={(e) => e.preventDefault()}
@@ -119,8 +154,8 @@ function Decision({ request }: { request: Request }) {
       >
         Reject
       </button>
-      <ProblemAlert problem={approve.problem} />
-      {fields.reason ? null : <ProblemAlert problem={reject.problem} />}
+      <ActionOutcome action={approve} />
+      <ActionOutcome action={reject} quiet={fields.reason} />
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { Schemas } from "../api/client";
-import { Amount, Head, ProblemAlert, Section, When } from "../components/ui";
+import { ActionOutcome, Amount, Head, Section, When } from "../components/ui";
 import { VerificationResult } from "../components/VerificationResult";
 import { must, useAction, useLoad, useSession } from "../session";
 import { Statements } from "./shared";
@@ -96,7 +96,7 @@ function VerifyFile() {
           Verify against the chain
         </button>
       </div>
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
       {result ? <VerificationResult result={result} /> : null}
     </Section>
   );

@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { describeProblem, write, type Schemas } from "../api/client";
-import { Address, Amount, Deadline, Field, Head, ProblemAlert, Section, StateBadge, useNow } from "../components/ui";
+import { describeProblem, write } from "../api/client";
+import { ActionOutcome, Address, Amount, Deadline, Field, Head, Section, StateBadge, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
 import { FinancingRequests } from "./Financing";
@@ -83,20 +83,36 @@ function CreditActions({ lcs }: { lcs: Lc[] }) {
         </tbody>
       </table>
       {waiting.length === 0 ? <p className="muted">No credit waits for you.</p> : null}
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
     </>
   );
 }
 
 const DISPOSITIONS = ["hold_pending_waiver", "hold_pending_instructions", "returning", "per_previous_instructions"] as const;
 
+/** The honour of one presentation; a policy of the member may hold it for a checker (announced beside it). */
+function Honour({ path, presentationId }: { path: { lc_id: number; presentation_id: number }; presentationId: string }) {
+  const { api } = useSession();
+  const honour = useAction();
+  return (
+    <>
+      <button
+        type="button"
+        disabled={honour.busy}
+        onClick={() => honour.run(() => api.POST("/v1/lcs/{lc_id}/presentations/{presentation_id}/honour", { params: { path, ...write() } }))}
+      >
+        Honour presentation #{presentationId}
+      </button>
+      <ActionOutcome action={honour} />
+    </>
+  );
+}
+
 function Examination({ lc }: { lc: Lc }) {
   const { api } = useSession();
   const now = useNow();
-  const honour = useAction();
   const refuse = useAction();
   const [discrepancies, setDiscrepancies] = useState("");
-  const [held, setHeld] = useState<Schemas["RequestView"] | null>(null);
   const [disposition, setDisposition] = useState<(typeof DISPOSITIONS)[number]>("hold_pending_waiver");
   const fields = describeProblem(refuse.problem).fields;
   return (
@@ -115,31 +131,10 @@ function Examination({ lc }: { lc: Lc }) {
                 {p.reused_document_count > 0 ? <strong> {p.reused_document_count} document(s) used before</strong> : null}
               </p>
               {p.state !== "REFUSED" ? (
-                <>
-                  <button
-                    type="button"
-                    disabled={honour.busy}
-                    onClick={() =>
-                      honour.run(async () => {
-                        const answer = await api.POST("/v1/lcs/{lc_id}/presentations/{presentation_id}/honour", { params: { path, ...write() } });
-                        // a policy of the member may hold the honour for a checker: the answer is then the request
-                        if (answer.data && "approvals_required" in answer.data) setHeld(answer.data);
-                        return answer;
-                      })
-                    }
-                  >
-                    Honour presentation #{p.presentation_id}
-                  </button>
-                  {held && held.target.presentation_id === p.presentation_id ? (
-                    <p className="held" role="status">
-                      Held for approval: {held.approvals_required} approval(s) by {held.approver_roles.join(" or ")} needed (Approvals tab).
-                    </p>
-                  ) : null}
-                </>
+                <Honour path={path} presentationId={p.presentation_id} />
               ) : (
                 <p className="muted">Refused ({p.disposition.replace(/_/g, " ")}): waiting for the applicant.</p>
               )}
-              <ProblemAlert problem={honour.problem} />
               {p.state === "PRESENTED" ? (
                 <form
                   className="refusal"
@@ -180,7 +175,7 @@ function Examination({ lc }: { lc: Lc }) {
                   <button type="submit" disabled={refuse.busy}>
                     Refuse presentation #{p.presentation_id}
                   </button>
-                  {Object.keys(fields).length === 0 ? <ProblemAlert problem={refuse.problem} /> : null}
+                  <ActionOutcome action={refuse} quiet={Object.keys(fields).length > 0} />
                 </form>
               ) : null}
             </div>
@@ -216,7 +211,7 @@ function Proposals() {
         ))}
         {open.length === 0 ? <li className="muted">No open proposal.</li> : null}
       </ul>
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
     </Section>
   );
 }

@@ -1,8 +1,8 @@
 import { write } from "../api/client";
-import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
+import { ActionOutcome, Address, Amount, Deadline, Head, Section, StateBadge, When, useNow } from "../components/ui";
 import { claimsOf, reimbursementClaims, type Claim } from "../lib/claims";
-import { useAction, useSession } from "../session";
-import { useEvents, type Lc } from "./shared";
+import { must, useAction, useLoad, useSession } from "../session";
+import type { Lc } from "./shared";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -10,10 +10,10 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * pays them here), and nominated banks' claims on the issuing bank (which reimburses them here, Art 7c). */
 export function ReimbursementClaims({ lcs }: { lcs: Lc[] }) {
   const { api, me } = useSession();
-  const events = useEvents();
+  const applicantClaims = useLoad(async (a) => must(await a.GET("/v1/lcs/reimbursement-claims", { params: { query: { limit: 200 } } })).items);
   const now = useNow();
   const action = useAction();
-  const claims = claimsOf(reimbursementClaims(events.data ?? [], lcs), me.address);
+  const claims = claimsOf(reimbursementClaims(applicantClaims.data ?? [], lcs), me.address);
   const pay = (c: Claim) =>
     action.run(() => api.POST("/v1/lcs/reimbursement-claims/{claim_id}/settle", { params: { path: { claim_id: Number(c.claimId) }, ...write() } }));
   const reimburse = (c: Claim) =>
@@ -67,7 +67,7 @@ export function ReimbursementClaims({ lcs }: { lcs: Lc[] }) {
         </tbody>
       </table>
       {claims.length === 0 ? <p className="muted">No reimbursement claim.</p> : null}
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
     </Section>
   );
 }

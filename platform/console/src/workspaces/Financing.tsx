@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
-import { Address, Amount, Field, Head, ProblemAlert, Section, StateBadge } from "../components/ui";
+import { ActionOutcome, Address, Amount, Field, Head, Section, StateBadge } from "../components/ui";
 import { parseAmount } from "../lib/money";
 import { must, useAction, useLoad, useSession } from "../session";
 
@@ -85,7 +85,7 @@ function FinanceForm({ document }: { document: Document }) {
       <button type="submit" disabled={action.busy}>
         Finance document {id}
       </button>
-      {fields.amount || fields.reference ? null : <ProblemAlert problem={action.problem} />}
+      <ActionOutcome action={action} quiet={fields.amount || fields.reference} />
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
-import { Address, Amount, Deadline, Field, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
+import { ActionOutcome, Address, Amount, Deadline, Field, Head, Section, StateBadge, When, useNow } from "../components/ui";
 import { guaranteeStep } from "../lib/undertakings";
 import { must, useAction, useLoad, useSession } from "../session";
 
@@ -92,7 +92,7 @@ function GuaranteeDetail({ guarantee: g }: { guarantee: Guarantee }) {
           {step[0]!.toUpperCase() + step.slice(1)} guarantee {g.guarantee_id}
         </button>
       ) : null}
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
       <h4>Demands</h4>
       <ul className="presentations">
         {g.demands.map((d) => (
@@ -150,7 +150,7 @@ function DemandItem({ guarantee: g, demand: d }: { guarantee: Guarantee; demand:
           >
             Pay demand #{d.demand_id}
           </button>
-          <ProblemAlert problem={pay.problem} />
+          <ActionOutcome action={pay} />
           <Field
             label="Discrepancies (one per line)"
             name={`discrepancies-${d.demand_id}`}
@@ -162,7 +162,7 @@ function DemandItem({ guarantee: g, demand: d }: { guarantee: Guarantee; demand:
           <button type="submit" disabled={reject.busy}>
             Reject demand #{d.demand_id}
           </button>
-          {fields.discrepancies ? null : <ProblemAlert problem={reject.problem} />}
+          <ActionOutcome action={reject} quiet={fields.discrepancies} />
         </form>
       ) : null}
     </li>

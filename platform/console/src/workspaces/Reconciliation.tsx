@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
 import { BarChart, StackedBars } from "../components/charts";
-import { Amount, Field, Head, ProblemAlert, Section, StateBadge, When } from "../components/ui";
+import { ActionOutcome, Amount, Field, Head, Section, StateBadge, When } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 
 type Break = Schemas["BreakView"];
@@ -165,7 +165,7 @@ function BreakItem({ runId, item }: { runId: string; item: Break }) {
             <button type="submit" disabled={resolve.busy}>
               Resolve break {item.id}
             </button>
-            {noteError ? null : <ProblemAlert problem={resolve.problem} />}
+            <ActionOutcome action={resolve} quiet={noteError} />
           </form>
           <form
             aria-label={`Assign break ${item.id}`}
@@ -180,7 +180,7 @@ function BreakItem({ runId, item }: { runId: string; item: Break }) {
             <button type="submit" disabled={assign.busy}>
               Assign break {item.id}
             </button>
-            {assigneeError ? null : <ProblemAlert problem={assign.problem} />}
+            <ActionOutcome action={assign} quiet={assigneeError} />
           </form>
         </div>
       ) : null}

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
-import { Address, Field, Head, ProblemAlert, Section, StateBadge, When } from "../components/ui";
+import { ActionOutcome, Address, Field, Head, Section, StateBadge, When } from "../components/ui";
 import { recordSteps, type RecordStep } from "../lib/undertakings";
 import { must, useAction, useLoad, useSession } from "../session";
 
@@ -106,7 +106,7 @@ function RecordDetail({ record: r }: { record: TransferableRecord }) {
           {STEP_LABELS[step]} record {r.record_id}
         </button>
       ))}
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
       {handOver ? (
         <form
           aria-label={`${STEP_LABELS[handOver]} record ${r.record_id}`}
@@ -129,7 +129,7 @@ function RecordDetail({ record: r }: { record: TransferableRecord }) {
           <button type="submit" disabled={handAction.busy}>
             {STEP_LABELS[handOver]} record {r.record_id}
           </button>
-          {fields.endorsee || fields.to ? null : <ProblemAlert problem={handAction.problem} />}
+          <ActionOutcome action={handAction} quiet={fields.endorsee || fields.to} />
         </form>
       ) : null}
     </div>

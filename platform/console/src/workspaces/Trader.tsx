@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { write } from "../api/client";
-import { Address, Amount, Deadline, Head, ProblemAlert, Section, StateBadge, When, useNow } from "../components/ui";
+import { ActionOutcome, Address, Amount, Deadline, Head, Section, StateBadge, When, useNow } from "../components/ui";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
 import { Balances, LcTimeline, OrderCells, Pipeline, Statements, useLcs, type Lc } from "./shared";
@@ -101,7 +101,7 @@ function CreditDetail({ lc }: { lc: Lc }) {
         ))}
         {lc.presentations.length === 0 ? <li className="muted">No presentation yet.</li> : null}
       </ul>
-      <ProblemAlert problem={action.problem} />
+      <ActionOutcome action={action} />
     </div>
   );
 }

@@ -95,10 +95,12 @@ STEP_DOCS = {
     "advise": "The advising party advises the undertaking to the beneficiary (URDG 10).",
     "release": "The beneficiary releases the guarantor from its liability (URDG 25(a)(iii)).",
     "expire": "Mark an undertaking expired once its last day for demands has passed (URDG 25, ISP98 3.13).",
-    "extend-automatically": "Record a standby's automatic extension of its expiry by its stated period (ISP98 "
-    "2.06(a)); any party may, once the last day for the issuer's notice of non-extension has passed without one.",
+    "extend-automatically": "Record an automatic extension of the expiry by its stated period (ISP98 2.06(a)); "
+    "any party may, once the last day for the issuer's notice of non-extension has passed without one.",
     "notice-non-extension": "The issuer gives notice of non-extension (ISP98 2.06(a)); the standby then expires "
     "on its current expiry date. Refused after the last day for notice the standby states.",
+    "record-reductions": "Record the steps of the reduction schedule whose date has come (URDG 25(a)(ii), ISP98 "
+    "2.06); any party may. Each took effect on its date whether recorded or not; the scheduler records them.",
 }
 BANK_STEPS = frozenset({"issue", "decline", "advise", "pay", "extend", "notice-non-extension"})
 

@@ -23,6 +23,7 @@ class Health(BaseModel):
     status: str = Field(description="ok, or degraded when `problems` lists anything", examples=["ok"])
     chain_id: int = Field(description="chain id the node reports")
     block_number: int = Field(description="latest block number of the node")
+    chain_time: int = Field(description="the latest block's timestamp (unix seconds): the clock due dates obey")
     indexed_block: int = Field(description="last block whose events are in the read model")
     pending_transactions: int = Field(description="submitted transactions not yet final")
     problems: list[HealthProblemView] = Field(description="why the service is degraded, if it is")
@@ -39,7 +40,11 @@ def health(request: Request) -> Health:
     what degrades it (a stuck signer, an indexer behind the node, a node behind the database)."""
     platform = _platform(request)
     try:
-        chain_id, block_number = platform.chain.chain_id(), platform.chain.block_number()
+        chain_id, block_number, chain_time = (
+            platform.chain.chain_id(),
+            platform.chain.block_number(),
+            platform.chain_time(),
+        )
     except Exception as error:
         raise ChainUnavailableError(f"the chain node does not answer ({type(error).__name__})") from None
     problems = [HealthProblemView(name=p.name, reason=p.reason) for p in platform.problems(block_number)]
@@ -47,6 +52,7 @@ def health(request: Request) -> Health:
         status="degraded" if problems else "ok",
         chain_id=chain_id,
         block_number=block_number,
+        chain_time=chain_time,
         indexed_block=platform.indexer.indexed_through(),
         pending_transactions=platform.transactions.pending_count(),
         problems=problems,

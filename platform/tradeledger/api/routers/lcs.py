@@ -5,8 +5,9 @@ bank, refusal, waiver, preclusion), reimbursement claims (applicant and interban
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from tradeledger.api.auth import PlatformDep, PrincipalDep
 from tradeledger.api.idempotency import IdempotentRoute
@@ -15,6 +16,7 @@ from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, held_answer, operation_answer, submission
 from tradeledger.lcs import service
+from tradeledger.lcs.models import ClaimState
 from tradeledger.lcs.schemas import (
     AcceptAmendmentRequest,
     AmendmentConfirmationRequest,
@@ -26,6 +28,7 @@ from tradeledger.lcs.schemas import (
     PresentationRequest,
     ProceedsAssignmentRequest,
     RefusalRequest,
+    ReimbursementClaimView,
     ReimbursementRefusalRequest,
     SubstitutionRequest,
     TransferDecisionRequest,
@@ -58,6 +61,28 @@ def list_credits(
     """Credits the caller is a party to (a bank: also its clients'; an auditor: all)."""
     items = service.list_credits(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].lc_id if len(items) == limit else None)
+
+
+@router.get("/lcs/reimbursement-claims", responses=ERROR_RESPONSES)
+def list_reimbursement_claims(
+    platform: PlatformDep, principal: PrincipalDep,
+    state: Annotated[str | None, Query(pattern="^(OPEN|SETTLED)$", description="only claims in this state")] = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[ReimbursementClaimView]:  # fmt: skip
+    """The issuing banks' reimbursement claims on applicants the caller is creditor or debtor of (a bank: also its
+    clients'; an auditor: all), by claim id."""
+    wanted = None if state is None else ClaimState[state]
+    after = int(cursor) if cursor else None
+    items = service.list_claims(platform, principal.member, principal.kind, wanted, after, limit)
+    return Page(items=items, next_cursor=items[-1].claim_id if len(items) == limit else None)
+
+
+@router.get("/lcs/reimbursement-claims/{claim_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
+def get_reimbursement_claim(
+    claim_id: ObjectId, platform: PlatformDep, principal: PrincipalDep
+) -> ReimbursementClaimView:
+    """One reimbursement claim: its credit and drawing, both parties, the amount and whether it was settled."""
+    return service.claim_view(platform, principal.member, principal.kind, claim_id)
 
 
 @router.get("/lcs/{lc_id}", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
@@ -228,6 +253,12 @@ PRESENTATION_STEP_DOCS = {
         "The bank that honoured a deferred payment or acceptance credit pays its undertaking at maturity; from the "
         "maturity date the beneficiary may collect it itself (Art 7a). The service's scheduler submits it on the day: "
         "it was committed when the honour was approved, so it needs no new approval."
+    ),
+    "honour-default": (
+        "The issuing bank honours an undertaking a nominated bank incurred (deferred payment, acceptance, usance "
+        "negotiation) and did not pay by the end of its maturity day; the beneficiary may claim it itself (Art 7a iii, "
+        "iv). The nominated bank's reimbursement claim lapses and the applicant reimburses the issuing bank. The "
+        "service's scheduler submits it the day after maturity."
     ),
     "waive": "The applicant waives the discrepancies of a refused presentation (Art 16b).",
     "return-documents": "The issuing bank returns the documents of a refused presentation.",

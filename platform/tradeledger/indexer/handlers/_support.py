@@ -25,10 +25,10 @@ PLATFORM_CONTRACTS = (
     "Undertakings",
     "TransferableRecords",
 )
-LIBRARIES = ("CurrencyCode", "LetterOfCreditDrawings", "LetterOfCreditTransfers")
+LIBRARIES = ("CurrencyCode", "LetterOfCreditDrawings", "LetterOfCreditTransfers", "UndertakingsDemands")
 """Artifacts that are libraries, not contracts with logs of their own: LetterOfCreditDrawings and
 LetterOfCreditTransfers run delegate-called by LetterOfCredit, so their events come from LetterOfCredit's address and
-are projected as LetterOfCredit's."""
+are projected as LetterOfCredit's; likewise UndertakingsDemands for Undertakings."""
 
 ModelT = TypeVar("ModelT", bound=Base)
 

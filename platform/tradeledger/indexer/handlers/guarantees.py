@@ -3,7 +3,7 @@
 
 The undertaking's state follows `UndertakingStateChanged` (the contract's one `_transition`), except the first
 edge NONE -> APPLIED, which comes just before `UndertakingCreated` creates the row. Utilisation (paid, reduced,
-reserved, counters) is replayed exactly as the contract keeps it.
+reserved, counters, the steps of the reduction schedule recorded) is replayed exactly as the contract keeps it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tradeledger.guarantees.models import (
     UndertakingDemand,
     UndertakingDemandDocument,
     UndertakingDiscrepancy,
+    UndertakingReductionStep,
     UndertakingState,
 )
 from tradeledger.indexer.handlers._support import (
@@ -47,6 +48,7 @@ projector.owns(
     UndertakingDemandDocument,
     UndertakingDiscrepancy,
     UndertakingClaim,
+    UndertakingReductionStep,
 )
 
 
@@ -111,6 +113,7 @@ def created(db: Session, record: EventRecord) -> None:
         extension_days,
         non_extension_notice_days,
         final_expiry,
+        reduction_schedule,
     ) = args["terms"]
     require(guarantor.lower() == args["guarantor"].lower(), record, "terms name another guarantor")
     db.add(
@@ -145,9 +148,21 @@ def created(db: Session, record: EventRecord) -> None:
             non_extension_notice_days=non_extension_notice_days,
             final_expiry=final_expiry or None,
             non_extension_noticed=False,
+            reductions_recorded=0,
             **evidence(record),
         )
     )
+    for step, (day, reduction) in enumerate(reduction_schedule, start=1):
+        db.add(
+            UndertakingReductionStep(
+                undertaking_id=args["undertakingId"],
+                step=step,
+                day=day,
+                amount=reduction,
+                recorded_at=None,
+                **evidence(record),
+            )
+        )
 
 
 @projector.on(UT, "UndertakingIssued")
@@ -180,8 +195,32 @@ def advised(db: Session, record: EventRecord) -> None:
 def reduced(db: Session, record: EventRecord) -> None:
     undertaking = _undertaking(db, record)
     undertaking.reduced += record.args["amount"]
-    outstanding = undertaking.amount - undertaking.paid - undertaking.reduced
-    require(outstanding == record.args["outstanding"], record, "outstanding amount differs from the contract's")
+    require(_outstanding(undertaking) == record.args["outstanding"], record, "outstanding differs from the contract's")
+
+
+@projector.on(UT, "UndertakingReducedOnSchedule")
+def reduced_on_schedule(db: Session, record: EventRecord) -> None:
+    """URDG 25(a)(ii), ISP98 2.06: a step of the reduction schedule took effect on its day (recorded once, in order)."""
+    args = record.args
+    undertaking = _undertaking(db, record)
+    step = db.get(UndertakingReductionStep, (undertaking.undertaking_id, args["step"]))
+    require(
+        step is not None and step.recorded_at is None and args["step"] == undertaking.reductions_recorded + 1,
+        record,
+        f"step {args['step']} of undertaking {undertaking.undertaking_id} is not the next one due",
+    )
+    assert step is not None
+    require((step.day, step.amount) == (args["day"], args["amount"]), record, "the step differs from the schedule")
+    step.recorded_at = seconds(record)
+    stamp(step, record)
+    undertaking.reductions_recorded += 1
+    undertaking.reduced += args["amount"]
+    require(_outstanding(undertaking) == args["outstanding"], record, "outstanding differs from the contract's")
+
+
+def _outstanding(undertaking: Undertaking) -> int:
+    """Undertakings' outstanding as recorded: never below zero (a scheduled step takes only what is left)."""
+    return max(undertaking.amount - undertaking.paid - undertaking.reduced, 0)
 
 
 @projector.on(UT, "UndertakingExpired")

@@ -404,14 +404,25 @@ def deferred_payment_prepaid(db: Session, record: EventRecord) -> None:
     deferred = _deferred(db, record)
     deferred.state = DeferredState.PREPAID
     deferred.discount = record.args["discount"]
-    deferred.entry_id = record.args["entryId"]
+    deferred.entry_id = record.args["entryId"] or None  # 0: the shares took all of it
 
 
 @projector.on(LC, "DeferredPaymentPaid")
 def deferred_payment_paid(db: Session, record: EventRecord) -> None:
     deferred = _deferred(db, record)
     deferred.state = DeferredState.PAID
-    deferred.entry_id = record.args["entryId"]
+    deferred.entry_id = record.args["entryId"] or None  # 0: the shares took all of it
+
+
+@projector.on(LC, "DeferredPaymentDefaulted")
+def deferred_payment_defaulted(db: Session, record: EventRecord) -> None:
+    """Art 7a: the nominated bank did not pay at maturity; the issuing bank honoured and the nominated bank's claim
+    for reimbursement lapsed."""
+    deferred = _deferred(db, record)
+    require(deferred.obligor == record.args["nominatedBank"], record, "the defaulting bank is not the obligor")
+    deferred.state = DeferredState.DEFAULTED
+    deferred.entry_id = record.args["entryId"] or None  # 0: the shares took all of it
+    _interbank(db, record).state = InterbankClaimState.LAPSED
 
 
 def _honoured(db: Session, record: EventRecord) -> LcPresentation:
@@ -661,7 +672,13 @@ def proceeds_assigned(db: Session, record: EventRecord) -> None:
 @projector.on(LC, "AssignedProceedsPaid")
 def proceeds_paid(db: Session, record: EventRecord) -> None:
     args = record.args
-    _presentation(db, record, PresentationState.PRESENTED, PresentationState.WAIVED)  # paid before it is honoured
+    # a sight drawing is paid just before it is honoured; one with a tenor when its undertaking is paid or prepaid
+    # (Art 12b), or honoured by the issuing bank for a defaulting nominated bank (Art 7a)
+    states = (PresentationState.PRESENTED, PresentationState.WAIVED, PresentationState.HONOURED)
+    presentation = _presentation(db, record, *states)
+    if presentation.state is PresentationState.HONOURED:
+        deferred = db.get(LcDeferredPayment, (args["lcId"], args["presentationId"]))
+        require(deferred is not None and deferred.state is DeferredState.INCURRED, record, "proceeds of a paid drawing")
     second = record.event == "TransferredProceedsPaid"
     db.add(
         LcProceedsLeg(
