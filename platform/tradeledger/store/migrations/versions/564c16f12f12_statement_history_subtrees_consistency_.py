@@ -1,7 +1,7 @@
 """statement history subtrees: consistency proofs in O(log n) reads
 
 Revision ID: 564c16f12f12
-Revises: 7773c599d2b9
+Revises: 03f38a62b0ec
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "564c16f12f12"
-down_revision = "7773c599d2b9"
+down_revision = "03f38a62b0ec"
 branch_labels = None
 depends_on = None
 
