@@ -17,7 +17,8 @@ Verification follows the algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2 literall
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
@@ -44,6 +45,15 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+class Subtree(NamedTuple):
+    """A complete subtree: the `2**level` leaves from `position * 2**level` on, and its hash (a leaf's at
+    level 0)."""
+
+    level: int
+    position: int
+    hash: bytes
+
+
 class StreamingRoot:
     """Incremental RFC 6962 root with O(log n) memory.
 
@@ -52,11 +62,12 @@ class StreamingRoot:
     splits every tree at the largest power of two below its size.
     """
 
-    __slots__ = ("_count", "_stack")
+    __slots__ = ("_closed", "_count", "_stack")
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_subtrees: bool = False) -> None:
         self._stack: list[tuple[int, bytes]] = []
         self._count = 0
+        self._closed: list[Subtree] | None = [] if keep_subtrees else None
 
     def add_leaf(self, leaf: bytes) -> None:
         """Append a leaf (its data, not its hash)."""
@@ -66,12 +77,30 @@ class StreamingRoot:
         """Append a leaf by its leaf hash."""
         size, node = 1, digest
         stack = self._stack
+        closed, index = self._closed, self._count
+        if closed is not None:
+            closed.append(Subtree(0, index, node))
         while stack and stack[-1][0] == size:
             left_size, left = stack.pop()
             node = node_hash(left, node)
             size += left_size
+            if closed is not None:
+                level = size.bit_length() - 1
+                closed.append(Subtree(level, index >> level, node))
         stack.append((size, node))
         self._count += 1
+
+    def take_subtrees(self) -> list[Subtree]:
+        """The complete subtrees closed since the last call (leaves included), in the order they closed; empty
+        unless made with `keep_subtrees`.
+
+        Why: stored, they let `StoredTree` answer proofs for any size up to this one with O(log n) of them,
+        where a `MerkleTree` needs every leaf in memory.
+        """
+        if self._closed is None:
+            return []
+        closed, self._closed = self._closed, []
+        return closed
 
     @property
     def size(self) -> int:
@@ -87,7 +116,7 @@ class StreamingRoot:
         return [digest for _, digest in self._stack]
 
     @classmethod
-    def resume(cls, size: int, frontier: Sequence[bytes]) -> StreamingRoot:
+    def resume(cls, size: int, frontier: Sequence[bytes], *, keep_subtrees: bool = False) -> StreamingRoot:
         """An accumulator continuing from `(size, frontier)` as returned by `size` and `frontier()`.
 
         Raises:
@@ -95,7 +124,7 @@ class StreamingRoot:
         """
         if size < 0 or len(frontier) != size.bit_count() or any(len(d) != 32 for d in frontier):
             raise MerkleError(f"a frontier of size {size} needs {max(size, 0).bit_count()} 32-byte hashes")
-        acc = cls()
+        acc = cls(keep_subtrees=keep_subtrees)
         bits = [1 << i for i in range(size.bit_length() - 1, -1, -1) if size >> i & 1]
         acc._stack = list(zip(bits, frontier, strict=True))
         acc._count = size
@@ -119,55 +148,29 @@ def merkle_root(leaves: Iterable[bytes]) -> bytes:
     return acc.root()
 
 
-class MerkleTree:
-    """A tree over leaf hashes that answers proofs for any size up to its own.
+class _Proofs:
+    """RFC 6962 roots and proofs for any size up to `size`, from the tree's complete subtrees (`_node`)."""
 
-    Memory: about 64 bytes per leaf (the leaves plus the complete subtrees above them).
-    """
-
-    __slots__ = ("_levels",)
-
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = [[]]
-        for digest in leaf_hashes:
-            self.append_hash(digest)
-
-    @classmethod
-    def from_leaves(cls, leaves: Iterable[bytes]) -> MerkleTree:
-        """A tree over leaf data (hashed with `leaf_hash`)."""
-        return cls(leaf_hash(leaf) for leaf in leaves)
-
-    def append_hash(self, digest: bytes) -> None:
-        """Append a leaf hash, completing the subtrees it closes."""
-        levels = self._levels
-        levels[0].append(digest)
-        level = 0
-        while len(levels[level]) % 2 == 0:
-            parent = node_hash(levels[level][-2], levels[level][-1])
-            if level + 1 == len(levels):
-                levels.append([])
-            levels[level + 1].append(parent)
-            level += 1
+    __slots__ = ()
 
     @property
     def size(self) -> int:
-        """Number of leaves."""
-        return len(self._levels[0])
+        raise NotImplementedError
 
-    def leaf_hash(self, index: int) -> bytes:
-        """The leaf hash at `index`."""
-        return self._levels[0][index]
+    def _node(self, level: int, index: int) -> bytes:
+        """The hash of the complete subtree `index` at `level` (see `Subtree`)."""
+        raise NotImplementedError
 
     def _subtree(self, start: int, end: int) -> bytes:
         """MTH of leaves `[start, end)`, where `start` is a multiple of the power of two above the range.
 
-        Every range the RFC recursion visits has that shape, so the left part is always a stored complete
+        Every range the RFC recursion visits has that shape, so the left part is always a complete
         subtree and this costs O(log n).
         """
         n = end - start
         if n & (n - 1) == 0:
             level = n.bit_length() - 1
-            return self._levels[level][start >> level]
+            return self._node(level, start >> level)
         k = _split(n)
         return node_hash(self._subtree(start, start + k), self._subtree(start + k, end))
 
@@ -219,6 +222,100 @@ class MerkleTree:
         if m <= k:
             return [*self._subproof(m, start, start + k, complete), self._subtree(start + k, end)]
         return [*self._subproof(m - k, start + k, end, False), self._subtree(start, start + k)]
+
+
+class MerkleTree(_Proofs):
+    """A tree over leaf hashes that answers proofs for any size up to its own.
+
+    Memory: about 64 bytes per leaf (the leaves plus the complete subtrees above them).
+    """
+
+    __slots__ = ("_levels",)
+
+    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
+        self._levels: list[list[bytes]] = [[]]
+        for digest in leaf_hashes:
+            self.append_hash(digest)
+
+    @classmethod
+    def from_leaves(cls, leaves: Iterable[bytes]) -> MerkleTree:
+        """A tree over leaf data (hashed with `leaf_hash`)."""
+        return cls(leaf_hash(leaf) for leaf in leaves)
+
+    def append_hash(self, digest: bytes) -> None:
+        """Append a leaf hash, completing the subtrees it closes."""
+        levels = self._levels
+        levels[0].append(digest)
+        level = 0
+        while len(levels[level]) % 2 == 0:
+            parent = node_hash(levels[level][-2], levels[level][-1])
+            if level + 1 == len(levels):
+                levels.append([])
+            levels[level + 1].append(parent)
+            level += 1
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        return len(self._levels[0])
+
+    def leaf_hash(self, index: int) -> bytes:
+        """The leaf hash at `index`."""
+        return self._levels[0][index]
+
+    def _node(self, level: int, index: int) -> bytes:
+        return self._levels[level][index]
+
+
+class StoredTree(_Proofs):
+    """The proofs of a tree of `size` leaves from some of its complete subtrees (`Subtree`, as
+    `StreamingRoot.take_subtrees` gives them): those `subtrees_for_consistency` names suffice for a consistency
+    proof and both roots, O(log n) of them, so a tree kept in a database answers without reading every leaf.
+    """
+
+    __slots__ = ("_nodes", "_size")
+
+    def __init__(self, size: int, nodes: Mapping[tuple[int, int], bytes]) -> None:
+        self._size = size
+        self._nodes = nodes
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _node(self, level: int, index: int) -> bytes:
+        try:
+            return self._nodes[level, index]
+        except KeyError:
+            raise MerkleError(f"the complete subtree {index} of level {level} is not given") from None
+
+
+class _Needed(_Proofs):
+    """Records which complete subtrees a computation reads, answering each with a placeholder."""
+
+    __slots__ = ("_size", "needed")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.needed: set[tuple[int, int]] = set()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _node(self, level: int, index: int) -> bytes:
+        self.needed.add((level, index))
+        return EMPTY_ROOT
+
+
+def subtrees_for_consistency(old_size: int, new_size: int) -> set[tuple[int, int]]:
+    """The (level, index) of the complete subtrees from which `StoredTree` gives both roots and the consistency
+    proof between the sizes: O(log new_size) of them."""
+    needed = _Needed(new_size)
+    needed.root(old_size)
+    needed.root(new_size)
+    needed.consistency_proof(old_size, new_size)
+    return needed.needed
 
 
 def verify_inclusion(leaf_digest: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:

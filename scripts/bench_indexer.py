@@ -10,6 +10,11 @@ server (skipped with a note when it is unreachable). Each run reports events/s a
 events (what a reorg rollback does), and is checked after each: the raw events are exactly eth_getLogs, and the
 balances projection equals Settlement.balanceOf.
 
+`--baseline DIR` measures another tree side by side on the same chain (DIR holds its `platform` and
+`reconciliation`, e.g. `git worktree add DIR main` or `git archive`): each database is then indexed by the
+baseline and by this tree alternately, `--rounds` times each, every run in a fresh process (`--worker`), which
+also reports the process's CPU seconds per event (the node's and PostgreSQL's own CPU are not in it).
+
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
 
@@ -19,10 +24,13 @@ import argparse
 import json
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,6 +217,8 @@ class Run:
     seconds: float
     timings: dict[str, float]
     rebuild_s: float
+    cpu_s: float  # the indexing process's CPU (all its threads) while catching up
+    tree: str = "this tree"
 
     @property
     def events_per_s(self) -> float:
@@ -255,14 +265,14 @@ def index_into(
         applied, through = 0, deploy_block - 1
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             while True:
                 applied += indexer.run_once()
                 through, before = indexer.indexed_through(), through
                 progress.update(task, completed=through - deploy_block + 1)
                 if through == before:
                     break
-            elapsed = time.perf_counter() - started
+            elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
         problem = check_against_chain(sessions, rpc, addresses, logs)
         if problem or applied != sum(logs.values()):
             raise RuntimeError(f"{backend} after catching up: {problem or f'{applied} events applied'}")
@@ -274,9 +284,66 @@ def index_into(
         if problem:
             raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
-        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s)
+        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def fresh_database(backend: str, sqlite_file: Path, postgres_url: str) -> Iterator[str]:
+    """A new SQLite file, or a new database on the PostgreSQL server of `postgres_url`."""
+    if backend == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+    else:
+        with fresh_postgres(postgres_url, "bench_indexer") as url:
+            yield url
+
+
+def in_process(tree: Path | None, database_url: str, backend: str, chain: dict[str, Any]) -> Run:
+    """`index_into` in a fresh process importing the platform of `tree` (this one if None)."""
+    environment = dict(os.environ)
+    if tree is not None:  # ahead of this tree's editable install
+        environment["PYTHONPATH"] = os.pathsep.join([str(tree / "platform"), str(tree)])
+    job = json.dumps({"database_url": database_url, "backend": backend, **chain})
+    done = subprocess.run([sys.executable, __file__, "--worker", job], env=environment, check=True,
+                          stdout=subprocess.PIPE, text=True)  # fmt: skip
+    run = Run(**json.loads(done.stdout.splitlines()[-1]))
+    run.tree = "this tree" if tree is None else str(tree)
+    return run
+
+
+def worker(job: dict[str, Any]) -> None:
+    """The `--worker` side of `in_process`: one `index_into`, its Run as the last line printed."""
+    logs = chain_logs(HttpJsonRpc(job["rpc_url"], timeout=120), job["addresses"], job["deploy_block"], job["head"])
+    run = index_into(job["database_url"], job["backend"], job["rpc_url"], job["addresses"], job["deploy_block"],
+                     job["head"], logs)  # fmt: skip
+    print(json.dumps({key: value for key, value in vars(run).items() if key != "tree"}))
+
+
+def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, *, compared: bool) -> None:
+    """Print the table (one row per run) and add each run's figures to `results`."""
+    console = Console()
+    table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
+    columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "seconds", "node s",
+               "decode s", "db s", "rebuild s"]  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("into", "tree") else "right")
+    for run in runs:
+        figures = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings, "rebuild_s": run.rebuild_s,
+                   "cpu_us_per_event": 1e6 * run.cpu_s / run.events}  # fmt: skip
+        if run.tree == "this tree":
+            results[run.backend] = figures  # the last run of this tree
+        if compared:
+            results.setdefault("runs", []).append({"backend": run.backend, "tree": run.tree, **figures})
+        phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
+        rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}", f"{run.seconds:.1f}"]
+        table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases))
+    console.print(table)
+    console.print("node, decode, db s: time in each phase; they overlap (the next range is")
+    console.print("fetched and decoded while a batch is written). rebuild s: every projection")
+    console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
+    if postgres_note:
+        console.print(f"PostgreSQL skipped: {postgres_note}")
 
 
 def main() -> None:
@@ -288,9 +355,15 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("TRADELEDGER_TEST_DATABASE_URL", DEFAULT_POSTGRES),
                         help="a PostgreSQL server to create a fresh database on")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--baseline", type=Path, help="another tree to measure side by side (see above)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each tree per database with --baseline")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.worker:
+        worker(json.loads(options.worker))
+        return
     events = 5_000 if options.quick else options.events
-    console = Console()
+    load_average = os.getloadavg()[0]
     # not persisted: a persisted dev chain rewrites its whole state every 5 s, 660 MB at the full size
     with (
         tempfile.TemporaryDirectory(prefix="bench-indexer-") as directory,
@@ -306,15 +379,24 @@ def main() -> None:
         check_counters(rpc, deployed.addresses, expected)
         head = int(rpc.call("eth_blockNumber", []), 16)
         logs = chain_logs(rpc, deployed.addresses, deploy_block, head)
-        runs: list[Run] = []
-        measure: Callable[[str, str], Run] = lambda url, backend: index_into(  # noqa: E731
-            url, backend, deployed.url, deployed.addresses, deploy_block, head, logs
-        )
-        runs.append(measure(f"sqlite:///{workdir / 'index.db'}", "sqlite"))
+        chain_job = {
+            "rpc_url": deployed.url,
+            "addresses": deployed.addresses,
+            "deploy_block": deploy_block,
+            "head": head,
+        }
+        trees = [None] if options.baseline is None else [options.baseline.resolve(), None] * options.rounds
         postgres_note = postgres_reachable(options.postgres_url)
-        if postgres_note is None:
-            with fresh_postgres(options.postgres_url, "bench_indexer") as url:
-                runs.append(measure(url, "postgresql"))
+        runs: list[Run] = []
+        for backend in ["sqlite"] + (["postgresql"] if postgres_note is None else []):
+            for index, tree in enumerate(trees):
+                with fresh_database(backend, workdir / f"index-{index}.db", options.postgres_url) as url:
+                    if options.baseline is None:
+                        runs.append(
+                            index_into(url, backend, deployed.url, deployed.addresses, deploy_block, head, logs)
+                        )
+                    else:
+                        runs.append(in_process(tree, url, backend, chain_job))
         rpc.close()
 
     results: dict[str, Any] = {
@@ -322,21 +404,9 @@ def main() -> None:
         "blocks": head - deploy_block + 1,
         "generated_tx_s": events / generated_s,
         "postgresql_skipped": postgres_note,
+        "load_average": [load_average, os.getloadavg()[0]],  # at the start and at the end
     }
-    table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
-    for column in ("into", "events/s", "seconds", "node s", "decode s", "db s", "rebuild s"):
-        table.add_column(column, justify="left" if column == "into" else "right")
-    for run in runs:
-        results[run.backend] = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings,
-                                "rebuild_s": run.rebuild_s}  # fmt: skip
-        phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
-        table.add_row(run.backend, f"{run.events_per_s:,.0f}", f"{run.seconds:.1f}", *(f"{t:.1f}" for t in phases))
-    console.print(table)
-    console.print("node, decode, db s: time in each phase; they overlap (the next range is")
-    console.print("fetched and decoded while a batch is written). rebuild s: every projection")
-    console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
-    if postgres_note:
-        console.print(f"PostgreSQL skipped: {postgres_note}")
+    report(runs, results, postgres_note, compared=options.baseline is not None)
     line = json.dumps({"benchmark": "indexer", **results})
     print(line)
     if options.json:

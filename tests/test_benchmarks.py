@@ -93,6 +93,7 @@ def test_statements_quick(results: Path) -> None:
     assert figures["entries"] == 20_000 and str(figures["merkle_root"]).startswith("0x"), figures
     history = figures["history"]
     assert isinstance(history, list) and [run["earlier_postings"] for run in history] == [1_000, 10_000], figures
+    assert all(run["consistency_proof_s"] > 0 and run["consistency_proof_rebuilt_s"] > 0 for run in history), figures
 
 
 @pytest.mark.slow

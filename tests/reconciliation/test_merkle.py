@@ -12,10 +12,12 @@ from reconciliation.merkle import (
     EMPTY_ROOT,
     MerkleError,
     MerkleTree,
+    StoredTree,
     StreamingRoot,
     leaf_hash,
     merkle_root,
     node_hash,
+    subtrees_for_consistency,
     verify_consistency,
     verify_inclusion,
 )
@@ -226,3 +228,48 @@ class TestFrontier:
     def test_malformed_frontier_is_refused(self, size: int, count: int) -> None:
         with pytest.raises(MerkleError):
             StreamingRoot.resume(size, [b"\0" * 32] * count)
+
+
+class TestStoredSubtrees:
+    """Subtrees kept while streaming, across resumptions, answer proofs as the whole tree does, from O(log n)."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.binary(max_size=8), min_size=1, max_size=300), st.data())
+    def test_consistency_proofs_from_the_needed_subtrees_equal_the_full_trees(
+        self, leaves: list[bytes], data: st.DataObject
+    ) -> None:
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(leaves)), max_size=4)))
+        kept: dict[tuple[int, int], bytes] = {}
+        stream, done = StreamingRoot(keep_subtrees=True), 0
+        for cut in [*cuts, len(leaves)]:  # saved and resumed at every cut, as statements do
+            for leaf in leaves[done:cut]:
+                stream.add_leaf(leaf)
+            kept.update(((level, index), digest) for level, index, digest in stream.take_subtrees())
+            stream = StreamingRoot.resume(stream.size, stream.frontier(), keep_subtrees=True)
+            done = cut
+        full = MerkleTree.from_leaves(leaves)
+        old = data.draw(st.integers(0, len(leaves)))
+        new = data.draw(st.integers(old, len(leaves)))
+        needed = subtrees_for_consistency(old, new)
+        assert len(needed) <= 4 * new.bit_length()  # O(log n), not every leaf
+        stored = StoredTree(new, {place: kept[place] for place in needed})
+        assert (stored.root(old), stored.root()) == (full.root(old), full.root(new))
+        proof = stored.consistency_proof(old)
+        assert proof == full.consistency_proof(old, new)
+        assert verify_consistency(old, new, full.root(old), full.root(new), proof)
+
+    def test_every_kept_subtree_is_the_hash_of_its_leaves(self) -> None:
+        leaves = [bytes([i]) for i in range(37)]
+        stream = StreamingRoot(keep_subtrees=True)
+        for leaf in leaves:
+            stream.add_leaf(leaf)
+        subtrees = stream.take_subtrees()
+        assert len(subtrees) == 2 * 37 - (37).bit_count()  # every complete subtree, each once
+        for level, index, digest in subtrees:
+            assert digest == merkle_root(leaves[index << level : (index + 1) << level])
+        assert stream.take_subtrees() == []
+        assert StreamingRoot().take_subtrees() == []
+
+    def test_a_missing_subtree_is_an_error_not_a_wrong_proof(self) -> None:
+        with pytest.raises(MerkleError, match="not given"):
+            StoredTree(5, {}).consistency_proof(3)

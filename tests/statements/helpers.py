@@ -53,3 +53,12 @@ def alter_amount(platform: Platform, debit: str, credit: str, amount: int, new_a
         db.expunge(posting)
         db.execute(update(LedgerPosting).where(LedgerPosting.entry_id == posting.entry_id).values(amount=new_amount))
     return posting
+
+
+def replace_blocks_from(platform: Platform, block_number: int, block_hash: str) -> None:
+    """Give every posting from `block_number` on another block hash in the read model, as the indexer's rebuild
+    after a reorg that replaced those blocks does."""
+    with transaction(platform.sessions) as db:
+        db.execute(
+            update(LedgerPosting).where(LedgerPosting.block_number >= block_number).values(block_hash=block_hash)
+        )

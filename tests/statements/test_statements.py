@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from reconciliation.canonical import entry_leaf_hash
+from reconciliation.entries import LedgerEntry
 from reconciliation.manifest import Manifest, verify_history
 from reconciliation.merkle import MerkleTree, verify_consistency, verify_inclusion
 from reconciliation.validation import validate_camt
@@ -26,9 +29,11 @@ from tests.statements.conftest import (
     Ledger,
     attach_instance,
 )
-from tests.statements.helpers import alter_amount, anchor, generate
+from tests.statements.helpers import alter_amount, anchor, generate, replace_blocks_from
 from tradeledger.chain.manifests import recover_manifest_signer
 from tradeledger.statements import repository, service
+from tradeledger.statements.models import HistorySubtree
+from tradeledger.store.db import transaction
 
 
 class TestIntegrity:
@@ -319,6 +324,32 @@ class TestHistory:
         assert verify_history(manifests[0], manifests[1], nodes) == []
         assert not verify_consistency(proof["old_size"], proof["new_size"], new_root, new_root, nodes)
 
+    def test_the_consistency_proof_comes_from_the_stored_subtrees_without_reading_the_entries(
+        self, ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each statement stores the subtrees it closed: the proof needs O(log n) of them, not the account's
+        entries; without them (statements from before they were stored) it rebuilds the tree, the same proof."""
+        instance = attach_instance(ledger, tmp_path, WEST_BANK)
+        try:
+            client = instance.client("bank")
+            first, second = (generate(client, WEST_BANK.address, day) for day in (DAY_1, DAY_2))
+            path = f"/v1/statements/{second['id']}/consistency"
+            with monkeypatch.context() as patched:
+                patched.setattr(service, "_entries", _no_entries)
+                stored = client.get(path, params={"from": first["id"]})
+            assert stored.status_code == 200, stored.text
+            with transaction(instance.platform.sessions) as db:
+                db.execute(delete(HistorySubtree))
+            rebuilt = client.get(path, params={"from": first["id"]})
+        finally:
+            instance.platform.close()
+        assert rebuilt.status_code == 200, rebuilt.text
+        assert stored.json() == rebuilt.json()
+        proof = stored.json()
+        nodes = [bytes.fromhex(node[2:]) for node in proof["proof"]]
+        old_root, new_root = (bytes.fromhex(proof[key][2:]) for key in ("old_root", "new_root"))
+        assert verify_consistency(first["history_size"], second["history_size"], old_root, new_root, nodes)
+
     def test_mirror_statements_share_their_history(self, ledger: Ledger) -> None:
         mine = generate(ledger.client("bank"), BANK.address, DAY_1, counterparty=OTHER_BANK.address)
         theirs = generate(ledger.client("other_bank"), OTHER_BANK.address, DAY_1, counterparty=BANK.address)
@@ -335,14 +366,18 @@ class TestHistory:
         assert response.json()["code"] == "statements_not_comparable"
 
     def test_an_earlier_entry_changed_breaks_the_proof(self, ledger: Ledger, tmp_path: Path) -> None:
-        """On an instance of WEST_BANK's own (it signs nothing on chain), one DAY_1 posting altered afterwards."""
+        """On an instance of WEST_BANK's own (it signs nothing on chain), DAY_1's block replaced afterwards as by a
+        reorg: one posting of it altered, and every posting from that block on in other blocks. The proof then
+        no longer comes from the stored subtrees (the later statement's last entry moved) but from the read
+        model, which no longer gives the signed roots."""
         instance = attach_instance(ledger, tmp_path, WEST_BANK)
         try:
             client = instance.client("bank")
             first, second = (generate(client, WEST_BANK.address, day) for day in (DAY_1, DAY_2))
             path = f"/v1/statements/{second['id']}/consistency"
             assert client.get(path, params={"from": first["id"]}).status_code == 200
-            alter_amount(instance.platform, EAST_BANK.address, WEST_BANK.address, 5_000, 5_001)  # DAY_1
+            altered_posting = alter_amount(instance.platform, EAST_BANK.address, WEST_BANK.address, 5_000, 5_001)
+            replace_blocks_from(instance.platform, altered_posting.block_number, "0x" + "cd" * 32)
             response = client.get(path, params={"from": first["id"]})
             assert response.status_code == 409
             assert response.json()["code"] == "ledger_changed"
@@ -364,3 +399,7 @@ class TestHistory:
         proof = altered.consistency_proof(first["history_size"])
         old_root, new_root = (bytes.fromhex(s["history_root"][2:]) for s in (first, second))
         assert not verify_consistency(first["history_size"], second["history_size"], old_root, new_root, proof)
+
+
+def _no_entries(*args: object) -> Iterator[LedgerEntry]:
+    raise AssertionError("the consistency proof read the account's entries")

@@ -10,7 +10,9 @@ transactions that were mined in the lost blocks, so the read model and the outbo
 blocks count. A reorg deeper than the threshold halts it with an error instead.
 
 A batch is written in bulk (raw events with one executemany, projections through the projector's bulk forms);
-while catching up, the next range is fetched and decoded in a thread as the current batch is written.
+while catching up, the next range is fetched and decoded, and its raw event rows built, in a thread as the
+current batch is written (the database drivers release the interpreter lock while they store rows, so on two
+cores that Python work runs beside them).
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ class _Batch:
     first: int
     last: int
     records: list[EventRecord]
+    raw_rows: list[dict[str, Any]]  # the `chain_events` row of each record, in the same order
     hashes: dict[int, str]  # the batch's last block and those recent enough to be reorged
 
 
@@ -248,13 +251,14 @@ class Indexer:
             blocks = dict(zip(numbers, self._blocks(numbers), strict=True))
         with self.timings.timed("decode_s"):
             records = self._decode(logs, blocks)
-        return _Batch(first, last, records, {number: blocks[number]["hash"] for number in kept})
+            raw_rows = [self._raw_row(record) for record in records]
+        return _Batch(first, last, records, raw_rows, {number: blocks[number]["hash"] for number in kept})
 
     def _write(self, batch: _Batch) -> int:
         """One transaction: the new raw events, their projections, the kept block hashes and the checkpoint."""
         first, last = batch.first, batch.last
         with self.timings.timed("database_s"), transaction(self.sessions) as db:
-            applied = self._store(db, batch.records, first, last)
+            applied = self._store(db, batch, first, last)
             kept_from = min(batch.hashes)
             stale = (IndexedBlock.number >= kept_from) | (IndexedBlock.number < last - self.config.reorg_threshold - 1)
             db.execute(delete(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id, stale))
@@ -267,7 +271,7 @@ class Indexer:
             log.info("indexed %d events in blocks %d..%d", applied, first, last)
         return applied
 
-    def _store(self, db: Session, records: Sequence[EventRecord], first: int, last: int) -> int:
+    def _store(self, db: Session, batch: _Batch, first: int, last: int) -> int:
         """Insert the raw events not stored yet and project them; returns how many that was."""
         known = set(
             db.execute(
@@ -276,11 +280,14 @@ class Indexer:
                 )
             )
         )
-        fresh = [record for record in records if (record.block_hash, record.log_index) not in known]  # no replays
-        if fresh:
-            insert_rows(db, ChainEvent, [self._raw_row(record) for record in fresh])
-            self.projector.apply_all(db, fresh)
-        return len(fresh)
+        records, raw_rows = batch.records, batch.raw_rows
+        if known:  # a replay: only what is not stored yet
+            fresh = [i for i, record in enumerate(records) if (record.block_hash, record.log_index) not in known]
+            records, raw_rows = [records[i] for i in fresh], [raw_rows[i] for i in fresh]
+        if records:
+            insert_rows(db, ChainEvent, raw_rows)
+            self.projector.apply_all(db, records)
+        return len(records)
 
     def _blocks(self, numbers: Sequence[int]) -> list[dict[str, Any]]:
         results = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeledger.store.base import Base, Uint256, UtcDateTime, utcnow
@@ -76,3 +76,24 @@ class HistoryFrontier(Base):
     last_log_index: Mapped[int | None] = mapped_column(Integer)
     last_block_hash: Mapped[str | None] = mapped_column(String(HASH))
     last_booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HistorySubtree(Base):
+    """One complete subtree of an account's history tree (`reconciliation.merkle.Subtree`): its `2**level` entries
+    from `position * 2**level` on hash to `hash` (a leaf's hash at level 0).
+
+    The service stores every subtree a statement closes while it extends the history (about two rows per entry,
+    each written once), so a consistency proof between two statements reads the O(log n) subtrees it needs
+    (`merkle.subtrees_for_consistency`) instead of every entry. Like `HistoryFrontier`, a cache of what the
+    service computed from the read model: a statement that passes over the same entries again rewrites them.
+    """
+
+    __tablename__ = "statement_history_subtrees"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    counterparty: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(CURRENCY), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)

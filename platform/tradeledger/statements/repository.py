@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconciliation.entries import ChainEvidence, LedgerEntry
+from reconciliation.merkle import Subtree
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.statements.entries import ledger_entry
-from tradeledger.statements.models import GeneratedStatement, HistoryFrontier
+from tradeledger.statements.models import GeneratedStatement, HistoryFrontier, HistorySubtree
+from tradeledger.store.bulk import insert_rows
 from tradeledger.store.models import IndexerCheckpoint
 
 
@@ -133,6 +136,63 @@ def save_frontier(db: Session, frontier: HistoryFrontier) -> None:
             db.add(frontier)
     except IntegrityError:  # a concurrent statement saved it first, from the same ledger
         pass
+
+
+@dataclass(frozen=True)
+class HistoryKey:
+    """Whose history tree: the key columns of `HistorySubtree` (and of `HistoryFrontier`)."""
+
+    chain_id: int
+    account: str
+    counterparty: str
+    currency: str
+
+    def subtrees(self) -> ColumnElement[bool]:
+        """The subtrees of this history tree."""
+        return and_(
+            HistorySubtree.chain_id == self.chain_id,
+            HistorySubtree.account == self.account,
+            HistorySubtree.counterparty == self.counterparty,
+            HistorySubtree.currency == self.currency,
+        )
+
+
+def save_subtrees(db: Session, key: HistoryKey, subtrees: Collection[Subtree]) -> None:
+    """Record the subtrees a statement closed, replacing those stored at the same places (the ones just computed
+    come from the read model as it is now). What one pass over consecutive entries closes is, at each level, a
+    run of consecutive positions: one DELETE of that run per level."""
+    if not subtrees:
+        return
+    runs: dict[int, tuple[int, int]] = {}
+    for level, index, _ in subtrees:
+        low, high = runs.get(level, (index, index))
+        runs[level] = (min(low, index), max(high, index))
+    for level, (low, high) in runs.items():
+        at = (HistorySubtree.level == level) & HistorySubtree.position.between(low, high)
+        db.execute(delete(HistorySubtree).where(key.subtrees(), at))
+    names = {"chain_id": key.chain_id, "account": key.account, "counterparty": key.counterparty,
+             "currency": key.currency}  # fmt: skip
+    rows = [{**names, "level": level, "position": index, "hash": digest} for level, index, digest in subtrees]
+    try:
+        with db.begin_nested():
+            insert_rows(db, HistorySubtree, rows)
+    except IntegrityError:  # a concurrent statement stored them first, from the same ledger (a gap costs a rebuild)
+        pass
+
+
+def subtrees(db: Session, key: HistoryKey, places: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored subtrees among `places` ((level, position) pairs), by place: one primary-key lookup per level
+    (a row-value IN over both columns made SQLite scan every subtree of the account)."""
+    levels: dict[int, list[int]] = {}
+    for level, position in places:
+        levels.setdefault(level, []).append(position)
+    found: dict[tuple[int, int], bytes] = {}
+    for level, positions in sorted(levels.items()):
+        query = select(HistorySubtree.position, HistorySubtree.hash).where(
+            key.subtrees(), HistorySubtree.level == level, HistorySubtree.position.in_(positions)
+        )
+        found.update(((level, position), digest) for position, digest in db.execute(query))
+    return found
 
 
 def postings_by_id(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerPosting]:

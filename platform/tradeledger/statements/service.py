@@ -15,8 +15,10 @@ an earlier one's: the consistency proof between them shows that no earlier entry
 
 A statement costs what its own period holds, not the account's history: each one saves the history tree's
 frontier (and the balance) at its start and end (`HistoryFrontier`), and the next one resumes from the latest
-frontier before its start, reading only the entries after it. Consistency proofs still rebuild the whole
-history from the read model: that is what checks that the read model still gives both signed roots.
+frontier before its start, reading only the entries after it. Each also stores the complete subtrees of the
+history tree it closed (`HistorySubtree`), so a consistency proof between two statements reads the O(log n)
+subtrees it needs; only when they are missing, or no longer give both signed roots, or the later statement's
+last entry is no longer where it was (a reorg), does it rebuild the history from the read model.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from reconciliation.currency import UnknownCurrencyError, exponent
 from reconciliation.entries import Direction, LedgerEntry
 from reconciliation.formats import StatementFormat, write_statement
 from reconciliation.manifest import Manifest, build_manifest
-from reconciliation.merkle import MerkleTree, StreamingRoot, leaf_hash
+from reconciliation.merkle import MerkleTree, StoredTree, StreamingRoot, leaf_hash, subtrees_for_consistency
 from reconciliation.statements import Period, Statement, StatementLine
 from tradeledger.anchors.models import StatementAnchor
 from tradeledger.chain.abi import ZERO_ADDRESS, checksum
@@ -349,7 +351,7 @@ def _saved(db: Session, row: HistoryFrontier) -> History | None:
             db.delete(row)
             return None
     raw = row.frontier
-    tree = StreamingRoot.resume(row.size, [raw[i : i + 32] for i in range(0, len(raw), 32)])
+    tree = StreamingRoot.resume(row.size, [raw[i : i + 32] for i in range(0, len(raw), 32)], keep_subtrees=True)
     return History(tree, row.credits, row.debits, last)
 
 
@@ -357,7 +359,7 @@ def history_before(db: Session, spec: StatementSpec, chain_id: int, cut: datetim
     """The history of the entries booked before `cut`, resumed from the latest frontier saved at or before it
     that still holds (reading only the entries after that frontier's last one), else from the first entry;
     and whether a frontier was saved at `cut` itself."""
-    history, at_cut = History(StreamingRoot()), False
+    history, at_cut = History(StreamingRoot(keep_subtrees=True)), False
     for row in repository.frontiers(
         db,
         chain_id=chain_id,
@@ -384,7 +386,7 @@ def build(db: Session, spec: StatementSpec, chain_id: int) -> tuple[Statement, H
     extends the history."""
     history, at_start = history_before(db, spec, chain_id, spec.period.start)
     if not at_start:
-        repository.save_frontier(db, history.row(spec, chain_id, spec.period.start))
+        _save(db, history, spec, chain_id, spec.period.start)
     statement = Statement.build(
         lambda: _entries(db, spec, chain_id, spec.period.start, spec.period.end),
         account=spec.account,
@@ -442,8 +444,18 @@ def write_file(
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise
-    repository.save_frontier(db, history.row(spec, chain_id, spec.period.end))
+    _save(db, history, spec, chain_id, spec.period.end)
     return statement, manifest, name
+
+
+def _history_key(spec: StatementSpec, chain_id: int) -> repository.HistoryKey:
+    return repository.HistoryKey(chain_id, spec.account, spec.counterparty or NO_COUNTERPARTY, spec.currency)
+
+
+def _save(db: Session, history: History, spec: StatementSpec, chain_id: int, cut: datetime) -> None:
+    """Save the history's frontier at `cut` and the complete subtrees it closed since it was last saved."""
+    repository.save_frontier(db, history.row(spec, chain_id, cut))
+    repository.save_subtrees(db, _history_key(spec, chain_id), history.tree.take_subtrees())
 
 
 def generate(
@@ -653,10 +665,14 @@ def _history(row: GeneratedStatement) -> tuple[int, str]:
 def consistency_proof(
     db: Session, earlier: GeneratedStatement, later: GeneratedStatement, chain_id: int
 ) -> ConsistencyProof:
-    """The RFC 6962 proof that `later`'s history tree extends `earlier`'s, from the read model.
+    """The RFC 6962 proof that `later`'s history tree extends `earlier`'s.
 
     Both history roots are in signed (and, once anchored, anchored) manifests, so the proof shows that the
-    ledger of the account up to `earlier`'s period end is exactly what it was when `earlier` was issued.
+    ledger of the account up to `earlier`'s period end is exactly what it was when `earlier` was issued. It
+    comes from the history subtrees the statements stored (`_stored_history`: O(log n) reads) while the later
+    statement's last entry is where it was; after a reorg, or without them, from the read model's entries.
+    Like the statements' frontiers, the stored subtrees trust the read model as it was when they were computed:
+    an entry edited in the database in place (no reorg) is found by the rebuild only.
 
     Raises:
         StatementsNotComparableError: another account, currency or counterparty; `earlier` ends after
@@ -672,7 +688,11 @@ def consistency_proof(
     old_size, old_root = _history(earlier)
     new_size, new_root = _history(later)
     spec = _spec_of_row(later)
-    tree = MerkleTree(entry_leaf_hash(entry) for entry in _entries(db, spec, chain_id, None, spec.period.end))
+    tree: StoredTree | MerkleTree | None = _stored_history(
+        db, spec, chain_id, (old_size, old_root), (new_size, new_root)
+    )
+    if tree is None:
+        tree = MerkleTree(entry_leaf_hash(entry) for entry in _entries(db, spec, chain_id, None, spec.period.end))
     earlier_holds = old_size <= tree.size and "0x" + tree.root(old_size).hex() == old_root
     later_holds = tree.size == new_size and "0x" + tree.root().hex() == new_root
     for row, root, holds in ((earlier, old_root, earlier_holds), (later, new_root, later_holds)):
@@ -690,6 +710,33 @@ def consistency_proof(
         new_root=new_root,
         proof=["0x" + node.hex() for node in tree.consistency_proof(old_size, new_size)],
     )
+
+
+def _stored_history(
+    db: Session, spec: StatementSpec, chain_id: int, old: tuple[int, str], new: tuple[int, str]
+) -> StoredTree | None:
+    """The history tree up to `spec`'s period end from its stored subtrees: the O(log n) that the consistency
+    proof between the signed (size, root) pairs `old` and `new` and both roots need. None unless the frontier
+    saved at the period end has the new size and its last entry is still where it was (no reorg since), every
+    subtree is stored, and they give both signed roots: then the caller rebuilds the tree from the read model."""
+    saved = repository.frontiers(
+        db,
+        chain_id=chain_id,
+        account=spec.account,
+        currency=spec.currency,
+        counterparty=spec.counterparty or NO_COUNTERPARTY,
+        cut=spec.period.end,
+    )
+    (old_size, old_root), (new_size, new_root) = old, new
+    if not saved or saved[0].cut != spec.period.end or saved[0].size != new_size or _saved(db, saved[0]) is None:
+        return None
+    places = subtrees_for_consistency(old_size, new_size)
+    stored = repository.subtrees(db, _history_key(spec, chain_id), places)
+    if len(stored) < len(places):
+        return None
+    tree = StoredTree(new_size, stored)
+    holds = "0x" + tree.root(old_size).hex() == old_root and "0x" + tree.root().hex() == new_root
+    return tree if holds else None
 
 
 def _seconds(iso: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -43,8 +44,9 @@ def optional_address(value: str) -> str | None:
     return None if int(value, 16) == 0 else value
 
 
+@cache
 def currency(value: str) -> str:
-    """bytes3 '0x555344' -> 'USD'."""
+    """bytes3 '0x555344' -> 'USD' (cached: a chain has a handful of currencies, and a posting each event)."""
     return bytes.fromhex(value[2:]).decode("ascii")
 
 
