@@ -1,7 +1,7 @@
 """statement history subtrees: consistency proofs in O(log n) reads
 
 Revision ID: 564c16f12f12
-Revises: 03f38a62b0ec
+Revises: c725406835e3
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "564c16f12f12"
-down_revision = "03f38a62b0ec"
+down_revision = "c725406835e3"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """lc amendments: the availability and tenor an amendment sets (Art 6b, 10); rows before it changed neither
 
 Revision ID: c725406835e3
-Revises: 03f38a62b0ec
+Revises: b5a2e962bf0d
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c725406835e3'
-down_revision = '03f38a62b0ec'
+down_revision = 'b5a2e962bf0d'
 branch_labels = None
 depends_on = None
 
