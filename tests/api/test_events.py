@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER, Consortium
+from tests.api.conftest import OTHER_TRADER, OUTSIDER, Consortium
 from tests.members import feed
 
 
@@ -14,9 +14,10 @@ def test_feed_shows_own_events_and_never_others(consortium: Consortium) -> None:
     mine = feed(consortium, "trader")
     assert any(e["event"] == "Posted" and e["args"]["ref"] != "" for e in mine)  # type: ignore[index]
     outsider = feed(consortium, "outsider")
-    for event in outsider:
-        text = str(event["args"])
-        assert TRADER.address not in text and OTHER_TRADER.address not in text, event
+    for event in outsider:  # other modules on this worker's chain may make the outsider a party with the trader
+        assert "FEED-1" not in str(event["args"]), event
+        if event["event"] == "Posted":
+            assert OUTSIDER.address in (event["args"]["debitAccount"], event["args"]["creditAccount"]), event
     assert any(OUTSIDER.address in str(e["args"]) for e in outsider)  # its own onboarding
     ids = [int(str(e["id"])) for e in mine]
     assert ids == sorted(set(ids))
