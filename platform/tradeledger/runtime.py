@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.health import HealthProblem, highest_mined_block, stuck_signers
@@ -117,10 +117,18 @@ class Platform:
         block = self.transactions.rpc.call("eth_getBlockByNumber", ["latest", False])
         return int(block["timestamp"], 16)
 
+    def hosted_addresses(self) -> set[str]:
+        """Every address this instance signs for: the keys loaded in this process and the hosted members' keystores,
+        which are decrypted only on first use. The scheduler must not skip a member whose key no request has
+        opened since the last restart."""
+        with self.sessions() as db:
+            stored = set(db.scalars(select(HostedAccount.address)))
+        return stored | set(self.keys.addresses())
+
     def job_providers(self) -> list[JobProvider]:
         """Where the scheduler's due jobs come from (each domain with dates to keep adds its provider here)."""
         assert self.chain.manifest is not None
-        hosted = lambda: set(self.keys.addresses())  # noqa: E731 - read at each pass: keys are added at run time
+        hosted = self.hosted_addresses  # read at each pass: members are onboarded at run time
         providers: list[JobProvider] = []
         if "PaymentUndertakings" in self.chain.manifest.contracts:  # absent from deployments made before it
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
