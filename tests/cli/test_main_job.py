@@ -92,7 +92,7 @@ def _problem(values: list[object]) -> bool:
     return any(isinstance(v, dict) and {"type", "title", "status"} <= v.keys() for v in values)
 
 
-def test_the_readme_walk_runs_as_written(served: Served) -> None:
+def _readme_walk_runs_as_written(served: Served) -> None:
     blocks = examples()
     assert len(blocks) >= 8 and all(b.expected or b.expected_text for b in blocks), "the walk shows its answers"
     bash = Bash(served.home)
@@ -123,7 +123,7 @@ def _check(bash: Bash, block: Example) -> None:
     assert not problems, where + "\n--- differs from the README's answer:\n" + "\n".join(problems)
 
 
-def test_demo_against_the_running_platform(served: Served) -> None:
+def _demo_against_the_running_platform(served: Served) -> None:
     out = served.home / "out"
     environment = {"PATH": "/usr/bin:/bin", "TRADELEDGER_PORT": str(served.port)}
     demo = subprocess.run(
@@ -162,7 +162,7 @@ def _snapshot(served: Served) -> dict[str, object]:
     return {"balances": balances, "lcs": lcs, "statements": statements, "files": files}
 
 
-def test_interrupt_and_restart_loses_nothing(served: Served) -> None:
+def _interrupt_and_restart_loses_nothing(served: Served) -> None:
     before = _snapshot(served)
     assert before["lcs"] and before["statements"], "the walk and the demo ran first"
     deployment = (served.home / "data" / "deployment.json").read_text()
@@ -172,6 +172,15 @@ def test_interrupt_and_restart_loses_nothing(served: Served) -> None:
     assert (served.home / "data" / "deployment.json").read_text() == deployment, "no second deployment"
     assert health["chain_id"] == 1337
     assert _snapshot(served) == before
+
+
+def test_walk_then_demo_then_restart_loses_nothing(served: Served) -> None:
+    """The main job in a newcomer's order on one running platform: the README walk as written, `tradeledger demo`
+    against it, then Ctrl-C and `serve` again with nothing lost. One test, so the three never land on different
+    xdist workers (each with a platform of its own: the restart found an empty one)."""
+    _readme_walk_runs_as_written(served)
+    _demo_against_the_running_platform(served)
+    _interrupt_and_restart_loses_nothing(served)
 
 
 def test_the_walk_tools_are_installed() -> None:
