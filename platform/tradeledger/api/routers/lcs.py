@@ -331,8 +331,8 @@ def request_transfer(
 
     The transferring bank is the credit's available-with bank. The transferred terms may only be reduced as Art 38(g)
     allows (amount, expiry, latest shipment, presentation period, checked on chain); the other terms stay off chain
-    under their hash. A credit that does not state it is transferable, or a deferred payment or acceptance credit
-    (its one undertaking is not split), is refused.
+    under their hash. A credit that does not state it is transferable is refused (409). On a deferred payment or
+    acceptance credit the second beneficiary is paid its share when the undertaking is paid or prepaid.
     """
     requested = service.request_transfer(platform, principal.member, principal.kind, lc_id, body, submission(prefer))
     return answer(requested, response)
