@@ -92,6 +92,7 @@ class Follower:
         self._final: dict[str, tuple[TxState, int | None]] = {}  # waited rows final (state, block), not yet indexed
         self._block_waiters = 0
         self._indexed_through = -1
+        self._behind_for = -1  # the highest waited block `behind` was called for
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="follower", daemon=True)
 
@@ -201,11 +202,12 @@ class Follower:
                     for tx_id, (state, block) in self._final.items()
                     if state is not TxState.MINED or (block or 0) <= self._indexed_through
                 ]
-                behind = len(settled) < len(self._final)
+                waited_block = max((block or 0 for _, block in self._final.values()), default=-1)
                 self._changed.notify_all()
             if settled:
                 self._settle(settled)
-            if behind:
+            if waited_block > max(self._indexed_through, self._behind_for):  # once per block, not once per pass
+                self._behind_for = waited_block
                 self._behind()
             self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it (at most every READ_GAP_S)
 
