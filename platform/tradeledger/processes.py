@@ -45,8 +45,8 @@ Role = Literal["all", "api", "engine"]
 ROLES: tuple[Role, ...] = ("all", "api", "engine")
 # The follower's wake-ups stay this far apart (`wakeups_for`'s `every`). Writes wait a block (250 ms on the dev
 # chain, seconds on QBFT) for their answer; under load the database changes every millisecond, and a follower
-# ticking at SQLite's default 1 ms took a sixth of the service's CPU (scripts/bench_api.py, 32 writers). 10 ms
-# apart, one pass answers what ten would have, for 5 ms of latency on average.
+# reading at SQLite's 1 ms tick took a sixth of the service's CPU (scripts/bench_api.py, 32 writers; BENCHMARKS.md).
+# 10 ms apart, one pass answers what ten would have, for 5 ms of latency on average.
 READ_GAP_S = 0.01
 
 
