@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Response
 
-from tradeledger.api.auth import PlatformDep, PrincipalDep, ReaderDep
+from tradeledger.api.auth import READER_SECURITY, PlatformDep, PrincipalDep, ReaderDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
@@ -80,6 +80,7 @@ for _movement, _doc in CASH_DOCS.items():
     "/accounts/{address}/balances",
     response_model=AccountBalances,
     responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
+    openapi_extra=READER_SECURITY,
 )
 async def get_balances(address: AddressPath, reader: ReaderDep) -> Response:
     """Balances of an account, per currency, in exact minor units."""
