@@ -125,6 +125,12 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
         raise ConfigurationError(f"TRADELEDGER_DATABASE_URL={url!r} is not usable: {error}") from None
 
 
+def in_process(engine: Engine) -> bool:
+    """Whether the database runs inside this process (SQLite): a query then costs CPU and never waits on a
+    server's answer, so an event loop may run it without stalling the requests it serves meanwhile."""
+    return engine.dialect.name == "sqlite"
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest Alembic revision (the service migrates on start)."""
     config = Config()

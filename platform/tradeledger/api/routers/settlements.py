@@ -84,7 +84,7 @@ for _movement, _doc in CASH_DOCS.items():
 )
 async def get_balances(address: AddressPath, reader: ReaderDep) -> Response:
     """Balances of an account, per currency, in exact minor units."""
-    return reader.answer(service.balances, address)
+    return await reader.answer(service.balances, address)
 
 
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
