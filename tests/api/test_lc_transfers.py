@@ -6,6 +6,7 @@ trader is the (first) beneficiary, the outsider trader the second beneficiary, t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import OTHER_BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.api.test_lcs import INVOICE, TODAY, application
+from tests.members import feed
 
 
 def _key(name: str, step: str) -> dict[str, str]:
@@ -208,32 +210,57 @@ def test_art_38i_first_beneficiary_substitutes_on_demand(consortium: Consortium)
     assert substituted["transferred_presentations"][0]["state"] == "SUBSTITUTED"
 
 
+@dataclass(frozen=True)
+class Split:
+    """A credit transferred in part to the outsider (`mine`) and to the applicant (`other`), with a fifth of the
+    first beneficiary's proceeds assigned to the other bank; the outsider's presentation `became` the first
+    beneficiary's substituted one, and the first beneficiary presented `own` as well; both honoured."""
+
+    path: str
+    mine: int
+    other: int
+    transferred: int
+    became: int
+    own: int
+
+
+def transferred_and_assigned(consortium: Consortium, name: str) -> Split:
+    """`Split` through the API, its idempotency keys named after `name` (one scenario per name and platform)."""
+    bank, first, second = (consortium.client(who) for who in ("bank", "other_trader", "outsider"))
+    path = _credit(consortium, name)
+    assert consortium.client("other_bank").get(path).status_code == 404  # not yet the assignee
+    mine = _ok(_request(first, path, name, 4_000))["transfers"][0]["transfer_id"]
+    to_applicant = {"second_beneficiary": TRADER.address, "amount": 1_000, "terms": {"unit_price": "USD 1.05"}}
+    other = _ok(first.post(f"{path}/transfers", json=to_applicant, headers=_key(name, "request-2")))
+    other_id = other["transfers"][1]["transfer_id"]
+    for transfer_id in (mine, other_id):
+        _ok(bank.post(f"{path}/transfers/{transfer_id}/decision", json={"consent": True},
+                      headers=_key(name, f"consent-{transfer_id}")))  # fmt: skip
+    _ok(first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 2_000},
+                   headers=_key(name, "assign")))  # fmt: skip
+    shown = {"documents": [_invoice(f"SB-{name}", 3_000)], "amount": 3_000, "shipment_date": TODAY.isoformat()}
+    presented = _ok(second.post(f"{path}/transfers/{mine}/presentations", json=shown, headers=_key(name, "sb")))
+    tp_id = presented["transferred_presentations"][0]["transferred_presentation_id"]
+    substitution = {"documents": [_invoice(f"FB-{name}", 3_600)], "amount": 3_600}
+    substituted = _ok(first.post(f"{path}/transferred-presentations/{tp_id}/substitution", json=substitution,
+                                 headers=_key(name, "substitute")))  # fmt: skip
+    own = _ok(first.post(f"{path}/presentations", json={**shown, "documents": [_invoice(f"FB-OWN-{name}", 500)],
+                                                        "amount": 500}, headers=_key(name, "own")))  # fmt: skip
+    for p in own["presentations"]:  # the substituted presentation and the first beneficiary's own
+        honour = f"{path}/presentations/{p['presentation_id']}/honour"
+        _ok(bank.post(honour, headers=_key(name, f"honour-{p['presentation_id']}")))
+    became = int(substituted["transferred_presentations"][0]["presentation_id"])
+    own_id = next(int(p["presentation_id"]) for p in own["presentations"] if int(p["presentation_id"]) != became)
+    return Split(path, int(mine), int(other_id), int(tp_id), became, own_id)
+
+
 def test_art_38h_39_second_beneficiary_and_assignee_see_reduced_views(consortium: Consortium) -> None:
     """Art 38h: the second beneficiary sees the credit as transferred to it: its amount and expiry, its own transfer
     and presentations, the banks; not the applicant, the first credit's off-chain terms or the other second
     beneficiary. Art 39: the assignee sees the credit's identity, its assignment and the legs paid to it."""
-    bank, first, second = (consortium.client(who) for who in ("bank", "other_trader", "outsider"))
-    path = _credit(consortium, "views")
-    assert consortium.client("other_bank").get(path).status_code == 404  # not yet the assignee
-    mine = _ok(_request(first, path, "views", 4_000))["transfers"][0]["transfer_id"]
-    to_applicant = {"second_beneficiary": TRADER.address, "amount": 1_000, "terms": {"unit_price": "USD 1.05"}}
-    other = _ok(first.post(f"{path}/transfers", json=to_applicant, headers=_key("views", "request-2")))
-    for transfer_id in (mine, other["transfers"][1]["transfer_id"]):
-        _ok(bank.post(f"{path}/transfers/{transfer_id}/decision", json={"consent": True},
-                      headers=_key("views", f"consent-{transfer_id}")))  # fmt: skip
-    _ok(first.post(f"{path}/proceeds-assignment", json={"assignee": OTHER_BANK.address, "share_bps": 2_000},
-                   headers=_key("views", "assign")))  # fmt: skip
-    shown = {"documents": [_invoice("SB-V", 3_000)], "amount": 3_000, "shipment_date": TODAY.isoformat()}
-    presented = _ok(second.post(f"{path}/transfers/{mine}/presentations", json=shown, headers=_key("views", "sb")))
-    tp_id = presented["transferred_presentations"][0]["transferred_presentation_id"]
-    substitution = {"documents": [_invoice("FB-V", 3_600)], "amount": 3_600}
-    substituted = _ok(first.post(f"{path}/transferred-presentations/{tp_id}/substitution", json=substitution,
-                                 headers=_key("views", "substitute")))  # fmt: skip
-    own = _ok(first.post(f"{path}/presentations", json={**shown, "documents": [_invoice("FB-OWN", 500)],
-                                                        "amount": 500}, headers=_key("views", "own")))  # fmt: skip
-    for p in own["presentations"]:  # the substituted presentation and the first beneficiary's own
-        honour = f"{path}/presentations/{p['presentation_id']}/honour"
-        _ok(bank.post(honour, headers=_key("views", f"honour-{p['presentation_id']}")))
+    bank, second = consortium.client("bank"), consortium.client("outsider")
+    split = transferred_and_assigned(consortium, "views")
+    path, mine = split.path, str(split.mine)
     full = _ok(bank.get(path))
     assert full["audience"] == "PARTY" and full["applicant"] == TRADER.address and len(full["transfers"]) == 2
 
@@ -242,8 +269,7 @@ def test_art_38h_39_second_beneficiary_and_assignee_see_reduced_views(consortium
     assert (seen["applicant"], seen["terms"], seen["assignee"], seen["amendments"]) == (None, None, None, [])
     assert (seen["amount"], seen["expiry"]) == ("4000", seen["transfers"][0]["expiry"])
     assert [t["transfer_id"] for t in seen["transfers"]] == [mine]
-    became = substituted["transferred_presentations"][0]["presentation_id"]
-    assert [p["presentation_id"] for p in seen["presentations"]] == [became]
+    assert [p["presentation_id"] for p in seen["presentations"]] == [str(split.became)]
     assert {leg["payee"] for p in seen["presentations"] for leg in p["proceeds_legs"]} == {OUTSIDER.address}
     assert seen["drawn"] == "3000"  # its own invoice, paid out of the first beneficiary's 3,600
     assert TRADER.address not in str(seen) and seen["terms_hash"] == seen["transfers"][0]["terms_hash"]
@@ -260,3 +286,45 @@ def test_art_38h_39_second_beneficiary_and_assignee_see_reduced_views(consortium
     assert {leg["payee"] for leg in legs} == {OTHER_BANK.address} and legs
     assert assigned["drawn"] == str(sum(int(leg["amount"]) for leg in legs))
     assert consortium.client("auditor").get(path).json()["audience"] == "PARTY"
+
+
+def credit_events(events: list[dict[str, Any]], lc_id: str) -> set[tuple[str, int | None]]:
+    """The events of one credit among `events`: each by name and the presentation (or transfer) it is about."""
+    return {
+        (e["event"], e["args"].get("presentationId", e["args"].get("transferId")))
+        for e in events
+        if str(e["args"].get("lcId")) == lc_id
+    }
+
+
+def reduced_feeds(split: Split) -> dict[str, set[tuple[str, int | None]]]:
+    """What the second beneficiary (the outsider) and the assignee (the other bank) see of `split`'s credit: their
+    transfer, their presentation and the legs paid to them; not the application, the other transfer, the first
+    beneficiary's own presentation (but for the assignee's leg of it) nor the applicant's reimbursement."""
+    return {
+        "outsider": {
+            ("TransferDecided", split.mine),
+            ("TransferredDocumentsPresented", split.mine),
+            ("InvoiceSubstituted", split.became),
+            ("DocumentsPresented", split.became),
+            ("PresentationHonoured", split.became),
+            ("TransferredProceedsPaid", split.became),
+        },
+        "other_bank": {
+            ("ProceedsAssigned", None),
+            *(
+                (event, p)
+                for p in (split.became, split.own)
+                for event in ("PresentationHonoured", "AssignedProceedsPaid")
+            ),
+        },
+    }
+
+
+def test_art_38_39_event_feed_shows_second_beneficiary_and_assignee_their_events(consortium: Consortium) -> None:
+    split = transferred_and_assigned(consortium, "feed")
+    lc_id = split.path.rsplit("/", 1)[1]
+    for who, expected in reduced_feeds(split).items():
+        assert credit_events(feed(consortium, who), lc_id) == expected, who
+    everything = credit_events(feed(consortium, "bank"), lc_id)
+    assert ("TransferDecided", split.other) in everything and ("ReimbursementSettled", split.became) in everything

@@ -6,7 +6,10 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
+from tests.api.test_lc_transfers import credit_events, reduced_feeds, transferred_and_assigned
 from tests.cli.test_configuration_errors import run_cli
 from tests.members import Consortium, feed
 from tests.webhooks.conftest import subscribe, transfer
@@ -85,6 +88,22 @@ class TestAtLeastOnceInOrder:
         expected = [int(item["id"]) for item in feed(started, "bank", start) if OUTSIDER.address in str(item["args"])]
         wait_until(lambda: receiver.event_ids() == expected, what="the outsider's movements")
         assert expected and receiver.bad_signatures == 0
+
+    @pytest.mark.parametrize(("who", "name"), [("outsider", "HOOK-SB"), ("other_bank", "HOOK-AS")])
+    def test_second_beneficiary_and_assignee_get_their_credit_events(
+        self, started: Consortium, receiver: Receiver, who: str, name: str
+    ) -> None:
+        """UCP 600 Art 38, 39: a second beneficiary (the outsider) and an assignee of proceeds (the other bank) get
+        the events their reduced view shows, as the feed shows them: their transfer, their presentation, the legs
+        paid to them; not the application, the other second beneficiary's transfer nor the reimbursement."""
+        _, start = _start(started, receiver, who=who)
+        split = transferred_and_assigned(started, name)
+        expected = [int(item["id"]) for item in feed(started, who, start)]
+        wait_until(lambda: receiver.event_ids() == expected, what=f"the {len(expected)} events of the {who}'s feed")
+        lc_id = split.path.rsplit("/", 1)[1]
+        delivered = [message.payload["data"] for message in receiver.messages()]
+        assert credit_events(delivered, lc_id) == reduced_feeds(split)[who]
+        assert receiver.bad_signatures == 0
 
 
 class TestControl:

@@ -2,8 +2,10 @@
 
 An event names addresses directly (a posting's accounts) or an object by id (an order, a credit, a document,
 a payment, an anchor, a transferable record); either way its parties decide visibility, exactly as for the
-object itself. Events with no party at all (role grants, holidays, presentation registrations) are the
-institutions' business: banks and auditors see them.
+object itself. A credit's second beneficiaries and assignees see what their reduced view shows (UCP 600 Art 38,
+39): the events of their transfer or assignment, of their presentations and of the legs paid to them. Events with
+no party at all (role grants, holidays, presentation registrations) are the institutions' business: banks and
+auditors see them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tradeledger.anchors.models import StatementAnchor
 from tradeledger.documents.models import Document
 from tradeledger.events.schemas import EventView
 from tradeledger.guarantees.models import Undertaking
-from tradeledger.lcs.models import LetterOfCredit
+from tradeledger.lcs import repository as lcs
 from tradeledger.members.access import visible_accounts
 from tradeledger.members.models import MemberKind
 from tradeledger.orders.models import PurchaseOrder
@@ -41,8 +43,8 @@ def _order(db: Session, order_id: int) -> list[str | None]:
 
 
 def _credit(db: Session, lc_id: int) -> list[str | None]:
-    lc = db.get(LetterOfCredit, lc_id)
-    return [] if lc is None else [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank]
+    lc = lcs.get(db, lc_id)
+    return [] if lc is None else lcs.parties(lc)
 
 
 def _document(db: Session, document_id: int) -> list[str | None]:
@@ -83,19 +85,23 @@ OBJECT_IDS: dict[str, PartyLookup] = {
 }
 
 
-def parties(db: Session, args: dict[str, Any]) -> set[str]:
-    """Every address the event names, plus the parties of the object it is about."""
+def parties(db: Session, event: str, args: dict[str, Any]) -> set[str]:
+    """Every address the event names, plus the parties of the object it is about and, for an event of a credit,
+    the second beneficiaries and assignees whose reduced view shows it."""
     found = {value for value in args.values() if isinstance(value, str) and len(value) == 42 and value.startswith("0x")}
     for argument, lookup in OBJECT_IDS.items():
         if isinstance(args.get(argument), int):
             found.update(party for party in lookup(db, args[argument]) if party)
+    found.update(lcs.reduced_audience(db, event, args))
     found.discard("0x0000000000000000000000000000000000000000")
     return found
 
 
-def visible(db: Session, accounts: set[str] | None, viewer_kind: MemberKind | None, args: dict[str, Any]) -> bool:
-    """Whether a viewer who sees `accounts` (`visible_accounts`) may see an event with these arguments."""
-    named = parties(db, args)
+def visible(
+    db: Session, accounts: set[str] | None, viewer_kind: MemberKind | None, event: str, args: dict[str, Any]
+) -> bool:
+    """Whether a viewer who sees `accounts` (`visible_accounts`) may see this event with these arguments."""
+    named = parties(db, event, args)
     institutional = not named and viewer_kind in (MemberKind.BANK, MemberKind.AUDITOR)
     return accounts is None or institutional or bool(named & accounts)
 
@@ -127,7 +133,7 @@ def page(
         rows = list(db.scalars(query))
         for row in rows:
             last_scanned = row.id
-            if visible(db, accounts, viewer_kind, json.loads(row.args)):
+            if visible(db, accounts, viewer_kind, row.event, json.loads(row.args)):
                 shown.append(row)
                 if len(shown) == limit:
                     return shown, last_scanned

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -78,6 +80,58 @@ def second_beneficiaries(db: Session, lc_id: int) -> list[str]:
         LcTransfer.lc_id == lc_id, LcTransfer.state == TransferState.TRANSFERRED
     )
     return list(db.scalars(query))
+
+
+def parties(lc: LetterOfCredit) -> list[str | None]:
+    """The credit's own parties: they see all of it, every event of it included."""
+    return [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank, lc.available_with_bank]
+
+
+# The events of a presentation its second beneficiary's view shows (its state and disposition); not the
+# reimbursement between the applicant and the banks, nor the banks' claims on each other.
+PRESENTATION_EVENTS = frozenset(
+    {"DocumentsPresented", "PresentationRefused", "PresentationHonoured", "DocumentsReturned",
+     "TransferableRecordPresented"}
+)  # fmt: skip
+# The events that pay a presentation's legs to its second beneficiary and assignee (in the same transaction).
+PAYING_EVENTS = frozenset(
+    {"PresentationHonoured", "DeferredPaymentPrepaid", "DeferredPaymentPaid", "DeferredPaymentDefaulted"}
+)
+
+
+def reduced_audience(db: Session, event: str, args: dict[str, Any]) -> set[str]:
+    """Who sees an event of a credit through a reduced view (`tradeledger.lcs.service.audience`) besides the
+    addresses it names: the second beneficiary of a transfer the bank consented to (38a: a request alone, or a
+    refusal, discloses nothing) or of the transferred presentation the event is about; for a presentation's own
+    events, the second beneficiary it came from (38h, 38i); for the event that paid it, whoever it paid a leg to
+    (Art 38, 39). Never the credit's other events: the applicant's terms, amendments and reimbursement stay with
+    the credit's parties. What decides is in the read model by the time the event's block is indexed, so a webhook
+    queued then and the feed read later agree."""
+    lc_id = args.get("lcId")
+    if not isinstance(lc_id, int):
+        return set()
+    if event == "TransferDecided" and isinstance(args.get("transferId"), int):
+        transfer = db.get(LcTransfer, (lc_id, args["transferId"]))
+        granted = transfer is not None and transfer.state is TransferState.TRANSFERRED
+        return {transfer.second_beneficiary} if granted and transfer is not None else set()
+    if isinstance(args.get("transferredPresentationId"), int):
+        presented = db.get(LcTransferredPresentation, (lc_id, args["transferredPresentationId"]))
+        return set() if presented is None else {presented.second_beneficiary}
+    presentation_id = args.get("presentationId")
+    if not isinstance(presentation_id, int):
+        return set()
+    audience: set[str] = set()
+    if event in PRESENTATION_EVENTS:
+        came_from = select(LcTransferredPresentation.second_beneficiary).where(
+            LcTransferredPresentation.lc_id == lc_id, LcTransferredPresentation.presentation_id == presentation_id
+        )
+        audience.update(db.scalars(came_from))
+    if event in PAYING_EVENTS:
+        paid = select(LcProceedsLeg.payee).where(
+            LcProceedsLeg.lc_id == lc_id, LcProceedsLeg.presentation_id == presentation_id
+        )
+        audience.update(db.scalars(paid))
+    return audience
 
 
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:

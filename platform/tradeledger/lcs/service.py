@@ -250,10 +250,6 @@ def holidays_call(address: str, bank: str, dates: list[date], closed: bool) -> C
     return ContractCall(CALENDAR, address, "setHolidays", ([_day(d) for d in dates], closed), bank)
 
 
-def _parties(lc: LetterOfCredit) -> list[str | None]:
-    return [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank, lc.available_with_bank]
-
-
 def check_quantity(db: Session, lc: LetterOfCredit, shown: int) -> None:
     """Art 30a/30b: the quantity the documents show must lie within the credit's quantity tolerance (commercial data
     the chain never sees; checked here, before anything is sent)."""
@@ -269,7 +265,7 @@ def check_quantity(db: Session, lc: LetterOfCredit, shown: int) -> None:
 def audience(db: Session, lc: LetterOfCredit, accounts: set[str] | None) -> str | None:
     """What viewers holding `accounts` (None: an auditor) see of the credit: PARTY the whole of it, SECOND_BENEFICIARY
     what was transferred to them (Art 38), ASSIGNEE what was assigned to them (Art 39); None: nothing."""
-    if accounts is None or any(party in accounts for party in _parties(lc) if party):
+    if accounts is None or any(party in accounts for party in repository.parties(lc) if party):
         return "PARTY"
     if accounts.intersection(repository.second_beneficiaries(db, lc.lc_id)):
         return "SECOND_BENEFICIARY"

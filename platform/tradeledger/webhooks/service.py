@@ -229,11 +229,11 @@ def _body(event_type: str, timestamp: datetime, data: dict[str, Any]) -> str:
 def _wanted(db: Session, subscription: WebhookSubscription, row: ChainEvent, args: dict[str, Any]) -> bool:
     if subscription.event_types and f"{row.contract}.{row.event}" not in subscription.event_types:
         return False
-    return _matches_filters(db, subscription, args)
+    return _matches_filters(db, subscription, row.event, args)
 
 
-def _matches_filters(db: Session, subscription: WebhookSubscription, args: dict[str, Any]) -> bool:
-    if subscription.accounts and not parties(db, args) & set(subscription.accounts):
+def _matches_filters(db: Session, subscription: WebhookSubscription, event: str, args: dict[str, Any]) -> bool:
+    if subscription.accounts and not parties(db, event, args) & set(subscription.accounts):
         return False
     if subscription.currencies:
         wanted = {"0x" + currency_bytes(code).hex() for code in subscription.currencies}
@@ -264,7 +264,7 @@ def _notifications(
     the movement's second on chain; None while that second has not closed."""
     if "camt.054" not in subscription.statements or (row.contract, row.event) != POSTED:
         return []
-    if not _matches_filters(db, subscription, {"currency": args["currency"]}):
+    if not _matches_filters(db, subscription, row.event, {"currency": args["currency"]}):
         return []
     mine = set(subscription.accounts or [subscription.member])
     moved = sorted({args["debitAccount"], args["creditAccount"]} & mine)
@@ -301,7 +301,7 @@ class Queue:
             if "camt.053" in subscription.statements and day_end is not None and row.block_timestamp >= day_end:
                 break  # the day's statement goes first, once the day has closed
             args = json.loads(row.args)
-            if visible(db, accounts, kind, args):
+            if visible(db, accounts, kind, row.event, args):
                 notices = _notifications(db, subscription, row, args, closed_before)
                 if notices is None:
                     break  # the movement's second has not closed on chain yet: its notification must wait

@@ -78,6 +78,19 @@ const LC_STEPS: [string, string, keyof Lc | null][] = [
   ["PresentationHonoured", "honoured", "issuing_bank"],
 ];
 
+/** Who presented: the presenter the event names (the beneficiary, or a second beneficiary's transferring bank). A
+ * presentation the transferring bank forwarded as presented (UCP 600 Art 38i) is made on the second beneficiary's
+ * behalf: the bank is named for it, never as the credit's beneficiary. */
+function presenter(lc: Lc, event: Event, me?: string): Step["party"] {
+  const args = event.args as Record<string, unknown>;
+  const address = String(args.beneficiary ?? lc.beneficiary);
+  const forwarded = lc.transferred_presentations.some(
+    (t) => t.state === "FORWARDED" && t.presentation_id === String(args.presentationId),
+  );
+  const name = partyName(address, lc, me);
+  return { name: forwarded ? `${name}, for the second beneficiary` : name, address };
+}
+
 export function lcSteps(lc: Lc, events: Event[], me?: string): Step[] {
   const of = (name: string) =>
     events.find((e) => e.event === name && String((e.args as Record<string, unknown>).lcId) === lc.lc_id);
@@ -87,7 +100,12 @@ export function lcSteps(lc: Lc, events: Event[], me?: string): Step[] {
     return {
       label,
       at: event ? Date.parse(event.block_timestamp) / 1000 : null,
-      party: address ? { name: partyName(address, lc, me), address } : null,
+      party:
+        event && name === "DocumentsPresented"
+          ? presenter(lc, event, me)
+          : address
+            ? { name: partyName(address, lc, me), address }
+            : null,
     };
   });
 }
