@@ -15,7 +15,9 @@ Settlement.issue by the settlement agent to a bank:
   and commits the outbox rows REQUESTED, and an engine's manager on the same database claims, signs and sends
   them as the database wakes it (here in one process, as `serve` runs it; the first manager path above is what
   one-shot commands, which run no engine, still do: sign in the request's group commit);
-- naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other.
+- naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other;
+- the node's CPU per transaction of each JSON-RPC method the manager's path adds to the raw sends (pre-flight
+  `eth_call` batches, block logs, block receipts, polls), read again on the blocks the claimer's run mined.
 
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
 say what limited the run. Prints a table and one JSON line. `--quick` runs small sizes (the test suite uses
@@ -178,6 +180,47 @@ def through_manager(
     return Managed(mined, recorded_tx_s, count / (submitted - started), (1000 * cuts[49], 1000 * cuts[98]))
 
 
+REPEATS = 5  # /proc's CPU clock ticks in 10 ms: cheap methods are read several times over
+
+
+def node_methods(meter: Meter, url: str, settlement: str, first_block: int, count: int) -> dict[str, float]:
+    """The node's CPU per transaction of each method the manager's path adds to the raw sends, read again on
+    the blocks the claimer's run mined (from `first_block`): why it costs the node more than the raw ceiling."""
+    rpc = HttpJsonRpc(url)
+    head = int(rpc.call("eth_blockNumber", []), 16)
+    numbers = [hex(number) for number in range(first_block, head + 1)]
+    blocks = [block for block in rpc.batch([("eth_getBlockByNumber", [n, False]) for n in numbers]) if block]
+    blocks = [block for block in blocks if block["transactions"]]
+    mined = sum(len(block["transactions"]) for block in blocks)
+    data = [load_abi("Settlement").function("issue").encode_call(_issue_args(6 * 10**6 + i)) for i in range(count)]
+    checks = [
+        ("eth_call", [{"from": AGENT.address, "to": settlement, "data": "0x" + d.hex(), "gas": hex(200_000)}, "latest"])
+        for d in data
+    ]
+
+    def per_tx(transactions: int, work: Callable[[], object]) -> float:
+        run = meter.measure(transactions * REPEATS, lambda: [work() for _ in range(REPEATS)])
+        return 1e6 * run.node_cpu_s / (transactions * REPEATS)
+
+    def batches(calls: list[tuple[str, list[object]]], size: int) -> Callable[[], object]:
+        return lambda: [rpc.batch(calls[offset : offset + size]) for offset in range(0, len(calls), size)]
+
+    figures = {
+        "transactions_per_block": mined / max(1, len(blocks)),
+        "eth_call_batches_of_64": per_tx(count, batches(checks, 64)),
+        "eth_call_batches_of_8": per_tx(count, batches(checks, 8)),
+        "eth_getLogs_by_block_hash": per_tx(mined, lambda: rpc.batch(
+            [("eth_getLogs", [{"blockHash": block["hash"]}]) for block in blocks])),
+        "eth_getBlockReceipts": per_tx(mined, lambda: rpc.batch(
+            [("eth_getBlockReceipts", [block["number"]]) for block in blocks])),
+        "eth_getBlockByNumber_hashes": per_tx(mined, lambda: rpc.batch(
+            [("eth_getBlockByNumber", [block["number"], False]) for block in blocks])),
+        "eth_blockNumber_single_call": per_tx(200, lambda: [rpc.call("eth_blockNumber", []) for _ in range(200)]),
+    }  # fmt: skip
+    rpc.close()
+    return figures
+
+
 def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
     from web3.middleware import SignAndSendRawMiddlewareBuilder
 
@@ -215,7 +258,9 @@ def main() -> None:
             level: through_manager(meter, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
             for n, level in enumerate(SYNCHRONOUS_LEVELS)
         }
+        engine_from = chain.web3().eth.block_number + 1
         engine = through_manager(meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True)
+        methods = node_methods(meter, deployed.url, settlement, engine_from, count)
         web3_naive = naive(meter, chain.web3(), settlement, naive_count)
 
     managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
@@ -233,11 +278,14 @@ def main() -> None:
         "node_cpu_us_per_tx": {
             "raw_ceiling": 1e6 * raw.node_cpu_s / count,
             "transaction_manager": 1e6 * managed.node_cpu_s / count,
+            "worker_and_engine": 1e6 * engine.mined.node_cpu_s / count,
         },
         "bench_cpu_us_per_tx": {
             "raw_ceiling": 1e6 * raw.bench_cpu_s / count,
             "transaction_manager": 1e6 * managed.bench_cpu_s / count,
+            "worker_and_engine": 1e6 * engine.mined.bench_cpu_s / count,
         },
+        "node_cpu_us_per_tx_by_method": methods,
         "sqlite_synchronous": {
             level: {
                 "submit_s": figures.submit_s,
@@ -293,6 +341,15 @@ def main() -> None:
     table.add_row("manager / raw (target ≥ 80%)", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row("engine's claimer / raw", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
+    table.add_row(
+        "claimer's blocks: transactions a block, node CPU per tx by method:",
+        f"{methods['transactions_per_block']:.0f}",
+        "",
+        "",
+    )
+    for method, figure in methods.items():
+        if method != "transactions_per_block":
+            table.add_row(f"  {method}", "", f"{figure:,.1f}", "")
     report("write_path", table, results, options.json)
 
 

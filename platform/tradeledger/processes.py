@@ -23,6 +23,8 @@ waits.
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 import time
 from typing import Literal
@@ -30,7 +32,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradeledger.chain.txmanager import TransactionManager
+from tradeledger.chain.txmanager import PIPELINE_DEPTH, TransactionManager
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
 from tradeledger.loops import PollingLoop
@@ -39,6 +41,8 @@ from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
 Role = Literal["all", "api", "engine"]
 ROLES: tuple[Role, ...] = ("all", "api", "engine")
+
+log = logging.getLogger(__name__)
 
 
 class Follower:
@@ -140,21 +144,39 @@ class Follower:
 class Claimer:
     """The engine's signer: claims the REQUESTED outbox rows (of API workers, or of this process's own requests)
     as soon as the database says something committed, and at start whatever was committed while no engine ran.
-    One loop: a single claimer per database keeps each signer's nonces in request order."""
+    One claiming loop: a single claimer per database keeps each signer's nonces in request order.
+
+    Two stages: the loop claims and signs a group (one commit) and hands it to the sender thread, which
+    broadcasts the groups in the order claimed and records what the node said; so the next group is claimed
+    while the previous one is on its way to the node. At most PIPELINE_DEPTH claimed groups wait for the sender.
+    A group claimed and never sent (a crash, a failed send) stays SIGNED: the confirmer, or `recover()` at the
+    next start, sends its stored bytes."""
 
     def __init__(self, transactions: TransactionManager, wakeups: Wakeups) -> None:
         self._transactions = transactions
         self._wakeups = wakeups
         self._loop = PollingLoop("request-claimer", self._claim_when_woken, interval=0.0)
+        self._claimed: queue.Queue[list[ChainTransaction] | None] = queue.Queue(PIPELINE_DEPTH)
+        self._sender = threading.Thread(target=self._send_claimed, name="claim-sender", daemon=True)
 
     def start(self) -> None:
-        self._transactions.claim_requested()
+        self._sender.start()
+        self._transactions.claim_requested(self._claimed.put)
         self._loop.start()
 
     def stop(self) -> None:
         self._loop.stop()
+        self._claimed.put(None)
+        self._sender.join(timeout=30)
         self._wakeups.close()
 
     def _claim_when_woken(self) -> int:
         self._wakeups.wait(FALLBACK_S)
-        return self._transactions.claim_requested()
+        return self._transactions.claim_requested(self._claimed.put)
+
+    def _send_claimed(self) -> None:
+        while (group := self._claimed.get()) is not None:
+            try:
+                self._transactions.broadcast(group)
+            except Exception:  # the database failed the record of the sends: the confirmer sends them again
+                log.exception("claim sender: broadcasting %d claimed transactions failed", len(group))

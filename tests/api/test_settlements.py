@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import select, update
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
 from tests.members import AGENT, OPERATOR, OTHER_BANK, call
 from tradeledger.chain.abi import role_id
+from tradeledger.identity.models import ApiKey
+from tradeledger.identity.service import create_api_key, revoke_api_key
+from tradeledger.store.base import utcnow
+from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
+from tradeledger.users.models import User
 
 
 def _transfer(amount: int = 100, reference: str = "PAY-1") -> dict[str, object]:
@@ -86,6 +93,55 @@ class TestBadInput:
         client.headers.pop("Authorization")
         response = client.get(f"/v1/accounts/{TRADER.address}/balances")
         assert response.status_code == 401 and problem(response)["code"] == "unauthenticated"
+
+
+class TestBalanceReadCaller:
+    """The balance read checks its caller on the event loop, in its query's session: every check still holds,
+    for a key already verified (remembered in the process) as for a new one."""
+
+    def _key(self, consortium: Consortium, expires_at: datetime | None = None) -> tuple[str, str]:
+        with transaction(consortium.platform.sessions) as db:
+            key, token = create_api_key(db, TRADER.address, f"reader-{uuid.uuid4()}", expires_at=expires_at)
+        return key.id, token
+
+    def _read(self, consortium: Consortium, token: str) -> httpx.Response:
+        client = consortium.client("trader")
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client.get(f"/v1/accounts/{TRADER.address}/balances")
+
+    def test_a_revoked_key_reads_no_more(self, consortium: Consortium) -> None:
+        key_id, token = self._key(consortium)
+        answered = self._read(consortium, token)
+        assert answered.status_code == 200, answered.text
+        assert answered.headers["content-type"] == "application/json"
+        assert answered.json()["account"] == TRADER.address
+        with transaction(consortium.platform.sessions) as db:
+            revoke_api_key(db, key_id)
+        refused = self._read(consortium, token)
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
+
+    def test_an_expired_key_reads_no_more(self, consortium: Consortium) -> None:
+        key_id, token = self._key(consortium, expires_at=utcnow() + timedelta(hours=1))
+        assert self._read(consortium, token).status_code == 200
+        with transaction(consortium.platform.sessions) as db:
+            db.execute(update(ApiKey).where(ApiKey.id == key_id).values(expires_at=utcnow() - timedelta(seconds=1)))
+        refused = self._read(consortium, token)
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
+
+    def test_a_disabled_user_reads_no_more(self, consortium: Consortium) -> None:
+        key_id, token = self._key(consortium)
+        assert self._read(consortium, token).status_code == 200
+        with transaction(consortium.platform.sessions) as db:
+            user_id = db.scalars(select(ApiKey.user_id).where(ApiKey.id == key_id)).one()
+            db.execute(update(User).where(User.id == user_id).values(disabled_at=utcnow()))
+        refused = self._read(consortium, token)
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
+
+    def test_a_wrong_token_with_a_known_prefix_is_refused(self, consortium: Consortium) -> None:
+        _, token = self._key(consortium)
+        assert self._read(consortium, token).status_code == 200
+        refused = self._read(consortium, token[:-4] + "AAAA")
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
 
 
 class TestObjectLevelAccess:

@@ -1,8 +1,11 @@
-"""Receipts without a call per transaction (issue #22): the transaction manager's receipt watch reads a block's
-receipts with one `eth_getBlockReceipts`; a node without it is named, not worked around one look-up at a time."""
+"""Receipts without a call per transaction (issue #22): the transaction manager's receipt watch reads what a block
+did with our transactions from its logs (one `eth_getLogs` a block), and the block's receipts (one
+`eth_getBlockReceipts`) only for ours that left no log; a node without that method is named, not worked around one
+look-up at a time."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +17,9 @@ from sqlalchemy import func, select, update
 
 from tests.chain.jsonrpc_server import serving
 from tradeledger.chain.blockreceipts import BlockReceipts, NodeLacksBlockReceiptsError
-from tradeledger.chain.devnet import DeployedChain, make_manager
+from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, make_manager
 from tradeledger.chain.rpc import HttpJsonRpc, RpcError
+from tradeledger.chain.signing import LegacySigner
 from tradeledger.store.models import ChainTransaction, TxState
 
 CALLS = 24
@@ -49,8 +53,9 @@ def _counting(node: HttpJsonRpc, calls: Counter[str]) -> Callable[[str, Sequence
 
 
 def test_receipts_are_read_by_block_never_one_by_one(chain_snapshot: DeployedChain, database_url: str) -> None:
-    """Inclusion and receipts come from block receipts only: no receipt look-up per transaction and no
-    `eth_getTransactionByHash` (not among the methods reliability checklist D5 allows) on the normal path."""
+    """Inclusion and outcome come from the blocks' logs (every issue emits `Posted`): no receipt read at all, none
+    per transaction and no `eth_getTransactionByHash` (not among the methods reliability checklist D5 allows) on
+    the normal path."""
     node = HttpJsonRpc(chain_snapshot.url)
     calls: Counter[str] = Counter()
     try:
@@ -59,17 +64,23 @@ def test_receipts_are_read_by_block_never_one_by_one(chain_snapshot: DeployedCha
     finally:
         node.close()
     assert states == [TxState.MINED] * CALLS
-    assert calls["eth_getBlockReceipts"] >= 1
+    assert calls["eth_getLogs"] >= 1
+    assert calls["eth_getBlockReceipts"] == 0, calls
     assert calls["eth_getTransactionReceipt"] == 0, calls
     assert calls["eth_getTransactionByHash"] == 0, calls
 
 
 def test_a_node_without_block_receipts_is_named_not_worked_around(chain_snapshot: DeployedChain) -> None:
+    """A wanted transaction without a log (here: the block has none) needs the block's receipts."""
+
     def answer(method: str, params: Sequence[Any]) -> Any:
+        if method == "eth_getLogs":
+            return []
         raise RpcError(-32601, "the method eth_getBlockReceipts does not exist/is not available")
 
     latest = chain_snapshot.w3.eth.get_block("latest")
-    block = {"number": hex(latest["number"]), "transactions": ["0x" + "ab" * 32]}
+    number, block_hash = hex(latest["number"]), "0x" + bytes(latest["hash"]).hex()
+    block = {"number": number, "hash": block_hash, "transactions": ["0x" + "ab" * 32]}
     with serving(answer) as url:
         rpc = HttpJsonRpc(url)
         with pytest.raises(NodeLacksBlockReceiptsError):
@@ -96,6 +107,46 @@ def test_only_blocks_holding_wanted_transactions_are_read(chain_snapshot: Deploy
         node.close()
     assert set(found.receipts) == wanted and found.lost_from is None
     assert all(found.receipts[tx]["transactionHash"] == tx and found.receipts[tx]["status"] == "0x1" for tx in wanted)
+
+
+def test_a_revert_and_a_call_without_logs_are_read_from_the_block_receipts(chain_snapshot: DeployedChain) -> None:
+    """No log proves nothing: a transaction that reverted on chain (pre-flight cannot see every later state) and a
+    no-op that emits nothing (a gap-filler) get their status from their block's receipts; the logged one beside
+    them needs none."""
+    node = HttpJsonRpc(chain_snapshot.url)
+    calls: Counter[str] = Counter()
+    try:
+        chain_id = int(node.call("eth_chainId", []), 16)
+        bank = LegacySigner(bytes(BANK.key), chain_id)
+        agent = LegacySigner(bytes(AGENT.key), chain_id)
+        settlement = bytes.fromhex(chain_snapshot.addresses["Settlement"][2:])
+        issue = chain_snapshot.issue(900_001).calldata()
+        nonce = int(node.call("eth_getTransactionCount", [BANK.address, "pending"]), 16)
+        agent_nonce = int(node.call("eth_getTransactionCount", [AGENT.address, "pending"]), 16)
+        signed = [
+            bank.sign(nonce, 0, 200_000, settlement, 0, issue),  # only the settlement agent may issue: reverts
+            bank.sign(nonce + 1, 0, 21_000, bytes.fromhex(BANK.address[2:]), 0, b""),  # a no-op, no log
+            agent.sign(agent_nonce, 0, 200_000, settlement, 0, issue),  # succeeds and logs `Posted`
+        ]
+        hashes = ["0x" + tx_hash.hex() for _, tx_hash in signed]
+        node.batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for raw, _ in signed])
+        receipts = [node.call("eth_getTransactionReceipt", [tx]) for tx in hashes]
+        while None in receipts:
+            time.sleep(0.05)
+            receipts = [node.call("eth_getTransactionReceipt", [tx]) for tx in hashes]
+        numbers = sorted({int(receipt["blockNumber"], 16) for receipt in receipts})
+        blocks = [node.call("eth_getBlockByNumber", [hex(number), False]) for number in numbers]
+        with serving(_counting(node, calls)) as url:
+            counted = HttpJsonRpc(url)
+            found = BlockReceipts(counted).of(blocks, set(hashes))
+            counted.close()
+    finally:
+        node.close()
+    assert found.lost_from is None
+    assert [found.receipts[tx]["status"] for tx in hashes] == ["0x0", "0x1", "0x1"]
+    assert [found.receipts[tx]["blockHash"] for tx in hashes] == [receipt["blockHash"] for receipt in receipts]
+    assert calls["eth_getLogs"] == len(blocks)
+    assert calls["eth_getBlockReceipts"] == len({receipts[0]["blockNumber"], receipts[1]["blockNumber"]})
 
 
 def test_b4_a_transaction_mined_where_no_scan_looked_is_resolved_by_its_receipt(

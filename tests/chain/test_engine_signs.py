@@ -87,6 +87,39 @@ ENGINE_CRASH_CHILD = textwrap.dedent(
     """
 )
 
+# The engine's Claimer claims the next group while its sender thread broadcasts the previous one: killed with one
+# group sent and the next claimed and signed but not sent.
+CLAIMER_CRASH_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from tradeledger.chain.devnet import make_manager
+    from tradeledger.chain.txmanager import ContractCall, TransactionManager
+    from tradeledger.processes import Claimer
+    from tradeledger.store.models import TxState
+    from tradeledger.store.wakeups import wakeups_for
+
+    database_url, rpc_url, settlement, bank, agent, first, *rest = sys.argv[1:]
+    sent = TransactionManager.broadcast
+    groups = []
+    def broadcast_first_group_only(self, rows):
+        groups.append(rows)
+        if len(groups) > 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        sent(self, rows)
+    TransactionManager.broadcast = broadcast_first_group_only
+    call = lambda amount: ContractCall("Settlement", settlement, "issue", (bank, b"USD", int(amount), bytes(32)), agent)
+    worker = make_manager(database_url, rpc_url, signs=False)
+    engine = make_manager(database_url, rpc_url)
+    row = worker.submit(call(first))
+    Claimer(engine, wakeups_for(engine.sessions.kw["bind"])).start()
+    while engine.get(row.id).state is not TxState.SENT:
+        time.sleep(0.01)
+    worker.submit_many([call(amount) for amount in rest])
+    time.sleep(30)
+    sys.exit(3)  # not reached: the second group's broadcast kills the process
+    """
+)
+
 
 class TestEngineCrashWindows:
     @pytest.mark.parametrize("window", ["worker-after-commit", "engine-after-sign", "engine-after-send"])
@@ -112,5 +145,29 @@ class TestEngineCrashWindows:
         assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
         if expected_state is TxState.SIGNED:  # sent again byte for byte: the hashes signed before the crash
             assert [row.tx_hash for row in mined] == [tx_hash for _, tx_hash in before.values()]
+        assert posted_amounts(chain_snapshot, start_block) == list(AMOUNTS)
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(AMOUNTS)
+
+    def test_sigkill_with_a_claimed_group_waiting_for_the_claimers_sender(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """The claimer's pipeline: one group sent, the next claimed and signed but not yet broadcast when the
+        engine dies. The restarted engine sends the second group's stored bytes: each request once, in nonce
+        order, no nonce signed twice."""
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        start_block = chain_snapshot.w3.eth.block_number + 1
+        child = subprocess.run(
+            [sys.executable, "-c", CLAIMER_CRASH_CHILD, database_url, chain_snapshot.url,
+             chain_snapshot.addresses["Settlement"], BANK.address, AGENT.address, *map(str, AMOUNTS)],
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert child.returncode == -9, child.stderr
+        before = {row.id: (row.state, row.tx_hash) for row in outbox(make_manager(database_url, chain_snapshot.url))}
+        assert [state for state, _ in before.values()] == [TxState.SENT, TxState.SIGNED, TxState.SIGNED]
+
+        engine = engine_restarted(database_url, chain_snapshot.url)
+        mined = [engine.wait(row_id) for row_id in before]
+        assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
+        assert [row.tx_hash for row in mined] == [tx_hash for _, tx_hash in before.values()]
         assert posted_amounts(chain_snapshot, start_block) == list(AMOUNTS)
         assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(AMOUNTS)

@@ -334,11 +334,10 @@ class IdempotencyMiddleware:
     ) -> _Outcome:
         with transaction(self.sessions()) as db:
             found = caller(db, token)
-            api_key, username = found.key, found.user.username if found.user else None
-            audit = Audited(api_key.member, api_key.user_id, username, action[:200], key)
+            audit = Audited(found.member, found.user_id, found.username, action[:200], key)
             existing = db.scalar(
                 select(IdempotencyRecord).where(
-                    IdempotencyRecord.api_key_id == api_key.id, IdempotencyRecord.key == key
+                    IdempotencyRecord.api_key_id == found.key_id, IdempotencyRecord.key == key
                 )
             )
             if existing is not None and _abandoned(db, existing, instance):
@@ -352,7 +351,7 @@ class IdempotencyMiddleware:
                 else:  # its request stored an answer meanwhile (its transaction held the row): that answer stands
                     db.refresh(existing)
             if existing is None:
-                record = IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=instance)
+                record = IdempotencyRecord(api_key_id=found.key_id, key=key, fingerprint=fingerprint, owner=instance)
                 db.add(record)
                 db.flush()
                 instances.begin_serving(instance, record.id)

@@ -371,8 +371,12 @@ def standard_revert_reason(data: bytes) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def checksum(address: str) -> str:
-    """EIP-55 form of an address (raises ValueError on a malformed one)."""
+    """EIP-55 form of an address (raises ValueError on a malformed one).
+
+    Remembered: a keccak in pure Python costs about 40 µs, as much as a balance read's query, and the API
+    checksums the same few addresses (members, their counterparties) on every request that names one."""
     return str(to_checksum_address(address))
 
 

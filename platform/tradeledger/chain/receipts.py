@@ -3,7 +3,8 @@
 Polling a receipt per waiting thread costs one RPC and one database transaction per waiter and poll: it stops
 scanning at a few dozen concurrent requests. Instead one cursor follows the chain: for each block after it,
 the block's transaction hashes are matched with the open outbox rows (waited for or not), the receipts of the
-blocks that mined ours are read with one `eth_getBlockReceipts` each, recorded, and their waiters woken.
+blocks that mined ours are read by block (`blockreceipts.py`: their logs, and receipts only for ours without one),
+recorded, and their waiters woken.
 
 A transaction is mined after it is sent, so after the cursor of a watch that was running when it was sent: no
 per-transaction look-up is needed for it. A watch that starts (at service start, or when a first thread waits)

@@ -23,13 +23,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from tradeledger.chain.abi import ContractAbi, UndecodableLogError, load_abi
 from tradeledger.chain.rpc import JsonRpc, RpcError, logs_in_range
@@ -178,6 +178,9 @@ class Indexer:
         self._configured = {address.lower(): address for address in contracts.values()}  # nodes answer lower case
         self._span = 1  # blocks in the next eth_getLogs range: grows and shrinks towards batch_events per batch
         self._prefetch: _Prefetch | None = None
+        # the projections use every mapped class: configure them all now, not inside the first batch (where it
+        # took about a twentieth of catching up 40,000 events)
+        configure_mappers()
 
     # -- state ---------------------------------------------------------------------------------------------
 
@@ -317,17 +320,17 @@ class Indexer:
             event, args = abi.decode_log(topics, bytes.fromhex(entry["data"][2:]))
             records.append(
                 EventRecord(
-                    chain_id=self.chain_id,
-                    block_number=number,
-                    block_hash=block_hash,
-                    block_timestamp=timestamp,
-                    tx_hash=entry["transactionHash"],
-                    tx_index=int(entry["transactionIndex"], 16),
-                    log_index=int(entry["logIndex"], 16),
-                    address=self._configured[address],
-                    contract=name,
-                    event=event,
-                    args=args,
+                    self.chain_id,
+                    number,
+                    block_hash,
+                    timestamp,
+                    entry["transactionHash"],
+                    int(entry["transactionIndex"], 16),
+                    int(entry["logIndex"], 16),
+                    self._configured[address],
+                    name,
+                    event,
+                    args,
                 )
             )
         records.sort(key=lambda r: (r.block_number, r.log_index))
@@ -398,7 +401,7 @@ class Indexer:
     def rebuild_projections(self, db: Session) -> None:
         """Clear every projected table and apply all raw events again, in chain order, a batch at a time."""
         self.projector.clear(db)
-        columns = [getattr(ChainEvent, attribute.name) for attribute in fields(EventRecord)]
+        columns = [getattr(ChainEvent, name) for name in EventRecord._fields]
         rows = db.execute(
             select(*columns)
             .where(ChainEvent.chain_id == self.chain_id)

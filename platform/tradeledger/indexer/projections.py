@@ -13,9 +13,8 @@ ledger's `Posted` events, the bulk of the chain).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -33,9 +32,9 @@ class ProjectionError(TradeLedgerError):
     title = "Read model inconsistent with the chain"
 
 
-@dataclass(frozen=True)
-class EventRecord:
-    """One decoded event as the projections see it."""
+class EventRecord(NamedTuple):
+    """One decoded event as the projections see it (immutable; a named tuple is made in half the time of a frozen
+    dataclass, and the indexer makes one per event)."""
 
     chain_id: int
     block_number: int

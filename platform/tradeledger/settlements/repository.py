@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from tradeledger.settlements.models import AccountBalance, ExternalPayment
+from tradeledger.store.base import table_of
+
+_BALANCES = table_of(AccountBalance)
+# Core columns, compiled once: the most frequent read loads no ORM entities
+_BALANCES_OF = (
+    select(_BALANCES.c.currency, _BALANCES.c.balance, _BALANCES.c.last_entry_id)
+    .where(_BALANCES.c.account == bindparam("account"))
+    .order_by(_BALANCES.c.currency)
+)
 
 
-def balances_of(db: Session, account: str) -> list[AccountBalance]:
-    return list(
-        db.scalars(select(AccountBalance).where(AccountBalance.account == account).order_by(AccountBalance.currency))
-    )
+def balances_of(db: Session, account: str) -> Sequence[Row[str, int, int]]:
+    """The account's (currency, balance, last_entry_id) per currency, by currency."""
+    return db.execute(_BALANCES_OF, {"account": account}).all()
 
 
 def external_payment(db: Session, payment_id: int) -> ExternalPayment | None:

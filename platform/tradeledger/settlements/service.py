@@ -77,14 +77,14 @@ def _serves_bank(db: Session, viewer: str, account: str) -> bool:
     )
 
 
-def balances(platform: Platform, viewer: str, viewer_kind: MemberKind | None, account: str) -> AccountBalances:
+def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> AccountBalances:
     """An account's balances per currency, in exact minor units (404 for an account the viewer may not see)."""
-    with platform.sessions() as db:
-        rows = repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
+    rows = repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
     return AccountBalances(
         account=account,
         balances=[
-            Balance(currency=r.currency, amount=str(r.balance), last_entry_id=str(r.last_entry_id)) for r in rows
+            Balance(currency=currency, amount=str(amount), last_entry_id=str(last_entry_id))
+            for currency, amount, last_entry_id in rows
         ],
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Response
 
-from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.auth import READER_SECURITY, PlatformDep, PrincipalDep, ReaderDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
@@ -76,10 +76,15 @@ for _movement, _doc in CASH_DOCS.items():
     )
 
 
-@router.get("/accounts/{address}/balances", responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES})
-def get_balances(address: AddressPath, platform: PlatformDep, principal: PrincipalDep) -> AccountBalances:
+@router.get(
+    "/accounts/{address}/balances",
+    response_model=AccountBalances,
+    responses={**NOT_FOUND_RESPONSE, **ERROR_RESPONSES},
+    openapi_extra=READER_SECURITY,
+)
+async def get_balances(address: AddressPath, reader: ReaderDep) -> Response:
     """Balances of an account, per currency, in exact minor units."""
-    return service.balances(platform, principal.member, principal.kind, address)
+    return await reader.answer(service.balances, address)
 
 
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from tradeledger.chain.abi import ZERO_ADDRESS
 from tradeledger.indexer.projections import EventRecord, ProjectionError
 from tradeledger.store.base import Base
 from tradeledger.store.columns import ChainEvidence
@@ -40,8 +41,9 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 
 def optional_address(value: str) -> str | None:
-    """A checksummed address, or None for the zero address."""
-    return None if int(value, 16) == 0 else value
+    """A checksummed address, or None for the zero address (the decoder gives every address as 0x and 40 hex
+    digits, so the zero address is one string in any case)."""
+    return None if value == ZERO_ADDRESS else value
 
 
 @cache

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import AnchorReconciliation, ReconciliationStatus, StatementAnchor
-from tradeledger.chain.abi import ZERO_ADDRESS, checksum
 from tradeledger.indexer.handlers._support import (
     currency,
     evidence,
@@ -40,10 +39,11 @@ def statement_anchored(record: EventRecord) -> Iterator[Row]:
         total_credits,
         manifest_hash,
     ) = args["statement"]
-    # the decoder leaves addresses inside structs in lower case: compare them in EIP-55 form
-    account, counterparty = checksum(account), optional_address(checksum(counterparty))
-    require(account == args["account"], record, "statement account differs from the indexed one")
-    require((counterparty or ZERO_ADDRESS) == args["counterparty"], record, "statement counterparty differs")
+    # the decoder leaves addresses inside structs in lower case and gives the indexed ones in EIP-55 form: compare
+    # them without case and keep the indexed ones (EIP-55 hashes the address: a hash per anchor was most of it)
+    require(account.lower() == args["account"].lower(), record, "statement account differs from the indexed one")
+    require(counterparty.lower() == args["counterparty"].lower(), record, "statement counterparty differs")
+    account, counterparty = args["account"], optional_address(args["counterparty"])
     yield (
         StatementAnchor,
         {

@@ -51,8 +51,11 @@ def _posting(record: EventRecord) -> dict[str, Any]:
     args = record.args
     kind = _KINDS[args["kind"]]
     debit, credit = optional_address(args["debitAccount"]), optional_address(args["creditAccount"])
-    require(debit is not None or kind is PostingKind.ISSUE, record, f"{kind.name} without a debit account")
-    require(credit is not None or kind is PostingKind.REDEEM, record, f"{kind.name} without a credit account")
+    # checked inline, not through `require`: its message would be formatted for every posting
+    if debit is None and kind is not PostingKind.ISSUE:
+        raise inconsistent(record, f"{kind.name} without a debit account")
+    if credit is None and kind is not PostingKind.REDEEM:
+        raise inconsistent(record, f"{kind.name} without a credit account")
     return {
         "entry_id": args["entryId"],
         "debit_account": debit,
@@ -143,7 +146,8 @@ def posted(db: Session, records: Sequence[EventRecord]) -> None:
             held = balances.stored(record, (debit, code))
             if held is None:
                 raise inconsistent(record, f"{debit} is debited {amount} {code} without a balance")
-            require(held["balance"] >= amount, record, f"{debit} holds {held['balance']} {code}, debited {amount}")
+            if held["balance"] < amount:
+                raise inconsistent(record, f"{debit} holds {held['balance']} {code}, debited {amount}")
             held["balance"] -= amount
         if (credit := posting["credit_account"]) is not None:
             balances.get(record, (credit, code), {"balance": 0})["balance"] += amount
