@@ -159,8 +159,8 @@ class TestCrashedProcess:
     def _in_flight(self, world: Consortium, key: str, body: dict[str, Any], owner: str) -> None:
         fingerprint = request_fingerprint("POST", DEPOSITS, b"", "application/json", json.dumps(body).encode())
         with transaction(world.platform.sessions) as db:
-            api_key_id = authenticate(db, world.tokens["bank"])
-            db.add(IdempotencyRecord(api_key_id=api_key_id, key=key, fingerprint=fingerprint, owner=owner,
+            api_key = authenticate(db, world.tokens["bank"])
+            db.add(IdempotencyRecord(api_key_id=api_key.id, key=key, fingerprint=fingerprint, owner=owner,
                                      created_at=utcnow() - timedelta(minutes=1)))  # fmt: skip
 
     def test_a_dead_process_request_runs_again_at_once(self, world: Consortium) -> None:
@@ -204,8 +204,8 @@ class TestDatabaseGoneUnderALiveProcess:
         request runs under (SQLite may give an id again) stays."""
         platform = world.platform
         with transaction(platform.sessions) as db:
-            api_key_id = authenticate(db, world.tokens["bank"])
-            records = [IdempotencyRecord(api_key_id=api_key_id, key=f"orphan-{n}", fingerprint="0" * 64,
+            api_key = authenticate(db, world.tokens["bank"])
+            records = [IdempotencyRecord(api_key_id=api_key.id, key=f"orphan-{n}", fingerprint="0" * 64,
                                          owner=platform.instance) for n in (1, 2)]  # fmt: skip
             db.add_all(records)
             db.flush()

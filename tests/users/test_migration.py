@@ -11,7 +11,6 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import authenticate
 from tradeledger.store.db import MIGRATIONS
 from tradeledger.users.models import User, UserKind
@@ -42,8 +41,7 @@ def test_an_old_member_key_becomes_an_administrator_service_account(tmp_path: Pa
         stored = connection.execute(text("SELECT secret_hash FROM api_keys")).scalar_one()
     assert stored.startswith("$argon2id$") and hashlib.sha256(TOKEN.encode()).hexdigest() not in stored
     with Session(engine) as db:
-        key = db.get(ApiKey, authenticate(db, TOKEN))
-        assert key is not None
+        key = authenticate(db, TOKEN)
         user = db.get(User, key.user_id)
         assert user is not None
         assert (key.id, user.member, user.kind, user.roles) == ("k1", MEMBER, UserKind.SERVICE, ["administrator"])
