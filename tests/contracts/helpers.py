@@ -23,6 +23,7 @@ from eth_abi import decode, encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
+from hypothesis import HealthCheck, settings
 from web3 import Web3
 
 from tradeledger.chain.compiler import ARTIFACTS_DIR
@@ -570,3 +571,18 @@ def run_cell(world: World, case: Case, actor: str) -> None:
         error = contract.error_of(account(actor), case.function, *call.args)
         assert error is not None, f"{case.id} succeeded for {actor}, which must be denied"
         assert error.name == case.expected_error(actor), f"{case.id} for {actor}: {error}"
+
+
+def stateful_settings(examples: int, steps: int) -> settings:
+    """The settings of every stateful contract test (each sets its own size): reproducible, derandomized and with
+    no example database, so that CI draws exactly what a developer's run drew; no deadline, as a step is an
+    anvil round trip; and no health check against slow or filtered draws, as the machines' preconditions
+    filter by design."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        derandomize=True,
+        database=None,
+    )

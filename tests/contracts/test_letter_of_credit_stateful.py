@@ -30,7 +30,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -41,7 +40,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import USD, Receipt, World
+from tests.contracts.helpers import USD, Receipt, World, stateful_settings
 from tests.contracts.lc_support import (
     AFTER_PRESENTATION,
     DAY,
@@ -1171,14 +1170,8 @@ def test_letter_of_credit_state_machine(world: World) -> None:
     LetterOfCreditMachine.edges_seen.clear()
     run_state_machine_as_test(
         LetterOfCreditMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=32,  # 25 before the seven transfer rules (Art 38, 39) joined the draw
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        # 32 steps: 25 before the seven transfer rules (Art 38, 39) joined the draw
+        settings=stateful_settings(EXAMPLES, steps=32),
     )
     names = (*FUNCTIONS, "honour by a nominated bank", "honour with assigned proceeds", "deferred proceeds split")
     summary = {f: (LetterOfCreditMachine.calls_ok[f], LetterOfCreditMachine.calls_refused[f]) for f in names}

@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -32,7 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import USD, World, decode_events
+from tests.contracts.helpers import USD, World, decode_events, stateful_settings
 from tests.contracts.lc_support import (
     ADVISER,
     APPLICANT,
@@ -274,14 +273,7 @@ def test_title_moves_with_payment_state_machine(world: World) -> None:
     TitleMachine.world = world
     run_state_machine_as_test(
         TitleMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=25),
     )
     ok, refused = TitleMachine.calls_ok, TitleMachine.calls_refused
     print("calls (succeeded, refused):", {f: (ok[f], refused[f]) for f in sorted(set(ok) | set(refused))})

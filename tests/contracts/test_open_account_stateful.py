@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import USD, World
+from tests.contracts.helpers import USD, World, stateful_settings
 from tests.contracts.openaccount_support import (
     BUYER,
     DAY,
@@ -410,14 +409,7 @@ def test_open_account_state_machines(world: World) -> None:
     OpenAccountMachine.edges_seen.clear()
     run_state_machine_as_test(
         OpenAccountMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=40,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=40),
     )
     print("edges exercised:", sorted(OpenAccountMachine.edges_seen))
     print("calls (function, succeeded):", sorted(OpenAccountMachine.calls.items()))

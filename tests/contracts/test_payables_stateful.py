@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import DOCUMENT_STATES, USD, World
+from tests.contracts.helpers import DOCUMENT_STATES, USD, World, stateful_settings
 from tests.contracts.lc_support import balance, start_on_monday
 from tests.contracts.openaccount_support import BUYER, DAY, FINANCIER, ORDER_AMOUNT, SELLER, issue_invoice
 from tests.contracts.payables_support import (
@@ -223,14 +222,7 @@ def test_payables_state_machine(world: World) -> None:
     PayablesMachine.edges_seen.clear()
     run_state_machine_as_test(
         PayablesMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=60,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=60),
     )
     print("edges exercised:", sorted(PayablesMachine.edges_seen))
     print("calls (function, succeeded):", sorted(PayablesMachine.calls.items()))

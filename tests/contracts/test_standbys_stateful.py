@@ -21,7 +21,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -32,7 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import USD, Receipt, World
+from tests.contracts.helpers import USD, Receipt, World, stateful_settings
 from tests.contracts.lc_support import start_on_monday, warp
 from tests.contracts.test_undertakings_replay import Model
 from tests.contracts.undertaking_support import DAY, ISP98, STATES, UT, ut_terms
@@ -409,14 +408,7 @@ def test_standbys_state_machine(world: World) -> None:
     StandbysMachine.calls_ok.clear()
     run_state_machine_as_test(
         StandbysMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=40,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=40),
     )
     print("calls succeeded:", sorted(StandbysMachine.calls_ok))
     wanted = {"demand", "pay", "recordScheduledReductions", "extendAutomatically", "noticeNonExtension", "expire"}

@@ -28,11 +28,10 @@ from typing import Any, ClassVar
 
 from eth_abi.abi import encode
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from tests.contracts.helpers import USD, World
+from tests.contracts.helpers import USD, World, stateful_settings
 from tests.contracts.records_matrix_cases import RECORD_STATES, RECORDS, TITLE_AGENT_ROLE
 
 BANKS = ("sponsor_bank", "bank", "another_bank")
@@ -414,14 +413,7 @@ def test_transferable_records_state_machine(world: World) -> None:
     RecordsMachine.world = world
     run_state_machine_as_test(
         RecordsMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=20),
     )
     ok, refused = RecordsMachine.calls_ok, RecordsMachine.calls_refused
     print("calls (succeeded, refused):", {f: (ok[f], refused[f]) for f in sorted(set(ok) | set(refused))})

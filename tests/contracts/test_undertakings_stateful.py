@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -32,7 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contracts.helpers import USD, Receipt, World
+from tests.contracts.helpers import USD, Receipt, World, stateful_settings
 from tests.contracts.lc_support import start_on_monday, warp
 from tests.contracts.undertaking_support import DAY, STATES, UT, ut_terms
 
@@ -330,14 +329,7 @@ def test_undertakings_state_machine(world: World) -> None:
     UndertakingsMachine.edges_seen.clear()
     run_state_machine_as_test(
         UndertakingsMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            derandomize=True,
-            database=None,
-        ),
+        settings=stateful_settings(EXAMPLES, steps=20),
     )
     print("calls succeeded:", dict(UndertakingsMachine.calls_ok))
     print("edges exercised:", sorted(UndertakingsMachine.edges_seen))

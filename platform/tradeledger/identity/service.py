@@ -123,9 +123,12 @@ def caller(db: Session, token: str) -> Caller:
     )
 
 
-def authenticate(db: Session, token: str) -> str:
-    """The id of the live key behind a bearer token."""
-    return caller(db, token).key_id
+def authenticate(db: Session, token: str) -> ApiKey:
+    """The live key behind a bearer token."""
+    key = db.get(ApiKey, caller(db, token).key_id)
+    if key is None:  # deleted since `caller` read it
+        raise AuthenticationError("the API key is unknown or revoked")
+    return key
 
 
 def revoke_api_key(db: Session, key_id: str) -> None:
