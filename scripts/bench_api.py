@@ -58,6 +58,7 @@ from benchkit import (
     fresh_postgres,
     machine,
     postgres_reachable,
+    process_cpu_s,
     report,
     tree_cpu_s,
 )
@@ -84,13 +85,14 @@ class Member:
 
 @dataclass
 class Phase:
-    """Operations per second, latency percentiles, and the service's CPU time per operation."""
+    """Operations per second, latency percentiles, and the service's (and the node's) CPU time per operation."""
 
     ops_s: float
     p50_ms: float
     p99_ms: float
     service_cpu_ms: float
     client_cpu_ms: float  # this process's: the load client shares the machine's cores with the service
+    node_cpu_ms: float = 0.0  # the chain node's, when measured
 
 
 FIGURES = ("ops_s", "p50_ms", "p99_ms", "service_cpu_ms", "client_cpu_ms")
@@ -168,10 +170,15 @@ Client = Callable[[], AbstractAsyncContextManager[Operation]]  # one client's co
 
 
 async def _drive(
-    service: Service, clients: int, count: int | None, client: Client, stop: asyncio.Event | None = None
+    service: Service,
+    clients: int,
+    count: int | None,
+    client: Client,
+    stop: asyncio.Event | None = None,
+    node: int | None = None,
 ) -> Phase:
     """`count` operations (or as many as fit until `stop` is set) by `clients` concurrent clients, each one after
-    the other on its own connection."""
+    the other on its own connection; with the CPU per operation of the `node` process too, if given."""
     latencies: list[float] = []
     next_index = iter(range(count)) if count is not None else itertools.count()
 
@@ -184,6 +191,7 @@ async def _drive(
                 await operation(index)
                 latencies.append(time.perf_counter() - started)
 
+    node_cpu = process_cpu_s(node) if node is not None else 0.0
     cpu, client_cpu, started = service.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(run() for _ in range(clients)))
     elapsed = time.perf_counter() - started
@@ -194,6 +202,7 @@ async def _drive(
         1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
         1000 * (service.cpu_s() - cpu) / len(ordered),
         1000 * (time.process_time() - client_cpu) / len(ordered),
+        1000 * (process_cpu_s(node) - node_cpu) / len(ordered) if node is not None else 0.0,
     )
 
 
@@ -318,10 +327,21 @@ def expected_moves(count: int, offset: int = 0) -> list[int]:
     return moves
 
 
+@dataclass(frozen=True)
+class ManagerRun:
+    """The transaction manager's transfers per second until mined, and its process's and the node's CPU per
+    transfer."""
+
+    tx_s: float
+    cpu_ms: float
+    node_cpu_ms: float
+
+
 def through_manager(
-    data_dir: Path, database_url: str | None, banks: list[Member], clients: int, count: int, offset: int
-) -> float:
-    """The same transfers straight through the service's transaction manager; transfers per second until mined."""
+    data_dir: Path, database_url: str | None, banks: list[Member], clients: int, count: int, offset: int, node: int
+) -> ManagerRun:
+    """The same transfers straight through the service's transaction manager, as many client threads as the API
+    had clients (each submitting one transfer at a time), until every one is mined."""
     platform = open_platform(load_settings(data_dir=data_dir, database_url=database_url, _env_file=None))
     try:
         manager = platform.transactions
@@ -345,7 +365,7 @@ def through_manager(
                 with lock:
                     ids.append(tx_id)
 
-        started = time.perf_counter()
+        node_cpu, cpu, started = process_cpu_s(node), time.process_time(), time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client, range(clients)))
         deadline = time.monotonic() + MINED_TIMEOUT_S
@@ -353,11 +373,15 @@ def through_manager(
             if time.monotonic() > deadline:
                 raise TimeoutError("the transaction manager's transfers were not all mined")
             time.sleep(0.005)
-        rate = count / (time.perf_counter() - started)
+        run = ManagerRun(
+            count / (time.perf_counter() - started),
+            1000 * (time.process_time() - cpu) / count,
+            1000 * (process_cpu_s(node) - node_cpu) / count,
+        )
         states = {manager.get(tx_id).state for tx_id in ids}
         if len(ids) != count or states != {TxState.MINED}:
             raise RuntimeError(f"transaction manager: {len(ids)} of {count} submitted, states {states}")
-        return rate
+        return run
     finally:
         platform.close()
 
@@ -399,14 +423,18 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     # the service attaches to the chain, and so does the manager run after the service stops
-    with _database(options) as database_url, DevChain(data_dir):
+    dev_chain = DevChain(data_dir)
+    with _database(options) as database_url, dev_chain:
+        chain_record = dev_chain.running()
+        assert chain_record is not None
+        node = chain_record.pid
         service = Service(data_dir, database_url, options.workers)
         service.start()
         try:
             members = service.members()
             banks = [members[name] for name in BANKS]
             before = balances(service.url, banks)
-            write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0)))
+            write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0), node=node))
             loaded_write, loaded_read = asyncio.run(
                 reads_under_writes(service, banks, clients, readers, write_count, write_count)
             )
@@ -422,7 +450,7 @@ def main() -> None:
         moved = [b - a for a, b in zip(before, after, strict=True)]
         if moved != expected_moves(2 * write_count):
             raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(2 * write_count)}")
-        manager_tx_s = through_manager(data_dir, database_url, banks, clients, write_count, 2 * write_count)
+        manager = through_manager(data_dir, database_url, banks, clients, write_count, 2 * write_count, node)
 
     phases = {
         "write": write,
@@ -433,8 +461,11 @@ def main() -> None:
     }
     results: dict[str, object] = {
         **{f"{name}_{figure}": getattr(phase, figure) for name, phase in phases.items() for figure in FIGURES},
-        "transaction_manager_tx_s": manager_tx_s,
-        "api_writes_vs_manager": write.ops_s / manager_tx_s,
+        "write_node_cpu_ms": write.node_cpu_ms,
+        "transaction_manager_tx_s": manager.tx_s,
+        "transaction_manager_cpu_ms": manager.cpu_ms,
+        "transaction_manager_node_cpu_ms": manager.node_cpu_ms,
+        "api_writes_vs_manager": write.ops_s / manager.tx_s,
         "writes": write_count,
         "reads": read_count,
         "feed_reads": feed_count,
@@ -474,9 +505,12 @@ def main() -> None:
             f"{phase.client_cpu_ms:,.2f}" if cpu else "",
         )
     table.add_row(
-        "transaction manager alone (same transfers)", f"{write_count:,}", f"{manager_tx_s:,.0f}", "", "", "", ""
-    )
-    table.add_row("API writes / manager (target ≥ 50%)", "", f"{write.ops_s / manager_tx_s:.0%}", "", "", "", "")
+        "transaction manager alone (same transfers)", f"{write_count:,}", f"{manager.tx_s:,.0f}", "", "",
+        f"{manager.cpu_ms:,.2f}", "",
+    )  # fmt: skip
+    table.add_row("API writes / manager (target ≥ 50%)", "", f"{write.ops_s / manager.tx_s:.0%}", "", "", "", "")
+    table.add_row("node CPU ms per write / per manager transfer", "", "", "", "",
+                  f"{write.node_cpu_ms:,.2f} / {manager.node_cpu_ms:,.2f}", "")  # fmt: skip
     report("api", table, results, options.json)
 
 

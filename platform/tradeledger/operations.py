@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.txmanager import ContractCall, StoredHook, WritePendingError
@@ -75,6 +76,26 @@ def submit(
     except WritePendingError as pending:
         return Pending(pending.row)
     return Pending(row) if submission.respond_async else row
+
+
+OutcomeT = TypeVar("OutcomeT")
+
+
+async def submit_settled(
+    platform: Platform, command: Callable[[Submission], OutcomeT | Written], submission: Submission
+) -> OutcomeT | Written:
+    """Run `command` (a domain command whose answer is its operation) on a worker thread, as far as storing its
+    write, then wait for the write's block on the event loop: the same outcome as the command waiting itself
+    (the mined row once its block is in the read model, Pending past the bound), but no thread of the pool is
+    held while the block is mined and indexed, so concurrent writes do not starve the other requests of threads.
+    """
+    outcome = await to_thread.run_sync(command, replace(submission, respond_async=True))
+    if submission.respond_async or not isinstance(outcome, Pending):
+        return outcome  # asked not to wait, or nothing submitted (held for approval)
+    try:
+        return await platform.settled(outcome.row)
+    except WritePendingError as pending:
+        return Pending(pending.row)
 
 
 def _both(first: Callable[[Session], None], then: Callable[[Session], None] | None) -> Callable[[Session], None]:

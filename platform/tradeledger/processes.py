@@ -15,19 +15,23 @@
   Nothing a request waits for lives in a worker's memory: a worker killed at any point leaves either nothing
   or a committed outbox row that the engine claims, sends (again) and confirms.
 
-A worker follows the engine through the database (`Follower`): it blocks until the database says something
-changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version: `tradeledger.store.wakeups`), then reads the waited
-outbox rows and the indexer's checkpoint in one pass shared by every request it has waiting; none while nothing
-waits.
+A request waits for its write through the database (`Follower`), in a worker and in one process alike: one
+thread blocks until the database says something changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version:
+`tradeledger.store.wakeups`), then reads the waited outbox rows and the indexer's progress in one pass shared by
+every request waiting (none while nothing waits), and settles each request whose row is final and whose block is
+indexed. An API request waits for that on its event loop, holding no thread of the pool the other requests need.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Literal
 
 from sqlalchemy import select
@@ -37,29 +41,63 @@ from tradeledger.chain.txmanager import PIPELINE_DEPTH, TransactionManager
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
 from tradeledger.loops import PollingLoop
-from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction
+from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, IndexerCheckpoint, TxState
 from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
 Role = Literal["all", "api", "engine"]
 ROLES: tuple[Role, ...] = ("all", "api", "engine")
+# The follower's wake-ups stay this far apart (`wakeups_for`'s `every`). Writes wait a block (250 ms on the dev
+# chain, seconds on QBFT) for their answer; under load the database changes every millisecond, and a follower
+# reading at SQLite's 1 ms tick took a sixth of the service's CPU (scripts/bench_api.py, 32 writers; BENCHMARKS.md).
+# 10 ms apart, one pass answers what ten would have, for 5 ms of latency on average.
+READ_GAP_S = 0.01
 
 log = logging.getLogger(__name__)
 
 
-class Follower:
-    """An API worker's view of the engine's progress, read from the database: the outbox rows its requests wait
-    on, and the block the indexer has applied through. One daemon thread reads for all of them while any wait,
-    each time the database wakes it."""
+def _resolve(future: asyncio.Future[ChainTransaction], row: ChainTransaction) -> None:
+    if not future.done():  # not timed out meanwhile
+        future.set_result(row)
 
-    def __init__(self, sessions: sessionmaker[Session], indexer: Indexer, wakeups: Wakeups) -> None:
+
+class _Waiter:
+    """One request waiting for its transaction to settle: `settle` is called once, on the follower's thread, with
+    the row once it is final and (if mined) its block is in the read model."""
+
+    __slots__ = ("settle",)
+
+    def __init__(self, settle: Callable[[ChainTransaction], None]) -> None:
+        self.settle = settle
+
+
+class Follower:
+    """The wait of requests for their writes, read from the database: the outbox rows they wait on, and the block
+    the indexer has applied through. One daemon thread reads for all of them while any wait, each time the
+    database wakes it, and settles each waiter once its row is final and its block indexed; a request waits on
+    its own event loop (`settled`), holding no thread, or on a thread of its own (`settle`)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        indexer: Indexer,
+        wakeups: Wakeups,
+        behind: Callable[[], None] = lambda: None,
+        busy: Callable[[bool], None] = lambda _: None,
+    ) -> None:
+        """`indexer`'s checkpoint says how far the read model is (whichever process indexes); `behind` is called
+        when a waited transaction is final but its block is not indexed yet (this process's indexer may be
+        sleeping out its interval); `busy(True)` when requests start waiting, `busy(False)` when none is left."""
         self._sessions = sessions
         self._indexer = indexer
         self._wakeups = wakeups
+        self._behind = behind
+        self._busy = busy
         self._changed = threading.Condition()
-        self._waiting: dict[str, int] = {}  # outbox row id -> how many requests wait for it to be final
-        self._final: dict[str, ChainTransaction] = {}
+        self._waiting: dict[str, list[_Waiter]] = {}  # outbox row id -> its waiters
+        self._final: dict[str, tuple[TxState, int | None]] = {}  # waited rows final (state, block), not yet indexed
         self._block_waiters = 0
         self._indexed_through = -1
+        self._behind_for = -1  # the highest waited block `behind` was called for
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="follower", daemon=True)
 
@@ -74,28 +112,64 @@ class Follower:
         self._thread.join(timeout=10)
         self._wakeups.close()
 
-    def wait_final(self, tx_id: str, timeout: float) -> ChainTransaction:
-        """The outbox row once the engine has recorded it final; raises as the transaction manager's own wait
-        does when it reverted or was rejected, and ChainUnavailableError after `timeout` (it stays pending)."""
-        deadline = time.monotonic() + timeout
+    def settle(self, tx_id: str, timeout: float) -> ChainTransaction:
+        """The outbox row once the engine has recorded it final and indexed its block; raises as the transaction
+        manager's own wait does when it reverted or was rejected, and ChainUnavailableError after `timeout` (it
+        stays pending)."""
+        settled: list[ChainTransaction] = []
+        done = threading.Event()
+
+        def settle(row: ChainTransaction) -> None:
+            settled.append(row)
+            done.set()
+
+        waiter = self._wait_for(tx_id, settle)
+        if not done.wait(timeout):
+            self._give_up(tx_id, waiter)
+            if not settled:
+                raise ChainUnavailableError(f"transaction {tx_id} is not mined and indexed after {timeout:.0f} s")
+        return TransactionManager._outcome(settled[0])  # the same errors as a wait in the engine
+
+    async def settled(self, tx_id: str, timeout: float) -> ChainTransaction:
+        """`settle`, waited for on the caller's event loop: no thread is held while the block is mined and
+        indexed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ChainTransaction] = loop.create_future()
+
+        def settle(row: ChainTransaction) -> None:
+            loop.call_soon_threadsafe(_resolve, future, row)
+
+        waiter = self._wait_for(tx_id, settle)
+        try:
+            row = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise ChainUnavailableError(f"transaction {tx_id} is not mined and indexed after {timeout:.0f} s") from None
+        finally:
+            self._give_up(tx_id, waiter)
+        return TransactionManager._outcome(row)
+
+    def _wait_for(self, tx_id: str, settle: Callable[[ChainTransaction], None]) -> _Waiter:
+        waiter = _Waiter(settle)
         with self._changed:
-            self._waiting[tx_id] = self._waiting.get(tx_id, 0) + 1
+            idle = not self._waiting
+            self._waiting.setdefault(tx_id, []).append(waiter)
             self._changed.notify_all()
-            try:
-                while (row := self._final.get(tx_id)) is None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise ChainUnavailableError(f"transaction {tx_id} is not mined after {timeout:.0f} s")
-                    self._changed.wait(left)
-            finally:
-                self._waiting[tx_id] -= 1
-                if not self._waiting[tx_id]:
-                    del self._waiting[tx_id]
-                    self._final.pop(tx_id, None)
-        return TransactionManager._outcome(row)  # the same errors as a wait in the engine
+        if idle:
+            self._busy(True)
+        return waiter
+
+    def _give_up(self, tx_id: str, waiter: _Waiter) -> None:
+        with self._changed:
+            waiters = self._waiting.get(tx_id)
+            if waiters is None or waiter not in waiters:
+                return
+            waiters.remove(waiter)
+            if not waiters:
+                del self._waiting[tx_id]
+                self._final.pop(tx_id, None)
 
     def wait_indexed(self, block_number: int, timeout: float) -> None:
-        """Until the engine's indexer has applied `block_number` (its checkpoint, in the database)."""
+        """Until the indexer has applied `block_number`."""
         deadline = time.monotonic() + timeout
         with self._changed:
             self._block_waiters += 1
@@ -114,32 +188,64 @@ class Follower:
     def _run(self) -> None:
         while True:
             with self._changed:
-                while not self._stopped and not self._waiting and not self._block_waiters:
-                    self._changed.wait()
+                if not self._waiting and not self._block_waiters:
+                    self._busy(False)
+                    while not self._stopped and not self._waiting and not self._block_waiters:
+                        self._changed.wait()
                 if self._stopped:
                     return
                 open_ids = [tx_id for tx_id in self._waiting if tx_id not in self._final]
             try:
                 final, indexed = self._read(open_ids)
             except Exception:  # the database is briefly unavailable: the waiters' own deadlines bound them
-                final, indexed = [], self._indexed_through
+                final, indexed = {}, self._indexed_through
             with self._changed:
-                for row in final:
-                    if row.id in self._waiting:
-                        self._final[row.id] = row
+                self._final.update((tx_id, outcome) for tx_id, outcome in final.items() if tx_id in self._waiting)
                 self._indexed_through = max(self._indexed_through, indexed)
+                settled = [
+                    tx_id
+                    for tx_id, (state, block) in self._final.items()
+                    if state is not TxState.MINED or (block or 0) <= self._indexed_through
+                ]
+                waited_block = max((block or 0 for _, block in self._final.values()), default=-1)
                 self._changed.notify_all()
-            self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it at once
+            if settled:
+                self._settle(settled)
+            if waited_block > max(self._indexed_through, self._behind_for):  # once per block, not once per pass
+                self._behind_for = waited_block
+                self._behind()
+            self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it (at most every READ_GAP_S)
 
-    def _read(self, open_ids: list[str]) -> tuple[list[ChainTransaction], int]:
-        final: list[ChainTransaction] = []
-        if open_ids:
-            with self._sessions() as db:
-                query = select(ChainTransaction).where(
+    def _read(self, open_ids: list[str]) -> tuple[dict[str, tuple[TxState, int | None]], int]:
+        """Which of these rows are final (state and block), and the block the read model is at: two small queries
+        in one session (a pass runs up to a hundred times a second under load)."""
+        with self._sessions() as db:
+            final: dict[str, tuple[TxState, int | None]] = {}
+            if open_ids:
+                query = select(ChainTransaction.id, ChainTransaction.state, ChainTransaction.block_number).where(
                     ChainTransaction.id.in_(open_ids), ChainTransaction.state.in_(FINAL_TX_STATES)
                 )
-                final = list(db.scalars(query))
-        return final, self._indexer.indexed_through()
+                final = {tx_id: (state, block) for tx_id, state, block in db.execute(query)}
+            checkpoint = db.scalar(
+                select(IndexerCheckpoint.block_number).where(IndexerCheckpoint.chain_id == self._indexer.chain_id)
+            )
+        return final, self._indexer.start_block - 1 if checkpoint is None else checkpoint
+
+    def _settle(self, tx_ids: list[str]) -> None:
+        """Answer the waiters of these rows (final, their block indexed) with the rows as stored."""
+        try:
+            with self._sessions() as db:
+                rows = list(db.scalars(select(ChainTransaction).where(ChainTransaction.id.in_(tx_ids))))
+        except Exception:  # the database is briefly unavailable: the next pass settles them
+            return
+        with self._changed:
+            answered = [(self._waiting.pop(row.id, []), row) for row in rows]
+            for row in rows:
+                self._final.pop(row.id, None)
+        for waiters, row in answered:
+            for waiter in waiters:
+                with suppress(RuntimeError):  # its event loop closed (the server stopped): nobody to answer
+                    waiter.settle(row)
 
 
 class Claimer:

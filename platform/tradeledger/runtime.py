@@ -15,11 +15,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from anyio import to_thread
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.health import HealthProblem, highest_mined_block, stuck_signers
 from tradeledger.chain.keys import dev_account, keystore_resolver
+from tradeledger.chain.receipts import POLL_IDLE_S
 from tradeledger.chain.session import ChainSession, open_chain_session
 from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
@@ -31,7 +33,7 @@ from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerCo
 from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.payables.schedule import PayableJobs
-from tradeledger.processes import Claimer, Follower, Role
+from tradeledger.processes import READ_GAP_S, Claimer, Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
@@ -67,7 +69,7 @@ class Platform:
     instance: str = field(init=False)  # this process, as idempotency records name their owner
     _heartbeat: PollingLoop = field(init=False)
     _loops: list[PollingLoop] = field(default_factory=list)
-    _follower: Follower | None = field(default=None, init=False)  # an API worker's wait on the engine
+    _follower: Follower | None = field(default=None, init=False)  # how requests wait for their writes
     _claimer: Claimer | None = field(default=None, init=False)  # the signer of requested outbox rows (engine, all)
     _indexed: threading.Condition = field(default_factory=threading.Condition, init=False)
     _indexed_through: int = field(default=-1, init=False)  # as last seen by the background indexer
@@ -89,13 +91,13 @@ class Platform:
         """Recover what a crash left behind, then confirm, re-send and index in the background; an API worker only
         follows the engine's progress in the database."""
         if self.role == "api":
-            self._follower = Follower(self.sessions, self.indexer, wakeups_for(self.sessions.kw["bind"]))
-            self._follower.start()
+            self._follow()
             return
         self.transactions.recover()
+        # requests (of API workers, or of this process: `settled`) wait in the database for the outcomes recorded
+        self.transactions.announce_outcomes = True
         if self.role == "engine":  # API workers wait in other processes: follow each block as soon as it is mined
             self.transactions.receipts.idle_poll_s = ENGINE_POLL_S
-            self.transactions.announce_outcomes = True  # and wake them when an outcome is recorded
         self.transactions.start()
         if self.role == "all":  # measured faster than signing in the request's group (BENCHMARKS.md, write path):
             self.transactions.signs = False  # requests go the API workers' way, to this process's claimer
@@ -103,14 +105,33 @@ class Platform:
         self._claimer.start()
         self._indexed_through = self.indexer.indexed_through()
         indexer_interval = ENGINE_POLL_S if self.role == "engine" else INDEXER_INTERVAL_S
+        indexer = PollingLoop("indexer", self._index_step, interval=indexer_interval, fatal=FATAL_INDEXER_ERRORS)
         self._loops = [
-            PollingLoop("indexer", self._index_step, interval=indexer_interval, fatal=FATAL_INDEXER_ERRORS),
+            indexer,
             PollingLoop("chain-watch", self.chain.backend.revive, interval=CHAIN_WATCH_INTERVAL_S),
             PollingLoop("scheduler", self.scheduler().run_once, interval=SCHEDULER_INTERVAL_S),
         ]
+        if self.role == "all":  # this process's requests wait as an API worker's do, with the indexer at hand
+            self._follow(indexer)
         for loop in self._loops:
             loop.start()
         self.webhooks.start()
+
+    def _follow(self, indexer: PollingLoop | None = None) -> None:
+        """Start the follower that requests wait on; with this process's `indexer` woken when a waited block is
+        not indexed yet, and blocks followed closely while requests wait."""
+        wakeups = wakeups_for(self.sessions.kw["bind"], every=READ_GAP_S)
+        if indexer is None:
+            self._follower = Follower(self.sessions, self.indexer, wakeups)
+        else:
+            self._follower = Follower(
+                self.sessions, self.indexer, wakeups, behind=indexer.wake, busy=self._follow_blocks
+            )
+        self._follower.start()
+
+    def _follow_blocks(self, waiting: bool) -> None:
+        """While requests wait, follow each block as soon as it is mined (as the engine does for its workers)."""
+        self.transactions.receipts.idle_poll_s = ENGINE_POLL_S if waiting else POLL_IDLE_S
 
     def chain_time(self) -> int:
         """The chain's clock: the latest block's timestamp (unix seconds). Due dates are judged by it."""
@@ -153,11 +174,10 @@ class Platform:
         applied = self.indexer.run_once()
         indexed_through = self.indexer.indexed_through()
         if indexed_through != self._indexed_through:
-            if self.role == "engine":  # API workers in other processes wait for it
-                announce_now(self.sessions)
             with self._indexed:
                 self._indexed_through = indexed_through
                 self._indexed.notify_all()
+            announce_now(self.sessions)  # requests wait for it in the database (API workers, this process's too)
         if applied:
             self.webhooks.wake()  # new events to queue: do not wait out the dispatch interval
         return applied
@@ -193,21 +213,33 @@ class Platform:
         submitted = self.transactions.submit(call, business, on_stored)
         if respond_async:
             return submitted
-        deadline = time.monotonic() + self.settings.write_timeout_s
         try:
-            if self._follower is not None:  # an API worker: the engine records the receipt, in the database
-                mined = self._follower.wait_final(submitted.id, timeout=self.settings.write_timeout_s)
-            else:
-                mined = self.transactions.wait(submitted.id, timeout=self.settings.write_timeout_s)
+            if self._follower is not None:  # a service: the follower reads the outcome and the indexer's progress
+                return self._follower.settle(submitted.id, timeout=self.settings.write_timeout_s)
+            deadline = time.monotonic() + self.settings.write_timeout_s
+            mined = self.transactions.wait(submitted.id, timeout=self.settings.write_timeout_s)
             assert mined.block_number is not None
             self.wait_indexed(mined.block_number, timeout=max(deadline - time.monotonic(), 0.0))
         except ChainUnavailableError as error:
             raise WritePendingError(f"{error.message}; it stays pending", submitted) from error
         return mined
 
+    async def settled(self, submitted: ChainTransaction) -> ChainTransaction:
+        """`execute`'s wait for a transaction submitted with `respond_async`, on the caller's event loop: it holds
+        no thread while the block is mined and indexed (read-your-writes). Raises as `execute` does."""
+        try:
+            if self._follower is not None:
+                return await self._follower.settled(submitted.id, timeout=self.settings.write_timeout_s)
+            mined = await to_thread.run_sync(self.transactions.wait, submitted.id, self.settings.write_timeout_s)
+            assert mined.block_number is not None
+            await to_thread.run_sync(self.wait_indexed, mined.block_number, self.settings.write_timeout_s)
+        except ChainUnavailableError as error:
+            raise WritePendingError(f"{error.message}; it stays pending", submitted) from error
+        return mined
+
     def wait_indexed(self, block_number: int, timeout: float = 30.0) -> None:
         """Read-your-writes: block until the indexer has applied `block_number`."""
-        if self._follower is not None:  # an API worker: the engine indexes, its checkpoint is in the database
+        if self._follower is not None and self.role == "api":  # the engine indexes, its checkpoint in the database
             self._follower.wait_indexed(block_number, timeout)
             return
         deadline = time.monotonic() + timeout

@@ -164,9 +164,10 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
-def writing_principal(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def writing_principal(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     """Auditors read everything and write nothing, whatever the contracts would say; and a user writes only what
-    one of its roles may (a viewer nothing, a maker no approvals)."""
+    one of its roles may (a viewer nothing, a maker no approvals). Async: it only checks, and a sync dependency
+    costs every write a hop to the thread pool and back."""
     if principal.is_auditor:
         raise ForbiddenError("auditors have read-only access")
     access.require(principal.roles, access.write_action(request.url.path))

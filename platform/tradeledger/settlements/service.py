@@ -13,7 +13,15 @@ from tradeledger.errors import NotFoundError
 from tradeledger.members import repository as members_repository
 from tradeledger.members.access import can_see, can_see_account, visible_accounts
 from tradeledger.members.models import MemberKind
-from tradeledger.operations import Pending, Submission, Written, created_id, submit, write_then_view
+from tradeledger.operations import (
+    Pending,
+    Submission,
+    Written,
+    created_id,
+    submit,
+    submit_settled,
+    write_then_view,
+)
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
@@ -169,6 +177,13 @@ def transfer(platform: Platform, sender: str, request: TransferRequest, submissi
     if held is not None:
         return held
     return submit(platform, transfer_call(platform.address(CONTRACT), sender, request), submission)
+
+
+async def transfer_settled(
+    platform: Platform, sender: str, request: TransferRequest, submission: Submission
+) -> Written | Held:
+    """`transfer`, its read-your-writes wait on the caller's event loop (`operations.submit_settled`)."""
+    return await submit_settled(platform, lambda submits: transfer(platform, sender, request, submits), submission)
 
 
 def move_cash(

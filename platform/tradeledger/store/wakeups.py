@@ -11,7 +11,8 @@ the database says something changed, then reads once:
   page cache): any commit wakes it, the engine need not say anything.
 
 Either way a worker also reads at least every FALLBACK_S: a notification lost with a broken connection costs
-that much latency, never a lost wake-up.
+that much latency, never a lost wake-up. A waiter that need not wake sooner than every so often (`wakeups_for`'s
+`every`) reads `data_version` that often, and sees a burst of notifications as one.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class Wakeups(Protocol):
 class PostgresWakeups:
     """A `LISTEN` connection of its own (autocommit); notifications that arrive between waits are kept."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, every: float = 0.0) -> None:
         self._conninfo = conninfo
+        self._every = every
+        self._woken = 0.0
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
         try:  # listening before the first read: a notification between the two is not lost
             self._listening()
@@ -73,10 +76,14 @@ class PostgresWakeups:
         return self._connection
 
     def wait(self, timeout: float) -> None:
+        gap = self._woken + self._every - time.monotonic()
+        if gap > 0:  # what is notified meanwhile is queued on the connection, and wakes the one wait below
+            time.sleep(gap)
         try:
             connection = self._listening()
             for _ in connection.notifies(timeout=timeout, stop_after=1):
                 pass
+            self._woken = time.monotonic()
         except psycopg.Error as error:  # the server went away: read now (what we missed), reconnect next time
             log.warning("database wake-ups interrupted: %s", error)
             if self._connection is not None:
@@ -91,7 +98,8 @@ class PostgresWakeups:
 class SqliteWakeups:
     """The file's `data_version`, read on a connection of its own."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, tick: float = SQLITE_TICK_S) -> None:
+        self._tick = tick
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._seen = self._version()
@@ -103,18 +111,19 @@ class SqliteWakeups:
     def wait(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while (version := self._version()) == self._seen and time.monotonic() < deadline:
-            time.sleep(SQLITE_TICK_S)
+            time.sleep(self._tick)
         self._seen = version
 
     def close(self) -> None:
         self._connection.close()
 
 
-def wakeups_for(engine: Engine) -> Wakeups:
-    """The wake-ups of the database behind `engine`."""
+def wakeups_for(engine: Engine, every: float = SQLITE_TICK_S) -> Wakeups:
+    """The wake-ups of the database behind `engine`, at most one per `every` seconds: the longer, the less CPU
+    a waiter costs (under load SQLite's every tick finds a commit), and the more latency it adds."""
     url = engine.url
     if url.get_backend_name() == "postgresql":
-        return PostgresWakeups(url.set(drivername="postgresql").render_as_string(hide_password=False))
+        return PostgresWakeups(url.set(drivername="postgresql").render_as_string(hide_password=False), every)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return SqliteWakeups(url.database)
+        return SqliteWakeups(url.database, every)
     raise ValueError(f"no cross-process wake-ups for {url.get_backend_name()} databases at {url.database!r}")

@@ -285,6 +285,9 @@ def hold(platform: Platform, submission: Submission, operation: str, target: dic
     actor = submission.actor
     if actor is None:
         return None
+    with platform.sessions() as db:  # most writes are not held: a read, without the write transaction's lock
+        if applicable(db, actor.member, operation, *measure(db)) is None:
+            return None
     with transaction(platform.sessions) as db:
         amount, currency = measure(db)
         policy = applicable(db, actor.member, operation, amount, currency)

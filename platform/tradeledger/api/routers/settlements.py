@@ -27,7 +27,7 @@ router = APIRouter(tags=["settlements"], route_class=IdempotentRoute)
 
 
 @router.post("/settlements/transfers", responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
-def create_transfer(
+async def create_transfer(
     body: TransferRequest,
     platform: PlatformDep,
     principal: PrincipalDep,
@@ -36,7 +36,9 @@ def create_transfer(
 ) -> TransactionView | RequestView:
     """Move money from the caller's own account to another member's account (held for approval above a policy's
     threshold)."""
-    moved = service.transfer(platform, principal.member, body, submission(prefer, actor=principal.actor()))
+    moved = await service.transfer_settled(
+        platform, principal.member, body, submission(prefer, actor=principal.actor())
+    )
     return held_operation_answer(moved, response)
 
 
