@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
@@ -241,6 +242,30 @@ def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "database_unavailable"
+    assert reached == []
+
+
+def test_a_pool_with_no_free_connection_answers_503_not_500(tmp_path: Path) -> None:
+    """Under load every pooled connection can stay busy for the pool's whole timeout: SQLAlchemy's pool raises its
+    own TimeoutError (no driver error behind it). That is the database unavailable too, 503 and retryable."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'tradeledger.db'}", poolclass=QueuePool, pool_size=1,
+                           max_overflow=0, pool_timeout=0.05)  # fmt: skip
+    reached: list[str] = []
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+
+    app = IdempotencyMiddleware(route, sessions=lambda: session_factory(engine), instance=lambda: "this-process")
+    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": "pool-busy-1"}
+    with engine.connect():  # the pool's only connection, held by another request
+        response = TestClient(app, raise_server_exceptions=False).post(
+            DEPOSITS, json=_deposit("POOL-BUSY-1"), headers=headers
+        )
+    engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"
+    assert "TimeoutError" in response.json()["detail"]
     assert reached == []
 
 

@@ -47,7 +47,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeledger.api.auth import writing_principal
-from tradeledger.api.problems import DATABASE_GONE, PROBLEM_MEDIA_TYPE, database_unavailable, problem_body
+from tradeledger.api.problems import (
+    DATABASE_GONE,
+    PROBLEM_MEDIA_TYPE,
+    database_cause,
+    database_unavailable,
+    problem_body,
+)
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
@@ -319,7 +325,7 @@ class IdempotencyMiddleware:
         except IntegrityError:  # a concurrent duplicate inserted first
             outcome = _Outcome(reply=IN_FLIGHT)
         except DATABASE_GONE as error:
-            log.warning("Idempotency-Key %r: the database did not answer: %s", key, error.orig)
+            log.warning("Idempotency-Key %r: the database did not answer: %s", key, database_cause(error))
             outcome = _Outcome(reply=Answer(503, database_unavailable(error), PROBLEM_MEDIA_TYPE))
         except TradeLedgerError:
             pass

@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,8 +19,9 @@ from tradeledger.errors import TradeLedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # What the database driver raises while the server restarts or cannot be reached: a connection refused or cut
-# (OperationalError), or one found closed when used (InterfaceError). A 503: the request may be retried.
-DATABASE_GONE: tuple[type[DBAPIError], ...] = (OperationalError, InterfaceError)
+# (OperationalError), or one found closed when used (InterfaceError); and what the pool raises when every
+# connection stayed busy for its whole timeout under load (PoolTimeoutError). A 503: the request may be retried.
+DATABASE_GONE: tuple[type[SQLAlchemyError], ...] = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 class Problem(BaseModel):
@@ -75,10 +77,15 @@ def problem_response(
     )
 
 
+def database_cause(error: BaseException) -> BaseException:
+    """The driver's own error behind SQLAlchemy's wrapper; the error itself when the pool raised it."""
+    return error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+
+
 def database_unavailable(error: BaseException) -> bytes:
-    """The 503 problem of a request the database failed (restarting or unreachable): a retry with the same
-    Idempotency-Key either finds the request done or runs it."""
-    cause = error.orig if isinstance(error, DBAPIError) else error
+    """The 503 problem of a request the database failed (restarting, unreachable or out of connections): a retry
+    with the same Idempotency-Key either finds the request done or runs it."""
+    cause = database_cause(error)
     detail = f"the database did not answer ({type(cause).__name__}): retry with the same Idempotency-Key"
     return problem_body(503, "Database unavailable", detail, "database_unavailable")
 
