@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
@@ -225,24 +225,30 @@ class TestDatabaseGoneUnderALiveProcess:
         assert instances.release_orphans(platform.sessions, platform.instance) == 0
 
 
-def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
-    """The idempotency look-up itself fails (the database refuses connections): 503 problem+json, retryable."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'tradeledger.db'}")
+def _unavailable_answer(engine: Engine, reference: str) -> dict[str, Any]:
+    """What the idempotency middleware answers when its own look-up cannot reach the database: a 503 problem,
+    and the route is never reached."""
     reached: list[str] = []
 
     async def route(scope: Scope, receive: Receive, send: Send) -> None:
         reached.append(scope["path"])
 
     app = IdempotencyMiddleware(route, sessions=lambda: session_factory(engine), instance=lambda: "this-process")
-    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": "db-down-1"}
-    response = TestClient(app, raise_server_exceptions=False).post(
-        DEPOSITS, json=_deposit("DB-DOWN-1"), headers=headers
-    )
-    engine.dispose()
+    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": reference.lower()}
+    response = TestClient(app, raise_server_exceptions=False).post(DEPOSITS, json=_deposit(reference), headers=headers)
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "database_unavailable"
     assert reached == []
+    problem: dict[str, Any] = response.json()
+    return problem
+
+
+def test_an_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
+    """The idempotency look-up itself fails (the database refuses connections): 503 problem+json, retryable."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'tradeledger.db'}")
+    _unavailable_answer(engine, "DB-DOWN-1")
+    engine.dispose()
 
 
 def test_a_pool_with_no_free_connection_answers_503_not_500(tmp_path: Path) -> None:
@@ -250,23 +256,10 @@ def test_a_pool_with_no_free_connection_answers_503_not_500(tmp_path: Path) -> N
     own TimeoutError (no driver error behind it). That is the database unavailable too, 503 and retryable."""
     engine = create_engine(f"sqlite:///{tmp_path / 'tradeledger.db'}", poolclass=QueuePool, pool_size=1,
                            max_overflow=0, pool_timeout=0.05)  # fmt: skip
-    reached: list[str] = []
-
-    async def route(scope: Scope, receive: Receive, send: Send) -> None:
-        reached.append(scope["path"])
-
-    app = IdempotencyMiddleware(route, sessions=lambda: session_factory(engine), instance=lambda: "this-process")
-    headers = {"Authorization": "Bearer some-key", "Idempotency-Key": "pool-busy-1"}
     with engine.connect():  # the pool's only connection, held by another request
-        response = TestClient(app, raise_server_exceptions=False).post(
-            DEPOSITS, json=_deposit("POOL-BUSY-1"), headers=headers
-        )
+        problem = _unavailable_answer(engine, "POOL-BUSY-1")
     engine.dispose()
-    assert response.status_code == 503, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "database_unavailable"
-    assert "TimeoutError" in response.json()["detail"]
-    assert reached == []
+    assert "TimeoutError" in problem["detail"]
 
 
 class TestMeaningNotBytes:
