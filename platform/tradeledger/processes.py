@@ -41,7 +41,7 @@ from tradeledger.chain.txmanager import PIPELINE_DEPTH, TransactionManager
 from tradeledger.errors import ChainUnavailableError
 from tradeledger.indexer.indexer import Indexer
 from tradeledger.loops import PollingLoop
-from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, IndexerCheckpoint, TxState
+from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, TxState
 from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
 Role = Literal["all", "api", "engine"]
@@ -226,10 +226,7 @@ class Follower:
                     ChainTransaction.id.in_(open_ids), ChainTransaction.state.in_(FINAL_TX_STATES)
                 )
                 final = {tx_id: (state, block) for tx_id, state, block in db.execute(query)}
-            checkpoint = db.scalar(
-                select(IndexerCheckpoint.block_number).where(IndexerCheckpoint.chain_id == self._indexer.chain_id)
-            )
-        return final, self._indexer.start_block - 1 if checkpoint is None else checkpoint
+            return final, self._indexer.indexed_through(db)
 
     def _settle(self, tx_ids: list[str]) -> None:
         """Answer the waiters of these rows (final, their block indexed) with the rows as stored."""

@@ -230,9 +230,10 @@ class Platform:
         try:
             if self._follower is not None:
                 return await self._follower.settled(submitted.id, timeout=self.settings.write_timeout_s)
+            deadline = time.monotonic() + self.settings.write_timeout_s
             mined = await to_thread.run_sync(self.transactions.wait, submitted.id, self.settings.write_timeout_s)
             assert mined.block_number is not None
-            await to_thread.run_sync(self.wait_indexed, mined.block_number, self.settings.write_timeout_s)
+            await to_thread.run_sync(self.wait_indexed, mined.block_number, max(deadline - time.monotonic(), 0.0))
         except ChainUnavailableError as error:
             raise WritePendingError(f"{error.message}; it stays pending", submitted) from error
         return mined

@@ -38,16 +38,14 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from itertools import islice
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradeledger.chain.abi import load_abi
+from tradeledger.chain.abi import checksum, load_abi
 from tradeledger.chain.preflight import Preflight
 from tradeledger.chain.receipts import ReceiptWatch
 from tradeledger.chain.rpc import JsonRpc, RpcError, SendFailure, classify_send_error
@@ -131,8 +129,6 @@ RECORD_RECEIPT = (  # lost_block stays: what it made is pending until its new bl
     )
 )
 
-_checksum = lru_cache(maxsize=4096)(to_checksum_address)  # a keccak per call otherwise, on the hot path
-
 
 def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(items)
@@ -191,10 +187,10 @@ class KeyRing:
             self.add(account)
 
     def add(self, account: LocalAccount) -> None:
-        self._accounts[to_checksum_address(account.address)] = account
+        self._accounts[checksum(account.address)] = account
 
     def get(self, address: str) -> LocalAccount:
-        checksummed = _checksum(address)
+        checksummed = checksum(address)
         account = self._accounts.get(checksummed)
         if account is None and self._resolver is not None:
             with self._lock:
@@ -353,7 +349,7 @@ class TransactionManager:
         transaction with one nonce range, one broadcast batch. Each request still succeeds or fails alone: a
         pre-flight revert or a raising `business` fails only its own request, with its own error.
         """
-        signers = frozenset(_checksum(call.signer) for call in calls)
+        signers = frozenset(checksum(call.signer) for call in calls)
         for signer in signers:  # load hosted keys before any lock is taken (and refuse unknown signers early)
             self.keys.get(signer)
         if not calls:
@@ -499,8 +495,8 @@ class TransactionManager:
             {
                 "id": str(uuid.uuid4()),
                 "chain_id": self.chain_id,
-                "signer": _checksum(call.signer),
-                "to_address": _checksum(call.address),
+                "signer": checksum(call.signer),
+                "to_address": checksum(call.address),
                 "contract": call.contract,
                 "function": call.function,
                 "gas_limit": gas_limit,

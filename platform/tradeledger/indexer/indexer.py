@@ -188,10 +188,14 @@ class Indexer:
         with self.sessions() as db:
             return db.get(IndexerCheckpoint, self.chain_id)
 
-    def indexed_through(self) -> int:
-        """The last block whose events are in the read model (start_block - 1 before the first batch)."""
-        checkpoint = self.checkpoint()
-        return checkpoint.block_number if checkpoint else self.start_block - 1
+    def indexed_through(self, db: Session | None = None) -> int:
+        """The last block whose events are in the read model (start_block - 1 before the first batch); read in
+        `db` when given (a caller reading other rows in the same session), else in a session of its own."""
+        if db is None:
+            with self.sessions() as own:
+                return self.indexed_through(own)
+        block = db.scalar(select(IndexerCheckpoint.block_number).where(IndexerCheckpoint.chain_id == self.chain_id))
+        return self.start_block - 1 if block is None else block
 
     # -- one step ------------------------------------------------------------------------------------------
 
