@@ -11,8 +11,8 @@ end of file, which the kernel gives it once the parent's end is closed, by `clos
 child busy fetching finds the parent gone when it answers, and leaves then). It ignores SIGINT, which a terminal
 sends to the whole process group: its parent decides when it stops.
 
-This module imports no SQLAlchemy and, through `tradeledger.chain.rpc`, no web3: the child starts in about a
-third of a second of CPU, while the indexer goes on fetching in a thread.
+This module imports no SQLAlchemy and, through `tradeledger.chain.rpc`, no web3: the child starts in under half a
+second of CPU (0.45 s measured, most of it eth_abi's imports), while the indexer goes on fetching in a thread.
 """
 
 from __future__ import annotations

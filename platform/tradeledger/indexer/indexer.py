@@ -62,7 +62,7 @@ class IndexerConfig:
         reorg_threshold: the deepest reorg rolled back; deeper ones halt the indexer.
         fetch_process_events: a catch-up with at least this many events ahead (estimated from the last batch's
             density) starts the fetch process (`fetcher.FetchProcess`, for a node reached by URL), which costs
-            about a third of a second of CPU to start and is kept for the indexer's life; None: never.
+            under half a second of CPU to start and is kept for the indexer's life; None: never.
     """
 
     confirmations: int = 0
