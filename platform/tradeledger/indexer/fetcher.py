@@ -255,6 +255,7 @@ class FetchProcess:
                 [sys.executable, "-c", f"from {__name__} import serve; serve({theirs.fileno()})"],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # not the parent's: a reader waiting for its end of file would wait on us
                 env={**os.environ, "PYTHONPATH": _import_path()},
             )
         self._connection = Connection(ours.detach())
