@@ -13,7 +13,8 @@ balances projection equals Settlement.balanceOf.
 `--baseline DIR` measures another tree side by side on the same chain (DIR holds its `platform` and
 `reconciliation`, e.g. `git worktree add DIR main` or `git archive`): each database is then indexed by the
 baseline and by this tree alternately, `--rounds` times each, every run in a fresh process (`--worker`), which
-also reports the process's CPU seconds per event (the node's and PostgreSQL's own CPU are not in it).
+also reports the CPU seconds per event of the process and of the indexer's fetch process if it started one (the
+node's and PostgreSQL's own CPU are not in it).
 
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -210,6 +212,12 @@ def chain_logs(rpc: HttpJsonRpc, addresses: dict[str, str], first: int, last: in
     return keys
 
 
+def cpu_seconds() -> float:
+    """This process's CPU and its ended children's (the indexer's fetch process, once closed)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 @dataclass
 class Run:
     backend: str
@@ -217,7 +225,7 @@ class Run:
     seconds: float
     timings: dict[str, float]
     rebuild_s: float
-    cpu_s: float  # the indexing process's CPU (all its threads) while catching up
+    cpu_s: float  # the indexing process's CPU (all its threads) and its fetch process's while catching up
     tree: str = "this tree"
 
     @property
@@ -265,14 +273,18 @@ def index_into(
         applied, through = 0, deploy_block - 1
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
-            started, cpu_started = time.perf_counter(), time.process_time()
+            started, cpu_started = time.perf_counter(), cpu_seconds()
             while True:
                 applied += indexer.run_once()
                 through, before = indexer.indexed_through(), through
                 progress.update(task, completed=through - deploy_block + 1)
                 if through == before:
                     break
-            elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+            elapsed = time.perf_counter() - started
+            close = getattr(indexer, "close", None)  # a --baseline tree's indexer may predate the fetch process
+            if close is not None:
+                close()  # the fetch process's CPU is counted once it has ended
+            cpu_s = cpu_seconds() - cpu_started
         problem = check_against_chain(sessions, rpc, addresses, logs)
         if problem or applied != sum(logs.values()):
             raise RuntimeError(f"{backend} after catching up: {problem or f'{applied} events applied'}")

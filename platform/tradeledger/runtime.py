@@ -325,6 +325,7 @@ class Platform:
         for loop in self._loops:
             loop.stop()
         self._loops = []
+        self.indexer.close()  # its fetch process, if a long catch-up started one
         self._heartbeat.stop()
         instances.deregister(self.sessions, self.instance)
         self.webhooks.stop()

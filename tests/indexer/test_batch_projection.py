@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.indexer.checks import dump_tables
 from tests.indexer.conftest import Database
 from tradeledger.indexer import handlers  # noqa: F401 - registers every projection
-from tradeledger.indexer.projections import EventRecord, ProjectionError, projector
+from tradeledger.indexer.fetcher import EventRecord
+from tradeledger.indexer.projections import ProjectionError, projector
 from tradeledger.settlements.models import PostingKind
 from tradeledger.store.db import transaction
 

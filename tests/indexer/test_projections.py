@@ -13,8 +13,9 @@ from tests.indexer.conftest import Database, IndexerFactory, ScenarioChain
 from tests.indexer.scenario import NOT_EMITTED
 from tradeledger.chain.abi import load_abi
 from tradeledger.chain.compiler import ARTIFACTS_DIR
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import LIBRARIES, PLATFORM_CONTRACTS
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.members.models import ContractAdminRules, ContractRoleAdmin, ContractRoleGrant
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.db import make_engine, migrate, session_factory, transaction

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradeledger.indexer.indexer import _canonical_json
+from tradeledger.indexer.fetcher import canonical_json
 
 
 def _standard(args: Any) -> str:
@@ -29,9 +29,9 @@ _VALUES = st.recursive(
 class TestCanonicalJson:
     @given(st.dictionaries(st.text(min_size=1, max_size=12), _VALUES, max_size=8))
     def test_equals_the_standard_librarys_sorted_compact_json(self, args: dict[str, Any]) -> None:
-        assert _canonical_json(args) == _standard(args)
+        assert canonical_json(args) == _standard(args)
 
     def test_integers_beyond_64_bits_and_non_ascii_text_are_written_as_the_standard_library_writes_them(self) -> None:
         args = {"amount": 2**256 - 1, "entryId": 2**64, "memo": "货款 €", "kind": 2**64 - 1}
-        assert _canonical_json(args) == _standard(args)
-        assert json.loads(_canonical_json(args))["amount"] == 2**256 - 1
+        assert canonical_json(args) == _standard(args)
+        assert json.loads(canonical_json(args))["amount"] == 2**256 - 1

@@ -12,15 +12,15 @@ import itertools
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import orjson
-from web3 import Web3
-from web3.exceptions import ContractLogicError, Web3RPCError
-from web3.providers.base import BaseProvider
 
 from tradeledger.errors import ChainUnavailableError
+
+if TYPE_CHECKING:
+    from web3.providers.base import BaseProvider
 
 RPC_TIMEOUT_S = 10.0
 JSON_CONTENT = {"Content-Type": "application/json"}
@@ -215,14 +215,20 @@ class ProviderJsonRpc:
     """JSON-RPC through a web3 provider (the in-process eth-tester chain), one call at a time.
 
     Calls go through web3's request manager, whose formatters speak eth-tester's Python types, and the
-    results are turned back into wire form so callers see one format whatever the backend.
+    results are turned back into wire form so callers see one format whatever the backend. web3 is imported
+    here, not with the module: the indexer's fetch process imports the module for HttpJsonRpc alone, and web3
+    would take about a second of CPU of its start.
     """
 
     def __init__(self, provider: BaseProvider) -> None:
+        from web3 import Web3
+
         self._w3 = Web3(provider)
         self._lock = threading.Lock()  # py-evm is not thread-safe
 
     def call(self, method: str, params: Sequence[Any]) -> Any:
+        from web3.exceptions import ContractLogicError, Web3RPCError
+
         try:
             with self._lock:
                 result = self._w3.manager.request_blocking(method, list(params))  # type: ignore[arg-type]

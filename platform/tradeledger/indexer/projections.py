@@ -13,13 +13,13 @@ ledger's `Posted` events, the bulk of the chain).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tradeledger.errors import TradeLedgerError
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.store.base import Base, table_of
 from tradeledger.store.bulk import insert_rows
 
@@ -30,23 +30,6 @@ class ProjectionError(TradeLedgerError):
     code = "projection_inconsistent"
     http_status = 500
     title = "Read model inconsistent with the chain"
-
-
-class EventRecord(NamedTuple):
-    """One decoded event as the projections see it (immutable; a named tuple is made in half the time of a frozen
-    dataclass, and the indexer makes one per event)."""
-
-    chain_id: int
-    block_number: int
-    block_hash: str
-    block_timestamp: datetime
-    tx_hash: str
-    tx_index: int
-    log_index: int
-    address: str
-    contract: str
-    event: str
-    args: dict[str, Any]
 
 
 Handler = Callable[[Session, EventRecord], None]

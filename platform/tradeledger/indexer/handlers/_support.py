@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import ZERO_ADDRESS
-from tradeledger.indexer.projections import EventRecord, ProjectionError
+from tradeledger.indexer.fetcher import EventRecord
+from tradeledger.indexer.projections import ProjectionError
 from tradeledger.store.base import Base
 from tradeledger.store.columns import ChainEvidence
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import PLATFORM_CONTRACTS, evidence, hex32, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.members.models import ContractAdminRules, ContractRoleAdmin, ContractRoleGrant
 
 DEFAULT_ADMIN_ROLE = "0x" + "00" * 32

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy.orm import Session
 
 from tradeledger.anchors.models import AnchorReconciliation, ReconciliationStatus, StatementAnchor
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import (
     currency,
     evidence,
@@ -17,7 +18,7 @@ from tradeledger.indexer.handlers._support import (
     seconds,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, Row, projector
+from tradeledger.indexer.projections import Row, projector
 
 RECONCILIATION_ANCHOR = "ReconciliationAnchor"
 

@@ -19,8 +19,9 @@ from tradeledger.documents.models import (
     DocumentState,
     PresentedFingerprint,
 )
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
-from tradeledger.indexer.projections import EventRecord, Row, projector
+from tradeledger.indexer.projections import Row, projector
 
 DOCUMENT_REGISTRY = "DocumentRegistry"
 

@@ -25,6 +25,7 @@ from tradeledger.guarantees.models import (
     UndertakingReductionStep,
     UndertakingState,
 )
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import (
     currency,
     evidence,
@@ -35,7 +36,7 @@ from tradeledger.indexer.handlers._support import (
     seconds,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 
 UT = "Undertakings"
 AMEND_AMOUNT, AMEND_EXPIRY = 1, 2

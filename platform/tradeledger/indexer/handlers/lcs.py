@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from tradeledger.chain.abi import checksum
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import (
     currency,
     evidence,
@@ -21,7 +22,7 @@ from tradeledger.indexer.handlers._support import (
     seconds,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.lcs.models import (
     AMEND_AVAILABILITY,
     AMEND_TENOR,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import evidence, existing, require, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.members.models import (
     Consortium,
     GovernanceProposal,

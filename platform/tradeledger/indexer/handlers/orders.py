@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
-from tradeledger.indexer.projections import EventRecord, Row, projector
+from tradeledger.indexer.projections import Row, projector
 from tradeledger.orders.models import OrderState, PaymentTerms, PurchaseOrder
 
 TRADE_ORDERS = "TradeOrders"

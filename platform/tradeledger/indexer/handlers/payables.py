@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, seconds, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.payables.models import DayCountCode, Payable, PayableState
 
 PAYABLES = "PayablesFinance"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import evidence, existing, hex32, inconsistent, optional_address, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.records.models import RecordControlChange, RecordKind, RecordState, TransferableRecord
 
 TRANSFERABLE_RECORDS = "TransferableRecords"

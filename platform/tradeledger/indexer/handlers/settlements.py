@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, class_mapper
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import (
     currency,
     evidence,
@@ -20,7 +21,7 @@ from tradeledger.indexer.handlers._support import (
     require,
     stamp,
 )
-from tradeledger.indexer.projections import EventRecord, Row, projector
+from tradeledger.indexer.projections import Row, projector
 from tradeledger.settlements.models import (
     AccountBalance,
     CurrencySupply,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import currency, evidence, existing, hex32, require, stamp
-from tradeledger.indexer.projections import EventRecord, projector
+from tradeledger.indexer.projections import projector
 from tradeledger.orders.models import PurchaseOrder
 from tradeledger.undertakings.models import PaymentUndertaking, UndertakingState
 
