@@ -261,7 +261,7 @@ def _resolve(outcome: asyncio.Future[Any], result: Any, error: BaseException | N
         outcome.set_result(result)
 
 
-class _GroupCommit:
+class GroupCommit:
     """The records' look-ups and completions of concurrent requests, committed together by one thread.
 
     Each request's work runs in a savepoint of one shared transaction (a failing one, such as a concurrent
@@ -327,7 +327,7 @@ class IdempotencyMiddleware:
         self.sessions = sessions
         self.instance = instance
         self.prefix = prefix
-        self._records = _GroupCommit(sessions)
+        self._records = GroupCommit(sessions)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
