@@ -215,7 +215,11 @@ class Follower:
             if waited_block > max(self._indexed_through, self._behind_for):  # once per block, not once per pass
                 self._behind_for = waited_block
                 self._behind()
-            self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it (at most every READ_GAP_S)
+            # A change committed during the read wakes it (at most every READ_GAP_S). While a block is waited for, it
+            # also looks again after READ_GAP_S: one process reads its indexer's progress from memory, set just after
+            # the commit that woke this thread, and nothing may commit after it for a while.
+            indexing = waited_block > self._indexed_through or self._block_waiters > 0
+            self._wakeups.wait(READ_GAP_S if indexing else FALLBACK_S)
 
     def _read(self, open_ids: list[str]) -> tuple[dict[str, tuple[TxState, int | None]], int]:
         """Which of these rows are final (state and block), and the block the read model is at, in one session.
