@@ -17,9 +17,10 @@
 
 A request waits for its write through the database (`Follower`), in a worker and in one process alike: one
 thread blocks until the database says something changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version:
-`tradeledger.store.wakeups`), then reads the waited outbox rows and the indexer's progress in one pass shared by
-every request waiting (none while nothing waits), and settles each request whose row is final and whose block is
-indexed. An API request waits for that on its event loop, holding no thread of the pool the other requests need.
+`tradeledger.store.wakeups`), then reads the waited outbox rows and the indexer's progress (in one process, what
+its own indexer applied, from memory) in one pass shared by every request waiting (none while nothing waits), and
+settles each request whose row is final and whose block is indexed. An API request waits for that on its event
+loop, holding no thread of the pool the other requests need.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ class _Waiter:
 
 class Follower:
     """The wait of requests for their writes, read from the database: the outbox rows they wait on, and the block
-    the indexer has applied through. One daemon thread reads for all of them while any wait, each time the
-    database wakes it, and settles each waiter once its row is final and its block indexed; a request waits on
-    its own event loop (`settled`), holding no thread, or on a thread of its own (`settle`)."""
+    the indexer has applied through (`indexed_through`). One daemon thread reads for all of them while any wait,
+    each time the database wakes it, and settles each waiter once its row is final and its block indexed; a request
+    waits on its own event loop (`settled`), holding no thread, or on a thread of its own (`settle`)."""
 
     def __init__(
         self,
