@@ -17,9 +17,10 @@
 
 A request waits for its write through the database (`Follower`), in a worker and in one process alike: one
 thread blocks until the database says something changed (PostgreSQL LISTEN/NOTIFY, SQLite's data version:
-`tradeledger.store.wakeups`), then reads the waited outbox rows and the indexer's progress in one pass shared by
-every request waiting (none while nothing waits), and settles each request whose row is final and whose block is
-indexed. An API request waits for that on its event loop, holding no thread of the pool the other requests need.
+`tradeledger.store.wakeups`), then reads the waited outbox rows and the indexer's progress (in one process, what
+its own indexer applied, from memory) in one pass shared by every request waiting (none while nothing waits), and
+settles each request whose row is final and whose block is indexed. An API request waits for that on its event
+loop, holding no thread of the pool the other requests need.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.txmanager import PIPELINE_DEPTH, TransactionManager
 from tradeledger.errors import ChainUnavailableError
-from tradeledger.indexer.indexer import Indexer
 from tradeledger.loops import PollingLoop
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, TxState
 from tradeledger.store.wakeups import FALLBACK_S, Wakeups
@@ -72,23 +72,24 @@ class _Waiter:
 
 class Follower:
     """The wait of requests for their writes, read from the database: the outbox rows they wait on, and the block
-    the indexer has applied through. One daemon thread reads for all of them while any wait, each time the
-    database wakes it, and settles each waiter once its row is final and its block indexed; a request waits on
-    its own event loop (`settled`), holding no thread, or on a thread of its own (`settle`)."""
+    the indexer has applied through (`indexed_through`). One daemon thread reads for all of them while any wait,
+    each time the database wakes it, and settles each waiter once its row is final and its block indexed; a request
+    waits on its own event loop (`settled`), holding no thread, or on a thread of its own (`settle`)."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        indexer: Indexer,
+        indexed_through: Callable[[Session], int],
         wakeups: Wakeups,
         behind: Callable[[], None] = lambda: None,
         busy: Callable[[bool], None] = lambda _: None,
     ) -> None:
-        """`indexer`'s checkpoint says how far the read model is (whichever process indexes); `behind` is called
-        when a waited transaction is final but its block is not indexed yet (this process's indexer may be
-        sleeping out its interval); `busy(True)` when requests start waiting, `busy(False)` when none is left."""
+        """`indexed_through(db)` says how far the read model is: the indexer's checkpoint (whichever process
+        indexes), or what this process's own indexer last applied; `behind` is called when a waited transaction is
+        final but its block is not indexed yet (this process's indexer may be sleeping out its interval);
+        `busy(True)` when requests start waiting, `busy(False)` when none is left."""
         self._sessions = sessions
-        self._indexer = indexer
+        self._indexed = indexed_through
         self._wakeups = wakeups
         self._behind = behind
         self._busy = busy
@@ -102,7 +103,8 @@ class Follower:
         self._thread = threading.Thread(target=self._run, name="follower", daemon=True)
 
     def start(self) -> None:
-        self._indexed_through = self._indexer.indexed_through()
+        with self._sessions() as db:
+            self._indexed_through = self._indexed(db)
         self._thread.start()
 
     def stop(self) -> None:
@@ -214,19 +216,24 @@ class Follower:
             if waited_block > max(self._indexed_through, self._behind_for):  # once per block, not once per pass
                 self._behind_for = waited_block
                 self._behind()
-            self._wakeups.wait(FALLBACK_S)  # a change committed during the read wakes it (at most every READ_GAP_S)
+            # A change committed during the read wakes it (at most every READ_GAP_S). While a block is waited for, it
+            # also looks again after READ_GAP_S: one process reads its indexer's progress from memory, set just after
+            # the commit that woke this thread, and nothing may commit after it for a while.
+            indexing = waited_block > self._indexed_through or self._block_waiters > 0
+            self._wakeups.wait(READ_GAP_S if indexing else FALLBACK_S)
 
     def _read(self, open_ids: list[str]) -> tuple[dict[str, tuple[TxState, int | None]], int]:
-        """Which of these rows are final (state and block), and the block the read model is at: two small queries
-        in one session (a pass runs up to a hundred times a second under load)."""
+        """Which of these rows are final (state and block), and the block the read model is at, in one session.
+        A pass runs up to a hundred times a second under load: the rows are read on the session's connection,
+        past the ORM's statement handling (which took half a pass's CPU)."""
         with self._sessions() as db:
             final: dict[str, tuple[TxState, int | None]] = {}
             if open_ids:
                 query = select(ChainTransaction.id, ChainTransaction.state, ChainTransaction.block_number).where(
                     ChainTransaction.id.in_(open_ids), ChainTransaction.state.in_(FINAL_TX_STATES)
                 )
-                final = {tx_id: (state, block) for tx_id, state, block in db.execute(query)}
-            return final, self._indexer.indexed_through(db)
+                final = {tx_id: (state, block) for tx_id, state, block in db.connection().execute(query)}
+            return final, self._indexed(db)
 
     def _settle(self, tx_ids: list[str]) -> None:
         """Answer the waiters of these rows (final, their block indexed) with the rows as stored."""

@@ -121,13 +121,16 @@ class Platform:
         """Start the follower that requests wait on; with this process's `indexer` woken when a waited block is
         not indexed yet, and blocks followed closely while requests wait."""
         wakeups = wakeups_for(self.sessions.kw["bind"], every=READ_GAP_S)
-        if indexer is None:
-            self._follower = Follower(self.sessions, self.indexer, wakeups)
-        else:
+        if indexer is None:  # the engine indexes: its checkpoint, in the database
+            self._follower = Follower(self.sessions, self.indexer.indexed_through, wakeups)
+        else:  # what this process's indexer applied (`_index_step`), without a query per pass
             self._follower = Follower(
-                self.sessions, self.indexer, wakeups, behind=indexer.wake, busy=self._follow_blocks
+                self.sessions, self._indexed_so_far, wakeups, behind=indexer.wake, busy=self._follow_blocks
             )
         self._follower.start()
+
+    def _indexed_so_far(self, _db: Session) -> int:
+        return self._indexed_through
 
     def _follow_blocks(self, waiting: bool) -> None:
         """While requests wait, follow each block as soon as it is mined (as the engine does for its workers)."""

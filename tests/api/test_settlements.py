@@ -11,12 +11,14 @@ import httpx
 import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from tests.api.conftest import BANK, OTHER_TRADER, TRADER, Consortium, problem
 from tests.members import AGENT, OPERATOR, OTHER_BANK, call
+from tradeledger.api import auth, idempotency
 from tradeledger.chain.abi import role_id
 from tradeledger.identity.models import ApiKey
-from tradeledger.identity.service import create_api_key, revoke_api_key
+from tradeledger.identity.service import Caller, caller, create_api_key, revoke_api_key
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
@@ -141,6 +143,53 @@ class TestBalanceReadCaller:
         _, token = self._key(consortium)
         assert self._read(consortium, token).status_code == 200
         refused = self._read(consortium, token[:-4] + "AAAA")
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
+
+
+class TestWriteCaller:
+    """A keyed write looks its caller up once, in the idempotency middleware, whose look-up the route takes; every
+    check still holds request by request."""
+
+    def _write(self, consortium: Consortium, token: str) -> httpx.Response:
+        client = consortium.client("trader")
+        client.headers["Authorization"] = f"Bearer {token}"
+        headers = {"Idempotency-Key": str(uuid.uuid4()), "Prefer": "respond-async"}
+        body = _transfer(1, f"CALLER-{uuid.uuid4().hex[:16]}")
+        return client.post("/v1/settlements/transfers", json=body, headers=headers)
+
+    def test_a_keyed_write_looks_its_caller_up_once(
+        self, consortium: Consortium, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        looked_up: list[str] = []
+
+        def counted(db: Session, token: str) -> Caller:
+            looked_up.append(token)
+            return caller(db, token)
+
+        monkeypatch.setattr(auth, "caller", counted)
+        monkeypatch.setattr(idempotency, "caller", counted)
+        with transaction(consortium.platform.sessions) as db:
+            _, token = create_api_key(db, TRADER.address, f"writer-{uuid.uuid4()}")
+        answered = self._write(consortium, token)
+        assert answered.status_code == 202, answered.text
+        assert looked_up == [token]
+
+    def test_a_revoked_key_writes_no_more(self, consortium: Consortium) -> None:
+        with transaction(consortium.platform.sessions) as db:
+            key, token = create_api_key(db, TRADER.address, f"writer-{uuid.uuid4()}")
+        assert self._write(consortium, token).status_code == 202
+        with transaction(consortium.platform.sessions) as db:
+            revoke_api_key(db, key.id)
+        before = _tx_count(consortium)
+        refused = self._write(consortium, token)
+        assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
+        assert _tx_count(consortium) == before
+
+    def test_a_disabled_user_writes_no_more(self, consortium: Consortium) -> None:
+        with transaction(consortium.platform.sessions) as db:
+            key, token = create_api_key(db, TRADER.address, f"writer-{uuid.uuid4()}")
+            db.execute(update(User).where(User.id == key.user_id).values(disabled_at=utcnow()))
+        refused = self._write(consortium, token)
         assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"
 
 

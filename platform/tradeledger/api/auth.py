@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, Concatenate, ParamSpec
 
+from anyio import to_thread
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from tradeledger.errors import ForbiddenError
-from tradeledger.identity.service import AuthenticationError, caller
+from tradeledger.identity.service import AuthenticationError, Caller, caller
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
 from tradeledger.store.db import READ_CONNECTIONS, in_process, read_sessions
@@ -33,6 +35,7 @@ session_cookie = APIKeyCookie(
 )
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 P = ParamSpec("P")
+_AUTHENTICATED = "tradeledger_caller"  # the request state's entry `remember_caller` writes
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ def _principal(db: Session, request: Request, token: str, via_cookie: bool) -> P
     found = caller(db, token)
     if via_cookie and request.method in MUTATING and not request.url.path.endswith("/sessions/current"):
         sessions.check_csrf(db, found.key_id, request.headers.get(sessions.CSRF_HEADER))
+    return _checked(found)
+
+
+def _checked(found: Caller) -> Principal:
+    """The caller as a Principal, unless its user is disabled."""
     if found.username is None or found.user_disabled:
         raise AuthenticationError("the API key's user is disabled")
     return Principal(
@@ -92,12 +100,27 @@ def _principal(db: Session, request: Request, token: str, via_cookie: bool) -> P
     )
 
 
-def get_principal(
+def remember_caller(scope: Scope, token: str, found: Caller) -> None:
+    """The caller of this request as the idempotency middleware has just looked `token` up (revocation and expiry
+    included): the route's `get_principal` takes it instead of reading the key a second time."""
+    scope.setdefault("state", {})[_AUTHENTICATED] = (token, found)
+
+
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> Principal:
+    """The caller, looked up once per request: a keyed write's by the idempotency middleware (`remember_caller`),
+    anything else's here, on a thread (a browser session's write also checks its CSRF token in the database)."""
     token, via_cookie = _token(credentials, cookie)
+    remembered: tuple[str, Caller] | None = request.scope.get("state", {}).get(_AUTHENTICATED)
+    if remembered is not None and remembered[0] == token and not via_cookie:
+        return _checked(remembered[1])
+    return await to_thread.run_sync(_look_up, request, token, via_cookie)
+
+
+def _look_up(request: Request, token: str, via_cookie: bool) -> Principal:
     with _platform(request).sessions() as db:
         return _principal(db, request, token, via_cookie)
 
