@@ -332,6 +332,7 @@ class TransactionManager:
         self._confirmer: PollingLoop | None = None
         self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
         self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
+        self._below_before: set[str] = set()  # open rows below their signer's mined nonce count in the last pass
         # an engine whose API workers wait in other processes: outcomes are announced to them (store.wakeups)
         self.announce_outcomes = False
 
@@ -895,8 +896,11 @@ class TransactionManager:
         No receipt is looked up per transaction: the signers' nonce counts are read first (two calls a signer),
         then the receipt watch scans every block through the head. An open row whose nonce the node counted as
         used before that scan was mined where no scan looked (before this process started, or while no watch
-        ran): its bytes go out again and the node's "nonce too low" is resolved by its receipt (B4). The rest
-        are unmined; those the node does not hold (at or above the signer's pending count) are sent again.
+        ran): its bytes go out again and the node's "nonce too low" is resolved by its receipt (B4). It must be
+        found so on two passes in a row: a node counts a new block's nonces a moment before it serves the block
+        (anvil under load: a whole block of ours was sent again and its receipts looked up one by one, where the
+        next scan records them). The rest are unmined; those the node does not hold (at or above the signer's
+        pending count) are sent again.
 
         What the node lost is looked for (`reopen_lost`, up to RECENT_BLOCKS block look-ups) only with a reason,
         never on every pass while a write waits: the node no longer has the block of our latest receipt (one RPC
@@ -918,13 +922,14 @@ class TransactionManager:
         with self.sessions() as db:  # rows signed since the counts were read hold nonces above them: none is unseen
             open_rows = list(db.scalars(select(ChainTransaction).where(*wanted)))
         open_rows.sort(key=lambda row: (row.created_at, row.nonce))
-        unseen = [row for row in open_rows if row.signer in counts and row.signed_nonce < counts[row.signer][0]]
+        below = {row.id for row in open_rows if row.signer in counts and row.signed_nonce < counts[row.signer][0]}
+        unseen = [row for row in open_rows if row.id in below and row.id in self._below_before]
         if unseen:
             log.warning("%d of our transactions were mined where no block scan looked: resolving them", len(unseen))
             self.broadcast(unseen)
             finalised += sum(row.state in FINAL_TX_STATES for row in unseen)
-        seen = {row.id for row in unseen}
-        unmined = [row for row in open_rows if row.id not in seen]
+        self._below_before = below.difference(row.id for row in unseen)
+        unmined = [row for row in open_rows if row.id not in below]
         resend = [
             row
             for row in unmined
