@@ -66,6 +66,7 @@ THREAD_ROLES = (  # this process's threads by what they do, from their names (th
     (" committer", "lane: commit"),
     (" writer", "lane: pre-flight and commit (one thread before they were pipelined)"),
     (" sender", "lane sender"),
+    ("MainThread", "the benchmark's wait for the last nonce"),
 )
 OTHER_THREADS = "clients and the rest"
 
