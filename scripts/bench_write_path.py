@@ -62,9 +62,7 @@ THREAD_ROLES = (  # this process's threads by what they do, from their names (th
     ("claim-sender", "claimer's sender: broadcast"),
     ("receipt-watch", "receipt watch"),
     ("tx-confirmer", "confirmer"),
-    (" pre-flight", "lane: pre-flight"),
-    (" committer", "lane: commit"),
-    (" writer", "lane: pre-flight and commit (one thread before they were pipelined)"),
+    (" writer", "lane writer: pre-flight and commit"),
     (" sender", "lane sender"),
     ("MainThread", "the benchmark's wait for the last nonce"),
 )
