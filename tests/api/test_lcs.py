@@ -334,6 +334,24 @@ def test_art_7a_issuer_honours_a_nominated_banks_undertaking_unpaid_at_maturity(
     assert late.status_code == 409 and problem(late)["code"] == "letter_of_credit_invalid_deferred_state"
 
 
+def test_the_available_with_bank_lists_the_credit_it_may_honour(consortium: Consortium) -> None:
+    """A bank that is only the credit's available-with bank (41a, the nominated bank of Art 12) finds the credit in
+    GET /v1/lcs as it reads it by id, the bank named in both; a member not party to it finds it in neither."""
+    applicant, other_bank = consortium.client("trader"), consortium.client("other_bank")
+    body = {**application(lc_number="LC-API-AVAIL"), "available_with_bank": OTHER_BANK.address}
+    applied = applicant.post("/v1/lcs", json=body, headers={"Idempotency-Key": "lc-avail"})
+    assert applied.status_code == 201, applied.text
+    lc_id = applied.json()["lc_id"]
+    read = other_bank.get(f"/v1/lcs/{lc_id}")
+    assert read.status_code == 200, read.text
+    assert read.json()["available_with_bank"] == OTHER_BANK.address
+    from_here = {"cursor": str(int(lc_id) - 1), "limit": 1}  # the first credit the caller sees from this one on
+    assert other_bank.get("/v1/lcs", params=from_here).json()["items"] == [read.json()]
+    assert applicant.get("/v1/lcs", params=from_here).json()["items"][0]["available_with_bank"] == OTHER_BANK.address
+    hidden = consortium.client("outsider").get("/v1/lcs", params=from_here).json()["items"]
+    assert lc_id not in [item["lc_id"] for item in hidden]
+
+
 def test_presentation_under_a_pending_amendment_carries_a_bill_of_lading(consortium: Consortium) -> None:
     """Issue #18 with Art 10c: the presentation under a pending amendment names a record; it accepts the amendment,
     and the record's control passes to the available-with bank in the same transaction."""

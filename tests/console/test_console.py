@@ -701,3 +701,98 @@ def _payable_financed(browser: Browser, world: World) -> None:
     assert financed["state"] == "FINANCED" and int(financed["discount"]["discount"]) == expected.discount, financed
     expect(bank_b.get_by_label(f"Payable {payable['payable_id']}")).to_contain_text("Financed by you")
     bank_b.close()
+
+
+def test_undertakings_at_maturity_and_reduction_schedules_through_the_console(browser: Browser, world: World) -> None:
+    """A deferred payment credit available with the advising bank, which honours a drawing by its undertaking (over
+    the API): both banks read when it matures and what happens then, with nothing to click before. On the maturity
+    day (the browser's clock moved there) the nominated bank is offered its payment, and the day after the issuing
+    bank the honour of its default; the chain, whose day has not come, refuses both, and the refusal is shown where
+    it was clicked. The service's scheduler makes the payment itself on the chain's maturity day (hosting every
+    member here, it would pay a drawing that matured already before anyone could click). A guarantee's reduction
+    schedule reads the same way: each step's date and what remains after it, and a step in effect offered for
+    recording."""
+    c, trade = world.cast, world.trade
+    lc, presentation, maturity = _deferred_honour(world)
+    name = f"{lc}/{presentation}"
+    bank_b = sign_in(browser, world, world.people["adviser"])
+    row = bank_b.locator(f"tr[data-deferred='{name}']")
+    expect(row).to_contain_text(f"payable on {maturity.isoformat()}")
+    expect(row.get_by_role("button")).to_have_count(0)
+    _on_day(bank_b, maturity)
+    row.get_by_role("button", name=f"Pay at maturity {name}").click()
+    expect(row.get_by_role("alert")).to_contain_text("LetterOfCreditNotMatured")  # not by the chain's clock
+    shoot(bank_b, "deferred-undertakings")
+    bank_b.close()
+    bank_a = sign_in(browser, world, world.people["clerk"])
+    row = bank_a.locator(f"tr[data-deferred='{name}']")
+    expect(row.get_by_role("button")).to_have_count(0)
+    _on_day(bank_a, maturity + timedelta(days=1))
+    expect(row).to_contain_text("the issuing bank honours it (Art 7a)")
+    expect(row.get_by_role("button", name=f"Pay at maturity {name}")).to_have_count(0)  # not the issuer's to pay
+    row.get_by_role("button", name=f"Honour the default {name}").click()
+    expect(row.get_by_role("alert")).to_contain_text("LetterOfCreditNoDefault")  # not by the chain's clock
+    deferred = trade.api.get(c.exporter, f"/v1/lcs/{lc}")["presentations"][-1]["deferred_payment"]
+    assert deferred["state"] == "INCURRED"
+    _reduction_schedule_read(world, bank_a)
+    bank_a.close()
+
+
+def _deferred_honour(world: World) -> tuple[str, str, date]:
+    """A credit by deferred payment at 14 days after shipment, available with bank B; a drawing it honours (all over
+    the API): the credit, the presentation and the undertaking's maturity day."""
+    from tradeledger.demo.trade import _invoice as invoice
+
+    c, trade = world.cast, world.trade
+    terms = {**_terms(trade), "lc_number": f"LC-DEF-{trade.run}", "available_with": "BKBBCNSH",
+             "available_by": "BY DEF PAYMENT", "tenor_days": 14, "tenor_basis": "AFTER SHIPMENT",
+             "confirmation_instructions": "WITHOUT", "requested_confirmation_party": None}  # fmt: skip
+    lc = trade.api.post(c.importer, "/v1/lcs", {
+        "terms": terms, "beneficiary": c.exporter.address, "issuing_bank": c.issuing_bank.address,
+        "advising_bank": c.advising_bank.address, "available_with_bank": c.advising_bank.address,
+    }, expect=201)["lc_id"]  # fmt: skip
+    trade.api.post(c.issuing_bank, f"/v1/lcs/{lc}/issue")
+    presented = trade.api.post(c.exporter, f"/v1/lcs/{lc}/presentations", {
+        "documents": [{"kind": "invoice", "fields": invoice(trade.run, "DEF", trade.today, 2_000_00)}],
+        "amount": 2_000_00, "shipment_date": (trade.today - timedelta(days=1)).isoformat(),
+    })  # fmt: skip
+    presentation = presented["presentations"][-1]["presentation_id"]
+    honoured = trade.api.post(c.advising_bank, f"/v1/lcs/{lc}/presentations/{presentation}/honour")
+    deferred = honoured["presentations"][-1]["deferred_payment"]
+    assert (deferred["state"], deferred["obligor"]) == ("INCURRED", c.advising_bank.address)
+    return str(lc), str(presentation), date.fromisoformat(deferred["maturity_date"])
+
+
+def _on_day(page: Page, day: date) -> None:
+    """The browser's clock at noon UTC of `day` (the chain's stays where it is), the console reloaded."""
+    page.clock.set_fixed_time(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+    page.reload()
+
+
+def _reduction_schedule_read(world: World, bank_a: Page) -> None:
+    """A guarantee of USD 5,000.00 reduced by 1,000.00 in 30 days and 1,500.00 in 60, issued: the clerk reads both
+    steps to come; with the browser a day past the first, it is offered for recording, which the chain refuses."""
+    c, trade = world.cast, world.trade
+    first, second = trade.today + timedelta(days=30), trade.today + timedelta(days=60)
+    guarantee = trade.api.post(c.importer, "/v1/guarantees", {
+        "rules": "urdg758", "beneficiary": c.exporter.address, "guarantor": c.issuing_bank.address,
+        "currency": "USD", "amount": 5_000_00, "terms": {"kind": "performance", "run": trade.run},
+        "reduction_schedule": [{"date": first.isoformat(), "amount": 1_000_00},
+                               {"date": second.isoformat(), "amount": 1_500_00}],
+    }, expect=201)["guarantee_id"]  # fmt: skip
+    trade.api.post(c.issuing_bank, f"/v1/guarantees/{guarantee}/issue")
+    _on_day(bank_a, trade.today)
+    tab(bank_a, "Guarantees")
+    bank_a.get_by_role("button", name=f"Details of guarantee {guarantee}").click()
+    schedule = bank_a.get_by_label(f"Reduction schedule of guarantee {guarantee}")
+    expect(schedule.locator("tr[data-status='upcoming']")).to_have_count(2)
+    expect(schedule.locator("tr[data-step='1']")).to_contain_text(first.isoformat())
+    expect(schedule.locator("tr[data-step='2']")).to_contain_text("USD 2,500.00")  # what remains after both
+    expect(schedule.get_by_role("button")).to_have_count(0)
+    _on_day(bank_a, first + timedelta(days=1))
+    tab(bank_a, "Guarantees")
+    bank_a.get_by_role("button", name=f"Details of guarantee {guarantee}").click()
+    expect(schedule.locator("tr[data-step='1']")).to_contain_text("in effect, not recorded yet")
+    schedule.get_by_role("button", name=f"Record the reductions in effect of guarantee {guarantee}").click()
+    expect(schedule.get_by_role("alert")).to_contain_text("UndertakingsReductionNotDue")  # not by the chain's clock
+    shoot(bank_a, "guarantee-reductions")

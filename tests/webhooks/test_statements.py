@@ -8,7 +8,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.api.conftest import OTHER_TRADER, TRADER
+from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
 from tests.members import Consortium
 from tests.webhooks.conftest import subscribe, transfer
 from tests.webhooks.receiver import Receiver, wait_until
@@ -43,6 +43,24 @@ def test_camt054_per_movement_follows_its_event(started: Consortium, receiver: R
     assert data["statement"]["format"] == "camt.054.001.08" and data["statement"]["entry_count"] == 1
     assert data["file_name"].endswith(".xml") and data["media_type"] == "application/xml"
     _check_file(started, data)
+    assert receiver.bad_signatures == 0
+
+
+def test_camt054_of_the_accounts_a_subscription_names_only(started: Consortium, receiver: Receiver) -> None:
+    """A bank filtering by one client's account gets that account's notifications, not those of its other clients
+    (a posting it sees on them comes first: the notification after it shows it was passed over, not still queued)."""
+    _, receiver.secret = subscribe(
+        started, "bank", receiver.url, event_types=["Settlement.Posted"], accounts=[TRADER.address],
+        statements=["camt.054"],
+    )  # fmt: skip
+    transfer(started, "other_trader", OUTSIDER.address, 3, "camt054-other")
+    transfer(started, "trader", OTHER_TRADER.address, 5, "camt054-mine")
+    wait_until(lambda: len(receiver.messages()) == 2, what="the trader's event and its notification")
+    event, notice = receiver.messages()
+    assert event.payload["type"] == "Settlement.Posted"
+    assert event.payload["data"]["args"]["debitAccount"] == TRADER.address
+    assert notice.payload["type"] == "statement.camt.054"
+    assert notice.payload["data"]["signed_manifest"]["manifest"]["account"] == TRADER.address
     assert receiver.bad_signatures == 0
 
 

@@ -82,9 +82,16 @@ def second_beneficiaries(db: Session, lc_id: int) -> list[str]:
     return list(db.scalars(query))
 
 
+# The credit's own parties, by column: the single view, the list and the event feed all decide by these.
+PARTIES = (
+    LetterOfCredit.applicant, LetterOfCredit.beneficiary, LetterOfCredit.issuing_bank, LetterOfCredit.advising_bank,
+    LetterOfCredit.confirming_bank, LetterOfCredit.available_with_bank,
+)  # fmt: skip
+
+
 def parties(lc: LetterOfCredit) -> list[str | None]:
     """The credit's own parties: they see all of it, every event of it included."""
-    return [lc.applicant, lc.beneficiary, lc.issuing_bank, lc.advising_bank, lc.confirming_bank, lc.available_with_bank]
+    return [getattr(lc, column.key) for column in PARTIES]
 
 
 # The events of a presentation its second beneficiary's view shows (its state and disposition); not the
@@ -155,18 +162,16 @@ def claims_page(
 
 
 def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) -> list[LetterOfCredit]:
+    """Credits by id that `accounts` (all for None) see: as one of their `PARTIES`, as a second beneficiary or as
+    the assignee, as `tradeledger.lcs.service.audience` decides for one credit."""
     query = select(LetterOfCredit).order_by(LetterOfCredit.lc_id).limit(limit)
     if accounts is not None:
-        parties = (
-            LetterOfCredit.applicant, LetterOfCredit.beneficiary, LetterOfCredit.issuing_bank,
-            LetterOfCredit.advising_bank, LetterOfCredit.confirming_bank,
-        )  # fmt: skip
         transferred = select(LcTransfer.lc_id).where(
             LcTransfer.second_beneficiary.in_(accounts), LcTransfer.state == TransferState.TRANSFERRED
         )
         query = query.where(
             or_(
-                *(column.in_(accounts) for column in parties),
+                *(column.in_(accounts) for column in PARTIES),
                 LetterOfCredit.lc_id.in_(transferred),
                 LetterOfCredit.assignee.in_(accounts),
             )

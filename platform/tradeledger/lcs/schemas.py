@@ -454,6 +454,10 @@ class LcView(BaseModel):
     issuing_bank: str
     advising_bank: str
     confirming_bank: str | None
+    available_with_bank: str = Field(
+        description="the nominated bank the credit is available with (41a): it may honour or negotiate and be "
+        "reimbursed by the issuing bank (Art 7c, 12); the transferring bank of a transferable credit (Art 38b)"
+    )
     currency: str
     amount: str
     drawn: str
@@ -498,6 +502,7 @@ class LcView(BaseModel):
             issuing_bank=lc.issuing_bank,
             advising_bank=lc.advising_bank,
             confirming_bank=lc.confirming_bank,
+            available_with_bank=lc.available_with_bank,
             currency=lc.currency,
             amount=str(lc.amount),
             drawn=str(lc.drawn),

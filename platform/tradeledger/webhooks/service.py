@@ -264,7 +264,7 @@ def _notifications(
     the movement's second on chain; None while that second has not closed."""
     if "camt.054" not in subscription.statements or (row.contract, row.event) != POSTED:
         return []
-    if not _matches_filters(db, subscription, row.event, {"currency": args["currency"]}):
+    if not _matches_filters(db, subscription, row.event, args):
         return []
     mine = set(subscription.accounts or [subscription.member])
     moved = sorted({args["debitAccount"], args["creditAccount"]} & mine)

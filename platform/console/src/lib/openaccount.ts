@@ -3,7 +3,7 @@
 // the contracts compute it (tradeledger.undertakings.discount) so that it is shown before anything is submitted.
 // The chain still decides: a step it refuses comes back as a problem next to the button.
 
-const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+import { sameAddress } from "./parties";
 
 export type DayCount = "ACT/360" | "ACT/365";
 export const DAY_COUNTS: DayCount[] = ["ACT/360", "ACT/365"];
@@ -66,9 +66,9 @@ export type InvoiceStep = "match" | "correct" | "approve-payable";
  * accepted) invoice that has none yet. */
 export function invoiceSteps(invoice: InvoiceLike, me: string, payable: boolean): InvoiceStep[] {
   const steps: InvoiceStep[] = [];
-  if (invoice.state === "ISSUED" && same(invoice.buyer, me)) steps.push("match");
-  if ((invoice.state === "ISSUED" || invoice.state === "MISMATCHED") && same(invoice.seller, me)) steps.push("correct");
-  if ((invoice.state === "MATCHED" || invoice.state === "ACCEPTED") && same(invoice.buyer, me) && !payable) steps.push("approve-payable");
+  if (invoice.state === "ISSUED" && sameAddress(invoice.buyer, me)) steps.push("match");
+  if ((invoice.state === "ISSUED" || invoice.state === "MISMATCHED") && sameAddress(invoice.seller, me)) steps.push("correct");
+  if ((invoice.state === "MATCHED" || invoice.state === "ACCEPTED") && sameAddress(invoice.buyer, me) && !payable) steps.push("approve-payable");
   return steps;
 }
 
@@ -81,15 +81,15 @@ export function invoiceNext(
 ): string {
   switch (invoice.state) {
     case "ISSUED":
-      return same(invoice.buyer, me) ? "Record the data match against your order and the delivery." : "Waiting for the buyer's data match.";
+      return sameAddress(invoice.buyer, me) ? "Record the data match against your order and the delivery." : "Waiting for the buyer's data match.";
     case "MISMATCHED":
       if (undertaking?.mismatch_invoice_id === invoice.invoice_id) return "Mismatch accepted by the obligor bank: paid on the due date.";
-      if (same(invoice.seller, me)) return "The data do not match: correct the invoice by a new version.";
-      if (same(undertaking?.obligor_bank, me)) return "The data do not match: accept the mismatch on your payment undertaking, or wait for a correction.";
+      if (sameAddress(invoice.seller, me)) return "The data do not match: correct the invoice by a new version.";
+      if (sameAddress(undertaking?.obligor_bank, me)) return "The data do not match: accept the mismatch on your payment undertaking, or wait for a correction.";
       return "The data do not match: the seller corrects it, or the obligor bank accepts the mismatch.";
     case "MATCHED":
     case "ACCEPTED":
-      return same(invoice.buyer, me) ? "Matched: it is paid on the due date; you may approve a payable for early payment." : "Matched: it is paid on the due date.";
+      return sameAddress(invoice.buyer, me) ? "Matched: it is paid on the due date; you may approve a payable for early payment." : "Matched: it is paid on the due date.";
     case "SUPERSEDED":
       return `Replaced by version ${invoice.version + 1}.`;
     default:
@@ -116,9 +116,9 @@ export type UndertakingStep = "accept-mismatch" | "discount";
 export function undertakingSteps(u: UndertakingLike, me: string, meKind: string, invoiceInForce: InvoiceLike | null, nowMs: number): UndertakingStep[] {
   if (u.state !== "ESTABLISHED") return [];
   const steps: UndertakingStep[] = [];
-  if (same(u.obligor_bank, me) && invoiceInForce?.state === "MISMATCHED" && u.mismatch_invoice_id === null) steps.push("accept-mismatch");
-  const financed = u.financed_document_id !== null || !same(u.payee, u.seller);
-  if (meKind === "BANK" && !same(u.obligor_bank, me) && !financed && daysToMaturity(nowMs, u.due_date) >= 0) steps.push("discount");
+  if (sameAddress(u.obligor_bank, me) && invoiceInForce?.state === "MISMATCHED" && u.mismatch_invoice_id === null) steps.push("accept-mismatch");
+  const financed = u.financed_document_id !== null || !sameAddress(u.payee, u.seller);
+  if (meKind === "BANK" && !sameAddress(u.obligor_bank, me) && !financed && daysToMaturity(nowMs, u.due_date) >= 0) steps.push("discount");
   return steps;
 }
 
@@ -151,7 +151,7 @@ export interface OrderLike {
 export function mayEstablish(order: OrderLike, me: string, buyerSponsor: string | null, undertakings: UndertakingLike[]): boolean {
   const open = ["ACCEPTED", "SHIPPED", "DELIVERED"].includes(order.state) && order.payment_terms === "open_account";
   const standing = undertakings.some((u) => u.order_id === order.order_id && u.state === "ESTABLISHED");
-  return open && same(buyerSponsor, me) && !standing;
+  return open && sameAddress(buyerSponsor, me) && !standing;
 }
 
 export interface PayableLike {
@@ -171,14 +171,14 @@ export function payableSteps(p: PayableLike, me: string, meKind: string, nowMs: 
   if (p.state === "APPROVED" && meKind === "BANK" && daysToMaturity(nowMs, p.maturity) > 0) steps.push("finance");
   const due = nowMs / 1000 >= p.maturity;
   const payee = p.financier ?? p.supplier;
-  if (due && p.state !== "PAID" && (same(p.buyer, me) || same(payee, me))) steps.push("collect");
+  if (due && p.state !== "PAID" && (sameAddress(p.buyer, me) || sameAddress(payee, me))) steps.push("collect");
   return steps;
 }
 
 /** What happens next to a payable, in words. */
 export function payableNext(p: PayableLike, me: string): string {
   if (p.state === "PAID") return "Paid.";
-  if (p.state === "OVERDUE") return same(p.buyer, me) ? "Overdue: fund your account; it is collected again." : "Overdue: the buyer's funds were short.";
+  if (p.state === "OVERDUE") return sameAddress(p.buyer, me) ? "Overdue: fund your account; it is collected again." : "Overdue: the buyer's funds were short.";
   if (p.state === "FINANCED") return "Financed: the buyer pays the financier at maturity.";
   return "Approved: a bank may pay the supplier early; the buyer pays at maturity.";
 }

@@ -1,7 +1,7 @@
 // The next step of an open-account order and who takes it (TradeOrders): the seller accepts and ships, the buyer
 // confirms delivery and pays from its settlement account (or its bank's payment undertaking pays at the due date).
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+import { sameAddress } from "./parties";
 
 export interface OrderLike {
   state: string;
@@ -13,8 +13,8 @@ export interface OrderLike {
 export type OrderStep = "accept" | "ship" | "deliver" | "pay";
 
 export function orderStep(order: OrderLike, me: string): OrderStep | null {
-  const seller = same(order.seller, me);
-  const buyer = same(order.buyer, me);
+  const seller = sameAddress(order.seller, me);
+  const buyer = sameAddress(order.buyer, me);
   if (order.state === "CREATED" && seller) return "accept";
   if (order.state === "ACCEPTED" && seller) return "ship";
   if (order.state === "SHIPPED" && buyer) return "deliver";

@@ -18,17 +18,19 @@ const ROLES: [keyof CreditParties, string][] = [
   ["confirming_bank", "confirming bank"],
 ];
 
-const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+/** Whether two addresses are the same account, whatever their case (checksummed or not); none is nobody. */
+export const sameAddress = (a: string | null | undefined, b: string | null | undefined) =>
+  !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
 /** "advising and confirming bank (you)": every role the address plays in the credit, and whether it is the caller. */
 export function partyName(address: string, lc: CreditParties, me?: string): string {
-  const roles = ROLES.filter(([key]) => same(lc[key], address)).map(([, name]) => name);
+  const roles = ROLES.filter(([key]) => sameAddress(lc[key], address)).map(([, name]) => name);
   const merged =
     roles.length === 2 && roles[0]!.endsWith("bank") && roles[1]!.endsWith("bank")
       ? `${roles[0]!.replace(/ bank$/, "")} and ${roles[1]}`
       : roles.join(" and ");
   const name = merged || `member ${address.slice(0, 6)}…${address.slice(-4)}`;
-  return same(address, me) ? `${name} (you)` : name;
+  return sameAddress(address, me) ? `${name} (you)` : name;
 }
 
 /** The caller's role in a credit it sees: a reduced view says which (second beneficiary, assignee); otherwise the
@@ -36,5 +38,5 @@ export function partyName(address: string, lc: CreditParties, me?: string): stri
 export function traderRole(lc: CreditParties & { audience?: string }, me: string): string {
   if (lc.audience === "SECOND_BENEFICIARY") return "second beneficiary";
   if (lc.audience === "ASSIGNEE") return "assignee";
-  return same(lc.applicant, me) ? "applicant" : "beneficiary";
+  return sameAddress(lc.applicant, me) ? "applicant" : "beneficiary";
 }

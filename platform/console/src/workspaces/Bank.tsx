@@ -1,19 +1,19 @@
 import { useState } from "react";
 import { describeProblem, write } from "../api/client";
 import { ActionOutcome, Address, Amount, Deadline, Field, Head, Section, StateBadge, useNow } from "../components/ui";
+import { sameAddress } from "../lib/parties";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
 import { FinancingRequests } from "./Financing";
+import { DeferredUndertakings } from "./Maturities";
 import { Balances, LcTimeline, Pipeline, Statements, useLcs, type Lc } from "./shared";
-
-const same = (a: string | null | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
 
 export function BankWorkspace() {
   const { me } = useSession();
   const lcs = useLcs();
   const list = lcs.data ?? [];
   const toExamine = list.filter(
-    (lc) => same(lc.issuing_bank, me.address) && lc.presentations.some((p) => p.state === "PRESENTED" || p.state === "WAIVED" || p.state === "REFUSED"),
+    (lc) => sameAddress(lc.issuing_bank, me.address) && lc.presentations.some((p) => p.state === "PRESENTED" || p.state === "WAIVED" || p.state === "REFUSED"),
   );
   return (
     <div className="grid">
@@ -27,6 +27,7 @@ export function BankWorkspace() {
           <Examination key={lc.lc_id} lc={lc} />
         ))}
       </Section>
+      <DeferredUndertakings lcs={list} />
       <ReimbursementClaims lcs={list} />
       <FinancingRequests />
       <Proposals />
@@ -37,9 +38,9 @@ export function BankWorkspace() {
 }
 
 function nextStep(lc: Lc, me: string): "issue" | "advise" | "confirm" | null {
-  if (lc.state === "APPLIED" && same(lc.issuing_bank, me)) return "issue";
-  if (lc.state === "ISSUED" && same(lc.advising_bank, me)) return "advise";
-  if (lc.state === "ADVISED" && same(lc.confirming_bank, me)) return "confirm";
+  if (lc.state === "APPLIED" && sameAddress(lc.issuing_bank, me)) return "issue";
+  if (lc.state === "ISSUED" && sameAddress(lc.advising_bank, me)) return "advise";
+  if (lc.state === "ADVISED" && sameAddress(lc.confirming_bank, me)) return "confirm";
   return null;
 }
 

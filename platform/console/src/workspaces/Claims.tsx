@@ -1,10 +1,9 @@
 import { write } from "../api/client";
 import { ActionOutcome, Address, Amount, Deadline, Head, Section, StateBadge, When, useNow } from "../components/ui";
 import { claimsOf, reimbursementClaims, type Claim } from "../lib/claims";
+import { sameAddress } from "../lib/parties";
 import { must, useAction, useLoad, useSession } from "../session";
 import type { Lc } from "./shared";
-
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Reimbursement claims of the credits the caller sees: the issuing bank's open claims on applicants (the applicant
  * pays them here), and nominated banks' claims on the issuing bank (which reimburses them here, Art 7c). */
@@ -50,12 +49,12 @@ export function ReimbursementClaims({ lcs }: { lcs: Lc[] }) {
                   {c.at !== null ? <When value={c.at} /> : null}
                 </td>
                 <td>
-                  {c.state === "open" && c.kind === "applicant" && same(c.debtor, me.address) ? (
+                  {c.state === "open" && c.kind === "applicant" && sameAddress(c.debtor, me.address) ? (
                     <button type="button" disabled={action.busy} onClick={() => void pay(c)}>
                       Pay claim {c.claimId}
                     </button>
                   ) : null}
-                  {c.state === "open" && c.kind === "interbank" && same(c.debtor, me.address) ? (
+                  {c.state === "open" && c.kind === "interbank" && sameAddress(c.debtor, me.address) ? (
                     <button type="button" disabled={action.busy} onClick={() => void reimburse(c)}>
                       Reimburse {c.lcId}/{c.presentationId}
                     </button>

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { describeProblem, write, type Schemas } from "../api/client";
 import { ActionOutcome, Address, Amount, Deadline, Field, Head, Section, StateBadge, When, useNow } from "../components/ui";
-import { guaranteeStep } from "../lib/undertakings";
+import { guaranteeStep, reductionSchedule } from "../lib/undertakings";
 import { must, useAction, useLoad, useSession } from "../session";
 
 type Guarantee = Schemas["GuaranteeView"];
@@ -93,6 +93,7 @@ function GuaranteeDetail({ guarantee: g }: { guarantee: Guarantee }) {
         </button>
       ) : null}
       <ActionOutcome action={action} />
+      <ReductionSchedule guarantee={g} />
       <h4>Demands</h4>
       <ul className="presentations">
         {g.demands.map((d) => (
@@ -112,6 +113,56 @@ function GuaranteeDetail({ guarantee: g }: { guarantee: Guarantee }) {
           </ul>
         </>
       ) : null}
+    </div>
+  );
+}
+
+/** The reductions on stated dates (URDG 25(a)(ii), ISP98 2.06): each step's date, the amount once it took effect,
+ * whether it is recorded; a step in effect but not recorded yet may be recorded by any party (the scheduler does). */
+function ReductionSchedule({ guarantee: g }: { guarantee: Guarantee }) {
+  const { api } = useSession();
+  const now = useNow();
+  const record = useAction();
+  const { rows, recordable } = reductionSchedule(g, Math.floor(now / 86_400_000));
+  if (rows.length === 0) return null;
+  const path = { guarantee_id: Number(g.guarantee_id) };
+  return (
+    <div aria-label={`Reduction schedule of guarantee ${g.guarantee_id}`}>
+      <h4>Reduction schedule</h4>
+      <p>
+        Current amount <Amount minor={g.current_amount} currency={g.currency} />, outstanding{" "}
+        <Amount minor={g.outstanding} currency={g.currency} />.
+      </p>
+      <table>
+        <Head cols={["Step", "From", "Reduced by", "Amount after", "Status"]} />
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.step} data-step={r.step} data-status={r.status}>
+              <td>{r.step}</td>
+              <td>
+                <time dateTime={r.date}>{r.date}</time>
+              </td>
+              <td>
+                <Amount minor={r.amount} currency={g.currency} />
+              </td>
+              <td>
+                <Amount minor={r.after} currency={g.currency} />
+              </td>
+              <td>{r.status === "due" ? "in effect, not recorded yet" : r.status}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {recordable ? (
+        <button
+          type="button"
+          disabled={record.busy}
+          onClick={() => record.run(() => api.POST("/v1/guarantees/{guarantee_id}/record-reductions", { params: { path, ...write() } }))}
+        >
+          Record the reductions in effect of guarantee {g.guarantee_id}
+        </button>
+      ) : null}
+      <ActionOutcome action={record} />
     </div>
   );
 }

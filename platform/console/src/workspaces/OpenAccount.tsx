@@ -21,6 +21,7 @@ import {
   type DayCount,
 } from "../lib/openaccount";
 import { orderStep, sha256Hex } from "../lib/orders";
+import { sameAddress } from "../lib/parties";
 import { SessionContext, must, useAction, useLoad, useSession, type Action } from "../session";
 import { OrderCells } from "./shared";
 
@@ -556,8 +557,7 @@ function DiscountForm(props: {
   const [rate, setRate] = useState("");
   const [dayCount, setDayCount] = useState<DayCount>("ACT/360");
   const [reference, setReference] = useState("");
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  const mine = (documents.data ?? []).filter((d) => d.state === "REGISTERED" && same(d.owner, props.owner) && same(d.registrar, me.address));
+  const mine = (documents.data ?? []).filter((d) => d.state === "REGISTERED" && sameAddress(d.owner, props.owner) && sameAddress(d.registrar, me.address));
   const chosen = mine.find((d) => d.document_id === documentId);
   const preview = rate.trim() ? previewDiscount(props.face, rate, dayCount, props.maturity, now) : null;
   const id = props.label.replace(/\W+/g, "-");

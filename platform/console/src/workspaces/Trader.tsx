@@ -4,6 +4,7 @@ import { ActionOutcome, Address, Amount, Deadline, Head, Section, StateBadge, Wh
 import { traderRole } from "../lib/parties";
 import { must, useAction, useLoad, useSession } from "../session";
 import { ReimbursementClaims } from "./Claims";
+import { DeferredUndertakings } from "./Maturities";
 import { Balances, LcTimeline, OrderCells, Pipeline, Statements, useLcs, type Lc } from "./shared";
 
 export function TraderWorkspace() {
@@ -11,6 +12,7 @@ export function TraderWorkspace() {
   return (
     <div className="grid">
       <Credits />
+      <DeferredUndertakings lcs={lcs.data ?? []} />
       <ReimbursementClaims lcs={lcs.data ?? []} />
       <Balances />
       <Orders />
@@ -74,7 +76,8 @@ function CreditDetail({ lc }: { lc: Lc }) {
       <LcTimeline lc={lc} />
       <p>
         Applicant <Address value={lc.applicant} me={me.address} />, beneficiary <Address value={lc.beneficiary} me={me.address} />,
-        issuing bank <Address value={lc.issuing_bank} />, advising bank <Address value={lc.advising_bank} />
+        issuing bank <Address value={lc.issuing_bank} />, advising bank <Address value={lc.advising_bank} />, available with{" "}
+        <Address value={lc.available_with_bank} />
       </p>
       <h4>Presentations</h4>
       <ul className="presentations">

@@ -58,7 +58,8 @@ def apply_for_credit(
 def list_credits(
     platform: PlatformDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[LcView]:
-    """Credits the caller is a party to (a bank: also its clients'; an auditor: all)."""
+    """Credits the caller is a party to (applicant, beneficiary, issuing, advising, confirming or available-with
+    bank), a second beneficiary or the assignee of (a bank: also its clients'; an auditor: all), by credit id."""
     items = service.list_credits(platform, principal.member, principal.kind, int(cursor) if cursor else None, limit)
     return Page(items=items, next_cursor=items[-1].lc_id if len(items) == limit else None)
 
