@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import OTHER_TRADER, OUTSIDER, Consortium
+from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.members import feed
+from tradeledger.identity.service import create_api_key, revoke_api_key
+from tradeledger.store.db import transaction
 
 
 def test_feed_shows_own_events_and_never_others(consortium: Consortium) -> None:
@@ -37,3 +39,16 @@ def test_cursors_out_of_range_are_refused_not_crashed_on(
 ) -> None:
     response = consortium.client("auditor").get(path, params={"cursor": cursor})
     assert response.status_code == status, response.text
+
+
+def test_a_revoked_key_reads_the_feed_no_more(consortium: Consortium) -> None:
+    """The feed checks its caller in its query's session (`api.auth.Reader`), on every page."""
+    with transaction(consortium.platform.sessions) as db:
+        key, token = create_api_key(db, TRADER.address, "feed-reader")
+    client = consortium.client("trader")
+    client.headers["Authorization"] = f"Bearer {token}"
+    assert client.get("/v1/events", params={"limit": 5}).status_code == 200
+    with transaction(consortium.platform.sessions) as db:
+        revoke_api_key(db, key.id)
+    refused = client.get("/v1/events", params={"limit": 5})
+    assert refused.status_code == 401 and problem(refused)["code"] == "unauthenticated"

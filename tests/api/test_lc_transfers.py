@@ -6,15 +6,22 @@ trader is the (first) beneficiary, the outsider trader the second beneficiary, t
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event, select
 
 from tests.api.conftest import OTHER_BANK, OTHER_TRADER, OUTSIDER, TRADER, Consortium, problem
 from tests.api.test_lcs import INVOICE, TODAY, application
-from tests.members import feed
+from tests.members import BANK, feed
+from tradeledger.events.service import visible
+from tradeledger.members.access import visible_accounts
+from tradeledger.members.models import Member
+from tradeledger.store.models import ChainEvent
 
 
 def _key(name: str, step: str) -> dict[str, str]:
@@ -328,3 +335,39 @@ def test_art_38_39_event_feed_shows_second_beneficiary_and_assignee_their_events
         assert credit_events(feed(consortium, who), lc_id) == expected, who
     everything = credit_events(feed(consortium, "bank"), lc_id)
     assert ("TransferDecided", split.other) in everything and ("ReimbursementSettled", split.became) in everything
+
+
+def test_a_feed_page_reads_its_audiences_per_batch_and_agrees_with_each_event_alone(consortium: Consortium) -> None:
+    """The feed decides a page's visibility with a few queries per batch of rows it scans, however many events of
+    credits, presentations and transfers the batch holds, and shows exactly what each event decided alone shows
+    (the webhooks' test, `events.service.visible`)."""
+    split = transferred_and_assigned(consortium, "batched")
+    lc_id = split.path.rsplit("/", 1)[1]
+    executed: list[tuple[int, str]] = []
+
+    def record(*args: Any) -> None:
+        executed.append((threading.get_ident(), args[2]))
+
+    engine = consortium.platform.engine
+    members = {"outsider": OUTSIDER, "other_bank": OTHER_BANK, "bank": BANK, "trader": TRADER}
+    for who, member in members.items():
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            shown = feed(consortium, who)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        serving = {thread for thread, statement in executed if "FROM api_keys" in statement}  # not the engine's
+        statements = [statement for thread, statement in executed if thread in serving]
+        batches = sum("FROM chain_events" in statement for statement in statements)
+        # per page: the caller and the viewer's accounts; per batch: its rows, then at most one query for each
+        # kind of object an event names by id (7) and for each kind of row deciding a reduced view (4)
+        pages = sum("FROM api_keys" in statement for statement in statements)
+        assert len(statements) <= 2 * pages + 12 * batches, (who, len(statements), pages, batches)
+        assert credit_events(shown, lc_id), who  # the credit's events were among those decided
+        executed.clear()
+        with consortium.platform.sessions() as db:
+            kind = db.get(Member, member.address).kind  # type: ignore[union-attr]
+            accounts = visible_accounts(db, member.address, kind)
+            alone = [row.id for row in db.scalars(select(ChainEvent).order_by(ChainEvent.id))
+                     if visible(db, accounts, kind, row.event, json.loads(row.args))]  # fmt: skip
+        assert [int(e["id"]) for e in shown] == alone, who

@@ -21,7 +21,7 @@ from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, caller
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
-from tradeledger.store.db import in_process
+from tradeledger.store.db import READ_CONNECTIONS, in_process, read_sessions
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
 
@@ -103,8 +103,8 @@ def get_principal(
 
 
 # Reads waiting on a database server run on threads of their own: anyio's pool is held by writes waiting for
-# their blocks, and a read queued behind them is what a p99 under the write load measures.
-_READ_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tradeledger-reads")
+# their blocks, and a read queued behind them is what a p99 under the write load measures. One connection each.
+_READ_THREADS = ThreadPoolExecutor(max_workers=READ_CONNECTIONS, thread_name_prefix="tradeledger-reads")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ class Reader:
     balance query itself. On SQLite the caller's key and the read are a few look-ups in this process's memory
     map, so `answer` runs them on the event loop; on PostgreSQL each statement waits for the server, and on the
     event loop those waits would add up request after request instead of overlapping, so it takes one hop to a
-    thread of the reads' own. Either way one session, and the view encoded once (no second validation pass).
+    thread of the reads' own. Either way one session (`store.db.read_sessions`: on PostgreSQL out of a transaction,
+    two round trips for the caller and the read), and the view encoded once (no second validation pass).
     """
 
     request: Request
@@ -141,7 +142,7 @@ class Reader:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> Response:
-        with _platform(self.request).sessions() as db:
+        with read_sessions(_platform(self.request).engine)() as db:
             principal = _principal(db, self.request, self.token, self.via_cookie)
             view = query(db, principal.member, principal.kind, *args, **kwargs)
         return Response(view.model_dump_json().encode(), media_type="application/json")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -106,39 +109,78 @@ PAYING_EVENTS = frozenset(
 )
 
 
-def reduced_audience(db: Session, event: str, args: dict[str, Any]) -> set[str]:
-    """Who sees an event of a credit through a reduced view (`tradeledger.lcs.service.audience`) besides the
-    addresses it names: the second beneficiary of a transfer the bank consented to (38a: a request alone, or a
-    refusal, discloses nothing) or of the transferred presentation the event is about; for a presentation's own
-    events, the second beneficiary it came from (38h, 38i); for the event that paid it, whoever it paid a leg to
-    (Art 38, 39). Never the credit's other events: the applicant's terms, amendments and reimbursement stay with
-    the credit's parties. What decides is in the read model by the time the event's block is indexed, so a webhook
-    queued then and the feed read later agree."""
+# The read model's rows that decide a reduced view's audience, by what an event names: (credit, id) -> party.
+_AUDIENCE_SOURCES: dict[str, tuple[Any, ...]] = {
+    "transfer": (LcTransfer.lc_id, LcTransfer.transfer_id, LcTransfer.second_beneficiary),
+    "transferred": (
+        LcTransferredPresentation.lc_id,
+        LcTransferredPresentation.transferred_presentation_id,
+        LcTransferredPresentation.second_beneficiary,
+    ),
+    "came_from": (
+        LcTransferredPresentation.lc_id,
+        LcTransferredPresentation.presentation_id,
+        LcTransferredPresentation.second_beneficiary,
+    ),
+    "paid": (LcProceedsLeg.lc_id, LcProceedsLeg.presentation_id, LcProceedsLeg.payee),
+}
+_AUDIENCE_FILTERS: dict[str, tuple[Any, ...]] = {"transfer": (LcTransfer.state == TransferState.TRANSFERRED,)}
+
+
+def _audience_keys(event: str, args: dict[str, Any]) -> list[tuple[str, tuple[int, int]]]:
+    """Which rows of `_AUDIENCE_SOURCES` decide who sees an event of a credit through a reduced view
+    (`tradeledger.lcs.service.audience`) besides the addresses it names: the second beneficiary of a transfer the
+    bank consented to (38a: a request alone, or a refusal, discloses nothing) or of the transferred presentation the
+    event is about; for a presentation's own events, the second beneficiary it came from (38h, 38i); for the event
+    that paid it, whoever it paid a leg to (Art 38, 39). Never the credit's other events: the applicant's terms,
+    amendments and reimbursement stay with the credit's parties. What decides is in the read model by the time the
+    event's block is indexed, so a webhook queued then and the feed read later agree."""
     lc_id = args.get("lcId")
     if not isinstance(lc_id, int):
-        return set()
+        return []
     if event == "TransferDecided" and isinstance(args.get("transferId"), int):
-        transfer = db.get(LcTransfer, (lc_id, args["transferId"]))
-        granted = transfer is not None and transfer.state is TransferState.TRANSFERRED
-        return {transfer.second_beneficiary} if granted and transfer is not None else set()
+        return [("transfer", (lc_id, args["transferId"]))]
     if isinstance(args.get("transferredPresentationId"), int):
-        presented = db.get(LcTransferredPresentation, (lc_id, args["transferredPresentationId"]))
-        return set() if presented is None else {presented.second_beneficiary}
+        return [("transferred", (lc_id, args["transferredPresentationId"]))]
     presentation_id = args.get("presentationId")
     if not isinstance(presentation_id, int):
-        return set()
-    audience: set[str] = set()
-    if event in PRESENTATION_EVENTS:
-        came_from = select(LcTransferredPresentation.second_beneficiary).where(
-            LcTransferredPresentation.lc_id == lc_id, LcTransferredPresentation.presentation_id == presentation_id
+        return []
+    return [
+        *([("came_from", (lc_id, presentation_id))] if event in PRESENTATION_EVENTS else []),
+        *([("paid", (lc_id, presentation_id))] if event in PAYING_EVENTS else []),
+    ]
+
+
+@dataclass(frozen=True)
+class ReducedAudiences:
+    """Who sees credit events through a reduced view, read for a batch of events with one query per kind of row
+    that decides it (`reduced_audiences`), not one or two per event."""
+
+    found: dict[str, dict[tuple[int, int], set[str]]]
+
+    def of(self, event: str, args: dict[str, Any]) -> set[str]:
+        """The event's reduced audience (`_audience_keys`); the event must be one of the batch."""
+        return {party for kind, key in _audience_keys(event, args) for party in self.found[kind].get(key, ())}
+
+
+def reduced_audiences(db: Session, events: Iterable[tuple[str, dict[str, Any]]]) -> ReducedAudiences:
+    """The reduced audiences of a batch of events, as (event name, arguments)."""
+    wanted: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for event, args in events:
+        for kind, key in _audience_keys(event, args):
+            wanted[kind].add(key)
+    found: dict[str, dict[tuple[int, int], set[str]]] = {kind: defaultdict(set) for kind in _AUDIENCE_SOURCES}
+    for kind, keys in wanted.items():
+        credit, object_id, party = _AUDIENCE_SOURCES[kind]
+        query = select(credit, object_id, party).where(
+            credit.in_({key[0] for key in keys}),
+            object_id.in_({key[1] for key in keys}),
+            *_AUDIENCE_FILTERS.get(kind, ()),
         )
-        audience.update(db.scalars(came_from))
-    if event in PAYING_EVENTS:
-        paid = select(LcProceedsLeg.payee).where(
-            LcProceedsLeg.lc_id == lc_id, LcProceedsLeg.presentation_id == presentation_id
-        )
-        audience.update(db.scalars(paid))
-    return audience
+        for lc_id, row_id, who in db.execute(query):
+            if (lc_id, row_id) in keys:  # the two IN lists also match other pairs of the batch's credits and ids
+                found[kind][(lc_id, row_id)].add(who)
+    return ReducedAudiences(found)
 
 
 def claim(db: Session, claim_id: int) -> LcReimbursementClaim | None:

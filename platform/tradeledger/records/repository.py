@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
@@ -32,12 +33,18 @@ def history(db: Session, record_id: int) -> list[RecordControlChange]:
 
 def parties(db: Session, record: TransferableRecord) -> set[str]:
     """Everyone who issued, held or controlled the record at any time."""
-    rows = db.execute(
-        select(RecordControlChange.controller, RecordControlChange.holder).where(
-            RecordControlChange.record_id == record.record_id
-        )
+    return parties_of(db, [record])[record.record_id]
+
+
+def parties_of(db: Session, records: Iterable[TransferableRecord]) -> dict[int, set[str]]:
+    """`parties` of each record, by record id: the control changes of them all in one query."""
+    found = {record.record_id: {record.issuer, record.holder, record.controller} for record in records}
+    changes = select(RecordControlChange.record_id, RecordControlChange.controller, RecordControlChange.holder).where(
+        RecordControlChange.record_id.in_(found)
     )
-    return {record.issuer, record.holder, record.controller} | {party for row in rows for party in row}
+    for record_id, controller, holder in db.execute(changes):
+        found[record_id].update((controller, holder))
+    return found
 
 
 def page(db: Session, accounts: set[str] | None, after: int | None, limit: int) -> list[TransferableRecord]:

@@ -12,7 +12,7 @@ from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,11 +118,15 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
             return engine
-        engine = create_engine(url, pool_size=10, max_overflow=20)
-        event.listen(engine, "checkout", _drop_if_closed_by_server)
-        return engine
+        return _server_engine(url, pool_size=10, max_overflow=20)
     except (ArgumentError, ImportError) as error:
         raise ConfigurationError(f"TRADELEDGER_DATABASE_URL={url!r} is not usable: {error}") from None
+
+
+def _server_engine(url: str | URL, **options: Any) -> Engine:
+    engine = create_engine(url, **options)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
 
 
 def in_process(engine: Engine) -> bool:
@@ -145,6 +149,43 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# Reads that write nothing and wait on a database server run on this many threads (api.auth.Reader), each with
+# a connection of the reads' own pool.
+READ_CONNECTIONS = 8
+_READ_SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+_READ_SESSIONS_MADE = threading.Lock()
+
+
+def read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for frequent reads that write nothing: on PostgreSQL from a pool of their own in autocommit.
+
+    Each statement then runs in a snapshot of its own, which READ COMMITTED gives every statement of a transaction
+    anyway, so a read sees what it saw before; but it costs only its statements' round trips. In a transaction
+    psycopg sends BEGIN and waits for it before the first statement and the session's close sends ROLLBACK, two
+    round trips more; and psycopg answers every ROLLBACK by deallocating the connection's prepared statements
+    (DEALLOCATE ALL, one more), so a read's statements were seldom prepared. Out of a transaction they are, after
+    psycopg's fifth use (`prepare_threshold`), and the server no longer parses and plans them. The pool is the
+    reads' own: on the writers' pool each checkout would switch autocommit on and back, and the writers' own
+    ROLLBACKs would deallocate the reads' statements. It closes its connections when the engine is disposed.
+    SQLite (in process, no round trips) reads through the engine's own sessions."""
+    found = _READ_SESSIONS.get(engine)
+    if found is not None:
+        return found
+    with _READ_SESSIONS_MADE:
+        found = _READ_SESSIONS.get(engine)
+        if found is None:
+            found = _READ_SESSIONS[engine] = session_factory(engine if in_process(engine) else _reads_pool(engine))
+        return found
+
+
+def _reads_pool(engine: Engine) -> Engine:
+    reads = _server_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
+    )
+    event.listen(engine, "engine_disposed", lambda _: reads.dispose())
+    return reads
 
 
 @contextmanager

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from tradeledger.api.auth import PlatformDep, PrincipalDep
+from tradeledger.api.auth import READER_SECURITY, ReaderDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import Limit, Page, RowCursor
 from tradeledger.api.problems import ERROR_RESPONSES
@@ -14,12 +14,8 @@ from tradeledger.events.schemas import EventView
 router = APIRouter(tags=["events"], route_class=IdempotentRoute)
 
 
-@router.get("/events", responses=ERROR_RESPONSES)
-def list_events(
-    platform: PlatformDep, principal: PrincipalDep, limit: Limit = 100, cursor: RowCursor = None
-) -> Page[EventView]:
+@router.get("/events", response_model=Page[EventView], responses=ERROR_RESPONSES, openapi_extra=READER_SECURITY)
+async def list_events(reader: ReaderDep, limit: Limit = 100, cursor: RowCursor = None) -> Response:
     """Platform events the caller may see, oldest first. `next_cursor` is always the position to poll from
     next (the same cursor when nothing new has arrived); it is null only before the first event."""
-    after = int(cursor) if cursor else None
-    items, next_cursor = service.feed(platform, principal.member, principal.kind, after, limit)
-    return Page(items=items, next_cursor=None if next_cursor is None else str(next_cursor))
+    return await reader.answer(service.feed, int(cursor) if cursor else None, limit)
