@@ -20,13 +20,17 @@ Settlement.issue by the settlement agent to a bank:
   `eth_call` batches, block logs, block receipts, polls), read again on the blocks the claimer's run mined.
 
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
-say what limited the run. Prints a table and one JSON line. `--quick` runs small sizes (the test suite uses
-it to prove it works, not to judge speed).
+say what limited the run; for the service's path also per thread of this process (the API side's lane, the
+claimer and its sender, the receipt watch, the confirmer, the clients and the rest), read from /proc. Prints a
+table and one JSON line. `--quick` runs small sizes (the test suite uses it to prove it works, not to judge
+speed); `--engine-only` runs the raw ceiling and the service's path alone (side-by-side runs of a change).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,13 +57,43 @@ MINED_TIMEOUT_S = 300
 SYNCHRONOUS_LEVELS: tuple[SqliteSynchronous, ...] = ("FULL", "NORMAL")
 
 
+THREAD_ROLES = (  # this process's threads by what they do, from their names (the first match counts)
+    ("request-claimer", "claimer: claim and sign"),
+    ("claim-sender", "claimer's sender: broadcast"),
+    ("receipt-watch", "receipt watch"),
+    ("tx-confirmer", "confirmer"),
+    (" writer", "lane writer: pre-flight and commit"),
+    (" sender", "lane sender"),
+    ("MainThread", "the benchmark's wait for the last nonce"),
+)
+OTHER_THREADS = "clients and the rest"
+
+
+def _thread_cpu_s() -> dict[threading.Thread, float]:
+    """CPU seconds used so far by each live thread of this process (/proc/self/task)."""
+    found: dict[threading.Thread, float] = {}
+    for thread in threading.enumerate():
+        try:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # it ended meanwhile
+            continue
+        found[thread] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _role(name: str) -> str:
+    return next((role for prefix, role in THREAD_ROLES if prefix in name), OTHER_THREADS)
+
+
 @dataclass
 class Run:
-    """One path's figures: operations per second and where the CPU went."""
+    """One path's figures: operations per second and where the CPU went (`by_thread`: this process's CPU
+    seconds by role; what ended threads used is in OTHER_THREADS)."""
 
     tx_s: float
     node_cpu_s: float
     bench_cpu_s: float
+    by_thread: dict[str, float]
 
 
 class Meter:
@@ -71,10 +105,18 @@ class Meter:
         self._node = record.pid
 
     def measure(self, count: int, work: Callable[[], None]) -> Run:
+        threads = _thread_cpu_s()
         node, own, started = process_cpu_s(self._node), time.process_time(), time.perf_counter()
         work()
         elapsed = time.perf_counter() - started
-        return Run(count / elapsed, process_cpu_s(self._node) - node, time.process_time() - own)
+        node_cpu, own_cpu = process_cpu_s(self._node) - node, time.process_time() - own
+        by_thread: dict[str, float] = {}
+        for thread, cpu in _thread_cpu_s().items():
+            role = _role(thread.name)
+            if role != OTHER_THREADS:
+                by_thread[role] = by_thread.get(role, 0.0) + cpu - threads.get(thread, 0.0)
+        by_thread[OTHER_THREADS] = own_cpu - sum(by_thread.values())
+        return Run(count / elapsed, node_cpu, own_cpu, by_thread)
 
 
 def _issue_args(index: int) -> tuple[object, ...]:
@@ -243,6 +285,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=4000, help="transactions for the raw and manager runs")
     parser.add_argument("--naive-count", type=int, default=100)
     parser.add_argument("--clients", type=int, default=64, help="concurrent client threads of the manager")
+    parser.add_argument("--engine-only", action="store_true", help="the raw ceiling and the service's path only")
     options = parser.parse_args()
     count, naive_count, clients = (
         (200, 10, 16) if options.quick else (options.count, options.naive_count, options.clients)
@@ -256,51 +299,34 @@ def main() -> None:
         raw = raw_ceiling(meter, deployed.url, settlement, count)
         levels = {
             level: through_manager(meter, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
-            for n, level in enumerate(SYNCHRONOUS_LEVELS)
+            for n, level in enumerate(() if options.engine_only else SYNCHRONOUS_LEVELS)
         }
         engine_from = chain.web3().eth.block_number + 1
         engine = through_manager(meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True)
         methods = node_methods(meter, deployed.url, settlement, engine_from, count)
-        web3_naive = naive(meter, chain.web3(), settlement, naive_count)
+        web3_naive = None if options.engine_only else naive(meter, chain.web3(), settlement, naive_count)
 
-    managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
+    def per_tx(cpu_s: float) -> float:
+        return 1e6 * cpu_s / count
+
+    node_cpu = {"raw_ceiling": per_tx(raw.node_cpu_s), "worker_and_engine": per_tx(engine.mined.node_cpu_s)}
+    bench_cpu = {"raw_ceiling": per_tx(raw.bench_cpu_s), "worker_and_engine": per_tx(engine.mined.bench_cpu_s)}
     results: dict[str, object] = {
         "raw_ceiling_tx_s": raw.tx_s,
-        "transaction_manager_tx_s": managed.tx_s,
-        "transaction_manager_recorded_tx_s": recorded_tx_s,
         "worker_and_engine_tx_s": engine.mined.tx_s,
         "worker_and_engine_vs_raw": engine.mined.tx_s / raw.tx_s,
         "worker_and_engine_submit_p50_ms": engine.submit_ms[0],
         "worker_and_engine_submit_p99_ms": engine.submit_ms[1],
-        "naive_web3_tx_s": web3_naive.tx_s,
-        "manager_vs_raw": managed.tx_s / raw.tx_s,
-        "manager_vs_naive": managed.tx_s / web3_naive.tx_s,
-        "node_cpu_us_per_tx": {
-            "raw_ceiling": 1e6 * raw.node_cpu_s / count,
-            "transaction_manager": 1e6 * managed.node_cpu_s / count,
-            "worker_and_engine": 1e6 * engine.mined.node_cpu_s / count,
-        },
-        "bench_cpu_us_per_tx": {
-            "raw_ceiling": 1e6 * raw.bench_cpu_s / count,
-            "transaction_manager": 1e6 * managed.bench_cpu_s / count,
-            "worker_and_engine": 1e6 * engine.mined.bench_cpu_s / count,
+        "node_cpu_us_per_tx": node_cpu,
+        "bench_cpu_us_per_tx": bench_cpu,
+        "worker_and_engine_cpu_us_per_tx_by_thread": {
+            role: per_tx(cpu) for role, cpu in engine.mined.by_thread.items()
         },
         "node_cpu_us_per_tx_by_method": methods,
-        "sqlite_synchronous": {
-            level: {
-                "submit_s": figures.submit_s,
-                "submit_p50_ms": figures.submit_ms[0],
-                "submit_p99_ms": figures.submit_ms[1],
-                "mined_tx_s": figures.mined.tx_s,
-            }
-            for level, figures in levels.items()
-        },
         "count": count,
-        "naive_count": naive_count,
         "clients": clients,
         **ran_on,
     }
-
     table = figures_table(
         f"write path: Settlement.issue on the dev chain ({count} tx; naive {naive_count})",
         "path",
@@ -309,38 +335,60 @@ def main() -> None:
         "bench CPU µs/tx",
     )
     table.add_row(
-        "raw ceiling (pre-signed, batched)",
-        f"{raw.tx_s:,.0f}",
-        f"{1e6 * raw.node_cpu_s / count:,.0f}",
-        f"{1e6 * raw.bench_cpu_s / count:,.0f}",
-    )
-    table.add_row(
-        f"transaction manager signing in the request group ({clients} clients), mined",
-        f"{managed.tx_s:,.0f}",
-        f"{1e6 * managed.node_cpu_s / count:,.0f}",
-        f"{1e6 * managed.bench_cpu_s / count:,.0f}",
-    )
-    table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
+        "raw ceiling (pre-signed, batched)", f"{raw.tx_s:,.0f}", f"{per_tx(raw.node_cpu_s):,.0f}",
+        f"{per_tx(raw.bench_cpu_s):,.0f}",
+    )  # fmt: skip
+    if levels and web3_naive is not None:
+        managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
+        results.update(
+            transaction_manager_tx_s=managed.tx_s,
+            transaction_manager_recorded_tx_s=recorded_tx_s,
+            naive_web3_tx_s=web3_naive.tx_s,
+            manager_vs_raw=managed.tx_s / raw.tx_s,
+            manager_vs_naive=managed.tx_s / web3_naive.tx_s,
+            sqlite_synchronous={
+                level: {
+                    "submit_s": figures.submit_s,
+                    "submit_p50_ms": figures.submit_ms[0],
+                    "submit_p99_ms": figures.submit_ms[1],
+                    "mined_tx_s": figures.mined.tx_s,
+                }
+                for level, figures in levels.items()
+            },
+            naive_count=naive_count,
+        )
+        node_cpu["transaction_manager"] = per_tx(managed.node_cpu_s)
+        bench_cpu["transaction_manager"] = per_tx(managed.bench_cpu_s)
+        table.add_row(
+            f"transaction manager signing in the request group ({clients} clients), mined",
+            f"{managed.tx_s:,.0f}",
+            f"{per_tx(managed.node_cpu_s):,.0f}",
+            f"{per_tx(managed.bench_cpu_s):,.0f}",
+        )
+        table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
     table.add_row(
         f"requests signed by the engine's claimer, the service's path ({clients} clients), mined "
         f"(submission p50 {engine.submit_ms[0]:,.1f} ms, p99 {engine.submit_ms[1]:,.1f} ms)",
         f"{engine.mined.tx_s:,.0f}",
-        f"{1e6 * engine.mined.node_cpu_s / count:,.0f}",
-        f"{1e6 * engine.mined.bench_cpu_s / count:,.0f}",
+        f"{per_tx(engine.mined.node_cpu_s):,.0f}",
+        f"{per_tx(engine.mined.bench_cpu_s):,.0f}",
     )
-    for level, figures in levels.items():
-        service = " (the service's)" if level == SQLITE_SYNCHRONOUS else ""
-        table.add_row(
-            f"manager submissions, SQLite synchronous={level}{service} "
-            f"(p50 {figures.submit_ms[0]:,.1f} ms, p99 {figures.submit_ms[1]:,.1f} ms)",
-            f"{figures.submit_s:,.0f}",
-            "",
-            "",
-        )
-    table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
-    table.add_row("manager / raw (target ≥ 80%)", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
-    table.add_row("engine's claimer / raw", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
-    table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
+    for role, cpu in engine.mined.by_thread.items():
+        table.add_row(f"  its {role}", "", "", f"{per_tx(cpu):,.0f}")
+    if levels and web3_naive is not None:
+        for level, figures in levels.items():
+            service = " (the service's)" if level == SQLITE_SYNCHRONOUS else ""
+            table.add_row(
+                f"manager submissions, SQLite synchronous={level}{service} "
+                f"(p50 {figures.submit_ms[0]:,.1f} ms, p99 {figures.submit_ms[1]:,.1f} ms)",
+                f"{figures.submit_s:,.0f}",
+                "",
+                "",
+            )
+        table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
+        table.add_row("manager signing in the request / raw", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
+        table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
+    table.add_row("engine's claimer / raw (target ≥ 80%)", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row(
         "claimer's blocks: transactions a block, node CPU per tx by method:",
         f"{methods['transactions_per_block']:.0f}",

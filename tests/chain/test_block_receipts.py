@@ -153,8 +153,10 @@ def test_b4_a_transaction_mined_where_no_scan_looked_is_resolved_by_its_receipt(
     chain_snapshot: DeployedChain, database_url: str
 ) -> None:
     """Checklist B4: a transaction mined while no block scan followed the chain (here: its receipt un-recorded,
-    below the block the next scan starts from) is sent again by the confirmer; the node's "nonce too low" is
-    resolved by the stored hash's receipt, and the row is mined where the chain mined it: never signed anew."""
+    below the block the next scan starts from) is sent again by the confirmer once two passes found it below the
+    node's nonce count (a node counts a block's nonces a moment before it serves the block); the node's "nonce too
+    low" is resolved by the stored hash's receipt, and the row is mined where the chain mined it: never signed
+    anew."""
     node = HttpJsonRpc(chain_snapshot.url)
     calls: Counter[str] = Counter()
     try:
@@ -172,7 +174,9 @@ def test_b4_a_transaction_mined_where_no_scan_looked_is_resolved_by_its_receipt(
                 db.commit()
                 stored = db.scalar(select(func.count()).select_from(ChainTransaction))
             calls.clear()
-            manager.confirm_pending()
+            manager.confirm_pending()  # below the node's nonce count after a full scan: noted
+            assert manager.get(missed.id).state is TxState.SENT
+            manager.confirm_pending()  # and so again on the next pass: it was mined where no scan looked
             resolved = manager.get(missed.id)
             with manager.sessions() as db:
                 assert db.scalar(select(func.count()).select_from(ChainTransaction)) == stored
