@@ -509,7 +509,8 @@ class TestIsp98AutomaticAmendment:
         plain = open_undertaking(gw, rules=ISP98)
         assert _error(gw, GUARANTOR, "noticeNonExtension", plain) == "UndertakingsNotProvided"
         assert _error(gw, BENEFICIARY, "noticeNonExtension", sid) == "UndertakingsUnauthorizedParty"
-        warp(gw, _end_of_day(expiry // DAY - 5))  # the last day for notice
+        # the last day for notice, a minute before its end: the notice's own block is stamped a second or more later
+        warp(gw, _end_of_day(expiry // DAY - 5) - 60)
         event = gw.tx(GUARANTOR, UT, "noticeNonExtension", sid).event("NonExtensionNoticeGiven")
         assert event["expiry"] == expiry and undertaking(gw, sid)["nonExtensionNoticed"] is True
         assert _error(gw, GUARANTOR, "noticeNonExtension", sid) == "UndertakingsNonExtensionAlreadyNoticed"
