@@ -83,7 +83,7 @@ def fresh_postgres(base_url: str, prefix: str) -> Iterator[str]:
     without a chance to clean up (SIGKILL, a crash of the machine) and drop them first: those whose process is
     gone and that nobody is connected to. Another benchmark's database, still running, is never touched.
     """
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    terminate = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     try:
@@ -95,6 +95,7 @@ def fresh_postgres(base_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+        signal.signal(signal.SIGTERM, terminate)
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
