@@ -103,6 +103,7 @@ bench: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python scripts/bench_api.py --json out/bench/api.json
 	$(BIN)/python scripts/bench_api.py --postgres --json out/bench/api_postgresql.json
 	$(BIN)/python scripts/bench_api.py --workers 2 --json out/bench/api_workers.json
+	$(BIN)/python scripts/bench_api.py --postgres --workers 2 --json out/bench/api_postgresql_workers.json
 	$(BIN)/python scripts/bench_indexer.py --json out/bench/indexer.json
 	$(BIN)/python scripts/bench_reconcile.py --json out/bench/reconcile.json
 	$(BIN)/python scripts/bench_statements.py --json out/bench/statements.json

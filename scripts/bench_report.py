@@ -58,6 +58,7 @@ API_RUNS = {  # bench_api.py's JSON files in `make bench`: the database and the 
     "api": "SQLite, one process",
     "api_postgresql": "PostgreSQL, one process",
     "api_workers": "SQLite, 2 API workers + engine",
+    "api_postgresql_workers": "PostgreSQL, 2 API workers + engine",
 }
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the test suite's server
 
@@ -75,17 +76,49 @@ def report(benchmark: str, table: Table, results: dict[str, object], json_path: 
 
 @contextmanager
 def fresh_postgres(base_url: str, prefix: str) -> Iterator[str]:
-    """A new database on the server of `base_url`, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    """A new database on the server of `base_url`, dropped afterwards, also when the run fails, is interrupted
+    (Ctrl-C) or terminated (SIGTERM ends the benchmark as an exception does).
+
+    Its name carries this process's id, so that a later run can tell the databases of runs that were killed
+    without a chance to clean up (SIGKILL, a crash of the machine) and drop them first: those whose process is
+    gone and that nobody is connected to. Another benchmark's database, still running, is never touched.
+    """
+    terminate = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
+            _drop_abandoned(connection, prefix)
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
         yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+        signal.signal(signal.SIGTERM, terminate)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _drop_abandoned(connection: Connection, prefix: str) -> None:
+    """Drop the databases named `<prefix>_<pid>_...` whose process no longer runs and that have no session."""
+    names = (
+        connection.exec_driver_sql(
+            "SELECT datname FROM pg_database d WHERE datname LIKE %(pattern)s"
+            " AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid)",
+            {"pattern": prefix.replace("_", r"\_") + r"\_%"},
+        )
+        .scalars()
+        .all()
+    )
+    for name in names:
+        pid = name.removeprefix(f"{prefix}_").split("_", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            # without FORCE: a session that connected since the query above keeps its database
+            with suppress(DBAPIError):
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def postgres_reachable(base_url: str) -> str | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tradeledger.identity.models import ApiKey
 from tradeledger.store.db import make_engine, read_sessions, session_factory, transaction
+from tradeledger.users.models import User, UserKind
 
 
 @pytest.fixture
@@ -67,3 +70,46 @@ def test_disposing_the_engine_closes_the_reads_pool(engine: Engine) -> None:
     assert pool.checkedin() == 1
     engine.dispose()
     assert pool.checkedin() == 0  # its connection closed with the engine's own
+
+
+def _prepared(engine: Engine) -> int:
+    with session_factory(engine)() as db:
+        return int(db.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one())
+
+
+def test_sessions_that_only_read_keep_the_main_pools_statements_prepared(engine: Engine) -> None:
+    """psycopg deallocates every prepared statement of a connection on ROLLBACK: a session of the main pool that
+    ran only selects ends by COMMIT instead, which is the same for it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite prepares nothing on a server")
+    lookup = select(ApiKey.id).where(ApiKey.prefix == bindparam("prefix"))
+    for _ in range(8):  # one thread: the pool hands out the same connection each time
+        with session_factory(engine)() as db:
+            assert db.execute(lookup, {"prefix": "nobody"}).all() == []
+    assert _prepared(engine) >= 1
+
+
+@pytest.mark.parametrize("write", ["orm", "text", "failed"])
+def test_a_session_that_wrote_or_failed_still_rolls_back(engine: Engine, write: str) -> None:
+    """Whatever ran besides selects, or failed, is rolled back."""
+    if write == "failed" and engine.dialect.name != "postgresql":
+        pytest.skip("SQLite divides by zero without an error")
+    member = "0x" + "ab" * 20
+    with session_factory(engine)() as db:
+        db.execute(select(ApiKey.id)).all()
+        if write == "orm":
+            db.add(User(id="u-1", member=member, username="rolled-back", kind=UserKind.SERVICE, roles=[]))
+            db.flush()
+        elif write == "text":
+            db.execute(
+                text("INSERT INTO users (id, member, username, kind, roles, created_at)"
+                     " VALUES ('u-1', :member, 'x', 'SERVICE', '[]', CURRENT_TIMESTAMP)"),
+                {"member": member},
+            )  # fmt: skip
+        else:
+            db.add(User(id="u-1", member=member, username="rolled-back", kind=UserKind.SERVICE, roles=[]))
+            db.flush()
+            with pytest.raises(DBAPIError):
+                db.execute(select(ApiKey.id).where(text("1/0 = 1"))).all()
+    with session_factory(engine)() as db:
+        assert db.get(User, "u-1") is None

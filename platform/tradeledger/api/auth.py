@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from starlette.types import Scope
 
 from tradeledger.errors import ForbiddenError
-from tradeledger.identity.service import AuthenticationError, Caller, caller
+from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
 from tradeledger.store.db import READ_CONNECTIONS, in_process, read_sessions
+from tradeledger.store.reads import Rows
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
 
@@ -79,7 +80,11 @@ def _token(credentials: HTTPAuthorizationCredentials | None, cookie: str | None)
 
 
 def _principal(db: Session, request: Request, token: str, via_cookie: bool) -> Principal:
-    found = caller(db, token)
+    return _verified(db, request, caller(db, token), via_cookie)
+
+
+def _verified(db: Session, request: Request, found: Caller, via_cookie: bool) -> Principal:
+    """The caller as a Principal, once a browser session's write has shown its CSRF token."""
     if via_cookie and request.method in MUTATING and not request.url.path.endswith("/sessions/current"):
         sessions.check_csrf(db, found.key_id, request.headers.get(sessions.CSRF_HEADER))
     return _checked(found)
@@ -139,8 +144,8 @@ class Reader:
     balance query itself. On SQLite the caller's key and the read are a few look-ups in this process's memory
     map, so `answer` runs them on the event loop; on PostgreSQL each statement waits for the server, and on the
     event loop those waits would add up request after request instead of overlapping, so it takes one hop to a
-    thread of the reads' own. Either way one session (`store.db.read_sessions`: on PostgreSQL out of a transaction,
-    two round trips for the caller and the read), and the view encoded once (no second validation pass).
+    thread of the reads' own. Either way one session (`store.db.read_sessions`: on PostgreSQL out of a
+    transaction), and the view encoded once (no second validation pass).
     """
 
     request: Request
@@ -154,20 +159,40 @@ class Reader:
         **kwargs: P.kwargs,
     ) -> Response:
         """The caller checked (401 otherwise), then `query(db, member, kind, ...)`'s view as JSON."""
-        read = partial(self._answer, query, *args, **kwargs)
-        if in_process(_platform(self.request).engine):
-            return read()
-        return await asyncio.get_running_loop().run_in_executor(_READ_THREADS, read)
 
-    def _answer(
+        def read(db: Session) -> BaseModel:
+            principal = _principal(db, self.request, self.token, self.via_cookie)
+            return query(db, principal.member, principal.kind, *args, **kwargs)
+
+        return await self._respond(read)
+
+    async def answer_with(
         self,
-        query: Callable[Concatenate[Session, str, MemberKind | None, P], BaseModel],
+        rows: Rows,
+        view: Callable[Concatenate[Session, str, MemberKind | None, list[tuple[Any, ...]], P], BaseModel],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> Response:
+        """The caller checked (401 otherwise) and `rows`, a query that does not depend on who asks, read in one
+        statement (`identity.service.caller_with`: one round trip on PostgreSQL, not two), then `view(db, member,
+        kind, rows, ...)` as JSON."""
+
+        def read(db: Session) -> BaseModel:
+            found, read_rows = caller_with(db, self.token, rows)
+            principal = _verified(db, self.request, found, self.via_cookie)
+            return view(db, principal.member, principal.kind, read_rows, *args, **kwargs)
+
+        return await self._respond(read)
+
+    async def _respond(self, read: Callable[[Session], BaseModel]) -> Response:
+        answer = partial(self._encoded, read)
+        if in_process(_platform(self.request).engine):
+            return answer()
+        return await asyncio.get_running_loop().run_in_executor(_READ_THREADS, answer)
+
+    def _encoded(self, read: Callable[[Session], BaseModel]) -> Response:
         with read_sessions(_platform(self.request).engine)() as db:
-            principal = _principal(db, self.request, self.token, self.via_cookie)
-            view = query(db, principal.member, principal.kind, *args, **kwargs)
+            view = read(db)
         return Response(view.model_dump_json().encode(), media_type="application/json")
 
 

@@ -25,8 +25,6 @@ from tradeledger.operations import (
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
-    AccountBalances,
-    Balance,
     CashMovementRequest,
     ExternalPaymentRequest,
     ExternalPaymentView,
@@ -82,18 +80,6 @@ def _serves_bank(db: Session, viewer: str, account: str) -> bool:
         member is not None
         and member.kind is MemberKind.BANK
         and members_repository.holds_role(db, "Settlement", SETTLEMENT_AGENT_ROLE, viewer)
-    )
-
-
-def balances(db: Session, viewer: str, viewer_kind: MemberKind | None, account: str) -> AccountBalances:
-    """An account's balances per currency, in exact minor units (404 for an account the viewer may not see)."""
-    rows = repository.balances_of(db, visible_account(db, viewer, viewer_kind, account))
-    return AccountBalances(
-        account=account,
-        balances=[
-            Balance(currency=currency, amount=str(amount), last_entry_id=str(last_entry_id))
-            for currency, amount, last_entry_id in rows
-        ],
     )
 
 

@@ -12,7 +12,8 @@ from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import URL, Engine, create_engine, event
+from psycopg.pq import TransactionStatus
+from sqlalchemy import URL, Connection, Engine, Select, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,7 +119,11 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
             return engine
-        return _server_engine(url, pool_size=10, max_overflow=20)
+        engine = _server_engine(url, pool_size=10, max_overflow=20)
+        event.listen(engine, "begin", _reads_only)
+        event.listen(engine, "before_cursor_execute", _note_write)
+        event.listen(engine, "rollback", _commit_if_only_read)
+        return engine
     except (ArgumentError, ImportError) as error:
         raise ConfigurationError(f"TRADELEDGER_DATABASE_URL={url!r} is not usable: {error}") from None
 
@@ -127,6 +132,35 @@ def _server_engine(url: str | URL, **options: Any) -> Engine:
     engine = create_engine(url, **options)
     event.listen(engine, "checkout", _drop_if_closed_by_server)
     return engine
+
+
+# The connection's entry, while a transaction runs, that says whether every statement of it so far was a select
+_READS_ONLY = "tradeledger_reads_only"
+
+
+def _reads_only(connection: Connection) -> None:
+    connection.info[_READS_ONLY] = True
+
+
+def _note_write(connection: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool) -> None:
+    # Only a select built with SQLAlchemy counts as a read: text and driver SQL might write (pg_notify, locks)
+    if not (context is not None and isinstance(getattr(context.compiled, "statement", None), Select)):
+        connection.info[_READS_ONLY] = False
+
+
+def _commit_if_only_read(connection: Connection) -> None:
+    """End a PostgreSQL transaction that ran nothing but selects by COMMIT rather than ROLLBACK: the same for a
+    transaction that wrote nothing (both end its snapshot and release its row locks), but psycopg answers every
+    ROLLBACK by deallocating all the connection's prepared statements (DEALLOCATE ALL, one more round trip) in
+    case the transaction had dropped what they name, and forgets how often it ran each statement. Every session
+    that only reads (the caller's look-up of a write, the manager's and the follower's polls) closes by rolling
+    back, so the main pool's connections seldom kept a statement prepared and paid a round trip more per such
+    session. A transaction whose statement failed, or that ran anything else, rolls back as before."""
+    if not connection.info.pop(_READS_ONLY, False):
+        return
+    driver = connection.connection.dbapi_connection
+    if driver is not None and driver.info.transaction_status is TransactionStatus.INTRANS:
+        driver.commit()
 
 
 def in_process(engine: Engine) -> bool:

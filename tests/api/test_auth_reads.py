@@ -1,0 +1,147 @@
+"""A balance read checks its caller and reads its rows in one statement (one round trip on PostgreSQL), and every
+check of the caller still holds: the rows are read before it and returned only once it passes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, bindparam, delete, event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradeledger.chain.abi import checksum
+from tradeledger.identity.models import ApiKey
+from tradeledger.identity.service import AuthenticationError, caller, caller_with, create_api_key, revoke_api_key
+from tradeledger.members.models import Member, MemberKind, MemberStatus
+from tradeledger.settlements import queries
+from tradeledger.settlements.models import AccountBalance
+from tradeledger.settlements.service import AccountNotFoundError
+from tradeledger.store.base import table_of, utcnow
+from tradeledger.store.db import make_engine, read_sessions, session_factory, transaction
+from tradeledger.store.reads import beside, split
+from tradeledger.users.models import User
+
+BANK = checksum("0x" + "b1" * 20)
+STRANGER = checksum("0x" + "c2" * 20)
+BALANCES = [("USD", 700, 7), ("EUR", 250, 9), ("CNY", 31, 3)]  # stored in no currency order
+
+
+def _evidence() -> dict[str, Any]:
+    return {"block_number": 1, "tx_hash": "0x" + "00" * 32, "log_index": 0, "block_timestamp": utcnow()}
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as db:
+        for address in (BANK, STRANGER):
+            db.add(
+                Member(
+                    address=address,
+                    kind=MemberKind.BANK,
+                    status=MemberStatus.ACTIVE,
+                    admitted_at=utcnow(),
+                    **_evidence(),
+                )
+            )
+        for currency, amount, entry in BALANCES:
+            db.add(AccountBalance(account=BANK, currency=currency, balance=amount, last_entry_id=entry, **_evidence()))
+    yield engine
+    engine.dispose()
+
+
+def _key(engine: Engine, member: str = BANK) -> tuple[str, str]:
+    with transaction(session_factory(engine)) as db:
+        key, token = create_api_key(db, member, "reader")
+    return key.id, token
+
+
+def _statements(reads: sessionmaker[Session]) -> list[str]:
+    """The queries the reads' sessions send from now on (SQLite's BEGIN, sent by store.db, left out)."""
+    sent: list[str] = []
+    bind = reads.kw["bind"]
+
+    def count(*args: Any) -> None:
+        if args[2] != "BEGIN":
+            sent.append(args[2])
+
+    event.listen(bind, "before_cursor_execute", count)
+    return sent
+
+
+def test_a_verified_callers_read_is_one_statement(engine: Engine) -> None:
+    _, token = _key(engine)
+    reads = read_sessions(engine)
+    with reads() as db:
+        caller(db, token)  # verified: remembered in this process
+    sent = _statements(reads)
+    with reads() as db:
+        found, rows = caller_with(db, token, queries.balance_rows(BANK))
+        view = queries.balances(db, found.member, found.kind, rows, BANK)
+    assert len(sent) == 1  # the key, its user, its member and the balances in one statement
+    assert found.member == BANK and found.kind is MemberKind.BANK and not found.user_disabled
+    assert [(b.currency, b.amount, b.last_entry_id) for b in view.balances] == [
+        ("CNY", "31", "3"), ("EUR", "250", "9"), ("USD", "700", "7")
+    ]  # fmt: skip
+
+
+def test_a_new_token_is_verified_then_read(engine: Engine) -> None:
+    _, token = _key(engine)
+    with read_sessions(engine)() as db:
+        found, rows = caller_with(db, token, queries.balance_rows(BANK))
+    assert found.member == BANK and sorted(rows) == sorted(BALANCES)
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "deleted", "wrong token"])
+def test_a_caller_that_no_longer_passes_reads_nothing(engine: Engine, change: str) -> None:
+    key_id, token = _key(engine)
+    reads = read_sessions(engine)
+    with reads() as db:
+        assert caller_with(db, token, queries.balance_rows(BANK))[1]  # verified and remembered
+    with transaction(session_factory(engine)) as db:
+        if change == "revoked":
+            revoke_api_key(db, key_id)
+        elif change == "expired":
+            db.execute(update(ApiKey).where(ApiKey.id == key_id).values(expires_at=utcnow() - timedelta(seconds=1)))
+        elif change == "deleted":
+            db.execute(delete(ApiKey).where(ApiKey.id == key_id))
+    asked = token if change != "wrong token" else token[:-4] + "AAAA"
+    with reads() as db, pytest.raises(AuthenticationError):
+        caller_with(db, asked, queries.balance_rows(BANK))
+
+
+def test_a_disabled_user_is_returned_as_disabled(engine: Engine) -> None:
+    """api.auth refuses a disabled user's caller (`_checked`), whichever way it was read."""
+    key_id, token = _key(engine)
+    with transaction(session_factory(engine)) as db:
+        user_id = db.get_one(ApiKey, key_id).user_id
+        db.execute(update(User).where(User.id == user_id).values(disabled_at=utcnow()))
+    with read_sessions(engine)() as db:
+        assert caller_with(db, token, queries.balance_rows(BANK))[0].user_disabled
+
+
+def test_rows_the_caller_may_not_see_are_not_shown(engine: Engine) -> None:
+    _, token = _key(engine, STRANGER)
+    with read_sessions(engine)() as db:
+        found, rows = caller_with(db, token, queries.balance_rows(BANK))
+        assert rows  # read beside the caller, and dropped by the view
+        with pytest.raises(AccountNotFoundError):
+            queries.balances(db, found.member, found.kind, rows, BANK)
+
+
+def test_beside_keeps_a_first_row_without_rows_and_no_row_without_a_first(engine: Engine) -> None:
+    """An account without balances still finds its caller; no caller, no rows."""
+    members = table_of(Member)
+    member = select(members.c.address, members.c.kind).where(members.c.address == bindparam("who"))
+    statement = beside(member, queries.balance_rows(BANK).statement)
+    assert beside(member, queries.balance_rows(STRANGER).statement) is statement  # built once
+    with read_sessions(engine)() as db:
+        assert split(db.execute(statement, {"who": STRANGER, "account": STRANGER}).all(), 2) == (
+            (STRANGER, MemberKind.BANK),
+            [],
+        )
+        assert split(db.execute(statement, {"who": "nobody", "account": BANK}).all(), 2) == (None, [])
+        first, rows = split(db.execute(statement, {"who": BANK, "account": BANK}).all(), 2)
+    assert first == (BANK, MemberKind.BANK) and sorted(rows) == sorted(BALANCES)
