@@ -226,6 +226,7 @@ class Run:
     timings: dict[str, float]
     rebuild_s: float
     cpu_s: float  # the indexing process's CPU (all its threads) and its fetch process's while catching up
+    load: float  # the one-minute load average as the catch-up started: on a shared machine, read rates with it
     tree: str = "this tree"
 
     @property
@@ -273,6 +274,7 @@ def index_into(
         applied, through = 0, deploy_block - 1
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
+            load = os.getloadavg()[0]
             started, cpu_started = time.perf_counter(), cpu_seconds()
             while True:
                 applied += indexer.run_once()
@@ -296,7 +298,7 @@ def index_into(
         if problem:
             raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
-        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s)
+        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s, load)
     finally:
         engine.dispose()
 
@@ -337,19 +339,20 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     console = Console()
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
     columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "seconds", "node s",
-               "decode s", "db s", "rebuild s"]  # fmt: skip
+               "decode s", "db s", "rebuild s", "load"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("into", "tree") else "right")
     for run in runs:
         figures = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings, "rebuild_s": run.rebuild_s,
-                   "cpu_us_per_event": 1e6 * run.cpu_s / run.events}  # fmt: skip
+                   "cpu_us_per_event": 1e6 * run.cpu_s / run.events, "load": run.load}  # fmt: skip
         if run.tree == "this tree":
             results[run.backend] = figures  # the last run of this tree
         if compared:
             results.setdefault("runs", []).append({"backend": run.backend, "tree": run.tree, **figures})
         phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
         rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}", f"{run.seconds:.1f}"]
-        table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases))
+        table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases),
+                      f"{run.load:.1f}")  # fmt: skip
     console.print(table)
     console.print("node, decode, db s: time in each phase; they overlap (the next range is")
     console.print("fetched and decoded while a batch is written). rebuild s: every projection")
