@@ -14,7 +14,8 @@ balances projection equals Settlement.balanceOf.
 `reconciliation`, e.g. `git worktree add DIR main` or `git archive`): each database is then indexed by the
 baseline and by this tree alternately, `--rounds` times each, every run in a fresh process (`--worker`), which
 also reports the CPU seconds per event of the process and of the indexer's fetch process if it started one (the
-node's and PostgreSQL's own CPU are not in it).
+node's and PostgreSQL's own CPU are not in it), the writing thread's own (what changes to the batch transaction
+change, apart from the fetching), and the load average each run started at.
 
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
@@ -226,6 +227,8 @@ class Run:
     timings: dict[str, float]
     rebuild_s: float
     cpu_s: float  # the indexing process's CPU (all its threads) and its fetch process's while catching up
+    load: float  # the one-minute load average as the catch-up started: on a shared machine, read rates with it
+    writer_cpu_s: float  # the writing thread's own CPU while catching up (the batch transactions, without fetching)
     tree: str = "this tree"
 
     @property
@@ -273,14 +276,15 @@ def index_into(
         applied, through = 0, deploy_block - 1
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
-            started, cpu_started = time.perf_counter(), cpu_seconds()
+            load = os.getloadavg()[0]
+            started, cpu_started, writer_started = time.perf_counter(), cpu_seconds(), time.thread_time()
             while True:
                 applied += indexer.run_once()
                 through, before = indexer.indexed_through(), through
                 progress.update(task, completed=through - deploy_block + 1)
                 if through == before:
                     break
-            elapsed = time.perf_counter() - started
+            elapsed, writer_cpu_s = time.perf_counter() - started, time.thread_time() - writer_started
             close = getattr(indexer, "close", None)  # a --baseline tree's indexer may predate the fetch process
             if close is not None:
                 close()  # the fetch process's CPU is counted once it has ended
@@ -296,7 +300,7 @@ def index_into(
         if problem:
             raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
-        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s)
+        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s, load, writer_cpu_s)
     finally:
         engine.dispose()
 
@@ -336,20 +340,23 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     """Print the table (one row per run) and add each run's figures to `results`."""
     console = Console()
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
-    columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "seconds", "node s",
-               "decode s", "db s", "rebuild s"]  # fmt: skip
+    columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "writer µs/event", "seconds",
+               "node s", "decode s", "db s", "rebuild s", "load"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("into", "tree") else "right")
     for run in runs:
         figures = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings, "rebuild_s": run.rebuild_s,
-                   "cpu_us_per_event": 1e6 * run.cpu_s / run.events}  # fmt: skip
+                   "cpu_us_per_event": 1e6 * run.cpu_s / run.events,
+                   "writer_cpu_us_per_event": 1e6 * run.writer_cpu_s / run.events, "load": run.load}  # fmt: skip
         if run.tree == "this tree":
             results[run.backend] = figures  # the last run of this tree
         if compared:
             results.setdefault("runs", []).append({"backend": run.backend, "tree": run.tree, **figures})
         phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
-        rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}", f"{run.seconds:.1f}"]
-        table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases))
+        rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}",
+                 f"{figures['writer_cpu_us_per_event']:.0f}", f"{run.seconds:.1f}"]  # fmt: skip
+        table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases),
+                      f"{run.load:.1f}")  # fmt: skip
     console.print(table)
     console.print("node, decode, db s: time in each phase; they overlap (the next range is")
     console.print("fetched and decoded while a batch is written). rebuild s: every projection")

@@ -6,12 +6,16 @@ and every projection must equal the canonical chain. A reorg deeper than the thr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
 from tests.contracts.helpers import EUR, USD, World
 from tests.indexer.checks import assert_projections_equal_getters, assert_raw_events_equal_logs, dump_tables
 from tests.indexer.conftest import Database, IndexerFactory, ScenarioChain
+from tradeledger.chain.rpc import Call, JsonRpc
 from tradeledger.indexer.indexer import DeepReorgError, IndexerConfig
 from tradeledger.orders.models import PurchaseOrder
 from tradeledger.settlements.models import LedgerPosting
@@ -43,7 +47,35 @@ def _canonical_branch(world: World, blocks: int) -> None:
             world.tx("agent", "Settlement", "issue", a("another_bank"), EUR, 222 + i, world.unique("canonical"))
 
 
+class _CountingRpc:
+    """A node client that records the methods of each round trip."""
+
+    def __init__(self, rpc: JsonRpc) -> None:
+        self.rpc = rpc
+        self.trips: list[list[str]] = []
+
+    def call(self, method: str, params: Sequence[Any]) -> Any:
+        self.trips.append([method])
+        return self.rpc.call(method, params)
+
+    def batch(self, calls: Sequence[Call]) -> list[Any]:
+        self.trips.append([method for method, _ in calls])
+        return self.rpc.batch(calls)
+
+    def close(self) -> None:
+        self.rpc.close()
+
+
 class TestReorg:
+    def test_a_step_reads_the_head_and_checks_for_a_reorg_in_one_round_trip(
+        self, scenario: ScenarioChain, make_indexer: IndexerFactory
+    ) -> None:
+        indexer = make_indexer()
+        indexer.catch_up()
+        indexer.rpc = counting = _CountingRpc(indexer.rpc)
+        assert indexer.run_once() == 0
+        assert counting.trips == [["eth_blockNumber", "eth_getBlockByNumber"]]
+
     @pytest.mark.parametrize("depth", [1, 4])
     def test_reorg_is_rolled_back_to_the_canonical_chain(
         self, depth: int, scenario: ScenarioChain, make_indexer: IndexerFactory, database: Database

@@ -28,7 +28,7 @@ class TestReadModelSchema:
     def test_unique_guards_exist(self, database: Database) -> None:
         inspector = inspect(database.engine)
         assert inspector.get_pk_constraint("ledger_postings")["constrained_columns"] == ["entry_id"]
-        assert ["tx_hash", "log_index"] in [
+        assert ["block_number", "log_index"] in [
             u["column_names"] for u in inspector.get_unique_constraints("ledger_postings")
         ]
         assert ["disbursement_entry_id"] in [

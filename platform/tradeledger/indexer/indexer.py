@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from tradeledger.chain.abi import UndecodableLogError
-from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc
+from tradeledger.chain.rpc import Call, HttpJsonRpc, JsonRpc, RpcError
 from tradeledger.errors import TradeLedgerError
 from tradeledger.indexer.fetcher import Batch, EventRecord, FetcherConfig, FetchProcess, IngestTimings, LogFetcher
 from tradeledger.indexer.projections import ProjectionError, Projector
@@ -170,12 +170,11 @@ class Indexer:
 
     def _step(self) -> tuple[int, bool]:
         """run_once's work; also whether the checkpoint moved (a batch was written or a reorg rolled back)."""
-        with self.timings.timed("node_s"):
-            head = int(self.rpc.call("eth_blockNumber", []), 16)
-        target = head - self.config.confirmations
         with self.timings.timed("database_s"):
             checkpoint = self.checkpoint()
-        if checkpoint is not None and self._reorged(checkpoint):
+        head, reorged = self._head(checkpoint)
+        target = head - self.config.confirmations
+        if checkpoint is not None and reorged:
             self._prefetch = None
             self._roll_back(checkpoint)
             return 0, True
@@ -270,11 +269,19 @@ class Indexer:
 
     def _node_hashes(self, numbers: Sequence[int]) -> dict[int, str | None]:
         results = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
-        return {n: (r["hash"] if isinstance(r, dict) else None) for n, r in zip(numbers, results, strict=True)}
+        return {n: _hash_of(r) for n, r in zip(numbers, results, strict=True)}
 
-    def _reorged(self, checkpoint: IndexerCheckpoint) -> bool:
+    def _head(self, checkpoint: IndexerCheckpoint | None) -> tuple[int, bool]:
+        """The node's head block and whether it no longer has the checkpoint's block (a reorg), asked in one
+        JSON-RPC batch: one round trip per step instead of two."""
+        calls: list[Call] = [("eth_blockNumber", [])]
+        if checkpoint is not None:
+            calls.append(("eth_getBlockByNumber", [hex(checkpoint.block_number), False]))
         with self.timings.timed("node_s"):
-            return self._node_hashes([checkpoint.block_number])[checkpoint.block_number] != checkpoint.block_hash
+            head, *block = self.rpc.batch(calls)
+        if isinstance(head, RpcError):
+            raise head
+        return int(head, 16), checkpoint is not None and _hash_of(block[0]) != checkpoint.block_hash
 
     def _roll_back(self, checkpoint: IndexerCheckpoint) -> None:
         """Find the newest kept block the node still has, drop everything after it and rebuild projections."""
@@ -325,6 +332,11 @@ class Indexer:
         for partition in rows.partitions():
             records = [EventRecord(**dict(row._mapping, args=json.loads(row.args))) for row in partition]
             self.projector.apply_all(db, records)
+
+
+def _hash_of(block: object) -> str | None:
+    """A block's hash from eth_getBlockByNumber's answer; None for a block the node does not have (or an error)."""
+    return block["hash"] if isinstance(block, dict) else None
 
 
 FATAL_INDEXER_ERRORS = (DeepReorgError, UndecodableLogError, ProjectionError)

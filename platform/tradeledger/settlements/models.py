@@ -56,7 +56,10 @@ class LedgerPosting(ChainEvidence, Base):
 
     __tablename__ = "ledger_postings"
     __table_args__ = (
-        UniqueConstraint("tx_hash", "log_index"),
+        # one posting per log of the canonical chain (the projection is rebuilt from the raw events on a reorg):
+        # keyed by block number, not by transaction hash, so each batch appends to this index's last pages instead
+        # of writing pages all over it (the postings are the bulk of what the indexer writes)
+        UniqueConstraint("block_number", "log_index"),
         # an account's postings in one currency over a time range (a statement's period) without reading its history
         Index("ix_ledger_postings_debit_account_currency_time", "debit_account", "currency", "block_timestamp"),
         Index("ix_ledger_postings_credit_account_currency_time", "credit_account", "currency", "block_timestamp"),
@@ -65,10 +68,12 @@ class LedgerPosting(ChainEvidence, Base):
     entry_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
     debit_account: Mapped[str | None] = mapped_column(String(ADDRESS))
     credit_account: Mapped[str | None] = mapped_column(String(ADDRESS))
-    currency: Mapped[str] = mapped_column(String(CURRENCY), index=True)
+    # no index of their own on currency or reference: no query looks postings up by either alone (the account
+    # indexes above serve currency), and each index is written for every posting the indexer stores
+    currency: Mapped[str] = mapped_column(String(CURRENCY))
     amount: Mapped[int] = mapped_column(Uint256)
     kind: Mapped[PostingKind] = mapped_column(enum_column(PostingKind))
-    reference: Mapped[str] = mapped_column(String(HASH), index=True)
+    reference: Mapped[str] = mapped_column(String(HASH))
     block_hash: Mapped[str] = mapped_column(String(HASH))
     tx_index: Mapped[int] = mapped_column(Integer)
 
