@@ -6,6 +6,11 @@ consortium) in a child process on a fresh data directory, then measures, one aft
 - writes: concurrent clients POST /v1/settlements/transfers (each with its own Idempotency-Key) between the
   three demo banks and wait for the answer, which comes once the transfer is mined and indexed
   (read-your-writes);
+- asynchronous writes: the same clients POST the same transfers with `Prefer: respond-async`, answered 202 with
+  the operation's URL once its outbox row and idempotency record are committed (the point where the manager's
+  `submit` returns), then the run waits until every operation is mined, as the manager run below does: the
+  like-for-like figure against the manager. Every operation is then read back mined, and every request sent again
+  with its key must get the same 202 byte for byte (the balances check below shows nothing moved twice);
 - balance reads under that load: while a second round of the same writes runs, a few more clients read their
   balances one after the other (the latency a back office sees while the service is busy writing);
 - balance reads idle: concurrent clients GET their balances and nothing else runs;
@@ -13,9 +18,10 @@ consortium) in a child process on a fresh data directory, then measures, one aft
 - the transaction manager's own rate: with the service stopped, the same transfers submitted straight to the
   service's transaction manager (same database, same chain) by as many client threads, until all are mined.
 
-Reads go through a minimal keep-alive HTTP/1.1 client (pre-encoded requests, status and Content-Length parsed)
-so that the figure is the service's, not httpx's: at thousands of reads a second httpx's own CPU per request
-would take most of a 2-core machine.
+Reads and writes go through a minimal keep-alive HTTP/1.1 client (pre-encoded requests, status and Content-Length
+parsed) so that the figure is the service's, not httpx's: at thousands of reads a second httpx's own CPU per
+request would take most of a 2-core machine, and its 2.5-3 ms per write took a fifth of a core from the service at
+65 writes/s.
 
 `--postgres` runs the service on a fresh database of the local PostgreSQL server (dropped afterwards),
 `--database-url` on a given empty database.
@@ -24,8 +30,12 @@ would take most of a 2-core machine.
 N`, uvicorn's N API worker processes beside the process that runs the engine (receipts, re-sends, indexing);
 the service CPU is then that of the whole process tree.
 
-Checks, as the test suite runs it with `--quick`: every write answered 200 with a mined transaction, and every
-bank's balance moved by exactly the sum of its transfers. Prints a table and one JSON line.
+Why both write figures: a client waiting for read-your-writes waits for a block (one every 250 ms on the dev chain)
+and its indexing, so 32 such clients cannot exceed about 32 / latency writes a second whatever the CPU; the manager
+run's threads return once the outbox row is durable. The asynchronous writes stop at that same point.
+
+Checks, as the test suite runs it with `--quick`: every write answered 200 with a mined transaction (or 202, then
+mined), and every bank's balance moved by exactly the sum of its transfers. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import os
 import signal
 import socket
@@ -48,6 +59,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvloop
@@ -62,13 +74,17 @@ from benchkit import (
     report,
     tree_cpu_s,
 )
+from rich.table import Table
+from sqlalchemy import func, select
 
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.txmanager import ContractCall
 from tradeledger.codec import currency_bytes, reference_bytes
 from tradeledger.config import load_settings
 from tradeledger.runtime import open_platform
-from tradeledger.store.models import TxState
+from tradeledger.store.db import database_url as store_url
+from tradeledger.store.db import make_engine
+from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, TxState
 
 BANKS = ("Bank A (founding)", "Bank B", "Bank C")  # the demo consortium's banks: each pays the next
 STARTUP_TIMEOUT_S = 300
@@ -176,9 +192,12 @@ async def _drive(
     client: Client,
     stop: asyncio.Event | None = None,
     node: int | None = None,
+    then: Callable[[], Awaitable[None]] | None = None,
 ) -> Phase:
     """`count` operations (or as many as fit until `stop` is set) by `clients` concurrent clients, each one after
-    the other on its own connection; with the CPU per operation of the `node` process too, if given."""
+    the other on its own connection; with the CPU per operation of the `node` process too, if given. The phase
+    ends once `then` (if given) has returned too: the rate and the CPU include it, the latencies are the
+    operations'."""
     latencies: list[float] = []
     next_index = iter(range(count)) if count is not None else itertools.count()
 
@@ -194,6 +213,8 @@ async def _drive(
     node_cpu = process_cpu_s(node) if node is not None else 0.0
     cpu, client_cpu, started = service.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(run() for _ in range(clients)))
+    if then is not None:
+        await then()
     elapsed = time.perf_counter() - started
     ordered = sorted(latencies)
     return Phase(
@@ -215,48 +236,152 @@ def _amount(index: int) -> int:
     return 1 + index % 7
 
 
-def transfers(service: Service, banks: list[Member], offset: int) -> Client:
-    """A client POSTing transfers `offset + index`, each with its own Idempotency-Key, answered once mined."""
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    head: bytes  # the status line and the headers
+    body: bytes
 
-    @asynccontextmanager
-    async def client() -> AsyncIterator[Operation]:
-        async with httpx.AsyncClient(base_url=service.url, timeout=REQUEST_TIMEOUT_S) as http:
-
-            async def transfer(index: int) -> None:
-                index += offset
-                payer, payee = _sender(index)
-                response = await http.post(
-                    "/v1/settlements/transfers",
-                    json={"to": banks[payee].address, "currency": "USD", "amount": _amount(index),
-                          "reference": f"B-{index}"},
-                    headers={"Authorization": f"Bearer {banks[payer].api_key}", "Idempotency-Key": str(uuid.uuid4())},
-                )  # fmt: skip
-                if response.status_code != 200 or response.json().get("state") != TxState.MINED.value:
-                    raise RuntimeError(f"transfer {index}: {response.status_code} {response.text[:500]}")
-
-            yield transfer
-
-    return client
+    def header(self, name: bytes) -> bytes | None:
+        """The value of header `name` (lower case), if present."""
+        prefix = name + b":"
+        found = (line for line in self.head.split(b"\r\n") if line.lower().startswith(prefix))
+        return next((line[len(prefix) :].strip() for line in found), None)
 
 
 class KeepAlive:
-    """One keep-alive HTTP/1.1 connection sending pre-encoded GETs and reading the status, headers and body."""
+    """One keep-alive HTTP/1.1 connection sending pre-encoded requests and reading the status, headers and body."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
-    async def get(self, request: bytes) -> tuple[int, bytes]:
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = next(
-            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-        )
-        return status, await self.reader.readexactly(length)
+    @classmethod
+    async def open(cls, service: Service) -> KeepAlive:
+        return cls(*await asyncio.open_connection("127.0.0.1", service.port))
+
+    async def send(self, request: bytes) -> Reply:
+        async with asyncio.timeout(REQUEST_TIMEOUT_S):
+            self.writer.write(request)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            reply = Reply(int(head[9:12]), head, b"")
+            length = reply.header(b"content-length")
+            assert length is not None, head
+            return Reply(reply.status, head, await self.reader.readexactly(int(length)))
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def _get(path: str, member: Member) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {member.api_key}\r\n\r\n".encode()
+
+
+def _transfer(banks: list[Member], index: int, key: str, respond_async: bool) -> bytes:
+    """Transfer `index` as its payer POSTs it with Idempotency-Key `key`."""
+    payer, payee = _sender(index)
+    body = json.dumps(
+        {"to": banks[payee].address, "currency": "USD", "amount": _amount(index), "reference": f"B-{index}"}
+    ).encode()
+    prefer = "Prefer: respond-async\r\n" if respond_async else ""
+    return (
+        f"POST /v1/settlements/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {banks[payer].api_key}"
+        f"\r\nIdempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{prefer}\r\n"
+    ).encode() + body
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An asynchronous write's 202, and the request that sending it again repeats."""
+
+    request: bytes
+    operation: str  # the Location: the operation to follow
+    body: bytes
+    payer: Member
+
+
+def transfers(service: Service, banks: list[Member], offset: int, accepted: list[Accepted] | None = None) -> Client:
+    """A client POSTing transfers `offset + index`, each with its own Idempotency-Key, answered once mined and
+    indexed; or, with `accepted`, answered 202 at once (`Prefer: respond-async`), each answer kept there."""
+
+    @asynccontextmanager
+    async def client() -> AsyncIterator[Operation]:
+        connection = await KeepAlive.open(service)
+
+        async def transfer(index: int) -> None:
+            index += offset
+            request = _transfer(banks, index, str(uuid.uuid4()), respond_async=accepted is not None)
+            reply = await connection.send(request)
+            if accepted is None:
+                if reply.status != 200 or json.loads(reply.body).get("state") != TxState.MINED.value:
+                    raise RuntimeError(f"transfer {index}: {reply.status} {reply.body[:500]!r}")
+                return
+            location = reply.header(b"location")
+            if reply.status != 202 or location is None:
+                raise RuntimeError(f"transfer {index}: {reply.status} {reply.body[:500]!r}")
+            accepted.append(Accepted(request, location.decode(), reply.body, banks[_sender(index)[0]]))
+
+        try:
+            yield transfer
+        finally:
+            connection.close()
+
+    return client
+
+
+class Outbox:
+    """The service's outbox, read from this process (as the manager run's `pending_count` reads it): how many of
+    the given operations are not final yet, without asking the service."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+
+    def unfinished(self, ids: list[str]) -> int:
+        with self.engine.connect() as connection:
+            open_rows = ChainTransaction.id.in_(ids), ChainTransaction.state.not_in(FINAL_TX_STATES)
+            query = select(func.count()).where(*open_rows)
+            return int(connection.scalar(query) or 0)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+async def async_writes(
+    service: Service, banks: list[Member], database: str, clients: int, count: int, offset: int, node: int
+) -> Phase:
+    """Transfers `offset` to `offset + count` answered 202 at once, until every one is final in the outbox of
+    `database` (the phase's rate and CPU); then each must be mined, and its request sent again with its key must
+    get the same answer."""
+    accepted: list[Accepted] = []
+    outbox = Outbox(database)
+
+    async def all_final() -> None:
+        ids = [json.loads(answer.body)["id"] for answer in accepted]
+        deadline = time.monotonic() + MINED_TIMEOUT_S
+        while await asyncio.to_thread(outbox.unfinished, ids):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the asynchronous transfers were not all mined")
+            await asyncio.sleep(0.005)
+
+    try:
+        phase = await _drive(
+            service, clients, count, transfers(service, banks, offset, accepted), None, node, all_final
+        )
+    finally:
+        outbox.close()
+    if len(accepted) != count:
+        raise RuntimeError(f"{len(accepted)} of {count} asynchronous transfers accepted")
+    connection = await KeepAlive.open(service)
+    try:
+        for answer in accepted:
+            followed = await connection.send(_get(answer.operation, answer.payer))
+            if followed.status != 200 or json.loads(followed.body)["state"] != TxState.MINED.value:
+                raise RuntimeError(f"{answer.operation}: {followed.status} {followed.body[:500]!r}")
+            again = await connection.send(answer.request)
+            if again.status != 202 or again.body != answer.body:
+                raise RuntimeError(f"{answer.operation} sent again: {again.status} {again.body[:500]!r}")
+    finally:
+        connection.close()
+    return phase
 
 
 def reads(service: Service, banks: list[Member], path: Callable[[Member], str], expected: bytes) -> Client:
@@ -266,18 +391,18 @@ def reads(service: Service, banks: list[Member], path: Callable[[Member], str], 
 
     @asynccontextmanager
     async def client() -> AsyncIterator[Operation]:
-        connection = KeepAlive(*await asyncio.open_connection("127.0.0.1", service.port))
+        connection = await KeepAlive.open(service)
 
         async def read(index: int) -> None:
             request = requests[index % len(requests)]
-            status, body = await connection.get(request)
-            if status != 200 or expected not in body:
-                raise RuntimeError(f"{request.splitlines()[0]!r}: {status} {body[:500]!r}")
+            reply = await connection.send(request)
+            if reply.status != 200 or expected not in reply.body:
+                raise RuntimeError(f"{request.splitlines()[0]!r}: {reply.status} {reply.body[:500]!r}")
 
         try:
             yield read
         finally:
-            connection.writer.close()
+            connection.close()
 
     return client
 
@@ -397,9 +522,58 @@ def _database(options: argparse.Namespace) -> AbstractContextManager[str | None]
     return fresh_postgres(options.postgres_url, "bench_api")
 
 
+def _table(results: dict[str, Any], phases: dict[str, Phase], manager: ManagerRun) -> Table:
+    """The run's figures as the printed table."""
+    write, async_write = phases["write"], phases["async_write"]
+    write_count, readers, workers = results["writes"], results["readers"], results["workers"]
+    table = figures_table(
+        f"API on the dev chain and {results['database']}, "
+        + ("one process" if workers == 1 else f"{workers} API workers + the engine")
+        + f": {results['clients']} concurrent clients",
+        "operation",
+        "count",
+        "ops/s",
+        "p50 ms",
+        "p99 ms",
+        "service CPU ms/op",
+        "client CPU ms/op",
+    )
+    for name, phase, count, cpu in (
+        ("write: POST /settlements/transfers (read-your-writes)", write, write_count, True),
+        ("write, respond-async (202), until all mined", async_write, write_count, True),
+        ("balance read, idle", phases["balance_read"], results["reads"], True),
+        ("event feed read (50 events), idle", phases["feed_read"], results["feed_reads"], True),
+        ("write, beside the readers below", phases["loaded_write"], write_count, False),
+        (f"balance read by {readers} readers, under that write load", phases["loaded_balance_read"], None, False),
+    ):
+        table.add_row(
+            name,
+            "" if count is None else f"{count:,}",
+            f"{phase.ops_s:,.0f}",
+            f"{phase.p50_ms:,.1f}",
+            f"{phase.p99_ms:,.1f}",
+            f"{phase.service_cpu_ms:,.2f}" if cpu else "",  # under load the service's CPU is both phases'
+            f"{phase.client_cpu_ms:,.2f}" if cpu else "",
+        )
+    table.add_row(
+        "transaction manager alone (same transfers)", f"{write_count:,}", f"{manager.tx_s:,.0f}", "", "",
+        f"{manager.cpu_ms:,.2f}", "",
+    )  # fmt: skip
+    table.add_row("API writes until mined / manager (target ≥ 50%)", "", f"{async_write.ops_s / manager.tx_s:.0%}",
+                  "", "", "", "")  # fmt: skip
+    table.add_row(
+        f"read-your-writes / manager (half the manager: ~{results['write_clients_for_half_manager']} clients)", "",
+        f"{write.ops_s / manager.tx_s:.0%}", "", "", "", "",
+    )  # fmt: skip
+    table.add_row("node CPU ms per write (read-your-writes, async) / per manager transfer", "", "", "", "",
+                  f"{write.node_cpu_ms:,.2f}, {async_write.node_cpu_ms:,.2f} / {manager.node_cpu_ms:,.2f}",
+                  "")  # fmt: skip
+    return table
+
+
 def main() -> None:
     parser = arguments(__doc__)
-    parser.add_argument("--writes", type=int, default=2000, help="transfers, twice: alone, then beside readers")
+    parser.add_argument("--writes", type=int, default=2000, help="transfers, thrice: alone, async, beside readers")
     parser.add_argument("--reads", type=int, default=10_000, help="balance reads with nothing else running")
     parser.add_argument("--feed-reads", type=int, default=2000, help="event feed reads with nothing else running")
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (and manager threads)")
@@ -435,10 +609,14 @@ def main() -> None:
             banks = [members[name] for name in BANKS]
             before = balances(service.url, banks)
             write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0), node=node))
+            outbox = store_url(database_url, data_dir)
+            async_write = asyncio.run(async_writes(service, banks, outbox, clients, write_count, write_count, node))
             loaded_write, loaded_read = asyncio.run(
-                reads_under_writes(service, banks, clients, readers, write_count, write_count)
+                reads_under_writes(service, banks, clients, readers, write_count, 2 * write_count)
             )
-            after = balances(service.url, banks)  # read-your-writes: every answered transfer is in the read model
+            # read-your-writes: every answered transfer is in the read model (the asynchronous ones were mined before
+            # the loaded writes began, whose blocks come after theirs)
+            after = balances(service.url, banks)
             # the readers on uvloop: a lean client leaves the shared cores to the service
             balance_read = uvloop.run(_drive(service, clients, read_count, balance_reads(service, banks)))
             feed_read = uvloop.run(_drive(service, clients, feed_count, feed_reads(service, banks)))
@@ -448,12 +626,13 @@ def main() -> None:
         finally:
             service.stop()
         moved = [b - a for a, b in zip(before, after, strict=True)]
-        if moved != expected_moves(2 * write_count):
-            raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(2 * write_count)}")
-        manager = through_manager(data_dir, database_url, banks, clients, write_count, 2 * write_count, node)
+        if moved != expected_moves(3 * write_count):
+            raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(3 * write_count)}")
+        manager = through_manager(data_dir, database_url, banks, clients, write_count, 3 * write_count, node)
 
     phases = {
         "write": write,
+        "async_write": async_write,
         "balance_read": balance_read,
         "feed_read": feed_read,
         "loaded_write": loaded_write,
@@ -462,10 +641,14 @@ def main() -> None:
     results: dict[str, object] = {
         **{f"{name}_{figure}": getattr(phase, figure) for name, phase in phases.items() for figure in FIGURES},
         "write_node_cpu_ms": write.node_cpu_ms,
+        "async_write_node_cpu_ms": async_write.node_cpu_ms,
         "transaction_manager_tx_s": manager.tx_s,
         "transaction_manager_cpu_ms": manager.cpu_ms,
         "transaction_manager_node_cpu_ms": manager.node_cpu_ms,
-        "api_writes_vs_manager": write.ops_s / manager.tx_s,
+        "api_writes_vs_manager": write.ops_s / manager.tx_s,  # read-your-writes: bounded by clients / latency
+        "api_async_writes_vs_manager": async_write.ops_s / manager.tx_s,  # like for like: until mined
+        # Little's law at the measured latency: read-your-writes clients needed for half the manager's rate
+        "write_clients_for_half_manager": math.ceil(clients * 0.5 * manager.tx_s / write.ops_s),
         "writes": write_count,
         "reads": read_count,
         "feed_reads": feed_count,
@@ -476,42 +659,7 @@ def main() -> None:
         "database": "postgresql" if database_url and "postgresql" in database_url else "sqlite",
         **ran_on,
     }
-    table = figures_table(
-        f"API on the dev chain and {results['database']}, "
-        + ("one process" if options.workers == 1 else f"{options.workers} API workers + the engine")
-        + f": {clients} concurrent clients",
-        "operation",
-        "count",
-        "ops/s",
-        "p50 ms",
-        "p99 ms",
-        "service CPU ms/op",
-        "client CPU ms/op",
-    )
-    for name, phase, count, cpu in (
-        ("write: POST /settlements/transfers", write, write_count, True),
-        ("balance read, idle", balance_read, read_count, True),
-        ("event feed read (50 events), idle", feed_read, feed_count, True),
-        ("write, beside the readers below", loaded_write, write_count, False),
-        (f"balance read by {readers} readers, under that write load", loaded_read, None, False),
-    ):
-        table.add_row(
-            name,
-            "" if count is None else f"{count:,}",
-            f"{phase.ops_s:,.0f}",
-            f"{phase.p50_ms:,.1f}",
-            f"{phase.p99_ms:,.1f}",
-            f"{phase.service_cpu_ms:,.2f}" if cpu else "",  # under load the service's CPU is both phases'
-            f"{phase.client_cpu_ms:,.2f}" if cpu else "",
-        )
-    table.add_row(
-        "transaction manager alone (same transfers)", f"{write_count:,}", f"{manager.tx_s:,.0f}", "", "",
-        f"{manager.cpu_ms:,.2f}", "",
-    )  # fmt: skip
-    table.add_row("API writes / manager (target ≥ 50%)", "", f"{write.ops_s / manager.tx_s:.0%}", "", "", "", "")
-    table.add_row("node CPU ms per write / per manager transfer", "", "", "", "",
-                  f"{write.node_cpu_ms:,.2f} / {manager.node_cpu_ms:,.2f}", "")  # fmt: skip
-    report("api", table, results, options.json)
+    report("api", _table(results, phases, manager), results, options.json)
 
 
 if __name__ == "__main__":

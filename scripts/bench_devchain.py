@@ -2,9 +2,10 @@
 
 The dev chain (tradeledger.chain.backends.DevChain, started here exactly as `make run` starts it, on a free
 loopback port and a data directory of its own) keeps its whole history in one JSON file that anvil rewrites
-every STATE_INTERVAL_S and on SIGTERM. History is made quickly instead of waiting real time: `anvil_mine`
-adds empty blocks (an idle chain mines one every 250 ms) and batches of Settlement.issue add transactions with
-logs. At each chain length:
+every STATE_INTERVAL_S and on SIGTERM. First the rate at which the chain makes blocks, measured: idle (anvil's clock
+blocks) and under a modest load (one transaction a second, each mined by the DevMiner on its next tick). History
+is then made quickly instead of waiting real time: `anvil_mine` adds empty blocks and batches of Settlement.issue
+add transactions with logs. At each chain length:
 
 - the state file's size, and the save's duration: from SIGTERM to exit, anvil does one full save (its CPU time
   too: on a shared machine the wall time also says how busy the other processes kept the cores);
@@ -15,8 +16,8 @@ logs. At each chain length:
 - the anvil log's bytes per block.
 
 The first state file is read to split its size into bytes per empty block and per transaction; the week is
-extrapolated from those and from the save and load rates of the largest chain: idle (4 blocks/s) and under a
-modest load (one business transaction per second). Prints a table and one JSON line.
+extrapolated from those, from the measured block rates and from the save and load rates of the largest chain: idle
+and under the modest load. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -35,14 +36,18 @@ from typing import Any
 from bench_write_path import Meter, raw_ceiling
 from benchkit import arguments, figures_table, machine, process_cpu_s, report
 
-from tradeledger.chain.backends import DEV_BLOCK_TIME_S, STATE_INTERVAL_S, DevChain
+from tradeledger.chain.backends import DEV_BLOCK_TIME_S, DEV_CHAIN_ID, DEV_CLOCK_BLOCK_S, STATE_INTERVAL_S, DevChain
 from tradeledger.chain.devnet import deploy_scenario
+from tradeledger.chain.keys import dev_account
 from tradeledger.chain.rpc import HttpJsonRpc
 
 WEEK_S = 7 * 86_400
 MODEST_LOAD_TX_S = 1.0
 MINE_CHUNK = 5_000  # blocks per anvil_mine call
 RPC_TIMEOUT_S = 600
+RATE_WINDOW_S = 30.0  # how long each block rate is measured
+SENDER = dev_account(9)  # sends the modest load's transactions: an account the scenario does not use
+BURN = "0x000000000000000000000000000000000000dEaD"
 
 
 @dataclass
@@ -86,6 +91,21 @@ def _grow(rpc: HttpJsonRpc, blocks: int) -> None:
     """Mine empty blocks until the head is at `blocks` (or beyond: the interval miner keeps going)."""
     while (missing := blocks - _head(rpc)) > 0:
         rpc.call("anvil_mine", [hex(min(missing, MINE_CHUNK))])
+
+
+def _blocks_per_s(rpc: HttpJsonRpc, tx_per_s: float) -> float:
+    """Blocks the chain makes per second over RATE_WINDOW_S while `tx_per_s` transactions are sent at an even pace
+    (free transfers: a business transaction's block is mined alike)."""
+    nonce = int(rpc.call("eth_getTransactionCount", [SENDER.address, "pending"]), 16)
+    first, started, sent = _head(rpc), time.perf_counter(), 0
+    while (elapsed := time.perf_counter() - started) < RATE_WINDOW_S:
+        if sent < elapsed * tx_per_s:
+            transfer = {"nonce": nonce + sent, "to": BURN, "value": 0, "gas": 21_000, "gasPrice": 0,
+                        "chainId": DEV_CHAIN_ID}  # fmt: skip
+            rpc.call("eth_sendRawTransaction", [SENDER.sign_transaction(transfer).raw_transaction.to_0x_hex()])
+            sent += 1
+        time.sleep(0.01)
+    return (_head(rpc) - first) / (time.perf_counter() - started)
 
 
 def _poll_through_saves(chain: DevChain, window_s: float) -> tuple[list[float], float]:
@@ -158,9 +178,17 @@ def _check_cost(state_file: Path) -> tuple[float, float]:
     return float(seconds), float(mib)
 
 
-def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[Point], tuple[float, float]]:
+def measure(
+    chain: DevChain, sizes: list[int], tx_per_point: int
+) -> tuple[dict[str, float], list[Point], tuple[float, float]]:
+    """The block rates (per second: idle, under the modest load), the figures at each chain length, and the bytes
+    per empty block and per transaction."""
     deployed = deploy_scenario(chain)
     settlement = deployed.addresses["Settlement"]
+    assert chain.rpc_url is not None
+    rpc = HttpJsonRpc(chain.rpc_url, timeout=RPC_TIMEOUT_S)
+    rates = {"idle": _blocks_per_s(rpc, 0.0), "modest_load": _blocks_per_s(rpc, MODEST_LOAD_TX_S)}
+    print(f"blocks per second: {rates['idle']:.2f} idle, {rates['modest_load']:.2f} at 1 tx/s", flush=True)
     first: dict[str, Any] = {}
     points: list[Point] = []
     split = (0.0, 0.0)
@@ -221,11 +249,14 @@ def measure(chain: DevChain, sizes: list[int], tx_per_point: int) -> tuple[list[
             f"{head:,} blocks: {state_mb:,.1f} MB, save {save_s:.2f} s, load {load_s:.2f} s (check {check_s:.2f} s)",
             flush=True,
         )
-    return points, split
+    return rates, points, split
 
 
-def extrapolate(points: list[Point], per_block: float, per_tx: float) -> dict[str, dict[str, float]]:
-    """A week of `make run`, idle and under a modest load: the size from the bytes per block and per transaction;
+def extrapolate(
+    points: list[Point], rates: dict[str, float], per_block: float, per_tx: float
+) -> dict[str, dict[str, float]]:
+    """A week of `make run`, idle and under a modest load: the blocks from the measured rates, the size from the
+    bytes per block and per transaction;
     the save and the load in proportion to the size (anvil writes and parses the whole JSON file: at small sizes
     fixed costs hide that, and a line through two small points can even slope down); anvil's memory and idle CPU
     along the line through the two largest chains."""
@@ -238,9 +269,9 @@ def extrapolate(points: list[Point], per_block: float, per_tx: float) -> dict[st
         rise = (getattr(large, figure) - getattr(small, figure)) / (large.state_mb - small.state_mb)
         return float(getattr(large, figure) + max(rise, 0.0) * (state_mb - large.state_mb))
 
-    blocks = WEEK_S / DEV_BLOCK_TIME_S
     week = {}
     for name, txs in (("idle", 0.0), ("modest_load", WEEK_S * MODEST_LOAD_TX_S)):
+        blocks = WEEK_S * rates[name]
         state_mb = (blocks * per_block + txs * per_tx) / 2**20
         week[name] = {
             "blocks": blocks,
@@ -269,8 +300,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:  # the state files run to hundreds of MB
         chain = DevChain(Path(data_dir))
         with chain:
-            points, (per_block, per_tx) = measure(chain, sizes, tx_per_point)
-    week = extrapolate(points, per_block, per_tx)
+            rates, points, (per_block, per_tx) = measure(chain, sizes, tx_per_point)
+    week = extrapolate(points, rates, per_block, per_tx)
     if not all(point.history_kept for point in points):
         raise RuntimeError(f"a restart lost history: {points}")
 
@@ -291,7 +322,7 @@ def main() -> None:
         )
     for name, figures in week.items():
         table.add_row(
-            f"a week {name.replace('_', ' ')} (extrapolated)",
+            f"a week {name.replace('_', ' ')} (extrapolated, {rates[name]:.2f} blocks/s)",
             f"{figures['state_mb']:,.0f}",
             f"{figures['save_s']:,.1f} ({figures['save_cpu_s']:,.1f})",
             f"{figures['load_s']:,.1f}",
@@ -306,6 +337,8 @@ def main() -> None:
         "week": week,
         "state_interval_s": STATE_INTERVAL_S,
         "block_time_s": DEV_BLOCK_TIME_S,
+        "clock_block_s": DEV_CLOCK_BLOCK_S,
+        "blocks_per_s": rates,
         **ran_on,
     }
     report("devchain", table, results, options.json)

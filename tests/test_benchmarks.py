@@ -60,7 +60,7 @@ def test_write_path_quick(results: Path) -> None:
 def _check_api(figures: dict[str, object], database: str) -> None:
     assert figures["balances_checked"] is True and figures["writes"] == 60, figures
     assert figures["database"] == database, figures
-    measured = ("write", "balance_read", "feed_read", "loaded_write", "loaded_balance_read")
+    measured = ("write", "async_write", "balance_read", "feed_read", "loaded_write", "loaded_balance_read")
     assert all(float(figures[f"{phase}_ops_s"]) > 0 for phase in measured), figures  # type: ignore[arg-type]
     assert float(figures["transaction_manager_tx_s"]) > 0, figures  # type: ignore[arg-type]
 
@@ -130,6 +130,6 @@ def test_the_report_reads_every_benchmark_against_its_target(results: Path) -> N
     assert report.returncode == 0, report.stderr
     targets = json.loads((results / "results.json").read_text())["targets"]
     api_runs_not_made = 2 if POSTGRES_URL is None else 1  # `make bench` also runs PostgreSQL and the API workers
-    assert len(targets) == 22, targets
-    assert sum(row["measured"] is None for row in targets) == 3 * api_runs_not_made, targets
+    assert len(targets) == 25, targets
+    assert sum(row["measured"] is None for row in targets) == 4 * api_runs_not_made, targets
     assert sum(line.startswith("| ") for line in report.stdout.splitlines()) == len(targets) + 1  # header + rows

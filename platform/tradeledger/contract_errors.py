@@ -11,12 +11,16 @@ A refused call reaches the client as problem+json with the error's code (its nam
 
 Every error in `chain/artifacts` needs an entry (tests/api/test_contract_error_statuses.py fails otherwise): a new
 contract error gets one line here, in its contract's group.
+
+The problem's detail names the error and its arguments; an argument that holds a day or a time is shown as a date
+(tests/api/test_contract_error_details.py fails when a new date argument is in neither set below).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
-from typing import Final
+from typing import Any, Final
 
 FORBIDDEN: Final = HTTPStatus.FORBIDDEN
 NOT_FOUND: Final = HTTPStatus.NOT_FOUND
@@ -245,6 +249,38 @@ CONTRACT_ERROR_STATUS: Final[dict[str, HTTPStatus]] = {
     "ReentrancyGuardReentrantCall": CONFLICT,
     "SafeCastOverflowedUintDowncast": INVALID,
 }
+
+
+# The contracts compare days as day numbers (`block.timestamp / 1 days`: days since 1970-01-01 UTC) and other moments
+# as unix seconds; a person reads neither, so the detail shows the date, or the UTC time, they stand for. Zero means
+# none (no due date, not matched, no step left).
+DAY_ARGUMENTS: Final = frozenset({
+    "day", "lastDay", "lastNoticeDay", "maturityDay", "nextDay", "presentationDay", "today",
+})  # fmt: skip
+TIME_ARGUMENTS: Final = frozenset({
+    "deadline", "dueDate", "expiry", "extendTo", "finalExpiry", "issueDate", "latest", "latestShipment", "matchedAt",
+    "maturity", "now_", "nowTs", "periodEnd", "periodStart", "schedule", "shipmentDate", "timestamp", "until",
+})  # fmt: skip
+_EPOCH: Final = date(1970, 1, 1)
+_LAST_DAY: Final = (date.max - _EPOCH).days
+_LAST_SECOND: Final = int(datetime.max.replace(tzinfo=UTC).timestamp())
+
+
+def contract_error_argument(name: str, value: Any) -> str:
+    """One argument of a contract error as the detail shows it: a day or a time as a date, anything else as is."""
+    if isinstance(value, int) and 0 < value <= _LAST_DAY and name in DAY_ARGUMENTS:
+        return (_EPOCH + timedelta(days=value)).isoformat()
+    if isinstance(value, int) and 0 < value <= _LAST_SECOND and name in TIME_ARGUMENTS:
+        return f"{datetime.fromtimestamp(value, UTC):%Y-%m-%d %H:%M:%S} UTC"
+    if value == 0 and name in DAY_ARGUMENTS | TIME_ARGUMENTS:
+        return "none"
+    return str(value)
+
+
+def contract_error_detail(contract: str, error: str, arguments: dict[str, Any]) -> str:
+    """The problem detail of a refused call: the contract, its error and the arguments it reverted with."""
+    rendered = ", ".join(f"{name}={contract_error_argument(name, value)}" for name, value in arguments.items())
+    return f"{contract} refused: {error}({rendered})"
 
 
 def contract_error_code(error: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from tradeledger.contract_errors import CONTRACT_ERROR_STATUS, contract_error_code
+from tradeledger.contract_errors import CONTRACT_ERROR_STATUS, contract_error_code, contract_error_detail
 
 
 class TradeLedgerError(Exception):
@@ -86,8 +86,7 @@ class ContractRevertError(TradeLedgerError):
     title = "Refused by the contract"
 
     def __init__(self, contract: str, error: str, arguments: dict[str, Any]) -> None:
-        rendered = ", ".join(f"{k}={v}" for k, v in arguments.items())
-        super().__init__(f"{contract} refused: {error}({rendered})", code=contract_error_code(error))
+        super().__init__(contract_error_detail(contract, error, arguments), code=contract_error_code(error))
         self.contract = contract
         self.error = error
         self.arguments = arguments

@@ -274,6 +274,7 @@ def test_art_7a_deferred_payment_credit_honoured_then_paid_at_maturity(consortiu
     assert maturity >= TODAY + timedelta(days=13) and maturity.weekday() < 5  # a banking day of the bank
     early = bank.post(f"{pending_path}/pay-at-maturity", headers={"Idempotency-Key": "lc-def-early"})
     assert early.status_code == 409 and problem(early)["code"] == "letter_of_credit_not_matured"
+    assert f"maturityDay={maturity.isoformat()}," in problem(early)["detail"]  # the date, not its day number
     after = bank.get(f"/v1/accounts/{OTHER_TRADER.address}/balances").json()["balances"]
     assert after == before  # honoured, not paid
 

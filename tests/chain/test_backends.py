@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -46,13 +47,29 @@ def _saved_head(state_file: Path, at_least: int) -> int:
         time.sleep(0.05)
 
 
-def _send_free_transfer(w3: Web3, nonce: int) -> int:
-    """A zero-value, zero-gas-price transaction from an account holding no ether: only a gas-free chain mines it.
-    Returns its block's timestamp."""
-    signed = SENDER.sign_transaction(
-        {"nonce": nonce, "to": BURN, "value": 0, "gas": 21000, "gasPrice": 0, "chainId": DEV_CHAIN_ID}
+def _miner_lock_held(lock_file: Path) -> bool:
+    """Whether a dev chain's miner holds the lock (the test's own attempt to take it fails)."""
+    with lock_file.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return False
+
+
+def _free_transfer(nonce: int) -> bytes:
+    """A zero-value, zero-gas-price transaction from an account holding no ether: only a gas-free chain mines it."""
+    return bytes(
+        SENDER.sign_transaction(
+            {"nonce": nonce, "to": BURN, "value": 0, "gas": 21000, "gasPrice": 0, "chainId": DEV_CHAIN_ID}
+        ).raw_transaction
     )
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=10)
+
+
+def _send_free_transfer(w3: Web3, nonce: int) -> int:
+    """A free transfer (`_free_transfer`), mined; returns its block's timestamp."""
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(_free_transfer(nonce)), timeout=10)
     assert receipt["status"] == 1
     return int(w3.eth.get_block(receipt["blockNumber"])["timestamp"])
 
@@ -142,6 +159,35 @@ class TestDevChain:
         finally:
             assert detached.stop_detached()
         assert detached.running() is None
+
+    def test_the_miner_mines_what_is_sent_and_nothing_else_one_process_at_a_time(self, tmp_path: Path) -> None:
+        """A block comes when a transaction waits, not on every tick (anvil's own interval, an hour here, only keeps
+        the clock going); of two processes attached to one chain one mines, the other takes over when it goes; a
+        chain whose mining is switched off mines nothing."""
+        detached = DevChain(tmp_path, detach=True)
+        detached.start()
+        try:
+            with DevChain(tmp_path) as attached:
+                rpc = attached.rpc()
+                rpc.call("evm_setIntervalMining", [3600])
+                head = int(rpc.call("eth_blockNumber", []), 16)
+                time.sleep(8 * DEV_BLOCK_TIME_S)
+                assert int(rpc.call("eth_blockNumber", []), 16) == head, "an idle tick mined a block"
+                assert _miner_lock_held(attached.miner_lock)
+                _send_free_transfer(attached.web3(), 0)
+                detached.stop()  # its miner lets go; the chain runs on, detached
+                _send_free_transfer(attached.web3(), 1)
+                assert _miner_lock_held(attached.miner_lock)
+                assert int(rpc.call("eth_blockNumber", []), 16) == head + 2, "a block per transaction, no other"
+                rpc.call("evm_setIntervalMining", [0])
+                w3 = attached.web3()
+                unmined = w3.eth.send_raw_transaction(_free_transfer(2))
+                time.sleep(8 * DEV_BLOCK_TIME_S)
+                assert int(rpc.call("eth_blockNumber", []), 16) == head + 2, "mined with mining switched off"
+                rpc.call("evm_setIntervalMining", [1])
+                assert w3.eth.wait_for_transaction_receipt(unmined, timeout=10)["status"] == 1
+        finally:
+            assert detached.stop_detached()
 
     def test_missing_anvil_says_to_run_npm_ci(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigurationError, match="npm ci"):

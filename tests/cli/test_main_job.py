@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,9 @@ from tests.readme import Example, examples, expected_matches, json_values, text_
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOCK_TIMEOUT_S = 180
+# How far the chain's clock runs ahead of the wall clock when the walk starts: past the walk's furthest date (an
+# expiry 60 days on), as `tradeledger demo` or an earlier walk leave a dev chain (each moves its clock on for good).
+CHAIN_AHEAD = timedelta(days=90)
 
 
 class Bash:
@@ -90,6 +94,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def _problem(values: list[object]) -> bool:
     return any(isinstance(v, dict) and {"type", "title", "status"} <= v.keys() for v in values)
+
+
+def _chain_clock_moved_on(served: Served) -> None:
+    """The dev chain's clock moved ahead of the wall clock, as a newcomer's earlier demo or walk leaves it: the
+    walk's dates must be the chain's (the contracts check them against its clock), not the wall clock's."""
+    ahead = (datetime.now(UTC) + CHAIN_AHEAD).date()
+    environment = {"PATH": "/usr/bin:/bin", "TRADELEDGER_PORT": str(served.port)}
+    moved = subprocess.run(
+        [TRADELEDGER, "chain", "advance", "--past", ahead.isoformat()], cwd=served.home, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    with served.auditor() as client:
+        chain_day = datetime.fromtimestamp(client.get("/v1/health").json()["chain_time"], UTC).date()
+    assert chain_day > ahead
 
 
 def _readme_walk_runs_as_written(served: Served) -> None:
@@ -177,7 +196,9 @@ def _interrupt_and_restart_loses_nothing(served: Served) -> None:
 def test_walk_then_demo_then_restart_loses_nothing(served: Served) -> None:
     """The main job in a newcomer's order on one running platform: the README walk as written, `tradeledger demo`
     against it, then Ctrl-C and `serve` again with nothing lost. One test, so the three never land on different
-    xdist workers (each with a platform of its own: the restart found an empty one)."""
+    xdist workers (each with a platform of its own: the restart found an empty one). The chain's clock runs ahead
+    of the wall clock from the start, as after a demo: the walk goes by the chain's day."""
+    _chain_clock_moved_on(served)
     _readme_walk_runs_as_written(served)
     _demo_against_the_running_platform(served)
     _interrupt_and_restart_loses_nothing(served)

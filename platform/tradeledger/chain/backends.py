@@ -7,6 +7,7 @@ gas money that the consortium chain and the dev chain never ask for.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -14,12 +15,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlparse
 
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
@@ -27,22 +29,26 @@ from web3.providers.base import BaseProvider
 
 from tradeledger.chain.compiler import EVM_VERSION
 from tradeledger.chain.poa import poa_web3
-from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc
+from tradeledger.chain.rpc import HttpJsonRpc, JsonRpc, ProviderJsonRpc, RpcError
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ANVIL_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 DEV_CHAIN_ID = 1337
-# Interval mining, a block every 250 ms with room for 300M gas (some 5,000 Settlement calls): a single request
-# waits 125 ms on average for its block, and a burst is mined at the chain's pace (measured: 3,819 tx/s for
-# 4,000 pre-signed Settlement.issue calls sent in JSON-RPC batches of 200, against 4,621 with 100 ms blocks).
-# anvil 1.7.1 mines unreliably on arrival under load: in automine or mixed mode, sustained sends from one signer
-# left thousands of transactions in its pool unmined, and batches of 200 made it stop answering altogether.
-# Why not 100 ms: every block, empty ones too, stays in the state file anvil rewrites every few seconds, about
-# 1.5 KB each: 60 MB an hour of an idle `make run` at 100 ms, 24 MB at 250 ms.
+# Blocks every 250 ms while there is something to mine, with room for 300M gas (some 5,000 Settlement calls): a
+# single request waits 125 ms on average for its block, and a burst is mined at the chain's pace (measured with
+# interval mining at 250 ms: 3,819 tx/s for 4,000 pre-signed Settlement.issue calls sent in JSON-RPC batches of
+# 200, against 4,621 with 100 ms blocks). anvil 1.7.1 mines unreliably on arrival under load: in automine or mixed
+# mode, sustained sends from one signer left thousands of transactions in its pool unmined, and batches of 200
+# made it stop answering altogether. So `DevMiner` looks at the pool every DEV_BLOCK_TIME_S and mines what is
+# ready, and anvil's own interval mining only keeps the clock going, a block a second as on the consortium's QBFT
+# chain (statements "up to now" wait for the block that closes their second). Every block, empty ones too, stays
+# in the state file anvil rewrites every few seconds, about 1.5 KB each: an idle chain that mined every 250 ms
+# grew by 21 MB an hour and its save outgrew the save interval within a week (BENCHMARKS.md).
 DEV_BLOCK_TIME_S = 0.25
-DEV_MINING_FLAGS = ("--block-time", str(DEV_BLOCK_TIME_S), "--gas-limit", "300000000")
+DEV_CLOCK_BLOCK_S = 1
+DEV_MINING_FLAGS = ("--block-time", str(DEV_CLOCK_BLOCK_S), "--gas-limit", "300000000")
 # What keeps a long-running dev chain light (scripts/bench_devchain.py, BENCHMARKS.md). The hardfork the contracts
 # are compiled for and the consortium runs: under anvil's default (prague) every block writes its parent's hash
 # into the EIP-2935 history contract, 8,191 more storage slots in every state. anvil keeps a copy of the state
@@ -61,7 +67,7 @@ STARTUP_TIMEOUT_S = 20.0
 # anvil loaded 238 MB of state in 7.8 s and saved it in 4.6 s on a busy 2-core machine (BENCHMARKS.md): starting
 # and stopping a long-lived dev chain are given this much time per MB of state on top of STARTUP_TIMEOUT_S.
 STATE_S_PER_MB = 0.5
-# Past this size (some 10 hours of an idle chain) a save on a busy machine takes about as long as the interval
+# Past this size (some 40 hours of an idle chain) a save on a busy machine takes about as long as the interval
 # between saves (measured: 238 MB saved in 4.6 s, RPC answers stalling up to 3 s): the start says so.
 STATE_WARN_MB = 200
 RPC_TIMEOUT_S = 10.0
@@ -243,6 +249,59 @@ def advance_dev_clock(url: str, to: int) -> int:
         rpc.close()
 
 
+def _exclusive(lock: IO[str]) -> bool:
+    """Take the lock file's exclusive lock if no other open file holds it; the OS releases it with the file."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class DevMiner:
+    """Mines a dev chain's next block once its pool holds a transaction ready to run, looked at every
+    DEV_BLOCK_TIME_S: blocks at the write path's pace while there is business, none in between but anvil's clock
+    blocks (DEV_CLOCK_BLOCK_S).
+
+    Every process attached to the chain runs one (the service's engine and API workers, a CLI command); the lock
+    file lets one of them mine at a time, and another takes over within a tick when that process dies (the lock
+    goes with it). With none running (a chain left by `tradeledger chain start`), anvil's clock blocks mine what
+    is sent.
+    """
+
+    def __init__(self, url: str, lock_file: Path) -> None:
+        self.url = url
+        self.lock_file = lock_file
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dev-chain-miner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=RPC_TIMEOUT_S)
+
+    def _run(self) -> None:
+        rpc = HttpJsonRpc(self.url, timeout=RPC_TIMEOUT_S)
+        held = False
+        tick = time.monotonic()
+        with self.lock_file.open("a") as lock:
+            while not self._stopped.wait(max(0.0, tick - time.monotonic())):
+                tick = max(tick + DEV_BLOCK_TIME_S, time.monotonic())  # a long block delays the next tick, no more
+                held = held or _exclusive(lock)
+                if held:
+                    self._mine_if_pending(rpc)
+        rpc.close()
+
+    @staticmethod
+    def _mine_if_pending(rpc: JsonRpc) -> None:
+        """Mine if a transaction is ready to run and the chain's mining is on: `evm_setIntervalMining 0` stops
+        this miner too (a chain that does not mine, as the tests of unmined writes make it)."""
+        with contextlib.suppress(ChainUnavailableError, RpcError):  # anvil stopping, or restarting: ask next tick
+            pool, interval = rpc.batch([("txpool_status", []), ("anvil_getIntervalMining", [])])
+            if isinstance(pool, dict) and interval is not None and int(pool["pending"], 16):
+                rpc.call("evm_mine", [])
+
+
 class DevChain(ChainBackend):
     """A managed anvil node on loopback, its state persisted under the data directory.
 
@@ -260,13 +319,13 @@ class DevChain(ChainBackend):
     blocks is set aside and the chain starts from the state of its previous start instead, which says so in the
     log.
 
-    The trade-off that remains: the file grows with every block, empty ones included (a block every 250 ms, see
-    DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it, as does the CPU anvil spends per
-    block (each block's state copy carries every block hash so far: 16% of a core idle after 80,000 blocks).
-    anvil offers no way to keep blocks, receipts and logs while bounding them: --transaction-block-keeper drops
-    old transactions and receipts (the audit reader needs them), --prune-history and --max-persisted-states
-    only concern historical states (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to
-    the file. A week of `make run` left idle is some 2.4 million blocks, 3.5 GB: `rm -r data` starts afresh.
+    The trade-off that remains: the file grows with every block, empty ones included (the clock's, one a second
+    when idle, see DEV_MINING_FLAGS), and the save, the load and anvil's memory grow with it, as does the CPU
+    anvil spends per block (each block's state copy carries every block hash so far). anvil offers no way to keep
+    blocks, receipts and logs while bounding them: --transaction-block-keeper drops old transactions and receipts
+    (the audit reader needs them), --prune-history and --max-persisted-states only concern historical states
+    (kept few, see DEV_HISTORY_FLAGS), --preserve-historical-states adds them to the file. A week of `make run`
+    left idle is some 600,000 blocks (scripts/bench_devchain.py): `rm -r data` starts afresh.
 
     `persist=False` starts a chain that keeps nothing (benchmarks).
     """
@@ -284,10 +343,12 @@ class DevChain(ChainBackend):
         self.states_cache = self.chain_dir / "states"  # anvil's per-block states, only for calls at old blocks
         self.record_file = self.chain_dir / "anvil.json"
         self.log_file = self.chain_dir / "anvil.log"
+        self.miner_lock = self.chain_dir / "miner.lock"
         self.port = port
         self.anvil = anvil or ANVIL_BINARY
         self._process: subprocess.Popen[bytes] | None = None
         self._url: str | None = None
+        self._miner: DevMiner | None = None
 
     @property
     def rpc_url(self) -> str | None:
@@ -316,6 +377,7 @@ class DevChain(ChainBackend):
         record = self.running()
         if record is not None:
             self._url = record.url
+            self._mine(record.url)
             return
         self._check_toolchain()
         self.chain_dir.mkdir(parents=True, exist_ok=True)
@@ -357,6 +419,13 @@ class DevChain(ChainBackend):
         self.record_file.write_text(json.dumps({"pid": process.pid, "port": port}))
         self._process = None if self.detach else process
         self._keep_clock(url)
+        self._mine(url)
+
+    def _mine(self, url: str) -> None:
+        """Mine this chain's transactions as they come, while this object is attached (once: `revive` starts
+        anvil again on the same port, where the miner goes on)."""
+        if self._miner is None:
+            self._miner = DevMiner(url, self.miner_lock)
 
     @staticmethod
     def _keep_clock(url: str) -> None:
@@ -410,7 +479,7 @@ class DevChain(ChainBackend):
         if size_mb > STATE_WARN_MB:
             log.warning(
                 "the dev chain's state file is %.0f MB: anvil rewrites all of it every %d s and slows down as it "
-                "grows (about 21 MB an hour, idle); `rm -r %s` starts a fresh chain",
+                "grows (about 5 MB an hour, idle); `rm -r %s` starts a fresh chain",
                 size_mb,
                 STATE_INTERVAL_S,
                 self.chain_dir.parent,
@@ -420,6 +489,9 @@ class DevChain(ChainBackend):
 
     def stop(self) -> None:
         """Stop the anvil this object started (it dumps its state on SIGTERM); leave an attached one alone."""
+        if self._miner is not None:
+            self._miner.stop()
+            self._miner = None
         if self._process is not None:
             self._terminate(self._process.pid)
             self._process.wait(timeout=self._state_timeout(self.state_file))
