@@ -28,6 +28,7 @@ speed); `--engine-only` runs the raw ceiling and the service's path alone (side-
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -35,6 +36,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from statistics import quantiles
 
@@ -46,7 +48,7 @@ from tradeledger.chain.backends import DevChain
 from tradeledger.chain.devnet import AGENT, BANK, deploy_scenario, make_manager
 from tradeledger.chain.rpc import HttpJsonRpc
 from tradeledger.chain.signing import LegacySigner
-from tradeledger.chain.txmanager import ContractCall
+from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.processes import Claimer
 from tradeledger.store.db import SQLITE_SYNCHRONOUS, SqliteSynchronous
 from tradeledger.store.models import TxState
@@ -85,6 +87,59 @@ def _role(name: str) -> str:
     return next((role for prefix, role in THREAD_ROLES if prefix in name), OTHER_THREADS)
 
 
+def _cpu_by_role() -> dict[str, float]:
+    """This process's CPU seconds so far by the role of its live threads; the rest (ended threads included) in
+    OTHER_THREADS."""
+    by_role: dict[str, float] = {}
+    for thread, cpu in _thread_cpu_s().items():
+        role = _role(thread.name)
+        if role != OTHER_THREADS:
+            by_role[role] = by_role.get(role, 0.0) + cpu
+    by_role[OTHER_THREADS] = time.process_time() - sum(by_role.values())
+    return by_role
+
+
+def _run_engine(commands: Connection, database: str, url: str, synchronous: SqliteSynchronous) -> None:
+    """An engine process as `tradeledger engine` runs one beside API workers: its manager (receipt watch,
+    confirmer) and the claimer that signs and sends what the workers requested. Answers "cpu" with its CPU by
+    thread role; "stop" stops it."""
+    threading.current_thread().name = "engine's commands"  # not the benchmark's main thread
+    manager = make_manager(database, url, sqlite_synchronous=synchronous)
+    manager.start()
+    claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"]))
+    claimer.start()
+    commands.send("ready")
+    while commands.recv() == "cpu":
+        commands.send(_cpu_by_role())
+    claimer.stop()
+    manager.stop()
+    commands.send("stopped")
+
+
+class EngineProcess:
+    """The engine in a process of its own (spawned: this process runs threads), on the benchmark's database."""
+
+    def __init__(self, database: str, url: str, synchronous: SqliteSynchronous) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._commands, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_run_engine, args=(theirs, database, url, synchronous), name="engine", daemon=True
+        )
+        self._process.start()
+        if not self._commands.poll(MINED_TIMEOUT_S) or self._commands.recv() != "ready":
+            raise RuntimeError("the engine process did not start")
+
+    def cpu_by_role(self) -> dict[str, float]:
+        self._commands.send("cpu")
+        by_role: dict[str, float] = self._commands.recv()
+        return by_role
+
+    def stop(self) -> None:
+        self._commands.send("stop")
+        self._commands.recv()
+        self._process.join(timeout=30)
+
+
 @dataclass
 class Run:
     """One path's figures: operations per second and where the CPU went (`by_thread`: this process's CPU
@@ -97,15 +152,17 @@ class Run:
 
 
 class Meter:
-    """Wall time, the node's CPU time (from /proc) and this process's CPU time over one path."""
+    """Wall time, the node's CPU time (from /proc) and this process's CPU time over one path (with an engine
+    process's, if the path has one)."""
 
     def __init__(self, chain: DevChain) -> None:
         record = chain.running()
         assert record is not None
         self._node = record.pid
 
-    def measure(self, count: int, work: Callable[[], None]) -> Run:
+    def measure(self, count: int, work: Callable[[], None], engine: EngineProcess | None = None) -> Run:
         threads = _thread_cpu_s()
+        theirs = engine.cpu_by_role() if engine is not None else {}
         node, own, started = process_cpu_s(self._node), time.process_time(), time.perf_counter()
         work()
         elapsed = time.perf_counter() - started
@@ -116,6 +173,10 @@ class Meter:
             if role != OTHER_THREADS:
                 by_thread[role] = by_thread.get(role, 0.0) + cpu - threads.get(thread, 0.0)
         by_thread[OTHER_THREADS] = own_cpu - sum(by_thread.values())
+        if engine is not None:  # the service's CPU is both processes'
+            for role, cpu in engine.cpu_by_role().items():
+                by_thread[f"engine process: {role}"] = cpu - theirs.get(role, 0.0)
+                own_cpu += cpu - theirs.get(role, 0.0)
         return Run(count / elapsed, node_cpu, own_cpu, by_thread)
 
 
@@ -169,18 +230,27 @@ def through_manager(
     synchronous: SqliteSynchronous,
     offset: int,
     engine_signs: bool = False,
+    engine_process: bool = False,
 ) -> Managed:
     """The manager's rate until the chain has mined every call and until the outbox records them all, and how
     long each submission (its outbox row committed at `synchronous`) kept its client waiting. With
-    `engine_signs`, the clients submit as API workers do and an engine claims and signs their requests."""
+    `engine_signs`, the clients submit as API workers do and an engine claims and signs their requests: in this
+    process (as `serve` runs it), or with `engine_process` in a process of its own (as `serve --workers N` and
+    `tradeledger engine` run it)."""
     database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    manager = make_manager(database, url, sqlite_synchronous=synchronous)
-    manager.start()
-    submitter = make_manager(database, url, sqlite_synchronous=synchronous, signs=False) if engine_signs else manager
-    claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs else None
+    engine = EngineProcess(database, url, synchronous) if engine_process else None
+    manager: TransactionManager | None = None
+    if engine is None:
+        manager = make_manager(database, url, sqlite_synchronous=synchronous)
+        manager.start()
+    submitter = (
+        manager if manager is not None and not engine_signs
+        else make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
+    )  # fmt: skip
+    claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs and manager else None
     if claimer is not None:
         claimer.start()
-    start_nonce = int(manager.rpc.call("eth_getTransactionCount", [AGENT.address, "pending"]), 16)
+    start_nonce = int(submitter.rpc.call("eth_getTransactionCount", [AGENT.address, "pending"]), 16)
     ids: list[str] = []
     waits: list[float] = []
     submitted = 0.0
@@ -202,20 +272,23 @@ def through_manager(
         with ThreadPoolExecutor(clients) as pool:
             ids.extend(tx_id for chunk in pool.map(client, range(clients)) for tx_id in chunk)
         submitted = time.perf_counter()
-        _wait_for_nonce(manager.rpc, AGENT.address, start_nonce + count)
+        _wait_for_nonce(submitter.rpc, AGENT.address, start_nonce + count)
 
     started = time.perf_counter()
-    mined = meter.measure(count, submit_all)
+    mined = meter.measure(count, submit_all, engine)
     deadline = time.monotonic() + MINED_TIMEOUT_S
-    while manager.pending_count():
+    while submitter.pending_count():
         if time.monotonic() > deadline:
             raise TimeoutError("the outbox did not record every receipt")
         time.sleep(0.005)
     recorded_tx_s = count / (time.perf_counter() - started)
     if claimer is not None:
         claimer.stop()
-    manager.stop()
-    states = {manager.get(tx_id).state for tx_id in ids}
+    if manager is not None:
+        manager.stop()
+    if engine is not None:
+        engine.stop()
+    states = {submitter.get(tx_id).state for tx_id in ids}
     if len(ids) != count or states != {TxState.MINED}:
         raise RuntimeError(f"transaction manager: {len(ids)} of {count} submitted, states {states}")
     cuts = quantiles(waits, n=100)
@@ -304,13 +377,24 @@ def main() -> None:
         engine_from = chain.web3().eth.block_number + 1
         engine = through_manager(meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True)
         methods = node_methods(meter, deployed.url, settlement, engine_from, count)
+        separate = through_manager(
+            meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 7 * 10**6, True, engine_process=True
+        )
         web3_naive = None if options.engine_only else naive(meter, chain.web3(), settlement, naive_count)
 
     def per_tx(cpu_s: float) -> float:
         return 1e6 * cpu_s / count
 
-    node_cpu = {"raw_ceiling": per_tx(raw.node_cpu_s), "worker_and_engine": per_tx(engine.mined.node_cpu_s)}
-    bench_cpu = {"raw_ceiling": per_tx(raw.bench_cpu_s), "worker_and_engine": per_tx(engine.mined.bench_cpu_s)}
+    node_cpu = {
+        "raw_ceiling": per_tx(raw.node_cpu_s),
+        "worker_and_engine": per_tx(engine.mined.node_cpu_s),
+        "engine_process": per_tx(separate.mined.node_cpu_s),
+    }
+    bench_cpu = {  # with the engine process's
+        "raw_ceiling": per_tx(raw.bench_cpu_s),
+        "worker_and_engine": per_tx(engine.mined.bench_cpu_s),
+        "engine_process": per_tx(separate.mined.bench_cpu_s),
+    }
     results: dict[str, object] = {
         "raw_ceiling_tx_s": raw.tx_s,
         "worker_and_engine_tx_s": engine.mined.tx_s,
@@ -322,6 +406,11 @@ def main() -> None:
         "worker_and_engine_cpu_us_per_tx_by_thread": {
             role: per_tx(cpu) for role, cpu in engine.mined.by_thread.items()
         },
+        "engine_process_tx_s": separate.mined.tx_s,
+        "engine_process_vs_raw": separate.mined.tx_s / raw.tx_s,
+        "engine_process_submit_p50_ms": separate.submit_ms[0],
+        "engine_process_submit_p99_ms": separate.submit_ms[1],
+        "engine_process_cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in separate.mined.by_thread.items()},
         "node_cpu_us_per_tx_by_method": methods,
         "count": count,
         "clients": clients,
@@ -366,15 +455,19 @@ def main() -> None:
             f"{per_tx(managed.bench_cpu_s):,.0f}",
         )
         table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
-    table.add_row(
-        f"requests signed by the engine's claimer, the service's path ({clients} clients), mined "
-        f"(submission p50 {engine.submit_ms[0]:,.1f} ms, p99 {engine.submit_ms[1]:,.1f} ms)",
-        f"{engine.mined.tx_s:,.0f}",
-        f"{per_tx(engine.mined.node_cpu_s):,.0f}",
-        f"{per_tx(engine.mined.bench_cpu_s):,.0f}",
+    claimer_paths = (
+        (f"requests signed by the engine's claimer, the service's path ({clients} clients)", engine),
+        ("the same, the engine in a process of its own (`serve --workers N`)", separate),
     )
-    for role, cpu in engine.mined.by_thread.items():
-        table.add_row(f"  its {role}", "", "", f"{per_tx(cpu):,.0f}")
+    for label, path in claimer_paths:
+        table.add_row(
+            f"{label}, mined (submission p50 {path.submit_ms[0]:,.1f} ms, p99 {path.submit_ms[1]:,.1f} ms)",
+            f"{path.mined.tx_s:,.0f}",
+            f"{per_tx(path.mined.node_cpu_s):,.0f}",
+            f"{per_tx(path.mined.bench_cpu_s):,.0f}",
+        )
+        for role, cpu in path.mined.by_thread.items():
+            table.add_row(f"  its {role}", "", "", f"{per_tx(cpu):,.0f}")
     if levels and web3_naive is not None:
         for level, figures in levels.items():
             service = " (the service's)" if level == SQLITE_SYNCHRONOUS else ""
@@ -389,6 +482,7 @@ def main() -> None:
         table.add_row("manager signing in the request / raw", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
         table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
     table.add_row("engine's claimer / raw (target ≥ 80%)", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
+    table.add_row("the same, the engine in its own process / raw", f"{separate.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row(
         "claimer's blocks: transactions a block, node CPU per tx by method:",
         f"{methods['transactions_per_block']:.0f}",

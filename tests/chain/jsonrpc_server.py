@@ -31,21 +31,30 @@ def _response(answer: Answer, request: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def serving(answer: Answer) -> Iterator[str]:
-    """A JSON-RPC endpoint on a free loopback port for the duration of the block; yields its URL."""
+def serving(
+    answer: Answer, *, status: int = 200, close_after_each: bool = False, clients: list[int] | None = None
+) -> Iterator[str]:
+    """A JSON-RPC endpoint on a free loopback port for the duration of the block; yields its URL.
+
+    `status`: the HTTP status of every answer. `close_after_each`: each connection is closed after its answer
+    without saying so, as a node closes a kept connection left idle too long. `clients` collects the client port of
+    each connection served."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
+            if clients is not None and self.client_address[1] not in clients:
+                clients.append(self.client_address[1])
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             reply: Any = [_response(answer, r) for r in body] if isinstance(body, list) else _response(answer, body)
             data = json.dumps(reply).encode()
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            self.close_connection = close_after_each
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
             pass
