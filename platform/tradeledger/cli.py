@@ -75,7 +75,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def _settings(level: int = logging.INFO) -> Settings:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JSON-RPC call drowns everything else
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per webhook delivery or demo call drowns the rest
     return load_settings()
 
 

@@ -1,8 +1,9 @@
 """A lean JSON-RPC client with batching, and the classification of node error strings.
 
 The transaction manager and the indexer talk to the node through this rather than through web3's middleware
-stack: one keep-alive HTTP connection, JSON-RPC batches, no hidden retries, and errors that keep their data
-(revert payloads) and say whether retrying makes sense.
+stack: kept HTTP connections, JSON-RPC batches, no retries but one (a request on a kept connection the node
+closed while idle goes once more on a new one), and errors that keep their data (revert payloads) and say whether
+retrying makes sense.
 """
 
 from __future__ import annotations
