@@ -193,31 +193,35 @@ _READ_SESSIONS_MADE = threading.Lock()
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for frequent reads that write nothing: on PostgreSQL from a pool of their own in autocommit.
+    """Sessions for frequent reads that write nothing: from a pool of their own, out of a transaction.
 
     Each statement then runs in a snapshot of its own, which READ COMMITTED gives every statement of a transaction
-    anyway, so a read sees what it saw before; but it costs only its statements' round trips. In a transaction
+    anyway on PostgreSQL, so a read sees what it saw before; but it costs only its statements. In a transaction
     psycopg sends BEGIN and waits for it before the first statement and the session's close sends ROLLBACK, two
     round trips more; and psycopg answers every ROLLBACK by deallocating the connection's prepared statements
     (DEALLOCATE ALL, one more), so a read's statements were seldom prepared. Out of a transaction they are, after
     psycopg's fifth use (`prepare_threshold`), and the server no longer parses and plans them. The pool is the
     reads' own: on the writers' pool each checkout would switch autocommit on and back, and the writers' own
-    ROLLBACKs would deallocate the reads' statements. It closes its connections when the engine is disposed.
-    SQLite (in process, no round trips) reads through the engine's own sessions."""
+    ROLLBACKs would deallocate the reads' statements. On SQLite the same spares a balance read (one statement, its
+    own snapshot either way) the BEGIN and ROLLBACK that `_begin_sqlite` and the pool's reset send. The pool closes
+    its connections when the engine is disposed."""
     found = _READ_SESSIONS.get(engine)
     if found is not None:
         return found
     with _READ_SESSIONS_MADE:
         found = _READ_SESSIONS.get(engine)
         if found is None:
-            found = _READ_SESSIONS[engine] = session_factory(engine if in_process(engine) else _reads_pool(engine))
+            found = _READ_SESSIONS[engine] = session_factory(_reads_pool(engine))
         return found
 
 
 def _reads_pool(engine: Engine) -> Engine:
-    reads = _server_engine(
-        engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
-    )
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_size": READ_CONNECTIONS}
+    if in_process(engine):
+        reads = create_engine(engine.url, connect_args={"timeout": 30}, max_overflow=48, **options)
+        event.listen(reads, "connect", _tune_sqlite(SQLITE_SYNCHRONOUS))
+    else:
+        reads = _server_engine(engine.url, max_overflow=READ_CONNECTIONS, **options)
     event.listen(engine, "engine_disposed", lambda _: reads.dispose())
     return reads
 
