@@ -286,7 +286,10 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
 
             from tradeledger.api.app import create_app
 
-            uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
+            uvicorn.run(
+                create_app(platform), host=settings.host, port=settings.port, log_level="info",
+                access_log=settings.access_log,
+            )  # fmt: skip
         else:
             _serve_workers(settings, workers)
     finally:
@@ -301,7 +304,7 @@ def _serve_workers(settings: Settings, workers: int) -> None:
 
     uvicorn.run(
         FACTORY, factory=True, workers=workers, host=settings.host, port=settings.port, log_level="info",
-        timeout_worker_healthcheck=WORKER_START_S,
+        access_log=settings.access_log, timeout_worker_healthcheck=WORKER_START_S,
     )  # fmt: skip
 
 
