@@ -71,6 +71,11 @@ def _tune_sqlite(synchronous: SqliteSynchronous) -> Callable[[Any, Any], None]:
 # sharing the file still meet the busy timeout.
 _SQLITE_WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
+# A connection per concurrent request thread and background loop: waiting for a pooled connection was a tenth of an
+# API request's time under load. A connection opened past the pool's size is closed when it is returned, and the next
+# one opened runs `_tune_sqlite`'s pragmas again.
+_SQLITE_POOL: dict[str, Any] = {"connect_args": {"timeout": 30}, "pool_size": 16, "max_overflow": 48}
+
 # The execution option that marks a connection's transaction as a unit of work that writes (see `transaction`).
 WRITES = {"tradeledger_writes": True}
 
@@ -112,9 +117,7 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
     """
     try:
         if url.startswith("sqlite"):
-            # a connection per concurrent request thread and background loop: waiting for a pooled
-            # connection was a tenth of an API request's time under load
-            engine = create_engine(url, connect_args={"timeout": 30}, pool_size=16, max_overflow=48)
+            engine = create_engine(url, **_SQLITE_POOL)
             event.listen(engine, "connect", _tune_sqlite(sqlite_synchronous))
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
@@ -216,12 +219,13 @@ def read_sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def _reads_pool(engine: Engine) -> Engine:
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_size": READ_CONNECTIONS}
-    if in_process(engine):
-        reads = create_engine(engine.url, connect_args={"timeout": 30}, max_overflow=48, **options)
+    if in_process(engine):  # the writes' threads read through it too (users.approvals): as many as the engine's
+        reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **_SQLITE_POOL)
         event.listen(reads, "connect", _tune_sqlite(SQLITE_SYNCHRONOUS))
     else:
-        reads = _server_engine(engine.url, max_overflow=READ_CONNECTIONS, **options)
+        reads = _server_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
+        )
     event.listen(engine, "engine_disposed", lambda _: reads.dispose())
     return reads
 
