@@ -285,8 +285,12 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
             import uvicorn
 
             from tradeledger.api.app import create_app
+            from tradeledger.api.server import OneWriteHttp
 
-            uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="info")
+            uvicorn.run(
+                create_app(platform), host=settings.host, port=settings.port, log_level="info",
+                access_log=settings.access_log, http=OneWriteHttp,
+            )  # fmt: skip
         else:
             _serve_workers(settings, workers)
     finally:
@@ -297,11 +301,12 @@ def _serve_workers(settings: Settings, workers: int) -> None:
     """uvicorn's supervisor and its `workers` API processes (each opens its own platform in the `api` role)."""
     import uvicorn
 
+    from tradeledger.api.server import OneWriteHttp
     from tradeledger.api.worker import FACTORY
 
     uvicorn.run(
         FACTORY, factory=True, workers=workers, host=settings.host, port=settings.port, log_level="info",
-        timeout_worker_healthcheck=WORKER_START_S,
+        access_log=settings.access_log, http=OneWriteHttp, timeout_worker_healthcheck=WORKER_START_S,
     )  # fmt: skip
 
 

@@ -51,6 +51,9 @@ INDEXER_INTERVAL_S = 0.2  # one process: a request waiting for its block wakes t
 # An engine's API workers wait in other processes, on the database: it looks for new blocks (receipts, events) this
 # often instead (an eth_blockNumber each time, some 5% of a core), so a write waits about as long as in one process.
 ENGINE_POLL_S = 0.01
+# One process: its claimer is woken by this process's requests as they commit (`store.wakeups.announce`), and
+# looks for other processes' requested rows (API workers it was not started with) at most this far apart once idle.
+CLAIMER_IDLE_S = 0.05
 
 
 @dataclass
@@ -101,7 +104,8 @@ class Platform:
         self.transactions.start()
         if self.role == "all":  # measured faster than signing in the request's group (BENCHMARKS.md, write path):
             self.transactions.signs = False  # requests go the API workers' way, to this process's claimer
-        self._claimer = Claimer(self.transactions, wakeups_for(self.sessions.kw["bind"]))
+        idle = CLAIMER_IDLE_S if self.role == "all" else None
+        self._claimer = Claimer(self.transactions, wakeups_for(self.sessions.kw["bind"], idle=idle))
         self._claimer.start()
         self._indexed_through = self.indexer.indexed_through()
         indexer_interval = ENGINE_POLL_S if self.role == "engine" else INDEXER_INTERVAL_S

@@ -15,7 +15,7 @@ from tradeledger.chain.abi import checksum
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import AuthenticationError, caller, caller_with, create_api_key, revoke_api_key
 from tradeledger.members.models import Member, MemberKind, MemberStatus
-from tradeledger.settlements import queries
+from tradeledger.settlements import service
 from tradeledger.settlements.models import AccountBalance
 from tradeledger.settlements.service import AccountNotFoundError
 from tradeledger.store.base import table_of, utcnow
@@ -59,15 +59,9 @@ def _key(engine: Engine, member: str = BANK) -> tuple[str, str]:
 
 
 def _statements(reads: sessionmaker[Session]) -> list[str]:
-    """The queries the reads' sessions send from now on (SQLite's BEGIN, sent by store.db, left out)."""
+    """The statements the reads' sessions send from now on (no BEGIN: they read out of a transaction)."""
     sent: list[str] = []
-    bind = reads.kw["bind"]
-
-    def count(*args: Any) -> None:
-        if args[2] != "BEGIN":
-            sent.append(args[2])
-
-    event.listen(bind, "before_cursor_execute", count)
+    event.listen(reads.kw["bind"], "before_cursor_execute", lambda *args: sent.append(args[2]))
     return sent
 
 
@@ -78,8 +72,8 @@ def test_a_verified_callers_read_is_one_statement(engine: Engine) -> None:
         caller(db, token)  # verified: remembered in this process
     sent = _statements(reads)
     with reads() as db:
-        found, rows = caller_with(db, token, queries.balance_rows(BANK))
-        view = queries.balances(db, found.member, found.kind, rows, BANK)
+        found, rows = caller_with(db, token, service.balance_rows(BANK))
+        view = service.balances(db, found.member, found.kind, rows, BANK)
     assert len(sent) == 1  # the key, its user, its member and the balances in one statement
     assert found.member == BANK and found.kind is MemberKind.BANK and not found.user_disabled
     assert [(b.currency, b.amount, b.last_entry_id) for b in view.balances] == [
@@ -90,7 +84,7 @@ def test_a_verified_callers_read_is_one_statement(engine: Engine) -> None:
 def test_a_new_token_is_verified_then_read(engine: Engine) -> None:
     _, token = _key(engine)
     with read_sessions(engine)() as db:
-        found, rows = caller_with(db, token, queries.balance_rows(BANK))
+        found, rows = caller_with(db, token, service.balance_rows(BANK))
     assert found.member == BANK and sorted(rows) == sorted(BALANCES)
 
 
@@ -99,7 +93,7 @@ def test_a_caller_that_no_longer_passes_reads_nothing(engine: Engine, change: st
     key_id, token = _key(engine)
     reads = read_sessions(engine)
     with reads() as db:
-        assert caller_with(db, token, queries.balance_rows(BANK))[1]  # verified and remembered
+        assert caller_with(db, token, service.balance_rows(BANK))[1]  # verified and remembered
     with transaction(session_factory(engine)) as db:
         if change == "revoked":
             revoke_api_key(db, key_id)
@@ -109,7 +103,7 @@ def test_a_caller_that_no_longer_passes_reads_nothing(engine: Engine, change: st
             db.execute(delete(ApiKey).where(ApiKey.id == key_id))
     asked = token if change != "wrong token" else token[:-4] + "AAAA"
     with reads() as db, pytest.raises(AuthenticationError):
-        caller_with(db, asked, queries.balance_rows(BANK))
+        caller_with(db, asked, service.balance_rows(BANK))
 
 
 def test_a_disabled_user_is_returned_as_disabled(engine: Engine) -> None:
@@ -119,24 +113,24 @@ def test_a_disabled_user_is_returned_as_disabled(engine: Engine) -> None:
         user_id = db.get_one(ApiKey, key_id).user_id
         db.execute(update(User).where(User.id == user_id).values(disabled_at=utcnow()))
     with read_sessions(engine)() as db:
-        assert caller_with(db, token, queries.balance_rows(BANK))[0].user_disabled
+        assert caller_with(db, token, service.balance_rows(BANK))[0].user_disabled
 
 
 def test_rows_the_caller_may_not_see_are_not_shown(engine: Engine) -> None:
     _, token = _key(engine, STRANGER)
     with read_sessions(engine)() as db:
-        found, rows = caller_with(db, token, queries.balance_rows(BANK))
+        found, rows = caller_with(db, token, service.balance_rows(BANK))
         assert rows  # read beside the caller, and dropped by the view
         with pytest.raises(AccountNotFoundError):
-            queries.balances(db, found.member, found.kind, rows, BANK)
+            service.balances(db, found.member, found.kind, rows, BANK)
 
 
 def test_beside_keeps_a_first_row_without_rows_and_no_row_without_a_first(engine: Engine) -> None:
     """An account without balances still finds its caller; no caller, no rows."""
     members = table_of(Member)
     member = select(members.c.address, members.c.kind).where(members.c.address == bindparam("who"))
-    statement = beside(member, queries.balance_rows(BANK).statement)
-    assert beside(member, queries.balance_rows(STRANGER).statement) is statement  # built once
+    statement = beside(member, service.balance_rows(BANK).statement)
+    assert beside(member, service.balance_rows(STRANGER).statement) is statement  # built once
     with read_sessions(engine)() as db:
         assert split(db.execute(statement, {"who": STRANGER, "account": STRANGER}).all(), 2) == (
             (STRANGER, MemberKind.BANK),

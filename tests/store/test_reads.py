@@ -1,9 +1,9 @@
-"""The frequent reads' sessions: on PostgreSQL out of a transaction, on a pool of their own, statements prepared."""
+"""The frequent reads' sessions: out of a transaction, on a pool of their own; on PostgreSQL, statements prepared."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -25,10 +25,18 @@ def _server_state(db: Session) -> tuple[str, int]:
     return driver.info.transaction_status.name, int(prepared)
 
 
-def test_sqlite_reads_through_the_engine_itself(engine: Engine) -> None:
+def test_a_sqlite_read_sends_its_statement_alone(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL reads on a pool of their own")
-    assert read_sessions(engine).kw["bind"] is engine
+        pytest.skip("PostgreSQL: the next test")
+    reads = read_sessions(engine)
+    assert read_sessions(engine) is reads and reads.kw["bind"] is not engine
+    sent: list[str] = []
+    event.listen(reads.kw["bind"], "before_cursor_execute", lambda *args: sent.append(args[2]))
+    with reads() as db:
+        assert db.execute(text("SELECT count(*) FROM api_keys")).scalar_one() == 0
+        driver = db.connection().connection.driver_connection
+        assert driver is not None and not driver.in_transaction  # no BEGIN: the statement is its own transaction
+    assert sent == ["SELECT count(*) FROM api_keys"]
 
 
 def test_a_read_runs_out_of_a_transaction_and_its_statements_stay_prepared(engine: Engine) -> None:
@@ -47,8 +55,6 @@ def test_a_read_runs_out_of_a_transaction_and_its_statements_stay_prepared(engin
 
 
 def test_a_read_sees_each_commit_at_once(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads through the engine's own sessions")
     writers = session_factory(engine)
     with transaction(writers) as writer:
         writer.execute(text("CREATE TABLE probe (n integer)"))
@@ -61,8 +67,6 @@ def test_a_read_sees_each_commit_at_once(engine: Engine) -> None:
 
 
 def test_disposing_the_engine_closes_the_reads_pool(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads through the engine's own sessions")
     reads = read_sessions(engine)
     with reads() as db:
         db.execute(text("SELECT 1"))

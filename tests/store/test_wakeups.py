@@ -6,11 +6,23 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
+from tests.conftest import fresh_sqlite_database
 from tradeledger.store.db import make_engine, session_factory
-from tradeledger.store.wakeups import FALLBACK_S, announce, wakeups_for
+from tradeledger.store.wakeups import FALLBACK_S, SqliteWakeups, announce, wakeups_for
+
+
+def _commit(engine: Engine, announced: bool, delay: float) -> None:
+    time.sleep(delay)
+    with session_factory(engine)() as db:
+        signer = "0x" + uuid.uuid4().hex.ljust(40, "0")
+        db.execute(text("INSERT INTO signer_nonces (signer, next_nonce) VALUES (:signer, 0)"), {"signer": signer})
+        if announced:
+            announce(db)
+        db.commit()
 
 
 def _commit_later(database_url: str, delay: float) -> threading.Thread:
@@ -60,6 +72,42 @@ def test_nothing_committed_means_no_wake_up_before_the_timeout(database_url: str
         started = time.monotonic()
         wakeups.wait(0.3)
         assert time.monotonic() - started >= 0.29
+    finally:
+        wakeups.close()
+        engine.dispose()
+
+
+def test_an_idle_waiter_reads_less_often_and_wakes_at_once_on_a_commit_announced_here(tmp_path: Path) -> None:
+    """A waiter whose changes come from its own process (one process: the engine's claimer) backs off while nothing
+    changes, yet an announced commit of this process wakes it at once; another connection's commit without an
+    announcement is still seen, within the longest pace."""
+    database_url = fresh_sqlite_database(tmp_path, migrated=True)
+    engine = make_engine(database_url)
+    wakeups = wakeups_for(engine, idle=1.0)
+    assert isinstance(wakeups, SqliteWakeups)
+    reads = 0
+    version = wakeups._version
+
+    def counted() -> int:
+        nonlocal reads
+        reads += 1
+        return version()
+
+    wakeups._version = counted  # type: ignore[method-assign]
+    try:
+        wakeups.wait(0.05)
+        started, reads = time.monotonic(), 0
+        wakeups.wait(1.5)  # nothing happens: data_version read 1, 2, 4 ... ms apart, then a second apart
+        assert time.monotonic() - started >= 1.45
+        assert reads < 20, reads  # at the 1 ms tick: some 1,500
+        for announced, within in ((True, 0.1), (False, 1.1)):
+            committer = threading.Thread(target=_commit, args=(engine, announced, 1.2))
+            committer.start()
+            started = time.monotonic()
+            wakeups.wait(FALLBACK_S * 5)
+            woke_after = time.monotonic() - started - 1.2
+            committer.join()
+            assert -0.05 < woke_after < within, (announced, woke_after)
     finally:
         wakeups.close()
         engine.dispose()

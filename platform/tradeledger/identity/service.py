@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,7 +99,7 @@ _CALLER = select(
 )
 _CALLER_BY_ID = _CALLER.where(_KEYS.c.id == bindparam("tradeledger_key_id"))
 _CALLERS_BY_PREFIX = _CALLER.where(_KEYS.c.prefix == bindparam("prefix"))
-_CALLER_WIDTH = len(_CALLER.selected_columns)
+_CALLER_COLUMNS = tuple(str(column.key) for column in _CALLER.selected_columns)
 
 
 def caller(db: Session, token: str) -> Caller:
@@ -107,7 +108,7 @@ def caller(db: Session, token: str) -> Caller:
     digest = hashing.token_digest(token)
     remembered = hashing.remembered_key(digest)
     row = db.execute(_CALLER_BY_ID, {"tradeledger_key_id": remembered}).one_or_none() if remembered else None
-    return _live(db, token, digest, tuple(row) if row is not None else None)
+    return _live(db, token, digest, row._mapping if row is not None else None)
 
 
 def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple[Any, ...]]]:
@@ -118,35 +119,33 @@ def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple
     remembered = hashing.remembered_key(digest)
     if remembered is not None:
         found = db.execute(beside(_CALLER_BY_ID, rows.statement), {"tradeledger_key_id": remembered, **rows.params})
-        key, read = split(found.all(), _CALLER_WIDTH)
+        key, read = split(found.all(), len(_CALLER_COLUMNS))
         if key is not None:
-            return _live(db, token, digest, key), read
+            return _live(db, token, digest, dict(zip(_CALLER_COLUMNS, key, strict=True))), read
     # not verified here yet, or its key row gone (the statement then found no row of the query either)
     return _live(db, token, digest, None), [tuple(row) for row in db.execute(rows.statement, rows.params)]
 
 
-def _live(db: Session, token: str, digest: str, row: tuple[Any, ...] | None) -> Caller:
-    """The caller, from its key's row as `_CALLER` selects it (looked up by the token's prefix and verified when
-    this process has not verified the token yet), unless the key is unknown, revoked or expired."""
-    if row is None or not token.startswith(row[2]):
+def _live(db: Session, token: str, digest: str, row: Mapping[Any, Any] | None) -> Caller:
+    """The caller, from its key's row as `_CALLER` selects it, by column name (looked up by the token's prefix and
+    verified when this process has not verified the token yet), unless the key is unknown, revoked or expired."""
+    if row is None or not token.startswith(row["prefix"]):
         candidates = db.execute(_CALLERS_BY_PREFIX, {"prefix": token[:PREFIX_LENGTH]}).all()
-        row = next((tuple(c) for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
-    if row is None:
+        row = next((c._mapping for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
+    if row is None or row["revoked_at"] is not None:
         raise AuthenticationError("the API key is unknown or revoked")
-    key_id, member, _, _, revoked_at, expires_at, user_id, username, roles, disabled_at, kind, status = row
-    if revoked_at is not None:
-        raise AuthenticationError("the API key is unknown or revoked")
+    expires_at = row["expires_at"]
     if expires_at is not None and expires_at <= utcnow():
         raise AuthenticationError("the session has expired; sign in again")
     return Caller(
-        key_id=key_id,
-        member=member,
-        user_id=user_id,
-        username=username,
-        roles=frozenset(roles or ()),
-        user_disabled=disabled_at is not None,
-        kind=kind,
-        active=status is MemberStatus.ACTIVE,
+        key_id=row["id"],
+        member=row["member"],
+        user_id=row["user_id"],
+        username=row["username"],
+        roles=frozenset(row["roles"] or ()),
+        user_disabled=row["disabled_at"] is not None,
+        kind=row["kind"],
+        active=row["status"] is MemberStatus.ACTIVE,
     )
 
 

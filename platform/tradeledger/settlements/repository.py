@@ -10,7 +10,7 @@ from tradeledger.store.base import table_of
 
 _BALANCES = table_of(AccountBalance)
 # Core columns, compiled once: the most frequent read loads no ORM entities. Read beside its caller's check in one
-# statement (settlements.queries), which keeps no order of its rows.
+# statement (settlements.service.balance_rows), which keeps no order of its rows.
 BALANCES_OF = select(_BALANCES.c.currency, _BALANCES.c.balance, _BALANCES.c.last_entry_id).where(
     _BALANCES.c.account == bindparam("account")
 )

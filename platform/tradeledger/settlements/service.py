@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -25,12 +26,15 @@ from tradeledger.operations import (
 from tradeledger.settlements import repository
 from tradeledger.settlements.models import ExternalPayment, ExternalRail
 from tradeledger.settlements.schemas import (
+    AccountBalances,
+    Balance,
     CashMovementRequest,
     ExternalPaymentRequest,
     ExternalPaymentView,
     TransferRequest,
 )
 from tradeledger.store.models import ChainTransaction
+from tradeledger.store.reads import Rows
 from tradeledger.users import approvals
 from tradeledger.users.approvals import Held
 from tradeledger.users.models import ApprovalRequest
@@ -69,6 +73,27 @@ def visible_account(db: Session, viewer: str, viewer_kind: MemberKind | None, ac
     if not (can_see_account(db, viewer, viewer_kind, address) or _serves_bank(db, viewer, address)):
         raise AccountNotFoundError(f"no account {account}")
     return address
+
+
+def balance_rows(account: str) -> Rows:
+    """The account's (currency, balance, last_entry_id) rows, in no particular order: the part of the balance read
+    that does not depend on who asks, read in one statement with the caller's check (api.auth.Reader)."""
+    return Rows(repository.BALANCES_OF, {"account": checksum(account)})
+
+
+def balances(
+    db: Session, viewer: str, viewer_kind: MemberKind | None, rows: Sequence[tuple[Any, ...]], account: str
+) -> AccountBalances:
+    """An account's balances per currency, in exact minor units, from its `balance_rows` once the caller is checked
+    (404 for an account the viewer may not see: the rows are then dropped unseen)."""
+    visible_account(db, viewer, viewer_kind, account)
+    return AccountBalances(
+        account=account,
+        balances=[
+            Balance(currency=currency, amount=str(amount), last_entry_id=str(last_entry_id))
+            for currency, amount, last_entry_id in sorted(rows)
+        ],
+    )
 
 
 def _serves_bank(db: Session, viewer: str, account: str) -> bool:

@@ -71,6 +71,11 @@ def _tune_sqlite(synchronous: SqliteSynchronous) -> Callable[[Any, Any], None]:
 # sharing the file still meet the busy timeout.
 _SQLITE_WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
+# A connection per concurrent request thread and background loop: waiting for a pooled connection was a tenth of an
+# API request's time under load. A connection opened past the pool's size is closed when it is returned, and the next
+# one opened runs `_tune_sqlite`'s pragmas again.
+_SQLITE_POOL: dict[str, Any] = {"connect_args": {"timeout": 30}, "pool_size": 16, "max_overflow": 48}
+
 # The execution option that marks a connection's transaction as a unit of work that writes (see `transaction`).
 WRITES = {"tradeledger_writes": True}
 
@@ -112,9 +117,7 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
     """
     try:
         if url.startswith("sqlite"):
-            # a connection per concurrent request thread and background loop: waiting for a pooled
-            # connection was a tenth of an API request's time under load
-            engine = create_engine(url, connect_args={"timeout": 30}, pool_size=16, max_overflow=48)
+            engine = create_engine(url, **_SQLITE_POOL)
             event.listen(engine, "connect", _tune_sqlite(sqlite_synchronous))
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
@@ -193,31 +196,36 @@ _READ_SESSIONS_MADE = threading.Lock()
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for frequent reads that write nothing: on PostgreSQL from a pool of their own in autocommit.
+    """Sessions for frequent reads that write nothing: from a pool of their own, out of a transaction.
 
     Each statement then runs in a snapshot of its own, which READ COMMITTED gives every statement of a transaction
-    anyway, so a read sees what it saw before; but it costs only its statements' round trips. In a transaction
+    anyway on PostgreSQL, so a read sees what it saw before; but it costs only its statements. In a transaction
     psycopg sends BEGIN and waits for it before the first statement and the session's close sends ROLLBACK, two
     round trips more; and psycopg answers every ROLLBACK by deallocating the connection's prepared statements
     (DEALLOCATE ALL, one more), so a read's statements were seldom prepared. Out of a transaction they are, after
     psycopg's fifth use (`prepare_threshold`), and the server no longer parses and plans them. The pool is the
     reads' own: on the writers' pool each checkout would switch autocommit on and back, and the writers' own
-    ROLLBACKs would deallocate the reads' statements. It closes its connections when the engine is disposed.
-    SQLite (in process, no round trips) reads through the engine's own sessions."""
+    ROLLBACKs would deallocate the reads' statements. On SQLite the same spares a balance read (one statement, its
+    own snapshot either way) the BEGIN and ROLLBACK that `_begin_sqlite` and the pool's reset send. The pool closes
+    its connections when the engine is disposed."""
     found = _READ_SESSIONS.get(engine)
     if found is not None:
         return found
     with _READ_SESSIONS_MADE:
         found = _READ_SESSIONS.get(engine)
         if found is None:
-            found = _READ_SESSIONS[engine] = session_factory(engine if in_process(engine) else _reads_pool(engine))
+            found = _READ_SESSIONS[engine] = session_factory(_reads_pool(engine))
         return found
 
 
 def _reads_pool(engine: Engine) -> Engine:
-    reads = _server_engine(
-        engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
-    )
+    if in_process(engine):  # the writes' threads read through it too (users.approvals): as many as the engine's
+        reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **_SQLITE_POOL)
+        event.listen(reads, "connect", _tune_sqlite(SQLITE_SYNCHRONOUS))
+    else:
+        reads = _server_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
+        )
     event.listen(engine, "engine_disposed", lambda _: reads.dispose())
     return reads
 

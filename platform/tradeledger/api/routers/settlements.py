@@ -12,7 +12,7 @@ from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Pag
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, held_answer, held_operation_answer, submission
-from tradeledger.settlements import queries, service
+from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
     CashMovementRequest,
@@ -86,7 +86,7 @@ for _movement, _doc in CASH_DOCS.items():
 )
 async def get_balances(address: AddressPath, reader: ReaderDep) -> Response:
     """Balances of an account, per currency, in exact minor units."""
-    return await reader.answer_with(queries.balance_rows(address), queries.balances, address)
+    return await reader.answer_with(service.balance_rows(address), service.balances, address)
 
 
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
