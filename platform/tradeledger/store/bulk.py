@@ -65,36 +65,43 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Processor:
 
 def insert_rows(db: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT `rows` (dictionaries with the same keys: column names) into `model`'s table in one executemany."""
-    if not rows:
+    if rows:
+        insert_columns(db, model, {name: [row[name] for row in rows] for name in rows[0]})
+
+
+def insert_columns(db: Session, model: type[Base], columns: Mapping[str, Sequence[Any]]) -> None:
+    """INSERT rows given column by column (column name -> the rows' values, all of one length) into `model`'s
+    table in one executemany: for callers that hold the values by column already, without a dictionary per row."""
+    if not columns or not next(iter(columns.values())):
         return
     table = table_of(model)
     connection = db.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        names = tuple(rows[0])
-        columns = [_converted([row[name] for row in rows], _processor(table, name, dialect)) for name in names]
+        names = tuple(columns)
+        values = [_converted(columns[name], _processor(table, name, dialect)) for name in names]
         sql, types = _copy_statement(table, names, dialect)
         cursor = connection.connection.cursor()
         try:
             with cursor.copy(sql) as copy:
                 if types is not None:
                     copy.set_types(types)
-                for row in zip(*columns, strict=True):
+                for row in zip(*values, strict=True):
                     copy.write_row(row)
         except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy raises it: a duplicate is an IntegrityError
             raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
         finally:
             cursor.close()
         return
-    sql, order, positional = _statement(table, tuple(rows[0]), dialect)
-    columns = [_converted([row[name] for row in rows], _processor(table, name, dialect)) for name in order]
-    values: list[Any] = list(zip(*columns, strict=True))
+    sql, order, positional = _statement(table, tuple(columns), dialect)
+    values = [_converted(columns[name], _processor(table, name, dialect)) for name in order]
+    rows: list[Any] = list(zip(*values, strict=True))
     if not positional:
-        values = [dict(zip(order, row, strict=True)) for row in values]
-    connection.exec_driver_sql(sql, values)
+        rows = [dict(zip(order, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(sql, rows)
 
 
-def _converted(values: list[Any], processor: Processor) -> list[Any]:
+def _converted(values: Sequence[Any], processor: Processor) -> Sequence[Any]:
     """One column's values as the driver takes them, each distinct value converted once."""
     if processor is None:
         return values
