@@ -120,6 +120,17 @@ class TestInsertRows:
             }
         engine.dispose()
 
+    @pytest.mark.parametrize("amount", [2**256, -1])
+    def test_rejects_amounts_outside_uint256(self, database_url: str, amount: int) -> None:
+        engine = make_engine(database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        with pytest.raises(ValueError, match="outside the uint256 range"), transaction(sessions) as db:
+            insert_rows(db, PurchaseOrder, [ROWS[1], _order(4, amount=amount)])
+        with sessions() as db:
+            assert db.query(PurchaseOrder).count() == 0
+        engine.dispose()
+
     def test_a_duplicate_key_fails_the_transaction(self, database_url: str) -> None:
         engine = make_engine(database_url)
         migrate(engine)
