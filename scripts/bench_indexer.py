@@ -15,7 +15,9 @@ balances projection equals Settlement.balanceOf.
 baseline and by this tree alternately, `--rounds` times each, every run in a fresh process (`--worker`), which
 also reports the CPU seconds per event of the process and of the indexer's fetch process if it started one (the
 node's and PostgreSQL's own CPU are not in it), the writing thread's own (what changes to the batch transaction
-change, apart from the fetching), and the load average each run started at.
+change, apart from the fetching), the PostgreSQL server's for the indexer's connections (its backends, read from
+/proc when the server runs on this machine: on two cores it competes with the indexer), and the load average each
+run started at.
 
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
@@ -38,11 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_reachable
+from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_reachable, process_cpu_s
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.chain.abi import load_abi
@@ -229,6 +231,7 @@ class Run:
     cpu_s: float  # the indexing process's CPU (all its threads) and its fetch process's while catching up
     load: float  # the one-minute load average as the catch-up started: on a shared machine, read rates with it
     writer_cpu_s: float  # the writing thread's own CPU while catching up (the batch transactions, without fetching)
+    server_cpu_s: float | None = None  # the PostgreSQL backends' CPU while catching up (None: not measurable here)
     tree: str = "this tree"
 
     @property
@@ -259,6 +262,34 @@ def check_against_chain(
     return None
 
 
+class ServerCpu:
+    """CPU of the PostgreSQL backends serving `engine`'s connections, from /proc: None unless the server runs on
+    this machine (a backend's pid names a local `postgres` process)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.backends: list[int] = []
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._connected)
+
+    def _connected(self, connection: Any, _record: object) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.backends.append(cursor.fetchone()[0])
+        connection.rollback()  # leave the connection as it came, outside a transaction
+
+    def seconds(self) -> dict[int, float] | None:
+        """Each live local backend's CPU so far; None if there is none to read."""
+        local = [pid for pid in self.backends if _process_name(pid) == "postgres"]
+        return {pid: process_cpu_s(pid) for pid in local} or None
+
+
+def _process_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
 def index_into(
     database_url: str, backend: str, rpc_url: str, addresses: dict[str, str], deploy_block: int, head: int,
     logs: Counter[tuple[str, str, int]],
@@ -266,6 +297,7 @@ def index_into(
     """A fresh indexer catches up into `database_url`, then rebuilds every projection from the raw events (what a
     reorg costs); each result is checked against the chain."""
     engine = make_engine(database_url)
+    server = ServerCpu(engine)
     try:
         migrate(engine)
         freeze_long_lived()  # as `serve` and `indexer run` do
@@ -278,6 +310,7 @@ def index_into(
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
             load = os.getloadavg()[0]
             started, cpu_started, writer_started = time.perf_counter(), cpu_seconds(), time.thread_time()
+            server_started = server.seconds() or {}
             while True:
                 applied += indexer.run_once()
                 through, before = indexer.indexed_through(), through
@@ -285,6 +318,12 @@ def index_into(
                 if through == before:
                     break
             elapsed, writer_cpu_s = time.perf_counter() - started, time.thread_time() - writer_started
+            server_ended = server.seconds()
+            server_cpu_s = (
+                None
+                if server_ended is None
+                else sum(spent - server_started.get(pid, 0.0) for pid, spent in server_ended.items())
+            )
             close = getattr(indexer, "close", None)  # a --baseline tree's indexer may predate the fetch process
             if close is not None:
                 close()  # the fetch process's CPU is counted once it has ended
@@ -300,7 +339,9 @@ def index_into(
         if problem:
             raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
-        return Run(backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s, load, writer_cpu_s)
+        return Run(
+            backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s, load, writer_cpu_s, server_cpu_s
+        )
     finally:
         engine.dispose()
 
@@ -340,27 +381,32 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     """Print the table (one row per run) and add each run's figures to `results`."""
     console = Console()
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
-    columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "writer µs/event", "seconds",
-               "node s", "decode s", "db s", "rebuild s", "load"]  # fmt: skip
+    columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "writer µs/event",
+               "server µs/event", "seconds", "node s", "decode s", "db s", "rebuild s", "load"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("into", "tree") else "right")
     for run in runs:
         figures = {"events_s": run.events_per_s, "seconds": run.seconds, **run.timings, "rebuild_s": run.rebuild_s,
                    "cpu_us_per_event": 1e6 * run.cpu_s / run.events,
-                   "writer_cpu_us_per_event": 1e6 * run.writer_cpu_s / run.events, "load": run.load}  # fmt: skip
+                   "writer_cpu_us_per_event": 1e6 * run.writer_cpu_s / run.events, "load": run.load,
+                   "server_cpu_us_per_event": None if run.server_cpu_s is None else 1e6 * run.server_cpu_s / run.events,
+                   }  # fmt: skip
         if run.tree == "this tree":
             results[run.backend] = figures  # the last run of this tree
         if compared:
             results.setdefault("runs", []).append({"backend": run.backend, "tree": run.tree, **figures})
         phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
+        server = figures["server_cpu_us_per_event"]
         rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}",
-                 f"{figures['writer_cpu_us_per_event']:.0f}", f"{run.seconds:.1f}"]  # fmt: skip
+                 f"{figures['writer_cpu_us_per_event']:.0f}", "-" if server is None else f"{server:.0f}",
+                 f"{run.seconds:.1f}"]  # fmt: skip
         table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases),
                       f"{run.load:.1f}")  # fmt: skip
     console.print(table)
     console.print("node, decode, db s: time in each phase; they overlap (the next range is")
     console.print("fetched and decoded while a batch is written). rebuild s: every projection")
     console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
+    console.print("server µs/event: the PostgreSQL backends' CPU while catching up (a local server).")
     if postgres_note:
         console.print(f"PostgreSQL skipped: {postgres_note}")
 

@@ -2,7 +2,8 @@
 
 Purchase orders carry most column types of the read model: uint256 and uint64 (zero-padded strings on SQLite),
 timezone-aware datetimes (given here in another zone), enums stored by name, booleans, NULLs; two rows share
-values, which `insert_rows` converts once.
+values, which `insert_rows` converts once. On PostgreSQL their COPY is binary; users, with a JSON column, are
+copied as text.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from tradeledger.orders.models import OrderState, PaymentTerms, PurchaseOrder
-from tradeledger.store.base import table_of
+from tradeledger.store.base import Base, table_of
 from tradeledger.store.bulk import insert_rows
 from tradeledger.store.db import make_engine, migrate, session_factory, transaction
+from tradeledger.users.models import User, UserKind
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -56,28 +58,77 @@ ROWS = [
 ]
 
 
+def _user(number: int, roles: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"user-{number}",
+        "member": "0x" + "11" * 20,
+        "username": f"ütä-{number}",
+        "kind": UserKind.SERVICE,
+        "roles": roles,
+        "password_hash": None,
+        "totp_secret": None,
+        "totp_pending": None,
+        "totp_last_step": 2**63 - 1,
+        "disabled_at": None,
+        "created_at": datetime(2026, 1, 5, 8, 30, tzinfo=SHANGHAI),
+    }
+
+
 class TestInsertRows:
-    def test_stores_what_sqlalchemy_stores(self, database_url: str) -> None:
+    @pytest.mark.parametrize(
+        ("model", "rows", "key"),
+        [(PurchaseOrder, ROWS, "block_number"), (User, [_user(1, ["viewer"]), _user(2, [])], "id")],
+        ids=["orders", "users-json"],
+    )
+    def test_stores_what_sqlalchemy_stores(
+        self, database_url: str, model: type[Base], rows: list[dict[str, Any]], key: str
+    ) -> None:
         engine = make_engine(database_url)
         migrate(engine)
         sessions = session_factory(engine)
+        table = table_of(model)
 
         def stored() -> list[tuple[Any, ...]]:
             """The rows as the driver returns them, without type processing; then emptied."""
             with engine.begin() as connection:
-                rows = connection.exec_driver_sql("SELECT * FROM purchase_orders ORDER BY block_number").all()
-                connection.exec_driver_sql("DELETE FROM purchase_orders")
-            return [tuple(row) for row in rows]
+                found = connection.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY {key}").all()
+                connection.exec_driver_sql(f"DELETE FROM {table.name}")
+            return [tuple(row) for row in found]
 
         with transaction(sessions) as db:
-            db.execute(insert(table_of(PurchaseOrder)), ROWS)
+            db.execute(insert(table), rows)
         expected = stored()
+        with transaction(sessions) as db:
+            insert_rows(db, model, rows)
+        with sessions() as db:
+            first = db.get(model, tuple(rows[0][column.name] for column in table.primary_key))
+        assert stored() == expected and len(expected) == len(rows)
+        assert first is not None and first.created_at == rows[0]["created_at"]
+        engine.dispose()
+
+    def test_uint256_keeps_every_digit(self, database_url: str) -> None:
+        engine = make_engine(database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
         with transaction(sessions) as db:
             insert_rows(db, PurchaseOrder, ROWS)
         with sessions() as db:
-            loaded = {order.order_id: order for order in db.query(PurchaseOrder)}
-        assert stored() == expected and len(expected) == len(ROWS)
-        assert loaded[1].created_at == ROWS[0]["created_at"] and loaded[1].amount == 2**256 - 1
+            assert {order.order_id: order.amount for order in db.query(PurchaseOrder)} == {
+                1: 2**256 - 1,
+                2: 1,
+                3: 2**256 - 1,
+            }
+        engine.dispose()
+
+    @pytest.mark.parametrize("amount", [2**256, -1])
+    def test_rejects_amounts_outside_uint256(self, database_url: str, amount: int) -> None:
+        engine = make_engine(database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        with pytest.raises(ValueError, match="outside the uint256 range"), transaction(sessions) as db:
+            insert_rows(db, PurchaseOrder, [ROWS[1], _order(4, amount=amount)])
+        with sessions() as db:
+            assert db.query(PurchaseOrder).count() == 0
         engine.dispose()
 
     def test_a_duplicate_key_fails_the_transaction(self, database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""The indexer's reading side: a block range's logs fetched and decoded into event records and raw event rows.
+"""The indexer's reading side: a block range's logs fetched and decoded into event records (and their arguments' JSON).
 
 `LogFetcher` does it in the calling thread. `FetchProcess` runs a `LogFetcher` in a child process, for long
 catch-ups: in a thread, fetching and decoding (JSON parsing, ABI decoding, the raw events' JSON) took turns with
@@ -75,7 +75,7 @@ class IngestTimings:
 
     Attributes:
         node_s: JSON-RPC calls (head, eth_getLogs, block headers, reorg checks).
-        decode_s: ABI decoding of the logs into event records and raw event rows.
+        decode_s: ABI decoding of the logs into event records, and their arguments' canonical JSON.
         database_s: reading the checkpoint and the batch transaction (raw events, projections, checkpoint, commit).
     """
 
@@ -109,17 +109,19 @@ class Batch:
     first: int
     last: int
     records: list[EventRecord]
-    raw_rows: list[dict[str, Any]]  # the `chain_events` row of each record, in the same order
+    # each record's arguments as canonical JSON, in the same order: with the record's own fields, its `chain_events`
+    # row (the rows themselves are not sent: a dictionary per row made a third of unpickling a batch)
+    args_json: list[str]
     hashes: dict[int, str]  # the batch's last block and those recent enough to be reorged
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickled_batch, (self.first, self.last, [tuple(r) for r in self.records], self.raw_rows, self.hashes)
+        return _unpickled_batch, (self.first, self.last, [tuple(r) for r in self.records], self.args_json, self.hashes)
 
 
 def _unpickled_batch(
-    first: int, last: int, records: list[tuple[Any, ...]], raw_rows: list[dict[str, Any]], hashes: dict[int, str]
+    first: int, last: int, records: list[tuple[Any, ...]], args_json: list[str], hashes: dict[int, str]
 ) -> Batch:
-    return Batch(first, last, list(map(EventRecord._make, records)), raw_rows, hashes)
+    return Batch(first, last, list(map(EventRecord._make, records)), args_json, hashes)
 
 
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
@@ -172,8 +174,8 @@ class LogFetcher:
             blocks = dict(zip(numbers, self._blocks(numbers), strict=True))
         with timings.timed("decode_s"):
             records = self._decode(logs, blocks)
-            raw_rows = [_raw_row(record) for record in records]
-        return Batch(first, last, records, raw_rows, {number: blocks[number]["hash"] for number in kept})
+            args_json = [canonical_json(record.args) for record in records]
+        return Batch(first, last, records, args_json, {number: blocks[number]["hash"] for number in kept})
 
     def _blocks(self, numbers: Sequence[int]) -> list[dict[str, Any]]:
         results = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
@@ -219,22 +221,6 @@ class LogFetcher:
             )
         records.sort(key=lambda r: (r.block_number, r.log_index))
         return records
-
-
-def _raw_row(record: EventRecord) -> dict[str, Any]:
-    return {
-        "chain_id": record.chain_id,
-        "block_number": record.block_number,
-        "block_hash": record.block_hash,
-        "block_timestamp": record.block_timestamp,
-        "tx_hash": record.tx_hash,
-        "tx_index": record.tx_index,
-        "log_index": record.log_index,
-        "address": record.address,
-        "contract": record.contract,
-        "event": record.event,
-        "args": canonical_json(record.args),
-    }
 
 
 _READY = "ready"

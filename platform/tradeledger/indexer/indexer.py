@@ -10,8 +10,8 @@ transactions that were mined in the lost blocks, so the read model and the outbo
 blocks count. A reorg deeper than the threshold halts it with an error instead.
 
 A batch is written in bulk (raw events with one executemany, projections through the projector's bulk forms);
-while catching up, the next range is fetched and decoded, and its raw event rows built, as the current batch is
-written: in a thread, or, once a catch-up is long enough to pay for starting it, in a process of its own
+while catching up, the next range is fetched and decoded (its arguments' canonical JSON written too) as the current
+batch is written: in a thread, or, once a catch-up is long enough to pay for starting it, in a process of its own
 (`fetcher.FetchProcess`), so that the writing thread has the interpreter lock to itself.
 """
 
@@ -22,7 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
@@ -33,7 +33,7 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.indexer.fetcher import Batch, EventRecord, FetcherConfig, FetchProcess, IngestTimings, LogFetcher
 from tradeledger.indexer.projections import ProjectionError, Projector
 from tradeledger.indexer.projections import projector as default_projector
-from tradeledger.store.bulk import insert_rows
+from tradeledger.store.bulk import insert_columns, insert_rows
 from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainEvent, IndexedBlock, IndexerCheckpoint
 
@@ -256,12 +256,15 @@ class Indexer:
                 )
             )
         )
-        records, raw_rows = batch.records, batch.raw_rows
+        records, args_json = batch.records, batch.args_json
         if known:  # a replay: only what is not stored yet
             fresh = [i for i, record in enumerate(records) if (record.block_hash, record.log_index) not in known]
-            records, raw_rows = [records[i] for i in fresh], [raw_rows[i] for i in fresh]
+            records, args_json = [records[i] for i in fresh], [args_json[i] for i in fresh]
         if records:
-            insert_rows(db, ChainEvent, raw_rows)
+            # the raw events by column: each record's fields are its row's columns, but for the arguments' JSON
+            columns: dict[str, Sequence[Any]] = dict(zip(EventRecord._fields, zip(*records, strict=True), strict=True))
+            columns["args"] = args_json
+            insert_columns(db, ChainEvent, columns)
             self.projector.apply_all(db, records)
         return len(records)
 
