@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tradeledger.api.server import OneWriteHttp
+from tradeledger.api.server import HELD_BYTES, OneWriteHttp
 
 CHUNKS = [b"first;", b"second;", b"third"]
+LARGE_CHUNKS = [bytes([index]) * (HELD_BYTES // 4) for index in range(64)]  # 16 times the most a turn holds
 
 
 async def _small(_: Request) -> Response:
@@ -29,6 +30,14 @@ async def _streamed(_: Request) -> Response:
         for chunk in CHUNKS:
             await asyncio.sleep(0.01)  # each chunk in a turn of the event loop of its own
             yield chunk
+
+    return StreamingResponse(chunks())
+
+
+async def _large(_: Request) -> Response:
+    async def chunks() -> Any:
+        for chunk in LARGE_CHUNKS:
+            yield chunk  # no await: every chunk sent in the same turn of the event loop
 
     return StreamingResponse(chunks())
 
@@ -57,7 +66,7 @@ class _RecordedHttp(OneWriteHttp):
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    app = Starlette(routes=[Route("/small", _small), Route("/streamed", _streamed)])
+    app = Starlette(routes=[Route("/small", _small), Route("/streamed", _streamed), Route("/large", _large)])
     config = uvicorn.Config(app, host="127.0.0.1", port=0, http=_RecordedHttp, log_level="warning", lifespan="off")
     with socket.socket() as listening:
         listening.bind(("127.0.0.1", 0))
@@ -119,3 +128,12 @@ def test_a_closing_connection_gets_its_whole_response_first(port: int) -> None:
         while chunk := connection.recv(65536):
             received += chunk
     assert received.startswith(b"HTTP/1.1 200 OK") and received.endswith(b"\r\n\r\nbalances")
+
+
+def test_a_body_sent_without_yielding_leaves_as_it_grows_not_at_the_turns_end(port: int) -> None:
+    WRITES.clear()
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")
+        _, body = _read_response(connection, bytearray())
+    assert b"".join(body.split(b"\r\n")[1::2]) == b"".join(LARGE_CHUNKS)
+    assert max(len(write) for write in WRITES) < 2 * HELD_BYTES  # held up to HELD_BYTES, then written

@@ -7,26 +7,35 @@ from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+HELD_BYTES = 65536
+"""The most one turn's writes are held: a body sent in many chunks without yielding to the event loop goes out as it
+grows, so the transport's flow control (pause_writing) still sees it and memory stays bounded."""
+
 
 class _OneWritePerTurn:
     """The connection's transport, whose writes of one turn of the event loop go out together at its end."""
 
-    __slots__ = ("_loop", "_pending", "_transport")
+    __slots__ = ("_held", "_loop", "_pending", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._held = 0
 
     def write(self, data: bytes) -> None:
         if not self._pending:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
+        self._held += len(data)
+        if self._held >= HELD_BYTES:
+            self._flush()
 
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)
             self._pending.clear()
+            self._held = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 
