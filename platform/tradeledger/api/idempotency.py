@@ -10,7 +10,9 @@ final response.
 Exactly once across crashes: the response is buffered and the record completed (committed) before the client
 hears a byte of it. And the request's effect stores an answer in the record in its own database transaction
 (`InFlight.store_answer`): a chain write its provisional 202 (the operation URL) with the outbox row, a
-database-only write its answer with its rows. A record holding an answer is never run again, however old:
+database-only write its answer with its rows. When the client asked for the 202 (`Prefer: respond-async`), that
+202 is the final answer and completes the record with the outbox row: the client hears it as stored, as every
+retry will, with nothing more to commit. A record holding an answer is never run again, however old:
 a retry gets that answer. Only a record without one is run again, and only once the request that ran under it
 has ended (`tradeledger.identity.instances`): then nothing of it committed. That includes a request whose
 completion failed because the database went away while the process lived on (it answered 503): its retry, once
@@ -135,7 +137,7 @@ class Audited:
     request: str
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class InFlight:
     """The record of the request being served, as its effect's transaction needs it."""
 
@@ -143,6 +145,7 @@ class InFlight:
     token: str
     key: str
     audit: Audited | None = None
+    final: Answer | None = None  # the answer `store_answer` stored as final (set before its transaction commits)
 
     def audited(self, db: Session, outcome: str) -> None:
         """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
@@ -153,13 +156,18 @@ class InFlight:
                                       action=entry.action, request=entry.request, outcome=outcome)
             )  # fmt: skip
 
-    def store_answer(self, db: Session, answer: Answer, transaction_id: str | None = None) -> None:
+    def store_answer(
+        self, db: Session, answer: Answer, transaction_id: str | None = None, *, final: bool = False
+    ) -> None:
         """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed (and
-        the request in the audit log, with the effect it commits)."""
+        the request in the audit log, with the effect it commits). A `final` answer (a chain write's 202 when the
+        client asked for it) completes the record here: if the client hears exactly it, the middleware has nothing
+        left to commit."""
         stored = db.connection().execute(
             update(_RECORDS)
             .where(_RECORDS.c.id == self.record_id, _RECORDS.c.completed.is_(False))
             .values(
+                completed=final,
                 status=answer.status,
                 body=seal(self.token, self.key, answer.body),
                 content_type=answer.content_type,
@@ -170,6 +178,7 @@ class InFlight:
         if stored.rowcount != 1:
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
         self.audited(db, f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else ""))
+        self.final = answer if final else None
 
 
 _in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)
@@ -388,14 +397,7 @@ class IdempotencyMiddleware:
                 failure = error
             finally:
                 _in_flight.reset(context)
-            try:
-                reply = await self._records.run(
-                    partial(self._finish, outcome.record, None if failure is not None else captured.answer())
-                )
-                completed = True
-            except Exception:  # the database went away: the record stays answerless, and is released below
-                log.exception("could not complete the record of Idempotency-Key %r", key)
-                reply = UNRECORDED
+            reply, completed = await self._complete(outcome.record, None if failure is not None else captured.answer())
         finally:  # before the client hears anything: its retry must not find the request still in flight
             instances.end_serving(instance, outcome.record.record_id, completed=completed)
         if failure is not None:
@@ -407,6 +409,24 @@ class IdempotencyMiddleware:
             return
         for message in captured.messages:
             await send(message)
+
+    async def _complete(self, record: InFlight, answer: Answer | None) -> tuple[Answer | None, bool]:
+        """The record completed with the route's `answer` (None: the route failed): what the client hears instead of
+        the route's own response (None: that response), and whether the record was completed (False: the database
+        went away, the record stays answerless, and is released when the request ends)."""
+        final = record.final
+        if answer is not None and final is not None and (answer.status, answer.location) == (
+            final.status, final.location,
+        ):  # fmt: skip
+            # the route accepted the operation whose 202 its effect stored as final, which it can only do once that
+            # effect's transaction has committed (the outbox row, the record completed with it): the client hears
+            # that 202, as every retry will, and nothing is left to commit
+            return final, True
+        try:
+            return await self._records.run(partial(self._finish, record, answer)), True
+        except Exception:
+            log.exception("could not complete the record of Idempotency-Key %r", record.key)
+            return UNRECORDED, False
 
     async def _begin(
         self, scope: Scope, token: str, key: str, fingerprint: str, action: str, instance: str
