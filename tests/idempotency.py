@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 
 from sqlalchemy import text, update
@@ -25,22 +25,33 @@ def age_incomplete_records(sessions: sessionmaker[Session]) -> None:
         )
 
 
-@contextmanager
-def refused_completion(platform: Platform) -> Iterator[None]:
+def refused_completion(platform: Platform) -> AbstractContextManager[None]:
     """The database refuses to complete any idempotency record (a real failure of the completion step, raised by
-    the database itself), while the link written with the outbox row still goes through."""
+    the database itself), while the provisional answer written with the outbox row still goes through."""
+    return _refusing_updates(platform, "NEW.completed")
+
+
+def refused_rewrite(platform: Platform) -> AbstractContextManager[None]:
+    """The database refuses to change an idempotency record once it holds an answer (any step after the one that
+    stored the answer with the request's effect fails), while that first answer still goes through."""
+    return _refusing_updates(platform, "OLD.status IS NOT NULL")
+
+
+@contextmanager
+def _refusing_updates(platform: Platform, condition: str) -> Iterator[None]:
+    """A trigger raising on every update of an idempotency record that meets `condition` (SQL, OLD and NEW)."""
     if platform.engine.dialect.name == "postgresql":
         create = [
             "CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'completion refused'; END $$",
             "CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_records FOR EACH ROW "
-            "WHEN (NEW.completed) EXECUTE FUNCTION refuse_completion()",
+            f"WHEN ({condition}) EXECUTE FUNCTION refuse_completion()",
         ]
         drop = ["DROP TRIGGER refuse_completion ON idempotency_records", "DROP FUNCTION refuse_completion()"]
     else:
         create = [
             "CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_records "
-            "WHEN NEW.completed = 1 BEGIN SELECT RAISE(ABORT, 'completion refused'); END"
+            f"WHEN {condition} BEGIN SELECT RAISE(ABORT, 'completion refused'); END"
         ]
         drop = ["DROP TRIGGER refuse_completion"]
     with platform.engine.begin() as connection:

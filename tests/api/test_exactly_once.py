@@ -22,7 +22,7 @@ from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
-from tests.idempotency import age_incomplete_records, refused_completion
+from tests.idempotency import age_incomplete_records, refused_completion, refused_rewrite
 from tests.members import BANK, Consortium, api_keys, found
 from tradeledger.api.app import create_app
 from tradeledger.api.idempotency import READ_ONLY_POSTS, IdempotencyMiddleware, request_fingerprint
@@ -121,6 +121,26 @@ class TestCrashBetweenEffectAndAnswer:
         assert _mined(world, bank, retry.headers["location"])["state"] == "mined"
         assert _outbox_rows(world.platform) == rows
         assert _postings(world.platform, "LOST-ANSWER-1") == 1
+
+    def test_a_202_asked_for_is_final_with_the_outbox_row(self, world: Consortium) -> None:
+        """`Prefer: respond-async`: the 202 stored with the outbox row is the request's answer, completed there;
+        nothing is left to commit after the effect, so a database that refuses any later change of the record
+        does not turn it into a 503, and a retry gets the same bytes."""
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "asked-202-1", "Prefer": "respond-async"}
+        with refused_rewrite(world.platform):
+            first = bank.post(DEPOSITS, json=_deposit("ASKED-202-1"), headers=headers)
+        assert first.status_code == 202, first.text
+        with world.platform.sessions() as db:
+            record = db.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == "asked-202-1")).one()
+            assert record.completed and record.status == 202
+            assert record.transaction_id == first.json()["id"]
+        retry = bank.post(DEPOSITS, json=_deposit("ASKED-202-1"), headers=headers)
+        assert (retry.status_code, retry.content, retry.headers["location"]) == (
+            202, first.content, first.headers["location"],
+        )  # fmt: skip
+        assert _mined(world, bank, first.headers["location"])["state"] == "mined"
+        assert _postings(world.platform, "ASKED-202-1") == 1
 
     def test_the_onboarded_traders_api_key_survives_a_failed_completion(self, world: Consortium) -> None:
         bank = _client(world, "bank")

@@ -10,7 +10,9 @@ final response.
 Exactly once across crashes: the response is buffered and the record completed (committed) before the client
 hears a byte of it. And the request's effect stores an answer in the record in its own database transaction
 (`InFlight.store_answer`): a chain write its provisional 202 (the operation URL) with the outbox row, a
-database-only write its answer with its rows. A record holding an answer is never run again, however old:
+database-only write its answer with its rows. When the client asked for the 202 (`Prefer: respond-async`), that
+202 is the final answer and completes the record with the outbox row: the client hears it as stored, as every
+retry will, with nothing more to commit. A record holding an answer is never run again, however old:
 a retry gets that answer. Only a record without one is run again, and only once the request that ran under it
 has ended (`tradeledger.identity.instances`): then nothing of it committed. That includes a request whose
 completion failed because the database went away while the process lived on (it answered 503): its retry, once
@@ -31,7 +33,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,7 +48,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -83,6 +85,13 @@ NONCE_BYTES, TAG_BYTES = 12, 16
 # The records' hot statements go to the tables themselves, past the ORM's per-statement and per-object work (which
 # took most of the CPU of a write's record: its insert, the answer stored with the effect, the completion).
 _RECORDS, _AUDIT = table_of(IdempotencyRecord), table_of(AuditEntry)
+# a new record, unless a concurrent duplicate's is there (its id, or no row): no failing statement in a group
+_INSERT_NEW = {
+    name: dialect.insert(_RECORDS)
+    .on_conflict_do_nothing(index_elements=[_RECORDS.c.api_key_id, _RECORDS.c.key])
+    .returning(_RECORDS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
 GROUP_LINGER_S = 1.0  # the committing thread ends after this long without work
 
@@ -135,7 +144,7 @@ class Audited:
     request: str
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class InFlight:
     """The record of the request being served, as its effect's transaction needs it."""
 
@@ -143,6 +152,7 @@ class InFlight:
     token: str
     key: str
     audit: Audited | None = None
+    final: Answer | None = None  # the answer `store_answer` stored as final (set before its transaction commits)
 
     def audited(self, db: Session, outcome: str) -> None:
         """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
@@ -153,13 +163,18 @@ class InFlight:
                                       action=entry.action, request=entry.request, outcome=outcome)
             )  # fmt: skip
 
-    def store_answer(self, db: Session, answer: Answer, transaction_id: str | None = None) -> None:
+    def store_answer(
+        self, db: Session, answer: Answer, transaction_id: str | None = None, *, final: bool = False
+    ) -> None:
         """In the transaction that commits the request's effect: the answer a retry gets from now on, sealed (and
-        the request in the audit log, with the effect it commits)."""
+        the request in the audit log, with the effect it commits). A `final` answer (a chain write's 202 when the
+        client asked for it) completes the record here: if the client hears exactly it, the middleware has nothing
+        left to commit."""
         stored = db.connection().execute(
             update(_RECORDS)
             .where(_RECORDS.c.id == self.record_id, _RECORDS.c.completed.is_(False))
             .values(
+                completed=final,
                 status=answer.status,
                 body=seal(self.token, self.key, answer.body),
                 content_type=answer.content_type,
@@ -170,6 +185,7 @@ class InFlight:
         if stored.rowcount != 1:
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
         self.audited(db, f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else ""))
+        self.final = answer if final else None
 
 
 _in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)
@@ -247,6 +263,7 @@ class _Work(Generic[ResultT]):
     run: Callable[[Session], ResultT]
     loop: asyncio.AbstractEventLoop
     outcome: asyncio.Future[ResultT]
+    isolated: bool
     result: ResultT | None = None
     error: BaseException | None = None
 
@@ -269,9 +286,9 @@ def _resolve(outcome: asyncio.Future[Any], result: Any, error: BaseException | N
 class GroupCommit:
     """The records' look-ups and completions of concurrent requests, committed together by one thread.
 
-    Each request's work runs in a savepoint of one shared transaction (a failing one, such as a concurrent
-    duplicate's insert, fails alone) and every request hears its outcome only once that transaction has committed:
-    the record is committed before the request's effect, and its answer before the client hears it, as with a
+    Each request's work runs in a savepoint of one shared transaction (a failing one fails alone; the look-ups,
+    which cannot fail halfway, without one), and every request hears its outcome only once that transaction has
+    committed: the record is committed before the request's effect, and its answer before the client hears it, as with a
     commit of its own. Under load that is one commit (one fsync on SQLite, one WAL flush on PostgreSQL) for many
     requests instead of two per request, and the event loop waits for it without holding a thread of the pool.
     """
@@ -282,10 +299,12 @@ class GroupCommit:
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    async def run(self, work: Callable[[Session], ResultT]) -> ResultT:
-        """`work(db)`'s result once committed (or its error, or the commit's)."""
+    async def run(self, work: Callable[[Session], ResultT], *, isolated: bool = True) -> ResultT:
+        """`work(db)`'s result once committed (or its error, or the commit's). Without `isolated` it runs without a
+        savepoint of its own (two statements fewer): only for work that no statement fails, and that has left
+        nothing half done if it raises."""
         loop = asyncio.get_running_loop()
-        queued: _Work[ResultT] = _Work(work, loop, loop.create_future())
+        queued: _Work[ResultT] = _Work(work, loop, loop.create_future(), isolated)
         with self._ready:
             self._queue.append(queued)
             if self._thread is None:
@@ -308,7 +327,7 @@ class GroupCommit:
                 with transaction(self._sessions()) as db:
                     for queued in group:
                         try:
-                            with db.begin_nested():
+                            with db.begin_nested() if queued.isolated else nullcontext():
                                 queued.result = queued.run(db)
                         except Exception as error:
                             queued.error = error
@@ -388,14 +407,7 @@ class IdempotencyMiddleware:
                 failure = error
             finally:
                 _in_flight.reset(context)
-            try:
-                reply = await self._records.run(
-                    partial(self._finish, outcome.record, None if failure is not None else captured.answer())
-                )
-                completed = True
-            except Exception:  # the database went away: the record stays answerless, and is released below
-                log.exception("could not complete the record of Idempotency-Key %r", key)
-                reply = UNRECORDED
+            reply, completed = await self._complete(outcome.record, None if failure is not None else captured.answer())
         finally:  # before the client hears anything: its retry must not find the request still in flight
             instances.end_serving(instance, outcome.record.record_id, completed=completed)
         if failure is not None:
@@ -408,6 +420,24 @@ class IdempotencyMiddleware:
         for message in captured.messages:
             await send(message)
 
+    async def _complete(self, record: InFlight, answer: Answer | None) -> tuple[Answer | None, bool]:
+        """The record completed with the route's `answer` (None: the route failed): what the client hears instead of
+        the route's own response (None: that response), and whether the record was completed (False: the database
+        went away, the record stays answerless, and is released when the request ends)."""
+        final = record.final
+        if answer is not None and final is not None and (answer.status, answer.location) == (
+            final.status, final.location,
+        ):  # fmt: skip
+            # the route accepted the operation whose 202 its effect stored as final, which it can only do once that
+            # effect's transaction has committed (the outbox row, the record completed with it): the client hears
+            # that 202, as every retry will, and nothing is left to commit
+            return final, True
+        try:
+            return await self._records.run(partial(self._finish, record, answer)), True
+        except Exception:
+            log.exception("could not complete the record of Idempotency-Key %r", record.key)
+            return UNRECORDED, False
+
     async def _begin(
         self, scope: Scope, token: str, key: str, fingerprint: str, action: str, instance: str
     ) -> _Outcome:
@@ -417,10 +447,8 @@ class IdempotencyMiddleware:
         outcome = _Outcome()  # not authenticated: the route answers 401, nothing is stored
         try:
             outcome = await self._records.run(
-                partial(self._look_up, scope, token, key, fingerprint, action, instance, created)
+                partial(self._look_up, scope, token, key, fingerprint, action, instance, created), isolated=False
             )
-        except IntegrityError:  # a concurrent duplicate inserted first
-            outcome = _Outcome(reply=IN_FLIGHT)
         except DATABASE_GONE as error:
             log.warning("Idempotency-Key %r: the database did not answer: %s", key, database_cause(error))
             outcome = _Outcome(reply=Answer(503, database_unavailable(error), PROBLEM_MEDIA_TYPE))
@@ -443,6 +471,8 @@ class IdempotencyMiddleware:
         created: list[int],
         db: Session,
     ) -> _Outcome:
+        """No statement of it fails (the insert gives way to a concurrent duplicate's), and what it writes is whole
+        at every step (an abandoned record released, or the new one inserted): it needs no savepoint."""
         found = caller(db, token)
         remember_caller(scope, token, found)
         audit = Audited(found.member, found.user_id, found.username, action[:200], key)
@@ -460,15 +490,10 @@ class IdempotencyMiddleware:
             else:  # its request stored an answer meanwhile (its transaction held the row): that answer stands
                 db.refresh(existing)
         if existing is None:
-            record_id = (
-                db.connection()
-                .execute(
-                    insert(_RECORDS)
-                    .values(api_key_id=found.key_id, key=key, fingerprint=fingerprint, owner=instance)
-                    .returning(_RECORDS.c.id)
-                )
-                .scalar_one()
-            )
+            new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
+            record_id = db.connection().execute(_INSERT_NEW[db.get_bind().dialect.name], new).scalar_one_or_none()
+            if record_id is None:  # a concurrent duplicate's record, committed since the look-up above
+                return _Outcome(reply=IN_FLIGHT)
             instances.begin_serving(instance, record_id)
             created.append(record_id)
             return _Outcome(record=InFlight(record_id, token, key, audit))

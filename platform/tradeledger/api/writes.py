@@ -48,14 +48,15 @@ def operation(row: ChainTransaction) -> Accepted:
     return Accepted(TransactionView.of(row), f"/v1/transactions/{row.id}")
 
 
-def _link_record(accepted: Callable[[ChainTransaction], Accepted]) -> StoredHook | None:
-    """The outbox transaction's hook that stores the request's 202 in its idempotency record."""
+def _link_record(accepted: Callable[[ChainTransaction], Accepted], final: bool) -> StoredHook | None:
+    """The outbox transaction's hook that stores the request's 202 in its idempotency record (`final`: the client
+    asked for that 202, so it is the request's answer, not a provisional one)."""
     record = idempotency.in_flight()  # read here, in the request's context: the hook runs on the writer thread
     if record is None:
         return None
 
     def link(db: Session, rows: list[ChainTransaction]) -> None:
-        record.store_answer(db, accepted(rows[0]).answer(), transaction_id=rows[0].id)
+        record.store_answer(db, accepted(rows[0]).answer(), transaction_id=rows[0].id, final=final)
 
     return link
 
@@ -72,7 +73,9 @@ def submission(
     `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row;
     as `actor`, whose member's approval policies apply to it (the write may be held for approval)."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
-    return Submission(respond_async=respond_async, on_stored=_link_record(accepted), actor=actor, on_held=_held_answer)
+    return Submission(
+        respond_async=respond_async, on_stored=_link_record(accepted, respond_async), actor=actor, on_held=_held_answer
+    )
 
 
 def held_answer(outcome: ViewT | Pending | Held, response: Response) -> ViewT | TransactionView | RequestView:
