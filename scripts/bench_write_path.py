@@ -64,7 +64,8 @@ THREAD_ROLES = (  # this process's threads by what they do, from their names (th
     ("claim-sender", "claimer's sender: broadcast"),
     ("receipt-watch", "receipt watch"),
     ("tx-confirmer", "confirmer"),
-    (" writer", "lane writer: pre-flight and commit"),
+    (" checker", "lane checker: pre-flight"),
+    (" writer", "lane writer: commit"),
     (" sender", "lane sender"),
     ("MainThread", "the benchmark's wait for the last nonce"),
 )
@@ -240,13 +241,10 @@ def through_manager(
     database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = EngineProcess(database, url, synchronous) if engine_process else None
     manager: TransactionManager | None = None
-    if engine is None:
-        manager = make_manager(database, url, sqlite_synchronous=synchronous)
+    if engine is None:  # one manager, as `serve` runs one: its requests stored REQUESTED for its own claimer
+        manager = make_manager(database, url, sqlite_synchronous=synchronous, signs=not engine_signs)
         manager.start()
-    submitter = (
-        manager if manager is not None and not engine_signs
-        else make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
-    )  # fmt: skip
+    submitter = manager or make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
     claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs and manager else None
     if claimer is not None:
         claimer.start()
