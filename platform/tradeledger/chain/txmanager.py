@@ -38,9 +38,8 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, select, text, update
@@ -64,13 +63,12 @@ from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNo
 from tradeledger.store.wakeups import announce
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 MAX_SEND_ATTEMPTS = 5  # an unknown send error is retried this often, then the nonce is gap-filled
 SELF_TRANSFER_GAS = 21_000
 GROUP_MAX_CALLS = 200  # per group commit: one JSON-RPC batch below Besu's limits, one bounded transaction
 WRITER_LINGER_S = 5.0  # a signer's writer thread ends after this long without requests
-PIPELINE_DEPTH = 2  # groups waiting for a lane's next stage (or the claimer's sender): checked, or stored not sent
+PIPELINE_DEPTH = 2  # stored groups waiting for the sender: stored and signed, not yet sent
 # The confirmer's pass re-sends what was never accepted, was dropped or is held back; receipts are recorded as
 # blocks mine them (the receipt watch), so it need not run often.
 CONFIRMER_INTERVAL_S = 1.0
@@ -249,47 +247,23 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _fail(group: list[_Request], error: BaseException) -> None:
-    for request in group:
-        if request.error is None:
-            request.error = error
-
-
-def _for_group(step: Callable[[list[_Request]], list[_T]], group: list[_Request]) -> list[_T]:
-    """A lane's step for a group; a failure of the node or the database as a whole fails each of its requests."""
-    try:
-        return step(group)
-    except Exception as error:
-        _fail(group, error)
-        return []
-
-
 class _Lane:
     """The writer of one signer (or one set of signers): commits whatever is queued as one group.
 
-    Callers queue their request and sleep until it is done. Three threads, each a stage, hand each group on in
-    order: the checker takes everything queued (up to GROUP_MAX_CALLS calls) and pre-flights it, the writer stores
-    what passed (nonces, signatures, outbox rows, one commit), the sender broadcasts the stored groups and releases
-    their callers. So the node checks one group while the previous one is committed and the one before it sent;
-    under load the groups grow by themselves, and a lone request is a group of one. The threads end after a while
-    idle.
-
-    The pre-flight of a group is its wait on the node, most of it idle here (the claimer path, `bench_write_path`:
-    11.6 ms of wall time against 0.7 ms of CPU a group of 30), and its commit a wait on the database's write lock
-    (9.3 ms, 2.0 of CPU); one after the other in one thread, they set the pace of every request. A group checked
-    before the previous one committed sees the chain as it would have one commit later: the previous group's
-    transactions are not sent, let alone mined, either way.
+    Callers queue their request and sleep until it is done. The writer thread takes everything queued (up to
+    GROUP_MAX_CALLS calls), pre-flights and stores it (nonces, signatures, outbox rows, one commit), hands it to
+    the sender thread and starts over with whatever arrived meanwhile; the sender broadcasts the stored groups
+    in order. So the node checks one group while the previous one is being sent, and under load the groups
+    grow by themselves; a lone request is a group of one. Both threads end after a while idle.
     """
 
     def __init__(
         self,
         name: str,
-        check: Callable[[list[_Request]], list[_Request]],
         store: Callable[[list[_Request]], list[ChainTransaction]],
         send: Callable[[list[_Request], list[ChainTransaction]], None],
     ) -> None:
         self._name = name
-        self._check = check
         self._store = store
         self._send = send
         self._queue: deque[_Request] = deque()
@@ -301,17 +275,14 @@ class _Lane:
         with self._ready:
             self._queue.append(request)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._take_and_check, name=f"{self._name} checker", daemon=True)
+                self._thread = threading.Thread(target=self._write, name=f"{self._name} writer", daemon=True)
                 self._thread.start()
             self._ready.notify()
         request.done.wait()
 
-    def _take_and_check(self) -> None:
-        checked: queue.Queue[tuple[list[_Request], list[_Request]] | None] = queue.Queue(PIPELINE_DEPTH)
+    def _write(self) -> None:
         stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None] = queue.Queue(PIPELINE_DEPTH)
-        writer = threading.Thread(target=self._write, args=(checked, stored), name=f"{self._name} writer", daemon=True)
         sender = threading.Thread(target=self._send_stored, args=(stored,), name=f"{self._name} sender", daemon=True)
-        writer.start()
         sender.start()
         try:
             while True:
@@ -320,19 +291,7 @@ class _Lane:
                         self._thread = None
                         return
                     group = self._take()
-                checked.put((group, self._check(group)))
-        finally:
-            checked.put(None)
-
-    def _write(
-        self,
-        checked: queue.Queue[tuple[list[_Request], list[_Request]] | None],
-        stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None],
-    ) -> None:
-        try:
-            while (item := checked.get()) is not None:
-                group, live = item
-                stored.put((group, self._store(live)))
+                stored.put((group, self._store(group)))
         finally:
             stored.put(None)
 
@@ -431,12 +390,19 @@ class TransactionManager:
             lane = self._lanes.get(signers)
             if lane is None:
                 lane = self._lanes[signers] = _Lane(
-                    f"tx {','.join(sorted(signers))}",
-                    partial(_for_group, self._preflight),  # step 1: what passed pre-flight; the rest get their error
-                    partial(_for_group, self._store),  # step 2: what passed, stored
-                    self._send_group,
+                    f"tx {','.join(sorted(signers))}", self._store_group, self._send_group
                 )
             return lane
+
+    def _store_group(self, group: list[_Request]) -> list[ChainTransaction]:
+        """Steps 1 and 2 for a group: what passed pre-flight, stored; the rest get their own error."""
+        try:
+            return self._store(self._preflight(group))
+        except Exception as error:  # the database or the node failed the group as a whole
+            for request in group:
+                if request.error is None:
+                    request.error = error
+            return []
 
     def _send_group(self, group: list[_Request], rows: list[ChainTransaction]) -> None:
         """Step 3 for a group, then its callers are released."""
@@ -444,7 +410,9 @@ class TransactionManager:
             if rows and self.signs:
                 self.broadcast(rows)
         except Exception as error:
-            _fail(group, error)
+            for request in group:
+                if request.error is None:
+                    request.error = error
         finally:
             for request in group:
                 if request.error is None and not request.rows:
