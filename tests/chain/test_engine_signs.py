@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from tests.chain.test_txmanager import posted_amounts
 from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, make_manager
-from tradeledger.chain.txmanager import TransactionManager, _ClaimedElsewhereError
+from tradeledger.chain.txmanager import TransactionManager
 from tradeledger.errors import ContractRevertError
-from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction, TxState
 
 AMOUNTS = (7_101, 7_102, 7_103)
@@ -64,54 +63,6 @@ class TestWorkerRequestsEngineSigns:
         assert outbox(worker) == []
 
 
-class TestSignedBeforeTheWriteLock:
-    """A claim reads and signs the requested rows before it takes the write lock; the nonces are assigned under it."""
-
-    def test_a_signature_made_for_another_nonce_than_the_one_assigned_is_not_used(
-        self, chain_snapshot: DeployedChain, database_url: str
-    ) -> None:
-        worker = make_manager(database_url, chain_snapshot.url, signs=False)
-        engine = make_manager(database_url, chain_snapshot.url)
-        earlier = worker.submit(chain_snapshot.issue(7_201))  # from its first claim on, the signer's nonces are known
-        engine.claim_requested()
-        engine.wait(earlier.id)
-        start_block = chain_snapshot.w3.eth.block_number + 1
-        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
-        rows = worker.submit_many([chain_snapshot.issue(7_202), chain_snapshot.issue(7_203)])
-        requested, presigned = engine._read_requested()
-        assert sorted(nonce for _, nonce in presigned) == [first_nonce, first_nonce + 1]
-        with transaction(engine.sessions) as db:  # between the read and the claim, the signer's next nonce is taken
-            taken = engine.allocate_nonces(db, AGENT.address)[0]
-            engine._gap_fill(db, AGENT.address, taken, None)
-        with transaction(engine.sessions) as db:
-            signed = engine._sign_requested(db, requested, presigned)
-        assert [row.nonce for row in signed] == [first_nonce + 1, first_nonce + 2]
-        assert signed[0].tx_hash != presigned[(signed[1].id, first_nonce + 1)][1]
-        engine.recover()  # sends the gap-filler, then the claimed rows
-        mined = [engine.wait(row.id) for row in rows]
-        assert [row.tx_hash for row in mined] == [row.tx_hash for row in signed]
-        assert posted_amounts(chain_snapshot, start_block) == [7_202, 7_203]
-        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + 3
-
-    def test_rows_claimed_by_another_engine_meanwhile_roll_the_claim_back(
-        self, chain_snapshot: DeployedChain, database_url: str
-    ) -> None:
-        worker = make_manager(database_url, chain_snapshot.url, signs=False)
-        engine, other = make_manager(database_url, chain_snapshot.url), make_manager(database_url, chain_snapshot.url)
-        start_block = chain_snapshot.w3.eth.block_number + 1
-        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
-        rows = worker.submit_many([chain_snapshot.issue(7_204), chain_snapshot.issue(7_205)])
-        requested, presigned = engine._read_requested()
-        assert other.claim_requested() == len(rows)
-        with pytest.raises(_ClaimedElsewhereError), transaction(engine.sessions) as db:
-            engine._sign_requested(db, requested, presigned)
-        assert engine.claim_requested() == 0
-        mined = [engine.wait(row.id) for row in rows]
-        assert [row.nonce for row in mined] == [first_nonce, first_nonce + 1]
-        assert posted_amounts(chain_snapshot, start_block) == [7_204, 7_205]
-        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address, "pending") == first_nonce + 2
-
-
 ENGINE_CRASH_CHILD = textwrap.dedent(
     """
     import os, signal, sys
@@ -127,7 +78,7 @@ ENGINE_CRASH_CHILD = textwrap.dedent(
     )
     if window == "worker-after-commit":
         die()
-    elif window == "engine-in-claim":  # read and signed before the write lock, killed before the claim commits
+    elif window == "engine-in-claim":  # nonces assigned and rows signed, killed before the claim commits
         TransactionManager._sign_requested = die
     elif window == "engine-after-sign":
         TransactionManager.broadcast = die

@@ -86,19 +86,19 @@ OPEN_TX_STATES = (TxState.SIGNED, TxState.SENT)
 OUTBOX: Table = ChainTransaction.__table__  # type: ignore[assignment]  # executemany updates, past the ORM
 OUTBOX_ROW_OPEN = or_(*(OUTBOX.c.state == state for state in OPEN_TX_STATES))  # executemany takes no IN lists
 REQUESTED_OLDEST_FIRST = (  # what a claim signs, and what the broadcast of a claimed row reads (7 µs a row less
-    # than the whole row, whose time stamps and state the driver's results are converted for); read before the claim
-    # takes the write lock, which `CLAIM_SIGNED` then checks row by row
+    # than the whole row, whose time stamps and state the driver's results are converted for)
     select(OUTBOX.c.id, OUTBOX.c.signer, OUTBOX.c.to_address, OUTBOX.c.calldata, OUTBOX.c.gas_limit, OUTBOX.c.attempts)
     .where(OUTBOX.c.state == TxState.REQUESTED)
     .order_by(OUTBOX.c.created_at, OUTBOX.c.call_index)
     .limit(GROUP_MAX_CALLS)
+    .with_for_update()
 )
 # The executemany updates of the hot path, built once with every changing value bound: built per call (with the
 # time as a literal), SQLAlchemy spent more per row matching the new statement's parameters to its cached
 # compilation than SQLite spent updating the row (profiled: 7 of every 8 µs of a claim's update).
-CLAIM_SIGNED = (  # a row claimed meanwhile (another engine on the database) is left alone, and the claim undone
+CLAIM_SIGNED = (
     update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.state == TxState.REQUESTED)
+    .where(OUTBOX.c.id == bindparam("row_id"))
     .values(
         nonce=bindparam("signed_nonce"),
         state=TxState.SIGNED,
@@ -131,11 +131,6 @@ RECORD_RECEIPT = (  # lost_block stays: what it made is pending until its new bl
 )
 
 
-NEXT_NONCES = select(SignerNonce.signer, SignerNonce.next_nonce).where(
-    SignerNonce.signer.in_(bindparam("signers", expanding=True))
-)
-
-
 def _outbox_rows(values: Iterable[dict[str, Any]]) -> list[ChainTransaction]:
     """Row objects of outbox rows written past the ORM, made as the ORM makes the rows it loads (an instance
     without `__init__`, its attributes put in place): the declarative constructor sets each attribute through the
@@ -154,10 +149,6 @@ def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-class _ClaimedElsewhereError(Exception):
-    """A requested row was claimed between a claim's read and its write lock: the claim rolls back and reads again."""
 
 
 class SignerNotHostedError(TradeLedgerError):
@@ -573,66 +564,22 @@ class TransactionManager:
         A signer this process holds no key for fails its rows (no nonce was taken for them)."""
         claimed = 0
         while True:
-            requested, presigned = self._read_requested()
-            if requested:
-                try:
-                    with transaction(self.sessions) as db:
-                        signed = self._sign_requested(db, requested, presigned)
-                except _ClaimedElsewhereError:
-                    continue  # rolled back: read again what is still requested
-                with self._signed:
-                    self._signed.notify_all()
-                if signed:
-                    (send or self.broadcast)(signed)
+            with transaction(self.sessions) as db:
+                requested = [dict(row) for row in db.connection().execute(REQUESTED_OLDEST_FIRST).mappings()]
+                signed = self._sign_requested(db, requested)
+            with self._signed:
+                self._signed.notify_all()
+            if signed:
+                (send or self.broadcast)(signed)
             claimed += len(requested)
             if len(requested) < GROUP_MAX_CALLS:
                 return claimed
 
-    def _read_requested(self) -> tuple[list[dict[str, Any]], dict[tuple[str, int], tuple[str, str]]]:
-        """The oldest REQUESTED rows, and their signatures at the nonces they are about to take: (row id, nonce) ->
-        (raw transaction, hash). Read and signed before the claim takes the database's write lock, which every
-        other writer waits for (the API side's commits among them): signing under it held the lock 12 ms a claim
-        of 52 rows for 3.7 ms of CPU (`bench_write_path`). A nonce is still assigned under the lock only; a
-        signature made for another nonce than the one assigned there is dropped unused (and the row signed again
-        under the lock), so no nonce is ever stored or sent with two transactions."""
-        with self.sessions() as db:
-            connection = db.connection()
-            requested = [dict(row) for row in connection.execute(REQUESTED_OLDEST_FIRST).mappings()]
-            signers = {row["signer"] for row in requested}
-            next_nonces: dict[str, int] = (
-                {signer: nonce for signer, nonce in connection.execute(NEXT_NONCES, {"signers": list(signers)})}
-                if signers
-                else {}
-            )
-        presigned: dict[tuple[str, int], tuple[str, str]] = {}
-        for row in requested:
-            nonce = next_nonces.get(row["signer"])
-            if nonce is None or not self._hosts(row["signer"]):
-                continue  # the signer's first nonce comes from the node (`allocate_nonces`), under the lock
-            next_nonces[row["signer"]] = nonce + 1
-            presigned[(row["id"], nonce)] = self._sign(
-                row["signer"], nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"]
-            )
-        return requested, presigned
-
-    def _hosts(self, signer: str) -> bool:
-        try:
-            self.keys.get(signer)
-        except SignerNotHostedError:
-            return False
-        return True
-
-    def _sign_requested(
-        self,
-        db: Session,
-        requested: list[dict[str, Any]],
-        presigned: dict[tuple[str, int], tuple[str, str]],
-    ) -> list[ChainTransaction]:
+    def _sign_requested(self, db: Session, requested: list[dict[str, Any]]) -> list[ChainTransaction]:
         """Nonces, signatures and the SIGNED state of the requested rows this process holds a key for, the others
         failed, in the caller's transaction: one executemany each, past the unit of work (a claim is hundreds of
-        rows, and their ORM bookkeeping cost more than signing them). A row's signature comes from `presigned` if
-        it was made for the nonce assigned here. Raises _ClaimedElsewhereError (the caller's transaction rolls
-        back) if a row is no longer REQUESTED. Returns the signed rows with what their broadcast reads."""
+        rows, and their ORM bookkeeping cost more than signing them). Returns the signed rows with what their
+        broadcast reads."""
         now = utcnow()
         hosted: list[dict[str, Any]] = []
         unhosted: list[dict[str, Any]] = []
@@ -645,13 +592,13 @@ class TransactionManager:
             hosted.append(row)
         nonces = self._assign_nonces(db, [row["signer"] for row in hosted])
         for row, nonce in zip(hosted, nonces, strict=True):
-            raw_tx, tx_hash = presigned.get((row["id"], nonce)) or self._sign(
+            raw_tx, tx_hash = self._sign(
                 row["signer"], nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"]
             )
             row.update(nonce=nonce, raw_tx=raw_tx, tx_hash=tx_hash, state=TxState.SIGNED, updated_at=now)
         connection = db.connection()
         if hosted:
-            result = connection.execute(
+            connection.execute(
                 CLAIM_SIGNED,
                 [
                     {"row_id": row["id"], "signed_nonce": row["nonce"], "raw": row["raw_tx"],
@@ -659,12 +606,10 @@ class TransactionManager:
                     for row in hosted
                 ],
             )  # fmt: skip
-            if result.rowcount != len(hosted):
-                raise _ClaimedElsewhereError
         if unhosted:
             connection.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.state == TxState.REQUESTED)
+                .where(OUTBOX.c.id == bindparam("row_id"))
                 .values(
                     state=TxState.FAILED, error_code=bindparam("code"), error_detail=bindparam("detail"), updated_at=now
                 ),
