@@ -12,9 +12,10 @@ Settlement.issue by the settlement agent to a bank:
 - the transaction manager again with SQLite at synchronous=NORMAL instead of the service's FULL: submissions per
   second and the p50/p99 of one submission (its outbox row committed) side by side, what durability costs;
 - the service's path (`serve`, and `serve --workers N`): the clients submit through a manager that pre-flights
-  and commits the outbox rows REQUESTED, and an engine's manager on the same database claims, signs and sends
-  them as the database wakes it (here in one process, as `serve` runs it; the first manager path above is what
-  one-shot commands, which run no engine, still do: sign in the request's group commit);
+  and commits the outbox rows REQUESTED, and a claimer on the same database claims, signs and sends them as the
+  database wakes it (in one process the same manager's, as `serve` runs it; then with the engine in a process of
+  its own); the first manager path above is what one-shot commands, which run no engine, still do: sign in the
+  request's group commit;
 - naive: web3.py `transact()` then `wait_for_transaction_receipt`, one call after the other;
 - the node's CPU per transaction of each JSON-RPC method the manager's path adds to the raw sends (pre-flight
   `eth_call` batches, block logs, block receipts, polls), read again on the blocks the claimer's run mined.
@@ -240,13 +241,10 @@ def through_manager(
     database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = EngineProcess(database, url, synchronous) if engine_process else None
     manager: TransactionManager | None = None
-    if engine is None:
-        manager = make_manager(database, url, sqlite_synchronous=synchronous)
+    if engine is None:  # one manager, as `serve` runs one: its requests stored REQUESTED for its own claimer
+        manager = make_manager(database, url, sqlite_synchronous=synchronous, signs=not engine_signs)
         manager.start()
-    submitter = (
-        manager if manager is not None and not engine_signs
-        else make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
-    )  # fmt: skip
+    submitter = manager or make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
     claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs and manager else None
     if claimer is not None:
         claimer.start()

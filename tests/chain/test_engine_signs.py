@@ -78,6 +78,8 @@ ENGINE_CRASH_CHILD = textwrap.dedent(
     )
     if window == "worker-after-commit":
         die()
+    elif window == "engine-in-claim":  # nonces assigned and rows signed, killed before the claim commits
+        TransactionManager._sign_requested = die
     elif window == "engine-after-sign":
         TransactionManager.broadcast = die
     elif window == "engine-after-send":
@@ -122,12 +124,15 @@ CLAIMER_CRASH_CHILD = textwrap.dedent(
 
 
 class TestEngineCrashWindows:
-    @pytest.mark.parametrize("window", ["worker-after-commit", "engine-after-sign", "engine-after-send"])
+    @pytest.mark.parametrize(
+        "window", ["worker-after-commit", "engine-in-claim", "engine-after-sign", "engine-after-send"]
+    )
     def test_sigkill_then_engine_restart_sends_each_request_once(
         self, window: str, chain_snapshot: DeployedChain, database_url: str
     ) -> None:
-        """A worker killed after its commit: the engine still sends. An engine killed after signing (before or
-        after the broadcast): the restarted engine sends the same signed bytes, never a second nonce."""
+        """A worker killed after its commit, or an engine killed in its claim (the rows signed, not committed):
+        the engine still sends, no nonce taken twice. An engine killed after signing (before or after the
+        broadcast): the restarted engine sends the same signed bytes, never a second nonce."""
         first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
         start_block = chain_snapshot.w3.eth.block_number + 1
         child = subprocess.run(
@@ -137,7 +142,7 @@ class TestEngineCrashWindows:
         )  # fmt: skip
         assert child.returncode == -9, child.stderr
         before = {row.id: (row.state, row.tx_hash) for row in outbox(make_manager(database_url, chain_snapshot.url))}
-        expected_state = TxState.REQUESTED if window == "worker-after-commit" else TxState.SIGNED
+        expected_state = TxState.REQUESTED if window in ("worker-after-commit", "engine-in-claim") else TxState.SIGNED
         assert {state for state, _ in before.values()} == {expected_state}
 
         engine = engine_restarted(database_url, chain_snapshot.url)
