@@ -50,7 +50,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -72,6 +71,7 @@ from benchkit import (
     postgres_reachable,
     process_cpu_s,
     report,
+    scratch_dir,
     tree_cpu_s,
 )
 from rich.table import Table
@@ -595,40 +595,40 @@ def main() -> None:
     )
     ran_on = machine()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     # the service attaches to the chain, and so does the manager run after the service stops
-    dev_chain = DevChain(data_dir)
-    with _database(options) as database_url, dev_chain:
-        chain_record = dev_chain.running()
-        assert chain_record is not None
-        node = chain_record.pid
-        service = Service(data_dir, database_url, options.workers)
-        service.start()
-        try:
-            members = service.members()
-            banks = [members[name] for name in BANKS]
-            before = balances(service.url, banks)
-            write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0), node=node))
-            outbox = store_url(database_url, data_dir)
-            async_write = asyncio.run(async_writes(service, banks, outbox, clients, write_count, write_count, node))
-            loaded_write, loaded_read = asyncio.run(
-                reads_under_writes(service, banks, clients, readers, write_count, 2 * write_count)
-            )
-            # read-your-writes: every answered transfer is in the read model (the asynchronous ones were mined before
-            # the loaded writes began, whose blocks come after theirs)
-            after = balances(service.url, banks)
-            # the readers on uvloop: a lean client leaves the shared cores to the service
-            balance_read = uvloop.run(_drive(service, clients, read_count, balance_reads(service, banks)))
-            feed_read = uvloop.run(_drive(service, clients, feed_count, feed_reads(service, banks)))
-        except Exception:
-            print(service.tail(), file=sys.stderr)
-            raise
-        finally:
-            service.stop()
-        moved = [b - a for a, b in zip(before, after, strict=True)]
-        if moved != expected_moves(3 * write_count):
-            raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(3 * write_count)}")
-        manager = through_manager(data_dir, database_url, banks, clients, write_count, 3 * write_count, node)
+    with scratch_dir("bench-api-") as data_dir:
+        dev_chain = DevChain(data_dir)
+        with _database(options) as database_url, dev_chain:
+            chain_record = dev_chain.running()
+            assert chain_record is not None
+            node = chain_record.pid
+            service = Service(data_dir, database_url, options.workers)
+            service.start()
+            try:
+                members = service.members()
+                banks = [members[name] for name in BANKS]
+                before = balances(service.url, banks)
+                write = asyncio.run(_drive(service, clients, write_count, transfers(service, banks, 0), node=node))
+                outbox = store_url(database_url, data_dir)
+                async_write = asyncio.run(async_writes(service, banks, outbox, clients, write_count, write_count, node))
+                loaded_write, loaded_read = asyncio.run(
+                    reads_under_writes(service, banks, clients, readers, write_count, 2 * write_count)
+                )
+                # read-your-writes: every answered transfer is in the read model (the asynchronous ones were mined
+                # before the loaded writes began, whose blocks come after theirs)
+                after = balances(service.url, banks)
+                # the readers on uvloop: a lean client leaves the shared cores to the service
+                balance_read = uvloop.run(_drive(service, clients, read_count, balance_reads(service, banks)))
+                feed_read = uvloop.run(_drive(service, clients, feed_count, feed_reads(service, banks)))
+            except Exception:
+                print(service.tail(), file=sys.stderr)
+                raise
+            finally:
+                service.stop()
+            moved = [b - a for a, b in zip(before, after, strict=True)]
+            if moved != expected_moves(3 * write_count):
+                raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(3 * write_count)}")
+            manager = through_manager(data_dir, database_url, banks, clients, write_count, 3 * write_count, node)
 
     phases = {
         "write": write,

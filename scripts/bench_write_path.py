@@ -41,7 +41,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from statistics import quantiles
 
-from benchkit import arguments, figures_table, machine, process_cpu_s, report
+from benchkit import arguments, figures_table, machine, process_cpu_s, report, scratch_dir
 from web3 import Web3
 
 from tradeledger.chain.abi import load_abi
@@ -224,6 +224,7 @@ class Managed:
 
 def through_manager(
     meter: Meter,
+    scratch: Path,
     url: str,
     settlement: str,
     count: int,
@@ -237,8 +238,8 @@ def through_manager(
     long each submission (its outbox row committed at `synchronous`) kept its client waiting. With
     `engine_signs`, the clients submit as API workers do and an engine claims and signs their requests: in this
     process (as `serve` runs it), or with `engine_process` in a process of its own (as `serve --workers N` and
-    `tradeledger engine` run it)."""
-    database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    `tradeledger engine` run it). Its database goes in a directory of its own under `scratch`."""
+    database = f"sqlite:///{tempfile.mkdtemp(dir=scratch)}/bench.db"
     engine = EngineProcess(database, url, synchronous) if engine_process else None
     manager: TransactionManager | None = None
     if engine is None:  # one manager, as `serve` runs one: its requests stored REQUESTED for its own claimer
@@ -363,20 +364,31 @@ def main() -> None:
     )
     ran_on = machine()
 
-    with DevChain(Path(tempfile.mkdtemp())) as chain:
+    with scratch_dir("bench-write-path-") as scratch, DevChain(scratch / "chain") as chain:
         deployed = deploy_scenario(chain)
         settlement = deployed.addresses["Settlement"]
         meter = Meter(chain)
         raw = raw_ceiling(meter, deployed.url, settlement, count)
         levels = {
-            level: through_manager(meter, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
+            level: through_manager(meter, scratch, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
             for n, level in enumerate(() if options.engine_only else SYNCHRONOUS_LEVELS)
         }
         engine_from = chain.web3().eth.block_number + 1
-        engine = through_manager(meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True)
+        engine = through_manager(
+            meter, scratch, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
+        )
         methods = node_methods(meter, deployed.url, settlement, engine_from, count)
         separate = through_manager(
-            meter, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 7 * 10**6, True, engine_process=True
+            meter,
+            scratch,
+            deployed.url,
+            settlement,
+            count,
+            clients,
+            SQLITE_SYNCHRONOUS,
+            7 * 10**6,
+            True,
+            engine_process=True,
         )
         web3_naive = None if options.engine_only else naive(meter, chain.web3(), settlement, naive_count)
 

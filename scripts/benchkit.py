@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -72,6 +75,19 @@ def report(benchmark: str, table: Table, results: dict[str, object], json_path: 
     print(line)
     if json_path is not None:
         json_path.write_text(line + "\n")
+
+
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A directory for one run's chain and databases (tens to hundreds of MB): removed when the run ends, kept and
+    named on stderr when it fails, for inspection."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield directory
+    except BaseException:
+        print(f"the run's chain and databases are kept in {directory}", file=sys.stderr)
+        raise
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager
