@@ -47,7 +47,7 @@ from web3 import Web3
 from tradeledger.chain.abi import load_abi
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.devnet import AGENT, BANK, deploy_scenario, make_manager
-from tradeledger.chain.rpc import HttpJsonRpc
+from tradeledger.chain.rpc import HttpJsonRpc, RpcError
 from tradeledger.chain.signing import LegacySigner
 from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.processes import Claimer
@@ -206,7 +206,10 @@ def raw_ceiling(meter: Meter, url: str, settlement: str, count: int) -> Run:
 
     def send() -> None:
         for offset in range(0, count, RAW_BATCH):
-            rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raws[offset : offset + RAW_BATCH]])
+            answers = rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raws[offset : offset + RAW_BATCH]])
+            refused = [answer for answer in answers if isinstance(answer, RpcError)]
+            if refused:  # a nonce left out: the rest would wait in the pool until MINED_TIMEOUT_S
+                raise RuntimeError(f"the node refused {len(refused)} of the ceiling's transactions: {refused[0]}")
         _wait_for_nonce(rpc, AGENT.address, start_nonce + count)
 
     return meter.measure(count, send)
