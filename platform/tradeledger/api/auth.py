@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, Concatenate, ParamSpec
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeGuard
 
 from anyio import to_thread
 from fastapi import Depends, Request, Response
@@ -70,9 +70,14 @@ async def get_platform(request: Request) -> Platform:
     return _platform(request)
 
 
+def _bearer(credentials: HTTPAuthorizationCredentials | None) -> TypeGuard[HTTPAuthorizationCredentials]:
+    """Whether the request's Authorization header holds a bearer token."""
+    return credentials is not None and credentials.scheme.lower() == "bearer"
+
+
 def _token(credentials: HTTPAuthorizationCredentials | None, cookie: str | None) -> tuple[str, bool]:
     """The caller's token, and whether it came in the session cookie."""
-    if credentials is not None and credentials.scheme.lower() == "bearer":
+    if _bearer(credentials):
         return credentials.credentials, False
     if cookie:
         return cookie, True
@@ -199,8 +204,10 @@ class Reader:
 async def get_reader(request: Request) -> Reader:
     """The caller's credentials, read by the same security schemes as `get_principal`'s but called here rather
     than declared as dependencies: FastAPI's solving of two sub-dependencies cost a fifth of a balance read's
-    CPU. A route that takes a Reader declares them for OpenAPI with `READER_SECURITY`."""
-    token, via_cookie = _token(await bearer(request), await session_cookie(request))
+    CPU. A route that takes a Reader declares them for OpenAPI with `READER_SECURITY`. The cookies are parsed only
+    for a request without a bearer key (a browser's): Starlette parses them all anew for each request."""
+    credentials = await bearer(request)
+    token, via_cookie = _token(credentials, None if _bearer(credentials) else await session_cookie(request))
     return Reader(request, token, via_cookie)
 
 
