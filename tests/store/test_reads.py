@@ -15,7 +15,7 @@ from tradeledger.identity.models import ApiKey
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.settlements.models import AccountBalance
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.db import make_engine, read_sessions, session_factory, transaction
+from tradeledger.store.db import make_engine, read_session, read_sessions, session_factory, transaction
 from tradeledger.store.reads import fetch
 from tradeledger.users.models import User, UserKind
 
@@ -195,3 +195,13 @@ def test_fetch_on_a_lost_connection_raises_it_invalidated(engine: Engine) -> Non
         assert raised.value.connection_invalidated
     with read_sessions(engine)() as db:
         assert fetch(db, backend, {})[0][0] != lost
+
+
+def test_a_read_session_runs_fetch_and_its_own_queries_on_its_one_connection(engine: Engine) -> None:
+    reads = read_sessions(engine).kw["bind"]
+    with read_session(engine) as db:
+        assert reads.pool.checkedout() == 1
+        assert fetch(db, select(ApiKey.id), {}) == []
+        assert db.scalars(select(User.id)).all() == []  # the session's own query, on the same connection
+        assert db.connection() is db.bind and reads.pool.checkedout() == 1
+    assert reads.pool.checkedout() == 0

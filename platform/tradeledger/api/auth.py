@@ -23,7 +23,7 @@ from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
-from tradeledger.store.db import READ_CONNECTIONS, in_process, read_sessions
+from tradeledger.store.db import READ_CONNECTIONS, in_process, read_session
 from tradeledger.store.reads import Rows
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
@@ -149,7 +149,7 @@ class Reader:
     balance query itself. On SQLite the caller's key and the read are a few look-ups in this process's memory
     map, so `answer` runs them on the event loop; on PostgreSQL each statement waits for the server, and on the
     event loop those waits would add up request after request instead of overlapping, so it takes one hop to a
-    thread of the reads' own. Either way one session (`store.db.read_sessions`: on PostgreSQL out of a
+    thread of the reads' own. Either way one session (`store.db.read_session`: on PostgreSQL out of a
     transaction), and the view encoded once (no second validation pass).
     """
 
@@ -196,7 +196,7 @@ class Reader:
         return await asyncio.get_running_loop().run_in_executor(_READ_THREADS, answer)
 
     def _encoded(self, read: Callable[[Session], BaseModel]) -> Response:
-        with read_sessions(_platform(self.request).engine)() as db:
+        with read_session(_platform(self.request).engine) as db:
             view = read(db)
         return Response(view.model_dump_json().encode(), media_type="application/json")
 

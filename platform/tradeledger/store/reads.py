@@ -95,7 +95,8 @@ def fetch(db: Session, statement: Select[Any], params: Mapping[str, Any]) -> lis
     driver's own (psycopg builds a description of every column of every result for it, and the result's metadata,
     the execution context and the cursor wrapper come on top); the driver alone takes a third of it. Errors are
     SQLAlchemy's, as from `Session.execute` (a lost connection invalidated); cursor events do not see it."""
-    connection = db.connection()
+    bound = db.bind  # a session bound to a connection (store.db.read_session) runs everything on it
+    connection = bound if isinstance(bound, Connection) else db.connection()
     compiled = _compiled(statement, connection.dialect)
     values = compiled.parameters(params)
     cursor = connection.connection.cursor()
