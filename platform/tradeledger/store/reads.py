@@ -3,7 +3,6 @@ and a select run on the driver's cursor without SQLAlchemy's per-statement work.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -63,29 +62,26 @@ class _Compiled:
         return values if self.positions is None else [values[name] for name in self.positions]
 
 
-_COMPILED: dict[tuple[Select[Any], type[Dialect]], _Compiled] = {}
-_COMPILING = threading.Lock()
+_COMPILED: dict[tuple[Select[Any], type[Dialect]], _Compiled] = {}  # module-level selects: a few entries
 
 
 def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    """The select compiled for the dialect, once (two threads compiling it at once store the same thing)."""
     key = (statement, type(dialect))
     found = _COMPILED.get(key)
     if found is not None:
         return found
-    with _COMPILING:
-        compiled = statement.compile(dialect=dialect)
-        if compiled.post_compile_params:
-            raise ValueError("fetch runs selects with plain bound parameters only (no expanding IN)")
-        binds = {
-            name: param.type.dialect_impl(dialect).bind_processor(dialect) for name, param in compiled.binds.items()
-        }
-        found = _COMPILED[key] = _Compiled(
-            sql=compiled.string,
-            positions=list(compiled.positiontup or ()) if compiled.positional else None,
-            bind={name: process for name, process in binds.items() if process is not None},
-            defaults={name: param.effective_value for name, param in compiled.binds.items() if not param.required},
-        )
-        return found
+    compiled = statement.compile(dialect=dialect)
+    if compiled.post_compile_params:
+        raise ValueError("fetch runs selects with plain bound parameters only (no expanding IN)")
+    binds = {name: param.type.dialect_impl(dialect).bind_processor(dialect) for name, param in compiled.binds.items()}
+    found = _COMPILED[key] = _Compiled(
+        sql=compiled.string,
+        positions=list(compiled.positiontup or ()) if compiled.positional else None,
+        bind={name: process for name, process in binds.items() if process is not None},
+        defaults={name: param.effective_value for name, param in compiled.binds.items() if not param.required},
+    )
+    return found
 
 
 def fetch(db: Session, statement: Select[Any], params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
