@@ -3,10 +3,12 @@ check of the caller still holds: the rows are read before it and returned only o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, bindparam, delete, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,9 +61,23 @@ def _key(engine: Engine, member: str = BANK) -> tuple[str, str]:
 
 
 def _statements(reads: sessionmaker[Session]) -> list[str]:
-    """The statements the reads' sessions send from now on (no BEGIN: they read out of a transaction)."""
+    """The statements the reads' sessions send from now on (no BEGIN: they read out of a transaction), as the
+    driver runs them: `store.reads.fetch` runs its selects on the driver's cursor, which SQLAlchemy's cursor events
+    do not see."""
     sent: list[str] = []
-    event.listen(reads.kw["bind"], "before_cursor_execute", lambda *args: sent.append(args[2]))
+
+    class Counted(psycopg.Cursor[Any]):
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Self:
+            sent.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    def watch(driver: Any, _record: Any, _proxy: Any) -> None:
+        if isinstance(driver, sqlite3.Connection):
+            driver.set_trace_callback(sent.append)
+        else:
+            driver.cursor_factory = Counted
+
+    event.listen(reads.kw["bind"], "checkout", watch)
     return sent
 
 

@@ -72,6 +72,17 @@ class TestSessions:
         assert stale.get("/v1/me").status_code == 401
         assert client.get("/v1/me").status_code == 401
 
+    def test_a_cookie_session_reads_balances_and_the_feed(self, consortium: Consortium) -> None:
+        """The frequent reads take the session cookie when no bearer key is sent (api.auth.get_reader)."""
+        person(consortium, "other_bank", "dee", ["viewer"])
+        client = browser(consortium)
+        assert sign_in(client, "dee").status_code == 201
+        balances = client.get(f"/v1/accounts/{OTHER_BANK.address}/balances")
+        assert balances.status_code == 200 and balances.json()["account"] == OTHER_BANK.address, balances.text
+        assert client.get("/v1/events?limit=5").status_code == 200
+        assert client.delete("/v1/sessions/current").status_code == 204
+        assert client.get(f"/v1/accounts/{OTHER_BANK.address}/balances").status_code == 401
+
     def test_service_accounts_and_wrong_passwords_cannot_sign_in(self, consortium: Consortium) -> None:
         person(consortium, "other_bank", "cy", ["viewer"])
         client = browser(consortium)

@@ -1,14 +1,22 @@
-"""The frequent reads' sessions: out of a transaction, on a pool of their own; on PostgreSQL, statements prepared."""
+"""The frequent reads' sessions: out of a transaction, on a pool of their own; on PostgreSQL, statements prepared;
+and `fetch`, a select on the driver's cursor."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
-from sqlalchemy import Engine, bindparam, event, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, Select, bindparam, event, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from tradeledger.identity.models import ApiKey
-from tradeledger.store.db import make_engine, read_sessions, session_factory, transaction
+from tradeledger.members.models import Member, MemberKind, MemberStatus
+from tradeledger.settlements.models import AccountBalance
+from tradeledger.store.base import table_of, utcnow
+from tradeledger.store.db import make_engine, read_session, read_sessions, session_factory, transaction
+from tradeledger.store.reads import fetch
 from tradeledger.users.models import User, UserKind
 
 
@@ -117,3 +125,83 @@ def test_a_session_that_wrote_or_failed_still_rolls_back(engine: Engine, write: 
                 db.execute(select(ApiKey.id).where(text("1/0 = 1"))).all()
     with session_factory(engine)() as db:
         assert db.get(User, "u-1") is None
+
+
+def _typed_rows(engine: Engine) -> Select[Any]:
+    """A select of columns whose values SQLAlchemy converts (Uint256, UtcDateTime, enums, JSON, booleans), joined,
+    with a bound parameter and a literal one; after a member, a user and balances beyond 2**64 are stored."""
+    member = "0x" + "ab" * 20
+    with transaction(session_factory(engine)) as writer:
+        evidence = {"block_number": 1, "tx_hash": "0x" + "00" * 32, "log_index": 0, "block_timestamp": utcnow()}
+        writer.add(Member(address=member, kind=MemberKind.BANK, status=MemberStatus.ACTIVE, admitted_at=utcnow(),
+                          **evidence))  # fmt: skip
+        writer.add(User(id="u-1", member=member, username="typed", kind=UserKind.SERVICE, roles=["maker", "viewer"],
+                        disabled_at=utcnow()))  # fmt: skip
+        for currency, amount in (("USD", 2**70 + 3), ("EUR", 0)):
+            writer.add(AccountBalance(account=member, currency=currency, balance=amount, last_entry_id=5, **evidence))
+    balances, members, users = table_of(AccountBalance), table_of(Member), table_of(User)
+    columns = (balances.c.balance, balances.c.currency, members.c.kind, members.c.admitted_at, users.c.roles,
+               users.c.disabled_at, users.c.kind, (balances.c.balance > 1).label("positive"))  # fmt: skip
+    return (
+        select(*columns)
+        .join(members, members.c.address == balances.c.account)
+        .join(users, users.c.member == members.c.address)
+        .where(balances.c.account == bindparam("account"), balances.c.last_entry_id == 5)
+        .order_by(balances.c.currency)
+    )
+
+
+def test_fetch_returns_the_rows_as_sqlalchemy_converts_them(engine: Engine) -> None:
+    statement = _typed_rows(engine)
+    params = {"account": "0x" + "ab" * 20}
+    for factory in (session_factory(engine), read_sessions(engine)):  # in a transaction and out of one
+        with factory() as db:
+            expected = [tuple(row) for row in db.execute(statement, params)]
+            for _ in range(7):  # past psycopg's prepare_threshold: prepared statements convert the same
+                assert fetch(db, statement, params) == expected
+    assert expected[1][0] == 2**70 + 3 and expected[1][2] is MemberKind.BANK and expected[1][4] == ["maker", "viewer"]
+    assert expected[1][3].tzinfo is not None and expected[1][7] is True
+
+
+def test_fetch_raises_what_sqlalchemy_raises(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite divides by zero without an error")
+    failing = select(ApiKey.id).where(text("1/0 = 1"))
+    with read_sessions(engine)() as db, pytest.raises(DBAPIError) as raised:
+        fetch(db, failing, {})
+    assert "division by zero" in str(raised.value.orig)
+    with read_sessions(engine)() as db:  # the connection still serves the next read
+        assert fetch(db, select(ApiKey.id), {}) == []
+
+
+def test_fetch_refuses_an_expanding_parameter(engine: Engine) -> None:
+    with read_sessions(engine)() as db, pytest.raises(ValueError, match="expanding"):
+        fetch(db, select(ApiKey.id).where(ApiKey.id.in_(bindparam("ids", expanding=True))), {"ids": ["a"]})
+
+
+def test_fetch_on_a_lost_connection_raises_it_invalidated(engine: Engine) -> None:
+    """As from `Session.execute`: api.problems answers 503, and the pool replaces the connection."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    backend = select(func.pg_backend_pid())
+    with read_sessions(engine)() as db:
+        lost = fetch(db, backend, {})[0][0]
+        with transaction(session_factory(engine)) as admin:
+            assert admin.execute(select(func.pg_terminate_backend(lost))).scalar_one()
+        deadline = time.monotonic() + 10
+        with pytest.raises(OperationalError) as raised:
+            while time.monotonic() < deadline:  # the backend exits a moment after it is told to
+                fetch(db, backend, {})
+        assert raised.value.connection_invalidated
+    with read_sessions(engine)() as db:
+        assert fetch(db, backend, {})[0][0] != lost
+
+
+def test_a_read_session_runs_fetch_and_its_own_queries_on_its_one_connection(engine: Engine) -> None:
+    reads = read_sessions(engine).kw["bind"]
+    with read_session(engine) as db:
+        assert reads.pool.checkedout() == 1
+        assert fetch(db, select(ApiKey.id), {}) == []
+        assert db.scalars(select(User.id)).all() == []  # the session's own query, on the same connection
+        assert db.connection() is db.bind and reads.pool.checkedout() == 1
+    assert reads.pool.checkedout() == 0

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, Concatenate, ParamSpec
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeGuard
 
 from anyio import to_thread
 from fastapi import Depends, Request, Response
@@ -23,7 +23,7 @@ from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
-from tradeledger.store.db import READ_CONNECTIONS, in_process, read_sessions
+from tradeledger.store.db import READ_CONNECTIONS, in_process, read_session
 from tradeledger.store.reads import Rows
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
@@ -70,9 +70,14 @@ async def get_platform(request: Request) -> Platform:
     return _platform(request)
 
 
+def _bearer(credentials: HTTPAuthorizationCredentials | None) -> TypeGuard[HTTPAuthorizationCredentials]:
+    """Whether the request's Authorization header holds a bearer token."""
+    return credentials is not None and credentials.scheme.lower() == "bearer"
+
+
 def _token(credentials: HTTPAuthorizationCredentials | None, cookie: str | None) -> tuple[str, bool]:
     """The caller's token, and whether it came in the session cookie."""
-    if credentials is not None and credentials.scheme.lower() == "bearer":
+    if _bearer(credentials):
         return credentials.credentials, False
     if cookie:
         return cookie, True
@@ -144,7 +149,7 @@ class Reader:
     balance query itself. On SQLite the caller's key and the read are a few look-ups in this process's memory
     map, so `answer` runs them on the event loop; on PostgreSQL each statement waits for the server, and on the
     event loop those waits would add up request after request instead of overlapping, so it takes one hop to a
-    thread of the reads' own. Either way one session (`store.db.read_sessions`: on PostgreSQL out of a
+    thread of the reads' own. Either way one session (`store.db.read_session`: on PostgreSQL out of a
     transaction), and the view encoded once (no second validation pass).
     """
 
@@ -191,7 +196,7 @@ class Reader:
         return await asyncio.get_running_loop().run_in_executor(_READ_THREADS, answer)
 
     def _encoded(self, read: Callable[[Session], BaseModel]) -> Response:
-        with read_sessions(_platform(self.request).engine)() as db:
+        with read_session(_platform(self.request).engine) as db:
             view = read(db)
         return Response(view.model_dump_json().encode(), media_type="application/json")
 
@@ -199,8 +204,10 @@ class Reader:
 async def get_reader(request: Request) -> Reader:
     """The caller's credentials, read by the same security schemes as `get_principal`'s but called here rather
     than declared as dependencies: FastAPI's solving of two sub-dependencies cost a fifth of a balance read's
-    CPU. A route that takes a Reader declares them for OpenAPI with `READER_SECURITY`."""
-    token, via_cookie = _token(await bearer(request), await session_cookie(request))
+    CPU. A route that takes a Reader declares them for OpenAPI with `READER_SECURITY`. The cookies are parsed only
+    for a request without a bearer key (a browser's): Starlette parses them all anew for each request."""
+    credentials = await bearer(request)
+    token, via_cookie = _token(credentials, None if _bearer(credentials) else await session_cookie(request))
     return Reader(request, token, via_cookie)
 
 

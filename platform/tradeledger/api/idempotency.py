@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from anyio import CancelScope
 from Crypto.Cipher import AES
@@ -47,7 +47,7 @@ from fastapi import Depends, Header
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,6 +92,30 @@ _INSERT_NEW = {
     .returning(_RECORDS.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+# The statements a chain write's record runs on the lane's writer thread, inside the outbox transaction (the SQLite
+# write lock held), built once with every value bound: built per call, their construction and SQLAlchemy's matching
+# of each new statement to its cached compilation took most of that time (py-spy, branch `apiwrites5`).
+_STORE_ANSWER = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.completed.is_(False))
+    .values(
+        completed=bindparam("final"),
+        status=bindparam("answer_status"),
+        body=bindparam("sealed"),
+        content_type=bindparam("answer_type"),
+        location=bindparam("answer_location"),
+        transaction_id=bindparam("operation"),
+    )
+)
+_AUDITED = insert(_AUDIT)
+# A key's record as a look-up reads it: past the ORM, whose entity query cost most of a look-up (py-spy, `apiwrites5`)
+_FIND = select(
+    _RECORDS.c.id, _RECORDS.c.fingerprint, _RECORDS.c.status, _RECORDS.c.owner, _RECORDS.c.created_at,
+    _RECORDS.c.body, _RECORDS.c.content_type, _RECORDS.c.location,
+).where(_RECORDS.c.api_key_id == bindparam("api_key_id"), _RECORDS.c.key == bindparam("key"))  # fmt: skip
+if TYPE_CHECKING:  # a name for annotations only: SQLAlchemy 2.0's Row takes one type argument, 2.1's several
+    _Found = Row[*tuple[Any, ...]]  # a record as `_FIND` reads it
+_RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_(None))
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
 GROUP_LINGER_S = 1.0  # the committing thread ends after this long without work
 
@@ -159,8 +183,9 @@ class InFlight:
         if self.audit is not None:
             entry = self.audit
             db.connection().execute(
-                insert(_AUDIT).values(member=entry.member, user_id=entry.user_id, username=entry.username,
-                                      action=entry.action, request=entry.request, outcome=outcome)
+                _AUDITED,
+                {"member": entry.member, "user_id": entry.user_id, "username": entry.username,
+                 "action": entry.action, "request": entry.request, "outcome": outcome},
             )  # fmt: skip
 
     def store_answer(
@@ -171,16 +196,16 @@ class InFlight:
         client asked for it) completes the record here: if the client hears exactly it, the middleware has nothing
         left to commit."""
         stored = db.connection().execute(
-            update(_RECORDS)
-            .where(_RECORDS.c.id == self.record_id, _RECORDS.c.completed.is_(False))
-            .values(
-                completed=final,
-                status=answer.status,
-                body=seal(self.token, self.key, answer.body),
-                content_type=answer.content_type,
-                location=answer.location,
-                transaction_id=transaction_id,
-            )
+            _STORE_ANSWER,
+            {
+                "record_id": self.record_id,
+                "final": final,
+                "answer_status": answer.status,
+                "sealed": seal(self.token, self.key, answer.body),
+                "answer_type": answer.content_type,
+                "answer_location": answer.location,
+                "operation": transaction_id,
+            },
         )
         if stored.rowcount != 1:
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
@@ -476,19 +501,12 @@ class IdempotencyMiddleware:
         found = caller(db, token)
         remember_caller(scope, token, found)
         audit = Audited(found.member, found.user_id, found.username, action[:200], key)
-        existing = db.scalar(
-            select(IdempotencyRecord).where(IdempotencyRecord.api_key_id == found.key_id, IdempotencyRecord.key == key)
-        )
+        keyed = {"api_key_id": found.key_id, "key": key}
+        existing = db.connection().execute(_FIND, keyed).first()
         if existing is not None and _abandoned(db, existing, instance):
-            released = db.execute(
-                delete(IdempotencyRecord)
-                .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.status.is_(None))
-                .execution_options(synchronize_session=False)  # `existing` is read again if it stays
-            )
-            if released.rowcount == 1:  # type: ignore[attr-defined]
-                existing = None
-            else:  # its request stored an answer meanwhile (its transaction held the row): that answer stands
-                db.refresh(existing)
+            released = db.connection().execute(_RELEASE, {"record_id": existing.id})
+            # else its request stored an answer meanwhile (its transaction held the row): that answer stands
+            existing = None if released.rowcount == 1 else db.connection().execute(_FIND, keyed).first()
         if existing is None:
             new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
             record_id = db.connection().execute(_INSERT_NEW[db.get_bind().dialect.name], new).scalar_one_or_none()
@@ -556,7 +574,7 @@ def _complete_answered(db: Session, record: InFlight, answer: Answer) -> bool:
     return completed.rowcount == 1
 
 
-def _stored(record: IdempotencyRecord, token: str, key: str) -> Answer:
+def _stored(record: IdempotencyRecord | _Found, token: str, key: str) -> Answer:
     body = unseal(token, key, record.body) if record.body else b""
     return Answer(record.status or 200, body, record.content_type, record.location)
 
@@ -568,7 +586,7 @@ def request_fingerprint(method: str, path: str, query: bytes, content_type: str,
     ).hexdigest()
 
 
-def _abandoned(db: Session, record: IdempotencyRecord, instance: str) -> bool:
+def _abandoned(db: Session, record: _Found, instance: str) -> bool:
     """An answerless record whose request has ended: nothing of it committed, so it may run again.
 
     A request of this process (`instance`) has ended once it is no longer `instances.serving` (its completion
@@ -581,7 +599,7 @@ def _abandoned(db: Session, record: IdempotencyRecord, instance: str) -> bool:
         return False
     if record.owner == instance:
         return not instances.serving(instance, record.id)
-    age = utcnow() - record.created_at
+    age: timedelta = utcnow() - record.created_at
     if record.owner is None:
         return age > ABANDONED_AFTER
     return age > instances.STALE_AFTER and not instances.alive(db, record.owner)

@@ -17,7 +17,7 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.reads import Rows, beside, split
+from tradeledger.store.reads import Rows, beside, fetch, split
 from tradeledger.users import hashing
 from tradeledger.users.models import Role, User, UserKind
 
@@ -107,8 +107,8 @@ def caller(db: Session, token: str) -> Caller:
     this process, whose key row (revocation, expiry) is still read every time."""
     digest = hashing.token_digest(token)
     remembered = hashing.remembered_key(digest)
-    row = db.execute(_CALLER_BY_ID, {"tradeledger_key_id": remembered}).one_or_none() if remembered else None
-    return _live(db, token, digest, row._mapping if row is not None else None)
+    found = fetch(db, _CALLER_BY_ID, {"tradeledger_key_id": remembered}) if remembered else None
+    return _live(db, token, digest, dict(zip(_CALLER_COLUMNS, found[0], strict=True)) if found else None)
 
 
 def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple[Any, ...]]]:
@@ -118,8 +118,8 @@ def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple
     digest = hashing.token_digest(token)
     remembered = hashing.remembered_key(digest)
     if remembered is not None:
-        found = db.execute(beside(_CALLER_BY_ID, rows.statement), {"tradeledger_key_id": remembered, **rows.params})
-        key, read = split(found.all(), len(_CALLER_COLUMNS))
+        found = fetch(db, beside(_CALLER_BY_ID, rows.statement), {"tradeledger_key_id": remembered, **rows.params})
+        key, read = split(found, len(_CALLER_COLUMNS))
         if key is not None:
             return _live(db, token, digest, dict(zip(_CALLER_COLUMNS, key, strict=True))), read
     # not verified here yet, or its key row gone (the statement then found no row of the query either)
