@@ -177,9 +177,10 @@ class Platform:
         )
 
     def _index_step(self) -> int:
-        """One indexer pass, then wake the requests waiting for the blocks it applied."""
+        """One indexer pass, then wake the requests waiting for the blocks it applied (its checkpoint as the pass
+        left it, without reading it back)."""
         applied = self.indexer.run_once()
-        indexed_through = self.indexer.indexed_through()
+        indexed_through = self.indexer.through
         if indexed_through != self._indexed_through:
             with self._indexed:
                 self._indexed_through = indexed_through
