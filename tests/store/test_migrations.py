@@ -36,8 +36,7 @@ def test_guard_constraints_exist(database_url: str) -> None:
     migrate(engine)
     inspector = inspect(engine)
     event_uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("chain_events")}
-    # one event per log position of the canonical chain: the same log (same block hash) twice is a duplicate of it
-    assert ("chain_id", "block_number", "log_index") in event_uniques
+    assert ("chain_id", "block_hash", "log_index") in event_uniques
     tx_indexes = {tuple(i["column_names"]): bool(i["unique"]) for i in inspector.get_indexes("chain_transactions")}
     assert tx_indexes[("signer", "nonce")] is True
     assert ("tx_hash",) in {tuple(u["column_names"]) for u in inspector.get_unique_constraints("chain_transactions")}

@@ -107,11 +107,8 @@ class ChainEvent(Base):
 
     __tablename__ = "chain_events"
     __table_args__ = (
-        # one event per log of the canonical chain, and the chain order every query by block reads (a batch's
-        # replay check, a roll-back's delete, a rebuild): one index for both. The events of a lost block are
-        # deleted before its replacement is stored, so the position is unique; the guard on the block's hash was
-        # an index of its own, written at a random place for every event, that no query read.
-        UniqueConstraint("chain_id", "block_number", "log_index"),
+        UniqueConstraint("chain_id", "block_hash", "log_index"),
+        Index("ix_chain_events_order", "chain_id", "block_number", "log_index"),
         # ids are the cursors of the event feed and of webhooks: never reused after a roll-back deletes the newest
         {"sqlite_autoincrement": True},
     )
