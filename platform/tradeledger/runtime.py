@@ -41,7 +41,7 @@ from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.payables.schedule import PayableJobs
 from tradeledger.processes import READ_GAP_S, Claimer, Follower, Role
-from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler
+from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler, once_per_pass
 from tradeledger.statements.service import STATEMENTS_DIR
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainTransaction
@@ -163,7 +163,7 @@ class Platform:
     def job_providers(self) -> list[JobProvider]:
         """Where the scheduler's due jobs come from (each domain with dates to keep adds its provider here)."""
         assert self.chain.manifest is not None
-        hosted = self.hosted_addresses  # read at each pass: members are onboarded at run time
+        hosted = once_per_pass(self.hosted_addresses)  # read at each pass: members are onboarded at run time
         providers: list[JobProvider] = []
         if "PaymentUndertakings" in self.chain.manifest.contracts:  # absent from deployments made before it
             providers.append(UndertakingJobs(self.address("PaymentUndertakings"), hosted))
@@ -184,9 +184,10 @@ class Platform:
         )
 
     def _index_step(self) -> int:
-        """One indexer pass, then wake the requests waiting for the blocks it applied."""
+        """One indexer pass, then wake the requests waiting for the blocks it applied (its checkpoint as the pass
+        left it, without reading it back)."""
         applied = self.indexer.run_once()
-        indexed_through = self.indexer.indexed_through()
+        indexed_through = self.indexer.through
         if indexed_through != self._indexed_through:
             with self._indexed:
                 self._indexed_through = indexed_through

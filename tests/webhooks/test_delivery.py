@@ -3,10 +3,13 @@ signed; nothing else ever does; through failures, timeouts, restarts, bursts, pa
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from tests.api.conftest import OTHER_TRADER, OUTSIDER, TRADER
 from tests.api.test_lc_transfers import credit_events, reduced_feeds, transferred_and_assigned
@@ -14,6 +17,7 @@ from tests.cli.test_configuration_errors import run_cli
 from tests.members import Consortium, feed
 from tests.webhooks.conftest import subscribe, transfer
 from tests.webhooks.receiver import FAIL, HANG, Receiver, wait_until
+from tradeledger.webhooks.delivery import IDLE_S
 
 
 def _start(consortium: Consortium, receiver: Receiver, who: str = "trader", **fields: object) -> tuple[str, str | None]:
@@ -168,3 +172,30 @@ def test_cli_tail_shows_a_subscriptions_deliveries(started: Consortium, receiver
     assert "delivered" in result.stdout and "Settlement.Posted" in result.stdout
     missing = run_cli(["webhooks", "tail", str(uuid.uuid4())], env, tmp_path)
     assert missing.returncode == 1 and "no webhook subscription" in missing.stderr
+
+
+def test_an_idle_dispatcher_sleeps_instead_of_polling(started: Consortium) -> None:
+    """With nothing to send and no statements wanted, the dispatcher makes a pass a second (IDLE_S) or less, not
+    four: a pass is a query for the active subscriptions and one for the queues' heads, so over three seconds it
+    reads the database at most a handful of times (at four passes a second it made 36 queries)."""
+    engine = started.platform.engine
+    client = started.client("bank")
+    for who in started.tokens:  # no subscription left by an earlier test: nothing to send, no statements
+        member = started.client(who)
+        for item in member.get("/v1/webhooks/subscriptions", params={"limit": 200}).json()["items"]:
+            member.delete(f"/v1/webhooks/subscriptions/{item['id']}", headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert client.get("/v1/webhooks/subscriptions").json()["items"] == []
+    statements: list[str] = []
+
+    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if threading.current_thread().name == "webhooks" and statement.startswith("SELECT"):
+            statements.append(statement)
+
+    time.sleep(IDLE_S)  # the deletions' wake-up passes are over
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        time.sleep(3.0)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    passes = 3.0 / IDLE_S + 1
+    assert 2 <= len(statements) <= 2 * passes, statements

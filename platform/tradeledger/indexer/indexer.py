@@ -143,6 +143,9 @@ class Indexer:
         self.fetch_process: FetchProcess | None = None  # started by the first long catch-up, see IndexerConfig
         self._span = 1  # blocks in the next eth_getLogs range: grows and shrinks towards batch_events per batch
         self._prefetch: _Prefetch | None = None
+        # the checkpoint's block as this indexer's last step read or wrote it: what its own process has applied,
+        # without a query (the database's `indexed_through` is the truth for every process)
+        self.through = start_block - 1
         # the projections use every mapped class: configure them all now, not inside the first batch (where it
         # took about a twentieth of catching up 40,000 events)
         configure_mappers()
@@ -172,6 +175,7 @@ class Indexer:
         """run_once's work; also whether the checkpoint moved (a batch was written or a reorg rolled back)."""
         with self.timings.timed("database_s"):
             checkpoint = self.checkpoint()
+        self.through = checkpoint.block_number if checkpoint is not None else self.start_block - 1
         head, reorged = self._head(checkpoint)
         target = head - self.config.confirmations
         if checkpoint is not None and reorged:
@@ -243,6 +247,7 @@ class Indexer:
             ]
             insert_rows(db, IndexedBlock, kept)
             db.merge(IndexerCheckpoint(chain_id=self.chain_id, block_number=last, block_hash=batch.hashes[last]))
+        self.through = last
         if applied:
             log.info("indexed %d events in blocks %d..%d", applied, first, last)
         return applied
@@ -321,6 +326,7 @@ class Indexer:
             if self.on_rollback is not None:  # the transaction manager reopens what it sent into the lost blocks
                 self.on_rollback(db, ancestor.number)
             self.rebuild_projections(db)
+        self.through = ancestor.number
 
     def rebuild_projections(self, db: Session) -> None:
         """Clear every projected table and apply all raw events again, in chain order, a batch at a time."""

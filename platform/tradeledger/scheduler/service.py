@@ -23,10 +23,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +53,28 @@ RETRY_BACKOFF_S = 60
 
 UNDONE = frozenset({TxState.REVERTED, TxState.FAILED})
 """Final outcomes that did not do the job: reverted on chain, or rejected for good before mining."""
+
+T = TypeVar("T")
+_PASSES = itertools.count(1)
+_PASS: ContextVar[int | None] = ContextVar("scheduler_pass", default=None)  # the pass `run_once` is making
+
+
+def once_per_pass(read: Callable[[], T]) -> Callable[[], T]:
+    """`read`, called at most once per scheduler pass and its answer shared by the pass's providers (the hosted
+    addresses: each of four providers read them again, a third of an idle pass's CPU); outside a pass, at each
+    call. A value that changes meanwhile (a member onboarded) is read again by the next pass."""
+    cached: tuple[int, T] | None = None
+
+    def shared() -> T:
+        nonlocal cached
+        current = _PASS.get()
+        if current is None:
+            return read()
+        if cached is None or cached[0] != current:
+            cached = (current, read())
+        return cached[1]
+
+    return shared
 
 
 def attempt_key(key: str, attempt: int) -> str:
@@ -111,29 +135,39 @@ class Scheduler:
 
     def run_once(self) -> int:
         """One pass: submit every due job not yet submitted, and retry those that reverted once their back-off
-        has passed; returns how many were submitted."""
+        has passed; returns how many were submitted. Every provider is read in one session, before anything is
+        submitted."""
         now = self.clock()
-        submitted = 0
-        for provider in self.providers:
+        token = _PASS.set(next(_PASSES))
+        try:
             with self.sessions() as db:
-                jobs = [job for job in provider.due(db, now) if job.due_at <= now]
-                first: dict[str, TxState] = {
-                    key: state
-                    for key, state in db.execute(
-                        select(ScheduledRun.key, ChainTransaction.state)
-                        .join(ChainTransaction, ChainTransaction.id == ScheduledRun.transaction_id)
-                        .where(ScheduledRun.key.in_([job.key for job in jobs]))
-                    )
-                }
-                retries = {job.key: self._next_attempt(db, job, now) for job in jobs if first.get(job.key) in UNDONE}
-            for job in jobs:
-                if job.key not in first:
-                    attempt: DueJob | None = job
-                else:
-                    attempt = retries.get(job.key)
-                if attempt is not None and self.submit_job(provider.name, attempt, now):
-                    submitted += 1
-        return submitted
+                attempts = [(provider.name, job) for provider in self.providers for job in self._due(db, provider, now)]
+        finally:
+            _PASS.reset(token)
+        return sum(self.submit_job(name, job, now) for name, job in attempts)
+
+    def _due(self, db: Session, provider: JobProvider, now: int) -> list[DueJob]:
+        """The provider's due jobs to submit now: those never submitted, and the retries whose back-off has passed."""
+        jobs = [job for job in provider.due(db, now) if job.due_at <= now]
+        if not jobs:  # the usual pass: nothing due, nothing to look up
+            return []
+        first: dict[str, TxState] = {
+            key: state
+            for key, state in db.execute(
+                select(ScheduledRun.key, ChainTransaction.state)
+                .join(ChainTransaction, ChainTransaction.id == ScheduledRun.transaction_id)
+                .where(ScheduledRun.key.in_([job.key for job in jobs]))
+            )
+        }
+        attempts: list[DueJob] = []
+        for job in jobs:
+            if job.key not in first:
+                attempts.append(job)
+            elif first[job.key] in UNDONE:
+                retry = self._next_attempt(db, job, now)
+                if retry is not None:
+                    attempts.append(retry)
+        return attempts
 
     def _next_attempt(self, db: Session, job: DueJob, now: int) -> DueJob | None:
         """The retry of a job whose attempts so far all reverted, when its back-off has passed and attempts remain;

@@ -6,6 +6,13 @@ due to a bounded pool of senders; a sender works through one subscription's queu
 never two senders the same subscription. A failed attempt is retried with exponential back-off until the retry
 period is over; then the message is dead and its subscription FAILED, so that nothing after it overtakes it.
 State lives in the database: a restarted service sends the first undelivered message again (at least once).
+
+The dispatcher does not poll on a fixed beat. Its own process wakes it whenever there is work: the indexer applied
+new events, a sender finished a queue (it may have left a retry for later), a member created, resumed or replayed a
+subscription. Otherwise it sleeps until the soonest retry falls due, or IDLE_S at most (to see subscriptions changed
+through another process); while a subscription wants statements, STATEMENTS_POLL_S at most, because a statement
+waits for the block that closes its period and a block without events wakes nobody. At four passes a second, an
+idle service's dispatcher took 14-17 ms of CPU a second.
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from tradeledger.webhooks.models import DeliveryState, SubscriptionStatus, Webho
 from tradeledger.webhooks.service import Files, Queue, day_closed
 
 log = logging.getLogger(__name__)
-DISPATCH_INTERVAL_S = 0.25
+IDLE_S = 1.0
+STATEMENTS_POLL_S = 0.25
 MAX_ERROR_CHARS = 500
 MAX_DOUBLINGS = 40  # the delay is capped long before; this only keeps the power finite
 
@@ -83,11 +91,11 @@ class Deliverer:
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self.settings.webhook_concurrency, thread_name_prefix="webhook-sender")
-        self._loop = PollingLoop("webhooks", self.step, interval=DISPATCH_INTERVAL_S)
+        self._loop = PollingLoop("webhooks", self.step, interval=IDLE_S)
         self._loop.start()
 
     def wake(self) -> None:
-        """Queue and dispatch now (the indexer applied new events) instead of at the next dispatch interval."""
+        """Queue and dispatch now (new events, a queue finished, a subscription changed) instead of sleeping on."""
         if self._loop is not None:
             self._loop.wake()
 
@@ -101,16 +109,22 @@ class Deliverer:
         self._client.close()
 
     def step(self) -> int:
-        """Queue what is new, then start a sender for every due subscription without one; the messages queued."""
-        queued = self.fill()
-        self.dispatch()
+        """Queue what is new, then start a sender for every due subscription without one; the messages queued.
+        Sleeps until the next retry is due, at most IDLE_S (STATEMENTS_POLL_S while statements are wanted)."""
+        queued, statements = self.fill()
+        wait = self.dispatch()
+        if self._loop is not None:
+            self._loop.interval = min(wait, STATEMENTS_POLL_S) if statements else wait
         return queued
 
-    def fill(self) -> int:
+    def fill(self) -> tuple[int, bool]:
+        """Queue what is new for every active subscription; the messages queued, and whether any subscription
+        wants statements."""
         with self.sessions() as db:
-            last = repository.last_event_id(db)
             subscriptions = repository.active_subscriptions(db)
-        closed = self._closed() if any(s.statements for s in subscriptions) else None
+            last = repository.last_event_id(db) if subscriptions else None
+        statements = any(s.statements for s in subscriptions)
+        closed = self._closed() if statements else None
         queued = 0
         for subscription in subscriptions:
             new_events = last is not None and (subscription.cursor is None or subscription.cursor < last)
@@ -123,7 +137,7 @@ class Deliverer:
                         queued += self.queue.fill(db, row, closed)
             except TradeLedgerError as error:  # one subscription's trouble (a key not hosted) holds up no other
                 log.warning("webhook subscription %s: cannot queue: %s", subscription.id, error.message)
-        return queued
+        return queued, statements
 
     def _closed(self) -> datetime | None:
         """The time of the last indexed block; None while the node lacks it (a reorg): statements wait."""
@@ -133,19 +147,24 @@ class Deliverer:
             log.warning("webhook statements wait: %s", error.message)
             return None
 
-    def dispatch(self) -> None:
+    def dispatch(self) -> float:
+        """Start a sender for every due subscription without one (as many as the pool has room for); the seconds
+        until the next head not sent now falls due, at most IDLE_S."""
         assert self._pool is not None
         with self._lock:
             busy = set(self._busy)
         free = self.settings.webhook_concurrency - len(busy)
         if free <= 0:
-            return
+            return IDLE_S  # a sender that finishes wakes the dispatcher
+        now = utcnow()
         with self.sessions() as db:
-            due = repository.due_subscriptions(db, utcnow(), busy, free)
-        for subscription_id in due:
+            heads = repository.next_heads(db, busy, free + 1)
+        for subscription_id, _ in [head for head in heads if head[1] <= now][:free]:
             with self._lock:
                 self._busy.add(subscription_id)
             self._pool.submit(self._send_queue, subscription_id)
+        later = [due for _, due in heads if due > now]
+        return min(IDLE_S, (later[0] - now).total_seconds()) if later else IDLE_S
 
     def _send_queue(self, subscription_id: str) -> None:
         """Send one subscription's due messages in order until it has none due (or the service stops)."""
@@ -160,6 +179,7 @@ class Deliverer:
         finally:
             with self._lock:
                 self._busy.discard(subscription_id)
+            self.wake()  # the dispatcher learns when this queue's next attempt is due, and has a sender free
 
     def _next(self, subscription_id: str) -> Message | None:
         with self.sessions() as db:

@@ -59,8 +59,9 @@ def head(db: Session, subscription_id: str) -> WebhookDelivery | None:
     return db.scalars(query).first()
 
 
-def due_subscriptions(db: Session, now: datetime, exclude: set[str], limit: int) -> list[str]:
-    """Active subscriptions whose head delivery is pending and due."""
+def next_heads(db: Session, exclude: set[str], limit: int) -> list[tuple[str, datetime]]:
+    """Active subscriptions whose head delivery is pending, with the time it is due, soonest first: those due now,
+    then the one the dispatcher sleeps until."""
     heads = (
         select(WebhookDelivery.subscription_id, func.min(WebhookDelivery.id).label("head"))
         .where(WebhookDelivery.state.in_(UNSETTLED))
@@ -68,19 +69,15 @@ def due_subscriptions(db: Session, now: datetime, exclude: set[str], limit: int)
         .subquery()
     )
     query = (
-        select(WebhookDelivery.subscription_id)
+        select(WebhookDelivery.subscription_id, WebhookDelivery.next_attempt_at)
         .join(heads, WebhookDelivery.id == heads.c.head)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .where(
-            WebhookSubscription.status == SubscriptionStatus.ACTIVE,
-            WebhookDelivery.state == DeliveryState.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
+        .where(WebhookSubscription.status == SubscriptionStatus.ACTIVE, WebhookDelivery.state == DeliveryState.PENDING)
         .order_by(WebhookDelivery.next_attempt_at)
     )
     if exclude:
         query = query.where(WebhookDelivery.subscription_id.not_in(exclude))
-    return list(db.scalars(query.limit(limit)))
+    return [(subscription_id, due) for subscription_id, due in db.execute(query.limit(limit))]
 
 
 def cancel_unsettled(db: Session, subscription_id: str) -> None:

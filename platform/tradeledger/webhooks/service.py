@@ -37,7 +37,7 @@ from tradeledger.members.models import Member, MemberKind
 from tradeledger.operations import Answer, write_in_database
 from tradeledger.statements import service as statements
 from tradeledger.statements.service import StatementSpec
-from tradeledger.store.base import utcnow
+from tradeledger.store.base import UINT256_END, utcnow
 from tradeledger.store.models import ChainEvent
 from tradeledger.webhooks import repository
 from tradeledger.webhooks.models import (
@@ -145,7 +145,7 @@ def create(
     for code in request.currencies:
         currency_bytes(code)
     for lc_id in request.lc_ids:
-        if int(lc_id) >= 2**256:
+        if int(lc_id) >= UINT256_END:
             raise InvalidValueError(f"lc_ids: {lc_id!r} is not a uint256 in decimal")
     if "camt.053" in request.statements and not request.currencies:
         raise InvalidValueError("statements: camt.053 needs `currencies` (one statement per account and currency)")
@@ -405,7 +405,9 @@ def subscribe(
         row, secret = create(db, member, kind, request, url, known)
         return CreatedSubscription(subscription=SubscriptionView.of(row), secret=secret)
 
-    return write_in_database(platform, subscribed, answer)
+    created = write_in_database(platform, subscribed, answer)
+    platform.webhooks.wake()  # this process's dispatcher sleeps up to a second (webhooks.delivery)
+    return created
 
 
 def change(
@@ -419,7 +421,9 @@ def change(
         "resume": lambda db: resume(db, member, subscription_id),
         "replay": lambda db: replay(db, member, subscription_id, cursor),
     }
-    return write_in_database(platform, lambda db: SubscriptionView.of(steps[action](db)), answer)
+    changed = write_in_database(platform, lambda db: SubscriptionView.of(steps[action](db)), answer)
+    platform.webhooks.wake()  # resumed or replayed: queue and send now, not after the dispatcher's sleep
+    return changed
 
 
 def unsubscribe(platform: Platform, member: str, subscription_id: str) -> None:
