@@ -107,9 +107,10 @@ CLAIM_SIGNED = (
         updated_at=bindparam("now"),
     )
 )
-RECORD_SENT = (  # a row final meanwhile (mined!) stays final
+RECORD_SENT = (  # a row final meanwhile (mined!) stays final. One statement for a send batch's accepted rows: as an
+    # executemany, SQLAlchemy built and bound each row's parameters (half the claim sender's database time, py-spy)
     update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX_ROW_OPEN)
+    .where(OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)), OUTBOX_ROW_OPEN)
     .values(
         state=TxState.SENT,
         attempts=OUTBOX.c.attempts + 1,
@@ -117,6 +118,18 @@ RECORD_SENT = (  # a row final meanwhile (mined!) stays final
         error_detail=None,
         updated_at=bindparam("now"),
     )
+)
+OPEN_BY_HASH = (  # the receipt watch's look-up of the mined hashes that are ours, past the ORM's statement handling
+    select(OUTBOX.c.tx_hash, OUTBOX.c.id).where(
+        OUTBOX.c.tx_hash.in_(bindparam("hashes", expanding=True)), OUTBOX_ROW_OPEN
+    )
+)
+SIGNER_NONCES: Table = SignerNonce.__table__  # type: ignore[assignment]
+TAKE_NONCES = (  # a signer's next nonces in one statement: loaded and flushed through the ORM, a fifth of a claim's CPU
+    update(SIGNER_NONCES)
+    .where(SIGNER_NONCES.c.signer == bindparam("nonce_signer"))
+    .values(next_nonce=SIGNER_NONCES.c.next_nonce + bindparam("taken"))
+    .returning(SIGNER_NONCES.c.next_nonce)
 )
 RECORD_RECEIPT = (  # lost_block stays: what it made is pending until its new block is indexed
     update(OUTBOX)
@@ -488,14 +501,12 @@ class TransactionManager:
     def allocate_nonces(self, db: Session, signer: str, count: int = 1) -> range:
         """The signer's next `count` nonces, taken under the per-signer lock inside the caller's transaction."""
         self._lock_signer(db, signer)
-        row = db.get(SignerNonce, signer, with_for_update=True)
-        if row is None:
-            pending = int(self.rpc.call("eth_getTransactionCount", [signer, "pending"]), 16)
-            row = SignerNonce(signer=signer, next_nonce=pending)
-            db.add(row)
-        first = row.next_nonce
-        row.next_nonce = first + count
-        return range(first, first + count)
+        connection = db.connection()
+        after = connection.execute(TAKE_NONCES, {"nonce_signer": signer, "taken": count}).scalar()
+        if after is None:  # the signer's first transaction here: the node says where its nonces are
+            after = int(self.rpc.call("eth_getTransactionCount", [signer, "pending"]), 16) + count
+            connection.execute(insert(SIGNER_NONCES).values(signer=signer, next_nonce=after))
+        return range(after - count, after)
 
     def _sign(self, signer: str, nonce: int, to: str, data: bytes, gas: int) -> tuple[str, str]:
         legacy = self._signers.get(signer)
@@ -756,9 +767,10 @@ class TransactionManager:
         accepted = [row for row, _, ok in verdicts if ok]
         refused = [(row, result) for row, result, ok in verdicts if not ok]
         with transaction(self.sessions) as db:
-            if accepted:  # one executemany for the common case; a row final meanwhile (mined!) stays final
+            if accepted:  # one statement a chunk for the common case; a row final meanwhile (mined!) stays final
                 now = utcnow()
-                db.connection().execute(RECORD_SENT, [{"row_id": row.id, "now": now} for row in accepted])
+                for chunk in batched((row.id for row in accepted), IN_CLAUSE_LIMIT):
+                    db.connection().execute(RECORD_SENT, {"row_ids": chunk, "now": now})
             settled: list[ChainTransaction] = []
             for row, result in refused:
                 stored = db.get(ChainTransaction, row.id, with_for_update=True)
@@ -1043,11 +1055,11 @@ class TransactionManager:
         """tx hash -> row id of the open outbox rows among `tx_hashes`."""
         found: dict[str, str] = {}
         with self.sessions() as db:
+            connection = db.connection()
             for chunk in batched(tx_hashes, IN_CLAUSE_LIMIT):
-                query = select(ChainTransaction.tx_hash, ChainTransaction.id).where(
-                    ChainTransaction.tx_hash.in_(chunk), ChainTransaction.state.in_(OPEN_TX_STATES)
+                found.update(
+                    (str(tx_hash), row_id) for tx_hash, row_id in connection.execute(OPEN_BY_HASH, {"hashes": chunk})
                 )
-                found.update((str(tx_hash), row_id) for tx_hash, row_id in db.execute(query))
         return found
 
     def _record_receipts(self, receipts: Sequence[tuple[str, dict[str, Any]]]) -> int:
