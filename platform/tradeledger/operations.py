@@ -3,23 +3,19 @@ the operations their submitter (and its sponsor bank, and auditors) may follow."
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
-from anyio import CancelScope, to_thread
-from greenlet import getcurrent, greenlet
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
-from tradeledger.chain.txmanager import ContractCall, Signal, StoredHook, WritePendingError
+from tradeledger.chain.txmanager import ContractCall, StoredHook, WritePendingError
 from tradeledger.errors import NotFoundError
 from tradeledger.indexer.queries import event_argument
 from tradeledger.members.access import can_see
 from tradeledger.members.models import MemberKind
-from tradeledger.store.db import in_process, transaction
+from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction
 
 if TYPE_CHECKING:  # the runtime composes the domains: importing it here would be a cycle
@@ -28,7 +24,6 @@ if TYPE_CHECKING:  # the runtime composes the domains: importing it here would b
     from tradeledger.users.schemas import RequestView
 
 ViewT = TypeVar("ViewT")
-ArgT = TypeVar("ArgT")
 Answer = Callable[[Session, ViewT], None] | None
 """What commits with a database-only command's rows: the API stores the request's answer there."""
 
@@ -48,7 +43,6 @@ class Submission:
     business: Callable[[Session], None] | None = None  # the submitter's own rows, in the outbox transaction
     on_held: Callable[[Session, RequestView], None] | None = None  # stores the answer of a write held for approval
     note: bytes = b""  # appended to the call's data (an approved request's trail hash), on chain with it
-    signal: Callable[[], Signal] | None = None  # how the submission waits for its outbox row (None: blocking)
 
 
 @dataclass(frozen=True)
@@ -77,11 +71,7 @@ def submit(
         call = replace(call, note=submission.note)
     try:
         row = platform.execute(
-            call,
-            respond_async=submission.respond_async,
-            business=business,
-            on_stored=submission.on_stored,
-            done=None if submission.signal is None else submission.signal(),
+            call, respond_async=submission.respond_async, business=business, on_stored=submission.on_stored
         )
     except WritePendingError as pending:
         return Pending(pending.row)
@@ -94,84 +84,18 @@ OutcomeT = TypeVar("OutcomeT")
 async def submit_settled(
     platform: Platform, command: Callable[[Submission], OutcomeT | Written], submission: Submission
 ) -> OutcomeT | Written:
-    """Run `command` (a domain command whose answer is its operation) as far as storing its write, then wait for
-    the write's block on the event loop: the same outcome as the command waiting itself (the mined row once its
-    block is in the read model, Pending past the bound), but no thread is held while the block is mined and
-    indexed, so concurrent writes do not starve the other requests of threads.
-
-    On SQLite the command runs on the event loop itself (`run_on_loop`), and its wait for the outbox row is awaited
-    (`LoopSignal`): its reads are a few look-ups in this process's memory map, cheaper than the hop to a thread of
-    the pool and back, and its outbox row's group is stored without a thread held for it. On PostgreSQL each of its
-    statements waits for the server, and on the event loop those waits would add up request after request instead
-    of overlapping: there it runs on a thread of the pool.
+    """Run `command` (a domain command whose answer is its operation) on a worker thread, as far as storing its
+    write, then wait for the write's block on the event loop: the same outcome as the command waiting itself
+    (the mined row once its block is in the read model, Pending past the bound), but no thread of the pool is
+    held while the block is mined and indexed, so concurrent writes do not starve the other requests of threads.
     """
-    asynchronous = replace(submission, respond_async=True)
-    if in_process(platform.engine):
-        outcome = await run_on_loop(command, replace(asynchronous, signal=LoopSignal))
-    else:
-        outcome = await to_thread.run_sync(command, asynchronous)
+    outcome = await to_thread.run_sync(command, replace(submission, respond_async=True))
     if submission.respond_async or not isinstance(outcome, Pending):
         return outcome  # asked not to wait, or nothing submitted (held for approval)
     try:
         return await platform.settled(outcome.row)
     except WritePendingError as pending:
         return Pending(pending.row)
-
-
-ResultT = TypeVar("ResultT")
-
-
-class _OnLoop(greenlet):  # type: ignore[misc]  # greenlet has no annotations
-    """A synchronous call run by `run_on_loop`: where `wait_on_loop` may suspend it."""
-
-
-async def run_on_loop(function: Callable[[ArgT], ResultT], argument: ArgT) -> ResultT:
-    """`function(argument)` run on the event loop, in a greenlet of its own: each `wait_on_loop` inside it suspends
-    the call (not the loop) until its awaitable is done. In a copy of the caller's context, as a thread would run it.
-    For synchronous code that computes and reads but must wait for another thread (`LoopSignal`)."""
-    call = _OnLoop(function)
-    call.gr_context = contextvars.copy_context()
-    step: Any = call.switch(argument)
-    while not call.dead:  # it waits for `step`, an awaitable: resume it with the outcome
-        try:
-            value = await step
-        except BaseException as error:  # the call's own wait raises it, where it can handle it
-            step = call.throw(error)
-        else:
-            step = call.switch(value)
-    return cast(ResultT, step)
-
-
-def wait_on_loop(awaitable: Awaitable[ResultT]) -> ResultT:
-    """Inside `run_on_loop`: suspend this call until `awaitable` is done (the event loop runs on meanwhile)."""
-    current = getcurrent()
-    if not isinstance(current, _OnLoop):
-        raise RuntimeError("wait_on_loop outside run_on_loop: nothing would run the awaitable")
-    return cast(ResultT, current.parent.switch(awaitable))
-
-
-class LoopSignal:
-    """A submission's `done` signal for a command run on the event loop (`run_on_loop`): the lane's thread sets it
-    through the loop, and the command's wait suspends its greenlet, not the loop, and holds no thread."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._set = self._loop.create_future()
-
-    def set(self) -> None:
-        with suppress(RuntimeError):  # its event loop closed (the server stopped): nobody waits
-            self._loop.call_soon_threadsafe(self._resolve)
-
-    def _resolve(self) -> None:
-        if not self._set.done():
-            self._set.set_result(None)
-
-    def wait(self) -> None:
-        wait_on_loop(self._stored())
-
-    async def _stored(self) -> None:
-        with CancelScope(shield=True):  # as a thread's wait: the group is stored whatever becomes of the request
-            await self._set
 
 
 def _both(first: Callable[[Session], None], then: Callable[[Session], None] | None) -> Callable[[Session], None]:

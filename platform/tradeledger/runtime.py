@@ -23,14 +23,7 @@ from tradeledger.chain.health import HealthProblem, highest_mined_block, stuck_s
 from tradeledger.chain.keys import dev_account, keystore_resolver
 from tradeledger.chain.receipts import POLL_IDLE_S
 from tradeledger.chain.session import ChainSession, open_chain_session
-from tradeledger.chain.txmanager import (
-    ContractCall,
-    KeyRing,
-    Signal,
-    StoredHook,
-    TransactionManager,
-    WritePendingError,
-)
+from tradeledger.chain.txmanager import ContractCall, KeyRing, StoredHook, TransactionManager, WritePendingError
 from tradeledger.config import Settings
 from tradeledger.errors import ChainUnavailableError, ConfigurationError
 from tradeledger.guarantees.schedule import GuaranteeExpiryJobs
@@ -218,16 +211,14 @@ class Platform:
         respond_async: bool = False,
         business: Callable[[Session], None] | None = None,
         on_stored: StoredHook | None = None,
-        done: Signal | None = None,
     ) -> ChainTransaction:
-        """Submit a call (with the request's own rows and `on_stored`, if any, in the outbox transaction, waiting on
-        `done` meanwhile: `TransactionManager.submit`); unless asked to answer at once, return once its block is in
-        the read model.
+        """Submit a call (with the request's own rows and `on_stored`, if any, in the outbox transaction); unless
+        asked to answer at once, return once its block is in the read model.
 
         Raises WritePendingError when that takes longer than `write_timeout_s`, or the node stops answering
         meanwhile: the write is stored, and confirms later.
         """
-        submitted = self.transactions.submit(call, business, on_stored, done)
+        submitted = self.transactions.submit(call, business, on_stored)
         if respond_async:
             return submitted
         try:

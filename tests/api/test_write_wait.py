@@ -4,8 +4,6 @@ while its block is mined and indexed, and still answers only once the read model
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,11 +15,10 @@ from tests.members import AGENT, BANK, found, issue
 from tradeledger.chain.keys import dev_account
 from tradeledger.config import load_settings
 from tradeledger.members.models import MemberKind
-from tradeledger.operations import Pending, Submission, Written, run_on_loop, submit_settled, wait_on_loop
+from tradeledger.operations import Pending, Submission, Written, submit_settled
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements import service
 from tradeledger.settlements.schemas import CashMovementRequest
-from tradeledger.store.db import in_process
 from tradeledger.store.models import ChainTransaction, TxState
 from tradeledger.users.approvals import Held
 
@@ -97,91 +94,3 @@ class TestWaitOnTheEventLoop:
         outcome = asyncio.run(submit_settled(running, _deposit(running, "WAIT-ASYNC"), Submission(respond_async=True)))
         assert isinstance(outcome, Pending)
         assert outcome.row.state is TxState.REQUESTED
-
-    def test_stored_without_a_thread_on_sqlite(self, running: Platform) -> None:
-        """On SQLite a write's command runs on the event loop and awaits its outbox row: with the pool's only thread
-        held elsewhere, the write is still stored and answered."""
-        if not in_process(running.engine):
-            pytest.skip("on PostgreSQL the command runs on a thread of the pool")
-
-        async def scenario() -> Written | Held:
-            to_thread.current_default_thread_limiter().total_tokens = 1
-            release = threading.Event()
-            holder = asyncio.ensure_future(to_thread.run_sync(release.wait))
-            await asyncio.sleep(0.05)  # the holder has the only thread
-            try:
-                write = submit_settled(running, _deposit(running, "WAIT-NO-THREAD"), Submission(respond_async=True))
-                return await asyncio.wait_for(write, 20)
-            finally:
-                release.set()
-                await holder
-
-        outcome = asyncio.run(scenario())
-        assert isinstance(outcome, Pending)
-        assert outcome.row.state is TxState.REQUESTED
-        assert _submitted(running, "WAIT-NO-THREAD") == 1
-
-
-CALLER = contextvars.ContextVar("caller", default="nobody")
-
-
-class TestRunOnLoop:
-    """The bridge that runs a synchronous command on the event loop, its waits awaited."""
-
-    def test_waits_for_another_thread_without_blocking_the_loop(self) -> None:
-        async def scenario() -> tuple[int, list[str]]:
-            loop = asyncio.get_running_loop()
-            answered = loop.create_future()
-            ticks: list[str] = []
-
-            def command(base: int) -> int:
-                return base + wait_on_loop(answered)
-
-            async def ticker() -> None:  # runs while the command waits: the loop is free
-                ticks.append("tick")
-                threading.Thread(target=lambda: loop.call_soon_threadsafe(answered.set_result, 2)).start()
-
-            loop.call_soon(lambda: asyncio.ensure_future(ticker()))
-            return await run_on_loop(command, 40), ticks
-
-        assert asyncio.run(scenario()) == (42, ["tick"])
-
-    def test_errors_reach_the_command_and_its_caller(self) -> None:
-        async def failing() -> None:
-            raise ValueError("the awaited failed")
-
-        def command(_: None) -> str:
-            try:
-                wait_on_loop(failing())
-            except ValueError as error:
-                return f"caught: {error}"
-            return "not raised"
-
-        def raising(_: None) -> None:
-            raise KeyError("the command failed")
-
-        assert asyncio.run(run_on_loop(command, None)) == "caught: the awaited failed"
-        with pytest.raises(KeyError, match="the command failed"):
-            asyncio.run(run_on_loop(raising, None))
-
-    def test_runs_in_a_copy_of_the_callers_context(self) -> None:
-        def command(_: None) -> str:
-            seen = CALLER.get()
-            CALLER.set("the command")
-            return seen
-
-        async def scenario() -> tuple[str, str]:
-            CALLER.set("the request")
-            seen = await run_on_loop(command, None)
-            return seen, CALLER.get()
-
-        assert asyncio.run(scenario()) == ("the request", "the request")
-
-    def test_wait_outside_refused(self) -> None:
-        async def never() -> None:
-            raise AssertionError("not awaited")
-
-        awaitable = never()
-        with pytest.raises(RuntimeError, match="outside run_on_loop"):
-            wait_on_loop(awaitable)
-        awaitable.close()

@@ -39,7 +39,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, select, text, update
@@ -237,16 +237,6 @@ StoredHook = Callable[[Session, list[ChainTransaction]], None]
 """Run in the transaction that stores a request's outbox rows, after them: what else must commit with them."""
 
 
-class Signal(Protocol):
-    """How a submitter waits for its request: the lane's sender thread sets it once the request is stored and sent
-    (or has failed), and the submitter's `wait` returns then. A `threading.Event` blocks the submitting thread;
-    `tradeledger.operations.LoopSignal` lets a submission made on an event loop await it without holding a thread."""
-
-    def set(self) -> None: ...
-
-    def wait(self) -> object: ...
-
-
 @dataclass(eq=False)
 class _Request:
     """One caller's submission: its calls, its business rows and its `on_stored` commit in one transaction."""
@@ -254,17 +244,17 @@ class _Request:
     calls: Sequence[ContractCall]
     calldata: list[bytes]
     business: Callable[[Session], None] | None
-    on_stored: StoredHook | None
-    done: Signal
+    on_stored: StoredHook | None = None
     gas_limits: list[int] = field(default_factory=list)
     rows: list[ChainTransaction] = field(default_factory=list)
     error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class _Lane:
     """The writer of one signer (or one set of signers): commits whatever is queued as one group.
 
-    Callers queue their request and wait on its `done` signal. The writer thread takes everything queued (up to
+    Callers queue their request and sleep until it is done. The writer thread takes everything queued (up to
     GROUP_MAX_CALLS calls), pre-flights and stores it (nonces, signatures, outbox rows, one commit), hands it to
     the sender thread and starts over with whatever arrived meanwhile; the sender broadcasts the stored groups
     in order. So the node checks one group while the previous one is being sent, and under load the groups
@@ -285,7 +275,7 @@ class _Lane:
         self._thread: threading.Thread | None = None
 
     def run(self, request: _Request) -> None:
-        """Queue `request` and return once it is stored and sent, or has failed (its `done` signal set)."""
+        """Queue `request` and return once it is stored and sent, or has failed."""
         with self._ready:
             self._queue.append(request)
             if self._thread is None:
@@ -367,23 +357,20 @@ class TransactionManager:
         call: ContractCall,
         business: Callable[[Session], None] | None = None,
         on_stored: StoredHook | None = None,
-        done: Signal | None = None,
     ) -> ChainTransaction:
         """Pre-flight, store and broadcast one call.
 
         `business` writes the request's own rows in the same database transaction as the outbox row: either
         both commit or neither does, and nothing is sent for an uncommitted request. `on_stored` runs in that
         transaction too, after the outbox row is written, and is given it (the caller links its records to it).
-        `done` is what the caller waits on meanwhile (default: a `threading.Event`, blocking this thread).
         """
-        return self.submit_many([call], business, on_stored, done)[0]
+        return self.submit_many([call], business, on_stored)[0]
 
     def submit_many(
         self,
         calls: Sequence[ContractCall],
         business: Callable[[Session], None] | None = None,
         on_stored: StoredHook | None = None,
-        done: Signal | None = None,
     ) -> list[ChainTransaction]:
         """Several calls as one request: all of them are stored (with `business`'s rows) or none is.
 
@@ -396,8 +383,7 @@ class TransactionManager:
             self.keys.get(signer)
         if not calls:
             return []
-        signal = threading.Event() if done is None else done
-        request = _Request(calls, [call.calldata() for call in calls], business, on_stored, signal)
+        request = _Request(calls, [call.calldata() for call in calls], business, on_stored)
         self._lane(signers).run(request)
         if request.error is not None:
             raise request.error
