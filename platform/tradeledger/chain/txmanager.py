@@ -42,7 +42,7 @@ from itertools import islice
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from tradeledger.chain.abi import checksum, load_abi
@@ -57,7 +57,7 @@ from tradeledger.errors import (
     TransactionRevertedError,
 )
 from tradeledger.loops import PollingLoop
-from tradeledger.store.base import utcnow
+from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
 from tradeledger.store.wakeups import announce
@@ -83,7 +83,7 @@ BARRIER_POLL_S = 0.05
 RECENT_BLOCKS = 1024
 SEND_ORDER = (ChainTransaction.created_at, ChainTransaction.nonce)  # re-sends keep the order of first submission
 OPEN_TX_STATES = (TxState.SIGNED, TxState.SENT)
-OUTBOX: Table = ChainTransaction.__table__  # type: ignore[assignment]  # executemany updates, past the ORM
+OUTBOX = table_of(ChainTransaction)  # executemany updates, past the ORM
 OUTBOX_ROW_OPEN = or_(*(OUTBOX.c.state == state for state in OPEN_TX_STATES))  # executemany takes no IN lists
 REQUESTED_OLDEST_FIRST = (  # what a claim signs, and what the broadcast of a claimed row reads (7 µs a row less
     # than the whole row, whose time stamps and state the driver's results are converted for)
@@ -124,7 +124,7 @@ OPEN_BY_HASH = (  # the receipt watch's look-up of the mined hashes that are our
         OUTBOX.c.tx_hash.in_(bindparam("hashes", expanding=True)), OUTBOX_ROW_OPEN
     )
 )
-SIGNER_NONCES: Table = SignerNonce.__table__  # type: ignore[assignment]
+SIGNER_NONCES = table_of(SignerNonce)
 TAKE_NONCES = (  # a signer's next nonces in one statement: loaded and flushed through the ORM, a fifth of a claim's CPU
     update(SIGNER_NONCES)
     .where(SIGNER_NONCES.c.signer == bindparam("nonce_signer"))
