@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry import _logs, metrics, trace
 
 from tradeledger.api.app import create_app
 from tradeledger.config import Settings
@@ -54,3 +55,19 @@ def test_openapi_documents_health(platform: Platform) -> None:
         spec = client.get("/openapi.json").json()
     assert {"/v1/health", "/v1/ready"} <= set(spec["paths"])
     assert "503" in spec["paths"]["/v1/ready"]["get"]["responses"]
+
+
+def test_requests_do_not_ask_for_telemetry_providers(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastAPI's native telemetry is off (api.app.TELEMETRY): no request looks OpenTelemetry's providers up."""
+    asked: list[str] = []
+    for module, name in (
+        (trace, "get_tracer_provider"),
+        (metrics, "get_meter_provider"),
+        (_logs, "get_logger_provider"),
+    ):
+        found = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda found=found, name=name: asked.append(name) or found())
+    with TestClient(create_app(platform)) as client:
+        assert client.get("/v1/health").status_code == 200
+        assert client.get("/v1/nothing-here").status_code == 404
+    assert asked == []

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from tradeledger import __version__
 from tradeledger.api.idempotency import IdempotencyMiddleware
@@ -38,12 +39,17 @@ CONSOLE_PATH = "/console"
 # The web console's build (`make console`): platform/console/dist beside this package in a source checkout.
 CONSOLE_DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 MAX_BODY_BYTES = 256 * 1024  # the largest legitimate body (LC terms with documents) is a few KiB
+# FastAPI's native OpenTelemetry asks OpenTelemetry for its tracer, meter and logger providers on every request
+# (each look-up reads os.environ) to learn whether anyone configured them: about 19 µs of the event loop per
+# request. The service ships no OpenTelemetry SDK and configures no provider, so the answer is always no.
+TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(platform: Platform) -> FastAPI:
     """The API bound to an open platform; the caller owns the platform's lifetime."""
 
     app = FastAPI(
+        telemetry=TELEMETRY,
         title="tradeledger",
         version=__version__,
         summary="Consortium trade-finance ledger: orders, UCP 600 letters of credit, financings, settlements "
