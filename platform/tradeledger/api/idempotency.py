@@ -39,12 +39,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from anyio import CancelScope
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import Depends, Header
+from fastapi import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
@@ -674,31 +674,37 @@ async def _reply(send: Send, reply: Answer) -> None:
     await send({"type": "http.response.body", "body": reply.body})
 
 
-async def idempotency_key(
-    key: Annotated[
-        str,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=MAX_KEY_LENGTH,
-            description="unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON "
-            "compared by meaning) returns the stored response, or the 202 of its operation while that is pending; "
-            "the same key with another body answers 422, a duplicate in flight before anything is stored 409",
-        ),
-    ],
-) -> str:
-    """Documents the header in OpenAPI; the middleware above enforces it before any route runs (async: no hop to
-    the thread pool for a check that reads nothing)."""
-    return key
+_KEY_DOC = (
+    "unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON compared by meaning) "
+    "returns the stored response, or the 202 of its operation while that is pending; the same key with another body "
+    "answers 422, a duplicate in flight before anything is stored 409"
+)
+# The header as OpenAPI documents it on every mutating operation (the console's client is generated from it). Not a
+# FastAPI dependency: the middleware above enforces it before any route runs, and a dependency would cost every
+# write its solving (a sub-dependant, its header's validation and cache key) for nothing but the document.
+KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": _KEY_DOC,
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "title": "Idempotency-Key",
+        "description": _KEY_DOC,
+    },
+}
 
 
 class IdempotentRoute(APIRoute):
-    """The route class of every resource: mutating operations declare the Idempotency-Key header and refuse
+    """The route class of every resource: mutating operations document the Idempotency-Key header and refuse
     auditors (read-only)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = set(kwargs.get("methods") or ())
         if methods & MUTATING and not any(path.endswith(p) for p in READ_ONLY_POSTS):
-            guards = [Depends(idempotency_key), Depends(writing_principal)]
-            kwargs["dependencies"] = [*guards, *(kwargs.get("dependencies") or [])]
+            kwargs["dependencies"] = [Depends(writing_principal), *(kwargs.get("dependencies") or [])]
+            extra = kwargs.get("openapi_extra") or {}
+            kwargs["openapi_extra"] = {**extra, "parameters": [*extra.get("parameters", []), KEY_PARAMETER]}
         super().__init__(path, endpoint, **kwargs)
