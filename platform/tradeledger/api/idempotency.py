@@ -36,10 +36,10 @@ from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from anyio import CancelScope
 from cryptography.exceptions import InvalidTag
@@ -48,7 +48,7 @@ from fastapi import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,6 +67,7 @@ from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import caller
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
+from tradeledger.store.reads import fetch
 from tradeledger.users.models import AuditEntry
 from tradeledger.users.sessions import COOKIE
 
@@ -109,13 +110,32 @@ _STORE_ANSWER = (
     )
 )
 _AUDITED = insert(_AUDIT)
-# A key's record as a look-up reads it: past the ORM, whose entity query cost most of a look-up (py-spy, `apiwrites5`)
+# A key's record as a look-up reads it: on the driver's cursor (store.reads.fetch), past the ORM's entity query and
+# SQLAlchemy's per-statement work, which took most of a look-up (py-spy, `apiwrites5` and `apiwrites6`)
 _FIND = select(
     _RECORDS.c.id, _RECORDS.c.fingerprint, _RECORDS.c.status, _RECORDS.c.owner, _RECORDS.c.created_at,
     _RECORDS.c.body, _RECORDS.c.content_type, _RECORDS.c.location,
 ).where(_RECORDS.c.api_key_id == bindparam("api_key_id"), _RECORDS.c.key == bindparam("key"))  # fmt: skip
-if TYPE_CHECKING:  # a name for annotations only: SQLAlchemy 2.0's Row takes one type argument, 2.1's several
-    _Found = Row[*tuple[Any, ...]]  # a record as `_FIND` reads it
+
+
+class _Found(NamedTuple):
+    """A record as `_FIND` reads it."""
+
+    id: int
+    fingerprint: str
+    status: int | None
+    owner: str | None
+    created_at: datetime
+    body: bytes | None
+    content_type: str | None
+    location: str | None
+
+
+def _find(db: Session, keyed: dict[str, Any]) -> _Found | None:
+    found = fetch(db, _FIND, keyed)
+    return _Found(*found[0]) if found else None
+
+
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_(None))
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
 GROUP_LINGER_S = 1.0  # the committing thread ends after this long without work
@@ -508,11 +528,11 @@ class IdempotencyMiddleware:
         remember_caller(scope, token, found)
         audit = Audited(found.member, found.user_id, found.username, action[:200], key)
         keyed = {"api_key_id": found.key_id, "key": key}
-        existing = db.connection().execute(_FIND, keyed).first()
+        existing = _find(db, keyed)
         if existing is not None and _abandoned(db, existing, instance):
             released = db.connection().execute(_RELEASE, {"record_id": existing.id})
             # else its request stored an answer meanwhile (its transaction held the row): that answer stands
-            existing = None if released.rowcount == 1 else db.connection().execute(_FIND, keyed).first()
+            existing = None if released.rowcount == 1 else _find(db, keyed)
         if existing is None:
             new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
             record_id = db.connection().execute(_INSERT_NEW[db.get_bind().dialect.name], new).scalar_one_or_none()
