@@ -36,18 +36,19 @@ from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from anyio import CancelScope
-from Crypto.Cipher import AES
-from fastapi import Depends, Header
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from fastapi import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,6 +67,7 @@ from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import caller
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
+from tradeledger.store.reads import fetch
 from tradeledger.users.models import AuditEntry
 from tradeledger.users.sessions import COOKIE
 
@@ -108,13 +110,32 @@ _STORE_ANSWER = (
     )
 )
 _AUDITED = insert(_AUDIT)
-# A key's record as a look-up reads it: past the ORM, whose entity query cost most of a look-up (py-spy, `apiwrites5`)
+# A key's record as a look-up reads it: on the driver's cursor (store.reads.fetch), past the ORM's entity query and
+# SQLAlchemy's per-statement work, which took most of a look-up (py-spy, `apiwrites5` and `apiwrites6`)
 _FIND = select(
     _RECORDS.c.id, _RECORDS.c.fingerprint, _RECORDS.c.status, _RECORDS.c.owner, _RECORDS.c.created_at,
     _RECORDS.c.body, _RECORDS.c.content_type, _RECORDS.c.location,
 ).where(_RECORDS.c.api_key_id == bindparam("api_key_id"), _RECORDS.c.key == bindparam("key"))  # fmt: skip
-if TYPE_CHECKING:  # a name for annotations only: SQLAlchemy 2.0's Row takes one type argument, 2.1's several
-    _Found = Row[*tuple[Any, ...]]  # a record as `_FIND` reads it
+
+
+class _Found(NamedTuple):
+    """A record as `_FIND` reads it."""
+
+    id: int
+    fingerprint: str
+    status: int | None
+    owner: str | None
+    created_at: datetime
+    body: bytes | None
+    content_type: str | None
+    location: str | None
+
+
+def _find(db: Session, keyed: dict[str, Any]) -> _Found | None:
+    found = fetch(db, _FIND, keyed)
+    return _Found(*found[0]) if found else None
+
+
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_(None))
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
 GROUP_LINGER_S = 1.0  # the committing thread ends after this long without work
@@ -126,17 +147,22 @@ def _sealing_key(token: str, key: str) -> bytes:
 
 
 def seal(token: str, key: str, body: bytes) -> bytes:
-    """`nonce || tag || ciphertext` of a response body, readable only with the same API key token."""
+    """`nonce || tag || ciphertext` of a response body, readable only with the same API key token. OpenSSL's AES-GCM
+    (`cryptography`): pycryptodome's set-up of a cipher per record cost ~120 µs of each chain write's time on the
+    lane's writer thread, the SQLite write lock held; this one ~6 µs."""
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext, tag = AES.new(_sealing_key(token, key), AES.MODE_GCM, nonce=nonce).encrypt_and_digest(body)
-    return nonce + tag + ciphertext
+    sealed = AESGCM(_sealing_key(token, key)).encrypt(nonce, body, None)  # ciphertext || tag
+    return nonce + sealed[-TAG_BYTES:] + sealed[:-TAG_BYTES]
 
 
 def unseal(token: str, key: str, sealed: bytes) -> bytes:
     """The body `seal` sealed; raises ValueError if it was sealed under another token or altered."""
     tag_end = NONCE_BYTES + TAG_BYTES
     nonce, tag, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:tag_end], sealed[tag_end:]
-    return bytes(AES.new(_sealing_key(token, key), AES.MODE_GCM, nonce=nonce).decrypt_and_verify(ciphertext, tag))
+    try:
+        return AESGCM(_sealing_key(token, key)).decrypt(nonce, ciphertext + tag, None)
+    except InvalidTag as error:
+        raise ValueError("the stored answer was sealed under another key, or altered") from error
 
 
 @dataclass(frozen=True)
@@ -502,11 +528,11 @@ class IdempotencyMiddleware:
         remember_caller(scope, token, found)
         audit = Audited(found.member, found.user_id, found.username, action[:200], key)
         keyed = {"api_key_id": found.key_id, "key": key}
-        existing = db.connection().execute(_FIND, keyed).first()
+        existing = _find(db, keyed)
         if existing is not None and _abandoned(db, existing, instance):
             released = db.connection().execute(_RELEASE, {"record_id": existing.id})
             # else its request stored an answer meanwhile (its transaction held the row): that answer stands
-            existing = None if released.rowcount == 1 else db.connection().execute(_FIND, keyed).first()
+            existing = None if released.rowcount == 1 else _find(db, keyed)
         if existing is None:
             new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
             record_id = db.connection().execute(_INSERT_NEW[db.get_bind().dialect.name], new).scalar_one_or_none()
@@ -668,31 +694,37 @@ async def _reply(send: Send, reply: Answer) -> None:
     await send({"type": "http.response.body", "body": reply.body})
 
 
-async def idempotency_key(
-    key: Annotated[
-        str,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=MAX_KEY_LENGTH,
-            description="unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON "
-            "compared by meaning) returns the stored response, or the 202 of its operation while that is pending; "
-            "the same key with another body answers 422, a duplicate in flight before anything is stored 409",
-        ),
-    ],
-) -> str:
-    """Documents the header in OpenAPI; the middleware above enforces it before any route runs (async: no hop to
-    the thread pool for a check that reads nothing)."""
-    return key
+_KEY_DOC = (
+    "unique per intended operation (e.g. a UUID); a retry with the same key and body (JSON compared by meaning) "
+    "returns the stored response, or the 202 of its operation while that is pending; the same key with another body "
+    "answers 422, a duplicate in flight before anything is stored 409"
+)
+# The header as OpenAPI documents it on every mutating operation (the console's client is generated from it). Not a
+# FastAPI dependency: the middleware above enforces it before any route runs, and a dependency would cost every
+# write its solving (a sub-dependant, its header's validation and cache key) for nothing but the document.
+KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": _KEY_DOC,
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "title": "Idempotency-Key",
+        "description": _KEY_DOC,
+    },
+}
 
 
 class IdempotentRoute(APIRoute):
-    """The route class of every resource: mutating operations declare the Idempotency-Key header and refuse
+    """The route class of every resource: mutating operations document the Idempotency-Key header and refuse
     auditors (read-only)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = set(kwargs.get("methods") or ())
         if methods & MUTATING and not any(path.endswith(p) for p in READ_ONLY_POSTS):
-            guards = [Depends(idempotency_key), Depends(writing_principal)]
-            kwargs["dependencies"] = [*guards, *(kwargs.get("dependencies") or [])]
+            kwargs["dependencies"] = [Depends(writing_principal), *(kwargs.get("dependencies") or [])]
+            extra = kwargs.get("openapi_extra") or {}
+            kwargs["openapi_extra"] = {**extra, "parameters": [*extra.get("parameters", []), KEY_PARAMETER]}
         super().__init__(path, endpoint, **kwargs)
