@@ -76,7 +76,8 @@ demo: $(BIN)/.installed node_modules/.installed
 	$(BIN)/tradeledger demo
 
 # Two workers (TEST_WORKERS=0 for one process): most tests wait on blocks, receivers and subprocesses, so the second
-# worker uses what the first leaves idle. Tests sharing a folder's deployed world stay on one worker (tests/conftest.py).
+# worker uses what the first leaves idle. A folder sharing a deployed world, or else a file, goes to one worker
+# (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: setup
 	cd $(CONSOLE) && npm test

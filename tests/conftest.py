@@ -157,61 +157,31 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     drop()
 
 
-# Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), each worker builds its own session fixtures. A test
-# that uses a session- or package-scoped fixture of a folder's conftest (a deployed platform, a scenario chain, a
-# posted ledger) joins that folder's group, so the folder's shared world is still built once; every other test
-# file is a group of its own, free to run beside the rest. The heaviest groups are queued first, so that no worker
-# starts one of them while the other is about to run out of work.
-HEAVY_FIRST = ("tests/webhooks", "tests/chaos", "tests/api", "tests/contracts", "tests/cli", "tests/chain")
+# Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), each worker builds its own session, package and
+# module fixtures. The scheduler below hands a worker a whole unit of tests: a folder whose conftest shares a world
+# among its tests (a deployed platform, a scenario chain, a posted ledger), so that world is built once; otherwise a
+# file, so that its module fixtures are built once and its tests run in their order (the benchmarks' report reads the
+# JSON its sibling tests wrote). tests/contracts shares a world too, but reverts it around every test and holds a
+# third of the suite's time: its files go one by one. xdist's own `xdist_group` marks are not used: under pytest 9,
+# xdist 3.8 ignores them (pytest-xdist#1386), and `--dist loadgroup` alone handed out every test on its own.
+SHARED_WORLDS = ("tests/api", "tests/consortium", "tests/indexer", "tests/reconciliations", "tests/statements",
+                 "tests/webhooks")  # fmt: skip
 
 
-def _xdist_group(item: pytest.Item) -> str:
-    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()
-    fixtures = getattr(item, "_fixtureinfo", None)
-    for definitions in fixtures.name2fixturedefs.values() if fixtures is not None else ():
-        definition = definitions[-1]
-        if definition.scope in ("session", "package") and definition.baseid.startswith("tests/"):
-            return definition.baseid  # the folder whose conftest shares the fixture
-    return path
-
-
-# The groups above are not applied: on a worker (the only process that collects) xdist sets numprocesses to None, so
-# the hook below returns at once; and were the marks set, xdist 3.8's worker appends a group to the legacy `_nodeid`,
-# which pytest 9's structured node ids no longer read (pytest-xdist#1386, open). `--dist loadgroup` hands out every
-# test on its own. Until the groups work, a module whose tests need each other's results is kept on one worker by its
-# path: the benchmarks' report reads the JSON its sibling tests wrote, and ran the quick benchmarks again (some 3
-# minutes) when those had run on the other worker.
-WHOLE_MODULES = ("tests/test_benchmarks.py",)
+def scheduling_unit(nodeid: str) -> str:
+    """The folder or file that `nodeid` is handed out with."""
+    path = nodeid.split("::", 1)[0]
+    return next((folder for folder in SHARED_WORLDS if path.startswith(folder + "/")), path)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """`--dist loadgroup`, with the WHOLE_MODULES kept whole (xdist's own scope for every other test)."""
+    """`--dist loadgroup` by `scheduling_unit`; xdist's scope scheduler sends the units with the most tests first."""
     if config.getvalue("dist") != "loadgroup":
         return None
-    from xdist.scheduler import LoadGroupScheduling  # only the xdist controller calls this hook
+    from xdist.scheduler import LoadScopeScheduling  # only the xdist controller calls this hook
 
-    class WholeModules(LoadGroupScheduling):  # type: ignore[misc]
+    class ByUnit(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in WHOLE_MODULES else str(super()._split_scope(nodeid))
+            return scheduling_unit(nodeid)
 
-    return WholeModules(config, log)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not getattr(config.option, "numprocesses", None):
-        return  # not under xdist: collection order as always
-    groups = {item.nodeid: _xdist_group(item) for item in items}
-    # a file stays in one group: its tests may share module fixtures and build on each other in order
-    shared = {
-        Path(str(item.path)): groups[item.nodeid] for item in reversed(items) if not groups[item.nodeid].endswith(".py")
-    }
-    groups = {item.nodeid: shared.get(Path(str(item.path)), groups[item.nodeid]) for item in items}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-
-    def weight(item: pytest.Item) -> int:
-        group = groups[item.nodeid]
-        return next((n for n, heavy in enumerate(HEAVY_FIRST) if group.startswith(heavy)), len(HEAVY_FIRST))
-
-    items.sort(key=weight)  # stable: the order within a group stays the collection order
+    return ByUnit(config, log)
