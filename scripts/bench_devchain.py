@@ -11,7 +11,8 @@ add transactions with logs. At each chain length:
   too: on a shared machine the wall time also says how busy the other processes kept the cores);
 - the load's duration: from starting anvil on that file to its first answer, and the history it kept (the
   head, the first block's hash, the first transaction's receipt and its logs by eth_getLogs);
-- how long RPC answers stall while anvil saves: eth_blockNumber polled through two periodic saves (max, p99);
+- how long RPC answers stall while anvil saves: eth_blockNumber polled through two periodic saves (one at --quick;
+  max, p99);
 - anvil's resident memory and the share of a core it spends idle (mining empty blocks and saving);
 - the anvil log's bytes per block.
 
@@ -46,6 +47,7 @@ MODEST_LOAD_TX_S = 1.0
 MINE_CHUNK = 5_000  # blocks per anvil_mine call
 RPC_TIMEOUT_S = 600
 RATE_WINDOW_S = 30.0  # how long each block rate is measured
+QUICK_RATE_WINDOW_S = 5.0  # --quick (the test suite's run) proves the path; the rates are `make bench`'s
 SENDER = dev_account(9)  # sends the modest load's transactions: an account the scenario does not use
 BURN = "0x000000000000000000000000000000000000dEaD"
 
@@ -93,12 +95,12 @@ def _grow(rpc: HttpJsonRpc, blocks: int) -> None:
         rpc.call("anvil_mine", [hex(min(missing, MINE_CHUNK))])
 
 
-def _blocks_per_s(rpc: HttpJsonRpc, tx_per_s: float) -> float:
-    """Blocks the chain makes per second over RATE_WINDOW_S while `tx_per_s` transactions are sent at an even pace
+def _blocks_per_s(rpc: HttpJsonRpc, tx_per_s: float, window_s: float) -> float:
+    """Blocks the chain makes per second over `window_s` while `tx_per_s` transactions are sent at an even pace
     (free transfers: a business transaction's block is mined alike)."""
     nonce = int(rpc.call("eth_getTransactionCount", [SENDER.address, "pending"]), 16)
     first, started, sent = _head(rpc), time.perf_counter(), 0
-    while (elapsed := time.perf_counter() - started) < RATE_WINDOW_S:
+    while (elapsed := time.perf_counter() - started) < window_s:
         if sent < elapsed * tx_per_s:
             transfer = {"nonce": nonce + sent, "to": BURN, "value": 0, "gas": 21_000, "gasPrice": 0,
                         "chainId": DEV_CHAIN_ID}  # fmt: skip
@@ -179,15 +181,19 @@ def _check_cost(state_file: Path) -> tuple[float, float]:
 
 
 def measure(
-    chain: DevChain, sizes: list[int], tx_per_point: int
+    chain: DevChain, sizes: list[int], tx_per_point: int, *, rate_window_s: float, saves: int
 ) -> tuple[dict[str, float], list[Point], tuple[float, float]]:
-    """The block rates (per second: idle, under the modest load), the figures at each chain length, and the bytes
-    per empty block and per transaction."""
+    """The block rates (per second, each over `rate_window_s`: idle, under the modest load), the figures at each
+    chain length (RPC answers polled through `saves` periodic saves), and the bytes per empty block and per
+    transaction."""
     deployed = deploy_scenario(chain)
     settlement = deployed.addresses["Settlement"]
     assert chain.rpc_url is not None
     rpc = HttpJsonRpc(chain.rpc_url, timeout=RPC_TIMEOUT_S)
-    rates = {"idle": _blocks_per_s(rpc, 0.0), "modest_load": _blocks_per_s(rpc, MODEST_LOAD_TX_S)}
+    rates = {
+        name: _blocks_per_s(rpc, tx_s, rate_window_s)
+        for name, tx_s in (("idle", 0.0), ("modest_load", MODEST_LOAD_TX_S))
+    }
     print(f"blocks per second: {rates['idle']:.2f} idle, {rates['modest_load']:.2f} at 1 tx/s", flush=True)
     first: dict[str, Any] = {}
     points: list[Point] = []
@@ -208,7 +214,9 @@ def measure(
                 "block_1": rpc.call("eth_getBlockByNumber", ["0x1", False])["hash"],
             }
         _grow(rpc, blocks)
-        latencies, cpu_share = _poll_through_saves(chain, 2 * STATE_INTERVAL_S + (points[-1].save_s if points else 1))
+        latencies, cpu_share = _poll_through_saves(
+            chain, saves * STATE_INTERVAL_S + (points[-1].save_s if points else 1)
+        )
         record = chain.running()
         assert record is not None
         rss = _rss_mib(record.pid)
@@ -296,11 +304,14 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=2_000, help="Settlement.issue calls added per size")
     options = parser.parse_args()
     sizes, tx_per_point = ([2_000, 10_000], 500) if options.quick else (options.sizes, options.transactions)
+    rate_window_s, saves = (QUICK_RATE_WINDOW_S, 1) if options.quick else (RATE_WINDOW_S, 2)
     ran_on = machine()
     with tempfile.TemporaryDirectory() as data_dir:  # the state files run to hundreds of MB
         chain = DevChain(Path(data_dir))
         with chain:
-            rates, points, (per_block, per_tx) = measure(chain, sizes, tx_per_point)
+            rates, points, (per_block, per_tx) = measure(
+                chain, sizes, tx_per_point, rate_window_s=rate_window_s, saves=saves
+            )
     week = extrapolate(points, rates, per_block, per_tx)
     if not all(point.history_kept for point in points):
         raise RuntimeError(f"a restart lost history: {points}")

@@ -175,6 +175,29 @@ def _xdist_group(item: pytest.Item) -> str:
     return path
 
 
+# The groups above are not applied: on a worker (the only process that collects) xdist sets numprocesses to None, so
+# the hook below returns at once; and were the marks set, xdist 3.8's worker appends a group to the legacy `_nodeid`,
+# which pytest 9's structured node ids no longer read (pytest-xdist#1386, open). `--dist loadgroup` hands out every
+# test on its own. Until the groups work, a module whose tests need each other's results is kept on one worker by its
+# path: the benchmarks' report reads the JSON its sibling tests wrote, and ran the quick benchmarks again (some 3
+# minutes) when those had run on the other worker.
+WHOLE_MODULES = ("tests/test_benchmarks.py",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadgroup`, with the WHOLE_MODULES kept whole (xdist's own scope for every other test)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # only the xdist controller calls this hook
+
+    class WholeModules(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in WHOLE_MODULES else str(super()._split_scope(nodeid))
+
+    return WholeModules(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not getattr(config.option, "numprocesses", None):
         return  # not under xdist: collection order as always
