@@ -236,17 +236,19 @@ def raw_ceiling(meter: Meter, url: str, settlement: str, count: int) -> Run:
 
         return meter.measure(count, send), mined[0], start_nonce, raws
 
-    for number in range(RAW_ATTEMPTS):
-        run, mined, start_nonce, raws = attempt(10**6 + number * count)
-        if mined:
-            rpc.close()
-            return run
-        left = int(rpc.call("eth_getTransactionCount", [AGENT.address, "latest"]), 16) - start_nonce
-        print(f"raw ceiling: the node stopped mining at {left} of {count}; emptied its pool, measuring again")
-        anvil_eviction(rpc)(AGENT.address)
-        send_all(raws[left:])
-        _wait_for_nonce(rpc, AGENT.address, start_nonce + count)
-    raise RuntimeError(f"the raw ceiling stalled in {RAW_ATTEMPTS} attempts")
+    try:
+        for number in range(RAW_ATTEMPTS):
+            run, mined, start_nonce, raws = attempt(10**6 + number * count)
+            if mined:
+                return run
+            left = int(rpc.call("eth_getTransactionCount", [AGENT.address, "latest"]), 16) - start_nonce
+            print(f"raw ceiling: the node stopped mining at {left} of {count}; emptied its pool, measuring again")
+            anvil_eviction(rpc)(AGENT.address)
+            send_all(raws[left:])
+            _wait_for_nonce(rpc, AGENT.address, start_nonce + count)
+        raise RuntimeError(f"the raw ceiling stalled in {RAW_ATTEMPTS} attempts")
+    finally:
+        rpc.close()
 
 
 @dataclass

@@ -39,7 +39,7 @@ def test_a_hosted_member_whose_key_is_not_opened_yet_is_scheduled_for(settings: 
 def test_a_pass_reads_the_hosted_members_once_and_the_next_pass_again(settings: Settings) -> None:
     """The four providers share one read of the hosted members per pass (it was a third of an idle pass), and a
     member hosted after a pass counts from the next one."""
-    platform = open_platform(settings)  # deploys if this worker did not run the module's first test
+    platform = open_platform(settings)  # deploys if missing: run alone, it needs no other test's deployment
     try:
         reads: list[set[str]] = []
 

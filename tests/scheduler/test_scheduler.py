@@ -186,7 +186,7 @@ class TestSchedulerAcrossRestarts:
     ) -> None:
         """A second scheduler whose check still saw the key free reaches the submission step: the key is the run's
         primary key, committed with the outbox row, so its call is refused and nothing of it is stored. The test
-        brings its own key: it needs no other test's run (xdist may give it a fresh module fixture)."""
+        brings its own key: it needs no other test's run."""
         platform = open_platform(settings, deploy_if_missing=False)
         try:
             key = f"race:{os.urandom(8).hex()}"
