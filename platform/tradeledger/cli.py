@@ -285,11 +285,10 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
             import uvicorn
 
             from tradeledger.api.app import create_app
-            from tradeledger.api.server import OneWriteHttp, collect_less
+            from tradeledger.api.server import OneWriteHttp
 
             api = create_app(platform)
             freeze_long_lived()  # the app's routes, models and schemas too, as an API worker does (api/worker.py)
-            collect_less()
             uvicorn.run(
                 api, host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
                 http=OneWriteHttp,

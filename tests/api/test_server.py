@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tradeledger.api.server import HELD_BYTES, YOUNG_OBJECTS, OneWriteHttp, collect_less
+from tradeledger.api.server import HELD_BYTES, OneWriteHttp
 
 CHUNKS = [b"first;", b"second;", b"third"]
 LARGE_CHUNKS = [bytes([index]) * (HELD_BYTES // 4) for index in range(64)]  # 16 times the most a turn holds
@@ -138,13 +137,3 @@ def test_a_body_sent_without_yielding_leaves_as_it_grows_not_at_the_turns_end(po
         _, body = _read_response(connection, bytearray())
     assert b"".join(body.split(b"\r\n")[1::2]) == b"".join(LARGE_CHUNKS)
     assert max(len(write) for write in WRITES) < 2 * HELD_BYTES  # held up to HELD_BYTES, then written
-
-
-def test_an_api_process_collects_its_youngest_objects_less_often_and_the_older_as_python_does() -> None:
-    thresholds = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        collect_less()
-        assert gc.get_threshold() == (YOUNG_OBJECTS, 10, 10)
-    finally:
-        gc.set_threshold(*thresholds)

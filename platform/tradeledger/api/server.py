@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-YOUNG_OBJECTS = 10_000
-"""Container objects allocated (net) before the collector looks at the youngest generation: Python's 700 had it run a
-young collection every ~7 writes, a middle one every ~70 and a full pass every ~500 (measured with gc.callbacks:
-0.14-0.26 ms of CPU a 202 write); at 10,000 nearly every request's objects are freed by reference counting before a
-collection comes, which then finds little (about 0.005 ms a write)."""
 
 HELD_BYTES = 65536
 """The most one turn's writes are held: a body sent in many chunks without yielding to the event loop goes out as it
@@ -62,9 +55,3 @@ class OneWriteHttp(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(cast(asyncio.Transport, _OneWritePerTurn(transport, self.loop)))
-
-
-def collect_less() -> None:
-    """Let an API process's youngest generation grow to YOUNG_OBJECTS before a collection (call it once start-up is
-    frozen, `runtime.freeze_long_lived`): the older generations' thresholds stay Python's."""
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tradeledger.api.app import create_app
-from tradeledger.api.server import collect_less
 from tradeledger.config import load_settings
 from tradeledger.runtime import freeze_long_lived, open_platform
 
@@ -27,7 +26,6 @@ def create_worker_app() -> FastAPI:
         platform.close()
         raise
     freeze_long_lived()
-    collect_less()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
