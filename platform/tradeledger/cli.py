@@ -287,9 +287,11 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
             from tradeledger.api.app import create_app
             from tradeledger.api.server import OneWriteHttp
 
+            api = create_app(platform)
+            freeze_long_lived()  # the app's routes, models and schemas too, as an API worker does (api/worker.py)
             uvicorn.run(
-                create_app(platform), host=settings.host, port=settings.port, log_level="info",
-                access_log=settings.access_log, http=OneWriteHttp,
+                api, host=settings.host, port=settings.port, log_level="info", access_log=settings.access_log,
+                http=OneWriteHttp,
             )  # fmt: skip
         else:
             _serve_workers(settings, workers)

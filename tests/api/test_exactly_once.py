@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from tests.conftest import POSTGRES_URL, _fresh_postgres_database
 from tests.idempotency import age_incomplete_records, refused_completion, refused_rewrite
 from tests.members import BANK, Consortium, api_keys, found
+from tradeledger.api import idempotency
 from tradeledger.api.app import create_app
 from tradeledger.api.idempotency import READ_ONLY_POSTS, IdempotencyMiddleware, request_fingerprint
 from tradeledger.chain.keys import dev_account
@@ -141,6 +142,25 @@ class TestCrashBetweenEffectAndAnswer:
         )  # fmt: skip
         assert _mined(world, bank, first.headers["location"])["state"] == "mined"
         assert _postings(world.platform, "ASKED-202-1") == 1
+
+    def test_a_new_key_is_inserted_without_reading_its_record_first(
+        self, world: Consortium, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A new key's look-up is the caller and the insert (a round trip each on a server); only a key that
+        already has a record reads it, and its retry still gets the stored 202."""
+        reads: list[dict[str, Any]] = []
+        find = idempotency._find
+        monkeypatch.setattr(idempotency, "_find", lambda db, keyed: reads.append(keyed) or find(db, keyed))
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "insert-first-1", "Prefer": "respond-async"}
+        first = bank.post(DEPOSITS, json=_deposit("INSERT-FIRST-1"), headers=headers)
+        assert first.status_code == 202, first.text
+        assert reads == []
+        retry = bank.post(DEPOSITS, json=_deposit("INSERT-FIRST-1"), headers=headers)
+        assert (retry.status_code, retry.content) == (202, first.content)
+        assert [keyed["key"] for keyed in reads] == ["insert-first-1"]
+        assert _mined(world, bank, first.headers["location"])["state"] == "mined"
+        assert _postings(world.platform, "INSERT-FIRST-1") == 1
 
     def test_the_onboarded_traders_api_key_survives_a_failed_completion(self, world: Consortium) -> None:
         bank = _client(world, "bank")

@@ -522,32 +522,32 @@ class IdempotencyMiddleware:
         created: list[int],
         db: Session,
     ) -> _Outcome:
-        """No statement of it fails (the insert gives way to a concurrent duplicate's), and what it writes is whole
-        at every step (an abandoned record released, or the new one inserted): it needs no savepoint."""
+        """No statement of it fails (the insert gives way to a record the key already has), and what it writes is
+        whole at every step (an abandoned record released, or the new one inserted): it needs no savepoint.
+
+        The insert comes first: nearly every key is new, and then the caller and the insert are the look-up's only
+        statements (a round trip each on a database server); only a key that has a record reads it."""
         found = caller(db, token)
         remember_caller(scope, token, found)
-        audit = Audited(found.member, found.user_id, found.username, action[:200], key)
-        keyed = {"api_key_id": found.key_id, "key": key}
-        existing = _find(db, keyed)
-        if existing is not None and _abandoned(db, existing, instance):
-            released = db.connection().execute(_RELEASE, {"record_id": existing.id})
-            # else its request stored an answer meanwhile (its transaction held the row): that answer stands
-            existing = None if released.rowcount == 1 else _find(db, keyed)
-        if existing is None:
-            new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
-            record_id = db.connection().execute(_INSERT_NEW[db.get_bind().dialect.name], new).scalar_one_or_none()
+        new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance}
+        insert_new = _INSERT_NEW[db.get_bind().dialect.name]
+        record_id = db.connection().execute(insert_new, new).scalar_one_or_none()
+        if record_id is None:  # a retry, a concurrent duplicate, or a request that ended without an answer
+            keyed = {"api_key_id": found.key_id, "key": key}
+            existing = _find(db, keyed)
+            if existing is not None and _abandoned(db, existing, instance):
+                released = db.connection().execute(_RELEASE, {"record_id": existing.id})
+                # else its request stored an answer meanwhile (its transaction held the row): that answer stands
+                existing = None if released.rowcount == 1 else _find(db, keyed)
+            if existing is not None:
+                return _Outcome(reply=_known(existing, fingerprint, token, key))
+            record_id = db.connection().execute(insert_new, new).scalar_one_or_none()
             if record_id is None:  # a concurrent duplicate's record, committed since the look-up above
                 return _Outcome(reply=IN_FLIGHT)
-            instances.begin_serving(instance, record_id)
-            created.append(record_id)
-            return _Outcome(record=InFlight(record_id, token, key, audit))
-        if existing.fingerprint != fingerprint:
-            return _Outcome(
-                reply=_problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
-            )
-        if existing.status is None:
-            return _Outcome(reply=IN_FLIGHT)
-        return _Outcome(reply=_stored(existing, token, key))
+        instances.begin_serving(instance, record_id)
+        created.append(record_id)
+        audit = Audited(found.member, found.user_id, found.username, action[:200], key)
+        return _Outcome(record=InFlight(record_id, token, key, audit))
 
     @staticmethod
     def _finish(record: InFlight, answer: Answer | None, db: Session) -> Answer | None:
@@ -598,6 +598,15 @@ def _complete_answered(db: Session, record: InFlight, answer: Answer) -> bool:
         )
     )
     return completed.rowcount == 1
+
+
+def _known(existing: _Found, fingerprint: str, token: str, key: str) -> Answer:
+    """What a request answers whose key already has a record: its stored answer, unless that is still to come."""
+    if existing.fingerprint != fingerprint:
+        return _problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+    if existing.status is None:
+        return IN_FLIGHT
+    return _stored(existing, token, key)
 
 
 def _stored(record: IdempotencyRecord | _Found, token: str, key: str) -> Answer:
