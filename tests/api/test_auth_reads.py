@@ -4,25 +4,40 @@ check of the caller still holds: the rows are read before it and returned only o
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
+from types import SimpleNamespace
 from typing import Any, Self
 
 import psycopg
 import pytest
+from fastapi import FastAPI, Response
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, bindparam, delete, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from tradeledger.api import auth
+from tradeledger.api.auth import ReaderDep
 from tradeledger.chain.abi import checksum
 from tradeledger.identity.models import ApiKey
-from tradeledger.identity.service import AuthenticationError, caller, caller_with, create_api_key, revoke_api_key
+from tradeledger.identity.service import (
+    AuthenticationError,
+    Caller,
+    caller,
+    caller_with,
+    create_api_key,
+    revoke_api_key,
+)
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.settlements import service
 from tradeledger.settlements.models import AccountBalance
 from tradeledger.settlements.service import AccountNotFoundError
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import make_engine, read_sessions, session_factory, transaction
-from tradeledger.store.reads import beside, split
+from tradeledger.store.reads import Rows, beside, split
 from tradeledger.users.models import User
 
 BANK = checksum("0x" + "b1" * 20)
@@ -155,3 +170,42 @@ def test_beside_keeps_a_first_row_without_rows_and_no_row_without_a_first(engine
         assert split(db.execute(statement, {"who": "nobody", "account": BANK}).all(), 2) == (None, [])
         first, rows = split(db.execute(statement, {"who": BANK, "account": BANK}).all(), 2)
     assert first == (BANK, MemberKind.BANK) and sorted(rows) == sorted(BALANCES)
+
+
+def test_a_stalled_read_leaves_the_other_reads_answered(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL backend that stalls (a lock, a stopped process, a lost host) holds the read waiting on it, never
+    the requests behind it: the reads wait for the server on threads of their own, not on the event loop, where
+    one stalled statement would stall the whole API for as long (measured: a `kill -STOP` of one backend froze every
+    request). On SQLite a read waits on no server and runs on the event loop."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite read waits on no server")
+    _, token = _key(engine)
+    app = FastAPI()
+    app.state.platform = SimpleNamespace(engine=engine)
+
+    @app.get("/balances")
+    async def balances(reader: ReaderDep) -> Response:
+        return await reader.answer_with(service.balance_rows(BANK), service.balances, BANK)
+
+    stalled, resume = threading.Event(), threading.Event()
+
+    def stalls_once(db: Session, asked: str, rows: Rows) -> tuple[Caller, list[tuple[Any, ...]]]:
+        if not stalled.is_set():
+            stalled.set()
+            resume.wait(30)
+        return caller_with(db, asked, rows)
+
+    monkeypatch.setattr(auth, "caller_with", stalls_once)
+    read = partial(TestClient.get, url="/balances", headers={"Authorization": f"Bearer {token}"})
+    with TestClient(app) as client, ThreadPoolExecutor(2) as asking:
+        first = asking.submit(read, client)
+        assert stalled.wait(10)
+        try:
+            second = asking.submit(read, client).result(timeout=10)  # answered while the first read stalls
+        finally:
+            resume.set()
+        answers = [first.result(timeout=10), second]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert [len(answer.json()["balances"]) for answer in answers] == [len(BALANCES)] * 2
