@@ -14,10 +14,10 @@ balances projection equals Settlement.balanceOf.
 `reconciliation`, e.g. `git worktree add DIR main` or `git archive`): each database is then indexed by the
 baseline and by this tree alternately, `--rounds` times each, every run in a fresh process (`--worker`), which
 also reports the CPU seconds per event of the process and of the indexer's fetch process if it started one (the
-node's and PostgreSQL's own CPU are not in it), the writing thread's own (what changes to the batch transaction
-change, apart from the fetching), the PostgreSQL server's for the indexer's connections (its backends, read from
-/proc when the server runs on this machine: on two cores it competes with the indexer), and the load average each
-run started at.
+node's and PostgreSQL's own CPU are not in it), of the fetch process alone, the writing thread's own (what changes
+to the batch transaction change, apart from the fetching), the PostgreSQL server's for the indexer's connections
+(its backends, read from /proc when the server runs on this machine: on two cores it competes with the indexer),
+and the load average each run started at.
 
 Prints a table and one JSON line. `--quick` runs a small history (the test suite uses it to prove it works).
 """
@@ -215,10 +215,10 @@ def chain_logs(rpc: HttpJsonRpc, addresses: dict[str, str], first: int, last: in
     return keys
 
 
-def cpu_seconds() -> float:
-    """This process's CPU and its ended children's (the indexer's fetch process, once closed)."""
+def children_cpu_seconds() -> float:
+    """The CPU of this process's ended children (the indexer's fetch process, once closed)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    return children.ru_utime + children.ru_stime
 
 
 @dataclass
@@ -232,6 +232,7 @@ class Run:
     load: float  # the one-minute load average as the catch-up started: on a shared machine, read rates with it
     writer_cpu_s: float  # the writing thread's own CPU while catching up (the batch transactions, without fetching)
     server_cpu_s: float | None = None  # the PostgreSQL backends' CPU while catching up (None: not measurable here)
+    fetch_cpu_s: float | None = None  # the fetch process's CPU (None: a tree that did not report it)
     tree: str = "this tree"
 
     @property
@@ -309,7 +310,8 @@ def index_into(
         with Progress(transient=True) as progress:
             task = progress.add_task(f"indexing into {backend}", total=head - deploy_block + 1)
             load = os.getloadavg()[0]
-            started, cpu_started, writer_started = time.perf_counter(), cpu_seconds(), time.thread_time()
+            started, writer_started = time.perf_counter(), time.thread_time()
+            cpu_started, fetch_started = time.process_time(), children_cpu_seconds()
             server_started = server.seconds() or {}
             while True:
                 applied += indexer.run_once()
@@ -327,7 +329,8 @@ def index_into(
             close = getattr(indexer, "close", None)  # a --baseline tree's indexer may predate the fetch process
             if close is not None:
                 close()  # the fetch process's CPU is counted once it has ended
-            cpu_s = cpu_seconds() - cpu_started
+            fetch_cpu_s = children_cpu_seconds() - fetch_started
+            cpu_s = time.process_time() - cpu_started + fetch_cpu_s
         problem = check_against_chain(sessions, rpc, addresses, logs)
         if problem or applied != sum(logs.values()):
             raise RuntimeError(f"{backend} after catching up: {problem or f'{applied} events applied'}")
@@ -340,7 +343,16 @@ def index_into(
             raise RuntimeError(f"{backend} after rebuilding the projections: {problem}")
         rpc.close()
         return Run(
-            backend, applied, elapsed, indexer.timings.as_dict(), rebuild_s, cpu_s, load, writer_cpu_s, server_cpu_s
+            backend,
+            applied,
+            elapsed,
+            indexer.timings.as_dict(),
+            rebuild_s,
+            cpu_s,
+            load,
+            writer_cpu_s,
+            server_cpu_s,
+            fetch_cpu_s,
         )
     finally:
         engine.dispose()
@@ -382,7 +394,8 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     console = Console()
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
     columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "writer µs/event",
-               "server µs/event", "seconds", "node s", "decode s", "db s", "rebuild s", "load"]  # fmt: skip
+               "fetch µs/event", "server µs/event", "seconds", "node s", "decode s", "db s", "rebuild s",
+               "load"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("into", "tree") else "right")
     for run in runs:
@@ -390,22 +403,24 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
                    "cpu_us_per_event": 1e6 * run.cpu_s / run.events,
                    "writer_cpu_us_per_event": 1e6 * run.writer_cpu_s / run.events, "load": run.load,
                    "server_cpu_us_per_event": None if run.server_cpu_s is None else 1e6 * run.server_cpu_s / run.events,
+                   "fetch_cpu_us_per_event": None if run.fetch_cpu_s is None else 1e6 * run.fetch_cpu_s / run.events,
                    }  # fmt: skip
         if run.tree == "this tree":
             results[run.backend] = figures  # the last run of this tree
         if compared:
             results.setdefault("runs", []).append({"backend": run.backend, "tree": run.tree, **figures})
         phases = [run.timings[phase] for phase in ("node_s", "decode_s", "database_s")] + [run.rebuild_s]
-        server = figures["server_cpu_us_per_event"]
+        server, fetch = figures["server_cpu_us_per_event"], figures["fetch_cpu_us_per_event"]
         rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}",
-                 f"{figures['writer_cpu_us_per_event']:.0f}", "-" if server is None else f"{server:.0f}",
-                 f"{run.seconds:.1f}"]  # fmt: skip
+                 f"{figures['writer_cpu_us_per_event']:.0f}", "-" if fetch is None else f"{fetch:.0f}",
+                 "-" if server is None else f"{server:.0f}", f"{run.seconds:.1f}"]  # fmt: skip
         table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases),
                       f"{run.load:.1f}")  # fmt: skip
     console.print(table)
     console.print("node, decode, db s: time in each phase; they overlap (the next range is")
     console.print("fetched and decoded while a batch is written). rebuild s: every projection")
     console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
+    console.print("fetch µs/event: the fetch process's CPU (0 when the catch-up fetched in a thread).")
     console.print("server µs/event: the PostgreSQL backends' CPU while catching up (a local server).")
     if postgres_note:
         console.print(f"PostgreSQL skipped: {postgres_note}")

@@ -173,3 +173,22 @@ class TestPostedBatches:
             ]
             outcome = project(database.sessions, [records]) if batch else one_by_one(database.sessions, records)
             assert isinstance(outcome, str) and message in outcome and "log 1" in outcome, outcome
+
+    @pytest.mark.parametrize("batch", [False, True])
+    def test_the_first_inconsistent_posting_in_chain_order_stops_the_indexer(
+        self, database: Database, batch: bool
+    ) -> None:
+        """A batch reports the event one-by-one application stops at, even when a later one is wrong another way."""
+        credit = {"entryId": 1, "debitAccount": ZERO, "creditAccount": ACCOUNTS[0], "currency": CURRENCIES["USD"],
+                  "amount": 10, "kind": int(PostingKind.ISSUE), "ref": "0x" + "01" * 32}  # fmt: skip
+        overdraw = {**credit, "entryId": 2, "debitAccount": ACCOUNTS[0], "creditAccount": ACCOUNTS[1],
+                    "amount": 11, "kind": int(PostingKind.TRANSFER)}  # fmt: skip
+        undebited = {**overdraw, "entryId": 3, "debitAccount": ZERO, "amount": 1}
+        records = [
+            EventRecord(
+                1337, 7, "0x" + "ab" * 32, START, f"0x{i:064x}", 0, i, "0x" + "ee" * 20, "Settlement", "Posted", a
+            )
+            for i, a in enumerate((credit, overdraw, undebited))
+        ]
+        outcome = project(database.sessions, [records]) if batch else one_by_one(database.sessions, records)
+        assert isinstance(outcome, str) and "holds 10 USD, debited 11" in outcome and "log 1" in outcome, outcome

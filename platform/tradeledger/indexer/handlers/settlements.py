@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, class_mapper
 
+from tradeledger.chain.abi import ZERO_ADDRESS
 from tradeledger.indexer.fetcher import EventRecord
 from tradeledger.indexer.handlers._support import (
     currency,
@@ -17,7 +18,6 @@ from tradeledger.indexer.handlers._support import (
     existing,
     hex32,
     inconsistent,
-    optional_address,
     require,
     stamp,
 )
@@ -32,7 +32,7 @@ from tradeledger.settlements.models import (
     PostingKind,
 )
 from tradeledger.store.base import table_of
-from tradeledger.store.bulk import insert_rows
+from tradeledger.store.bulk import insert_columns, insert_rows
 
 SETTLEMENT = "Settlement"
 
@@ -46,32 +46,6 @@ LOAD_CHUNK = 500
 
 
 _KINDS = {kind.value: kind for kind in PostingKind}
-
-
-def _posting(record: EventRecord) -> dict[str, Any]:
-    args = record.args
-    kind = _KINDS[args["kind"]]
-    debit, credit = optional_address(args["debitAccount"]), optional_address(args["creditAccount"])
-    # checked inline, not through `require`: its message would be formatted for every posting
-    if debit is None and kind is not PostingKind.ISSUE:
-        raise inconsistent(record, f"{kind.name} without a debit account")
-    if credit is None and kind is not PostingKind.REDEEM:
-        raise inconsistent(record, f"{kind.name} without a credit account")
-    return {
-        "entry_id": args["entryId"],
-        "debit_account": debit,
-        "credit_account": credit,
-        "currency": currency(args["currency"]),
-        "amount": args["amount"],
-        "kind": kind,
-        "reference": hex32(args["ref"]),
-        "block_hash": record.block_hash,
-        "tx_index": record.tx_index,
-        "block_number": record.block_number,  # evidence(record), spelled out: a call per posting costs
-        "tx_hash": record.tx_hash,
-        "log_index": record.log_index,
-        "block_timestamp": record.block_timestamp,
-    }
 
 
 class _Totals:
@@ -134,28 +108,58 @@ class _Totals:
 @projector.on_batch(SETTLEMENT, "Posted")
 def posted(db: Session, records: Sequence[EventRecord]) -> None:
     """One posting per event, inserted in bulk; balances and supplies moved in memory in chain order (each step
-    checked as the contract checks it), then written once per row."""
-    postings = [_posting(record) for record in records]
+    checked as the contract checks it), then written once per row.
+
+    The postings are built column by column, the records' own fields transposed at once, as the driver takes
+    them: a dictionary per posting, transposed again for the driver, was most of this handler's Python."""
+    _, numbers, hashes, times, tx_hashes, tx_indexes, log_indexes, *_, arguments = zip(*records, strict=True)
+    kinds = [_KINDS[args["kind"]] for args in arguments]
+    debtors = [None if (account := args["debitAccount"]) == ZERO_ADDRESS else account for args in arguments]
+    creditors = [None if (account := args["creditAccount"]) == ZERO_ADDRESS else account for args in arguments]
+    codes = [currency(args["currency"]) for args in arguments]
+    amounts = [args["amount"] for args in arguments]
     touched: set[tuple[str, ...]] = {
-        (p[side], p["currency"]) for p in postings for side in ("debit_account", "credit_account") if p[side]
+        (a, code) for side in (debtors, creditors) for a, code in zip(side, codes, strict=True) if a is not None
     }
     balances = _Totals(db, AccountBalance, touched)
-    supplies = _Totals(db, CurrencySupply, {(p["currency"],) for p in postings if p["kind"] in _SUPPLY_KINDS})
-    for record, posting in zip(records, postings, strict=True):
-        amount, code, kind = posting["amount"], posting["currency"], posting["kind"]
-        if (debit := posting["debit_account"]) is not None:
+    supplies = _Totals(
+        db, CurrencySupply, {(code,) for code, kind in zip(codes, kinds, strict=True) if kind in _SUPPLY_KINDS}
+    )
+    for record, debit, credit, code, amount, kind in zip(
+        records, debtors, creditors, codes, amounts, kinds, strict=True
+    ):
+        if debit is not None:
             held = balances.stored(record, (debit, code))
             if held is None:
                 raise inconsistent(record, f"{debit} is debited {amount} {code} without a balance")
             if held["balance"] < amount:
                 raise inconsistent(record, f"{debit} holds {held['balance']} {code}, debited {amount}")
             held["balance"] -= amount
-        if (credit := posting["credit_account"]) is not None:
+        elif kind is not PostingKind.ISSUE:
+            raise inconsistent(record, f"{kind.name} without a debit account")
+        if credit is not None:
             balances.get(record, (credit, code), {"balance": 0})["balance"] += amount
+        elif kind is not PostingKind.REDEEM:
+            raise inconsistent(record, f"{kind.name} without a credit account")
         if kind in _SUPPLY_KINDS:
             supply = supplies.get(record, (code,), {"total_issued": 0, "total_redeemed": 0})
             supply["total_issued" if kind is PostingKind.ISSUE else "total_redeemed"] += amount
-    insert_rows(db, LedgerPosting, postings)
+    postings = {
+        "entry_id": [args["entryId"] for args in arguments],
+        "debit_account": debtors,
+        "credit_account": creditors,
+        "currency": codes,
+        "amount": amounts,
+        "kind": kinds,
+        "reference": [hex32(args["ref"]) for args in arguments],
+        "block_hash": hashes,
+        "tx_index": tx_indexes,
+        "block_number": numbers,
+        "tx_hash": tx_hashes,
+        "log_index": log_indexes,
+        "block_timestamp": times,
+    }
+    insert_columns(db, LedgerPosting, postings)
     balances.write()
     supplies.write()
 
