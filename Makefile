@@ -8,7 +8,7 @@ SLITHER_VENV := .venv-slither
 SLITHER_VERSION := 0.11.6
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean console chromium
+.PHONY: help setup run demo test chaos lint contracts bench chain-start chain-stop clean console chromium screenshots
 
 help:
 	@echo "make run        start the dev chain, deploy the contracts and serve the API (WORKERS=N: N API processes)"
@@ -17,6 +17,7 @@ help:
 	@echo "make chaos      the long chaos drill: ROUNDS=20 rounds of kill -9 during writes (SEED=..., DATABASE=postgresql)"
 	@echo "make lint       ruff and mypy"
 	@echo "make console    build the web console (platform/console) served at /console, if its sources changed"
+	@echo "make screenshots  walk the console in Chromium and refresh the README's pictures in docs/console/"
 	@echo "make contracts  recompile contracts/ into platform/tradeledger/chain/artifacts/"
 	@echo "make bench      full-size benchmarks (write path, API, indexer, reconciliation, statements, dev chain) vs targets"
 
@@ -91,6 +92,11 @@ SEED ?=
 DATABASE ?= sqlite
 chaos: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python -m tests.chaos --rounds $(ROUNDS) --database $(DATABASE) --home out/chaos $(if $(SEED),--seed $(SEED))
+
+# The console's walk in Chromium (tests/console) photographs each workspace into out/console/; this run writes the
+# pictures into docs/console/ instead, where the README shows them: refreshed on purpose, never by a test run.
+screenshots: setup
+	TRADELEDGER_CONSOLE_SHOTS=docs/console $(BIN)/python -m pytest tests/console -p no:cacheprovider
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -72,6 +72,7 @@ class RoundResult:
     requests: list[Request]
     checks: list[Check]
     restart_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def survived(self) -> bool:
@@ -196,10 +197,11 @@ class Drill:
                 answered.fail(f"{request.describe()}: no final answer after {REQUEST_DEADLINE_S:.0f} s of retries")
             if any(seen.split(":")[0] == "500" for seen in request.history):
                 never_500.fail(f"{request.describe()}: answered 500 (a fault is a 503 the client may retry)")
-        checks = [answered, never_500, *self.check(number, restart_error)]
-        return RoundResult(number, self.config.database, fault, moment, requests, checks, restart_s)
+        checks, notes = self.check(number, restart_error)
+        return RoundResult(number, self.config.database, fault, moment, requests, [answered, never_500, *checks],
+                           restart_s, notes)  # fmt: skip
 
-    def check(self, number: int, restart_error: str | None) -> list[Check]:
+    def check(self, number: int, restart_error: str | None) -> tuple[list[Check], list[str]]:
         assert self.served is not None and self.workload is not None
         chain = self.workload.chain
         restarted = Check("restarted", [restart_error] if restart_error else [])
@@ -208,7 +210,7 @@ class Drill:
         settled = settle(self.served, chain) if first.ok else first
         checks = Checks(self.served, chain)
         try:
-            return [restarted, writes, *checks.run(self.workload.requests, settled)]
+            return [restarted, writes, *checks.run(self.workload.requests, settled)], checks.notes
         finally:
             checks.close()
 
@@ -268,6 +270,8 @@ def run_drill(config: DrillConfig) -> DrillReport:
                 config.out(result.line())
                 if result.refusals():
                     config.out(f"  refused: {result.refusals()}")
+                for note in result.notes:
+                    config.out(f"  note: {note}")
                 if not result.survived:
                     config.out(result.failures())
                     drill.close(keep=config.home is not None)

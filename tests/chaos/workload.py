@@ -23,9 +23,10 @@ from typing import Any
 
 import httpx
 
-from tests.chaos.ledger import ChainView
+from tests.chaos.ledger import ChainView, Log
 from tests.chaos.processes import Member
 from tradeledger.demo.trade import _invoice, _lc_terms
+from tradeledger.errors import ChainUnavailableError
 
 REQUEST_DEADLINE_S = 90.0
 HTTP_TIMEOUT_S = 75.0  # a write may wait a minute for its block (today's bound) before it answers
@@ -142,9 +143,10 @@ class Workload:
             request.outcome = Outcome.ACKNOWLEDGED
             if "tx_hash" in answer and "state" in answer and "nonce" in answer:  # a TransactionView
                 request.tx_hash = str(answer["tx_hash"])
+            location = response.headers.get("location")
             if status == 202:
-                self._follow(client, request, headers, response.headers.get("location"), deadline)
-            self._created(request)
+                self._follow(client, request, headers, location, deadline)
+            self._created(client, request, headers, location, deadline)
             return request
         return request
 
@@ -174,8 +176,14 @@ class Workload:
             time.sleep(RETRY_PAUSE_S)
         request.history.append("poll:deadline")
 
-    def _created(self, request: Request) -> None:
-        """The LC or document a creation made: from the answer, or (a 202) from its transaction's logs."""
+    def _created(self, client: httpx.Client, request: Request, headers: dict[str, str], location: str | None,
+                 deadline: float) -> None:  # fmt: skip
+        """The LC or document a creation made: from the answer, or (a 202) from its transaction's logs.
+
+        An operation answered "mined" whose receipt the node does not have was mined in a block the node lost
+        (killed, it restarted from its last save): the service sends the same bytes again, and its operation
+        goes back to open until they are mined anew. The client follows it until the chain has the receipt, as
+        a client of a chain without finality must; it never takes "mined" alone for the chain's word."""
         field_name, event = {"lc_apply": ("lc_id", "LetterOfCreditApplied"),
                              "document": ("document_id", "DocumentRegistered")}.get(request.kind, ("", ""))  # fmt: skip
         if not field_name:
@@ -183,10 +191,24 @@ class Workload:
         if field_name in request.answer:
             request.object_id = int(request.answer[field_name])
             return
-        if request.tx_hash and request.operation_state == "mined":
-            logs = self.chain.receipt_logs(request.tx_hash) or []
-            arg = "lcId" if request.kind == "lc_apply" else "documentId"
-            request.object_id = next((int(log.args[arg]) for log in logs if log.name == event), None)
+        while request.tx_hash and request.operation_state == "mined":
+            logs = self._receipt_logs(request.tx_hash)
+            if logs is not None:
+                arg = "lcId" if request.kind == "lc_apply" else "documentId"
+                request.object_id = next((int(log.args[arg]) for log in logs if log.name == event), None)
+                return
+            request.history.append("receipt:missing")
+            if location is None or time.monotonic() >= deadline:
+                return
+            time.sleep(RETRY_PAUSE_S)
+            self._follow(client, request, headers, location, deadline)
+
+    def _receipt_logs(self, tx_hash: str) -> list[Log] | None:
+        """The transaction's logs, or None while the node has no receipt for it or is down (restarting)."""
+        try:
+            return self.chain.receipt_logs(tx_hash)
+        except ChainUnavailableError:
+            return None
 
     # -- the workers ------------------------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ order on open account; the clerk issues a guarantee; the issuing bank's reconcil
 auditor drops a statement file and its manifest and sees it verified, then a tampered copy caught entry by entry,
 and reads a transferable record's history of control. The set-up steps a console user does not do (the users, the
 order, the LC and guarantee applications, the exporter's presentation, the record, the statement, the books) go
-through the same API as the demo. Each workspace is photographed into docs/console/ for the README.
+through the same API as the demo. Each workspace is photographed into out/console/, or, with
+TRADELEDGER_CONSOLE_SHOTS=docs/console (`make screenshots`), into the README's pictures: a test run leaves the
+tracked files alone.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from tradeledger.demo.trade import Cast, Party, Trade
 from tradeledger.undertakings.discount import DayCount, days_to_maturity, discount
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "console"
+SHOTS = ROOT / os.environ.get("TRADELEDGER_CONSOLE_SHOTS", "out/console")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000  # a write answers once its block is indexed; the page then reloads its views
 expect.set_options(timeout=WAIT_MS)
