@@ -1,7 +1,12 @@
 """Write path: business operations/s through the transaction manager vs the node's raw ceiling vs naive web3.
 
-All three run side by side on one fresh dev chain (anvil, as `make run` starts it) with the same call,
-Settlement.issue by the settlement agent to a bank:
+All of them run side by side in one run with the same call, Settlement.issue by the settlement agent to a bank,
+each path on a dev chain of its own (anvil, as `make run` starts it, its state persisted) started from the same
+state: the platform deployed once, that chain stopped, and its saved state loaded by each path's chain. On one
+chain shared by all, each path ran on the history the paths before it left (4,000 transactions each): anvil
+rewrites its whole state file, every block, transaction and receipt so far, every few seconds, and the service's
+paths, which ran after the raw ceiling, cost the node ~9% more CPU a transaction for it (BENCHMARKS.md, engine7).
+The paths:
 
 - raw ceiling: the calls pre-signed up front and sent as eth_sendRawTransaction JSON-RPC batches, timed until
   the last one is mined;
@@ -31,11 +36,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -181,6 +188,36 @@ class Meter:
                 by_thread[f"engine process: {role}"] = cpu - theirs.get(role, 0.0)
                 own_cpu += cpu - theirs.get(role, 0.0)
         return Run(count / elapsed, node_cpu, own_cpu, by_thread)
+
+
+class Deployed:
+    """The platform deployed once, on a dev chain stopped afterwards, so that every path starts a chain of its own
+    from the state it saved: the same contracts, accounts and blocks, none of the other paths' history."""
+
+    def __init__(self, scratch: Path) -> None:
+        self._scratch = scratch
+        with DevChain(scratch / "deployed") as chain:
+            self.settlement = deploy_scenario(chain).addresses["Settlement"]
+        self._state = chain.state_file  # written by anvil as it stopped
+
+    @contextmanager
+    def chain(self, path: str) -> Iterator[tuple[DevChain, str, Meter]]:
+        """A chain for `path` started from the deployed state, its URL and its meter; stopped on leaving."""
+        chain = DevChain(self._scratch / path)
+        chain.chain_dir.mkdir(parents=True)
+        shutil.copyfile(self._state, chain.state_file)
+        with chain:
+            assert chain.rpc_url is not None
+            yield chain, chain.rpc_url, Meter(chain)
+
+
+def _history(url: str) -> int:
+    """The settlement agent's transactions mined so far: what one path leaves for the next on a shared chain."""
+    rpc = HttpJsonRpc(url)
+    try:
+        return int(rpc.call("eth_getTransactionCount", [AGENT.address, "latest"]), 16)
+    finally:
+        rpc.close()
 
 
 def _issue_args(index: int) -> tuple[object, ...]:
@@ -391,6 +428,64 @@ def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
     return meter.measure(count, one_by_one)
 
 
+@dataclass
+class Paths:
+    """Every path's figures from one run; `histories`: the settlement agent's transactions on each path's chain
+    when it started (the same for all: each started from the deployed state)."""
+
+    raw: Run
+    levels: dict[SqliteSynchronous, Managed]
+    engine: Managed
+    separate: Managed
+    methods: dict[str, float]
+    naive: Run | None
+    histories: dict[str, int]
+
+
+def run_paths(count: int, clients: int, naive_count: int, engine_only: bool) -> Paths:
+    """The paths one after the other, each on its own chain from the deployed state."""
+    histories: dict[str, int] = {}
+    levels: dict[SqliteSynchronous, Managed] = {}
+    web3_naive: Run | None = None
+    with scratch_dir("bench-write-path-") as scratch:
+        deployed = Deployed(scratch)
+        settlement = deployed.settlement
+        with deployed.chain("raw") as (_, url, meter):
+            histories["raw_ceiling"] = _history(url)
+            raw = raw_ceiling(meter, url, settlement, count)
+        for n, level in enumerate(() if engine_only else SYNCHRONOUS_LEVELS):
+            with deployed.chain(f"manager-{level}") as (_, url, meter):
+                histories[f"transaction_manager_{level}"] = _history(url)
+                levels[level] = through_manager(meter, scratch, url, settlement, count, clients, level, (2 + n) * 10**6)
+        with deployed.chain("claimer") as (chain, url, meter):
+            histories["worker_and_engine"] = _history(url)
+            engine_from = chain.web3().eth.block_number + 1
+            engine = through_manager(
+                meter, scratch, url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
+            )
+            methods = node_methods(meter, url, settlement, engine_from, count)
+        with deployed.chain("engine-process") as (_, url, meter):
+            histories["engine_process"] = _history(url)
+            separate = through_manager(
+                meter,
+                scratch,
+                url,
+                settlement,
+                count,
+                clients,
+                SQLITE_SYNCHRONOUS,
+                7 * 10**6,
+                True,
+                engine_process=True,
+            )
+        if not engine_only:
+            with deployed.chain("naive") as (chain, url, meter):
+                histories["naive"] = _history(url)
+                web3_naive = naive(meter, chain.web3(), settlement, naive_count)
+
+    return Paths(raw, levels, engine, separate, methods, web3_naive, histories)
+
+
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--count", type=int, default=4000, help="transactions for the raw and manager runs")
@@ -403,33 +498,10 @@ def main() -> None:
     )
     ran_on = machine()
 
-    with scratch_dir("bench-write-path-") as scratch, DevChain(scratch / "chain") as chain:
-        deployed = deploy_scenario(chain)
-        settlement = deployed.addresses["Settlement"]
-        meter = Meter(chain)
-        raw = raw_ceiling(meter, deployed.url, settlement, count)
-        levels = {
-            level: through_manager(meter, scratch, deployed.url, settlement, count, clients, level, (2 + n) * 10**6)
-            for n, level in enumerate(() if options.engine_only else SYNCHRONOUS_LEVELS)
-        }
-        engine_from = chain.web3().eth.block_number + 1
-        engine = through_manager(
-            meter, scratch, deployed.url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
-        )
-        methods = node_methods(meter, deployed.url, settlement, engine_from, count)
-        separate = through_manager(
-            meter,
-            scratch,
-            deployed.url,
-            settlement,
-            count,
-            clients,
-            SQLITE_SYNCHRONOUS,
-            7 * 10**6,
-            True,
-            engine_process=True,
-        )
-        web3_naive = None if options.engine_only else naive(meter, chain.web3(), settlement, naive_count)
+    paths = run_paths(count, clients, naive_count, options.engine_only)
+    raw, levels, engine, separate, methods, web3_naive, histories = (
+        paths.raw, paths.levels, paths.engine, paths.separate, paths.methods, paths.naive, paths.histories
+    )  # fmt: skip
 
     def per_tx(cpu_s: float) -> float:
         return 1e6 * cpu_s / count
@@ -461,6 +533,7 @@ def main() -> None:
         "engine_process_submit_p99_ms": separate.submit_ms[1],
         "engine_process_cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in separate.mined.by_thread.items()},
         "node_cpu_us_per_tx_by_method": methods,
+        "agent_transactions_at_start": histories,
         "count": count,
         "clients": clients,
         **ran_on,
