@@ -215,6 +215,16 @@ def chain_logs(rpc: HttpJsonRpc, addresses: dict[str, str], first: int, last: in
     return keys
 
 
+def written_bytes() -> int | None:
+    """What this process has written towards storage so far (SQLite's WAL and its checkpoints into the file); None
+    where the kernel does not account it."""
+    try:
+        lines = Path("/proc/self/io").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in lines if line.startswith("write_bytes:")), None)
+
+
 def children_cpu_seconds() -> float:
     """The CPU of this process's ended children (the indexer's fetch process, once closed)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -233,6 +243,7 @@ class Run:
     writer_cpu_s: float  # the writing thread's own CPU while catching up (the batch transactions, without fetching)
     server_cpu_s: float | None = None  # the PostgreSQL backends' CPU while catching up (None: not measurable here)
     fetch_cpu_s: float | None = None  # the fetch process's CPU (None: a tree that did not report it)
+    written_mb: float | None = None  # what the indexing process wrote to storage while catching up (SQLite's side)
     tree: str = "this tree"
 
     @property
@@ -312,7 +323,7 @@ def index_into(
             load = os.getloadavg()[0]
             started, writer_started = time.perf_counter(), time.thread_time()
             cpu_started, fetch_started = time.process_time(), children_cpu_seconds()
-            server_started = server.seconds() or {}
+            server_started, written_started = server.seconds() or {}, written_bytes()
             while True:
                 applied += indexer.run_once()
                 through, before = indexer.indexed_through(), through
@@ -320,6 +331,10 @@ def index_into(
                 if through == before:
                     break
             elapsed, writer_cpu_s = time.perf_counter() - started, time.thread_time() - writer_started
+            written_ended = written_bytes()
+            written_mb = (
+                None if written_started is None or written_ended is None else (written_ended - written_started) / 1e6
+            )
             server_ended = server.seconds()
             server_cpu_s = (
                 None
@@ -353,6 +368,7 @@ def index_into(
             writer_cpu_s,
             server_cpu_s,
             fetch_cpu_s,
+            written_mb,
         )
     finally:
         engine.dispose()
@@ -394,7 +410,7 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     console = Console()
     table = Table(title=f"indexer catch-up: {results['events']:,} events in {results['blocks']:,} blocks on anvil")
     columns = ["into", *(["tree"] if compared else []), "events/s", "CPU µs/event", "writer µs/event",
-               "fetch µs/event", "server µs/event", "seconds", "node s", "decode s", "db s", "rebuild s",
+               "fetch µs/event", "server µs/event", "written MB", "seconds", "node s", "decode s", "db s", "rebuild s",
                "load"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("into", "tree") else "right")
@@ -404,6 +420,7 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
                    "writer_cpu_us_per_event": 1e6 * run.writer_cpu_s / run.events, "load": run.load,
                    "server_cpu_us_per_event": None if run.server_cpu_s is None else 1e6 * run.server_cpu_s / run.events,
                    "fetch_cpu_us_per_event": None if run.fetch_cpu_s is None else 1e6 * run.fetch_cpu_s / run.events,
+                   "written_mb": run.written_mb,
                    }  # fmt: skip
         if run.tree == "this tree":
             results[run.backend] = figures  # the last run of this tree
@@ -413,7 +430,9 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
         server, fetch = figures["server_cpu_us_per_event"], figures["fetch_cpu_us_per_event"]
         rates = [f"{run.events_per_s:,.0f}", f"{figures['cpu_us_per_event']:.0f}",
                  f"{figures['writer_cpu_us_per_event']:.0f}", "-" if fetch is None else f"{fetch:.0f}",
-                 "-" if server is None else f"{server:.0f}", f"{run.seconds:.1f}"]  # fmt: skip
+                 "-" if server is None else f"{server:.0f}",
+                 "-" if run.written_mb is None or run.backend != "sqlite" else f"{run.written_mb:,.0f}",
+                 f"{run.seconds:.1f}"]  # fmt: skip
         table.add_row(run.backend, *([run.tree] if compared else []), *rates, *(f"{t:.1f}" for t in phases),
                       f"{run.load:.1f}")  # fmt: skip
     console.print(table)
@@ -422,6 +441,7 @@ def report(runs: list[Run], results: dict[str, Any], postgres_note: str | None, 
     console.print("replayed from the raw events in one transaction, as a reorg rollback does.")
     console.print("fetch µs/event: the fetch process's CPU (0 when the catch-up fetched in a thread).")
     console.print("server µs/event: the PostgreSQL backends' CPU while catching up (a local server).")
+    console.print("written MB: what the indexing process wrote to storage while catching up (SQLite: WAL and file).")
     if postgres_note:
         console.print(f"PostgreSQL skipped: {postgres_note}")
 

@@ -22,6 +22,7 @@ from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import ProposalAction
 from tradeledger.runtime import Platform
 from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
 
 OPERATOR, AGENT, BANK = dev_account(0), dev_account(1), dev_account(2)
 AUDITOR, OTHER_BANK = dev_account(7), dev_account(8)
@@ -49,9 +50,9 @@ class Consortium:
         return client
 
 
-def call(platform: Platform, contract: str, function: str, args: tuple[object, ...], signer: str) -> str:
-    """One mined and indexed contract call; its transaction hash."""
-    return platform.execute(ContractCall(contract, platform.address(contract), function, args, signer)).tx_hash
+def call(platform: Platform, contract: str, function: str, args: tuple[object, ...], signer: str) -> ChainTransaction:
+    """One mined and indexed contract call; its outbox row (which `event_argument` looks up by its block)."""
+    return platform.execute(ContractCall(contract, platform.address(contract), function, args, signer))
 
 
 def issue(platform: Platform, account: LocalAccount, amount: int, reference: str, issuer: LocalAccount) -> None:

@@ -40,9 +40,9 @@ Ledger = Consortium  # the consortium, with its postings
 
 def _admit_bank(platform: Platform, bank: LocalAccount, voters: tuple[LocalAccount, ...]) -> None:
     """BANK proposes, `voters` make the majority."""
-    tx_hash = call(platform, "Membership", "propose", (int(ProposalAction.ADMIT_BANK), bank.address), BANK.address)
+    proposed = call(platform, "Membership", "propose", (int(ProposalAction.ADMIT_BANK), bank.address), BANK.address)
     with platform.sessions() as db:
-        proposal_id = int(event_argument(db, tx_hash, "Membership", "ProposalCreated", "proposalId"))
+        proposal_id = int(event_argument(db, proposed, "Membership", "ProposalCreated", "proposalId"))
     for voter in voters:
         call(platform, "Membership", "vote", (proposal_id,), voter.address)
 

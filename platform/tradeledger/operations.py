@@ -132,7 +132,7 @@ def write_in_database(platform: Platform, change: Callable[[Session], ViewT], re
 def created_id(platform: Platform, row: ChainTransaction, contract: str, event: str, argument: str) -> int:
     """The id of the object a mined transaction created, as the event it emitted (now indexed) names it."""
     with platform.sessions() as db:
-        return int(event_argument(db, row.signed_hash, contract, event, argument))
+        return int(event_argument(db, row, contract, event, argument))
 
 
 def transaction_view(

@@ -27,14 +27,15 @@ from tradeledger.invoices.matching import (
     Tolerances,
     match,
 )
+from tradeledger.store.models import ChainTransaction
 
 AMOUNT = 1_000
 DAY = 24 * 3600
 
 
-def _created(consortium: Consortium, tx_hash: str, contract: str, event: str, argument: str) -> str:
+def _created(consortium: Consortium, mined: ChainTransaction, contract: str, event: str, argument: str) -> str:
     with consortium.platform.sessions() as db:
-        return str(event_argument(db, tx_hash, contract, event, argument))
+        return str(event_argument(db, mined, contract, event, argument))
 
 
 def open_account_trade(consortium: Consortium, key: str) -> dict[str, str]:

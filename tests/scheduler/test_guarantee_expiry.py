@@ -61,9 +61,9 @@ def _direct(platform: Platform, rules: str, expiry_day: int, **extension: object
     request = _request(rules, expiry_day, **extension)
     with transaction(platform.sessions) as db:
         contract_call = direct_issue_call(db, platform.address(CONTRACT), BANK.address, request)
-    tx_hash = platform.execute(contract_call).tx_hash
+    mined = platform.execute(contract_call)
     with platform.sessions() as db:
-        return int(event_argument(db, tx_hash, CONTRACT, "UndertakingCreated", "undertakingId"))
+        return int(event_argument(db, mined, CONTRACT, "UndertakingCreated", "undertakingId"))
 
 
 def _date(day: int) -> date:

@@ -87,18 +87,18 @@ def _honoured(platform: Platform, nominee: str, now: int, tenor: int = TENOR) ->
         b"\x01" * 32, BENEFICIARY.address, BANK.address, OTHER_BANK.address, ZERO, nominee, b"USD", AMOUNT,
         0, 0, 0, True, now + 90 * DAY, 0, 1, tenor, 0, False,
     )  # fmt: skip
-    tx_hash = call(platform, "LetterOfCredit", "applyForCredit", (terms,), APPLICANT.address)
+    applied = call(platform, "LetterOfCredit", "applyForCredit", (terms,), APPLICANT.address)
     with platform.sessions() as db:
-        lc_id = int(event_argument(db, tx_hash, "LetterOfCredit", "LetterOfCreditApplied", "lcId"))
+        lc_id = int(event_argument(db, applied, "LetterOfCredit", "LetterOfCreditApplied", "lcId"))
     call(platform, "LetterOfCredit", "issue", (lc_id,), BANK.address)
     call(platform, "LetterOfCredit", "advise", (lc_id,), OTHER_BANK.address)
     drawing = (lc_id, [b"\x02" * 32], AMOUNT, now - DAY)
-    tx_hash = call(platform, "LetterOfCredit", "present", drawing, BENEFICIARY.address)
+    presented = call(platform, "LetterOfCredit", "present", drawing, BENEFICIARY.address)
     with platform.sessions() as db:
-        presentation_id = int(event_argument(db, tx_hash, "LetterOfCredit", "DocumentsPresented", "presentationId"))
-    tx_hash = call(platform, "LetterOfCredit", "honour", (lc_id, presentation_id), nominee)
+        presentation_id = int(event_argument(db, presented, "LetterOfCredit", "DocumentsPresented", "presentationId"))
+    honoured = call(platform, "LetterOfCredit", "honour", (lc_id, presentation_id), nominee)
     with platform.sessions() as db:
-        maturity = int(event_argument(db, tx_hash, "LetterOfCredit", "DeferredPaymentIncurred", "maturityDay"))
+        maturity = int(event_argument(db, honoured, "LetterOfCredit", "DeferredPaymentIncurred", "maturityDay"))
     return Honoured(lc_id, presentation_id, maturity)
 
 

@@ -24,6 +24,7 @@ from tradeledger.payables.schedule import OVERDUE_RETRY_S
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.scheduler.models import ScheduledRun
 from tradeledger.settlements.models import AccountBalance, LedgerPosting
+from tradeledger.store.models import ChainTransaction
 from tradeledger.undertakings.discount import DayCount, days_to_maturity, discount
 
 BUYER, SELLER = dev_account(3), dev_account(4)
@@ -33,9 +34,9 @@ OPEN_ACCOUNT = 1
 INVOICE_KIND = 0
 
 
-def _created(platform: Platform, tx_hash: str, contract: str, event: str, argument: str) -> int:
+def _created(platform: Platform, mined: ChainTransaction, contract: str, event: str, argument: str) -> int:
     with platform.sessions() as db:
-        return int(event_argument(db, tx_hash, contract, event, argument))
+        return int(event_argument(db, mined, contract, event, argument))
 
 
 def _financed_payable(platform: Platform, maturity_days: int) -> tuple[int, int]:

@@ -40,9 +40,9 @@ AMOUNT = 250_000
 OPEN_ACCOUNT = 1
 
 
-def _created(platform: Platform, tx_hash: str, contract: str, event: str, argument: str) -> int:
+def _created(platform: Platform, mined: ChainTransaction, contract: str, event: str, argument: str) -> int:
     with platform.sessions() as db:
-        return int(event_argument(db, tx_hash, contract, event, argument))
+        return int(event_argument(db, mined, contract, event, argument))
 
 
 def _accepted_order(platform: Platform) -> int:
@@ -63,13 +63,13 @@ def _undertaking(platform: Platform) -> tuple[int, int]:
     now = platform.chain_time()
     order_id = _accepted_order(platform)
     data = (AMOUNT, 100, os.urandom(32), os.urandom(32), now)
-    tx_hash = call(platform, "Invoices", "issueInvoice", (order_id, data), SELLER.address)
-    invoice_id = _created(platform, tx_hash, "Invoices", "InvoiceIssued", "invoiceId")
+    issued = call(platform, "Invoices", "issueInvoice", (order_id, data), SELLER.address)
+    invoice_id = _created(platform, issued, "Invoices", "InvoiceIssued", "invoiceId")
     call(platform, "Invoices", "recordMatch", (invoice_id, True, os.urandom(32)), BUYER.address)
     due = now + 10 * DAY
     args = (order_id, OTHER_BANK.address, AMOUNT, due, now + 20 * DAY, os.urandom(32))
-    tx_hash = call(platform, "PaymentUndertakings", "establish", args, BANK.address)
-    return _created(platform, tx_hash, "PaymentUndertakings", "UndertakingEstablished", "undertakingId"), due
+    established = call(platform, "PaymentUndertakings", "establish", args, BANK.address)
+    return _created(platform, established, "PaymentUndertakings", "UndertakingEstablished", "undertakingId"), due
 
 
 def _settlements(platform: Platform) -> int:

@@ -22,6 +22,7 @@ from tradeledger.indexer.queries import event_argument
 from tradeledger.members.models import Member, MemberKind, ProposalAction
 from tradeledger.runtime import Platform
 from tradeledger.store.db import transaction
+from tradeledger.store.models import ChainTransaction
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,14 @@ class _Script:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def call(self, contract: str, function: str, args: tuple[object, ...], signer: int) -> str:
+    def call(self, contract: str, function: str, args: tuple[object, ...], signer: int) -> ChainTransaction:
         call = ContractCall(contract, self.platform.address(contract), function, args, _address(signer))
-        return self.platform.execute(call).signed_hash
+        return self.platform.execute(call)
 
     def propose(self, action: ProposalAction, subject: int, voters: tuple[int, ...] = ()) -> None:
-        tx_hash = self.call("Membership", "propose", (int(action), _address(subject)), 2)
+        mined = self.call("Membership", "propose", (int(action), _address(subject)), 2)
         with self.platform.sessions() as db:
-            proposal_id = int(event_argument(db, tx_hash, "Membership", "ProposalCreated", "proposalId"))
+            proposal_id = int(event_argument(db, mined, "Membership", "ProposalCreated", "proposalId"))
         for voter in voters:
             self.call("Membership", "vote", (proposal_id,), voter)
 

@@ -118,7 +118,9 @@ class ChainEvent(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(String(66))
     block_timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
-    tx_hash: Mapped[str] = mapped_column(String(66), index=True)
+    # no index of its own: a look-up by transaction knows its block and goes through `ix_chain_events_order`; an
+    # index by hash took each batch's inserts at random places and rewrote most of its pages at every commit
+    tx_hash: Mapped[str] = mapped_column(String(66))
     tx_index: Mapped[int] = mapped_column(Integer)
     log_index: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(String(42))
