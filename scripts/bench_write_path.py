@@ -196,6 +196,9 @@ class Deployed:
 
     def __init__(self, scratch: Path) -> None:
         self._scratch = scratch
+        # the settlement agent's transactions on each path's chain as it started: what one path would leave for
+        # the next on a shared chain (0 for every path)
+        self.histories: dict[str, int] = {}
         with DevChain(scratch / "deployed") as chain:
             self.settlement = deploy_scenario(chain).addresses["Settlement"]
         self._state = chain.state_file  # written by anvil as it stopped
@@ -208,16 +211,8 @@ class Deployed:
         shutil.copyfile(self._state, chain.state_file)
         with chain:
             assert chain.rpc_url is not None
+            self.histories[path] = chain.web3().eth.get_transaction_count(AGENT.address)
             yield chain, chain.rpc_url, Meter(chain)
-
-
-def _history(url: str) -> int:
-    """The settlement agent's transactions mined so far: what one path leaves for the next on a shared chain."""
-    rpc = HttpJsonRpc(url)
-    try:
-        return int(rpc.call("eth_getTransactionCount", [AGENT.address, "latest"]), 16)
-    finally:
-        rpc.close()
 
 
 def _issue_args(index: int) -> tuple[object, ...]:
@@ -430,8 +425,7 @@ def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
 
 @dataclass
 class Paths:
-    """Every path's figures from one run; `histories`: the settlement agent's transactions on each path's chain
-    when it started (the same for all: each started from the deployed state)."""
+    """Every path's figures from one run; `histories`: see `Deployed`."""
 
     raw: Run
     levels: dict[SqliteSynchronous, Managed]
@@ -444,28 +438,23 @@ class Paths:
 
 def run_paths(count: int, clients: int, naive_count: int, engine_only: bool) -> Paths:
     """The paths one after the other, each on its own chain from the deployed state."""
-    histories: dict[str, int] = {}
     levels: dict[SqliteSynchronous, Managed] = {}
     web3_naive: Run | None = None
     with scratch_dir("bench-write-path-") as scratch:
         deployed = Deployed(scratch)
         settlement = deployed.settlement
-        with deployed.chain("raw") as (_, url, meter):
-            histories["raw_ceiling"] = _history(url)
+        with deployed.chain("raw_ceiling") as (_, url, meter):
             raw = raw_ceiling(meter, url, settlement, count)
         for n, level in enumerate(() if engine_only else SYNCHRONOUS_LEVELS):
-            with deployed.chain(f"manager-{level}") as (_, url, meter):
-                histories[f"transaction_manager_{level}"] = _history(url)
+            with deployed.chain(f"transaction_manager_{level}") as (_, url, meter):
                 levels[level] = through_manager(meter, scratch, url, settlement, count, clients, level, (2 + n) * 10**6)
-        with deployed.chain("claimer") as (chain, url, meter):
-            histories["worker_and_engine"] = _history(url)
+        with deployed.chain("worker_and_engine") as (chain, url, meter):
             engine_from = chain.web3().eth.block_number + 1
             engine = through_manager(
                 meter, scratch, url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
             )
             methods = node_methods(meter, url, settlement, engine_from, count)
-        with deployed.chain("engine-process") as (_, url, meter):
-            histories["engine_process"] = _history(url)
+        with deployed.chain("engine_process") as (_, url, meter):
             separate = through_manager(
                 meter,
                 scratch,
@@ -480,10 +469,9 @@ def run_paths(count: int, clients: int, naive_count: int, engine_only: bool) -> 
             )
         if not engine_only:
             with deployed.chain("naive") as (chain, url, meter):
-                histories["naive"] = _history(url)
                 web3_naive = naive(meter, chain.web3(), settlement, naive_count)
 
-    return Paths(raw, levels, engine, separate, methods, web3_naive, histories)
+    return Paths(raw, levels, engine, separate, methods, web3_naive, deployed.histories)
 
 
 def main() -> None:
