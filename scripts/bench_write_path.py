@@ -25,6 +25,13 @@ The paths:
 - the node's CPU per transaction of each JSON-RPC method the manager's path adds to the raw sends (pre-flight
   `eth_call` batches, block logs, block receipts, polls), read again on the blocks the claimer's run mined.
 
+The raw ceiling and the service's path (the engine's claimer in one process) run `--repeats` times each,
+interleaved (raw, service; service, raw; raw, service, ...: the order alternates, so that neither side always
+runs first in a pair), every run on a fresh chain of its own; the figures reported for each side are the medians
+of its runs, the ratio the ratio of those medians, and every run's figures (with the load average at its start)
+are kept in the JSON. A single ~1.3 s raw run swung 1,228-3,881 tx/s within ten minutes (BENCHMARKS.md, engine7):
+the same repetition for both sides, never a best-of. The other paths run once.
+
 The CPU seconds that the node and this process spent in each path are printed too: on a shared machine they
 say what limited the run; for the service's path also per thread of this process (the API side's lane, the
 claimer and its sender, the receipt watch, the confirmer, the clients and the rest), read from /proc. Prints a
@@ -40,13 +47,13 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from statistics import quantiles
+from statistics import median, quantiles
 
 from benchkit import arguments, figures_table, machine, process_cpu_s, report, scratch_dir
 from web3 import Web3
@@ -153,12 +160,27 @@ class EngineProcess:
 @dataclass
 class Run:
     """One path's figures: operations per second and where the CPU went (`by_thread`: this process's CPU
-    seconds by role; what ended threads used is in OTHER_THREADS)."""
+    seconds by role; what ended threads used is in OTHER_THREADS); `load`: the 1-minute load average as it
+    started."""
 
     tx_s: float
     node_cpu_s: float
     bench_cpu_s: float
     by_thread: dict[str, float]
+    load: float = 0.0
+
+
+def median_run(runs: Sequence[Run]) -> Run:
+    """Each figure's median over `runs` (figure by figure: the median rate and the median CPU need not be one
+    run's)."""
+    roles = {role for run in runs for role in run.by_thread}
+    return Run(
+        median(run.tx_s for run in runs),
+        median(run.node_cpu_s for run in runs),
+        median(run.bench_cpu_s for run in runs),
+        {role: median(run.by_thread.get(role, 0.0) for run in runs) for role in sorted(roles)},
+        median(run.load for run in runs),
+    )
 
 
 class Meter:
@@ -171,6 +193,7 @@ class Meter:
         self._node = record.pid
 
     def measure(self, count: int, work: Callable[[], None], engine: EngineProcess | None = None) -> Run:
+        load = os.getloadavg()[0]
         threads = _thread_cpu_s()
         theirs = engine.cpu_by_role() if engine is not None else {}
         node, own, started = process_cpu_s(self._node), time.process_time(), time.perf_counter()
@@ -187,7 +210,7 @@ class Meter:
             for role, cpu in engine.cpu_by_role().items():
                 by_thread[f"engine process: {role}"] = cpu - theirs.get(role, 0.0)
                 own_cpu += cpu - theirs.get(role, 0.0)
-        return Run(count / elapsed, node_cpu, own_cpu, by_thread)
+        return Run(count / elapsed, node_cpu, own_cpu, by_thread, load)
 
 
 class Deployed:
@@ -291,6 +314,16 @@ class Managed:
     recorded_tx_s: float
     submit_s: float  # submissions (outbox rows committed) per second
     submit_ms: tuple[float, float]  # p50, p99 of one submission, as a client waits for it
+
+
+def median_managed(runs: Sequence[Managed]) -> Managed:
+    """Each figure's median over `runs`, as `median_run`."""
+    return Managed(
+        median_run([run.mined for run in runs]),
+        median(run.recorded_tx_s for run in runs),
+        median(run.submit_s for run in runs),
+        (median(run.submit_ms[0] for run in runs), median(run.submit_ms[1] for run in runs)),
+    )
 
 
 def through_manager(
@@ -425,35 +458,56 @@ def naive(meter: Meter, w3: Web3, settlement: str, count: int) -> Run:
 
 @dataclass
 class Paths:
-    """Every path's figures from one run; `histories`: see `Deployed`."""
+    """Every path's figures from one run; `raws` and `engines`: the repeated runs of the raw ceiling and the
+    service's path, in the order they ran; `histories`: see `Deployed`."""
 
-    raw: Run
+    raws: list[Run]
     levels: dict[SqliteSynchronous, Managed]
-    engine: Managed
+    engines: list[Managed]
     separate: Managed
     methods: dict[str, float]
     naive: Run | None
     histories: dict[str, int]
 
 
-def run_paths(count: int, clients: int, naive_count: int, engine_only: bool) -> Paths:
-    """The paths one after the other, each on its own chain from the deployed state."""
+def interleaved(repeats: int) -> list[tuple[str, int]]:
+    """The order of the repeated runs: ("raw", 0), ("engine", 0), then ("engine", 1), ("raw", 1), ...: each
+    repetition a pair, the side that goes first alternating from pair to pair."""
+    order: list[tuple[str, int]] = []
+    for repetition in range(repeats):
+        pair = [("raw", repetition), ("engine", repetition)]
+        order.extend(pair if repetition % 2 == 0 else pair[::-1])
+    return order
+
+
+def run_paths(count: int, clients: int, naive_count: int, engine_only: bool, repeats: int) -> Paths:
+    """The paths one after the other, each on its own chain from the deployed state; the raw ceiling and the
+    service's path `repeats` times each, interleaved."""
     levels: dict[SqliteSynchronous, Managed] = {}
     web3_naive: Run | None = None
+    raws: list[Run] = []
+    engines: list[Managed] = []
+    methods: dict[str, float] = {}
     with scratch_dir("bench-write-path-") as scratch:
         deployed = Deployed(scratch)
         settlement = deployed.settlement
-        with deployed.chain("raw_ceiling") as (_, url, meter):
-            raw = raw_ceiling(meter, url, settlement, count)
+        for side, repetition in interleaved(repeats):
+            if side == "raw":
+                with deployed.chain(f"raw_ceiling_{repetition}") as (_, url, meter):
+                    raws.append(raw_ceiling(meter, url, settlement, count))
+                continue
+            with deployed.chain(f"worker_and_engine_{repetition}") as (chain, url, meter):
+                engine_from = chain.web3().eth.block_number + 1
+                engines.append(
+                    through_manager(
+                        meter, scratch, url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
+                    )
+                )
+                if repetition == 0:  # the node's CPU by method once: it reads the blocks this run mined
+                    methods = node_methods(meter, url, settlement, engine_from, count)
         for n, level in enumerate(() if engine_only else SYNCHRONOUS_LEVELS):
             with deployed.chain(f"transaction_manager_{level}") as (_, url, meter):
                 levels[level] = through_manager(meter, scratch, url, settlement, count, clients, level, (2 + n) * 10**6)
-        with deployed.chain("worker_and_engine") as (chain, url, meter):
-            engine_from = chain.web3().eth.block_number + 1
-            engine = through_manager(
-                meter, scratch, url, settlement, count, clients, SQLITE_SYNCHRONOUS, 5 * 10**6, True
-            )
-            methods = node_methods(meter, url, settlement, engine_from, count)
         with deployed.chain("engine_process") as (_, url, meter):
             separate = through_manager(
                 meter,
@@ -471,7 +525,7 @@ def run_paths(count: int, clients: int, naive_count: int, engine_only: bool) -> 
             with deployed.chain("naive") as (chain, url, meter):
                 web3_naive = naive(meter, chain.web3(), settlement, naive_count)
 
-    return Paths(raw, levels, engine, separate, methods, web3_naive, deployed.histories)
+    return Paths(raws, levels, engines, separate, methods, web3_naive, deployed.histories)
 
 
 def main() -> None:
@@ -480,19 +534,33 @@ def main() -> None:
     parser.add_argument("--naive-count", type=int, default=100)
     parser.add_argument("--clients", type=int, default=64, help="concurrent client threads of the manager")
     parser.add_argument("--engine-only", action="store_true", help="the raw ceiling and the service's path only")
-    options = parser.parse_args()
-    count, naive_count, clients = (
-        (200, 10, 16) if options.quick else (options.count, options.naive_count, options.clients)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved runs of the raw ceiling and of the service's path each"
     )
+    options = parser.parse_args()
+    count, naive_count, clients, repeats = (
+        (200, 10, 16, 2) if options.quick else (options.count, options.naive_count, options.clients, options.repeats)
+    )
+    if repeats < 1:
+        parser.error("--repeats must be at least 1")
     ran_on = machine()
 
-    paths = run_paths(count, clients, naive_count, options.engine_only)
-    raw, levels, engine, separate, methods, web3_naive, histories = (
-        paths.raw, paths.levels, paths.engine, paths.separate, paths.methods, paths.naive, paths.histories
+    paths = run_paths(count, clients, naive_count, options.engine_only, repeats)
+    raw, engine = median_run(paths.raws), median_managed(paths.engines)
+    levels, separate, methods, web3_naive, histories = (
+        paths.levels, paths.separate, paths.methods, paths.naive, paths.histories
     )  # fmt: skip
 
     def per_tx(cpu_s: float) -> float:
         return 1e6 * cpu_s / count
+
+    def run_figures(run: Run) -> dict[str, float]:
+        return {
+            "tx_s": run.tx_s,
+            "node_cpu_us_per_tx": per_tx(run.node_cpu_s),
+            "bench_cpu_us_per_tx": per_tx(run.bench_cpu_s),
+            "load_at_start": run.load,
+        }
 
     node_cpu = {
         "raw_ceiling": per_tx(raw.node_cpu_s),
@@ -522,6 +590,20 @@ def main() -> None:
         "engine_process_cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in separate.mined.by_thread.items()},
         "node_cpu_us_per_tx_by_method": methods,
         "agent_transactions_at_start": histories,
+        "repeats": repeats,
+        "raw_ceiling_runs": [run_figures(run) for run in paths.raws],
+        "worker_and_engine_runs": [
+            {
+                **run_figures(run.mined),
+                "submit_p50_ms": run.submit_ms[0],
+                "submit_p99_ms": run.submit_ms[1],
+                "cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in run.mined.by_thread.items()},
+            }
+            for run in paths.engines
+        ],
+        "worker_and_engine_vs_raw_by_pair": [
+            run.mined.tx_s / raw_run.tx_s for raw_run, run in zip(paths.raws, paths.engines, strict=True)
+        ],
         "count": count,
         "clients": clients,
         **ran_on,
@@ -534,8 +616,8 @@ def main() -> None:
         "bench CPU µs/tx",
     )
     table.add_row(
-        "raw ceiling (pre-signed, batched)", f"{raw.tx_s:,.0f}", f"{per_tx(raw.node_cpu_s):,.0f}",
-        f"{per_tx(raw.bench_cpu_s):,.0f}",
+        f"raw ceiling (pre-signed, batched), median of {repeats}", f"{raw.tx_s:,.0f}",
+        f"{per_tx(raw.node_cpu_s):,.0f}", f"{per_tx(raw.bench_cpu_s):,.0f}",
     )  # fmt: skip
     if levels and web3_naive is not None:
         managed, recorded_tx_s = levels[SQLITE_SYNCHRONOUS].mined, levels[SQLITE_SYNCHRONOUS].recorded_tx_s
@@ -566,7 +648,7 @@ def main() -> None:
         )
         table.add_row("transaction manager, every receipt recorded", f"{recorded_tx_s:,.0f}", "", "")
     claimer_paths = (
-        (f"requests signed by the engine's claimer, the service's path ({clients} clients)", engine),
+        (f"the engine's claimer signs the requests, as served ({clients} clients, median of {repeats})", engine),
         ("the same, the engine in a process of its own (`serve --workers N`)", separate),
     )
     for label, path in claimer_paths:
@@ -591,7 +673,15 @@ def main() -> None:
         table.add_row("naive web3 (transact + wait)", f"{web3_naive.tx_s:,.1f}", "", "")
         table.add_row("manager signing in the request / raw", f"{managed.tx_s / raw.tx_s:.0%}", "", "")
         table.add_row("manager / naive (target ≥ 50x)", f"{managed.tx_s / web3_naive.tx_s:.0f}x", "", "")
-    table.add_row("engine's claimer / raw (target ≥ 80%)", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
+    table.add_row("engine's claimer / raw, medians (target ≥ 80%)", f"{engine.mined.tx_s / raw.tx_s:.0%}", "", "")
+    for number, (raw_run, run) in enumerate(zip(paths.raws, paths.engines, strict=True), 1):
+        table.add_row(
+            f"  pair {number}: raw {raw_run.tx_s:,.0f} tx/s (load {raw_run.load:.1f}), claimer {run.mined.tx_s:,.0f} "
+            f"(load {run.mined.load:.1f}, p50 {run.submit_ms[0]:,.1f} ms)",
+            f"{run.mined.tx_s / raw_run.tx_s:.0%}",
+            f"{per_tx(raw_run.node_cpu_s):,.0f} / {per_tx(run.mined.node_cpu_s):,.0f}",
+            f"{per_tx(raw_run.bench_cpu_s):,.0f} / {per_tx(run.mined.bench_cpu_s):,.0f}",
+        )
     table.add_row("the same, the engine in its own process / raw", f"{separate.mined.tx_s / raw.tx_s:.0%}", "", "")
     table.add_row(
         "claimer's blocks: transactions a block, node CPU per tx by method:",

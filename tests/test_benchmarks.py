@@ -4,6 +4,7 @@ the report reads them all against their targets."""
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,18 @@ def test_write_path_quick(results: Path) -> None:
     levels = figures["sqlite_synchronous"]
     assert isinstance(levels, dict) and set(levels) == {"FULL", "NORMAL"}, figures
     assert all(level["submit_s"] > 0 and level["submit_p99_ms"] >= level["submit_p50_ms"] for level in levels.values())
+    # the raw ceiling and the service's path ran as interleaved repetitions, each on a chain of its own: the
+    # figures reported are their medians, the ratio the ratio of those medians, and every run is kept
+    raws, engines = figures["raw_ceiling_runs"], figures["worker_and_engine_runs"]
+    assert isinstance(raws, list) and isinstance(engines, list) and len(raws) == len(engines) == figures["repeats"] == 2
+    assert {f"{path}_{n}" for path in ("raw_ceiling", "worker_and_engine") for n in (0, 1)} <= set(
+        figures["agent_transactions_at_start"]  # type: ignore[arg-type]
+    )
+    raw_median = statistics.median(run["tx_s"] for run in raws)
+    engine_median = statistics.median(run["tx_s"] for run in engines)
+    assert figures["raw_ceiling_tx_s"] == pytest.approx(raw_median), figures
+    assert figures["worker_and_engine_tx_s"] == pytest.approx(engine_median), figures
+    assert figures["worker_and_engine_vs_raw"] == pytest.approx(engine_median / raw_median), figures
 
 
 def _check_api(figures: dict[str, object], database: str) -> None:
