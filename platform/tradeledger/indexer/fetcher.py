@@ -124,6 +124,25 @@ def _unpickled_batch(
     return Batch(first, last, list(map(EventRecord._make, records)), args_json, hashes)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a batch is fetched, decoded or written, back on after (if it was on).
+
+    A batch makes tens of thousands of container objects (records, their arguments, rows) that live until it is
+    written: with the collector on, each young collection walked the survivors so far and each full one every object
+    not frozen, the batch's again and again, yet a batch makes no garbage cycles that outlive it for long (freed by
+    reference counting once written). Collections resume between batches, so cycles made meanwhile, here or by the
+    process's other threads, are collected a batch later than they would be. Process-wide, like the collector."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -335,10 +354,12 @@ def serve(fd: int) -> None:
             first, last, head = connection.recv()
             timings = IngestTimings()
             answer: tuple[Batch | None, str | None, dict[str, float]]
-            try:
-                answer = (fetcher.fetch(first, last, head, timings), None, timings.as_dict())
-            except Exception as error:  # the indexer fetches the range itself and meets the error there
-                answer = (None, f"{type(error).__name__}: {error}", timings.as_dict())
-            connection.send(answer)
+            with collector_paused():  # as the indexer's writer does (`collector_paused`)
+                try:
+                    answer = (fetcher.fetch(first, last, head, timings), None, timings.as_dict())
+                except Exception as error:  # the indexer fetches the range itself and meets the error there
+                    answer = (None, f"{type(error).__name__}: {error}", timings.as_dict())
+                connection.send(answer)
+                del answer  # freed before the collector is back on, not walked by its next collection
     except (EOFError, OSError):  # the parent closed its end or died
         return
