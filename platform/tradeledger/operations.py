@@ -43,6 +43,9 @@ class Submission:
     business: Callable[[Session], None] | None = None  # the submitter's own rows, in the outbox transaction
     on_held: Callable[[Session, RequestView], None] | None = None  # stores the answer of a write held for approval
     note: bytes = b""  # appended to the call's data (an approved request's trail hash), on chain with it
+    # whether the actor's member had any approval policy when the request was received (the API reads it with the
+    # request's idempotency record); None: not known, the approval check reads it
+    policies: bool | None = None
 
 
 @dataclass(frozen=True)

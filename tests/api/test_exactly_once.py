@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
@@ -38,6 +38,7 @@ from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
 from tradeledger.store.db import make_engine, session_factory, transaction
 from tradeledger.store.models import ChainTransaction, SignerNonce
+from tradeledger.users.models import ApprovalPolicy, ApprovalRequest, AuditEntry
 
 TRADER = dev_account(3)
 WRITE_TIMEOUT_S = 5.0
@@ -191,6 +192,75 @@ class TestCrashBetweenEffectAndAnswer:
         assert retry.status_code == 201, retry.text
         assert retry.headers["location"] == f"/v1/statements/{retry.json()['id']}"
         assert len(bank.get("/v1/statements").json()["items"]) == 1
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL of every statement SQLAlchemy sends on any engine meanwhile (the reads' pool too)."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+class TestApprovalCheckAndAnswerStatements:
+    """A write's approval check reads nothing more when its member has no policy at all (the record's insert said
+    so), and on PostgreSQL its 202 and its audit entry are one statement of the outbox transaction."""
+
+    def _audit(self, world: Consortium, key: str) -> list[str]:
+        with world.platform.sessions() as db:
+            return list(db.scalars(select(AuditEntry.outcome).where(AuditEntry.request == key)))
+
+    def test_a_member_without_policies_is_not_checked_again_and_its_answer_is_audited(self, world: Consortium) -> None:
+        bank = _client(world, "bank")
+        headers = {"Idempotency-Key": "no-policy-1", "Prefer": "respond-async"}
+        with statements() as sent:
+            first = bank.post(DEPOSITS, json=_deposit("NO-POLICY-1"), headers=headers)
+        assert first.status_code == 202, first.text
+        inserts = [sql for sql in sent if sql.startswith("INSERT INTO idempotency_records")]
+        assert len(inserts) == 1 and "approval_policies" in inserts[0]  # the member's policies, with the record
+        assert not [sql for sql in sent if sql.startswith("SELECT") and "approval_policies" in sql]
+        answers = [sql for sql in sent if "UPDATE idempotency_records" in sql]
+        audits = [sql for sql in sent if "INSERT INTO audit_entries" in sql]
+        assert len(answers) == len(audits) == 1
+        together = world.platform.engine.dialect.name == "postgresql"
+        assert (answers == audits) is together  # one statement on PostgreSQL (one round trip), two on SQLite
+        assert self._audit(world, "no-policy-1") == [f"202 committed as transaction {first.json()['id']}"]
+        retry = bank.post(DEPOSITS, json=_deposit("NO-POLICY-1"), headers=headers)
+        assert (retry.status_code, retry.content) == (202, first.content)
+        assert _mined(world, bank, first.headers["location"])["state"] == "mined"
+        assert _postings(world.platform, "NO-POLICY-1") == 1
+
+    def test_a_member_with_a_policy_is_checked_and_held_from_the_next_request_on(self, world: Consortium) -> None:
+        """A policy committed before a request is received applies to it: the record's insert sees it."""
+        policy = ApprovalPolicy(id="policy-exactly-once", member=BANK.address, operation="settlements.deposit",
+                                currency="USD", threshold=1_000, approvals=1, approver_roles=["checker"],
+                                created_by="test")  # fmt: skip
+        with transaction(world.platform.sessions) as db:
+            db.add(policy)
+        bank = _client(world, "bank")
+        try:
+            with statements() as sent:
+                below = bank.post(DEPOSITS, json=_deposit("POLICY-BELOW-1"),
+                                  headers={"Idempotency-Key": "policy-below-1", "Prefer": "respond-async"})  # fmt: skip
+            assert below.status_code == 202 and below.headers["location"].startswith("/v1/transactions/"), below.text
+            assert [sql for sql in sent if sql.startswith("SELECT") and "approval_policies" in sql]
+            above = bank.post(DEPOSITS, json=_deposit("POLICY-ABOVE-1", amount=5_000),
+                              headers={"Idempotency-Key": "policy-above-1", "Prefer": "respond-async"})  # fmt: skip
+            assert above.status_code == 202 and above.headers["location"].startswith("/v1/approvals/"), above.text
+            assert self._audit(world, "policy-above-1") == ["202 committed"]
+            assert _mined(world, bank, below.headers["location"])["state"] == "mined"
+        finally:
+            with transaction(world.platform.sessions) as db:
+                db.execute(delete(ApprovalRequest).where(ApprovalRequest.policy_id == policy.id))
+                db.execute(delete(ApprovalPolicy).where(ApprovalPolicy.id == policy.id))
+        assert _postings(world.platform, "POLICY-ABOVE-1") == 0
 
 
 class TestCrashedProcess:

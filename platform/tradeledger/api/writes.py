@@ -73,9 +73,12 @@ def submission(
     `respond-async`, and with `accepted(row)` stored as its idempotency record's answer beside the outbox row;
     as `actor`, whose member's approval policies apply to it (the write may be held for approval)."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
+    record = idempotency.in_flight()  # its member's policies, as the record's insert read them
+    policies = record.policies if record is not None and actor is not None and record.member == actor.member else None
     return Submission(
-        respond_async=respond_async, on_stored=_link_record(accepted, respond_async), actor=actor, on_held=_held_answer
-    )
+        respond_async=respond_async, on_stored=_link_record(accepted, respond_async), actor=actor, on_held=_held_answer,
+        policies=policies,
+    )  # fmt: skip
 
 
 def held_answer(outcome: ViewT | Pending | Held, response: Response) -> ViewT | TransactionView | RequestView:

@@ -293,9 +293,10 @@ def hold(platform: Platform, submission: Submission, operation: str, target: dic
 ):  # fmt: skip
     """Called by `operation`'s domain command before it builds anything: store the write as a pending request if a
     policy of the submitter's member covers it (and answer that), else None: the command goes on. A write without a
-    user (the CLI, the scheduler, an approved request being sent) is never held."""
+    user (the CLI, the scheduler, an approved request being sent) is never held, nor one whose member had no policy
+    at all when the request was received (`Submission.policies`, read by the API with the request's record)."""
     actor = submission.actor
-    if actor is None:
+    if actor is None or submission.policies is False:
         return None
     # Most writes are not held: first a read, without the write transaction's lock, and on PostgreSQL out of a
     # transaction (store.db.read_sessions: measured 0.54-0.66 ms of CPU and 2.5-5 ms of wall time a check, against
