@@ -3,6 +3,7 @@ check of the caller still holds: the rows are read before it and returned only o
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -277,3 +278,29 @@ def test_a_direct_read_answers_as_the_fastapi_route_does(engine: Engine, monkeyp
         assert statuses == [200, 200, 404, 401, 401, 422, 401, 401, 401, 200, 307]
         assert direct_app.openapi() == fastapi_app.openapi()
         assert direct_app.url_path_for("get_balances", address=BANK) == balances.format(BANK)
+
+
+def test_the_read_threads_hand_back_answers_and_errors_and_outlive_a_cancelled_read() -> None:
+    threads = auth.ReadThreads(2, "test-reads")
+    release = threading.Event()
+
+    def blocked() -> str:
+        release.wait(10)
+        return "late"
+
+    def fails() -> str:
+        raise AccountNotFoundError("no account")
+
+    async def scenario() -> list[str]:
+        waiting = asyncio.ensure_future(threads.run(blocked))
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # its request went away: the answer that comes later is dropped
+        answers = await asyncio.gather(*(threads.run(partial(str, n)) for n in range(20)))  # on the other thread
+        release.set()
+        with pytest.raises(AccountNotFoundError):
+            await threads.run(fails)
+        answers.append(await threads.run(lambda: threading.current_thread().name))
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert answers[:20] == [str(n) for n in range(20)] and answers[20].startswith("test-reads_")
