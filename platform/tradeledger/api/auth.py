@@ -307,7 +307,7 @@ class DirectRead(BaseRoute):
         self.answer = answer
         self.path_regex, self.path_format, _ = compile_path(path)
         (self.parameter,) = self.path_regex.groupindex
-        self.valid = re.compile(pattern)
+        self.valid = re.compile(pattern)  # matched whole: `$` would also match before a final newline (%0A)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -316,7 +316,7 @@ class DirectRead(BaseRoute):
         if found is None:
             return Match.NONE, {}
         value = found.group(self.parameter)
-        token = _bearer_token(scope) if self.valid.search(value) else None
+        token = _bearer_token(scope) if self.valid.fullmatch(value) else None
         if token is None:
             return Match.NONE, {}
         return Match.FULL, {"path_params": {self.parameter: value}, _DIRECT_TOKEN: token}
