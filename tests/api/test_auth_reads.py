@@ -300,6 +300,8 @@ def test_the_read_threads_hand_back_answers_and_errors_and_outlive_a_cancelled_r
         release.set()
         with pytest.raises(AccountNotFoundError):
             await threads.run(fails)
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await threads.run(partial(next, iter(())))
         answers.append(await threads.run(lambda: threading.current_thread().name))
         return answers
 

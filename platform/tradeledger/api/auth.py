@@ -194,6 +194,8 @@ def _settle(future: asyncio.Future[Any], answer: Any, error: BaseException | Non
         return
     if error is None:
         future.set_result(answer)
+    elif isinstance(error, StopIteration):  # a future refuses it (as a coroutine's task does): the request gets a 500
+        future.set_exception(RuntimeError(f"a read raised {error!r}"))
     else:
         future.set_exception(error)
 
