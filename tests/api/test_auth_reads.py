@@ -3,6 +3,7 @@ check of the caller still holds: the rows are read before it and returned only o
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,10 @@ from sqlalchemy import Engine, bindparam, delete, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.api import auth
+from tradeledger.api.app import API_PREFIX, create_app
 from tradeledger.api.auth import ReaderDep
+from tradeledger.api.problems import install_problem_handlers
+from tradeledger.api.routers import settlements
 from tradeledger.chain.abi import checksum
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import (
@@ -209,3 +213,97 @@ def test_a_stalled_read_leaves_the_other_reads_answered(
         answers = [first.result(timeout=10), second]
     assert [answer.status_code for answer in answers] == [200, 200]
     assert [len(answer.json()["balances"]) for answer in answers] == [len(BALANCES)] * 2
+
+
+def _balance_apps(engine: Engine) -> tuple[FastAPI, FastAPI]:
+    """The settlements router as api.app includes it, with its direct reads first and without them."""
+    apps = []
+    for direct in (True, False):
+        app = FastAPI()
+        app.state.platform = SimpleNamespace(engine=engine)
+        install_problem_handlers(app)
+        app.include_router(settlements.router, prefix=API_PREFIX)
+        if direct:
+            app.router.routes[:0] = settlements.direct_reads(API_PREFIX)
+        apps.append(app)
+    return apps[0], apps[1]
+
+
+def test_create_app_answers_balance_reads_first_by_their_direct_route() -> None:
+    app = create_app(SimpleNamespace(transactions=None, indexer=None, sessions=None, instance=None))  # type: ignore[arg-type]
+    first = app.router.routes[0]
+    assert isinstance(first, auth.DirectRead) and first.path == f"{API_PREFIX}/accounts/{{address}}/balances"
+
+
+def test_a_direct_read_answers_as_the_fastapi_route_does(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Byte for byte, for every shape of request: those in the usual shape (a bearer key, a well-formed address)
+    answered by the direct route, the rest by the route FastAPI declares, which also documents it unchanged."""
+    revoked_id, revoked = _key(engine)
+    with transaction(session_factory(engine)) as db:
+        revoke_api_key(db, revoked_id)
+    _, token = _key(engine)
+    direct_app, fastapi_app = _balance_apps(engine)
+    handled: list[str] = []
+    handle = auth.DirectRead.handle
+
+    async def counted(route: auth.DirectRead, scope: Any, receive: Any, send: Any) -> None:
+        handled.append(scope["path"])
+        await handle(route, scope, receive, send)
+
+    monkeypatch.setattr(auth.DirectRead, "handle", counted)
+    balances = f"{API_PREFIX}/accounts/{{}}/balances"
+    asked: list[tuple[str, dict[str, str], bool]] = [  # path, headers, answered directly
+        (balances.format(BANK), {"Authorization": f"Bearer {token}"}, True),
+        (balances.format(BANK.lower()), {"Authorization": f"bearer  {token} "}, True),
+        (balances.format(STRANGER), {"Authorization": f"Bearer {token}"}, True),  # not its account: 404
+        (balances.format(BANK), {"Authorization": f"Bearer {revoked}"}, True),  # 401
+        (balances.format(BANK), {"Authorization": f"Bearer {token[:-4]}AAAA"}, True),  # 401
+        (balances.format("0x1234"), {"Authorization": f"Bearer {token}"}, False),  # 422
+        (balances.format(BANK + "%0A"), {"Authorization": f"Bearer {token}"}, False),  # 422: `$` is no end here
+        (balances.format(BANK), {}, False),  # 401
+        (balances.format(BANK), {"Authorization": f"Basic {token}"}, False),  # 401
+        (balances.format(BANK), {"Authorization": "Bearer "}, False),  # 401
+        (balances.format(BANK), {"Cookie": f"{auth.session_cookie.model.name}={token}"}, False),  # a browser's
+        (balances.format(BANK) + "/", {"Authorization": f"Bearer {token}"}, False),  # a redirect
+    ]
+    with TestClient(direct_app) as direct, TestClient(fastapi_app) as declared:
+        for path, headers, directly in asked:
+            before = len(handled)
+            got = direct.get(path, headers=headers, follow_redirects=False)
+            assert len(handled) - before == int(directly), path
+            expected = declared.get(path, headers=headers, follow_redirects=False)
+            assert (got.status_code, got.headers, got.content) == (
+                expected.status_code, expected.headers, expected.content
+            ), (path, headers)  # fmt: skip
+        statuses = [direct.get(path, headers=headers, follow_redirects=False).status_code for path, headers, _ in asked]
+        assert statuses == [200, 200, 404, 401, 401, 422, 422, 401, 401, 401, 200, 307]
+        assert direct_app.openapi() == fastapi_app.openapi()
+        assert direct_app.url_path_for("get_balances", address=BANK) == balances.format(BANK)
+
+
+def test_the_read_threads_hand_back_answers_and_errors_and_outlive_a_cancelled_read() -> None:
+    threads = auth.ReadThreads(2, "test-reads")
+    release = threading.Event()
+
+    def blocked() -> str:
+        release.wait(10)
+        return "late"
+
+    def fails() -> str:
+        raise AccountNotFoundError("no account")
+
+    async def scenario() -> list[str]:
+        waiting = asyncio.ensure_future(threads.run(blocked))
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # its request went away: the answer that comes later is dropped
+        answers = await asyncio.gather(*(threads.run(partial(str, n)) for n in range(20)))  # on the other thread
+        release.set()
+        with pytest.raises(AccountNotFoundError):
+            await threads.run(fails)
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await threads.run(partial(next, iter(())))
+        answers.append(await threads.run(lambda: threading.current_thread().name))
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert answers[:20] == [str(n) for n in range(20)] and answers[20].startswith("test-reads_")

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Response
 
-from tradeledger.api.auth import READER_SECURITY, PlatformDep, PrincipalDep, ReaderDep
+from tradeledger.api.auth import READER_SECURITY, DirectRead, PlatformDep, PrincipalDep, Reader, ReaderDep
 from tradeledger.api.idempotency import IdempotentRoute
 from tradeledger.api.pagination import AddressPath, Cursor, Limit, ObjectId, Page
 from tradeledger.api.problems import ASYNC_RESPONSE, ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from tradeledger.api.schemas import TransactionView
 from tradeledger.api.writes import PreferHeader, answer, held_answer, held_operation_answer, submission
+from tradeledger.codec import ADDRESS_PATTERN
 from tradeledger.settlements import service
 from tradeledger.settlements.schemas import (
     AccountBalances,
@@ -86,7 +87,16 @@ for _movement, _doc in CASH_DOCS.items():
 )
 async def get_balances(address: AddressPath, reader: ReaderDep) -> Response:
     """Balances of an account, per currency, in exact minor units."""
+    return await _balances(reader, address)
+
+
+async def _balances(reader: Reader, address: str) -> Response:
     return await reader.answer_with(service.balance_rows(address), service.balances, address)
+
+
+def direct_reads(prefix: str) -> list[DirectRead]:
+    """`get_balances` in its usual shape, answered without FastAPI's request handling (api.app puts it first)."""
+    return [DirectRead(prefix + "/accounts/{address}/balances", ADDRESS_PATTERN, _balances, "get_balances_direct")]
 
 
 @router.post("/settlements/external-payments", status_code=201, responses={**ASYNC_RESPONSE, **ERROR_RESPONSES})
