@@ -256,11 +256,10 @@ class InFlight:
         outcome = f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else "")
         entry = self.audit
         together = entry is not None and connection.dialect.name == "postgresql"
-        if entry is not None and together:
+        if entry is not None and together:  # the answer and its audit entry in one statement
             audit = {"member": entry.member, "user_id": entry.user_id, "username": entry.username,
                      "action": entry.action, "request": entry.request, "outcome": outcome, "at": utcnow()}  # fmt: skip
             values.update({f"audit_{name}": value for name, value in audit.items()})
-        if together:
             answered = len(connection.execute(_STORE_ANSWER_AUDITED, values).all())
         else:
             answered = connection.execute(_STORE_ANSWER, values).rowcount
