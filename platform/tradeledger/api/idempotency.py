@@ -223,8 +223,8 @@ class InFlight:
     key: str
     audit: Audited | None = None
     final: Answer | None = None  # the answer `store_answer` stored as final (set before its transaction commits)
-    member: str | None = None  # the caller's member, and whether it had any approval policy when the record was
-    policies: bool | None = None  # inserted (None: not known)
+    policies: bool | None = None  # whether the caller's member (`audit.member`) had any approval policy when the
+    # record was inserted (None: not known)
 
     def audited(self, db: Session, outcome: str) -> None:
         """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
@@ -564,8 +564,7 @@ class IdempotencyMiddleware:
                "policy_member": found.member}  # fmt: skip
         insert_new = _INSERT_NEW[db.get_bind().dialect.name]
         inserted = db.connection().execute(insert_new, new).first()
-        record_id, policies = (None, None) if inserted is None else (inserted[0], bool(inserted[1]))
-        if record_id is None:  # a retry, a concurrent duplicate, or a request that ended without an answer
+        if inserted is None:  # a retry, a concurrent duplicate, or a request that ended without an answer
             keyed = {"api_key_id": found.key_id, "key": key}
             existing = _find(db, keyed)
             if existing is not None and _abandoned(db, existing, instance):
@@ -577,11 +576,11 @@ class IdempotencyMiddleware:
             inserted = db.connection().execute(insert_new, new).first()
             if inserted is None:  # a concurrent duplicate's record, committed since the look-up above
                 return _Outcome(reply=IN_FLIGHT)
-            record_id, policies = inserted[0], bool(inserted[1])
+        record_id, policies = inserted[0], bool(inserted[1])
         instances.begin_serving(instance, record_id)
         created.append(record_id)
         audit = Audited(found.member, found.user_id, found.username, action[:200], key)
-        return _Outcome(record=InFlight(record_id, token, key, audit, member=found.member, policies=policies))
+        return _Outcome(record=InFlight(record_id, token, key, audit, policies=policies))
 
     @staticmethod
     def _finish(record: InFlight, answer: Answer | None, db: Session) -> Answer | None:

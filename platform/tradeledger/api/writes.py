@@ -74,7 +74,8 @@ def submission(
     as `actor`, whose member's approval policies apply to it (the write may be held for approval)."""
     respond_async = prefer is not None and "respond-async" in prefer.lower()
     record = idempotency.in_flight()  # its member's policies, as the record's insert read them
-    policies = record.policies if record is not None and actor is not None and record.member == actor.member else None
+    caller = record.audit if record is not None else None
+    policies = record.policies if record and caller and actor and caller.member == actor.member else None
     return Submission(
         respond_async=respond_async, on_stored=_link_record(accepted, respond_async), actor=actor, on_held=_held_answer,
         policies=policies,
