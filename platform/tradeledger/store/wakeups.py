@@ -153,8 +153,9 @@ class PostgresWakeups:
         pace = max(self._every, SQLITE_TICK_S)
         while True:
             announced = _LOCAL.count
+            notified = self._notified(0)  # read at every wake: under load, unread notifications would pile up
             left = deadline - time.monotonic()
-            if announced != self._announced or left <= 0 or self._notified(0):
+            if notified or announced != self._announced or left <= 0:
                 break
             _LOCAL.wait_past(announced, min(pace, left))
             pace = min(2 * pace, idle)
