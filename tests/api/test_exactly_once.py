@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
@@ -31,8 +32,8 @@ from tradeledger.chain.keys import dev_account
 from tradeledger.codec import reference_bytes
 from tradeledger.config import load_settings
 from tradeledger.identity import instances
-from tradeledger.identity.models import IdempotencyRecord, ServiceInstance
-from tradeledger.identity.service import authenticate
+from tradeledger.identity.models import ApiKey, IdempotencyRecord, ServiceInstance
+from tradeledger.identity.service import authenticate, create_api_key, revoke_api_key
 from tradeledger.runtime import Platform, open_platform
 from tradeledger.settlements.models import LedgerPosting
 from tradeledger.store.base import utcnow
@@ -196,16 +197,28 @@ class TestCrashBetweenEffectAndAnswer:
 
 @contextmanager
 def statements() -> Iterator[list[str]]:
-    """The SQL of every statement SQLAlchemy sends on any engine meanwhile (the reads' pool too)."""
+    """The SQL of every statement sent on any engine meanwhile (the reads' pool too): SQLite's as SQLAlchemy sends
+    them, PostgreSQL's as psycopg sends them (also those run on the driver's cursor: store.reads.fetch)."""
     sent: list[str] = []
 
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(" ".join(statement.split()))
+    def record(conn: Connection, _cursor: object, statement: str, *_: object) -> None:
+        if conn.dialect.name != "postgresql":
+            sent.append(" ".join(statement.split()))
 
+    def sending(method: Callable[..., Any]) -> Callable[..., Any]:
+        def send(cursor: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(" ".join(str(query).split()))
+            return method(cursor, query, *args, **kwargs)
+
+        return send
+
+    execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
     event.listen(Engine, "before_cursor_execute", record)
+    psycopg.Cursor.execute, psycopg.Cursor.executemany = sending(execute), sending(executemany)  # type: ignore[method-assign]
     try:
         yield sent
     finally:
+        psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany  # type: ignore[method-assign]
         event.remove(Engine, "before_cursor_execute", record)
 
 
@@ -219,17 +232,21 @@ class TestApprovalCheckAndAnswerStatements:
 
     def test_a_member_without_policies_is_not_checked_again_and_its_answer_is_audited(self, world: Consortium) -> None:
         bank = _client(world, "bank")
+        assert bank.get(f"/v1/accounts/{BANK.address}/balances").status_code == 200  # its token verified here
         headers = {"Idempotency-Key": "no-policy-1", "Prefer": "respond-async"}
         with statements() as sent:
             first = bank.post(DEPOSITS, json=_deposit("NO-POLICY-1"), headers=headers)
         assert first.status_code == 202, first.text
-        inserts = [sql for sql in sent if sql.startswith("INSERT INTO idempotency_records")]
+        inserts = [sql for sql in sent if "INSERT INTO idempotency_records" in sql]
         assert len(inserts) == 1 and "approval_policies" in inserts[0]  # the member's policies, with the record
         assert not [sql for sql in sent if sql.startswith("SELECT") and "approval_policies" in sql]
+        together = world.platform.engine.dialect.name == "postgresql"
+        # on PostgreSQL the caller's key is read in the insert's statement (one round trip, not two); SQLite's look-up
+        # of it runs past SQLAlchemy, unseen here
+        assert [sql for sql in sent if "FROM api_keys" in sql] == (inserts if together else [])
         answers = [sql for sql in sent if "UPDATE idempotency_records" in sql]
         audits = [sql for sql in sent if "INSERT INTO audit_entries" in sql]
         assert len(answers) == len(audits) == 1
-        together = world.platform.engine.dialect.name == "postgresql"
         assert (answers == audits) is together  # one statement on PostgreSQL (one round trip), two on SQLite
         assert self._audit(world, "no-policy-1") == [f"202 committed as transaction {first.json()['id']}"]
         retry = bank.post(DEPOSITS, json=_deposit("NO-POLICY-1"), headers=headers)
@@ -261,6 +278,36 @@ class TestApprovalCheckAndAnswerStatements:
                 db.execute(delete(ApprovalRequest).where(ApprovalRequest.policy_id == policy.id))
                 db.execute(delete(ApprovalPolicy).where(ApprovalPolicy.id == policy.id))
         assert _postings(world.platform, "POLICY-ABOVE-1") == 0
+
+
+class TestRefusedCaller:
+    @pytest.mark.parametrize("change", ["revoked", "expired"])
+    def test_a_key_refused_since_its_last_write_is_refused_at_once_and_writes_nothing(
+        self, world: Consortium, change: str
+    ) -> None:
+        """The look-up reads the key's row with every write (on PostgreSQL in the insert's statement): a key revoked
+        or expired after a write of this process answers 401 at its next write, which leaves no record, no row."""
+        with transaction(world.platform.sessions) as db:
+            key, token = create_api_key(db, BANK.address, f"refused-{change}")
+        client = TestClient(create_app(world.platform), raise_server_exceptions=False)
+        client.headers["Authorization"] = f"Bearer {token}"
+        async_ = {"Prefer": "respond-async"}
+        first = client.post(DEPOSITS, json=_deposit(f"REFUSED-{change}-1"),
+                            headers={"Idempotency-Key": f"refused-{change}-1", **async_})  # fmt: skip
+        assert first.status_code == 202, first.text
+        with transaction(world.platform.sessions) as db:
+            if change == "revoked":
+                revoke_api_key(db, key.id)
+            else:
+                db.execute(update(ApiKey).where(ApiKey.id == key.id).values(expires_at=utcnow() - timedelta(seconds=1)))
+        rows = _outbox_rows(world.platform)
+        refused = client.post(DEPOSITS, json=_deposit(f"REFUSED-{change}-2"),
+                              headers={"Idempotency-Key": f"refused-{change}-2", **async_})  # fmt: skip
+        assert refused.status_code == 401, refused.text
+        assert _outbox_rows(world.platform) == rows
+        with world.platform.sessions() as db:
+            assert db.scalar(select(func.count()).where(IdempotencyRecord.api_key_id == key.id)) == 1
+        assert _mined(world, _client(world, "bank"), first.headers["location"])["state"] == "mined"
 
 
 class TestCrashedProcess:

@@ -8,20 +8,30 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+import psycopg
+import pytest
+from sqlalchemy import Engine, event, text
 
 from tests.conftest import fresh_sqlite_database
 from tradeledger.store.db import make_engine, session_factory
-from tradeledger.store.wakeups import FALLBACK_S, SqliteWakeups, announce, wakeups_for
+from tradeledger.store.wakeups import (
+    CHANNEL,
+    FALLBACK_S,
+    PostgresWakeups,
+    SqliteWakeups,
+    Wakeups,
+    announce,
+    wakeups_for,
+)
 
 
-def _commit(engine: Engine, announced: bool, delay: float) -> None:
+def _commit(engine: Engine, announced: bool, delay: float, requested: bool = False) -> None:
     time.sleep(delay)
     with session_factory(engine)() as db:
         signer = "0x" + uuid.uuid4().hex.ljust(40, "0")
         db.execute(text("INSERT INTO signer_nonces (signer, next_nonce) VALUES (:signer, 0)"), {"signer": signer})
         if announced:
-            announce(db)
+            announce(db, requested=requested)
         db.commit()
 
 
@@ -110,4 +120,71 @@ def test_an_idle_waiter_reads_less_often_and_wakes_at_once_on_a_commit_announced
             assert -0.05 < woke_after < within, (announced, woke_after)
     finally:
         wakeups.close()
+        engine.dispose()
+
+
+def _settle(wakeups: Wakeups) -> None:
+    """Until a wait finds nothing left to wake it."""
+    started = time.monotonic()
+    wakeups.wait(0.05)
+    while time.monotonic() - started < 0.045:
+        started = time.monotonic()
+        wakeups.wait(0.05)
+
+
+def _notify_from_elsewhere(database_url: str, delay: float, sent: list[float]) -> None:
+    with psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+        time.sleep(delay)
+        connection.execute(f"NOTIFY {CHANNEL}")
+        sent.append(time.monotonic())
+
+
+def test_a_claimer_here_hears_this_process_requested_rows_without_a_notify(database_url: str) -> None:
+    """One process serving the API and running the engine on PostgreSQL: its requests' rows wake its claimer at
+    once with no NOTIFY in their transaction (a waiter elsewhere does not wake), while outcomes are still notified,
+    other processes' notifications still wake the claimer within its longest pace, and once the claimer is gone
+    the requests notify again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("NOTIFY is PostgreSQL's")
+    engine = make_engine(database_url)
+    notifies: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "pg_notify" in statement:
+            notifies.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    claimer, elsewhere = wakeups_for(engine, idle=0.2), wakeups_for(engine)
+    assert isinstance(claimer, PostgresWakeups)
+    try:
+        claimer.wait(0.05)
+        elsewhere.wait(0.05)
+        for requested, elsewhere_wakes in ((True, False), (False, True)):
+            notifies.clear()
+            committer = threading.Thread(target=_commit, args=(engine, True, 0.3, requested))
+            committer.start()
+            started = time.monotonic()
+            claimer.wait(FALLBACK_S * 5)
+            woke_after = time.monotonic() - started - 0.3
+            committer.join()
+            assert -0.05 < woke_after < FALLBACK_S, (requested, woke_after)  # not the wait's timeout: the commit
+            assert len(notifies) == (0 if requested else 1), requested
+            started = time.monotonic()
+            elsewhere.wait(0.3)
+            assert (time.monotonic() - started < 0.2) is elsewhere_wakes, requested
+        _settle(claimer)  # the outcome's NOTIFY or announcement, whichever the claimer has not heard yet
+        sent: list[float] = []
+        notifier = threading.Thread(target=_notify_from_elsewhere, args=(database_url, 0.5, sent))
+        notifier.start()
+        claimer.wait(FALLBACK_S * 5)  # another process's NOTIFY (no announcement here): within the longest pace
+        woke_after = time.monotonic()
+        notifier.join()
+        assert -0.01 < woke_after - sent[0] < FALLBACK_S, woke_after - sent[0]
+        claimer.close()
+        notifies.clear()
+        _commit(engine, True, 0.0, True)
+        assert len(notifies) == 1  # no claimer here any more: the engine is elsewhere, and needs the NOTIFY
+    finally:
+        claimer.close()
+        elsewhere.close()
         engine.dispose()

@@ -48,7 +48,7 @@ from fastapi import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import bindparam, delete, insert, literal, select, update
+from sqlalchemy import CTE, Insert, bindparam, delete, false, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,7 +64,7 @@ from tradeledger.api.problems import (
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
-from tradeledger.identity.service import caller
+from tradeledger.identity.service import caller, caller_writing
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.reads import fetch
@@ -98,6 +98,21 @@ _INSERT_NEW = {
     .returning(_RECORDS.c.id, _MEMBER_POLICIES)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_NEW_COLUMNS = ("key", "fingerprint", "owner", "created_at")
+
+
+def _new_record_of(live: CTE) -> Insert:
+    """`_INSERT_NEW` on PostgreSQL as the caller's look-up runs it beside its own query (`caller_writing`): a record
+    of the caller's key only while that key is live, whether its member has any approval policy beside its id."""
+    values = (bindparam(name, type_=_RECORDS.c[name].type) for name in _NEW_COLUMNS)
+    return (
+        postgresql.insert(_RECORDS)
+        .from_select(["api_key_id", *_NEW_COLUMNS, "completed"], select(live.c.id, *values, false()))
+        .on_conflict_do_nothing(index_elements=[_RECORDS.c.api_key_id, _RECORDS.c.key])
+        .returning(_RECORDS.c.id, select(literal(1)).where(_POLICIES.c.member == live.c.member).exists())
+    )
+
+
 # The statements a chain write's record runs on the lane's writer thread, inside the outbox transaction (the SQLite
 # write lock held), built once with every value bound: built per call, their construction and SQLAlchemy's matching
 # of each new statement to its cached compilation took most of that time (py-spy, branch `apiwrites5`).
@@ -557,13 +572,16 @@ class IdempotencyMiddleware:
         whole at every step (an abandoned record released, or the new one inserted): it needs no savepoint.
 
         The insert comes first: nearly every key is new, and then the caller and the insert are the look-up's only
-        statements (a round trip each on a database server); only a key that has a record reads it."""
-        found = caller(db, token)
+        statements, on PostgreSQL one (`caller_writing`: one round trip instead of two); only a key that has a record
+        reads it."""
+        new = {"key": key, "fingerprint": fingerprint, "owner": instance, "created_at": utcnow()}
+        together = caller_writing(db, token, _new_record_of, new)
+        found, inserted = together if together is not None else (caller(db, token), None)
         remember_caller(scope, token, found)
-        new = {"api_key_id": found.key_id, "key": key, "fingerprint": fingerprint, "owner": instance,
-               "policy_member": found.member}  # fmt: skip
+        new.update(api_key_id=found.key_id, policy_member=found.member)
         insert_new = _INSERT_NEW[db.get_bind().dialect.name]
-        inserted = db.connection().execute(insert_new, new).first()
+        if together is None:
+            inserted = db.connection().execute(insert_new, new).first()
         if inserted is None:  # a retry, a concurrent duplicate, or a request that ended without an answer
             keyed = {"api_key_id": found.key_id, "key": key}
             existing = _find(db, keyed)

@@ -561,7 +561,7 @@ class TransactionManager:
         values = self._outbox_values(calls, calldata, gas_limits, TxState.REQUESTED)
         if values:
             db.connection().execute(insert(OUTBOX), values)
-            announce(db)
+            announce(db, requested=True)
         return _outbox_rows(values)
 
     def claim_requested(self, send: Callable[[list[ChainTransaction]], None] | None = None) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import CTE, Insert, Select, bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
 from tradeledger.errors import TradeLedgerError
@@ -100,6 +100,8 @@ _CALLER = select(
 _CALLER_BY_ID = _CALLER.where(_KEYS.c.id == bindparam("tradeledger_key_id"))
 _CALLERS_BY_PREFIX = _CALLER.where(_KEYS.c.prefix == bindparam("prefix"))
 _CALLER_COLUMNS = tuple(str(column.key) for column in _CALLER.selected_columns)
+_NOW, _PREFIX = "tradeledger_now", "tradeledger_prefix"
+_BESIDE_WRITES: dict[Callable[[CTE], Insert], Select[Any]] = {}
 
 
 def caller(db: Session, token: str) -> Caller:
@@ -126,16 +128,61 @@ def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple
     return _live(db, token, digest, None), [tuple(row) for row in db.execute(rows.statement, rows.params)]
 
 
-def _live(db: Session, token: str, digest: str, row: Mapping[Any, Any] | None) -> Caller:
+def caller_writing(
+    db: Session, token: str, write: Callable[[CTE], Insert], params: Mapping[str, Any]
+) -> tuple[Caller, tuple[Any, ...] | None] | None:
+    """`caller`, and the row that `write(live)` returns (an INSERT ... RETURNING whose values select from `live`:
+    the caller's key `id` and `member`, only while the key is live), in one statement on PostgreSQL for a token
+    already verified in this process: a data-modifying CTE beside the caller's query, one round trip instead of two.
+    A refused caller (revoked, expired: read in that statement) raises as in `caller`, and its `write` wrote nothing.
+    None, and nothing written, where this does not apply (SQLite, whose statements cost no round trip; a token not
+    verified here yet; its key row gone): then `caller` first. `write` is one module-level function (its statement
+    is built once)."""
+    digest = hashing.token_digest(token)
+    remembered = hashing.remembered_key(digest)
+    if remembered is None or db.get_bind().dialect.name != "postgresql":
+        return None
+    statement = _BESIDE_WRITES.get(write)
+    if statement is None:
+        statement = _BESIDE_WRITES[write] = _beside_write(write)
+    now = utcnow()
+    values = {**params, "tradeledger_key_id": remembered, _NOW: now, _PREFIX: token[:PREFIX_LENGTH]}
+    found = fetch(db, statement, values)
+    if not found:  # the key row is gone: no caller row, nothing written
+        return None
+    key, written = found[0][: len(_CALLER_COLUMNS)], found[0][len(_CALLER_COLUMNS) :]
+    row = dict(zip(_CALLER_COLUMNS, key, strict=True))
+    if row["prefix"] != token[:PREFIX_LENGTH]:  # not this token's key (nothing written): `caller` finds it
+        return None
+    return _live(db, token, digest, row, now), None if written[0] is None else written
+
+
+def _beside_write(write: Callable[[CTE], Insert]) -> Select[Any]:
+    known = _CALLER_BY_ID.cte("tradeledger_caller")
+    live = (
+        select(known.c.id, known.c.member)
+        .where(
+            known.c.revoked_at.is_(None),
+            or_(known.c.expires_at.is_(None), known.c.expires_at > bindparam(_NOW, type_=_KEYS.c.expires_at.type)),
+            known.c.prefix == bindparam(_PREFIX, type_=_KEYS.c.prefix.type),
+        )
+        .cte("tradeledger_live_caller")
+    )
+    written = write(live).cte("tradeledger_written")
+    return select(known, written).select_from(known.outerjoin(written, true()))
+
+
+def _live(db: Session, token: str, digest: str, row: Mapping[Any, Any] | None, now: datetime | None = None) -> Caller:
     """The caller, from its key's row as `_CALLER` selects it, by column name (looked up by the token's prefix and
-    verified when this process has not verified the token yet), unless the key is unknown, revoked or expired."""
+    verified when this process has not verified the token yet), unless the key is unknown, revoked or expired (by
+    `now`, if the row's statement judged it at that instant)."""
     if row is None or not token.startswith(row["prefix"]):
         candidates = db.execute(_CALLERS_BY_PREFIX, {"prefix": token[:PREFIX_LENGTH]}).all()
         row = next((c._mapping for c in candidates if hashing.verify_key(c.secret_hash, digest, c.id)), None)
     if row is None or row["revoked_at"] is not None:
         raise AuthenticationError("the API key is unknown or revoked")
     expires_at = row["expires_at"]
-    if expires_at is not None and expires_at <= utcnow():
+    if expires_at is not None and expires_at <= (now or utcnow()):
         raise AuthenticationError("the session has expired; sign in again")
     return Caller(
         key_id=row["id"],

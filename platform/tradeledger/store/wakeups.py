@@ -48,11 +48,17 @@ class _Announcements:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self.count = 0
+        self.claimers = 0  # waiters of this process for requested rows that hear its announcements (`announce`)
 
     def add(self) -> None:
         with self._changed:
             self.count += 1
             self._changed.notify_all()
+
+    def hear(self, claimers: int) -> None:
+        """`claimers` more (or fewer) of this process hear its announcements of requested rows."""
+        with self._changed:
+            self.claimers += claimers
 
     def wait_past(self, seen: int, timeout: float) -> None:
         """Until the count is past `seen`, or `timeout` seconds."""
@@ -70,10 +76,13 @@ def _committed(db: Session) -> None:
         _LOCAL.add()
 
 
-def announce(db: Session) -> None:
+def announce(db: Session, *, requested: bool = False) -> None:
     """In the caller's transaction: wake the workers following the engine once it commits (PostgreSQL; on
-    SQLite the commit itself wakes them), and this process's waiters at once."""
-    if db.get_bind().dialect.name == "postgresql":
+    SQLite the commit itself wakes them), and this process's waiters at once. Rows `requested` for a claimer to sign
+    are announced without a NOTIFY when a claimer of this process hears them (one process serving the API and
+    running the engine): its wake-up is this process's, and a NOTIFY in every request's transaction cost a statement
+    and a round trip on the writer thread, and a server lock at commit that serialises the notifying transactions."""
+    if db.get_bind().dialect.name == "postgresql" and not (requested and _LOCAL.claimers):
         db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     db.info[_ANNOUNCED] = True
 
@@ -94,17 +103,24 @@ class Wakeups(Protocol):
 
 
 class PostgresWakeups:
-    """A `LISTEN` connection of its own (autocommit); notifications that arrive between waits are kept."""
+    """A `LISTEN` connection of its own (autocommit); notifications that arrive between waits are kept. With `idle`
+    (the claimer of one process serving the API and running the engine), this process's announced commits wake it
+    at once, in place of their NOTIFY (`announce`), and other processes' notifications are looked for at a pace that
+    doubles from `every` up to `idle` while nothing changes, as `SqliteWakeups` looks for their commits."""
 
-    def __init__(self, conninfo: str, every: float = 0.0) -> None:
+    def __init__(self, conninfo: str, every: float = 0.0, idle: float | None = None) -> None:
         self._conninfo = conninfo
         self._every = every
+        self._idle = idle
         self._woken = 0.0
+        self._announced = _LOCAL.count
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
         try:  # listening before the first read: a notification between the two is not lost
             self._listening()
         except psycopg.Error as error:
             log.warning("database wake-ups not listening yet: %s", error)
+        if idle is not None:
+            _LOCAL.hear(1)
 
     def _listening(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._connection is None or self._connection.closed:
@@ -117,9 +133,10 @@ class PostgresWakeups:
         if gap > 0:  # what is notified meanwhile is queued on the connection, and wakes the one wait below
             time.sleep(gap)
         try:
-            connection = self._listening()
-            for _ in connection.notifies(timeout=timeout, stop_after=1):
-                pass
+            if self._idle is None:
+                self._notified(timeout)
+            else:
+                self._heard(timeout, self._idle)
             self._woken = time.monotonic()
         except psycopg.Error as error:  # the server went away: read now (what we missed), reconnect next time
             log.warning("database wake-ups interrupted: %s", error)
@@ -127,7 +144,27 @@ class PostgresWakeups:
                 self._connection.close()
             time.sleep(min(timeout, FALLBACK_S))
 
+    def _notified(self, timeout: float) -> bool:
+        """Whether a notification came within `timeout` seconds."""
+        return any(True for _ in self._listening().notifies(timeout=timeout, stop_after=1))
+
+    def _heard(self, timeout: float, idle: float) -> None:
+        deadline = time.monotonic() + timeout
+        pace = max(self._every, SQLITE_TICK_S)
+        while True:
+            announced = _LOCAL.count
+            notified = self._notified(0)  # read at every wake: under load, unread notifications would pile up
+            left = deadline - time.monotonic()
+            if notified or announced != self._announced or left <= 0:
+                break
+            _LOCAL.wait_past(announced, min(pace, left))
+            pace = min(2 * pace, idle)
+        self._announced = announced
+
     def close(self) -> None:
+        if self._idle is not None:
+            _LOCAL.hear(-1)
+            self._idle = None
         if self._connection is not None:
             self._connection.close()
 
@@ -174,10 +211,11 @@ def wakeups_for(engine: Engine, every: float = SQLITE_TICK_S, idle: float | None
     """The wake-ups of the database behind `engine`, at most one per `every` seconds: the longer, the less CPU
     a waiter costs (under load SQLite's every tick finds a commit), and the more latency it adds. With `idle`, a
     waiter whose changes come from this process (announced: at once) looks for other processes' commits on
-    SQLite up to `idle` seconds apart while nothing changes."""
+    the database up to `idle` seconds apart while nothing changes (on PostgreSQL it is then the claimer that this
+    process's requests announce their rows to without a NOTIFY)."""
     url = engine.url
     if url.get_backend_name() == "postgresql":
-        return PostgresWakeups(url.set(drivername="postgresql").render_as_string(hide_password=False), every)
+        return PostgresWakeups(url.set(drivername="postgresql").render_as_string(hide_password=False), every, idle)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return SqliteWakeups(url.database, every, idle)
     raise ValueError(f"no cross-process wake-ups for {url.get_backend_name()} databases at {url.database!r}")
