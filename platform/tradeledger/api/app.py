@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
 from tradeledger import __version__
+from tradeledger.api import planning
 from tradeledger.api.idempotency import IdempotencyMiddleware
 from tradeledger.api.problems import BodyLimitMiddleware, install_problem_handlers, problem_openapi
 from tradeledger.api.routers import (
@@ -56,6 +57,7 @@ def create_app(platform: Platform) -> FastAPI:
         "and reconciliation files.",
     )
     app.state.platform = platform
+    planning.plan(app)
     install_problem_handlers(
         app, resending=lambda: platform.transactions.resending_count(platform.indexer.indexed_through())
     )
