@@ -64,7 +64,7 @@ from tradeledger.api.problems import (
 from tradeledger.errors import TradeLedgerError
 from tradeledger.identity import instances
 from tradeledger.identity.models import IdempotencyRecord
-from tradeledger.identity.service import caller, caller_writing
+from tradeledger.identity.service import beside_caller, caller, caller_writing
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
 from tradeledger.store.reads import fetch
@@ -111,6 +111,9 @@ def _new_record_of(live: CTE) -> Insert:
         .on_conflict_do_nothing(index_elements=[_RECORDS.c.api_key_id, _RECORDS.c.key])
         .returning(_RECORDS.c.id, select(literal(1)).where(_POLICIES.c.member == live.c.member).exists())
     )
+
+
+_NEW_RECORD_BESIDE_CALLER = beside_caller(_new_record_of)
 
 
 # The statements a chain write's record runs on the lane's writer thread, inside the outbox transaction (the SQLite
@@ -575,7 +578,7 @@ class IdempotencyMiddleware:
         statements, on PostgreSQL one (`caller_writing`: one round trip instead of two); only a key that has a record
         reads it."""
         new = {"key": key, "fingerprint": fingerprint, "owner": instance, "created_at": utcnow()}
-        together = caller_writing(db, token, _new_record_of, new)
+        together = caller_writing(db, token, _NEW_RECORD_BESIDE_CALLER, new)
         found, inserted = together if together is not None else (caller(db, token), None)
         remember_caller(scope, token, found)
         new.update(api_key_id=found.key_id, policy_member=found.member)

@@ -101,7 +101,6 @@ _CALLER_BY_ID = _CALLER.where(_KEYS.c.id == bindparam("tradeledger_key_id"))
 _CALLERS_BY_PREFIX = _CALLER.where(_KEYS.c.prefix == bindparam("prefix"))
 _CALLER_COLUMNS = tuple(str(column.key) for column in _CALLER.selected_columns)
 _NOW, _PREFIX = "tradeledger_now", "tradeledger_prefix"
-_BESIDE_WRITES: dict[Callable[[CTE], Insert], Select[Any]] = {}
 
 
 def caller(db: Session, token: str) -> Caller:
@@ -129,22 +128,17 @@ def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple
 
 
 def caller_writing(
-    db: Session, token: str, write: Callable[[CTE], Insert], params: Mapping[str, Any]
+    db: Session, token: str, statement: Select[Any], params: Mapping[str, Any]
 ) -> tuple[Caller, tuple[Any, ...] | None] | None:
-    """`caller`, and the row that `write(live)` returns (an INSERT ... RETURNING whose values select from `live`:
-    the caller's key `id` and `member`, only while the key is live), in one statement on PostgreSQL for a token
-    already verified in this process: a data-modifying CTE beside the caller's query, one round trip instead of two.
-    A refused caller (revoked, expired: read in that statement) raises as in `caller`, and its `write` wrote nothing.
-    None, and nothing written, where this does not apply (SQLite, whose statements cost no round trip; a token not
-    verified here yet; its key row gone): then `caller` first. `write` is one module-level function (its statement
-    is built once)."""
+    """`caller`, and the row that the write of `statement` (`beside_caller`) returns, in one statement on PostgreSQL
+    for a token already verified in this process: a data-modifying CTE beside the caller's query, one round trip
+    instead of two. A refused caller (revoked, expired: read in that statement) raises as in `caller`, and the write
+    wrote nothing. None, and nothing written, where this does not apply (SQLite, whose statements cost no round trip;
+    a token not verified here yet; its key row gone): then `caller` first."""
     digest = hashing.token_digest(token)
     remembered = hashing.remembered_key(digest)
     if remembered is None or db.get_bind().dialect.name != "postgresql":
         return None
-    statement = _BESIDE_WRITES.get(write)
-    if statement is None:
-        statement = _BESIDE_WRITES[write] = _beside_write(write)
     now = utcnow()
     values = {**params, "tradeledger_key_id": remembered, _NOW: now, _PREFIX: token[:PREFIX_LENGTH]}
     found = fetch(db, statement, values)
@@ -157,7 +151,10 @@ def caller_writing(
     return _live(db, token, digest, row, now), None if written[0] is None else written
 
 
-def _beside_write(write: Callable[[CTE], Insert]) -> Select[Any]:
+def beside_caller(write: Callable[[CTE], Insert]) -> Select[Any]:
+    """The statement `caller_writing` runs: the caller's key row by id, and `write(live)` beside it, where `live` is
+    that row (its `id` and `member`) only while the key is live at `now` with the token's prefix. Built once, at
+    import, by the module that writes."""
     known = _CALLER_BY_ID.cte("tradeledger_caller")
     live = (
         select(known.c.id, known.c.member)
