@@ -174,6 +174,18 @@ def _find(db: Session, keyed: dict[str, Any]) -> _Found | None:
     return _Found(*found[0]) if found else None
 
 
+# A record answered by its effect, completed with the answer its client hears (built once, as `_STORE_ANSWER`)
+_COMPLETE_ANSWERED = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_not(None))
+    .values(
+        completed=True,
+        status=bindparam("answer_status"),
+        body=bindparam("sealed"),
+        content_type=bindparam("answer_type"),
+        location=bindparam("answer_location"),
+    )
+)
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_(None))
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
 GROUP_LINGER_S = 1.0  # the committing thread ends after this long without work
@@ -640,18 +652,14 @@ class IdempotencyMiddleware:
 def _complete_answered(db: Session, record: InFlight, answer: Answer) -> bool:
     """Complete, in one UPDATE, a record whose request's effect stored an answer with its rows (every chain write
     does, beside its outbox row, and audited it there); False if it stored none."""
-    completed = db.connection().execute(
-        update(_RECORDS)
-        .where(_RECORDS.c.id == record.record_id, _RECORDS.c.status.is_not(None))
-        .values(
-            completed=True,
-            status=answer.status,
-            body=seal(record.token, record.key, answer.body),
-            content_type=answer.content_type,
-            location=answer.location,
-        )
-    )
-    return completed.rowcount == 1
+    values = {
+        "record_id": record.record_id,
+        "answer_status": answer.status,
+        "sealed": seal(record.token, record.key, answer.body),
+        "answer_type": answer.content_type,
+        "answer_location": answer.location,
+    }
+    return db.connection().execute(_COMPLETE_ANSWERED, values).rowcount == 1
 
 
 def _known(existing: _Found, fingerprint: str, token: str, key: str) -> Answer:
