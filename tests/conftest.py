@@ -182,7 +182,8 @@ LONGEST_FIRST = ("tests/api", "tests/contracts/test_invariants.py", "tests/test_
                  "tests/chain/test_nodecheck.py", "tests/contracts/test_role_matrix.py", "tests/statements",
                  "tests/consortium", "tests/chain/test_backends.py", "tests/chain/test_abi.py",
                  "tests/contracts/test_slither.py", "tests/contracts/test_payables_stateful.py",
-                 "tests/contracts/test_letter_of_credit_title_stateful.py")  # fmt: skip
+                 "tests/contracts/test_letter_of_credit_title_stateful.py",
+                 "tests/contracts/test_transferable_records_stateful.py")  # fmt: skip
 
 
 def scheduling_unit(nodeid: str) -> str:
