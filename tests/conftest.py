@@ -168,6 +168,24 @@ SHARED_WORLDS = ("tests/api", "tests/consortium", "tests/indexer", "tests/reconc
                  "tests/webhooks")  # fmt: skip
 
 
+# The units that took longest in a full run (2026-12-07, two workers, load 8-17: each 45-800 s of test time), longest
+# first. They are handed out before the rest, which follow by test count: by test count alone, the few long tests of
+# tests/test_benchmarks.py and of the contracts' state machines started last, one worker running them alone for
+# minutes after the other had finished.
+LONGEST_FIRST = ("tests/api", "tests/contracts/test_invariants.py", "tests/test_benchmarks.py",
+                 "tests/cli/test_processes.py", "tests/cli/test_main_job.py", "tests/chain/test_txmanager.py",
+                 "tests/chaos/test_drill.py", "tests/users/test_crash_after_approval.py",
+                 "tests/contracts/test_letter_of_credit_stateful.py", "tests/contracts/test_standbys_stateful.py",
+                 "tests/webhooks", "tests/cli/test_serve_crash.py", "tests/indexer", "tests/chain/test_follow_chain.py",
+                 "tests/console/test_console.py", "tests/cli/test_serve.py", "tests/chain/test_compiler.py",
+                 "tests/chain/test_engine_signs.py", "tests/cli/test_configuration_errors.py", "tests/test_layout.py",
+                 "tests/chain/test_nodecheck.py", "tests/contracts/test_role_matrix.py", "tests/statements",
+                 "tests/consortium", "tests/chain/test_backends.py", "tests/chain/test_abi.py",
+                 "tests/contracts/test_slither.py", "tests/contracts/test_payables_stateful.py",
+                 "tests/contracts/test_letter_of_credit_title_stateful.py",
+                 "tests/contracts/test_transferable_records_stateful.py")  # fmt: skip
+
+
 def scheduling_unit(nodeid: str) -> str:
     """The folder or file that `nodeid` is handed out with."""
     path = nodeid.split("::", 1)[0]
@@ -175,7 +193,7 @@ def scheduling_unit(nodeid: str) -> str:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """`--dist loadgroup` by `scheduling_unit`; xdist's scope scheduler sends the units with the most tests first."""
+    """`--dist loadgroup` by `scheduling_unit`: the `LONGEST_FIRST` units first, then the rest by test count."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling  # only the xdist controller calls this hook
@@ -183,5 +201,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     class ByUnit(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             return scheduling_unit(nodeid)
+
+        def _assign_work_unit(self, node: object) -> None:
+            waiting = next((unit for unit in LONGEST_FIRST if unit in self.workqueue), None)
+            if waiting is not None:
+                self.workqueue.move_to_end(waiting, last=False)
+            super()._assign_work_unit(node)
 
     return ByUnit(config, log)

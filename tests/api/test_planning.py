@@ -6,12 +6,14 @@ bad parameters, trailing slashes, paths no route has)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Annotated, Any
 
+import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -107,6 +109,22 @@ def _requests(app: FastAPI) -> Iterator[tuple[str, str, dict[str, str], bytes]]:
             yield method, nowhere, admin, b"{}"
 
 
+def _answers(app: FastAPI, requests: list[tuple[str, str, dict[str, str], bytes]]) -> list[httpx.Response]:
+    """The app's answer to each request, in order, over httpx's ASGI transport on one event loop: what a TestClient
+    sends, without its hand-over of every message of a request between two threads, which was most of a sweep's
+    time (thousands of requests; the app sees the same scope but for the client's address)."""
+
+    async def sweep() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return [
+                await client.request(method, url, headers=headers, content=body, follow_redirects=False)
+                for method, url, headers, body in requests
+            ]
+
+    return asyncio.run(sweep())
+
+
 def test_the_table_chooses_the_route_fastapi_routing_chooses(apps: tuple[FastAPI, FastAPI]) -> None:
     planned_app, _ = apps
     (table,) = [route for route in planned_app.router.routes if isinstance(route, RouteTable)]
@@ -158,11 +176,9 @@ def test_every_route_is_planned_and_solved_as_fastapi_solves_it(
         compared.add(id(dependant))
         return await planning._SOLVE_BY_FASTAPI(request=request, dependant=dependant, **kwargs)
 
-    with TestClient(planned_app, raise_server_exceptions=False) as client:
-        monkeypatch.setattr(planning, "_SOLVE_BY_FASTAPI", planning._SOLVE_BY_FASTAPI)
-        monkeypatch.setattr("fastapi.routing.solve_dependencies", both)
-        for method, url, headers, body in _requests(planned_app):
-            client.request(method, url, headers=headers, content=body, follow_redirects=False)
+    monkeypatch.setattr(planning, "_SOLVE_BY_FASTAPI", planning._SOLVE_BY_FASTAPI)
+    monkeypatch.setattr("fastapi.routing.solve_dependencies", both)
+    _answers(planned_app, list(_requests(planned_app)))
     assert differed == []
     routes = sum(len(methods) for methods in planned_app.openapi()["paths"].values())
     assert len(compared) >= routes - 1  # the direct balance read's route is solved only for its other shapes
@@ -170,19 +186,13 @@ def test_every_route_is_planned_and_solved_as_fastapi_solves_it(
 
 def test_every_answer_is_the_same_byte_for_byte(apps: tuple[FastAPI, FastAPI]) -> None:
     planned_app, fastapi_app = apps
-    with (
-        TestClient(planned_app, raise_server_exceptions=False) as planned,
-        TestClient(fastapi_app, raise_server_exceptions=False) as declared,
-    ):
-        statuses: set[int] = set()
-        for method, url, headers, body in _requests(planned_app):
-            got = planned.request(method, url, headers=headers, content=body, follow_redirects=False)
-            expected = declared.request(method, url, headers=headers, content=body, follow_redirects=False)
-            assert (got.status_code, got.headers, got.content) == (
-                expected.status_code, expected.headers, expected.content
-            ), (method, url, headers, body)  # fmt: skip
-            statuses.add(got.status_code)
-    assert {307, 401, 403, 422} <= statuses
+    requests = list(_requests(planned_app))
+    planned, declared = _answers(planned_app, requests), _answers(fastapi_app, requests)
+    for request, got, expected in zip(requests, planned, declared, strict=True):
+        assert (got.status_code, got.headers, got.content) == (
+            expected.status_code, expected.headers, expected.content
+        ), request  # fmt: skip
+    assert {307, 401, 403, 422} <= {got.status_code for got in planned}
     assert planned_app.openapi() == fastapi_app.openapi()
 
 
