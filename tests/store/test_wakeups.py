@@ -110,7 +110,9 @@ def test_an_idle_waiter_reads_less_often_and_wakes_at_once_on_a_commit_announced
         wakeups.wait(1.5)  # nothing happens: data_version read 1, 2, 4 ... ms apart, then a second apart
         assert time.monotonic() - started >= 1.45
         assert reads < 20, reads  # at the 1 ms tick: some 1,500
-        for announced, within in ((True, 0.1), (False, 1.1)):
+        # at once: well inside the ~0.85 s an unannounced commit waits for the next read at the 1 s pace (margins for
+        # a loaded machine's scheduling, not speed targets)
+        for announced, within in ((True, 0.5), (False, 2.0)):
             committer = threading.Thread(target=_commit, args=(engine, announced, 1.2))
             committer.start()
             started = time.monotonic()
