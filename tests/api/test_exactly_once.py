@@ -334,6 +334,7 @@ class TestCrashedProcess:
         other_worker = instances.register(world.platform.sessions)
         body = _deposit("LIVE-1")
         self._in_flight(world, "live-1", body, owner=other_worker)
+        instances.heartbeat(world.platform.sessions, other_worker)  # live: it beats every 2 s, however slow this test
         response = _client(world, "bank").post(DEPOSITS, json=body, headers={"Idempotency-Key": "live-1"})
         assert response.status_code == 409
         assert response.json()["code"] == "idempotency_request_in_flight"
