@@ -99,3 +99,36 @@ def test_a_failed_transaction_fails_every_work(tmp_path: Path) -> None:
     outcomes = asyncio.run(scenario())
     engine.dispose()
     assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_a_connection_lost_by_one_work_fails_its_whole_group_as_database_unavailable(
+    engine: Engine, isolated: bool
+) -> None:
+    """The database goes away under one work of a group (the chaos drill's PostgreSQL restart): every work of the
+    group hears that error (a 503 upstream), none of them the session's 'rollback first' left behind it (a 500), and
+    nothing of the group is written."""
+    sessions = session_factory(engine)
+    group = GroupCommit(lambda: sessions)
+    release = threading.Event()
+    gone = OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    def held(db: Session) -> None:
+        release.wait(10)
+
+    def losing_the_connection(db: Session) -> None:
+        db.connection().invalidate()  # as a dead server leaves it: the session cannot go on without a rollback
+        raise gone
+
+    async def scenario() -> list[object]:
+        first = asyncio.ensure_future(group.run(held))
+        await asyncio.sleep(0.05)
+        works = (_insert("before"), losing_the_connection, _insert("after"))
+        rest = [asyncio.ensure_future(group.run(work, isolated=isolated)) for work in works]
+        await asyncio.sleep(0.05)
+        release.set()
+        await first
+        return list(await asyncio.gather(*rest, return_exceptions=True))
+
+    assert asyncio.run(scenario()) == [gone, gone, gone]
+    assert _stored(sessions) == set()

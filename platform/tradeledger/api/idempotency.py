@@ -399,10 +399,12 @@ class GroupCommit:
     """The records' look-ups and completions of concurrent requests, committed together by one thread.
 
     Each request's work runs in a savepoint of one shared transaction (a failing one fails alone; the look-ups,
-    which cannot fail halfway, without one), and every request hears its outcome only once that transaction has
-    committed: the record is committed before the request's effect, and its answer before the client hears it, as with a
-    commit of its own. Under load that is one commit (one fsync on SQLite, one WAL flush on PostgreSQL) for many
-    requests instead of two per request, and the event loop waits for it without holding a thread of the pool.
+    which cannot fail halfway, without one; one that loses the database's connection fails the whole group with
+    that error, a 503, since nothing of the group can commit), and every request hears its outcome only once that
+    transaction has committed: the record is committed before the request's effect, and its answer before the client
+    hears it, as with a commit of its own. Under load that is one commit (one fsync on SQLite, one WAL flush on
+    PostgreSQL) for many requests instead of two per request, and the event loop waits for it without holding a thread
+    of the pool.
     """
 
     def __init__(self, sessions: Callable[[], sessionmaker[Session]]) -> None:
@@ -441,6 +443,8 @@ class GroupCommit:
                         try:
                             with db.begin_nested() if queued.isolated else nullcontext():
                                 queued.result = queued.run(db)
+                        except DATABASE_GONE:
+                            raise  # the connection went with it: nothing of the group commits, each hears why
                         except Exception as error:
                             queued.error = error
                         finally:  # each reads the rows afresh, as in a session of its own
