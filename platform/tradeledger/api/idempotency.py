@@ -48,7 +48,7 @@ from fastapi import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from python_multipart.multipart import parse_options_header
-from sqlalchemy import CTE, Insert, bindparam, delete, false, insert, literal, select, update
+from sqlalchemy import CTE, BindParameter, Insert, bindparam, delete, false, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -119,17 +119,16 @@ _NEW_RECORD_BESIDE_CALLER = beside_caller(_new_record_of)
 # The statements a chain write's record runs on the lane's writer thread, inside the outbox transaction (the SQLite
 # write lock held), built once with every value bound: built per call, their construction and SQLAlchemy's matching
 # of each new statement to its cached compilation took most of that time (py-spy, branch `apiwrites5`).
+_ANSWER_COLUMNS: dict[str, BindParameter[Any]] = {  # an answer's columns, bound as `InFlight.answer_values` names them
+    "status": bindparam("answer_status"),
+    "body": bindparam("sealed"),
+    "content_type": bindparam("answer_type"),
+    "location": bindparam("answer_location"),
+}
 _STORE_ANSWER = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.completed.is_(False))
-    .values(
-        completed=bindparam("final"),
-        status=bindparam("answer_status"),
-        body=bindparam("sealed"),
-        content_type=bindparam("answer_type"),
-        location=bindparam("answer_location"),
-        transaction_id=bindparam("operation"),
-    )
+    .values(completed=bindparam("final"), transaction_id=bindparam("operation"), **_ANSWER_COLUMNS)
 )
 _AUDITED = insert(_AUDIT)
 _AUDIT_VALUES = ("member", "user_id", "username", "action", "request", "outcome", "at")
@@ -178,13 +177,7 @@ def _find(db: Session, keyed: dict[str, Any]) -> _Found | None:
 _COMPLETE_ANSWERED = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_not(None))
-    .values(
-        completed=True,
-        status=bindparam("answer_status"),
-        body=bindparam("sealed"),
-        content_type=bindparam("answer_type"),
-        location=bindparam("answer_location"),
-    )
+    .values(completed=True, **_ANSWER_COLUMNS)
 )
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"), _RECORDS.c.status.is_(None))
 GROUP_MAX = 256  # records' look-ups and completions committed together at most
@@ -256,6 +249,16 @@ class InFlight:
     policies: bool | None = None  # whether the caller's member (`audit.member`) had any approval policy when the
     # record was inserted (None: not known)
 
+    def answer_values(self, answer: Answer) -> dict[str, Any]:
+        """`answer`, sealed for this record, as the statements that store it bind it."""
+        return {
+            "record_id": self.record_id,
+            "answer_status": answer.status,
+            "sealed": seal(self.token, self.key, answer.body),
+            "answer_type": answer.content_type,
+            "answer_location": answer.location,
+        }
+
     def audited(self, db: Session, outcome: str) -> None:
         """Append the request with `outcome` to its member's audit log, in `db`'s transaction."""
         if self.audit is not None:
@@ -274,15 +277,7 @@ class InFlight:
         client asked for it) completes the record here: if the client hears exactly it, the middleware has nothing
         left to commit."""
         connection = db.connection()
-        values = {
-            "record_id": self.record_id,
-            "final": final,
-            "answer_status": answer.status,
-            "sealed": seal(self.token, self.key, answer.body),
-            "answer_type": answer.content_type,
-            "answer_location": answer.location,
-            "operation": transaction_id,
-        }
+        values = {**self.answer_values(answer), "final": final, "operation": transaction_id}
         outcome = f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else "")
         entry = self.audit
         together = entry is not None and connection.dialect.name == "postgresql"
@@ -656,14 +651,7 @@ class IdempotencyMiddleware:
 def _complete_answered(db: Session, record: InFlight, answer: Answer) -> bool:
     """Complete, in one UPDATE, a record whose request's effect stored an answer with its rows (every chain write
     does, beside its outbox row, and audited it there); False if it stored none."""
-    values = {
-        "record_id": record.record_id,
-        "answer_status": answer.status,
-        "sealed": seal(record.token, record.key, answer.body),
-        "answer_type": answer.content_type,
-        "answer_location": answer.location,
-    }
-    return db.connection().execute(_COMPLETE_ANSWERED, values).rowcount == 1
+    return db.connection().execute(_COMPLETE_ANSWERED, record.answer_values(answer)).rowcount == 1
 
 
 def _known(existing: _Found, fingerprint: str, token: str, key: str) -> Answer:
