@@ -6,7 +6,9 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, literal, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tests.conftest import POSTGRES_URL
 from tradeledger.store.db import make_engine
@@ -53,3 +55,20 @@ def test_a_connection_the_server_terminated_is_replaced(engine: Engine) -> None:
     finally:
         admin.dispose()
     assert _backend_pid(engine) != terminated  # answered on a new connection instead of failing
+
+
+def test_a_transaction_that_loses_its_connection_fails_with_that_loss(engine: Engine) -> None:
+    """A read-only transaction whose connection dies mid-statement rolls back without touching the dead
+    connection, so its caller sees the loss (OperationalError: a 503 in the API), not PendingRollbackError (a 500)."""
+    assert POSTGRES_URL is not None
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with pytest.raises(OperationalError), Session(engine) as session, session.begin():
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            session.execute(select(literal(1))).scalar_one()  # still only reads: rolled back by COMMIT
+            with admin.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            session.execute(select(literal(1)))
+    finally:
+        admin.dispose()
+    assert _backend_pid(engine) != pid  # and the pool goes on with a new connection

@@ -158,8 +158,9 @@ def _commit_if_only_read(connection: Connection) -> None:
     case the transaction had dropped what they name, and forgets how often it ran each statement. Every session
     that only reads (the caller's look-up of a write, the manager's and the follower's polls) closes by rolling
     back, so the main pool's connections seldom kept a statement prepared and paid a round trip more per such
-    session. A transaction whose statement failed, or that ran anything else, rolls back as before."""
-    if not connection.info.pop(_READS_ONLY, False):
+    session. A transaction whose statement failed, or that ran anything else, rolls back as before; one whose
+    connection was lost is left alone (touching it would raise PendingRollbackError over the loss itself)."""
+    if connection.invalidated or not connection.info.pop(_READS_ONLY, False):
         return
     driver = connection.connection.dbapi_connection
     if driver is not None and driver.info.transaction_status is TransactionStatus.INTRANS:
