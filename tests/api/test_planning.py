@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_dependant, solve_dependencies
+from fastapi.dependencies.utils import get_dependant, request_params_to_args, solve_dependencies
 from fastapi.testclient import TestClient
 from starlette.routing import Match
 
@@ -43,6 +43,8 @@ HEADERS: list[dict[str, str]] = [
     {"Authorization": "Bearer "},
     {"Cookie": f"{sessions.COOKIE}=admin"},
     {"Cookie": f"{sessions.COOKIE}=admin", sessions.CSRF_HEADER: "csrf"},
+    {"Authorization": "Bearer admin", "Prefer": "respond-async"},
+    {"Authorization": "Bearer admin", "Prefer": ""},
 ]
 BODIES = [b"", b"{}", b"not json", b'{"amount": "x", "currency": 7}', b"[]"]
 
@@ -215,3 +217,36 @@ def test_a_generator_or_an_override_is_left_to_fastapi(
         planned_app.dependency_overrides[auth.get_principal] = lambda: auth._checked(CALLERS["viewer"])
         assert client.get("/v1/transactions/t1").status_code == 500  # no key: the override answers for it
     assert by_fastapi == ["/v1/transactions/t1"]
+
+
+def test_a_plain_text_header_is_read_without_fastapi_validating_it(
+    apps: tuple[FastAPI, FastAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write's `Prefer` is the header's text (or None) as FastAPI solves it (above), read straight from the
+    headers: FastAPI's parameter validation is not asked for it."""
+    planned_app, _ = apps
+    validated: list[list[str]] = []
+    solved: list[dict[str, Any]] = []
+
+    def counted(fields: Any, received: Any) -> Any:
+        validated.append([field.name for field in fields])
+        return request_params_to_args(fields, received)
+
+    async def kept(**kwargs: Any) -> Any:
+        answer = await planning._solve(**kwargs)
+        solved.append(answer.values)
+        return answer
+
+    monkeypatch.setattr(planning, "request_params_to_args", counted)
+    monkeypatch.setattr("fastapi.routing.solve_dependencies", kept)
+    transfer = ("POST", "/v1/settlements/transfers", {"Authorization": "Bearer admin"}, b"{}")
+    _answers(planned_app, [transfer, (*transfer[:2], {**transfer[2], "Prefer": "Respond-Async"}, b"{}")])
+    assert [values.get("prefer", "absent") for values in solved] == [None, "Respond-Async"]
+    assert all("prefer" not in names for names in validated)
+    assert planning.plan_for(get_dependant(path="/x", call=_numbered)).texts == ()  # validated: left to FastAPI
+
+
+def _numbered(
+    count: Annotated[int | None, Header()] = None, tag: Annotated[str | None, Header(max_length=3)] = None
+) -> None:
+    return None

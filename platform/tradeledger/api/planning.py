@@ -13,6 +13,10 @@ same values and errors, in the same order: a sub-dependency that fails is not ca
 a cached answer is reused, and a subtree that validates nothing is not walked again for it), and it is used only
 for the apps `plan` was given, without dependency overrides, and for trees of plain functions (no generators, no
 scopes or limits of concurrency, no security scopes, no background tasks): any other request is solved by FastAPI.
+
+A plain optional text header (a write's `Prefer`) is read straight from the request's headers: FastAPI looked its
+aliases and annotation up again and validated the text as text on every request, about a quarter of a write's
+solving; its value is the same (the header's text, or None when absent).
 """
 
 from __future__ import annotations
@@ -34,11 +38,16 @@ from fastapi.dependencies.models import (
 )
 from fastapi.dependencies.utils import (
     SolvedDependency,
+    _get_param_aliases,
+    _get_param_model,
+    _is_json_field,
     request_body_to_args,
     request_params_to_args,
     solve_dependencies,
 )
+from fastapi.params import Header
 from fastapi.types import DependencyCacheKey
+from pydantic.fields import FieldInfo
 
 _SOLVE_BY_FASTAPI = solve_dependencies  # what FastAPI's request handler calls, and calls again for what no plan solves
 _PLANNED: weakref.WeakSet[FastAPI] = weakref.WeakSet()  # the apps whose routes are solved by plans
@@ -65,6 +74,8 @@ class Plan:
     steps: tuple[_Step, ...]
     dependant: Dependant
     repeats: bool  # solving it again finds errors or calls something anew (it validates, or a call is not cached)
+    texts: tuple[tuple[str, str], ...]  # plain optional text headers, by parameter name and header name
+    headers: tuple[Any, ...]  # the other header parameters, validated by FastAPI
 
     async def solve(
         self, request: Request, body: Any, response: Response, cache: dict[DependencyCacheKey, Any], embed: bool
@@ -89,10 +100,12 @@ class Plan:
             if step.name is not None:
                 values[step.name] = solved
         dependant = self.dependant
+        for name, header in self.texts:
+            values[name] = request.headers.get(header)
         for fields, received in (
             (dependant.path_params, lambda: request.path_params),
             (dependant.query_params, lambda: request.query_params),
-            (dependant.header_params, lambda: request.headers),
+            (self.headers, lambda: request.headers),
             (dependant.cookie_params, lambda: request.cookies),
         ):
             if fields:
@@ -132,6 +145,28 @@ def _plannable(dependant: Dependant) -> bool:
     )
 
 
+_TEXT = (str, str | None)
+
+
+def _plain_text(field: Any) -> str | None:
+    """The header name of a parameter that FastAPI would solve to the header's text or None: an optional `str`
+    header without constraints, aliases or default but None (its value validated as text is the text itself)."""
+    info: FieldInfo = field.field_info
+    if not (
+        isinstance(info, Header)
+        and info.annotation in _TEXT
+        and not info.metadata
+        and not info.is_required()
+        and info.default is None
+        and not info.validate_default
+        and _get_param_model(field) is None
+        and not _is_json_field(field)
+    ):
+        return None
+    aliases = _get_param_aliases(field)
+    return aliases[0][1] if len(aliases) == 1 else None
+
+
 def _plan_of(dependant: Dependant) -> Plan:
     steps = tuple(
         _Step(
@@ -148,7 +183,9 @@ def _plan_of(dependant: Dependant) -> Plan:
     repeats = (
         any(parameters) or bool(dependant.body_params) or any(not step.use_cache or step.plan.repeats for step in steps)
     )
-    return Plan(steps, dependant, repeats)
+    texts = tuple((field.name, header) for field in dependant.header_params if (header := _plain_text(field)))
+    headers = tuple(field for field in dependant.header_params if _plain_text(field) is None)
+    return Plan(steps, dependant, repeats, texts, headers)
 
 
 def plan_for(dependant: Dependant) -> Plan | None:

@@ -3,14 +3,16 @@ administrator service accounts)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CTE, Insert, Select, bindparam, or_, select, true
+from sqlalchemy import CTE, Insert, Select, Text, bindparam, cast, or_, select, true
 from sqlalchemy.orm import Session
 
 from tradeledger.errors import TradeLedgerError
@@ -80,7 +82,8 @@ class Caller:
 
 _KEYS, _USERS, _MEMBERS = table_of(ApiKey), table_of(User), table_of(Member)
 # One Core query for what every request reads about its caller (the key's revocation and expiry, the user, the
-# member), compiled once: as ORM entities its three rows cost about as much again as the query itself.
+# member), compiled once: as ORM entities its three rows cost about as much again as the query itself. The user's
+# roles come as the JSON's text, parsed once per distinct text (`_roles`), not on every request.
 _CALLER = select(
     _KEYS.c.id,
     _KEYS.c.member,
@@ -90,7 +93,7 @@ _CALLER = select(
     _KEYS.c.expires_at,
     _KEYS.c.user_id,
     _USERS.c.username,
-    _USERS.c.roles,
+    cast(_USERS.c.roles, Text).label("roles"),
     _USERS.c.disabled_at,
     _MEMBERS.c.kind,
     _MEMBERS.c.status,
@@ -186,11 +189,17 @@ def _live(db: Session, token: str, digest: str, row: Mapping[Any, Any] | None, n
         member=row["member"],
         user_id=row["user_id"],
         username=row["username"],
-        roles=frozenset(row["roles"] or ()),
+        roles=_roles(row["roles"]),
         user_disabled=row["disabled_at"] is not None,
         kind=row["kind"],
         active=row["status"] is MemberStatus.ACTIVE,
     )
+
+
+@lru_cache(maxsize=256)
+def _roles(stored: str | None) -> frozenset[str]:
+    """A user's roles from their JSON text (None: no user row); a few distinct texts serve every caller."""
+    return frozenset(json.loads(stored) or ()) if stored is not None else frozenset()
 
 
 def authenticate(db: Session, token: str) -> ApiKey:
