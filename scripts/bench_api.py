@@ -75,7 +75,7 @@ from benchkit import (
     tree_cpu_s,
 )
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import NullPool, create_engine, func, select, text
 
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.txmanager import ContractCall
@@ -522,6 +522,28 @@ def _database(options: argparse.Namespace) -> AbstractContextManager[str | None]
     return fresh_postgres(options.postgres_url, "bench_api")
 
 
+def _backends_cpu_s(database_url: str | None) -> dict[int, float]:
+    """The CPU seconds so far of each PostgreSQL backend connected to the service's database (the server runs on
+    this machine); none on SQLite."""
+    if not database_url or "postgresql" not in database_url:
+        return {}
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            return {pid: process_cpu_s(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
+    finally:
+        engine.dispose()
+
+
+def _database_cpu_ms(database_url: str | None, before: dict[int, float], count: int) -> float:
+    """The database backends' CPU per operation since `before` (a backend started meanwhile counts in full)."""
+    after = _backends_cpu_s(database_url)
+    return 1000 * sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()) / count
+
+
 def _table(results: dict[str, Any], phases: dict[str, Phase], manager: ManagerRun) -> Table:
     """The run's figures as the printed table."""
     write, async_write = phases["write"], phases["async_write"]
@@ -618,7 +640,9 @@ def main() -> None:
                 # before the loaded writes began, whose blocks come after theirs)
                 after = balances(service.url, banks)
                 # the readers on uvloop: a lean client leaves the shared cores to the service
+                backends = _backends_cpu_s(database_url)
                 balance_read = uvloop.run(_drive(service, clients, read_count, balance_reads(service, banks)))
+                balance_read_database_cpu_ms = _database_cpu_ms(database_url, backends, read_count)
                 feed_read = uvloop.run(_drive(service, clients, feed_count, feed_reads(service, banks)))
             except Exception:
                 print(service.tail(), file=sys.stderr)
@@ -641,6 +665,7 @@ def main() -> None:
     results: dict[str, object] = {
         **{f"{name}_{figure}": getattr(phase, figure) for name, phase in phases.items() for figure in FIGURES},
         "write_node_cpu_ms": write.node_cpu_ms,
+        "balance_read_database_cpu_ms": balance_read_database_cpu_ms,  # PostgreSQL's backends (0 on SQLite)
         "async_write_node_cpu_ms": async_write.node_cpu_ms,
         "transaction_manager_tx_s": manager.tx_s,
         "transaction_manager_cpu_ms": manager.cpu_ms,
