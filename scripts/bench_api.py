@@ -68,6 +68,7 @@ from benchkit import (
     figures_table,
     fresh_postgres,
     machine,
+    postgres_backends_cpu_s,
     postgres_reachable,
     process_cpu_s,
     report,
@@ -533,7 +534,7 @@ def _backends_cpu_s(database_url: str | None) -> dict[int, float]:
             pids = connection.execute(
                 text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
             ).scalars()
-            return {pid: process_cpu_s(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
+            return postgres_backends_cpu_s(pids)
     finally:
         engine.dispose()
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_reachable, process_cpu_s
+from benchkit import DEFAULT_POSTGRES, fresh_postgres, postgres_backends_cpu_s, postgres_reachable
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -291,15 +291,7 @@ class ServerCpu:
 
     def seconds(self) -> dict[int, float] | None:
         """Each live local backend's CPU so far; None if there is none to read."""
-        local = [pid for pid in self.backends if _process_name(pid) == "postgres"]
-        return {pid: process_cpu_s(pid) for pid in local} or None
-
-
-def _process_name(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return None
+        return postgres_backends_cpu_s(self.backends) or None
 
 
 def index_into(

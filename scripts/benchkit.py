@@ -10,7 +10,7 @@ import signal
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -35,6 +35,19 @@ def process_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) that process `pid` has used so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends_cpu_s(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds so far of each of `pids` that is a live PostgreSQL backend on this machine (a server elsewhere
+    has none here: a pid of its may name an unrelated local process)."""
+    return {pid: process_cpu_s(pid) for pid in pids if _process_name(pid) == "postgres"}
+
+
+def _process_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
 
 
 def tree_cpu_s(pid: int) -> float:

@@ -183,9 +183,15 @@ def _plan_of(dependant: Dependant) -> Plan:
     repeats = (
         any(parameters) or bool(dependant.body_params) or any(not step.use_cache or step.plan.repeats for step in steps)
     )
-    texts = tuple((field.name, header) for field in dependant.header_params if (header := _plain_text(field)))
-    headers = tuple(field for field in dependant.header_params if _plain_text(field) is None)
-    return Plan(steps, dependant, repeats, texts, headers)
+    texts: list[tuple[str, str]] = []
+    headers: list[Any] = []
+    for field in dependant.header_params:
+        header = _plain_text(field)
+        if header is None:
+            headers.append(field)
+        else:
+            texts.append((field.name, header))
+    return Plan(steps, dependant, repeats, tuple(texts), tuple(headers))
 
 
 def plan_for(dependant: Dependant) -> Plan | None:
