@@ -199,3 +199,47 @@ def test_an_idle_dispatcher_sleeps_instead_of_polling(started: Consortium) -> No
         event.remove(engine, "before_cursor_execute", counted)
     passes = 3.0 / IDLE_S + 1
     assert 2 <= len(statements) <= 2 * passes, statements
+
+
+def _no_subscriptions(started: Consortium) -> None:
+    for who in started.tokens:
+        member = started.client(who)
+        for item in member.get("/v1/webhooks/subscriptions", params={"limit": 200}).json()["items"]:
+            member.delete(f"/v1/webhooks/subscriptions/{item['id']}", headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def test_without_a_subscription_new_events_wake_no_pass(started: Consortium) -> None:
+    """The indexer's batches of new events wake the dispatcher only while a subscription is active: without one, it
+    makes its pass a second (IDLE_S), each a single query for the active subscriptions, however many blocks of
+    events are indexed meanwhile (it made two queries a batch)."""
+    _no_subscriptions(started)
+    statements: list[str] = []
+
+    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if threading.current_thread().name == "webhooks" and statement.startswith("SELECT"):
+            statements.append(statement)
+
+    time.sleep(IDLE_S)  # the deletions' wake-up passes are over
+    engine = started.platform.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    started_at = time.monotonic()
+    try:
+        _traffic(started, 6, "unheard")  # nine transfers, each mined and indexed before the next
+        elapsed = time.monotonic() - started_at
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert len(statements) <= elapsed / IDLE_S + 1, statements
+    assert all("webhook_deliveries" not in statement for statement in statements)
+
+
+def test_a_subscription_made_elsewhere_is_delivered_without_a_wake_up(
+    started: Consortium, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subscription created through another process (here: this one's `changed` not called) is found by the
+    dispatcher's next pass, and gets every event of its feed, those indexed before that pass too: no event missed."""
+    _no_subscriptions(started)
+    time.sleep(IDLE_S)  # a pass has found no active subscription: new events no longer wake the dispatcher
+    monkeypatch.setattr(started.platform.webhooks, "changed", lambda: None)
+    _, start = _start(started, receiver)
+    _traffic(started, 3, "elsewhere")
+    _assert_exactly_the_feed(started, receiver, start)

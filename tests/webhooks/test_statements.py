@@ -31,9 +31,12 @@ def _check_file(consortium: Consortium, data: dict[str, Any]) -> None:
 
 
 def test_camt054_per_movement_follows_its_event(started: Consortium, receiver: Receiver) -> None:
+    """The notice covers its movement's second on chain: the chain's clock is moved a second on first, so that a
+    movement of the package's earlier tests cannot share that second (it would be an entry of the notice too)."""
     _, receiver.secret = subscribe(
         started, "trader", receiver.url, event_types=["Settlement.Posted"], statements=["camt.054"]
     )
+    started.platform.chain.backend.rpc().call("evm_increaseTime", [1])
     transfer(started, "trader", OTHER_TRADER.address, 7, "camt054-1")
     wait_until(lambda: len(receiver.messages()) == 2, what="the event and its notification")
     event, notice = receiver.messages()

@@ -406,7 +406,7 @@ def subscribe(
         return CreatedSubscription(subscription=SubscriptionView.of(row), secret=secret)
 
     created = write_in_database(platform, subscribed, answer)
-    platform.webhooks.wake()  # this process's dispatcher sleeps up to a second (webhooks.delivery)
+    platform.webhooks.changed()  # this process's dispatcher sleeps up to a second (webhooks.delivery)
     return created
 
 
@@ -422,7 +422,7 @@ def change(
         "replay": lambda db: replay(db, member, subscription_id, cursor),
     }
     changed = write_in_database(platform, lambda db: SubscriptionView.of(steps[action](db)), answer)
-    platform.webhooks.wake()  # resumed or replayed: queue and send now, not after the dispatcher's sleep
+    platform.webhooks.changed()  # resumed or replayed: queue and send now, not after the dispatcher's sleep
     return changed
 
 
