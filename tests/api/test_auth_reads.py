@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -17,7 +18,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, bindparam, delete, event, select, update
+from sqlalchemy import Engine, bindparam, delete, event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.api import auth
@@ -279,6 +280,36 @@ def test_a_direct_read_answers_as_the_fastapi_route_does(engine: Engine, monkeyp
         assert statuses == [200, 200, 404, 401, 401, 422, 422, 401, 401, 401, 200, 307]
         assert direct_app.openapi() == fastapi_app.openapi()
         assert direct_app.url_path_for("get_balances", address=BANK) == balances.format(BANK)
+
+
+def test_balance_reads_are_answered_after_the_server_closed_their_connections(
+    engine: Engine, database_url: str
+) -> None:
+    """The read threads hold their connections from one read to the next (store.db.held_read): after a PostgreSQL
+    restart or an idle timeout closed them all, the next reads are answered on new ones, not failed."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite read holds no server connection")
+    _, token = _key(engine)
+    app, _ = _balance_apps(engine)
+    read = partial(
+        TestClient.get, url=f"{API_PREFIX}/accounts/{BANK}/balances", headers={"Authorization": f"Bearer {token}"}
+    )
+    others = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with TestClient(app) as client, ThreadPoolExecutor(8) as asking:
+        assert {answer.status_code for answer in asking.map(read, [client] * 32)} == {200}
+        with transaction(session_factory(engine)) as admin:
+            held = admin.execute(others).scalars().all()
+            for pid in held:
+                admin.execute(select(func.pg_terminate_backend(pid)))
+        with session_factory(engine)() as db:
+            deadline = time.monotonic() + 10
+            while set(held) & set(db.execute(others).scalars()):  # the backends exit a moment after they are told
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+                db.rollback()
+        answers = list(asking.map(read, [client] * 32))
+    assert [answer.status_code for answer in answers] == [200] * 32
+    assert {len(answer.json()["balances"]) for answer in answers} == {len(BALANCES)}
 
 
 def test_the_read_threads_hand_back_answers_and_errors_and_outlive_a_cancelled_read() -> None:

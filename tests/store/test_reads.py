@@ -3,7 +3,9 @@ and `fetch`, a select on the driver's cursor."""
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,7 +17,14 @@ from tradeledger.identity.models import ApiKey
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.settlements.models import AccountBalance
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.db import make_engine, read_session, read_sessions, session_factory, transaction
+from tradeledger.store.db import (
+    held_read,
+    make_engine,
+    read_session,
+    read_sessions,
+    session_factory,
+    transaction,
+)
 from tradeledger.store.reads import fetch
 from tradeledger.users.models import User, UserKind
 
@@ -205,3 +214,80 @@ def test_a_read_session_runs_fetch_and_its_own_queries_on_its_one_connection(eng
         assert db.scalars(select(User.id)).all() == []  # the session's own query, on the same connection
         assert db.connection() is db.bind and reads.pool.checkedout() == 1
     assert reads.pool.checkedout() == 0
+
+
+_BACKEND = select(func.pg_backend_pid())
+
+
+def _backend(db: Session) -> int:
+    return int(fetch(db, _BACKEND, {})[0][0])
+
+
+def _gone(engine: Engine, pid: int) -> bool:
+    """Whether the server's backend `pid` has exited, waiting up to 10 s for it."""
+    deadline = time.monotonic() + 10
+    with session_factory(engine)() as db:
+        while db.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar_one():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+            db.rollback()
+    return True
+
+
+@pytest.fixture
+def server_engine(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads on the event loop (api.auth): no read thread holds a connection")
+    return engine
+
+
+def test_a_held_read_keeps_its_threads_connection_apart_from_other_threads(server_engine: Engine) -> None:
+    reads = read_sessions(server_engine).kw["bind"]
+    first = held_read(server_engine, _backend)
+    assert held_read(server_engine, _backend) == first and reads.pool.checkedout() == 1  # kept between reads
+    with ThreadPoolExecutor(1) as other:
+        assert other.submit(held_read, server_engine, _backend).result() != first
+    assert held_read(server_engine, _backend) == first and reads.pool.checkedout() == 2
+    with pytest.raises(DBAPIError):  # a failed statement does not lose the connection
+        held_read(server_engine, lambda db: db.execute(text("SELECT 1/0")))
+    assert held_read(server_engine, _backend) == first
+
+
+def test_disposing_the_engine_closes_the_held_connections(server_engine: Engine) -> None:
+    """A database is dropped only once no connection is left on it (tests drop theirs)."""
+    held = held_read(server_engine, _backend)
+    reading, release = threading.Event(), threading.Event()
+
+    def slow(db: Session) -> int:
+        reading.set()
+        release.wait(10)
+        return _backend(db)
+
+    with ThreadPoolExecutor(1) as other:
+        running = other.submit(held_read, server_engine, slow)
+        assert reading.wait(10)
+        server_engine.dispose()  # one connection not reading, one read running on the other
+        assert _gone(server_engine, held)
+        release.set()
+        busy = running.result(timeout=10)
+        assert _gone(server_engine, busy)  # closed as its read ended
+        assert other.submit(held_read, server_engine, _backend).result() not in (held, busy)
+    assert held_read(server_engine, _backend) not in (held, busy)  # the engine still serves, on new connections
+    server_engine.dispose()
+
+
+def test_a_held_connection_the_server_closed_is_replaced_and_the_read_answered(server_engine: Engine) -> None:
+    """A PostgreSQL restart or an idle timeout closes the held connection: the read is answered on a new one."""
+    lost = held_read(server_engine, _backend)
+    with transaction(session_factory(server_engine)) as admin:
+        assert admin.execute(select(func.pg_terminate_backend(lost))).scalar_one()
+    assert _gone(server_engine, lost)
+    ran: list[int] = []
+
+    def counted(db: Session) -> int:
+        ran.append(1)
+        return _backend(db)
+
+    assert held_read(server_engine, counted) != lost
+    assert len(ran) == 2  # once on the lost connection, once more on the new one

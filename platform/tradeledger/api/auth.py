@@ -20,6 +20,7 @@ from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
@@ -29,7 +30,7 @@ from tradeledger.errors import ForbiddenError
 from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
-from tradeledger.store.db import READ_CONNECTIONS, in_process, read_session
+from tradeledger.store.db import READ_CONNECTIONS, held_read, in_process, read_session
 from tradeledger.store.reads import Rows
 from tradeledger.users import access, sessions
 from tradeledger.users.access import Actor
@@ -214,8 +215,8 @@ class Reader:
     balance query itself. On SQLite the caller's key and the read are a few look-ups in this process's memory
     map, so `answer` runs them on the event loop; on PostgreSQL each statement waits for the server, and on the
     event loop those waits would add up request after request instead of overlapping, so it takes one hop to a
-    thread of the reads' own. Either way one session (`store.db.read_session`: on PostgreSQL out of a
-    transaction), and the view encoded once (no second validation pass).
+    thread of the reads' own. Either way one session out of a transaction (`store.db.read_session`; on a read
+    thread on the connection it holds, `store.db.held_read`), and the view encoded once (no second validation pass).
     """
 
     request: Request
@@ -255,15 +256,20 @@ class Reader:
         return await self._respond(read)
 
     async def _respond(self, read: Callable[[Session], BaseModel]) -> Response:
-        answer = partial(self._encoded, read)
-        if in_process(_platform(self.request).engine):
-            return answer()
-        return await _READ_THREADS.run(answer)
+        engine = _platform(self.request).engine
+        if in_process(engine):
+            with read_session(engine) as db:
+                return _encoded(read(db))
+        return await _READ_THREADS.run(partial(_held_answer, engine, read))
 
-    def _encoded(self, read: Callable[[Session], BaseModel]) -> Response:
-        with read_session(_platform(self.request).engine) as db:
-            view = read(db)
-        return Response(view.model_dump_json().encode(), media_type="application/json")
+
+def _held_answer(engine: Engine, read: Callable[[Session], BaseModel]) -> Response:
+    """On a read thread: `read` on the thread's own connection (`store.db.held_read`), its view as JSON."""
+    return _encoded(held_read(engine, read))
+
+
+def _encoded(view: BaseModel) -> Response:
+    return Response(view.model_dump_json().encode(), media_type="application/json")
 
 
 async def get_reader(request: Request) -> Reader:

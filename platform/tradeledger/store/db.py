@@ -7,14 +7,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
 from psycopg.pq import TransactionStatus
 from sqlalchemy import URL, Connection, Engine, Select, create_engine, event
-from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeledger.errors import ConfigurationError
@@ -230,14 +230,119 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+T = TypeVar("T")
+
+
+def held_read(engine: Engine, read: Callable[[Session], T]) -> T:
+    """`read` on a session like `read_session`'s, bound to a connection of the reads' pool that this thread keeps
+    checked out from one read to the next: only for the threads that serve the process's frequent reads on a
+    database server (api.auth's read threads), one connection each. A checkout and its return, with the socket's
+    poll, cost a PostgreSQL balance read about a tenth of its CPU, and each system call hands the interpreter lock
+    to another thread. A held connection the server closed meanwhile (a restart, `pg_terminate_backend`, an idle
+    timeout) fails the read's statement as lost: the read, which writes nothing, then runs once more on a new
+    connection. The held connections close when the engine is disposed (a read running then closes its own when
+    it ends), so no database is left with a connection of a disposed engine."""
+    return _held_reads(engine).run(read)
+
+
+class _Held:
+    """One thread's connection of the reads' pool, and the holder's generation it was checked out in."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # held by the thread while it reads, and by `_HeldReads.close` to close
+        self.connection: Connection | None = None
+        self.generation = 0
+
+
+class _HeldReads:
+    """The connections the read threads hold on one engine's reads' pool."""
+
+    def __init__(self, reads: Engine) -> None:
+        self._reads = reads
+        self._local = threading.local()
+        self._held: list[_Held] = []
+        self._listed = threading.Lock()
+        self._generation = 0  # one more at each disposal of the engine: older connections are closed
+
+    def run(self, read: Callable[[Session], T]) -> T:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = _Held()
+            with self._listed:
+                self._held.append(held)
+        with held.lock:
+            try:
+                connection = held.connection
+                if connection is None or connection.invalidated or held.generation != self._generation:
+                    return self._read(self._replaced(held), read)
+                try:
+                    return self._read(connection, read)
+                except DBAPIError as error:
+                    if not error.connection_invalidated:
+                        raise
+                return self._read(self._replaced(held), read)  # the held one was lost: a read writes nothing
+            finally:
+                if held.generation != self._generation:  # disposed while this read ran
+                    _close(held)
+
+    def _replaced(self, held: _Held) -> Connection:
+        _close(held)
+        held.generation = self._generation
+        held.connection = self._reads.connect()
+        return held.connection
+
+    @staticmethod
+    def _read(connection: Connection, read: Callable[[Session], T]) -> T:
+        with Session(bind=connection, expire_on_commit=False) as session:
+            return read(session)
+
+    def close(self, _disposed: Engine) -> None:
+        """Close every held connection (the engine was disposed): at once those not reading, the others when their
+        read ends."""
+        with self._listed:
+            self._generation += 1
+            held = list(self._held)
+        for one in held:
+            if one.lock.acquire(blocking=False):
+                try:
+                    _close(one)
+                finally:
+                    one.lock.release()
+
+
+def _close(held: _Held) -> None:
+    """Close the held connection itself, not back into the pool: the pool may be one the engine's disposal replaced."""
+    connection, held.connection = held.connection, None
+    if connection is not None:
+        connection.invalidate()
+        connection.close()
+
+
+_HELD_READS: WeakKeyDictionary[Engine, _HeldReads] = WeakKeyDictionary()
+
+
+def _held_reads(engine: Engine) -> _HeldReads:
+    found = _HELD_READS.get(engine)
+    if found is not None:
+        return found
+    reads = read_sessions(engine).kw["bind"]
+    with _READ_SESSIONS_MADE:
+        found = _HELD_READS.get(engine)
+        if found is None:
+            found = _HELD_READS[engine] = _HeldReads(reads)
+            event.listen(engine, "engine_disposed", found.close)
+        return found
+
+
 def _reads_pool(engine: Engine) -> Engine:
     if in_process(engine):  # the writes' threads read through it too (users.approvals): as many as the engine's
         reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **_SQLITE_POOL)
         event.listen(reads, "connect", _tune_sqlite(SQLITE_SYNCHRONOUS))
-    else:  # the reads' threads, and the writes' approval checks beside them: with 8 kept, 32 writers opened and
-        # closed a server connection every fifth write (0.8 ms of the process's CPU and a backend's start each)
+    else:  # the reads' threads, each holding one (`held_read`), and the writes' approval checks beside them: with
+        # 8 kept for those, 32 writers opened and closed a server connection every fifth write (0.8 ms of the
+        # process's CPU and a backend's start each)
         reads = _server_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=2 * READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=3 * READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
         )
     event.listen(engine, "engine_disposed", lambda _: reads.dispose())
     return reads
