@@ -81,7 +81,8 @@ THREAD_ROLES = (  # this process's threads by what they do, from their names (th
     ("claim-sender", "claimer's sender: broadcast"),
     ("receipt-watch", "receipt watch"),
     ("tx-confirmer", "confirmer"),
-    (" writer", "lane writer: pre-flight and commit"),
+    (" checker", "lane checker: pre-flight"),
+    (" writer", "lane writer: commit"),
     (" sender", "lane sender"),
     ("MainThread", "the benchmark's wait for the last nonce"),
 )

@@ -12,8 +12,9 @@ Every request follows one path (the Chainlink / FireFly pattern, reliability che
    the nonce of a transaction rejected for good. Nothing here asks the node for a transaction by hash
    (`eth_getTransactionByHash` is not among the methods checklist D5 allows the service).
 
-Concurrent requests of one signer go through these steps together (group commit): one pre-flight batch, one
-database transaction and nonce range, one broadcast batch per group, while each request keeps its own outcome.
+Concurrent requests of one signer go through these steps together (group commit): pre-flight batches, then one
+database transaction and nonce range and one broadcast batch per group of what they passed, while each request
+keeps its own outcome. The next requests are pre-flighted while the previous group is stored.
 
 A crash anywhere leaves either nothing (before the commit of step 2) or a stored signed transaction that the
 next `recover()` sends again, byte for byte: one request never becomes two transactions.
@@ -251,23 +252,79 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-class _Lane:
-    """The writer of one signer (or one set of signers): commits whatever is queued as one group.
+class _Checked:
+    """Requests that passed pre-flight, waiting for the store stage, which takes all of them at once."""
 
-    Callers queue their request and sleep until it is done. The writer thread takes everything queued (up to
-    GROUP_MAX_CALLS calls), pre-flights and stores it (nonces, signatures, outbox rows, one commit), hands it to
-    the sender thread and starts over with whatever arrived meanwhile; the sender broadcasts the stored groups
-    in order. So the node checks one group while the previous one is being sent, and under load the groups
-    grow by themselves; a lone request is a group of one. Both threads end after a while idle.
+    def __init__(self) -> None:
+        self._requests: deque[_Request] = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+        self._storing = False  # the store stage has taken requests and not stored them yet
+
+    def put(self, requests: list[_Request]) -> None:
+        with self._changed:
+            self._requests.extend(requests)
+            self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+
+    def idle(self) -> bool:
+        """Nothing checked waits for the store stage, nor is being stored."""
+        with self._changed:
+            return not self._requests and not self._storing
+
+    def take(self) -> list[_Request] | None:
+        """Every request checked so far, oldest first (up to GROUP_MAX_CALLS calls), once there is one; None once
+        closed and empty. The store stage calls `stored` once it has stored them."""
+        with self._changed:
+            self._changed.wait_for(lambda: bool(self._requests) or self._closed)
+            if not self._requests:
+                return None
+            self._storing = True
+            return _take(self._requests)
+
+    def stored(self) -> None:
+        with self._changed:
+            self._storing = False
+
+
+def _take(requests: deque[_Request]) -> list[_Request]:
+    """The oldest requests of `requests`, as many as fit in GROUP_MAX_CALLS calls (at least one)."""
+    group = [requests.popleft()]
+    calls = len(group[0].calls)
+    while requests and calls + len(requests[0].calls) <= GROUP_MAX_CALLS:
+        group.append(requests.popleft())
+        calls += len(group[-1].calls)
+    return group
+
+
+class _Lane:
+    """The writer of one signer (or one set of signers): pre-flights and commits whatever is queued, in groups.
+
+    Callers queue their request and sleep until it is done. Three threads, one stage each, in the requests' order:
+    the checker takes everything queued (up to GROUP_MAX_CALLS calls) and pre-flights it as one batch, releasing at
+    once the requests it refuses; the writer takes everything checked so far and stores it (nonces, signatures,
+    outbox rows, one commit); the sender broadcasts the stored groups and releases their callers. So the node
+    checks the next requests while the writer waits for the database with the previous ones, and under load the
+    groups grow by themselves; a lone request is a group of one. The threads end after a while idle.
+
+    Why the writer takes all that is checked rather than one checked batch: its commit is the path's serial stage
+    (one database writer lock), whose cost is mostly per commit; a pre-flight batch per commit made both stages'
+    groups smaller, and the commits more (BENCHMARKS.md, manager4's three-stage lane).
     """
 
     def __init__(
         self,
         name: str,
+        check: Callable[[list[_Request]], list[_Request]],
         store: Callable[[list[_Request]], list[ChainTransaction]],
         send: Callable[[list[_Request], list[ChainTransaction]], None],
     ) -> None:
         self._name = name
+        self._check_group = check
         self._store = store
         self._send = send
         self._queue: deque[_Request] = deque()
@@ -279,37 +336,42 @@ class _Lane:
         with self._ready:
             self._queue.append(request)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._write, name=f"{self._name} writer", daemon=True)
+                self._thread = threading.Thread(target=self._check, name=f"{self._name} checker", daemon=True)
                 self._thread.start()
             self._ready.notify()
         request.done.wait()
 
-    def _write(self) -> None:
-        stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None] = queue.Queue(PIPELINE_DEPTH)
-        sender = threading.Thread(target=self._send_stored, args=(stored,), name=f"{self._name} sender", daemon=True)
-        sender.start()
+    def _check(self) -> None:
+        checked = _Checked()
+        writer = threading.Thread(target=self._write, args=(checked,), name=f"{self._name} writer", daemon=True)
+        writer.start()
         try:
             while True:
                 with self._ready:
                     if not self._queue and not self._ready.wait_for(lambda: bool(self._queue), WRITER_LINGER_S):
-                        self._thread = None
-                        return
-                    group = self._take()
+                        if checked.idle():  # else the next checker's writer could commit before this one's last group
+                            self._thread = None
+                            return
+                        continue
+                    group = _take(self._queue)
+                checked.put(self._check_group(group))
+        finally:
+            checked.close()
+
+    def _write(self, checked: _Checked) -> None:
+        stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None] = queue.Queue(PIPELINE_DEPTH)
+        sender = threading.Thread(target=self._send_stored, args=(stored,), name=f"{self._name} sender", daemon=True)
+        sender.start()
+        try:
+            while (group := checked.take()) is not None:
                 stored.put((group, self._store(group)))
+                checked.stored()
         finally:
             stored.put(None)
 
     def _send_stored(self, stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None]) -> None:
         while (item := stored.get()) is not None:
             self._send(*item)
-
-    def _take(self) -> list[_Request]:
-        group = [self._queue.popleft()]
-        calls = len(group[0].calls)
-        while self._queue and calls + len(self._queue[0].calls) <= GROUP_MAX_CALLS:
-            group.append(self._queue.popleft())
-            calls += len(group[-1].calls)
-        return group
 
 
 class TransactionManager:
@@ -374,7 +436,7 @@ class TransactionManager:
     ) -> list[ChainTransaction]:
         """Several calls as one request: all of them are stored (with `business`'s rows) or none is.
 
-        Concurrent requests of the same signer are committed together: one pre-flight batch, one database
+        Concurrent requests of the same signer are committed together: pre-flight batches, then one database
         transaction with one nonce range, one broadcast batch. Each request still succeeds or fails alone: a
         pre-flight revert or a raising `business` fails only its own request, with its own error.
         """
@@ -394,15 +456,29 @@ class TransactionManager:
             lane = self._lanes.get(signers)
             if lane is None:
                 lane = self._lanes[signers] = _Lane(
-                    f"tx {','.join(sorted(signers))}", self._store_group, self._send_group
+                    f"tx {','.join(sorted(signers))}", self._check_group, self._store_group, self._send_group
                 )
             return lane
 
-    def _store_group(self, group: list[_Request]) -> list[ChainTransaction]:
-        """Steps 1 and 2 for a group: what passed pre-flight, stored; the rest get their own error."""
+    def _check_group(self, group: list[_Request]) -> list[_Request]:
+        """Step 1 for a group: the requests that passed pre-flight; the rest get their own error (the node
+        unreachable: all of them) and are released at once."""
         try:
-            return self._store(self._preflight(group))
-        except Exception as error:  # the database or the node failed the group as a whole
+            live = self._preflight(group)
+        except Exception as error:  # the node failed the group as a whole
+            for request in group:
+                request.error = error
+            live = []
+        for request in group:
+            if request.error is not None:
+                request.done.set()
+        return live
+
+    def _store_group(self, group: list[_Request]) -> list[ChainTransaction]:
+        """Step 2 for pre-flighted requests: stored; a request whose business rows fail gets its own error."""
+        try:
+            return self._store(group)
+        except Exception as error:  # the database failed the group as a whole
             for request in group:
                 if request.error is None:
                     request.error = error
