@@ -219,14 +219,19 @@ def read_sessions(engine: Engine) -> sessionmaker[Session]:
         return found
 
 
+def _reads_engine(engine: Engine) -> Engine:
+    """The reads' own pool of `engine` (`read_sessions`'s bind)."""
+    bind: Engine = read_sessions(engine).kw["bind"]
+    return bind
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session of `read_sessions` for one frequent read, bound to a connection checked out at once: the selects
     of `store.reads.fetch` run on that connection without the session beginning a transaction of its own (on
     PostgreSQL the session's transaction, and the connection's checkout and return through it, took about a third
     of a balance read's CPU on its read thread); whatever else the session runs joins the same connection."""
-    reads = read_sessions(engine).kw["bind"]
-    with reads.connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
+    with _reads_engine(engine).connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
         yield session
 
 
@@ -325,7 +330,7 @@ def _held_reads(engine: Engine) -> _HeldReads:
     found = _HELD_READS.get(engine)
     if found is not None:
         return found
-    reads = read_sessions(engine).kw["bind"]
+    reads = _reads_engine(engine)
     with _READ_SESSIONS_MADE:
         found = _HELD_READS.get(engine)
         if found is None:
