@@ -58,9 +58,6 @@ READ_GAP_S = 0.01
 # of 44; the node's cost per sent transaction grows as its batches shrink). A request after a quiet spell is still
 # claimed at once; under load one waits at most this long (dev chain blocks come every 250 ms).
 CLAIM_GAP_S = 0.025
-# The claimer's sender leaves the SENT state of a broadcast group to the next claim's transaction (one writer-lock
-# hold fewer a group); when no group is claimed within this long, it writes that record itself.
-RECORD_SENT_WITHIN_S = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -305,25 +302,8 @@ class Claimer:
         return self._transactions.claim_requested(self._claimed.put)
 
     def _send_claimed(self) -> None:
-        while (group := self._next_claimed()) is not None:
+        while (group := self._claimed.get()) is not None:
             try:
-                self._transactions.broadcast(group, record_later=True)
+                self._transactions.broadcast(group)
             except Exception:  # the database failed the record of the sends: the confirmer sends them again
                 log.exception("claim sender: broadcasting %d claimed transactions failed", len(group))
-        self._record_sent()
-
-    def _next_claimed(self) -> list[ChainTransaction] | None:
-        """The next claimed group; while sends wait for their record, writes it once no group comes within
-        RECORD_SENT_WITHIN_S (the next claim's transaction would have)."""
-        if self._transactions.sends_unrecorded():
-            try:
-                return self._claimed.get(timeout=RECORD_SENT_WITHIN_S)
-            except queue.Empty:
-                self._record_sent()
-        return self._claimed.get()
-
-    def _record_sent(self) -> None:
-        try:
-            self._transactions.record_sent()
-        except Exception:  # kept for the next claim or record; unrecorded, a row is sent again, not lost
-            log.exception("claim sender: recording sends failed")

@@ -104,11 +104,11 @@ CLAIMER_CRASH_CHILD = textwrap.dedent(
     database_url, rpc_url, settlement, bank, agent, first, *rest = sys.argv[1:]
     sent = TransactionManager.broadcast
     groups = []
-    def broadcast_first_group_only(self, rows, **options):
+    def broadcast_first_group_only(self, rows):
         groups.append(rows)
         if len(groups) > 1:
             os.kill(os.getpid(), signal.SIGKILL)
-        sent(self, rows, **options)
+        sent(self, rows)
     TransactionManager.broadcast = broadcast_first_group_only
     call = lambda amount: ContractCall("Settlement", settlement, "issue", (bank, b"USD", int(amount), bytes(32)), agent)
     worker = make_manager(database_url, rpc_url, signs=False)
@@ -262,27 +262,3 @@ class TestClaimHoldsTheWriterLockForItsStatements:
         assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
         with engine.sessions() as db:
             assert db.get(SignerNonce, AGENT.address).next_nonce == first_nonce + len(AMOUNTS)
-
-
-class TestClaimerRecordsSendsInTheNextClaim:
-    def test_accepted_sends_are_written_sent_by_the_next_claims_transaction(
-        self, chain_snapshot: DeployedChain, database_url: str
-    ) -> None:
-        worker = make_manager(database_url, chain_snapshot.url, signs=False)
-        engine = make_manager(database_url, chain_snapshot.url)
-        first = worker.submit(chain_snapshot.issue(7_221))
-        groups: list[list[ChainTransaction]] = []
-        engine.claim_requested(groups.append)
-        engine.broadcast(groups[0], record_later=True)
-        assert engine.sends_unrecorded()
-        assert engine.get(first.id).state is TxState.SIGNED  # accepted by the node, its record left to the claim
-
-        second = worker.submit(chain_snapshot.issue(7_222))
-        engine.claim_requested(groups.append)
-        assert not engine.sends_unrecorded()
-        assert engine.get(first.id).state in (TxState.SENT, TxState.MINED)
-        assert engine.get(second.id).state is TxState.SIGNED
-        engine.broadcast(groups[1], record_later=True)
-        engine.record_sent()  # no claim follows: written in a transaction of its own
-        assert engine.get(second.id).state in (TxState.SENT, TxState.MINED)
-        assert [engine.wait(row.id).state for row in (first, second)] == [TxState.MINED] * 2

@@ -418,10 +418,6 @@ class TransactionManager:
         self._below_before: set[str] = set()  # open rows below their signer's mined nonce count in the last pass
         # an engine whose API workers wait in other processes: outcomes are announced to them (store.wakeups)
         self.announce_outcomes = False
-        # rows the node accepted (`broadcast(record_later=True)`) whose SENT state the next claim's transaction
-        # writes, or `record_sent` in one of its own
-        self._sent_unrecorded: list[str] = []
-        self._sent_lock = threading.Lock()
 
     # -- the whole path --------------------------------------------------------------------------------------
 
@@ -667,11 +663,7 @@ class TransactionManager:
         for). Under the lock the nonces are taken as before; a row whose nonce is not the predicted one (another
         process took some meanwhile: a one-shot command signing in its request) is signed again there, so the
         nonces stay consecutive in the order claimed whatever happened in between. Nothing requested: no write
-        transaction at all.
-
-        The claim's transaction also writes the SENT state of what the previous groups' broadcasts had accepted
-        (`broadcast(record_later=True)`): one writer-lock hold fewer a group.
-        """
+        transaction at all."""
         claimed = 0
         while True:
             with self.sessions() as db:
@@ -683,18 +675,12 @@ class TransactionManager:
                 nonces = connection.execute(NEXT_NONCES, {"signers": signers})
                 expected = {signer: int(nonce) for signer, nonce in nonces}
             presigned = self._presign(requested, expected)
-            sent = self._take_unrecorded()
             try:
                 with transaction(self.sessions) as db:
-                    self._write_sent(db, sent)
                     signed = self._sign_requested(db, requested, presigned)
             except _ClaimedElsewhere:  # rolled back, nothing taken: read what is left and claim again
-                self._keep_unrecorded(sent)
                 log.warning("requested rows were claimed by another engine meanwhile: reading them again")
                 continue
-            except BaseException:
-                self._keep_unrecorded(sent)
-                raise
             with self._signed:
                 self._signed.notify_all()
             if signed:
@@ -785,16 +771,12 @@ class TransactionManager:
 
     # -- step 3: broadcast ---------------------------------------------------------------------------------
 
-    def broadcast(self, rows: Sequence[ChainTransaction], *, record_later: bool = False) -> None:
+    def broadcast(self, rows: Sequence[ChainTransaction]) -> None:
         """Send the stored bytes of these transactions in one JSON-RPC batch and record what the node said,
         in the database and on `rows`.
 
         No database lock is held while the node answers. A node that cannot be reached leaves them SIGNED:
-        `recover()` or the confirmer sends them later. With `record_later` (the engine's claimer), the SENT state
-        of the accepted ones is written by the next claim's transaction or by `record_sent`, not in a transaction
-        of its own; a refusal is recorded at once. Until then they are SIGNED in the database, as after a crash
-        between the send and its record: sent again byte for byte if still unmined (`recover()`, or the confirmer
-        after UNSENT_GRACE), which the node answers "already known" or, mined, "nonce too low" and its receipt.
+        `recover()` or the confirmer sends them later.
         """
         pending = [row for row in rows if row.state in OPEN_TX_STATES]
         if not pending:
@@ -813,7 +795,7 @@ class TransactionManager:
             log.warning("broadcast deferred, node unreachable: %s", error)
             return
         mined = [(row.id, receipt) for row, receipt in zip(too_low, found, strict=True) if isinstance(receipt, dict)]
-        self._record_sends(list(zip(pending, results, strict=True)), {row_id for row_id, _ in mined}, record_later)
+        self._record_sends(list(zip(pending, results, strict=True)), {row_id for row_id, _ in mined})
         if mined:
             self._record_receipts(mined)
             recorded = dict(mined)
@@ -905,27 +887,23 @@ class TransactionManager:
             or (failure is SendFailure.NONCE_TOO_LOW and hash_known)
         )
 
-    def _record_sends(
-        self, outcomes: Sequence[tuple[ChainTransaction, Any]], known: set[str], record_later: bool = False
-    ) -> None:
+    def _record_sends(self, outcomes: Sequence[tuple[ChainTransaction, Any]], known: set[str]) -> None:
         verdicts = [(row, result, self._accepted(result, row.id in known)) for row, result in outcomes]
         accepted = [row for row, _, ok in verdicts if ok]
         refused = [(row, result) for row, result, ok in verdicts if not ok]
-        if record_later:
-            with self._sent_lock:
-                self._sent_unrecorded.extend(row.id for row in accepted)
-        settled: list[ChainTransaction] = []
-        if refused or (accepted and not record_later):
-            with transaction(self.sessions) as db:
-                if not record_later:
-                    self._write_sent(db, [row.id for row in accepted])
-                for row, result in refused:
-                    stored = db.get(ChainTransaction, row.id, with_for_update=True)
-                    if stored is not None and stored.state not in FINAL_TX_STATES:
-                        self._record_send(db, stored, result)
-                        settled.append(stored)
-                if self.announce_outcomes and any(row.state is TxState.FAILED for row in settled):
-                    announce(db)
+        with transaction(self.sessions) as db:
+            if accepted:  # one statement a chunk for the common case; a row final meanwhile (mined!) stays final
+                now = utcnow()
+                for chunk in batched((row.id for row in accepted), IN_CLAUSE_LIMIT):
+                    db.connection().execute(RECORD_SENT, {"row_ids": chunk, "now": now})
+            settled: list[ChainTransaction] = []
+            for row, result in refused:
+                stored = db.get(ChainTransaction, row.id, with_for_update=True)
+                if stored is not None and stored.state not in FINAL_TX_STATES:
+                    self._record_send(db, stored, result)
+                    settled.append(stored)
+            if self.announce_outcomes and any(row.state is TxState.FAILED for row in settled):
+                announce(db)
         for row in accepted:  # what the database has now, put in place as `_outbox_rows` makes rows: the
             # instrumentation's events of four attribute sets a row took a tenth of the claim sender's CPU (cProfile)
             state = TxState.SENT if row.state is TxState.SIGNED else row.state
@@ -937,42 +915,6 @@ class TransactionManager:
                 row.state, row.attempts = stored.state, stored.attempts
                 row.error_code, row.error_detail = stored.error_code, stored.error_detail
         self.receipts.notify(row.signed_hash for row in settled if row.state is TxState.FAILED)
-
-    @staticmethod
-    def _write_sent(db: Session, row_ids: Sequence[str]) -> None:
-        """The SENT state of rows the node accepted, in the caller's transaction: one statement a chunk; a row
-        final meanwhile (mined!) stays final."""
-        if row_ids:
-            now = utcnow()
-            for chunk in batched(row_ids, IN_CLAUSE_LIMIT):
-                db.connection().execute(RECORD_SENT, {"row_ids": chunk, "now": now})
-
-    def _take_unrecorded(self) -> list[str]:
-        with self._sent_lock:
-            taken, self._sent_unrecorded = self._sent_unrecorded, []
-        return taken
-
-    def _keep_unrecorded(self, row_ids: list[str]) -> None:
-        """Put back what a rolled-back transaction was to record."""
-        if row_ids:
-            with self._sent_lock:
-                self._sent_unrecorded[:0] = row_ids
-
-    def sends_unrecorded(self) -> bool:
-        """Whether accepted sends wait for their record (`record_sent`)."""
-        return bool(self._sent_unrecorded)
-
-    def record_sent(self) -> None:
-        """Write the SENT state of the accepted sends that no claim has recorded yet, in a transaction of its own."""
-        sent = self._take_unrecorded()
-        if not sent:
-            return
-        try:
-            with transaction(self.sessions) as db:
-                self._write_sent(db, sent)
-        except BaseException:
-            self._keep_unrecorded(sent)
-            raise
 
     def _record_send(self, db: Session, row: ChainTransaction, result: RpcError) -> None:
         """A refused send: retried a few times if the reason is unknown, else failed and its nonce gap-filled."""
