@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from tests.chain.test_txmanager import posted_amounts
 from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, make_manager
 from tradeledger.chain.txmanager import TransactionManager
 from tradeledger.errors import ContractRevertError
-from tradeledger.store.models import ChainTransaction, TxState
+from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
 AMOUNTS = (7_101, 7_102, 7_103)
 
@@ -176,3 +177,88 @@ class TestEngineCrashWindows:
         assert [row.tx_hash for row in mined] == [tx_hash for _, tx_hash in before.values()]
         assert posted_amounts(chain_snapshot, start_block) == list(AMOUNTS)
         assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + len(AMOUNTS)
+
+
+class TestClaimHoldsTheWriterLockForItsStatements:
+    """A claim reads the requested rows and the signers' next nonces, and signs, before its write transaction;
+    under the writer lock it takes the nonces and writes. Whatever moved in between is caught there."""
+
+    def test_the_rows_are_signed_before_the_writer_lock_is_taken(
+        self, chain_snapshot: DeployedChain, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        engine = make_manager(database_url, chain_snapshot.url)
+        worker.submit(chain_snapshot.issue(7_201))
+        engine.claim_requested()  # the signer's nonce row exists from now on: the next claim can predict
+        rows = worker.submit_many([chain_snapshot.issue(amount) for amount in (7_202, 7_203)])
+        in_transaction: list[bool] = []
+        sign, begin = engine._sign, engine._sign_requested
+
+        def note_sign(*args: Any) -> tuple[str, str]:
+            in_transaction.append(inside[0])
+            return sign(*args)
+
+        inside = [False]
+
+        def note_transaction(*args: Any) -> list[ChainTransaction]:
+            inside[0] = True
+            try:
+                return begin(*args)
+            finally:
+                inside[0] = False
+
+        monkeypatch.setattr(engine, "_sign", note_sign)
+        monkeypatch.setattr(engine, "_sign_requested", note_transaction)
+        assert engine.claim_requested() == 2
+        assert in_transaction == [False, False]
+        assert [engine.wait(row.id).state for row in rows] == [TxState.MINED] * 2
+
+    def test_a_nonce_taken_meanwhile_is_signed_again_in_the_claim(
+        self, chain_snapshot: DeployedChain, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A one-shot command signs in its request between the claim's read and its transaction: the claim's rows
+        take the nonces after it, signed again under the lock, and every nonce is mined once, in order."""
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        engine = make_manager(database_url, chain_snapshot.url)
+        one_shot = make_manager(database_url, chain_snapshot.url)
+        worker.submit(chain_snapshot.issue(7_211))
+        engine.claim_requested()
+        requested = worker.submit_many([chain_snapshot.issue(amount) for amount in (7_212, 7_213)])
+        presign = engine._presign
+        between: list[ChainTransaction] = []
+
+        def then_a_one_shot(*args: Any) -> dict[str, tuple[int, str, str]]:
+            presigned = presign(*args)
+            between.append(one_shot.submit(chain_snapshot.issue(7_214)))
+            return presigned
+
+        monkeypatch.setattr(engine, "_presign", then_a_one_shot)
+        assert engine.claim_requested() == 2
+        mined = [engine.wait(row.id) for row in [*between, *requested]]
+        assert [row.nonce for row in mined] == [first_nonce + 1, first_nonce + 2, first_nonce + 3]
+        assert chain_snapshot.w3.eth.get_transaction_count(AGENT.address) == first_nonce + 4
+
+    def test_rows_claimed_meanwhile_by_another_engine_are_not_signed_twice(
+        self, chain_snapshot: DeployedChain, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        first_nonce = chain_snapshot.w3.eth.get_transaction_count(AGENT.address)
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        engine, other = make_manager(database_url, chain_snapshot.url), make_manager(database_url, chain_snapshot.url)
+        requested = worker.submit_many([chain_snapshot.issue(amount) for amount in AMOUNTS])
+        presign = engine._presign
+        claimed_by_other: list[int] = []
+
+        def another_engine_claims(*args: Any) -> dict[str, tuple[int, str, str]]:
+            presigned = presign(*args)
+            if not claimed_by_other:
+                claimed_by_other.append(other.claim_requested())
+            return presigned
+
+        monkeypatch.setattr(engine, "_presign", another_engine_claims)
+        assert engine.claim_requested() == 0
+        assert claimed_by_other == [len(AMOUNTS)]
+        mined = [other.wait(row.id) for row in requested]
+        assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
+        with engine.sessions() as db:
+            assert db.get(SignerNonce, AGENT.address).next_nonce == first_nonce + len(AMOUNTS)
