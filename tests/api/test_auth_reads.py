@@ -30,9 +30,10 @@ from tradeledger.chain.abi import checksum
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import (
     AuthenticationError,
-    Caller,
+    CallerRows,
     caller,
     caller_with,
+    callers_with,
     create_api_key,
     revoke_api_key,
 )
@@ -196,13 +197,13 @@ def test_a_stalled_read_leaves_the_other_reads_answered(
 
     stalled, resume = threading.Event(), threading.Event()
 
-    def stalls_once(db: Session, asked: str, rows: Rows) -> tuple[Caller, list[tuple[Any, ...]]]:
+    def stalls_once(db: Session, asked: list[tuple[str, Rows]]) -> list[CallerRows | AuthenticationError]:
         if not stalled.is_set():
             stalled.set()
             resume.wait(30)
-        return caller_with(db, asked, rows)
+        return callers_with(db, asked)
 
-    monkeypatch.setattr(auth, "caller_with", stalls_once)
+    monkeypatch.setattr(auth, "callers_with", stalls_once)
     read = partial(TestClient.get, url="/balances", headers={"Authorization": f"Bearer {token}"})
     with TestClient(app) as client, ThreadPoolExecutor(2) as asking:
         first = asking.submit(read, client)
