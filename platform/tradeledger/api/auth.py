@@ -210,9 +210,7 @@ def _settle(futures: list[asyncio.Future[Any]], outcomes: list[_Outcome]) -> Non
             continue
         if error is None:
             future.set_result(answer)
-        elif isinstance(
-            error, StopIteration
-        ):  # a future refuses it (as a coroutine's task does): the request gets a 500
+        elif isinstance(error, StopIteration):  # a future refuses it, as a coroutine's task does: a 500
             future.set_exception(RuntimeError(f"a read raised {error!r}"))
         else:
             future.set_exception(error)
