@@ -14,6 +14,7 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any, Self
 
+import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI, Response
@@ -30,9 +31,10 @@ from tradeledger.chain.abi import checksum
 from tradeledger.identity.models import ApiKey
 from tradeledger.identity.service import (
     AuthenticationError,
-    Caller,
+    CallerRows,
     caller,
     caller_with,
+    callers_with,
     create_api_key,
     revoke_api_key,
 )
@@ -196,13 +198,13 @@ def test_a_stalled_read_leaves_the_other_reads_answered(
 
     stalled, resume = threading.Event(), threading.Event()
 
-    def stalls_once(db: Session, asked: str, rows: Rows) -> tuple[Caller, list[tuple[Any, ...]]]:
+    def stalls_once(db: Session, asked: list[tuple[str, Rows]]) -> list[CallerRows | AuthenticationError]:
         if not stalled.is_set():
             stalled.set()
             resume.wait(30)
-        return caller_with(db, asked, rows)
+        return callers_with(db, asked)
 
-    monkeypatch.setattr(auth, "caller_with", stalls_once)
+    monkeypatch.setattr(auth, "callers_with", stalls_once)
     read = partial(TestClient.get, url="/balances", headers={"Authorization": f"Bearer {token}"})
     with TestClient(app) as client, ThreadPoolExecutor(2) as asking:
         first = asking.submit(read, client)
@@ -338,3 +340,104 @@ def test_the_read_threads_hand_back_answers_and_errors_and_outlive_a_cancelled_r
 
     answers = asyncio.run(scenario())
     assert answers[:20] == [str(n) for n in range(20)] and answers[20].startswith("test-reads_")
+
+
+def _asked_together(app: FastAPI, asked: list[tuple[str, str]]) -> list[httpx.Response]:
+    """GETs of (path, bearer token) sent at once to the app, in one event loop: they reach it together."""
+
+    async def send() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return await asyncio.gather(
+                *(client.get(path, headers={"Authorization": f"Bearer {token}"}) for path, token in asked)
+            )
+
+    return asyncio.run(send())
+
+
+def _hops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of reads each hop to a read thread carries from now on."""
+    hops: list[int] = []
+    run_all = auth._READ_THREADS.run_all
+
+    def counted(loop: Any, futures: list[Any], reads: Any) -> None:
+        hops.append(len(futures))
+        run_all(loop, futures, reads)
+
+    monkeypatch.setattr(auth._READ_THREADS, "run_all", counted)
+    return hops
+
+
+def _balances_path(account: str) -> str:
+    return f"{API_PREFIX}/accounts/{account}/balances"
+
+
+def test_reads_that_arrive_together_make_one_hop_and_one_statement(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite read runs on the event loop: no hop, no round trip")
+    tokens = [_key(engine)[1] for _ in range(3)]
+    app, _ = _balance_apps(engine)
+    assert [r.status_code for r in _asked_together(app, [(_balances_path(BANK), t) for t in tokens])] == [200] * 3
+    sent, hops = _statements(read_sessions(engine)), _hops(monkeypatch)
+    engine.dispose()  # the read threads' connections checked out anew, under `_statements`' watch
+    answers = _asked_together(app, [(_balances_path(BANK), tokens[n % 3]) for n in range(12)])
+    assert [answer.status_code for answer in answers] == [200] * 12
+    assert {answer.content for answer in answers} == {answers[0].content}
+    assert [(b["currency"], b["amount"]) for b in answers[0].json()["balances"]] == [
+        ("CNY", "31"), ("EUR", "250"), ("USD", "700")
+    ]  # fmt: skip
+    assert hops == [12] and len(sent) == 1  # every caller and every read's balances in one statement
+    answers = _asked_together(app, [(_balances_path(BANK), tokens[0]) for _ in range(40)])
+    assert [answer.status_code for answer in answers] == [200] * 40 and hops[1:] == [32, 8]  # at most 32 a hop
+
+
+def test_reads_together_are_each_checked_and_answered_alone(engine: Engine) -> None:
+    """Read together (PostgreSQL) or one by one (SQLite), each read gets the answer it gets alone: a revoked or
+    expired key, a disabled user, a wrong token refused at once, an account the caller may not see not found, a
+    token not verified yet verified, and the others answered."""
+    tokens = {name: _key(engine)[1] for name in ("good", "revoked", "expired", "disabled", "new")}
+    tokens["stranger"] = _key(engine, STRANGER)[1]
+    tokens["wrong"] = tokens["good"][:-4] + "AAAA"
+    direct_app, fastapi_app = _balance_apps(engine)
+    verified = ["good", "revoked", "expired", "disabled", "stranger"]
+    assert {
+        r.status_code for r in _asked_together(direct_app, [(_balances_path(BANK), tokens[n]) for n in verified])
+    } == {200, 404}
+    with transaction(session_factory(engine)) as db:
+        keys = {name: caller(db, token).key_id for name, token in tokens.items() if name != "wrong"}
+        revoke_api_key(db, keys["revoked"])
+        db.execute(
+            update(ApiKey).where(ApiKey.id == keys["expired"]).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        user_id = db.get_one(ApiKey, keys["disabled"]).user_id
+        db.execute(update(User).where(User.id == user_id).values(disabled_at=utcnow()))
+    asked = [(_balances_path(STRANGER if name == "stranger" else BANK), tokens[name]) for name in tokens] * 2
+    answers = _asked_together(direct_app, asked)
+    with TestClient(fastapi_app) as alone:
+        expected = [alone.get(path, headers={"Authorization": f"Bearer {token}"}) for path, token in asked]
+    assert [(a.status_code, a.content) for a in answers] == [(e.status_code, e.content) for e in expected]
+    assert [answer.status_code for answer in answers[: len(tokens)]] == [200, 401, 401, 401, 200, 200, 401]
+
+
+def test_a_statement_that_fails_for_reads_together_leaves_each_read_to_its_own(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error of the one statement that is not a lost connection (those are read again on a new one): each read
+    then runs alone, and fails or is answered alone."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite read runs alone")
+    good = _key(engine)[1]
+    revoked_id, revoked = _key(engine)
+    app, _ = _balance_apps(engine)
+    asked = [(_balances_path(BANK), token) for token in (good, revoked, good)]
+    assert [r.status_code for r in _asked_together(app, asked)] == [200] * 3
+    with transaction(session_factory(engine)) as db:
+        revoke_api_key(db, revoked_id)
+
+    def fails(db: Session, _asked: list[tuple[str, Rows]]) -> list[CallerRows | AuthenticationError]:
+        db.execute(text("SELECT 1/0"))
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(auth, "callers_with", fails)
+    assert [r.status_code for r in _asked_together(app, asked)] == [200, 401, 200]

@@ -21,13 +21,14 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 from starlette.types import Receive, Scope, Send
 
 from tradeledger.errors import ForbiddenError
-from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with
+from tradeledger.identity.service import AuthenticationError, Caller, caller, caller_with, callers_with
 from tradeledger.members.models import MemberKind
 from tradeledger.runtime import Platform
 from tradeledger.store.db import READ_CONNECTIONS, held_read, in_process, read_session
@@ -143,17 +144,19 @@ def _look_up(request: Request, token: str, via_cookie: bool) -> Principal:
         return _principal(db, request, token, via_cookie)
 
 
-_Work = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
+_Outcome = tuple[Any, BaseException | None]  # an answer, or the error to raise instead
+_Work = tuple[asyncio.AbstractEventLoop, "list[asyncio.Future[Any]]", Callable[[], list[_Outcome]]]
 
 
 class ReadThreads:
-    """Threads that run reads for the event loop: a read put on a queue, its answer set on the loop's future.
+    """Threads that run reads for the event loop: reads put on a queue, their answers set on the loop's futures.
 
     `loop.run_in_executor` does the same through a `concurrent.futures.Future` chained to an asyncio one: a
     condition variable taken and released a dozen times a read, callbacks copying the outcome from one future to
-    the other; measured at 15-19 µs of CPU a hop against 8-10 here (32 tasks at a time, uvloop). The threads
-    start with the first read and are daemons: they hold no transaction (a read writes nothing), so the process
-    need not wait for them to exit. A read whose request was cancelled meanwhile still runs; its answer is dropped.
+    the other; measured at 15-19 µs of CPU a hop against 8-10 here (32 tasks at a time, uvloop). Several reads may
+    make one hop (`run_all`): one thread's wake-up and one hand-back to the loop for all. The threads start with
+    the first read and are daemons: they hold no transaction (a read writes nothing), so the process need not wait
+    for them to exit. A read whose request was cancelled meanwhile still runs; its answer is dropped.
     """
 
     def __init__(self, count: int, name: str) -> None:
@@ -165,12 +168,19 @@ class ReadThreads:
 
     def run(self, read: Callable[[], T]) -> asyncio.Future[T]:
         """`read()` on one of the threads, as a future of the running loop."""
-        if not self._started:
-            self._start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._work.put((loop, future, read))
+        self.run_all(loop, [future], partial(_alone, read))
         return future
+
+    def run_all(
+        self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[Any]], reads: Callable[[], list[_Outcome]]
+    ) -> None:
+        """`reads()` on one of the threads: the outcome of each read, in order, set on its future of `loop` (an
+        error `reads` raises on every one)."""
+        if not self._started:
+            self._start()
+        self._work.put((loop, futures, reads))
 
     def _start(self) -> None:
         with self._starting:
@@ -181,24 +191,29 @@ class ReadThreads:
 
     def _serve(self) -> None:
         while True:
-            loop, future, read = self._work.get()
+            loop, futures, reads = self._work.get()
             try:
-                answer, error = read(), None
-            except BaseException as raised:  # handed to the awaiting request, as an executor's future does
-                answer, error = None, raised
-            with suppress(RuntimeError):  # the loop was closed meanwhile: nobody waits for the answer
-                loop.call_soon_threadsafe(_settle, future, answer, error)
+                outcomes = reads()
+            except BaseException as raised:  # handed to the awaiting requests, as an executor's future does
+                outcomes = [(None, raised)] * len(futures)
+            with suppress(RuntimeError):  # the loop was closed meanwhile: nobody waits for the answers
+                loop.call_soon_threadsafe(_settle, futures, outcomes)
 
 
-def _settle(future: asyncio.Future[Any], answer: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is None:
-        future.set_result(answer)
-    elif isinstance(error, StopIteration):  # a future refuses it (as a coroutine's task does): the request gets a 500
-        future.set_exception(RuntimeError(f"a read raised {error!r}"))
-    else:
-        future.set_exception(error)
+def _alone(read: Callable[[], Any]) -> list[_Outcome]:
+    return [(read(), None)]
+
+
+def _settle(futures: list[asyncio.Future[Any]], outcomes: list[_Outcome]) -> None:
+    for future, (answer, error) in zip(futures, outcomes, strict=True):
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(answer)
+        elif isinstance(error, StopIteration):  # a future refuses it, as a coroutine's task does: a 500
+            future.set_exception(RuntimeError(f"a read raised {error!r}"))
+        else:
+            future.set_exception(error)
 
 
 # Reads waiting on a database server run on threads of their own: anyio's pool is held by writes waiting for
@@ -246,14 +261,18 @@ class Reader:
     ) -> Response:
         """The caller checked (401 otherwise) and `rows`, a query that does not depend on who asks, read in one
         statement (`identity.service.caller_with`: one round trip on PostgreSQL, not two), then `view(db, member,
-        kind, rows, ...)` as JSON."""
+        kind, rows, ...)` as JSON. On PostgreSQL the reads of this kind that arrive together (in one turn of the
+        event loop) make one hop and read in one statement (`_ReadsTogether`), each answered or refused alone."""
 
-        def read(db: Session) -> BaseModel:
-            found, read_rows = caller_with(db, self.token, rows)
-            principal = _verified(db, self.request, found, self.via_cookie)
-            return view(db, principal.member, principal.kind, read_rows, *args, **kwargs)
+        def shown(db: Session, member: str, kind: MemberKind | None, read_rows: list[tuple[Any, ...]]) -> BaseModel:
+            return view(db, member, kind, read_rows, *args, **kwargs)
 
-        return await self._respond(read)
+        asked = _Asked(self, rows, shown)
+        engine = _platform(self.request).engine
+        if in_process(engine):
+            with read_session(engine) as db:
+                return _answered(db, asked, caller_with(db, self.token, rows))
+        return await _TOGETHER.add(engine, asked)
 
     async def _respond(self, read: Callable[[Session], BaseModel]) -> Response:
         engine = _platform(self.request).engine
@@ -266,6 +285,87 @@ class Reader:
 def _held_answer(engine: Engine, read: Callable[[Session], BaseModel]) -> Response:
     """On a read thread: `read` on the thread's own connection (`store.db.held_read`), its view as JSON."""
     return _encoded(held_read(engine, read))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """One request's `Reader.answer_with`: its caller, its rows' query, and its view of them once the caller passed."""
+
+    reader: Reader
+    rows: Rows
+    view: Callable[[Session, str, MemberKind | None, list[tuple[Any, ...]]], BaseModel]
+
+
+def _answered(db: Session, asked: _Asked, found: tuple[Caller, list[tuple[Any, ...]]]) -> Response:
+    """`asked`'s answer once its caller and rows were read: the caller checked, the view as JSON."""
+    principal = _verified(db, asked.reader.request, found[0], asked.reader.via_cookie)
+    return _encoded(asked.view(db, principal.member, principal.kind, found[1]))
+
+
+class _ReadsTogether:
+    """`Reader.answer_with`'s reads on a database server, gathered while the event loop runs the requests that
+    arrived together, then sent to a read thread in one hop (`ReadThreads.run_all`) at the end of that turn of
+    the loop (or at `limit` reads). On the thread one statement reads every caller and its rows
+    (`identity.service.callers_with`), then each read is checked and answered on its own: a refused caller, an
+    account not shown, any error of its view is its request's alone. Per read, a hop and a round trip cost the
+    read threads more CPU than the read's own work, and each hand-over of the interpreter lock between the threads
+    and the loop more still."""
+
+    def __init__(self, threads: ReadThreads, limit: int) -> None:
+        self._threads = threads
+        self._limit = limit
+        self._gathering: dict[tuple[asyncio.AbstractEventLoop, Engine], list[tuple[asyncio.Future[Any], _Asked]]] = {}
+
+    def add(self, engine: Engine, asked: _Asked) -> asyncio.Future[Response]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Response] = loop.create_future()
+        key = (loop, engine)
+        gathered = self._gathering.get(key)
+        if gathered is None:
+            gathered = self._gathering[key] = []
+            loop.call_soon(self._send, key)
+        gathered.append((future, asked))
+        if len(gathered) >= self._limit:
+            self._send(key)
+        return future
+
+    def _send(self, key: tuple[asyncio.AbstractEventLoop, Engine]) -> None:
+        gathered = self._gathering.pop(key, None)
+        if gathered:
+            loop, engine = key
+            reads = partial(_held_answers, engine, [asked for _, asked in gathered])
+            self._threads.run_all(loop, [future for future, _ in gathered], reads)
+
+
+def _held_answers(engine: Engine, asked: list[_Asked]) -> list[_Outcome]:
+    """On a read thread: each of `asked`'s answers or errors, read on the thread's own connection."""
+    return held_read(engine, partial(_answers, asked))
+
+
+def _answers(asked: list[_Asked], db: Session) -> list[_Outcome]:
+    try:
+        found: list[Any] = callers_with(db, [(one.reader.token, one.rows) for one in asked])
+    except DBAPIError as error:
+        if error.connection_invalidated or len(asked) == 1:
+            raise  # lost: `held_read` reads them all once more on a new connection
+        found = [None] * len(asked)  # each read alone, so that each fails alone
+    outcomes: list[_Outcome] = []
+    for one, read in zip(asked, found, strict=True):
+        try:
+            if isinstance(read, AuthenticationError):
+                raise read
+            outcomes.append((_answered(db, one, read or caller_with(db, one.reader.token, one.rows)), None))
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise
+            outcomes.append((None, error))
+        except Exception as error:  # handed to its own request, as a read alone raises it
+            outcomes.append((None, error))
+    return outcomes
+
+
+# At most this many reads make one hop and one statement: a statement that stalls holds no more reads than this
+_TOGETHER = _ReadsTogether(_READ_THREADS, 32)
 
 
 def _encoded(view: BaseModel) -> Response:

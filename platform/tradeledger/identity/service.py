@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,7 +19,7 @@ from tradeledger.errors import TradeLedgerError
 from tradeledger.identity.models import ApiKey
 from tradeledger.members.models import Member, MemberKind, MemberStatus
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.reads import Rows, beside, fetch, split
+from tradeledger.store.reads import Rows, beside, beside_each, fetch, split, split_each
 from tradeledger.users import hashing
 from tradeledger.users.models import Role, User, UserKind
 
@@ -128,6 +128,41 @@ def caller_with(db: Session, token: str, rows: Rows) -> tuple[Caller, list[tuple
             return _live(db, token, digest, dict(zip(_CALLER_COLUMNS, key, strict=True))), read
     # not verified here yet, or its key row gone (the statement then found no row of the query either)
     return _live(db, token, digest, None), [tuple(row) for row in db.execute(rows.statement, rows.params)]
+
+
+CallerRows = tuple[Caller, list[tuple[Any, ...]]]
+
+
+def callers_with(db: Session, asked: Sequence[tuple[str, Rows]]) -> list[CallerRows | AuthenticationError]:
+    """`caller_with` for several requests at once, each a token and its rows of one same query: on PostgreSQL the
+    tokens already verified in this process read in one statement (`store.reads.beside_each`: one round trip for
+    all), every caller's key row (revocation, expiry), user and member read there as `caller_with` reads them. Each
+    request gets its own caller and rows, or its own refusal (unknown, revoked, expired keys); the others (not
+    verified here yet, their key row gone; a request alone; on SQLite, all) are read one by one by `caller_with`."""
+    outcomes: list[CallerRows | AuthenticationError | None] = [None] * len(asked)
+    digests = [hashing.token_digest(token) for token, _ in asked]
+    remembered = [(index, key_id) for index, key_id in enumerate(map(hashing.remembered_key, digests)) if key_id]
+    together = db.get_bind().dialect.name == "postgresql" and len({rows.statement for _, rows in asked}) == 1
+    if len(remembered) > 1 and together:  # one alone: `caller_with`'s statement, which costs it less
+        each = beside_each(_CALLER_BY_ID, asked[0][1].statement)
+        params = [{"tradeledger_key_id": key_id, **asked[index][1].params} for index, key_id in remembered]
+        found = split_each(fetch(db, each.statement, each.params(params)), len(params), len(_CALLER_COLUMNS))
+        for (index, _), (key, read) in zip(remembered, found, strict=True):
+            if key is not None:
+                try:
+                    outcomes[index] = (
+                        _live(db, asked[index][0], digests[index], dict(zip(_CALLER_COLUMNS, key, strict=True))),
+                        read,
+                    )
+                except AuthenticationError as refused:
+                    outcomes[index] = refused
+    for index, (token, rows) in enumerate(asked):
+        if outcomes[index] is None:
+            try:
+                outcomes[index] = caller_with(db, token, rows)
+            except AuthenticationError as refused:
+                outcomes[index] = refused
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def caller_writing(
