@@ -45,7 +45,12 @@ class Accepted:
 
 def operation(row: ChainTransaction) -> Accepted:
     """The usual 202: the transaction itself, polled at /v1/transactions/{id}."""
-    return Accepted(TransactionView.of(row), f"/v1/transactions/{row.id}")
+    return Accepted(TransactionView.of(row), operation_location(row))
+
+
+def operation_location(row: ChainTransaction) -> str:
+    """Where the operation of `row` is polled."""
+    return f"/v1/transactions/{row.id}"
 
 
 def _link_record(accepted: Callable[[ChainTransaction], Accepted], final: bool) -> StoredHook | None:
@@ -98,7 +103,7 @@ def answer(
     202 with its URL in Location."""
     if isinstance(outcome, Pending):
         response.status_code = status.HTTP_202_ACCEPTED
-        response.headers["Location"] = operation(outcome.row).location
+        response.headers["Location"] = operation_location(outcome.row)  # not a second view of the row for it
         return TransactionView.of(outcome.row)
     if location is not None:
         response.headers["Location"] = location(outcome)
