@@ -355,11 +355,9 @@ def _answers(asked: list[_Asked], db: Session) -> list[_Outcome]:
             if isinstance(read, AuthenticationError):
                 raise read
             outcomes.append((_answered(db, one, read or caller_with(db, one.reader.token, one.rows)), None))
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                raise
-            outcomes.append((None, error))
         except Exception as error:  # handed to its own request, as a read alone raises it
+            if isinstance(error, DBAPIError) and error.connection_invalidated:
+                raise  # lost: `held_read` reads them all once more on a new connection
             outcomes.append((None, error))
     return outcomes
 

@@ -36,7 +36,7 @@ import time
 import uuid
 import zlib
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -584,6 +584,10 @@ class TransactionManager:
         raw, tx_hash = legacy.sign(nonce, self.gas_price, gas, bytes.fromhex(to[2:]), 0, data)
         return "0x" + raw.hex(), "0x" + tx_hash.hex()
 
+    def _sign_requested_row(self, row: Mapping[str, Any], nonce: int) -> tuple[str, str]:
+        """A requested outbox row (as `REQUESTED_OLDEST_FIRST` reads it) signed at `nonce`."""
+        return self._sign(row["signer"], nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"])
+
     def _assign_nonces(self, db: Session, signers: Sequence[str]) -> list[int]:
         """A nonce for each of these (checksummed) signers' transactions, in the caller's database transaction:
         one signer's get consecutive nonces in the order given, under its lock."""
@@ -706,10 +710,7 @@ class TransactionManager:
                 continue
             nonce = following[signer]
             following[signer] = nonce + 1
-            raw_tx, tx_hash = self._sign(
-                signer, nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"]
-            )
-            presigned[row["id"]] = (nonce, raw_tx, tx_hash)
+            presigned[row["id"]] = (nonce, *self._sign_requested_row(row, nonce))
         return presigned
 
     def _sign_requested(
@@ -740,9 +741,7 @@ class TransactionManager:
             if signature is not None and signature[0] == nonce:
                 raw_tx, tx_hash = signature[1:]
             else:
-                raw_tx, tx_hash = self._sign(
-                    row["signer"], nonce, row["to_address"], bytes.fromhex(row["calldata"][2:]), row["gas_limit"]
-                )
+                raw_tx, tx_hash = self._sign_requested_row(row, nonce)
             row.update(nonce=nonce, raw_tx=raw_tx, tx_hash=tx_hash, state=TxState.SIGNED, updated_at=now)
         connection = db.connection()
         if hosted:
