@@ -8,16 +8,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.chain.test_txmanager import posted_amounts
-from tradeledger.chain.devnet import AGENT, BANK, DeployedChain, make_manager
+from tradeledger.chain.devnet import AGENT, BANK, OPERATOR, DeployedChain, make_manager
 from tradeledger.chain.txmanager import TransactionManager
 from tradeledger.errors import ContractRevertError
+from tradeledger.store.db import transaction
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
 
 AMOUNTS = (7_101, 7_102, 7_103)
@@ -262,3 +264,35 @@ class TestClaimHoldsTheWriterLockForItsStatements:
         assert [row.nonce for row in mined] == list(range(first_nonce, first_nonce + len(AMOUNTS)))
         with engine.sessions() as db:
             assert db.get(SignerNonce, AGENT.address).next_nonce == first_nonce + len(AMOUNTS)
+
+
+class TestClaimTakesItsSignersNonces:
+    def test_each_signer_gets_consecutive_nonces_under_its_lock(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """A claim of several signers, one of them new here (no nonce row yet, the node says where it is): each
+        gets consecutive nonces in the order given, its nonce row moves by as many, and on PostgreSQL the claim's
+        transaction holds every signer's advisory lock (one statement takes the known signers' locks and nonces)."""
+        manager = make_manager(database_url, chain_snapshot.url)
+        known = {AGENT.address: 40, BANK.address: 70}
+        with transaction(manager.sessions) as db:
+            db.add_all(SignerNonce(signer=signer, next_nonce=nonce) for signer, nonce in known.items())
+        newcomer = OPERATOR.address
+        on_node = chain_snapshot.w3.eth.get_transaction_count(newcomer, "pending")
+        signers = [BANK.address, AGENT.address, newcomer, BANK.address, AGENT.address, BANK.address]
+        with transaction(manager.sessions) as db:
+            nonces = manager._assign_nonces(db, signers)
+            if db.get_bind().dialect.name == "postgresql":
+                held = set(
+                    db.scalars(
+                        text(
+                            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                            " AND pid = pg_backend_pid()"
+                        )
+                    )
+                )
+                assert held == {zlib.crc32(signer.encode()) for signer in signers}
+        assert nonces == [70, 40, on_node, 71, 41, 72]
+        with manager.sessions() as db:
+            rows = {row.signer: row.next_nonce for row in db.scalars(select(SignerNonce))}
+        assert rows == {AGENT.address: 42, BANK.address: 73, newcomer: on_node + 1}

@@ -59,7 +59,7 @@ from tradeledger.errors import (
 )
 from tradeledger.loops import PollingLoop
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.db import transaction
+from tradeledger.store.db import in_process, read_session, transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
 from tradeledger.store.wakeups import announce
 
@@ -135,6 +135,17 @@ TAKE_NONCES = (  # a signer's next nonces in one statement: loaded and flushed t
     .values(next_nonce=SIGNER_NONCES.c.next_nonce + bindparam("taken"))
     .returning(SIGNER_NONCES.c.next_nonce)
 )
+# PostgreSQL: every signer's lock and next nonces of a claim in one statement, not a lock and an update per signer
+# (two round trips each, held under the locks). The CTE's aggregate takes the signers' advisory locks in the order
+# given (sorted: the order `_lock_signer` callers take them in) and runs to its end before the update's join yields
+# a row, so each nonce row is updated under its signer's lock. A signer without a nonce row gets none here.
+TAKE_SIGNERS_NONCES = text(
+    "WITH locked AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(lock_key)) AS signers"
+    " FROM unnest(CAST(:lock_keys AS bigint[])) AS lock_key)"
+    " UPDATE signer_nonces SET next_nonce = signer_nonces.next_nonce + taking.taken"
+    " FROM unnest(CAST(:signers AS text[]), CAST(:taken AS bigint[])) AS taking(signer, taken), locked"
+    " WHERE signer_nonces.signer = taking.signer RETURNING signer_nonces.signer, signer_nonces.next_nonce"
+)
 RECORD_RECEIPT = (  # lost_block stays: what it made is pending until its new block is indexed
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX_ROW_OPEN)
@@ -160,6 +171,11 @@ def _outbox_rows(values: Iterable[dict[str, Any]]) -> list[ChainTransaction]:
         row.__dict__.update(row_values)
         rows.append(row)
     return rows
+
+
+def _signer_lock_key(signer: str) -> int:
+    """The key of a signer's PostgreSQL advisory lock, which its nonces are taken under."""
+    return zlib.crc32(signer.encode())
 
 
 def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -564,7 +580,7 @@ class TransactionManager:
 
     def _lock_signer(self, db: Session, signer: str) -> None:
         if db.get_bind().dialect.name == "postgresql":
-            db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(signer.encode())})
+            db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _signer_lock_key(signer)})
         # SQLite: every transaction began with BEGIN IMMEDIATE and holds the database write lock already.
 
     def allocate_nonces(self, db: Session, signer: str, count: int = 1) -> range:
@@ -594,9 +610,24 @@ class TransactionManager:
         by_signer: dict[str, list[int]] = {}
         for index, signer in enumerate(signers):
             by_signer.setdefault(signer, []).append(index)
+        ordered = sorted(by_signer.items())  # a fixed lock order: no deadlock between requests
+        taken: dict[str, range] = {}
+        if ordered and db.get_bind().dialect.name == "postgresql":
+            rows = db.connection().execute(
+                TAKE_SIGNERS_NONCES,
+                {
+                    "lock_keys": [_signer_lock_key(signer) for signer, _ in ordered],
+                    "signers": [signer for signer, _ in ordered],
+                    "taken": [len(indexes) for _, indexes in ordered],
+                },
+            )
+            taken = {signer: range(after - len(by_signer[signer]), after) for signer, after in rows}
         nonces = [0] * len(signers)
-        for signer, indexes in sorted(by_signer.items()):  # a fixed lock order: no deadlock between requests
-            for index, nonce in zip(indexes, self.allocate_nonces(db, signer, len(indexes)), strict=True):
+        for signer, indexes in ordered:
+            # a signer's first transaction here (no nonce row, nothing taken above) asks the node under its lock:
+            # the statement's aggregate took every lock of the claim or none, so they are still taken in order
+            found = taken.get(signer)
+            for index, nonce in zip(indexes, found or self.allocate_nonces(db, signer, len(indexes)), strict=True):
                 nonces[index] = nonce
         return nonces
 
@@ -669,8 +700,11 @@ class TransactionManager:
         nonces stay consecutive in the order claimed whatever happened in between. Nothing requested: no write
         transaction at all."""
         claimed = 0
+        engine = self.sessions.kw["bind"]
         while True:
-            with self.sessions() as db:
+            # on PostgreSQL out of a transaction (the reads' pool): no BEGIN and COMMIT round trips for two selects
+            # whose nonces are only a prediction (checked under the lock below)
+            with self.sessions() if in_process(engine) else read_session(engine) as db:
                 connection = db.connection()
                 requested = [dict(row) for row in connection.execute(REQUESTED_OLDEST_FIRST).mappings()]
                 if not requested:
