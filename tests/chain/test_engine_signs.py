@@ -8,7 +8,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,28 @@ class TestWorkerRequestsEngineSigns:
         with pytest.raises(ContractRevertError):
             worker.submit(chain_snapshot.issue(7_104, account="0x" + "11" * 20))  # not a member
         assert outbox(worker) == []
+
+    def test_concurrent_requests_of_several_calls_are_signed_in_stored_order(
+        self, chain_snapshot: DeployedChain, database_url: str
+    ) -> None:
+        """Requests stored together as one group (their rows built by the lane's checker, stamped by its writer):
+        the claim gives each request's calls consecutive nonces, in the request's order."""
+        worker = make_manager(database_url, chain_snapshot.url, signs=False)
+        start = threading.Barrier(12)
+
+        def request(first: int) -> list[str]:
+            start.wait()
+            return [row.id for row in worker.submit_many([chain_snapshot.issue(first + call) for call in range(3)])]
+
+        with ThreadPoolExecutor(12) as pool:
+            requests = list(pool.map(request, range(8_000, 8_120, 10)))
+        rows = outbox(worker)
+        assert len({row.created_at for row in rows}) < len(requests)  # stored in groups, not one by one
+        engine = make_manager(database_url, chain_snapshot.url)
+        assert engine.claim_requested() == 3 * len(requests)
+        for ids in requests:  # mined, each: nothing of this test left in the node's pool for the next one
+            nonces = [engine.wait(row_id).nonce for row_id in ids]
+            assert nonces == [nonces[0], nonces[0] + 1, nonces[0] + 2]
 
 
 ENGINE_CRASH_CHILD = textwrap.dedent(
