@@ -70,8 +70,8 @@ class TestWorkerRequestsEngineSigns:
     def test_concurrent_requests_of_several_calls_are_signed_in_stored_order(
         self, chain_snapshot: DeployedChain, database_url: str
     ) -> None:
-        """Requests stored together as one group (their rows built by the lane's checker, stamped by its writer):
-        the claim gives each request's calls consecutive nonces, in the request's order."""
+        """Requests stored together, several in one group commit of the lane's writer: the claim gives each
+        request's calls consecutive nonces, in the request's order."""
         worker = make_manager(database_url, chain_snapshot.url, signs=False)
         start = threading.Barrier(12)
 
