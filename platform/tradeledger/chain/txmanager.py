@@ -59,7 +59,7 @@ from tradeledger.errors import (
 )
 from tradeledger.loops import PollingLoop
 from tradeledger.store.base import table_of, utcnow
-from tradeledger.store.db import in_process, read_session, transaction
+from tradeledger.store.db import read_session, transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
 from tradeledger.store.wakeups import announce
 
@@ -702,9 +702,9 @@ class TransactionManager:
         claimed = 0
         engine = self.sessions.kw["bind"]
         while True:
-            # on PostgreSQL out of a transaction (the reads' pool): no BEGIN and COMMIT round trips for two selects
-            # whose nonces are only a prediction (checked under the lock below)
-            with self.sessions() if in_process(engine) else read_session(engine) as db:
+            # out of a transaction (the reads' pool): no BEGIN and COMMIT round trips for two selects whose nonces
+            # are only a prediction (checked under the lock below)
+            with read_session(engine) as db:
                 connection = db.connection()
                 requested = [dict(row) for row in connection.execute(REQUESTED_OLDEST_FIRST).mappings()]
                 if not requested:
