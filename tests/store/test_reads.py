@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Integer, Select, bindparam, event, func, literal, select, text
+from sqlalchemy import Engine, Integer, Select, bindparam, column, event, func, insert, literal, select, table, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -420,3 +420,20 @@ def test_together_raises_a_failing_select_as_sqlalchemy_does_and_runs_no_then(en
         with together(db):
             fetch_then(db, select(literal(4)), {}, heard.append)
     assert heard == [[(4,)]]
+
+
+def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(engine: Engine) -> None:
+    """A data-modifying CTE run by `fetch` counts as a write: its transaction's rollback is not turned into the
+    COMMIT that ends a PostgreSQL transaction which only read (store.db)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no data-modifying CTEs, and rolls back every transaction")
+    writers = session_factory(engine)
+    with transaction(writers) as db:
+        db.execute(text("CREATE TABLE probe (n integer)"))
+    probe = table("probe", column("n", Integer()))
+    written = select(insert(probe).values(n=bindparam("n")).returning(probe.c.n).cte("written").c.n)
+    with pytest.raises(RuntimeError), transaction(writers) as db:
+        assert fetch(db, written, {"n": 1}) == [(1,)]
+        raise RuntimeError("the request failed after its write")
+    with writers() as db:
+        assert db.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0
