@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,6 @@ from tradeledger.chain.txmanager import ContractCall, TransactionManager
 from tradeledger.errors import ChainUnavailableError, ContractRevertError
 from tradeledger.identity.models import HostedAccount
 from tradeledger.store.models import ChainTransaction, SignerNonce, TxState
-from tradeledger.store.reads import fetch_then
 
 POSTED_TOPIC = next(t for t, e in load_abi("Settlement").events.items() if e.name == "Posted")
 
@@ -125,29 +124,6 @@ class TestOnStored:
         with manager.sessions() as db:
             assert db.get(SignerNonce, AGENT.address) is None  # the nonce it would have taken is still free
         assert manager.wait(manager.submit(chain_snapshot.issue(3)).id, timeout=60).nonce == nonce
-
-    def test_its_deferred_reads_run_after_every_hook_and_fail_the_group_before_it_commits(
-        self, chain_snapshot: DeployedChain, database_url: str
-    ) -> None:
-        """On PostgreSQL a hook's `fetch_then` (an idempotency answer) is sent with the group's others once every hook
-        has returned; what its check raises still fails the request before anything commits."""
-        manager = make_manager(database_url, chain_snapshot.url)
-        heard: list[str] = []
-
-        def lost(_: list[tuple[object, ...]]) -> None:
-            heard.append("checked")
-            raise ValueError("the caller's record is gone")
-
-        def answer(db: Session, rows: list[ChainTransaction]) -> None:
-            db.add(hosted_row(7_003))
-            fetch_then(db, select(literal(1)), {}, lost)
-            heard.append("hook returned")
-
-        with pytest.raises(ValueError, match="record is gone"):
-            manager.submit(chain_snapshot.issue(4), on_stored=answer)
-        deferred = manager.sessions.kw["bind"].dialect.name == "postgresql"
-        assert heard == (["hook returned", "checked"] if deferred else ["checked"])
-        assert all_rows(manager) == [] and hosted_indexes(manager) == set()
 
 
 class TestGroupCommit:

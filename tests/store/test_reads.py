@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Integer, Select, bindparam, column, event, func, insert, literal, select, table, text
+from sqlalchemy import Engine, Integer, Select, bindparam, column, event, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from tradeledger.store.db import (
     session_factory,
     transaction,
 )
-from tradeledger.store.reads import _array_text, beside, beside_each, fetch, fetch_then, split, split_each, together
+from tradeledger.store.reads import _array_text, beside, beside_each, fetch, split, split_each
 from tradeledger.users.models import User, UserKind
 
 
@@ -385,41 +385,6 @@ def test_array_text_is_read_back_as_the_values(postgres_engine: Engine, values: 
     with read_session(postgres_engine) as db:
         found = db.execute(text("SELECT CAST(:values AS text[])"), {"values": _array_text(values)}).scalar_one()
     assert found == [None if value is None else str(value) for value in values]
-
-
-def test_together_sends_its_selects_when_it_ends_and_hands_each_its_rows_in_order(engine: Engine) -> None:
-    """On PostgreSQL the selects go in one pipeline when the block ends (one wait for all), each `then` given its
-    own rows in order before the block is left; elsewhere each runs at once."""
-    number = select(bindparam("n", type_=Integer()) + 1)
-    heard: list[Any] = []
-    with transaction(session_factory(engine)) as db:
-        with together(db):
-            for n in range(3):
-                fetch_then(db, number, {"n": n}, heard.append)
-            heard.append("body ended")
-        heard.append("block left")
-    deferred = engine.dialect.name == "postgresql"
-    answers: list[Any] = [[(1,)], [(2,)], [(3,)]]
-    assert heard == (["body ended", *answers] if deferred else [*answers, "body ended"]) + ["block left"]
-
-
-def test_together_raises_a_failing_select_as_sqlalchemy_does_and_runs_no_then(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite divides by zero without an error")
-    heard: list[Any] = []
-    writers = session_factory(engine)
-    with pytest.raises(DBAPIError) as raised, transaction(writers) as db:
-        db.execute(text("CREATE TABLE probe (n integer)"))
-        with together(db):
-            fetch_then(db, select(literal(1)), {}, heard.append)
-            fetch_then(db, select(ApiKey.id).where(text("1/0 = 1")), {}, heard.append)
-            fetch_then(db, select(literal(3)), {}, heard.append)
-    assert "division by zero" in str(raised.value.orig) and heard == []
-    with transaction(writers) as db:  # rolled back as a whole; the connection serves the next transaction
-        assert db.execute(text("SELECT to_regclass('probe')")).scalar_one() is None
-        with together(db):
-            fetch_then(db, select(literal(4)), {}, heard.append)
-    assert heard == [[(4,)]]
 
 
 def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(engine: Engine) -> None:

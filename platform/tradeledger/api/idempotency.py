@@ -67,7 +67,7 @@ from tradeledger.identity.models import IdempotencyRecord
 from tradeledger.identity.service import beside_caller, caller, caller_writing
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import transaction
-from tradeledger.store.reads import fetch, fetch_then
+from tradeledger.store.reads import fetch
 from tradeledger.users.models import ApprovalPolicy, AuditEntry
 from tradeledger.users.sessions import COOKIE
 
@@ -284,22 +284,19 @@ class InFlight:
         values = {**self.answer_values(answer), "final": final, "operation": transaction_id}
         outcome = f"{answer.status} committed" + (f" as transaction {transaction_id}" if transaction_id else "")
         entry = self.audit
-        stored = partial(self._answered, answer if final else None)
-        if entry is not None and connection.dialect.name == "postgresql":  # the answer and its audit entry at once
+        together = entry is not None and connection.dialect.name == "postgresql"
+        if entry is not None and together:  # the answer and its audit entry in one statement
             audit = {"member": entry.member, "user_id": entry.user_id, "username": entry.username,
                      "action": entry.action, "request": entry.request, "outcome": outcome, "at": utcnow()}  # fmt: skip
             values.update({f"audit_{name}": value for name, value in audit.items()})
-            # checked once answered: inside the lane writer's `together`, with the group's other answers
-            fetch_then(db, _STORE_ANSWER_AUDITED, values, lambda rows: stored(len(rows)))
-            return
-        stored(connection.execute(_STORE_ANSWER, values).rowcount)
-        self.audited(db, outcome)
-
-    def _answered(self, final: Answer | None, answered: int) -> None:
-        """The record answered (`answered`: the rows its statement matched, one), with `final` as its final answer."""
+            answered = len(fetch(db, _STORE_ANSWER_AUDITED, values))
+        else:
+            answered = connection.execute(_STORE_ANSWER, values).rowcount
         if answered != 1:
             raise IdempotencyRecordLostError(f"the record of Idempotency-Key {self.key!r} is gone; retry the request")
-        self.final = final
+        if not together:
+            self.audited(db, outcome)
+        self.final = answer if final else None
 
 
 _in_flight: ContextVar[InFlight | None] = ContextVar("idempotency_in_flight", default=None)

@@ -61,7 +61,6 @@ from tradeledger.loops import PollingLoop
 from tradeledger.store.base import table_of, utcnow
 from tradeledger.store.db import read_session, transaction
 from tradeledger.store.models import FINAL_TX_STATES, ChainTransaction, SignerNonce, TxState
-from tradeledger.store.reads import together
 from tradeledger.store.wakeups import announce
 
 log = logging.getLogger(__name__)
@@ -572,12 +571,11 @@ class TransactionManager:
                 [gas for request in stored for gas in request.gas_limits],
             )
             position = 0
-            with together(db):  # on PostgreSQL the hooks' answers are sent at once, one wait for the group
-                for request in stored:
-                    request.rows = rows[position : position + len(request.calls)]
-                    position += len(request.calls)
-                    if request.on_stored is not None:  # a failure fails the group: its rows are already written
-                        request.on_stored(db, request.rows)
+            for request in stored:
+                request.rows = rows[position : position + len(request.calls)]
+                position += len(request.calls)
+                if request.on_stored is not None:  # a failure fails the group: its rows are already written
+                    request.on_stored(db, request.rows)
         return rows
 
     def _lock_signer(self, db: Session, signer: str) -> None:

@@ -4,8 +4,7 @@ cursor without SQLAlchemy's per-statement work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -187,48 +186,6 @@ def fetch(db: Session, statement: Select[Any], params: Mapping[str, Any]) -> lis
     SQLAlchemy's, as from `Session.execute` (a lost connection invalidated); cursor events do not see it."""
     bound = db.bind  # a session bound to a connection (store.db.read_session) runs everything on it
     connection = bound if isinstance(bound, Connection) else db.connection()
-    sent = _send(connection, statement, params)
-    try:
-        return sent.rows()
-    finally:
-        sent.cursor.close()
-
-
-@dataclass(frozen=True)
-class _Sent:
-    """A select `fetch` has handed to the driver, and what reading its rows needs."""
-
-    connection: Connection
-    statement: Select[Any]
-    compiled: _Compiled
-    values: Any
-    cursor: Any
-
-    def rows(self) -> list[tuple[Any, ...]]:
-        """Its rows, converted by its columns' types (in a pipeline: once the pipeline has been synced)."""
-        connection, compiled = self.connection, self.compiled
-        try:
-            rows = self.cursor.fetchall()
-            results = compiled.results
-            if results is None:
-                results = compiled.results = _result_processors(
-                    self.statement, connection.dialect, self.cursor.description
-                )
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(connection, compiled.sql, self.values, error, self.cursor) from error
-        converted = [(index, process) for index, process in enumerate(results) if process is not None]
-        if not converted:
-            return [tuple(row) for row in rows]
-        found: list[tuple[Any, ...]] = []
-        for row in rows:  # only the columns whose type converts (a wide row of a `beside_each` has a few)
-            values = list(row)
-            for index, process in converted:
-                values[index] = process(values[index])
-            found.append(tuple(values))
-        return found
-
-
-def _send(connection: Connection, statement: Select[Any], params: Mapping[str, Any]) -> _Sent:
     compiled = _compiled(statement, connection.dialect)
     values = compiled.parameters(params)
     if compiled.writes:  # past SQLAlchemy's execution, which would have noted it: a rollback must not commit it
@@ -236,61 +193,24 @@ def _send(connection: Connection, statement: Select[Any], params: Mapping[str, A
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.sql, values)
+        rows = cursor.fetchall()
+        results = compiled.results
+        if results is None:
+            results = compiled.results = _result_processors(statement, connection.dialect, cursor.description)
     except connection.dialect.loaded_dbapi.Error as error:
-        cursor.close()
         raise _wrapped(connection, compiled.sql, values, error, cursor) from error
-    return _Sent(connection, statement, compiled, values, cursor)
-
-
-Then = Callable[[list[tuple[Any, ...]]], None]
-_DEFERRED = "tradeledger_deferred"  # Session.info: the selects `fetch_then` put off until its `together` block ends
-
-
-def fetch_then(db: Session, statement: Select[Any], params: Mapping[str, Any], then: Then) -> None:
-    """`then(fetch(db, statement, params))`; inside `together(db)`, once that block ends (on PostgreSQL)."""
-    deferred = db.info.get(_DEFERRED)
-    if deferred is None:
-        then(fetch(db, statement, params))
-    else:
-        deferred.append((statement, params, then))
-
-
-@contextmanager
-def together(db: Session) -> Iterator[None]:
-    """On PostgreSQL: the selects `fetch_then` is given inside this block (in the session's transaction, each not
-    read by what else runs inside) are sent when it ends, in order, in psycopg's pipeline mode: one wait for the
-    server's answers to all of them instead of one each; then each `then` is given its rows, in order, before the
-    block is left (so before the transaction can commit). Under load a blocking round trip was a lane writer's
-    largest cost on PostgreSQL: each wakes the thread again and moves the interpreter lock (apiwrites14: 84
-    context switches a write, 25 on SQLite). A statement that fails raises SQLAlchemy's error once sent, the
-    transaction then failed as a whole, no `then` run. Elsewhere (SQLite: nothing to wait for) `fetch_then` runs
-    at once."""
-    if db.get_bind().dialect.name != "postgresql" or _DEFERRED in db.info:
-        yield
-        return
-    deferred: list[tuple[Select[Any], Mapping[str, Any], Then]] = []
-    db.info[_DEFERRED] = deferred
-    try:
-        yield
     finally:
-        del db.info[_DEFERRED]
-    if not deferred:
-        return
-    connection = db.connection()
-    driver = connection.connection.dbapi_connection
-    sent: list[_Sent] = []
-    try:
-        try:
-            with driver.pipeline():  # type: ignore[union-attr]  # psycopg's connection on PostgreSQL
-                sent.extend(_send(connection, statement, params) for statement, params, _ in deferred)
-        except connection.dialect.loaded_dbapi.Error as error:  # the pipeline's sync raised the first failure
-            failed = sent[-1] if sent else None
-            raise _wrapped(connection, "(pipeline)", None, error, failed.cursor if failed else None) from error
-        for (_, _, then), one in zip(deferred, sent, strict=True):
-            then(one.rows())
-    finally:
-        for one in sent:
-            one.cursor.close()
+        cursor.close()
+    converted = [(index, process) for index, process in enumerate(results) if process is not None]
+    if not converted:
+        return [tuple(row) for row in rows]
+    found: list[tuple[Any, ...]] = []
+    for row in rows:  # only the columns whose type converts (a wide row of a `beside_each` has a few)
+        values = list(row)
+        for index, process in converted:
+            values[index] = process(values[index])
+        found.append(tuple(values))
+    return found
 
 
 def _result_processors(statement: Select[Any], dialect: Dialect, description: Any) -> list[Processor | None]:
