@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Select, bindparam, event, func, select, text
+from sqlalchemy import Engine, Integer, Select, bindparam, column, event, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -385,3 +385,20 @@ def test_array_text_is_read_back_as_the_values(postgres_engine: Engine, values: 
     with read_session(postgres_engine) as db:
         found = db.execute(text("SELECT CAST(:values AS text[])"), {"values": _array_text(values)}).scalar_one()
     assert found == [None if value is None else str(value) for value in values]
+
+
+def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(engine: Engine) -> None:
+    """A data-modifying CTE run by `fetch` counts as a write: its transaction's rollback is not turned into the
+    COMMIT that ends a PostgreSQL transaction which only read (store.db)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no data-modifying CTEs, and rolls back every transaction")
+    writers = session_factory(engine)
+    with transaction(writers) as db:
+        db.execute(text("CREATE TABLE probe (n integer)"))
+    probe = table("probe", column("n", Integer()))
+    written = select(insert(probe).values(n=bindparam("n")).returning(probe.c.n).cte("written").c.n)
+    with pytest.raises(RuntimeError), transaction(writers) as db:
+        assert fetch(db, written, {"n": 1}) == [(1,)]
+        raise RuntimeError("the request failed after its write")
+    with writers() as db:
+        assert db.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0

@@ -151,6 +151,11 @@ def _note_write(connection: Connection, _cursor: Any, _sql: str, _params: Any, c
         connection.info[_READS_ONLY] = False
 
 
+def note_written(connection: Connection) -> None:
+    """`_note_write` for a statement that writes sent past SQLAlchemy's execution (store.reads.fetch)."""
+    connection.info[_READS_ONLY] = False
+
+
 def _commit_if_only_read(connection: Connection) -> None:
     """End a PostgreSQL transaction that ran nothing but selects by COMMIT rather than ROLLBACK: the same for a
     transaction that wrote nothing (both end its snapshot and release its row locks), but psycopg answers every

@@ -16,7 +16,10 @@ from sqlalchemy.engine.interfaces import DBAPIModule
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
+
+from tradeledger.store.db import note_written
 
 _PRESENT = "tradeledger_present"  # the column that tells a row of the second query from the outer join's NULLs
 
@@ -141,6 +144,7 @@ class _Compiled:
     positions: Sequence[str] | None
     bind: Mapping[str, Processor]
     defaults: Mapping[str, Any]
+    writes: bool = False  # a data-modifying CTE (an answer, a record's insert): the transaction wrote
     results: list[Processor | None] | None = None
 
     def parameters(self, params: Mapping[str, Any]) -> Any:
@@ -168,6 +172,7 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
         positions=list(compiled.positiontup or ()) if compiled.positional else None,
         bind={name: process for name, process in binds.items() if process is not None},
         defaults={name: param.effective_value for name, param in compiled.binds.items() if not param.required},
+        writes=any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ()),
     )
     return found
 
@@ -183,6 +188,8 @@ def fetch(db: Session, statement: Select[Any], params: Mapping[str, Any]) -> lis
     connection = bound if isinstance(bound, Connection) else db.connection()
     compiled = _compiled(statement, connection.dialect)
     values = compiled.parameters(params)
+    if compiled.writes:  # past SQLAlchemy's execution, which would have noted it: a rollback must not commit it
+        note_written(connection)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.sql, values)
