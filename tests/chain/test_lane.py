@@ -4,7 +4,7 @@ database (the lane against a real chain and database: test_txmanager.py)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -19,10 +19,6 @@ def refused_business(db: Session) -> None:
     """A request's business that the stand-in pre-flight refuses (it is never run)."""
 
 
-def slow_business(db: Session) -> None:
-    """A request's business whose stand-in pre-flight waits until `Stages.release_check` is set."""
-
-
 class Stages:
     """Stand-ins for a lane's stages: the check refuses requests whose business is `refused_business`, the store
     blocks until `release` is set, and both record the groups they were given."""
@@ -32,14 +28,9 @@ class Stages:
         self.stored: list[list[_Request]] = []
         self.storing = threading.Event()
         self.release = threading.Event()
-        self.checking_slow = threading.Event()
-        self.release_check = threading.Event()
         self.progress = threading.Condition()
 
     def check(self, group: list[_Request]) -> list[_Request]:
-        if any(request.business is slow_business for request in group):
-            self.checking_slow.set()
-            assert self.release_check.wait(WAIT_S)
         for request in group:
             if request.business is refused_business:
                 request.error = ValueError("refused in pre-flight")
@@ -73,11 +64,10 @@ def stages() -> Iterator[Stages]:
     made = Stages()
     yield made
     made.release.set()  # a failed test leaves no thread blocked
-    made.release_check.set()
 
 
-def submit(lane: _Lane, business: Callable[[Session], None] | None = None) -> tuple[_Request, threading.Thread]:
-    request = _Request([], [], business)
+def submit(lane: _Lane, refused: bool = False) -> tuple[_Request, threading.Thread]:
+    request = _Request([], [], refused_business if refused else None)
     caller = threading.Thread(target=lane.run, args=(request,), daemon=True)
     caller.start()
     return request, caller
@@ -91,7 +81,7 @@ def test_the_next_requests_are_checked_while_the_writer_stores_and_stored_as_one
     for number in range(5):  # checked one by one while the writer is busy
         later.append(submit(lane)[0])
         stages.wait_checked(2 + number)
-    refused, caller = submit(lane, refused_business)
+    refused, caller = submit(lane, refused=True)
     caller.join(WAIT_S)
     assert not caller.is_alive() and isinstance(refused.error, ValueError)  # answered without waiting for the store
     assert not first.done.is_set()
@@ -101,20 +91,3 @@ def test_the_next_requests_are_checked_while_the_writer_stores_and_stored_as_one
         assert request.done.wait(WAIT_S) and request.error is None and request.rows
     assert [len(group) for group in stages.checked] == [1, 1, 1, 1, 1, 1, 1]
     assert stages.stored == [[first], later]  # everything checked meanwhile, in one store, in the order queued
-
-
-def test_a_request_queued_during_a_pre_flight_is_checked_at_once_and_stored_after_the_earlier_one(
-    stages: Stages,
-) -> None:
-    lane = _Lane("test", stages.check, stages.store, stages.send)
-    stages.release.set()
-    earlier, _ = submit(lane, slow_business)
-    assert stages.checking_slow.wait(WAIT_S)  # its pre-flight is on the node
-    later, _ = submit(lane)
-    stages.wait_checked(1)  # checked meanwhile, not after the earlier one's pre-flight
-    assert not stages.stored  # nor stored before the earlier one
-
-    stages.release_check.set()
-    for request in (earlier, later):
-        assert request.done.wait(WAIT_S) and request.error is None and request.rows
-    assert [request for group in stages.stored for request in group] == [earlier, later]

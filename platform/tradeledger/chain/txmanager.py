@@ -70,7 +70,6 @@ SELF_TRANSFER_GAS = 21_000
 GROUP_MAX_CALLS = 200  # per group commit: one JSON-RPC batch below Besu's limits, one bounded transaction
 WRITER_LINGER_S = 5.0  # a signer's writer thread ends after this long without requests
 PIPELINE_DEPTH = 2  # stored groups waiting for the sender: stored and signed, not yet sent
-CHECKERS = 2  # a lane's pre-flights on the node at once
 # The confirmer's pass re-sends what was never accepted, was dropped or is held back; receipts are recorded as
 # blocks mine them (the receipt watch), so it need not run often.
 CONFIRMER_INTERVAL_S = 1.0
@@ -276,54 +275,35 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-@dataclass(eq=False)
-class _Batch:
-    """Requests taken for one pre-flight: `passed` once it is done."""
-
-    passed: list[_Request] | None = None
-
-
 class _Checked:
-    """Requests that passed pre-flight, waiting for the store stage, which takes all of them at once: in the order
-    their pre-flights were taken, though a later one may end first."""
+    """Requests that passed pre-flight, waiting for the store stage, which takes all of them at once."""
 
-    def __init__(self, checkers: int) -> None:
-        self._batches: deque[_Batch] = deque()  # pre-flights taken, in order, not yet handed on
+    def __init__(self) -> None:
         self._requests: deque[_Request] = deque()
         self._changed = threading.Condition()
-        self._checkers = checkers  # the checkers left: the last one to leave closes
+        self._closed = False
         self._storing = False  # the store stage has taken requests and not stored them yet
 
-    def begin(self) -> _Batch:
-        """A pre-flight taken now: its requests go to the store stage after those of every pre-flight before it."""
+    def put(self, requests: list[_Request]) -> None:
         with self._changed:
-            self._batches.append(_Batch())
-            return self._batches[-1]
-
-    def put(self, batch: _Batch, passed: list[_Request]) -> None:
-        with self._changed:
-            batch.passed = passed
-            while self._batches and (done := self._batches[0].passed) is not None:
-                self._batches.popleft()
-                self._requests.extend(done)
+            self._requests.extend(requests)
             self._changed.notify()
 
-    def leave(self) -> None:
-        """A checker ends; once all have, the store stage ends after what is left."""
+    def close(self) -> None:
         with self._changed:
-            self._checkers -= 1
+            self._closed = True
             self._changed.notify()
 
     def idle(self) -> bool:
-        """Nothing is being checked, nor waits for the store stage, nor is being stored."""
+        """Nothing checked waits for the store stage, nor is being stored."""
         with self._changed:
-            return not self._batches and not self._requests and not self._storing
+            return not self._requests and not self._storing
 
     def take(self) -> list[_Request] | None:
         """Every request checked so far, oldest first (up to GROUP_MAX_CALLS calls), once there is one; None once
-        every checker left and nothing is left. The store stage calls `stored` once it has stored them."""
+        closed and empty. The store stage calls `stored` once it has stored them."""
         with self._changed:
-            self._changed.wait_for(lambda: bool(self._requests) or not self._checkers)
+            self._changed.wait_for(lambda: bool(self._requests) or self._closed)
             if not self._requests:
                 return None
             self._storing = True
@@ -347,8 +327,8 @@ def _take(requests: deque[_Request]) -> list[_Request]:
 class _Lane:
     """The writer of one signer (or one set of signers): pre-flights and commits whatever is queued, in groups.
 
-    Callers queue their request and sleep until it is done. Threads, one stage each, in the requests' order: a
-    checker takes everything queued (up to GROUP_MAX_CALLS calls) and pre-flights it as one batch, releasing at
+    Callers queue their request and sleep until it is done. Three threads, one stage each, in the requests' order:
+    the checker takes everything queued (up to GROUP_MAX_CALLS calls) and pre-flights it as one batch, releasing at
     once the requests it refuses; the writer takes everything checked so far and stores it (nonces, signatures,
     outbox rows, one commit); the sender broadcasts the stored groups and releases their callers. So the node
     checks the next requests while the writer waits for the database with the previous ones, and under load the
@@ -356,9 +336,7 @@ class _Lane:
 
     Why the writer takes all that is checked rather than one checked batch: its commit is the path's serial stage
     (one database writer lock), whose cost is mostly per commit; a pre-flight batch per commit made both stages'
-    groups smaller, and the commits more (BENCHMARKS.md, manager4's three-stage lane). Why CHECKERS checkers: with
-    one, a request queued while a pre-flight was on the node waited for it to end before its own began, 3-7 ms of a
-    25-50 ms submission (BENCHMARKS.md, engine15); the writer still stores in the order queued.
+    groups smaller, and the commits more (BENCHMARKS.md, manager4's three-stage lane).
     """
 
     def __init__(
@@ -374,41 +352,34 @@ class _Lane:
         self._send = send
         self._queue: deque[_Request] = deque()
         self._ready = threading.Condition()
-        self._checked: _Checked | None = None  # the running threads' hand-over; None: none runs
+        self._thread: threading.Thread | None = None
 
     def run(self, request: _Request) -> None:
         """Queue `request` and return once it is stored and sent, or has failed."""
         with self._ready:
             self._queue.append(request)
-            if self._checked is None:
-                checked = self._checked = _Checked(CHECKERS)
-                threading.Thread(target=self._write, args=(checked,), name=f"{self._name} writer", daemon=True).start()
-                for _ in range(CHECKERS):
-                    threading.Thread(
-                        target=self._check, args=(checked,), name=f"{self._name} checker", daemon=True
-                    ).start()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._check, name=f"{self._name} checker", daemon=True)
+                self._thread.start()
             self._ready.notify()
         request.done.wait()
 
-    def _check(self, checked: _Checked) -> None:
+    def _check(self) -> None:
+        checked = _Checked()
+        writer = threading.Thread(target=self._write, args=(checked,), name=f"{self._name} writer", daemon=True)
+        writer.start()
         try:
             while True:
                 with self._ready:
-                    if not self._ready.wait_for(
-                        lambda: bool(self._queue) or self._checked is not checked, WRITER_LINGER_S
-                    ):
-                        if checked.idle():  # else the next threads' writer could commit before this one's last group
-                            self._checked = None
-                            self._ready.notify_all()  # the other checkers end too
+                    if not self._queue and not self._ready.wait_for(lambda: bool(self._queue), WRITER_LINGER_S):
+                        if checked.idle():  # else the next checker's writer could commit before this one's last group
+                            self._thread = None
                             return
                         continue
-                    if self._checked is not checked:
-                        return
                     group = _take(self._queue)
-                    batch = checked.begin()
-                checked.put(batch, self._check_group(group))
+                checked.put(self._check_group(group))
         finally:
-            checked.leave()
+            checked.close()
 
     def _write(self, checked: _Checked) -> None:
         stored: queue.Queue[tuple[list[_Request], list[ChainTransaction]] | None] = queue.Queue(PIPELINE_DEPTH)
