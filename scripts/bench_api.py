@@ -18,6 +18,12 @@ consortium) in a child process on a fresh data directory, then measures, one aft
 - the transaction manager's own rate: with the service stopped, the same transfers submitted straight to the
   service's transaction manager (same database, same chain) by as many client threads, until all are mined.
 
+The asynchronous writes and the manager's run are the ratio the issue sets a target on, and a single run of either
+swung by half between runs on this shared machine (the manager 440-919 tx/s). So they run `--repeats` times,
+interleaved (the API's round, the manager's, the API's again on the service started anew after a warm-up of a few
+writes, ...): each figure reported is the median of its runs, the ratio the ratio of those medians, and every run
+is kept in the JSON with the load average at its start, as `bench_write_path.py` reports its paths.
+
 Reads and writes go through a minimal keep-alive HTTP/1.1 client (pre-encoded requests, status and Content-Length
 parsed) so that the figure is the service's, not httpx's: at thousands of reads a second httpx's own CPU per
 request would take most of a 2-core machine, and its 2.5-3 ms per write took a fifth of a core from the service at
@@ -58,6 +64,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
@@ -110,6 +117,7 @@ class Phase:
     service_cpu_ms: float
     client_cpu_ms: float  # this process's: the load client shares the machine's cores with the service
     node_cpu_ms: float = 0.0  # the chain node's, when measured
+    load: float = 0.0  # the 1-minute load average at its start
 
 
 FIGURES = ("ops_s", "p50_ms", "p99_ms", "service_cpu_ms", "client_cpu_ms")
@@ -211,7 +219,7 @@ async def _drive(
                 await operation(index)
                 latencies.append(time.perf_counter() - started)
 
-    node_cpu = process_cpu_s(node) if node is not None else 0.0
+    load, node_cpu = os.getloadavg()[0], process_cpu_s(node) if node is not None else 0.0
     cpu, client_cpu, started = service.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(run() for _ in range(clients)))
     if then is not None:
@@ -225,6 +233,7 @@ async def _drive(
         1000 * (service.cpu_s() - cpu) / len(ordered),
         1000 * (time.process_time() - client_cpu) / len(ordered),
         1000 * (process_cpu_s(node) - node_cpu) / len(ordered) if node is not None else 0.0,
+        load,
     )
 
 
@@ -385,6 +394,50 @@ async def async_writes(
     return phase
 
 
+def async_writes_again(
+    service: Service, banks: list[Member], database: str, clients: int, count: int, offset: int, node: int
+) -> Phase:
+    """Another round of `async_writes` (transfers `offset` on), on the service started again: the manager's run
+    before it needed the service stopped. A warm-up of a few writes first, as the first round had the
+    read-your-writes phase before it."""
+    warm_up = min(count, 4 * clients)
+    service.start()
+    try:
+        asyncio.run(async_writes(service, banks, database, clients, warm_up, offset, node))
+        return asyncio.run(async_writes(service, banks, database, clients, count, offset + warm_up, node))
+    except Exception:
+        print(service.tail(), file=sys.stderr)
+        raise
+    finally:
+        service.stop()
+
+
+def interleaved(
+    service: Service,
+    banks: list[Member],
+    database: str,
+    clients: int,
+    count: int,
+    offset: int,
+    node: int,
+    repeats: int,
+    first: Phase,
+) -> tuple[list[Phase], list[ManagerRun]]:
+    """The ratio's two sides, `repeats` runs each, interleaved: the manager's run after the service's `first`
+    round of asynchronous writes, then another round of those and another manager's run, and so on; transfers
+    `offset` on."""
+    api_runs, manager_runs = [first], []
+    for round_ in range(repeats):
+        if round_:
+            api_runs.append(async_writes_again(service, banks, database, clients, count, offset, node))
+            offset += count + min(count, 4 * clients)
+        manager_runs.append(
+            through_manager(service.data_dir, service.database_url, banks, clients, count, offset, node)
+        )
+        offset += count
+    return api_runs, manager_runs
+
+
 def reads(service: Service, banks: list[Member], path: Callable[[Member], str], expected: bytes) -> Client:
     """A client GETting `path` of each bank in turn on one keep-alive connection; each answer must be 200 and
     hold `expected`."""
@@ -461,6 +514,21 @@ class ManagerRun:
     tx_s: float
     cpu_ms: float
     node_cpu_ms: float
+    load: float  # the 1-minute load average at its start
+
+
+MANAGER_FIGURES = ("tx_s", "cpu_ms", "node_cpu_ms", "load")
+
+
+def median_phase(phases: list[Phase]) -> Phase:
+    """Each figure's median over `phases` (figure by figure: the median rate and the median CPU need not be one
+    run's)."""
+    return Phase(*(median(getattr(phase, name) for phase in phases) for name in (*FIGURES, "node_cpu_ms", "load")))
+
+
+def median_manager(runs: list[ManagerRun]) -> ManagerRun:
+    """Each figure's median over `runs`, as `median_phase`."""
+    return ManagerRun(*(median(getattr(run, name) for run in runs) for name in MANAGER_FIGURES))
 
 
 def through_manager(
@@ -491,6 +559,7 @@ def through_manager(
                 with lock:
                     ids.append(tx_id)
 
+        load = os.getloadavg()[0]
         node_cpu, cpu, started = process_cpu_s(node), time.process_time(), time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client, range(clients)))
@@ -503,6 +572,7 @@ def through_manager(
             count / (time.perf_counter() - started),
             1000 * (time.process_time() - cpu) / count,
             1000 * (process_cpu_s(node) - node_cpu) / count,
+            load,
         )
         states = {manager.get(tx_id).state for tx_id in ids}
         if len(ids) != count or states != {TxState.MINED}:
@@ -563,7 +633,7 @@ def _table(results: dict[str, Any], phases: dict[str, Phase], manager: ManagerRu
     )
     for name, phase, count, cpu in (
         ("write: POST /settlements/transfers (read-your-writes)", write, write_count, True),
-        ("write, respond-async (202), until all mined", async_write, write_count, True),
+        (f"write, respond-async (202) until all mined, median of {results['repeats']}", async_write, write_count, True),
         ("balance read, idle", phases["balance_read"], results["reads"], True),
         ("event feed read (50 events), idle", phases["feed_read"], results["feed_reads"], True),
         ("write, beside the readers below", phases["loaded_write"], write_count, False),
@@ -579,9 +649,13 @@ def _table(results: dict[str, Any], phases: dict[str, Phase], manager: ManagerRu
             f"{phase.client_cpu_ms:,.2f}" if cpu else "",
         )
     table.add_row(
-        "transaction manager alone (same transfers)", f"{write_count:,}", f"{manager.tx_s:,.0f}", "", "",
-        f"{manager.cpu_ms:,.2f}", "",
+        f"transaction manager alone (same transfers), median of {results['repeats']}", f"{write_count:,}",
+        f"{manager.tx_s:,.0f}", "", "", f"{manager.cpu_ms:,.2f}", "",
     )  # fmt: skip
+    runs = zip(results["async_write_runs"], results["transaction_manager_runs"], strict=True)
+    table.add_row("runs, interleaved: 202 writes/s / manager tx/s (load)", "", ", ".join(
+        f"{api['ops_s']:,.0f} / {manager_run['tx_s']:,.0f} ({api['load']:.1f})" for api, manager_run in runs
+    ), "", "", "", "")  # fmt: skip
     table.add_row("API writes until mined / manager (target ≥ 50%)", "", f"{async_write.ops_s / manager.tx_s:.0%}",
                   "", "", "", "")  # fmt: skip
     table.add_row(
@@ -610,11 +684,14 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="API worker processes beside the engine (1: the embedded one process)"
     )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved runs of the asynchronous writes and the manager"
+    )
     options = parser.parse_args()
-    write_count, read_count, feed_count, clients, readers = (
-        (60, 200, 60, 8, 2)
+    write_count, read_count, feed_count, clients, readers, repeats = (
+        (60, 200, 60, 8, 2, 2)
         if options.quick
-        else (options.writes, options.reads, options.feed_reads, options.clients, options.readers)
+        else (options.writes, options.reads, options.feed_reads, options.clients, options.readers, options.repeats)
     )
     ran_on = machine()
 
@@ -653,7 +730,10 @@ def main() -> None:
             moved = [b - a for a, b in zip(before, after, strict=True)]
             if moved != expected_moves(3 * write_count):
                 raise RuntimeError(f"balances moved by {moved}, expected {expected_moves(3 * write_count)}")
-            manager = through_manager(data_dir, database_url, banks, clients, write_count, 3 * write_count, node)
+            async_runs, manager_runs = interleaved(
+                service, banks, outbox, clients, write_count, 3 * write_count, node, repeats, async_write
+            )
+    async_write, manager = median_phase(async_runs), median_manager(manager_runs)
 
     phases = {
         "write": write,
@@ -671,6 +751,12 @@ def main() -> None:
         "transaction_manager_tx_s": manager.tx_s,
         "transaction_manager_cpu_ms": manager.cpu_ms,
         "transaction_manager_node_cpu_ms": manager.node_cpu_ms,
+        # every interleaved run of the ratio's two sides, with the 1-minute load average at its start
+        "async_write_runs": [{figure: getattr(run, figure) for figure in (*FIGURES, "load")} for run in async_runs],
+        "transaction_manager_runs": [
+            {figure: getattr(run, figure) for figure in MANAGER_FIGURES} for run in manager_runs
+        ],
+        "repeats": repeats,
         "api_writes_vs_manager": write.ops_s / manager.tx_s,  # read-your-writes: bounded by clients / latency
         "api_async_writes_vs_manager": async_write.ops_s / manager.tx_s,  # like for like: until mined
         # Little's law at the measured latency: read-your-writes clients needed for half the manager's rate

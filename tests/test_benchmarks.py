@@ -79,6 +79,17 @@ def _check_api(figures: dict[str, object], database: str) -> None:
     measured = ("write", "async_write", "balance_read", "feed_read", "loaded_write", "loaded_balance_read")
     assert all(float(figures[f"{phase}_ops_s"]) > 0 for phase in measured), figures  # type: ignore[arg-type]
     assert float(figures["transaction_manager_tx_s"]) > 0, figures  # type: ignore[arg-type]
+    # the asynchronous writes and the manager ran as interleaved repetitions (the second round on the service
+    # started again): the figures reported are their medians, the ratio the ratio of those medians
+    api_runs, manager_runs = figures["async_write_runs"], figures["transaction_manager_runs"]
+    assert isinstance(api_runs, list) and isinstance(manager_runs, list), figures
+    assert len(api_runs) == len(manager_runs) == figures["repeats"] == 2, figures
+    api_median = statistics.median(run["ops_s"] for run in api_runs)
+    manager_median = statistics.median(run["tx_s"] for run in manager_runs)
+    assert all(run["ops_s"] > 0 for run in api_runs) and all(run["tx_s"] > 0 for run in manager_runs), figures
+    assert figures["async_write_ops_s"] == pytest.approx(api_median), figures
+    assert figures["transaction_manager_tx_s"] == pytest.approx(manager_median), figures
+    assert figures["api_async_writes_vs_manager"] == pytest.approx(api_median / manager_median), figures
 
 
 @pytest.mark.slow
