@@ -59,13 +59,13 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvloop
@@ -395,12 +395,11 @@ async def async_writes(
 
 
 def async_writes_again(
-    service: Service, banks: list[Member], database: str, clients: int, count: int, offset: int, node: int
+    service: Service, banks: list[Member], database: str, clients: int, count: int, offset: int, node: int, warm_up: int
 ) -> Phase:
     """Another round of `async_writes` (transfers `offset` on), on the service started again: the manager's run
-    before it needed the service stopped. A warm-up of a few writes first, as the first round had the
-    read-your-writes phase before it."""
-    warm_up = min(count, 4 * clients)
+    before it needed the service stopped. `warm_up` writes first, as the first round had the read-your-writes
+    phase before it."""
     service.start()
     try:
         asyncio.run(async_writes(service, banks, database, clients, warm_up, offset, node))
@@ -427,10 +426,11 @@ def interleaved(
     round of asynchronous writes, then another round of those and another manager's run, and so on; transfers
     `offset` on."""
     api_runs, manager_runs = [first], []
+    warm_up = min(count, 4 * clients)
     for round_ in range(repeats):
         if round_:
-            api_runs.append(async_writes_again(service, banks, database, clients, count, offset, node))
-            offset += count + min(count, 4 * clients)
+            api_runs.append(async_writes_again(service, banks, database, clients, count, offset, node, warm_up))
+            offset += warm_up + count
         manager_runs.append(
             through_manager(service.data_dir, service.database_url, banks, clients, count, offset, node)
         )
@@ -517,18 +517,13 @@ class ManagerRun:
     load: float  # the 1-minute load average at its start
 
 
-MANAGER_FIGURES = ("tx_s", "cpu_ms", "node_cpu_ms", "load")
+Run = TypeVar("Run", Phase, ManagerRun)
 
 
-def median_phase(phases: list[Phase]) -> Phase:
-    """Each figure's median over `phases` (figure by figure: the median rate and the median CPU need not be one
+def median_each(runs: Sequence[Run]) -> Run:
+    """Each figure's median over `runs` (figure by figure: the median rate and the median CPU need not be one
     run's)."""
-    return Phase(*(median(getattr(phase, name) for phase in phases) for name in (*FIGURES, "node_cpu_ms", "load")))
-
-
-def median_manager(runs: list[ManagerRun]) -> ManagerRun:
-    """Each figure's median over `runs`, as `median_phase`."""
-    return ManagerRun(*(median(getattr(run, name) for run in runs) for name in MANAGER_FIGURES))
+    return replace(runs[0], **{name: median(getattr(run, name) for run in runs) for name in asdict(runs[0])})
 
 
 def through_manager(
@@ -733,7 +728,7 @@ def main() -> None:
             async_runs, manager_runs = interleaved(
                 service, banks, outbox, clients, write_count, 3 * write_count, node, repeats, async_write
             )
-    async_write, manager = median_phase(async_runs), median_manager(manager_runs)
+    async_write, manager = median_each(async_runs), median_each(manager_runs)
 
     phases = {
         "write": write,
@@ -752,10 +747,8 @@ def main() -> None:
         "transaction_manager_cpu_ms": manager.cpu_ms,
         "transaction_manager_node_cpu_ms": manager.node_cpu_ms,
         # every interleaved run of the ratio's two sides, with the 1-minute load average at its start
-        "async_write_runs": [{figure: getattr(run, figure) for figure in (*FIGURES, "load")} for run in async_runs],
-        "transaction_manager_runs": [
-            {figure: getattr(run, figure) for figure in MANAGER_FIGURES} for run in manager_runs
-        ],
+        "async_write_runs": [asdict(run) for run in async_runs],
+        "transaction_manager_runs": [asdict(run) for run in manager_runs],
         "repeats": repeats,
         "api_writes_vs_manager": write.ops_s / manager.tx_s,  # read-your-writes: bounded by clients / latency
         "api_async_writes_vs_manager": async_write.ops_s / manager.tx_s,  # like for like: until mined

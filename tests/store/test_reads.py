@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -387,9 +388,19 @@ def test_array_text_is_read_back_as_the_values(postgres_engine: Engine, values: 
     assert found == [None if value is None else str(value) for value in values]
 
 
-def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(engine: Engine) -> None:
-    """A data-modifying CTE run by `fetch` counts as a write: its transaction's rollback is not turned into the
-    COMMIT that ends a PostgreSQL transaction which only read (store.db)."""
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(fetch, id="fetch"),
+        pytest.param(lambda db, statement, params: [tuple(row) for row in db.execute(statement, params)], id="execute"),
+    ],
+)
+def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(
+    engine: Engine, run: Callable[[Session, Select[Any], dict[str, Any]], list[tuple[Any, ...]]]
+) -> None:
+    """A select with a data-modifying CTE counts as a write, run by `fetch` or by SQLAlchemy's execution: its
+    transaction's rollback is not turned into the COMMIT that ends a PostgreSQL transaction which only read
+    (store.db)."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no data-modifying CTEs, and rolls back every transaction")
     writers = session_factory(engine)
@@ -398,7 +409,7 @@ def test_a_transaction_whose_fetch_wrote_rolls_back_its_write(engine: Engine) ->
     probe = table("probe", column("n", Integer()))
     written = select(insert(probe).values(n=bindparam("n")).returning(probe.c.n).cte("written").c.n)
     with pytest.raises(RuntimeError), transaction(writers) as db:
-        assert fetch(db, written, {"n": 1}) == [(1,)]
+        assert run(db, written, {"n": 1}) == [(1,)]
         raise RuntimeError("the request failed after its write")
     with writers() as db:
         assert db.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0

@@ -16,6 +16,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import URL, Connection, Engine, Select, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import UpdateBase
 
 from tradeledger.errors import ConfigurationError
 
@@ -145,14 +146,22 @@ def _reads_only(connection: Connection) -> None:
     connection.info[_READS_ONLY] = True
 
 
+def may_write(compiled: Any) -> bool:
+    """Whether a compiled statement may write. Only a select built with SQLAlchemy counts as a read (text and driver
+    SQL might write: pg_notify, locks), and not one with a data-modifying CTE (an insert or update under its WITH)."""
+    if not isinstance(getattr(compiled, "statement", None), Select):
+        return True
+    return any(isinstance(cte.element, UpdateBase) for cte in getattr(compiled, "ctes", None) or ())
+
+
 def _note_write(connection: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool) -> None:
-    # Only a select built with SQLAlchemy counts as a read: text and driver SQL might write (pg_notify, locks)
-    if not (context is not None and isinstance(getattr(context.compiled, "statement", None), Select)):
-        connection.info[_READS_ONLY] = False
+    if context is None or may_write(context.compiled):
+        note_written(connection)
 
 
 def note_written(connection: Connection) -> None:
-    """`_note_write` for a statement that writes sent past SQLAlchemy's execution (store.reads.fetch)."""
+    """The transaction on `connection` wrote: its rollback stays a rollback. Also for a statement sent past
+    SQLAlchemy's execution (store.reads.fetch)."""
     connection.info[_READS_ONLY] = False
 
 

@@ -16,10 +16,9 @@ from sqlalchemy.engine.interfaces import DBAPIModule
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from tradeledger.store.db import note_written
+from tradeledger.store.db import may_write, note_written
 
 _PRESENT = "tradeledger_present"  # the column that tells a row of the second query from the outer join's NULLs
 
@@ -172,7 +171,7 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
         positions=list(compiled.positiontup or ()) if compiled.positional else None,
         bind={name: process for name, process in binds.items() if process is not None},
         defaults={name: param.effective_value for name, param in compiled.binds.items() if not param.required},
-        writes=any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ()),
+        writes=may_write(compiled),
     )
     return found
 
