@@ -117,12 +117,27 @@ def _cpu_by_role() -> dict[str, float]:
     return by_role
 
 
+def _counting_hold_backs(manager: TransactionManager) -> list[int]:
+    """A counter (its one item) of the hold-backs `manager` recovers from: each time it evicts a signer's pooled
+    transactions to send them again (`TransactionManager._release_held`), the run stalled until it saw the
+    hold-back (`anvil_eviction`); a run's rate says how long only beside this count."""
+    evict, counted = manager.evict_from_pool, [0]
+
+    def counting(signer: str) -> bool:
+        counted[0] += 1
+        return evict is not None and evict(signer)
+
+    manager.evict_from_pool = counting
+    return counted
+
+
 def _run_engine(commands: Connection, database: str, url: str, synchronous: SqliteSynchronous) -> None:
     """An engine process as `tradeledger engine` runs one beside API workers: its manager (receipt watch,
     confirmer) and the claimer that signs and sends what the workers requested. Answers "cpu" with its CPU by
-    thread role; "stop" stops it."""
+    thread role; "stop" stops it, answered with the hold-backs it recovered from."""
     threading.current_thread().name = "engine's commands"  # not the benchmark's main thread
     manager = make_manager(database, url, sqlite_synchronous=synchronous)
+    hold_backs = _counting_hold_backs(manager)
     manager.start()
     claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"]))
     claimer.start()
@@ -131,7 +146,7 @@ def _run_engine(commands: Connection, database: str, url: str, synchronous: Sqli
         commands.send(_cpu_by_role())
     claimer.stop()
     manager.stop()
-    commands.send("stopped")
+    commands.send(hold_backs[0])
 
 
 class EngineProcess:
@@ -152,10 +167,12 @@ class EngineProcess:
         by_role: dict[str, float] = self._commands.recv()
         return by_role
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """Stop the engine; returns how many hold-backs it recovered from (`_counting_hold_backs`)."""
         self._commands.send("stop")
-        self._commands.recv()
+        hold_backs: int = self._commands.recv()
         self._process.join(timeout=30)
+        return hold_backs
 
 
 @dataclass
@@ -315,15 +332,17 @@ class Managed:
     recorded_tx_s: float
     submit_s: float  # submissions (outbox rows committed) per second
     submit_ms: tuple[float, float]  # p50, p99 of one submission, as a client waits for it
+    hold_backs: int = 0  # the node held the signer's next transaction back this often (`_counting_hold_backs`)
 
 
 def median_managed(runs: Sequence[Managed]) -> Managed:
-    """Each figure's median over `runs`, as `median_run`."""
+    """Each figure's median over `runs`, as `median_run`; their hold-backs summed."""
     return Managed(
         median_run([run.mined for run in runs]),
         median(run.recorded_tx_s for run in runs),
         median(run.submit_s for run in runs),
         (median(run.submit_ms[0] for run in runs), median(run.submit_ms[1] for run in runs)),
+        sum(run.hold_backs for run in runs),
     )
 
 
@@ -350,6 +369,7 @@ def through_manager(
     if engine is None:  # one manager, as `serve` runs one: its requests stored REQUESTED for its own claimer
         manager = make_manager(database, url, sqlite_synchronous=synchronous, signs=not engine_signs)
         manager.start()
+    hold_backs = _counting_hold_backs(manager) if manager is not None else [0]
     submitter = manager or make_manager(database, url, sqlite_synchronous=synchronous, signs=False)
     claimer = Claimer(manager, wakeups_for(manager.sessions.kw["bind"])) if engine_signs and manager else None
     if claimer is not None:
@@ -391,12 +411,14 @@ def through_manager(
     if manager is not None:
         manager.stop()
     if engine is not None:
-        engine.stop()
+        hold_backs[0] = engine.stop()
     states = {submitter.get(tx_id).state for tx_id in ids}
     if len(ids) != count or states != {TxState.MINED}:
         raise RuntimeError(f"transaction manager: {len(ids)} of {count} submitted, states {states}")
     cuts = quantiles(waits, n=100)
-    return Managed(mined, recorded_tx_s, count / (submitted - started), (1000 * cuts[49], 1000 * cuts[98]))
+    return Managed(
+        mined, recorded_tx_s, count / (submitted - started), (1000 * cuts[49], 1000 * cuts[98]), hold_backs[0]
+    )
 
 
 REPEATS = 5  # /proc's CPU clock ticks in 10 ms: cheap methods are read several times over
@@ -588,6 +610,7 @@ def main() -> None:
         "engine_process_vs_raw": separate.mined.tx_s / raw.tx_s,
         "engine_process_submit_p50_ms": separate.submit_ms[0],
         "engine_process_submit_p99_ms": separate.submit_ms[1],
+        "engine_process_hold_backs": separate.hold_backs,
         "engine_process_cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in separate.mined.by_thread.items()},
         "node_cpu_us_per_tx_by_method": methods,
         "agent_transactions_at_start": histories,
@@ -601,6 +624,7 @@ def main() -> None:
                 # the clients' rate until the last outbox row was committed; tx_s also waits until the chain
                 # mined the last one, a tail that swings by seconds between runs
                 "submitted_tx_s": run.submit_s,
+                "hold_backs": run.hold_backs,
                 "cpu_us_per_tx_by_thread": {role: per_tx(cpu) for role, cpu in run.mined.by_thread.items()},
             }
             for run in paths.engines
@@ -681,7 +705,8 @@ def main() -> None:
     for number, (raw_run, run) in enumerate(zip(paths.raws, paths.engines, strict=True), 1):
         table.add_row(
             f"  pair {number}: raw {raw_run.tx_s:,.0f} tx/s (load {raw_run.load:.1f}), claimer {run.mined.tx_s:,.0f} "
-            f"(load {run.mined.load:.1f}, p50 {run.submit_ms[0]:,.1f} ms)",
+            f"(load {run.mined.load:.1f}, p50 {run.submit_ms[0]:,.1f} ms"
+            f"{f', {run.hold_backs} held back' if run.hold_backs else ''})",
             f"{run.mined.tx_s / raw_run.tx_s:.0%}",
             f"{per_tx(raw_run.node_cpu_s):,.0f} / {per_tx(run.mined.node_cpu_s):,.0f}",
             f"{per_tx(raw_run.bench_cpu_s):,.0f} / {per_tx(run.mined.bench_cpu_s):,.0f}",

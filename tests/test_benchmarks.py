@@ -71,6 +71,9 @@ def test_write_path_quick(results: Path) -> None:
     assert figures["raw_ceiling_tx_s"] == pytest.approx(raw_median), figures
     assert figures["worker_and_engine_tx_s"] == pytest.approx(engine_median), figures
     assert figures["worker_and_engine_vs_raw"] == pytest.approx(engine_median / raw_median), figures
+    # how often the node held a transaction back (the manager's recovery from it stalls the run): counted per run
+    assert all(isinstance(run["hold_backs"], int) for run in engines), figures
+    assert isinstance(figures["engine_process_hold_backs"], int), figures
 
 
 def _check_api(figures: dict[str, object], database: str) -> None:

@@ -330,6 +330,41 @@ class TestDroppedTransaction:
         assert manager.wait(held.id).state is TxState.MINED
         assert manager.wait(later.id).nonce == held.nonce + 1
 
+    def test_a_transaction_held_back_through_a_block_is_sent_again_without_waiting_held_after(
+        self, manual_chain: DeployedChain, database_url: str
+    ) -> None:
+        """anvil's pool holds an executable transaction back for good if it checked the nonce while the one before
+        was being mined (`anvil_eviction`; here the account's nonce is moved under the pooled transaction). Two
+        confirmer passes that find it so, with a block mined between them, evict it and send it again, long before
+        `held_after`; without that block, nothing is sent."""
+        manager = make_manager(database_url, manual_chain.url, held_after=timedelta(minutes=10))
+        first = manager.submit(manual_chain.issue(11))
+        mine(manual_chain)
+        manager.wait(first.id)
+        held = manager.submit(manual_chain.issue(12))
+        node = manual_chain.w3.provider.make_request
+        node("anvil_removePoolTransactions", [AGENT.address])  # type: ignore[arg-type]
+        # pooled while its predecessor's nonce is the account's, it waits for that one to be pooled ...
+        node("anvil_setNonce", [AGENT.address, hex(held.nonce - 1)])  # type: ignore[arg-type]
+        node("eth_sendRawTransaction", [held.raw_tx])  # type: ignore[arg-type]
+        node("anvil_setNonce", [AGENT.address, hex(held.nonce)])  # type: ignore[arg-type]  # ... which is mined
+
+        def counts() -> tuple[int, int]:
+            count = manual_chain.w3.eth.get_transaction_count
+            return count(AGENT.address, "latest"), count(AGENT.address, "pending")
+
+        assert counts() == (held.nonce, held.nonce)
+        mine(manual_chain)
+        assert counts() == (held.nonce, held.nonce)  # a block does not mine it: the node holds it back
+        manager.confirm_pending()
+        manager.confirm_pending()  # found held twice, but no block was mined since the first time
+        assert counts() == (held.nonce, held.nonce)
+        mine(manual_chain)
+        manager.confirm_pending()  # held through a block: evicted and sent again
+        assert counts() == (held.nonce, held.nonce + 1)
+        mine(manual_chain)
+        assert manager.wait(held.id).state is TxState.MINED
+
 
 def killed_then_recovered(
     program: str, options: list[str], deployed: DeployedChain, database_url: str

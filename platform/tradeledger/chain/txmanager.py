@@ -432,6 +432,7 @@ class TransactionManager:
         self._in_order = threading.Lock()  # one ordered re-send at a time: another would overtake its barriers
         self._tip: tuple[int, str] | None = None  # the highest block a receipt of ours was recorded from
         self._below_before: set[str] = set()  # open rows below their signer's mined nonce count in the last pass
+        self._held_seen: dict[str, int] = {}  # row id -> the head when a pass first found it held back
         # an engine whose API workers wait in other processes: outcomes are announced to them (store.wakeups)
         self.announce_outcomes = False
 
@@ -1096,7 +1097,8 @@ class TransactionManager:
         signers = self._open_signers()
         if not signers:
             return self.receipts.poll()
-        counts = self._nonce_counts(signers)  # before the scan: a nonce used by then is in a block it reads
+        read_at = utcnow()
+        counts, head = self._nonce_counts(signers)  # before the scan: a nonce used by then is in a block it reads
         finalised = self.receipts.poll()
         now = utcnow()
         wanted: list[ColumnElement[bool]] = [ChainTransaction.state.in_(OPEN_TX_STATES)]
@@ -1121,7 +1123,7 @@ class TransactionManager:
             if now - row.updated_at >= (UNSENT_GRACE if row.state is TxState.SIGNED else self.resend_after)
         ]
         if not resend or not self._resend_dropped(resend, unmined, counts):
-            self._release_held(unmined)
+            self._release_held(unmined, counts, head, read_at)
         return finalised
 
     def _any_aged(self, now: datetime) -> bool:
@@ -1143,17 +1145,21 @@ class TransactionManager:
         with self.sessions() as db:
             return sorted(db.scalars(query))
 
-    def _nonce_counts(self, signers: Sequence[str]) -> dict[str, tuple[int, int]]:
+    def _nonce_counts(self, signers: Sequence[str]) -> tuple[dict[str, tuple[int, int]], int | None]:
         """signer -> (mined, pending) nonce counts, as the node has them now (signers it did not answer for are
-        left out)."""
-        answers = self.rpc.batch(
-            [("eth_getTransactionCount", [signer, tag]) for signer in signers for tag in ("latest", "pending")]
+        left out), and the node's head block number (None if it did not answer), in one batch."""
+        *answers, head = self.rpc.batch(
+            [
+                *(("eth_getTransactionCount", [signer, tag]) for signer in signers for tag in ("latest", "pending")),
+                ("eth_blockNumber", []),
+            ]
         )
-        return {
+        counts = {
             signer: (int(mined, 16), int(pending, 16))
             for signer, mined, pending in zip(signers, answers[::2], answers[1::2], strict=True)
             if isinstance(mined, str) and isinstance(pending, str)
         }
+        return counts, int(head, 16) if isinstance(head, str) else None
 
     def _scan_from(self, head: int) -> int:
         """Where a receipt watch without a cursor starts: past the head when nothing is open; else at the highest
@@ -1272,55 +1278,98 @@ class TransactionManager:
                     row.updated_at = utcnow()
         return bool(missing)
 
-    def _release_held(self, unmined: Sequence[ChainTransaction]) -> None:
-        """A signer's next transaction, sent a while ago and executable (every earlier nonce is mined), that the node
-        does not count as pending will never be mined: its pool lost it or holds it back (see `anvil_eviction`).
-        Where the node has a way, evict the signer's pooled transactions and send the stored bytes again in nonce
-        order; otherwise say so loudly."""
+    def _release_held(
+        self,
+        unmined: Sequence[ChainTransaction],
+        counts: Mapping[str, tuple[int, int]],
+        head: int | None,
+        read_at: datetime,
+    ) -> None:
+        """A signer's next transaction, sent and executable (every earlier nonce is mined), that the node does not
+        count as pending will never be mined: its pool lost it or holds it back (see `anvil_eviction`). Where the
+        node has a way, evict the signer's pooled transactions and send the stored bytes again in nonce order;
+        otherwise say so loudly.
+
+        Found so by this pass's `counts` (read at `read_at`, the node's head then `head`) and the pass before, with
+        a block mined in between (`_held_through_a_block`), or by a row sent `held_after` ago and unmined."""
         if self._in_order.locked():
             return  # a re-send in chain order is under way: sending a signer's rows at once would overtake it
+        released: set[str] = set()
+        for row in self._held_through_a_block(counts, head, read_at):
+            self._send_held_again(row)
+            released.add(row.signer)
         lowest: dict[str, ChainTransaction] = {}
         for row in unmined:
             if row.signer not in lowest or row.signed_nonce < lowest[row.signer].signed_nonce:
                 lowest[row.signer] = row
         now = utcnow()
         suspects = [
-            row for row in lowest.values() if row.state is TxState.SENT and now - row.updated_at >= self.held_after
+            row
+            for row in lowest.values()
+            if row.state is TxState.SENT and now - row.updated_at >= self.held_after and row.signer not in released
         ]
         if not suspects:
             return
-        counts = self.rpc.batch(
+        answers = self.rpc.batch(
             [("eth_getTransactionCount", [row.signer, tag]) for row in suspects for tag in ("latest", "pending")]
         )
         gaps: list[str] = []
-        for row, mined, pending in zip(suspects, counts[::2], counts[1::2], strict=True):
+        for row, mined, pending in zip(suspects, answers[::2], answers[1::2], strict=True):
             if int(pending, 16) < row.signed_nonce:
                 gaps.append(row.signer)  # nothing the node holds leads up to it: an earlier nonce went missing
                 continue
-            if [mined, pending] != [hex(row.signed_nonce)] * 2:
-                continue  # not next yet, or the node counts it as pending: it will mine it
-            if self.evict_from_pool is None or not self.evict_from_pool(row.signer):
-                log.error(
-                    "ALERT: the node holds %s's executable transaction %s back (nonce %d)",
-                    row.signer,
-                    row.tx_hash,
-                    row.nonce,
-                )
-                continue
-            with self.sessions() as db:
-                held = list(
-                    db.scalars(
-                        select(ChainTransaction)
-                        .where(ChainTransaction.signer == row.signer, ChainTransaction.state.in_(OPEN_TX_STATES))
-                        .order_by(ChainTransaction.nonce)
-                    )
-                )
-            log.warning(
-                "the node held back %s's transactions from nonce %d: sending %d again", row.signer, row.nonce, len(held)
-            )
-            self.broadcast(held)
+            if [mined, pending] == [hex(row.signed_nonce)] * 2:  # else not next yet, or pending: it will be mined
+                self._send_held_again(row)
         if gaps:
             self.reconcile_nonces(gaps)
+
+    def _held_through_a_block(
+        self, counts: Mapping[str, tuple[int, int]], head: int | None, read_at: datetime
+    ) -> list[ChainTransaction]:
+        """The rows the node has held back through a whole block: the signer's next nonce, sent before this pass
+        read the node, which counted it neither as mined nor as pending on this pass and on an earlier one,
+        and has mined a block since that earlier one. A pool takes an executable transaction for its next block,
+        so two reads with a block in between rule out any passing state (the pool promoting it, a block being
+        pruned); it also needs no fixed wait: in a stall only the clock's blocks are mined (one a second on the
+        dev chain), and `held_after` (3 s) cost each stall its wait (BENCHMARKS.md, engine16)."""
+        idle = {signer: mined for signer, (mined, pending) in counts.items() if mined == pending}
+        if not idle or head is None:
+            self._held_seen = {}
+            return []
+        with self.sessions() as db:
+            suspects = list(
+                db.scalars(
+                    select(ChainTransaction).where(
+                        ChainTransaction.state == TxState.SENT,
+                        ChainTransaction.updated_at < read_at,
+                        or_(*(and_(ChainTransaction.signer == signer, ChainTransaction.nonce == nonce)
+                              for signer, nonce in idle.items())),
+                    )
+                )
+            )  # fmt: skip
+        first_seen = {row.id: self._held_seen.get(row.id, head) for row in suspects}
+        self._held_seen = {row_id: seen for row_id, seen in first_seen.items() if seen >= head}
+        return [row for row in suspects if first_seen[row.id] < head]
+
+    def _send_held_again(self, row: ChainTransaction) -> None:
+        """Evict `row`'s signer's pooled transactions, where the node has a way, and send its open rows again in
+        nonce order; otherwise alert."""
+        if self.evict_from_pool is None or not self.evict_from_pool(row.signer):
+            log.error("ALERT: the node holds %s's executable transaction %s back (nonce %d)", row.signer, row.tx_hash,
+                      row.nonce)  # fmt: skip
+            return
+        with self.sessions() as db:
+            held = list(
+                db.scalars(
+                    select(ChainTransaction)
+                    .where(ChainTransaction.signer == row.signer, ChainTransaction.state.in_(OPEN_TX_STATES))
+                    .order_by(ChainTransaction.nonce)
+                )
+            )
+        log.warning(
+            "the node held back %s's transactions from nonce %d: sending %d again", row.signer, row.nonce, len(held)
+        )
+        self.broadcast(held)
 
     def recover(self) -> None:
         """At start-up: put back what the node lost, reconcile nonces with it, send whatever a crash left signed
