@@ -118,6 +118,7 @@ class Phase:
     client_cpu_ms: float  # this process's: the load client shares the machine's cores with the service
     node_cpu_ms: float = 0.0  # the chain node's, when measured
     load: float = 0.0  # the 1-minute load average at its start
+    database_cpu_ms: float = 0.0  # the PostgreSQL backends' of the service's database, when measured (0 on SQLite)
 
 
 FIGURES = ("ops_s", "p50_ms", "p99_ms", "service_cpu_ms", "client_cpu_ms")
@@ -202,11 +203,12 @@ async def _drive(
     stop: asyncio.Event | None = None,
     node: int | None = None,
     then: Callable[[], Awaitable[None]] | None = None,
+    database: bool = False,
 ) -> Phase:
     """`count` operations (or as many as fit until `stop` is set) by `clients` concurrent clients, each one after
-    the other on its own connection; with the CPU per operation of the `node` process too, if given. The phase
-    ends once `then` (if given) has returned too: the rate and the CPU include it, the latencies are the
-    operations'."""
+    the other on its own connection; with the CPU per operation of the `node` process too, if given, and of the
+    service's PostgreSQL backends with `database`. The phase ends once `then` (if given) has returned too: the
+    rate and the CPU include it, the latencies are the operations'."""
     latencies: list[float] = []
     next_index = iter(range(count)) if count is not None else itertools.count()
 
@@ -219,21 +221,23 @@ async def _drive(
                 await operation(index)
                 latencies.append(time.perf_counter() - started)
 
+    backends = _backends_cpu_s(service.database_url) if database else {}
     load, node_cpu = os.getloadavg()[0], process_cpu_s(node) if node is not None else 0.0
     cpu, client_cpu, started = service.cpu_s(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(run() for _ in range(clients)))
     if then is not None:
         await then()
     elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
+    service_cpu, ordered = service.cpu_s(), sorted(latencies)
     return Phase(
         len(ordered) / elapsed,
         1000 * ordered[len(ordered) // 2],
         1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-        1000 * (service.cpu_s() - cpu) / len(ordered),
+        1000 * (service_cpu - cpu) / len(ordered),
         1000 * (time.process_time() - client_cpu) / len(ordered),
         1000 * (process_cpu_s(node) - node_cpu) / len(ordered) if node is not None else 0.0,
         load,
+        _database_cpu_ms(service.database_url, backends, len(ordered)) if database else 0.0,
     )
 
 
@@ -374,7 +378,7 @@ async def async_writes(
 
     try:
         phase = await _drive(
-            service, clients, count, transfers(service, banks, offset, accepted), None, node, all_final
+            service, clients, count, transfers(service, banks, offset, accepted), None, node, all_final, database=True
         )
     finally:
         outbox.close()
@@ -515,6 +519,7 @@ class ManagerRun:
     cpu_ms: float
     node_cpu_ms: float
     load: float  # the 1-minute load average at its start
+    database_cpu_ms: float = 0.0  # the PostgreSQL backends' of its database (0 on SQLite)
 
 
 Run = TypeVar("Run", Phase, ManagerRun)
@@ -554,7 +559,7 @@ def through_manager(
                 with lock:
                     ids.append(tx_id)
 
-        load = os.getloadavg()[0]
+        load, backends = os.getloadavg()[0], _backends_cpu_s(database_url)
         node_cpu, cpu, started = process_cpu_s(node), time.process_time(), time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client, range(clients)))
@@ -568,6 +573,7 @@ def through_manager(
             1000 * (time.process_time() - cpu) / count,
             1000 * (process_cpu_s(node) - node_cpu) / count,
             load,
+            _database_cpu_ms(database_url, backends, count),
         )
         states = {manager.get(tx_id).state for tx_id in ids}
         if len(ids) != count or states != {TxState.MINED}:
@@ -660,6 +666,9 @@ def _table(results: dict[str, Any], phases: dict[str, Phase], manager: ManagerRu
     table.add_row("node CPU ms per write (read-your-writes, async) / per manager transfer", "", "", "", "",
                   f"{write.node_cpu_ms:,.2f}, {async_write.node_cpu_ms:,.2f} / {manager.node_cpu_ms:,.2f}",
                   "")  # fmt: skip
+    if results["database"] == "postgresql":
+        table.add_row("PostgreSQL backends' CPU ms per 202 write / per manager transfer", "", "", "", "",
+                      f"{async_write.database_cpu_ms:,.2f} / {manager.database_cpu_ms:,.2f}", "")  # fmt: skip
     return table
 
 
@@ -743,6 +752,10 @@ def main() -> None:
         "write_node_cpu_ms": write.node_cpu_ms,
         "balance_read_database_cpu_ms": balance_read_database_cpu_ms,  # PostgreSQL's backends (0 on SQLite)
         "async_write_node_cpu_ms": async_write.node_cpu_ms,
+        # PostgreSQL's backends per 202 write and per manager transfer (0 on SQLite, where the database's CPU is in
+        # the service's): the rest of the machine's CPU that a write costs on a server
+        "async_write_database_cpu_ms": async_write.database_cpu_ms,
+        "transaction_manager_database_cpu_ms": manager.database_cpu_ms,
         "transaction_manager_tx_s": manager.tx_s,
         "transaction_manager_cpu_ms": manager.cpu_ms,
         "transaction_manager_node_cpu_ms": manager.node_cpu_ms,
