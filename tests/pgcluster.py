@@ -39,10 +39,11 @@ def free_port() -> int:
 
 class PgCluster:
     """One PostgreSQL cluster in `folder`, owned by the current user (or `postgres` when running as root, which
-    PostgreSQL refuses to run as)."""
+    PostgreSQL refuses to run as), started with the server `settings` given (`name=value`) beside its own."""
 
-    def __init__(self, folder: Path, bin_dir: Path) -> None:
+    def __init__(self, folder: Path, bin_dir: Path, settings: tuple[str, ...] = ()) -> None:
         self.folder = folder
+        self.settings = settings
         self.data = folder / "pgdata"
         self.log = folder / "postgres.log"
         self.bin = bin_dir
@@ -66,6 +67,7 @@ class PgCluster:
 
     def start(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=on -c synchronous_commit=on"
+        options += "".join(f" -c {setting}" for setting in self.settings)
         self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", str(START_TIMEOUT_S),
                   "-o", options)  # fmt: skip
 
@@ -99,14 +101,15 @@ class PgCluster:
 
 
 @contextmanager
-def private_cluster() -> Iterator[PgCluster]:
-    """A started private cluster, stopped (and its files removed) afterwards. Its folder is a fresh one under
-    the system's temporary directory: pytest's own are private to the current user, whom `postgres` may not be."""
+def private_cluster(*settings: str) -> Iterator[PgCluster]:
+    """A started private cluster (with these server `settings`), stopped (and its files removed) afterwards. Its
+    folder is a fresh one under the system's temporary directory: pytest's own are private to the current user, whom
+    `postgres` may not be."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
     folder = Path(tempfile.mkdtemp(prefix="tradeledger-pg-"))
-    cluster = PgCluster(folder, bin_dir)
+    cluster = PgCluster(folder, bin_dir, settings)
     cluster.init()
     cluster.start()
     try:

@@ -28,13 +28,13 @@ from tradeledger.chain.abi import checksum
 from tradeledger.chain.backends import DevChain
 from tradeledger.chain.session import open_chain_session
 from tradeledger.codec import InvalidValueError
-from tradeledger.config import Settings, load_settings
+from tradeledger.config import ENV_PREFIX, Settings, load_settings
 from tradeledger.demo.consortium import bootstrap_demo, write_demo_env
-from tradeledger.errors import TradeLedgerError
+from tradeledger.errors import ConfigurationError, TradeLedgerError
 from tradeledger.identity.service import create_api_key
 from tradeledger.members.models import Member, MemberKind
-from tradeledger.processes import ROLES
-from tradeledger.runtime import Platform, freeze_long_lived, open_platform
+from tradeledger.processes import ROLES, sharing_processes
+from tradeledger.runtime import Platform, database_share, freeze_long_lived, open_platform
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.users import service as users
 from tradeledger.users.access import Actor
@@ -261,8 +261,12 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
     if role == "engine":
         _run_engine(settings)
         return
+    settings = _sharing(settings, sharing_processes(role, workers))
     if role == "api":
+        connections = database_share(settings, "api")  # refused here, not once per worker
         _require_engine(settings)
+        if connections is not None:
+            console.print(connections.describe(), soft_wrap=True)
         _serve_workers(settings, workers)
         return
     if urlparse(settings.chain).scheme in {"http", "https"}:  # a node by URL: refused before anything is built on it
@@ -281,6 +285,8 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
             + ("" if workers == 1 else f"  ({workers} API workers; this process runs the engine)"),
             soft_wrap=True,
         )
+        if platform.connections is not None:
+            console.print(platform.connections.describe(), soft_wrap=True)
         if workers == 1:
             import uvicorn
 
@@ -297,6 +303,22 @@ def serve(role: RoleOption = "all", workers: WorkersOption = 1) -> None:
             _serve_workers(settings, workers)
     finally:
         platform.close()
+
+
+def _sharing(settings: Settings, processes: int, at_least: int | None = None) -> Settings:
+    """`settings` with TRADELEDGER_DATABASE_PROCESSES counting the `processes` that this command's service runs,
+    unless it is set (to `at_least` that many: more hosts may share the database); set in the environment too, for the
+    API workers this process spawns to size their pools alike (store.connections)."""
+    configured = settings.database_processes
+    if configured is not None and configured < (at_least or processes):
+        raise ConfigurationError(
+            f"TRADELEDGER_DATABASE_PROCESSES={configured}, but this service runs {processes} processes "
+            "(the engine and its API workers), each with its own database connections"
+        )
+    if configured is not None:
+        return settings
+    os.environ[f"{ENV_PREFIX}DATABASE_PROCESSES"] = str(processes)
+    return settings.model_copy(update={"database_processes": processes})
 
 
 def _serve_workers(settings: Settings, workers: int) -> None:
@@ -332,7 +354,7 @@ def engine() -> None:
 def _run_engine(settings: Settings) -> None:
     import signal
 
-    platform = open_platform(settings, role="engine")
+    platform = open_platform(_sharing(settings, sharing_processes("engine", 1), at_least=1), role="engine")
     freeze_long_lived()
 
     def stop(signum: int, frame: object) -> None:
@@ -344,6 +366,8 @@ def _run_engine(settings: Settings) -> None:
         if settings.is_dev_chain:
             _print_demo_consortium(platform, settings, f"http://{settings.host}:{settings.port}")
         console.print(f"tradeledger engine running, chain id {platform.chain.chain_id()}; Ctrl-C stops it")
+        if platform.connections is not None:
+            console.print(platform.connections.describe(), soft_wrap=True)
         while platform.indexer_error() is None:
             time.sleep(0.5)
         raise TradeLedgerError(f"the indexer halted: {platform.indexer_error()}", code="indexer_halted")

@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     chain_id: int | None = Field(None, gt=0, description="the chain id the node must report, if pinned")
     data_dir: Path = Field(Path("data"), description="chain state, deployment manifest and the SQLite file")
     database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under the data dir if unset")
+    database_connections: int | None = Field(
+        None,
+        ge=1,
+        description="PostgreSQL connections the service's processes may hold together; what the server allows this "
+        "role less a margin for operators if unset (store.connections)",
+    )
+    database_processes: int | None = Field(
+        None,
+        ge=1,
+        description="processes sharing those connections (the engine and every API worker); what `serve` starts "
+        "if unset, 2 for `tradeledger engine`",
+    )
     host: str = Field("127.0.0.1", description="address the API binds to")
     port: int = Field(8000, ge=0, le=65535, description="port the API binds to")
     access_log: bool = Field(

@@ -46,6 +46,9 @@ from tradeledger.store.wakeups import FALLBACK_S, Wakeups
 
 Role = Literal["all", "api", "engine"]
 ROLES: tuple[Role, ...] = ("all", "api", "engine")
+# The LISTEN connections (store.wakeups) a process holds beside its pools: its follower's, which its requests wait
+# on (all, api), and its claimer's (all, engine). They count in its share of the database's connections.
+LISTENERS: dict[Role, int] = {"all": 2, "api": 1, "engine": 1}
 # The follower's wake-ups stay this far apart (`wakeups_for`'s `every`). Writes wait a block (250 ms on the dev
 # chain, seconds on QBFT) for their answer; under load the database changes every millisecond, and a follower
 # reading at SQLite's 1 ms tick took a sixth of the service's CPU (scripts/bench_api.py, 32 writers; BENCHMARKS.md).
@@ -60,6 +63,13 @@ READ_GAP_S = 0.01
 CLAIM_GAP_S = 0.025
 
 log = logging.getLogger(__name__)
+
+
+def sharing_processes(role: Role, workers: int) -> int:
+    """The processes that share the database's connections with `serve --role <role> --workers <workers>`: the one
+    process that does everything, or the engine and its API workers (with `api`, an engine started beside them; with
+    `engine`, as many API workers started beside it)."""
+    return 1 if role == "all" and workers == 1 else workers + 1
 
 
 def _resolve(future: asyncio.Future[ChainTransaction], row: ChainTransaction) -> None:

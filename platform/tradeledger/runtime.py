@@ -33,9 +33,10 @@ from tradeledger.indexer.indexer import FATAL_INDEXER_ERRORS, Indexer, IndexerCo
 from tradeledger.lcs.schedule import LcMaturityJobs
 from tradeledger.loops import PollingLoop
 from tradeledger.payables.schedule import PayableJobs
-from tradeledger.processes import READ_GAP_S, Claimer, Follower, Role
+from tradeledger.processes import LISTENERS, READ_GAP_S, Claimer, Follower, Role
 from tradeledger.scheduler.service import SCHEDULER_INTERVAL_S, JobProvider, Scheduler, once_per_pass
 from tradeledger.statements.service import STATEMENTS_DIR
+from tradeledger.store.connections import ConnectionBudget, connection_budget, server_limits
 from tradeledger.store.db import database_url, make_engine, migrate, session_factory, transaction
 from tradeledger.store.models import ChainTransaction
 from tradeledger.store.wakeups import announce_now, wakeups_for
@@ -68,6 +69,7 @@ class Platform:
     transactions: TransactionManager
     indexer: Indexer
     role: Role = "all"
+    connections: ConnectionBudget | None = None  # this process's share of a PostgreSQL server's connections
     webhooks: Deliverer = field(init=False)
     instance: str = field(init=False)  # this process, as idempotency records name their owner
     _heartbeat: PollingLoop = field(init=False)
@@ -367,11 +369,13 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True, role: R
     An API worker (`role="api"`) attaches to the engine's chain and database: it deploys and migrates nothing."""
     import tradeledger.indexer.handlers  # noqa: F401 - registers every projection
 
+    url = database_url(settings.database_url, settings.data_dir)
+    connections = database_share(settings, role, url)  # refused before a chain is started or deployed
     chain = open_chain_session(settings, deploy_if_missing=deploy_if_missing and role != "api")
     try:
         if chain.manifest is None:
             raise ConfigurationError(f"no deployment manifest at {settings.deployment_file}: run `tradeledger deploy`")
-        engine = make_engine(database_url(settings.database_url, settings.data_dir))
+        engine = make_engine(url, pools=None if connections is None else (connections.main, connections.reads))
         if role != "api":
             migrate(engine)
         sessions = session_factory(engine)
@@ -407,4 +411,19 @@ def open_platform(settings: Settings, *, deploy_if_missing: bool = True, role: R
     except BaseException:
         chain.close()
         raise
-    return Platform(settings, chain, engine, sessions, keys, transactions, indexer, role)
+    return Platform(settings, chain, engine, sessions, keys, transactions, indexer, role, connections)
+
+
+def database_share(settings: Settings, role: Role, url: str | None = None) -> ConnectionBudget | None:
+    """A process's share of the PostgreSQL server's connections, among TRADELEDGER_DATABASE_PROCESSES processes
+    (this one alone if unset: `serve` and `engine` set it); None for SQLite, which has no server to overload. Raises
+    ConfigurationError when it cannot fit (store.connections)."""
+    url = url or database_url(settings.database_url, settings.data_dir)
+    if not url.startswith("postgresql"):
+        return None
+    return connection_budget(
+        server_limits(url),
+        configured=settings.database_connections,
+        processes=settings.database_processes or 1,
+        listeners=LISTENERS[role],
+    )

@@ -9,7 +9,10 @@ valid encodings, encodings with one byte changed, truncated or extended data, an
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -21,7 +24,8 @@ from eth_utils.address import to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeledger.chain.abi import AbiEvent, AbiFunction, UndecodableLogError, _normalise, load_abi
+from tradeledger.chain import abi
+from tradeledger.chain.abi import AbiEvent, AbiFunction, ContractAbi, UndecodableLogError, _normalise, load_abi
 from tradeledger.chain.compiler import ARTIFACTS_DIR
 from tradeledger.codec import InvalidValueError
 
@@ -290,3 +294,28 @@ class TestCallEncoding:
             return
         assert function.encode_call(args) == expected
         assert function.encode_call(tuple(args)) == expected
+
+
+def test_threads_missing_the_cache_at_once_build_a_contract_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold start's first requests all ask for the same ABI: one builds it, the others wait and get the same one."""
+    builds: list[str] = []
+
+    def slow_build(contract: str) -> ContractAbi:
+        builds.append(contract)
+        time.sleep(0.05)  # every other thread reaches the miss meanwhile
+        return real_build(contract)
+
+    real_build = abi._built
+    monkeypatch.setattr(abi, "_LOADED", {})
+    monkeypatch.setattr(abi, "_built", slow_build)
+    threads = 16
+    together = threading.Barrier(threads)
+
+    def first_call(_: int) -> ContractAbi:
+        together.wait()
+        return load_abi("Settlement")
+
+    with ThreadPoolExecutor(threads) as pool:
+        loaded = list(pool.map(first_call, range(threads)))
+    assert builds == ["Settlement"]
+    assert all(one is loaded[0] for one in loaded)

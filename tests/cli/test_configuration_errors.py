@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tradeledger.chain.backends import DevChain
+from tradeledger.store.connections import MIN_MAIN, MIN_READS, connection_budget, server_limits
 
 TRADELEDGER = str(Path(sys.executable).parent / "tradeledger")
 
@@ -83,3 +84,29 @@ def test_only_a_running_dev_chain_has_its_clock_moved(
     env: dict[str, str], day: str, fragments: tuple[str, ...], tmp_path: Path
 ) -> None:
     assert_one_line_error(run_cli(["chain", "advance", "--past", day], env, tmp_path), *fragments)
+
+
+def _too_many_workers(url: str) -> str:
+    """As many API workers as make the server's connections, shared with their engine, too few for each."""
+    share = connection_budget(server_limits(url), configured=None, processes=1, listeners=1)
+    return str(share.total // (MIN_MAIN + MIN_READS + 1))  # the engine makes one process more than fit
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fragments"),
+    [
+        (["serve", "--workers", "many"], {}, ("PostgreSQL connections", "run fewer API workers")),
+        (["serve", "--role", "api", "--workers", "many"], {}, ("PostgreSQL connections", "run fewer API workers")),
+        (["serve"], {"TRADELEDGER_DATABASE_CONNECTIONS": "10000"}, ("TRADELEDGER_DATABASE_CONNECTIONS=10000 is more",)),
+        (["serve", "--workers", "3"], {"TRADELEDGER_DATABASE_PROCESSES": "2"}, ("=2, but", "runs 4 processes")),
+    ],
+    ids=["workers", "api-workers", "budget-above-the-server", "processes-below-those-started"],
+)
+def test_database_connections_that_cannot_fit_are_refused_at_start(
+    args: list[str], env: dict[str, str], fragments: tuple[str, ...], empty_database_url: str, tmp_path: Path
+) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server whose connections run out")
+    args = [_too_many_workers(empty_database_url) if arg == "many" else arg for arg in args]
+    env = {"TRADELEDGER_CHAIN": "memory", "TRADELEDGER_DATABASE_URL": empty_database_url, **env}
+    assert_one_line_error(run_cli(args, env, tmp_path), *fragments)

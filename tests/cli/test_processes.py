@@ -11,10 +11,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.test_configuration_errors import TRADELEDGER, assert_one_line_error, run_cli
 from tests.cli.test_serve import _free_port
 from tests.cli.test_serve_crash import _retried, _wait_settled, assert_each_deposit_once, burst_then_kill
+from tradeledger.cli import _sharing
+from tradeledger.config import Settings, load_settings
+from tradeledger.processes import sharing_processes
 
 BURST = 24
 CLIENTS = 6
@@ -53,7 +57,8 @@ def _usd_balance(base: str, account: str, headers: dict[str, str]) -> int:
 
 
 def test_two_api_workers_and_an_engine_lose_nothing_when_a_worker_is_killed(tmp_path: Path, database_url: str) -> None:
-    env = {"TRADELEDGER_DATABASE_URL": database_url}
+    # three processes share the database's connections (README: Processes): each sizes its pools to a third
+    env = {"TRADELEDGER_DATABASE_URL": database_url, "TRADELEDGER_DATABASE_PROCESSES": "3"}
     engine_log = tmp_path / "engine.log"
     engine = _start(tmp_path, ["engine"], env, engine_log.name)
     workers: list[subprocess.Popen[bytes]] = []
@@ -111,3 +116,13 @@ def test_an_api_worker_without_its_engine_says_so(tmp_path: Path) -> None:
 
 def test_an_unknown_role_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(run_cli(["serve", "--role", "indexer"], {}, tmp_path), "--role must be one of all, api")
+
+
+def test_serve_tells_the_api_workers_it_spawns_how_many_processes_share_the_database(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADELEDGER_DATABASE_PROCESSES", "0")
+    monkeypatch.delenv("TRADELEDGER_DATABASE_PROCESSES")  # unset, and unset again after the test
+    shared = _sharing(settings, sharing_processes("all", 3))
+    assert shared.database_processes == 4  # the engine and 3 API workers
+    assert load_settings(_env_file=None).database_processes == 4  # what each worker reads at its start

@@ -7,6 +7,7 @@ data into named custom errors, and the indexer decodes logs strictly: a log it c
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -429,9 +430,27 @@ class ContractAbi:
         return event.name, event.decode(topics, data)
 
 
-@cache
+_LOADED: dict[str, ContractAbi] = {}
+_LOADING = threading.Lock()
+
+
 def load_abi(contract: str) -> ContractAbi:
-    """The ABI of a contract from its committed artifact."""
+    """The ABI of a contract from its committed artifact, built once per process.
+
+    A miss builds under a lock: on a cold start the first requests' threads all asked for Settlement's at once, and
+    `functools.cache`, which holds no concurrent caller back, built it 22 times over (some 20 ms of CPU each, under
+    the interpreter lock). Builds of different contracts wait for each other too, which costs nothing: they would
+    take turns at the interpreter lock anyway."""
+    found = _LOADED.get(contract)
+    if found is None:
+        with _LOADING:
+            found = _LOADED.get(contract)
+            if found is None:
+                found = _LOADED[contract] = _built(contract)
+    return found
+
+
+def _built(contract: str) -> ContractAbi:
     path = ARTIFACTS_DIR / f"{contract}.json"
     try:
         artifact = json.loads(path.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from weakref import WeakKeyDictionary
@@ -110,8 +111,15 @@ def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) 
         raise DisconnectionError("the server closed the connection")
 
 
-def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNCHRONOUS) -> Engine:
-    """An engine for `url`, tuned for concurrent service processes.
+def make_engine(
+    url: str,
+    *,
+    sqlite_synchronous: SqliteSynchronous = SQLITE_SYNCHRONOUS,
+    pools: tuple[Pool, Pool] | None = None,
+) -> Engine:
+    """An engine for `url`, tuned for concurrent service processes; on a database server, its main pool and the
+    reads' own (`read_sessions`) as `pools` say (store.connections sizes them to the process's share): by default
+    MAIN_POOL and READS_POOL.
 
     PostgreSQL keeps its durable defaults: synchronous_commit stays on and every table is logged (a test checks
     both), so a commit has reached the WAL on disk before the service answers.
@@ -123,7 +131,9 @@ def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = SQLITE_SYNC
             event.listen(engine, "begin", _begin_sqlite)
             _SQLITE_WRITERS[engine] = threading.RLock()
             return engine
-        engine = _server_engine(url, pool_size=10, max_overflow=20)
+        main, reads = pools or (MAIN_POOL, READS_POOL)
+        engine = _server_engine(url, pool_size=main.kept, max_overflow=main.overflow)
+        _READS_POOLS[engine] = reads
         event.listen(engine, "begin", _reads_only)
         event.listen(engine, "before_cursor_execute", _note_write)
         event.listen(engine, "rollback", _commit_if_only_read)
@@ -206,6 +216,31 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 # Reads that write nothing and wait on a database server run on this many threads (api.auth.Reader), each with
 # a connection of the reads' own pool.
 READ_CONNECTIONS = 8
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A pool of connections to a database server: `kept` stay open when returned, up to `overflow` more close."""
+
+    kept: int
+    overflow: int
+
+    @property
+    def ceiling(self) -> int:
+        return self.kept + self.overflow
+
+    def capped(self, ceiling: int) -> Pool:
+        """This pool with at most `ceiling` connections, as many of them kept as before."""
+        kept = min(self.kept, ceiling)
+        return Pool(kept, ceiling - kept)
+
+
+MAIN_POOL = Pool(10, 20)
+# The reads' threads, each holding one (`held_read`), and the writes' approval checks beside them: with 8 kept for
+# those, 32 writers opened and closed a server connection every fifth write (0.8 ms of the process's CPU and a
+# backend's start each)
+READS_POOL = Pool(3 * READ_CONNECTIONS, READ_CONNECTIONS)
+_READS_POOLS: WeakKeyDictionary[Engine, Pool] = WeakKeyDictionary()  # an engine's reads' pool, if not READS_POOL
 _READ_SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
 _READ_SESSIONS_MADE = threading.Lock()
 
@@ -357,11 +392,10 @@ def _reads_pool(engine: Engine) -> Engine:
     if in_process(engine):  # the writes' threads read through it too (users.approvals): as many as the engine's
         reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **_SQLITE_POOL)
         event.listen(reads, "connect", _tune_sqlite(SQLITE_SYNCHRONOUS))
-    else:  # the reads' threads, each holding one (`held_read`), and the writes' approval checks beside them: with
-        # 8 kept for those, 32 writers opened and closed a server connection every fifth write (0.8 ms of the
-        # process's CPU and a backend's start each)
+    else:
+        pool = _READS_POOLS.get(engine, READS_POOL)
         reads = _server_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=3 * READ_CONNECTIONS, max_overflow=READ_CONNECTIONS
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=pool.kept, max_overflow=pool.overflow
         )
     event.listen(engine, "engine_disposed", lambda _: reads.dispose())
     return reads
