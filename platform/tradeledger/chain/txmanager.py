@@ -1306,18 +1306,19 @@ class TransactionManager:
         suspects = [
             row
             for row in lowest.values()
-            if row.state is TxState.SENT
-            and row.signer in counts
-            and row.signer not in released
-            and row.updated_at < read_at  # sent before `counts` were read, so they speak of it
-            and now - row.updated_at >= self.held_after
+            if row.state is TxState.SENT and now - row.updated_at >= self.held_after and row.signer not in released
         ]
+        if not suspects:
+            return
+        answers = self.rpc.batch(
+            [("eth_getTransactionCount", [row.signer, tag]) for row in suspects for tag in ("latest", "pending")]
+        )
         gaps: list[str] = []
-        for row in suspects:
-            mined, pending = counts[row.signer]
-            if pending < row.signed_nonce:
+        for row, mined, pending in zip(suspects, answers[::2], answers[1::2], strict=True):
+            if int(pending, 16) < row.signed_nonce:
                 gaps.append(row.signer)  # nothing the node holds leads up to it: an earlier nonce went missing
-            elif mined == pending == row.signed_nonce:  # else not next yet, or pending: it will be mined
+                continue
+            if [mined, pending] == [hex(row.signed_nonce)] * 2:  # else not next yet, or pending: it will be mined
                 self._send_held_again(row)
         if gaps:
             self.reconcile_nonces(gaps)
